@@ -1,0 +1,293 @@
+//! `generated/src/models/`: one file per named schema (with the inline types hoisted from it)
+//! and per operation that declares inline types, plus `mod.rs`.
+
+use indexmap::IndexMap;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
+use super::types::{field_type, ident, rust_type};
+use crate::ir::{Api, Field, Model, ModelKind, TypeRef, Variant};
+
+pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
+    let mut files: IndexMap<&str, Vec<&Model>> = IndexMap::new();
+    for m in &api.models {
+        files.entry(m.file.as_str()).or_default().push(m);
+    }
+    let mut out = Vec::new();
+    let mut mods = Vec::new();
+    for (file, models) in &files {
+        let body: Vec<TokenStream> = models.iter().map(|m| model(m)).collect();
+        out.push((file.to_string(), quote!(#(#body)*)));
+        let m = ident(file);
+        mods.push(quote!(mod #m; pub use #m::*;));
+    }
+    let doc = inner_doc_attrs(concat!(
+        "The request and response types of the Okta Management API, generated from the catalog.\n",
+        "\n",
+        "Every struct keeps the JSON fields it does not describe in `additional_properties` and\n",
+        "writes them back unchanged; every enum keeps values it does not know in `Unknown`; fields\n",
+        "documented as nullable are [`Nullable`](crate::Nullable) so that absent and `null` differ.",
+    ));
+    out.insert(0, ("mod".to_string(), quote!(#doc #(#mods)*)));
+    out
+}
+
+fn model(m: &Model) -> TokenStream {
+    let name = ident(&m.name);
+    let mut doc = m.description.as_deref().map(clean).unwrap_or_else(|| {
+        if m.named {
+            format!("The `{}` schema.", m.source_name)
+        } else {
+            format!("The type of `{}`.", m.source_name)
+        }
+    });
+    if !m.named {
+        doc = paragraphs([
+            Some(doc),
+            Some(format!(
+                "Defined inline in the catalog at `{}`.",
+                m.source_name
+            )),
+        ]);
+    }
+    let doc = doc_attrs(&doc);
+    match &m.kind {
+        ModelKind::Struct(fields) => structure(&name, doc, fields),
+        ModelKind::Multipart(fields) => multipart(&name, doc, fields),
+        ModelKind::Enum(variants) => enumeration(&name, doc, variants),
+        ModelKind::Alias(t) => {
+            let t = rust_type(t);
+            quote!(#doc pub type #name = #t;)
+        }
+    }
+}
+
+fn field_doc(f: &Field) -> TokenStream {
+    let mut notes = Vec::new();
+    if f.required {
+        notes.push("Required.".to_string());
+    }
+    if f.read_only {
+        notes.push("Read-only: set by Okta.".to_string());
+    }
+    if f.write_only {
+        notes.push("Write-only: sent to Okta, never returned.".to_string());
+    }
+    if f.nullable {
+        notes.push(
+            "Nullable: [`Nullable::Null`](crate::Nullable::Null) when Okta sends `null`."
+                .to_string(),
+        );
+    }
+    if f.unique {
+        notes.push("Unique.".to_string());
+    }
+    if let Some(fmt) = &f.format {
+        if fmt == "date-time" || fmt == "date" {
+            notes.push(format!("Format: `{fmt}`, kept as the exact text received."));
+        } else {
+            notes.push(format!("Format: `{fmt}`."));
+        }
+    }
+    match (f.min_length, f.max_length) {
+        (Some(a), Some(b)) => notes.push(format!("Length: {a} to {b} characters.")),
+        (None, Some(b)) => notes.push(format!("Length: at most {b} characters.")),
+        (Some(a), None) => notes.push(format!("Length: at least {a} characters.")),
+        (None, None) => {}
+    }
+    if let Some(v) = &f.validation {
+        notes.push(format!("Validation: {}", clean(v)));
+    }
+    let wire = format!("JSON: `{}`.", f.json_name);
+    let text = paragraphs([
+        f.description.as_deref().map(clean),
+        Some(wire),
+        Some(notes.join(" ")),
+    ]);
+    doc_attrs(&text)
+}
+
+fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> TokenStream {
+    let defs = fields.iter().map(|f| {
+        let fname = ident(&f.rust_name);
+        let ty = field_type(f);
+        let fdoc = field_doc(f);
+        let rename = (f.json_name != f.rust_name).then(|| {
+            let j = &f.json_name;
+            quote!(rename = #j,)
+        });
+        let serde = if f.nullable {
+            quote!(#[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")])
+        } else if f.required {
+            match rename {
+                Some(r) => quote!(#[serde(#r)]),
+                None => quote!(),
+            }
+        } else {
+            quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])
+        };
+        quote!(#fdoc #serde pub #fname: #ty,)
+    });
+    let required: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.required && !f.nullable)
+        .collect();
+    let derive_default = required.is_empty().then(|| quote!(Default,));
+    let args = required.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        let t = rust_type(&f.ty);
+        quote!(#n: #t)
+    });
+    let inits = fields.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        if f.required && !f.nullable {
+            quote!(#n)
+        } else {
+            quote!(#n: Default::default())
+        }
+    });
+    let new_doc = doc_attrs(if required.is_empty() {
+        "An empty value: every field unset."
+    } else {
+        "A value with its required fields set and every other field unset."
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, #derive_default PartialEq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#defs)*
+            /// Fields the catalog does not describe, kept as received (in order) and sent back
+            /// unchanged.
+            #[serde(flatten)]
+            pub additional_properties: serde_json::Map<String, serde_json::Value>,
+        }
+
+        impl #name {
+            #new_doc
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits,)* additional_properties: serde_json::Map::new() }
+            }
+        }
+    }
+}
+
+fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> TokenStream {
+    let defs = fields.iter().map(|f| {
+        let fname = ident(&f.rust_name);
+        let ty = field_type(f);
+        let fdoc = field_doc(f);
+        quote!(#fdoc pub #fname: #ty,)
+    });
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let args = required.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        let t = rust_type(&f.ty);
+        quote!(#n: #t)
+    });
+    let inits = fields.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        if f.required {
+            quote!(#n)
+        } else {
+            quote!(#n: None)
+        }
+    });
+    let parts = fields.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        let j = &f.json_name;
+        let add = match &f.ty {
+            TypeRef::Binary => quote!(form.file(#j, v)),
+            TypeRef::String => quote!(form.text(#j, v)),
+            _ => quote!(form.text(#j, v.to_string())),
+        };
+        if f.required {
+            quote!({ let v = self.#n; #add; })
+        } else {
+            quote!(if let Some(v) = self.#n { #add; })
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#defs)*
+        }
+
+        impl #name {
+            /// A form with its required parts set.
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits,)* }
+            }
+        }
+
+        impl crate::runtime::IntoMultipart for #name {
+            fn into_multipart(self) -> crate::runtime::Multipart {
+                let mut form = crate::runtime::Multipart::default();
+                #(#parts)*
+                form
+            }
+        }
+    }
+}
+
+fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]) -> TokenStream {
+    let defs = variants.iter().map(|v| {
+        let n = ident(&v.rust_name);
+        let wire = if v.value.is_empty() {
+            "JSON: the empty string.".to_string()
+        } else {
+            format!("JSON: `{}`.", v.value)
+        };
+        let text = paragraphs([v.description.as_deref().map(clean), Some(wire)]);
+        let d = doc_attrs(&text);
+        quote!(#d #n,)
+    });
+    let to_str = variants.iter().map(|v| {
+        let n = ident(&v.rust_name);
+        let s = &v.value;
+        quote!(Self::#n => #s,)
+    });
+    let from_str = variants.iter().map(|v| {
+        let n = ident(&v.rust_name);
+        let s = &v.value;
+        quote!(#s => Self::#n,)
+    });
+    let values = variants.iter().map(|v| &v.value);
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#defs)*
+            /// A value this version of the crate does not know, kept exactly as received.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// Every value the catalog documents, in its order.
+            pub const VALUES: &'static [&'static str] = &[#(#values),*];
+
+            /// The value as it appears in JSON.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        crate::runtime::string_enum!(#name);
+    }
+}

@@ -1,0 +1,43 @@
+//! Rust type tokens for IR types.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{Field, IntSize, TypeRef};
+
+pub fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+pub fn rust_type(t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::String => quote!(String),
+        TypeRef::Integer(IntSize::I32) => quote!(i32),
+        TypeRef::Integer(IntSize::I64) => quote!(i64),
+        TypeRef::Number => quote!(f64),
+        TypeRef::Boolean => quote!(bool),
+        TypeRef::Any => quote!(serde_json::Value),
+        TypeRef::Object => quote!(serde_json::Map<String, serde_json::Value>),
+        TypeRef::Binary => quote!(crate::FilePart),
+        TypeRef::Array(inner) => {
+            let inner = rust_type(inner);
+            quote!(Vec<#inner>)
+        }
+        TypeRef::Model(name) => {
+            let name = ident(name);
+            quote!(crate::models::#name)
+        }
+    }
+}
+
+/// The declared type of a struct field: `T`, `Option<T>` or `Nullable<T>`.
+pub fn field_type(f: &Field) -> TokenStream {
+    let inner = rust_type(&f.ty);
+    if f.nullable {
+        quote!(crate::Nullable<#inner>)
+    } else if f.required {
+        inner
+    } else {
+        quote!(Option<#inner>)
+    }
+}

@@ -1,0 +1,403 @@
+//! AST → IR. Assumes the catalog has passed [`crate::validate`]: references resolve, methods
+//! parse, path parameters match their templates.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::*;
+use crate::load::{ast, LoadedFile};
+use crate::naming;
+
+pub fn resolve(files: &[LoadedFile]) -> Api {
+    let mut r = Resolver::default();
+    // Named schemas first, so references from operations find them whatever the file order.
+    for f in files {
+        for (name, schema) in &f.group.schemas {
+            r.named_schema(name, schema);
+        }
+    }
+    let groups = files.iter().map(|f| r.group(&f.group)).collect::<Vec<_>>();
+    let mut api = Api {
+        groups,
+        models: r.models,
+    };
+    mark_reachability(&mut api);
+    api
+}
+
+#[derive(Default)]
+struct Resolver {
+    models: Vec<Model>,
+}
+
+impl Resolver {
+    fn named_schema(&mut self, name: &str, s: &ast::Schema) {
+        let rust = naming::type_name(name);
+        let file = naming::model_file(&rust);
+        self.define(rust, name.to_string(), true, s, &file);
+    }
+
+    /// Defines a model for `s` under `rust` and returns nothing; inline children get hoisted.
+    fn define(
+        &mut self,
+        rust: String,
+        source_name: String,
+        named: bool,
+        s: &ast::Schema,
+        file: &str,
+    ) {
+        // Reserve the slot first so that models appear parent-before-child.
+        let index = self.models.len();
+        self.models.push(Model {
+            name: rust.clone(),
+            source_name: source_name.clone(),
+            named,
+            description: s.description.clone(),
+            kind: ModelKind::Alias(TypeRef::Any),
+            file: file.to_string(),
+            groups: BTreeSet::new(),
+        });
+        let kind = if let Some(values) = &s.enum_values {
+            let mut names: Vec<String> = values
+                .iter()
+                .map(|v| naming::variant_name(v.value()))
+                .collect();
+            naming::dedupe(&mut names);
+            ModelKind::Enum(
+                values
+                    .iter()
+                    .zip(names)
+                    .map(|(v, rust_name)| Variant {
+                        value: v.value().to_string(),
+                        rust_name,
+                        description: v.description().map(str::to_string),
+                    })
+                    .collect(),
+            )
+        } else if s.kind.as_deref() == Some("object") && s.reference.is_none() {
+            let props = s.properties.clone().unwrap_or_default();
+            let mut rust_names: Vec<String> = props.keys().map(|k| naming::field_name(k)).collect();
+            naming::dedupe(&mut rust_names);
+            let mut fields = Vec::new();
+            for ((json_name, p), rust_name) in props.iter().zip(rust_names) {
+                let child = format!("{rust}{}", naming::type_name(json_name));
+                let ty = self.type_of(p, &child, &format!("{source_name}.{json_name}"), file);
+                fields.push(Field {
+                    json_name: json_name.clone(),
+                    rust_name,
+                    ty,
+                    required: p.required,
+                    nullable: p.nullable,
+                    read_only: p.read_only,
+                    write_only: p.write_only,
+                    unique: p.unique,
+                    description: p.description.clone(),
+                    format: p.format.clone(),
+                    validation: p.validation.clone(),
+                    min_length: p.min_length,
+                    max_length: p.max_length,
+                });
+            }
+            if fields.iter().any(|f| f.ty == TypeRef::Binary) {
+                ModelKind::Multipart(fields)
+            } else {
+                ModelKind::Struct(fields)
+            }
+        } else {
+            // A named schema that is a reference, array or scalar: an alias of that type.
+            let ty = self.type_of_inner(s, &format!("{rust}Item"), &source_name, file);
+            ModelKind::Alias(ty)
+        };
+        self.models[index].kind = kind;
+    }
+
+    /// The Rust type of `s`, hoisting inline objects and enums into models named `context`.
+    /// `origin` says where the type is written in the catalog (`InlineHook.channel`), for docs.
+    fn type_of(&mut self, s: &ast::Schema, context: &str, origin: &str, file: &str) -> TypeRef {
+        if s.enum_values.is_some()
+            || (s.kind.as_deref() == Some("object") && s.properties.is_some())
+        {
+            let name = self.unique_name(context);
+            self.define(name.clone(), origin.to_string(), false, s, file);
+            return TypeRef::Model(name);
+        }
+        self.type_of_inner(s, context, origin, file)
+    }
+
+    fn type_of_inner(
+        &mut self,
+        s: &ast::Schema,
+        context: &str,
+        origin: &str,
+        file: &str,
+    ) -> TypeRef {
+        if let Some(r) = &s.reference {
+            return TypeRef::Model(naming::type_name(r));
+        }
+        match s.kind.as_deref().unwrap_or("any") {
+            "string" if s.format.as_deref() == Some("binary") => TypeRef::Binary,
+            "string" => TypeRef::String,
+            "integer" if s.format.as_deref() == Some("int32") => TypeRef::Integer(IntSize::I32),
+            "integer" => TypeRef::Integer(IntSize::I64),
+            "number" => TypeRef::Number,
+            "boolean" => TypeRef::Boolean,
+            "object" if s.properties.is_some() => self.type_of(s, context, origin, file),
+            "object" => TypeRef::Object,
+            "array" => {
+                let item_ctx = format!("{context}Item");
+                let items = s.items.as_deref().cloned().unwrap_or_default();
+                TypeRef::Array(Box::new(self.type_of(
+                    &items,
+                    &item_ctx,
+                    &format!("{origin}[]"),
+                    file,
+                )))
+            }
+            _ => TypeRef::Any,
+        }
+    }
+
+    fn unique_name(&self, wanted: &str) -> String {
+        let base = naming::type_name(wanted);
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.models.iter().any(|m| m.name == name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        name
+    }
+
+    fn group(&mut self, g: &ast::GroupFile) -> Group {
+        let module = naming::module_name(&g.group);
+        let mut fn_names: Vec<String> = g
+            .operations
+            .iter()
+            .map(|o| naming::snake(&o.name))
+            .collect();
+        naming::dedupe(&mut fn_names);
+        let operations = g
+            .operations
+            .iter()
+            .zip(fn_names)
+            .map(|(o, f)| self.operation(o, f))
+            .collect();
+        Group {
+            name: g.group.clone(),
+            accessor: module.clone(),
+            module,
+            feature: naming::feature_name(&g.group),
+            api_type: format!("{}Api", naming::type_name(&g.group)),
+            description: g.description.clone(),
+            operations,
+        }
+    }
+
+    fn operation(&mut self, o: &ast::Operation, fn_name: String) -> Operation {
+        let op_type = naming::type_name(&o.name);
+        let op_file = naming::model_file(&op_type);
+        let mut rust_names: Vec<String> = o
+            .params
+            .iter()
+            .map(|p| naming::param_name(&p.name))
+            .collect();
+        // `body` is the builder's name for the request body.
+        if o.body.is_some() {
+            rust_names.insert(0, "body".into());
+        }
+        naming::dedupe(&mut rust_names);
+        if o.body.is_some() {
+            rust_names.remove(0);
+        }
+        let params: Vec<Param> = o
+            .params
+            .iter()
+            .zip(rust_names)
+            .map(|(p, rust_name)| {
+                let location = match p.location.as_str() {
+                    "path" => ParamIn::Path,
+                    "header" => ParamIn::Header,
+                    _ => ParamIn::Query,
+                };
+                let schema = p.schema.clone().unwrap_or_else(|| ast::Schema {
+                    kind: Some("string".into()),
+                    ..Default::default()
+                });
+                let ctx = format!("{op_type}{}", naming::type_name(&p.name));
+                Param {
+                    wire_name: p.name.clone(),
+                    rust_name,
+                    location,
+                    required: location == ParamIn::Path || p.required.unwrap_or(false),
+                    description: p.description.clone(),
+                    ty: self.type_of(
+                        &schema,
+                        &ctx,
+                        &format!("{}.params.{}", o.name, p.name),
+                        &op_file,
+                    ),
+                }
+            })
+            .collect();
+        let by_name: HashMap<&str, usize> = params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.location == ParamIn::Path)
+            .map(|(i, p)| (p.wire_name.as_str(), i))
+            .collect();
+        let segments = split_path(&o.path)
+            .into_iter()
+            .map(|s| match s {
+                PathPart::Literal(l) => Segment::Literal(l),
+                PathPart::Param(n) => Segment::Param(by_name.get(n.as_str()).copied().unwrap_or(0)),
+            })
+            .collect();
+        let body = o.body.as_ref().map(|b| {
+            let content_type = b
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/json".into());
+            Body {
+                kind: if content_type.starts_with("multipart/") {
+                    BodyKind::Multipart
+                } else {
+                    BodyKind::Json
+                },
+                ty: self.type_of(
+                    &b.schema,
+                    &format!("{op_type}Request"),
+                    &format!("{}.body", o.name),
+                    &op_file,
+                ),
+                content_type,
+                required: b.required.unwrap_or(true),
+                description: b.description.clone(),
+            }
+        });
+        let responses: Vec<Response> = o
+            .responses
+            .iter()
+            .map(|r| Response {
+                status: match r.status {
+                    ast::Status::Code(c) => Some(c),
+                    ast::Status::Word(_) => None,
+                },
+                description: r.description.clone(),
+                ty: r.schema.as_ref().map(|s| {
+                    let status = match &r.status {
+                        ast::Status::Code(c) => c.to_string(),
+                        ast::Status::Word(w) => w.clone(),
+                    };
+                    self.type_of(
+                        s,
+                        &format!("{op_type}Response"),
+                        &format!("{}.responses.{status}", o.name),
+                        &op_file,
+                    )
+                }),
+                content_type: r
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/json".into()),
+            })
+            .collect();
+        let success = |r: &&Response| r.status.is_some_and(|s| (200..300).contains(&s));
+        let output = responses
+            .iter()
+            .filter(success)
+            .find_map(|r| r.ty.clone())
+            .or_else(|| {
+                // Only when no 2xx is documented does `default` describe the success body.
+                if responses.iter().any(|r| success(&r)) {
+                    None
+                } else {
+                    responses
+                        .iter()
+                        .filter(|r| r.status.is_none())
+                        .find_map(|r| r.ty.clone())
+                }
+            })
+            .map(Output::Json)
+            .unwrap_or(Output::Empty);
+        Operation {
+            name: o.name.clone(),
+            fn_name,
+            method: Method::parse(&o.method).unwrap_or(Method::Get),
+            path: o.path.clone(),
+            segments,
+            summary: o.summary.clone(),
+            description: o.description.clone(),
+            notes: o.notes.clone(),
+            sources: o.sources.clone(),
+            params,
+            body,
+            responses,
+            output,
+            paginated: o.paginated,
+        }
+    }
+}
+
+pub(crate) enum PathPart {
+    Literal(String),
+    Param(String),
+}
+
+/// `/a/{b}/c` → `a`, `{b}`, `c`. A segment is either wholly a literal or wholly a parameter.
+pub(crate) fn split_path(path: &str) -> Vec<PathPart> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => PathPart::Param(name.to_string()),
+                None => PathPart::Literal(s.to_string()),
+            },
+        )
+        .collect()
+}
+
+/// Records, for every model, which groups' operations reach it (directly or through other
+/// models), so that per-group cargo features compile only what they need.
+fn mark_reachability(api: &mut Api) {
+    let index: HashMap<String, usize> = api
+        .models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect();
+    let mut reach: Vec<BTreeSet<String>> = vec![BTreeSet::new(); api.models.len()];
+    for g in &api.groups {
+        let mut stack: Vec<usize> = Vec::new();
+        for o in &g.operations {
+            let mut tys: Vec<&TypeRef> = o.params.iter().map(|p| &p.ty).collect();
+            tys.extend(o.body.iter().map(|b| &b.ty));
+            tys.extend(o.responses.iter().filter_map(|r| r.ty.as_ref()));
+            for t in tys {
+                collect_models(t, &index, &mut stack);
+            }
+        }
+        while let Some(i) = stack.pop() {
+            if !reach[i].insert(g.feature.clone()) {
+                continue;
+            }
+            let children: Vec<&TypeRef> = match &api.models[i].kind {
+                ModelKind::Struct(f) | ModelKind::Multipart(f) => f.iter().map(|f| &f.ty).collect(),
+                ModelKind::Alias(t) => vec![t],
+                ModelKind::Enum(_) => vec![],
+            };
+            for t in children {
+                collect_models(t, &index, &mut stack);
+            }
+        }
+    }
+    for (m, r) in api.models.iter_mut().zip(reach) {
+        m.groups = r;
+    }
+}
+
+fn collect_models(t: &TypeRef, index: &HashMap<String, usize>, out: &mut Vec<usize>) {
+    match t {
+        TypeRef::Model(n) => out.extend(index.get(n)),
+        TypeRef::Array(inner) => collect_models(inner, index, out),
+        _ => {}
+    }
+}

@@ -1,0 +1,244 @@
+//! Stage 1: read `spec/*.yaml` into [`ast`] types, reporting every syntax error, unknown key and
+//! wrong value type with its position.
+
+pub mod ast;
+pub mod source_map;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Location};
+pub use source_map::SourceMap;
+
+/// One parsed catalog file.
+#[derive(Clone, Debug)]
+pub struct LoadedFile {
+    /// The path as it is shown in diagnostics (for example `spec/event_hook.yaml`).
+    pub path: PathBuf,
+    pub source_map: SourceMap,
+    pub group: ast::GroupFile,
+}
+
+impl LoadedFile {
+    pub fn location(&self, path: &[&str]) -> Location {
+        let (line, column) = self.source_map.at(path);
+        Location::new(&self.path, line, column)
+    }
+}
+
+/// Reads every `*.yaml` file of `dir` in file-name order.
+pub fn load_dir(dir: &Path) -> Result<Vec<LoadedFile>, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut names: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect(),
+        Err(e) => {
+            diags.push(
+                Diagnostic::new(
+                    Location::new(dir, 0, 0),
+                    format!("cannot read the catalog directory: {e}"),
+                )
+                .with_hint("run from the repository root, or pass the path of `spec/`"),
+            );
+            return Err(diags);
+        }
+    };
+    names.sort();
+    if names.is_empty() {
+        diags.push(
+            Diagnostic::new(
+                Location::new(dir, 0, 0),
+                "the catalog directory has no `*.yaml` files",
+            )
+            .with_hint("each API group lives in its own `spec/<group>.yaml`; see spec/README.md"),
+        );
+        return Err(diags);
+    }
+    let mut files = Vec::new();
+    for path in names {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::new(
+                    Location::new(&path, 0, 0),
+                    format!("cannot read file: {e}"),
+                ));
+                continue;
+            }
+        };
+        match load_str(&path, &text) {
+            Ok(f) => files.push(f),
+            Err(d) => diags.0.extend(d.0),
+        }
+    }
+    if diags.is_empty() {
+        Ok(files)
+    } else {
+        Err(diags.sorted())
+    }
+}
+
+/// Parses one catalog file's text; `path` is only used in diagnostics.
+pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
+    let source_map = SourceMap::build(text);
+    let mut diags = Diagnostics::default();
+    let mut unknown: Vec<Vec<String>> = Vec::new();
+    let de = serde_yaml::Deserializer::from_str(text);
+    let parsed = serde_ignored::deserialize(de, |p| unknown.push(path_segments(&p)));
+    for key_path in &unknown {
+        let key = key_path.last().map(String::as_str).unwrap_or("?");
+        let (line, column) = source_map.position(key_path);
+        let allowed = allowed_keys(key_path);
+        let mut d = Diagnostic::new(
+            Location::new(path, line, column),
+            format!("unknown key `{key}` {}", context_name(key_path)),
+        );
+        d = match did_you_mean(key, allowed.iter().copied()) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None => d.with_hint(format!("allowed keys here: {}", allowed.join(", "))),
+        };
+        diags.push(d);
+    }
+    match parsed {
+        Ok(group) if diags.is_empty() => Ok(LoadedFile {
+            path: path.to_path_buf(),
+            source_map,
+            group,
+        }),
+        Ok(_) => Err(diags),
+        Err(e) => {
+            diags.push(yaml_error(path, &e));
+            Err(diags)
+        }
+    }
+}
+
+fn yaml_error(path: &Path, e: &serde_yaml::Error) -> Diagnostic {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    let msg = e.to_string();
+    // serde_yaml appends " at line X column Y"; the location already says it.
+    let msg = match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    let hint = if msg.contains("invalid type") || msg.contains("expected") {
+        "check the value's type against the tables in spec/README.md"
+    } else if msg.contains("missing field") {
+        "add the missing key; spec/README.md lists the required ones"
+    } else {
+        "fix the YAML syntax at this position"
+    };
+    Diagnostic::new(Location::new(path, line, column), msg).with_hint(hint)
+}
+
+fn path_segments(p: &serde_ignored::Path<'_>) -> Vec<String> {
+    use serde_ignored::Path as P;
+    let mut out = Vec::new();
+    let mut cur = p;
+    loop {
+        match cur {
+            P::Root => break,
+            P::Seq { parent, index } => {
+                out.push(index.to_string());
+                cur = parent;
+            }
+            P::Map { parent, key } => {
+                out.push(key.clone());
+                cur = parent;
+            }
+            P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
+                cur = parent
+            }
+        }
+    }
+    out.reverse();
+    out
+}
+
+const TOP_KEYS: &[&str] = &["group", "description", "operations", "schemas"];
+const OPERATION_KEYS: &[&str] = &[
+    "name",
+    "method",
+    "path",
+    "summary",
+    "description",
+    "sources",
+    "params",
+    "body",
+    "responses",
+    "paginated",
+    "notes",
+];
+const PARAM_KEYS: &[&str] = &["name", "in", "required", "description", "schema"];
+const BODY_KEYS: &[&str] = &["content_type", "schema", "required", "description"];
+const RESPONSE_KEYS: &[&str] = &["status", "description", "schema", "content_type"];
+pub(crate) const SCHEMA_KEYS: &[&str] = &[
+    "ref",
+    "type",
+    "format",
+    "items",
+    "properties",
+    "enum",
+    "description",
+    "required",
+    "nullable",
+    "read_only",
+    "write_only",
+    "unique",
+    "validation",
+    "min_length",
+    "max_length",
+];
+
+enum Ctx {
+    Top,
+    Operation,
+    Param,
+    Body,
+    Response,
+    Schema,
+    EnumValue,
+}
+
+/// What kind of map the unknown key sits in, from the shape of its path.
+fn context(key_path: &[String]) -> Ctx {
+    let parent = &key_path[..key_path.len().saturating_sub(1)];
+    let p: Vec<&str> = parent.iter().map(String::as_str).collect();
+    match p.as_slice() {
+        [] => Ctx::Top,
+        ["operations", _] => Ctx::Operation,
+        ["operations", _, "params", _] => Ctx::Param,
+        ["operations", _, "body"] => Ctx::Body,
+        ["operations", _, "responses", _] => Ctx::Response,
+        [.., "enum", _] => Ctx::EnumValue,
+        _ => Ctx::Schema,
+    }
+}
+
+fn allowed_keys(key_path: &[String]) -> &'static [&'static str] {
+    match context(key_path) {
+        Ctx::Top => TOP_KEYS,
+        Ctx::Operation => OPERATION_KEYS,
+        Ctx::Param => PARAM_KEYS,
+        Ctx::Body => BODY_KEYS,
+        Ctx::Response => RESPONSE_KEYS,
+        Ctx::Schema => SCHEMA_KEYS,
+        Ctx::EnumValue => &["value", "description"],
+    }
+}
+
+fn context_name(key_path: &[String]) -> &'static str {
+    match context(key_path) {
+        Ctx::Top => "at the top of a group file",
+        Ctx::Operation => "in an operation",
+        Ctx::Param => "in a parameter",
+        Ctx::Body => "in a request body",
+        Ctx::Response => "in a response",
+        Ctx::Schema => "in a type",
+        Ctx::EnumValue => "in an enum value",
+    }
+}

@@ -1,0 +1,152 @@
+//! Where each key and item of a YAML file starts, so that diagnostics about the parsed catalog
+//! can point at `file:line:column`. serde_yaml does not keep positions, so the text is walked a
+//! second time with yaml-rust2's event parser.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// A path into the document: map keys and sequence indexes, as strings.
+pub type YamlPath = Vec<String>;
+
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    positions: HashMap<YamlPath, (usize, usize)>,
+}
+
+impl SourceMap {
+    pub fn build(text: &str) -> SourceMap {
+        let mut walker = Walker::default();
+        let mut parser = Parser::new_from_str(text);
+        // A syntax error is reported by serde_yaml with its own position; a partial map is fine.
+        let _ = parser.load(&mut walker, false);
+        SourceMap {
+            positions: walker.positions,
+        }
+    }
+
+    /// 1-based line and column of `path`, or of its nearest ancestor that has one.
+    pub fn position(&self, path: &[String]) -> (usize, usize) {
+        let mut p = path;
+        loop {
+            if let Some(pos) = self.positions.get(p) {
+                return *pos;
+            }
+            match p.split_last() {
+                Some((_, rest)) => p = rest,
+                None => return (1, 1),
+            }
+        }
+    }
+
+    /// Like [`position`](Self::position) for a path given as `a.b.0.c` segments.
+    pub fn at(&self, segments: &[&str]) -> (usize, usize) {
+        let owned: Vec<String> = segments.iter().map(|s| s.to_string()).collect();
+        self.position(&owned)
+    }
+}
+
+enum Frame {
+    Map { key: Option<String> },
+    Seq { index: usize },
+}
+
+#[derive(Default)]
+struct Walker {
+    stack: Vec<Frame>,
+    path: YamlPath,
+    positions: HashMap<YamlPath, (usize, usize)>,
+}
+
+impl Walker {
+    fn pos(mark: &Marker) -> (usize, usize) {
+        (mark.line(), mark.col() + 1)
+    }
+
+    /// Called before a node starts; returns whether the node is a map key.
+    fn enter_node(&mut self, mark: &Marker, scalar: Option<&str>) -> bool {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key }) if key.is_none() => {
+                let k = scalar.unwrap_or("?").to_string();
+                *key = Some(k.clone());
+                let mut p = self.path.clone();
+                p.push(k);
+                self.positions.entry(p).or_insert(Self::pos(mark));
+                true
+            }
+            Some(Frame::Map { key: Some(k) }) => {
+                self.path.push(k.clone());
+                false
+            }
+            Some(Frame::Seq { index }) => {
+                self.path.push(index.to_string());
+                let p = self.path.clone();
+                self.positions.entry(p).or_insert(Self::pos(mark));
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// A scalar or alias: a key, or a complete value.
+    fn leaf(&mut self, mark: &Marker, scalar: Option<&str>) {
+        if !self.enter_node(mark, scalar) {
+            self.leave_value();
+        }
+    }
+
+    /// Called after a value node ends.
+    fn leave_value(&mut self) {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key }) => {
+                *key = None;
+                self.path.pop();
+            }
+            Some(Frame::Seq { index }) => {
+                *index += 1;
+                self.path.pop();
+            }
+            None => {}
+        }
+    }
+}
+
+impl MarkedEventReceiver for Walker {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(value, ..) => self.leaf(&mark, Some(&value)),
+            Event::Alias(_) => self.leaf(&mark, None),
+            Event::MappingStart(..) => {
+                self.enter_node(&mark, None);
+                self.stack.push(Frame::Map { key: None });
+            }
+            Event::SequenceStart(..) => {
+                self.enter_node(&mark, None);
+                self.stack.push(Frame::Seq { index: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.leave_value();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_keys_and_items() {
+        let text =
+            "group: A\noperations:\n  - name: X\n    params:\n      - {name: id, in: path}\n";
+        let map = SourceMap::build(text);
+        assert_eq!(map.at(&["group"]), (1, 1));
+        assert_eq!(map.at(&["operations", "0", "name"]), (3, 5));
+        assert_eq!(map.at(&["operations", "0", "params", "0", "in"]), (5, 18));
+        // Unknown paths fall back to the nearest ancestor.
+        assert_eq!(map.at(&["operations", "0", "nope"]), (3, 5));
+    }
+}

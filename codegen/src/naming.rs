@@ -1,0 +1,187 @@
+//! Every Rust name the generator emits comes from here: case conversion (heck), Rust keywords,
+//! names the generated code already uses, and collisions.
+
+use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
+
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Type names the generated modules use themselves; a model by one of these names is suffixed.
+const RESERVED_TYPES: &[&str] = &[
+    "Self",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Value",
+    "Map",
+    "Nullable",
+    "Client",
+    "Error",
+    "Page",
+    "ApiResponse",
+    "Request",
+    "Stream",
+];
+
+/// Methods every generated builder has; a parameter by one of these names is suffixed.
+const RESERVED_METHODS: &[&str] = &[
+    "send",
+    "new",
+    "into_stream",
+    "into_parts",
+    "client",
+    "request",
+    "body",
+];
+
+pub fn is_keyword(s: &str) -> bool {
+    KEYWORDS.contains(&s)
+}
+
+/// Strips what cannot start or appear in an identifier: `_links` → `links`, `x-rate` → `x rate`.
+fn words(raw: &str) -> String {
+    let cleaned: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    cleaned.trim().to_string()
+}
+
+/// A snake_case identifier that is never a keyword and never starts with a digit.
+pub fn snake(raw: &str) -> String {
+    let mut s = words(raw).to_snake_case();
+    if s.is_empty() {
+        s = "value".into();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s = format!("n{s}");
+    }
+    if is_keyword(&s) {
+        s.push('_');
+    }
+    s
+}
+
+/// An UpperCamelCase type name that is never reserved and never starts with a digit.
+pub fn type_name(raw: &str) -> String {
+    let mut s = words(raw).to_upper_camel_case();
+    if s.is_empty() {
+        s = "Value".into();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s = format!("V{s}");
+    }
+    if RESERVED_TYPES.contains(&s.as_str()) || is_keyword(&s) {
+        s.push_str("Model");
+    }
+    s
+}
+
+/// The Rust field name of a JSON property.
+pub fn field_name(json_name: &str) -> String {
+    let s = snake(json_name);
+    if s == "additional_properties" {
+        return "additional_properties_".into();
+    }
+    s
+}
+
+/// The builder method / argument name of a parameter.
+pub fn param_name(wire_name: &str) -> String {
+    let s = snake(wire_name);
+    if RESERVED_METHODS.contains(&s.as_str()) {
+        return format!("{s}_");
+    }
+    s
+}
+
+/// The enum variant for a documented value: `com.okta.import.transform` → `ComOktaImportTransform`.
+pub fn variant_name(value: &str) -> String {
+    let mut s = words(value).to_upper_camel_case();
+    if s.is_empty() {
+        s = "Empty".into();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s = format!("V{s}");
+    }
+    // `Unknown` is the variant that carries values the catalog does not list.
+    if s == "Unknown" || s == "Self" {
+        s.push_str("Value");
+    }
+    s
+}
+
+pub fn module_name(group: &str) -> String {
+    snake(group)
+}
+
+pub fn feature_name(group: &str) -> String {
+    words(group).to_kebab_case()
+}
+
+/// File name (without extension) of a model.
+pub fn model_file(model: &str) -> String {
+    snake(model).trim_end_matches('_').to_string()
+}
+
+/// Gives each name in order a unique spelling by appending `2`, `3`, …
+pub fn dedupe(names: &mut [String]) {
+    let taken: std::collections::HashSet<String> = names.iter().cloned().collect();
+    let mut seen = std::collections::HashSet::new();
+    for name in names.iter_mut() {
+        if seen.insert(name.clone()) {
+            continue;
+        }
+        let mut n = 2;
+        loop {
+            let candidate = if name.ends_with('_') {
+                format!("{name}{n}")
+            } else {
+                format!("{name}_{n}")
+            };
+            if !taken.contains(&candidate) && seen.insert(candidate.clone()) {
+                *name = candidate;
+                break;
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_and_leading_underscores() {
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("self"), "self_");
+        assert_eq!(field_name("_links"), "links");
+        assert_eq!(
+            field_name("endUserSupportHelpURL"),
+            "end_user_support_help_url"
+        );
+        assert_eq!(param_name("send"), "send_");
+        assert_eq!(type_name("Error"), "ErrorModel");
+        assert_eq!(
+            variant_name("com.okta.user.pre-registration"),
+            "ComOktaUserPreRegistration"
+        );
+        assert_eq!(variant_name("Unknown"), "UnknownValue");
+        assert_eq!(feature_name("AuthorizationServer"), "authorization-server");
+    }
+
+    #[test]
+    fn dedupe_appends_numbers() {
+        let mut v = vec!["user_id".to_string(), "user_id".into(), "user_id_2".into()];
+        dedupe(&mut v);
+        assert_eq!(v, ["user_id", "user_id_3", "user_id_2"]);
+    }
+}

@@ -1,0 +1,504 @@
+//! Stage 2: semantic checks over the loaded catalog. Every problem is reported, each with the
+//! position of the offending key and a hint, so one run shows everything to fix.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Location};
+use crate::ir::Method;
+use crate::load::{ast, LoadedFile};
+use crate::naming;
+
+const TYPES: &[&str] = &[
+    "string", "integer", "number", "boolean", "object", "array", "any",
+];
+const CONTENT_TYPES: &[&str] = &["application/json", "multipart/form-data"];
+
+pub fn validate(files: &[LoadedFile]) -> Result<(), Diagnostics> {
+    let mut v = Validator {
+        diags: Diagnostics::default(),
+        schemas: HashMap::new(),
+    };
+    for f in files {
+        for name in f.group.schemas.keys() {
+            v.schemas
+                .entry(name.clone())
+                .or_insert(f.location(&["schemas", name]));
+        }
+    }
+    v.catalog(files);
+    if v.diags.is_empty() {
+        Ok(())
+    } else {
+        Err(v.diags.sorted())
+    }
+}
+
+struct Validator {
+    diags: Diagnostics,
+    /// Every named schema and where it is defined.
+    schemas: HashMap<String, Location>,
+}
+
+fn is_pascal(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+impl Validator {
+    fn error(&mut self, at: Location, msg: impl Into<String>, hint: impl Into<String>) {
+        self.diags.push(Diagnostic::new(at, msg).with_hint(hint));
+    }
+
+    fn catalog(&mut self, files: &[LoadedFile]) {
+        let mut groups: HashMap<String, Location> = HashMap::new();
+        let mut op_names: HashMap<String, Location> = HashMap::new();
+        let mut op_fns: HashMap<String, (String, Location)> = HashMap::new();
+        let mut routes: HashMap<(String, String), (String, Location)> = HashMap::new();
+        let mut rust_models: HashMap<String, (String, Location)> = HashMap::new();
+
+        for f in files {
+            let g = &f.group;
+            let at = f.location(&["group"]);
+            if !is_pascal(&g.group) {
+                self.error(
+                    at.clone(),
+                    format!("group name `{}` is not PascalCase", g.group),
+                    "write it like `EventHook`",
+                );
+            }
+            if let Some(first) = groups.insert(g.group.clone(), at.clone()) {
+                self.error(
+                    at.clone(),
+                    format!("group `{}` is defined twice (first at {first})", g.group),
+                    "merge the two files",
+                );
+            }
+            if g.operations.is_empty() {
+                self.error(
+                    at,
+                    format!("group `{}` has no operations", g.group),
+                    "add its operations or delete the file",
+                );
+            }
+            for (name, _) in &g.schemas {
+                let at = f.location(&["schemas", name]);
+                if !is_pascal(name) {
+                    self.error(
+                        at.clone(),
+                        format!("schema name `{name}` is not PascalCase"),
+                        "write it like `InlineHook`",
+                    );
+                }
+                let rust = naming::type_name(name);
+                if let Some((other, first)) =
+                    rust_models.insert(rust.clone(), (name.clone(), at.clone()))
+                {
+                    self.error(
+                        at,
+                        format!("schema `{name}` and schema `{other}` (at {first}) both become the Rust type `{rust}`"),
+                        "rename one of them",
+                    );
+                }
+            }
+            for (i, op) in g.operations.iter().enumerate() {
+                let idx = i.to_string();
+                let loc = |k: &str| f.location(&["operations", &idx, k]);
+                if !is_pascal(&op.name) {
+                    self.error(
+                        loc("name"),
+                        format!("operation name `{}` is not PascalCase", op.name),
+                        "write it like `GetEventHook`",
+                    );
+                }
+                if let Some(first) = op_names.insert(op.name.clone(), loc("name")) {
+                    self.error(
+                        loc("name"),
+                        format!(
+                            "operation `{}` is defined twice (first at {first})",
+                            op.name
+                        ),
+                        "operation names must be unique in the whole catalog",
+                    );
+                } else {
+                    let fname = naming::snake(&op.name);
+                    if let Some((other, first)) =
+                        op_fns.insert(fname.clone(), (op.name.clone(), loc("name")))
+                    {
+                        self.error(loc("name"), format!("operations `{}` and `{other}` (at {first}) both become the Rust method `{fname}`", op.name), "rename one of them");
+                    }
+                }
+                match Method::parse(&op.method) {
+                    None => {
+                        let hint = match did_you_mean(
+                            &op.method.to_ascii_uppercase(),
+                            ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+                        ) {
+                            Some(m) => format!("did you mean `{m}`?"),
+                            None => {
+                                "use one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS".into()
+                            }
+                        };
+                        self.error(
+                            loc("method"),
+                            format!("invalid HTTP method `{}`", op.method),
+                            hint,
+                        );
+                    }
+                    Some(_) => {
+                        let key = (op.method.clone(), normalise_path(&op.path));
+                        if let Some((other, first)) =
+                            routes.insert(key, (op.name.clone(), loc("path")))
+                        {
+                            self.error(loc("path"), format!("`{} {}` is already the route of operation `{other}` (at {first})", op.method, op.path), "each method + path belongs to exactly one operation");
+                        }
+                    }
+                }
+                if op.sources.is_empty() {
+                    self.error(loc("name"), format!("operation `{}` has no `sources`", op.name), "name the seed document(s) it is taken from, e.g. `sources: [003_48d077f24f042294.txt]`");
+                }
+                for (si, s) in op.sources.iter().enumerate() {
+                    if !is_seed_name(s) {
+                        self.error(
+                            f.location(&["operations", &idx, "sources", &si.to_string()]),
+                            format!("`{s}` is not a seed document name"),
+                            "sources are file names like `000_7b3593a3132659d8.txt`",
+                        );
+                    }
+                }
+                self.operation(f, &idx, op);
+            }
+            for (name, s) in &g.schemas {
+                self.schema(f, &["schemas", name], s, true);
+            }
+        }
+    }
+
+    fn operation(&mut self, f: &LoadedFile, idx: &str, op: &ast::Operation) {
+        let loc = |k: &[&str]| {
+            let mut p = vec!["operations", idx];
+            p.extend_from_slice(k);
+            f.location(&p)
+        };
+        if !op.path.starts_with('/') {
+            self.error(
+                loc(&["path"]),
+                format!("path `{}` must start with `/`", op.path),
+                "paths are relative to the org URL, e.g. `/api/v1/users`",
+            );
+        }
+        let mut template = Vec::new();
+        for seg in op.path.split('/') {
+            let is_param = seg.starts_with('{') && seg.ends_with('}');
+            if is_param {
+                template.push(seg[1..seg.len() - 1].to_string());
+            } else if seg.contains('{') || seg.contains('}') {
+                self.error(
+                    loc(&["path"]),
+                    format!("path segment `{seg}` mixes text and a parameter"),
+                    "a parameter must be a whole segment: `/users/{userId}`",
+                );
+            }
+        }
+        let declared: Vec<&ast::Param> =
+            op.params.iter().filter(|p| p.location == "path").collect();
+        for t in &template {
+            if !declared.iter().any(|p| &p.name == t) {
+                let hint = match did_you_mean(t, declared.iter().map(|p| p.name.as_str())) {
+                    Some(s) => {
+                        format!("the declared path parameter `{s}` is close; make the names match")
+                    }
+                    None => format!("add `- {{name: {t}, in: path}}` to `params`"),
+                };
+                self.error(
+                    loc(&["path"]),
+                    format!(
+                        "path parameter `{{{t}}}` of `{}` is not declared in `params`",
+                        op.name
+                    ),
+                    hint,
+                );
+            }
+        }
+        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        let mut rust_names: HashMap<String, String> = HashMap::new();
+        for (pi, p) in op.params.iter().enumerate() {
+            let pidx = pi.to_string();
+            if !["path", "query", "header"].contains(&p.location.as_str()) {
+                let hint = match did_you_mean(&p.location, ["path", "query", "header"]) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "use `path`, `query` or `header`".into(),
+                };
+                self.error(
+                    loc(&["params", &pidx, "in"]),
+                    format!("parameter location `{}` is not valid", p.location),
+                    hint,
+                );
+            }
+            if p.location == "path" {
+                if !template.contains(&p.name) {
+                    self.error(
+                        loc(&["params", &pidx, "name"]),
+                        format!(
+                            "path parameter `{}` does not appear in the path `{}`",
+                            p.name, op.path
+                        ),
+                        "remove it, or add `{name}` to the path",
+                    );
+                }
+                if p.required == Some(false) {
+                    self.error(
+                        loc(&["params", &pidx, "required"]),
+                        format!("path parameter `{}` cannot be optional", p.name),
+                        "remove `required: false`",
+                    );
+                }
+            }
+            if seen
+                .insert((p.location.clone(), p.name.clone()), pi)
+                .is_some()
+            {
+                self.error(
+                    loc(&["params", &pidx, "name"]),
+                    format!("parameter `{}` is declared twice", p.name),
+                    "remove the duplicate",
+                );
+            }
+            let rust = naming::param_name(&p.name);
+            if let Some(other) = rust_names.insert(rust.clone(), p.name.clone()) {
+                if other != p.name {
+                    self.error(
+                        loc(&["params", &pidx, "name"]),
+                        format!(
+                            "parameters `{}` and `{other}` both become the Rust name `{rust}`",
+                            p.name
+                        ),
+                        "the documents rarely do this; check for a typo",
+                    );
+                }
+            }
+            if let Some(s) = &p.schema {
+                let path = ["operations", idx, "params", &pidx, "schema"];
+                self.schema(f, &path, s, false);
+                if matches!(s.kind.as_deref(), Some("object") | Some("any")) {
+                    self.error(
+                        loc(&["params", &pidx, "schema"]),
+                        format!(
+                            "parameter `{}` cannot be a JSON {}",
+                            p.name,
+                            s.kind.as_deref().unwrap_or("")
+                        ),
+                        "parameters are strings, numbers, booleans, enums or arrays of those",
+                    );
+                }
+            }
+        }
+        if let Some(b) = &op.body {
+            let ct = b.content_type.as_deref().unwrap_or("application/json");
+            if !CONTENT_TYPES.contains(&ct) {
+                self.error(
+                    loc(&["body", "content_type"]),
+                    format!("unsupported content type `{ct}`"),
+                    "use `application/json` or `multipart/form-data`",
+                );
+            }
+            self.schema(f, &["operations", idx, "body", "schema"], &b.schema, false);
+            if ct == "multipart/form-data" && !self.is_object_schema(&b.schema) {
+                self.error(loc(&["body", "schema"]), "a multipart body must be an object whose properties are the form's parts", "use `{type: object, properties: {file: {type: string, format: binary}}}` or a named schema like it");
+            }
+            if matches!(op.method.as_str(), "GET" | "HEAD") {
+                self.error(
+                    loc(&["body"]),
+                    format!("a {} request cannot have a body", op.method),
+                    "remove `body`",
+                );
+            }
+        }
+        if op.responses.is_empty() {
+            self.error(loc(&["name"]), format!("operation `{}` has no responses", op.name), "add the documented responses, or `- {status: default, description: Not documented by the source documents, schema: {type: any}}`");
+        }
+        let mut statuses = HashSet::new();
+        for (ri, r) in op.responses.iter().enumerate() {
+            let ridx = ri.to_string();
+            let key = match &r.status {
+                ast::Status::Code(c) if (100..=599).contains(c) => c.to_string(),
+                ast::Status::Word(w) if w == "default" => w.clone(),
+                other => {
+                    let shown = match other {
+                        ast::Status::Code(c) => c.to_string(),
+                        ast::Status::Word(w) => w.clone(),
+                    };
+                    self.error(
+                        loc(&["responses", &ridx, "status"]),
+                        format!("`{shown}` is not an HTTP status code"),
+                        "use a code from 100 to 599, or `default`",
+                    );
+                    continue;
+                }
+            };
+            if !statuses.insert(key.clone()) {
+                self.error(
+                    loc(&["responses", &ridx, "status"]),
+                    format!("response `{key}` is listed twice"),
+                    "merge the two entries",
+                );
+            }
+            if let Some(s) = &r.schema {
+                self.schema(
+                    f,
+                    &["operations", idx, "responses", &ridx, "schema"],
+                    s,
+                    false,
+                );
+            }
+        }
+        if op.paginated {
+            let array = op.responses.iter().any(|r| {
+                let ok_status = match &r.status {
+                    ast::Status::Code(c) => (200..300).contains(c),
+                    ast::Status::Word(_) => true,
+                };
+                ok_status && r.schema.as_ref().is_some_and(|s| self.is_array_schema(s))
+            });
+            if !array {
+                self.error(
+                    loc(&["paginated"]),
+                    format!("list operation `{}` has no array response", op.name),
+                    "a paginated operation's success response must be `{type: array, items: …}`",
+                );
+            }
+        }
+    }
+
+    fn is_array_schema(&self, s: &ast::Schema) -> bool {
+        s.kind.as_deref() == Some("array")
+    }
+
+    fn is_object_schema(&self, s: &ast::Schema) -> bool {
+        s.kind.as_deref() == Some("object") || s.reference.is_some()
+    }
+
+    fn schema(&mut self, f: &LoadedFile, path: &[&str], s: &ast::Schema, top: bool) {
+        let at = |k: Option<&str>| {
+            let mut p = path.to_vec();
+            if let Some(k) = k {
+                p.push(k);
+            }
+            f.location(&p)
+        };
+        match (&s.reference, &s.kind) {
+            (Some(_), Some(_)) => self.error(
+                at(Some("ref")),
+                "a type has both `ref` and `type`",
+                "keep one: `{ref: Name}` or `{type: …}`",
+            ),
+            (None, None) => self.error(
+                at(None),
+                "a type needs `ref` or `type`",
+                "add `type: string` (or object, array, …) or `ref: SchemaName`",
+            ),
+            _ => {}
+        }
+        if let Some(r) = &s.reference {
+            if !self.schemas.contains_key(r) {
+                let names: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+                let hint = match did_you_mean(r, names) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => "define it under `schemas:` in one of the group files".into(),
+                };
+                self.error(at(Some("ref")), format!("unknown schema `{r}`"), hint);
+            }
+        }
+        if let Some(k) = &s.kind {
+            if !TYPES.contains(&k.as_str()) {
+                let hint = match did_you_mean(k, TYPES.iter().copied()) {
+                    Some(t) => format!("did you mean `{t}`?"),
+                    None => format!("use one of {}", TYPES.join(", ")),
+                };
+                self.error(at(Some("type")), format!("unknown type `{k}`"), hint);
+            }
+            if k == "array" && s.items.is_none() {
+                self.error(
+                    at(Some("type")),
+                    "an array needs `items`",
+                    "add `items: {type: string}` or `items: {ref: Name}`",
+                );
+            }
+            if k != "array" && s.items.is_some() {
+                self.error(
+                    at(Some("items")),
+                    format!("`items` only applies to arrays, not `{k}`"),
+                    "remove `items` or set `type: array`",
+                );
+            }
+            if k != "object" && s.properties.is_some() {
+                self.error(
+                    at(Some("properties")),
+                    format!("`properties` only applies to objects, not `{k}`"),
+                    "set `type: object`",
+                );
+            }
+        }
+        if let Some(values) = &s.enum_values {
+            if s.kind.as_deref() != Some("string") {
+                self.error(
+                    at(Some("enum")),
+                    "`enum` values must be strings",
+                    "set `type: string`",
+                );
+            }
+            if values.is_empty() {
+                self.error(
+                    at(Some("enum")),
+                    "an enum needs at least one value",
+                    "list the documented values",
+                );
+            }
+            let mut variants: HashMap<String, String> = HashMap::new();
+            for (vi, v) in values.iter().enumerate() {
+                let rust = naming::variant_name(v.value());
+                if let Some(other) = variants.insert(rust.clone(), v.value().to_string()) {
+                    self.error(f.location(&[path, &["enum", &vi.to_string()]].concat()), format!("enum values `{}` and `{other}` both become the Rust variant `{rust}`", v.value()), "enum values are wire values and keep their spelling; check whether the documents really list both");
+                }
+            }
+        }
+        if let Some(items) = &s.items {
+            let p = [path, &["items"]].concat();
+            self.schema(f, &p, items, false);
+        }
+        if let Some(props) = &s.properties {
+            let mut rust: HashMap<String, String> = HashMap::new();
+            for (name, p) in props {
+                let pp = [path, &["properties", name.as_str()]].concat();
+                let field = naming::field_name(name);
+                if let Some(other) = rust.insert(field.clone(), name.clone()) {
+                    self.error(f.location(&pp), format!("properties `{name}` and `{other}` both become the Rust field `{field}`"), "rename one of them; JSON names are kept on the wire either way");
+                }
+                self.schema(f, &pp, p, false);
+            }
+        }
+        if top && (s.required || s.read_only || s.write_only) {
+            self.error(
+                at(None),
+                "`required`, `read_only` and `write_only` describe properties, not whole schemas",
+                "move them to the property that uses this schema",
+            );
+        }
+    }
+}
+
+fn normalise_path(p: &str) -> String {
+    p.split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+fn is_seed_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.len() == 24
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && b[3] == b'_'
+        && b[4..20].iter().all(|c| c.is_ascii_hexdigit())
+        && s.ends_with(".txt")
+}

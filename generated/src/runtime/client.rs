@@ -1,0 +1,399 @@
+//! The client: configuration, authentication, and the one function that sends every request
+//! (retries, tracing, error mapping).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use super::auth::{Auth, Secret};
+use super::error::{ApiError, Error};
+use super::request::{Body, Request};
+use super::response::{request_id_of, ApiResponse, RawResponse};
+use super::retry::RetryConfig;
+
+/// A client for one Okta org. Cheap to clone: clones share the connection pool.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    auth: Auth,
+    retry: RetryConfig,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("org_url", &self.inner.base.as_str())
+            .field("auth", &self.inner.auth)
+            .field("retry", &self.inner.retry)
+            .finish()
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    org_url: String,
+    auth: Option<Auth>,
+    user_agent_extension: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryConfig,
+}
+
+/// The default limit for a whole request, response body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default limit for establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Client {
+    /// Starts building a client for the org at `org_url` (`https://{yourOktaDomain}`).
+    pub fn builder(org_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            org_url: org_url.into(),
+            auth: None,
+            user_agent_extension: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            retry: RetryConfig::default(),
+        }
+    }
+
+    /// A client configured from `OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN` and
+    /// `OKTA_CLIENT_AUTHORIZATIONMODE` (`SSWS`, the default, or `Bearer`).
+    pub fn from_env() -> Result<Client, Error> {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the variables looked up through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        let org = var("OKTA_CLIENT_ORGURL")
+            .ok_or_else(|| Error::Config("OKTA_CLIENT_ORGURL is not set".into()))?;
+        let token = var("OKTA_CLIENT_TOKEN")
+            .ok_or_else(|| Error::Config("OKTA_CLIENT_TOKEN is not set".into()))?;
+        let mode = var("OKTA_CLIENT_AUTHORIZATIONMODE").unwrap_or_else(|| "SSWS".into());
+        let builder = Client::builder(org);
+        let builder = match mode.as_str() {
+            "SSWS" => builder.api_token(token),
+            "Bearer" => builder.access_token(token),
+            other => {
+                return Err(Error::Config(format!(
+                    "OKTA_CLIENT_AUTHORIZATIONMODE={other:?} is not supported; use SSWS or Bearer"
+                )))
+            }
+        };
+        builder.build()
+    }
+
+    /// The org URL requests are sent to.
+    pub fn org_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<ApiResponse<T>, Error> {
+        let raw = self.execute(&request).await?;
+        let body = raw.decode()?;
+        Ok(raw.into_response(body))
+    }
+
+    pub(crate) async fn send_empty(&self, request: Request) -> Result<ApiResponse<()>, Error> {
+        let raw = self.execute(&request).await?;
+        Ok(raw.into_response(()))
+    }
+
+    /// Sends `request` with authentication, retrying rate limits and 503/504 as configured.
+    pub(crate) async fn execute(&self, request: &Request) -> Result<RawResponse, Error> {
+        let span = tracing::info_span!(
+            "okta.request",
+            operation = request.operation,
+            method = %request.method,
+            path = request.template,
+            status = tracing::field::Empty,
+            retries = tracing::field::Empty,
+        );
+        self.execute_inner(request).instrument(span).await
+    }
+
+    async fn execute_inner(&self, request: &Request) -> Result<RawResponse, Error> {
+        let inner = &*self.inner;
+        let url = request.url(&inner.base)?;
+        if url.origin() != inner.base.origin() {
+            return Err(Error::InvalidRequest(format!(
+                "{url} is not on the org {}",
+                inner.base
+            )));
+        }
+        let body = match &request.body {
+            Body::Json(Err(e)) => {
+                return Err(Error::InvalidRequest(format!(
+                    "the request body does not serialise: {e}"
+                )))
+            }
+            other => other,
+        };
+        let mut retries = 0u32;
+        let mut waited = Duration::ZERO;
+        let mut retry_for: Option<String> = None;
+        loop {
+            let mut rb = inner
+                .http
+                .request(request.method.clone(), url.clone())
+                .header(AUTHORIZATION, inner.auth.header_value());
+            rb = rb.header(ACCEPT, "application/json");
+            for (k, v) in &request.headers {
+                let name = HeaderName::from_bytes(k.as_bytes())
+                    .map_err(|e| Error::InvalidRequest(format!("bad header name {k:?}: {e}")))?;
+                let value = HeaderValue::from_str(v)
+                    .map_err(|e| Error::InvalidRequest(format!("bad value for header {k}: {e}")))?;
+                rb = rb.header(name, value);
+            }
+            if retries > 0 {
+                if let Some(id) = &retry_for {
+                    rb = rb.header("X-Okta-Retry-For", id.as_str());
+                }
+                rb = rb.header("X-Okta-Retry-Count", retries.to_string());
+            }
+            rb = match body {
+                Body::None => rb,
+                Body::Json(Ok(bytes)) => rb
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(bytes.clone()),
+                Body::Json(Err(_)) => unreachable!("rejected above"),
+                Body::Multipart(m) => rb.multipart(m.to_form()?),
+            };
+            let started = Instant::now();
+            let response = rb.send().await.map_err(|e| transport(e, started))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.map_err(|e| transport(e, started))?;
+            let span = tracing::Span::current();
+            span.record("status", status.as_u16());
+            span.record("retries", retries);
+            if status.is_success() {
+                return Ok(RawResponse {
+                    status,
+                    headers,
+                    body: bytes,
+                    retries,
+                });
+            }
+            if let Some(delay) =
+                inner
+                    .retry
+                    .delay(status, &headers, request.is_idempotent(), retries)
+            {
+                if waited + delay <= inner.retry.max_total_wait {
+                    tracing::debug!(
+                        status = status.as_u16(),
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    waited += delay;
+                    retries += 1;
+                    retry_for = request_id_of(&headers).map(str::to_string);
+                    continue;
+                }
+            }
+            return Err(Error::Api(Box::new(ApiError::new(
+                status, headers, &bytes, retries,
+            ))));
+        }
+    }
+}
+
+fn transport(e: reqwest::Error, started: Instant) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            elapsed: started.elapsed(),
+            source: e.without_url(),
+        }
+    } else {
+        Error::Transport(e.without_url())
+    }
+}
+
+impl ClientBuilder {
+    /// Authenticate with an Okta API token (`Authorization: SSWS …`).
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Some(Auth::ApiToken(Secret::new(token)));
+        self
+    }
+
+    /// Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`).
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Some(Auth::AccessToken(Secret::new(token)));
+        self
+    }
+
+    /// Appended to the `User-Agent` (`okta-client-rust/0.1.0 {extension}`).
+    pub fn user_agent_extension(mut self, extension: impl Into<String>) -> Self {
+        self.user_agent_extension = Some(extension.into());
+        self
+    }
+
+    /// The limit for a whole request, response body included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The limit for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How rate limits and 503/504 are retried; see [`RetryConfig`].
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let base = Url::parse(self.org_url.trim())
+            .map_err(|e| Error::Config(format!("invalid org URL {:?}: {e}", self.org_url)))?;
+        let loopback = match base.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        };
+        match base.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => return Err(Error::Config(format!("the org URL must use https: {base}"))),
+            other => {
+                return Err(Error::Config(format!(
+                    "unsupported URL scheme {other:?} in {base}"
+                )))
+            }
+        }
+        if base.query().is_some()
+            || base.fragment().is_some()
+            || !base.username().is_empty()
+            || base.password().is_some()
+        {
+            return Err(Error::Config(
+                "the org URL must not carry a query, fragment or credentials".into(),
+            ));
+        }
+        let auth = self.auth.ok_or_else(|| {
+            Error::Config("no credentials: call api_token() or access_token()".into())
+        })?;
+        if !auth.is_valid() {
+            return Err(Error::Config(format!(
+                "the {} token is empty or has characters a header cannot carry",
+                auth.scheme()
+            )));
+        }
+        let mut ua = format!("okta-client-rust/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(ext) = &self.user_agent_extension {
+            ua.push(' ');
+            ua.push_str(ext);
+        }
+        let ua = HeaderValue::from_str(&ua)
+            .map_err(|e| Error::Config(format!("invalid user agent extension: {e}")))?;
+        let http = reqwest::Client::builder()
+            .user_agent(ua)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                auth,
+                retry: self.retry,
+            }),
+        })
+    }
+}
+
+/// A request to any path of the org, authenticated and retried like the generated operations.
+/// For endpoints the catalog does not (yet) describe.
+#[derive(Clone, Debug)]
+#[must_use = "a request builder does nothing until it is sent"]
+pub struct GenericRequest {
+    client: Client,
+    request: Request,
+}
+
+impl Client {
+    /// A request with `method` to `path_and_query` on the org (for example
+    /// `/api/v1/users?limit=2`). Absolute URLs to other hosts are refused when sent.
+    pub fn request(&self, method: Method, path_and_query: &str) -> GenericRequest {
+        let mut request = Request::new("GenericRequest", method, "<generic>", &[]);
+        request.url = Some(
+            self.inner
+                .base
+                .join(path_and_query)
+                .unwrap_or_else(|_| self.inner.base.clone()),
+        );
+        if !path_and_query.starts_with('/') {
+            request.path = Err(format!("{path_and_query:?} must start with `/`"));
+            request.url = None;
+        }
+        GenericRequest {
+            client: self.clone(),
+            request,
+        }
+    }
+}
+
+impl GenericRequest {
+    /// Adds a query parameter.
+    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
+        if let Some(u) = &mut self.request.url {
+            u.query_pairs_mut().append_pair(name, &value.into());
+        }
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.request.header(name, &value.into());
+        self
+    }
+
+    /// Sets a multipart/form-data body (file uploads).
+    pub fn multipart(mut self, form: super::request::Multipart) -> Self {
+        self.request.multipart(form);
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.request.json(body);
+        self
+    }
+
+    /// Sends the request and decodes a JSON body (`serde_json::Value` takes anything; an
+    /// empty body is `null`).
+    pub async fn send_json<T: DeserializeOwned>(self) -> Result<ApiResponse<T>, Error> {
+        self.client.send_json(self.request).await
+    }
+
+    /// Sends the request and returns the body's bytes as received.
+    pub async fn send_bytes(self) -> Result<ApiResponse<bytes::Bytes>, Error> {
+        let raw = self.client.execute(&self.request).await?;
+        let body = raw.body.clone();
+        Ok(raw.into_response(body))
+    }
+}

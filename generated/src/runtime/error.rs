@@ -1,0 +1,248 @@
+//! The one error type of the client. Nothing in here ever holds a credential.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::response::{request_id_of, RateLimit};
+
+/// Everything that can go wrong when calling Okta.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client was configured wrongly (a bad org URL, a missing token, …).
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// The request could not be built (an empty or `.`/`..` path parameter, a body that does not
+    /// serialise, a path outside the org). Nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The request or its response did not complete in time.
+    #[error("request timed out after {elapsed:?}")]
+    Timeout {
+        elapsed: Duration,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The connection failed or broke (DNS, TLS, reset, …).
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// Okta answered with an error status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// Okta answered successfully but the body is not what the catalog describes.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+    /// Okta answered with something the client cannot follow (a `Link` to another host, …).
+    #[error("unexpected response: {0}")]
+    UnexpectedResponse(String),
+}
+
+impl Error {
+    /// Whether sending the same request again may succeed: rate limits, 503/504, timeouts and
+    /// broken connections.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => matches!(e.status.as_u16(), 429 | 502 | 503 | 504),
+            Error::Timeout { .. } => true,
+            Error::Transport(e) => e.is_connect() || e.is_request(),
+            _ => false,
+        }
+    }
+
+    /// The HTTP status, when Okta answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The response headers, when Okta answered.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Error::Api(e) => Some(&e.headers),
+            Error::Decode(e) => Some(&e.headers),
+            _ => None,
+        }
+    }
+
+    /// `X-Okta-Request-Id` of the failed response, to quote to Okta support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers().and_then(request_id_of)
+    }
+
+    /// The API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An error status from Okta, with everything it said about it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The parsed Okta error body, when the body is one.
+    pub body: Option<OktaErrorBody>,
+    /// The body as received, kept whether or not it parsed (lossily decoded as UTF-8).
+    pub raw_body: String,
+    /// How many times the request was retried before this answer.
+    pub retries: u32,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: &[u8], retries: u32) -> Self {
+        let parsed = serde_json::from_slice::<OktaErrorBody>(body)
+            .ok()
+            .filter(|b| b.error_code.is_some() || b.error_summary.is_some());
+        ApiError {
+            status,
+            headers,
+            body: parsed,
+            raw_body: String::from_utf8_lossy(body).into_owned(),
+            retries,
+        }
+    }
+
+    /// Okta's `errorCode` (e.g. `E0000007`).
+    pub fn error_code(&self) -> Option<&str> {
+        self.body.as_ref()?.error_code.as_deref()
+    }
+
+    /// Okta's `errorSummary`.
+    pub fn error_summary(&self) -> Option<&str> {
+        self.body.as_ref()?.error_summary.as_deref()
+    }
+
+    /// `X-Okta-Request-Id` of the response.
+    pub fn request_id(&self) -> Option<&str> {
+        request_id_of(&self.headers)
+    }
+
+    /// The rate-limit headers of the response.
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit::from_headers(&self.headers)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Okta API error {}", self.status)?;
+        match &self.body {
+            Some(b) => {
+                if let Some(code) = &b.error_code {
+                    write!(f, " {code}")?;
+                }
+                if let Some(s) = &b.error_summary {
+                    write!(f, ": {s}")?;
+                }
+                for c in &b.error_causes {
+                    if let Some(s) = &c.error_summary {
+                        write!(f, " ({s})")?;
+                    }
+                }
+            }
+            None if !self.raw_body.is_empty() => {
+                write!(f, ": {}", excerpt(self.raw_body.as_bytes()))?
+            }
+            None => {}
+        }
+        if let Some(id) = self.request_id() {
+            write!(f, " [request id {id}]")?;
+        }
+        if self.retries > 0 {
+            write!(
+                f,
+                " after {} retr{}",
+                self.retries,
+                if self.retries == 1 { "y" } else { "ies" }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The JSON body of an Okta error response.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OktaErrorBody {
+    #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(
+        rename = "errorSummary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_summary: Option<String>,
+    #[serde(rename = "errorLink", default, skip_serializing_if = "Option::is_none")]
+    pub error_link: Option<String>,
+    #[serde(rename = "errorId", default, skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
+    #[serde(rename = "errorCauses", default, skip_serializing_if = "Vec::is_empty")]
+    pub error_causes: Vec<ErrorCause>,
+    /// Any other fields of the error body.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One entry of `errorCauses`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorCause {
+    #[serde(
+        rename = "errorSummary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_summary: Option<String>,
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A successful response whose body does not decode into the expected type.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DecodeError {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// Where in the JSON decoding failed, as a serde path (`[3].channel.config.uri`); `.` for
+    /// the whole body.
+    pub path: String,
+    /// What was wrong there.
+    pub message: String,
+    /// The start of the body, for the log.
+    pub body_excerpt: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not decode the {} response at `{}`: {}; body starts with: {}",
+            self.status, self.path, self.message, self.body_excerpt
+        )
+    }
+}
+
+/// At most 200 characters of a body, on a character boundary.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut end = text.len().min(200);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut s = text[..end].to_string();
+    if end < text.len() {
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,13 @@
+//! The hand-written runtime the generated operations call: HTTP, auth, retries, pagination,
+//! errors. Generated code reaches it as `crate::runtime::…`.
+
+pub(crate) mod auth;
+pub(crate) mod client;
+pub(crate) mod error;
+pub(crate) mod nullable;
+pub(crate) mod pagination;
+pub(crate) mod request;
+pub(crate) mod response;
+pub(crate) mod retry;
+
+pub(crate) use request::{string_enum, IntoMultipart, Multipart, ParamValue, Request};

@@ -1,0 +1,66 @@
+//! Pins every file the generator emits for the real catalog and for the fixture catalogs under
+//! `tests/fixtures/catalogs/`. After a catalog change, `cargo test` shows the change as snapshot
+//! diffs and `cargo insta review` accepts them.
+
+use std::path::Path;
+
+use tests::{repo_root, snapshot_name};
+
+fn snapshot_catalog(prefix: &str, spec: &Path) {
+    let files =
+        codegen::generate(spec).unwrap_or_else(|d| panic!("{prefix}: catalog is invalid:\n{d}"));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for f in &files {
+            insta::assert_snapshot!(snapshot_name(prefix, &f.path), f.contents);
+        }
+    });
+}
+
+#[test]
+fn real_catalog() {
+    snapshot_catalog("real", &repo_root().join("spec"));
+}
+
+#[test]
+fn fixture_features() {
+    snapshot_catalog(
+        "features",
+        &repo_root().join("tests/fixtures/catalogs/features"),
+    );
+}
+
+#[test]
+fn fixture_names() {
+    snapshot_catalog("names", &repo_root().join("tests/fixtures/catalogs/names"));
+}
+
+/// The generator is deterministic: two runs give byte-identical files.
+#[test]
+fn output_is_deterministic() {
+    let spec = repo_root().join("spec");
+    let a = codegen::generate(&spec).expect("valid catalog");
+    let b = codegen::generate(&spec).expect("valid catalog");
+    assert_eq!(a, b);
+}
+
+/// What the generator emits for the real catalog is what is committed under `generated/`
+/// (the same check as `cargo xtask generate --check`, run by the test suite too).
+#[test]
+fn committed_output_is_current() {
+    let root = repo_root();
+    let files = codegen::generate(&root.join("spec")).expect("valid catalog");
+    let stale: Vec<&str> = files
+        .iter()
+        .filter(|f| {
+            std::fs::read_to_string(root.join(&f.path)).ok().as_deref() != Some(f.contents.as_str())
+        })
+        .map(|f| f.path.as_str())
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "run `cargo xtask generate`; stale: {stale:?}"
+    );
+}
