@@ -145,7 +145,7 @@ mod tests {
         let map = SourceMap::build(text);
         assert_eq!(map.at(&["group"]), (1, 1));
         assert_eq!(map.at(&["operations", "0", "name"]), (3, 5));
-        assert_eq!(map.at(&["operations", "0", "params", "0", "in"]), (5, 18));
+        assert_eq!(map.at(&["operations", "0", "params", "0", "in"]), (5, 20));
         // Unknown paths fall back to the nearest ancestor.
         assert_eq!(map.at(&["operations", "0", "nope"]), (3, 5));
     }
