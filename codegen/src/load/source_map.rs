@@ -57,6 +57,8 @@ struct Walker {
     stack: Vec<Frame>,
     path: YamlPath,
     positions: HashMap<YamlPath, (usize, usize)>,
+    /// Maps whose position has been moved to their first key.
+    placed: std::collections::HashSet<YamlPath>,
 }
 
 impl Walker {
@@ -70,6 +72,13 @@ impl Walker {
             Some(Frame::Map { key }) if key.is_none() => {
                 let k = scalar.unwrap_or("?").to_string();
                 *key = Some(k.clone());
+                // A block mapping's start event is not where it is written; its first key is.
+                if let Some(pos) = self.positions.get_mut(&self.path) {
+                    if !self.placed.contains(&self.path) {
+                        *pos = Self::pos(mark);
+                        self.placed.insert(self.path.clone());
+                    }
+                }
                 let mut p = self.path.clone();
                 p.push(k);
                 self.positions.entry(p).or_insert(Self::pos(mark));
