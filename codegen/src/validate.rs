@@ -26,6 +26,7 @@ pub fn validate(files: &[LoadedFile]) -> Result<(), Diagnostics> {
         }
     }
     v.catalog(files);
+    v.required_cycles(files);
     if v.diags.is_empty() {
         Ok(())
     } else {
@@ -58,6 +59,13 @@ impl Validator {
         for f in files {
             let g = &f.group;
             let at = f.location(&["group"]);
+            if naming::is_keyword(&g.group) {
+                self.error(
+                    at.clone(),
+                    format!("group name `{}` is a Rust keyword", g.group),
+                    format!("choose another name, e.g. `{}Api`", g.group),
+                );
+            }
             if !is_pascal(&g.group) {
                 self.error(
                     at.clone(),
@@ -86,6 +94,13 @@ impl Validator {
                         at.clone(),
                         format!("schema name `{name}` is not PascalCase"),
                         "write it like `InlineHook`",
+                    );
+                }
+                if naming::is_keyword(name) {
+                    self.error(
+                        at.clone(),
+                        format!("schema name `{name}` is a Rust keyword"),
+                        "choose a descriptive name instead, e.g. `SelfLink`",
                     );
                 }
                 let rust = naming::type_name(name);
@@ -172,6 +187,36 @@ impl Validator {
         }
     }
 
+    /// A cycle of required references (A requires a B which requires an A) describes a value
+    /// that cannot exist; cycles through optional fields or arrays are fine (they are boxed).
+    fn required_cycles(&mut self, files: &[LoadedFile]) {
+        let mut edges: HashMap<String, Vec<String>> = HashMap::new();
+        for f in files {
+            for (name, s) in &f.group.schemas {
+                let mut out = Vec::new();
+                required_refs(s, &mut out);
+                edges.insert(name.clone(), out);
+            }
+        }
+        let mut names: Vec<&String> = edges.keys().collect();
+        names.sort();
+        let mut reported: HashSet<String> = HashSet::new();
+        for start in names {
+            if reported.contains(start) {
+                continue;
+            }
+            if let Some(cycle) = find_cycle(start, &edges) {
+                reported.extend(cycle.iter().cloned());
+                let at = self.schemas.get(start).cloned().unwrap_or_default();
+                self.error(
+                    at,
+                    format!("schemas form a cycle of required references: {} → {start}", cycle.join(" → ")),
+                    "no JSON value can satisfy it; make one of these properties optional (the generator then boxes it) or an array",
+                );
+            }
+        }
+    }
+
     fn operation(&mut self, f: &LoadedFile, idx: &str, op: &ast::Operation) {
         let loc = |k: &[&str]| {
             let mut p = vec!["operations", idx];
@@ -200,22 +245,37 @@ impl Validator {
         }
         let declared: Vec<&ast::Param> =
             op.params.iter().filter(|p| p.location == "path").collect();
+        // A misspelt name is one problem, not "undeclared" plus "not in the path".
+        let mut explained: HashSet<String> = HashSet::new();
         for t in &template {
             if !declared.iter().any(|p| &p.name == t) {
-                let hint = match did_you_mean(t, declared.iter().map(|p| p.name.as_str())) {
-                    Some(s) => {
-                        format!("the declared path parameter `{s}` is close; make the names match")
+                let unmatched = declared
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .filter(|n| !template.iter().any(|t| t == n));
+                match did_you_mean(t, unmatched) {
+                    Some(close) => {
+                        let pi = op
+                            .params
+                            .iter()
+                            .position(|p| p.name == close && p.location == "path")
+                            .unwrap_or(0);
+                        explained.insert(close.to_string());
+                        self.error(
+                            loc(&["params", &pi.to_string(), "name"]),
+                            format!("path parameter `{close}` does not match `{{{t}}}` in the path `{}`", op.path),
+                            format!("use the same spelling in both places: `{t}`"),
+                        );
                     }
-                    None => format!("add `- {{name: {t}, in: path}}` to `params`"),
-                };
-                self.error(
-                    loc(&["path"]),
-                    format!(
-                        "path parameter `{{{t}}}` of `{}` is not declared in `params`",
-                        op.name
+                    None => self.error(
+                        loc(&["path"]),
+                        format!(
+                            "path parameter `{{{t}}}` of `{}` is not declared in `params`",
+                            op.name
+                        ),
+                        format!("add `- {{name: {t}, in: path}}` to `params`"),
                     ),
-                    hint,
-                );
+                }
             }
         }
         let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -234,14 +294,14 @@ impl Validator {
                 );
             }
             if p.location == "path" {
-                if !template.contains(&p.name) {
+                if !template.contains(&p.name) && !explained.contains(&p.name) {
                     self.error(
                         loc(&["params", &pidx, "name"]),
                         format!(
                             "path parameter `{}` does not appear in the path `{}`",
                             p.name, op.path
                         ),
-                        "remove it, or add `{name}` to the path",
+                        format!("remove it, or add `{{{}}}` to the path", p.name),
                     );
                 }
                 if p.required == Some(false) {
@@ -414,22 +474,22 @@ impl Validator {
                     None => format!("use one of {}", TYPES.join(", ")),
                 };
                 self.error(at(Some("type")), format!("unknown type `{k}`"), hint);
-            }
-            if k == "array" && s.items.is_none() {
+            } else if k == "array" && s.items.is_none() {
                 self.error(
                     at(Some("type")),
                     "an array needs `items`",
                     "add `items: {type: string}` or `items: {ref: Name}`",
                 );
             }
-            if k != "array" && s.items.is_some() {
+            let known = TYPES.contains(&k.as_str());
+            if known && k != "array" && s.items.is_some() {
                 self.error(
                     at(Some("items")),
                     format!("`items` only applies to arrays, not `{k}`"),
                     "remove `items` or set `type: array`",
                 );
             }
-            if k != "object" && s.properties.is_some() {
+            if known && k != "object" && s.properties.is_some() {
                 self.error(
                     at(Some("properties")),
                     format!("`properties` only applies to objects, not `{k}`"),
@@ -483,6 +543,42 @@ impl Validator {
             );
         }
     }
+}
+
+/// The named schemas `s` requires directly: required properties that are references, looking
+/// through required inline objects.
+fn required_refs(s: &ast::Schema, out: &mut Vec<String>) {
+    for p in s
+        .properties
+        .iter()
+        .flat_map(|ps| ps.values())
+        .filter(|p| p.required)
+    {
+        if let Some(r) = &p.reference {
+            out.push(r.clone());
+        } else if p.kind.as_deref() == Some("object") {
+            required_refs(p, out);
+        }
+    }
+}
+
+/// A path of schemas from `start` back to itself, if there is one.
+fn find_cycle(start: &str, edges: &HashMap<String, Vec<String>>) -> Option<Vec<String>> {
+    let mut stack: Vec<(String, Vec<String>)> = vec![(start.to_string(), vec![start.to_string()])];
+    let mut seen: HashSet<String> = HashSet::new();
+    while let Some((node, path)) = stack.pop() {
+        for next in edges.get(&node).into_iter().flatten() {
+            if next == start {
+                return Some(path.clone());
+            }
+            if seen.insert(next.clone()) {
+                let mut p = path.clone();
+                p.push(next.clone());
+                stack.push((next.clone(), p));
+            }
+        }
+    }
+    None
 }
 
 fn normalise_path(p: &str) -> String {

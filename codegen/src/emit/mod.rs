@@ -5,6 +5,8 @@ mod docs;
 mod models;
 mod openapi;
 mod operations;
+mod samples;
+mod tests;
 mod types;
 
 use proc_macro2::TokenStream;
@@ -25,7 +27,11 @@ pub struct EmittedFile {
 }
 
 /// The directories whose `@generated` files belong to the generator, and the single files.
-pub const OWNED_DIRS: &[&str] = &["generated/src/models", "generated/src/operations"];
+pub const OWNED_DIRS: &[&str] = &[
+    "generated/src/models",
+    "generated/src/operations",
+    "tests/tests/generated",
+];
 pub const OWNED_FILES: &[&str] = &["generated/openapi.json"];
 
 pub fn emit(api: &Api) -> Result<Vec<EmittedFile>, String> {
@@ -46,6 +52,14 @@ pub fn emit(api: &Api) -> Result<Vec<EmittedFile>, String> {
         path: "generated/openapi.json".into(),
         contents: openapi::emit(api),
     });
+    out.push(rust_file(
+        "tests/tests/generated/operations.rs",
+        tests::operations(api),
+    )?);
+    out.push(rust_file(
+        "tests/tests/generated/models.rs",
+        tests::models(api),
+    )?);
     Ok(out)
 }
 

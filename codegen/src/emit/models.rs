@@ -117,7 +117,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             let j = &f.json_name;
             quote!(rename = #j,)
         });
-        let serde = if f.nullable {
+        let serde = if f.is_rust_nullable() {
             quote!(#[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")])
         } else if f.required {
             match rename {
@@ -131,7 +131,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     });
     let required: Vec<&Field> = fields
         .iter()
-        .filter(|f| f.required && !f.nullable)
+        .filter(|f| f.required && !f.is_rust_nullable())
         .collect();
     let derive_default = required.is_empty().then(|| quote!(Default,));
     let args = required.iter().map(|f| {
@@ -141,7 +141,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
-        if f.required && !f.nullable {
+        if f.required && !f.is_rust_nullable() {
             quote!(#n)
         } else {
             quote!(#n: Default::default())

@@ -32,8 +32,11 @@ pub fn rust_type(t: &TypeRef) -> TokenStream {
 
 /// The declared type of a struct field: `T`, `Option<T>` or `Nullable<T>`.
 pub fn field_type(f: &Field) -> TokenStream {
-    let inner = rust_type(&f.ty);
-    if f.nullable {
+    let mut inner = rust_type(&f.ty);
+    if f.boxed {
+        inner = quote!(Box<#inner>);
+    }
+    if f.is_rust_nullable() {
         quote!(crate::Nullable<#inner>)
     } else if f.required {
         inner

@@ -237,6 +237,17 @@ pub struct Field {
     pub validation: Option<String>,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
+    /// The field is part of a reference cycle and is boxed to give the type a finite size.
+    pub boxed: bool,
+}
+
+impl Field {
+    /// Whether the Rust field is `Nullable` rather than `Option`:
+    /// fields documented nullable, and optional untyped fields (where `null` is a value
+    /// like any other and must survive a round trip).
+    pub fn is_rust_nullable(&self) -> bool {
+        self.nullable || (self.ty == TypeRef::Any && !self.required)
+    }
 }
 
 #[derive(Clone, Debug)]

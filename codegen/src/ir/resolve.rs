@@ -21,6 +21,7 @@ pub fn resolve(files: &[LoadedFile]) -> Api {
         models: r.models,
     };
     mark_reachability(&mut api);
+    box_cycles(&mut api);
     api
 }
 
@@ -95,6 +96,7 @@ impl Resolver {
                     validation: p.validation.clone(),
                     min_length: p.min_length,
                     max_length: p.max_length,
+                    boxed: false,
                 });
             }
             if fields.iter().any(|f| f.ty == TypeRef::Binary) {
@@ -399,5 +401,60 @@ fn collect_models(t: &TypeRef, index: &HashMap<String, usize>, out: &mut Vec<usi
         TypeRef::Model(n) => out.extend(index.get(n)),
         TypeRef::Array(inner) => collect_models(inner, index, out),
         _ => {}
+    }
+}
+
+/// Boxes every optional field that closes a reference cycle (through structs, not through
+/// arrays, which already have a finite size). Cycles of required fields are rejected by
+/// validation, so every cycle has an optional field to box.
+fn box_cycles(api: &mut Api) {
+    let index: HashMap<String, usize> = api
+        .models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect();
+    let direct = |t: &TypeRef| match t {
+        TypeRef::Model(n) => index.get(n).copied(),
+        _ => None,
+    };
+    let edges: Vec<Vec<usize>> = api
+        .models
+        .iter()
+        .map(|m| match &m.kind {
+            ModelKind::Struct(fields) => fields.iter().filter_map(|f| direct(&f.ty)).collect(),
+            ModelKind::Alias(t) => direct(t).into_iter().collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let reaches = |from: usize, to: usize| {
+        let mut seen = vec![false; edges.len()];
+        let mut stack = vec![from];
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[n], true) {
+                stack.extend(edges[n].iter().copied());
+            }
+        }
+        false
+    };
+    let mut to_box = Vec::new();
+    for (mi, m) in api.models.iter().enumerate() {
+        if let ModelKind::Struct(fields) = &m.kind {
+            for (fi, f) in fields.iter().enumerate() {
+                if let Some(target) = direct(&f.ty) {
+                    if !f.required && reaches(target, mi) {
+                        to_box.push((mi, fi));
+                    }
+                }
+            }
+        }
+    }
+    for (mi, fi) in to_box {
+        if let ModelKind::Struct(fields) = &mut api.models[mi].kind {
+            fields[fi].boxed = true;
+        }
     }
 }

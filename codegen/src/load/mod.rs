@@ -83,6 +83,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedFile>, Diagnostics> {
 pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
     let source_map = SourceMap::build(text);
     let mut diags = Diagnostics::default();
+    let mut suggested: Vec<&str> = Vec::new();
     let mut unknown: Vec<Vec<String>> = Vec::new();
     let de = serde_yaml::Deserializer::from_str(text);
     let parsed = serde_ignored::deserialize(de, |p| unknown.push(path_segments(&p)));
@@ -95,7 +96,10 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
             format!("unknown key `{key}` {}", context_name(key_path)),
         );
         d = match did_you_mean(key, allowed.iter().copied()) {
-            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            Some(s) => {
+                suggested.push(s);
+                d.with_hint(format!("did you mean `{s}`?"))
+            }
             None => d.with_hint(format!("allowed keys here: {}", allowed.join(", "))),
         };
         diags.push(d);
@@ -108,7 +112,14 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
         }),
         Ok(_) => Err(diags),
         Err(e) => {
-            diags.push(yaml_error(path, &e));
+            // `summry:` makes `summary` missing; the unknown-key diagnostic already says so.
+            let msg = e.to_string();
+            let explained = suggested
+                .iter()
+                .any(|s| msg.contains(&format!("missing field `{s}`")));
+            if !explained || diags.is_empty() {
+                diags.push(yaml_error(path, &e));
+            }
             Err(diags)
         }
     }
@@ -125,7 +136,10 @@ fn yaml_error(path: &Path, e: &serde_yaml::Error) -> Diagnostic {
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
-    let hint = if msg.contains("invalid type") || msg.contains("expected") {
+    let hint = if msg.contains("invalid type")
+        || msg.contains("invalid value")
+        || msg.contains("unknown variant")
+    {
         "check the value's type against the tables in spec/README.md"
     } else if msg.contains("missing field") {
         "add the missing key; spec/README.md lists the required ones"

@@ -23,13 +23,13 @@ pub struct EventHook {
     /// The events in Okta you want to subscribe to.
     ///
     /// JSON: `events`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub events: crate::Nullable<serde_json::Value>,
     /// An optional event hook filter that can reduce the number of event hook calls (self-service Early Access).
     ///
     /// JSON: `filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filter: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
+    pub filter: crate::Nullable<serde_json::Value>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
