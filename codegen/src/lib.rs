@@ -10,11 +10,13 @@
 //! All naming goes through [`naming`].
 
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod naming;
 pub mod validate;
+pub mod write;
 
 use std::path::Path;
 

@@ -1,24 +1,32 @@
-//! `cargo xtask generate [--check]`: regenerate the emitted files of the `okta-client` crate from
-//! the catalog in `spec/`, or check that the committed ones are current.
+//! `cargo xtask generate [--check]` regenerates the emitted files of the `okta-client` crate from
+//! the catalog in `spec/`; `cargo xtask diff <git-ref or directory>` reports how the catalog's
+//! API changed.
 
-mod generate;
+mod diff;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use codegen::write::{sync, SyncError};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  generate           rewrite the emitted files of generated/ from the catalog in spec/
-  generate --check   write nothing; fail naming every stale, missing or extra emitted file
+  generate             rewrite the emitted files of generated/ from the catalog in spec/
+  generate --check     write nothing; fail naming every stale, missing or extra emitted file
+  diff <ref-or-dir>    print a Markdown report of the API changes between the catalog at a git
+                       ref (or in a directory) and the one in spec/, with the semver bump
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let root = project_root();
     let result = match args.as_slice() {
-        ["generate"] => generate::run(false),
-        ["generate", "--check"] => generate::run(true),
+        ["generate"] => generate(&root, false),
+        ["generate", "--check"] => generate(&root, true),
+        ["diff", base] => diff::run(&root, base),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -37,9 +45,26 @@ fn main() -> ExitCode {
     }
 }
 
+fn generate(root: &Path, check: bool) -> Result<(), String> {
+    // Diagnostics name files as `spec/…`, relative to the repository root.
+    std::env::set_current_dir(root).map_err(|e| format!("cannot enter {}: {e}", root.display()))?;
+    match sync(Path::new("."), Path::new("spec"), check) {
+        Ok(s) if check => {
+            println!("generated files are up to date ({} files)", s.unchanged);
+            Ok(())
+        }
+        Ok(s) => {
+            println!("cargo xtask generate: {s}");
+            Ok(())
+        }
+        Err(e @ SyncError::Catalog(_)) => Err(format!("{e}\nnothing was written")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// The repository root: xtask always runs from a checkout.
-pub fn project_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives in the repository root")
         .to_path_buf()

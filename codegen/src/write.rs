@@ -1,66 +1,99 @@
-//! Writes only what changed, removes emitted files that nothing produces any more, never touches
-//! a file without the `@generated` marker, and writes nothing when the catalog is invalid.
+//! Bringing the files on disk in line with what the catalog emits: write only what changed
+//! (through temporary files renamed into place once all are written), remove emitted files that
+//! nothing produces any more, never touch a file without the `@generated` marker, and write
+//! nothing at all when the catalog is invalid.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use codegen::emit::{EmittedFile, MARKER, OWNED_DIRS, OWNED_FILES};
+use crate::diagnostics::Diagnostics;
+use crate::emit::{EmittedFile, MARKER, OWNED_DIRS, OWNED_FILES};
 
-#[derive(Default)]
-struct Plan {
-    write: Vec<EmittedFile>,
-    missing: Vec<String>,
-    stale: Vec<String>,
-    remove: Vec<String>,
-    unchanged: usize,
+/// Why a sync did not complete.
+#[derive(Debug)]
+pub enum SyncError {
+    /// The catalog is invalid; nothing was written.
+    Catalog(Diagnostics),
+    /// `--check` found files that differ from what the catalog emits.
+    Stale(Plan),
+    /// Reading or writing a file failed.
+    Io(String),
 }
 
-pub fn run(check: bool) -> Result<(), String> {
-    let root = crate::project_root();
-    std::env::set_current_dir(&root)
-        .map_err(|e| format!("cannot enter {}: {e}", root.display()))?;
-    let files = codegen::generate(Path::new("spec")).map_err(|d| d.to_string())?;
-    let plan = plan(&root, &files)?;
-    let ops = count_ops(&files);
-
-    if check {
-        if plan.missing.is_empty() && plan.stale.is_empty() && plan.remove.is_empty() {
-            println!("generated files are up to date ({} files)", plan.unchanged);
-            return Ok(());
+impl std::fmt::Display for SyncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SyncError::Catalog(d) => write!(f, "{d}"),
+            SyncError::Io(e) => write!(f, "{e}"),
+            SyncError::Stale(plan) => {
+                writeln!(f, "generated files are out of date with spec/:")?;
+                for p in &plan.stale {
+                    writeln!(f, "  stale:   {p}")?;
+                }
+                for p in &plan.missing {
+                    writeln!(f, "  missing: {p}")?;
+                }
+                for p in &plan.remove {
+                    writeln!(f, "  extra:   {p}")?;
+                }
+                write!(f, "run `cargo xtask generate` and commit the result")
+            }
         }
-        let mut msg = String::from("generated files are out of date with spec/:\n");
-        for p in &plan.stale {
-            msg.push_str(&format!("  stale:   {p}\n"));
-        }
-        for p in &plan.missing {
-            msg.push_str(&format!("  missing: {p}\n"));
-        }
-        for p in &plan.remove {
-            msg.push_str(&format!("  extra:   {p}\n"));
-        }
-        msg.push_str("run `cargo xtask generate` and commit the result");
-        return Err(msg);
     }
-
-    apply(&root, &plan)?;
-    println!(
-        "cargo xtask generate: {} written, {} unchanged, {} removed ({} operations, {} model files)",
-        plan.write.len(),
-        plan.unchanged,
-        plan.remove.len(),
-        ops,
-        files.iter().filter(|f| f.path.starts_with("generated/src/models/") && !f.path.ends_with("/mod.rs")).count(),
-    );
-    Ok(())
 }
 
-fn count_ops(files: &[EmittedFile]) -> usize {
-    files
-        .iter()
-        .find(|f| f.path == "generated/openapi.json")
-        .map(|f| f.contents.matches("\"operationId\"").count())
-        .unwrap_or(0)
+/// What a sync did (or, under `--check`, found nothing to do).
+#[derive(Debug)]
+pub struct Summary {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub operations: usize,
+    pub models: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} written, {} unchanged, {} removed ({} operations, {} models)",
+            self.written, self.unchanged, self.removed, self.operations, self.models
+        )
+    }
+}
+
+/// Generates from the catalog in `spec` and brings the emitted files under `root` up to date;
+/// with `check`, writes nothing and fails if anything differs.
+pub fn sync(root: &Path, spec: &Path, check: bool) -> Result<Summary, SyncError> {
+    let api = crate::load_api(spec).map_err(SyncError::Catalog)?;
+    let files = crate::emit::emit(&api).map_err(SyncError::Io)?;
+    let plan = plan(root, &files).map_err(SyncError::Io)?;
+    let summary = Summary {
+        written: plan.write.len(),
+        unchanged: plan.unchanged,
+        removed: plan.remove.len(),
+        operations: api.operations().count(),
+        models: api.models.len(),
+    };
+    if check {
+        if plan.write.is_empty() && plan.remove.is_empty() {
+            return Ok(summary);
+        }
+        return Err(SyncError::Stale(plan));
+    }
+    apply(root, &plan).map_err(SyncError::Io)?;
+    Ok(summary)
+}
+
+/// The differences between the files on disk and the emitted ones.
+#[derive(Debug, Default)]
+pub struct Plan {
+    write: Vec<EmittedFile>,
+    pub missing: Vec<String>,
+    pub stale: Vec<String>,
+    pub remove: Vec<String>,
+    pub unchanged: usize,
 }
 
 fn plan(root: &Path, files: &[EmittedFile]) -> Result<Plan, String> {

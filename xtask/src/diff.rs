@@ -1,0 +1,61 @@
+//! `cargo xtask diff <git-ref or directory>`: the catalog there against the one in `spec/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn run(root: &Path, base: &str) -> Result<(), String> {
+    let old_dir = resolve_base(root, base)?;
+    let old = codegen::load_api(&old_dir)
+        .map_err(|d| format!("the catalog at {base} is invalid:\n{d}"))?;
+    let new = codegen::load_api(&root.join("spec"))
+        .map_err(|d| format!("the catalog in spec/ is invalid:\n{d}"))?;
+    print!("{}", codegen::diff::diff(&old, &new).to_markdown());
+    Ok(())
+}
+
+/// A directory holding a catalog (`*.yaml`, or a `spec/` inside), or a git ref whose `spec/` is
+/// extracted into `target/xtask-diff/`.
+fn resolve_base(root: &Path, base: &str) -> Result<PathBuf, String> {
+    let as_dir = Path::new(base);
+    if as_dir.is_dir() {
+        let spec = as_dir.join("spec");
+        return Ok(if spec.is_dir() {
+            spec
+        } else {
+            as_dir.to_path_buf()
+        });
+    }
+    let git = |args: &[&str]| -> Result<Vec<u8>, String> {
+        let out = Command::new("git")
+            .current_dir(root)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "`git {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(out.stdout)
+    };
+    let listing = git(&["ls-tree", "--name-only", &format!("{base}:spec")]).map_err(|e| {
+        format!("{base:?} is neither a directory nor a git ref with a spec/ folder: {e}")
+    })?;
+    let safe: String = base
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let dir = root.join("target/xtask-diff").join(safe);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for name in String::from_utf8_lossy(&listing)
+        .lines()
+        .filter(|n| n.ends_with(".yaml"))
+    {
+        let text = git(&["show", &format!("{base}:spec/{name}")])?;
+        std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))?;
+    }
+    Ok(dir)
+}
