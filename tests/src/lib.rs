@@ -15,3 +15,8 @@ pub fn repo_root() -> PathBuf {
 pub fn snapshot_name(prefix: &str, path: &str) -> String {
     format!("{prefix}__{}", path.replace('/', "__"))
 }
+
+/// The README's Rust example, compiled as a doctest so that it always matches the crate.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
