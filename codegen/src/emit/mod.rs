@@ -2,6 +2,7 @@
 //! `syn::File` and formatted once with prettyplease; `openapi.json` is rendered with serde_json.
 
 mod docs;
+mod manifest;
 mod models;
 mod openapi;
 mod operations;
@@ -32,7 +33,7 @@ pub const OWNED_DIRS: &[&str] = &[
     "generated/src/operations",
     "tests/tests/generated",
 ];
-pub const OWNED_FILES: &[&str] = &["generated/openapi.json"];
+pub const OWNED_FILES: &[&str] = &["generated/openapi.json", "generated/Cargo.toml"];
 
 pub fn emit(api: &Api) -> Result<Vec<EmittedFile>, String> {
     let mut out = Vec::new();
@@ -51,6 +52,10 @@ pub fn emit(api: &Api) -> Result<Vec<EmittedFile>, String> {
     out.push(EmittedFile {
         path: "generated/openapi.json".into(),
         contents: openapi::emit(api),
+    });
+    out.push(EmittedFile {
+        path: "generated/Cargo.toml".into(),
+        contents: manifest::emit(api),
     });
     out.push(rust_file(
         "tests/tests/generated/operations.rs",

@@ -20,7 +20,18 @@ pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
         let body: Vec<TokenStream> = models.iter().map(|m| model(m)).collect();
         out.push((file.to_string(), quote!(#(#body)*)));
         let m = ident(file);
-        mods.push(quote!(mod #m; pub use #m::*;));
+        // A file is compiled when any group whose operations reach one of its models is.
+        let groups: std::collections::BTreeSet<&String> = models.iter().flat_map(|m| &m.groups).collect();
+        let cfg = if groups.is_empty() {
+            quote!()
+        } else if groups.len() == 1 {
+            let f = groups.iter().next().map(|g| g.as_str());
+            quote!(#[cfg(feature = #f)])
+        } else {
+            let fs = groups.iter().map(|g| g.as_str());
+            quote!(#[cfg(any(#(feature = #fs),*))])
+        };
+        mods.push(quote!(#cfg mod #m; #cfg pub use #m::*;));
     }
     let doc = inner_doc_attrs(concat!(
         "The request and response types of the Okta Management API, generated from the catalog.\n",

@@ -12,7 +12,8 @@ pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
     let mut out = Vec::new();
     let mods = api.groups.iter().map(|g| {
         let m = ident(&g.module);
-        quote!(mod #m; pub use #m::*;)
+        let f = &g.feature;
+        quote!(#[cfg(feature = #f)] mod #m; #[cfg(feature = #f)] pub use #m::*;)
     });
     let doc = inner_doc_attrs(
         "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from [`Client`](crate::Client) (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`.",

@@ -4,57 +4,111 @@
 //! Each group is reached from [`Client`](crate::Client) (`client.event_hook()`); each
 //! operation returns a request builder whose required inputs were its arguments and whose
 //! optional inputs are setters, and which ends with `.send().await`.
+#[cfg(feature = "application")]
 mod application;
+#[cfg(feature = "application")]
 pub use application::*;
+#[cfg(feature = "authenticator")]
 mod authenticator;
+#[cfg(feature = "authenticator")]
 pub use authenticator::*;
+#[cfg(feature = "authorization-server")]
 mod authorization_server;
+#[cfg(feature = "authorization-server")]
 pub use authorization_server::*;
+#[cfg(feature = "brand")]
 mod brand;
+#[cfg(feature = "brand")]
 pub use brand::*;
+#[cfg(feature = "domain")]
 mod domain;
+#[cfg(feature = "domain")]
 pub use domain::*;
+#[cfg(feature = "event-hook")]
 mod event_hook;
+#[cfg(feature = "event-hook")]
 pub use event_hook::*;
+#[cfg(feature = "feature")]
 mod feature;
+#[cfg(feature = "feature")]
 pub use feature::*;
+#[cfg(feature = "group")]
 mod group;
+#[cfg(feature = "group")]
 pub use group::*;
+#[cfg(feature = "group-schema")]
 mod group_schema;
+#[cfg(feature = "group-schema")]
 pub use group_schema::*;
+#[cfg(feature = "identity-provider")]
 mod identity_provider;
+#[cfg(feature = "identity-provider")]
 pub use identity_provider::*;
+#[cfg(feature = "identity-source")]
 mod identity_source;
+#[cfg(feature = "identity-source")]
 pub use identity_source::*;
+#[cfg(feature = "inline-hook")]
 mod inline_hook;
+#[cfg(feature = "inline-hook")]
 pub use inline_hook::*;
+#[cfg(feature = "linked-object")]
 mod linked_object;
+#[cfg(feature = "linked-object")]
 pub use linked_object::*;
+#[cfg(feature = "log")]
 mod log;
+#[cfg(feature = "log")]
 pub use log::*;
+#[cfg(feature = "network-zone")]
 mod network_zone;
+#[cfg(feature = "network-zone")]
 pub use network_zone::*;
+#[cfg(feature = "org")]
 mod org;
+#[cfg(feature = "org")]
 pub use org::*;
+#[cfg(feature = "policy")]
 mod policy;
+#[cfg(feature = "policy")]
 pub use policy::*;
+#[cfg(feature = "profile-mapping")]
 mod profile_mapping;
+#[cfg(feature = "profile-mapping")]
 pub use profile_mapping::*;
+#[cfg(feature = "session")]
 mod session;
+#[cfg(feature = "session")]
 pub use session::*;
+#[cfg(feature = "subscription")]
 mod subscription;
+#[cfg(feature = "subscription")]
 pub use subscription::*;
+#[cfg(feature = "template")]
 mod template;
+#[cfg(feature = "template")]
 pub use template::*;
+#[cfg(feature = "threat-insight")]
 mod threat_insight;
+#[cfg(feature = "threat-insight")]
 pub use threat_insight::*;
+#[cfg(feature = "trusted-origin")]
 mod trusted_origin;
+#[cfg(feature = "trusted-origin")]
 pub use trusted_origin::*;
+#[cfg(feature = "user")]
 mod user;
+#[cfg(feature = "user")]
 pub use user::*;
+#[cfg(feature = "user-factor")]
 mod user_factor;
+#[cfg(feature = "user-factor")]
 pub use user_factor::*;
+#[cfg(feature = "user-schema")]
 mod user_schema;
+#[cfg(feature = "user-schema")]
 pub use user_schema::*;
+#[cfg(feature = "user-type")]
 mod user_type;
+#[cfg(feature = "user-type")]
 pub use user_type::*;
