@@ -70,13 +70,35 @@ fn committed_output_is_current() {
 #[test]
 fn model_files_are_gated_by_the_groups_that_reach_them() {
     let api = codegen::load_api(&repo_root().join("spec")).expect("valid catalog");
-    let groups_of = |model: &str| api.model(model).unwrap_or_else(|| panic!("{model}")).groups.clone();
-    assert_eq!(groups_of("EventHook").into_iter().collect::<Vec<_>>(), ["event-hook"]);
-    assert_eq!(groups_of("InlineHookChannelConfigAuthScheme").into_iter().collect::<Vec<_>>(), ["inline-hook"]);
+    let groups_of = |model: &str| {
+        api.model(model)
+            .unwrap_or_else(|| panic!("{model}"))
+            .groups
+            .clone()
+    };
+    assert_eq!(
+        groups_of("EventHook").into_iter().collect::<Vec<_>>(),
+        ["event-hook"]
+    );
+    assert_eq!(
+        groups_of("InlineHookChannelConfigAuthScheme")
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["inline-hook"]
+    );
     let mods = std::fs::read_to_string(repo_root().join("generated/src/models/mod.rs")).unwrap();
-    assert!(mods.contains("#[cfg(feature = \"inline-hook\")]\nmod inline_hook_channel_config_auth_scheme;"), "{mods}");
+    assert!(
+        mods.contains(
+            "#[cfg(feature = \"inline-hook\")]\nmod inline_hook_channel_config_auth_scheme;"
+        ),
+        "{mods}"
+    );
     let manifest = std::fs::read_to_string(repo_root().join("generated/Cargo.toml")).unwrap();
     for g in &api.groups {
-        assert!(manifest.contains(&format!("\n{} = []\n", g.feature)), "no feature for {}", g.name);
+        assert!(
+            manifest.contains(&format!("\n{} = []\n", g.feature)),
+            "no feature for {}",
+            g.name
+        );
     }
 }

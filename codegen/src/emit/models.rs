@@ -21,7 +21,8 @@ pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
         out.push((file.to_string(), quote!(#(#body)*)));
         let m = ident(file);
         // A file is compiled when any group whose operations reach one of its models is.
-        let groups: std::collections::BTreeSet<&String> = models.iter().flat_map(|m| &m.groups).collect();
+        let groups: std::collections::BTreeSet<&String> =
+            models.iter().flat_map(|m| &m.groups).collect();
         let cfg = if groups.is_empty() {
             quote!()
         } else if groups.len() == 1 {
