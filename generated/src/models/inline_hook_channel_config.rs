@@ -14,7 +14,7 @@ pub struct InlineHookChannelConfig {
     /// JSON: `method`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// Optional list of key/value pairs for headers that should be sent with the request to the external service.
+    /// Optional list of key/value pairs for headers that should be sent with the request to the external service. (The Config table types it "JSON object"; its description and every example of 002_030ab8ae49809163.txt show an array of {key, value} objects, which is the type used here.)
     ///
     /// JSON: `headers`.
     ///

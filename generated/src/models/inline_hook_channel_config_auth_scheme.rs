@@ -16,11 +16,11 @@ pub struct InlineHookChannelConfigAuthScheme {
     ///
     /// Required.
     pub key: String,
-    /// The header value. You set it in your request, but it is not returned in any response.
+    /// The header value. You set it in your request, but it is not returned in any response. (002_030ab8ae49809163.txt's AuthScheme table marks it Required TRUE and ReadOnly TRUE; its note says `channel.authScheme.value` is set in the request and never exposed in a response, so it is modelled as write-only and not as always present.)
     ///
     /// JSON: `value`.
     ///
-    /// Write-only: sent to Okta, never returned. Validation: Required when you register or update the hook; never returned.
+    /// Write-only: sent to Okta, never returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back

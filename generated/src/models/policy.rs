@@ -30,7 +30,7 @@ pub struct Policy {
     /// JSON: `_embedded`.
     #[serde(rename = "_embedded", default, skip_serializing_if = "Option::is_none")]
     pub embedded: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}}; `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe are read as arrays of strings. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
+    /// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}} (the table cannot tell whether that `type` row belongs to `os` or is a sibling of `os`; it is read as `os.type`); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
     ///
     /// JSON: `conditions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,7 +66,7 @@ impl Policy {
         }
     }
 }
-/// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}}; `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe are read as arrays of strings. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
+/// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}} (the table cannot tell whether that `type` row belongs to `os` or is a sibling of `os`; it is read as `os.type`); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
 ///
 /// Defined inline in the catalog at `Policy.conditions`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -266,10 +266,10 @@ impl PolicyConditionsAppIncludeItem {
 pub struct PolicyConditionsApps {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -293,7 +293,7 @@ impl PolicyConditionsApps {
 pub struct PolicyConditionsRisk {
     /// JSON: `behaviors`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub behaviors: Option<Vec<String>>,
+    pub behaviors: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -316,10 +316,10 @@ impl PolicyConditionsRisk {
 pub struct PolicyConditionsUsers {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// JSON: `inactivity`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactivity: Option<crate::models::PolicyConditionsUsersInactivity>,
@@ -528,14 +528,14 @@ impl PolicyConditionsDevice {
 pub struct PolicyConditionsDevicePlatform {
     /// JSON: `types`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub types: Option<Vec<String>>,
+    pub types: Option<Vec<serde_json::Value>>,
     /// JSON: `supportedMDMFrameworks`.
     #[serde(
         rename = "supportedMDMFrameworks",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub supported_mdm_frameworks: Option<Vec<String>>,
+    pub supported_mdm_frameworks: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -559,10 +559,10 @@ impl PolicyConditionsDevicePlatform {
 pub struct PolicyConditionsGroups {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -613,10 +613,10 @@ impl PolicyConditionsPeople {
 pub struct PolicyConditionsPeopleUsers {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -640,10 +640,10 @@ impl PolicyConditionsPeopleUsers {
 pub struct PolicyConditionsPeopleGroups {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -667,7 +667,7 @@ impl PolicyConditionsPeopleGroups {
 pub struct PolicyConditionsScopes {
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -690,7 +690,7 @@ impl PolicyConditionsScopes {
 pub struct PolicyConditionsClients {
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -736,10 +736,10 @@ impl PolicyConditionsContext {
 pub struct PolicyConditionsNetwork {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// JSON: `connection`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<String>,
@@ -909,7 +909,7 @@ impl PolicyConditionsRiskScore {
 pub struct PolicyConditionsGrantTypes {
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -978,7 +978,7 @@ impl PolicyConditionsAuthContext {
 pub struct PolicyConditionsAuthProvider {
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// JSON: `provider`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
@@ -1094,7 +1094,7 @@ impl PolicyConditionsUserIdentifierPatternsItem {
 pub struct PolicyConditionsIdentityProvider {
     /// JSON: `idpIds`.
     #[serde(rename = "idpIds", default, skip_serializing_if = "Option::is_none")]
-    pub idp_ids: Option<Vec<String>>,
+    pub idp_ids: Option<Vec<serde_json::Value>>,
     /// JSON: `provider`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,

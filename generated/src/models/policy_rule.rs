@@ -29,7 +29,7 @@ pub struct PolicyRule {
     /// JSON: `priority`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
-    /// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}}; `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe are read as arrays of strings. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
+    /// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}} (the table cannot tell whether that `type` row belongs to `os` or is a sibling of `os`; it is read as `os.type`); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
     ///
     /// JSON: `conditions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -349,7 +349,7 @@ impl PolicyRuleActionsSelfServicePasswordReset {
         }
     }
 }
-/// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}}; `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe are read as arrays of strings. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
+/// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}} (the table cannot tell whether that `type` row belongs to `os` or is a sibling of `os`; it is read as `os.type`); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
 ///
 /// Defined inline in the catalog at `PolicyRule.conditions`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -549,10 +549,10 @@ impl PolicyRuleConditionsAppIncludeItem {
 pub struct PolicyRuleConditionsApps {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -576,7 +576,7 @@ impl PolicyRuleConditionsApps {
 pub struct PolicyRuleConditionsRisk {
     /// JSON: `behaviors`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub behaviors: Option<Vec<String>>,
+    pub behaviors: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -599,10 +599,10 @@ impl PolicyRuleConditionsRisk {
 pub struct PolicyRuleConditionsUsers {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// JSON: `inactivity`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactivity: Option<crate::models::PolicyRuleConditionsUsersInactivity>,
@@ -811,14 +811,14 @@ impl PolicyRuleConditionsDevice {
 pub struct PolicyRuleConditionsDevicePlatform {
     /// JSON: `types`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub types: Option<Vec<String>>,
+    pub types: Option<Vec<serde_json::Value>>,
     /// JSON: `supportedMDMFrameworks`.
     #[serde(
         rename = "supportedMDMFrameworks",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub supported_mdm_frameworks: Option<Vec<String>>,
+    pub supported_mdm_frameworks: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -842,10 +842,10 @@ impl PolicyRuleConditionsDevicePlatform {
 pub struct PolicyRuleConditionsGroups {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -896,10 +896,10 @@ impl PolicyRuleConditionsPeople {
 pub struct PolicyRuleConditionsPeopleUsers {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -923,10 +923,10 @@ impl PolicyRuleConditionsPeopleUsers {
 pub struct PolicyRuleConditionsPeopleGroups {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -950,7 +950,7 @@ impl PolicyRuleConditionsPeopleGroups {
 pub struct PolicyRuleConditionsScopes {
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -973,7 +973,7 @@ impl PolicyRuleConditionsScopes {
 pub struct PolicyRuleConditionsClients {
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -1019,10 +1019,10 @@ impl PolicyRuleConditionsContext {
 pub struct PolicyRuleConditionsNetwork {
     /// JSON: `exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<serde_json::Value>>,
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// JSON: `connection`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<String>,
@@ -1192,7 +1192,7 @@ impl PolicyRuleConditionsRiskScore {
 pub struct PolicyRuleConditionsGrantTypes {
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -1261,7 +1261,7 @@ impl PolicyRuleConditionsAuthContext {
 pub struct PolicyRuleConditionsAuthProvider {
     /// JSON: `include`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
+    pub include: Option<Vec<serde_json::Value>>,
     /// JSON: `provider`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
@@ -1379,7 +1379,7 @@ impl PolicyRuleConditionsUserIdentifierPatternsItem {
 pub struct PolicyRuleConditionsIdentityProvider {
     /// JSON: `idpIds`.
     #[serde(rename = "idpIds", default, skip_serializing_if = "Option::is_none")]
-    pub idp_ids: Option<Vec<String>>,
+    pub idp_ids: Option<Vec<serde_json::Value>>,
     /// JSON: `provider`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,

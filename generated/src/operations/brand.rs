@@ -181,23 +181,25 @@ impl BrandApi {
             template_name: template_name.into(),
         }
     }
-    /// Get Email Template Customization
+    /// Get Email Customization
     ///
     /// Fetch an email customization by id.
     ///
     /// `GET /api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}`
     ///
+    /// Catalog note: The document titles this action "Get Email Template Customization"; named GetEmailCustomization to match the other operations on the same single customization (UpdateEmailCustomization, DeleteEmailCustomization, GetPreviewContentOfEmailCustomization) and its own description ("Fetch an email customization by id").
+    ///
     /// # Responses
     /// - `default`: Not documented by the source documents
     ///
     /// Source: `003_48d077f24f042294.txt`.
-    pub fn get_email_template_customization(
+    pub fn get_email_customization(
         &self,
         brand_id: impl Into<String>,
         template_name: impl Into<String>,
         customization_id: impl Into<String>,
-    ) -> GetEmailTemplateCustomization {
-        GetEmailTemplateCustomization {
+    ) -> GetEmailCustomization {
+        GetEmailCustomization {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             template_name: template_name.into(),
@@ -779,20 +781,20 @@ impl DeleteEmailTemplateCustomizations {
         client.send_json(request).await
     }
 }
-/// Request builder for [`BrandApi::get_email_template_customization`]: Get Email Template Customization
+/// Request builder for [`BrandApi::get_email_customization`]: Get Email Customization
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetEmailTemplateCustomization {
+pub struct GetEmailCustomization {
     client: crate::Client,
     brand_id: String,
     template_name: String,
     customization_id: String,
 }
-impl GetEmailTemplateCustomization {
+impl GetEmailCustomization {
     fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
         #[allow(unused_mut)]
         let mut request = crate::runtime::Request::new(
-            "GetEmailTemplateCustomization",
+            "GetEmailCustomization",
             reqwest::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}",
             &[&self.brand_id, &self.template_name, &self.customization_id],

@@ -277,25 +277,25 @@ impl IdentityProviderApi {
             csr_id: csr_id.into(),
         }
     }
-    /// Update CSR for Identity Provider
+    /// Publish CSR for Identity Provider
     ///
     /// Update the Certificate Signing Request with a signed X.509 certificate and add it into the signing key credentials for the IdP.
     ///
     /// `POST /api/v1/idps/{idpId}/credentials/csrs/{csrId}/lifecycle/publish`
     ///
-    /// Catalog note: Name made IdP-specific; the document's title is the generic "Update CSR" (the path is the CSR's `lifecycle/publish` action). Request body (the signed X.509 certificate) not documented by the source documents; sent as untyped JSON.
+    /// Catalog note: The document's title is the generic "Update CSR"; the path is the CSR's `lifecycle/publish` action, so the operation is named PublishCsrForIdentityProvider, like its application sibling PublishCsrForApplication (an "Update…" name would suggest a PUT on the CSR itself). Request body (the signed X.509 certificate) not documented by the source documents; sent as untyped JSON.
     ///
     /// # Responses
     /// - `default`: Not documented by the source documents
     ///
     /// Source: `003_48d077f24f042294.txt`.
-    pub fn update_csr_for_identity_provider(
+    pub fn publish_csr_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
         csr_id: impl Into<String>,
         body: serde_json::Value,
-    ) -> UpdateCsrForIdentityProvider {
-        UpdateCsrForIdentityProvider {
+    ) -> PublishCsrForIdentityProvider {
+        PublishCsrForIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
             csr_id: csr_id.into(),
@@ -906,20 +906,20 @@ impl RevokeCsrForIdentityProvider {
         client.send_json(request).await
     }
 }
-/// Request builder for [`IdentityProviderApi::update_csr_for_identity_provider`]: Update CSR for Identity Provider
+/// Request builder for [`IdentityProviderApi::publish_csr_for_identity_provider`]: Publish CSR for Identity Provider
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateCsrForIdentityProvider {
+pub struct PublishCsrForIdentityProvider {
     client: crate::Client,
     idp_id: String,
     csr_id: String,
     body: serde_json::Value,
 }
-impl UpdateCsrForIdentityProvider {
+impl PublishCsrForIdentityProvider {
     fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
         #[allow(unused_mut)]
         let mut request = crate::runtime::Request::new(
-            "UpdateCsrForIdentityProvider",
+            "PublishCsrForIdentityProvider",
             reqwest::Method::POST,
             "/api/v1/idps/{idpId}/credentials/csrs/{csrId}/lifecycle/publish",
             &[&self.idp_id, &self.csr_id],

@@ -24,8 +24,10 @@ impl InlineHookApi {
     ///
     /// `GET /api/v1/inlineHooks`
     ///
+    /// Catalog note: 002_030ab8ae49809163.txt shows the response body (a JSON array of Inline Hooks) but states no status code, so the response is recorded as `default`.
+    ///
     /// # Responses
-    /// - `200`: A list of registered Inline Hooks.
+    /// - `default`: A list of registered Inline Hooks.
     ///
     /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
     pub fn list_inline_hooks(&self) -> ListInlineHooks {
@@ -40,10 +42,10 @@ impl InlineHookApi {
     ///
     /// `POST /api/v1/inlineHooks`
     ///
-    /// Catalog note: 002_030ab8ae49809163.txt shows the response body but not its status code; 200 is the status its curl example receives implicitly.
+    /// Catalog note: 002_030ab8ae49809163.txt shows the response body but states no status code, so the response is recorded as `default`.
     ///
     /// # Responses
-    /// - `200`: The Inline Hook that was registered. Its `id` serves as the unique ID for the registered Inline Hook, which you can specify when invoking other CRUD operations.
+    /// - `default`: The Inline Hook that was registered. Its `id` serves as the unique ID for the registered Inline Hook, which you can specify when invoking other CRUD operations.
     ///
     /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
     pub fn create_inline_hook(
@@ -61,10 +63,10 @@ impl InlineHookApi {
     ///
     /// `GET /api/v1/inlineHooks/{inlineHookId}`
     ///
-    /// Catalog note: 002_030ab8ae49809163.txt writes the path as `/api/v1/inlineHooks/${id}`; the parameter is named after 003_48d077f24f042294.txt's `{inlineHookId}`.
+    /// Catalog note: 002_030ab8ae49809163.txt writes the path as `/api/v1/inlineHooks/${id}`; the parameter is named after 003_48d077f24f042294.txt's `{inlineHookId}`. 002 shows the response body but states no status code, so the response is recorded as `default` (likewise for the update, activate and deactivate operations).
     ///
     /// # Responses
-    /// - `200`: The registered Inline Hook that matches the id you specified.
+    /// - `default`: The registered Inline Hook that matches the id you specified.
     ///
     /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
     pub fn get_inline_hook(&self, inline_hook_id: impl Into<String>) -> GetInlineHook {
@@ -80,7 +82,7 @@ impl InlineHookApi {
     /// `PUT /api/v1/inlineHooks/{inlineHookId}`
     ///
     /// # Responses
-    /// - `200`: The updated Inline Hook.
+    /// - `default`: The updated Inline Hook.
     ///
     /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
     pub fn update_inline_hook(
@@ -119,8 +121,10 @@ impl InlineHookApi {
     ///
     /// `POST /api/v1/inlineHooks/{inlineHookId}/execute`
     ///
+    /// Catalog note: 002_030ab8ae49809163.txt states the 400 but no status code for a successful execution, so the success response is recorded as `default`.
+    ///
     /// # Responses
-    /// - `200`: The full response returned by the external service, which should match the data contract for the given inlineHookType and version.
+    /// - `default`: The full response returned by the external service, which should match the data contract for the given inlineHookType and version.
     /// - `400` (no body): The external service did not answer successfully after one retry.
     ///
     /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
@@ -142,7 +146,7 @@ impl InlineHookApi {
     /// `POST /api/v1/inlineHooks/{inlineHookId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `200`: The activated Inline Hook.
+    /// - `default`: The activated Inline Hook.
     ///
     /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
     pub fn activate_inline_hook(
@@ -161,7 +165,7 @@ impl InlineHookApi {
     /// `POST /api/v1/inlineHooks/{inlineHookId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `200`: The deactivated Inline Hook.
+    /// - `default`: The deactivated Inline Hook.
     ///
     /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
     pub fn deactivate_inline_hook(

@@ -40,7 +40,7 @@ impl PolicyApi {
     ///
     /// `POST /api/v1/policies`
     ///
-    /// Catalog note: The Policy schema's `conditions` tree is reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema description; untyped array items read as strings); the document's elided "…1 more" conditions property is not modelled.
+    /// Catalog note: The Policy schema's `conditions` tree is reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema description; array items the document does not describe are left untyped); the document's elided "…1 more" conditions property is not modelled.
     ///
     /// # Responses
     /// - `200`: Success
@@ -76,7 +76,7 @@ impl PolicyApi {
     ///
     /// `PUT /api/v1/policies/{policyId}`
     ///
-    /// Catalog note: The Policy schema's `conditions` tree is reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema description; untyped array items read as strings); the document's elided "…1 more" conditions property is not modelled.
+    /// Catalog note: The Policy schema's `conditions` tree is reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema description; array items the document does not describe are left untyped); the document's elided "…1 more" conditions property is not modelled.
     ///
     /// # Responses
     /// - `200`: Success
@@ -163,7 +163,7 @@ impl PolicyApi {
     ///
     /// `POST /api/v1/policies/{policyId}/rules`
     ///
-    /// Catalog note: The PolicyRule schema's `actions` and `conditions` trees are reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema descriptions; untyped array items read as strings); the document's elided "…1 more" conditions property is not modelled.
+    /// Catalog note: The PolicyRule schema's `actions` and `conditions` trees are reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema descriptions; array items the document does not describe are left untyped); the document's elided "…1 more" conditions property is not modelled.
     ///
     /// # Responses
     /// - `200`: Success
@@ -207,7 +207,7 @@ impl PolicyApi {
     ///
     /// `PUT /api/v1/policies/{policyId}/rules/{ruleId}`
     ///
-    /// Catalog note: The PolicyRule schema's `actions` and `conditions` trees are reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema descriptions; untyped array items read as strings); the document's elided "…1 more" conditions property is not modelled.
+    /// Catalog note: The PolicyRule schema's `actions` and `conditions` trees are reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema descriptions; array items the document does not describe are left untyped); the document's elided "…1 more" conditions property is not modelled.
     ///
     /// # Responses
     /// - `200`: Success
