@@ -1,0 +1,35 @@
+//! Generation speed on the real catalog: each stage, and the whole pipeline
+//! (load → validate → IR → emit → format). `cargo bench -p codegen --bench pipeline`.
+
+use std::path::{Path, PathBuf};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn spec() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")
+}
+
+fn stages(c: &mut Criterion) {
+    let spec = spec();
+    let files = codegen::load::load_dir(&spec).expect("valid catalog");
+    let api = codegen::ir::resolve(&files);
+    let mut g = c.benchmark_group("generate");
+    g.sample_size(30);
+    g.bench_function("load", |b| {
+        b.iter(|| codegen::load::load_dir(&spec).unwrap())
+    });
+    g.bench_function("validate", |b| {
+        b.iter(|| codegen::validate::validate(&files).unwrap())
+    });
+    g.bench_function("resolve", |b| b.iter(|| codegen::ir::resolve(&files)));
+    g.bench_function("emit+format", |b| {
+        b.iter(|| codegen::emit::emit(&api).unwrap())
+    });
+    g.bench_function("full pipeline", |b| {
+        b.iter(|| codegen::generate(&spec).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
