@@ -20,3 +20,67 @@ pub fn snapshot_name(prefix: &str, path: &str) -> String {
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+pub mod bench_server {
+    //! A minimal HTTP/1.1 keep-alive server on 127.0.0.1 for benchmarks: it answers every
+    //! request with the body (and `Link` header) that a handler picks from the request target,
+    //! so that the client under test, not the server, dominates the measurement.
+
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// What to answer for a request target (`/api/v1/inlineHooks?after=3`): body and next link.
+    pub type Handler = Arc<dyn Fn(&str) -> (Arc<Vec<u8>>, Option<String>) + Send + Sync>;
+
+    /// Starts the server on a free port and returns its base URL.
+    pub async fn start(handler: Handler) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let _ = sock.set_nodelay(true);
+                let handler = handler.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::with_capacity(8192);
+                    let mut chunk = [0u8; 8192];
+                    loop {
+                        // Read one request head (the benchmarks send no bodies).
+                        let end = loop {
+                            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break i + 4;
+                            }
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                        buf.drain(..end);
+                        let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                        let (body, next) = handler(&target);
+                        let mut resp = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nx-okta-request-id: bench\r\n",
+                            body.len()
+                        );
+                        if let Some(n) = next {
+                            resp.push_str(&format!("link: <{n}>; rel=\"next\"\r\n"));
+                        }
+                        resp.push_str("\r\n");
+                        // One write per response: head and body together.
+                        let mut out = resp.into_bytes();
+                        out.extend_from_slice(&body);
+                        if sock.write_all(&out).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        format!("http://{addr}")
+    }
+}

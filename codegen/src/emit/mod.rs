@@ -35,37 +35,104 @@ pub const OWNED_DIRS: &[&str] = &[
 ];
 pub const OWNED_FILES: &[&str] = &["generated/openapi.json", "generated/Cargo.toml"];
 
+/// One emitted file, independent of the others so that files can be rendered in parallel.
+enum Unit<'a> {
+    ModelsMod,
+    ModelFile(&'a str),
+    OperationsMod,
+    Group(usize),
+    OpenApi,
+    Manifest,
+    OperationTests,
+    ModelTests,
+}
+
 pub fn emit(api: &Api) -> Result<Vec<EmittedFile>, String> {
-    let mut out = Vec::new();
-    for (file, tokens) in models::emit(api) {
-        out.push(rust_file(
-            &format!("generated/src/models/{file}.rs"),
-            tokens,
-        )?);
-    }
-    for (file, tokens) in operations::emit(api) {
-        out.push(rust_file(
-            &format!("generated/src/operations/{file}.rs"),
-            tokens,
-        )?);
-    }
-    out.push(EmittedFile {
-        path: "generated/openapi.json".into(),
-        contents: openapi::emit(api),
+    let model_files = models::files(api);
+    let mut units = vec![Unit::ModelsMod];
+    units.extend(model_files.keys().map(|f| Unit::ModelFile(f)));
+    units.push(Unit::OperationsMod);
+    units.extend((0..api.groups.len()).map(Unit::Group));
+    units.extend([
+        Unit::OpenApi,
+        Unit::Manifest,
+        Unit::OperationTests,
+        Unit::ModelTests,
+    ]);
+
+    let render = |unit: &Unit| -> Result<EmittedFile, String> {
+        match unit {
+            Unit::ModelsMod => {
+                rust_file("generated/src/models/mod.rs", models::module(&model_files))
+            }
+            Unit::ModelFile(f) => rust_file(
+                &format!("generated/src/models/{f}.rs"),
+                models::file(&model_files[*f]),
+            ),
+            Unit::OperationsMod => {
+                rust_file("generated/src/operations/mod.rs", operations::module(api))
+            }
+            Unit::Group(i) => {
+                let g = &api.groups[*i];
+                rust_file(
+                    &format!("generated/src/operations/{}.rs", g.module),
+                    operations::group(g),
+                )
+            }
+            Unit::OpenApi => Ok(EmittedFile {
+                path: "generated/openapi.json".into(),
+                contents: openapi::emit(api),
+            }),
+            Unit::Manifest => Ok(EmittedFile {
+                path: "generated/Cargo.toml".into(),
+                contents: manifest::emit(api),
+            }),
+            Unit::OperationTests => rust_file(
+                "tests/tests/generated/operations.rs",
+                tests::operations(api),
+            ),
+            Unit::ModelTests => rust_file("tests/tests/generated/models.rs", tests::models(api)),
+        }
+    };
+
+    // Formatting dominates generation time and files are independent: render them on every
+    // core, the biggest first, then put them back in their fixed order.
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cost(api, &units[i])));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<EmittedFile, String>>>> =
+        units.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(units.len());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&i) = order.get(k) else { break };
+                let result = render(&units[i]);
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            });
+        }
     });
-    out.push(EmittedFile {
-        path: "generated/Cargo.toml".into(),
-        contents: manifest::emit(api),
-    });
-    out.push(rust_file(
-        "tests/tests/generated/operations.rs",
-        tests::operations(api),
-    )?);
-    out.push(rust_file(
-        "tests/tests/generated/models.rs",
-        tests::models(api),
-    )?);
-    Ok(out)
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| Err("internal error: a file was not rendered".into()))
+        })
+        .collect()
+}
+
+/// A rough size estimate, to start the biggest files first.
+fn cost(api: &Api, unit: &Unit) -> usize {
+    match unit {
+        Unit::OperationTests | Unit::OpenApi => 1000 * api.operations().count(),
+        Unit::Group(i) => 1000 * api.groups[*i].operations.len(),
+        Unit::ModelFile(_) => 500,
+        _ => 10,
+    }
 }
 
 fn rust_file(path: &str, tokens: TokenStream) -> Result<EmittedFile, String> {

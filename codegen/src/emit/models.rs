@@ -9,18 +9,25 @@ use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
 use super::types::{field_type, ident, rust_type};
 use crate::ir::{Api, Field, Model, ModelKind, TypeRef, Variant};
 
-pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
+/// The model files in catalog order, each with its models.
+pub fn files(api: &Api) -> IndexMap<&str, Vec<&Model>> {
     let mut files: IndexMap<&str, Vec<&Model>> = IndexMap::new();
     for m in &api.models {
         files.entry(m.file.as_str()).or_default().push(m);
     }
-    let mut out = Vec::new();
-    let mut mods = Vec::new();
-    for (file, models) in &files {
-        let body: Vec<TokenStream> = models.iter().map(|m| model(m)).collect();
-        out.push((file.to_string(), quote!(#(#body)*)));
+    files
+}
+
+/// One model file.
+pub fn file(models: &[&Model]) -> TokenStream {
+    let body = models.iter().map(|m| model(m));
+    quote!(#(#body)*)
+}
+
+/// `models/mod.rs`: every file, gated by the features of the groups that reach its models.
+pub fn module(files: &IndexMap<&str, Vec<&Model>>) -> TokenStream {
+    let mods = files.iter().map(|(file, models)| {
         let m = ident(file);
-        // A file is compiled when any group whose operations reach one of its models is.
         let groups: std::collections::BTreeSet<&String> =
             models.iter().flat_map(|m| &m.groups).collect();
         let cfg = if groups.is_empty() {
@@ -32,8 +39,8 @@ pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
             let fs = groups.iter().map(|g| g.as_str());
             quote!(#[cfg(any(#(feature = #fs),*))])
         };
-        mods.push(quote!(#cfg mod #m; #cfg pub use #m::*;));
-    }
+        quote!(#cfg mod #m; #cfg pub use #m::*;)
+    });
     let doc = inner_doc_attrs(concat!(
         "The request and response types of the Okta Management API, generated from the catalog.\n",
         "\n",
@@ -41,8 +48,7 @@ pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
         "writes them back unchanged; every enum keeps values it does not know in `Unknown`; fields\n",
         "documented as nullable are [`Nullable`](crate::Nullable) so that absent and `null` differ.",
     ));
-    out.insert(0, ("mod".to_string(), quote!(#doc #(#mods)*)));
-    out
+    quote!(#doc #(#mods)*)
 }
 
 fn model(m: &Model) -> TokenStream {

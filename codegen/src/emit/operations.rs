@@ -8,8 +8,8 @@ use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
 use super::types::{ident, rust_type};
 use crate::ir::{Api, BodyKind, Group, Operation, Output, Param, ParamIn, TypeRef};
 
-pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
-    let mut out = Vec::new();
+/// `operations/mod.rs`: one module per group, behind the group's feature.
+pub fn module(api: &Api) -> TokenStream {
     let mods = api.groups.iter().map(|g| {
         let m = ident(&g.module);
         let f = &g.feature;
@@ -18,14 +18,11 @@ pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
     let doc = inner_doc_attrs(
         "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from [`Client`](crate::Client) (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`.",
     );
-    out.push(("mod".to_string(), quote!(#doc #(#mods)*)));
-    for g in &api.groups {
-        out.push((g.module.clone(), group(g)));
-    }
-    out
+    quote!(#doc #(#mods)*)
 }
 
-fn group(g: &Group) -> TokenStream {
+/// One group's file.
+pub fn group(g: &Group) -> TokenStream {
     let api = ident(&g.api_type);
     let accessor = ident(&g.accessor);
     let gdoc = paragraphs([

@@ -14,14 +14,20 @@ pub use source_map::SourceMap;
 pub struct LoadedFile {
     /// The path as it is shown in diagnostics (for example `spec/event_hook.yaml`).
     pub path: PathBuf,
-    pub source_map: SourceMap,
     pub group: ast::GroupFile,
+    text: String,
+    /// Built on first use: a valid catalog never needs positions.
+    source_map: std::sync::OnceLock<SourceMap>,
 }
 
 impl LoadedFile {
     pub fn location(&self, path: &[&str]) -> Location {
-        let (line, column) = self.source_map.at(path);
+        let (line, column) = self.source_map().at(path);
         Location::new(&self.path, line, column)
+    }
+
+    pub fn source_map(&self) -> &SourceMap {
+        self.source_map.get_or_init(|| SourceMap::build(&self.text))
     }
 }
 
@@ -81,7 +87,8 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedFile>, Diagnostics> {
 
 /// Parses one catalog file's text; `path` is only used in diagnostics.
 pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
-    let source_map = SourceMap::build(text);
+    let source_map = std::sync::OnceLock::new();
+    let positions = || source_map.get_or_init(|| SourceMap::build(text));
     let mut diags = Diagnostics::default();
     let mut suggested: Vec<&str> = Vec::new();
     let mut unknown: Vec<Vec<String>> = Vec::new();
@@ -89,7 +96,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
     let parsed = serde_ignored::deserialize(de, |p| unknown.push(path_segments(&p)));
     for key_path in &unknown {
         let key = key_path.last().map(String::as_str).unwrap_or("?");
-        let (line, column) = source_map.position(key_path);
+        let (line, column) = positions().position(key_path);
         let allowed = allowed_keys(key_path);
         let mut d = Diagnostic::new(
             Location::new(path, line, column),
@@ -107,8 +114,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
     match parsed {
         Ok(group) if diags.is_empty() => Ok(LoadedFile {
             path: path.to_path_buf(),
-            source_map,
             group,
+            text: text.to_string(),
+            source_map,
         }),
         Ok(_) => Err(diags),
         Err(e) => {

@@ -25,13 +25,22 @@ impl RawResponse {
         } else {
             &self.body
         };
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let value = serde_path_to_error::deserialize(&mut de)
-            .map_err(|e| self.decode_error(e.path().to_string(), e.inner().to_string()))?;
-        // Trailing bytes after the JSON value mean the body is not what it claims to be.
-        de.end()
-            .map_err(|e| self.decode_error(".".into(), e.to_string()))?;
-        Ok(value)
+        // The fast path is plain serde; only a failure pays for tracking the path, by decoding
+        // again to name the failing field.
+        match serde_json::from_slice(bytes) {
+            Ok(v) => Ok(v),
+            Err(first) => {
+                let mut de = serde_json::Deserializer::from_slice(bytes);
+                let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                    Err(e) => {
+                        return Err(self.decode_error(e.path().to_string(), e.inner().to_string()))
+                    }
+                    // Decoding succeeded with the path tracker: the failure is after the value.
+                    Ok(_) => ".".to_string(),
+                };
+                Err(self.decode_error(path, first.to_string()))
+            }
+        }
     }
 
     fn decode_error(&self, path: String, message: String) -> Error {

@@ -1,0 +1,144 @@
+//! Run-time overhead of the generated client against a handwritten reqwest + serde request to
+//! the same local server with the same payload: one object, and a 200-item list page.
+//! `cargo bench -p tests --bench runtime`.
+
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use okta_client::models::InlineHook;
+use serde_json::json;
+use tests::bench_server;
+
+fn hook(i: usize) -> serde_json::Value {
+    json!({
+        "id": format!("cal{i:017}"),
+        "status": "ACTIVE",
+        "name": format!("Hook {i}"),
+        "type": "com.okta.oauth2.tokens.transform",
+        "version": "1.0.0",
+        "channel": {"type": "HTTP", "version": "1.0.0", "config": {
+            "uri": "https://www.example.com/inlineHook", "method": "POST",
+            "headers": [{"key": "X-Other-Header", "value": "some-other-value"}],
+            "authScheme": {"type": "HEADER", "key": "Authorization"}}},
+        "created": "2018-05-15T01:23:08.000Z",
+        "lastUpdated": "2018-05-15T01:23:08.000Z",
+        "customField": {"kept": true}
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let one = Arc::new(serde_json::to_vec(&hook(1)).unwrap());
+    let page = Arc::new(serde_json::to_vec(&(0..200).map(hook).collect::<Vec<_>>()).unwrap());
+    let (one2, page2) = (one.clone(), page.clone());
+    let base = rt.block_on(bench_server::start(Arc::new(move |target: &str| {
+        if target.starts_with("/api/v1/inlineHooks/") {
+            (one2.clone(), None)
+        } else {
+            (page2.clone(), None)
+        }
+    })));
+    let client = okta_client::Client::builder(&base)
+        .api_token("bench-token")
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder().build().unwrap();
+    // The same reqwest settings as the generated client (timeouts, no redirects), to tell the
+    // cost of those settings from the cost of the client's own code.
+    let http_same = reqwest::Client::builder()
+        .timeout(okta_client::DEFAULT_TIMEOUT)
+        .connect_timeout(okta_client::DEFAULT_CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let mut g = c.benchmark_group("get one inline hook");
+    g.bench_function("generated client", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                client
+                    .inline_hook()
+                    .get_inline_hook("cal1")
+                    .send()
+                    .await
+                    .unwrap()
+                    .body
+            })
+        })
+    });
+    g.bench_function("handwritten reqwest + serde", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let r = http
+                    .get(format!("{base}/api/v1/inlineHooks/cal1"))
+                    .header("authorization", "SSWS bench-token")
+                    .header("accept", "application/json")
+                    .send()
+                    .await
+                    .unwrap();
+                let bytes = r.bytes().await.unwrap();
+                serde_json::from_slice::<InlineHook>(&bytes).unwrap()
+            })
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("list a 200-item page");
+    g.bench_function("generated client", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                client
+                    .inline_hook()
+                    .list_inline_hooks()
+                    .send()
+                    .await
+                    .unwrap()
+                    .items
+            })
+        })
+    });
+    g.bench_function("handwritten reqwest + serde", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let r = http
+                    .get(format!("{base}/api/v1/inlineHooks"))
+                    .header("authorization", "SSWS bench-token")
+                    .header("accept", "application/json")
+                    .send()
+                    .await
+                    .unwrap();
+                let bytes = r.bytes().await.unwrap();
+                serde_json::from_slice::<Vec<InlineHook>>(&bytes).unwrap()
+            })
+        })
+    });
+    g.bench_function("handwritten, same reqwest settings", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let r = http_same
+                    .get(format!("{base}/api/v1/inlineHooks"))
+                    .header("authorization", "SSWS bench-token")
+                    .header("accept", "application/json")
+                    .send()
+                    .await
+                    .unwrap();
+                let bytes = r.bytes().await.unwrap();
+                serde_json::from_slice::<Vec<InlineHook>>(&bytes).unwrap()
+            })
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("decode a 200-item page (no I/O)");
+    g.bench_function("serde_json::from_slice", |b| {
+        b.iter(|| serde_json::from_slice::<Vec<InlineHook>>(&page).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
