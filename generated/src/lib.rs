@@ -27,6 +27,14 @@
 //! # }
 //! ```
 //!
+//! # Authentication
+//!
+//! An API token ([`ClientBuilder::api_token`], `Authorization: SSWS …`), an OAuth 2.0 access
+//! token ([`ClientBuilder::access_token`]), or an OAuth 2.0 service app with a private key
+//! ([`ClientBuilder::private_key`] with [`PrivateKeyAuth`]): client assertions signed with RSA
+//! or EC keys (PEM or JWK), access tokens cached, shared, renewed and refreshed after a 401, and
+//! optional DPoP. [`Client::from_env`] reads the `OKTA_CLIENT_*` variables for all three.
+//!
 //! # Guarantees about your data
 //!
 //! * **Unknown fields survive.** Every generated struct keeps the JSON fields it does not
@@ -83,12 +91,14 @@ pub mod operations;
 mod runtime;
 
 pub use operations::*;
-pub use runtime::auth::{Auth, Secret};
+pub use runtime::auth::Secret;
 pub use runtime::client::{
     Client, ClientBuilder, GenericRequest, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
-pub use runtime::error::{ApiError, DecodeError, Error, ErrorCause, OktaErrorBody};
+pub use runtime::error::{ApiError, AuthError, DecodeError, Error, ErrorCause, OktaErrorBody};
+pub use runtime::keys::PrivateKeyMaterial;
 pub use runtime::nullable::Nullable;
+pub use runtime::oauth::PrivateKeyAuth;
 pub use runtime::pagination::{ItemStream, Page};
 pub use runtime::request::{FilePart, Multipart};
 pub use runtime::response::{ApiResponse, RateLimit};

@@ -23,6 +23,9 @@ tracing.workspace = true
 httpdate.workspace = true
 bytes = "1"
 serde_path_to_error = "0.1"
+jsonwebtoken = "9"
+ring = "0.17"
+base64 = "0.22"
 
 [dev-dependencies]
 tokio = { workspace = true, features = ["rt-multi-thread", "macros"] }
@@ -34,6 +37,7 @@ const EXAMPLES: &[(&str, Option<&str>)] = &[
     ("create_inline_hook", Some("InlineHook")),
     ("stream_users", Some("User")),
     ("generic_request", None),
+    ("service_app", Some("EventHook")),
 ];
 
 pub fn emit(api: &Api) -> String {

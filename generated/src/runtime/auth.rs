@@ -32,19 +32,22 @@ impl fmt::Display for Secret {
 
 /// How requests authenticate.
 #[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Auth {
+pub(crate) enum Auth {
     /// An Okta API token: `Authorization: SSWS {token}`.
     ApiToken(Secret),
     /// An OAuth 2.0 access token: `Authorization: Bearer {token}`.
     AccessToken(Secret),
+    /// OAuth 2.0 client credentials with a signed client assertion (tokens fetched as needed).
+    PrivateKey(std::sync::Arc<super::oauth::TokenProvider>),
 }
 
 impl Auth {
+    /// The `Authorization` header of the static modes.
     pub(crate) fn header_value(&self) -> reqwest::header::HeaderValue {
         let text = match self {
             Auth::ApiToken(t) => format!("SSWS {}", t.expose()),
             Auth::AccessToken(t) => format!("Bearer {}", t.expose()),
+            Auth::PrivateKey(_) => String::new(),
         };
         // A token with bytes a header cannot carry was rejected when the client was built.
         let mut v = reqwest::header::HeaderValue::from_str(&text)
@@ -56,6 +59,7 @@ impl Auth {
     pub(crate) fn is_valid(&self) -> bool {
         let t = match self {
             Auth::ApiToken(t) | Auth::AccessToken(t) => t.expose(),
+            Auth::PrivateKey(_) => return true,
         };
         !t.is_empty() && t.bytes().all(|b| (0x21..0x7f).contains(&b))
     }
@@ -64,6 +68,7 @@ impl Auth {
         match self {
             Auth::ApiToken(_) => "SSWS",
             Auth::AccessToken(_) => "Bearer",
+            Auth::PrivateKey(_) => "PrivateKey",
         }
     }
 }

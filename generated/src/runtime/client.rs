@@ -13,6 +13,8 @@ use url::Url;
 
 use super::auth::{Auth, Secret};
 use super::error::{ApiError, Error};
+use super::keys::PrivateKeyMaterial;
+use super::oauth::PrivateKeyAuth;
 use super::request::{Body, Request};
 use super::response::{request_id_of, ApiResponse, RawResponse};
 use super::retry::RetryConfig;
@@ -50,6 +52,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     retry: RetryConfig,
+    private_key: Option<PrivateKeyAuth>,
 }
 
 /// The default limit for a whole request, response body included.
@@ -67,29 +70,45 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryConfig::default(),
+            private_key: None,
         }
     }
 
-    /// A client configured from `OKTA_CLIENT_ORGURL`, `OKTA_CLIENT_TOKEN` and
-    /// `OKTA_CLIENT_AUTHORIZATIONMODE` (`SSWS`, the default, or `Bearer`).
+    /// A client configured from the environment: `OKTA_CLIENT_ORGURL` and
+    /// `OKTA_CLIENT_AUTHORIZATIONMODE` — `SSWS` (the default) or `Bearer` with
+    /// `OKTA_CLIENT_TOKEN`, or `PrivateKey` with `OKTA_CLIENT_CLIENTID`, `OKTA_CLIENT_SCOPES`
+    /// (comma- or space-separated), `OKTA_CLIENT_PRIVATEKEY` (a PEM or JWK, or the path of a file
+    /// holding one) and optionally `OKTA_CLIENT_PRIVATEKEYID`.
     pub fn from_env() -> Result<Client, Error> {
         Self::from_vars(|k| std::env::var(k).ok())
     }
 
     /// [`from_env`](Self::from_env) with the variables looked up through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
-        let org = var("OKTA_CLIENT_ORGURL")
-            .ok_or_else(|| Error::Config("OKTA_CLIENT_ORGURL is not set".into()))?;
-        let token = var("OKTA_CLIENT_TOKEN")
-            .ok_or_else(|| Error::Config("OKTA_CLIENT_TOKEN is not set".into()))?;
+        let required = |k: &str| {
+            var(k)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| Error::Config(format!("{k} is not set")))
+        };
+        let builder = Client::builder(required("OKTA_CLIENT_ORGURL")?);
         let mode = var("OKTA_CLIENT_AUTHORIZATIONMODE").unwrap_or_else(|| "SSWS".into());
-        let builder = Client::builder(org);
         let builder = match mode.as_str() {
-            "SSWS" => builder.api_token(token),
-            "Bearer" => builder.access_token(token),
+            "SSWS" => builder.api_token(required("OKTA_CLIENT_TOKEN")?),
+            "Bearer" => builder.access_token(required("OKTA_CLIENT_TOKEN")?),
+            "PrivateKey" => {
+                let key_text = required("OKTA_CLIENT_PRIVATEKEY")?;
+                let key = PrivateKeyMaterial::from_text_or_path(&key_text)?;
+                let scopes = required("OKTA_CLIENT_SCOPES")?;
+                let scopes = scopes.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_string);
+                let mut auth = PrivateKeyAuth::new(required("OKTA_CLIENT_CLIENTID")?, scopes, key);
+                if let Some(kid) = var("OKTA_CLIENT_PRIVATEKEYID").filter(|k| !k.trim().is_empty()) {
+                    auth = auth.key_id(kid);
+                }
+                builder.private_key(auth)
+            }
             other => {
                 return Err(Error::Config(format!(
-                    "OKTA_CLIENT_AUTHORIZATIONMODE={other:?} is not supported; use SSWS or Bearer"
+                    "OKTA_CLIENT_AUTHORIZATIONMODE={other:?} is not supported; use SSWS, Bearer or PrivateKey"
                 )))
             }
         };
@@ -148,11 +167,25 @@ impl Client {
         let mut retries = 0u32;
         let mut waited = Duration::ZERO;
         let mut retry_for: Option<String> = None;
+        // OAuth: one new token after a 401, one resend after a DPoP nonce challenge.
+        let mut refreshed = false;
+        let mut nonce_retried = false;
         loop {
-            let mut rb = inner
-                .http
-                .request(request.method.clone(), url.clone())
-                .header(AUTHORIZATION, inner.auth.header_value());
+            let mut rb = inner.http.request(request.method.clone(), url.clone());
+            let token = match &inner.auth {
+                Auth::PrivateKey(provider) => {
+                    let token = provider.token().await?;
+                    rb = rb.header(AUTHORIZATION, token.authorization());
+                    if let Some(proof) = provider.api_proof(&request.method, &url, &token)? {
+                        rb = rb.header("DPoP", proof);
+                    }
+                    Some((provider, token))
+                }
+                static_auth => {
+                    rb = rb.header(AUTHORIZATION, static_auth.header_value());
+                    None
+                }
+            };
             rb = rb.header(ACCEPT, "application/json");
             for (k, v) in &request.headers {
                 let name = HeaderName::from_bytes(k.as_bytes())
@@ -183,6 +216,18 @@ impl Client {
             let span = tracing::Span::current();
             span.record("status", status.as_u16());
             span.record("retries", retries);
+            if let Some((provider, token)) = &token {
+                if provider.api_nonce_challenge(status, &headers) && !nonce_retried {
+                    nonce_retried = true;
+                    continue;
+                }
+                if status == reqwest::StatusCode::UNAUTHORIZED && !refreshed {
+                    // The token may have been revoked or rotated: fetch a new one, once.
+                    provider.invalidate(token).await;
+                    refreshed = true;
+                    continue;
+                }
+            }
             if status.is_success() {
                 return Ok(RawResponse {
                     status,
@@ -216,7 +261,7 @@ impl Client {
     }
 }
 
-fn transport(e: reqwest::Error, started: Instant) -> Error {
+pub(crate) fn transport(e: reqwest::Error, started: Instant) -> Error {
     if e.is_timeout() {
         Error::Timeout {
             elapsed: started.elapsed(),
@@ -231,12 +276,22 @@ impl ClientBuilder {
     /// Authenticate with an Okta API token (`Authorization: SSWS …`).
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
         self.auth = Some(Auth::ApiToken(Secret::new(token)));
+        self.private_key = None;
         self
     }
 
     /// Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`).
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
         self.auth = Some(Auth::AccessToken(Secret::new(token)));
+        self.private_key = None;
+        self
+    }
+
+    /// Authenticate as an OAuth 2.0 service app with a private key (`private_key_jwt`): access
+    /// tokens are requested from `{org}/oauth2/v1/token`, cached, shared and renewed.
+    pub fn private_key(mut self, auth: PrivateKeyAuth) -> Self {
+        self.private_key = Some(auth);
+        self.auth = None;
         self
     }
 
@@ -292,14 +347,20 @@ impl ClientBuilder {
                 "the org URL must not carry a query, fragment or credentials".into(),
             ));
         }
-        let auth = self.auth.ok_or_else(|| {
-            Error::Config("no credentials: call api_token() or access_token()".into())
-        })?;
-        if !auth.is_valid() {
-            return Err(Error::Config(format!(
-                "the {} token is empty or has characters a header cannot carry",
-                auth.scheme()
-            )));
+        match (&self.private_key, &self.auth) {
+            (Some(pk), _) => pk.validate()?,
+            (None, Some(auth)) if !auth.is_valid() => {
+                return Err(Error::Config(format!(
+                    "the {} token is empty or has characters a header cannot carry",
+                    auth.scheme()
+                )))
+            }
+            (None, Some(_)) => {}
+            (None, None) => {
+                return Err(Error::Config(
+                    "no credentials: call api_token(), access_token() or private_key()".into(),
+                ))
+            }
         }
         let mut ua = format!("okta-client-rust/{}", env!("CARGO_PKG_VERSION"));
         if let Some(ext) = &self.user_agent_extension {
@@ -315,6 +376,11 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let auth = match (self.private_key, self.auth) {
+            (Some(pk), _) => Auth::PrivateKey(Arc::new(pk.into_provider(http.clone(), &base)?)),
+            (None, Some(auth)) => auth,
+            (None, None) => return Err(Error::Config("no credentials".into())),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,

@@ -36,6 +36,10 @@ pub enum Error {
     /// Okta answered successfully but the body is not what the catalog describes.
     #[error("{0}")]
     Decode(Box<DecodeError>),
+    /// The OAuth 2.0 token endpoint refused to issue an access token (`invalid_client`,
+    /// `invalid_scope`, …).
+    #[error("{0}")]
+    Auth(Box<AuthError>),
     /// Okta answered with something the client cannot follow (a `Link` to another host, …).
     #[error("unexpected response: {0}")]
     UnexpectedResponse(String),
@@ -48,6 +52,10 @@ impl Error {
         match self {
             Error::Api(e) => matches!(e.status.as_u16(), 429 | 502 | 503 | 504),
             Error::Timeout { .. } => true,
+            Error::Auth(e) => {
+                e.error == "temporarily_unavailable"
+                    || e.status.is_some_and(|s| s.is_server_error())
+            }
             Error::Transport(e) => e.is_connect() || e.is_request(),
             _ => false,
         }
@@ -82,6 +90,36 @@ impl Error {
             Error::Api(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// A token endpoint error (RFC 6749 §5.2). It never holds the assertion, key or a token.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AuthError {
+    pub status: Option<StatusCode>,
+    /// The OAuth error code: `invalid_client`, `invalid_scope`, `invalid_grant`, …
+    pub error: String,
+    pub description: Option<String>,
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the OAuth 2.0 token request failed")?;
+        if let Some(s) = self.status {
+            write!(f, " ({s})")?;
+        }
+        write!(f, ": {}", self.error)?;
+        if let Some(d) = &self.description {
+            write!(f, ": {d}")?;
+        }
+        let hint = match self.error.as_str() {
+            "invalid_client" => " (check the client id, that the app uses private_key_jwt, and that its public key / kid match the private key)",
+            "invalid_scope" => " (grant the scopes to the app in the Okta Admin Console)",
+            "invalid_dpop_proof" | "use_dpop_nonce" => " (check whether the app requires DPoP)",
+            _ => "",
+        };
+        f.write_str(hint)
     }
 }
 

@@ -4,7 +4,9 @@
 pub(crate) mod auth;
 pub(crate) mod client;
 pub(crate) mod error;
+pub(crate) mod keys;
 pub(crate) mod nullable;
+pub(crate) mod oauth;
 pub(crate) mod pagination;
 pub(crate) mod request;
 pub(crate) mod response;
