@@ -26,6 +26,19 @@ fn hook(i: usize) -> serde_json::Value {
     })
 }
 
+/// What a user would write by hand: one GET with the same headers, then serde.
+async fn handwritten<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> T {
+    let r = http
+        .get(url)
+        .header("authorization", "SSWS bench-token")
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let bytes = r.bytes().await.unwrap();
+    serde_json::from_slice::<T>(&bytes).unwrap()
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -72,17 +85,10 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("handwritten reqwest + serde", |b| {
         b.iter(|| {
-            rt.block_on(async {
-                let r = http
-                    .get(format!("{base}/api/v1/inlineHooks/cal1"))
-                    .header("authorization", "SSWS bench-token")
-                    .header("accept", "application/json")
-                    .send()
-                    .await
-                    .unwrap();
-                let bytes = r.bytes().await.unwrap();
-                serde_json::from_slice::<InlineHook>(&bytes).unwrap()
-            })
+            rt.block_on(handwritten::<InlineHook>(
+                &http,
+                &format!("{base}/api/v1/inlineHooks/cal1"),
+            ))
         })
     });
     g.finish();
@@ -103,32 +109,18 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("handwritten reqwest + serde", |b| {
         b.iter(|| {
-            rt.block_on(async {
-                let r = http
-                    .get(format!("{base}/api/v1/inlineHooks"))
-                    .header("authorization", "SSWS bench-token")
-                    .header("accept", "application/json")
-                    .send()
-                    .await
-                    .unwrap();
-                let bytes = r.bytes().await.unwrap();
-                serde_json::from_slice::<Vec<InlineHook>>(&bytes).unwrap()
-            })
+            rt.block_on(handwritten::<Vec<InlineHook>>(
+                &http,
+                &format!("{base}/api/v1/inlineHooks"),
+            ))
         })
     });
     g.bench_function("handwritten, same reqwest settings", |b| {
         b.iter(|| {
-            rt.block_on(async {
-                let r = http_same
-                    .get(format!("{base}/api/v1/inlineHooks"))
-                    .header("authorization", "SSWS bench-token")
-                    .header("accept", "application/json")
-                    .send()
-                    .await
-                    .unwrap();
-                let bytes = r.bytes().await.unwrap();
-                serde_json::from_slice::<Vec<InlineHook>>(&bytes).unwrap()
-            })
+            rt.block_on(handwritten::<Vec<InlineHook>>(
+                &http_same,
+                &format!("{base}/api/v1/inlineHooks"),
+            ))
         })
     });
     g.finish();

@@ -2,7 +2,6 @@
 //! rate limits, timeouts, bad bodies, pagination, hostile ids, multipart, generic requests and
 //! redaction.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::TryStreamExt;
@@ -605,19 +604,6 @@ async fn generic_requests_reach_any_path_of_the_org() {
     }
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn secrets_never_reach_debug_errors_or_traces() {
     let server = MockServer::start().await;
@@ -632,15 +618,7 @@ async fn secrets_never_reach_debug_errors_or_traces() {
         ))
         .mount(&server)
         .await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = tests::traces::capture();
 
     let c = client(&server);
     let e = c.event_hook().list_event_hooks().send().await.unwrap_err();
@@ -655,7 +633,7 @@ async fn secrets_never_reach_debug_errors_or_traces() {
         .await
         .unwrap_err();
 
-    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let traces = captured.text();
     assert!(
         traces.contains("okta.request") && traces.contains("ListEventHooks"),
         "{traces}"

@@ -214,6 +214,23 @@ fn auth(key: PrivateKeyMaterial) -> PrivateKeyAuth {
     PrivateKeyAuth::new(CLIENT_ID, ["okta.users.read", "okta.groups.read"], key)
 }
 
+async fn mount(server: &MockServer, endpoint: TokenEndpoint) {
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/token"))
+        .respond_with(endpoint)
+        .mount(server)
+        .await;
+}
+
+/// A client signing with the RSA test key.
+fn rsa_client(server: &MockServer) -> Client {
+    let key = PrivateKeyMaterial::from_pem(&key_file("rsa.pem")).unwrap();
+    Client::builder(server.uri())
+        .private_key(auth(key))
+        .build()
+        .unwrap()
+}
+
 async fn api_ok(server: &MockServer, token: &str) {
     Mock::given(method("GET"))
         .and(path("/api/v1/eventHooks"))
@@ -252,11 +269,7 @@ async fn every_key_format_signs_assertions_the_endpoint_verifies() {
             }
         };
         let issued = endpoint.issued.clone();
-        Mock::given(method("POST"))
-            .and(path("/oauth2/v1/token"))
-            .respond_with(endpoint)
-            .mount(&server)
-            .await;
+        mount(&server, endpoint).await;
         api_ok(&server, "tok-SECRET-1").await;
         let client = Client::builder(server.uri())
             .private_key(a)
@@ -278,18 +291,9 @@ async fn one_token_request_serves_many_concurrent_calls() {
     let mut endpoint = TokenEndpoint::new(&server, &key_file("rsa_public.pem"), Algorithm::RS256);
     endpoint.delay = Duration::from_millis(300);
     let issued = endpoint.issued.clone();
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v1/token"))
-        .respond_with(endpoint)
-        .mount(&server)
-        .await;
+    mount(&server, endpoint).await;
     api_ok(&server, "tok-SECRET-1").await;
-    let client = Client::builder(server.uri())
-        .private_key(auth(
-            PrivateKeyMaterial::from_pem(&key_file("rsa.pem")).unwrap(),
-        ))
-        .build()
-        .unwrap();
+    let client = rsa_client(&server);
     let calls = (0..20).map(|_| {
         let c = client.clone();
         async move { c.event_hook().list_event_hooks().send().await }
@@ -306,11 +310,7 @@ async fn tokens_are_renewed_a_margin_before_they_expire() {
     let mut endpoint = TokenEndpoint::new(&server, &key_file("ec_public.pem"), Algorithm::ES256);
     endpoint.expires_in = 2;
     let issued = endpoint.issued.clone();
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v1/token"))
-        .respond_with(endpoint)
-        .mount(&server)
-        .await;
+    mount(&server, endpoint).await;
     api_ok(&server, "tok-SECRET-1").await;
     api_ok(&server, "tok-SECRET-2").await;
     let a = auth(PrivateKeyMaterial::from_pem(&key_file("ec.pem")).unwrap())
@@ -336,11 +336,7 @@ async fn a_401_fetches_a_new_token_once() {
     let server = MockServer::start().await;
     let endpoint = TokenEndpoint::new(&server, &key_file("rsa_public.pem"), Algorithm::RS256);
     let issued = endpoint.issued.clone();
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v1/token"))
-        .respond_with(endpoint)
-        .mount(&server)
-        .await;
+    mount(&server, endpoint).await;
     Mock::given(method("GET"))
         .and(header("authorization", "Bearer tok-SECRET-1"))
         .respond_with(ResponseTemplate::new(401).set_body_json(
@@ -349,12 +345,7 @@ async fn a_401_fetches_a_new_token_once() {
         .mount(&server)
         .await;
     api_ok(&server, "tok-SECRET-2").await;
-    let client = Client::builder(server.uri())
-        .private_key(auth(
-            PrivateKeyMaterial::from_pem(&key_file("rsa.pem")).unwrap(),
-        ))
-        .build()
-        .unwrap();
+    let client = rsa_client(&server);
     client.event_hook().list_event_hooks().send().await.unwrap();
     assert_eq!(issued.load(Ordering::SeqCst), 2);
 
@@ -362,22 +353,13 @@ async fn a_401_fetches_a_new_token_once() {
     let server = MockServer::start().await;
     let endpoint = TokenEndpoint::new(&server, &key_file("rsa_public.pem"), Algorithm::RS256);
     let issued = endpoint.issued.clone();
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v1/token"))
-        .respond_with(endpoint)
-        .mount(&server)
-        .await;
+    mount(&server, endpoint).await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(401))
         .expect(2)
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri())
-        .private_key(auth(
-            PrivateKeyMaterial::from_pem(&key_file("rsa.pem")).unwrap(),
-        ))
-        .build()
-        .unwrap();
+    let client = rsa_client(&server);
     let e = client
         .event_hook()
         .list_event_hooks()
@@ -411,22 +393,13 @@ async fn token_endpoint_errors_are_clear_and_leak_nothing() {
             status,
             json!({"error": code, "error_description": description}),
         ));
-        Mock::given(method("POST"))
-            .and(path("/oauth2/v1/token"))
-            .respond_with(endpoint)
-            .mount(&server)
-            .await;
+        mount(&server, endpoint).await;
         Mock::given(method("GET"))
             .respond_with(ResponseTemplate::new(200))
             .expect(0)
             .mount(&server)
             .await;
-        let client = Client::builder(server.uri())
-            .private_key(auth(
-                PrivateKeyMaterial::from_pem(&key_file("rsa.pem")).unwrap(),
-            ))
-            .build()
-            .unwrap();
+        let client = rsa_client(&server);
         let e = client
             .event_hook()
             .list_event_hooks()
@@ -480,11 +453,7 @@ async fn dpop_binds_every_request_and_answers_nonce_challenges() {
     let mut endpoint = TokenEndpoint::new(&server, &key_file("ec_public.pem"), Algorithm::ES256);
     endpoint.dpop = Some(DpopState::default());
     let issued = endpoint.issued.clone();
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v1/token"))
-        .respond_with(endpoint)
-        .mount(&server)
-        .await;
+    mount(&server, endpoint).await;
     let api = DpopApi {
         url: format!("{}/api/v1/eventHooks", server.uri()),
         nonce: Arc::default(),
@@ -596,54 +565,24 @@ fn from_env_accepts_the_private_key_mode() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn tokens_and_assertions_never_reach_traces_or_errors() {
     let server = MockServer::start().await;
     let endpoint = TokenEndpoint::new(&server, &key_file("rsa_public.pem"), Algorithm::RS256);
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v1/token"))
-        .respond_with(endpoint)
-        .mount(&server)
-        .await;
+    mount(&server, endpoint).await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(403).set_body_json(json!({"errorCode": "E0000006"})))
         .mount(&server)
         .await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let client = Client::builder(server.uri())
-        .private_key(auth(
-            PrivateKeyMaterial::from_pem(&key_file("rsa.pem")).unwrap(),
-        ))
-        .build()
-        .unwrap();
+    let (captured, _guard) = tests::traces::capture();
+    let client = rsa_client(&server);
     let e = client
         .event_hook()
         .list_event_hooks()
         .send()
         .await
         .unwrap_err();
-    let traces = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let traces = captured.text();
     assert!(traces.contains("okta.request"), "{traces}");
     for text in [traces, format!("{e} {e:?}"), format!("{client:?}")] {
         assert!(

@@ -59,3 +59,25 @@ fn resolve_base(root: &Path, base: &str) -> Result<PathBuf, String> {
     }
     Ok(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_base;
+
+    #[test]
+    fn a_git_ref_or_a_directory_gives_a_catalog() {
+        let root = crate::project_root();
+        let from_git = resolve_base(&root, "HEAD").expect("HEAD has a spec/ folder");
+        let old = codegen::load_api(&from_git).expect("the committed catalog is valid");
+        assert!(old.operations().count() > 300);
+        let spec = root.join("spec");
+        assert_eq!(resolve_base(&root, spec.to_str().unwrap()).unwrap(), spec);
+        assert_eq!(
+            resolve_base(&root, root.to_str().unwrap()).unwrap(),
+            spec,
+            "a checkout's spec/ is found"
+        );
+        let e = resolve_base(&root, "no-such-ref-or-dir").unwrap_err();
+        assert!(e.contains("neither a directory nor a git ref"), "{e}");
+    }
+}

@@ -360,12 +360,7 @@ pub(crate) fn split_path(path: &str) -> Vec<PathPart> {
 /// Records, for every model, which groups' operations reach it (directly or through other
 /// models), so that per-group cargo features compile only what they need.
 fn mark_reachability(api: &mut Api) {
-    let index: HashMap<String, usize> = api
-        .models
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name.clone(), i))
-        .collect();
+    let index = model_index(api);
     let mut reach: Vec<BTreeSet<String>> = vec![BTreeSet::new(); api.models.len()];
     for g in &api.groups {
         let mut stack: Vec<usize> = Vec::new();
@@ -396,6 +391,15 @@ fn mark_reachability(api: &mut Api) {
     }
 }
 
+/// Each model's position in `api.models`, by name.
+fn model_index(api: &Api) -> HashMap<String, usize> {
+    api.models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect()
+}
+
 fn collect_models(t: &TypeRef, index: &HashMap<String, usize>, out: &mut Vec<usize>) {
     match t {
         TypeRef::Model(n) => out.extend(index.get(n)),
@@ -408,12 +412,7 @@ fn collect_models(t: &TypeRef, index: &HashMap<String, usize>, out: &mut Vec<usi
 /// arrays, which already have a finite size). Cycles of required fields are rejected by
 /// validation, so every cycle has an optional field to box.
 fn box_cycles(api: &mut Api) {
-    let index: HashMap<String, usize> = api
-        .models
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name.clone(), i))
-        .collect();
+    let index = model_index(api);
     let direct = |t: &TypeRef| match t {
         TypeRef::Model(n) => index.get(n).copied(),
         _ => None,
