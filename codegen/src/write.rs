@@ -51,6 +51,8 @@ pub struct Summary {
     pub removed: usize,
     pub operations: usize,
     pub models: usize,
+    /// Fields boxed to break reference cycles (`Model.field`).
+    pub boxed: Vec<String>,
 }
 
 impl std::fmt::Display for Summary {
@@ -59,7 +61,11 @@ impl std::fmt::Display for Summary {
             f,
             "{} written, {} unchanged, {} removed ({} operations, {} models)",
             self.written, self.unchanged, self.removed, self.operations, self.models
-        )
+        )?;
+        for b in &self.boxed {
+            write!(f, "\nnote: `{b}` is boxed: it closes a reference cycle")?;
+        }
+        Ok(())
     }
 }
 
@@ -75,6 +81,7 @@ pub fn sync(root: &Path, spec: &Path, check: bool) -> Result<Summary, SyncError>
         removed: plan.remove.len(),
         operations: api.operations().count(),
         models: api.models.len(),
+        boxed: api.boxed_fields(),
     };
     if check {
         if plan.write.is_empty() && plan.remove.is_empty() {

@@ -19,6 +19,22 @@ impl Api {
         self.models.iter().find(|m| m.name == name)
     }
 
+    /// `Model.field` for every field boxed to break a reference cycle.
+    pub fn boxed_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for m in &self.models {
+            if let ModelKind::Struct(fields) = &m.kind {
+                out.extend(
+                    fields
+                        .iter()
+                        .filter(|f| f.boxed)
+                        .map(|f| format!("{}.{}", m.name, f.json_name)),
+                );
+            }
+        }
+        out
+    }
+
     pub fn operations(&self) -> impl Iterator<Item = (&Group, &Operation)> {
         self.groups
             .iter()
