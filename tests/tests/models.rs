@@ -376,3 +376,16 @@ async fn read_modify_write_keeps_what_the_model_does_not_know() {
         .unwrap();
     assert_eq!(serde_json::to_value(&updated.body).unwrap(), expected);
 }
+
+/// Numbers in fields the model does not know keep their value: integers across the whole i64
+/// and u64 range and decimals that f64 holds exactly as written.
+#[test]
+fn unknown_numbers_keep_their_value() {
+    use okta_client::models::InlineHook;
+    let v = json!({"big": u64::MAX, "neg": i64::MIN, "dec": 0.1, "exp": 1.5e300, "nested": [{"n": 42}]});
+    let hook: InlineHook = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&hook).unwrap(), v);
+    let text = r#"{"big":18446744073709551615,"dec":0.1}"#;
+    let hook: InlineHook = serde_json::from_str(text).unwrap();
+    assert_eq!(serde_json::to_string(&hook).unwrap(), text);
+}
