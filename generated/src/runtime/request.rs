@@ -275,7 +275,8 @@ impl Multipart {
     }
 }
 
-/// A generated multipart body model.
+/// A generated multipart body model (a catalog may have none).
+#[allow(dead_code)]
 pub trait IntoMultipart {
     fn into_multipart(self) -> Multipart;
 }
