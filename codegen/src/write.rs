@@ -149,10 +149,8 @@ fn owned_files(root: &Path) -> Result<Vec<String>, String> {
         let Ok(text) = fs::read_to_string(&p) else {
             continue;
         };
-        let first = text.lines().next().unwrap_or("");
-        let is_emitted = first.contains(MARKER)
-            || (p.extension().is_some_and(|e| e == "json")
-                && text.contains("cargo xtask generate"));
+        // The marker is on the first line (the second in JSON, after `{`).
+        let is_emitted = text.lines().take(2).any(|l| l.contains(MARKER));
         if is_emitted {
             let rel = p.strip_prefix(root).map_err(|e| e.to_string())?;
             out.push(rel.to_string_lossy().replace('\\', "/"));
