@@ -158,13 +158,21 @@ impl Client {
                 inner.base
             )));
         }
-        let body = match &request.body {
+        // The body as sent on every attempt; one that did not serialise is rejected up front.
+        enum Payload<'a> {
+            None,
+            Json(&'a bytes::Bytes),
+            Multipart(&'a super::request::Multipart),
+        }
+        let payload = match &request.body {
+            Body::None => Payload::None,
+            Body::Json(Ok(bytes)) => Payload::Json(bytes),
             Body::Json(Err(e)) => {
                 return Err(Error::InvalidRequest(format!(
                     "the request body does not serialise: {e}"
                 )))
             }
-            other => other,
+            Body::Multipart(m) => Payload::Multipart(m),
         };
         let mut retries = 0u32;
         let mut waited = Duration::ZERO;
@@ -202,13 +210,12 @@ impl Client {
                 }
                 rb = rb.header("X-Okta-Retry-Count", retries.to_string());
             }
-            rb = match body {
-                Body::None => rb,
-                Body::Json(Ok(bytes)) => rb
+            rb = match payload {
+                Payload::None => rb,
+                Payload::Json(bytes) => rb
                     .header(CONTENT_TYPE, "application/json")
                     .body(bytes.clone()),
-                Body::Json(Err(_)) => unreachable!("rejected above"),
-                Body::Multipart(m) => rb.multipart(m.to_form()?),
+                Payload::Multipart(m) => rb.multipart(m.to_form()?),
             };
             let started = Instant::now();
             let response = rb.send().await.map_err(|e| transport(e, started))?;
