@@ -16,7 +16,7 @@ async fn main() -> Result<(), okta_client::Error> {
     let client = Client::from_env()?;
     let response = client
         .request(Method::GET, &path)
-        .send_json::<serde_json::Value>()
+        .send_as::<serde_json::Value>()
         .await?;
     println!(
         "HTTP {} (request id {:?})",

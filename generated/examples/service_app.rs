@@ -9,7 +9,8 @@
 //!     cargo run -p okta-client --example service_app -- [--dpop]
 //! ```
 
-use okta_client::{Client, PrivateKeyAuth, PrivateKeyMaterial};
+use okta_client::auth::{PrivateKeyAuth, PrivateKeyMaterial};
+use okta_client::Client;
 
 #[tokio::main]
 async fn main() -> Result<(), okta_client::Error> {

@@ -31,7 +31,7 @@
 //!
 //! An API token ([`ClientBuilder::api_token`], `Authorization: SSWS …`), an OAuth 2.0 access
 //! token ([`ClientBuilder::access_token`]), or an OAuth 2.0 service app with a private key
-//! ([`ClientBuilder::private_key`] with [`PrivateKeyAuth`]): client assertions signed with RSA
+//! ([`ClientBuilder::private_key`] with [`auth::PrivateKeyAuth`]): client assertions signed with RSA
 //! or EC keys (PEM or JWK), access tokens cached, shared, renewed and refreshed after a 401, and
 //! optional DPoP. [`Client::from_env`] reads the `OKTA_CLIENT_*` variables for all three.
 //!
@@ -51,19 +51,74 @@
 //! * **No lossy reformatting.** Date-times are kept as the exact strings Okta sent
 //!   (`2018-05-15T01:23:08.000Z` stays byte-for-byte that).
 //! * **Decode errors name the field.** A body that does not match fails with
-//!   [`Error::Decode`], whose [`DecodeError::path`] is the serde path of the failing field
+//!   [`Error::Decode`], whose [`DecodeError::path`](error::DecodeError::path) is the serde path of the failing field
 //!   (`[3].channel.config.uri`) — one bad item in a list is reported, never silently dropped.
 //!   Nothing in this crate panics on a bad response.
 //! * **Secrets stay secret.** Tokens never appear in `Debug` output, tracing events or errors.
 //!
+//! # When the catalog does not know a parameter or a type
+//!
+//! The catalog states only what Okta's documents state; the real API has more (query
+//! parameters such as `search`, `filter`, `limit` and `after`, bodies and content types the
+//! documents do not show, XML answers). Every request builder has `customize()`, which returns a
+//! [`request::Customize`]: add query parameters and headers, set a per-request timeout, send
+//! a JSON body of any `Serialize` type or raw bytes with a content type, choose `Accept`, and
+//! read the answer as your own type, as bytes or text, or as pages and a stream of your own
+//! type. [`Client::request`] does the same for any path, and listings resume from a stored
+//! next link.
+//!
+//! ```no_run
+//! # async fn run(client: okta_client::Client) -> Result<(), okta_client::Error> {
+//! use futures::TryStreamExt;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct MyUser { id: String }
+//!
+//! // A parameter the catalog does not know, and your own type, for every page.
+//! let mut users = client.user().list_users().customize()
+//!     .query("search", r#"profile.department eq "Engineering""#)
+//!     .query("limit", 200)
+//!     .into_stream_as::<MyUser>();
+//! while let Some(user) = users.try_next().await? {
+//!     println!("{}", user.id);
+//! }
+//!
+//! // An answer that is not JSON.
+//! let xml = client.application().preview_saml_app_metadata("0oa1", "0oa2").customize()
+//!     .query("kid", "key-id")
+//!     .accept("application/xml")
+//!     .send_text().await?;
+//! println!("{}", xml.body);
+//! # Ok(()) }
+//! ```
+//!
 //! # Errors, retries and rate limits
 //!
 //! Every call returns [`Error`]: transport failure, timeout, an Okta API error with its parsed
-//! body ([`ApiError`]), or a decoding failure. A `429` is retried after
-//! `X-Rate-Limit-Reset − Date + 1 s` (with a capped backoff when those headers are missing),
-//! `503`/`504` are retried for idempotent methods, at most [`RetryConfig::max_retries`] times
-//! and [`RetryConfig::max_total_wait`] in total. Each retry carries `X-Okta-Retry-For` and
-//! `X-Okta-Retry-Count`.
+//! body ([`error::ApiError`]), or a decoding failure. A `429` is retried after
+//! `X-Rate-Limit-Reset − Date + 1 s` plus up to half a second of jitter (`Retry-After` when
+//! Okta's headers are missing, then a capped backoff), `503`/`504` are retried for idempotent
+//! methods, at most [`RetryConfig::max_retries`] times and [`RetryConfig::max_total_wait`] in
+//! total. Each retry carries `X-Okta-Retry-For` and `X-Okta-Retry-Count`.
+//!
+//! # Limits: nothing a server sends grows without bound
+//!
+//! * **Response size.** A body larger than [`ClientBuilder::max_response_size`] (default
+//!   [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB) fails with [`Error::ResponseTooLarge`] before it is
+//!   read past the limit (at once when `Content-Length` says so). Streams hold one page.
+//! * **Pages.** A listing remembers every page it fetched: a next link back to an earlier page
+//!   (a cycle, however long) fails with [`Error::UnexpectedResponse`], as does a listing longer
+//!   than [`ClientBuilder::max_pages`] (default [`DEFAULT_MAX_PAGES`]).
+//! * **Numbers.** Header values, `expires_in` and settings saturate instead of overflowing, in
+//!   debug and release builds: a rate-limit reset in the far future is a wait longer than any
+//!   retry budget, so the `429` is returned at once; a wait is never shortened by wrapping.
+//!
+//! # HTTP types and semver
+//!
+//! Statuses, headers and methods are the [`http`] 1.x crate's types ([`StatusCode`],
+//! [`HeaderMap`], [`Method`], re-exported here). The HTTP client underneath (reqwest) does not
+//! appear in the API except in [`ClientBuilder::http_client`]; transport failures are
+//! [`error::TransportError`], whose [`source`](std::error::Error::source) is reqwest's error.
 //!
 //! # Cargo features
 //!
@@ -74,7 +129,16 @@
 //! # Tracing (per call)
 //!
 //! Each call runs in one `okta.request` span with the operation name, method, path template
-//! (never the ids), status and retry count.
+//! (never the ids), status, retry count and Okta's request id (`X-Okta-Request-Id`).
+//!
+//! # Where things are
+//!
+//! * The root: [`Client`], [`ClientBuilder`], [`Error`], [`ApiResponse`], [`Page`].
+//! * [`models`]: the request and response types.
+//! * [`operations`]: one module per API group (`operations::user`), holding the group's API
+//!   type (returned by `client.user()`) and one request builder per operation.
+//! * [`request`]: [`request::Customize`] and [`request::GenericRequest`], multipart uploads.
+//! * [`error`]: the details of [`Error`]. [`auth`]: credentials.
 
 #![forbid(unsafe_code)]
 // With only some API groups enabled, parts of the runtime have no caller.
@@ -90,19 +154,36 @@ pub mod models;
 pub mod operations;
 mod runtime;
 
-pub use operations::*;
-pub use runtime::auth::Secret;
-pub use runtime::client::{
-    Client, ClientBuilder, GenericRequest, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+pub use http::{HeaderMap, Method, StatusCode};
+pub use runtime::builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
 };
-pub use runtime::error::{ApiError, AuthError, DecodeError, Error, ErrorCause, OktaErrorBody};
-pub use runtime::keys::PrivateKeyMaterial;
+pub use runtime::client::Client;
+pub use runtime::error::Error;
+pub use runtime::headers::RateLimit;
 pub use runtime::nullable::Nullable;
-pub use runtime::oauth::PrivateKeyAuth;
 pub use runtime::pagination::{ItemStream, Page};
-pub use runtime::request::{FilePart, Multipart};
-pub use runtime::response::{ApiResponse, RateLimit};
+pub use runtime::response::ApiResponse;
 pub use runtime::retry::RetryConfig;
 
-/// Re-exported so that users can name methods and status codes without adding reqwest.
-pub use reqwest::{Method, StatusCode};
+/// The details of [`Error`]: Okta's error body, decode failures, token endpoint errors.
+pub mod error {
+    pub use crate::runtime::error::{
+        ApiError, AuthError, DecodeError, ErrorCause, OktaErrorBody, TransportError,
+    };
+}
+
+/// Credentials: secrets that never print, and OAuth 2.0 service-app keys.
+pub mod auth {
+    pub use crate::runtime::auth::Secret;
+    pub use crate::runtime::keys::PrivateKeyMaterial;
+    pub use crate::runtime::oauth::PrivateKeyAuth;
+}
+
+/// Requests beyond the catalog ([`Customize`](request::Customize),
+/// [`GenericRequest`](request::GenericRequest)) and multipart uploads.
+pub mod request {
+    pub use crate::runtime::customize::{Customize, GenericRequest, Json, NoBody, Paged};
+    pub use crate::runtime::multipart::{FilePart, Multipart};
+}

@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::TryStreamExt;
-use okta_client::{models, Client, Error, FilePart, Method, RetryConfig};
+use okta_client::request::FilePart;
+use okta_client::{models, Client, Error, Method, RetryConfig};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, header, header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -583,7 +584,7 @@ async fn generic_requests_reach_any_path_of_the_org() {
     let r = c
         .request(Method::GET, "/api/v1/custom/thing?x=1")
         .query("y", "a b")
-        .send_json::<Value>()
+        .send_as::<Value>()
         .await
         .unwrap();
     assert_eq!(r.body, json!({"ok": true}));

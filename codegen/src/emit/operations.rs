@@ -13,10 +13,10 @@ pub fn module(api: &Api) -> TokenStream {
     let mods = api.groups.iter().map(|g| {
         let m = ident(&g.module);
         let f = &g.feature;
-        quote!(#[cfg(feature = #f)] mod #m; #[cfg(feature = #f)] pub use #m::*;)
+        quote!(#[cfg(feature = #f)] pub mod #m;)
     });
     let doc = inner_doc_attrs(
-        "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from [`Client`](crate::Client) (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`.",
+        "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from [`Client`](crate::Client) (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`. For what the catalog does\nnot know (parameters, bodies, response types), every builder has `customize()`: see\n[`Customize`](crate::request::Customize).",
     );
     quote!(#doc #(#mods)*)
 }
@@ -120,10 +120,43 @@ fn required_inputs(o: &Operation) -> Vec<(proc_macro2::Ident, TokenStream, Token
         v.push((ident(&p.rust_name), arg, stored, into));
     }
     if let Some(b) = o.body.as_ref().filter(|b| b.required) {
-        let ty = rust_type(&b.ty);
-        v.push((ident("body"), ty.clone(), ty, false));
+        let (arg, stored, _) = body_type(b);
+        v.push((ident("body"), arg, stored, true));
     }
     v
+}
+
+/// Whether a body is JSON the catalog leaves untyped: it takes any `Serialize` value.
+fn untyped_json(b: &crate::ir::Body) -> bool {
+    b.kind == BodyKind::Json && matches!(b.ty, TypeRef::Any | TypeRef::Object)
+}
+
+/// How a body is taken as an argument, how it is stored, and how a stored value is attached.
+fn body_type(b: &crate::ir::Body) -> (TokenStream, TokenStream, TokenStream) {
+    if untyped_json(b) {
+        return (
+            quote!(impl serde::Serialize),
+            quote!(crate::runtime::JsonBody),
+            quote!(request.json_body(value)),
+        );
+    }
+    let ty = rust_type(&b.ty);
+    let attach = match b.kind {
+        BodyKind::Json => quote!(request.json(&value)),
+        BodyKind::Multipart => {
+            quote!(request.multipart(crate::runtime::IntoMultipart::into_multipart(value)))
+        }
+    };
+    (quote!(impl Into<#ty>), ty, attach)
+}
+
+/// The expression that stores an argument taken as `arg_type`/`body_type`.
+fn store(name: &proc_macro2::Ident, untyped_body: bool) -> TokenStream {
+    if untyped_body {
+        quote!(crate::runtime::JsonBody::new(&#name))
+    } else {
+        quote!(#name.into())
+    }
 }
 
 fn constructor(o: &Operation) -> TokenStream {
@@ -132,10 +165,14 @@ fn constructor(o: &Operation) -> TokenStream {
     let doc = doc_attrs(&op_doc(o));
     let req = required_inputs(o);
     let args = req.iter().map(|(n, arg, _, _)| quote!(#n: #arg));
+    let untyped_body = o.body.as_ref().is_some_and(untyped_json);
     let mut inits: Vec<TokenStream> = req
         .iter()
         .map(|(n, _, _, into)| {
-            if *into {
+            if *n == "body" {
+                let v = store(n, untyped_body);
+                quote!(#n: #v)
+            } else if *into {
                 quote!(#n: #n.into())
             } else {
                 quote!(#n)
@@ -170,16 +207,12 @@ fn param_doc(p: &Param) -> String {
 
 fn builder(g: &Group, o: &Operation) -> TokenStream {
     let b = ident(&o.name);
-    let api = ident(&g.api_type);
-    let f = ident(&o.fn_name);
-    let doc = format!(
-        "Request builder for [`{}::{}`]: {}",
+    let doc = doc_attrs(&format!(
+        "Request builder for [`{}::{}`]: {}\n\nFor parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).",
         g.api_type,
         o.fn_name,
         clean(&o.summary)
-    );
-    let _ = (&api, &f);
-    let doc = doc_attrs(&doc);
+    ));
     let op_name = &o.name;
     let method = ident(o.method.as_str());
     let template = &o.path;
@@ -195,7 +228,7 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
         });
     }
     if let Some(body) = &o.body {
-        let ty = rust_type(&body.ty);
+        let (_, ty, _) = body_type(body);
         fields.push(if body.required {
             quote!(body: #ty)
         } else {
@@ -221,15 +254,17 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
         }
     });
     let body_setter = o.body.as_ref().filter(|b| !b.required).map(|body| {
-        let ty = rust_type(&body.ty);
+        let (arg, _, _) = body_type(body);
+        let value = ident("value");
+        let stored = store(&value, untyped_json(body));
         let d = doc_attrs(&paragraphs([
             body.description.as_deref().map(clean),
             Some("The optional request body.".into()),
         ]));
         quote! {
             #d
-            pub fn body(mut self, value: #ty) -> Self {
-                self.body = Some(value);
+            pub fn body(mut self, value: #arg) -> Self {
+                self.body = Some(#stored);
                 self
             }
         }
@@ -243,7 +278,8 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
             _ => quote!(&self.#n.to_string()),
         }
     });
-    let others = o
+    let path_args: Vec<TokenStream> = path_args.collect();
+    let mut attach: Vec<TokenStream> = o
         .params
         .iter()
         .filter(|p| p.location != ParamIn::Path)
@@ -260,60 +296,66 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
             } else {
                 quote!(if let Some(value) = &self.#n { request.#call(#w, value); })
             }
-        });
-    let body = o.body.as_ref().map(|body| {
-        let attach = match body.kind {
-            BodyKind::Json => quote!(request.json(&value)),
-            BodyKind::Multipart => {
-                quote!(request.multipart(crate::runtime::IntoMultipart::into_multipart(value)))
-            }
-        };
-        if body.required {
-            quote!({ let value = self.body; #attach; })
+        })
+        .collect();
+    if let Some(body) = &o.body {
+        let (_, _, add) = body_type(body);
+        attach.push(if body.required {
+            quote!({ let value = self.body; #add; })
         } else {
-            quote!(if let Some(value) = self.body { #attach; })
-        }
-    });
+            quote!(if let Some(value) = self.body { #add; })
+        });
+    }
+    // `mut` only where something is added, so that no lint needs silencing.
+    let binding = if attach.is_empty() {
+        quote!(let request)
+    } else {
+        quote!(let mut request)
+    };
 
-    let send = match (&o.output, o.paginated) {
+    let (kind, send) = match (&o.output, o.paginated) {
         (Output::Json(TypeRef::Array(item)), true) => {
             let item = rust_type(item);
-            quote! {
-                /// Sends the request and returns the first page; follow `Link: rel="next"` with
-                /// [`Page::next_page`](crate::Page::next_page), or use
-                /// [`into_stream`](Self::into_stream) for every item.
-                pub async fn send(self) -> Result<crate::Page<#item>, crate::Error> {
-                    let (client, request) = self.into_parts();
-                    client.send_page(request).await
-                }
+            (
+                quote!(crate::request::Paged<#item>),
+                quote! {
+                    /// Sends the request and returns the first page; follow `Link: rel="next"` with
+                    /// [`Page::next_page`](crate::Page::next_page), or use
+                    /// [`into_stream`](Self::into_stream) for every item.
+                    pub async fn send(self) -> Result<crate::Page<#item>, crate::Error> {
+                        self.customize().send().await
+                    }
 
-                /// Every item of every page, fetched lazily one page at a time.
-                pub fn into_stream(self) -> crate::ItemStream<#item> {
-                    let (client, request) = self.into_parts();
-                    client.stream_items(request)
-                }
-            }
+                    /// Every item of every page, fetched lazily one page at a time.
+                    pub fn into_stream(self) -> crate::ItemStream<#item> {
+                        self.customize().into_stream()
+                    }
+                },
+            )
         }
         (Output::Json(t), _) => {
             let t = rust_type(t);
-            quote! {
-                /// Sends the request and decodes the response.
-                pub async fn send(self) -> Result<crate::ApiResponse<#t>, crate::Error> {
-                    let (client, request) = self.into_parts();
-                    client.send_json(request).await
-                }
-            }
+            (
+                quote!(crate::request::Json<#t>),
+                quote! {
+                    /// Sends the request and decodes the response.
+                    pub async fn send(self) -> Result<crate::ApiResponse<#t>, crate::Error> {
+                        self.customize().send().await
+                    }
+                },
+            )
         }
-        (Output::Empty, _) => quote! {
-            /// Sends the request; the response has no body.
-            pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-                let (client, request) = self.into_parts();
-                client.send_empty(request).await
-            }
-        },
+        (Output::Empty, _) => (
+            quote!(crate::request::NoBody),
+            quote! {
+                /// Sends the request; the response has no body.
+                pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+                    self.customize().send().await
+                }
+            },
+        ),
     };
 
-    let path_args: Vec<TokenStream> = path_args.collect();
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -326,17 +368,18 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
             #(#setters)*
             #body_setter
 
-            fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-                #[allow(unused_mut)]
-                let mut request = crate::runtime::Request::new(
+            /// The request as built so far, open to what the catalog does not describe: extra
+            /// query parameters and headers, a timeout, another body, the response as your own
+            /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+            pub fn customize(self) -> crate::request::Customize<#kind> {
+                #binding = crate::runtime::Request::new(
                     #op_name,
-                    reqwest::Method::#method,
+                    http::Method::#method,
                     #template,
                     &[#(#path_args),*],
                 );
-                #(#others)*
-                #body
-                (self.client, request)
+                #(#attach)*
+                crate::request::Customize::new(self.client, request)
             }
 
             #send

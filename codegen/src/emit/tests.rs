@@ -93,7 +93,9 @@ fn operation_test(api: &Api, g: &Group, o: &Operation) -> TokenStream {
                 matchers
                     .push(quote!(.and(body_json(super::from_json::<serde_json::Value>(#json)))));
                 matchers.push(quote!(.and(header("content-type", "application/json"))));
-                quote!(super::from_json(#json))
+                // Bodies take `impl Into<Model>` or `impl Serialize`: name the type.
+                let ty = super::types::rust_type_at(&b.ty, &quote!(okta_client));
+                quote!(super::from_json::<#ty>(#json))
             }
             BodyKind::Multipart => {
                 matchers.push(
@@ -166,7 +168,7 @@ fn multipart_value(api: &Api, t: &TypeRef) -> TokenStream {
     };
     let ty = ident(name);
     let args = fields.iter().filter(|f| f.required).map(|f| match &f.ty {
-        TypeRef::Binary => quote!(okta_client::FilePart::new(&b"file-bytes"[..])),
+        TypeRef::Binary => quote!(okta_client::request::FilePart::new(&b"file-bytes"[..])),
         other => value_expr(api, other, &f.json_name),
     });
     quote!(okta_client::models::#ty::new(#(#args),*))

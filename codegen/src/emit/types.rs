@@ -10,6 +10,11 @@ pub fn ident(s: &str) -> Ident {
 }
 
 pub fn rust_type(t: &TypeRef) -> TokenStream {
+    rust_type_at(t, &quote!(crate))
+}
+
+/// [`rust_type`] as named from another crate whose path to okta-client is `root`.
+pub fn rust_type_at(t: &TypeRef, root: &TokenStream) -> TokenStream {
     match t {
         TypeRef::String => quote!(String),
         TypeRef::Integer(IntSize::I32) => quote!(i32),
@@ -18,14 +23,14 @@ pub fn rust_type(t: &TypeRef) -> TokenStream {
         TypeRef::Boolean => quote!(bool),
         TypeRef::Any => quote!(serde_json::Value),
         TypeRef::Object => quote!(serde_json::Map<String, serde_json::Value>),
-        TypeRef::Binary => quote!(crate::FilePart),
+        TypeRef::Binary => quote!(#root::request::FilePart),
         TypeRef::Array(inner) => {
-            let inner = rust_type(inner);
+            let inner = rust_type_at(inner, root);
             quote!(Vec<#inner>)
         }
         TypeRef::Model(name) => {
             let name = ident(name);
-            quote!(crate::models::#name)
+            quote!(#root::models::#name)
         }
     }
 }

@@ -6,11 +6,11 @@ pub struct ApplicationUpdateLogoRequest {
     /// JSON: `file`.
     ///
     /// Required. Format: `binary`.
-    pub file: crate::FilePart,
+    pub file: crate::request::FilePart,
 }
 impl ApplicationUpdateLogoRequest {
     /// A form with its required parts set.
-    pub fn new(file: crate::FilePart) -> Self {
+    pub fn new(file: crate::request::FilePart) -> Self {
         Self { file }
     }
 }

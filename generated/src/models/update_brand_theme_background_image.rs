@@ -8,11 +8,11 @@ pub struct UpdateBrandThemeBackgroundImageRequest {
     /// JSON: `file`.
     ///
     /// Required. Format: `binary`.
-    pub file: crate::FilePart,
+    pub file: crate::request::FilePart,
 }
 impl UpdateBrandThemeBackgroundImageRequest {
     /// A form with its required parts set.
-    pub fn new(file: crate::FilePart) -> Self {
+    pub fn new(file: crate::request::FilePart) -> Self {
         Self { file }
     }
 }

@@ -8,11 +8,11 @@ pub struct UpdateBrandThemeFaviconRequest {
     /// JSON: `file`.
     ///
     /// Required. Format: `binary`.
-    pub file: crate::FilePart,
+    pub file: crate::request::FilePart,
 }
 impl UpdateBrandThemeFaviconRequest {
     /// A form with its required parts set.
-    pub fn new(file: crate::FilePart) -> Self {
+    pub fn new(file: crate::request::FilePart) -> Self {
         Self { file }
     }
 }

@@ -8,11 +8,11 @@ pub struct UpdateBrandThemeLogoRequest {
     /// JSON: `file`.
     ///
     /// Required. Format: `binary`.
-    pub file: crate::FilePart,
+    pub file: crate::request::FilePart,
 }
 impl UpdateBrandThemeLogoRequest {
     /// A form with its required parts set.
-    pub fn new(file: crate::FilePart) -> Self {
+    pub fn new(file: crate::request::FilePart) -> Self {
         Self { file }
     }
 }

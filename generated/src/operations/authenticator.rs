@@ -45,10 +45,13 @@ impl AuthenticatorApi {
     /// - `default`: Not documented by the source documents
     ///
     /// Source: `003_48d077f24f042294.txt`.
-    pub fn create_authenticator(&self, body: serde_json::Value) -> CreateAuthenticator {
+    pub fn create_authenticator(
+        &self,
+        body: impl serde::Serialize,
+    ) -> CreateAuthenticator {
         CreateAuthenticator {
             client: self.client.clone(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get Authenticator
@@ -83,12 +86,12 @@ impl AuthenticatorApi {
     pub fn update_authenticator(
         &self,
         authenticator_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateAuthenticator {
         UpdateAuthenticator {
             client: self.client.clone(),
             authenticator_id: authenticator_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Activate Authenticator
@@ -127,66 +130,77 @@ impl AuthenticatorApi {
     }
 }
 /// Request builder for [`AuthenticatorApi::list_authenticators`]: List Authenticators
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthenticators {
     client: crate::Client,
 }
 impl ListAuthenticators {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListAuthenticators",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authenticators",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthenticatorApi::create_authenticator`]: Create An Authenticator
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthenticator {
     client: crate::Client,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateAuthenticator {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateAuthenticator",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authenticators",
             &[],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthenticatorApi::get_authenticator`]: Get Authenticator
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthenticator {
@@ -194,56 +208,66 @@ pub struct GetAuthenticator {
     authenticator_id: String,
 }
 impl GetAuthenticator {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetAuthenticator",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authenticators/{authenticatorId}",
             &[&self.authenticator_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthenticatorApi::update_authenticator`]: Update Authenticator
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateAuthenticator {
     client: crate::Client,
     authenticator_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateAuthenticator {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateAuthenticator",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/authenticators/{authenticatorId}",
             &[&self.authenticator_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthenticatorApi::activate_authenticator`]: Activate Authenticator
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthenticator {
@@ -251,25 +275,30 @@ pub struct ActivateAuthenticator {
     authenticator_id: String,
 }
 impl ActivateAuthenticator {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ActivateAuthenticator",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authenticators/{authenticatorId}/lifecycle/activate",
             &[&self.authenticator_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthenticatorApi::deactivate_authenticator`]: Deactivate Authenticator
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthenticator {
@@ -277,21 +306,24 @@ pub struct DeactivateAuthenticator {
     authenticator_id: String,
 }
 impl DeactivateAuthenticator {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeactivateAuthenticator",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authenticators/{authenticatorId}/lifecycle/deactivate",
             &[&self.authenticator_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

@@ -43,11 +43,11 @@ impl AuthorizationServerApi {
     /// Source: `003_48d077f24f042294.txt`.
     pub fn create_authorization_server(
         &self,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> CreateAuthorizationServer {
         CreateAuthorizationServer {
             client: self.client.clone(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get Authorization Server
@@ -80,12 +80,12 @@ impl AuthorizationServerApi {
     pub fn update_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateAuthorizationServer {
         UpdateAuthorizationServer {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete Authorization Server
@@ -135,12 +135,12 @@ impl AuthorizationServerApi {
     pub fn create_oauth_claim(
         &self,
         auth_server_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> CreateOauthClaim {
         CreateOauthClaim {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get OAuth Claim
@@ -176,13 +176,13 @@ impl AuthorizationServerApi {
         &self,
         auth_server_id: impl Into<String>,
         claim_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateOauthClaim {
         UpdateOauthClaim {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             claim_id: claim_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete OAuth Claim
@@ -405,12 +405,12 @@ impl AuthorizationServerApi {
     pub fn create_authorization_server_policy(
         &self,
         auth_server_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> CreateAuthorizationServerPolicy {
         CreateAuthorizationServerPolicy {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get Authorization Server Policy
@@ -446,13 +446,13 @@ impl AuthorizationServerApi {
         &self,
         auth_server_id: impl Into<String>,
         policy_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateAuthorizationServerPolicy {
         UpdateAuthorizationServerPolicy {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             policy_id: policy_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete Authorization Server Policy
@@ -549,13 +549,13 @@ impl AuthorizationServerApi {
         &self,
         auth_server_id: impl Into<String>,
         policy_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> CreateAuthorizationServerPolicyRule {
         CreateAuthorizationServerPolicyRule {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             policy_id: policy_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get Authorization Server Policy Rule
@@ -598,14 +598,14 @@ impl AuthorizationServerApi {
         auth_server_id: impl Into<String>,
         policy_id: impl Into<String>,
         rule_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateAuthorizationServerPolicyRule {
         UpdateAuthorizationServerPolicyRule {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             policy_id: policy_id.into(),
             rule_id: rule_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete Authorization Server Policy Rule
@@ -705,12 +705,12 @@ impl AuthorizationServerApi {
     pub fn create_oauth_scope(
         &self,
         auth_server_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> CreateOauthScope {
         CreateOauthScope {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get OAuth Scope
@@ -748,13 +748,13 @@ impl AuthorizationServerApi {
         &self,
         auth_server_id: impl Into<String>,
         scope_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateOauthScope {
         UpdateOauthScope {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             scope_id: scope_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete OAuth Scope
@@ -780,66 +780,77 @@ impl AuthorizationServerApi {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_authorization_servers`]: List Authorization Servers
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServers {
     client: crate::Client,
 }
 impl ListAuthorizationServers {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListAuthorizationServers",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server`]: Create Authorization Server
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServer {
     client: crate::Client,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateAuthorizationServer {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateAuthorizationServer",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers",
             &[],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_authorization_server`]: Get Authorization Server
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServer {
@@ -847,56 +858,66 @@ pub struct GetAuthorizationServer {
     auth_server_id: String,
 }
 impl GetAuthorizationServer {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetAuthorizationServer",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_authorization_server`]: Update Authorization Server
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateAuthorizationServer {
     client: crate::Client,
     auth_server_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateAuthorizationServer {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateAuthorizationServer",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}",
             &[&self.auth_server_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_authorization_server`]: Delete Authorization Server
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServer {
@@ -904,25 +925,30 @@ pub struct DeleteAuthorizationServer {
     auth_server_id: String,
 }
 impl DeleteAuthorizationServer {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteAuthorizationServer",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_oauth_claims`]: List OAuth Claims
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOauthClaims {
@@ -930,61 +956,70 @@ pub struct ListOauthClaims {
     auth_server_id: String,
 }
 impl ListOauthClaims {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListOauthClaims",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/claims",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_oauth_claim`]: Create OAuth Claim
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateOauthClaim {
     client: crate::Client,
     auth_server_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateOauthClaim {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateOauthClaim",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/claims",
             &[&self.auth_server_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_oauth_claim`]: Get OAuth Claim
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOauthClaim {
@@ -993,57 +1028,67 @@ pub struct GetOauthClaim {
     claim_id: String,
 }
 impl GetOauthClaim {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetOauthClaim",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
             &[&self.auth_server_id, &self.claim_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_oauth_claim`]: Update OAuth Claim
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOauthClaim {
     client: crate::Client,
     auth_server_id: String,
     claim_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateOauthClaim {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateOauthClaim",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
             &[&self.auth_server_id, &self.claim_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_oauth_claim`]: Delete OAuth Claim
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteOauthClaim {
@@ -1052,25 +1097,30 @@ pub struct DeleteOauthClaim {
     claim_id: String,
 }
 impl DeleteOauthClaim {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteOauthClaim",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
             &[&self.auth_server_id, &self.claim_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_oauth_clients_for_authorization_server`]: List OAuth Clients for Authorization Server
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOauthClientsForAuthorizationServer {
@@ -1078,30 +1128,34 @@ pub struct ListOauthClientsForAuthorizationServer {
     auth_server_id: String,
 }
 impl ListOauthClientsForAuthorizationServer {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListOauthClientsForAuthorizationServer",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/clients",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_refresh_tokens_for_authorization_server_and_client`]: List Refresh Tokens for Authorization Server and Client
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListRefreshTokensForAuthorizationServerAndClient {
@@ -1110,30 +1164,34 @@ pub struct ListRefreshTokensForAuthorizationServerAndClient {
     client_id: String,
 }
 impl ListRefreshTokensForAuthorizationServerAndClient {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListRefreshTokensForAuthorizationServerAndClient",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens",
             &[&self.auth_server_id, &self.client_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::revoke_refresh_tokens_for_authorization_server_and_client`]: Revoke Refresh Tokens for Authorization Server and Client
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeRefreshTokensForAuthorizationServerAndClient {
@@ -1142,25 +1200,30 @@ pub struct RevokeRefreshTokensForAuthorizationServerAndClient {
     client_id: String,
 }
 impl RevokeRefreshTokensForAuthorizationServerAndClient {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "RevokeRefreshTokensForAuthorizationServerAndClient",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens",
             &[&self.auth_server_id, &self.client_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_refresh_token_for_authorization_server_and_client`]: Get Refresh Token for Authorization Server and Client
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetRefreshTokenForAuthorizationServerAndClient {
@@ -1170,25 +1233,30 @@ pub struct GetRefreshTokenForAuthorizationServerAndClient {
     token_id: String,
 }
 impl GetRefreshTokenForAuthorizationServerAndClient {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetRefreshTokenForAuthorizationServerAndClient",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens/{tokenId}",
             &[&self.auth_server_id, &self.client_id, &self.token_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::revoke_refresh_token_for_authorization_server_and_client`]: Revoke Refresh Token for Authorization Server and Client
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeRefreshTokenForAuthorizationServerAndClient {
@@ -1198,25 +1266,30 @@ pub struct RevokeRefreshTokenForAuthorizationServerAndClient {
     token_id: String,
 }
 impl RevokeRefreshTokenForAuthorizationServerAndClient {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "RevokeRefreshTokenForAuthorizationServerAndClient",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens/{tokenId}",
             &[&self.auth_server_id, &self.client_id, &self.token_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_authorization_server_keys`]: List Authorization Server Keys
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerKeys {
@@ -1224,30 +1297,34 @@ pub struct ListAuthorizationServerKeys {
     auth_server_id: String,
 }
 impl ListAuthorizationServerKeys {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListAuthorizationServerKeys",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/credentials/keys",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::rotate_authorization_server_keys`]: Rotate Authorization Server Keys
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RotateAuthorizationServerKeys {
@@ -1255,25 +1332,30 @@ pub struct RotateAuthorizationServerKeys {
     auth_server_id: String,
 }
 impl RotateAuthorizationServerKeys {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "RotateAuthorizationServerKeys",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/credentials/lifecycle/keyRotate",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::activate_authorization_server`]: Activate Authorization Server
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServer {
@@ -1281,25 +1363,30 @@ pub struct ActivateAuthorizationServer {
     auth_server_id: String,
 }
 impl ActivateAuthorizationServer {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ActivateAuthorizationServer",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/lifecycle/activate",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::deactivate_authorization_server`]: Deactivate Authorization Server
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServer {
@@ -1307,25 +1394,30 @@ pub struct DeactivateAuthorizationServer {
     auth_server_id: String,
 }
 impl DeactivateAuthorizationServer {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeactivateAuthorizationServer",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/lifecycle/deactivate",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_authorization_server_policies`]: List Authorization Server Policies
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerPolicies {
@@ -1333,61 +1425,70 @@ pub struct ListAuthorizationServerPolicies {
     auth_server_id: String,
 }
 impl ListAuthorizationServerPolicies {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListAuthorizationServerPolicies",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/policies",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server_policy`]: Create Authorization Server Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServerPolicy {
     client: crate::Client,
     auth_server_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateAuthorizationServerPolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateAuthorizationServerPolicy",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies",
             &[&self.auth_server_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_authorization_server_policy`]: Get Authorization Server Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServerPolicy {
@@ -1396,57 +1497,67 @@ pub struct GetAuthorizationServerPolicy {
     policy_id: String,
 }
 impl GetAuthorizationServerPolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetAuthorizationServerPolicy",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}",
             &[&self.auth_server_id, &self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_authorization_server_policy`]: Update Authorization Server Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateAuthorizationServerPolicy {
     client: crate::Client,
     auth_server_id: String,
     policy_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateAuthorizationServerPolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateAuthorizationServerPolicy",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}",
             &[&self.auth_server_id, &self.policy_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_authorization_server_policy`]: Delete Authorization Server Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServerPolicy {
@@ -1455,25 +1566,30 @@ pub struct DeleteAuthorizationServerPolicy {
     policy_id: String,
 }
 impl DeleteAuthorizationServerPolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteAuthorizationServerPolicy",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}",
             &[&self.auth_server_id, &self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::activate_authorization_server_policy`]: Activate Authorization Server Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServerPolicy {
@@ -1482,25 +1598,30 @@ pub struct ActivateAuthorizationServerPolicy {
     policy_id: String,
 }
 impl ActivateAuthorizationServerPolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ActivateAuthorizationServerPolicy",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/lifecycle/activate",
             &[&self.auth_server_id, &self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::deactivate_authorization_server_policy`]: Deactivate Authorization Server Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServerPolicy {
@@ -1509,25 +1630,30 @@ pub struct DeactivateAuthorizationServerPolicy {
     policy_id: String,
 }
 impl DeactivateAuthorizationServerPolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeactivateAuthorizationServerPolicy",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/lifecycle/deactivate",
             &[&self.auth_server_id, &self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_authorization_server_policy_rules`]: List Authorization Server Policy Rules
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerPolicyRules {
@@ -1536,62 +1662,71 @@ pub struct ListAuthorizationServerPolicyRules {
     policy_id: String,
 }
 impl ListAuthorizationServerPolicyRules {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListAuthorizationServerPolicyRules",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules",
             &[&self.auth_server_id, &self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server_policy_rule`]: Create Authorization Server Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServerPolicyRule {
     client: crate::Client,
     auth_server_id: String,
     policy_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateAuthorizationServerPolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateAuthorizationServerPolicyRule",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules",
             &[&self.auth_server_id, &self.policy_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_authorization_server_policy_rule`]: Get Authorization Server Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServerPolicyRule {
@@ -1601,25 +1736,30 @@ pub struct GetAuthorizationServerPolicyRule {
     rule_id: String,
 }
 impl GetAuthorizationServerPolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetAuthorizationServerPolicyRule",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_authorization_server_policy_rule`]: Update Authorization Server Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateAuthorizationServerPolicyRule {
@@ -1627,32 +1767,37 @@ pub struct UpdateAuthorizationServerPolicyRule {
     auth_server_id: String,
     policy_id: String,
     rule_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateAuthorizationServerPolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateAuthorizationServerPolicyRule",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_authorization_server_policy_rule`]: Delete Authorization Server Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServerPolicyRule {
@@ -1662,25 +1807,30 @@ pub struct DeleteAuthorizationServerPolicyRule {
     rule_id: String,
 }
 impl DeleteAuthorizationServerPolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteAuthorizationServerPolicyRule",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::activate_authorization_server_policy_rule`]: Activate Authorization Server Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServerPolicyRule {
@@ -1690,25 +1840,30 @@ pub struct ActivateAuthorizationServerPolicyRule {
     rule_id: String,
 }
 impl ActivateAuthorizationServerPolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ActivateAuthorizationServerPolicyRule",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}/lifecycle/activate",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::deactivate_authorization_server_policy_rule`]: Deactivate Authorization Server Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServerPolicyRule {
@@ -1718,25 +1873,30 @@ pub struct DeactivateAuthorizationServerPolicyRule {
     rule_id: String,
 }
 impl DeactivateAuthorizationServerPolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeactivateAuthorizationServerPolicyRule",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_oauth_scopes`]: List OAuth Scopes
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOauthScopes {
@@ -1744,61 +1904,70 @@ pub struct ListOauthScopes {
     auth_server_id: String,
 }
 impl ListOauthScopes {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListOauthScopes",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/scopes",
             &[&self.auth_server_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_oauth_scope`]: Create OAuth Scope
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateOauthScope {
     client: crate::Client,
     auth_server_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateOauthScope {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateOauthScope",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/scopes",
             &[&self.auth_server_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_oauth_scope`]: Get OAuth Scope
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOauthScope {
@@ -1807,57 +1976,67 @@ pub struct GetOauthScope {
     scope_id: String,
 }
 impl GetOauthScope {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetOauthScope",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
             &[&self.auth_server_id, &self.scope_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_oauth_scope`]: Update OAuth Scope
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOauthScope {
     client: crate::Client,
     auth_server_id: String,
     scope_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateOauthScope {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateOauthScope",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
             &[&self.auth_server_id, &self.scope_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_oauth_scope`]: Delete OAuth Scope
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteOauthScope {
@@ -1866,21 +2045,24 @@ pub struct DeleteOauthScope {
     scope_id: String,
 }
 impl DeleteOauthScope {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteOauthScope",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
             &[&self.auth_server_id, &self.scope_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

@@ -62,12 +62,12 @@ impl BrandApi {
     pub fn update_brand(
         &self,
         brand_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateBrand {
         UpdateBrand {
             client: self.client.clone(),
             brand_id: brand_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// List Email Templates
@@ -149,13 +149,13 @@ impl BrandApi {
         &self,
         brand_id: impl Into<String>,
         template_name: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> CreateEmailTemplateCustomization {
         CreateEmailTemplateCustomization {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             template_name: template_name.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete Email Template Customizations
@@ -223,14 +223,14 @@ impl BrandApi {
         brand_id: impl Into<String>,
         template_name: impl Into<String>,
         customization_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateEmailCustomization {
         UpdateEmailCustomization {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             template_name: template_name.into(),
             customization_id: customization_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete Email Customization
@@ -399,13 +399,13 @@ impl BrandApi {
         &self,
         brand_id: impl Into<String>,
         theme_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateBrandTheme {
         UpdateBrandTheme {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             theme_id: theme_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Update the Background Image for your Theme
@@ -422,13 +422,13 @@ impl BrandApi {
         &self,
         brand_id: impl Into<String>,
         theme_id: impl Into<String>,
-        body: crate::models::UpdateBrandThemeBackgroundImageRequest,
+        body: impl Into<crate::models::UpdateBrandThemeBackgroundImageRequest>,
     ) -> UpdateBrandThemeBackgroundImage {
         UpdateBrandThemeBackgroundImage {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             theme_id: theme_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Delete a Theme Background Image
@@ -466,13 +466,13 @@ impl BrandApi {
         &self,
         brand_id: impl Into<String>,
         theme_id: impl Into<String>,
-        body: crate::models::UpdateBrandThemeFaviconRequest,
+        body: impl Into<crate::models::UpdateBrandThemeFaviconRequest>,
     ) -> UpdateBrandThemeFavicon {
         UpdateBrandThemeFavicon {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             theme_id: theme_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Delete a Theme Favicon
@@ -514,13 +514,13 @@ impl BrandApi {
         &self,
         brand_id: impl Into<String>,
         theme_id: impl Into<String>,
-        body: crate::models::UpdateBrandThemeLogoRequest,
+        body: impl Into<crate::models::UpdateBrandThemeLogoRequest>,
     ) -> UpdateBrandThemeLogo {
         UpdateBrandThemeLogo {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             theme_id: theme_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Delete a Theme Logo
@@ -546,36 +546,42 @@ impl BrandApi {
     }
 }
 /// Request builder for [`BrandApi::list_brands`]: List Brands
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListBrands {
     client: crate::Client,
 }
 impl ListBrands {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListBrands",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`BrandApi::get_brand`]: Get Brand
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetBrand {
@@ -583,56 +589,66 @@ pub struct GetBrand {
     brand_id: String,
 }
 impl GetBrand {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetBrand",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}",
             &[&self.brand_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::update_brand`]: Update Brand
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrand {
     client: crate::Client,
     brand_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateBrand {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateBrand",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/brands/{brandId}",
             &[&self.brand_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::list_email_templates`]: List Email Templates
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEmailTemplates {
@@ -640,30 +656,34 @@ pub struct ListEmailTemplates {
     brand_id: String,
 }
 impl ListEmailTemplates {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListEmailTemplates",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email",
             &[&self.brand_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`BrandApi::get_email_template`]: Get Email Template
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEmailTemplate {
@@ -672,25 +692,30 @@ pub struct GetEmailTemplate {
     template_name: String,
 }
 impl GetEmailTemplate {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetEmailTemplate",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}",
             &[&self.brand_id, &self.template_name],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::list_email_template_customizations`]: List Email Template Customizations
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEmailTemplateCustomizations {
@@ -699,62 +724,71 @@ pub struct ListEmailTemplateCustomizations {
     template_name: String,
 }
 impl ListEmailTemplateCustomizations {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListEmailTemplateCustomizations",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations",
             &[&self.brand_id, &self.template_name],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`BrandApi::create_email_template_customization`]: Create Email Template Customization
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateEmailTemplateCustomization {
     client: crate::Client,
     brand_id: String,
     template_name: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateEmailTemplateCustomization {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateEmailTemplateCustomization",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations",
             &[&self.brand_id, &self.template_name],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::delete_email_template_customizations`]: Delete Email Template Customizations
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEmailTemplateCustomizations {
@@ -763,25 +797,30 @@ pub struct DeleteEmailTemplateCustomizations {
     template_name: String,
 }
 impl DeleteEmailTemplateCustomizations {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteEmailTemplateCustomizations",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations",
             &[&self.brand_id, &self.template_name],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::get_email_customization`]: Get Email Customization
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEmailCustomization {
@@ -791,25 +830,30 @@ pub struct GetEmailCustomization {
     customization_id: String,
 }
 impl GetEmailCustomization {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetEmailCustomization",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}",
             &[&self.brand_id, &self.template_name, &self.customization_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::update_email_customization`]: Update Email Customization
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateEmailCustomization {
@@ -817,32 +861,37 @@ pub struct UpdateEmailCustomization {
     brand_id: String,
     template_name: String,
     customization_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateEmailCustomization {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateEmailCustomization",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}",
             &[&self.brand_id, &self.template_name, &self.customization_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::delete_email_customization`]: Delete Email Customization
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEmailCustomization {
@@ -852,25 +901,30 @@ pub struct DeleteEmailCustomization {
     customization_id: String,
 }
 impl DeleteEmailCustomization {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteEmailCustomization",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}",
             &[&self.brand_id, &self.template_name, &self.customization_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::get_preview_content_of_email_customization`]: Get Preview Content of Email Customization
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPreviewContentOfEmailCustomization {
@@ -880,25 +934,30 @@ pub struct GetPreviewContentOfEmailCustomization {
     customization_id: String,
 }
 impl GetPreviewContentOfEmailCustomization {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetPreviewContentOfEmailCustomization",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}/preview",
             &[&self.brand_id, &self.template_name, &self.customization_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::get_default_content_of_email_template`]: Get Default Content of Email Template
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultContentOfEmailTemplate {
@@ -907,25 +966,30 @@ pub struct GetDefaultContentOfEmailTemplate {
     template_name: String,
 }
 impl GetDefaultContentOfEmailTemplate {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetDefaultContentOfEmailTemplate",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/default-content",
             &[&self.brand_id, &self.template_name],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::get_preview_of_email_template_default_content`]: Get Preview of Email Template Default Content
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPreviewOfEmailTemplateDefaultContent {
@@ -934,25 +998,30 @@ pub struct GetPreviewOfEmailTemplateDefaultContent {
     template_name: String,
 }
 impl GetPreviewOfEmailTemplateDefaultContent {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetPreviewOfEmailTemplateDefaultContent",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/default-content/preview",
             &[&self.brand_id, &self.template_name],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::send_test_email`]: Send a Test Email
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SendTestEmail {
@@ -961,25 +1030,30 @@ pub struct SendTestEmail {
     template_name: String,
 }
 impl SendTestEmail {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "SendTestEmail",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/test",
             &[&self.brand_id, &self.template_name],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::get_brand_themes`]: Get Brand Themes
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetBrandThemes {
@@ -987,30 +1061,34 @@ pub struct GetBrandThemes {
     brand_id: String,
 }
 impl GetBrandThemes {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetBrandThemes",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/themes",
             &[&self.brand_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`BrandApi::get_brand_theme`]: Get a Theme for a Brand
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetBrandTheme {
@@ -1019,57 +1097,67 @@ pub struct GetBrandTheme {
     theme_id: String,
 }
 impl GetBrandTheme {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetBrandTheme",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/brands/{brandId}/themes/{themeId}",
             &[&self.brand_id, &self.theme_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::update_brand_theme`]: Update a Theme for a Brand
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandTheme {
     client: crate::Client,
     brand_id: String,
     theme_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateBrandTheme {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateBrandTheme",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/brands/{brandId}/themes/{themeId}",
             &[&self.brand_id, &self.theme_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::update_brand_theme_background_image`]: Update the Background Image for your Theme
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeBackgroundImage {
@@ -1079,11 +1167,15 @@ pub struct UpdateBrandThemeBackgroundImage {
     body: crate::models::UpdateBrandThemeBackgroundImageRequest,
 }
 impl UpdateBrandThemeBackgroundImage {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateBrandThemeBackgroundImage",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/brands/{brandId}/themes/{themeId}/background-image",
             &[&self.brand_id, &self.theme_id],
         );
@@ -1091,17 +1183,18 @@ impl UpdateBrandThemeBackgroundImage {
             let value = self.body;
             request.multipart(crate::runtime::IntoMultipart::into_multipart(value));
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::delete_brand_theme_background_image`]: Delete a Theme Background Image
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeBackgroundImage {
@@ -1110,25 +1203,30 @@ pub struct DeleteBrandThemeBackgroundImage {
     theme_id: String,
 }
 impl DeleteBrandThemeBackgroundImage {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteBrandThemeBackgroundImage",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/brands/{brandId}/themes/{themeId}/background-image",
             &[&self.brand_id, &self.theme_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::update_brand_theme_favicon`]: Update the Favicon for your Theme
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeFavicon {
@@ -1138,11 +1236,15 @@ pub struct UpdateBrandThemeFavicon {
     body: crate::models::UpdateBrandThemeFaviconRequest,
 }
 impl UpdateBrandThemeFavicon {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateBrandThemeFavicon",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/brands/{brandId}/themes/{themeId}/favicon",
             &[&self.brand_id, &self.theme_id],
         );
@@ -1150,17 +1252,18 @@ impl UpdateBrandThemeFavicon {
             let value = self.body;
             request.multipart(crate::runtime::IntoMultipart::into_multipart(value));
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::delete_brand_theme_favicon`]: Delete a Theme Favicon
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeFavicon {
@@ -1169,25 +1272,30 @@ pub struct DeleteBrandThemeFavicon {
     theme_id: String,
 }
 impl DeleteBrandThemeFavicon {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteBrandThemeFavicon",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/brands/{brandId}/themes/{themeId}/favicon",
             &[&self.brand_id, &self.theme_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::update_brand_theme_logo`]: Update the Logo for your Theme
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeLogo {
@@ -1197,11 +1305,15 @@ pub struct UpdateBrandThemeLogo {
     body: crate::models::UpdateBrandThemeLogoRequest,
 }
 impl UpdateBrandThemeLogo {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateBrandThemeLogo",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/brands/{brandId}/themes/{themeId}/logo",
             &[&self.brand_id, &self.theme_id],
         );
@@ -1209,17 +1321,18 @@ impl UpdateBrandThemeLogo {
             let value = self.body;
             request.multipart(crate::runtime::IntoMultipart::into_multipart(value));
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`BrandApi::delete_brand_theme_logo`]: Delete a Theme Logo
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeLogo {
@@ -1228,21 +1341,24 @@ pub struct DeleteBrandThemeLogo {
     theme_id: String,
 }
 impl DeleteBrandThemeLogo {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteBrandThemeLogo",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/brands/{brandId}/themes/{themeId}/logo",
             &[&self.brand_id, &self.theme_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

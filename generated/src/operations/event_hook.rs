@@ -48,10 +48,13 @@ impl EventHookApi {
     /// - `429` (no body): Too Many Requests
     ///
     /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
-    pub fn create_event_hook(&self, body: crate::models::EventHook) -> CreateEventHook {
+    pub fn create_event_hook(
+        &self,
+        body: impl Into<crate::models::EventHook>,
+    ) -> CreateEventHook {
         CreateEventHook {
             client: self.client.clone(),
-            body,
+            body: body.into(),
         }
     }
     /// Retrieve an Event Hook
@@ -90,12 +93,12 @@ impl EventHookApi {
     pub fn replace_event_hook(
         &self,
         event_hook_id: impl Into<String>,
-        body: crate::models::EventHook,
+        body: impl Into<crate::models::EventHook>,
     ) -> ReplaceEventHook {
         ReplaceEventHook {
             client: self.client.clone(),
             event_hook_id: event_hook_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Delete an Event Hook
@@ -189,21 +192,27 @@ impl EventHookApi {
     }
 }
 /// Request builder for [`EventHookApi::list_event_hooks`]: List all Event Hooks
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEventHooks {
     client: crate::Client,
 }
 impl ListEventHooks {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<crate::models::EventHook>> {
+        let request = crate::runtime::Request::new(
             "ListEventHooks",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/eventHooks",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
@@ -211,16 +220,16 @@ impl ListEventHooks {
     pub async fn send(
         self,
     ) -> Result<crate::Page<crate::models::EventHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<crate::models::EventHook> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`EventHookApi::create_event_hook`]: Create an Event Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateEventHook {
@@ -228,11 +237,15 @@ pub struct CreateEventHook {
     body: crate::models::EventHook,
 }
 impl CreateEventHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
         let mut request = crate::runtime::Request::new(
             "CreateEventHook",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/eventHooks",
             &[],
         );
@@ -240,17 +253,18 @@ impl CreateEventHook {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`EventHookApi::get_event_hook`]: Retrieve an Event Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEventHook {
@@ -258,25 +272,30 @@ pub struct GetEventHook {
     event_hook_id: String,
 }
 impl GetEventHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
+        let request = crate::runtime::Request::new(
             "GetEventHook",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/eventHooks/{eventHookId}",
             &[&self.event_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`EventHookApi::replace_event_hook`]: Replace an Event Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceEventHook {
@@ -285,11 +304,15 @@ pub struct ReplaceEventHook {
     body: crate::models::EventHook,
 }
 impl ReplaceEventHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
         let mut request = crate::runtime::Request::new(
             "ReplaceEventHook",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/eventHooks/{eventHookId}",
             &[&self.event_hook_id],
         );
@@ -297,17 +320,18 @@ impl ReplaceEventHook {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`EventHookApi::delete_event_hook`]: Delete an Event Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEventHook {
@@ -315,23 +339,26 @@ pub struct DeleteEventHook {
     event_hook_id: String,
 }
 impl DeleteEventHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
+        let request = crate::runtime::Request::new(
             "DeleteEventHook",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/eventHooks/{eventHookId}",
             &[&self.event_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`EventHookApi::activate_event_hook`]: Activate an Event Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateEventHook {
@@ -339,25 +366,30 @@ pub struct ActivateEventHook {
     event_hook_id: String,
 }
 impl ActivateEventHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
+        let request = crate::runtime::Request::new(
             "ActivateEventHook",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/eventHooks/{eventHookId}/lifecycle/activate",
             &[&self.event_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`EventHookApi::deactivate_event_hook`]: Deactivate an Event Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateEventHook {
@@ -365,25 +397,30 @@ pub struct DeactivateEventHook {
     event_hook_id: String,
 }
 impl DeactivateEventHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
+        let request = crate::runtime::Request::new(
             "DeactivateEventHook",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/eventHooks/{eventHookId}/lifecycle/deactivate",
             &[&self.event_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`EventHookApi::verify_event_hook`]: Verify an Event Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct VerifyEventHook {
@@ -391,21 +428,24 @@ pub struct VerifyEventHook {
     event_hook_id: String,
 }
 impl VerifyEventHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
+        let request = crate::runtime::Request::new(
             "VerifyEventHook",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/eventHooks/{eventHookId}/lifecycle/verify",
             &[&self.event_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

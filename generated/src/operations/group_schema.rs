@@ -43,66 +43,76 @@ impl GroupSchemaApi {
     /// Source: `003_48d077f24f042294.txt`.
     pub fn update_default_group_schema(
         &self,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateDefaultGroupSchema {
         UpdateDefaultGroupSchema {
             client: self.client.clone(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
 }
 /// Request builder for [`GroupSchemaApi::get_default_group_schema`]: Get Default Group Schema
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultGroupSchema {
     client: crate::Client,
 }
 impl GetDefaultGroupSchema {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetDefaultGroupSchema",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/meta/schemas/group/default",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`GroupSchemaApi::update_default_group_schema`]: Update Default Group Schema
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateDefaultGroupSchema {
     client: crate::Client,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateDefaultGroupSchema {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateDefaultGroupSchema",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/meta/schemas/group/default",
             &[],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

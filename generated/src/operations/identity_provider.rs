@@ -49,11 +49,11 @@ impl IdentityProviderApi {
     /// Source: `003_48d077f24f042294.txt`.
     pub fn create_identity_provider(
         &self,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> CreateIdentityProvider {
         CreateIdentityProvider {
             client: self.client.clone(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// List IdP Keys
@@ -87,11 +87,11 @@ impl IdentityProviderApi {
     /// Source: `003_48d077f24f042294.txt`.
     pub fn create_idp_x509_certificate_public_key(
         &self,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> CreateIdpX509CertificatePublicKey {
         CreateIdpX509CertificatePublicKey {
             client: self.client.clone(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get IdP Key
@@ -164,12 +164,12 @@ impl IdentityProviderApi {
     pub fn update_identity_provider(
         &self,
         idp_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateIdentityProvider {
         UpdateIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete Identity Provider
@@ -227,12 +227,12 @@ impl IdentityProviderApi {
     pub fn generate_csr_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> GenerateCsrForIdentityProvider {
         GenerateCsrForIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get CSR for Identity Provider
@@ -293,13 +293,13 @@ impl IdentityProviderApi {
         &self,
         idp_id: impl Into<String>,
         csr_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> PublishCsrForIdentityProvider {
         PublishCsrForIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
             csr_id: csr_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// List Signing Key Credentials for IdP
@@ -479,13 +479,13 @@ impl IdentityProviderApi {
         &self,
         idp_id: impl Into<String>,
         user_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> LinkUserToIdentityProvider {
         LinkUserToIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
             user_id: user_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Unlink User from Identity Provider
@@ -536,126 +536,146 @@ impl IdentityProviderApi {
     }
 }
 /// Request builder for [`IdentityProviderApi::list_identity_providers`]: List Identity Providers
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdentityProviders {
     client: crate::Client,
 }
 impl ListIdentityProviders {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListIdentityProviders",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::create_identity_provider`]: Create Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdentityProvider {
     client: crate::Client,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateIdentityProvider",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps",
             &[],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::list_idp_keys`]: List IdP Keys
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdpKeys {
     client: crate::Client,
 }
 impl ListIdpKeys {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListIdpKeys",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/credentials/keys",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::create_idp_x509_certificate_public_key`]: Create X.509 Certificate Public Key
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdpX509CertificatePublicKey {
     client: crate::Client,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateIdpX509CertificatePublicKey {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateIdpX509CertificatePublicKey",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps/credentials/keys",
             &[],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::get_idp_key`]: Get IdP Key
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdpKey {
@@ -663,25 +683,30 @@ pub struct GetIdpKey {
     key_id: String,
 }
 impl GetIdpKey {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetIdpKey",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/credentials/keys/{keyId}",
             &[&self.key_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::delete_idp_key`]: Delete IdP Key
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdpKey {
@@ -689,25 +714,30 @@ pub struct DeleteIdpKey {
     key_id: String,
 }
 impl DeleteIdpKey {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteIdpKey",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/idps/credentials/keys/{keyId}",
             &[&self.key_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::get_identity_provider`]: Get Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentityProvider {
@@ -715,56 +745,66 @@ pub struct GetIdentityProvider {
     idp_id: String,
 }
 impl GetIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetIdentityProvider",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/{idpId}",
             &[&self.idp_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::update_identity_provider`]: Update Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateIdentityProvider {
     client: crate::Client,
     idp_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateIdentityProvider",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/idps/{idpId}",
             &[&self.idp_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::delete_identity_provider`]: Delete Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdentityProvider {
@@ -772,25 +812,30 @@ pub struct DeleteIdentityProvider {
     idp_id: String,
 }
 impl DeleteIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteIdentityProvider",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/idps/{idpId}",
             &[&self.idp_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::list_csrs_for_identity_provider`]: List Certificate Signing Requests for IdP
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListCsrsForIdentityProvider {
@@ -798,61 +843,70 @@ pub struct ListCsrsForIdentityProvider {
     idp_id: String,
 }
 impl ListCsrsForIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListCsrsForIdentityProvider",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/csrs",
             &[&self.idp_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::generate_csr_for_identity_provider`]: Generate Certificate Signing Request for IdP
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateCsrForIdentityProvider {
     client: crate::Client,
     idp_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl GenerateCsrForIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "GenerateCsrForIdentityProvider",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/csrs",
             &[&self.idp_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::get_csr_for_identity_provider`]: Get CSR for Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetCsrForIdentityProvider {
@@ -861,25 +915,30 @@ pub struct GetCsrForIdentityProvider {
     csr_id: String,
 }
 impl GetCsrForIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetCsrForIdentityProvider",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/csrs/{csrId}",
             &[&self.idp_id, &self.csr_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::revoke_csr_for_identity_provider`]: Revoke CSR for Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeCsrForIdentityProvider {
@@ -888,57 +947,67 @@ pub struct RevokeCsrForIdentityProvider {
     csr_id: String,
 }
 impl RevokeCsrForIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "RevokeCsrForIdentityProvider",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/idps/{idpId}/credentials/csrs/{csrId}",
             &[&self.idp_id, &self.csr_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::publish_csr_for_identity_provider`]: Publish CSR for Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PublishCsrForIdentityProvider {
     client: crate::Client,
     idp_id: String,
     csr_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl PublishCsrForIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "PublishCsrForIdentityProvider",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/csrs/{csrId}/lifecycle/publish",
             &[&self.idp_id, &self.csr_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::list_signing_key_credentials_for_idp`]: List Signing Key Credentials for IdP
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSigningKeyCredentialsForIdp {
@@ -946,30 +1015,34 @@ pub struct ListSigningKeyCredentialsForIdp {
     idp_id: String,
 }
 impl ListSigningKeyCredentialsForIdp {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListSigningKeyCredentialsForIdp",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/keys",
             &[&self.idp_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::generate_new_idp_signing_key_credential`]: Generate New IdP Signing Key Credential
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateNewIdpSigningKeyCredential {
@@ -977,25 +1050,30 @@ pub struct GenerateNewIdpSigningKeyCredential {
     idp_id: String,
 }
 impl GenerateNewIdpSigningKeyCredential {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GenerateNewIdpSigningKeyCredential",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/keys/generate",
             &[&self.idp_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::get_signing_key_credential_for_idp`]: Get Signing Key Credential for IdP
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSigningKeyCredentialForIdp {
@@ -1004,25 +1082,30 @@ pub struct GetSigningKeyCredentialForIdp {
     key_id: String,
 }
 impl GetSigningKeyCredentialForIdp {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetSigningKeyCredentialForIdp",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/keys/{keyId}",
             &[&self.idp_id, &self.key_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::clone_signing_key_credential_for_idp`]: Clone Signing Key Credential for IdP
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CloneSigningKeyCredentialForIdp {
@@ -1031,25 +1114,30 @@ pub struct CloneSigningKeyCredentialForIdp {
     key_id: String,
 }
 impl CloneSigningKeyCredentialForIdp {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "CloneSigningKeyCredentialForIdp",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/keys/{keyId}/clone",
             &[&self.idp_id, &self.key_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::activate_identity_provider`]: Activate Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateIdentityProvider {
@@ -1057,25 +1145,30 @@ pub struct ActivateIdentityProvider {
     idp_id: String,
 }
 impl ActivateIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ActivateIdentityProvider",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps/{idpId}/lifecycle/activate",
             &[&self.idp_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::deactivate_identity_provider`]: Deactivate Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateIdentityProvider {
@@ -1083,25 +1176,30 @@ pub struct DeactivateIdentityProvider {
     idp_id: String,
 }
 impl DeactivateIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeactivateIdentityProvider",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps/{idpId}/lifecycle/deactivate",
             &[&self.idp_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::find_idp_users`]: Find IdP Users
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct FindIdpUsers {
@@ -1109,30 +1207,34 @@ pub struct FindIdpUsers {
     idp_id: String,
 }
 impl FindIdpUsers {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "FindIdpUsers",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/{idpId}/users",
             &[&self.idp_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::get_identity_provider_application_user`]: Get Identity Provider Application User
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentityProviderApplicationUser {
@@ -1141,57 +1243,67 @@ pub struct GetIdentityProviderApplicationUser {
     user_id: String,
 }
 impl GetIdentityProviderApplicationUser {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetIdentityProviderApplicationUser",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/{idpId}/users/{userId}",
             &[&self.idp_id, &self.user_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::link_user_to_identity_provider`]: Link User to Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct LinkUserToIdentityProvider {
     client: crate::Client,
     idp_id: String,
     user_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl LinkUserToIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "LinkUserToIdentityProvider",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/idps/{idpId}/users/{userId}",
             &[&self.idp_id, &self.user_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::unlink_user_from_identity_provider`]: Unlink User from Identity Provider
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnlinkUserFromIdentityProvider {
@@ -1200,25 +1312,30 @@ pub struct UnlinkUserFromIdentityProvider {
     user_id: String,
 }
 impl UnlinkUserFromIdentityProvider {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "UnlinkUserFromIdentityProvider",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/idps/{idpId}/users/{userId}",
             &[&self.idp_id, &self.user_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentityProviderApi::list_social_auth_tokens`]: List Social Authentication Tokens
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSocialAuthTokens {
@@ -1227,26 +1344,28 @@ pub struct ListSocialAuthTokens {
     user_id: String,
 }
 impl ListSocialAuthTokens {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListSocialAuthTokens",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/idps/{idpId}/users/{userId}/credentials/tokens",
             &[&self.idp_id, &self.user_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }

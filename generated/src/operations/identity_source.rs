@@ -188,6 +188,8 @@ impl IdentitySourceApi {
     }
 }
 /// Request builder for [`IdentitySourceApi::create_identity_source_session`]: Create an identity source session
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdentitySourceSession {
@@ -195,25 +197,32 @@ pub struct CreateIdentitySourceSession {
     identity_source_id: String,
 }
 impl CreateIdentitySourceSession {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<
+        crate::request::Json<crate::models::IdentitySourceSession>,
+    > {
+        let request = crate::runtime::Request::new(
             "CreateIdentitySourceSession",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/identity-sources/{identitySourceId}/sessions",
             &[&self.identity_source_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::IdentitySourceSession>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentitySourceApi::delete_identity_source_session`]: Delete an identity source session
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdentitySourceSession {
@@ -222,23 +231,26 @@ pub struct DeleteIdentitySourceSession {
     session_id: String,
 }
 impl DeleteIdentitySourceSession {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
+        let request = crate::runtime::Request::new(
             "DeleteIdentitySourceSession",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}",
             &[&self.identity_source_id, &self.session_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentitySourceApi::get_identity_source_session`]: Retrieve an identity source session
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentitySourceSession {
@@ -247,25 +259,32 @@ pub struct GetIdentitySourceSession {
     session_id: String,
 }
 impl GetIdentitySourceSession {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<
+        crate::request::Json<crate::models::IdentitySourceSession>,
+    > {
+        let request = crate::runtime::Request::new(
             "GetIdentitySourceSession",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}",
             &[&self.identity_source_id, &self.session_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::IdentitySourceSession>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentitySourceApi::list_identity_source_sessions`]: List all identity source sessions
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdentitySourceSessions {
@@ -273,15 +292,21 @@ pub struct ListIdentitySourceSessions {
     identity_source_id: String,
 }
 impl ListIdentitySourceSessions {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<
+        crate::request::Paged<crate::models::IdentitySourceSession>,
+    > {
+        let request = crate::runtime::Request::new(
             "ListIdentitySourceSessions",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/identity-sources/{identitySourceId}/sessions",
             &[&self.identity_source_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
@@ -289,16 +314,16 @@ impl ListIdentitySourceSessions {
     pub async fn send(
         self,
     ) -> Result<crate::Page<crate::models::IdentitySourceSession>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<crate::models::IdentitySourceSession> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentitySourceApi::start_import_from_identity_source`]: Start the import from the identity source
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct StartImportFromIdentitySource {
@@ -307,25 +332,32 @@ pub struct StartImportFromIdentitySource {
     session_id: String,
 }
 impl StartImportFromIdentitySource {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<
+        crate::request::Json<crate::models::IdentitySourceSession>,
+    > {
+        let request = crate::runtime::Request::new(
             "StartImportFromIdentitySource",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/start-import",
             &[&self.identity_source_id, &self.session_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::IdentitySourceSession>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentitySourceApi::upload_identity_source_data_for_delete`]: Upload the data to be deleted in Okta
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UploadIdentitySourceDataForDelete {
@@ -336,30 +368,36 @@ pub struct UploadIdentitySourceDataForDelete {
 }
 impl UploadIdentitySourceDataForDelete {
     /// The optional request body.
-    pub fn body(mut self, value: crate::models::BulkDeleteRequestBody) -> Self {
-        self.body = Some(value);
+    pub fn body(
+        mut self,
+        value: impl Into<crate::models::BulkDeleteRequestBody>,
+    ) -> Self {
+        self.body = Some(value.into());
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let mut request = crate::runtime::Request::new(
             "UploadIdentitySourceDataForDelete",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-delete",
             &[&self.identity_source_id, &self.session_id],
         );
         if let Some(value) = self.body {
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`IdentitySourceApi::upload_identity_source_data_for_upsert`]: Upload the data to be upserted in Okta
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UploadIdentitySourceDataForUpsert {
@@ -370,26 +408,30 @@ pub struct UploadIdentitySourceDataForUpsert {
 }
 impl UploadIdentitySourceDataForUpsert {
     /// The optional request body.
-    pub fn body(mut self, value: crate::models::BulkUpsertRequestBody) -> Self {
-        self.body = Some(value);
+    pub fn body(
+        mut self,
+        value: impl Into<crate::models::BulkUpsertRequestBody>,
+    ) -> Self {
+        self.body = Some(value.into());
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let mut request = crate::runtime::Request::new(
             "UploadIdentitySourceDataForUpsert",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-upsert",
             &[&self.identity_source_id, &self.session_id],
         );
         if let Some(value) = self.body {
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }

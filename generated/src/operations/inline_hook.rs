@@ -50,11 +50,11 @@ impl InlineHookApi {
     /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
     pub fn create_inline_hook(
         &self,
-        body: crate::models::InlineHook,
+        body: impl Into<crate::models::InlineHook>,
     ) -> CreateInlineHook {
         CreateInlineHook {
             client: self.client.clone(),
-            body,
+            body: body.into(),
         }
     }
     /// Get Inline Hook
@@ -88,12 +88,12 @@ impl InlineHookApi {
     pub fn update_inline_hook(
         &self,
         inline_hook_id: impl Into<String>,
-        body: crate::models::InlineHook,
+        body: impl Into<crate::models::InlineHook>,
     ) -> UpdateInlineHook {
         UpdateInlineHook {
             client: self.client.clone(),
             inline_hook_id: inline_hook_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Delete Inline Hook
@@ -131,12 +131,12 @@ impl InlineHookApi {
     pub fn execute_inline_hook(
         &self,
         inline_hook_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> ExecuteInlineHook {
         ExecuteInlineHook {
             client: self.client.clone(),
             inline_hook_id: inline_hook_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Activate Inline Hook
@@ -179,6 +179,8 @@ impl InlineHookApi {
     }
 }
 /// Request builder for [`InlineHookApi::list_inline_hooks`]: List Inline Hooks
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListInlineHooks {
@@ -193,18 +195,22 @@ impl ListInlineHooks {
         self.type_ = Some(value.into());
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<crate::models::InlineHook>> {
         let mut request = crate::runtime::Request::new(
             "ListInlineHooks",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/inlineHooks",
             &[],
         );
         if let Some(value) = &self.type_ {
             request.query("type", value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
@@ -212,16 +218,16 @@ impl ListInlineHooks {
     pub async fn send(
         self,
     ) -> Result<crate::Page<crate::models::InlineHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<crate::models::InlineHook> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`InlineHookApi::create_inline_hook`]: Create Inline Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateInlineHook {
@@ -229,11 +235,15 @@ pub struct CreateInlineHook {
     body: crate::models::InlineHook,
 }
 impl CreateInlineHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
         let mut request = crate::runtime::Request::new(
             "CreateInlineHook",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/inlineHooks",
             &[],
         );
@@ -241,17 +251,18 @@ impl CreateInlineHook {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`InlineHookApi::get_inline_hook`]: Get Inline Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetInlineHook {
@@ -259,25 +270,30 @@ pub struct GetInlineHook {
     inline_hook_id: String,
 }
 impl GetInlineHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
+        let request = crate::runtime::Request::new(
             "GetInlineHook",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/inlineHooks/{inlineHookId}",
             &[&self.inline_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`InlineHookApi::update_inline_hook`]: Update Inline Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateInlineHook {
@@ -286,11 +302,15 @@ pub struct UpdateInlineHook {
     body: crate::models::InlineHook,
 }
 impl UpdateInlineHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
         let mut request = crate::runtime::Request::new(
             "UpdateInlineHook",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/inlineHooks/{inlineHookId}",
             &[&self.inline_hook_id],
         );
@@ -298,17 +318,18 @@ impl UpdateInlineHook {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`InlineHookApi::delete_inline_hook`]: Delete Inline Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteInlineHook {
@@ -316,54 +337,62 @@ pub struct DeleteInlineHook {
     inline_hook_id: String,
 }
 impl DeleteInlineHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
+        let request = crate::runtime::Request::new(
             "DeleteInlineHook",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/inlineHooks/{inlineHookId}",
             &[&self.inline_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`InlineHookApi::execute_inline_hook`]: Execute Inline Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ExecuteInlineHook {
     client: crate::Client,
     inline_hook_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl ExecuteInlineHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "ExecuteInlineHook",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/inlineHooks/{inlineHookId}/execute",
             &[&self.inline_hook_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`InlineHookApi::activate_inline_hook`]: Activate Inline Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateInlineHook {
@@ -371,25 +400,30 @@ pub struct ActivateInlineHook {
     inline_hook_id: String,
 }
 impl ActivateInlineHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
+        let request = crate::runtime::Request::new(
             "ActivateInlineHook",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/inlineHooks/{inlineHookId}/lifecycle/activate",
             &[&self.inline_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`InlineHookApi::deactivate_inline_hook`]: Deactivate Inline Hook
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateInlineHook {
@@ -397,21 +431,24 @@ pub struct DeactivateInlineHook {
     inline_hook_id: String,
 }
 impl DeactivateInlineHook {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
+        let request = crate::runtime::Request::new(
             "DeactivateInlineHook",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/inlineHooks/{inlineHookId}/lifecycle/deactivate",
             &[&self.inline_hook_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

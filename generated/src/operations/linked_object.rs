@@ -43,11 +43,11 @@ impl LinkedObjectApi {
     /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn create_linked_object_definition(
         &self,
-        body: crate::models::LinkedObject,
+        body: impl Into<crate::models::LinkedObject>,
     ) -> CreateLinkedObjectDefinition {
         CreateLinkedObjectDefinition {
             client: self.client.clone(),
-            body,
+            body: body.into(),
         }
     }
     /// Get Linked Object Definition
@@ -88,36 +88,42 @@ impl LinkedObjectApi {
     }
 }
 /// Request builder for [`LinkedObjectApi::list_linked_object_definitions`]: List Linked Object Definitions
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListLinkedObjectDefinitions {
     client: crate::Client,
 }
 impl ListLinkedObjectDefinitions {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListLinkedObjectDefinitions",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/meta/schemas/user/linkedObjects",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`LinkedObjectApi::create_linked_object_definition`]: Create Linked Object Definition
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateLinkedObjectDefinition {
@@ -125,11 +131,15 @@ pub struct CreateLinkedObjectDefinition {
     body: crate::models::LinkedObject,
 }
 impl CreateLinkedObjectDefinition {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateLinkedObjectDefinition",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/meta/schemas/user/linkedObjects",
             &[],
         );
@@ -137,17 +147,18 @@ impl CreateLinkedObjectDefinition {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`LinkedObjectApi::get_linked_object_definition`]: Get Linked Object Definition
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetLinkedObjectDefinition {
@@ -155,25 +166,30 @@ pub struct GetLinkedObjectDefinition {
     linked_object_name: String,
 }
 impl GetLinkedObjectDefinition {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetLinkedObjectDefinition",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/meta/schemas/user/linkedObjects/{linkedObjectName}",
             &[&self.linked_object_name],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`LinkedObjectApi::delete_linked_object_definition`]: Delete Linked Object Definition
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteLinkedObjectDefinition {
@@ -181,19 +197,20 @@ pub struct DeleteLinkedObjectDefinition {
     linked_object_name: String,
 }
 impl DeleteLinkedObjectDefinition {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
+        let request = crate::runtime::Request::new(
             "DeleteLinkedObjectDefinition",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/meta/schemas/user/linkedObjects/{linkedObjectName}",
             &[&self.linked_object_name],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }

@@ -42,6 +42,8 @@ impl LogApi {
     }
 }
 /// Request builder for [`LogApi::get_org_system_log`]: Get Org System Log
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgSystemLog {
@@ -90,11 +92,15 @@ impl GetOrgSystemLog {
         self.after = Some(value.into());
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "GetOrgSystemLog",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/logs",
             &[],
         );
@@ -119,18 +125,16 @@ impl GetOrgSystemLog {
         if let Some(value) = &self.after {
             request.query("after", value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }

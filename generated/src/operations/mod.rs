@@ -3,112 +3,60 @@
 //!
 //! Each group is reached from [`Client`](crate::Client) (`client.event_hook()`); each
 //! operation returns a request builder whose required inputs were its arguments and whose
-//! optional inputs are setters, and which ends with `.send().await`.
+//! optional inputs are setters, and which ends with `.send().await`. For what the catalog does
+//! not know (parameters, bodies, response types), every builder has `customize()`: see
+//! [`Customize`](crate::request::Customize).
 #[cfg(feature = "application")]
-mod application;
-#[cfg(feature = "application")]
-pub use application::*;
+pub mod application;
 #[cfg(feature = "authenticator")]
-mod authenticator;
-#[cfg(feature = "authenticator")]
-pub use authenticator::*;
+pub mod authenticator;
 #[cfg(feature = "authorization-server")]
-mod authorization_server;
-#[cfg(feature = "authorization-server")]
-pub use authorization_server::*;
+pub mod authorization_server;
 #[cfg(feature = "brand")]
-mod brand;
-#[cfg(feature = "brand")]
-pub use brand::*;
+pub mod brand;
 #[cfg(feature = "domain")]
-mod domain;
-#[cfg(feature = "domain")]
-pub use domain::*;
+pub mod domain;
 #[cfg(feature = "event-hook")]
-mod event_hook;
-#[cfg(feature = "event-hook")]
-pub use event_hook::*;
+pub mod event_hook;
 #[cfg(feature = "feature")]
-mod feature;
-#[cfg(feature = "feature")]
-pub use feature::*;
+pub mod feature;
 #[cfg(feature = "group")]
-mod group;
-#[cfg(feature = "group")]
-pub use group::*;
+pub mod group;
 #[cfg(feature = "group-schema")]
-mod group_schema;
-#[cfg(feature = "group-schema")]
-pub use group_schema::*;
+pub mod group_schema;
 #[cfg(feature = "identity-provider")]
-mod identity_provider;
-#[cfg(feature = "identity-provider")]
-pub use identity_provider::*;
+pub mod identity_provider;
 #[cfg(feature = "identity-source")]
-mod identity_source;
-#[cfg(feature = "identity-source")]
-pub use identity_source::*;
+pub mod identity_source;
 #[cfg(feature = "inline-hook")]
-mod inline_hook;
-#[cfg(feature = "inline-hook")]
-pub use inline_hook::*;
+pub mod inline_hook;
 #[cfg(feature = "linked-object")]
-mod linked_object;
-#[cfg(feature = "linked-object")]
-pub use linked_object::*;
+pub mod linked_object;
 #[cfg(feature = "log")]
-mod log;
-#[cfg(feature = "log")]
-pub use log::*;
+pub mod log;
 #[cfg(feature = "network-zone")]
-mod network_zone;
-#[cfg(feature = "network-zone")]
-pub use network_zone::*;
+pub mod network_zone;
 #[cfg(feature = "org")]
-mod org;
-#[cfg(feature = "org")]
-pub use org::*;
+pub mod org;
 #[cfg(feature = "policy")]
-mod policy;
-#[cfg(feature = "policy")]
-pub use policy::*;
+pub mod policy;
 #[cfg(feature = "profile-mapping")]
-mod profile_mapping;
-#[cfg(feature = "profile-mapping")]
-pub use profile_mapping::*;
+pub mod profile_mapping;
 #[cfg(feature = "session")]
-mod session;
-#[cfg(feature = "session")]
-pub use session::*;
+pub mod session;
 #[cfg(feature = "subscription")]
-mod subscription;
-#[cfg(feature = "subscription")]
-pub use subscription::*;
+pub mod subscription;
 #[cfg(feature = "template")]
-mod template;
-#[cfg(feature = "template")]
-pub use template::*;
+pub mod template;
 #[cfg(feature = "threat-insight")]
-mod threat_insight;
-#[cfg(feature = "threat-insight")]
-pub use threat_insight::*;
+pub mod threat_insight;
 #[cfg(feature = "trusted-origin")]
-mod trusted_origin;
-#[cfg(feature = "trusted-origin")]
-pub use trusted_origin::*;
+pub mod trusted_origin;
 #[cfg(feature = "user")]
-mod user;
-#[cfg(feature = "user")]
-pub use user::*;
+pub mod user;
 #[cfg(feature = "user-factor")]
-mod user_factor;
-#[cfg(feature = "user-factor")]
-pub use user_factor::*;
+pub mod user_factor;
 #[cfg(feature = "user-schema")]
-mod user_schema;
-#[cfg(feature = "user-schema")]
-pub use user_schema::*;
+pub mod user_schema;
 #[cfg(feature = "user-type")]
-mod user_type;
-#[cfg(feature = "user-type")]
-pub use user_type::*;
+pub mod user_type;

@@ -48,11 +48,11 @@ impl NetworkZoneApi {
     /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn create_network_zone(
         &self,
-        body: crate::models::NetworkZone,
+        body: impl Into<crate::models::NetworkZone>,
     ) -> CreateNetworkZone {
         CreateNetworkZone {
             client: self.client.clone(),
-            body,
+            body: body.into(),
         }
     }
     /// Get Network Zone
@@ -84,12 +84,12 @@ impl NetworkZoneApi {
     pub fn update_network_zone(
         &self,
         zone_id: impl Into<String>,
-        body: crate::models::NetworkZone,
+        body: impl Into<crate::models::NetworkZone>,
     ) -> UpdateNetworkZone {
         UpdateNetworkZone {
             client: self.client.clone(),
             zone_id: zone_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Delete Network Zone
@@ -148,6 +148,8 @@ impl NetworkZoneApi {
     }
 }
 /// Request builder for [`NetworkZoneApi::list_network_zones`]: List Network Zones
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListNetworkZones {
@@ -178,11 +180,15 @@ impl ListNetworkZones {
         self.filter = Some(value.into());
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "ListNetworkZones",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/zones",
             &[],
         );
@@ -195,22 +201,22 @@ impl ListNetworkZones {
         if let Some(value) = &self.filter {
             request.query("filter", value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`NetworkZoneApi::create_network_zone`]: Create Network Zone
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateNetworkZone {
@@ -218,11 +224,15 @@ pub struct CreateNetworkZone {
     body: crate::models::NetworkZone,
 }
 impl CreateNetworkZone {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateNetworkZone",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/zones",
             &[],
         );
@@ -230,17 +240,18 @@ impl CreateNetworkZone {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`NetworkZoneApi::get_network_zone`]: Get Network Zone
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetNetworkZone {
@@ -248,25 +259,30 @@ pub struct GetNetworkZone {
     zone_id: String,
 }
 impl GetNetworkZone {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetNetworkZone",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/zones/{zoneId}",
             &[&self.zone_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`NetworkZoneApi::update_network_zone`]: Update Network Zone
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateNetworkZone {
@@ -275,11 +291,15 @@ pub struct UpdateNetworkZone {
     body: crate::models::NetworkZone,
 }
 impl UpdateNetworkZone {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateNetworkZone",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/zones/{zoneId}",
             &[&self.zone_id],
         );
@@ -287,17 +307,18 @@ impl UpdateNetworkZone {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`NetworkZoneApi::delete_network_zone`]: Delete Network Zone
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteNetworkZone {
@@ -305,25 +326,30 @@ pub struct DeleteNetworkZone {
     zone_id: String,
 }
 impl DeleteNetworkZone {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteNetworkZone",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/zones/{zoneId}",
             &[&self.zone_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`NetworkZoneApi::activate_network_zone`]: Activate Network Zone
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateNetworkZone {
@@ -331,25 +357,30 @@ pub struct ActivateNetworkZone {
     zone_id: String,
 }
 impl ActivateNetworkZone {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ActivateNetworkZone",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/zones/{zoneId}/lifecycle/activate",
             &[&self.zone_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`NetworkZoneApi::deactivate_network_zone`]: Deactivate Network Zone
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateNetworkZone {
@@ -357,21 +388,24 @@ pub struct DeactivateNetworkZone {
     zone_id: String,
 }
 impl DeactivateNetworkZone {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeactivateNetworkZone",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/zones/{zoneId}/lifecycle/deactivate",
             &[&self.zone_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

@@ -46,10 +46,10 @@ impl PolicyApi {
     /// - `200`: Success
     ///
     /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
-    pub fn create_policy(&self, body: crate::models::Policy) -> CreatePolicy {
+    pub fn create_policy(&self, body: impl Into<crate::models::Policy>) -> CreatePolicy {
         CreatePolicy {
             client: self.client.clone(),
-            body,
+            body: body.into(),
             activate: None,
         }
     }
@@ -85,12 +85,12 @@ impl PolicyApi {
     pub fn update_policy(
         &self,
         policy_id: impl Into<String>,
-        body: crate::models::Policy,
+        body: impl Into<crate::models::Policy>,
     ) -> UpdatePolicy {
         UpdatePolicy {
             client: self.client.clone(),
             policy_id: policy_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Delete Policy
@@ -172,12 +172,12 @@ impl PolicyApi {
     pub fn create_policy_rule(
         &self,
         policy_id: impl Into<String>,
-        body: crate::models::PolicyRule,
+        body: impl Into<crate::models::PolicyRule>,
     ) -> CreatePolicyRule {
         CreatePolicyRule {
             client: self.client.clone(),
             policy_id: policy_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Get Policy Rule
@@ -217,13 +217,13 @@ impl PolicyApi {
         &self,
         policy_id: impl Into<String>,
         rule_id: impl Into<String>,
-        body: crate::models::PolicyRule,
+        body: impl Into<crate::models::PolicyRule>,
     ) -> UpdatePolicyRule {
         UpdatePolicyRule {
             client: self.client.clone(),
             policy_id: policy_id.into(),
             rule_id: rule_id.into(),
-            body,
+            body: body.into(),
         }
     }
     /// Delete Policy Rule
@@ -291,6 +291,8 @@ impl PolicyApi {
     }
 }
 /// Request builder for [`PolicyApi::list_policies`]: List Policies
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListPolicies {
@@ -310,11 +312,15 @@ impl ListPolicies {
         self.expand = Some(value.into());
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "ListPolicies",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/policies",
             &[],
         );
@@ -325,22 +331,22 @@ impl ListPolicies {
         if let Some(value) = &self.expand {
             request.query("expand", value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`PolicyApi::create_policy`]: Create Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreatePolicy {
@@ -354,11 +360,15 @@ impl CreatePolicy {
         self.activate = Some(value);
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreatePolicy",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/policies",
             &[],
         );
@@ -369,17 +379,18 @@ impl CreatePolicy {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::get_policy`]: Get Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPolicy {
@@ -393,28 +404,33 @@ impl GetPolicy {
         self.expand = Some(value.into());
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "GetPolicy",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/policies/{policyId}",
             &[&self.policy_id],
         );
         if let Some(value) = &self.expand {
             request.query("expand", value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::update_policy`]: Update Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdatePolicy {
@@ -423,11 +439,15 @@ pub struct UpdatePolicy {
     body: crate::models::Policy,
 }
 impl UpdatePolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdatePolicy",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/policies/{policyId}",
             &[&self.policy_id],
         );
@@ -435,17 +455,18 @@ impl UpdatePolicy {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::delete_policy`]: Delete Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeletePolicy {
@@ -453,25 +474,30 @@ pub struct DeletePolicy {
     policy_id: String,
 }
 impl DeletePolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeletePolicy",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/policies/{policyId}",
             &[&self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::activate_policy`]: Activate Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivatePolicy {
@@ -479,23 +505,26 @@ pub struct ActivatePolicy {
     policy_id: String,
 }
 impl ActivatePolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
+        let request = crate::runtime::Request::new(
             "ActivatePolicy",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/policies/{policyId}/lifecycle/activate",
             &[&self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::deactivate_policy`]: Deactivate Policy
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivatePolicy {
@@ -503,23 +532,26 @@ pub struct DeactivatePolicy {
     policy_id: String,
 }
 impl DeactivatePolicy {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
+        let request = crate::runtime::Request::new(
             "DeactivatePolicy",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/policies/{policyId}/lifecycle/deactivate",
             &[&self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::list_policy_rules`]: List Policy Rules
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListPolicyRules {
@@ -527,30 +559,34 @@ pub struct ListPolicyRules {
     policy_id: String,
 }
 impl ListPolicyRules {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListPolicyRules",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/policies/{policyId}/rules",
             &[&self.policy_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`PolicyApi::create_policy_rule`]: Create Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreatePolicyRule {
@@ -559,11 +595,15 @@ pub struct CreatePolicyRule {
     body: crate::models::PolicyRule,
 }
 impl CreatePolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreatePolicyRule",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/policies/{policyId}/rules",
             &[&self.policy_id],
         );
@@ -571,17 +611,18 @@ impl CreatePolicyRule {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::get_policy_rule`]: Get Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPolicyRule {
@@ -590,25 +631,30 @@ pub struct GetPolicyRule {
     rule_id: String,
 }
 impl GetPolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetPolicyRule",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/policies/{policyId}/rules/{ruleId}",
             &[&self.policy_id, &self.rule_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::update_policy_rule`]: Update Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdatePolicyRule {
@@ -618,11 +664,15 @@ pub struct UpdatePolicyRule {
     body: crate::models::PolicyRule,
 }
 impl UpdatePolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdatePolicyRule",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/policies/{policyId}/rules/{ruleId}",
             &[&self.policy_id, &self.rule_id],
         );
@@ -630,17 +680,18 @@ impl UpdatePolicyRule {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::delete_policy_rule`]: Delete Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeletePolicyRule {
@@ -649,23 +700,26 @@ pub struct DeletePolicyRule {
     rule_id: String,
 }
 impl DeletePolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
+        let request = crate::runtime::Request::new(
             "DeletePolicyRule",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/policies/{policyId}/rules/{ruleId}",
             &[&self.policy_id, &self.rule_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::activate_policy_rule`]: Activate Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivatePolicyRule {
@@ -674,25 +728,30 @@ pub struct ActivatePolicyRule {
     rule_id: String,
 }
 impl ActivatePolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ActivatePolicyRule",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/activate",
             &[&self.policy_id, &self.rule_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`PolicyApi::deactivate_policy_rule`]: Deactivate Policy Rule
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivatePolicyRule {
@@ -701,19 +760,20 @@ pub struct DeactivatePolicyRule {
     rule_id: String,
 }
 impl DeactivatePolicyRule {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
+        let request = crate::runtime::Request::new(
             "DeactivatePolicyRule",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate",
             &[&self.policy_id, &self.rule_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_empty(request).await
+        self.customize().send().await
     }
 }

@@ -69,16 +69,18 @@ impl ProfileMappingApi {
     pub fn update_profile_mapping(
         &self,
         mapping_id: impl Into<String>,
-        body: crate::models::ProfileMapping,
+        body: impl Into<crate::models::ProfileMapping>,
     ) -> UpdateProfileMapping {
         UpdateProfileMapping {
             client: self.client.clone(),
             mapping_id: mapping_id.into(),
-            body,
+            body: body.into(),
         }
     }
 }
 /// Request builder for [`ProfileMappingApi::list_profile_mappings`]: List Profile Mappings
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListProfileMappings {
@@ -109,11 +111,15 @@ impl ListProfileMappings {
         self.target_id = Some(value.into());
         self
     }
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "ListProfileMappings",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/mappings",
             &[],
         );
@@ -129,22 +135,22 @@ impl ListProfileMappings {
         if let Some(value) = &self.target_id {
             request.query("targetId", value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`ProfileMappingApi::get_profile_mapping`]: Get Profile Mapping
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetProfileMapping {
@@ -152,25 +158,30 @@ pub struct GetProfileMapping {
     mapping_id: String,
 }
 impl GetProfileMapping {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetProfileMapping",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/mappings/{mappingId}",
             &[&self.mapping_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`ProfileMappingApi::update_profile_mapping`]: Update Profile Mapping
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateProfileMapping {
@@ -179,11 +190,15 @@ pub struct UpdateProfileMapping {
     body: crate::models::ProfileMapping,
 }
 impl UpdateProfileMapping {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateProfileMapping",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/mappings/{mappingId}",
             &[&self.mapping_id],
         );
@@ -191,13 +206,12 @@ impl UpdateProfileMapping {
             let value = self.body;
             request.json(&value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

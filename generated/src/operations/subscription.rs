@@ -157,6 +157,8 @@ impl SubscriptionApi {
     }
 }
 /// Request builder for [`SubscriptionApi::list_role_subscriptions`]: List All Subscriptions Of A Custom Role
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListRoleSubscriptions {
@@ -164,30 +166,34 @@ pub struct ListRoleSubscriptions {
     role_type_or_role_id: String,
 }
 impl ListRoleSubscriptions {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListRoleSubscriptions",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/roles/{roleTypeOrRoleId}/subscriptions",
             &[&self.role_type_or_role_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`SubscriptionApi::get_role_subscription_by_notification_type`]: Get Subscriptions Of A Custom Role By Specific Notification Type
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetRoleSubscriptionByNotificationType {
@@ -196,25 +202,30 @@ pub struct GetRoleSubscriptionByNotificationType {
     notification_type: String,
 }
 impl GetRoleSubscriptionByNotificationType {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetRoleSubscriptionByNotificationType",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}",
             &[&self.role_type_or_role_id, &self.notification_type],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`SubscriptionApi::subscribe_role_to_notification_type`]: Subscribe A Custom Role To A Specific Notification Type
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SubscribeRoleToNotificationType {
@@ -223,25 +234,30 @@ pub struct SubscribeRoleToNotificationType {
     notification_type: String,
 }
 impl SubscribeRoleToNotificationType {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "SubscribeRoleToNotificationType",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}/subscribe",
             &[&self.role_type_or_role_id, &self.notification_type],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`SubscriptionApi::unsubscribe_role_from_notification_type`]: Unsubscribe A Custom Role From A Specific Notification Type
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnsubscribeRoleFromNotificationType {
@@ -250,25 +266,30 @@ pub struct UnsubscribeRoleFromNotificationType {
     notification_type: String,
 }
 impl UnsubscribeRoleFromNotificationType {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "UnsubscribeRoleFromNotificationType",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}/unsubscribe",
             &[&self.role_type_or_role_id, &self.notification_type],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`SubscriptionApi::subscribe_user_to_notification_type`]: Subscribe To A Specific Notification Type
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SubscribeUserToNotificationType {
@@ -277,25 +298,30 @@ pub struct SubscribeUserToNotificationType {
     notification_type: String,
 }
 impl SubscribeUserToNotificationType {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "SubscribeUserToNotificationType",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/users/{userId}/subscriptions/{notificationType}/subscribe",
             &[&self.user_id, &self.notification_type],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`SubscriptionApi::unsubscribe_user_from_notification_type`]: Unsubscribe From A Specific Notification Type
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnsubscribeUserFromNotificationType {
@@ -304,21 +330,24 @@ pub struct UnsubscribeUserFromNotificationType {
     notification_type: String,
 }
 impl UnsubscribeUserFromNotificationType {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "UnsubscribeUserFromNotificationType",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/users/{userId}/subscriptions/{notificationType}/unsubscribe",
             &[&self.user_id, &self.notification_type],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

@@ -41,10 +41,13 @@ impl TrustedOriginApi {
     /// - `default`: Not documented by the source documents
     ///
     /// Source: `003_48d077f24f042294.txt`.
-    pub fn create_trusted_origin(&self, body: serde_json::Value) -> CreateTrustedOrigin {
+    pub fn create_trusted_origin(
+        &self,
+        body: impl serde::Serialize,
+    ) -> CreateTrustedOrigin {
         CreateTrustedOrigin {
             client: self.client.clone(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get Trusted Origin
@@ -77,12 +80,12 @@ impl TrustedOriginApi {
     pub fn update_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateTrustedOrigin {
         UpdateTrustedOrigin {
             client: self.client.clone(),
             trusted_origin_id: trusted_origin_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Delete Trusted Origin
@@ -140,66 +143,77 @@ impl TrustedOriginApi {
     }
 }
 /// Request builder for [`TrustedOriginApi::list_trusted_origins`]: List Trusted Origins
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListTrustedOrigins {
     client: crate::Client,
 }
 impl ListTrustedOrigins {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ListTrustedOrigins",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/trustedOrigins",
             &[],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_page(request).await
+        self.customize().send().await
     }
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        let (client, request) = self.into_parts();
-        client.stream_items(request)
+        self.customize().into_stream()
     }
 }
 /// Request builder for [`TrustedOriginApi::create_trusted_origin`]: Create Trusted Origin
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateTrustedOrigin {
     client: crate::Client,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl CreateTrustedOrigin {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "CreateTrustedOrigin",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/trustedOrigins",
             &[],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`TrustedOriginApi::get_trusted_origin`]: Get Trusted Origin
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetTrustedOrigin {
@@ -207,56 +221,66 @@ pub struct GetTrustedOrigin {
     trusted_origin_id: String,
 }
 impl GetTrustedOrigin {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetTrustedOrigin",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/trustedOrigins/{trustedOriginId}",
             &[&self.trusted_origin_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`TrustedOriginApi::update_trusted_origin`]: Update Trusted Origin
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateTrustedOrigin {
     client: crate::Client,
     trusted_origin_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateTrustedOrigin {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateTrustedOrigin",
-            reqwest::Method::PUT,
+            http::Method::PUT,
             "/api/v1/trustedOrigins/{trustedOriginId}",
             &[&self.trusted_origin_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`TrustedOriginApi::delete_trusted_origin`]: Delete Trusted Origin
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteTrustedOrigin {
@@ -264,25 +288,30 @@ pub struct DeleteTrustedOrigin {
     trusted_origin_id: String,
 }
 impl DeleteTrustedOrigin {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeleteTrustedOrigin",
-            reqwest::Method::DELETE,
+            http::Method::DELETE,
             "/api/v1/trustedOrigins/{trustedOriginId}",
             &[&self.trusted_origin_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`TrustedOriginApi::activate_trusted_origin`]: Activate Trusted Origin
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateTrustedOrigin {
@@ -290,25 +319,30 @@ pub struct ActivateTrustedOrigin {
     trusted_origin_id: String,
 }
 impl ActivateTrustedOrigin {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "ActivateTrustedOrigin",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/trustedOrigins/{trustedOriginId}/lifecycle/activate",
             &[&self.trusted_origin_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`TrustedOriginApi::deactivate_trusted_origin`]: Deactivate Trusted Origin
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateTrustedOrigin {
@@ -316,21 +350,24 @@ pub struct DeactivateTrustedOrigin {
     trusted_origin_id: String,
 }
 impl DeactivateTrustedOrigin {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "DeactivateTrustedOrigin",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/trustedOrigins/{trustedOriginId}/lifecycle/deactivate",
             &[&self.trusted_origin_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

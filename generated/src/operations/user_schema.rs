@@ -48,12 +48,12 @@ impl UserSchemaApi {
     pub fn update_application_user_profile_schema(
         &self,
         app_instance_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateApplicationUserProfileSchema {
         UpdateApplicationUserProfileSchema {
             client: self.client.clone(),
             app_instance_id: app_instance_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
     /// Get Schema For User
@@ -85,16 +85,18 @@ impl UserSchemaApi {
     pub fn update_user_profile_schema(
         &self,
         schema_id: impl Into<String>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> UpdateUserProfileSchema {
         UpdateUserProfileSchema {
             client: self.client.clone(),
             schema_id: schema_id.into(),
-            body,
+            body: crate::runtime::JsonBody::new(&body),
         }
     }
 }
 /// Request builder for [`UserSchemaApi::get_application_default_user_schema`]: Get Application Default User Schema
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetApplicationDefaultUserSchema {
@@ -102,56 +104,66 @@ pub struct GetApplicationDefaultUserSchema {
     app_instance_id: String,
 }
 impl GetApplicationDefaultUserSchema {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetApplicationDefaultUserSchema",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/meta/schemas/apps/{appInstanceId}/default",
             &[&self.app_instance_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`UserSchemaApi::update_application_user_profile_schema`]: Update Application User Profile Schema
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateApplicationUserProfileSchema {
     client: crate::Client,
     app_instance_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateApplicationUserProfileSchema {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateApplicationUserProfileSchema",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/meta/schemas/apps/{appInstanceId}/default",
             &[&self.app_instance_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`UserSchemaApi::get_schema_for_user`]: Get Schema For User
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSchemaForUser {
@@ -159,52 +171,60 @@ pub struct GetSchemaForUser {
     schema_id: String,
 }
 impl GetSchemaForUser {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
-        let mut request = crate::runtime::Request::new(
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
+        let request = crate::runtime::Request::new(
             "GetSchemaForUser",
-            reqwest::Method::GET,
+            http::Method::GET,
             "/api/v1/meta/schemas/user/{schemaId}",
             &[&self.schema_id],
         );
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }
 /// Request builder for [`UserSchemaApi::update_user_profile_schema`]: Update User Profile Schema
+///
+/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateUserProfileSchema {
     client: crate::Client,
     schema_id: String,
-    body: serde_json::Value,
+    body: crate::runtime::JsonBody,
 }
 impl UpdateUserProfileSchema {
-    fn into_parts(self) -> (crate::Client, crate::runtime::Request) {
-        #[allow(unused_mut)]
+    /// The request as built so far, open to what the catalog does not describe: extra
+    /// query parameters and headers, a timeout, another body, the response as your own
+    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    pub fn customize(
+        self,
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "UpdateUserProfileSchema",
-            reqwest::Method::POST,
+            http::Method::POST,
             "/api/v1/meta/schemas/user/{schemaId}",
             &[&self.schema_id],
         );
         {
             let value = self.body;
-            request.json(&value);
+            request.json_body(value);
         }
-        (self.client, request)
+        crate::request::Customize::new(self.client, request)
     }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
-        let (client, request) = self.into_parts();
-        client.send_json(request).await
+        self.customize().send().await
     }
 }

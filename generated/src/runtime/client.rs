@@ -1,35 +1,38 @@
-//! The client: configuration, authentication, and the one function that sends every request
-//! (retries, tracing, error mapping).
+//! The client and the one function that sends every request (authentication, retries,
+//! limits, tracing, error mapping).
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use reqwest::Method;
-use serde::de::DeserializeOwned;
+use bytes::{Bytes, BytesMut};
+use http::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use http::StatusCode;
 use tracing::Instrument;
 use url::Url;
 
-use super::auth::{Auth, Secret};
-use super::error::{ApiError, Error};
-use super::keys::PrivateKeyMaterial;
-use super::oauth::PrivateKeyAuth;
+use super::auth::Auth;
+use super::error::{transport, ApiError, Error};
+use super::headers::request_id_of;
 use super::request::{Body, Request};
-use super::response::{request_id_of, ApiResponse, RawResponse};
+use super::response::RawResponse;
 use super::retry::RetryConfig;
 
-/// A client for one Okta org. Cheap to clone: clones share the connection pool.
+/// A client for one Okta org. Cheap to clone: clones share the connection pool and, with
+/// OAuth, the access token.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
-    http: reqwest::Client,
-    base: Url,
-    auth: Auth,
-    retry: RetryConfig,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: Url,
+    pub(crate) auth: Auth,
+    pub(crate) retry: RetryConfig,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) max_pages: u32,
 }
 
 impl fmt::Debug for Client {
@@ -38,102 +41,32 @@ impl fmt::Debug for Client {
             .field("org_url", &self.inner.base.as_str())
             .field("auth", &self.inner.auth)
             .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("max_pages", &self.inner.max_pages)
             .finish()
     }
 }
 
-/// Builds a [`Client`].
-#[derive(Clone, Debug)]
-#[must_use]
-pub struct ClientBuilder {
-    org_url: String,
-    auth: Option<Auth>,
-    user_agent_extension: Option<String>,
-    timeout: Duration,
-    connect_timeout: Duration,
-    retry: RetryConfig,
-    private_key: Option<PrivateKeyAuth>,
-}
-
-/// The default limit for a whole request, response body included.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default limit for establishing a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Headers the client sets itself; a caller may not replace them on one request.
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "dpop",
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "x-okta-retry-for",
+    "x-okta-retry-count",
+];
 
 impl Client {
-    /// Starts building a client for the org at `org_url` (`https://{yourOktaDomain}`).
-    pub fn builder(org_url: impl Into<String>) -> ClientBuilder {
-        ClientBuilder {
-            org_url: org_url.into(),
-            auth: None,
-            user_agent_extension: None,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            retry: RetryConfig::default(),
-            private_key: None,
-        }
-    }
-
-    /// A client configured from the environment: `OKTA_CLIENT_ORGURL` and
-    /// `OKTA_CLIENT_AUTHORIZATIONMODE` — `SSWS` (the default) or `Bearer` with
-    /// `OKTA_CLIENT_TOKEN`, or `PrivateKey` with `OKTA_CLIENT_CLIENTID`, `OKTA_CLIENT_SCOPES`
-    /// (comma- or space-separated), `OKTA_CLIENT_PRIVATEKEY` (a PEM or JWK, or the path of a file
-    /// holding one) and optionally `OKTA_CLIENT_PRIVATEKEYID`.
-    pub fn from_env() -> Result<Client, Error> {
-        Self::from_vars(|k| std::env::var(k).ok())
-    }
-
-    /// [`from_env`](Self::from_env) with the variables looked up through `var`.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
-        let required = |k: &str| {
-            var(k)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| Error::Config(format!("{k} is not set")))
-        };
-        let builder = Client::builder(required("OKTA_CLIENT_ORGURL")?);
-        let mode = var("OKTA_CLIENT_AUTHORIZATIONMODE").unwrap_or_else(|| "SSWS".into());
-        let builder = match mode.as_str() {
-            "SSWS" => builder.api_token(required("OKTA_CLIENT_TOKEN")?),
-            "Bearer" => builder.access_token(required("OKTA_CLIENT_TOKEN")?),
-            "PrivateKey" => {
-                let key_text = required("OKTA_CLIENT_PRIVATEKEY")?;
-                let key = PrivateKeyMaterial::from_text_or_path(&key_text)?;
-                let scopes = required("OKTA_CLIENT_SCOPES")?;
-                let scopes = scopes.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_string);
-                let mut auth = PrivateKeyAuth::new(required("OKTA_CLIENT_CLIENTID")?, scopes, key);
-                if let Some(kid) = var("OKTA_CLIENT_PRIVATEKEYID").filter(|k| !k.trim().is_empty()) {
-                    auth = auth.key_id(kid);
-                }
-                builder.private_key(auth)
-            }
-            other => {
-                return Err(Error::Config(format!(
-                    "OKTA_CLIENT_AUTHORIZATIONMODE={other:?} is not supported; use SSWS, Bearer or PrivateKey"
-                )))
-            }
-        };
-        builder.build()
-    }
-
     /// The org URL requests are sent to.
     pub fn org_url(&self) -> &Url {
         &self.inner.base
     }
 
-    pub(crate) async fn send_json<T: DeserializeOwned>(
-        &self,
-        request: Request,
-    ) -> Result<ApiResponse<T>, Error> {
-        let raw = self.execute(&request).await?;
-        let body = raw.decode()?;
-        Ok(raw.into_response(body))
-    }
-
-    // Called by generated operations without a response body; a catalog may have none.
-    #[allow(dead_code)]
-    pub(crate) async fn send_empty(&self, request: Request) -> Result<ApiResponse<()>, Error> {
-        let raw = self.execute(&request).await?;
-        Ok(raw.into_response(()))
+    pub(crate) fn max_pages(&self, request: &Request) -> u32 {
+        request.options.max_pages.unwrap_or(self.inner.max_pages)
     }
 
     /// Sends `request` with authentication, retrying rate limits and 503/504 as configured.
@@ -145,6 +78,7 @@ impl Client {
             path = request.template,
             status = tracing::field::Empty,
             retries = tracing::field::Empty,
+            request_id = tracing::field::Empty,
         );
         self.execute_inner(request).instrument(span).await
     }
@@ -158,22 +92,39 @@ impl Client {
                 inner.base
             )));
         }
-        // The body as sent on every attempt; one that did not serialise is rejected up front.
-        enum Payload<'a> {
-            None,
-            Json(&'a bytes::Bytes),
-            Multipart(&'a super::request::Multipart),
-        }
-        let payload = match &request.body {
-            Body::None => Payload::None,
-            Body::Json(Ok(bytes)) => Payload::Json(bytes),
-            Body::Json(Err(e)) => {
-                return Err(Error::InvalidRequest(format!(
-                    "the request body does not serialise: {e}"
-                )))
-            }
-            Body::Multipart(m) => Payload::Multipart(m),
+        let headers = extra_headers(request)?;
+        let accept = match &request.options.accept {
+            Some(a) => HeaderValue::from_str(a)
+                .map_err(|e| Error::InvalidRequest(format!("bad Accept value {a:?}: {e}")))?,
+            None => HeaderValue::from_static("application/json"),
         };
+        // The body as sent on every attempt; one that did not serialise is rejected up front.
+        let payload = match &request.body {
+            Body::None => None,
+            Body::Json(json) => match &json.0 {
+                Ok(bytes) => Some((HeaderValue::from_static("application/json"), bytes.clone())),
+                Err(e) => {
+                    return Err(Error::InvalidRequest(format!(
+                        "the request body does not serialise: {e}"
+                    )))
+                }
+            },
+            Body::Raw {
+                bytes,
+                content_type,
+            } => {
+                let ct = HeaderValue::from_str(content_type).map_err(|e| {
+                    Error::InvalidRequest(format!("bad content type {content_type:?}: {e}"))
+                })?;
+                Some((ct, bytes.clone()))
+            }
+            Body::Multipart(_) => None,
+        };
+        let timeout = request.options.timeout.unwrap_or(inner.timeout);
+        let limit = request
+            .options
+            .max_response_bytes
+            .unwrap_or(inner.max_response_bytes);
         let mut retries = 0u32;
         let mut waited = Duration::ZERO;
         let mut retry_for: Option<String> = None;
@@ -181,7 +132,10 @@ impl Client {
         let mut refreshed = false;
         let mut nonce_retried = false;
         loop {
-            let mut rb = inner.http.request(request.method.clone(), url.clone());
+            let mut rb = inner
+                .http
+                .request(request.method.clone(), url.clone())
+                .timeout(timeout);
             let token = match &inner.auth {
                 Auth::PrivateKey(provider) => {
                     let token = provider.token().await?;
@@ -196,13 +150,9 @@ impl Client {
                     None
                 }
             };
-            rb = rb.header(ACCEPT, "application/json");
-            for (k, v) in &request.headers {
-                let name = HeaderName::from_bytes(k.as_bytes())
-                    .map_err(|e| Error::InvalidRequest(format!("bad header name {k:?}: {e}")))?;
-                let value = HeaderValue::from_str(v)
-                    .map_err(|e| Error::InvalidRequest(format!("bad value for header {k}: {e}")))?;
-                rb = rb.header(name, value);
+            rb = rb.header(ACCEPT, accept.clone());
+            for (name, value) in &headers {
+                rb = rb.header(name.clone(), value.clone());
             }
             if retries > 0 {
                 if let Some(id) = &retry_for {
@@ -210,27 +160,35 @@ impl Client {
                 }
                 rb = rb.header("X-Okta-Retry-Count", retries.to_string());
             }
-            rb = match payload {
-                Payload::None => rb,
-                Payload::Json(bytes) => rb
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(bytes.clone()),
-                Payload::Multipart(m) => rb.multipart(m.to_form()?),
-            };
+            if let Some((ct, bytes)) = &payload {
+                rb = rb.header(CONTENT_TYPE, ct.clone()).body(bytes.clone());
+            } else if let Body::Multipart(m) = &request.body {
+                rb = rb.multipart(m.to_form()?);
+            }
             let started = Instant::now();
             let response = rb.send().await.map_err(|e| transport(e, started))?;
+            // A prepared reqwest client may follow redirects; its answers from elsewhere are
+            // not the org's.
+            if response.url().origin() != inner.base.origin() {
+                return Err(Error::UnexpectedResponse(
+                    "the response came from another origin (a redirect)".into(),
+                ));
+            }
             let status = response.status();
             let headers = response.headers().clone();
-            let bytes = response.bytes().await.map_err(|e| transport(e, started))?;
             let span = tracing::Span::current();
             span.record("status", status.as_u16());
             span.record("retries", retries);
+            if let Some(id) = request_id_of(&headers) {
+                span.record("request_id", id);
+            }
+            let bytes = read_body(response, limit, started).await?;
             if let Some((provider, token)) = &token {
                 if provider.api_nonce_challenge(status, &headers) && !nonce_retried {
                     nonce_retried = true;
                     continue;
                 }
-                if status == reqwest::StatusCode::UNAUTHORIZED && !refreshed {
+                if status == StatusCode::UNAUTHORIZED && !refreshed {
                     // The token may have been revoked or rotated: fetch a new one, once.
                     provider.invalidate(token).await;
                     refreshed = true;
@@ -245,23 +203,25 @@ impl Client {
                     retries,
                 });
             }
-            if let Some(delay) =
-                inner
-                    .retry
-                    .delay(status, &headers, request.is_idempotent(), retries)
+            let delay = inner
+                .retry
+                .delay(status, &headers, request.is_idempotent(), retries);
+            // A wait past the total budget (or one that overflows it) is never started.
+            if let Some(total) = delay
+                .and_then(|d| waited.checked_add(d))
+                .filter(|t| *t <= inner.retry.max_total_wait)
             {
-                if waited + delay <= inner.retry.max_total_wait {
-                    tracing::debug!(
-                        status = status.as_u16(),
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                    waited += delay;
-                    retries += 1;
-                    retry_for = request_id_of(&headers).map(str::to_string);
-                    continue;
-                }
+                let delay = total.saturating_sub(waited);
+                tracing::debug!(
+                    status = status.as_u16(),
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    "retrying"
+                );
+                tokio::time::sleep(delay).await;
+                waited = total;
+                retries = retries.saturating_add(1);
+                retry_for = request_id_of(&headers).map(str::to_string);
+                continue;
             }
             return Err(Error::Api(Box::new(ApiError::new(
                 status, headers, &bytes, retries,
@@ -270,205 +230,55 @@ impl Client {
     }
 }
 
-pub(crate) fn transport(e: reqwest::Error, started: Instant) -> Error {
-    if e.is_timeout() {
-        Error::Timeout {
-            elapsed: started.elapsed(),
-            source: e.without_url(),
-        }
-    } else {
-        Error::Transport(e.without_url())
-    }
-}
-
-impl ClientBuilder {
-    /// Authenticate with an Okta API token (`Authorization: SSWS …`).
-    pub fn api_token(mut self, token: impl Into<String>) -> Self {
-        self.auth = Some(Auth::ApiToken(Secret::new(token)));
-        self.private_key = None;
-        self
-    }
-
-    /// Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`).
-    pub fn access_token(mut self, token: impl Into<String>) -> Self {
-        self.auth = Some(Auth::AccessToken(Secret::new(token)));
-        self.private_key = None;
-        self
-    }
-
-    /// Authenticate as an OAuth 2.0 service app with a private key (`private_key_jwt`): access
-    /// tokens are requested from `{org}/oauth2/v1/token`, cached, shared and renewed.
-    pub fn private_key(mut self, auth: PrivateKeyAuth) -> Self {
-        self.private_key = Some(auth);
-        self.auth = None;
-        self
-    }
-
-    /// Appended to the `User-Agent` (`okta-client-rust/0.1.0 {extension}`).
-    pub fn user_agent_extension(mut self, extension: impl Into<String>) -> Self {
-        self.user_agent_extension = Some(extension.into());
-        self
-    }
-
-    /// The limit for a whole request, response body included (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The limit for establishing a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How rate limits and 503/504 are retried; see [`RetryConfig`].
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    pub fn build(self) -> Result<Client, Error> {
-        let base = Url::parse(self.org_url.trim())
-            .map_err(|e| Error::Config(format!("invalid org URL {:?}: {e}", self.org_url)))?;
-        let loopback = match base.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(d)) => d == "localhost",
-            None => false,
-        };
-        match base.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            "http" => return Err(Error::Config(format!("the org URL must use https: {base}"))),
-            other => {
-                return Err(Error::Config(format!(
-                    "unsupported URL scheme {other:?} in {base}"
-                )))
+/// The caller's extra headers, checked once: valid names and values, none the client owns.
+fn extra_headers(request: &Request) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+    request
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|e| Error::InvalidRequest(format!("bad header name {k:?}: {e}")))?;
+            if RESERVED_HEADERS.contains(&name.as_str()) {
+                return Err(Error::InvalidRequest(format!(
+                    "the header {name} is set by the client and cannot be replaced"
+                )));
             }
-        }
-        if base.query().is_some()
-            || base.fragment().is_some()
-            || !base.username().is_empty()
-            || base.password().is_some()
-        {
-            return Err(Error::Config(
-                "the org URL must not carry a query, fragment or credentials".into(),
-            ));
-        }
-        match (&self.private_key, &self.auth) {
-            (Some(pk), _) => pk.validate()?,
-            (None, Some(auth)) if !auth.is_valid() => {
-                return Err(Error::Config(format!(
-                    "the {} token is empty or has characters a header cannot carry",
-                    auth.scheme()
-                )))
-            }
-            (None, Some(_)) => {}
-            (None, None) => {
-                return Err(Error::Config(
-                    "no credentials: call api_token(), access_token() or private_key()".into(),
-                ))
-            }
-        }
-        let mut ua = format!("okta-client-rust/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(ext) = &self.user_agent_extension {
-            ua.push(' ');
-            ua.push_str(ext);
-        }
-        let ua = HeaderValue::from_str(&ua)
-            .map_err(|e| Error::Config(format!("invalid user agent extension: {e}")))?;
-        let http = reqwest::Client::builder()
-            .user_agent(ua)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        let auth = match (self.private_key, self.auth) {
-            (Some(pk), _) => Auth::PrivateKey(Arc::new(pk.into_provider(http.clone(), &base)?)),
-            (None, Some(auth)) => auth,
-            (None, None) => return Err(Error::Config("no credentials".into())),
-        };
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base,
-                auth,
-                retry: self.retry,
-            }),
+            let value = HeaderValue::from_str(v)
+                .map_err(|e| Error::InvalidRequest(format!("bad value for header {k}: {e}")))?;
+            Ok((name, value))
         })
-    }
+        .collect()
 }
 
-/// A request to any path of the org, authenticated and retried like the generated operations.
-/// For endpoints the catalog does not (yet) describe.
-#[derive(Clone, Debug)]
-#[must_use = "a request builder does nothing until it is sent"]
-pub struct GenericRequest {
-    client: Client,
-    request: Request,
-}
-
-impl Client {
-    /// A request with `method` to `path_and_query` on the org (for example
-    /// `/api/v1/users?limit=2`). Absolute URLs to other hosts are refused when sent.
-    pub fn request(&self, method: Method, path_and_query: &str) -> GenericRequest {
-        let mut request = Request::new("GenericRequest", method, "<generic>", &[]);
-        request.url = Some(
-            self.inner
-                .base
-                .join(path_and_query)
-                .unwrap_or_else(|_| self.inner.base.clone()),
-        );
-        if !path_and_query.starts_with('/') {
-            request.path = Err(format!("{path_and_query:?} must start with `/`"));
-            request.url = None;
+/// Reads the body, failing before reading past `limit` bytes (a declared length over the
+/// limit fails before reading anything).
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+    started: Instant,
+) -> Result<Bytes, Error> {
+    let status = response.status();
+    let too_large = || Error::ResponseTooLarge { status, limit };
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    // Most bodies arrive as one chunk: keep it without copying.
+    let mut first: Option<Bytes> = None;
+    let mut rest = BytesMut::new();
+    let mut total = 0u64;
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(e, started))? {
+        total = total.saturating_add(chunk.len() as u64);
+        if total > limit {
+            return Err(too_large());
         }
-        GenericRequest {
-            client: self.clone(),
-            request,
+        match first.take() {
+            None if rest.is_empty() => first = Some(chunk),
+            Some(f) => {
+                rest.extend_from_slice(&f);
+                rest.extend_from_slice(&chunk);
+            }
+            None => rest.extend_from_slice(&chunk),
         }
     }
-}
-
-impl GenericRequest {
-    /// Adds a query parameter.
-    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
-        if let Some(u) = &mut self.request.url {
-            u.query_pairs_mut().append_pair(name, &value.into());
-        }
-        self
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.request.header(name, &value.into());
-        self
-    }
-
-    /// Sets a multipart/form-data body (file uploads).
-    pub fn multipart(mut self, form: super::request::Multipart) -> Self {
-        self.request.multipart(form);
-        self
-    }
-
-    /// Sets a JSON body.
-    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
-        self.request.json(body);
-        self
-    }
-
-    /// Sends the request and decodes a JSON body (`serde_json::Value` takes anything; an
-    /// empty body is `null`).
-    pub async fn send_json<T: DeserializeOwned>(self) -> Result<ApiResponse<T>, Error> {
-        self.client.send_json(self.request).await
-    }
-
-    /// Sends the request and returns the body's bytes as received.
-    pub async fn send_bytes(self) -> Result<ApiResponse<bytes::Bytes>, Error> {
-        let raw = self.client.execute(&self.request).await?;
-        let body = raw.body.clone();
-        Ok(raw.into_response(body))
-    }
+    Ok(first.unwrap_or_else(|| rest.freeze()))
 }

@@ -1,13 +1,12 @@
 //! The one error type of the client. Nothing in here ever holds a credential.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderMap;
-use reqwest::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use super::response::{request_id_of, RateLimit};
+use super::headers::{request_id_of, RateLimit};
 
 /// Everything that can go wrong when calling Okta.
 #[derive(Debug, thiserror::Error)]
@@ -20,16 +19,19 @@ pub enum Error {
     /// serialise, a path outside the org). Nothing was sent.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// The request or its response did not complete in time.
+    /// The request or its response did not complete in time (the client's
+    /// [`timeout`](crate::ClientBuilder::timeout) or a per-request one).
     #[error("request timed out after {elapsed:?}")]
     Timeout {
+        /// How long the attempt that timed out had run.
         elapsed: Duration,
+        /// The underlying failure.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// The connection failed or broke (DNS, TLS, reset, …).
     #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] TransportError),
     /// Okta answered with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
@@ -40,9 +42,68 @@ pub enum Error {
     /// `invalid_scope`, …).
     #[error("{0}")]
     Auth(Box<AuthError>),
-    /// Okta answered with something the client cannot follow (a `Link` to another host, …).
+    /// Okta answered with something the client cannot follow: a `Link` to another host, a
+    /// pagination cycle (a next link to a page already fetched), more pages than the limit.
     #[error("unexpected response: {0}")]
     UnexpectedResponse(String),
+    /// The response body is larger than the limit
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size)); it was
+    /// not read past the limit.
+    #[error("the {status} response is larger than the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The response's status.
+        status: StatusCode,
+        /// The limit that was exceeded, in bytes.
+        limit: u64,
+    },
+}
+
+/// A failure below HTTP: DNS, connect, TLS, a broken connection, a timeout. The underlying
+/// HTTP library's error is reachable through [`std::error::Error::source`] but is not part of
+/// this crate's API, so that its major versions do not become this crate's.
+#[derive(Debug)]
+pub struct TransportError {
+    inner: reqwest::Error,
+}
+
+impl TransportError {
+    /// Whether the connection could not be established.
+    pub fn is_connect(&self) -> bool {
+        self.inner.is_connect()
+    }
+
+    /// Whether the failure happened while reading the response body.
+    pub fn is_body(&self) -> bool {
+        self.inner.is_body() || self.inner.is_decode()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.inner)
+    }
+}
+
+/// Maps an HTTP library failure; the URL (which may hold ids) is dropped.
+pub(crate) fn transport(e: reqwest::Error, started: Instant) -> Error {
+    let timeout = e.is_timeout();
+    let source = TransportError {
+        inner: e.without_url(),
+    };
+    if timeout {
+        Error::Timeout {
+            elapsed: started.elapsed(),
+            source,
+        }
+    } else {
+        Error::Transport(source)
+    }
 }
 
 impl Error {
@@ -56,7 +117,7 @@ impl Error {
                 e.error == "temporarily_unavailable"
                     || e.status.is_some_and(|s| s.is_server_error())
             }
-            Error::Transport(e) => e.is_connect() || e.is_request(),
+            Error::Transport(e) => e.is_connect() || e.inner.is_request(),
             _ => false,
         }
     }

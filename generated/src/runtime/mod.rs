@@ -2,9 +2,14 @@
 //! errors. Generated code reaches it as `crate::runtime::…`.
 
 pub(crate) mod auth;
+pub(crate) mod builder;
 pub(crate) mod client;
+pub(crate) mod customize;
+pub(crate) mod enums;
 pub(crate) mod error;
+pub(crate) mod headers;
 pub(crate) mod keys;
+pub(crate) mod multipart;
 pub(crate) mod nullable;
 pub(crate) mod oauth;
 pub(crate) mod pagination;
@@ -12,7 +17,11 @@ pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod retry;
 
-// Generated code reaches these as `crate::runtime::…`; a catalog without multipart bodies does
-// not use all of them.
+// Generated code reaches these as `crate::runtime::…`; a catalog without multipart bodies or
+// enums does not use all of them.
 #[allow(unused_imports)]
-pub(crate) use request::{string_enum, IntoMultipart, Multipart, ParamValue, Request};
+pub(crate) use enums::string_enum;
+#[allow(unused_imports)]
+pub(crate) use multipart::{IntoMultipart, Multipart};
+#[allow(unused_imports)]
+pub(crate) use request::{JsonBody, ParamValue, Request};

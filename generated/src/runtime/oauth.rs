@@ -110,9 +110,8 @@ impl PrivateKeyAuth {
         http: reqwest::Client,
         base: &Url,
     ) -> Result<TokenProvider, Error> {
-        let token_url = base
-            .join("/oauth2/v1/token")
-            .map_err(|e| Error::Config(format!("cannot form the token URL on {base}: {e}")))?;
+        // Beside the API, below any gateway prefix of the org URL.
+        let token_url = super::request::org_path(base, "/oauth2/v1/token");
         let dpop = if self.dpop {
             Some(DpopKey::generate()?)
         } else {
@@ -305,13 +304,13 @@ impl TokenProvider {
             let response = rb
                 .send()
                 .await
-                .map_err(|e| super::client::transport(e, started))?;
+                .map_err(|e| super::error::transport(e, started))?;
             let status = response.status();
             let headers = response.headers().clone();
             let body = response
                 .bytes()
                 .await
-                .map_err(|e| super::client::transport(e, started))?;
+                .map_err(|e| super::error::transport(e, started))?;
             let new_nonce = self.dpop.as_ref().and(dpop_nonce(&headers));
             if let Some(n) = &new_nonce {
                 *self.token_nonce.lock().unwrap_or_else(|e| e.into_inner()) = Some(n.clone());

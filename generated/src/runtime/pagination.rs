@@ -1,34 +1,93 @@
-//! List operations: one page at a time, following `Link: <…>; rel="next"`.
+//! List operations: one page at a time, following `Link: <…>; rel="next"`, with every page
+//! remembered so that a server cannot lead a listing in circles or on forever.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use futures::Stream;
-use reqwest::header::HeaderMap;
-use reqwest::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::client::Client;
 use super::error::Error;
+use super::headers::{request_id_of, RateLimit};
 use super::request::Request;
-use super::response::{request_id_of, RateLimit};
 
 /// One page of a list operation.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Page<T> {
+    /// The items of this page.
     pub items: Vec<T>,
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The response headers.
     pub headers: HeaderMap,
-    /// The `rel="next"` link, when there is another page.
+    /// The `rel="next"` link, when there is another page. Store it to resume the listing later
+    /// with [`Customize::resume_from`](crate::request::Customize::resume_from).
     pub next: Option<Url>,
     client: Client,
     request: Request,
+    trail: Trail,
 }
 
 /// Every item of a list operation, fetched lazily; memory holds at most one page.
 pub type ItemStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
+
+/// The pages of one listing fetched so far, by URL, with their position in the chain. A next
+/// link to a page at or before the current position is a cycle; fetching the same next page
+/// twice from one page is not.
+#[derive(Clone, Debug)]
+pub(crate) struct Trail {
+    depth: u32,
+    seen: Arc<Mutex<Seen>>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    hasher: std::collections::hash_map::RandomState,
+    pages: HashMap<u64, u32>,
+}
+
+impl Trail {
+    pub(crate) fn start() -> Trail {
+        Trail {
+            depth: 0,
+            seen: Arc::default(),
+        }
+    }
+
+    fn next(&self) -> Trail {
+        Trail {
+            depth: self.depth.saturating_add(1),
+            seen: self.seen.clone(),
+        }
+    }
+
+    /// Records that `url` is fetched at this position, or says why it must not be.
+    fn visit(&self, url: &Url, max_pages: u32) -> Result<(), Error> {
+        if self.depth >= max_pages {
+            return Err(Error::UnexpectedResponse(format!(
+                "the listing has more than {max_pages} pages (the limit; raise it with max_pages)"
+            )));
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let key = seen.hasher.hash_one(url.as_str());
+        match seen.pages.get(&key) {
+            Some(&at) if at < self.depth => Err(Error::UnexpectedResponse(format!(
+                "pagination cycle: the next link leads back to page {} of this listing",
+                u64::from(at) + 1
+            ))),
+            _ => {
+                seen.pages.insert(key, self.depth);
+                Ok(())
+            }
+        }
+    }
+}
 
 impl<T: DeserializeOwned> Page<T> {
     /// Whether there is a next page.
@@ -39,7 +98,7 @@ impl<T: DeserializeOwned> Page<T> {
     /// Fetches the next page, or `None` after the last one.
     pub async fn next_page(&self) -> Result<Option<Page<T>>, Error> {
         match self.next_request() {
-            Some(r) => self.client.send_page(r).await.map(Some),
+            Some(r) => self.client.send_page(r, self.trail.next()).await.map(Some),
             None => Ok(None),
         }
     }
@@ -50,12 +109,15 @@ impl<T: DeserializeOwned> Page<T> {
         r.url = Some(keep_query(&self.request, next));
         Some(r)
     }
+}
 
+impl<T> Page<T> {
     /// `X-Okta-Request-Id` of this page's response.
     pub fn request_id(&self) -> Option<&str> {
         request_id_of(&self.headers)
     }
 
+    /// The `X-Rate-Limit-*` headers of this page's response.
     pub fn rate_limit(&self) -> RateLimit {
         RateLimit::from_headers(&self.headers)
     }
@@ -130,24 +192,25 @@ impl Client {
     pub(crate) async fn send_page<T: DeserializeOwned>(
         &self,
         request: Request,
+        trail: Trail,
     ) -> Result<Page<T>, Error> {
+        let url = request.url(self.org_url())?;
+        trail.visit(&url, self.max_pages(&request))?;
         let raw = self.execute(&request).await?;
         let items: Vec<T> = raw.decode()?;
         let next = match next_link(&raw.headers) {
             None => None,
             Some(target) => {
-                let base = request.url(&self.inner_base())?;
-                let url = base.join(&target).map_err(|e| {
+                let next = url.join(&target).map_err(|e| {
                     Error::UnexpectedResponse(format!("bad next link {target:?}: {e}"))
                 })?;
                 // The token must never be sent to another host.
-                if url.origin() != self.inner_base().origin() {
+                if next.origin() != self.org_url().origin() {
                     return Err(Error::UnexpectedResponse(format!(
-                        "next link {url} leaves the org"
+                        "next link {next} leaves the org"
                     )));
                 }
-                // A link to the page just fetched would loop forever.
-                (url != base).then_some(url)
+                Some(next)
             }
         };
         Ok(Page {
@@ -157,23 +220,22 @@ impl Client {
             next,
             client: self.clone(),
             request,
+            trail,
         })
     }
 
-    // Called by generated list operations; a catalog may have none.
-    #[allow(dead_code)]
     pub(crate) fn stream_items<T: DeserializeOwned + Send + 'static>(
         &self,
         request: Request,
     ) -> ItemStream<T> {
         struct State<T> {
             client: Client,
-            next: Option<Request>,
+            next: Option<(Request, Trail)>,
             buffer: VecDeque<T>,
         }
         let state = State {
             client: self.clone(),
-            next: Some(request),
+            next: Some((request, Trail::start())),
             buffer: VecDeque::new(),
         };
         Box::pin(futures::stream::unfold(state, |mut s| async move {
@@ -181,10 +243,10 @@ impl Client {
                 if let Some(item) = s.buffer.pop_front() {
                     return Some((Ok(item), s));
                 }
-                let request = s.next.take()?;
-                match s.client.send_page::<T>(request).await {
+                let (request, trail) = s.next.take()?;
+                match s.client.send_page::<T>(request, trail).await {
                     Ok(page) => {
-                        s.next = page.next_request();
+                        s.next = page.next_request().map(|r| (r, page.trail.next()));
                         s.buffer = page.items.into();
                     }
                     Err(e) => return Some((Err(e), s)),
@@ -192,16 +254,12 @@ impl Client {
             }
         }))
     }
-
-    fn inner_base(&self) -> Url {
-        self.org_url().clone()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use http::HeaderValue;
 
     #[test]
     fn finds_next_among_several_links() {
@@ -227,5 +285,25 @@ mod tests {
         );
         assert_eq!(next_link(&one).as_deref(), Some("/a?after=2"));
         assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn revisits_are_cycles_but_refetching_the_same_next_page_is_not() {
+        let a = Url::parse("https://x.okta.com/a").unwrap();
+        let b = Url::parse("https://x.okta.com/b").unwrap();
+        let first = Trail::start();
+        first.visit(&a, 10).unwrap();
+        let second = first.next();
+        second.visit(&b, 10).unwrap();
+        second.visit(&b, 10).unwrap();
+        let third = second.next();
+        assert!(third.visit(&a, 10).is_err());
+        assert!(third.visit(&b, 10).is_err());
+        assert!(first.visit(&a, 10).is_ok());
+        let deep = Trail {
+            depth: 10,
+            seen: Arc::default(),
+        };
+        assert!(deep.visit(&a, 10).is_err());
     }
 }

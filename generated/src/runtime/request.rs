@@ -1,11 +1,15 @@
 //! A request as the generated operations describe it, independent of the HTTP client, so that
 //! retries and pagination can send it again.
 
+use std::time::Duration;
+
 use bytes::Bytes;
-use reqwest::Method;
+use http::Method;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use url::Url;
 
 use super::error::Error;
+use super::multipart::Multipart;
 
 /// One request: which operation, where, and with what.
 #[derive(Clone, Debug)]
@@ -14,20 +18,57 @@ pub struct Request {
     pub(crate) method: Method,
     /// The catalog's path template, for logs (never holds ids).
     pub(crate) template: &'static str,
-    /// The percent-encoded path, or why it could not be built.
+    /// The percent-encoded path below the org URL, or why it could not be built.
     pub(crate) path: Result<String, String>,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Body,
     /// A complete URL to use instead of path + query (the next page of a list).
     pub(crate) url: Option<Url>,
+    /// Per-request settings that override the client's.
+    pub(crate) options: Options,
+}
+
+/// What a caller may change about one request beyond what the catalog describes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Options {
+    pub timeout: Option<Duration>,
+    pub accept: Option<String>,
+    pub max_response_bytes: Option<u64>,
+    pub max_pages: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) enum Body {
     None,
-    Json(Result<Bytes, String>),
+    Json(JsonBody),
+    Raw { bytes: Bytes, content_type: String },
     Multipart(Multipart),
+}
+
+/// A JSON body, serialised when it was given so that the builder needs no type parameter.
+/// Its `Debug` shows the length only: request bodies may carry passwords.
+#[derive(Clone)]
+pub struct JsonBody(pub(crate) Result<Bytes, String>);
+
+impl JsonBody {
+    /// Serialises `value`; a failure is reported when the request is sent.
+    pub fn new<T: serde::Serialize + ?Sized>(value: &T) -> JsonBody {
+        JsonBody(
+            serde_json::to_vec(value)
+                .map(Bytes::from)
+                .map_err(|e| e.to_string()),
+        )
+    }
+}
+
+impl std::fmt::Debug for JsonBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Ok(b) => write!(f, "JsonBody({} bytes)", b.len()),
+            Err(e) => write!(f, "JsonBody(error: {e})"),
+        }
+    }
 }
 
 impl Request {
@@ -48,6 +89,7 @@ impl Request {
             headers: Vec::new(),
             body: Body::None,
             url: None,
+            options: Options::default(),
         }
     }
 
@@ -56,26 +98,30 @@ impl Request {
         value.each(&mut |v| self.query.push((name.to_string(), v)));
     }
 
-    /// Adds a header parameter.
+    /// Adds a header parameter (the real catalog has none; fixture catalogs do).
+    #[allow(dead_code)]
     pub fn header<T: ParamValue + ?Sized>(&mut self, name: &str, value: &T) {
         value.each(&mut |v| self.headers.push((name.to_string(), v)));
     }
 
     /// Sets a JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
-        self.body = Body::Json(
-            serde_json::to_vec(body)
-                .map(Bytes::from)
-                .map_err(|e| e.to_string()),
-        );
+        self.body = Body::Json(JsonBody::new(body));
     }
 
-    /// Sets a multipart/form-data body.
+    /// Sets a JSON body serialised earlier (an untyped body; a catalog may have none).
+    #[allow(dead_code)]
+    pub fn json_body(&mut self, body: JsonBody) {
+        self.body = Body::Json(body);
+    }
+
+    /// Sets a multipart/form-data body (a catalog may have none).
+    #[allow(dead_code)]
     pub fn multipart(&mut self, form: Multipart) {
         self.body = Body::Multipart(form);
     }
 
-    /// The full URL on `base` (the org URL).
+    /// The full URL on `base` (the org URL, whose path is a prefix of every API path).
     pub(crate) fn url(&self, base: &Url) -> Result<Url, Error> {
         if let Some(u) = &self.url {
             return Ok(u.clone());
@@ -84,9 +130,7 @@ impl Request {
             .path
             .as_ref()
             .map_err(|e| Error::InvalidRequest(e.clone()))?;
-        let mut url = base.clone();
-        let prefix = base.path().trim_end_matches('/');
-        url.set_path(&format!("{prefix}{path}"));
+        let mut url = org_path(base, path);
         if !self.query.is_empty() {
             url.query_pairs_mut().extend_pairs(self.query.iter());
         }
@@ -102,37 +146,44 @@ impl Request {
     }
 }
 
+/// `path` (absolute, already encoded) below the org URL. A gateway prefix in the org URL
+/// (`https://gw.example.com/okta`) is kept: typed operations, generic requests and the OAuth
+/// token endpoint all go through here so that they agree.
+pub(crate) fn org_path(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    url.set_path(&format!("{prefix}{path}"));
+    url.set_query(None);
+    url
+}
+
 /// Everything outside RFC 3986's unreserved characters is encoded, so that a value can never
 /// add a segment, a query or a fragment.
-fn encode_segment(value: &str, out: &mut String) {
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-}
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 fn encode_path(template: &str, params: &[&str]) -> Result<String, String> {
     let mut out = String::with_capacity(template.len() + 16);
     let mut params = params.iter();
     for seg in template.split('/').filter(|s| !s.is_empty()) {
         out.push('/');
-        if seg.starts_with('{') && seg.ends_with('}') {
-            let name = &seg[1..seg.len() - 1];
-            let value = params
-                .next()
-                .ok_or_else(|| format!("no value for path parameter `{name}`"))?;
-            // URLs resolve `.` and `..` segments, even percent-encoded, so they cannot be sent.
-            if value.is_empty() || *value == "." || *value == ".." {
-                return Err(format!(
-                    "path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
-                ));
+        match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                let value = params
+                    .next()
+                    .ok_or_else(|| format!("no value for path parameter `{name}`"))?;
+                // URLs resolve `.` and `..` segments, even percent-encoded, so they cannot be sent.
+                if value.is_empty() || *value == "." || *value == ".." {
+                    return Err(format!(
+                        "path parameter `{name}` must not be empty, `.` or `..` (got {value:?})"
+                    ));
+                }
+                out.extend(utf8_percent_encode(value, SEGMENT));
             }
-            encode_segment(value, &mut out);
-        } else {
-            out.push_str(seg);
+            None => out.push_str(seg),
         }
     }
     Ok(out)
@@ -165,9 +216,17 @@ macro_rules! display_param {
         }
     )*};
 }
-display_param!(bool, i32, i64, u32, u64, f64);
+display_param!(bool, i32, i64, u32, u64, usize, f64);
 
 impl<T: ParamValue> ParamValue for Vec<T> {
+    fn each(&self, f: &mut dyn FnMut(String)) {
+        for v in self {
+            v.each(f);
+        }
+    }
+}
+
+impl<T: ParamValue> ParamValue for [T] {
     fn each(&self, f: &mut dyn FnMut(String)) {
         for v in self {
             v.each(f);
@@ -181,151 +240,6 @@ impl<T: ParamValue + ?Sized> ParamValue for &T {
     }
 }
 
-/// A file to upload in a multipart body.
-#[derive(Clone)]
-pub struct FilePart {
-    pub(crate) bytes: Bytes,
-    pub(crate) file_name: Option<String>,
-    pub(crate) content_type: Option<String>,
-}
-
-impl FilePart {
-    /// A file part holding `bytes`.
-    pub fn new(bytes: impl Into<Bytes>) -> FilePart {
-        FilePart {
-            bytes: bytes.into(),
-            file_name: None,
-            content_type: None,
-        }
-    }
-
-    /// The file name sent in the part's `Content-Disposition`.
-    pub fn file_name(mut self, name: impl Into<String>) -> FilePart {
-        self.file_name = Some(name.into());
-        self
-    }
-
-    /// The part's `Content-Type` (for example `image/png`).
-    pub fn content_type(mut self, mime: impl Into<String>) -> FilePart {
-        self.content_type = Some(mime.into());
-        self
-    }
-}
-
-impl std::fmt::Debug for FilePart {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FilePart")
-            .field("len", &self.bytes.len())
-            .field("file_name", &self.file_name)
-            .field("content_type", &self.content_type)
-            .finish()
-    }
-}
-
-/// A multipart/form-data body that can be rebuilt for every attempt.
-#[derive(Clone, Debug, Default)]
-pub struct Multipart {
-    parts: Vec<(String, Part)>,
-}
-
-#[derive(Clone, Debug)]
-enum Part {
-    Text(String),
-    File(FilePart),
-}
-
-impl Multipart {
-    /// An empty form.
-    pub fn new() -> Multipart {
-        Multipart::default()
-    }
-
-    /// Adds a text part.
-    pub fn text(&mut self, name: &str, value: impl Into<String>) {
-        self.parts
-            .push((name.to_string(), Part::Text(value.into())));
-    }
-
-    /// Adds a file part.
-    pub fn file(&mut self, name: &str, file: FilePart) {
-        self.parts.push((name.to_string(), Part::File(file)));
-    }
-
-    pub(crate) fn to_form(&self) -> Result<reqwest::multipart::Form, Error> {
-        let mut form = reqwest::multipart::Form::new();
-        for (name, part) in &self.parts {
-            form = match part {
-                Part::Text(t) => form.text(name.clone(), t.clone()),
-                Part::File(f) => {
-                    let mut p = reqwest::multipart::Part::stream_with_length(
-                        reqwest::Body::from(f.bytes.clone()),
-                        f.bytes.len() as u64,
-                    );
-                    p = p.file_name(f.file_name.clone().unwrap_or_else(|| name.clone()));
-                    if let Some(ct) = &f.content_type {
-                        p = p.mime_str(ct).map_err(|e| {
-                            Error::InvalidRequest(format!("bad content type {ct:?}: {e}"))
-                        })?;
-                    }
-                    form.part(name.clone(), p)
-                }
-            };
-        }
-        Ok(form)
-    }
-}
-
-/// A generated multipart body model (a catalog may have none).
-#[allow(dead_code)]
-pub trait IntoMultipart {
-    fn into_multipart(self) -> Multipart;
-}
-
-/// Display, FromStr, serde and parameter support for a generated string enum that has
-/// `as_str()` and `From<&str>`.
-macro_rules! string_enum {
-    ($t:ident) => {
-        impl ::std::fmt::Display for $t {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for $t {
-            type Err = ::std::convert::Infallible;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(s))
-            }
-        }
-
-        impl From<String> for $t {
-            fn from(s: String) -> Self {
-                Self::from(s.as_str())
-            }
-        }
-
-        impl ::serde::Serialize for $t {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $t {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                Ok(Self::from(s.as_ref()))
-            }
-        }
-
-        impl $crate::runtime::ParamValue for $t {
-            fn each(&self, f: &mut dyn FnMut(String)) {
-                f(self.as_str().to_string())
-            }
-        }
-    };
-}
-pub(crate) use string_enum;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +251,19 @@ mod tests {
         assert!(encode_path("/a/{id}", &[".."]).is_err());
         assert!(encode_path("/a/{id}", &[""]).is_err());
         assert_eq!(encode_path("/a/{id}", &["é %"]).unwrap(), "/a/%C3%A9%20%25");
+    }
+
+    #[test]
+    fn org_path_keeps_a_gateway_prefix() {
+        let base = Url::parse("https://gw.example.com/okta/").unwrap();
+        assert_eq!(
+            org_path(&base, "/api/v1/users").as_str(),
+            "https://gw.example.com/okta/api/v1/users"
+        );
+        let plain = Url::parse("https://x.okta.com").unwrap();
+        assert_eq!(
+            org_path(&plain, "/oauth2/v1/token").as_str(),
+            "https://x.okta.com/oauth2/v1/token"
+        );
     }
 }

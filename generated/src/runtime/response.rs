@@ -1,11 +1,11 @@
 //! Successful responses: the decoded body together with the status and headers.
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
-use reqwest::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::error::{excerpt, DecodeError, Error};
+use super::headers::{content_type_of, request_id_of, RateLimit};
 
 /// A response as received, before decoding.
 #[derive(Debug)]
@@ -43,6 +43,16 @@ impl RawResponse {
         }
     }
 
+    /// The body as UTF-8 text (XML, CSV, PEM); a body that is not UTF-8 is a decode error.
+    pub fn text(&self) -> Result<String, Error> {
+        String::from_utf8(self.body.to_vec()).map_err(|e| {
+            self.decode_error(
+                ".".into(),
+                format!("the body is not UTF-8 text: {}", e.utf8_error()),
+            )
+        })
+    }
+
     fn decode_error(&self, path: String, message: String) -> Error {
         Error::Decode(Box::new(DecodeError {
             status: self.status,
@@ -67,10 +77,13 @@ impl RawResponse {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApiResponse<T> {
+    /// The HTTP status (a 2xx).
     pub status: StatusCode,
+    /// The response headers.
     pub headers: HeaderMap,
     /// How many times the request was retried (after 429 or 503/504) before this answer.
     pub retries: u32,
+    /// The decoded body.
     pub body: T,
 }
 
@@ -89,42 +102,9 @@ impl<T> ApiResponse<T> {
     pub fn rate_limit(&self) -> RateLimit {
         RateLimit::from_headers(&self.headers)
     }
-}
 
-pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get("x-okta-request-id")
-        .and_then(|v| v.to_str().ok())
-}
-
-/// Okta's rate-limit headers; each is `None` when absent or not a number.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RateLimit {
-    /// `X-Rate-Limit-Limit`: requests allowed in the current window.
-    pub limit: Option<u64>,
-    /// `X-Rate-Limit-Remaining`: requests left in the current window.
-    pub remaining: Option<u64>,
-    /// `X-Rate-Limit-Reset`: when the window resets, in seconds since the Unix epoch.
-    pub reset: Option<u64>,
-}
-
-impl RateLimit {
-    pub fn from_headers(headers: &HeaderMap) -> RateLimit {
-        RateLimit {
-            limit: single_u64(headers, "x-rate-limit-limit"),
-            remaining: single_u64(headers, "x-rate-limit-remaining"),
-            reset: single_u64(headers, "x-rate-limit-reset"),
-        }
+    /// The `Content-Type` without its parameters (`application/xml`, `text/csv`, …).
+    pub fn content_type(&self) -> Option<&str> {
+        content_type_of(&self.headers)
     }
-}
-
-/// The header's value as a number, only when it appears exactly once.
-pub(crate) fn single_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
-    let mut values = headers.get_all(name).iter();
-    let first = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
-    first.to_str().ok()?.trim().parse().ok()
 }

@@ -1,14 +1,18 @@
 //! When and how long to wait before sending a request again.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use reqwest::header::HeaderMap;
-use reqwest::StatusCode;
+use http::{HeaderMap, StatusCode};
 
-use super::response::single_u64;
+use super::headers::{rate_limit_wait, retry_after};
 
 /// Retry behaviour for rate limits (429) and 503/504. The default retries twice, waits at most
 /// a minute in total, and backs off from one second when Okta gives no reset time.
+///
+/// A 429 waits until `X-Rate-Limit-Reset` (by the server's `Date`) plus one second and a little
+/// jitter; without Okta's headers it honours `Retry-After`, and without that it backs off. All
+/// arithmetic saturates: a wait that would pass [`max_total_wait`](Self::max_total_wait) is
+/// never started, and the error is returned at once.
 #[derive(Clone, Debug)]
 pub struct RetryConfig {
     /// Retries after the first attempt; `0` switches retries off.
@@ -22,6 +26,9 @@ pub struct RetryConfig {
     pub max_backoff: Duration,
     /// Whether 503 and 504 are retried (idempotent methods only).
     pub retry_unavailable: bool,
+    /// The most random delay added to a wait for `X-Rate-Limit-Reset`, which every client of
+    /// the org shares.
+    pub max_jitter: Duration,
 }
 
 impl Default for RetryConfig {
@@ -32,6 +39,7 @@ impl Default for RetryConfig {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
             retry_unavailable: true,
+            max_jitter: Duration::from_millis(500),
         }
     }
 }
@@ -65,32 +73,34 @@ impl RetryConfig {
             return None;
         }
         match status.as_u16() {
-            429 => Some(rate_limit_wait(headers).unwrap_or_else(|| self.backoff(retry))),
-            503 | 504 if idempotent && self.retry_unavailable => Some(self.backoff(retry)),
+            429 => Some(match rate_limit_wait(headers) {
+                Some(wait) => wait.saturating_add(jitter(self.max_jitter)),
+                None => retry_after(headers).unwrap_or_else(|| self.backoff(retry)),
+            }),
+            503 | 504 if idempotent && self.retry_unavailable => {
+                Some(retry_after(headers).unwrap_or_else(|| self.backoff(retry)))
+            }
             _ => None,
         }
     }
 }
 
-/// `X-Rate-Limit-Reset − Date + 1 s`, as Okta documents; `None` when either header is missing,
-/// repeated or unparsable. The server's `Date` is used rather than the local clock so that
-/// clock skew does not matter; without `Date` the local clock stands in.
-fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
-    let reset = single_u64(headers, "x-rate-limit-reset")?;
-    let mut dates = headers.get_all("date").iter();
-    let now = match (dates.next(), dates.next()) {
-        (Some(d), None) => httpdate::parse_http_date(d.to_str().ok()?).ok()?,
-        (None, _) => SystemTime::now(),
-        (Some(_), Some(_)) => return None,
-    };
-    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(reset.saturating_sub(now) + 1))
+/// A random duration in `0..=max`, so that clients sharing one rate-limit window do not all
+/// retry in the same millisecond. Not cryptographic; std's random hasher keys suffice.
+fn jitter(max: Duration) -> Duration {
+    use std::hash::BuildHasher;
+    let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
+    if max_ms == 0 {
+        return Duration::ZERO;
+    }
+    let r = std::collections::hash_map::RandomState::new().hash_one(std::time::Instant::now());
+    Duration::from_millis(r % max_ms.saturating_add(1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -101,13 +111,64 @@ mod tests {
     }
 
     #[test]
-    fn waits_until_reset_plus_one_second() {
+    fn reset_waits_get_bounded_jitter() {
+        let c = RetryConfig::default();
         let h = headers(&[
             ("x-rate-limit-reset", "1700000010"),
             ("date", "Tue, 14 Nov 2023 22:13:20 GMT"),
         ]);
-        // 22:13:20 GMT is 1700000000.
-        assert_eq!(rate_limit_wait(&h), Some(Duration::from_secs(11)));
+        for _ in 0..50 {
+            let d = c
+                .delay(StatusCode::TOO_MANY_REQUESTS, &h, false, 0)
+                .unwrap();
+            assert!(d >= Duration::from_secs(11), "{d:?}");
+            assert!(d <= Duration::from_millis(11_500), "{d:?}");
+        }
+        let none = RetryConfig {
+            max_jitter: Duration::ZERO,
+            ..c
+        };
+        assert_eq!(
+            none.delay(StatusCode::TOO_MANY_REQUESTS, &h, false, 0),
+            Some(Duration::from_secs(11))
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_without_okta_headers() {
+        let c = RetryConfig::default();
+        let h = headers(&[("retry-after", "4")]);
+        assert_eq!(
+            c.delay(StatusCode::TOO_MANY_REQUESTS, &h, false, 0),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            c.delay(StatusCode::SERVICE_UNAVAILABLE, &h, true, 0),
+            Some(Duration::from_secs(4))
+        );
+    }
+
+    #[test]
+    fn huge_settings_saturate() {
+        let c = RetryConfig {
+            max_retries: u32::MAX,
+            initial_backoff: Duration::MAX,
+            max_backoff: Duration::MAX,
+            max_jitter: Duration::MAX,
+            ..RetryConfig::default()
+        };
+        let h = HeaderMap::new();
+        assert_eq!(
+            c.delay(StatusCode::TOO_MANY_REQUESTS, &h, true, u32::MAX - 1),
+            Some(Duration::MAX)
+        );
+        let far = headers(&[
+            ("x-rate-limit-reset", &u64::MAX.to_string()),
+            ("date", "Thu, 01 Jan 1970 00:00:00 GMT"),
+        ]);
+        assert!(c
+            .delay(StatusCode::TOO_MANY_REQUESTS, &far, true, 0)
+            .is_some());
     }
 
     #[test]

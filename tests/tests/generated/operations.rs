@@ -47,7 +47,9 @@ async fn application__create_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .create_application(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_application(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateApplication");
@@ -101,7 +103,10 @@ async fn application__update_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .update_application("appId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .update_application(
+            "appId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("UpdateApplication");
@@ -181,7 +186,7 @@ async fn application__set_default_provisioning_connection_for_application() {
         .application()
         .set_default_provisioning_connection_for_application(
             "appId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -286,7 +291,7 @@ async fn application__generate_csr_for_application() {
         .application()
         .generate_csr_for_application(
             "appId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -368,7 +373,7 @@ async fn application__publish_csr_for_application() {
         .publish_csr_for_application(
             "appId-1",
             "csrId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -521,7 +526,7 @@ async fn application__create_new_client_secret_for_application() {
         .application()
         .create_new_client_secret_for_application(
             "appId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -707,7 +712,7 @@ async fn application__update_feature_for_application() {
         .update_feature_for_application(
             "appId-1",
             "name-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -764,7 +769,7 @@ async fn application__grant_consent_to_scope() {
         .application()
         .grant_consent_to_scope(
             "appId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -1157,7 +1162,7 @@ async fn application__assign_user_to_application_for_sso_provisioning() {
         .application()
         .assign_user_to_application_for_sso_provisioning(
             "appId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -1215,7 +1220,7 @@ async fn application__update_application_profile_for_assigned_user() {
         .update_application_profile_for_assigned_user(
             "appId-1",
             "userId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -1294,7 +1299,9 @@ async fn authenticator__create_authenticator() {
         .await;
     let response = super::client(&server)
         .authenticator()
-        .create_authenticator(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_authenticator(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateAuthenticator");
@@ -1350,7 +1357,7 @@ async fn authenticator__update_authenticator() {
         .authenticator()
         .update_authenticator(
             "authenticatorId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -1453,7 +1460,9 @@ async fn authorization_server__create_authorization_server() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .create_authorization_server(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_authorization_server(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateAuthorizationServer");
@@ -1509,7 +1518,7 @@ async fn authorization_server__update_authorization_server() {
         .authorization_server()
         .update_authorization_server(
             "authServerId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -1590,7 +1599,7 @@ async fn authorization_server__create_oauth_claim() {
         .authorization_server()
         .create_oauth_claim(
             "authServerId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -1648,7 +1657,7 @@ async fn authorization_server__update_oauth_claim() {
         .update_oauth_claim(
             "authServerId-1",
             "claimId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -1975,7 +1984,7 @@ async fn authorization_server__create_authorization_server_policy() {
         .authorization_server()
         .create_authorization_server_policy(
             "authServerId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -2033,7 +2042,7 @@ async fn authorization_server__update_authorization_server_policy() {
         .update_authorization_server_policy(
             "authServerId-1",
             "policyId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -2175,7 +2184,7 @@ async fn authorization_server__create_authorization_server_policy_rule() {
         .create_authorization_server_policy_rule(
             "authServerId-1",
             "policyId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -2242,7 +2251,7 @@ async fn authorization_server__update_authorization_server_policy_rule() {
             "authServerId-1",
             "policyId-1",
             "ruleId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -2395,7 +2404,7 @@ async fn authorization_server__create_oauth_scope() {
         .authorization_server()
         .create_oauth_scope(
             "authServerId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -2453,7 +2462,7 @@ async fn authorization_server__update_oauth_scope() {
         .update_oauth_scope(
             "authServerId-1",
             "scopeId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -2556,7 +2565,10 @@ async fn brand__update_brand() {
         .await;
     let response = super::client(&server)
         .brand()
-        .update_brand("brandId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .update_brand(
+            "brandId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("UpdateBrand");
@@ -2669,7 +2681,7 @@ async fn brand__create_email_template_customization() {
         .create_email_template_customization(
             "brandId-1",
             "templateName-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -2764,7 +2776,7 @@ async fn brand__update_email_customization() {
             "brandId-1",
             "templateName-1",
             "customizationId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -2986,7 +2998,7 @@ async fn brand__update_brand_theme() {
         .update_brand_theme(
             "brandId-1",
             "themeId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -3017,7 +3029,7 @@ async fn brand__update_brand_theme_background_image() {
             "brandId-1",
             "themeId-1",
             okta_client::models::UpdateBrandThemeBackgroundImageRequest::new(
-                okta_client::FilePart::new(&b"file-bytes"[..]),
+                okta_client::request::FilePart::new(&b"file-bytes"[..]),
             ),
         )
         .send()
@@ -3073,7 +3085,7 @@ async fn brand__update_brand_theme_favicon() {
             "brandId-1",
             "themeId-1",
             okta_client::models::UpdateBrandThemeFaviconRequest::new(
-                okta_client::FilePart::new(&b"file-bytes"[..]),
+                okta_client::request::FilePart::new(&b"file-bytes"[..]),
             ),
         )
         .send()
@@ -3129,7 +3141,7 @@ async fn brand__update_brand_theme_logo() {
             "brandId-1",
             "themeId-1",
             okta_client::models::UpdateBrandThemeLogoRequest::new(
-                okta_client::FilePart::new(&b"file-bytes"[..]),
+                okta_client::request::FilePart::new(&b"file-bytes"[..]),
             ),
         )
         .send()
@@ -3209,7 +3221,9 @@ async fn domain__create_domain() {
         .await;
     let response = super::client(&server)
         .domain()
-        .create_domain(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_domain(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateDomain");
@@ -3289,7 +3303,7 @@ async fn domain__create_domain_certificate() {
         .domain()
         .create_domain_certificate(
             "domainId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -3380,7 +3394,9 @@ async fn event_hook__create_event_hook() {
     let response = super::client(&server)
         .event_hook()
         .create_event_hook(
-            super::from_json(
+            super::from_json::<
+                okta_client::models::EventHook,
+            >(
                 "{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -3451,7 +3467,9 @@ async fn event_hook__replace_event_hook() {
         .event_hook()
         .replace_event_hook(
             "eventHookId-1",
-            super::from_json(
+            super::from_json::<
+                okta_client::models::EventHook,
+            >(
                 "{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -3731,7 +3749,9 @@ async fn group__create_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .create_group(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_group(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateGroup");
@@ -3785,7 +3805,9 @@ async fn group__create_group_rule() {
         .await;
     let response = super::client(&server)
         .group()
-        .create_group_rule(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_group_rule(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateGroupRule");
@@ -3839,7 +3861,10 @@ async fn group__update_group_rule() {
         .await;
     let response = super::client(&server)
         .group()
-        .update_group_rule("ruleId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .update_group_rule(
+            "ruleId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("UpdateGroupRule");
@@ -3965,7 +3990,10 @@ async fn group__update_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .update_group("groupId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .update_group(
+            "groupId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("UpdateGroup");
@@ -4069,7 +4097,7 @@ async fn group__assign_role_to_group() {
         .group()
         .assign_role_to_group(
             "groupId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -4489,7 +4517,9 @@ async fn group_schema__update_default_group_schema() {
         .await;
     let response = super::client(&server)
         .group_schema()
-        .update_default_group_schema(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .update_default_group_schema(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("UpdateDefaultGroupSchema");
@@ -4543,7 +4573,9 @@ async fn identity_provider__create_identity_provider() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .create_identity_provider(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_identity_provider(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateIdentityProvider");
@@ -4598,7 +4630,7 @@ async fn identity_provider__create_idp_x509_certificate_public_key() {
     let response = super::client(&server)
         .identity_provider()
         .create_idp_x509_certificate_public_key(
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -4703,7 +4735,7 @@ async fn identity_provider__update_identity_provider() {
         .identity_provider()
         .update_identity_provider(
             "idpId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -4784,7 +4816,7 @@ async fn identity_provider__generate_csr_for_identity_provider() {
         .identity_provider()
         .generate_csr_for_identity_provider(
             "idpId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -4866,7 +4898,7 @@ async fn identity_provider__publish_csr_for_identity_provider() {
         .publish_csr_for_identity_provider(
             "idpId-1",
             "csrId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -5092,7 +5124,7 @@ async fn identity_provider__link_user_to_identity_provider() {
         .link_user_to_identity_provider(
             "idpId-1",
             "userId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -5305,7 +5337,11 @@ async fn identity_source__upload_identity_source_data_for_delete() {
     let response = super::client(&server)
         .identity_source()
         .upload_identity_source_data_for_delete("identitySourceId-1", "sessionId-1")
-        .body(super::from_json("{\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}"))
+        .body(
+            super::from_json::<
+                okta_client::models::BulkDeleteRequestBody,
+            >("{\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}"),
+        )
         .send()
         .await
         .expect("UploadIdentitySourceDataForDelete");
@@ -5336,7 +5372,11 @@ async fn identity_source__upload_identity_source_data_for_upsert() {
     let response = super::client(&server)
         .identity_source()
         .upload_identity_source_data_for_upsert("identitySourceId-1", "sessionId-1")
-        .body(super::from_json("{\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}"))
+        .body(
+            super::from_json::<
+                okta_client::models::BulkUpsertRequestBody,
+            >("{\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}"),
+        )
         .send()
         .await
         .expect("UploadIdentitySourceDataForUpsert");
@@ -5401,7 +5441,9 @@ async fn inline_hook__create_inline_hook() {
     let response = super::client(&server)
         .inline_hook()
         .create_inline_hook(
-            super::from_json(
+            super::from_json::<
+                okta_client::models::InlineHook,
+            >(
                 "{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -5472,7 +5514,9 @@ async fn inline_hook__update_inline_hook() {
         .inline_hook()
         .update_inline_hook(
             "inlineHookId-1",
-            super::from_json(
+            super::from_json::<
+                okta_client::models::InlineHook,
+            >(
                 "{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -5526,7 +5570,7 @@ async fn inline_hook__execute_inline_hook() {
         .inline_hook()
         .execute_inline_hook(
             "inlineHookId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -5642,7 +5686,9 @@ async fn linked_object__create_linked_object_definition() {
     let response = super::client(&server)
         .linked_object()
         .create_linked_object_definition(
-            super::from_json(
+            super::from_json::<
+                okta_client::models::LinkedObject,
+            >(
                 "{\"_links\":{\"key\":\"value\"},\"primary\":{\"name\":\"text\",\"type\":\"text\",\"title\":\"text\",\"description\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"associated\":{\"name\":\"text\",\"type\":\"text\",\"title\":\"text\",\"description\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -5790,7 +5836,9 @@ async fn network_zone__create_network_zone() {
     let response = super::client(&server)
         .network_zone()
         .create_network_zone(
-            super::from_json(
+            super::from_json::<
+                okta_client::models::NetworkZone,
+            >(
                 "{\"id\":\"text\",\"asns\":[{\"any\":[\"value\",1,null]}],\"name\":\"text\",\"type\":\"text\",\"usage\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"system\":true,\"created\":\"text\",\"proxies\":[{\"type\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"gateways\":[{\"type\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"locations\":[{\"region\":\"text\",\"country\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"proxyType\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -5853,7 +5901,9 @@ async fn network_zone__update_network_zone() {
         .network_zone()
         .update_network_zone(
             "zoneId-1",
-            super::from_json(
+            super::from_json::<
+                okta_client::models::NetworkZone,
+            >(
                 "{\"id\":\"text\",\"asns\":[{\"any\":[\"value\",1,null]}],\"name\":\"text\",\"type\":\"text\",\"usage\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"system\":true,\"created\":\"text\",\"proxies\":[{\"type\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"gateways\":[{\"type\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"locations\":[{\"region\":\"text\",\"country\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"proxyType\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -5987,7 +6037,9 @@ async fn org__update_org_setting() {
     let response = super::client(&server)
         .org()
         .update_org_setting(
-            super::from_json(
+            super::from_json::<
+                okta_client::models::OrgSetting,
+            >(
                 "{\"id\":\"text\",\"city\":\"text\",\"state\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"country\":\"text\",\"created\":\"text\",\"website\":\"text\",\"address1\":\"text\",\"address2\":\"text\",\"expiresAt\":\"text\",\"subdomain\":\"text\",\"postalCode\":\"text\",\"companyName\":\"text\",\"lastUpdated\":\"text\",\"phoneNumber\":\"text\",\"supportPhoneNumber\":\"text\",\"endUserSupportHelpURL\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -6025,7 +6077,9 @@ async fn org__partial_update_org_setting() {
     let response = super::client(&server)
         .org()
         .partial_update_org_setting(
-            super::from_json(
+            super::from_json::<
+                okta_client::models::OrgSetting,
+            >(
                 "{\"id\":\"text\",\"city\":\"text\",\"state\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"country\":\"text\",\"created\":\"text\",\"website\":\"text\",\"address1\":\"text\",\"address2\":\"text\",\"expiresAt\":\"text\",\"subdomain\":\"text\",\"postalCode\":\"text\",\"companyName\":\"text\",\"lastUpdated\":\"text\",\"phoneNumber\":\"text\",\"supportPhoneNumber\":\"text\",\"endUserSupportHelpURL\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -6110,9 +6164,9 @@ async fn org__update_org_contact_user() {
         .org()
         .update_org_contact_user(
             "contactType-1",
-            super::from_json(
-                "{\"userId\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
-            ),
+            super::from_json::<
+                okta_client::models::UserIdString,
+            >("{\"userId\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}"),
         )
         .send()
         .await
@@ -6141,7 +6195,7 @@ async fn org__update_org_logo() {
         .org()
         .update_org_logo(
             okta_client::models::ApplicationUpdateLogoRequest::new(
-                okta_client::FilePart::new(&b"file-bytes"[..]),
+                okta_client::request::FilePart::new(&b"file-bytes"[..]),
             ),
         )
         .send()
@@ -6448,7 +6502,9 @@ async fn policy__create_policy() {
     let response = super::client(&server)
         .policy()
         .create_policy(
-            super::from_json(
+            super::from_json::<
+                okta_client::models::Policy,
+            >(
                 "{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"system\":true,\"created\":\"text\",\"priority\":7,\"_embedded\":{\"key\":\"value\"},\"conditions\":{\"app\":{\"exclude\":[{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"include\":[{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"apps\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"risk\":{\"behaviors\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"users\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"inactivity\":{\"unit\":\"text\",\"number\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"passwordExpiration\":{\"unit\":\"text\",\"number\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"lifecycleExpiration\":{\"unit\":\"text\",\"number\":7,\"lifecycleStatus\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userLifecycleAttribute\":{\"attributeName\":\"text\",\"matchingValue\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"device\":{\"rooted\":true,\"migrated\":true,\"platform\":{\"types\":[{\"any\":[\"value\",1,null]}],\"supportedMDMFrameworks\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"trustLevel\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"groups\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"people\":{\"users\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"groups\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"scopes\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"clients\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"context\":{\"expression\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"network\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"connection\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"platform\":{\"exclude\":[{\"os\":{\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"include\":[{\"os\":{\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"riskScore\":{\"level\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"grantTypes\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userStatus\":{\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"authContext\":{\"authType\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"authProvider\":{\"include\":[{\"any\":[\"value\",1,null]}],\"provider\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"mdmEnrollment\":{\"enrollment\":\"text\",\"blockNonSafeAndroid\":true,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userIdentifier\":{\"type\":\"text\",\"patterns\":[{\"value\":\"text\",\"matchType\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"attribute\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"identityProvider\":{\"idpIds\":[{\"any\":[\"value\",1,null]}],\"provider\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"description\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -6514,7 +6570,9 @@ async fn policy__update_policy() {
         .policy()
         .update_policy(
             "policyId-1",
-            super::from_json(
+            super::from_json::<
+                okta_client::models::Policy,
+            >(
                 "{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"system\":true,\"created\":\"text\",\"priority\":7,\"_embedded\":{\"key\":\"value\"},\"conditions\":{\"app\":{\"exclude\":[{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"include\":[{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"apps\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"risk\":{\"behaviors\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"users\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"inactivity\":{\"unit\":\"text\",\"number\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"passwordExpiration\":{\"unit\":\"text\",\"number\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"lifecycleExpiration\":{\"unit\":\"text\",\"number\":7,\"lifecycleStatus\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userLifecycleAttribute\":{\"attributeName\":\"text\",\"matchingValue\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"device\":{\"rooted\":true,\"migrated\":true,\"platform\":{\"types\":[{\"any\":[\"value\",1,null]}],\"supportedMDMFrameworks\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"trustLevel\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"groups\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"people\":{\"users\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"groups\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"scopes\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"clients\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"context\":{\"expression\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"network\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"connection\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"platform\":{\"exclude\":[{\"os\":{\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"include\":[{\"os\":{\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"riskScore\":{\"level\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"grantTypes\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userStatus\":{\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"authContext\":{\"authType\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"authProvider\":{\"include\":[{\"any\":[\"value\",1,null]}],\"provider\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"mdmEnrollment\":{\"enrollment\":\"text\",\"blockNonSafeAndroid\":true,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userIdentifier\":{\"type\":\"text\",\"patterns\":[{\"value\":\"text\",\"matchType\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"attribute\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"identityProvider\":{\"idpIds\":[{\"any\":[\"value\",1,null]}],\"provider\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"description\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -6637,7 +6695,9 @@ async fn policy__create_policy_rule() {
         .policy()
         .create_policy_rule(
             "policyId-1",
-            super::from_json(
+            super::from_json::<
+                okta_client::models::PolicyRule,
+            >(
                 "{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"status\":\"text\",\"system\":true,\"actions\":{\"idp\":{\"providers\":[{\"id\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"enroll\":{\"self\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"signon\":{\"access\":\"text\",\"session\":{\"usePersistentCookie\":true,\"maxSessionIdleMinutes\":7,\"maxSessionLifetimeMinutes\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"requireFactor\":true,\"factorLifetime\":7,\"factorPromptMode\":\"text\",\"rememberDeviceByDefault\":true,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"passwordChange\":{\"access\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"selfServiceUnlock\":{\"access\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"selfServicePasswordReset\":{\"access\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"priority\":7,\"conditions\":{\"app\":{\"exclude\":[{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"include\":[{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"apps\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"risk\":{\"behaviors\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"users\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"inactivity\":{\"unit\":\"text\",\"number\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"passwordExpiration\":{\"unit\":\"text\",\"number\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"lifecycleExpiration\":{\"unit\":\"text\",\"number\":7,\"lifecycleStatus\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userLifecycleAttribute\":{\"attributeName\":\"text\",\"matchingValue\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"device\":{\"rooted\":true,\"migrated\":true,\"platform\":{\"types\":[{\"any\":[\"value\",1,null]}],\"supportedMDMFrameworks\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"trustLevel\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"groups\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"people\":{\"users\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"groups\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"scopes\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"clients\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"context\":{\"expression\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"network\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"connection\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"platform\":{\"exclude\":[{\"os\":{\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"include\":[{\"os\":{\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"riskScore\":{\"level\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"grantTypes\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userStatus\":{\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"authContext\":{\"authType\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"authProvider\":{\"include\":[{\"any\":[\"value\",1,null]}],\"provider\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"mdmEnrollment\":{\"enrollment\":\"text\",\"blockNonSafeAndroid\":true,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userIdentifier\":{\"type\":\"text\",\"patterns\":[{\"value\":\"text\",\"matchType\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"attribute\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"identityProvider\":{\"idpIds\":[{\"any\":[\"value\",1,null]}],\"provider\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -6701,7 +6761,9 @@ async fn policy__update_policy_rule() {
         .update_policy_rule(
             "policyId-1",
             "ruleId-1",
-            super::from_json(
+            super::from_json::<
+                okta_client::models::PolicyRule,
+            >(
                 "{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"status\":\"text\",\"system\":true,\"actions\":{\"idp\":{\"providers\":[{\"id\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"enroll\":{\"self\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"signon\":{\"access\":\"text\",\"session\":{\"usePersistentCookie\":true,\"maxSessionIdleMinutes\":7,\"maxSessionLifetimeMinutes\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"requireFactor\":true,\"factorLifetime\":7,\"factorPromptMode\":\"text\",\"rememberDeviceByDefault\":true,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"passwordChange\":{\"access\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"selfServiceUnlock\":{\"access\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"selfServicePasswordReset\":{\"access\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"priority\":7,\"conditions\":{\"app\":{\"exclude\":[{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"include\":[{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"apps\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"risk\":{\"behaviors\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"users\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"inactivity\":{\"unit\":\"text\",\"number\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"passwordExpiration\":{\"unit\":\"text\",\"number\":7,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"lifecycleExpiration\":{\"unit\":\"text\",\"number\":7,\"lifecycleStatus\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userLifecycleAttribute\":{\"attributeName\":\"text\",\"matchingValue\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"device\":{\"rooted\":true,\"migrated\":true,\"platform\":{\"types\":[{\"any\":[\"value\",1,null]}],\"supportedMDMFrameworks\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"trustLevel\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"groups\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"people\":{\"users\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"groups\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"scopes\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"clients\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"context\":{\"expression\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"network\":{\"exclude\":[{\"any\":[\"value\",1,null]}],\"include\":[{\"any\":[\"value\",1,null]}],\"connection\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"platform\":{\"exclude\":[{\"os\":{\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"include\":[{\"os\":{\"type\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"riskScore\":{\"level\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"grantTypes\":{\"include\":[{\"any\":[\"value\",1,null]}],\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userStatus\":{\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"authContext\":{\"authType\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"authProvider\":{\"include\":[{\"any\":[\"value\",1,null]}],\"provider\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"mdmEnrollment\":{\"enrollment\":\"text\",\"blockNonSafeAndroid\":true,\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"userIdentifier\":{\"type\":\"text\",\"patterns\":[{\"value\":\"text\",\"matchType\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"attribute\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"identityProvider\":{\"idpIds\":[{\"any\":[\"value\",1,null]}],\"provider\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -6856,7 +6918,9 @@ async fn profile_mapping__update_profile_mapping() {
         .profile_mapping()
         .update_profile_mapping(
             "mappingId-1",
-            super::from_json(
+            super::from_json::<
+                okta_client::models::ProfileMapping,
+            >(
                 "{\"id\":\"text\",\"_links\":{\"key\":\"value\"},\"source\":{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"_links\":{\"key\":\"value\"},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"target\":{\"id\":\"text\",\"name\":\"text\",\"type\":\"text\",\"_links\":{\"key\":\"value\"},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"properties\":{\"key\":\"value\"},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
             ),
         )
@@ -6894,9 +6958,9 @@ async fn session__create_session() {
     let response = super::client(&server)
         .session()
         .create_session(
-            super::from_json(
-                "{\"sessionToken\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
-            ),
+            super::from_json::<
+                okta_client::models::CreateSessionRequest,
+            >("{\"sessionToken\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}"),
         )
         .send()
         .await
@@ -7175,7 +7239,9 @@ async fn template__create_sms_template() {
         .await;
     let response = super::client(&server)
         .template()
-        .create_sms_template(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_sms_template(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateSmsTemplate");
@@ -7231,7 +7297,7 @@ async fn template__update_sms_template() {
         .template()
         .update_sms_template(
             "templateId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -7264,7 +7330,7 @@ async fn template__partial_update_sms_template() {
         .template()
         .partial_update_sms_template(
             "templateId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -7344,7 +7410,7 @@ async fn threat_insight__update_threat_insight_configuration() {
     let response = super::client(&server)
         .threat_insight()
         .update_threat_insight_configuration(
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -7399,7 +7465,9 @@ async fn trusted_origin__create_trusted_origin() {
         .await;
     let response = super::client(&server)
         .trusted_origin()
-        .create_trusted_origin(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_trusted_origin(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateTrustedOrigin");
@@ -7455,7 +7523,7 @@ async fn trusted_origin__update_trusted_origin() {
         .trusted_origin()
         .update_trusted_origin(
             "trustedOriginId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -7582,7 +7650,9 @@ async fn user__create_user() {
         .await;
     let response = super::client(&server)
         .user()
-        .create_user(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_user(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateUser");
@@ -7668,7 +7738,10 @@ async fn user__update_user() {
         .await;
     let response = super::client(&server)
         .user()
-        .update_user("userId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .update_user(
+            "userId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("UpdateUser");
@@ -7700,7 +7773,7 @@ async fn user__partial_update_user() {
         .user()
         .partial_update_user(
             "userId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -7947,7 +8020,10 @@ async fn user__change_password() {
         .await;
     let response = super::client(&server)
         .user()
-        .change_password("userId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .change_password(
+            "userId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("ChangePassword");
@@ -7979,7 +8055,7 @@ async fn user__change_recovery_question() {
         .user()
         .change_recovery_question(
             "userId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -8468,7 +8544,7 @@ async fn user__assign_role_to_user() {
         .user()
         .assign_role_to_user(
             "userId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -8892,7 +8968,10 @@ async fn user_factor__enroll_factor() {
         .await;
     let response = super::client(&server)
         .user_factor()
-        .enroll_factor("userId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .enroll_factor(
+            "userId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("EnrollFactor");
@@ -9073,7 +9152,7 @@ async fn user_factor__verify_mfa_factor() {
         .verify_mfa_factor(
             "userId-1",
             "factorId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -9130,7 +9209,7 @@ async fn user_schema__update_application_user_profile_schema() {
         .user_schema()
         .update_application_user_profile_schema(
             "appInstanceId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -9187,7 +9266,7 @@ async fn user_schema__update_user_profile_schema() {
         .user_schema()
         .update_user_profile_schema(
             "schemaId-1",
-            super::from_json("{\"any\":[\"value\",1,null]}"),
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
@@ -9242,7 +9321,9 @@ async fn user_type__create_user_type() {
         .await;
     let response = super::client(&server)
         .user_type()
-        .create_user_type(super::from_json("{\"any\":[\"value\",1,null]}"))
+        .create_user_type(
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("CreateUserType");
@@ -9296,7 +9377,10 @@ async fn user_type__replace_user_type() {
         .await;
     let response = super::client(&server)
         .user_type()
-        .replace_user_type("typeId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .replace_user_type(
+            "typeId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("ReplaceUserType");
@@ -9326,7 +9410,10 @@ async fn user_type__update_user_type() {
         .await;
     let response = super::client(&server)
         .user_type()
-        .update_user_type("typeId-1", super::from_json("{\"any\":[\"value\",1,null]}"))
+        .update_user_type(
+            "typeId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
         .send()
         .await
         .expect("UpdateUserType");

@@ -1,0 +1,339 @@
+//! Configuring a [`Client`]: the org, credentials, timeouts, limits, retries and TLS.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::HeaderValue;
+use url::Url;
+
+use super::auth::{Auth, Secret};
+use super::client::{Client, Inner};
+use super::error::Error;
+use super::keys::PrivateKeyMaterial;
+use super::oauth::PrivateKeyAuth;
+use super::retry::RetryConfig;
+
+/// The default limit for a whole request, response body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default limit for establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default limit on the size of one response body: 32 MiB, far above any Okta page.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 32 * 1024 * 1024;
+/// The default limit on the number of pages one listing follows.
+pub const DEFAULT_MAX_PAGES: u32 = 100_000;
+
+/// Builds a [`Client`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    org_url: String,
+    auth: Option<Auth>,
+    private_key: Option<PrivateKeyAuth>,
+    user_agent_extension: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryConfig,
+    max_response_bytes: u64,
+    max_pages: u32,
+    http: Option<reqwest::Client>,
+    tls: Tls,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Tls {
+    extra_roots_pem: Vec<Vec<u8>>,
+    builtin_roots: Option<bool>,
+    #[cfg(feature = "native-roots")]
+    platform_roots: Option<bool>,
+}
+
+impl Client {
+    /// Starts building a client for the org at `org_url` (`https://{yourOktaDomain}`, or a
+    /// gateway URL with a path prefix such as `https://gw.example.com/okta`).
+    pub fn builder(org_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            org_url: org_url.into(),
+            auth: None,
+            private_key: None,
+            user_agent_extension: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            retry: RetryConfig::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_SIZE,
+            max_pages: DEFAULT_MAX_PAGES,
+            http: None,
+            tls: Tls::default(),
+        }
+    }
+
+    /// A client configured from the environment: `OKTA_CLIENT_ORGURL` and
+    /// `OKTA_CLIENT_AUTHORIZATIONMODE` — `SSWS` (the default) or `Bearer` with
+    /// `OKTA_CLIENT_TOKEN`, or `PrivateKey` with `OKTA_CLIENT_CLIENTID`, `OKTA_CLIENT_SCOPES`
+    /// (comma- or space-separated), `OKTA_CLIENT_PRIVATEKEY` (a PEM or JWK, or the path of a file
+    /// holding one) and optionally `OKTA_CLIENT_PRIVATEKEYID`.
+    pub fn from_env() -> Result<Client, Error> {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the variables looked up through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        let required = |k: &str| {
+            var(k)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| Error::Config(format!("{k} is not set")))
+        };
+        let builder = Client::builder(required("OKTA_CLIENT_ORGURL")?);
+        let mode = var("OKTA_CLIENT_AUTHORIZATIONMODE").unwrap_or_else(|| "SSWS".into());
+        let builder = match mode.as_str() {
+            "SSWS" => builder.api_token(required("OKTA_CLIENT_TOKEN")?),
+            "Bearer" => builder.access_token(required("OKTA_CLIENT_TOKEN")?),
+            "PrivateKey" => {
+                let key_text = required("OKTA_CLIENT_PRIVATEKEY")?;
+                let key = PrivateKeyMaterial::from_text_or_path(&key_text)?;
+                let scopes = required("OKTA_CLIENT_SCOPES")?;
+                let scopes = scopes.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_string);
+                let mut auth = PrivateKeyAuth::new(required("OKTA_CLIENT_CLIENTID")?, scopes, key);
+                if let Some(kid) = var("OKTA_CLIENT_PRIVATEKEYID").filter(|k| !k.trim().is_empty()) {
+                    auth = auth.key_id(kid);
+                }
+                builder.private_key(auth)
+            }
+            other => {
+                return Err(Error::Config(format!(
+                    "OKTA_CLIENT_AUTHORIZATIONMODE={other:?} is not supported; use SSWS, Bearer or PrivateKey"
+                )))
+            }
+        };
+        builder.build()
+    }
+}
+
+impl ClientBuilder {
+    /// Authenticate with an Okta API token (`Authorization: SSWS …`).
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Some(Auth::ApiToken(Secret::new(token)));
+        self.private_key = None;
+        self
+    }
+
+    /// Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`).
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Some(Auth::AccessToken(Secret::new(token)));
+        self.private_key = None;
+        self
+    }
+
+    /// Authenticate as an OAuth 2.0 service app with a private key (`private_key_jwt`): access
+    /// tokens are requested from `{org}/oauth2/v1/token`, cached, shared and renewed.
+    pub fn private_key(mut self, auth: PrivateKeyAuth) -> Self {
+        self.private_key = Some(auth);
+        self.auth = None;
+        self
+    }
+
+    /// Appended to the `User-Agent` (`okta-client-rust/0.1.0 {extension}`).
+    pub fn user_agent_extension(mut self, extension: impl Into<String>) -> Self {
+        self.user_agent_extension = Some(extension.into());
+        self
+    }
+
+    /// The limit for a whole request, response body included (default 30 s). One request can
+    /// set its own with [`Customize::timeout`](crate::request::Customize::timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The limit for establishing a connection (default 10 s; not applied to a client given
+    /// with [`http_client`](Self::http_client), which keeps its own).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How rate limits and 503/504 are retried; see [`RetryConfig`].
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The largest response body the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB). A larger one fails with
+    /// [`Error::ResponseTooLarge`] before it is read past the limit.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The most pages one listing follows (default [`DEFAULT_MAX_PAGES`]); one more fails with
+    /// [`Error::UnexpectedResponse`]. Cycles of next links are detected whatever the limit.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
+    /// Send requests through a `reqwest::Client` you prepared (a proxy, extra root
+    /// certificates, the platform trust store, connection settings).
+    ///
+    /// The client still applies its own [`timeout`](Self::timeout) to every request, sends
+    /// credentials only to the org URL's origin, and refuses any response that a redirect
+    /// brought from another origin (reqwest also drops `Authorization` on cross-host
+    /// redirects). The prepared client's connect timeout, redirect policy, user agent and TLS
+    /// settings are used as they are; the TLS options of this builder do not apply to it.
+    ///
+    /// This is the one place where `reqwest` appears in this crate's API: its type is
+    /// reqwest 0.12's, so a new reqwest major version is a new major version of this crate.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Trusts the certificate authorities in `pem` (one or more PEM certificates) in addition
+    /// to the built-in roots: for a TLS-inspecting proxy or a private gateway.
+    pub fn add_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.extra_roots_pem.push(pem.into());
+        self
+    }
+
+    /// Whether the built-in Mozilla root certificates are trusted (default `true`); turn them
+    /// off to trust only [`add_root_certificates_pem`](Self::add_root_certificates_pem) (and the
+    /// platform's, with the `native-roots` feature).
+    pub fn builtin_roots(mut self, enabled: bool) -> Self {
+        self.tls.builtin_roots = Some(enabled);
+        self
+    }
+
+    /// Whether the operating system's trust store is used (the `native-roots` feature; on by
+    /// default when the feature is enabled).
+    #[cfg(feature = "native-roots")]
+    pub fn platform_roots(mut self, enabled: bool) -> Self {
+        self.tls.platform_roots = Some(enabled);
+        self
+    }
+
+    /// Checks the configuration and builds the client: the org URL must be `https` (`http`
+    /// only on loopback), without query, fragment or credentials, and exactly one way to
+    /// authenticate must be set.
+    pub fn build(self) -> Result<Client, Error> {
+        let base = org_url(&self.org_url)?;
+        match (&self.private_key, &self.auth) {
+            (Some(pk), _) => pk.validate()?,
+            (None, Some(auth)) if !auth.is_valid() => {
+                return Err(Error::Config(format!(
+                    "the {} token is empty or has characters a header cannot carry",
+                    auth.scheme()
+                )))
+            }
+            (None, Some(_)) => {}
+            (None, None) => {
+                return Err(Error::Config(
+                    "no credentials: call api_token(), access_token() or private_key()".into(),
+                ))
+            }
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => self
+                .tls
+                .apply(http_builder(
+                    self.user_agent_extension.as_deref(),
+                    self.connect_timeout,
+                )?)?
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let auth = match (self.private_key, self.auth) {
+            (Some(pk), _) => Auth::PrivateKey(Arc::new(pk.into_provider(http.clone(), &base)?)),
+            (None, Some(auth)) => auth,
+            (None, None) => return Err(Error::Config("no credentials".into())),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                auth,
+                retry: self.retry,
+                timeout: self.timeout,
+                max_response_bytes: self.max_response_bytes,
+                max_pages: self.max_pages,
+            }),
+        })
+    }
+}
+
+impl Tls {
+    fn apply(&self, mut b: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+        for pem in &self.extra_roots_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| Error::Config(format!("bad root certificate PEM: {e}")))?;
+            if certs.is_empty() {
+                return Err(Error::Config(
+                    "the root certificate PEM holds no certificate".into(),
+                ));
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        if let Some(on) = self.builtin_roots {
+            b = b.tls_built_in_webpki_certs(on);
+        }
+        #[cfg(feature = "native-roots")]
+        if let Some(on) = self.platform_roots {
+            b = b.tls_built_in_native_certs(on);
+        }
+        Ok(b)
+    }
+}
+
+fn http_builder(
+    ua_extension: Option<&str>,
+    connect_timeout: Duration,
+) -> Result<reqwest::ClientBuilder, Error> {
+    let mut ua = format!("okta-client-rust/{}", env!("CARGO_PKG_VERSION"));
+    if let Some(ext) = ua_extension {
+        ua.push(' ');
+        ua.push_str(ext);
+    }
+    let ua = HeaderValue::from_str(&ua)
+        .map_err(|e| Error::Config(format!("invalid user agent extension: {e}")))?;
+    Ok(reqwest::Client::builder()
+        .user_agent(ua)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none()))
+}
+
+/// Parses and checks the org URL. A path is a prefix (a gateway) that every request keeps.
+fn org_url(text: &str) -> Result<Url, Error> {
+    let mut base = Url::parse(text.trim())
+        .map_err(|e| Error::Config(format!("invalid org URL {text:?}: {e}")))?;
+    let loopback = match base.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    match base.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return Err(Error::Config(format!("the org URL must use https: {base}"))),
+        other => {
+            return Err(Error::Config(format!(
+                "unsupported URL scheme {other:?} in {base}"
+            )))
+        }
+    }
+    if base.query().is_some()
+        || base.fragment().is_some()
+        || !base.username().is_empty()
+        || base.password().is_some()
+    {
+        return Err(Error::Config(
+            "the org URL must not carry a query, fragment or credentials".into(),
+        ));
+    }
+    // One spelling of the prefix, without a trailing slash, so that joining never doubles it.
+    let path = base.path().trim_end_matches('/').to_string();
+    base.set_path(&path);
+    Ok(base)
+}
