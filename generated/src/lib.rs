@@ -84,7 +84,7 @@
 //! }
 //!
 //! // An answer that is not JSON.
-//! let xml = client.application().preview_saml_app_metadata("0oa1", "0oa2").customize()
+//! let xml = client.application().preview_saml_app_metadata("0oa1").customize()
 //!     .query("kid", "key-id")
 //!     .accept("application/xml")
 //!     .send_text().await?;

@@ -306,4 +306,20 @@ mod tests {
         };
         assert!(deep.visit(&a, 10).is_err());
     }
+
+    proptest::proptest! {
+        /// Any `Link` header parses without panicking, and a next target comes from inside
+        /// the header's `<…>`.
+        #[test]
+        fn link_headers_never_panic(text in "[<>;,=\"a-z /:?&.]{0,80}") {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&text) {
+                h.insert("link", v);
+            }
+            if let Some(target) = next_link(&h) {
+                let wrapped = format!("<{}>", target);
+                proptest::prop_assert!(text.contains(&wrapped));
+            }
+        }
+    }
 }

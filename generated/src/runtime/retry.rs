@@ -203,4 +203,37 @@ mod tests {
             .delay(StatusCode::TOO_MANY_REQUESTS, &h, true, 0)
             .is_none());
     }
+
+    proptest::proptest! {
+        /// Whatever a server sends in its rate-limit headers and whatever the settings, a
+        /// delay is computed without panicking (debug builds check every overflow) and never
+        /// exceeds what saturating arithmetic allows.
+        #[test]
+        fn delays_never_panic(
+            reset in "[0-9]{0,25}|.{0,12}",
+            date in "[A-Za-z0-9 ,:]{0,40}",
+            retry_after in "[0-9]{0,25}|[A-Za-z0-9 ,:]{0,40}",
+            status in 400u16..600,
+            retry in 0u32..=u32::MAX,
+            max_retries in 0u32..=u32::MAX,
+            backoff_ms in 0u64..=u64::MAX,
+            jitter_ms in 0u64..=u64::MAX,
+        ) {
+            let mut h = HeaderMap::new();
+            for (k, v) in [("x-rate-limit-reset", &reset), ("date", &date), ("retry-after", &retry_after)] {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    h.append(k, v);
+                }
+            }
+            let c = RetryConfig {
+                max_retries,
+                initial_backoff: Duration::from_millis(backoff_ms),
+                max_backoff: Duration::from_millis(backoff_ms),
+                max_jitter: Duration::from_millis(jitter_ms),
+                ..RetryConfig::default()
+            };
+            let status = StatusCode::from_u16(status).unwrap();
+            let _ = c.delay(status, &h, true, retry);
+        }
+    }
 }
