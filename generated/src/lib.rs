@@ -141,11 +141,7 @@
 //! * [`error`]: the details of [`Error`]. [`auth`]: credentials.
 
 #![forbid(unsafe_code)]
-// With only some API groups enabled, parts of the runtime have no caller.
-#![cfg_attr(
-    not(feature = "all-groups"),
-    allow(dead_code, unused_imports, unused_macros)
-)]
+#![warn(missing_docs)]
 
 // Emitted by `cargo xtask generate`; formatted by the generator, not by rustfmt.
 #[rustfmt::skip]

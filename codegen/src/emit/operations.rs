@@ -208,7 +208,7 @@ fn param_doc(p: &Param) -> String {
 fn builder(g: &Group, o: &Operation) -> TokenStream {
     let b = ident(&o.name);
     let doc = doc_attrs(&format!(
-        "Request builder for [`{}::{}`]: {}\n\nFor parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).",
+        "Request builder for [`{}::{}`]: {}",
         g.api_type,
         o.fn_name,
         clean(&o.summary)
@@ -368,9 +368,7 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
             #(#setters)*
             #body_setter
 
-            /// The request as built so far, open to what the catalog does not describe: extra
-            /// query parameters and headers, a timeout, another body, the response as your own
-            /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+            /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
             pub fn customize(self) -> crate::request::Customize<#kind> {
                 #binding = crate::runtime::Request::new(
                     #op_name,

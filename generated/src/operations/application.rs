@@ -1027,17 +1027,13 @@ impl ApplicationApi {
     }
 }
 /// Request builder for [`ApplicationApi::list_applications`]: List Applications
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListApplications {
     client: crate::Client,
 }
 impl ListApplications {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1061,8 +1057,6 @@ impl ListApplications {
     }
 }
 /// Request builder for [`ApplicationApi::create_application`]: Create Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateApplication {
@@ -1070,9 +1064,7 @@ pub struct CreateApplication {
     body: crate::runtime::JsonBody,
 }
 impl CreateApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1096,8 +1088,6 @@ impl CreateApplication {
     }
 }
 /// Request builder for [`ApplicationApi::get_application`]: Get Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetApplication {
@@ -1105,9 +1095,7 @@ pub struct GetApplication {
     app_id: String,
 }
 impl GetApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1127,8 +1115,6 @@ impl GetApplication {
     }
 }
 /// Request builder for [`ApplicationApi::update_application`]: Update Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateApplication {
@@ -1137,9 +1123,7 @@ pub struct UpdateApplication {
     body: crate::runtime::JsonBody,
 }
 impl UpdateApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1163,8 +1147,6 @@ impl UpdateApplication {
     }
 }
 /// Request builder for [`ApplicationApi::delete_application`]: Delete Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteApplication {
@@ -1172,9 +1154,7 @@ pub struct DeleteApplication {
     app_id: String,
 }
 impl DeleteApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1194,8 +1174,6 @@ impl DeleteApplication {
     }
 }
 /// Request builder for [`ApplicationApi::get_default_provisioning_connection_for_application`]: Get Default Provisioning Connection For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultProvisioningConnectionForApplication {
@@ -1203,9 +1181,7 @@ pub struct GetDefaultProvisioningConnectionForApplication {
     app_id: String,
 }
 impl GetDefaultProvisioningConnectionForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1225,8 +1201,6 @@ impl GetDefaultProvisioningConnectionForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::set_default_provisioning_connection_for_application`]: Set Default Provisioning Connection For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SetDefaultProvisioningConnectionForApplication {
@@ -1235,9 +1209,7 @@ pub struct SetDefaultProvisioningConnectionForApplication {
     body: crate::runtime::JsonBody,
 }
 impl SetDefaultProvisioningConnectionForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1261,8 +1233,6 @@ impl SetDefaultProvisioningConnectionForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::activate_default_provisioning_connection_for_application`]: Activate Default Provisioning Connection For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateDefaultProvisioningConnectionForApplication {
@@ -1270,9 +1240,7 @@ pub struct ActivateDefaultProvisioningConnectionForApplication {
     app_id: String,
 }
 impl ActivateDefaultProvisioningConnectionForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1292,8 +1260,6 @@ impl ActivateDefaultProvisioningConnectionForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::deactivate_default_provisioning_connection_for_application`]: Deactivate Default Provisioning Connection For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateDefaultProvisioningConnectionForApplication {
@@ -1301,9 +1267,7 @@ pub struct DeactivateDefaultProvisioningConnectionForApplication {
     app_id: String,
 }
 impl DeactivateDefaultProvisioningConnectionForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1323,8 +1287,6 @@ impl DeactivateDefaultProvisioningConnectionForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::list_csrs_for_application`]: List Certificate Signing Requests For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListCsrsForApplication {
@@ -1332,9 +1294,7 @@ pub struct ListCsrsForApplication {
     app_id: String,
 }
 impl ListCsrsForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1358,8 +1318,6 @@ impl ListCsrsForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::generate_csr_for_application`]: Generate Certificate Signing Request For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateCsrForApplication {
@@ -1368,9 +1326,7 @@ pub struct GenerateCsrForApplication {
     body: crate::runtime::JsonBody,
 }
 impl GenerateCsrForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1394,8 +1350,6 @@ impl GenerateCsrForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::get_csr_for_application`]: Get CSR For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetCsrForApplication {
@@ -1404,9 +1358,7 @@ pub struct GetCsrForApplication {
     csr_id: String,
 }
 impl GetCsrForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1426,8 +1378,6 @@ impl GetCsrForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::revoke_csr_from_application`]: Revoke CSR From Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeCsrFromApplication {
@@ -1436,9 +1386,7 @@ pub struct RevokeCsrFromApplication {
     csr_id: String,
 }
 impl RevokeCsrFromApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1458,8 +1406,6 @@ impl RevokeCsrFromApplication {
     }
 }
 /// Request builder for [`ApplicationApi::publish_csr_for_application`]: Publish CSR Credential
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PublishCsrForApplication {
@@ -1469,9 +1415,7 @@ pub struct PublishCsrForApplication {
     body: crate::runtime::JsonBody,
 }
 impl PublishCsrForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1495,8 +1439,6 @@ impl PublishCsrForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::list_key_credentials_for_application`]: List Key Credentials For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListKeyCredentialsForApplication {
@@ -1504,9 +1446,7 @@ pub struct ListKeyCredentialsForApplication {
     app_id: String,
 }
 impl ListKeyCredentialsForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1530,8 +1470,6 @@ impl ListKeyCredentialsForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::generate_application_key`]: Generate Application Key
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateApplicationKey {
@@ -1539,9 +1477,7 @@ pub struct GenerateApplicationKey {
     app_id: String,
 }
 impl GenerateApplicationKey {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1561,8 +1497,6 @@ impl GenerateApplicationKey {
     }
 }
 /// Request builder for [`ApplicationApi::get_key_credential_for_application`]: Get Key Credential For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetKeyCredentialForApplication {
@@ -1571,9 +1505,7 @@ pub struct GetKeyCredentialForApplication {
     key_id: String,
 }
 impl GetKeyCredentialForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1593,8 +1525,6 @@ impl GetKeyCredentialForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::clone_application_key_credential`]: Clone Application Key Credential
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CloneApplicationKeyCredential {
@@ -1603,9 +1533,7 @@ pub struct CloneApplicationKeyCredential {
     key_id: String,
 }
 impl CloneApplicationKeyCredential {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1625,8 +1553,6 @@ impl CloneApplicationKeyCredential {
     }
 }
 /// Request builder for [`ApplicationApi::list_client_secrets_for_application`]: List Client Secrets
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListClientSecretsForApplication {
@@ -1634,9 +1560,7 @@ pub struct ListClientSecretsForApplication {
     app_id: String,
 }
 impl ListClientSecretsForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1660,8 +1584,6 @@ impl ListClientSecretsForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::create_new_client_secret_for_application`]: Create New Client Secret
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateNewClientSecretForApplication {
@@ -1670,9 +1592,7 @@ pub struct CreateNewClientSecretForApplication {
     body: crate::runtime::JsonBody,
 }
 impl CreateNewClientSecretForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1696,8 +1616,6 @@ impl CreateNewClientSecretForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::get_client_secret_for_application`]: Get Client Secret
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetClientSecretForApplication {
@@ -1706,9 +1624,7 @@ pub struct GetClientSecretForApplication {
     secret_id: String,
 }
 impl GetClientSecretForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1728,8 +1644,6 @@ impl GetClientSecretForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::delete_client_secret_for_application`]: Delete Client Secret For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteClientSecretForApplication {
@@ -1738,9 +1652,7 @@ pub struct DeleteClientSecretForApplication {
     secret_id: String,
 }
 impl DeleteClientSecretForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1760,8 +1672,6 @@ impl DeleteClientSecretForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::activate_client_secret_for_application`]: Activate A Client Secret
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateClientSecretForApplication {
@@ -1770,9 +1680,7 @@ pub struct ActivateClientSecretForApplication {
     secret_id: String,
 }
 impl ActivateClientSecretForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1792,8 +1700,6 @@ impl ActivateClientSecretForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::deactivate_client_secret_for_application`]: Deactivate A Client Secret
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateClientSecretForApplication {
@@ -1802,9 +1708,7 @@ pub struct DeactivateClientSecretForApplication {
     secret_id: String,
 }
 impl DeactivateClientSecretForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1824,8 +1728,6 @@ impl DeactivateClientSecretForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::list_features_for_application`]: List Features for Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFeaturesForApplication {
@@ -1833,9 +1735,7 @@ pub struct ListFeaturesForApplication {
     app_id: String,
 }
 impl ListFeaturesForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1859,8 +1759,6 @@ impl ListFeaturesForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::get_feature_for_application`]: Get Application Feature
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetFeatureForApplication {
@@ -1869,9 +1767,7 @@ pub struct GetFeatureForApplication {
     name: String,
 }
 impl GetFeatureForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1891,8 +1787,6 @@ impl GetFeatureForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::update_feature_for_application`]: Updates A Feature Object For An Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateFeatureForApplication {
@@ -1902,9 +1796,7 @@ pub struct UpdateFeatureForApplication {
     body: crate::runtime::JsonBody,
 }
 impl UpdateFeatureForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1928,8 +1820,6 @@ impl UpdateFeatureForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::list_scope_consent_grants`]: List Scope Consent Grants
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListScopeConsentGrants {
@@ -1937,9 +1827,7 @@ pub struct ListScopeConsentGrants {
     app_id: String,
 }
 impl ListScopeConsentGrants {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1963,8 +1851,6 @@ impl ListScopeConsentGrants {
     }
 }
 /// Request builder for [`ApplicationApi::grant_consent_to_scope`]: Grant Consent To Scope
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GrantConsentToScope {
@@ -1973,9 +1859,7 @@ pub struct GrantConsentToScope {
     body: crate::runtime::JsonBody,
 }
 impl GrantConsentToScope {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1999,8 +1883,6 @@ impl GrantConsentToScope {
     }
 }
 /// Request builder for [`ApplicationApi::get_scope_consent_grant`]: Get Scope Consent Grant
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetScopeConsentGrant {
@@ -2009,9 +1891,7 @@ pub struct GetScopeConsentGrant {
     grant_id: String,
 }
 impl GetScopeConsentGrant {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2031,8 +1911,6 @@ impl GetScopeConsentGrant {
     }
 }
 /// Request builder for [`ApplicationApi::revoke_scope_consent_grant`]: Revoke Scope Consent Grant
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeScopeConsentGrant {
@@ -2041,9 +1919,7 @@ pub struct RevokeScopeConsentGrant {
     grant_id: String,
 }
 impl RevokeScopeConsentGrant {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2063,8 +1939,6 @@ impl RevokeScopeConsentGrant {
     }
 }
 /// Request builder for [`ApplicationApi::list_groups_assigned_to_application`]: List Groups Assigned To Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupsAssignedToApplication {
@@ -2072,9 +1946,7 @@ pub struct ListGroupsAssignedToApplication {
     app_id: String,
 }
 impl ListGroupsAssignedToApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -2098,8 +1970,6 @@ impl ListGroupsAssignedToApplication {
     }
 }
 /// Request builder for [`ApplicationApi::get_assigned_group_for_application`]: Get Assigned Group For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAssignedGroupForApplication {
@@ -2108,9 +1978,7 @@ pub struct GetAssignedGroupForApplication {
     group_id: String,
 }
 impl GetAssignedGroupForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2130,8 +1998,6 @@ impl GetAssignedGroupForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::assign_group_to_application`]: Assign Group To Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignGroupToApplication {
@@ -2140,9 +2006,7 @@ pub struct AssignGroupToApplication {
     group_id: String,
 }
 impl AssignGroupToApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2162,8 +2026,6 @@ impl AssignGroupToApplication {
     }
 }
 /// Request builder for [`ApplicationApi::remove_group_from_application`]: Remove Group From Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveGroupFromApplication {
@@ -2172,9 +2034,7 @@ pub struct RemoveGroupFromApplication {
     group_id: String,
 }
 impl RemoveGroupFromApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2194,8 +2054,6 @@ impl RemoveGroupFromApplication {
     }
 }
 /// Request builder for [`ApplicationApi::activate_application`]: Activate Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateApplication {
@@ -2203,9 +2061,7 @@ pub struct ActivateApplication {
     app_id: String,
 }
 impl ActivateApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2225,8 +2081,6 @@ impl ActivateApplication {
     }
 }
 /// Request builder for [`ApplicationApi::deactivate_application`]: Deactivate Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateApplication {
@@ -2234,9 +2088,7 @@ pub struct DeactivateApplication {
     app_id: String,
 }
 impl DeactivateApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2256,8 +2108,6 @@ impl DeactivateApplication {
     }
 }
 /// Request builder for [`ApplicationApi::update_application_policy`]: Update Application Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateApplicationPolicy {
@@ -2266,9 +2116,7 @@ pub struct UpdateApplicationPolicy {
     policy_id: String,
 }
 impl UpdateApplicationPolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2288,8 +2136,6 @@ impl UpdateApplicationPolicy {
     }
 }
 /// Request builder for [`ApplicationApi::preview_saml_app_metadata`]: Preview SAML App Metadata
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PreviewSamlAppMetadata {
@@ -2297,9 +2143,7 @@ pub struct PreviewSamlAppMetadata {
     app_id: String,
 }
 impl PreviewSamlAppMetadata {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2319,8 +2163,6 @@ impl PreviewSamlAppMetadata {
     }
 }
 /// Request builder for [`ApplicationApi::list_oauth_tokens_for_application`]: List OAuth Tokens For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOauthTokensForApplication {
@@ -2328,9 +2170,7 @@ pub struct ListOauthTokensForApplication {
     app_id: String,
 }
 impl ListOauthTokensForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -2354,8 +2194,6 @@ impl ListOauthTokensForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::revoke_oauth_tokens_for_application`]: Revoke OAuth Tokens For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeOauthTokensForApplication {
@@ -2363,9 +2201,7 @@ pub struct RevokeOauthTokensForApplication {
     app_id: String,
 }
 impl RevokeOauthTokensForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2385,8 +2221,6 @@ impl RevokeOauthTokensForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::get_oauth_token_for_application`]: Get OAuth Token For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOauthTokenForApplication {
@@ -2395,9 +2229,7 @@ pub struct GetOauthTokenForApplication {
     token_id: String,
 }
 impl GetOauthTokenForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2417,8 +2249,6 @@ impl GetOauthTokenForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::revoke_oauth_token_for_application`]: Revoke OAuth Token For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeOauthTokenForApplication {
@@ -2427,9 +2257,7 @@ pub struct RevokeOauthTokenForApplication {
     token_id: String,
 }
 impl RevokeOauthTokenForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2449,8 +2277,6 @@ impl RevokeOauthTokenForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::list_users_assigned_to_application`]: List Users Assigned To Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUsersAssignedToApplication {
@@ -2458,9 +2284,7 @@ pub struct ListUsersAssignedToApplication {
     app_id: String,
 }
 impl ListUsersAssignedToApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -2484,8 +2308,6 @@ impl ListUsersAssignedToApplication {
     }
 }
 /// Request builder for [`ApplicationApi::assign_user_to_application_for_sso_provisioning`]: Assign User To Application For SSO Provisioning
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignUserToApplicationForSsoProvisioning {
@@ -2494,9 +2316,7 @@ pub struct AssignUserToApplicationForSsoProvisioning {
     body: crate::runtime::JsonBody,
 }
 impl AssignUserToApplicationForSsoProvisioning {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2520,8 +2340,6 @@ impl AssignUserToApplicationForSsoProvisioning {
     }
 }
 /// Request builder for [`ApplicationApi::get_assigned_user_for_application`]: Get Assigned User For Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAssignedUserForApplication {
@@ -2530,9 +2348,7 @@ pub struct GetAssignedUserForApplication {
     user_id: String,
 }
 impl GetAssignedUserForApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2552,8 +2368,6 @@ impl GetAssignedUserForApplication {
     }
 }
 /// Request builder for [`ApplicationApi::update_application_profile_for_assigned_user`]: Update Application Profile For Assigned User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateApplicationProfileForAssignedUser {
@@ -2563,9 +2377,7 @@ pub struct UpdateApplicationProfileForAssignedUser {
     body: crate::runtime::JsonBody,
 }
 impl UpdateApplicationProfileForAssignedUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2589,8 +2401,6 @@ impl UpdateApplicationProfileForAssignedUser {
     }
 }
 /// Request builder for [`ApplicationApi::remove_user_from_application`]: Remove User From Application
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveUserFromApplication {
@@ -2599,9 +2409,7 @@ pub struct RemoveUserFromApplication {
     user_id: String,
 }
 impl RemoveUserFromApplication {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

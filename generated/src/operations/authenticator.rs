@@ -130,17 +130,13 @@ impl AuthenticatorApi {
     }
 }
 /// Request builder for [`AuthenticatorApi::list_authenticators`]: List Authenticators
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthenticators {
     client: crate::Client,
 }
 impl ListAuthenticators {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -164,8 +160,6 @@ impl ListAuthenticators {
     }
 }
 /// Request builder for [`AuthenticatorApi::create_authenticator`]: Create An Authenticator
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthenticator {
@@ -173,9 +167,7 @@ pub struct CreateAuthenticator {
     body: crate::runtime::JsonBody,
 }
 impl CreateAuthenticator {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -199,8 +191,6 @@ impl CreateAuthenticator {
     }
 }
 /// Request builder for [`AuthenticatorApi::get_authenticator`]: Get Authenticator
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthenticator {
@@ -208,9 +198,7 @@ pub struct GetAuthenticator {
     authenticator_id: String,
 }
 impl GetAuthenticator {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -230,8 +218,6 @@ impl GetAuthenticator {
     }
 }
 /// Request builder for [`AuthenticatorApi::update_authenticator`]: Update Authenticator
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateAuthenticator {
@@ -240,9 +226,7 @@ pub struct UpdateAuthenticator {
     body: crate::runtime::JsonBody,
 }
 impl UpdateAuthenticator {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -266,8 +250,6 @@ impl UpdateAuthenticator {
     }
 }
 /// Request builder for [`AuthenticatorApi::activate_authenticator`]: Activate Authenticator
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthenticator {
@@ -275,9 +257,7 @@ pub struct ActivateAuthenticator {
     authenticator_id: String,
 }
 impl ActivateAuthenticator {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -297,8 +277,6 @@ impl ActivateAuthenticator {
     }
 }
 /// Request builder for [`AuthenticatorApi::deactivate_authenticator`]: Deactivate Authenticator
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthenticator {
@@ -306,9 +284,7 @@ pub struct DeactivateAuthenticator {
     authenticator_id: String,
 }
 impl DeactivateAuthenticator {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -780,17 +780,13 @@ impl AuthorizationServerApi {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_authorization_servers`]: List Authorization Servers
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServers {
     client: crate::Client,
 }
 impl ListAuthorizationServers {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -814,8 +810,6 @@ impl ListAuthorizationServers {
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server`]: Create Authorization Server
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServer {
@@ -823,9 +817,7 @@ pub struct CreateAuthorizationServer {
     body: crate::runtime::JsonBody,
 }
 impl CreateAuthorizationServer {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -849,8 +841,6 @@ impl CreateAuthorizationServer {
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_authorization_server`]: Get Authorization Server
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServer {
@@ -858,9 +848,7 @@ pub struct GetAuthorizationServer {
     auth_server_id: String,
 }
 impl GetAuthorizationServer {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -880,8 +868,6 @@ impl GetAuthorizationServer {
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_authorization_server`]: Update Authorization Server
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateAuthorizationServer {
@@ -890,9 +876,7 @@ pub struct UpdateAuthorizationServer {
     body: crate::runtime::JsonBody,
 }
 impl UpdateAuthorizationServer {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -916,8 +900,6 @@ impl UpdateAuthorizationServer {
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_authorization_server`]: Delete Authorization Server
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServer {
@@ -925,9 +907,7 @@ pub struct DeleteAuthorizationServer {
     auth_server_id: String,
 }
 impl DeleteAuthorizationServer {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -947,8 +927,6 @@ impl DeleteAuthorizationServer {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_oauth_claims`]: List OAuth Claims
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOauthClaims {
@@ -956,9 +934,7 @@ pub struct ListOauthClaims {
     auth_server_id: String,
 }
 impl ListOauthClaims {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -982,8 +958,6 @@ impl ListOauthClaims {
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_oauth_claim`]: Create OAuth Claim
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateOauthClaim {
@@ -992,9 +966,7 @@ pub struct CreateOauthClaim {
     body: crate::runtime::JsonBody,
 }
 impl CreateOauthClaim {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1018,8 +990,6 @@ impl CreateOauthClaim {
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_oauth_claim`]: Get OAuth Claim
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOauthClaim {
@@ -1028,9 +998,7 @@ pub struct GetOauthClaim {
     claim_id: String,
 }
 impl GetOauthClaim {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1050,8 +1018,6 @@ impl GetOauthClaim {
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_oauth_claim`]: Update OAuth Claim
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOauthClaim {
@@ -1061,9 +1027,7 @@ pub struct UpdateOauthClaim {
     body: crate::runtime::JsonBody,
 }
 impl UpdateOauthClaim {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1087,8 +1051,6 @@ impl UpdateOauthClaim {
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_oauth_claim`]: Delete OAuth Claim
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteOauthClaim {
@@ -1097,9 +1059,7 @@ pub struct DeleteOauthClaim {
     claim_id: String,
 }
 impl DeleteOauthClaim {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1119,8 +1079,6 @@ impl DeleteOauthClaim {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_oauth_clients_for_authorization_server`]: List OAuth Clients for Authorization Server
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOauthClientsForAuthorizationServer {
@@ -1128,9 +1086,7 @@ pub struct ListOauthClientsForAuthorizationServer {
     auth_server_id: String,
 }
 impl ListOauthClientsForAuthorizationServer {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1154,8 +1110,6 @@ impl ListOauthClientsForAuthorizationServer {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_refresh_tokens_for_authorization_server_and_client`]: List Refresh Tokens for Authorization Server and Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListRefreshTokensForAuthorizationServerAndClient {
@@ -1164,9 +1118,7 @@ pub struct ListRefreshTokensForAuthorizationServerAndClient {
     client_id: String,
 }
 impl ListRefreshTokensForAuthorizationServerAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1190,8 +1142,6 @@ impl ListRefreshTokensForAuthorizationServerAndClient {
     }
 }
 /// Request builder for [`AuthorizationServerApi::revoke_refresh_tokens_for_authorization_server_and_client`]: Revoke Refresh Tokens for Authorization Server and Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeRefreshTokensForAuthorizationServerAndClient {
@@ -1200,9 +1150,7 @@ pub struct RevokeRefreshTokensForAuthorizationServerAndClient {
     client_id: String,
 }
 impl RevokeRefreshTokensForAuthorizationServerAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1222,8 +1170,6 @@ impl RevokeRefreshTokensForAuthorizationServerAndClient {
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_refresh_token_for_authorization_server_and_client`]: Get Refresh Token for Authorization Server and Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetRefreshTokenForAuthorizationServerAndClient {
@@ -1233,9 +1179,7 @@ pub struct GetRefreshTokenForAuthorizationServerAndClient {
     token_id: String,
 }
 impl GetRefreshTokenForAuthorizationServerAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1255,8 +1199,6 @@ impl GetRefreshTokenForAuthorizationServerAndClient {
     }
 }
 /// Request builder for [`AuthorizationServerApi::revoke_refresh_token_for_authorization_server_and_client`]: Revoke Refresh Token for Authorization Server and Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeRefreshTokenForAuthorizationServerAndClient {
@@ -1266,9 +1208,7 @@ pub struct RevokeRefreshTokenForAuthorizationServerAndClient {
     token_id: String,
 }
 impl RevokeRefreshTokenForAuthorizationServerAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1288,8 +1228,6 @@ impl RevokeRefreshTokenForAuthorizationServerAndClient {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_authorization_server_keys`]: List Authorization Server Keys
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerKeys {
@@ -1297,9 +1235,7 @@ pub struct ListAuthorizationServerKeys {
     auth_server_id: String,
 }
 impl ListAuthorizationServerKeys {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1323,8 +1259,6 @@ impl ListAuthorizationServerKeys {
     }
 }
 /// Request builder for [`AuthorizationServerApi::rotate_authorization_server_keys`]: Rotate Authorization Server Keys
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RotateAuthorizationServerKeys {
@@ -1332,9 +1266,7 @@ pub struct RotateAuthorizationServerKeys {
     auth_server_id: String,
 }
 impl RotateAuthorizationServerKeys {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1354,8 +1286,6 @@ impl RotateAuthorizationServerKeys {
     }
 }
 /// Request builder for [`AuthorizationServerApi::activate_authorization_server`]: Activate Authorization Server
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServer {
@@ -1363,9 +1293,7 @@ pub struct ActivateAuthorizationServer {
     auth_server_id: String,
 }
 impl ActivateAuthorizationServer {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1385,8 +1313,6 @@ impl ActivateAuthorizationServer {
     }
 }
 /// Request builder for [`AuthorizationServerApi::deactivate_authorization_server`]: Deactivate Authorization Server
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServer {
@@ -1394,9 +1320,7 @@ pub struct DeactivateAuthorizationServer {
     auth_server_id: String,
 }
 impl DeactivateAuthorizationServer {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1416,8 +1340,6 @@ impl DeactivateAuthorizationServer {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_authorization_server_policies`]: List Authorization Server Policies
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerPolicies {
@@ -1425,9 +1347,7 @@ pub struct ListAuthorizationServerPolicies {
     auth_server_id: String,
 }
 impl ListAuthorizationServerPolicies {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1451,8 +1371,6 @@ impl ListAuthorizationServerPolicies {
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server_policy`]: Create Authorization Server Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServerPolicy {
@@ -1461,9 +1379,7 @@ pub struct CreateAuthorizationServerPolicy {
     body: crate::runtime::JsonBody,
 }
 impl CreateAuthorizationServerPolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1487,8 +1403,6 @@ impl CreateAuthorizationServerPolicy {
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_authorization_server_policy`]: Get Authorization Server Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServerPolicy {
@@ -1497,9 +1411,7 @@ pub struct GetAuthorizationServerPolicy {
     policy_id: String,
 }
 impl GetAuthorizationServerPolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1519,8 +1431,6 @@ impl GetAuthorizationServerPolicy {
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_authorization_server_policy`]: Update Authorization Server Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateAuthorizationServerPolicy {
@@ -1530,9 +1440,7 @@ pub struct UpdateAuthorizationServerPolicy {
     body: crate::runtime::JsonBody,
 }
 impl UpdateAuthorizationServerPolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1556,8 +1464,6 @@ impl UpdateAuthorizationServerPolicy {
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_authorization_server_policy`]: Delete Authorization Server Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServerPolicy {
@@ -1566,9 +1472,7 @@ pub struct DeleteAuthorizationServerPolicy {
     policy_id: String,
 }
 impl DeleteAuthorizationServerPolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1588,8 +1492,6 @@ impl DeleteAuthorizationServerPolicy {
     }
 }
 /// Request builder for [`AuthorizationServerApi::activate_authorization_server_policy`]: Activate Authorization Server Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServerPolicy {
@@ -1598,9 +1500,7 @@ pub struct ActivateAuthorizationServerPolicy {
     policy_id: String,
 }
 impl ActivateAuthorizationServerPolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1620,8 +1520,6 @@ impl ActivateAuthorizationServerPolicy {
     }
 }
 /// Request builder for [`AuthorizationServerApi::deactivate_authorization_server_policy`]: Deactivate Authorization Server Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServerPolicy {
@@ -1630,9 +1528,7 @@ pub struct DeactivateAuthorizationServerPolicy {
     policy_id: String,
 }
 impl DeactivateAuthorizationServerPolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1652,8 +1548,6 @@ impl DeactivateAuthorizationServerPolicy {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_authorization_server_policy_rules`]: List Authorization Server Policy Rules
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerPolicyRules {
@@ -1662,9 +1556,7 @@ pub struct ListAuthorizationServerPolicyRules {
     policy_id: String,
 }
 impl ListAuthorizationServerPolicyRules {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1688,8 +1580,6 @@ impl ListAuthorizationServerPolicyRules {
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server_policy_rule`]: Create Authorization Server Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServerPolicyRule {
@@ -1699,9 +1589,7 @@ pub struct CreateAuthorizationServerPolicyRule {
     body: crate::runtime::JsonBody,
 }
 impl CreateAuthorizationServerPolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1725,8 +1613,6 @@ impl CreateAuthorizationServerPolicyRule {
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_authorization_server_policy_rule`]: Get Authorization Server Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServerPolicyRule {
@@ -1736,9 +1622,7 @@ pub struct GetAuthorizationServerPolicyRule {
     rule_id: String,
 }
 impl GetAuthorizationServerPolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1758,8 +1642,6 @@ impl GetAuthorizationServerPolicyRule {
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_authorization_server_policy_rule`]: Update Authorization Server Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateAuthorizationServerPolicyRule {
@@ -1770,9 +1652,7 @@ pub struct UpdateAuthorizationServerPolicyRule {
     body: crate::runtime::JsonBody,
 }
 impl UpdateAuthorizationServerPolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1796,8 +1676,6 @@ impl UpdateAuthorizationServerPolicyRule {
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_authorization_server_policy_rule`]: Delete Authorization Server Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServerPolicyRule {
@@ -1807,9 +1685,7 @@ pub struct DeleteAuthorizationServerPolicyRule {
     rule_id: String,
 }
 impl DeleteAuthorizationServerPolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1829,8 +1705,6 @@ impl DeleteAuthorizationServerPolicyRule {
     }
 }
 /// Request builder for [`AuthorizationServerApi::activate_authorization_server_policy_rule`]: Activate Authorization Server Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServerPolicyRule {
@@ -1840,9 +1714,7 @@ pub struct ActivateAuthorizationServerPolicyRule {
     rule_id: String,
 }
 impl ActivateAuthorizationServerPolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1862,8 +1734,6 @@ impl ActivateAuthorizationServerPolicyRule {
     }
 }
 /// Request builder for [`AuthorizationServerApi::deactivate_authorization_server_policy_rule`]: Deactivate Authorization Server Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServerPolicyRule {
@@ -1873,9 +1743,7 @@ pub struct DeactivateAuthorizationServerPolicyRule {
     rule_id: String,
 }
 impl DeactivateAuthorizationServerPolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1895,8 +1763,6 @@ impl DeactivateAuthorizationServerPolicyRule {
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_oauth_scopes`]: List OAuth Scopes
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOauthScopes {
@@ -1904,9 +1770,7 @@ pub struct ListOauthScopes {
     auth_server_id: String,
 }
 impl ListOauthScopes {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1930,8 +1794,6 @@ impl ListOauthScopes {
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_oauth_scope`]: Create OAuth Scope
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateOauthScope {
@@ -1940,9 +1802,7 @@ pub struct CreateOauthScope {
     body: crate::runtime::JsonBody,
 }
 impl CreateOauthScope {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1966,8 +1826,6 @@ impl CreateOauthScope {
     }
 }
 /// Request builder for [`AuthorizationServerApi::get_oauth_scope`]: Get OAuth Scope
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOauthScope {
@@ -1976,9 +1834,7 @@ pub struct GetOauthScope {
     scope_id: String,
 }
 impl GetOauthScope {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1998,8 +1854,6 @@ impl GetOauthScope {
     }
 }
 /// Request builder for [`AuthorizationServerApi::update_oauth_scope`]: Update OAuth Scope
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOauthScope {
@@ -2009,9 +1863,7 @@ pub struct UpdateOauthScope {
     body: crate::runtime::JsonBody,
 }
 impl UpdateOauthScope {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2035,8 +1887,6 @@ impl UpdateOauthScope {
     }
 }
 /// Request builder for [`AuthorizationServerApi::delete_oauth_scope`]: Delete OAuth Scope
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteOauthScope {
@@ -2045,9 +1895,7 @@ pub struct DeleteOauthScope {
     scope_id: String,
 }
 impl DeleteOauthScope {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -546,17 +546,13 @@ impl BrandApi {
     }
 }
 /// Request builder for [`BrandApi::list_brands`]: List Brands
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListBrands {
     client: crate::Client,
 }
 impl ListBrands {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -580,8 +576,6 @@ impl ListBrands {
     }
 }
 /// Request builder for [`BrandApi::get_brand`]: Get Brand
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetBrand {
@@ -589,9 +583,7 @@ pub struct GetBrand {
     brand_id: String,
 }
 impl GetBrand {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -611,8 +603,6 @@ impl GetBrand {
     }
 }
 /// Request builder for [`BrandApi::update_brand`]: Update Brand
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrand {
@@ -621,9 +611,7 @@ pub struct UpdateBrand {
     body: crate::runtime::JsonBody,
 }
 impl UpdateBrand {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -647,8 +635,6 @@ impl UpdateBrand {
     }
 }
 /// Request builder for [`BrandApi::list_email_templates`]: List Email Templates
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEmailTemplates {
@@ -656,9 +642,7 @@ pub struct ListEmailTemplates {
     brand_id: String,
 }
 impl ListEmailTemplates {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -682,8 +666,6 @@ impl ListEmailTemplates {
     }
 }
 /// Request builder for [`BrandApi::get_email_template`]: Get Email Template
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEmailTemplate {
@@ -692,9 +674,7 @@ pub struct GetEmailTemplate {
     template_name: String,
 }
 impl GetEmailTemplate {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -714,8 +694,6 @@ impl GetEmailTemplate {
     }
 }
 /// Request builder for [`BrandApi::list_email_template_customizations`]: List Email Template Customizations
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEmailTemplateCustomizations {
@@ -724,9 +702,7 @@ pub struct ListEmailTemplateCustomizations {
     template_name: String,
 }
 impl ListEmailTemplateCustomizations {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -750,8 +726,6 @@ impl ListEmailTemplateCustomizations {
     }
 }
 /// Request builder for [`BrandApi::create_email_template_customization`]: Create Email Template Customization
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateEmailTemplateCustomization {
@@ -761,9 +735,7 @@ pub struct CreateEmailTemplateCustomization {
     body: crate::runtime::JsonBody,
 }
 impl CreateEmailTemplateCustomization {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -787,8 +759,6 @@ impl CreateEmailTemplateCustomization {
     }
 }
 /// Request builder for [`BrandApi::delete_email_template_customizations`]: Delete Email Template Customizations
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEmailTemplateCustomizations {
@@ -797,9 +767,7 @@ pub struct DeleteEmailTemplateCustomizations {
     template_name: String,
 }
 impl DeleteEmailTemplateCustomizations {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -819,8 +787,6 @@ impl DeleteEmailTemplateCustomizations {
     }
 }
 /// Request builder for [`BrandApi::get_email_customization`]: Get Email Customization
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEmailCustomization {
@@ -830,9 +796,7 @@ pub struct GetEmailCustomization {
     customization_id: String,
 }
 impl GetEmailCustomization {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -852,8 +816,6 @@ impl GetEmailCustomization {
     }
 }
 /// Request builder for [`BrandApi::update_email_customization`]: Update Email Customization
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateEmailCustomization {
@@ -864,9 +826,7 @@ pub struct UpdateEmailCustomization {
     body: crate::runtime::JsonBody,
 }
 impl UpdateEmailCustomization {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -890,8 +850,6 @@ impl UpdateEmailCustomization {
     }
 }
 /// Request builder for [`BrandApi::delete_email_customization`]: Delete Email Customization
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEmailCustomization {
@@ -901,9 +859,7 @@ pub struct DeleteEmailCustomization {
     customization_id: String,
 }
 impl DeleteEmailCustomization {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -923,8 +879,6 @@ impl DeleteEmailCustomization {
     }
 }
 /// Request builder for [`BrandApi::get_preview_content_of_email_customization`]: Get Preview Content of Email Customization
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPreviewContentOfEmailCustomization {
@@ -934,9 +888,7 @@ pub struct GetPreviewContentOfEmailCustomization {
     customization_id: String,
 }
 impl GetPreviewContentOfEmailCustomization {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -956,8 +908,6 @@ impl GetPreviewContentOfEmailCustomization {
     }
 }
 /// Request builder for [`BrandApi::get_default_content_of_email_template`]: Get Default Content of Email Template
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultContentOfEmailTemplate {
@@ -966,9 +916,7 @@ pub struct GetDefaultContentOfEmailTemplate {
     template_name: String,
 }
 impl GetDefaultContentOfEmailTemplate {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -988,8 +936,6 @@ impl GetDefaultContentOfEmailTemplate {
     }
 }
 /// Request builder for [`BrandApi::get_preview_of_email_template_default_content`]: Get Preview of Email Template Default Content
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPreviewOfEmailTemplateDefaultContent {
@@ -998,9 +944,7 @@ pub struct GetPreviewOfEmailTemplateDefaultContent {
     template_name: String,
 }
 impl GetPreviewOfEmailTemplateDefaultContent {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1020,8 +964,6 @@ impl GetPreviewOfEmailTemplateDefaultContent {
     }
 }
 /// Request builder for [`BrandApi::send_test_email`]: Send a Test Email
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SendTestEmail {
@@ -1030,9 +972,7 @@ pub struct SendTestEmail {
     template_name: String,
 }
 impl SendTestEmail {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1052,8 +992,6 @@ impl SendTestEmail {
     }
 }
 /// Request builder for [`BrandApi::get_brand_themes`]: Get Brand Themes
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetBrandThemes {
@@ -1061,9 +999,7 @@ pub struct GetBrandThemes {
     brand_id: String,
 }
 impl GetBrandThemes {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1087,8 +1023,6 @@ impl GetBrandThemes {
     }
 }
 /// Request builder for [`BrandApi::get_brand_theme`]: Get a Theme for a Brand
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetBrandTheme {
@@ -1097,9 +1031,7 @@ pub struct GetBrandTheme {
     theme_id: String,
 }
 impl GetBrandTheme {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1119,8 +1051,6 @@ impl GetBrandTheme {
     }
 }
 /// Request builder for [`BrandApi::update_brand_theme`]: Update a Theme for a Brand
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandTheme {
@@ -1130,9 +1060,7 @@ pub struct UpdateBrandTheme {
     body: crate::runtime::JsonBody,
 }
 impl UpdateBrandTheme {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1156,8 +1084,6 @@ impl UpdateBrandTheme {
     }
 }
 /// Request builder for [`BrandApi::update_brand_theme_background_image`]: Update the Background Image for your Theme
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeBackgroundImage {
@@ -1167,9 +1093,7 @@ pub struct UpdateBrandThemeBackgroundImage {
     body: crate::models::UpdateBrandThemeBackgroundImageRequest,
 }
 impl UpdateBrandThemeBackgroundImage {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1193,8 +1117,6 @@ impl UpdateBrandThemeBackgroundImage {
     }
 }
 /// Request builder for [`BrandApi::delete_brand_theme_background_image`]: Delete a Theme Background Image
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeBackgroundImage {
@@ -1203,9 +1125,7 @@ pub struct DeleteBrandThemeBackgroundImage {
     theme_id: String,
 }
 impl DeleteBrandThemeBackgroundImage {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1225,8 +1145,6 @@ impl DeleteBrandThemeBackgroundImage {
     }
 }
 /// Request builder for [`BrandApi::update_brand_theme_favicon`]: Update the Favicon for your Theme
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeFavicon {
@@ -1236,9 +1154,7 @@ pub struct UpdateBrandThemeFavicon {
     body: crate::models::UpdateBrandThemeFaviconRequest,
 }
 impl UpdateBrandThemeFavicon {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1262,8 +1178,6 @@ impl UpdateBrandThemeFavicon {
     }
 }
 /// Request builder for [`BrandApi::delete_brand_theme_favicon`]: Delete a Theme Favicon
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeFavicon {
@@ -1272,9 +1186,7 @@ pub struct DeleteBrandThemeFavicon {
     theme_id: String,
 }
 impl DeleteBrandThemeFavicon {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1294,8 +1206,6 @@ impl DeleteBrandThemeFavicon {
     }
 }
 /// Request builder for [`BrandApi::update_brand_theme_logo`]: Update the Logo for your Theme
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeLogo {
@@ -1305,9 +1215,7 @@ pub struct UpdateBrandThemeLogo {
     body: crate::models::UpdateBrandThemeLogoRequest,
 }
 impl UpdateBrandThemeLogo {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1331,8 +1239,6 @@ impl UpdateBrandThemeLogo {
     }
 }
 /// Request builder for [`BrandApi::delete_brand_theme_logo`]: Delete a Theme Logo
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeLogo {
@@ -1341,9 +1247,7 @@ pub struct DeleteBrandThemeLogo {
     theme_id: String,
 }
 impl DeleteBrandThemeLogo {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

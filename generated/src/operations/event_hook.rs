@@ -192,17 +192,13 @@ impl EventHookApi {
     }
 }
 /// Request builder for [`EventHookApi::list_event_hooks`]: List all Event Hooks
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEventHooks {
     client: crate::Client,
 }
 impl ListEventHooks {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<crate::models::EventHook>> {
@@ -228,8 +224,6 @@ impl ListEventHooks {
     }
 }
 /// Request builder for [`EventHookApi::create_event_hook`]: Create an Event Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateEventHook {
@@ -237,9 +231,7 @@ pub struct CreateEventHook {
     body: crate::models::EventHook,
 }
 impl CreateEventHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
@@ -263,8 +255,6 @@ impl CreateEventHook {
     }
 }
 /// Request builder for [`EventHookApi::get_event_hook`]: Retrieve an Event Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEventHook {
@@ -272,9 +262,7 @@ pub struct GetEventHook {
     event_hook_id: String,
 }
 impl GetEventHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
@@ -294,8 +282,6 @@ impl GetEventHook {
     }
 }
 /// Request builder for [`EventHookApi::replace_event_hook`]: Replace an Event Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceEventHook {
@@ -304,9 +290,7 @@ pub struct ReplaceEventHook {
     body: crate::models::EventHook,
 }
 impl ReplaceEventHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
@@ -330,8 +314,6 @@ impl ReplaceEventHook {
     }
 }
 /// Request builder for [`EventHookApi::delete_event_hook`]: Delete an Event Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEventHook {
@@ -339,9 +321,7 @@ pub struct DeleteEventHook {
     event_hook_id: String,
 }
 impl DeleteEventHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeleteEventHook",
@@ -357,8 +337,6 @@ impl DeleteEventHook {
     }
 }
 /// Request builder for [`EventHookApi::activate_event_hook`]: Activate an Event Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateEventHook {
@@ -366,9 +344,7 @@ pub struct ActivateEventHook {
     event_hook_id: String,
 }
 impl ActivateEventHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
@@ -388,8 +364,6 @@ impl ActivateEventHook {
     }
 }
 /// Request builder for [`EventHookApi::deactivate_event_hook`]: Deactivate an Event Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateEventHook {
@@ -397,9 +371,7 @@ pub struct DeactivateEventHook {
     event_hook_id: String,
 }
 impl DeactivateEventHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
@@ -419,8 +391,6 @@ impl DeactivateEventHook {
     }
 }
 /// Request builder for [`EventHookApi::verify_event_hook`]: Verify an Event Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct VerifyEventHook {
@@ -428,9 +398,7 @@ pub struct VerifyEventHook {
     event_hook_id: String,
 }
 impl VerifyEventHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {

@@ -100,17 +100,13 @@ impl FeatureApi {
     }
 }
 /// Request builder for [`FeatureApi::list_features`]: List Features
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFeatures {
     client: crate::Client,
 }
 impl ListFeatures {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -134,8 +130,6 @@ impl ListFeatures {
     }
 }
 /// Request builder for [`FeatureApi::get_feature`]: Get Feature
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetFeature {
@@ -143,9 +137,7 @@ pub struct GetFeature {
     feature_id: String,
 }
 impl GetFeature {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -165,8 +157,6 @@ impl GetFeature {
     }
 }
 /// Request builder for [`FeatureApi::list_feature_dependencies`]: List Feature Dependencies
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFeatureDependencies {
@@ -174,9 +164,7 @@ pub struct ListFeatureDependencies {
     feature_id: String,
 }
 impl ListFeatureDependencies {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -200,8 +188,6 @@ impl ListFeatureDependencies {
     }
 }
 /// Request builder for [`FeatureApi::list_feature_dependents`]: List Feature Dependents
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFeatureDependents {
@@ -209,9 +195,7 @@ pub struct ListFeatureDependents {
     feature_id: String,
 }
 impl ListFeatureDependents {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -235,8 +219,6 @@ impl ListFeatureDependents {
     }
 }
 /// Request builder for [`FeatureApi::update_feature_lifecycle`]: Update Feature Lifecycle
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateFeatureLifecycle {
@@ -245,9 +227,7 @@ pub struct UpdateFeatureLifecycle {
     lifecycle: String,
 }
 impl UpdateFeatureLifecycle {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -574,17 +574,13 @@ impl GroupApi {
     }
 }
 /// Request builder for [`GroupApi::list_groups`]: List Groups
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroups {
     client: crate::Client,
 }
 impl ListGroups {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -608,8 +604,6 @@ impl ListGroups {
     }
 }
 /// Request builder for [`GroupApi::create_group`]: Create Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateGroup {
@@ -617,9 +611,7 @@ pub struct CreateGroup {
     body: crate::runtime::JsonBody,
 }
 impl CreateGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -643,17 +635,13 @@ impl CreateGroup {
     }
 }
 /// Request builder for [`GroupApi::list_group_rules`]: List Group Rules
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupRules {
     client: crate::Client,
 }
 impl ListGroupRules {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -677,8 +665,6 @@ impl ListGroupRules {
     }
 }
 /// Request builder for [`GroupApi::create_group_rule`]: Create Group Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateGroupRule {
@@ -686,9 +672,7 @@ pub struct CreateGroupRule {
     body: crate::runtime::JsonBody,
 }
 impl CreateGroupRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -712,8 +696,6 @@ impl CreateGroupRule {
     }
 }
 /// Request builder for [`GroupApi::get_group_rule`]: Get Group Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetGroupRule {
@@ -721,9 +703,7 @@ pub struct GetGroupRule {
     rule_id: String,
 }
 impl GetGroupRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -743,8 +723,6 @@ impl GetGroupRule {
     }
 }
 /// Request builder for [`GroupApi::update_group_rule`]: Update Group Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateGroupRule {
@@ -753,9 +731,7 @@ pub struct UpdateGroupRule {
     body: crate::runtime::JsonBody,
 }
 impl UpdateGroupRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -779,8 +755,6 @@ impl UpdateGroupRule {
     }
 }
 /// Request builder for [`GroupApi::delete_group_rule`]: Delete a Group Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteGroupRule {
@@ -788,9 +762,7 @@ pub struct DeleteGroupRule {
     rule_id: String,
 }
 impl DeleteGroupRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -810,8 +782,6 @@ impl DeleteGroupRule {
     }
 }
 /// Request builder for [`GroupApi::activate_group_rule`]: Activate a Group Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateGroupRule {
@@ -819,9 +789,7 @@ pub struct ActivateGroupRule {
     rule_id: String,
 }
 impl ActivateGroupRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -841,8 +809,6 @@ impl ActivateGroupRule {
     }
 }
 /// Request builder for [`GroupApi::deactivate_group_rule`]: Deactivate a Group Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateGroupRule {
@@ -850,9 +816,7 @@ pub struct DeactivateGroupRule {
     rule_id: String,
 }
 impl DeactivateGroupRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -872,8 +836,6 @@ impl DeactivateGroupRule {
     }
 }
 /// Request builder for [`GroupApi::get_group`]: Get Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetGroup {
@@ -881,9 +843,7 @@ pub struct GetGroup {
     group_id: String,
 }
 impl GetGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -903,8 +863,6 @@ impl GetGroup {
     }
 }
 /// Request builder for [`GroupApi::update_group`]: Update Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateGroup {
@@ -913,9 +871,7 @@ pub struct UpdateGroup {
     body: crate::runtime::JsonBody,
 }
 impl UpdateGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -939,8 +895,6 @@ impl UpdateGroup {
     }
 }
 /// Request builder for [`GroupApi::remove_group`]: Remove Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveGroup {
@@ -948,9 +902,7 @@ pub struct RemoveGroup {
     group_id: String,
 }
 impl RemoveGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -970,8 +922,6 @@ impl RemoveGroup {
     }
 }
 /// Request builder for [`GroupApi::list_assigned_applications_for_group`]: List Assigned Applications for Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAssignedApplicationsForGroup {
@@ -979,9 +929,7 @@ pub struct ListAssignedApplicationsForGroup {
     group_id: String,
 }
 impl ListAssignedApplicationsForGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1005,8 +953,6 @@ impl ListAssignedApplicationsForGroup {
     }
 }
 /// Request builder for [`GroupApi::list_group_assigned_roles`]: List Group Assigned Roles
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupAssignedRoles {
@@ -1014,9 +960,7 @@ pub struct ListGroupAssignedRoles {
     group_id: String,
 }
 impl ListGroupAssignedRoles {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1040,8 +984,6 @@ impl ListGroupAssignedRoles {
     }
 }
 /// Request builder for [`GroupApi::assign_role_to_group`]: Assign Role to Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignRoleToGroup {
@@ -1050,9 +992,7 @@ pub struct AssignRoleToGroup {
     body: crate::runtime::JsonBody,
 }
 impl AssignRoleToGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1076,8 +1016,6 @@ impl AssignRoleToGroup {
     }
 }
 /// Request builder for [`GroupApi::get_group_role`]: Get Group Role
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetGroupRole {
@@ -1086,9 +1024,7 @@ pub struct GetGroupRole {
     role_id: String,
 }
 impl GetGroupRole {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1108,8 +1044,6 @@ impl GetGroupRole {
     }
 }
 /// Request builder for [`GroupApi::remove_role_from_group`]: Remove Role from Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveRoleFromGroup {
@@ -1118,9 +1052,7 @@ pub struct RemoveRoleFromGroup {
     role_id: String,
 }
 impl RemoveRoleFromGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1140,8 +1072,6 @@ impl RemoveRoleFromGroup {
     }
 }
 /// Request builder for [`GroupApi::list_application_targets_for_application_administrator_role_for_group`]: List Application Targets for Application Administrator Role for Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListApplicationTargetsForApplicationAdministratorRoleForGroup {
@@ -1150,9 +1080,7 @@ pub struct ListApplicationTargetsForApplicationAdministratorRoleForGroup {
     role_id: String,
 }
 impl ListApplicationTargetsForApplicationAdministratorRoleForGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1176,8 +1104,6 @@ impl ListApplicationTargetsForApplicationAdministratorRoleForGroup {
     }
 }
 /// Request builder for [`GroupApi::add_application_target_to_admin_role_given_to_group`]: Add Application Target to Admin Role Given to Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AddApplicationTargetToAdminRoleGivenToGroup {
@@ -1187,9 +1113,7 @@ pub struct AddApplicationTargetToAdminRoleGivenToGroup {
     app_name: String,
 }
 impl AddApplicationTargetToAdminRoleGivenToGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1209,8 +1133,6 @@ impl AddApplicationTargetToAdminRoleGivenToGroup {
     }
 }
 /// Request builder for [`GroupApi::remove_application_target_from_application_administrator_role_given_to_group`]: Remove Application Target from Application Administrator Role Given to Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
@@ -1220,9 +1142,7 @@ pub struct RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
     app_name: String,
 }
 impl RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1242,8 +1162,6 @@ impl RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
     }
 }
 /// Request builder for [`GroupApi::add_app_instance_target_to_app_administrator_role_given_to_group`]: Add App Instance Target to App Administrator Role Given to a Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
@@ -1254,9 +1172,7 @@ pub struct AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
     application_id: String,
 }
 impl AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1276,8 +1192,6 @@ impl AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
     }
 }
 /// Request builder for [`GroupApi::remove_app_instance_target_from_app_administrator_role_given_to_group`]: Remove App Instance Target from App Administrator Role Given to a Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup {
@@ -1288,9 +1202,7 @@ pub struct RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup {
     application_id: String,
 }
 impl RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1310,8 +1222,6 @@ impl RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup {
     }
 }
 /// Request builder for [`GroupApi::list_group_targets_for_group_role`]: List Group Targets for Group Role
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupTargetsForGroupRole {
@@ -1320,9 +1230,7 @@ pub struct ListGroupTargetsForGroupRole {
     role_id: String,
 }
 impl ListGroupTargetsForGroupRole {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1346,8 +1254,6 @@ impl ListGroupTargetsForGroupRole {
     }
 }
 /// Request builder for [`GroupApi::add_group_target_to_group_administrator_role_for_group`]: Add Group Target to Group Administrator Role for Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AddGroupTargetToGroupAdministratorRoleForGroup {
@@ -1357,9 +1263,7 @@ pub struct AddGroupTargetToGroupAdministratorRoleForGroup {
     target_group_id: String,
 }
 impl AddGroupTargetToGroupAdministratorRoleForGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1379,8 +1283,6 @@ impl AddGroupTargetToGroupAdministratorRoleForGroup {
     }
 }
 /// Request builder for [`GroupApi::remove_group_target_from_group_administrator_role_given_to_group`]: Remove Group Target from Group Administrator Role Given to Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup {
@@ -1390,9 +1292,7 @@ pub struct RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup {
     target_group_id: String,
 }
 impl RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1412,8 +1312,6 @@ impl RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup {
     }
 }
 /// Request builder for [`GroupApi::list_group_members`]: List Group Members
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupMembers {
@@ -1421,9 +1319,7 @@ pub struct ListGroupMembers {
     group_id: String,
 }
 impl ListGroupMembers {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1447,8 +1343,6 @@ impl ListGroupMembers {
     }
 }
 /// Request builder for [`GroupApi::add_user_to_group`]: Add User to Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AddUserToGroup {
@@ -1457,9 +1351,7 @@ pub struct AddUserToGroup {
     user_id: String,
 }
 impl AddUserToGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1479,8 +1371,6 @@ impl AddUserToGroup {
     }
 }
 /// Request builder for [`GroupApi::remove_user_from_group`]: Remove User from Group
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveUserFromGroup {
@@ -1489,9 +1379,7 @@ pub struct RemoveUserFromGroup {
     user_id: String,
 }
 impl RemoveUserFromGroup {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

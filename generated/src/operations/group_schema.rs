@@ -52,17 +52,13 @@ impl GroupSchemaApi {
     }
 }
 /// Request builder for [`GroupSchemaApi::get_default_group_schema`]: Get Default Group Schema
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultGroupSchema {
     client: crate::Client,
 }
 impl GetDefaultGroupSchema {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -82,8 +78,6 @@ impl GetDefaultGroupSchema {
     }
 }
 /// Request builder for [`GroupSchemaApi::update_default_group_schema`]: Update Default Group Schema
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateDefaultGroupSchema {
@@ -91,9 +85,7 @@ pub struct UpdateDefaultGroupSchema {
     body: crate::runtime::JsonBody,
 }
 impl UpdateDefaultGroupSchema {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

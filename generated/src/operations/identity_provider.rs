@@ -536,17 +536,13 @@ impl IdentityProviderApi {
     }
 }
 /// Request builder for [`IdentityProviderApi::list_identity_providers`]: List Identity Providers
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdentityProviders {
     client: crate::Client,
 }
 impl ListIdentityProviders {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -570,8 +566,6 @@ impl ListIdentityProviders {
     }
 }
 /// Request builder for [`IdentityProviderApi::create_identity_provider`]: Create Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdentityProvider {
@@ -579,9 +573,7 @@ pub struct CreateIdentityProvider {
     body: crate::runtime::JsonBody,
 }
 impl CreateIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -605,17 +597,13 @@ impl CreateIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::list_idp_keys`]: List IdP Keys
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdpKeys {
     client: crate::Client,
 }
 impl ListIdpKeys {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -639,8 +627,6 @@ impl ListIdpKeys {
     }
 }
 /// Request builder for [`IdentityProviderApi::create_idp_x509_certificate_public_key`]: Create X.509 Certificate Public Key
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdpX509CertificatePublicKey {
@@ -648,9 +634,7 @@ pub struct CreateIdpX509CertificatePublicKey {
     body: crate::runtime::JsonBody,
 }
 impl CreateIdpX509CertificatePublicKey {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -674,8 +658,6 @@ impl CreateIdpX509CertificatePublicKey {
     }
 }
 /// Request builder for [`IdentityProviderApi::get_idp_key`]: Get IdP Key
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdpKey {
@@ -683,9 +665,7 @@ pub struct GetIdpKey {
     key_id: String,
 }
 impl GetIdpKey {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -705,8 +685,6 @@ impl GetIdpKey {
     }
 }
 /// Request builder for [`IdentityProviderApi::delete_idp_key`]: Delete IdP Key
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdpKey {
@@ -714,9 +692,7 @@ pub struct DeleteIdpKey {
     key_id: String,
 }
 impl DeleteIdpKey {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -736,8 +712,6 @@ impl DeleteIdpKey {
     }
 }
 /// Request builder for [`IdentityProviderApi::get_identity_provider`]: Get Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentityProvider {
@@ -745,9 +719,7 @@ pub struct GetIdentityProvider {
     idp_id: String,
 }
 impl GetIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -767,8 +739,6 @@ impl GetIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::update_identity_provider`]: Update Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateIdentityProvider {
@@ -777,9 +747,7 @@ pub struct UpdateIdentityProvider {
     body: crate::runtime::JsonBody,
 }
 impl UpdateIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -803,8 +771,6 @@ impl UpdateIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::delete_identity_provider`]: Delete Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdentityProvider {
@@ -812,9 +778,7 @@ pub struct DeleteIdentityProvider {
     idp_id: String,
 }
 impl DeleteIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -834,8 +798,6 @@ impl DeleteIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::list_csrs_for_identity_provider`]: List Certificate Signing Requests for IdP
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListCsrsForIdentityProvider {
@@ -843,9 +805,7 @@ pub struct ListCsrsForIdentityProvider {
     idp_id: String,
 }
 impl ListCsrsForIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -869,8 +829,6 @@ impl ListCsrsForIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::generate_csr_for_identity_provider`]: Generate Certificate Signing Request for IdP
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateCsrForIdentityProvider {
@@ -879,9 +837,7 @@ pub struct GenerateCsrForIdentityProvider {
     body: crate::runtime::JsonBody,
 }
 impl GenerateCsrForIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -905,8 +861,6 @@ impl GenerateCsrForIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::get_csr_for_identity_provider`]: Get CSR for Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetCsrForIdentityProvider {
@@ -915,9 +869,7 @@ pub struct GetCsrForIdentityProvider {
     csr_id: String,
 }
 impl GetCsrForIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -937,8 +889,6 @@ impl GetCsrForIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::revoke_csr_for_identity_provider`]: Revoke CSR for Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeCsrForIdentityProvider {
@@ -947,9 +897,7 @@ pub struct RevokeCsrForIdentityProvider {
     csr_id: String,
 }
 impl RevokeCsrForIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -969,8 +917,6 @@ impl RevokeCsrForIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::publish_csr_for_identity_provider`]: Publish CSR for Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PublishCsrForIdentityProvider {
@@ -980,9 +926,7 @@ pub struct PublishCsrForIdentityProvider {
     body: crate::runtime::JsonBody,
 }
 impl PublishCsrForIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1006,8 +950,6 @@ impl PublishCsrForIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::list_signing_key_credentials_for_idp`]: List Signing Key Credentials for IdP
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSigningKeyCredentialsForIdp {
@@ -1015,9 +957,7 @@ pub struct ListSigningKeyCredentialsForIdp {
     idp_id: String,
 }
 impl ListSigningKeyCredentialsForIdp {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1041,8 +981,6 @@ impl ListSigningKeyCredentialsForIdp {
     }
 }
 /// Request builder for [`IdentityProviderApi::generate_new_idp_signing_key_credential`]: Generate New IdP Signing Key Credential
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateNewIdpSigningKeyCredential {
@@ -1050,9 +988,7 @@ pub struct GenerateNewIdpSigningKeyCredential {
     idp_id: String,
 }
 impl GenerateNewIdpSigningKeyCredential {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1072,8 +1008,6 @@ impl GenerateNewIdpSigningKeyCredential {
     }
 }
 /// Request builder for [`IdentityProviderApi::get_signing_key_credential_for_idp`]: Get Signing Key Credential for IdP
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSigningKeyCredentialForIdp {
@@ -1082,9 +1016,7 @@ pub struct GetSigningKeyCredentialForIdp {
     key_id: String,
 }
 impl GetSigningKeyCredentialForIdp {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1104,8 +1036,6 @@ impl GetSigningKeyCredentialForIdp {
     }
 }
 /// Request builder for [`IdentityProviderApi::clone_signing_key_credential_for_idp`]: Clone Signing Key Credential for IdP
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CloneSigningKeyCredentialForIdp {
@@ -1114,9 +1044,7 @@ pub struct CloneSigningKeyCredentialForIdp {
     key_id: String,
 }
 impl CloneSigningKeyCredentialForIdp {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1136,8 +1064,6 @@ impl CloneSigningKeyCredentialForIdp {
     }
 }
 /// Request builder for [`IdentityProviderApi::activate_identity_provider`]: Activate Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateIdentityProvider {
@@ -1145,9 +1071,7 @@ pub struct ActivateIdentityProvider {
     idp_id: String,
 }
 impl ActivateIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1167,8 +1091,6 @@ impl ActivateIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::deactivate_identity_provider`]: Deactivate Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateIdentityProvider {
@@ -1176,9 +1098,7 @@ pub struct DeactivateIdentityProvider {
     idp_id: String,
 }
 impl DeactivateIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1198,8 +1118,6 @@ impl DeactivateIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::find_idp_users`]: Find IdP Users
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct FindIdpUsers {
@@ -1207,9 +1125,7 @@ pub struct FindIdpUsers {
     idp_id: String,
 }
 impl FindIdpUsers {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1233,8 +1149,6 @@ impl FindIdpUsers {
     }
 }
 /// Request builder for [`IdentityProviderApi::get_identity_provider_application_user`]: Get Identity Provider Application User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentityProviderApplicationUser {
@@ -1243,9 +1157,7 @@ pub struct GetIdentityProviderApplicationUser {
     user_id: String,
 }
 impl GetIdentityProviderApplicationUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1265,8 +1177,6 @@ impl GetIdentityProviderApplicationUser {
     }
 }
 /// Request builder for [`IdentityProviderApi::link_user_to_identity_provider`]: Link User to Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct LinkUserToIdentityProvider {
@@ -1276,9 +1186,7 @@ pub struct LinkUserToIdentityProvider {
     body: crate::runtime::JsonBody,
 }
 impl LinkUserToIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1302,8 +1210,6 @@ impl LinkUserToIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::unlink_user_from_identity_provider`]: Unlink User from Identity Provider
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnlinkUserFromIdentityProvider {
@@ -1312,9 +1218,7 @@ pub struct UnlinkUserFromIdentityProvider {
     user_id: String,
 }
 impl UnlinkUserFromIdentityProvider {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1334,8 +1238,6 @@ impl UnlinkUserFromIdentityProvider {
     }
 }
 /// Request builder for [`IdentityProviderApi::list_social_auth_tokens`]: List Social Authentication Tokens
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSocialAuthTokens {
@@ -1344,9 +1246,7 @@ pub struct ListSocialAuthTokens {
     user_id: String,
 }
 impl ListSocialAuthTokens {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {

@@ -188,8 +188,6 @@ impl IdentitySourceApi {
     }
 }
 /// Request builder for [`IdentitySourceApi::create_identity_source_session`]: Create an identity source session
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdentitySourceSession {
@@ -197,9 +195,7 @@ pub struct CreateIdentitySourceSession {
     identity_source_id: String,
 }
 impl CreateIdentitySourceSession {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<
@@ -221,8 +217,6 @@ impl CreateIdentitySourceSession {
     }
 }
 /// Request builder for [`IdentitySourceApi::delete_identity_source_session`]: Delete an identity source session
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdentitySourceSession {
@@ -231,9 +225,7 @@ pub struct DeleteIdentitySourceSession {
     session_id: String,
 }
 impl DeleteIdentitySourceSession {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeleteIdentitySourceSession",
@@ -249,8 +241,6 @@ impl DeleteIdentitySourceSession {
     }
 }
 /// Request builder for [`IdentitySourceApi::get_identity_source_session`]: Retrieve an identity source session
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentitySourceSession {
@@ -259,9 +249,7 @@ pub struct GetIdentitySourceSession {
     session_id: String,
 }
 impl GetIdentitySourceSession {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<
@@ -283,8 +271,6 @@ impl GetIdentitySourceSession {
     }
 }
 /// Request builder for [`IdentitySourceApi::list_identity_source_sessions`]: List all identity source sessions
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdentitySourceSessions {
@@ -292,9 +278,7 @@ pub struct ListIdentitySourceSessions {
     identity_source_id: String,
 }
 impl ListIdentitySourceSessions {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<
@@ -322,8 +306,6 @@ impl ListIdentitySourceSessions {
     }
 }
 /// Request builder for [`IdentitySourceApi::start_import_from_identity_source`]: Start the import from the identity source
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct StartImportFromIdentitySource {
@@ -332,9 +314,7 @@ pub struct StartImportFromIdentitySource {
     session_id: String,
 }
 impl StartImportFromIdentitySource {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<
@@ -356,8 +336,6 @@ impl StartImportFromIdentitySource {
     }
 }
 /// Request builder for [`IdentitySourceApi::upload_identity_source_data_for_delete`]: Upload the data to be deleted in Okta
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UploadIdentitySourceDataForDelete {
@@ -375,9 +353,7 @@ impl UploadIdentitySourceDataForDelete {
         self.body = Some(value.into());
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let mut request = crate::runtime::Request::new(
             "UploadIdentitySourceDataForDelete",
@@ -396,8 +372,6 @@ impl UploadIdentitySourceDataForDelete {
     }
 }
 /// Request builder for [`IdentitySourceApi::upload_identity_source_data_for_upsert`]: Upload the data to be upserted in Okta
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UploadIdentitySourceDataForUpsert {
@@ -415,9 +389,7 @@ impl UploadIdentitySourceDataForUpsert {
         self.body = Some(value.into());
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let mut request = crate::runtime::Request::new(
             "UploadIdentitySourceDataForUpsert",

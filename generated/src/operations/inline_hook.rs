@@ -179,8 +179,6 @@ impl InlineHookApi {
     }
 }
 /// Request builder for [`InlineHookApi::list_inline_hooks`]: List Inline Hooks
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListInlineHooks {
@@ -195,9 +193,7 @@ impl ListInlineHooks {
         self.type_ = Some(value.into());
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<crate::models::InlineHook>> {
@@ -226,8 +222,6 @@ impl ListInlineHooks {
     }
 }
 /// Request builder for [`InlineHookApi::create_inline_hook`]: Create Inline Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateInlineHook {
@@ -235,9 +229,7 @@ pub struct CreateInlineHook {
     body: crate::models::InlineHook,
 }
 impl CreateInlineHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
@@ -261,8 +253,6 @@ impl CreateInlineHook {
     }
 }
 /// Request builder for [`InlineHookApi::get_inline_hook`]: Get Inline Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetInlineHook {
@@ -270,9 +260,7 @@ pub struct GetInlineHook {
     inline_hook_id: String,
 }
 impl GetInlineHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
@@ -292,8 +280,6 @@ impl GetInlineHook {
     }
 }
 /// Request builder for [`InlineHookApi::update_inline_hook`]: Update Inline Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateInlineHook {
@@ -302,9 +288,7 @@ pub struct UpdateInlineHook {
     body: crate::models::InlineHook,
 }
 impl UpdateInlineHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
@@ -328,8 +312,6 @@ impl UpdateInlineHook {
     }
 }
 /// Request builder for [`InlineHookApi::delete_inline_hook`]: Delete Inline Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteInlineHook {
@@ -337,9 +319,7 @@ pub struct DeleteInlineHook {
     inline_hook_id: String,
 }
 impl DeleteInlineHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeleteInlineHook",
@@ -355,8 +335,6 @@ impl DeleteInlineHook {
     }
 }
 /// Request builder for [`InlineHookApi::execute_inline_hook`]: Execute Inline Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ExecuteInlineHook {
@@ -365,9 +343,7 @@ pub struct ExecuteInlineHook {
     body: crate::runtime::JsonBody,
 }
 impl ExecuteInlineHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -391,8 +367,6 @@ impl ExecuteInlineHook {
     }
 }
 /// Request builder for [`InlineHookApi::activate_inline_hook`]: Activate Inline Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateInlineHook {
@@ -400,9 +374,7 @@ pub struct ActivateInlineHook {
     inline_hook_id: String,
 }
 impl ActivateInlineHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
@@ -422,8 +394,6 @@ impl ActivateInlineHook {
     }
 }
 /// Request builder for [`InlineHookApi::deactivate_inline_hook`]: Deactivate Inline Hook
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateInlineHook {
@@ -431,9 +401,7 @@ pub struct DeactivateInlineHook {
     inline_hook_id: String,
 }
 impl DeactivateInlineHook {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {

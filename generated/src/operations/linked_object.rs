@@ -88,17 +88,13 @@ impl LinkedObjectApi {
     }
 }
 /// Request builder for [`LinkedObjectApi::list_linked_object_definitions`]: List Linked Object Definitions
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListLinkedObjectDefinitions {
     client: crate::Client,
 }
 impl ListLinkedObjectDefinitions {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -122,8 +118,6 @@ impl ListLinkedObjectDefinitions {
     }
 }
 /// Request builder for [`LinkedObjectApi::create_linked_object_definition`]: Create Linked Object Definition
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateLinkedObjectDefinition {
@@ -131,9 +125,7 @@ pub struct CreateLinkedObjectDefinition {
     body: crate::models::LinkedObject,
 }
 impl CreateLinkedObjectDefinition {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -157,8 +149,6 @@ impl CreateLinkedObjectDefinition {
     }
 }
 /// Request builder for [`LinkedObjectApi::get_linked_object_definition`]: Get Linked Object Definition
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetLinkedObjectDefinition {
@@ -166,9 +156,7 @@ pub struct GetLinkedObjectDefinition {
     linked_object_name: String,
 }
 impl GetLinkedObjectDefinition {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -188,8 +176,6 @@ impl GetLinkedObjectDefinition {
     }
 }
 /// Request builder for [`LinkedObjectApi::delete_linked_object_definition`]: Delete Linked Object Definition
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteLinkedObjectDefinition {
@@ -197,9 +183,7 @@ pub struct DeleteLinkedObjectDefinition {
     linked_object_name: String,
 }
 impl DeleteLinkedObjectDefinition {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeleteLinkedObjectDefinition",

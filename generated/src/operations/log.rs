@@ -42,8 +42,6 @@ impl LogApi {
     }
 }
 /// Request builder for [`LogApi::get_org_system_log`]: Get Org System Log
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgSystemLog {
@@ -92,9 +90,7 @@ impl GetOrgSystemLog {
         self.after = Some(value.into());
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {

@@ -148,8 +148,6 @@ impl NetworkZoneApi {
     }
 }
 /// Request builder for [`NetworkZoneApi::list_network_zones`]: List Network Zones
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListNetworkZones {
@@ -180,9 +178,7 @@ impl ListNetworkZones {
         self.filter = Some(value.into());
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -215,8 +211,6 @@ impl ListNetworkZones {
     }
 }
 /// Request builder for [`NetworkZoneApi::create_network_zone`]: Create Network Zone
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateNetworkZone {
@@ -224,9 +218,7 @@ pub struct CreateNetworkZone {
     body: crate::models::NetworkZone,
 }
 impl CreateNetworkZone {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -250,8 +242,6 @@ impl CreateNetworkZone {
     }
 }
 /// Request builder for [`NetworkZoneApi::get_network_zone`]: Get Network Zone
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetNetworkZone {
@@ -259,9 +249,7 @@ pub struct GetNetworkZone {
     zone_id: String,
 }
 impl GetNetworkZone {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -281,8 +269,6 @@ impl GetNetworkZone {
     }
 }
 /// Request builder for [`NetworkZoneApi::update_network_zone`]: Update Network Zone
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateNetworkZone {
@@ -291,9 +277,7 @@ pub struct UpdateNetworkZone {
     body: crate::models::NetworkZone,
 }
 impl UpdateNetworkZone {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -317,8 +301,6 @@ impl UpdateNetworkZone {
     }
 }
 /// Request builder for [`NetworkZoneApi::delete_network_zone`]: Delete Network Zone
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteNetworkZone {
@@ -326,9 +308,7 @@ pub struct DeleteNetworkZone {
     zone_id: String,
 }
 impl DeleteNetworkZone {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -348,8 +328,6 @@ impl DeleteNetworkZone {
     }
 }
 /// Request builder for [`NetworkZoneApi::activate_network_zone`]: Activate Network Zone
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateNetworkZone {
@@ -357,9 +335,7 @@ pub struct ActivateNetworkZone {
     zone_id: String,
 }
 impl ActivateNetworkZone {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -379,8 +355,6 @@ impl ActivateNetworkZone {
     }
 }
 /// Request builder for [`NetworkZoneApi::deactivate_network_zone`]: Deactivate Network Zone
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateNetworkZone {
@@ -388,9 +362,7 @@ pub struct DeactivateNetworkZone {
     zone_id: String,
 }
 impl DeactivateNetworkZone {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -315,17 +315,13 @@ impl OrgApi {
     }
 }
 /// Request builder for [`OrgApi::get_org_settings`]: Get Org Settings
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgSettings {
     client: crate::Client,
 }
 impl GetOrgSettings {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -345,8 +341,6 @@ impl GetOrgSettings {
     }
 }
 /// Request builder for [`OrgApi::update_org_setting`]: Update Org Setting
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOrgSetting {
@@ -354,9 +348,7 @@ pub struct UpdateOrgSetting {
     body: crate::models::OrgSetting,
 }
 impl UpdateOrgSetting {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -380,8 +372,6 @@ impl UpdateOrgSetting {
     }
 }
 /// Request builder for [`OrgApi::partial_update_org_setting`]: Partial Update Org Setting
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PartialUpdateOrgSetting {
@@ -389,9 +379,7 @@ pub struct PartialUpdateOrgSetting {
     body: crate::models::OrgSetting,
 }
 impl PartialUpdateOrgSetting {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -415,17 +403,13 @@ impl PartialUpdateOrgSetting {
     }
 }
 /// Request builder for [`OrgApi::get_org_contact_types`]: Get Org Contact Types
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgContactTypes {
     client: crate::Client,
 }
 impl GetOrgContactTypes {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -449,8 +433,6 @@ impl GetOrgContactTypes {
     }
 }
 /// Request builder for [`OrgApi::get_org_contact_user`]: Get Org Contact User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgContactUser {
@@ -458,9 +440,7 @@ pub struct GetOrgContactUser {
     contact_type: String,
 }
 impl GetOrgContactUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -480,8 +460,6 @@ impl GetOrgContactUser {
     }
 }
 /// Request builder for [`OrgApi::update_org_contact_user`]: Update Org Contact User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOrgContactUser {
@@ -490,9 +468,7 @@ pub struct UpdateOrgContactUser {
     body: crate::models::UserIdString,
 }
 impl UpdateOrgContactUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -516,8 +492,6 @@ impl UpdateOrgContactUser {
     }
 }
 /// Request builder for [`OrgApi::update_org_logo`]: Update Org Logo
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOrgLogo {
@@ -525,9 +499,7 @@ pub struct UpdateOrgLogo {
     body: crate::models::ApplicationUpdateLogoRequest,
 }
 impl UpdateOrgLogo {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -551,17 +523,13 @@ impl UpdateOrgLogo {
     }
 }
 /// Request builder for [`OrgApi::get_org_preferences`]: Get Org Preferences
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgPreferences {
     client: crate::Client,
 }
 impl GetOrgPreferences {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -581,17 +549,13 @@ impl GetOrgPreferences {
     }
 }
 /// Request builder for [`OrgApi::hide_org_end_user_footer`]: Hide Org End User Footer
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct HideOrgEndUserFooter {
     client: crate::Client,
 }
 impl HideOrgEndUserFooter {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -611,17 +575,13 @@ impl HideOrgEndUserFooter {
     }
 }
 /// Request builder for [`OrgApi::show_org_end_user_footer`]: Show Org End User Footer
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ShowOrgEndUserFooter {
     client: crate::Client,
 }
 impl ShowOrgEndUserFooter {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -641,17 +601,13 @@ impl ShowOrgEndUserFooter {
     }
 }
 /// Request builder for [`OrgApi::get_okta_communication_settings`]: Get Okta Communication Settings
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOktaCommunicationSettings {
     client: crate::Client,
 }
 impl GetOktaCommunicationSettings {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -671,17 +627,13 @@ impl GetOktaCommunicationSettings {
     }
 }
 /// Request builder for [`OrgApi::opt_in_users_to_okta_communication_emails`]: Opt In Users To Okta Communication Emails
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct OptInUsersToOktaCommunicationEmails {
     client: crate::Client,
 }
 impl OptInUsersToOktaCommunicationEmails {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -701,17 +653,13 @@ impl OptInUsersToOktaCommunicationEmails {
     }
 }
 /// Request builder for [`OrgApi::opt_out_users_from_okta_communication_emails`]: Opt Out Users From Okta Communication Emails
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct OptOutUsersFromOktaCommunicationEmails {
     client: crate::Client,
 }
 impl OptOutUsersFromOktaCommunicationEmails {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -731,17 +679,13 @@ impl OptOutUsersFromOktaCommunicationEmails {
     }
 }
 /// Request builder for [`OrgApi::get_okta_support_settings`]: Get Okta Support Settings
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOktaSupportSettings {
     client: crate::Client,
 }
 impl GetOktaSupportSettings {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -761,17 +705,13 @@ impl GetOktaSupportSettings {
     }
 }
 /// Request builder for [`OrgApi::extend_okta_support`]: Extend Okta Support
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ExtendOktaSupport {
     client: crate::Client,
 }
 impl ExtendOktaSupport {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -791,17 +731,13 @@ impl ExtendOktaSupport {
     }
 }
 /// Request builder for [`OrgApi::grant_okta_support`]: Grant Okta Support
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GrantOktaSupport {
     client: crate::Client,
 }
 impl GrantOktaSupport {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -821,17 +757,13 @@ impl GrantOktaSupport {
     }
 }
 /// Request builder for [`OrgApi::revoke_okta_support`]: Revoke Okta Support
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeOktaSupport {
     client: crate::Client,
 }
 impl RevokeOktaSupport {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

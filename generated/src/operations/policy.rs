@@ -291,8 +291,6 @@ impl PolicyApi {
     }
 }
 /// Request builder for [`PolicyApi::list_policies`]: List Policies
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListPolicies {
@@ -312,9 +310,7 @@ impl ListPolicies {
         self.expand = Some(value.into());
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -345,8 +341,6 @@ impl ListPolicies {
     }
 }
 /// Request builder for [`PolicyApi::create_policy`]: Create Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreatePolicy {
@@ -360,9 +354,7 @@ impl CreatePolicy {
         self.activate = Some(value);
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -389,8 +381,6 @@ impl CreatePolicy {
     }
 }
 /// Request builder for [`PolicyApi::get_policy`]: Get Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPolicy {
@@ -404,9 +394,7 @@ impl GetPolicy {
         self.expand = Some(value.into());
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -429,8 +417,6 @@ impl GetPolicy {
     }
 }
 /// Request builder for [`PolicyApi::update_policy`]: Update Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdatePolicy {
@@ -439,9 +425,7 @@ pub struct UpdatePolicy {
     body: crate::models::Policy,
 }
 impl UpdatePolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -465,8 +449,6 @@ impl UpdatePolicy {
     }
 }
 /// Request builder for [`PolicyApi::delete_policy`]: Delete Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeletePolicy {
@@ -474,9 +456,7 @@ pub struct DeletePolicy {
     policy_id: String,
 }
 impl DeletePolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -496,8 +476,6 @@ impl DeletePolicy {
     }
 }
 /// Request builder for [`PolicyApi::activate_policy`]: Activate Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivatePolicy {
@@ -505,9 +483,7 @@ pub struct ActivatePolicy {
     policy_id: String,
 }
 impl ActivatePolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "ActivatePolicy",
@@ -523,8 +499,6 @@ impl ActivatePolicy {
     }
 }
 /// Request builder for [`PolicyApi::deactivate_policy`]: Deactivate Policy
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivatePolicy {
@@ -532,9 +506,7 @@ pub struct DeactivatePolicy {
     policy_id: String,
 }
 impl DeactivatePolicy {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeactivatePolicy",
@@ -550,8 +522,6 @@ impl DeactivatePolicy {
     }
 }
 /// Request builder for [`PolicyApi::list_policy_rules`]: List Policy Rules
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListPolicyRules {
@@ -559,9 +529,7 @@ pub struct ListPolicyRules {
     policy_id: String,
 }
 impl ListPolicyRules {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -585,8 +553,6 @@ impl ListPolicyRules {
     }
 }
 /// Request builder for [`PolicyApi::create_policy_rule`]: Create Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreatePolicyRule {
@@ -595,9 +561,7 @@ pub struct CreatePolicyRule {
     body: crate::models::PolicyRule,
 }
 impl CreatePolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -621,8 +585,6 @@ impl CreatePolicyRule {
     }
 }
 /// Request builder for [`PolicyApi::get_policy_rule`]: Get Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPolicyRule {
@@ -631,9 +593,7 @@ pub struct GetPolicyRule {
     rule_id: String,
 }
 impl GetPolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -653,8 +613,6 @@ impl GetPolicyRule {
     }
 }
 /// Request builder for [`PolicyApi::update_policy_rule`]: Update Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdatePolicyRule {
@@ -664,9 +622,7 @@ pub struct UpdatePolicyRule {
     body: crate::models::PolicyRule,
 }
 impl UpdatePolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -690,8 +646,6 @@ impl UpdatePolicyRule {
     }
 }
 /// Request builder for [`PolicyApi::delete_policy_rule`]: Delete Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeletePolicyRule {
@@ -700,9 +654,7 @@ pub struct DeletePolicyRule {
     rule_id: String,
 }
 impl DeletePolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeletePolicyRule",
@@ -718,8 +670,6 @@ impl DeletePolicyRule {
     }
 }
 /// Request builder for [`PolicyApi::activate_policy_rule`]: Activate Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivatePolicyRule {
@@ -728,9 +678,7 @@ pub struct ActivatePolicyRule {
     rule_id: String,
 }
 impl ActivatePolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -750,8 +698,6 @@ impl ActivatePolicyRule {
     }
 }
 /// Request builder for [`PolicyApi::deactivate_policy_rule`]: Deactivate Policy Rule
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivatePolicyRule {
@@ -760,9 +706,7 @@ pub struct DeactivatePolicyRule {
     rule_id: String,
 }
 impl DeactivatePolicyRule {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeactivatePolicyRule",

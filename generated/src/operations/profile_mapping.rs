@@ -79,8 +79,6 @@ impl ProfileMappingApi {
     }
 }
 /// Request builder for [`ProfileMappingApi::list_profile_mappings`]: List Profile Mappings
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListProfileMappings {
@@ -111,9 +109,7 @@ impl ListProfileMappings {
         self.target_id = Some(value.into());
         self
     }
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -149,8 +145,6 @@ impl ListProfileMappings {
     }
 }
 /// Request builder for [`ProfileMappingApi::get_profile_mapping`]: Get Profile Mapping
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetProfileMapping {
@@ -158,9 +152,7 @@ pub struct GetProfileMapping {
     mapping_id: String,
 }
 impl GetProfileMapping {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -180,8 +172,6 @@ impl GetProfileMapping {
     }
 }
 /// Request builder for [`ProfileMappingApi::update_profile_mapping`]: Update Profile Mapping
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateProfileMapping {
@@ -190,9 +180,7 @@ pub struct UpdateProfileMapping {
     body: crate::models::ProfileMapping,
 }
 impl UpdateProfileMapping {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

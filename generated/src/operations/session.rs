@@ -93,8 +93,6 @@ impl SessionApi {
     }
 }
 /// Request builder for [`SessionApi::create_session`]: Create Session
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateSession {
@@ -102,9 +100,7 @@ pub struct CreateSession {
     body: crate::models::CreateSessionRequest,
 }
 impl CreateSession {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -128,8 +124,6 @@ impl CreateSession {
     }
 }
 /// Request builder for [`SessionApi::delete_session`]: Delete Session
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteSession {
@@ -137,9 +131,7 @@ pub struct DeleteSession {
     session_id: String,
 }
 impl DeleteSession {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeleteSession",
@@ -155,8 +147,6 @@ impl DeleteSession {
     }
 }
 /// Request builder for [`SessionApi::get_session`]: Get Session
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSession {
@@ -164,9 +154,7 @@ pub struct GetSession {
     session_id: String,
 }
 impl GetSession {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -186,8 +174,6 @@ impl GetSession {
     }
 }
 /// Request builder for [`SessionApi::refresh_session`]: Refresh Session
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RefreshSession {
@@ -195,9 +181,7 @@ pub struct RefreshSession {
     session_id: String,
 }
 impl RefreshSession {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -157,8 +157,6 @@ impl SubscriptionApi {
     }
 }
 /// Request builder for [`SubscriptionApi::list_role_subscriptions`]: List All Subscriptions Of A Custom Role
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListRoleSubscriptions {
@@ -166,9 +164,7 @@ pub struct ListRoleSubscriptions {
     role_type_or_role_id: String,
 }
 impl ListRoleSubscriptions {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -192,8 +188,6 @@ impl ListRoleSubscriptions {
     }
 }
 /// Request builder for [`SubscriptionApi::get_role_subscription_by_notification_type`]: Get Subscriptions Of A Custom Role By Specific Notification Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetRoleSubscriptionByNotificationType {
@@ -202,9 +196,7 @@ pub struct GetRoleSubscriptionByNotificationType {
     notification_type: String,
 }
 impl GetRoleSubscriptionByNotificationType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -224,8 +216,6 @@ impl GetRoleSubscriptionByNotificationType {
     }
 }
 /// Request builder for [`SubscriptionApi::subscribe_role_to_notification_type`]: Subscribe A Custom Role To A Specific Notification Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SubscribeRoleToNotificationType {
@@ -234,9 +224,7 @@ pub struct SubscribeRoleToNotificationType {
     notification_type: String,
 }
 impl SubscribeRoleToNotificationType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -256,8 +244,6 @@ impl SubscribeRoleToNotificationType {
     }
 }
 /// Request builder for [`SubscriptionApi::unsubscribe_role_from_notification_type`]: Unsubscribe A Custom Role From A Specific Notification Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnsubscribeRoleFromNotificationType {
@@ -266,9 +252,7 @@ pub struct UnsubscribeRoleFromNotificationType {
     notification_type: String,
 }
 impl UnsubscribeRoleFromNotificationType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -288,8 +272,6 @@ impl UnsubscribeRoleFromNotificationType {
     }
 }
 /// Request builder for [`SubscriptionApi::subscribe_user_to_notification_type`]: Subscribe To A Specific Notification Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SubscribeUserToNotificationType {
@@ -298,9 +280,7 @@ pub struct SubscribeUserToNotificationType {
     notification_type: String,
 }
 impl SubscribeUserToNotificationType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -320,8 +300,6 @@ impl SubscribeUserToNotificationType {
     }
 }
 /// Request builder for [`SubscriptionApi::unsubscribe_user_from_notification_type`]: Unsubscribe From A Specific Notification Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnsubscribeUserFromNotificationType {
@@ -330,9 +308,7 @@ pub struct UnsubscribeUserFromNotificationType {
     notification_type: String,
 }
 impl UnsubscribeUserFromNotificationType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

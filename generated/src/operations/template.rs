@@ -136,17 +136,13 @@ impl TemplateApi {
     }
 }
 /// Request builder for [`TemplateApi::list_sms_templates`]: List SMS Templates
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSmsTemplates {
     client: crate::Client,
 }
 impl ListSmsTemplates {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -170,8 +166,6 @@ impl ListSmsTemplates {
     }
 }
 /// Request builder for [`TemplateApi::create_sms_template`]: Create SMS Template
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateSmsTemplate {
@@ -179,9 +173,7 @@ pub struct CreateSmsTemplate {
     body: crate::runtime::JsonBody,
 }
 impl CreateSmsTemplate {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -205,8 +197,6 @@ impl CreateSmsTemplate {
     }
 }
 /// Request builder for [`TemplateApi::get_sms_template`]: Get SMS Template
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSmsTemplate {
@@ -214,9 +204,7 @@ pub struct GetSmsTemplate {
     template_id: String,
 }
 impl GetSmsTemplate {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -236,8 +224,6 @@ impl GetSmsTemplate {
     }
 }
 /// Request builder for [`TemplateApi::update_sms_template`]: Update SMS Template
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateSmsTemplate {
@@ -246,9 +232,7 @@ pub struct UpdateSmsTemplate {
     body: crate::runtime::JsonBody,
 }
 impl UpdateSmsTemplate {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -272,8 +256,6 @@ impl UpdateSmsTemplate {
     }
 }
 /// Request builder for [`TemplateApi::partial_update_sms_template`]: Partial SMS Template Update
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PartialUpdateSmsTemplate {
@@ -282,9 +264,7 @@ pub struct PartialUpdateSmsTemplate {
     body: crate::runtime::JsonBody,
 }
 impl PartialUpdateSmsTemplate {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -308,8 +288,6 @@ impl PartialUpdateSmsTemplate {
     }
 }
 /// Request builder for [`TemplateApi::remove_sms_template`]: Remove SMS Template
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveSmsTemplate {
@@ -317,9 +295,7 @@ pub struct RemoveSmsTemplate {
     template_id: String,
 }
 impl RemoveSmsTemplate {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -54,17 +54,13 @@ impl ThreatInsightApi {
     }
 }
 /// Request builder for [`ThreatInsightApi::get_current_threat_insight_configuration`]: Get Current ThreatInsight Configuration
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetCurrentThreatInsightConfiguration {
     client: crate::Client,
 }
 impl GetCurrentThreatInsightConfiguration {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -84,8 +80,6 @@ impl GetCurrentThreatInsightConfiguration {
     }
 }
 /// Request builder for [`ThreatInsightApi::update_threat_insight_configuration`]: Update ThreatInsight Configuration
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateThreatInsightConfiguration {
@@ -93,9 +87,7 @@ pub struct UpdateThreatInsightConfiguration {
     body: crate::runtime::JsonBody,
 }
 impl UpdateThreatInsightConfiguration {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -143,17 +143,13 @@ impl TrustedOriginApi {
     }
 }
 /// Request builder for [`TrustedOriginApi::list_trusted_origins`]: List Trusted Origins
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListTrustedOrigins {
     client: crate::Client,
 }
 impl ListTrustedOrigins {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -177,8 +173,6 @@ impl ListTrustedOrigins {
     }
 }
 /// Request builder for [`TrustedOriginApi::create_trusted_origin`]: Create Trusted Origin
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateTrustedOrigin {
@@ -186,9 +180,7 @@ pub struct CreateTrustedOrigin {
     body: crate::runtime::JsonBody,
 }
 impl CreateTrustedOrigin {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -212,8 +204,6 @@ impl CreateTrustedOrigin {
     }
 }
 /// Request builder for [`TrustedOriginApi::get_trusted_origin`]: Get Trusted Origin
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetTrustedOrigin {
@@ -221,9 +211,7 @@ pub struct GetTrustedOrigin {
     trusted_origin_id: String,
 }
 impl GetTrustedOrigin {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -243,8 +231,6 @@ impl GetTrustedOrigin {
     }
 }
 /// Request builder for [`TrustedOriginApi::update_trusted_origin`]: Update Trusted Origin
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateTrustedOrigin {
@@ -253,9 +239,7 @@ pub struct UpdateTrustedOrigin {
     body: crate::runtime::JsonBody,
 }
 impl UpdateTrustedOrigin {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -279,8 +263,6 @@ impl UpdateTrustedOrigin {
     }
 }
 /// Request builder for [`TrustedOriginApi::delete_trusted_origin`]: Delete Trusted Origin
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteTrustedOrigin {
@@ -288,9 +270,7 @@ pub struct DeleteTrustedOrigin {
     trusted_origin_id: String,
 }
 impl DeleteTrustedOrigin {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -310,8 +290,6 @@ impl DeleteTrustedOrigin {
     }
 }
 /// Request builder for [`TrustedOriginApi::activate_trusted_origin`]: Activate Trusted Origin
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateTrustedOrigin {
@@ -319,9 +297,7 @@ pub struct ActivateTrustedOrigin {
     trusted_origin_id: String,
 }
 impl ActivateTrustedOrigin {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -341,8 +317,6 @@ impl ActivateTrustedOrigin {
     }
 }
 /// Request builder for [`TrustedOriginApi::deactivate_trusted_origin`]: Deactivate Trusted Origin
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateTrustedOrigin {
@@ -350,9 +324,7 @@ pub struct DeactivateTrustedOrigin {
     trusted_origin_id: String,
 }
 impl DeactivateTrustedOrigin {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

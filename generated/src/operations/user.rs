@@ -1027,17 +1027,13 @@ impl UserApi {
     }
 }
 /// Request builder for [`UserApi::list_users`]: List Users
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUsers {
     client: crate::Client,
 }
 impl ListUsers {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1061,8 +1057,6 @@ impl ListUsers {
     }
 }
 /// Request builder for [`UserApi::create_user`]: Create User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateUser {
@@ -1070,9 +1064,7 @@ pub struct CreateUser {
     body: crate::runtime::JsonBody,
 }
 impl CreateUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1096,8 +1088,6 @@ impl CreateUser {
     }
 }
 /// Request builder for [`UserApi::set_linked_object_for_user`]: Set Linked Object For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SetLinkedObjectForUser {
@@ -1107,9 +1097,7 @@ pub struct SetLinkedObjectForUser {
     primary_user_id: String,
 }
 impl SetLinkedObjectForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1133,8 +1121,6 @@ impl SetLinkedObjectForUser {
     }
 }
 /// Request builder for [`UserApi::get_user`]: Get User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetUser {
@@ -1142,9 +1128,7 @@ pub struct GetUser {
     user_id: String,
 }
 impl GetUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1164,8 +1148,6 @@ impl GetUser {
     }
 }
 /// Request builder for [`UserApi::update_user`]: Update User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateUser {
@@ -1174,9 +1156,7 @@ pub struct UpdateUser {
     body: crate::runtime::JsonBody,
 }
 impl UpdateUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1200,8 +1180,6 @@ impl UpdateUser {
     }
 }
 /// Request builder for [`UserApi::partial_update_user`]: Partial Update User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PartialUpdateUser {
@@ -1210,9 +1188,7 @@ pub struct PartialUpdateUser {
     body: crate::runtime::JsonBody,
 }
 impl PartialUpdateUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1236,8 +1212,6 @@ impl PartialUpdateUser {
     }
 }
 /// Request builder for [`UserApi::delete_user`]: Delete User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteUser {
@@ -1245,9 +1219,7 @@ pub struct DeleteUser {
     user_id: String,
 }
 impl DeleteUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1267,8 +1239,6 @@ impl DeleteUser {
     }
 }
 /// Request builder for [`UserApi::list_user_app_links`]: List User App Links
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUserAppLinks {
@@ -1276,9 +1246,7 @@ pub struct ListUserAppLinks {
     user_id: String,
 }
 impl ListUserAppLinks {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1302,8 +1270,6 @@ impl ListUserAppLinks {
     }
 }
 /// Request builder for [`UserApi::list_user_clients`]: List User Clients
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUserClients {
@@ -1311,9 +1277,7 @@ pub struct ListUserClients {
     user_id: String,
 }
 impl ListUserClients {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1337,8 +1301,6 @@ impl ListUserClients {
     }
 }
 /// Request builder for [`UserApi::list_grants_for_user_and_client`]: List Grants For User And Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGrantsForUserAndClient {
@@ -1347,9 +1309,7 @@ pub struct ListGrantsForUserAndClient {
     client_id: String,
 }
 impl ListGrantsForUserAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1373,8 +1333,6 @@ impl ListGrantsForUserAndClient {
     }
 }
 /// Request builder for [`UserApi::revoke_grants_for_user_and_client`]: Revoke Grants For User And Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeGrantsForUserAndClient {
@@ -1383,9 +1341,7 @@ pub struct RevokeGrantsForUserAndClient {
     client_id: String,
 }
 impl RevokeGrantsForUserAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1405,8 +1361,6 @@ impl RevokeGrantsForUserAndClient {
     }
 }
 /// Request builder for [`UserApi::list_refresh_tokens_for_user_and_client`]: List Refresh Tokens For User And Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListRefreshTokensForUserAndClient {
@@ -1415,9 +1369,7 @@ pub struct ListRefreshTokensForUserAndClient {
     client_id: String,
 }
 impl ListRefreshTokensForUserAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1441,8 +1393,6 @@ impl ListRefreshTokensForUserAndClient {
     }
 }
 /// Request builder for [`UserApi::revoke_tokens_for_user_and_client`]: Revoke Tokens For User And Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeTokensForUserAndClient {
@@ -1451,9 +1401,7 @@ pub struct RevokeTokensForUserAndClient {
     client_id: String,
 }
 impl RevokeTokensForUserAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1473,8 +1421,6 @@ impl RevokeTokensForUserAndClient {
     }
 }
 /// Request builder for [`UserApi::get_refresh_token_for_user_and_client`]: Get Refresh Token For User And Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetRefreshTokenForUserAndClient {
@@ -1484,9 +1430,7 @@ pub struct GetRefreshTokenForUserAndClient {
     token_id: String,
 }
 impl GetRefreshTokenForUserAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1506,8 +1450,6 @@ impl GetRefreshTokenForUserAndClient {
     }
 }
 /// Request builder for [`UserApi::revoke_token_for_user_and_client`]: Revoke Token For User And Client
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeTokenForUserAndClient {
@@ -1517,9 +1459,7 @@ pub struct RevokeTokenForUserAndClient {
     token_id: String,
 }
 impl RevokeTokenForUserAndClient {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1539,8 +1479,6 @@ impl RevokeTokenForUserAndClient {
     }
 }
 /// Request builder for [`UserApi::change_password`]: Change Password
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ChangePassword {
@@ -1549,9 +1487,7 @@ pub struct ChangePassword {
     body: crate::runtime::JsonBody,
 }
 impl ChangePassword {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1575,8 +1511,6 @@ impl ChangePassword {
     }
 }
 /// Request builder for [`UserApi::change_recovery_question`]: Change Recovery Question
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ChangeRecoveryQuestion {
@@ -1585,9 +1519,7 @@ pub struct ChangeRecoveryQuestion {
     body: crate::runtime::JsonBody,
 }
 impl ChangeRecoveryQuestion {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1611,8 +1543,6 @@ impl ChangeRecoveryQuestion {
     }
 }
 /// Request builder for [`UserApi::forgot_password`]: Forgot Password
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ForgotPassword {
@@ -1620,9 +1550,7 @@ pub struct ForgotPassword {
     user_id: String,
 }
 impl ForgotPassword {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1642,8 +1570,6 @@ impl ForgotPassword {
     }
 }
 /// Request builder for [`UserApi::list_user_grants`]: List User Grants
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUserGrants {
@@ -1651,9 +1577,7 @@ pub struct ListUserGrants {
     user_id: String,
 }
 impl ListUserGrants {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1677,8 +1601,6 @@ impl ListUserGrants {
     }
 }
 /// Request builder for [`UserApi::revoke_user_grants`]: Revoke User Grants
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeUserGrants {
@@ -1686,9 +1608,7 @@ pub struct RevokeUserGrants {
     user_id: String,
 }
 impl RevokeUserGrants {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1708,8 +1628,6 @@ impl RevokeUserGrants {
     }
 }
 /// Request builder for [`UserApi::get_user_grant`]: Get User Grant
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetUserGrant {
@@ -1718,9 +1636,7 @@ pub struct GetUserGrant {
     grant_id: String,
 }
 impl GetUserGrant {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1740,8 +1656,6 @@ impl GetUserGrant {
     }
 }
 /// Request builder for [`UserApi::revoke_user_grant`]: Revoke User Grant
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeUserGrant {
@@ -1750,9 +1664,7 @@ pub struct RevokeUserGrant {
     grant_id: String,
 }
 impl RevokeUserGrant {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1772,8 +1684,6 @@ impl RevokeUserGrant {
     }
 }
 /// Request builder for [`UserApi::get_member_groups`]: Get Member Groups
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetMemberGroups {
@@ -1781,9 +1691,7 @@ pub struct GetMemberGroups {
     user_id: String,
 }
 impl GetMemberGroups {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1807,8 +1715,6 @@ impl GetMemberGroups {
     }
 }
 /// Request builder for [`UserApi::list_idps_for_user`]: List IdPs For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdpsForUser {
@@ -1816,9 +1722,7 @@ pub struct ListIdpsForUser {
     user_id: String,
 }
 impl ListIdpsForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -1842,8 +1746,6 @@ impl ListIdpsForUser {
     }
 }
 /// Request builder for [`UserApi::activate_user`]: Activate User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateUser {
@@ -1851,9 +1753,7 @@ pub struct ActivateUser {
     user_id: String,
 }
 impl ActivateUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1873,8 +1773,6 @@ impl ActivateUser {
     }
 }
 /// Request builder for [`UserApi::deactivate_user`]: Deactivate User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateUser {
@@ -1882,9 +1780,7 @@ pub struct DeactivateUser {
     user_id: String,
 }
 impl DeactivateUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1904,8 +1800,6 @@ impl DeactivateUser {
     }
 }
 /// Request builder for [`UserApi::expire_password`]: Expire Password
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ExpirePassword {
@@ -1913,9 +1807,7 @@ pub struct ExpirePassword {
     user_id: String,
 }
 impl ExpirePassword {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1935,8 +1827,6 @@ impl ExpirePassword {
     }
 }
 /// Request builder for [`UserApi::reactivate_user`]: Reactivate User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReactivateUser {
@@ -1944,9 +1834,7 @@ pub struct ReactivateUser {
     user_id: String,
 }
 impl ReactivateUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1966,8 +1854,6 @@ impl ReactivateUser {
     }
 }
 /// Request builder for [`UserApi::reset_factors`]: Reset Factors
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ResetFactors {
@@ -1975,9 +1861,7 @@ pub struct ResetFactors {
     user_id: String,
 }
 impl ResetFactors {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -1997,8 +1881,6 @@ impl ResetFactors {
     }
 }
 /// Request builder for [`UserApi::reset_password`]: Reset Password
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ResetPassword {
@@ -2006,9 +1888,7 @@ pub struct ResetPassword {
     user_id: String,
 }
 impl ResetPassword {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2028,8 +1908,6 @@ impl ResetPassword {
     }
 }
 /// Request builder for [`UserApi::suspend_user`]: Suspend User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SuspendUser {
@@ -2037,9 +1915,7 @@ pub struct SuspendUser {
     user_id: String,
 }
 impl SuspendUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2059,8 +1935,6 @@ impl SuspendUser {
     }
 }
 /// Request builder for [`UserApi::unlock_user`]: Unlock User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnlockUser {
@@ -2068,9 +1942,7 @@ pub struct UnlockUser {
     user_id: String,
 }
 impl UnlockUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2090,8 +1962,6 @@ impl UnlockUser {
     }
 }
 /// Request builder for [`UserApi::unsuspend_user`]: Unsuspend User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnsuspendUser {
@@ -2099,9 +1969,7 @@ pub struct UnsuspendUser {
     user_id: String,
 }
 impl UnsuspendUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2121,8 +1989,6 @@ impl UnsuspendUser {
     }
 }
 /// Request builder for [`UserApi::get_linked_objects_for_user`]: Get Linked Objects For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetLinkedObjectsForUser {
@@ -2131,9 +1997,7 @@ pub struct GetLinkedObjectsForUser {
     relationship_name: String,
 }
 impl GetLinkedObjectsForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -2157,8 +2021,6 @@ impl GetLinkedObjectsForUser {
     }
 }
 /// Request builder for [`UserApi::remove_linked_object_for_user`]: Remove Linked Object For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveLinkedObjectForUser {
@@ -2167,9 +2029,7 @@ pub struct RemoveLinkedObjectForUser {
     relationship_name: String,
 }
 impl RemoveLinkedObjectForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2189,8 +2049,6 @@ impl RemoveLinkedObjectForUser {
     }
 }
 /// Request builder for [`UserApi::list_assigned_roles_for_user`]: List Assigned Roles For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAssignedRolesForUser {
@@ -2198,9 +2056,7 @@ pub struct ListAssignedRolesForUser {
     user_id: String,
 }
 impl ListAssignedRolesForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -2224,8 +2080,6 @@ impl ListAssignedRolesForUser {
     }
 }
 /// Request builder for [`UserApi::assign_role_to_user`]: Assign Role To User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignRoleToUser {
@@ -2234,9 +2088,7 @@ pub struct AssignRoleToUser {
     body: crate::runtime::JsonBody,
 }
 impl AssignRoleToUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2260,8 +2112,6 @@ impl AssignRoleToUser {
     }
 }
 /// Request builder for [`UserApi::get_user_role`]: Get User Role
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetUserRole {
@@ -2270,9 +2120,7 @@ pub struct GetUserRole {
     role_id: String,
 }
 impl GetUserRole {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2292,8 +2140,6 @@ impl GetUserRole {
     }
 }
 /// Request builder for [`UserApi::remove_role_from_user`]: Remove Role From User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveRoleFromUser {
@@ -2302,9 +2148,7 @@ pub struct RemoveRoleFromUser {
     role_id: String,
 }
 impl RemoveRoleFromUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2324,8 +2168,6 @@ impl RemoveRoleFromUser {
     }
 }
 /// Request builder for [`UserApi::list_application_targets_for_application_administrator_role_for_user`]: List Application Targets For Application Administrator Role For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListApplicationTargetsForApplicationAdministratorRoleForUser {
@@ -2334,9 +2176,7 @@ pub struct ListApplicationTargetsForApplicationAdministratorRoleForUser {
     role_id: String,
 }
 impl ListApplicationTargetsForApplicationAdministratorRoleForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -2360,8 +2200,6 @@ impl ListApplicationTargetsForApplicationAdministratorRoleForUser {
     }
 }
 /// Request builder for [`UserApi::add_all_apps_as_target_to_user_role`]: Add All Apps As Target To User Role
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AddAllAppsAsTargetToUserRole {
@@ -2370,9 +2208,7 @@ pub struct AddAllAppsAsTargetToUserRole {
     role_id: String,
 }
 impl AddAllAppsAsTargetToUserRole {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2392,8 +2228,6 @@ impl AddAllAppsAsTargetToUserRole {
     }
 }
 /// Request builder for [`UserApi::add_application_target_to_admin_role_for_user`]: Add Application Target To Admin Role For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AddApplicationTargetToAdminRoleForUser {
@@ -2403,9 +2237,7 @@ pub struct AddApplicationTargetToAdminRoleForUser {
     app_name: String,
 }
 impl AddApplicationTargetToAdminRoleForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2425,8 +2257,6 @@ impl AddApplicationTargetToAdminRoleForUser {
     }
 }
 /// Request builder for [`UserApi::remove_application_target_from_application_administrator_role_for_user`]: Remove Application Target From Application Administrator Role For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
@@ -2436,9 +2266,7 @@ pub struct RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
     app_name: String,
 }
 impl RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2458,8 +2286,6 @@ impl RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
     }
 }
 /// Request builder for [`UserApi::add_app_instance_target_to_app_administrator_role_given_to_user`]: Add App Instance Target To App Administrator Role Given To A User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
@@ -2470,9 +2296,7 @@ pub struct AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
     application_id: String,
 }
 impl AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2492,8 +2316,6 @@ impl AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
     }
 }
 /// Request builder for [`UserApi::remove_app_instance_target_from_app_administrator_role_given_to_user`]: Remove App Instance Target From App Administrator Role Given To A User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser {
@@ -2504,9 +2326,7 @@ pub struct RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser {
     application_id: String,
 }
 impl RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2526,8 +2346,6 @@ impl RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser {
     }
 }
 /// Request builder for [`UserApi::list_group_targets_for_user_role`]: List Group Targets For User Role
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupTargetsForUserRole {
@@ -2536,9 +2354,7 @@ pub struct ListGroupTargetsForUserRole {
     role_id: String,
 }
 impl ListGroupTargetsForUserRole {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -2562,8 +2378,6 @@ impl ListGroupTargetsForUserRole {
     }
 }
 /// Request builder for [`UserApi::add_group_target_to_user_role`]: Add Group Target To User Role
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AddGroupTargetToUserRole {
@@ -2573,9 +2387,7 @@ pub struct AddGroupTargetToUserRole {
     group_id: String,
 }
 impl AddGroupTargetToUserRole {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2595,8 +2407,6 @@ impl AddGroupTargetToUserRole {
     }
 }
 /// Request builder for [`UserApi::remove_group_target_from_user_role`]: Remove Group Target From User Role
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RemoveGroupTargetFromUserRole {
@@ -2606,9 +2416,7 @@ pub struct RemoveGroupTargetFromUserRole {
     group_id: String,
 }
 impl RemoveGroupTargetFromUserRole {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2628,8 +2436,6 @@ impl RemoveGroupTargetFromUserRole {
     }
 }
 /// Request builder for [`UserApi::clear_user_sessions`]: Clear User Sessions
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ClearUserSessions {
@@ -2637,9 +2443,7 @@ pub struct ClearUserSessions {
     user_id: String,
 }
 impl ClearUserSessions {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -2659,8 +2463,6 @@ impl ClearUserSessions {
     }
 }
 /// Request builder for [`UserApi::list_user_subscriptions`]: List Subscriptions Of A User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUserSubscriptions {
@@ -2668,9 +2470,7 @@ pub struct ListUserSubscriptions {
     user_id: String,
 }
 impl ListUserSubscriptions {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -2694,8 +2494,6 @@ impl ListUserSubscriptions {
     }
 }
 /// Request builder for [`UserApi::get_user_subscription_by_notification_type`]: Get The Subscription Of A User With A Specific Notification Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetUserSubscriptionByNotificationType {
@@ -2704,9 +2502,7 @@ pub struct GetUserSubscriptionByNotificationType {
     notification_type: String,
 }
 impl GetUserSubscriptionByNotificationType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -210,8 +210,6 @@ impl UserFactorApi {
     }
 }
 /// Request builder for [`UserFactorApi::list_factors`]: List Factors
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFactors {
@@ -219,9 +217,7 @@ pub struct ListFactors {
     user_id: String,
 }
 impl ListFactors {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -245,8 +241,6 @@ impl ListFactors {
     }
 }
 /// Request builder for [`UserFactorApi::enroll_factor`]: Enroll Factor
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct EnrollFactor {
@@ -255,9 +249,7 @@ pub struct EnrollFactor {
     body: crate::runtime::JsonBody,
 }
 impl EnrollFactor {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -281,8 +273,6 @@ impl EnrollFactor {
     }
 }
 /// Request builder for [`UserFactorApi::list_supported_factors`]: List Supported Factors
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSupportedFactors {
@@ -290,9 +280,7 @@ pub struct ListSupportedFactors {
     user_id: String,
 }
 impl ListSupportedFactors {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -316,8 +304,6 @@ impl ListSupportedFactors {
     }
 }
 /// Request builder for [`UserFactorApi::list_supported_security_questions`]: List Supported Security Questions
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSupportedSecurityQuestions {
@@ -325,9 +311,7 @@ pub struct ListSupportedSecurityQuestions {
     user_id: String,
 }
 impl ListSupportedSecurityQuestions {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -351,8 +335,6 @@ impl ListSupportedSecurityQuestions {
     }
 }
 /// Request builder for [`UserFactorApi::get_factor`]: Get Factor
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetFactor {
@@ -361,9 +343,7 @@ pub struct GetFactor {
     factor_id: String,
 }
 impl GetFactor {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -383,8 +363,6 @@ impl GetFactor {
     }
 }
 /// Request builder for [`UserFactorApi::delete_factor`]: Delete Factor
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteFactor {
@@ -393,9 +371,7 @@ pub struct DeleteFactor {
     factor_id: String,
 }
 impl DeleteFactor {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -415,8 +391,6 @@ impl DeleteFactor {
     }
 }
 /// Request builder for [`UserFactorApi::activate_factor`]: Activate Factor
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateFactor {
@@ -425,9 +399,7 @@ pub struct ActivateFactor {
     factor_id: String,
 }
 impl ActivateFactor {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -447,8 +419,6 @@ impl ActivateFactor {
     }
 }
 /// Request builder for [`UserFactorApi::get_factor_transaction_status`]: Get Factor Transaction Status
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetFactorTransactionStatus {
@@ -458,9 +428,7 @@ pub struct GetFactorTransactionStatus {
     transaction_id: String,
 }
 impl GetFactorTransactionStatus {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -480,8 +448,6 @@ impl GetFactorTransactionStatus {
     }
 }
 /// Request builder for [`UserFactorApi::verify_mfa_factor`]: Verify MFA Factor
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct VerifyMfaFactor {
@@ -491,9 +457,7 @@ pub struct VerifyMfaFactor {
     body: crate::runtime::JsonBody,
 }
 impl VerifyMfaFactor {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

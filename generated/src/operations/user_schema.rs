@@ -95,8 +95,6 @@ impl UserSchemaApi {
     }
 }
 /// Request builder for [`UserSchemaApi::get_application_default_user_schema`]: Get Application Default User Schema
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetApplicationDefaultUserSchema {
@@ -104,9 +102,7 @@ pub struct GetApplicationDefaultUserSchema {
     app_instance_id: String,
 }
 impl GetApplicationDefaultUserSchema {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -126,8 +122,6 @@ impl GetApplicationDefaultUserSchema {
     }
 }
 /// Request builder for [`UserSchemaApi::update_application_user_profile_schema`]: Update Application User Profile Schema
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateApplicationUserProfileSchema {
@@ -136,9 +130,7 @@ pub struct UpdateApplicationUserProfileSchema {
     body: crate::runtime::JsonBody,
 }
 impl UpdateApplicationUserProfileSchema {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -162,8 +154,6 @@ impl UpdateApplicationUserProfileSchema {
     }
 }
 /// Request builder for [`UserSchemaApi::get_schema_for_user`]: Get Schema For User
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSchemaForUser {
@@ -171,9 +161,7 @@ pub struct GetSchemaForUser {
     schema_id: String,
 }
 impl GetSchemaForUser {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -193,8 +181,6 @@ impl GetSchemaForUser {
     }
 }
 /// Request builder for [`UserSchemaApi::update_user_profile_schema`]: Update User Profile Schema
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateUserProfileSchema {
@@ -203,9 +189,7 @@ pub struct UpdateUserProfileSchema {
     body: crate::runtime::JsonBody,
 }
 impl UpdateUserProfileSchema {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -131,17 +131,13 @@ impl UserTypeApi {
     }
 }
 /// Request builder for [`UserTypeApi::list_user_types`]: List User Types
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUserTypes {
     client: crate::Client,
 }
 impl ListUserTypes {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -165,8 +161,6 @@ impl ListUserTypes {
     }
 }
 /// Request builder for [`UserTypeApi::create_user_type`]: Create User Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateUserType {
@@ -174,9 +168,7 @@ pub struct CreateUserType {
     body: crate::runtime::JsonBody,
 }
 impl CreateUserType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -200,8 +192,6 @@ impl CreateUserType {
     }
 }
 /// Request builder for [`UserTypeApi::get_user_type`]: Get User Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetUserType {
@@ -209,9 +199,7 @@ pub struct GetUserType {
     type_id: String,
 }
 impl GetUserType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -231,8 +219,6 @@ impl GetUserType {
     }
 }
 /// Request builder for [`UserTypeApi::replace_user_type`]: Replace User Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceUserType {
@@ -241,9 +227,7 @@ pub struct ReplaceUserType {
     body: crate::runtime::JsonBody,
 }
 impl ReplaceUserType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -267,8 +251,6 @@ impl ReplaceUserType {
     }
 }
 /// Request builder for [`UserTypeApi::update_user_type`]: Update User Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateUserType {
@@ -277,9 +259,7 @@ pub struct UpdateUserType {
     body: crate::runtime::JsonBody,
 }
 impl UpdateUserType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -303,8 +283,6 @@ impl UpdateUserType {
     }
 }
 /// Request builder for [`UserTypeApi::delete_user_type`]: Delete User Type
-///
-/// For parameters, bodies or response types the catalog does not know, see [`customize`](Self::customize).
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteUserType {
@@ -312,9 +290,7 @@ pub struct DeleteUserType {
     type_id: String,
 }
 impl DeleteUserType {
-    /// The request as built so far, open to what the catalog does not describe: extra
-    /// query parameters and headers, a timeout, another body, the response as your own
-    /// type, bytes, text, or pages. See [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 pub struct Secret(Arc<str>);
 
 impl Secret {
+    /// Wraps `value`; from here on it prints as `<redacted>`.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(Arc::from(value.into()))
     }

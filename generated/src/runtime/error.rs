@@ -158,9 +158,11 @@ impl Error {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct AuthError {
+    /// The token endpoint's HTTP status, when it answered.
     pub status: Option<StatusCode>,
     /// The OAuth error code: `invalid_client`, `invalid_scope`, `invalid_grant`, …
     pub error: String,
+    /// The endpoint's `error_description`.
     pub description: Option<String>,
 }
 
@@ -188,7 +190,9 @@ impl fmt::Display for AuthError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ApiError {
+    /// The HTTP status (4xx or 5xx).
     pub status: StatusCode,
+    /// The response headers.
     pub headers: HeaderMap,
     /// The parsed Okta error body, when the body is one.
     pub body: Option<OktaErrorBody>,
@@ -274,18 +278,23 @@ impl fmt::Display for ApiError {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OktaErrorBody {
+    /// `errorCode`, such as `E0000007`.
     #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// `errorSummary`: what went wrong, in words.
     #[serde(
         rename = "errorSummary",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub error_summary: Option<String>,
+    /// `errorLink`.
     #[serde(rename = "errorLink", default, skip_serializing_if = "Option::is_none")]
     pub error_link: Option<String>,
+    /// `errorId`: this occurrence, for Okta support.
     #[serde(rename = "errorId", default, skip_serializing_if = "Option::is_none")]
     pub error_id: Option<String>,
+    /// `errorCauses`: one entry per problem (for example per invalid field).
     #[serde(rename = "errorCauses", default, skip_serializing_if = "Vec::is_empty")]
     pub error_causes: Vec<ErrorCause>,
     /// Any other fields of the error body.
@@ -297,12 +306,14 @@ pub struct OktaErrorBody {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorCause {
+    /// `errorSummary` of this cause.
     #[serde(
         rename = "errorSummary",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub error_summary: Option<String>,
+    /// Any other fields of the cause.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -311,7 +322,9 @@ pub struct ErrorCause {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct DecodeError {
+    /// The (successful) HTTP status.
     pub status: StatusCode,
+    /// The response headers.
     pub headers: HeaderMap,
     /// Where in the JSON decoding failed, as a serde path (`[3].channel.config.uri`); `.` for
     /// the whole body.

@@ -24,6 +24,7 @@ impl<T> Nullable<T> {
         matches!(self, Nullable::Absent)
     }
 
+    /// Whether the field is an explicit `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Nullable::Null)
     }
