@@ -484,3 +484,37 @@ fn root_certificates_are_checked_at_build() {
         .build()
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_generic_listing_carries_its_query_onto_every_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("q", "eng"))
+        .and(query_param("after", "g2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "g3"}])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("q", "eng"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"id": "g1"}]))
+                .insert_header(
+                    "link",
+                    format!("<{}/api/v1/groups?after=g2>; rel=\"next\"", server.uri()).as_str(),
+                ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ids: Vec<Value> = client(&server)
+        .request(Method::GET, "/api/v1/groups?q=eng")
+        .into_stream_as()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, [json!({"id": "g1"}), json!({"id": "g3"})]);
+}

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::client::Client;
 use super::error::Error;
 use super::pagination::{ItemStream, Page, Trail};
-use super::request::{org_path, Body, JsonBody, Request};
+use super::request::{Body, JsonBody, Request};
 use super::response::ApiResponse;
 
 /// An operation's request, open to changes the catalog does not describe; from `customize()`
@@ -94,9 +94,13 @@ impl Client {
         } else if path_and_query.contains('#') {
             request.path = Err(format!("{path_and_query:?} must not carry a fragment"));
         } else {
-            let mut url = org_path(&self.inner.base, path);
-            url.set_query(query);
-            request.url = Some(url);
+            // Kept as the request's own query so that it is carried onto every page.
+            request.path = Ok(path.to_string());
+            if let Some(q) = query {
+                request.query = url::form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+            }
         }
         Customize::new(self.clone(), request)
     }
@@ -116,33 +120,30 @@ impl<K> Customize<K> {
     /// parameter of the same name, never instead of it; use [`set_query`](Self::set_query) to
     /// replace.
     pub fn query(mut self, name: impl Into<String>, value: impl ToString) -> Self {
-        let pair = (name.into(), value.to_string());
-        match &mut self.request.url {
-            Some(url) => {
-                url.query_pairs_mut().append_pair(&pair.0, &pair.1);
-            }
-            None => self.request.query.push(pair),
+        let (name, value) = (name.into(), value.to_string());
+        // A resumed listing already has its URL; the parameter is also kept for later pages.
+        if let Some(url) = &mut self.request.url {
+            url.query_pairs_mut().append_pair(&name, &value);
         }
+        self.request.query.push((name, value));
         self
     }
 
     /// Replaces every value of the query parameter `name`, documented or not, with `value`.
     pub fn set_query(mut self, name: impl Into<String>, value: impl ToString) -> Self {
         let name = name.into();
-        match &mut self.request.url {
-            Some(url) => {
-                let kept: Vec<(String, String)> = url
-                    .query_pairs()
-                    .filter(|(k, _)| *k != name)
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect();
-                url.set_query(None);
-                if !kept.is_empty() {
-                    url.query_pairs_mut().extend_pairs(kept);
-                }
+        if let Some(url) = &mut self.request.url {
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| *k != name)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            url.set_query(None);
+            if !kept.is_empty() {
+                url.query_pairs_mut().extend_pairs(kept);
             }
-            None => self.request.query.retain(|(k, _)| *k != name),
         }
+        self.request.query.retain(|(k, _)| *k != name);
         self.query(name, value)
     }
 
