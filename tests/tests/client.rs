@@ -590,7 +590,7 @@ async fn generic_requests_reach_any_path_of_the_org() {
     assert_eq!(r.body, json!({"ok": true}));
     let r = c
         .request(Method::POST, "/api/v1/raw")
-        .json(&json!({"a": 1}))
+        .json(json!({"a": 1}))
         .send_bytes()
         .await
         .unwrap();
