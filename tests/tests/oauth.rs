@@ -592,3 +592,100 @@ async fn tokens_and_assertions_never_reach_traces_or_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_token_shorter_than_the_margin_is_still_shared() {
+    let server = MockServer::start().await;
+    let mut endpoint = TokenEndpoint::new(&server, &key_file("ec_public.pem"), Algorithm::ES256);
+    // Lives 10 s; the default margin is 60 s, and Duration::MAX must not overflow either.
+    endpoint.expires_in = 10;
+    let issued = endpoint.issued.clone();
+    mount(&server, endpoint).await;
+    api_ok(&server, "tok-SECRET-1").await;
+    api_ok(&server, "tok-SECRET-2").await;
+    for margin in [Duration::from_secs(60), Duration::MAX] {
+        let a =
+            auth(PrivateKeyMaterial::from_pem(&key_file("ec.pem")).unwrap()).renew_before(margin);
+        let client = Client::builder(server.uri())
+            .private_key(a)
+            .build()
+            .unwrap();
+        for _ in 0..5 {
+            client.event_hook().list_event_hooks().send().await.unwrap();
+        }
+    }
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        2,
+        "one token per client, not one per call"
+    );
+}
+
+#[tokio::test]
+async fn an_access_token_a_header_cannot_carry_is_an_auth_error() {
+    let server = MockServer::start().await;
+    for (token, expires_in) in [
+        (json!("tok\r\nX-Injected: 1"), json!(3600)),
+        (json!(""), json!(3600)),
+        (json!("tok-ok"), json!(u64::MAX)),
+    ] {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth2/v1/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"token_type": "Bearer", "expires_in": expires_in, "access_token": token}),
+            ))
+            .mount(&server)
+            .await;
+        api_ok(&server, "tok-ok").await;
+        let client = rsa_client(&server);
+        let r = client.event_hook().list_event_hooks().send().await;
+        if token == json!("tok-ok") {
+            // A huge `expires_in` saturates instead of overflowing.
+            r.unwrap();
+            continue;
+        }
+        match r {
+            Err(Error::Auth(e)) => {
+                assert_eq!(e.error, "invalid_response");
+                assert!(!format!("{e} {e:?}").contains("X-Injected"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nothing reached the API.
+        let api_calls = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() != "/oauth2/v1/token")
+            .count();
+        assert_eq!(api_calls, 0);
+    }
+}
+
+#[tokio::test]
+async fn the_token_endpoint_keeps_a_gateway_prefix() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/okta/oauth2/v1/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "tok-gw"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/okta/api/v1/eventHooks"))
+        .and(header("authorization", "Bearer tok-gw"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = auth(PrivateKeyMaterial::from_pem(&key_file("rsa.pem")).unwrap());
+    let client = Client::builder(format!("{}/okta", server.uri()))
+        .private_key(a)
+        .build()
+        .unwrap();
+    client.event_hook().list_event_hooks().send().await.unwrap();
+}

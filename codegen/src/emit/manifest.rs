@@ -28,6 +28,8 @@ serde_path_to_error = "0.1"
 jsonwebtoken = "9"
 ring = "0.17"
 base64 = "0.22"
+pem = "3"
+simple_asn1 = "0.6"
 
 [dev-dependencies]
 tokio = { workspace = true, features = ["rt-multi-thread", "macros"] }

@@ -252,7 +252,7 @@ fn extra_headers(request: &Request) -> Result<Vec<(HeaderName, HeaderValue)>, Er
 
 /// Reads the body, failing before reading past `limit` bytes (a declared length over the
 /// limit fails before reading anything).
-async fn read_body(
+pub(crate) async fn read_body(
     mut response: reqwest::Response,
     limit: u64,
     started: Instant,

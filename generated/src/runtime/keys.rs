@@ -3,9 +3,10 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey};
+use simple_asn1::{from_der, oid, to_der, ASN1Block, ASN1Class, BigInt, BigUint};
 
 use super::error::Error;
 
@@ -32,7 +33,7 @@ impl PrivateKeyMaterial {
     /// A PEM key: `BEGIN PRIVATE KEY` (PKCS#8, RSA or EC P-256), `BEGIN RSA PRIVATE KEY` or
     /// `BEGIN EC PRIVATE KEY` (SEC1, P-256).
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
-        let (label, der) = pem_block(pem).ok_or_else(|| bad("no PEM block found"))?;
+        let (label, der) = pem_block(pem)?;
         let material = match label.as_str() {
             "RSA PRIVATE KEY" | "PRIVATE KEY"
                 if EncodingKey::from_rsa_pem(pem.as_bytes()).is_ok() =>
@@ -87,13 +88,12 @@ impl PrivateKeyMaterial {
         let kid = v.get("kid").and_then(|k| k.as_str()).map(str::to_string);
         let material = match v.get("kty").and_then(|k| k.as_str()) {
             Some("RSA") => {
-                let parts = ["n", "e", "d", "p", "q", "dp", "dq", "qi"].map(field);
-                let mut body = der_integer(&[0]);
-                for p in parts {
-                    body.extend(der_integer(&p?));
-                }
+                let parts = ["n", "e", "d", "p", "q", "dp", "dq", "qi"]
+                    .map(field)
+                    .into_iter()
+                    .collect::<Result<Vec<_>, _>>()?;
                 PrivateKeyMaterial {
-                    key: EncodingKey::from_rsa_der(&der_tlv(0x30, &body)),
+                    key: EncodingKey::from_rsa_der(&rsa_pkcs1(&parts)?),
                     algorithm: Algorithm::RS256,
                     jwk_key_id: kid,
                 }
@@ -142,128 +142,179 @@ impl PrivateKeyMaterial {
     /// call.
     fn check(self) -> Result<Self, Error> {
         let header = jsonwebtoken::Header::new(self.algorithm);
+        let why = match self.algorithm {
+            Algorithm::RS256 => {
+                "the RSA key cannot sign (is it complete, with at least 2048 bits?)"
+            }
+            _ => "the EC key is not a valid P-256 key (its scalar or public point is wrong)",
+        };
         jsonwebtoken::encode(&header, &serde_json::json!({"check": true}), &self.key)
-            .map_err(|_| bad("the key cannot sign (RSA keys need at least 2048 bits)"))?;
+            .map_err(|_| bad(why))?;
         Ok(self)
     }
 }
 
 fn ec_material(d: &[u8], public: &[u8], kid: Option<String>) -> Result<PrivateKeyMaterial, Error> {
     Ok(PrivateKeyMaterial {
-        key: EncodingKey::from_ec_der(&p256_pkcs8(d, public)),
+        key: EncodingKey::from_ec_der(&p256_pkcs8(d, public)?),
         algorithm: Algorithm::ES256,
         jwk_key_id: kid,
     })
 }
 
-/// The label and DER bytes of the first PEM block.
-fn pem_block(pem: &str) -> Option<(String, Vec<u8>)> {
-    let start = pem.find("-----BEGIN ")?;
-    let rest = &pem[start + 11..];
-    let label_end = rest.find("-----")?;
-    let label = rest[..label_end].to_string();
-    let body_start = label_end + 5;
-    let end = rest.find(&format!("-----END {label}-----"))?;
-    let body: String = rest[body_start..end]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    Some((label, STANDARD.decode(body).ok()?))
-}
-
-fn der_len(n: usize) -> Vec<u8> {
-    if n < 0x80 {
-        vec![n as u8]
-    } else {
-        let bytes: Vec<u8> = n
-            .to_be_bytes()
-            .iter()
-            .copied()
-            .skip_while(|b| *b == 0)
-            .collect();
-        let mut out = vec![0x80 | bytes.len() as u8];
-        out.extend(bytes);
-        out
+/// The label and DER bytes of the first PEM block. Framing problems (no body, `END` before
+/// `BEGIN`, a label that does not match, bad base64) are the `pem` crate's to find.
+fn pem_block(text: &str) -> Result<(String, Vec<u8>), Error> {
+    let block = pem::parse(text).map_err(|e| bad(&format!("not a PEM block ({e})")))?;
+    if block.contents().is_empty() {
+        return Err(bad("the PEM block has no body"));
     }
+    Ok((block.tag().to_string(), block.contents().to_vec()))
 }
 
-fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    out.extend(der_len(content.len()));
-    out.extend_from_slice(content);
-    out
+fn integer(bytes: &[u8]) -> ASN1Block {
+    ASN1Block::Integer(0, BigInt::from(BigUint::from_bytes_be(bytes)))
 }
 
-/// A positive INTEGER from big-endian bytes.
-fn der_integer(bytes: &[u8]) -> Vec<u8> {
-    let mut b: Vec<u8> = bytes.iter().copied().skip_while(|x| *x == 0).collect();
-    if b.is_empty() || b[0] & 0x80 != 0 {
-        b.insert(0, 0);
-    }
-    der_tlv(0x02, &b)
+fn der(block: &ASN1Block) -> Result<Vec<u8>, Error> {
+    to_der(block).map_err(|e| bad(&format!("cannot encode the key ({e})")))
+}
+
+/// PKCS#1 `RSAPrivateKey` from a JWK's big-endian parts (`n`, `e`, `d`, `p`, `q`, `dp`, `dq`,
+/// `qi`), the form ring reads.
+fn rsa_pkcs1(parts: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
+    let mut fields = vec![integer(&[0])];
+    fields.extend(parts.iter().map(|p| integer(p)));
+    der(&ASN1Block::Sequence(0, fields))
 }
 
 /// PKCS#8 for a P-256 key: the form ring reads.
-fn p256_pkcs8(d: &[u8], public: &[u8]) -> Vec<u8> {
-    const EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-    const PRIME256V1: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-    let mut bits = vec![0u8];
-    bits.extend_from_slice(public);
-    let mut ec = der_integer(&[1]);
-    ec.extend(der_tlv(0x04, d));
-    ec.extend(der_tlv(0xa1, &der_tlv(0x03, &bits)));
-    let ec_private_key = der_tlv(0x30, &ec);
-    let mut alg = EC_PUBLIC_KEY.to_vec();
-    alg.extend_from_slice(PRIME256V1);
-    let mut body = der_integer(&[0]);
-    body.extend(der_tlv(0x30, &alg));
-    body.extend(der_tlv(0x04, &ec_private_key));
-    der_tlv(0x30, &body)
-}
-
-/// One TLV: (tag, content, rest).
-fn der_read(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        first as usize
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
-        rest = &rest[n..];
-        len
-    };
-    if rest.len() < len {
-        return None;
-    }
-    Some((tag, &rest[..len], &rest[len..]))
+fn p256_pkcs8(d: &[u8], public: &[u8]) -> Result<Vec<u8>, Error> {
+    let ec_private_key = ASN1Block::Sequence(
+        0,
+        vec![
+            integer(&[1]),
+            ASN1Block::OctetString(0, d.to_vec()),
+            ASN1Block::Explicit(
+                ASN1Class::ContextSpecific,
+                0,
+                BigUint::from(1u8),
+                Box::new(ASN1Block::BitString(0, public.len() * 8, public.to_vec())),
+            ),
+        ],
+    );
+    let algorithm = ASN1Block::Sequence(
+        0,
+        vec![
+            ASN1Block::ObjectIdentifier(0, oid!(1, 2, 840, 10045, 2, 1)),
+            ASN1Block::ObjectIdentifier(0, oid!(1, 2, 840, 10045, 3, 1, 7)),
+        ],
+    );
+    der(&ASN1Block::Sequence(
+        0,
+        vec![
+            integer(&[0]),
+            algorithm,
+            ASN1Block::OctetString(0, der(&ec_private_key)?),
+        ],
+    ))
 }
 
 /// The private scalar and (if present) the public point of a SEC1 `ECPrivateKey`.
-fn parse_sec1(der: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
-    let (0x30, seq, _) = der_read(der)? else {
+fn parse_sec1(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    let blocks = from_der(bytes).ok()?;
+    let Some(ASN1Block::Sequence(_, fields)) = blocks.first() else {
         return None;
     };
-    let (0x02, _version, rest) = der_read(seq)? else {
+    let Some(ASN1Block::OctetString(_, d)) = fields.get(1) else {
         return None;
     };
-    let (0x04, d, mut rest) = der_read(rest)? else {
-        return None;
-    };
-    let mut public = None;
-    while let Some((tag, content, next)) = der_read(rest) {
-        if tag == 0xa1 {
-            let (0x03, bits, _) = der_read(content)? else {
-                return None;
-            };
-            public = Some(bits.get(1..)?.to_vec());
+    let public = fields.iter().find_map(|f| match f {
+        ASN1Block::Explicit(ASN1Class::ContextSpecific, _, tag, inner)
+            if *tag == BigUint::from(1u8) =>
+        {
+            match inner.as_ref() {
+                ASN1Block::BitString(_, _, bits) => Some(bits.clone()),
+                _ => None,
+            }
         }
-        rest = next;
+        // simple_asn1 leaves context-specific tags it cannot interpret as raw bytes.
+        ASN1Block::Unknown(ASN1Class::ContextSpecific, true, _, tag, body)
+            if *tag == BigUint::from(1u8) =>
+        {
+            match from_der(body).ok()?.first()? {
+                ASN1Block::BitString(_, _, bits) => Some(bits.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    });
+    Some((d.clone(), public))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_error(r: Result<PrivateKeyMaterial, Error>) -> String {
+        match r {
+            Err(Error::Config(m)) => m,
+            Err(other) => panic!("not a configuration error: {other:?}"),
+            Ok(_) => panic!("accepted"),
+        }
     }
-    Some((d.to_vec(), public))
+
+    #[test]
+    fn malformed_pem_framing_is_a_configuration_error() {
+        for text in [
+            "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",
+            "-----BEGIN PRIVATE KEY----------END PRIVATE KEY-----",
+            // The BEGIN line's closing dashes are the END line's opening ones.
+            "-----BEGIN PRIVATE KEY-----END PRIVATE KEY-----",
+            "-----BEGIN X-----END X-----",
+            "-----END PRIVATE KEY-----\nMIIB\n-----BEGIN PRIVATE KEY-----\n",
+            "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n",
+            "-----BEGIN EC PRIVATE KEY-----\n!!!!\n-----END EC PRIVATE KEY-----\n",
+            "-----BEGIN ",
+        ] {
+            let m = config_error(PrivateKeyMaterial::from_pem(text));
+            assert!(m.starts_with("invalid private key"), "{text:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_ec_key_is_not_called_an_rsa_problem() {
+        // A P-256 key whose scalar is zero: well-formed DER, not a key.
+        let der = p256_pkcs8(&[0u8; 32], &[4u8; 65]).unwrap();
+        let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", der));
+        let m = config_error(PrivateKeyMaterial::from_pem(&pem));
+        assert!(!m.contains("RSA"), "{m}");
+        let jwk = r#"{"kty":"EC","crv":"P-256","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","y":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","d":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#;
+        let m = config_error(PrivateKeyMaterial::from_jwk(jwk));
+        assert!(m.contains("EC") && !m.contains("RSA"), "{m}");
+    }
+
+    proptest::proptest! {
+        /// Any text, PEM-shaped or not, gives a key or a configuration error: never a panic.
+        #[test]
+        fn key_parsers_never_panic(
+            label in "(PRIVATE KEY|RSA PRIVATE KEY|EC PRIVATE KEY|[A-Z ]{0,12})",
+            end_label in "(PRIVATE KEY|RSA PRIVATE KEY|EC PRIVATE KEY|[A-Z ]{0,12})",
+            body in "[A-Za-z0-9+/=\n]{0,200}",
+            der in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            swap in proptest::prelude::any::<bool>(),
+        ) {
+            let (begin, end) = (format!("-----BEGIN {label}-----"), format!("-----END {end_label}-----"));
+            let text = if swap { format!("{end}\n{body}\n{begin}") } else { format!("{begin}\n{body}\n{end}") };
+            let r = PrivateKeyMaterial::from_pem(&text);
+            proptest::prop_assert!(r.is_ok() || matches!(r, Err(Error::Config(_))));
+            let wrapped = pem::encode(&pem::Pem::new(label, der.clone()));
+            let r = PrivateKeyMaterial::from_pem(&wrapped);
+            proptest::prop_assert!(r.is_ok() || matches!(r, Err(Error::Config(_))));
+            let _ = parse_sec1(&der);
+            let jwk = format!(r#"{{"kty":"RSA","n":"{body}","e":"AQAB","d":"{body}","p":"x","q":"y","dp":"z","dq":"w","qi":"v"}}"#);
+            let r = PrivateKeyMaterial::from_jwk(&jwk);
+            proptest::prop_assert!(r.is_ok() || matches!(r, Err(Error::Config(_))));
+        }
+    }
 }

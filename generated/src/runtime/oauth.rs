@@ -137,19 +137,35 @@ impl PrivateKeyAuth {
 #[derive(Clone)]
 pub(crate) struct Token {
     value: Secret,
-    dpop: bool,
-    expires_at: Instant,
+    /// `Bearer …` or `DPoP …`, checked when the token arrived.
+    header: reqwest::header::HeaderValue,
+    /// When to fetch the next token: a margin before it expires.
+    renew_at: Instant,
 }
 
 impl Token {
     pub(crate) fn authorization(&self) -> reqwest::header::HeaderValue {
-        let scheme = if self.dpop { "DPoP" } else { "Bearer" };
-        let mut v =
-            reqwest::header::HeaderValue::from_str(&format!("{scheme} {}", self.value.expose()))
-                .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
-        v.set_sensitive(true);
-        v
+        self.header.clone()
     }
+
+    fn is_dpop(&self) -> bool {
+        self.header.as_bytes().starts_with(b"DPoP ")
+    }
+}
+
+/// Token responses are a few kilobytes; a larger one is not read.
+const MAX_TOKEN_RESPONSE: u64 = 1024 * 1024;
+
+/// The longest a token is trusted without asking again, whatever `expires_in` says.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// When a token that lives `lifetime` (from `expires_in`, capped) should be replaced: `margin`
+/// before it expires, but never more than half its life before, so that a short-lived token is
+/// still shared by the calls that follow instead of being fetched again for each of them.
+fn renewal_point(now: Instant, lifetime: Duration, margin: Duration) -> Instant {
+    let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
+    let margin = margin.min(lifetime / 2);
+    now.checked_add(lifetime - margin).unwrap_or(now)
 }
 
 /// Fetches, caches and renews access tokens for one client.
@@ -239,7 +255,7 @@ impl TokenProvider {
     pub(crate) async fn token(&self) -> Result<Token, Error> {
         let mut cached = self.cache.lock().await;
         if let Some(t) = cached.as_ref() {
-            if Instant::now() + self.renew_before < t.expires_at {
+            if Instant::now() < t.renew_at {
                 return Ok(t.clone());
             }
         }
@@ -266,7 +282,7 @@ impl TokenProvider {
             "sub": self.client_id,
             "aud": self.token_url.as_str(),
             "iat": iat,
-            "exp": iat + ASSERTION_LIFETIME,
+            "exp": iat.saturating_add(ASSERTION_LIFETIME),
             "jti": random_id()?,
         });
         let mut header = Header::new(self.key.algorithm);
@@ -307,10 +323,7 @@ impl TokenProvider {
                 .map_err(|e| super::error::transport(e, started))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| super::error::transport(e, started))?;
+            let body = super::client::read_body(response, MAX_TOKEN_RESPONSE, started).await?;
             let new_nonce = self.dpop.as_ref().and(dpop_nonce(&headers));
             if let Some(n) = &new_nonce {
                 *self.token_nonce.lock().unwrap_or_else(|e| e.into_inner()) = Some(n.clone());
@@ -323,14 +336,34 @@ impl TokenProvider {
                         Some("the token response is not the JSON Okta documents".into()),
                     )
                 })?;
-                let dpop = t
-                    .token_type
-                    .as_deref()
-                    .is_some_and(|k| k.eq_ignore_ascii_case("DPoP"));
+                let scheme = match t.token_type.as_deref() {
+                    Some(k) if k.eq_ignore_ascii_case("DPoP") => "DPoP",
+                    _ => "Bearer",
+                };
+                // A token a header cannot carry would be sent as an empty `Authorization`
+                // and fail as a confusing 401: refuse it here, without showing it.
+                let mut header = reqwest::header::HeaderValue::from_str(&format!(
+                    "{scheme} {}",
+                    t.access_token
+                ))
+                .ok()
+                .filter(|_| !t.access_token.is_empty())
+                .ok_or_else(|| {
+                    token_error(
+                        status,
+                        "invalid_response",
+                        Some(
+                            "the access token is empty or has characters an HTTP header cannot carry"
+                                .into(),
+                        ),
+                    )
+                })?;
+                header.set_sensitive(true);
+                let lifetime = Duration::from_secs(t.expires_in.unwrap_or(3600));
                 return Ok(Token {
                     value: Secret::new(t.access_token),
-                    dpop,
-                    expires_at: Instant::now() + Duration::from_secs(t.expires_in.unwrap_or(3600)),
+                    header,
+                    renew_at: renewal_point(Instant::now(), lifetime, self.renew_before),
                 });
             }
             let e: TokenError = serde_json::from_slice(&body).unwrap_or(TokenError {
@@ -357,7 +390,7 @@ impl TokenProvider {
         let Some(key) = &self.dpop else {
             return Ok(None);
         };
-        if !token.dpop {
+        if !token.is_dpop() {
             return Ok(None);
         }
         let nonce = self
@@ -460,5 +493,33 @@ impl DpopKey {
         header.typ = Some("dpop+jwt".into());
         header.jwk = Some(self.jwk.clone());
         sign(&header, &claims, &self.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_lived_token_is_renewed_at_half_its_life() {
+        let now = Instant::now();
+        let at = renewal_point(now, Duration::from_secs(30), Duration::from_secs(60));
+        assert_eq!(at - now, Duration::from_secs(15));
+        let at = renewal_point(now, Duration::from_secs(3600), Duration::from_secs(60));
+        assert_eq!(at - now, Duration::from_secs(3540));
+    }
+
+    proptest::proptest! {
+        /// Whatever `expires_in` and the margin, the renewal point is computed without
+        /// overflow and lies within the token's (capped) life.
+        #[test]
+        fn renewal_points_never_overflow(expires_in in 0u64..=u64::MAX, margin_ms in 0u64..=u64::MAX) {
+            let now = Instant::now();
+            let lifetime = Duration::from_secs(expires_in);
+            let at = renewal_point(now, lifetime, Duration::from_millis(margin_ms));
+            proptest::prop_assert!(at >= now);
+            proptest::prop_assert!(at - now <= lifetime.min(MAX_TOKEN_LIFETIME));
+            proptest::prop_assert!(at - now >= lifetime.min(MAX_TOKEN_LIFETIME) / 2);
+        }
     }
 }
