@@ -85,8 +85,42 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedFile>, Diagnostics> {
     }
 }
 
+/// Where `text` first opens more than [`source_map::MAX_DEPTH`] flow collections (`[`, `{`)
+/// at once. serde_yaml takes time quadratic in the nesting depth before its own recursion limit
+/// refuses the document (25 s for 100,000 levels in 200 KB), so such text is refused first, in
+/// one pass. Brackets inside scalars count too: no catalog has a hundred unclosed ones.
+fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let (mut line, mut column) = (1usize, 0usize);
+    for c in text.chars() {
+        column += 1;
+        match c {
+            '\n' => (line, column) = (line + 1, 0),
+            '[' | '{' => {
+                depth += 1;
+                if depth > source_map::MAX_DEPTH {
+                    return Some((line, column));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses one catalog file's text; `path` is only used in diagnostics.
 pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
+    if let Some((line, column)) = flow_too_deep(text) {
+        return Err(Diagnostics(vec![Diagnostic::new(
+            Location::new(path, line, column),
+            format!(
+                "the YAML nests deeper than {} levels",
+                source_map::MAX_DEPTH
+            ),
+        )
+        .with_hint("no catalog construct needs more than a few levels; flatten it")]));
+    }
     let source_map = std::sync::OnceLock::new();
     let positions = || source_map.get_or_init(|| SourceMap::build(text));
     let mut diags = Diagnostics::default();
@@ -120,6 +154,19 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
         }),
         Ok(_) => Err(diags),
         Err(e) => {
+            if let Some((line, column)) = positions().too_deep() {
+                diags.push(
+                    Diagnostic::new(
+                        Location::new(path, line, column),
+                        format!(
+                            "the YAML nests deeper than {} levels",
+                            source_map::MAX_DEPTH
+                        ),
+                    )
+                    .with_hint("no catalog construct needs more than a few levels; flatten it"),
+                );
+                return Err(diags);
+            }
             // `summry:` makes `summary` missing; the unknown-key diagnostic already says so.
             let msg = e.to_string();
             let explained = suggested

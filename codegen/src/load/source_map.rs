@@ -10,9 +10,15 @@ use yaml_rust2::scanner::Marker;
 /// A path into the document: map keys and sequence indexes, as strings.
 pub type YamlPath = Vec<String>;
 
+/// Nodes deeper than this are not recorded: serde_yaml refuses such documents anyway (its
+/// recursion limit is 128), and recording every level of a path costs time quadratic in the
+/// depth, which a hostile 200 KB file of nested `[` would turn into minutes.
+pub const MAX_DEPTH: usize = 128;
+
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     positions: HashMap<YamlPath, (usize, usize)>,
+    too_deep: Option<(usize, usize)>,
 }
 
 impl SourceMap {
@@ -23,7 +29,13 @@ impl SourceMap {
         let _ = parser.load(&mut walker, false);
         SourceMap {
             positions: walker.positions,
+            too_deep: walker.too_deep,
         }
+    }
+
+    /// Where the document first nests deeper than [`MAX_DEPTH`], if it does.
+    pub fn too_deep(&self) -> Option<(usize, usize)> {
+        self.too_deep
     }
 
     /// 1-based line and column of `path`, or of its nearest ancestor that has one.
@@ -59,6 +71,9 @@ struct Walker {
     positions: HashMap<YamlPath, (usize, usize)>,
     /// Maps whose position has been moved to their first key.
     placed: std::collections::HashSet<YamlPath>,
+    /// Nesting below `MAX_DEPTH`: counted, not recorded.
+    hidden: usize,
+    too_deep: Option<(usize, usize)>,
 }
 
 impl Walker {
@@ -123,6 +138,21 @@ impl Walker {
 
 impl MarkedEventReceiver for Walker {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.hidden > 0 || self.stack.len() >= MAX_DEPTH {
+            match ev {
+                Event::MappingStart(..) | Event::SequenceStart(..) => {
+                    self.too_deep.get_or_insert(Self::pos(&mark));
+                    self.hidden += 1;
+                    return;
+                }
+                Event::MappingEnd | Event::SequenceEnd if self.hidden > 0 => {
+                    self.hidden -= 1;
+                    return;
+                }
+                _ if self.hidden > 0 => return,
+                _ => {}
+            }
+        }
         match ev {
             Event::Scalar(value, ..) => self.leaf(&mark, Some(&value)),
             Event::Alias(_) => self.leaf(&mark, None),
@@ -157,5 +187,16 @@ mod tests {
         assert_eq!(map.at(&["operations", "0", "params", "0", "in"]), (5, 20));
         // Unknown paths fall back to the nearest ancestor.
         assert_eq!(map.at(&["operations", "0", "nope"]), (3, 5));
+        assert_eq!(map.too_deep(), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_found_not_recorded() {
+        let depth = MAX_DEPTH + 10;
+        let text = format!("a: {}{}\nb: 1\n", "[".repeat(depth), "]".repeat(depth));
+        let map = SourceMap::build(&text);
+        assert_eq!(map.too_deep(), Some((1, 4 + MAX_DEPTH - 1)));
+        // What follows the deep part is still placed.
+        assert_eq!(map.at(&["b"]), (2, 1));
     }
 }
