@@ -33,6 +33,7 @@ const RESERVED_TYPES: &[&str] = &[
 /// Methods every generated builder has; a parameter by one of these names is suffixed.
 const RESERVED_METHODS: &[&str] = &[
     "send",
+    "customize",
     "new",
     "into_stream",
     "into_parts",
@@ -43,6 +44,17 @@ const RESERVED_METHODS: &[&str] = &[
 
 pub fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)
+}
+
+/// Whether `s` names a type the generated modules use themselves (`Option`, `Client`, …).
+pub fn is_reserved_type(s: &str) -> bool {
+    RESERVED_TYPES.contains(&s)
+}
+
+/// Whether `raw` has anything an identifier can be made of; `-`, `$` or a blank have not, and
+/// would all become the placeholder `value`.
+pub fn has_words(raw: &str) -> bool {
+    !words(raw).is_empty()
 }
 
 /// Strips what cannot start or appear in an identifier: `_links` → `links`, `x-rate` → `x rate`.

@@ -27,6 +27,7 @@ pub fn validate(files: &[LoadedFile]) -> Result<(), Diagnostics> {
     }
     v.catalog(files);
     v.required_cycles(files);
+    v.alias_cycles(files);
     if v.diags.is_empty() {
         Ok(())
     } else {
@@ -124,6 +125,20 @@ impl Validator {
                         "write it like `GetEventHook`",
                     );
                 }
+                let api_type = format!("{}Api", naming::type_name(&g.group));
+                if naming::is_keyword(&op.name)
+                    || naming::is_reserved_type(&op.name)
+                    || op.name == api_type
+                {
+                    self.error(
+                        loc("name"),
+                        format!(
+                            "operation name `{}` cannot name its request builder: Rust or the generated code already uses it",
+                            op.name
+                        ),
+                        format!("use a verb and a noun, e.g. `Get{}`", op.name),
+                    );
+                }
                 if let Some(first) = op_names.insert(op.name.clone(), loc("name")) {
                     self.error(
                         loc("name"),
@@ -217,6 +232,40 @@ impl Validator {
         }
     }
 
+    /// A named schema that is a reference or an array becomes a Rust type alias, and Rust type
+    /// aliases cannot refer to themselves, even through `Vec`: `A: {ref: A}` or `A → B → A`
+    /// with no struct or enum in between has no Rust type.
+    fn alias_cycles(&mut self, files: &[LoadedFile]) {
+        let mut edges: HashMap<String, Vec<String>> = HashMap::new();
+        for f in files {
+            for (name, s) in &f.group.schemas {
+                let mut out = Vec::new();
+                alias_targets(s, &mut out);
+                edges.insert(name.clone(), out);
+            }
+        }
+        let mut names: Vec<&String> = edges.keys().collect();
+        names.sort();
+        let mut reported: HashSet<String> = HashSet::new();
+        for start in names {
+            if reported.contains(start) {
+                continue;
+            }
+            if let Some(cycle) = find_cycle(start, &edges) {
+                reported.extend(cycle.iter().cloned());
+                let at = self.schemas.get(start).cloned().unwrap_or_default();
+                self.error(
+                    at,
+                    format!(
+                        "schemas refer to each other with no object in between: {} → {start}",
+                        cycle.join(" → ")
+                    ),
+                    "such a type has no end; describe one of them as an object with properties (or point one at a schema that is not part of the loop)",
+                );
+            }
+        }
+    }
+
     fn operation(&mut self, f: &LoadedFile, idx: &str, op: &ast::Operation) {
         let loc = |k: &[&str]| {
             let mut p = vec!["operations", idx];
@@ -282,6 +331,16 @@ impl Validator {
         let mut rust_names: HashMap<String, String> = HashMap::new();
         for (pi, p) in op.params.iter().enumerate() {
             let pidx = pi.to_string();
+            if !naming::has_words(&p.name) {
+                self.error(
+                    loc(&["params", &pidx, "name"]),
+                    format!(
+                        "parameter name {:?} has no letters or digits to make a Rust name of",
+                        p.name
+                    ),
+                    "write the name exactly as the documents give it, e.g. `limit`",
+                );
+            }
             if !["path", "query", "header"].contains(&p.location.as_str()) {
                 let hint = match did_you_mean(&p.location, ["path", "query", "header"]) {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -528,6 +587,13 @@ impl Validator {
             let mut rust: HashMap<String, String> = HashMap::new();
             for (name, p) in props {
                 let pp = [path, &["properties", name.as_str()]].concat();
+                if !naming::has_words(name) {
+                    self.error(
+                        f.location(&pp),
+                        format!("property name {name:?} has no letters or digits to make a Rust name of"),
+                        "write the JSON name exactly as the documents give it",
+                    );
+                }
                 let field = naming::field_name(name);
                 if let Some(other) = rust.insert(field.clone(), name.clone()) {
                     self.error(f.location(&pp), format!("properties `{name}` and `{other}` both become the Rust field `{field}`"), "rename one of them; JSON names are kept on the wire either way");
@@ -559,6 +625,20 @@ fn required_refs(s: &ast::Schema, out: &mut Vec<String>) {
         } else if p.kind.as_deref() == Some("object") {
             required_refs(p, out);
         }
+    }
+}
+
+/// The named schemas an alias schema stands for: through `ref` and array `items`, stopping at
+/// inline objects with properties and enums, which become types of their own.
+fn alias_targets(s: &ast::Schema, out: &mut Vec<String>) {
+    if s.enum_values.is_some() || s.properties.is_some() {
+        return;
+    }
+    if let Some(r) = &s.reference {
+        out.push(r.clone());
+    }
+    if let Some(items) = &s.items {
+        alias_targets(items, out);
     }
 }
 

@@ -259,3 +259,34 @@ fn deeply_nested_yaml_is_refused_with_a_position() {
         assert!(shown.contains("nest"), "{shown}");
     }
 }
+
+/// A named schema and an inline object that would hoist to the same Rust name: the catalog's
+/// name wins and the hoisted one is made unique, whatever the declaration order.
+#[test]
+fn named_schemas_and_hoisted_inline_objects_never_share_a_name() {
+    for order in [["A", "AChannel"], ["AChannel", "A"]] {
+        let schema = |n: &str| {
+            if n == "A" {
+                "  A:\n    type: object\n    properties:\n      channel: {type: object, properties: {uri: {type: string}}}\n".to_string()
+            } else {
+                "  AChannel:\n    type: object\n    properties:\n      kind: {type: string}\n"
+                    .to_string()
+            }
+        };
+        let text = format!(
+            "group: Thing\noperations:\n  - name: GetA\n    method: GET\n    path: /a\n    summary: Get A\n    sources: [002_030ab8ae49809163.txt]\n    responses:\n      - {{status: 200, description: OK, schema: {{ref: A}}}}\n  - name: GetAChannel\n    method: GET\n    path: /c\n    summary: Get C\n    sources: [002_030ab8ae49809163.txt]\n    responses:\n      - {{status: 200, description: OK, schema: {{ref: AChannel}}}}\nschemas:\n{}{}",
+            schema(order[0]),
+            schema(order[1])
+        );
+        let file = codegen::load::load_str(Path::new("thing.yaml"), &text).expect("loads");
+        let files = vec![file];
+        codegen::validate::validate(&files).expect("valid");
+        let api = codegen::ir::resolve(&files);
+        let mut names: Vec<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["A", "AChannel", "AChannel2"], "{order:?}");
+        let named = api.models.iter().find(|m| m.name == "AChannel").unwrap();
+        assert!(named.named, "the catalog's own AChannel keeps its name");
+        codegen::emit::emit(&api).expect("emits");
+    }
+}

@@ -9,6 +9,14 @@ use crate::naming;
 
 pub fn resolve(files: &[LoadedFile]) -> Api {
     let mut r = Resolver::default();
+    // Every named schema's Rust name is taken before any inline type is hoisted, so that an
+    // inline `A.channel` never becomes a second `AChannel` beside a schema of that name: names
+    // the catalog gives win, hoisted names are made unique around them (`AChannel2`).
+    r.reserved = files
+        .iter()
+        .flat_map(|f| f.group.schemas.keys())
+        .map(|n| naming::type_name(n))
+        .collect();
     // Named schemas first, so references from operations find them whatever the file order.
     for f in files {
         for (name, schema) in &f.group.schemas {
@@ -28,6 +36,8 @@ pub fn resolve(files: &[LoadedFile]) -> Api {
 #[derive(Default)]
 struct Resolver {
     models: Vec<Model>,
+    /// The Rust names of the named schemas.
+    reserved: std::collections::HashSet<String>,
 }
 
 impl Resolver {
@@ -162,7 +172,7 @@ impl Resolver {
         let base = naming::type_name(wanted);
         let mut name = base.clone();
         let mut n = 2;
-        while self.models.iter().any(|m| m.name == name) {
+        while self.reserved.contains(&name) || self.models.iter().any(|m| m.name == name) {
             name = format!("{base}{n}");
             n += 1;
         }

@@ -119,7 +119,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
                 source_map::MAX_DEPTH
             ),
         )
-        .with_hint("no catalog construct needs more than a few levels; flatten it")]));
+        .with_hint(
+            "no catalog construct needs more than a few levels; flatten it",
+        )]));
     }
     let source_map = std::sync::OnceLock::new();
     let positions = || source_map.get_or_init(|| SourceMap::build(text));
