@@ -140,7 +140,12 @@ pub fn feature_name(group: &str) -> String {
 
 /// File name (without extension) of a model.
 pub fn model_file(model: &str) -> String {
-    snake(model).trim_end_matches('_').to_string()
+    let s = snake(model);
+    // The file is also a module: `Type` → `type_`, never the keyword `type`.
+    match s.trim_end_matches('_') {
+        t if is_keyword(t) => s,
+        t => t.to_string(),
+    }
 }
 
 /// Gives each name in order a unique spelling by appending `2`, `3`, …
@@ -188,6 +193,8 @@ mod tests {
         );
         assert_eq!(variant_name("Unknown"), "UnknownValue");
         assert_eq!(feature_name("AuthorizationServer"), "authorization-server");
+        assert_eq!(model_file("Type"), "type_");
+        assert_eq!(model_file("InlineHook"), "inline_hook");
     }
 
     #[test]

@@ -251,9 +251,7 @@ fn deeply_nested_yaml_is_refused_with_a_position() {
             "[".repeat(depth),
             "]".repeat(depth)
         );
-        let diags = codegen::load::load_str(Path::new("deep.yaml"), &text)
-            .err()
-            .expect("refused");
+        let diags = codegen::load::load_str(Path::new("deep.yaml"), &text).expect_err("refused");
         let shown = diags.to_string();
         assert!(shown.contains("deep.yaml:2:"), "{shown}");
         assert!(shown.contains("nest"), "{shown}");

@@ -8,15 +8,17 @@ use crate::load::{ast, LoadedFile};
 use crate::naming;
 
 pub fn resolve(files: &[LoadedFile]) -> Api {
-    let mut r = Resolver::default();
     // Every named schema's Rust name is taken before any inline type is hoisted, so that an
     // inline `A.channel` never becomes a second `AChannel` beside a schema of that name: names
     // the catalog gives win, hoisted names are made unique around them (`AChannel2`).
-    r.reserved = files
-        .iter()
-        .flat_map(|f| f.group.schemas.keys())
-        .map(|n| naming::type_name(n))
-        .collect();
+    let mut r = Resolver {
+        models: Vec::new(),
+        reserved: files
+            .iter()
+            .flat_map(|f| f.group.schemas.keys())
+            .map(|n| naming::type_name(n))
+            .collect(),
+    };
     // Named schemas first, so references from operations find them whatever the file order.
     for f in files {
         for (name, schema) in &f.group.schemas {
