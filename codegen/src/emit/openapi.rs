@@ -33,7 +33,7 @@ pub fn emit(api: &Api) -> String {
         "openapi": "3.0.3",
         "info": {
             "title": "Okta Management API",
-            "version": "okta-codegen catalog",
+            "version": super::manifest::CLIENT_VERSION,
             "description": "Rendered by `cargo xtask generate` from the okta-codegen catalog in spec/, which is taken from the seed documents named in each operation's `x-sources`."
         },
         "servers": [{
@@ -89,10 +89,12 @@ fn operation(group: &str, o: &Operation) -> Value {
     }
     let mut responses = Map::new();
     for r in &o.responses {
+        // The catalog's `default` is a success whose code the documents do not state; OpenAPI's
+        // `default` would also cover every error, so it is rendered as the 2XX range.
         let key = r
             .status
             .map(|s| s.to_string())
-            .unwrap_or_else(|| "default".into());
+            .unwrap_or_else(|| "2XX".into());
         let mut v = json!({"description": r.description.clone().unwrap_or_default()});
         if let Some(t) = &r.ty {
             v["content"] = json!({r.content_type.clone(): {"schema": type_schema(t)}});
