@@ -13,6 +13,10 @@ pub enum Impact {
     Docs,
     /// Additions that existing code keeps compiling against.
     Additive,
+    /// Code keeps compiling but may behave differently: an added enum value that used to
+    /// arrive as an unknown value now decodes as its own variant.
+    Behaviour,
+    /// Existing code may stop compiling.
     Breaking,
 }
 
@@ -101,6 +105,7 @@ impl Report {
             for c in in_section {
                 let tag = match c.impact {
                     Impact::Breaking => "**breaking**",
+                    Impact::Behaviour => "**behaviour-changing**",
                     Impact::Additive => "non-breaking",
                     Impact::Docs => "docs",
                 };
@@ -112,6 +117,11 @@ impl Report {
             .changes
             .iter()
             .filter(|c| c.impact == Impact::Breaking)
+            .count();
+        let behaviour = self
+            .changes
+            .iter()
+            .filter(|c| c.impact == Impact::Behaviour)
             .count();
         let additive = self
             .changes
@@ -126,10 +136,13 @@ impl Report {
         let _ = writeln!(out, "## Version\n");
         let _ = writeln!(
             out,
-            "{breaking} breaking, {additive} non-breaking, {docs} documentation-only change(s).\n"
+            "{breaking} breaking, {behaviour} behaviour-changing, {additive} non-breaking, {docs} documentation-only change(s).\n"
         );
         let bump = match self.impact() {
             Some(Impact::Breaking) => "**major** (for a 0.x version: the minor number)",
+            Some(Impact::Behaviour) => {
+                "**minor** (for a 0.x version: the patch number), and say in the changelog which values now decode as variants"
+            }
             Some(Impact::Additive) => "**minor** (for a 0.x version: the patch number)",
             _ => "**patch**",
         };
@@ -398,9 +411,9 @@ fn models(r: &mut Report, old: &Api, new: &Api) {
                 }
                 for v in nv.difference(&ov) {
                     r.push(
-                        Impact::Additive,
+                        Impact::Behaviour,
                         "Enum values",
-                        format!("`{name}`: value `{v}` added"),
+                        format!("`{name}`: value `{v}` added (it no longer arrives as an unknown value; check code that inspects unknown values)"),
                     );
                 }
             }

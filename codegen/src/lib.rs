@@ -9,6 +9,7 @@
 //!
 //! All naming goes through [`naming`].
 
+pub mod changelog;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;

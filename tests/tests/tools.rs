@@ -161,7 +161,7 @@ fn the_change_report_classifies_every_kind_of_change() {
         "**breaking**: `Widget.extra` removed",
         "**breaking**: `Widget.id` is now optional integer (was optional string)",
         "**breaking**: `Widget.created` is now optional string (was nullable string)",
-        "non-breaking: `WidgetStatus`: value `SUSPENDED` added",
+        "**behaviour-changing**: `WidgetStatus`: value `SUSPENDED` added",
         "**breaking**: `WidgetStatus`: value `INACTIVE` removed",
         "**breaking**: `Opaque` removed",
         "non-breaking: `Gadget` added",

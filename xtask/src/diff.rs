@@ -3,13 +3,27 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub fn run(root: &Path, base: &str) -> Result<(), String> {
+/// Prints the report, or with `changelog` writes it into `CHANGELOG.md` under "Unreleased".
+pub fn run(root: &Path, base: &str, changelog: bool) -> Result<(), String> {
     let old_dir = resolve_base(root, base)?;
     let old = codegen::load_api(&old_dir)
         .map_err(|d| format!("the catalog at {base} is invalid:\n{d}"))?;
     let new = codegen::load_api(&root.join("spec"))
         .map_err(|d| format!("the catalog in spec/ is invalid:\n{d}"))?;
-    print!("{}", codegen::diff::diff(&old, &new).to_markdown());
+    let report = codegen::diff::diff(&old, &new).to_markdown();
+    if !changelog {
+        print!("{report}");
+        return Ok(());
+    }
+    let path = root.join("CHANGELOG.md");
+    let current = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let updated = codegen::changelog::with_report(&current, &report, base);
+    std::fs::write(&path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("CHANGELOG.md: the API changes since `{base}` are under \"Unreleased\"");
     Ok(())
 }
 

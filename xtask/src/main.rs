@@ -1,6 +1,6 @@
 //! `cargo xtask generate [--check]` regenerates the emitted files of the `okta-client` crate from
-//! the catalog in `spec/`; `cargo xtask diff <git-ref or directory>` reports how the catalog's
-//! API changed.
+//! the catalog in `spec/`; `cargo xtask diff <git-ref or directory> [--changelog]` reports how
+//! the catalog's API changed, on standard output or in `CHANGELOG.md`.
 
 mod diff;
 
@@ -17,6 +17,9 @@ commands:
   generate --check     write nothing; fail naming every stale, missing or extra emitted file
   diff <ref-or-dir>    print a Markdown report of the API changes between the catalog at a git
                        ref (or in a directory) and the one in spec/, with the semver bump
+  diff <ref-or-dir> --changelog
+                       write that report into CHANGELOG.md under Unreleased (replacing the
+                       report a previous run wrote there)
 ";
 
 fn main() -> ExitCode {
@@ -26,7 +29,10 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["generate"] => generate(&root, false),
         ["generate", "--check"] => generate(&root, true),
-        ["diff", base] => diff::run(&root, base),
+        ["diff", base] => diff::run(&root, base, false),
+        ["diff", base, "--changelog"] | ["diff", "--changelog", base] => {
+            diff::run(&root, base, true)
+        }
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
