@@ -52,6 +52,7 @@ fn output_name(o: &Output) -> String {
     match o {
         Output::Empty => "no body".into(),
         Output::Json(t) => type_name(t),
+        Output::Text(ct) => format!("text ({ct})"),
     }
 }
 

@@ -122,9 +122,22 @@
 //!
 //! # Cargo features
 //!
-//! One feature per API group (`user`, `group`, `event-hook`, `inline-hook`, …), all on by default
-//! through `all-groups`. With `default-features = false, features = ["user", "group"]` only those
-//! groups' operations and the models they reach are compiled.
+//! * One feature per API group (`user`, `group`, `event-hook`, `inline-hook`, …), all on by
+//!   default through `all-groups`. With `default-features = false, features = ["user", "group"]`
+//!   only those groups' operations and the models they reach are compiled.
+//! * `oauth` (on by default): OAuth 2.0 service apps with a private key
+//!   ([`ClientBuilder::private_key`], [`auth::PrivateKeyAuth`], [`auth::PrivateKeyMaterial`]):
+//!   JWT signing, key parsing and DPoP. It is a default because Okta recommends service apps
+//!   over API tokens; an API-token or access-token user can leave it out
+//!   (`default-features = false`) and compiles none of jsonwebtoken, its time and big-integer
+//!   dependencies, pem or simple_asn1.
+//! * `native-roots` (off by default): the operating system's trust store beside the built-in
+//!   roots (`ClientBuilder::platform_roots`).
+//!
+//! ```toml
+//! # API token only, the User API only: the leanest build.
+//! okta-client = { version = "0.1", default-features = false, features = ["user"] }
+//! ```
 //!
 //! # Tracing (per call)
 //!
@@ -149,6 +162,8 @@ pub mod models;
 #[rustfmt::skip]
 pub mod operations;
 mod runtime;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 
 pub use http::{HeaderMap, Method, StatusCode};
 pub use runtime::builder::{
@@ -172,14 +187,16 @@ pub mod error {
 
 /// Credentials: secrets that never print, and OAuth 2.0 service-app keys.
 pub mod auth {
-    pub use crate::runtime::auth::Secret;
+    #[cfg(feature = "oauth")]
     pub use crate::runtime::keys::PrivateKeyMaterial;
+    #[cfg(feature = "oauth")]
     pub use crate::runtime::oauth::PrivateKeyAuth;
+    pub use crate::runtime::secret::Secret;
 }
 
 /// Requests beyond the catalog ([`Customize`](request::Customize),
 /// [`GenericRequest`](request::GenericRequest)) and multipart uploads.
 pub mod request {
-    pub use crate::runtime::customize::{Customize, GenericRequest, Json, NoBody, Paged};
+    pub use crate::runtime::customize::{Customize, GenericRequest, Json, NoBody, Paged, Text};
     pub use crate::runtime::multipart::{FilePart, Multipart};
 }

@@ -103,7 +103,7 @@ fn bench(c: &mut Criterion) {
                     .send()
                     .await
                     .unwrap()
-                    .items
+                    .body
             })
         })
     });

@@ -78,7 +78,7 @@ fn main() {
             .send()
             .await
             .unwrap()
-            .items
+            .body
     });
     let one_page = CURRENT.load(Ordering::Relaxed) - before;
     drop(one);
@@ -86,7 +86,11 @@ fn main() {
     let baseline = CURRENT.load(Ordering::Relaxed);
     PEAK.store(baseline, Ordering::Relaxed);
     let count = rt.block_on(async {
-        let mut stream = client.inline_hook().list_inline_hooks().into_stream();
+        let mut stream = client
+            .inline_hook()
+            .list_inline_hooks()
+            .customize()
+            .into_stream_as::<InlineHook>();
         let mut n = 0usize;
         while let Some(item) = stream.try_next().await.unwrap() {
             std::hint::black_box(&item);

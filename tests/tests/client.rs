@@ -450,7 +450,8 @@ async fn pagination_follows_next_links_and_keeps_the_callers_query() {
         .inline_hook()
         .list_inline_hooks()
         .type_(models::InlineHookType::ComOktaImportTransform)
-        .into_stream()
+        .customize()
+        .into_stream_as::<models::InlineHook>()
         .try_collect()
         .await
         .unwrap();

@@ -89,6 +89,9 @@ fn field_doc(f: &Field) -> TokenStream {
     if f.read_only {
         notes.push("Read-only: set by Okta.".to_string());
     }
+    if f.immutable {
+        notes.push("Set when creating; cannot be changed afterwards.".to_string());
+    }
     if f.write_only {
         notes.push("Write-only: sent to Okta, never returned.".to_string());
     }

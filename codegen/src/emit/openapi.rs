@@ -162,6 +162,9 @@ fn field(f: &Field) -> Value {
     if f.read_only {
         v["readOnly"] = json!(true);
     }
+    if f.immutable {
+        v["x-immutable"] = json!(true);
+    }
     if f.write_only {
         v["writeOnly"] = json!(true);
     }

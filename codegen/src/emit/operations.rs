@@ -58,24 +58,25 @@ pub fn group(g: &Group) -> TokenStream {
     }
 }
 
+/// The user's documentation of an operation: what it does, its endpoint and its answers.
+/// Provenance (sources, catalog notes) is for maintainers and stays in the catalog and
+/// `openapi.json` (`x-sources`, `x-notes`).
 fn op_doc(o: &Operation) -> String {
     let endpoint = format!("`{} {}`", o.method.as_str(), o.path);
     let responses = o
         .responses
         .iter()
         .map(|r| {
-            let status = r
-                .status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "default".into());
-            let body = match &r.ty {
-                Some(_) => "",
-                None => " (no body)",
+            let (status, what) = match r.status {
+                None => ("2XX (not stated)".to_string(), ""),
+                Some(s) if (200..300).contains(&s) => (s.to_string(), ""),
+                Some(s) => (
+                    s.to_string(),
+                    " — returned as `Error::Api` with Okta's error body",
+                ),
             };
-            format!(
-                "- `{status}`{body}: {}",
-                r.description.as_deref().map(clean).unwrap_or_default()
-            )
+            let description = r.description.as_deref().map(clean).unwrap_or_default();
+            format!("- `{status}`: {description}{what}")
         })
         .collect::<Vec<_>>()
         .join("\n");
@@ -83,18 +84,7 @@ fn op_doc(o: &Operation) -> String {
         Some(clean(&o.summary)),
         o.description.as_deref().map(clean),
         Some(endpoint),
-        o.notes
-            .as_deref()
-            .map(|n| format!("Catalog note: {}", clean(n))),
         Some(format!("# Responses\n{responses}")),
-        Some(format!(
-            "Source: {}.",
-            o.sources
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
     ])
 }
 
@@ -306,12 +296,6 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
             quote!(if let Some(value) = self.body { #add; })
         });
     }
-    // `mut` only where something is added, so that no lint needs silencing.
-    let binding = if attach.is_empty() {
-        quote!(let request)
-    } else {
-        quote!(let mut request)
-    };
 
     let (kind, send) = match (&o.output, o.paginated) {
         (Output::Json(TypeRef::Array(item)), true) => {
@@ -345,6 +329,18 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
                 },
             )
         }
+        (Output::Text(media_type), _) => {
+            attach.push(quote!(request.accept(#media_type);));
+            (
+                quote!(crate::request::Text),
+                quote! {
+                    /// Sends the request and returns the body as text.
+                    pub async fn send(self) -> Result<crate::ApiResponse<String>, crate::Error> {
+                        self.customize().send().await
+                    }
+                },
+            )
+        }
         (Output::Empty, _) => (
             quote!(crate::request::NoBody),
             quote! {
@@ -356,6 +352,12 @@ fn builder(g: &Group, o: &Operation) -> TokenStream {
         ),
     };
 
+    // `mut` only where something is added, so that no lint needs silencing.
+    let binding = if attach.is_empty() {
+        quote!(let request)
+    } else {
+        quote!(let mut request)
+    };
     quote! {
         #doc
         #[derive(Clone, Debug)]

@@ -130,6 +130,13 @@ fn operation_test(api: &Api, g: &Group, o: &Operation) -> TokenStream {
                 quote!(assert_eq!(serde_json::to_value(&#got).unwrap(), super::from_json::<serde_json::Value>(#json));),
             )
         }
+        (Output::Text(media_type), _) => {
+            matchers.push(quote!(.and(header("accept", #media_type))));
+            (
+                quote!(ResponseTemplate::new(#success).set_body_raw("<sample/>", #media_type)),
+                quote!(assert_eq!(response.body, "<sample/>");),
+            )
+        }
         (Output::Empty, _) => (
             quote!(ResponseTemplate::new(#success)),
             quote!(assert_eq!(response.status.as_u16(), #success);),

@@ -187,6 +187,9 @@ pub enum Output {
     /// No body (204, 202 "void").
     Empty,
     Json(TypeRef),
+    /// A body that is not JSON (SAML metadata, a certificate), returned as text; the media type
+    /// is sent as `Accept`.
+    Text(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,6 +249,7 @@ pub struct Field {
     pub required: bool,
     pub nullable: bool,
     pub read_only: bool,
+    pub immutable: bool,
     pub write_only: bool,
     pub unique: bool,
     pub description: Option<String>,

@@ -101,6 +101,7 @@ impl Resolver {
                     required: p.required,
                     nullable: p.nullable,
                     read_only: p.read_only,
+                    immutable: p.immutable,
                     write_only: p.write_only,
                     unique: p.unique,
                     description: p.description.clone(),
@@ -315,10 +316,11 @@ impl Resolver {
             })
             .collect();
         let success = |r: &&Response| r.status.is_some_and(|s| (200..300).contains(&s));
-        let output = responses
+        let is_json = |ct: &str| ct == "application/json" || ct.ends_with("+json");
+        let body_response = responses
             .iter()
             .filter(success)
-            .find_map(|r| r.ty.clone())
+            .find(|r| r.ty.is_some())
             .or_else(|| {
                 // Only when no 2xx is documented does `default` describe the success body.
                 if responses.iter().any(|r| success(&r)) {
@@ -327,11 +329,14 @@ impl Resolver {
                     responses
                         .iter()
                         .filter(|r| r.status.is_none())
-                        .find_map(|r| r.ty.clone())
+                        .find(|r| r.ty.is_some())
                 }
-            })
-            .map(Output::Json)
-            .unwrap_or(Output::Empty);
+            });
+        let output = match body_response {
+            Some(r) if !is_json(&r.content_type) => Output::Text(r.content_type.clone()),
+            Some(r) => r.ty.clone().map(Output::Json).unwrap_or(Output::Empty),
+            None => Output::Empty,
+        };
         Operation {
             name: o.name.clone(),
             fn_name,

@@ -105,6 +105,10 @@ pub struct Schema {
     pub nullable: bool,
     #[serde(default)]
     pub read_only: bool,
+    /// Set when the object is created and never changed afterwards (what some documents call
+    /// read-only although their create requests send it).
+    #[serde(default)]
+    pub immutable: bool,
     #[serde(default)]
     pub write_only: bool,
     #[serde(default)]

@@ -258,6 +258,7 @@ pub(crate) const SCHEMA_KEYS: &[&str] = &[
     "required",
     "nullable",
     "read_only",
+    "immutable",
     "write_only",
     "unique",
     "validation",

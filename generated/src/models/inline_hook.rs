@@ -28,14 +28,14 @@ pub struct InlineHook {
     ///
     /// JSON: `type`.
     ///
-    /// Read-only: set by Okta. Validation: Immutable after Inline Hook creation.
+    /// Set when creating; cannot be changed afterwards. Validation: Immutable after Inline Hook creation.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::models::InlineHookType>,
     /// Version of the Inline Hook type. The currently-supported version is "1.0.0".
     ///
     /// JSON: `version`.
     ///
-    /// Read-only: set by Okta. Validation: Must match a valid version number.
+    /// Set when creating; cannot be changed afterwards. Validation: Must match a valid version number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Properties of the communications channel used to contact your external service.

@@ -7,7 +7,7 @@ pub struct InlineHookChannelConfig {
     ///
     /// JSON: `uri`.
     ///
-    /// Required. Read-only: set by Okta. Length: at most 1024 characters. Validation: Must begin with `https://.` Maximum length 1024 characters. No white space allowed. The URI must be reachable by Okta.
+    /// Required. Set when creating; cannot be changed afterwards. Length: at most 1024 characters. Validation: Must begin with `https://.` Maximum length 1024 characters. No white space allowed. The URI must be reachable by Okta.
     pub uri: String,
     /// HTTP method used to call the external service (shown as "POST" in the examples).
     ///

@@ -24,12 +24,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps`
     ///
-    /// Catalog note: The description mentions filter expressions and queries, but the source documents name no query parameters, so none are defined.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_applications(&self) -> ListApplications {
         ListApplications {
             client: self.client.clone(),
@@ -41,12 +37,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_application(&self, body: impl serde::Serialize) -> CreateApplication {
         CreateApplication {
             client: self.client.clone(),
@@ -60,9 +52,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_application(&self, app_id: impl Into<String>) -> GetApplication {
         GetApplication {
             client: self.client.clone(),
@@ -75,12 +65,8 @@ impl ApplicationApi {
     ///
     /// `PUT /api/v1/apps/{appId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_application(
         &self,
         app_id: impl Into<String>,
@@ -99,9 +85,7 @@ impl ApplicationApi {
     /// `DELETE /api/v1/apps/{appId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_application(&self, app_id: impl Into<String>) -> DeleteApplication {
         DeleteApplication {
             client: self.client.clone(),
@@ -115,9 +99,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/connections/default`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_default_provisioning_connection_for_application(
         &self,
         app_id: impl Into<String>,
@@ -133,12 +115,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/connections/default`
     ///
-    /// Catalog note: Name repaired from the title "Sets Default Provisioning Connection For Application". Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn set_default_provisioning_connection_for_application(
         &self,
         app_id: impl Into<String>,
@@ -157,9 +135,7 @@ impl ApplicationApi {
     /// `POST /api/v1/apps/{appId}/connections/default/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_default_provisioning_connection_for_application(
         &self,
         app_id: impl Into<String>,
@@ -176,9 +152,7 @@ impl ApplicationApi {
     /// `POST /api/v1/apps/{appId}/connections/default/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_default_provisioning_connection_for_application(
         &self,
         app_id: impl Into<String>,
@@ -194,12 +168,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/credentials/csrs`
     ///
-    /// Catalog note: Name shortened from the title "List Certificate Signing Requests For Application" (CSR written as Csr) to match the other CSR operations of this group.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_csrs_for_application(
         &self,
         app_id: impl Into<String>,
@@ -215,12 +185,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/credentials/csrs`
     ///
-    /// Catalog note: Name shortened from the title "Generate Certificate Signing Request For Application" (CSR written as Csr). A body is assumed because a Certificate Signing Request needs subject data that the path does not carry. Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn generate_csr_for_application(
         &self,
         app_id: impl Into<String>,
@@ -237,9 +203,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/credentials/csrs/{csrId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_csr_for_application(
         &self,
         app_id: impl Into<String>,
@@ -256,9 +220,7 @@ impl ApplicationApi {
     /// `DELETE /api/v1/apps/{appId}/credentials/csrs/{csrId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_csr_from_application(
         &self,
         app_id: impl Into<String>,
@@ -274,12 +236,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/credentials/csrs/{csrId}/lifecycle/publish`
     ///
-    /// Catalog note: Name made specific from the generic title "Publish CSR Credential". The source documents give no description; publishing a CSR credential uploads the signed certificate, so a body is assumed. Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn publish_csr_for_application(
         &self,
         app_id: impl Into<String>,
@@ -300,9 +258,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/credentials/keys`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_key_credentials_for_application(
         &self,
         app_id: impl Into<String>,
@@ -318,12 +274,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/credentials/keys/generate`
     ///
-    /// Catalog note: The source documents describe no request body or parameters for this action; none are defined.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn generate_application_key(
         &self,
         app_id: impl Into<String>,
@@ -340,9 +292,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/credentials/keys/{keyId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_key_credential_for_application(
         &self,
         app_id: impl Into<String>,
@@ -360,12 +310,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/credentials/keys/{keyId}/clone`
     ///
-    /// Catalog note: The source documents do not say how the target application is named (no parameter or body is documented); none is defined.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn clone_application_key_credential(
         &self,
         app_id: impl Into<String>,
@@ -383,12 +329,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/credentials/secrets`
     ///
-    /// Catalog note: Name made specific from the generic title "List Client Secrets".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_client_secrets_for_application(
         &self,
         app_id: impl Into<String>,
@@ -404,12 +346,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/credentials/secrets`
     ///
-    /// Catalog note: Name made specific from the generic title "Create New Client Secret". Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_new_client_secret_for_application(
         &self,
         app_id: impl Into<String>,
@@ -427,12 +365,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/credentials/secrets/{secretId}`
     ///
-    /// Catalog note: Name made specific from the generic title "Get Client Secret".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_client_secret_for_application(
         &self,
         app_id: impl Into<String>,
@@ -451,9 +385,7 @@ impl ApplicationApi {
     /// `DELETE /api/v1/apps/{appId}/credentials/secrets/{secretId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_client_secret_for_application(
         &self,
         app_id: impl Into<String>,
@@ -471,12 +403,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/credentials/secrets/{secretId}/lifecycle/activate`
     ///
-    /// Catalog note: Name made specific from the generic title "Activate A Client Secret".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_client_secret_for_application(
         &self,
         app_id: impl Into<String>,
@@ -494,12 +422,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/credentials/secrets/{secretId}/lifecycle/deactivate`
     ///
-    /// Catalog note: Name made specific from the generic title "Deactivate A Client Secret".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_client_secret_for_application(
         &self,
         app_id: impl Into<String>,
@@ -516,9 +440,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/features`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_features_for_application(
         &self,
         app_id: impl Into<String>,
@@ -532,12 +454,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/features/{name}`
     ///
-    /// Catalog note: Name derived from the title "Get Application Feature", worded like the other feature operations of this group.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_feature_for_application(
         &self,
         app_id: impl Into<String>,
@@ -553,12 +471,8 @@ impl ApplicationApi {
     ///
     /// `PUT /api/v1/apps/{appId}/features/{name}`
     ///
-    /// Catalog note: Name derived from the title "Updates A Feature Object For An Application". Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_feature_for_application(
         &self,
         app_id: impl Into<String>,
@@ -578,12 +492,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/grants`
     ///
-    /// Catalog note: The source document gives no title for this action; name and summary derived from the method, path and description.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_scope_consent_grants(
         &self,
         app_id: impl Into<String>,
@@ -599,12 +509,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/grants`
     ///
-    /// Catalog note: The source document gives no title for this action; name and summary derived from the method, path and description. The scope to grant is not in the path, so a body is assumed. Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn grant_consent_to_scope(
         &self,
         app_id: impl Into<String>,
@@ -622,12 +528,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/grants/{grantId}`
     ///
-    /// Catalog note: The source document gives no title for this action; name and summary derived from the method, path and description.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_scope_consent_grant(
         &self,
         app_id: impl Into<String>,
@@ -645,12 +547,8 @@ impl ApplicationApi {
     ///
     /// `DELETE /api/v1/apps/{appId}/grants/{grantId}`
     ///
-    /// Catalog note: The source document gives no title for this action; name and summary derived from the method, path and description.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_scope_consent_grant(
         &self,
         app_id: impl Into<String>,
@@ -669,9 +567,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/groups`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_groups_assigned_to_application(
         &self,
         app_id: impl Into<String>,
@@ -688,9 +584,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/groups/{groupId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_assigned_group_for_application(
         &self,
         app_id: impl Into<String>,
@@ -708,12 +602,8 @@ impl ApplicationApi {
     ///
     /// `PUT /api/v1/apps/{appId}/groups/{groupId}`
     ///
-    /// Catalog note: The group is named by the path and the source documents describe no assignment data, so no request body is defined.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn assign_group_to_application(
         &self,
         app_id: impl Into<String>,
@@ -732,9 +622,7 @@ impl ApplicationApi {
     /// `DELETE /api/v1/apps/{appId}/groups/{groupId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_group_from_application(
         &self,
         app_id: impl Into<String>,
@@ -753,9 +641,7 @@ impl ApplicationApi {
     /// `POST /api/v1/apps/{appId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_application(
         &self,
         app_id: impl Into<String>,
@@ -772,9 +658,7 @@ impl ApplicationApi {
     /// `POST /api/v1/apps/{appId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_application(
         &self,
         app_id: impl Into<String>,
@@ -790,12 +674,8 @@ impl ApplicationApi {
     ///
     /// `PUT /api/v1/apps/{appId}/policies/{policyId}`
     ///
-    /// Catalog note: The application and the policy are both named by the path and the source documents describe no payload, so no request body is defined.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_application_policy(
         &self,
         app_id: impl Into<String>,
@@ -813,12 +693,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/sso/saml/metadata`
     ///
-    /// Catalog note: Name repaired from the title "Previewsaml App Metadata". The source documents name no parameter selecting the key credential and no response format; none is assumed.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: The SAML metadata of the application
     pub fn preview_saml_app_metadata(
         &self,
         app_id: impl Into<String>,
@@ -834,12 +710,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/tokens`
     ///
-    /// Catalog note: Name repaired from the title "Listoauth Tokensforapplication".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_oauth_tokens_for_application(
         &self,
         app_id: impl Into<String>,
@@ -855,12 +727,8 @@ impl ApplicationApi {
     ///
     /// `DELETE /api/v1/apps/{appId}/tokens`
     ///
-    /// Catalog note: Name repaired from the title "Revokeoauth Tokensforapplication".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_oauth_tokens_for_application(
         &self,
         app_id: impl Into<String>,
@@ -876,12 +744,8 @@ impl ApplicationApi {
     ///
     /// `GET /api/v1/apps/{appId}/tokens/{tokenId}`
     ///
-    /// Catalog note: Name repaired from the title "Getoauth Tokenforapplication".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_oauth_token_for_application(
         &self,
         app_id: impl Into<String>,
@@ -899,12 +763,8 @@ impl ApplicationApi {
     ///
     /// `DELETE /api/v1/apps/{appId}/tokens/{tokenId}`
     ///
-    /// Catalog note: Name repaired from the title "Revokeoauth Tokenforapplication".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_oauth_token_for_application(
         &self,
         app_id: impl Into<String>,
@@ -923,9 +783,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/users`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_users_assigned_to_application(
         &self,
         app_id: impl Into<String>,
@@ -941,12 +799,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/users`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn assign_user_to_application_for_sso_provisioning(
         &self,
         app_id: impl Into<String>,
@@ -965,9 +819,7 @@ impl ApplicationApi {
     /// `GET /api/v1/apps/{appId}/users/{userId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_assigned_user_for_application(
         &self,
         app_id: impl Into<String>,
@@ -985,12 +837,8 @@ impl ApplicationApi {
     ///
     /// `POST /api/v1/apps/{appId}/users/{userId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_application_profile_for_assigned_user(
         &self,
         app_id: impl Into<String>,
@@ -1011,9 +859,7 @@ impl ApplicationApi {
     /// `DELETE /api/v1/apps/{appId}/users/{userId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_user_from_application(
         &self,
         app_id: impl Into<String>,
@@ -1297,7 +1143,7 @@ impl ListCsrsForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListCsrsForApplication",
             http::Method::GET,
@@ -1306,15 +1152,11 @@ impl ListCsrsForApplication {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`ApplicationApi::generate_csr_for_application`]: Generate Certificate Signing Request For Application
@@ -1449,7 +1291,7 @@ impl ListKeyCredentialsForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListKeyCredentialsForApplication",
             http::Method::GET,
@@ -1458,15 +1300,11 @@ impl ListKeyCredentialsForApplication {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`ApplicationApi::generate_application_key`]: Generate Application Key
@@ -1563,7 +1401,7 @@ impl ListClientSecretsForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListClientSecretsForApplication",
             http::Method::GET,
@@ -1572,15 +1410,11 @@ impl ListClientSecretsForApplication {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`ApplicationApi::create_new_client_secret_for_application`]: Create New Client Secret
@@ -1738,7 +1572,7 @@ impl ListFeaturesForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListFeaturesForApplication",
             http::Method::GET,
@@ -1747,15 +1581,11 @@ impl ListFeaturesForApplication {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`ApplicationApi::get_feature_for_application`]: Get Application Feature
@@ -1830,7 +1660,7 @@ impl ListScopeConsentGrants {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListScopeConsentGrants",
             http::Method::GET,
@@ -1839,15 +1669,11 @@ impl ListScopeConsentGrants {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`ApplicationApi::grant_consent_to_scope`]: Grant Consent To Scope
@@ -1949,7 +1775,7 @@ impl ListGroupsAssignedToApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListGroupsAssignedToApplication",
             http::Method::GET,
@@ -1958,15 +1784,11 @@ impl ListGroupsAssignedToApplication {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`ApplicationApi::get_assigned_group_for_application`]: Get Assigned Group For Application
@@ -2144,21 +1966,18 @@ pub struct PreviewSamlAppMetadata {
 }
 impl PreviewSamlAppMetadata {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::request::Customize<crate::request::Text> {
+        let mut request = crate::runtime::Request::new(
             "PreviewSamlAppMetadata",
             http::Method::GET,
             "/api/v1/apps/{appId}/sso/saml/metadata",
             &[&self.app_id],
         );
+        request.accept("application/xml");
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and decodes the response.
-    pub async fn send(
-        self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    /// Sends the request and returns the body as text.
+    pub async fn send(self) -> Result<crate::ApiResponse<String>, crate::Error> {
         self.customize().send().await
     }
 }
@@ -2173,7 +1992,7 @@ impl ListOauthTokensForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListOauthTokensForApplication",
             http::Method::GET,
@@ -2182,15 +2001,11 @@ impl ListOauthTokensForApplication {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`ApplicationApi::revoke_oauth_tokens_for_application`]: Revoke OAuth Tokens For Application
@@ -2287,7 +2102,7 @@ impl ListUsersAssignedToApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListUsersAssignedToApplication",
             http::Method::GET,
@@ -2296,15 +2111,11 @@ impl ListUsersAssignedToApplication {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`ApplicationApi::assign_user_to_application_for_sso_provisioning`]: Assign User To Application For SSO Provisioning

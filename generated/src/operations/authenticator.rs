@@ -25,9 +25,7 @@ impl AuthenticatorApi {
     /// `GET /api/v1/authenticators`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_authenticators(&self) -> ListAuthenticators {
         ListAuthenticators {
             client: self.client.clone(),
@@ -39,12 +37,8 @@ impl AuthenticatorApi {
     ///
     /// `POST /api/v1/authenticators`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_authenticator(
         &self,
         body: impl serde::Serialize,
@@ -59,9 +53,7 @@ impl AuthenticatorApi {
     /// `GET /api/v1/authenticators/{authenticatorId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_authenticator(
         &self,
         authenticator_id: impl Into<String>,
@@ -77,12 +69,8 @@ impl AuthenticatorApi {
     ///
     /// `PUT /api/v1/authenticators/{authenticatorId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_authenticator(
         &self,
         authenticator_id: impl Into<String>,
@@ -99,9 +87,7 @@ impl AuthenticatorApi {
     /// `POST /api/v1/authenticators/{authenticatorId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_authenticator(
         &self,
         authenticator_id: impl Into<String>,
@@ -116,9 +102,7 @@ impl AuthenticatorApi {
     /// `POST /api/v1/authenticators/{authenticatorId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_authenticator(
         &self,
         authenticator_id: impl Into<String>,
@@ -139,7 +123,7 @@ impl ListAuthenticators {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListAuthenticators",
             http::Method::GET,
@@ -148,15 +132,11 @@ impl ListAuthenticators {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthenticatorApi::create_authenticator`]: Create An Authenticator

@@ -23,9 +23,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_authorization_servers(&self) -> ListAuthorizationServers {
         ListAuthorizationServers {
             client: self.client.clone(),
@@ -35,12 +33,8 @@ impl AuthorizationServerApi {
     ///
     /// `POST /api/v1/authorizationServers`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_authorization_server(
         &self,
         body: impl serde::Serialize,
@@ -55,9 +49,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
@@ -71,12 +63,8 @@ impl AuthorizationServerApi {
     ///
     /// `PUT /api/v1/authorizationServers/{authServerId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
@@ -93,9 +81,7 @@ impl AuthorizationServerApi {
     /// `DELETE /api/v1/authorizationServers/{authServerId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
@@ -110,9 +96,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/claims`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_oauth_claims(
         &self,
         auth_server_id: impl Into<String>,
@@ -126,12 +110,8 @@ impl AuthorizationServerApi {
     ///
     /// `POST /api/v1/authorizationServers/{authServerId}/claims`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_oauth_claim(
         &self,
         auth_server_id: impl Into<String>,
@@ -148,9 +128,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/claims/{claimId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_oauth_claim(
         &self,
         auth_server_id: impl Into<String>,
@@ -166,12 +144,8 @@ impl AuthorizationServerApi {
     ///
     /// `PUT /api/v1/authorizationServers/{authServerId}/claims/{claimId}`
     ///
-    /// Catalog note: Name repaired from the document's run-together title "Updateoauth Claim". Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_oauth_claim(
         &self,
         auth_server_id: impl Into<String>,
@@ -189,12 +163,8 @@ impl AuthorizationServerApi {
     ///
     /// `DELETE /api/v1/authorizationServers/{authServerId}/claims/{claimId}`
     ///
-    /// Catalog note: Name repaired from the document's run-together title "Deleteoauth Claim".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_oauth_claim(
         &self,
         auth_server_id: impl Into<String>,
@@ -210,12 +180,8 @@ impl AuthorizationServerApi {
     ///
     /// `GET /api/v1/authorizationServers/{authServerId}/clients`
     ///
-    /// Catalog note: Name repaired from the document's run-together title "Listoauth Clientsforauthorizationserver".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_oauth_clients_for_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
@@ -230,9 +196,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_refresh_tokens_for_authorization_server_and_client(
         &self,
         auth_server_id: impl Into<String>,
@@ -249,9 +213,7 @@ impl AuthorizationServerApi {
     /// `DELETE /api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_refresh_tokens_for_authorization_server_and_client(
         &self,
         auth_server_id: impl Into<String>,
@@ -268,9 +230,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens/{tokenId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_refresh_token_for_authorization_server_and_client(
         &self,
         auth_server_id: impl Into<String>,
@@ -289,9 +249,7 @@ impl AuthorizationServerApi {
     /// `DELETE /api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens/{tokenId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_refresh_token_for_authorization_server_and_client(
         &self,
         auth_server_id: impl Into<String>,
@@ -310,9 +268,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/credentials/keys`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_authorization_server_keys(
         &self,
         auth_server_id: impl Into<String>,
@@ -326,12 +282,8 @@ impl AuthorizationServerApi {
     ///
     /// `POST /api/v1/authorizationServers/{authServerId}/credentials/lifecycle/keyRotate`
     ///
-    /// Catalog note: Lifecycle action; the source documents describe no request body, so none is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn rotate_authorization_server_keys(
         &self,
         auth_server_id: impl Into<String>,
@@ -346,9 +298,7 @@ impl AuthorizationServerApi {
     /// `POST /api/v1/authorizationServers/{authServerId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
@@ -363,9 +313,7 @@ impl AuthorizationServerApi {
     /// `POST /api/v1/authorizationServers/{authServerId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
@@ -380,9 +328,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/policies`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_authorization_server_policies(
         &self,
         auth_server_id: impl Into<String>,
@@ -396,12 +342,8 @@ impl AuthorizationServerApi {
     ///
     /// `POST /api/v1/authorizationServers/{authServerId}/policies`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_authorization_server_policy(
         &self,
         auth_server_id: impl Into<String>,
@@ -418,9 +360,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/policies/{policyId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_authorization_server_policy(
         &self,
         auth_server_id: impl Into<String>,
@@ -436,12 +376,8 @@ impl AuthorizationServerApi {
     ///
     /// `PUT /api/v1/authorizationServers/{authServerId}/policies/{policyId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_authorization_server_policy(
         &self,
         auth_server_id: impl Into<String>,
@@ -460,9 +396,7 @@ impl AuthorizationServerApi {
     /// `DELETE /api/v1/authorizationServers/{authServerId}/policies/{policyId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_authorization_server_policy(
         &self,
         auth_server_id: impl Into<String>,
@@ -479,9 +413,7 @@ impl AuthorizationServerApi {
     /// `POST /api/v1/authorizationServers/{authServerId}/policies/{policyId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_authorization_server_policy(
         &self,
         auth_server_id: impl Into<String>,
@@ -498,9 +430,7 @@ impl AuthorizationServerApi {
     /// `POST /api/v1/authorizationServers/{authServerId}/policies/{policyId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_authorization_server_policy(
         &self,
         auth_server_id: impl Into<String>,
@@ -519,9 +449,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_authorization_server_policy_rules(
         &self,
         auth_server_id: impl Into<String>,
@@ -539,12 +467,8 @@ impl AuthorizationServerApi {
     ///
     /// `POST /api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_authorization_server_policy_rule(
         &self,
         auth_server_id: impl Into<String>,
@@ -565,9 +489,7 @@ impl AuthorizationServerApi {
     /// `GET /api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_authorization_server_policy_rule(
         &self,
         auth_server_id: impl Into<String>,
@@ -587,12 +509,8 @@ impl AuthorizationServerApi {
     ///
     /// `PUT /api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_authorization_server_policy_rule(
         &self,
         auth_server_id: impl Into<String>,
@@ -615,9 +533,7 @@ impl AuthorizationServerApi {
     /// `DELETE /api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_authorization_server_policy_rule(
         &self,
         auth_server_id: impl Into<String>,
@@ -636,9 +552,7 @@ impl AuthorizationServerApi {
     /// `POST /api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_authorization_server_policy_rule(
         &self,
         auth_server_id: impl Into<String>,
@@ -657,9 +571,7 @@ impl AuthorizationServerApi {
     /// `POST /api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_authorization_server_policy_rule(
         &self,
         auth_server_id: impl Into<String>,
@@ -677,12 +589,8 @@ impl AuthorizationServerApi {
     ///
     /// `GET /api/v1/authorizationServers/{authServerId}/scopes`
     ///
-    /// Catalog note: Name repaired from the document's run-together title "Listoauth Scopes".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_oauth_scopes(
         &self,
         auth_server_id: impl Into<String>,
@@ -696,12 +604,8 @@ impl AuthorizationServerApi {
     ///
     /// `POST /api/v1/authorizationServers/{authServerId}/scopes`
     ///
-    /// Catalog note: Name repaired from the document's run-together title "Createoauth Scope". Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_oauth_scope(
         &self,
         auth_server_id: impl Into<String>,
@@ -717,12 +621,8 @@ impl AuthorizationServerApi {
     ///
     /// `GET /api/v1/authorizationServers/{authServerId}/scopes/{scopeId}`
     ///
-    /// Catalog note: Name repaired from the document's run-together title "Getoauth Scope".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_oauth_scope(
         &self,
         auth_server_id: impl Into<String>,
@@ -738,12 +638,8 @@ impl AuthorizationServerApi {
     ///
     /// `PUT /api/v1/authorizationServers/{authServerId}/scopes/{scopeId}`
     ///
-    /// Catalog note: Name repaired from the document's run-together title "Updateoauth Scope". Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_oauth_scope(
         &self,
         auth_server_id: impl Into<String>,
@@ -761,12 +657,8 @@ impl AuthorizationServerApi {
     ///
     /// `DELETE /api/v1/authorizationServers/{authServerId}/scopes/{scopeId}`
     ///
-    /// Catalog note: Name repaired from the document's run-together title "Deleteoauth Scope".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_oauth_scope(
         &self,
         auth_server_id: impl Into<String>,
@@ -789,7 +681,7 @@ impl ListAuthorizationServers {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListAuthorizationServers",
             http::Method::GET,
@@ -798,15 +690,11 @@ impl ListAuthorizationServers {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server`]: Create Authorization Server
@@ -937,7 +825,7 @@ impl ListOauthClaims {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListOauthClaims",
             http::Method::GET,
@@ -946,15 +834,11 @@ impl ListOauthClaims {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_oauth_claim`]: Create OAuth Claim
@@ -1089,7 +973,7 @@ impl ListOauthClientsForAuthorizationServer {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListOauthClientsForAuthorizationServer",
             http::Method::GET,
@@ -1098,15 +982,11 @@ impl ListOauthClientsForAuthorizationServer {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::list_refresh_tokens_for_authorization_server_and_client`]: List Refresh Tokens for Authorization Server and Client
@@ -1121,7 +1001,7 @@ impl ListRefreshTokensForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListRefreshTokensForAuthorizationServerAndClient",
             http::Method::GET,
@@ -1130,15 +1010,11 @@ impl ListRefreshTokensForAuthorizationServerAndClient {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::revoke_refresh_tokens_for_authorization_server_and_client`]: Revoke Refresh Tokens for Authorization Server and Client
@@ -1238,7 +1114,7 @@ impl ListAuthorizationServerKeys {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListAuthorizationServerKeys",
             http::Method::GET,
@@ -1247,15 +1123,11 @@ impl ListAuthorizationServerKeys {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::rotate_authorization_server_keys`]: Rotate Authorization Server Keys
@@ -1350,7 +1222,7 @@ impl ListAuthorizationServerPolicies {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListAuthorizationServerPolicies",
             http::Method::GET,
@@ -1359,15 +1231,11 @@ impl ListAuthorizationServerPolicies {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server_policy`]: Create Authorization Server Policy
@@ -1559,7 +1427,7 @@ impl ListAuthorizationServerPolicyRules {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListAuthorizationServerPolicyRules",
             http::Method::GET,
@@ -1568,15 +1436,11 @@ impl ListAuthorizationServerPolicyRules {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_authorization_server_policy_rule`]: Create Authorization Server Policy Rule
@@ -1773,7 +1637,7 @@ impl ListOauthScopes {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListOauthScopes",
             http::Method::GET,
@@ -1782,15 +1646,11 @@ impl ListOauthScopes {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`AuthorizationServerApi::create_oauth_scope`]: Create OAuth Scope

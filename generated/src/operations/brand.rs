@@ -23,9 +23,7 @@ impl BrandApi {
     /// `GET /api/v1/brands`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_brands(&self) -> ListBrands {
         ListBrands {
             client: self.client.clone(),
@@ -38,9 +36,7 @@ impl BrandApi {
     /// `GET /api/v1/brands/{brandId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_brand(&self, brand_id: impl Into<String>) -> GetBrand {
         GetBrand {
             client: self.client.clone(),
@@ -53,12 +49,8 @@ impl BrandApi {
     ///
     /// `PUT /api/v1/brands/{brandId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_brand(
         &self,
         brand_id: impl Into<String>,
@@ -77,9 +69,7 @@ impl BrandApi {
     /// `GET /api/v1/brands/{brandId}/templates/email`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_email_templates(
         &self,
         brand_id: impl Into<String>,
@@ -96,9 +86,7 @@ impl BrandApi {
     /// `GET /api/v1/brands/{brandId}/templates/email/{templateName}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_email_template(
         &self,
         brand_id: impl Into<String>,
@@ -116,12 +104,8 @@ impl BrandApi {
     ///
     /// `GET /api/v1/brands/{brandId}/templates/email/{templateName}/customizations`
     ///
-    /// Catalog note: Name and summary pluralised from the document's title "List Email Template Customization", as the operation lists all customizations.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_email_template_customizations(
         &self,
         brand_id: impl Into<String>,
@@ -139,12 +123,8 @@ impl BrandApi {
     ///
     /// `POST /api/v1/brands/{brandId}/templates/email/{templateName}/customizations`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_email_template_customization(
         &self,
         brand_id: impl Into<String>,
@@ -164,12 +144,8 @@ impl BrandApi {
     ///
     /// `DELETE /api/v1/brands/{brandId}/templates/email/{templateName}/customizations`
     ///
-    /// Catalog note: Name and summary pluralised from the document's title "Delete Email Template Customization": the operation deletes all customizations of the template (the single-customization delete is DeleteEmailCustomization). The document's mis-encoded quotation marks around Reset to Default were restored.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_email_template_customizations(
         &self,
         brand_id: impl Into<String>,
@@ -187,12 +163,8 @@ impl BrandApi {
     ///
     /// `GET /api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}`
     ///
-    /// Catalog note: The document titles this action "Get Email Template Customization"; named GetEmailCustomization to match the other operations on the same single customization (UpdateEmailCustomization, DeleteEmailCustomization, GetPreviewContentOfEmailCustomization) and its own description ("Fetch an email customization by id").
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_email_customization(
         &self,
         brand_id: impl Into<String>,
@@ -212,12 +184,8 @@ impl BrandApi {
     ///
     /// `PUT /api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_email_customization(
         &self,
         brand_id: impl Into<String>,
@@ -240,9 +208,7 @@ impl BrandApi {
     /// `DELETE /api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_email_customization(
         &self,
         brand_id: impl Into<String>,
@@ -263,9 +229,7 @@ impl BrandApi {
     /// `GET /api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}/preview`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_preview_content_of_email_customization(
         &self,
         brand_id: impl Into<String>,
@@ -286,9 +250,7 @@ impl BrandApi {
     /// `GET /api/v1/brands/{brandId}/templates/email/{templateName}/default-content`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_default_content_of_email_template(
         &self,
         brand_id: impl Into<String>,
@@ -307,9 +269,7 @@ impl BrandApi {
     /// `GET /api/v1/brands/{brandId}/templates/email/{templateName}/default-content/preview`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_preview_of_email_template_default_content(
         &self,
         brand_id: impl Into<String>,
@@ -327,12 +287,8 @@ impl BrandApi {
     ///
     /// `POST /api/v1/brands/{brandId}/templates/email/{templateName}/test`
     ///
-    /// Catalog note: Name and summary invented from the method, path and description: the document reuses the title "Get Preview Of Email Template Default Content" of the preceding GET endpoint for this POST. The description describes no request payload (the recipients are the current user's addresses), so no body is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn send_test_email(
         &self,
         brand_id: impl Into<String>,
@@ -351,9 +307,7 @@ impl BrandApi {
     /// `GET /api/v1/brands/{brandId}/themes`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_brand_themes(&self, brand_id: impl Into<String>) -> GetBrandThemes {
         GetBrandThemes {
             client: self.client.clone(),
@@ -366,12 +320,8 @@ impl BrandApi {
     ///
     /// `GET /api/v1/brands/{brandId}/themes/{themeId}`
     ///
-    /// Catalog note: Name shortened from the document's title "Get A Theme For A Brand".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_brand_theme(
         &self,
         brand_id: impl Into<String>,
@@ -389,12 +339,8 @@ impl BrandApi {
     ///
     /// `PUT /api/v1/brands/{brandId}/themes/{themeId}`
     ///
-    /// Catalog note: Name shortened from the document's title "Update A Theme For A Brand". Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_brand_theme(
         &self,
         brand_id: impl Into<String>,
@@ -412,12 +358,8 @@ impl BrandApi {
     ///
     /// `POST /api/v1/brands/{brandId}/themes/{themeId}/background-image`
     ///
-    /// Catalog note: Name derived from the document's title "Updates The Background Image For Your Theme" (a file upload). File upload: the source documents give no request schema; sent as multipart/form-data with a single binary `file` part.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_brand_theme_background_image(
         &self,
         brand_id: impl Into<String>,
@@ -435,12 +377,8 @@ impl BrandApi {
     ///
     /// `DELETE /api/v1/brands/{brandId}/themes/{themeId}/background-image`
     ///
-    /// Catalog note: Name derived from the document's title "Deletes A Theme Background Image".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_brand_theme_background_image(
         &self,
         brand_id: impl Into<String>,
@@ -456,12 +394,8 @@ impl BrandApi {
     ///
     /// `POST /api/v1/brands/{brandId}/themes/{themeId}/favicon`
     ///
-    /// Catalog note: Name derived from the document's title "Updates The Favicon For Your Theme" (a file upload). File upload: the source documents give no request schema; sent as multipart/form-data with a single binary `file` part.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_brand_theme_favicon(
         &self,
         brand_id: impl Into<String>,
@@ -481,12 +415,8 @@ impl BrandApi {
     ///
     /// `DELETE /api/v1/brands/{brandId}/themes/{themeId}/favicon`
     ///
-    /// Catalog note: Name derived from the document's title "Deletes A Theme Favicon The Org Then Uses The Okta Default Favicon"; the title's second sentence is kept as the description (the document's own description is only "Description coming soon...").
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_brand_theme_favicon(
         &self,
         brand_id: impl Into<String>,
@@ -504,12 +434,8 @@ impl BrandApi {
     ///
     /// `POST /api/v1/brands/{brandId}/themes/{themeId}/logo`
     ///
-    /// Catalog note: The document gives this endpoint no title; name and summary invented from the method, path and description. File upload: the source documents give no request schema; sent as multipart/form-data with a single binary `file` part.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_brand_theme_logo(
         &self,
         brand_id: impl Into<String>,
@@ -527,12 +453,8 @@ impl BrandApi {
     ///
     /// `DELETE /api/v1/brands/{brandId}/themes/{themeId}/logo`
     ///
-    /// Catalog note: The document gives this endpoint no title and no description; name and summary invented from the method and path, following the background-image and favicon deletes.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_brand_theme_logo(
         &self,
         brand_id: impl Into<String>,
@@ -555,7 +477,7 @@ impl ListBrands {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListBrands",
             http::Method::GET,
@@ -564,15 +486,11 @@ impl ListBrands {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`BrandApi::get_brand`]: Get Brand
@@ -705,7 +623,7 @@ impl ListEmailTemplateCustomizations {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListEmailTemplateCustomizations",
             http::Method::GET,
@@ -714,15 +632,11 @@ impl ListEmailTemplateCustomizations {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`BrandApi::create_email_template_customization`]: Create Email Template Customization
@@ -1002,7 +916,7 @@ impl GetBrandThemes {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "GetBrandThemes",
             http::Method::GET,
@@ -1011,15 +925,11 @@ impl GetBrandThemes {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`BrandApi::get_brand_theme`]: Get a Theme for a Brand

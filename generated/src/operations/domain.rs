@@ -23,9 +23,7 @@ impl DomainApi {
     /// `GET /api/v1/domains`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_domains(&self) -> ListDomains {
         ListDomains {
             client: self.client.clone(),
@@ -37,12 +35,8 @@ impl DomainApi {
     ///
     /// `POST /api/v1/domains`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_domain(&self, body: impl serde::Serialize) -> CreateDomain {
         CreateDomain {
             client: self.client.clone(),
@@ -56,9 +50,7 @@ impl DomainApi {
     /// `GET /api/v1/domains/{domainId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_domain(&self, domain_id: impl Into<String>) -> GetDomain {
         GetDomain {
             client: self.client.clone(),
@@ -72,9 +64,7 @@ impl DomainApi {
     /// `DELETE /api/v1/domains/{domainId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_domain(&self, domain_id: impl Into<String>) -> DeleteDomain {
         DeleteDomain {
             client: self.client.clone(),
@@ -87,12 +77,8 @@ impl DomainApi {
     ///
     /// `PUT /api/v1/domains/{domainId}/certificate`
     ///
-    /// Catalog note: Name made specific from the document's generic title "Create Certificate". Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_domain_certificate(
         &self,
         domain_id: impl Into<String>,
@@ -110,12 +96,8 @@ impl DomainApi {
     ///
     /// `POST /api/v1/domains/{domainId}/verify`
     ///
-    /// Catalog note: Verification action; the source documents describe no request body, so none is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn verify_domain(&self, domain_id: impl Into<String>) -> VerifyDomain {
         VerifyDomain {
             client: self.client.clone(),
@@ -133,7 +115,7 @@ impl ListDomains {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListDomains",
             http::Method::GET,
@@ -142,15 +124,11 @@ impl ListDomains {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`DomainApi::create_domain`]: Create Domain

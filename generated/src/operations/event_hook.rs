@@ -26,10 +26,8 @@ impl EventHookApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `403` (no body): Forbidden
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn list_event_hooks(&self) -> ListEventHooks {
         ListEventHooks {
             client: self.client.clone(),
@@ -43,11 +41,9 @@ impl EventHookApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `400` (no body): Bad Request
-    /// - `403` (no body): Forbidden
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
+    /// - `400`: Bad Request — returned as `Error::Api` with Okta's error body
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn create_event_hook(
         &self,
         body: impl Into<crate::models::EventHook>,
@@ -65,11 +61,9 @@ impl EventHookApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn get_event_hook(&self, event_hook_id: impl Into<String>) -> GetEventHook {
         GetEventHook {
             client: self.client.clone(),
@@ -84,12 +78,10 @@ impl EventHookApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `400` (no body): Bad Request
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
+    /// - `400`: Bad Request — returned as `Error::Api` with Okta's error body
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn replace_event_hook(
         &self,
         event_hook_id: impl Into<String>,
@@ -108,12 +100,10 @@ impl EventHookApi {
     /// `DELETE /api/v1/eventHooks/{eventHookId}`
     ///
     /// # Responses
-    /// - `204` (no body): No Content
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
+    /// - `204`: No Content
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn delete_event_hook(
         &self,
         event_hook_id: impl Into<String>,
@@ -131,11 +121,9 @@ impl EventHookApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn activate_event_hook(
         &self,
         event_hook_id: impl Into<String>,
@@ -153,11 +141,9 @@ impl EventHookApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn deactivate_event_hook(
         &self,
         event_hook_id: impl Into<String>,
@@ -175,12 +161,10 @@ impl EventHookApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `400` (no body): Bad Request
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `000_7b3593a3132659d8.txt`, `003_48d077f24f042294.txt`.
+    /// - `400`: Bad Request — returned as `Error::Api` with Okta's error body
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn verify_event_hook(
         &self,
         event_hook_id: impl Into<String>,

@@ -21,9 +21,7 @@ impl FeatureApi {
     /// `GET /api/v1/features`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_features(&self) -> ListFeatures {
         ListFeatures {
             client: self.client.clone(),
@@ -34,9 +32,7 @@ impl FeatureApi {
     /// `GET /api/v1/features/{featureId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_feature(&self, feature_id: impl Into<String>) -> GetFeature {
         GetFeature {
             client: self.client.clone(),
@@ -48,9 +44,7 @@ impl FeatureApi {
     /// `GET /api/v1/features/{featureId}/dependencies`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_feature_dependencies(
         &self,
         feature_id: impl Into<String>,
@@ -65,9 +59,7 @@ impl FeatureApi {
     /// `GET /api/v1/features/{featureId}/dependents`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_feature_dependents(
         &self,
         feature_id: impl Into<String>,
@@ -81,12 +73,8 @@ impl FeatureApi {
     ///
     /// `POST /api/v1/features/{featureId}/{lifecycle}`
     ///
-    /// Catalog note: A lifecycle action: no request body is sent. The documents do not list the allowed values of `{lifecycle}`, so it is a free string.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_feature_lifecycle(
         &self,
         feature_id: impl Into<String>,
@@ -109,7 +97,7 @@ impl ListFeatures {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListFeatures",
             http::Method::GET,
@@ -118,15 +106,11 @@ impl ListFeatures {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`FeatureApi::get_feature`]: Get Feature
@@ -167,7 +151,7 @@ impl ListFeatureDependencies {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListFeatureDependencies",
             http::Method::GET,
@@ -176,15 +160,11 @@ impl ListFeatureDependencies {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`FeatureApi::list_feature_dependents`]: List Feature Dependents
@@ -198,7 +178,7 @@ impl ListFeatureDependents {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListFeatureDependents",
             http::Method::GET,
@@ -207,15 +187,11 @@ impl ListFeatureDependents {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`FeatureApi::update_feature_lifecycle`]: Update Feature Lifecycle

@@ -22,12 +22,8 @@ impl GroupApi {
     ///
     /// `GET /api/v1/groups`
     ///
-    /// Catalog note: The description mentions a filter expression or query, but the documents name no query parameters for this endpoint, so none are defined.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_groups(&self) -> ListGroups {
         ListGroups {
             client: self.client.clone(),
@@ -39,12 +35,8 @@ impl GroupApi {
     ///
     /// `POST /api/v1/groups`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_group(&self, body: impl serde::Serialize) -> CreateGroup {
         CreateGroup {
             client: self.client.clone(),
@@ -58,9 +50,7 @@ impl GroupApi {
     /// `GET /api/v1/groups/rules`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_group_rules(&self) -> ListGroupRules {
         ListGroupRules {
             client: self.client.clone(),
@@ -72,12 +62,8 @@ impl GroupApi {
     ///
     /// `POST /api/v1/groups/rules`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_group_rule(&self, body: impl serde::Serialize) -> CreateGroupRule {
         CreateGroupRule {
             client: self.client.clone(),
@@ -91,9 +77,7 @@ impl GroupApi {
     /// `GET /api/v1/groups/rules/{ruleId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_group_rule(&self, rule_id: impl Into<String>) -> GetGroupRule {
         GetGroupRule {
             client: self.client.clone(),
@@ -106,12 +90,8 @@ impl GroupApi {
     ///
     /// `PUT /api/v1/groups/rules/{ruleId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_group_rule(
         &self,
         rule_id: impl Into<String>,
@@ -130,9 +110,7 @@ impl GroupApi {
     /// `DELETE /api/v1/groups/rules/{ruleId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_group_rule(&self, rule_id: impl Into<String>) -> DeleteGroupRule {
         DeleteGroupRule {
             client: self.client.clone(),
@@ -146,9 +124,7 @@ impl GroupApi {
     /// `POST /api/v1/groups/rules/{ruleId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_group_rule(&self, rule_id: impl Into<String>) -> ActivateGroupRule {
         ActivateGroupRule {
             client: self.client.clone(),
@@ -162,9 +138,7 @@ impl GroupApi {
     /// `POST /api/v1/groups/rules/{ruleId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_group_rule(
         &self,
         rule_id: impl Into<String>,
@@ -181,9 +155,7 @@ impl GroupApi {
     /// `GET /api/v1/groups/{groupId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_group(&self, group_id: impl Into<String>) -> GetGroup {
         GetGroup {
             client: self.client.clone(),
@@ -196,12 +168,8 @@ impl GroupApi {
     ///
     /// `PUT /api/v1/groups/{groupId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_group(
         &self,
         group_id: impl Into<String>,
@@ -220,9 +188,7 @@ impl GroupApi {
     /// `DELETE /api/v1/groups/{groupId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_group(&self, group_id: impl Into<String>) -> RemoveGroup {
         RemoveGroup {
             client: self.client.clone(),
@@ -235,12 +201,8 @@ impl GroupApi {
     ///
     /// `GET /api/v1/groups/{groupId}/apps`
     ///
-    /// Catalog note: Name made group-specific: the document's title is the generic "List Assigned Applications".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_assigned_applications_for_group(
         &self,
         group_id: impl Into<String>,
@@ -255,9 +217,7 @@ impl GroupApi {
     /// `GET /api/v1/groups/{groupId}/roles`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_group_assigned_roles(
         &self,
         group_id: impl Into<String>,
@@ -273,12 +233,8 @@ impl GroupApi {
     ///
     /// `POST /api/v1/groups/{groupId}/roles`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON. (The role to assign is not named in the path, so a payload is implied.)
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn assign_role_to_group(
         &self,
         group_id: impl Into<String>,
@@ -294,12 +250,8 @@ impl GroupApi {
     ///
     /// `GET /api/v1/groups/{groupId}/roles/{roleId}`
     ///
-    /// Catalog note: Name made group-specific; the document's title is the generic "Get Role".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_group_role(
         &self,
         group_id: impl Into<String>,
@@ -318,9 +270,7 @@ impl GroupApi {
     /// `DELETE /api/v1/groups/{groupId}/roles/{roleId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_role_from_group(
         &self,
         group_id: impl Into<String>,
@@ -339,9 +289,7 @@ impl GroupApi {
     /// `GET /api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_application_targets_for_application_administrator_role_for_group(
         &self,
         group_id: impl Into<String>,
@@ -357,12 +305,8 @@ impl GroupApi {
     ///
     /// `PUT /api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}`
     ///
-    /// Catalog note: Renamed from the document's title "Create Application Target To Admin Role Given To Group": the PUT adds an existing application as a target of the role (as the matching user-role endpoint's "Add Application Target" title says), it creates nothing. The target is fully identified by the path, so no request body is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn add_application_target_to_admin_role_given_to_group(
         &self,
         group_id: impl Into<String>,
@@ -381,9 +325,7 @@ impl GroupApi {
     /// `DELETE /api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_application_target_from_application_administrator_role_given_to_group(
         &self,
         group_id: impl Into<String>,
@@ -401,12 +343,8 @@ impl GroupApi {
     ///
     /// `PUT /api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}`
     ///
-    /// Catalog note: Renamed from the document's title "Create App Instance Target To App Administrator Role Given To A Group": the PUT adds an existing app instance as a target of the role, it creates nothing. The target is fully identified by the path, so no request body is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn add_app_instance_target_to_app_administrator_role_given_to_group(
         &self,
         group_id: impl Into<String>,
@@ -426,12 +364,8 @@ impl GroupApi {
     ///
     /// `DELETE /api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}`
     ///
-    /// Catalog note: Title repaired: the document says "Remove App Instance Target To App Administrator Role Given To A Group"; "To" is read as "From" (a DELETE removes the target).
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_app_instance_target_from_app_administrator_role_given_to_group(
         &self,
         group_id: impl Into<String>,
@@ -452,9 +386,7 @@ impl GroupApi {
     /// `GET /api/v1/groups/{groupId}/roles/{roleId}/targets/groups`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_group_targets_for_group_role(
         &self,
         group_id: impl Into<String>,
@@ -470,12 +402,8 @@ impl GroupApi {
     ///
     /// `PUT /api/v1/groups/{groupId}/roles/{roleId}/targets/groups/{targetGroupId}`
     ///
-    /// Catalog note: The document gives this entry a title but no description line; the title line that follows the PUT line ("Remove Group Target From …") is read as the next entry's title, not as this entry's description. The target is fully identified by the path, so no request body is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn add_group_target_to_group_administrator_role_for_group(
         &self,
         group_id: impl Into<String>,
@@ -493,12 +421,8 @@ impl GroupApi {
     ///
     /// `DELETE /api/v1/groups/{groupId}/roles/{roleId}/targets/groups/{targetGroupId}`
     ///
-    /// Catalog note: The document gives this entry a title but no description line.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_group_target_from_group_administrator_role_given_to_group(
         &self,
         group_id: impl Into<String>,
@@ -519,9 +443,7 @@ impl GroupApi {
     /// `GET /api/v1/groups/{groupId}/users`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_group_members(&self, group_id: impl Into<String>) -> ListGroupMembers {
         ListGroupMembers {
             client: self.client.clone(),
@@ -534,12 +456,8 @@ impl GroupApi {
     ///
     /// `PUT /api/v1/groups/{groupId}/users/{userId}`
     ///
-    /// Catalog note: The user and group are fully identified by the path, so no request body is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn add_user_to_group(
         &self,
         group_id: impl Into<String>,
@@ -558,9 +476,7 @@ impl GroupApi {
     /// `DELETE /api/v1/groups/{groupId}/users/{userId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_user_from_group(
         &self,
         group_id: impl Into<String>,
@@ -644,7 +560,7 @@ impl ListGroupRules {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListGroupRules",
             http::Method::GET,
@@ -653,15 +569,11 @@ impl ListGroupRules {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`GroupApi::create_group_rule`]: Create Group Rule
@@ -932,7 +844,7 @@ impl ListAssignedApplicationsForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListAssignedApplicationsForGroup",
             http::Method::GET,
@@ -941,15 +853,11 @@ impl ListAssignedApplicationsForGroup {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`GroupApi::list_group_assigned_roles`]: List Group Assigned Roles
@@ -963,7 +871,7 @@ impl ListGroupAssignedRoles {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListGroupAssignedRoles",
             http::Method::GET,
@@ -972,15 +880,11 @@ impl ListGroupAssignedRoles {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`GroupApi::assign_role_to_group`]: Assign Role to Group
@@ -1083,7 +987,7 @@ impl ListApplicationTargetsForApplicationAdministratorRoleForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListApplicationTargetsForApplicationAdministratorRoleForGroup",
             http::Method::GET,
@@ -1092,15 +996,11 @@ impl ListApplicationTargetsForApplicationAdministratorRoleForGroup {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`GroupApi::add_application_target_to_admin_role_given_to_group`]: Add Application Target to Admin Role Given to Group
@@ -1233,7 +1133,7 @@ impl ListGroupTargetsForGroupRole {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListGroupTargetsForGroupRole",
             http::Method::GET,
@@ -1242,15 +1142,11 @@ impl ListGroupTargetsForGroupRole {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`GroupApi::add_group_target_to_group_administrator_role_for_group`]: Add Group Target to Group Administrator Role for Group
@@ -1322,7 +1218,7 @@ impl ListGroupMembers {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListGroupMembers",
             http::Method::GET,
@@ -1331,15 +1227,11 @@ impl ListGroupMembers {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`GroupApi::add_user_to_group`]: Add User to Group

@@ -23,9 +23,7 @@ impl GroupSchemaApi {
     /// `GET /api/v1/meta/schemas/group/default`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_default_group_schema(&self) -> GetDefaultGroupSchema {
         GetDefaultGroupSchema {
             client: self.client.clone(),
@@ -35,12 +33,8 @@ impl GroupSchemaApi {
     ///
     /// `POST /api/v1/meta/schemas/group/default`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_default_group_schema(
         &self,
         body: impl serde::Serialize,

@@ -24,12 +24,8 @@ impl IdentityProviderApi {
     ///
     /// `GET /api/v1/idps`
     ///
-    /// Catalog note: The description mentions a filter expression or query, but the documents name no query parameters for this endpoint, so none are defined.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_identity_providers(&self) -> ListIdentityProviders {
         ListIdentityProviders {
             client: self.client.clone(),
@@ -41,12 +37,8 @@ impl IdentityProviderApi {
     ///
     /// `POST /api/v1/idps`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_identity_provider(
         &self,
         body: impl serde::Serialize,
@@ -62,12 +54,8 @@ impl IdentityProviderApi {
     ///
     /// `GET /api/v1/idps/credentials/keys`
     ///
-    /// Catalog note: Name made IdP-specific; the document's title is the generic "List Keys".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_idp_keys(&self) -> ListIdpKeys {
         ListIdpKeys {
             client: self.client.clone(),
@@ -79,12 +67,8 @@ impl IdentityProviderApi {
     ///
     /// `POST /api/v1/idps/credentials/keys`
     ///
-    /// Catalog note: Title repaired from "Create X 509 Certificate Public Key" and the name made IdP-specific. Request body (the certificate credential) not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_idp_x509_certificate_public_key(
         &self,
         body: impl serde::Serialize,
@@ -100,12 +84,8 @@ impl IdentityProviderApi {
     ///
     /// `GET /api/v1/idps/credentials/keys/{keyId}`
     ///
-    /// Catalog note: Name made IdP-specific; the document's title is the generic "Get Key".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_idp_key(&self, key_id: impl Into<String>) -> GetIdpKey {
         GetIdpKey {
             client: self.client.clone(),
@@ -118,12 +98,8 @@ impl IdentityProviderApi {
     ///
     /// `DELETE /api/v1/idps/credentials/keys/{keyId}`
     ///
-    /// Catalog note: Name made IdP-specific; the document's title is the generic "Delete Key".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_idp_key(&self, key_id: impl Into<String>) -> DeleteIdpKey {
         DeleteIdpKey {
             client: self.client.clone(),
@@ -137,9 +113,7 @@ impl IdentityProviderApi {
     /// `GET /api/v1/idps/{idpId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -155,12 +129,8 @@ impl IdentityProviderApi {
     ///
     /// `PUT /api/v1/idps/{idpId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -179,9 +149,7 @@ impl IdentityProviderApi {
     /// `DELETE /api/v1/idps/{idpId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -197,12 +165,8 @@ impl IdentityProviderApi {
     ///
     /// `GET /api/v1/idps/{idpId}/credentials/csrs`
     ///
-    /// Catalog note: Named ListCsrsForIdentityProvider (CSR written as Csr) to match the other CSR operations of this group; the document's title is "List Certificate Signing Requests For IDP".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_csrs_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -218,12 +182,8 @@ impl IdentityProviderApi {
     ///
     /// `POST /api/v1/idps/{idpId}/credentials/csrs`
     ///
-    /// Catalog note: Named GenerateCsrForIdentityProvider (CSR written as Csr) to match the other CSR operations of this group; the document's title is "Generate Certificate Signing Request For IDP". Request body not documented by the source documents; sent as untyped JSON. (A certificate signing request needs subject data that the path does not carry, so a payload is implied.)
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn generate_csr_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -242,9 +202,7 @@ impl IdentityProviderApi {
     /// `GET /api/v1/idps/{idpId}/credentials/csrs/{csrId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_csr_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -263,9 +221,7 @@ impl IdentityProviderApi {
     /// `DELETE /api/v1/idps/{idpId}/credentials/csrs/{csrId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_csr_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -283,12 +239,8 @@ impl IdentityProviderApi {
     ///
     /// `POST /api/v1/idps/{idpId}/credentials/csrs/{csrId}/lifecycle/publish`
     ///
-    /// Catalog note: The document's title is the generic "Update CSR"; the path is the CSR's `lifecycle/publish` action, so the operation is named PublishCsrForIdentityProvider, like its application sibling PublishCsrForApplication (an "Update…" name would suggest a PUT on the CSR itself). Request body (the signed X.509 certificate) not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn publish_csr_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -309,9 +261,7 @@ impl IdentityProviderApi {
     /// `GET /api/v1/idps/{idpId}/credentials/keys`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_signing_key_credentials_for_idp(
         &self,
         idp_id: impl Into<String>,
@@ -327,12 +277,8 @@ impl IdentityProviderApi {
     ///
     /// `POST /api/v1/idps/{idpId}/credentials/keys/generate`
     ///
-    /// Catalog note: Treated as an action without data: the documents describe no payload or parameters besides the path, so no request body is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn generate_new_idp_signing_key_credential(
         &self,
         idp_id: impl Into<String>,
@@ -349,9 +295,7 @@ impl IdentityProviderApi {
     /// `GET /api/v1/idps/{idpId}/credentials/keys/{keyId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_signing_key_credential_for_idp(
         &self,
         idp_id: impl Into<String>,
@@ -369,12 +313,8 @@ impl IdentityProviderApi {
     ///
     /// `POST /api/v1/idps/{idpId}/credentials/keys/{keyId}/clone`
     ///
-    /// Catalog note: The description mentions a target IdP, but the documents do not say how it is passed (no parameter or body is documented), so none is defined and no request body is sent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn clone_signing_key_credential_for_idp(
         &self,
         idp_id: impl Into<String>,
@@ -393,9 +333,7 @@ impl IdentityProviderApi {
     /// `POST /api/v1/idps/{idpId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -412,9 +350,7 @@ impl IdentityProviderApi {
     /// `POST /api/v1/idps/{idpId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -430,12 +366,8 @@ impl IdentityProviderApi {
     ///
     /// `GET /api/v1/idps/{idpId}/users`
     ///
-    /// Catalog note: Name made IdP-specific; the document's title is the generic "Find Users". Treated as a list operation (it returns all linked users).
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn find_idp_users(&self, idp_id: impl Into<String>) -> FindIdpUsers {
         FindIdpUsers {
             client: self.client.clone(),
@@ -449,9 +381,7 @@ impl IdentityProviderApi {
     /// `GET /api/v1/idps/{idpId}/users/{userId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_identity_provider_application_user(
         &self,
         idp_id: impl Into<String>,
@@ -469,12 +399,8 @@ impl IdentityProviderApi {
     ///
     /// `POST /api/v1/idps/{idpId}/users/{userId}`
     ///
-    /// Catalog note: Name invented: the document gives this entry no title; derived from the method, path and description. Request body not documented by the source documents; sent as untyped JSON. (Linking needs the IdP-side user, which the path does not carry, so a payload is implied.)
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn link_user_to_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -494,12 +420,8 @@ impl IdentityProviderApi {
     ///
     /// `DELETE /api/v1/idps/{idpId}/users/{userId}`
     ///
-    /// Catalog note: Name invented: the document gives this entry no title; derived from the method, path and description.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn unlink_user_from_identity_provider(
         &self,
         idp_id: impl Into<String>,
@@ -517,12 +439,8 @@ impl IdentityProviderApi {
     ///
     /// `GET /api/v1/idps/{idpId}/users/{userId}/credentials/tokens`
     ///
-    /// Catalog note: Renamed from the document's title "Social Authentication Token Operation", which names no action; derived from the method, path and description. Treated as a list operation (it fetches the tokens, a collection).
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_social_auth_tokens(
         &self,
         idp_id: impl Into<String>,
@@ -606,7 +524,7 @@ impl ListIdpKeys {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListIdpKeys",
             http::Method::GET,
@@ -615,15 +533,11 @@ impl ListIdpKeys {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::create_idp_x509_certificate_public_key`]: Create X.509 Certificate Public Key
@@ -808,7 +722,7 @@ impl ListCsrsForIdentityProvider {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListCsrsForIdentityProvider",
             http::Method::GET,
@@ -817,15 +731,11 @@ impl ListCsrsForIdentityProvider {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::generate_csr_for_identity_provider`]: Generate Certificate Signing Request for IdP
@@ -960,7 +870,7 @@ impl ListSigningKeyCredentialsForIdp {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListSigningKeyCredentialsForIdp",
             http::Method::GET,
@@ -969,15 +879,11 @@ impl ListSigningKeyCredentialsForIdp {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::generate_new_idp_signing_key_credential`]: Generate New IdP Signing Key Credential
@@ -1128,7 +1034,7 @@ impl FindIdpUsers {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "FindIdpUsers",
             http::Method::GET,
@@ -1137,15 +1043,11 @@ impl FindIdpUsers {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`IdentityProviderApi::get_identity_provider_application_user`]: Get Identity Provider Application User
@@ -1249,7 +1151,7 @@ impl ListSocialAuthTokens {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListSocialAuthTokens",
             http::Method::GET,
@@ -1258,14 +1160,10 @@ impl ListSocialAuthTokens {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }

@@ -26,11 +26,9 @@ impl IdentitySourceApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `001_978e1e0fbc2ad427.txt`.
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn create_identity_source_session(
         &self,
         identity_source_id: impl Into<String>,
@@ -47,12 +45,10 @@ impl IdentitySourceApi {
     /// `DELETE /api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}`
     ///
     /// # Responses
-    /// - `204` (no body): No Content
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `001_978e1e0fbc2ad427.txt`.
+    /// - `204`: No Content
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn delete_identity_source_session(
         &self,
         identity_source_id: impl Into<String>,
@@ -72,11 +68,9 @@ impl IdentitySourceApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `001_978e1e0fbc2ad427.txt`.
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn get_identity_source_session(
         &self,
         identity_source_id: impl Into<String>,
@@ -96,11 +90,9 @@ impl IdentitySourceApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `001_978e1e0fbc2ad427.txt`.
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn list_identity_source_sessions(
         &self,
         identity_source_id: impl Into<String>,
@@ -118,11 +110,9 @@ impl IdentitySourceApi {
     ///
     /// # Responses
     /// - `200`: Success
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `001_978e1e0fbc2ad427.txt`.
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn start_import_from_identity_source(
         &self,
         identity_source_id: impl Into<String>,
@@ -141,13 +131,11 @@ impl IdentitySourceApi {
     /// `POST /api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-delete`
     ///
     /// # Responses
-    /// - `202` (no body): Accepted
-    /// - `400` (no body): Bad Request
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `001_978e1e0fbc2ad427.txt`.
+    /// - `202`: Accepted
+    /// - `400`: Bad Request — returned as `Error::Api` with Okta's error body
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn upload_identity_source_data_for_delete(
         &self,
         identity_source_id: impl Into<String>,
@@ -167,13 +155,11 @@ impl IdentitySourceApi {
     /// `POST /api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-upsert`
     ///
     /// # Responses
-    /// - `202` (no body): Accepted
-    /// - `400` (no body): Bad Request
-    /// - `403` (no body): Forbidden
-    /// - `404` (no body): Not Found
-    /// - `429` (no body): Too Many Requests
-    ///
-    /// Source: `001_978e1e0fbc2ad427.txt`.
+    /// - `202`: Accepted
+    /// - `400`: Bad Request — returned as `Error::Api` with Okta's error body
+    /// - `403`: Forbidden — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
+    /// - `429`: Too Many Requests — returned as `Error::Api` with Okta's error body
     pub fn upload_identity_source_data_for_upsert(
         &self,
         identity_source_id: impl Into<String>,

@@ -24,12 +24,8 @@ impl InlineHookApi {
     ///
     /// `GET /api/v1/inlineHooks`
     ///
-    /// Catalog note: 002_030ab8ae49809163.txt shows the response body (a JSON array of Inline Hooks) but states no status code, so the response is recorded as `default`.
-    ///
     /// # Responses
-    /// - `default`: A list of registered Inline Hooks.
-    ///
-    /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: A list of registered Inline Hooks.
     pub fn list_inline_hooks(&self) -> ListInlineHooks {
         ListInlineHooks {
             client: self.client.clone(),
@@ -42,12 +38,8 @@ impl InlineHookApi {
     ///
     /// `POST /api/v1/inlineHooks`
     ///
-    /// Catalog note: 002_030ab8ae49809163.txt shows the response body but states no status code, so the response is recorded as `default`.
-    ///
     /// # Responses
-    /// - `default`: The Inline Hook that was registered. Its `id` serves as the unique ID for the registered Inline Hook, which you can specify when invoking other CRUD operations.
-    ///
-    /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: The Inline Hook that was registered. Its `id` serves as the unique ID for the registered Inline Hook, which you can specify when invoking other CRUD operations.
     pub fn create_inline_hook(
         &self,
         body: impl Into<crate::models::InlineHook>,
@@ -63,12 +55,8 @@ impl InlineHookApi {
     ///
     /// `GET /api/v1/inlineHooks/{inlineHookId}`
     ///
-    /// Catalog note: 002_030ab8ae49809163.txt writes the path as `/api/v1/inlineHooks/${id}`; the parameter is named after 003_48d077f24f042294.txt's `{inlineHookId}`. 002 shows the response body but states no status code, so the response is recorded as `default` (likewise for the update, activate and deactivate operations).
-    ///
     /// # Responses
-    /// - `default`: The registered Inline Hook that matches the id you specified.
-    ///
-    /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: The registered Inline Hook that matches the id you specified.
     pub fn get_inline_hook(&self, inline_hook_id: impl Into<String>) -> GetInlineHook {
         GetInlineHook {
             client: self.client.clone(),
@@ -82,9 +70,7 @@ impl InlineHookApi {
     /// `PUT /api/v1/inlineHooks/{inlineHookId}`
     ///
     /// # Responses
-    /// - `default`: The updated Inline Hook.
-    ///
-    /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: The updated Inline Hook.
     pub fn update_inline_hook(
         &self,
         inline_hook_id: impl Into<String>,
@@ -103,9 +89,7 @@ impl InlineHookApi {
     /// `DELETE /api/v1/inlineHooks/{inlineHookId}`
     ///
     /// # Responses
-    /// - `204` (no body): All responses return a 204 status with no content.
-    ///
-    /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
+    /// - `204`: All responses return a 204 status with no content.
     pub fn delete_inline_hook(
         &self,
         inline_hook_id: impl Into<String>,
@@ -121,13 +105,9 @@ impl InlineHookApi {
     ///
     /// `POST /api/v1/inlineHooks/{inlineHookId}/execute`
     ///
-    /// Catalog note: 002_030ab8ae49809163.txt states the 400 but no status code for a successful execution, so the success response is recorded as `default`.
-    ///
     /// # Responses
-    /// - `default`: The full response returned by the external service, which should match the data contract for the given inlineHookType and version.
-    /// - `400` (no body): The external service did not answer successfully after one retry.
-    ///
-    /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: The full response returned by the external service, which should match the data contract for the given inlineHookType and version.
+    /// - `400`: The external service did not answer successfully after one retry. — returned as `Error::Api` with Okta's error body
     pub fn execute_inline_hook(
         &self,
         inline_hook_id: impl Into<String>,
@@ -146,9 +126,7 @@ impl InlineHookApi {
     /// `POST /api/v1/inlineHooks/{inlineHookId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: The activated Inline Hook.
-    ///
-    /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: The activated Inline Hook.
     pub fn activate_inline_hook(
         &self,
         inline_hook_id: impl Into<String>,
@@ -165,9 +143,7 @@ impl InlineHookApi {
     /// `POST /api/v1/inlineHooks/{inlineHookId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: The deactivated Inline Hook.
-    ///
-    /// Source: `002_030ab8ae49809163.txt`, `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: The deactivated Inline Hook.
     pub fn deactivate_inline_hook(
         &self,
         inline_hook_id: impl Into<String>,
@@ -196,7 +172,9 @@ impl ListInlineHooks {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<crate::models::InlineHook>> {
+    ) -> crate::request::Customize<
+        crate::request::Json<Vec<crate::models::InlineHook>>,
+    > {
         let mut request = crate::runtime::Request::new(
             "ListInlineHooks",
             http::Method::GET,
@@ -208,17 +186,11 @@ impl ListInlineHooks {
         }
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
+    /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::Page<crate::models::InlineHook>, crate::Error> {
+    ) -> Result<crate::ApiResponse<Vec<crate::models::InlineHook>>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<crate::models::InlineHook> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`InlineHookApi::create_inline_hook`]: Create Inline Hook

@@ -23,9 +23,7 @@ impl LinkedObjectApi {
     /// `GET /api/v1/meta/schemas/user/linkedObjects`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_linked_object_definitions(&self) -> ListLinkedObjectDefinitions {
         ListLinkedObjectDefinitions {
             client: self.client.clone(),
@@ -35,12 +33,8 @@ impl LinkedObjectApi {
     ///
     /// `POST /api/v1/meta/schemas/user/linkedObjects`
     ///
-    /// Catalog note: 004_d07c176bc5472207.txt's block for this endpoint has the word "Success" in the description slot (right after the path line, before the request schema) and "Created" as its only response kind; the "Success" line is read as a placeholder description, not as a 200 response.
-    ///
     /// # Responses
     /// - `201`: Created
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn create_linked_object_definition(
         &self,
         body: impl Into<crate::models::LinkedObject>,
@@ -56,8 +50,6 @@ impl LinkedObjectApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_linked_object_definition(
         &self,
         linked_object_name: impl Into<String>,
@@ -71,12 +63,8 @@ impl LinkedObjectApi {
     ///
     /// `DELETE /api/v1/meta/schemas/user/linkedObjects/{linkedObjectName}`
     ///
-    /// Catalog note: 004_d07c176bc5472207.txt's block has "Success" in the description slot and "No Content" as its response kind; only the 204 is recorded.
-    ///
     /// # Responses
-    /// - `204` (no body): No Content
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
+    /// - `204`: No Content
     pub fn delete_linked_object_definition(
         &self,
         linked_object_name: impl Into<String>,
@@ -97,7 +85,7 @@ impl ListLinkedObjectDefinitions {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListLinkedObjectDefinitions",
             http::Method::GET,
@@ -106,15 +94,11 @@ impl ListLinkedObjectDefinitions {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`LinkedObjectApi::create_linked_object_definition`]: Create Linked Object Definition

@@ -22,12 +22,8 @@ impl LogApi {
     ///
     /// `GET /api/v1/logs`
     ///
-    /// Catalog note: The documents give no response schema. The endpoint reads a collection (System Log events) and takes the `after`/`limit` cursor parameters, so it is treated as a paginated list of untyped items.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_org_system_log(&self) -> GetOrgSystemLog {
         GetOrgSystemLog {
             client: self.client.clone(),

@@ -26,8 +26,6 @@ impl NetworkZoneApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn list_network_zones(&self) -> ListNetworkZones {
         ListNetworkZones {
             client: self.client.clone(),
@@ -44,8 +42,6 @@ impl NetworkZoneApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn create_network_zone(
         &self,
         body: impl Into<crate::models::NetworkZone>,
@@ -63,8 +59,6 @@ impl NetworkZoneApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_network_zone(&self, zone_id: impl Into<String>) -> GetNetworkZone {
         GetNetworkZone {
             client: self.client.clone(),
@@ -79,8 +73,6 @@ impl NetworkZoneApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn update_network_zone(
         &self,
         zone_id: impl Into<String>,
@@ -100,8 +92,6 @@ impl NetworkZoneApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn delete_network_zone(&self, zone_id: impl Into<String>) -> DeleteNetworkZone {
         DeleteNetworkZone {
             client: self.client.clone(),
@@ -116,8 +106,6 @@ impl NetworkZoneApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn activate_network_zone(
         &self,
         zone_id: impl Into<String>,
@@ -135,8 +123,6 @@ impl NetworkZoneApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn deactivate_network_zone(
         &self,
         zone_id: impl Into<String>,

@@ -24,8 +24,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_org_settings(&self) -> GetOrgSettings {
         GetOrgSettings {
             client: self.client.clone(),
@@ -39,8 +37,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn update_org_setting(
         &self,
         body: impl Into<crate::models::OrgSetting>,
@@ -58,8 +54,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn partial_update_org_setting(
         &self,
         body: impl Into<crate::models::OrgSetting>,
@@ -75,12 +69,8 @@ impl OrgApi {
     ///
     /// `GET /api/v1/org/contacts`
     ///
-    /// Catalog note: The documents give no response schema; this collection GET ("Get … Contact Types") is treated as a list of untyped items.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_org_contact_types(&self) -> GetOrgContactTypes {
         GetOrgContactTypes {
             client: self.client.clone(),
@@ -94,8 +84,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_org_contact_user(
         &self,
         contact_type: impl Into<String>,
@@ -113,8 +101,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn update_org_contact_user(
         &self,
         contact_type: impl Into<String>,
@@ -132,12 +118,8 @@ impl OrgApi {
     ///
     /// `POST /api/v1/org/logo`
     ///
-    /// Catalog note: Name invented: 004_d07c176bc5472207.txt gives no title for this endpoint. The file upload is sent as multipart/form-data with the `file` part of the schema 004 names (ApplicationUpdateLogoRequest).
-    ///
     /// # Responses
     /// - `201`: Created
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
     pub fn update_org_logo(
         &self,
         body: impl Into<crate::models::ApplicationUpdateLogoRequest>,
@@ -155,8 +137,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_org_preferences(&self) -> GetOrgPreferences {
         GetOrgPreferences {
             client: self.client.clone(),
@@ -168,12 +148,8 @@ impl OrgApi {
     ///
     /// `POST /api/v1/org/preferences/hideEndUserFooter`
     ///
-    /// Catalog note: Name invented from the method, path and description; 004_d07c176bc5472207.txt gives no title.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
     pub fn hide_org_end_user_footer(&self) -> HideOrgEndUserFooter {
         HideOrgEndUserFooter {
             client: self.client.clone(),
@@ -185,12 +161,8 @@ impl OrgApi {
     ///
     /// `POST /api/v1/org/preferences/showEndUserFooter`
     ///
-    /// Catalog note: Name invented from the method, path and description; 004_d07c176bc5472207.txt gives no title.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
     pub fn show_org_end_user_footer(&self) -> ShowOrgEndUserFooter {
         ShowOrgEndUserFooter {
             client: self.client.clone(),
@@ -202,12 +174,8 @@ impl OrgApi {
     ///
     /// `GET /api/v1/org/privacy/oktaCommunication`
     ///
-    /// Catalog note: Name invented from the method, path and description; 004_d07c176bc5472207.txt gives no title.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
     pub fn get_okta_communication_settings(&self) -> GetOktaCommunicationSettings {
         GetOktaCommunicationSettings {
             client: self.client.clone(),
@@ -219,12 +187,8 @@ impl OrgApi {
     ///
     /// `POST /api/v1/org/privacy/oktaCommunication/optIn`
     ///
-    /// Catalog note: Name invented from the method, path and description; 004_d07c176bc5472207.txt gives no title.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
     pub fn opt_in_users_to_okta_communication_emails(
         &self,
     ) -> OptInUsersToOktaCommunicationEmails {
@@ -238,12 +202,8 @@ impl OrgApi {
     ///
     /// `POST /api/v1/org/privacy/oktaCommunication/optOut`
     ///
-    /// Catalog note: Name invented from the method, path and description; 004_d07c176bc5472207.txt gives no title.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
     pub fn opt_out_users_from_okta_communication_emails(
         &self,
     ) -> OptOutUsersFromOktaCommunicationEmails {
@@ -259,8 +219,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_okta_support_settings(&self) -> GetOktaSupportSettings {
         GetOktaSupportSettings {
             client: self.client.clone(),
@@ -274,8 +232,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn extend_okta_support(&self) -> ExtendOktaSupport {
         ExtendOktaSupport {
             client: self.client.clone(),
@@ -289,8 +245,6 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn grant_okta_support(&self) -> GrantOktaSupport {
         GrantOktaSupport {
             client: self.client.clone(),
@@ -302,12 +256,8 @@ impl OrgApi {
     ///
     /// `POST /api/v1/org/privacy/oktaSupport/revoke`
     ///
-    /// Catalog note: 003_48d077f24f042294.txt titles this action "Extend Okta Support" (a copy of the previous title); name and summary repaired from the path and description.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn revoke_okta_support(&self) -> RevokeOktaSupport {
         RevokeOktaSupport {
             client: self.client.clone(),
@@ -412,7 +362,7 @@ impl GetOrgContactTypes {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "GetOrgContactTypes",
             http::Method::GET,
@@ -421,15 +371,11 @@ impl GetOrgContactTypes {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`OrgApi::get_org_contact_user`]: Get Org Contact User

@@ -24,8 +24,6 @@ impl PolicyApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn list_policies(&self, type_: impl Into<String>) -> ListPolicies {
         ListPolicies {
             client: self.client.clone(),
@@ -40,12 +38,8 @@ impl PolicyApi {
     ///
     /// `POST /api/v1/policies`
     ///
-    /// Catalog note: The Policy schema's `conditions` tree is reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema description; array items the document does not describe are left untyped); the document's elided "…1 more" conditions property is not modelled.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn create_policy(&self, body: impl Into<crate::models::Policy>) -> CreatePolicy {
         CreatePolicy {
             client: self.client.clone(),
@@ -61,8 +55,6 @@ impl PolicyApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_policy(&self, policy_id: impl Into<String>) -> GetPolicy {
         GetPolicy {
             client: self.client.clone(),
@@ -76,12 +68,8 @@ impl PolicyApi {
     ///
     /// `PUT /api/v1/policies/{policyId}`
     ///
-    /// Catalog note: The Policy schema's `conditions` tree is reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema description; array items the document does not describe are left untyped); the document's elided "…1 more" conditions property is not modelled.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn update_policy(
         &self,
         policy_id: impl Into<String>,
@@ -101,8 +89,6 @@ impl PolicyApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn delete_policy(&self, policy_id: impl Into<String>) -> DeletePolicy {
         DeletePolicy {
             client: self.client.clone(),
@@ -116,9 +102,7 @@ impl PolicyApi {
     /// `POST /api/v1/policies/{policyId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `204` (no body): No Content
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
+    /// - `204`: No Content
     pub fn activate_policy(&self, policy_id: impl Into<String>) -> ActivatePolicy {
         ActivatePolicy {
             client: self.client.clone(),
@@ -132,9 +116,7 @@ impl PolicyApi {
     /// `POST /api/v1/policies/{policyId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `204` (no body): No Content
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
+    /// - `204`: No Content
     pub fn deactivate_policy(&self, policy_id: impl Into<String>) -> DeactivatePolicy {
         DeactivatePolicy {
             client: self.client.clone(),
@@ -149,8 +131,6 @@ impl PolicyApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn list_policy_rules(&self, policy_id: impl Into<String>) -> ListPolicyRules {
         ListPolicyRules {
             client: self.client.clone(),
@@ -163,12 +143,8 @@ impl PolicyApi {
     ///
     /// `POST /api/v1/policies/{policyId}/rules`
     ///
-    /// Catalog note: The PolicyRule schema's `actions` and `conditions` trees are reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema descriptions; array items the document does not describe are left untyped); the document's elided "…1 more" conditions property is not modelled.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn create_policy_rule(
         &self,
         policy_id: impl Into<String>,
@@ -188,8 +164,6 @@ impl PolicyApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_policy_rule(
         &self,
         policy_id: impl Into<String>,
@@ -207,12 +181,8 @@ impl PolicyApi {
     ///
     /// `PUT /api/v1/policies/{policyId}/rules/{ruleId}`
     ///
-    /// Catalog note: The PolicyRule schema's `actions` and `conditions` trees are reconstructed from 004_d07c176bc5472207.txt's depth-less `└` rows (reading given in the schema descriptions; array items the document does not describe are left untyped); the document's elided "…1 more" conditions property is not modelled.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn update_policy_rule(
         &self,
         policy_id: impl Into<String>,
@@ -233,9 +203,7 @@ impl PolicyApi {
     /// `DELETE /api/v1/policies/{policyId}/rules/{ruleId}`
     ///
     /// # Responses
-    /// - `204` (no body): No Content
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
+    /// - `204`: No Content
     pub fn delete_policy_rule(
         &self,
         policy_id: impl Into<String>,
@@ -255,8 +223,6 @@ impl PolicyApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn activate_policy_rule(
         &self,
         policy_id: impl Into<String>,
@@ -275,9 +241,7 @@ impl PolicyApi {
     /// `POST /api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `204` (no body): No Content
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
+    /// - `204`: No Content
     pub fn deactivate_policy_rule(
         &self,
         policy_id: impl Into<String>,
@@ -313,7 +277,7 @@ impl ListPolicies {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
             "ListPolicies",
             http::Method::GET,
@@ -329,15 +293,11 @@ impl ListPolicies {
         }
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`PolicyApi::create_policy`]: Create Policy
@@ -532,7 +492,7 @@ impl ListPolicyRules {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListPolicyRules",
             http::Method::GET,
@@ -541,15 +501,11 @@ impl ListPolicyRules {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`PolicyApi::create_policy_rule`]: Create Policy Rule

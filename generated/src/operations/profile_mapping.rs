@@ -26,8 +26,6 @@ impl ProfileMappingApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn list_profile_mappings(&self) -> ListProfileMappings {
         ListProfileMappings {
             client: self.client.clone(),
@@ -45,8 +43,6 @@ impl ProfileMappingApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn get_profile_mapping(
         &self,
         mapping_id: impl Into<String>,
@@ -64,8 +60,6 @@ impl ProfileMappingApi {
     ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
     pub fn update_profile_mapping(
         &self,
         mapping_id: impl Into<String>,

@@ -22,13 +22,9 @@ impl SessionApi {
     ///
     /// `POST /api/v1/sessions`
     ///
-    /// Catalog note: Name invented from the method, path and description; 004_d07c176bc5472207.txt gives no title.
-    ///
     /// # Responses
     /// - `200`: Success
-    /// - `400` (no body): Bad Request
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
+    /// - `400`: Bad Request — returned as `Error::Api` with Okta's error body
     pub fn create_session(
         &self,
         body: impl Into<crate::models::CreateSessionRequest>,
@@ -42,14 +38,10 @@ impl SessionApi {
     ///
     /// `DELETE /api/v1/sessions/{sessionId}`
     ///
-    /// Catalog note: Name invented from the method and path; 004_d07c176bc5472207.txt gives neither a title nor a description for this endpoint.
-    ///
     /// # Responses
-    /// - `204` (no body): No Content
-    /// - `400` (no body): Bad Request
-    /// - `404` (no body): Not Found
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
+    /// - `204`: No Content
+    /// - `400`: Bad Request — returned as `Error::Api` with Okta's error body
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
     pub fn delete_session(&self, session_id: impl Into<String>) -> DeleteSession {
         DeleteSession {
             client: self.client.clone(),
@@ -62,12 +54,8 @@ impl SessionApi {
     ///
     /// `GET /api/v1/sessions/{sessionId}`
     ///
-    /// Catalog note: Name invented from the method, path and description; 004_d07c176bc5472207.txt gives no title.
-    ///
     /// # Responses
     /// - `200`: Success
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
     pub fn get_session(&self, session_id: impl Into<String>) -> GetSession {
         GetSession {
             client: self.client.clone(),
@@ -78,13 +66,9 @@ impl SessionApi {
     ///
     /// `POST /api/v1/sessions/{sessionId}/lifecycle/refresh`
     ///
-    /// Catalog note: Name invented from the method and path; 004_d07c176bc5472207.txt gives neither a title nor a description for this endpoint.
-    ///
     /// # Responses
     /// - `200`: Success
-    /// - `404` (no body): Not Found
-    ///
-    /// Source: `004_d07c176bc5472207.txt`.
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
     pub fn refresh_session(&self, session_id: impl Into<String>) -> RefreshSession {
         RefreshSession {
             client: self.client.clone(),

@@ -24,13 +24,9 @@ impl SubscriptionApi {
     ///
     /// `GET /api/v1/roles/{roleTypeOrRoleId}/subscriptions`
     ///
-    /// Catalog note: Name shortened from the title "List All Subscriptions Of A Custom Role": the path takes a role type or a custom role id, so the name does not say "custom".
-    ///
     /// # Responses
     /// - `200`: Success
-    /// - `404` (no body): Not Found
-    ///
-    /// Source: `003_48d077f24f042294.txt`, `004_d07c176bc5472207.txt`.
+    /// - `404`: Not Found — returned as `Error::Api` with Okta's error body
     pub fn list_role_subscriptions(
         &self,
         role_type_or_role_id: impl Into<String>,
@@ -46,12 +42,8 @@ impl SubscriptionApi {
     ///
     /// `GET /api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}`
     ///
-    /// Catalog note: Name derived from the title "Get Subscriptions Of A Custom Role By Specific Notification Type" (the path takes a role type or a custom role id).
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_role_subscription_by_notification_type(
         &self,
         role_type_or_role_id: impl Into<String>,
@@ -69,12 +61,8 @@ impl SubscriptionApi {
     ///
     /// `POST /api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}/subscribe`
     ///
-    /// Catalog note: Name derived from the title "Subscribe A Custom Role To A Specific Notification Type" (the path takes a role type or a custom role id).
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn subscribe_role_to_notification_type(
         &self,
         role_type_or_role_id: impl Into<String>,
@@ -92,12 +80,8 @@ impl SubscriptionApi {
     ///
     /// `POST /api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}/unsubscribe`
     ///
-    /// Catalog note: Name derived from the title "Unsubscribe A Custom Role From A Specific Notification Type" (the path takes a role type or a custom role id).
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn unsubscribe_role_from_notification_type(
         &self,
         role_type_or_role_id: impl Into<String>,
@@ -115,12 +99,8 @@ impl SubscriptionApi {
     ///
     /// `POST /api/v1/users/{userId}/subscriptions/{notificationType}/subscribe`
     ///
-    /// Catalog note: The title "Subscribe To A Specific Notification Type" is made specific to users so that it stays unique next to the role subscription operations.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn subscribe_user_to_notification_type(
         &self,
         user_id: impl Into<String>,
@@ -138,12 +118,8 @@ impl SubscriptionApi {
     ///
     /// `POST /api/v1/users/{userId}/subscriptions/{notificationType}/unsubscribe`
     ///
-    /// Catalog note: The title "Unsubscribe From A Specific Notification Type" is made specific to users so that it stays unique next to the role subscription operations.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn unsubscribe_user_from_notification_type(
         &self,
         user_id: impl Into<String>,
@@ -167,7 +143,7 @@ impl ListRoleSubscriptions {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListRoleSubscriptions",
             http::Method::GET,
@@ -176,15 +152,11 @@ impl ListRoleSubscriptions {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`SubscriptionApi::get_role_subscription_by_notification_type`]: Get Subscriptions Of A Custom Role By Specific Notification Type

@@ -24,12 +24,8 @@ impl TemplateApi {
     ///
     /// `GET /api/v1/templates/sms`
     ///
-    /// Catalog note: The description mentions filtering by template type, but no document names the query parameter, so none is modelled.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_sms_templates(&self) -> ListSmsTemplates {
         ListSmsTemplates {
             client: self.client.clone(),
@@ -41,12 +37,8 @@ impl TemplateApi {
     ///
     /// `POST /api/v1/templates/sms`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_sms_template(&self, body: impl serde::Serialize) -> CreateSmsTemplate {
         CreateSmsTemplate {
             client: self.client.clone(),
@@ -60,9 +52,7 @@ impl TemplateApi {
     /// `GET /api/v1/templates/sms/{templateId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_sms_template(&self, template_id: impl Into<String>) -> GetSmsTemplate {
         GetSmsTemplate {
             client: self.client.clone(),
@@ -75,12 +65,8 @@ impl TemplateApi {
     ///
     /// `PUT /api/v1/templates/sms/{templateId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_sms_template(
         &self,
         template_id: impl Into<String>,
@@ -98,12 +84,8 @@ impl TemplateApi {
     ///
     /// `POST /api/v1/templates/sms/{templateId}`
     ///
-    /// Catalog note: Name reordered from the document title "Partial SMS Template Update" to the verb-first form used elsewhere. The document's description is cut off after the colon; kept as given. Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn partial_update_sms_template(
         &self,
         template_id: impl Into<String>,
@@ -122,9 +104,7 @@ impl TemplateApi {
     /// `DELETE /api/v1/templates/sms/{templateId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_sms_template(
         &self,
         template_id: impl Into<String>,
@@ -145,7 +125,7 @@ impl ListSmsTemplates {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListSmsTemplates",
             http::Method::GET,
@@ -154,15 +134,11 @@ impl ListSmsTemplates {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`TemplateApi::create_sms_template`]: Create SMS Template

@@ -23,9 +23,7 @@ impl ThreatInsightApi {
     /// `GET /api/v1/threats/configuration`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_current_threat_insight_configuration(
         &self,
     ) -> GetCurrentThreatInsightConfiguration {
@@ -37,12 +35,8 @@ impl ThreatInsightApi {
     ///
     /// `POST /api/v1/threats/configuration`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_threat_insight_configuration(
         &self,
         body: impl serde::Serialize,

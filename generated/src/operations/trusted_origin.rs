@@ -23,9 +23,7 @@ impl TrustedOriginApi {
     /// `GET /api/v1/trustedOrigins`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_trusted_origins(&self) -> ListTrustedOrigins {
         ListTrustedOrigins {
             client: self.client.clone(),
@@ -35,12 +33,8 @@ impl TrustedOriginApi {
     ///
     /// `POST /api/v1/trustedOrigins`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_trusted_origin(
         &self,
         body: impl serde::Serialize,
@@ -55,9 +49,7 @@ impl TrustedOriginApi {
     /// `GET /api/v1/trustedOrigins/{trustedOriginId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -71,12 +63,8 @@ impl TrustedOriginApi {
     ///
     /// `PUT /api/v1/trustedOrigins/{trustedOriginId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -93,9 +81,7 @@ impl TrustedOriginApi {
     /// `DELETE /api/v1/trustedOrigins/{trustedOriginId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -109,12 +95,8 @@ impl TrustedOriginApi {
     ///
     /// `POST /api/v1/trustedOrigins/{trustedOriginId}/lifecycle/activate`
     ///
-    /// Catalog note: The document titles this action "Activate Origin"; named ActivateTrustedOrigin to match its sibling DeactivateTrustedOrigin.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -129,9 +111,7 @@ impl TrustedOriginApi {
     /// `POST /api/v1/trustedOrigins/{trustedOriginId}/lifecycle/deactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -152,7 +132,7 @@ impl ListTrustedOrigins {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListTrustedOrigins",
             http::Method::GET,
@@ -161,15 +141,11 @@ impl ListTrustedOrigins {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`TrustedOriginApi::create_trusted_origin`]: Create Trusted Origin

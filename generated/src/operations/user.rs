@@ -22,12 +22,8 @@ impl UserApi {
     ///
     /// `GET /api/v1/users`
     ///
-    /// Catalog note: The description mentions filter expressions and search criteria, but no document names the query parameters, so none are modelled.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_users(&self) -> ListUsers {
         ListUsers {
             client: self.client.clone(),
@@ -39,12 +35,8 @@ impl UserApi {
     ///
     /// `POST /api/v1/users`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_user(&self, body: impl serde::Serialize) -> CreateUser {
         CreateUser {
             client: self.client.clone(),
@@ -55,12 +47,8 @@ impl UserApi {
     ///
     /// `PUT /api/v1/users/{associatedUserId}/linkedObjects/{primaryRelationshipName}/{primaryUserId}`
     ///
-    /// Catalog note: No request body: the path carries the associated user, the primary relationship name and the primary user.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn set_linked_object_for_user(
         &self,
         associated_user_id: impl Into<String>,
@@ -81,9 +69,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_user(&self, user_id: impl Into<String>) -> GetUser {
         GetUser {
             client: self.client.clone(),
@@ -96,12 +82,8 @@ impl UserApi {
     ///
     /// `PUT /api/v1/users/{userId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_user(
         &self,
         user_id: impl Into<String>,
@@ -119,12 +101,8 @@ impl UserApi {
     ///
     /// `POST /api/v1/users/{userId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn partial_update_user(
         &self,
         user_id: impl Into<String>,
@@ -143,9 +121,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_user(&self, user_id: impl Into<String>) -> DeleteUser {
         DeleteUser {
             client: self.client.clone(),
@@ -158,12 +134,8 @@ impl UserApi {
     ///
     /// `GET /api/v1/users/{userId}/appLinks`
     ///
-    /// Catalog note: The document gives this action no title; name and summary derived from the method, path and description.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_user_app_links(&self, user_id: impl Into<String>) -> ListUserAppLinks {
         ListUserAppLinks {
             client: self.client.clone(),
@@ -177,9 +149,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/clients`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_user_clients(&self, user_id: impl Into<String>) -> ListUserClients {
         ListUserClients {
             client: self.client.clone(),
@@ -193,9 +163,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/clients/{clientId}/grants`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_grants_for_user_and_client(
         &self,
         user_id: impl Into<String>,
@@ -214,9 +182,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}/clients/{clientId}/grants`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_grants_for_user_and_client(
         &self,
         user_id: impl Into<String>,
@@ -235,9 +201,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/clients/{clientId}/tokens`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_refresh_tokens_for_user_and_client(
         &self,
         user_id: impl Into<String>,
@@ -256,9 +220,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}/clients/{clientId}/tokens`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_tokens_for_user_and_client(
         &self,
         user_id: impl Into<String>,
@@ -277,9 +239,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/clients/{clientId}/tokens/{tokenId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_refresh_token_for_user_and_client(
         &self,
         user_id: impl Into<String>,
@@ -300,9 +260,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}/clients/{clientId}/tokens/{tokenId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_token_for_user_and_client(
         &self,
         user_id: impl Into<String>,
@@ -322,12 +280,8 @@ impl UserApi {
     ///
     /// `POST /api/v1/users/{userId}/credentials/change_password`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn change_password(
         &self,
         user_id: impl Into<String>,
@@ -345,12 +299,8 @@ impl UserApi {
     ///
     /// `POST /api/v1/users/{userId}/credentials/change_recovery_question`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn change_recovery_question(
         &self,
         user_id: impl Into<String>,
@@ -366,12 +316,8 @@ impl UserApi {
     ///
     /// `POST /api/v1/users/{userId}/credentials/forgot_password`
     ///
-    /// Catalog note: The documents give no description, parameters or request body for this action; it is modelled without a body.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn forgot_password(&self, user_id: impl Into<String>) -> ForgotPassword {
         ForgotPassword {
             client: self.client.clone(),
@@ -385,9 +331,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/grants`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_user_grants(&self, user_id: impl Into<String>) -> ListUserGrants {
         ListUserGrants {
             client: self.client.clone(),
@@ -401,9 +345,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}/grants`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_user_grants(&self, user_id: impl Into<String>) -> RevokeUserGrants {
         RevokeUserGrants {
             client: self.client.clone(),
@@ -417,9 +359,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/grants/{grantId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_user_grant(
         &self,
         user_id: impl Into<String>,
@@ -438,9 +378,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}/grants/{grantId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn revoke_user_grant(
         &self,
         user_id: impl Into<String>,
@@ -458,12 +396,8 @@ impl UserApi {
     ///
     /// `GET /api/v1/users/{userId}/groups`
     ///
-    /// Catalog note: Returns a collection (the groups the user belongs to), so it is modelled as a paginated list.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_member_groups(&self, user_id: impl Into<String>) -> GetMemberGroups {
         GetMemberGroups {
             client: self.client.clone(),
@@ -476,12 +410,8 @@ impl UserApi {
     ///
     /// `GET /api/v1/users/{userId}/idps`
     ///
-    /// Catalog note: The document titles this action "Listing IDPs for User"; name repaired to ListIdpsForUser.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_idps_for_user(&self, user_id: impl Into<String>) -> ListIdpsForUser {
         ListIdpsForUser {
             client: self.client.clone(),
@@ -495,9 +425,7 @@ impl UserApi {
     /// `POST /api/v1/users/{userId}/lifecycle/activate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_user(&self, user_id: impl Into<String>) -> ActivateUser {
         ActivateUser {
             client: self.client.clone(),
@@ -510,12 +438,8 @@ impl UserApi {
     ///
     /// `POST /api/v1/users/{userId}/lifecycle/deactivate`
     ///
-    /// Catalog note: The description mentions the `Prefer: respond-async` request header, but no parameter table documents it, so it is not modelled as a parameter.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_user(&self, user_id: impl Into<String>) -> DeactivateUser {
         DeactivateUser {
             client: self.client.clone(),
@@ -529,9 +453,7 @@ impl UserApi {
     /// `POST /api/v1/users/{userId}/lifecycle/expire_password`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn expire_password(&self, user_id: impl Into<String>) -> ExpirePassword {
         ExpirePassword {
             client: self.client.clone(),
@@ -545,9 +467,7 @@ impl UserApi {
     /// `POST /api/v1/users/{userId}/lifecycle/reactivate`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn reactivate_user(&self, user_id: impl Into<String>) -> ReactivateUser {
         ReactivateUser {
             client: self.client.clone(),
@@ -561,9 +481,7 @@ impl UserApi {
     /// `POST /api/v1/users/{userId}/lifecycle/reset_factors`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn reset_factors(&self, user_id: impl Into<String>) -> ResetFactors {
         ResetFactors {
             client: self.client.clone(),
@@ -577,9 +495,7 @@ impl UserApi {
     /// `POST /api/v1/users/{userId}/lifecycle/reset_password`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn reset_password(&self, user_id: impl Into<String>) -> ResetPassword {
         ResetPassword {
             client: self.client.clone(),
@@ -593,9 +509,7 @@ impl UserApi {
     /// `POST /api/v1/users/{userId}/lifecycle/suspend`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn suspend_user(&self, user_id: impl Into<String>) -> SuspendUser {
         SuspendUser {
             client: self.client.clone(),
@@ -609,9 +523,7 @@ impl UserApi {
     /// `POST /api/v1/users/{userId}/lifecycle/unlock`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn unlock_user(&self, user_id: impl Into<String>) -> UnlockUser {
         UnlockUser {
             client: self.client.clone(),
@@ -625,9 +537,7 @@ impl UserApi {
     /// `POST /api/v1/users/{userId}/lifecycle/unsuspend`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn unsuspend_user(&self, user_id: impl Into<String>) -> UnsuspendUser {
         UnsuspendUser {
             client: self.client.clone(),
@@ -640,12 +550,8 @@ impl UserApi {
     ///
     /// `GET /api/v1/users/{userId}/linkedObjects/{relationshipName}`
     ///
-    /// Catalog note: Returns a collection (the user's linked objects), so it is modelled as a paginated list.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_linked_objects_for_user(
         &self,
         user_id: impl Into<String>,
@@ -664,9 +570,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}/linkedObjects/{relationshipName}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_linked_object_for_user(
         &self,
         user_id: impl Into<String>,
@@ -685,9 +589,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/roles`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_assigned_roles_for_user(
         &self,
         user_id: impl Into<String>,
@@ -703,12 +605,8 @@ impl UserApi {
     ///
     /// `POST /api/v1/users/{userId}/roles`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn assign_role_to_user(
         &self,
         user_id: impl Into<String>,
@@ -727,9 +625,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/roles/{roleId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_user_role(
         &self,
         user_id: impl Into<String>,
@@ -748,9 +644,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}/roles/{roleId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_role_from_user(
         &self,
         user_id: impl Into<String>,
@@ -769,9 +663,7 @@ impl UserApi {
     /// `GET /api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_application_targets_for_application_administrator_role_for_user(
         &self,
         user_id: impl Into<String>,
@@ -787,12 +679,8 @@ impl UserApi {
     ///
     /// `PUT /api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps`
     ///
-    /// Catalog note: The document titles this action "Add All Apps As Target To Role"; "User" added to the name to say whose role it targets.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn add_all_apps_as_target_to_user_role(
         &self,
         user_id: impl Into<String>,
@@ -809,9 +697,7 @@ impl UserApi {
     /// `PUT /api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps/{appName}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn add_application_target_to_admin_role_for_user(
         &self,
         user_id: impl Into<String>,
@@ -830,9 +716,7 @@ impl UserApi {
     /// `DELETE /api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps/{appName}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_application_target_from_application_administrator_role_for_user(
         &self,
         user_id: impl Into<String>,
@@ -850,12 +734,8 @@ impl UserApi {
     ///
     /// `PUT /api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}`
     ///
-    /// Catalog note: Name derived from the document title "Add App Instance Target To App Administrator Role Given To A User" without the article "A", which would not convert cleanly to snake_case.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn add_app_instance_target_to_app_administrator_role_given_to_user(
         &self,
         user_id: impl Into<String>,
@@ -875,12 +755,8 @@ impl UserApi {
     ///
     /// `DELETE /api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}`
     ///
-    /// Catalog note: The document titles this action "Remove App Instance Target To App Administrator Role Given To A User"; "To" corrected to "From" and the article "A" dropped from the name.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_app_instance_target_from_app_administrator_role_given_to_user(
         &self,
         user_id: impl Into<String>,
@@ -900,12 +776,8 @@ impl UserApi {
     ///
     /// `GET /api/v1/users/{userId}/roles/{roleId}/targets/groups`
     ///
-    /// Catalog note: The document titles this action "List Group Targets For Role"; "User" added to the name to tell it from the group-role equivalent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_group_targets_for_user_role(
         &self,
         user_id: impl Into<String>,
@@ -921,12 +793,8 @@ impl UserApi {
     ///
     /// `PUT /api/v1/users/{userId}/roles/{roleId}/targets/groups/{groupId}`
     ///
-    /// Catalog note: The document titles this action "Add Group Target To Role"; "User" added to the name to tell it from the group-role equivalent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn add_group_target_to_user_role(
         &self,
         user_id: impl Into<String>,
@@ -944,12 +812,8 @@ impl UserApi {
     ///
     /// `DELETE /api/v1/users/{userId}/roles/{roleId}/targets/groups/{groupId}`
     ///
-    /// Catalog note: The document titles this action "Remove Group Target From Role"; "User" added to the name to tell it from the group-role equivalent.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn remove_group_target_from_user_role(
         &self,
         user_id: impl Into<String>,
@@ -969,12 +833,8 @@ impl UserApi {
     ///
     /// `DELETE /api/v1/users/{userId}/sessions`
     ///
-    /// Catalog note: The description says tokens can optionally be revoked too, but no document names the query parameter that selects this, so none is modelled.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn clear_user_sessions(&self, user_id: impl Into<String>) -> ClearUserSessions {
         ClearUserSessions {
             client: self.client.clone(),
@@ -987,12 +847,8 @@ impl UserApi {
     ///
     /// `GET /api/v1/users/{userId}/subscriptions`
     ///
-    /// Catalog note: Name shortened from the document title "List Subscriptions Of A User".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_user_subscriptions(
         &self,
         user_id: impl Into<String>,
@@ -1008,12 +864,8 @@ impl UserApi {
     ///
     /// `GET /api/v1/users/{userId}/subscriptions/{notificationType}`
     ///
-    /// Catalog note: Name shortened from the document title "Get The Subscription Of A User With A Specific Notification Type".
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_user_subscription_by_notification_type(
         &self,
         user_id: impl Into<String>,
@@ -1249,7 +1101,7 @@ impl ListUserAppLinks {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListUserAppLinks",
             http::Method::GET,
@@ -1258,15 +1110,11 @@ impl ListUserAppLinks {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::list_user_clients`]: List User Clients
@@ -1280,7 +1128,7 @@ impl ListUserClients {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListUserClients",
             http::Method::GET,
@@ -1289,15 +1137,11 @@ impl ListUserClients {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::list_grants_for_user_and_client`]: List Grants For User And Client
@@ -1312,7 +1156,7 @@ impl ListGrantsForUserAndClient {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListGrantsForUserAndClient",
             http::Method::GET,
@@ -1321,15 +1165,11 @@ impl ListGrantsForUserAndClient {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::revoke_grants_for_user_and_client`]: Revoke Grants For User And Client
@@ -1372,7 +1212,7 @@ impl ListRefreshTokensForUserAndClient {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListRefreshTokensForUserAndClient",
             http::Method::GET,
@@ -1381,15 +1221,11 @@ impl ListRefreshTokensForUserAndClient {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::revoke_tokens_for_user_and_client`]: Revoke Tokens For User And Client
@@ -1580,7 +1416,7 @@ impl ListUserGrants {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListUserGrants",
             http::Method::GET,
@@ -1589,15 +1425,11 @@ impl ListUserGrants {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::revoke_user_grants`]: Revoke User Grants
@@ -1694,7 +1526,7 @@ impl GetMemberGroups {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "GetMemberGroups",
             http::Method::GET,
@@ -1703,15 +1535,11 @@ impl GetMemberGroups {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::list_idps_for_user`]: List IdPs For User
@@ -1725,7 +1553,7 @@ impl ListIdpsForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListIdpsForUser",
             http::Method::GET,
@@ -1734,15 +1562,11 @@ impl ListIdpsForUser {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::activate_user`]: Activate User
@@ -2000,7 +1824,7 @@ impl GetLinkedObjectsForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "GetLinkedObjectsForUser",
             http::Method::GET,
@@ -2009,15 +1833,11 @@ impl GetLinkedObjectsForUser {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::remove_linked_object_for_user`]: Remove Linked Object For User
@@ -2059,7 +1879,7 @@ impl ListAssignedRolesForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListAssignedRolesForUser",
             http::Method::GET,
@@ -2068,15 +1888,11 @@ impl ListAssignedRolesForUser {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::assign_role_to_user`]: Assign Role To User
@@ -2179,7 +1995,7 @@ impl ListApplicationTargetsForApplicationAdministratorRoleForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListApplicationTargetsForApplicationAdministratorRoleForUser",
             http::Method::GET,
@@ -2188,15 +2004,11 @@ impl ListApplicationTargetsForApplicationAdministratorRoleForUser {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::add_all_apps_as_target_to_user_role`]: Add All Apps As Target To User Role
@@ -2357,7 +2169,7 @@ impl ListGroupTargetsForUserRole {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListGroupTargetsForUserRole",
             http::Method::GET,
@@ -2366,15 +2178,11 @@ impl ListGroupTargetsForUserRole {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::add_group_target_to_user_role`]: Add Group Target To User Role
@@ -2473,7 +2281,7 @@ impl ListUserSubscriptions {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListUserSubscriptions",
             http::Method::GET,
@@ -2482,15 +2290,11 @@ impl ListUserSubscriptions {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserApi::get_user_subscription_by_notification_type`]: Get The Subscription Of A User With A Specific Notification Type

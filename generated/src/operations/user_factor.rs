@@ -25,9 +25,7 @@ impl UserFactorApi {
     /// `GET /api/v1/users/{userId}/factors`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_factors(&self, user_id: impl Into<String>) -> ListFactors {
         ListFactors {
             client: self.client.clone(),
@@ -40,12 +38,8 @@ impl UserFactorApi {
     ///
     /// `POST /api/v1/users/{userId}/factors`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn enroll_factor(
         &self,
         user_id: impl Into<String>,
@@ -64,9 +58,7 @@ impl UserFactorApi {
     /// `GET /api/v1/users/{userId}/factors/catalog`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_supported_factors(
         &self,
         user_id: impl Into<String>,
@@ -83,9 +75,7 @@ impl UserFactorApi {
     /// `GET /api/v1/users/{userId}/factors/questions`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_supported_security_questions(
         &self,
         user_id: impl Into<String>,
@@ -102,9 +92,7 @@ impl UserFactorApi {
     /// `GET /api/v1/users/{userId}/factors/{factorId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_factor(
         &self,
         user_id: impl Into<String>,
@@ -123,9 +111,7 @@ impl UserFactorApi {
     /// `DELETE /api/v1/users/{userId}/factors/{factorId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_factor(
         &self,
         user_id: impl Into<String>,
@@ -143,12 +129,8 @@ impl UserFactorApi {
     ///
     /// `POST /api/v1/users/{userId}/factors/{factorId}/lifecycle/activate`
     ///
-    /// Catalog note: Modelled as a lifecycle action without a request body: the documents describe no payload for it.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_factor(
         &self,
         user_id: impl Into<String>,
@@ -167,9 +149,7 @@ impl UserFactorApi {
     /// `GET /api/v1/users/{userId}/factors/{factorId}/transactions/{transactionId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_factor_transaction_status(
         &self,
         user_id: impl Into<String>,
@@ -189,12 +169,8 @@ impl UserFactorApi {
     ///
     /// `POST /api/v1/users/{userId}/factors/{factorId}/verify`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn verify_mfa_factor(
         &self,
         user_id: impl Into<String>,
@@ -220,7 +196,7 @@ impl ListFactors {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListFactors",
             http::Method::GET,
@@ -229,15 +205,11 @@ impl ListFactors {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserFactorApi::enroll_factor`]: Enroll Factor
@@ -283,7 +255,7 @@ impl ListSupportedFactors {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListSupportedFactors",
             http::Method::GET,
@@ -292,15 +264,11 @@ impl ListSupportedFactors {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserFactorApi::list_supported_security_questions`]: List Supported Security Questions
@@ -314,7 +282,7 @@ impl ListSupportedSecurityQuestions {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListSupportedSecurityQuestions",
             http::Method::GET,
@@ -323,15 +291,11 @@ impl ListSupportedSecurityQuestions {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserFactorApi::get_factor`]: Get Factor

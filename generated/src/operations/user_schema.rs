@@ -23,9 +23,7 @@ impl UserSchemaApi {
     /// `GET /api/v1/meta/schemas/apps/{appInstanceId}/default`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_application_default_user_schema(
         &self,
         app_instance_id: impl Into<String>,
@@ -39,12 +37,8 @@ impl UserSchemaApi {
     ///
     /// `POST /api/v1/meta/schemas/apps/{appInstanceId}/default`
     ///
-    /// Catalog note: The document titles this action "Update Application User Profile"; it updates the app's default user schema, not an app user's profile, so "Schema" is added to the name. Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_application_user_profile_schema(
         &self,
         app_instance_id: impl Into<String>,
@@ -61,9 +55,7 @@ impl UserSchemaApi {
     /// `GET /api/v1/meta/schemas/user/{schemaId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_schema_for_user(&self, schema_id: impl Into<String>) -> GetSchemaForUser {
         GetSchemaForUser {
             client: self.client.clone(),
@@ -76,12 +68,8 @@ impl UserSchemaApi {
     ///
     /// `POST /api/v1/meta/schemas/user/{schemaId}`
     ///
-    /// Catalog note: The document titles this action "Update User Profile"; it partially updates the user schema, not a user's profile, so "Schema" is added to the name. Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_user_profile_schema(
         &self,
         schema_id: impl Into<String>,

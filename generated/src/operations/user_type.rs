@@ -25,9 +25,7 @@ impl UserTypeApi {
     /// `GET /api/v1/meta/types/user`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_user_types(&self) -> ListUserTypes {
         ListUserTypes {
             client: self.client.clone(),
@@ -39,12 +37,8 @@ impl UserTypeApi {
     ///
     /// `POST /api/v1/meta/types/user`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_user_type(&self, body: impl serde::Serialize) -> CreateUserType {
         CreateUserType {
             client: self.client.clone(),
@@ -58,9 +52,7 @@ impl UserTypeApi {
     /// `GET /api/v1/meta/types/user/{typeId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_user_type(&self, type_id: impl Into<String>) -> GetUserType {
         GetUserType {
             client: self.client.clone(),
@@ -73,12 +65,8 @@ impl UserTypeApi {
     ///
     /// `PUT /api/v1/meta/types/user/{typeId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn replace_user_type(
         &self,
         type_id: impl Into<String>,
@@ -96,12 +84,8 @@ impl UserTypeApi {
     ///
     /// `POST /api/v1/meta/types/user/{typeId}`
     ///
-    /// Catalog note: Request body not documented by the source documents; sent as untyped JSON.
-    ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_user_type(
         &self,
         type_id: impl Into<String>,
@@ -120,9 +104,7 @@ impl UserTypeApi {
     /// `DELETE /api/v1/meta/types/user/{typeId}`
     ///
     /// # Responses
-    /// - `default`: Not documented by the source documents
-    ///
-    /// Source: `003_48d077f24f042294.txt`.
+    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_user_type(&self, type_id: impl Into<String>) -> DeleteUserType {
         DeleteUserType {
             client: self.client.clone(),
@@ -140,7 +122,7 @@ impl ListUserTypes {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
+    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
             "ListUserTypes",
             http::Method::GET,
@@ -149,15 +131,11 @@ impl ListUserTypes {
         );
         crate::request::Customize::new(self.client, request)
     }
-    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// Sends the request and decodes the response.
+    pub async fn send(
+        self,
+    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
         self.customize().send().await
-    }
-    /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
-        self.customize().into_stream()
     }
 }
 /// Request builder for [`UserTypeApi::create_user_type`]: Create User Type

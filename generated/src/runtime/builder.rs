@@ -6,12 +6,15 @@ use std::time::Duration;
 use http::HeaderValue;
 use url::Url;
 
-use super::auth::{Auth, Secret};
+use super::auth::Auth;
 use super::client::{Client, Inner};
 use super::error::Error;
+#[cfg(feature = "oauth")]
 use super::keys::PrivateKeyMaterial;
+#[cfg(feature = "oauth")]
 use super::oauth::PrivateKeyAuth;
 use super::retry::RetryConfig;
+use super::secret::Secret;
 
 /// The default limit for a whole request, response body included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -28,6 +31,7 @@ pub const DEFAULT_MAX_PAGES: u32 = 100_000;
 pub struct ClientBuilder {
     org_url: String,
     auth: Option<Auth>,
+    #[cfg(feature = "oauth")]
     private_key: Option<PrivateKeyAuth>,
     user_agent_extension: Option<String>,
     timeout: Duration,
@@ -54,6 +58,7 @@ impl Client {
         ClientBuilder {
             org_url: org_url.into(),
             auth: None,
+            #[cfg(feature = "oauth")]
             private_key: None,
             user_agent_extension: None,
             timeout: DEFAULT_TIMEOUT,
@@ -87,6 +92,7 @@ impl Client {
         let builder = match mode.as_str() {
             "SSWS" => builder.api_token(required("OKTA_CLIENT_TOKEN")?),
             "Bearer" => builder.access_token(required("OKTA_CLIENT_TOKEN")?),
+            #[cfg(feature = "oauth")]
             "PrivateKey" => {
                 let key_text = required("OKTA_CLIENT_PRIVATEKEY")?;
                 let key = PrivateKeyMaterial::from_text_or_path(&key_text)?;
@@ -97,6 +103,12 @@ impl Client {
                     auth = auth.key_id(kid);
                 }
                 builder.private_key(auth)
+            }
+            #[cfg(not(feature = "oauth"))]
+            "PrivateKey" => {
+                return Err(Error::Config(
+                    "OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey needs okta-client's `oauth` feature".into(),
+                ))
             }
             other => {
                 return Err(Error::Config(format!(
@@ -112,19 +124,27 @@ impl ClientBuilder {
     /// Authenticate with an Okta API token (`Authorization: SSWS …`).
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
         self.auth = Some(Auth::ApiToken(Secret::new(token)));
-        self.private_key = None;
+        #[cfg(feature = "oauth")]
+        {
+            self.private_key = None;
+        }
         self
     }
 
     /// Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`).
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
         self.auth = Some(Auth::AccessToken(Secret::new(token)));
-        self.private_key = None;
+        #[cfg(feature = "oauth")]
+        {
+            self.private_key = None;
+        }
         self
     }
 
     /// Authenticate as an OAuth 2.0 service app with a private key (`private_key_jwt`): access
-    /// tokens are requested from `{org}/oauth2/v1/token`, cached, shared and renewed.
+    /// tokens are requested from `{org}/oauth2/v1/token`, cached, shared and renewed. Needs the
+    /// `oauth` feature (on by default).
+    #[cfg(feature = "oauth")]
     pub fn private_key(mut self, auth: PrivateKeyAuth) -> Self {
         self.private_key = Some(auth);
         self.auth = None;
@@ -216,16 +236,21 @@ impl ClientBuilder {
     /// authenticate must be set.
     pub fn build(self) -> Result<Client, Error> {
         let base = org_url(&self.org_url)?;
-        match (&self.private_key, &self.auth) {
-            (Some(pk), _) => pk.validate()?,
-            (None, Some(auth)) if !auth.is_valid() => {
+        #[cfg(feature = "oauth")]
+        if let Some(pk) = &self.private_key {
+            pk.validate()?;
+        }
+        match &self.auth {
+            Some(auth) if !auth.is_valid() => {
                 return Err(Error::Config(format!(
                     "the {} token is empty or has characters a header cannot carry",
                     auth.scheme()
                 )))
             }
-            (None, Some(_)) => {}
-            (None, None) => {
+            Some(_) => {}
+            #[cfg(feature = "oauth")]
+            None if self.private_key.is_some() => {}
+            None => {
                 return Err(Error::Config(
                     "no credentials: call api_token(), access_token() or private_key()".into(),
                 ))
@@ -242,11 +267,16 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
+        #[cfg(feature = "oauth")]
         let auth = match (self.private_key, self.auth) {
             (Some(pk), _) => Auth::PrivateKey(Arc::new(pk.into_provider(http.clone(), &base)?)),
             (None, Some(auth)) => auth,
             (None, None) => return Err(Error::Config("no credentials".into())),
         };
+        #[cfg(not(feature = "oauth"))]
+        let auth = self
+            .auth
+            .ok_or_else(|| Error::Config("no credentials".into()))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,

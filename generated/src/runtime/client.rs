@@ -6,12 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use http::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use http::StatusCode;
+use http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use tracing::Instrument;
 use url::Url;
 
-use super::auth::Auth;
+use super::auth::{Auth, Recovery};
 use super::error::{transport, ApiError, Error};
 use super::headers::request_id_of;
 use super::request::{Body, Request};
@@ -128,28 +127,16 @@ impl Client {
         let mut retries = 0u32;
         let mut waited = Duration::ZERO;
         let mut retry_for: Option<String> = None;
-        // OAuth: one new token after a 401, one resend after a DPoP nonce challenge.
-        let mut refreshed = false;
-        let mut nonce_retried = false;
+        let mut recovery = Recovery::default();
         loop {
             let mut rb = inner
                 .http
                 .request(request.method.clone(), url.clone())
                 .timeout(timeout);
-            let token = match &inner.auth {
-                Auth::PrivateKey(provider) => {
-                    let token = provider.token().await?;
-                    rb = rb.header(AUTHORIZATION, token.authorization());
-                    if let Some(proof) = provider.api_proof(&request.method, &url, &token)? {
-                        rb = rb.header("DPoP", proof);
-                    }
-                    Some((provider, token))
-                }
-                static_auth => {
-                    rb = rb.header(AUTHORIZATION, static_auth.header_value());
-                    None
-                }
-            };
+            let (auth_headers, presented) = inner.auth.present(&request.method, &url).await?;
+            for (name, value) in auth_headers {
+                rb = rb.header(name, value);
+            }
             rb = rb.header(ACCEPT, accept.clone());
             for (name, value) in &headers {
                 rb = rb.header(name.clone(), value.clone());
@@ -183,17 +170,12 @@ impl Client {
                 span.record("request_id", id);
             }
             let bytes = read_body(response, limit, started).await?;
-            if let Some((provider, token)) = &token {
-                if provider.api_nonce_challenge(status, &headers) && !nonce_retried {
-                    nonce_retried = true;
-                    continue;
-                }
-                if status == StatusCode::UNAUTHORIZED && !refreshed {
-                    // The token may have been revoked or rotated: fetch a new one, once.
-                    provider.invalidate(token).await;
-                    refreshed = true;
-                    continue;
-                }
+            if inner
+                .auth
+                .resend(&presented, status, &headers, &mut recovery)
+                .await
+            {
+                continue;
             }
             if status.is_success() {
                 return Ok(RawResponse {

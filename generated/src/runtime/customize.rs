@@ -53,6 +53,8 @@ pub struct Customize<K> {
 pub struct Json<T>(PhantomData<fn() -> T>);
 /// `send()` reads no body.
 pub enum NoBody {}
+/// `send()` returns the body as text (the operation's media type is sent as `Accept`).
+pub enum Text {}
 /// `send()` returns the first page of `T`s; `into_stream()` every item.
 pub struct Paged<T>(PhantomData<fn() -> T>);
 
@@ -276,6 +278,13 @@ impl Customize<NoBody> {
     pub async fn send(self) -> Result<ApiResponse<()>, Error> {
         let raw = self.client.execute(&self.request).await?;
         Ok(raw.into_response(()))
+    }
+}
+
+impl Customize<Text> {
+    /// Sends the request and returns the body as UTF-8 text.
+    pub async fn send(self) -> Result<ApiResponse<String>, Error> {
+        self.send_text().await
     }
 }
 

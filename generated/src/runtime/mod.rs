@@ -8,14 +8,17 @@ pub(crate) mod customize;
 pub(crate) mod enums;
 pub(crate) mod error;
 pub(crate) mod headers;
+#[cfg(feature = "oauth")]
 pub(crate) mod keys;
 pub(crate) mod multipart;
 pub(crate) mod nullable;
+#[cfg(feature = "oauth")]
 pub(crate) mod oauth;
 pub(crate) mod pagination;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod retry;
+pub(crate) mod secret;
 
 // Generated code reaches these as `crate::runtime::…`; a catalog without multipart bodies or
 // enums does not use all of them.

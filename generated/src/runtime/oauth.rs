@@ -21,9 +21,9 @@ use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde::Deserialize;
 use url::Url;
 
-use super::auth::Secret;
 use super::error::{AuthError, Error};
 use super::keys::PrivateKeyMaterial;
+use super::secret::Secret;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// Client assertions are valid this long; Okta accepts at most an hour.

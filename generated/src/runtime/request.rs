@@ -112,6 +112,13 @@ impl Request {
         self.body = Body::Json(JsonBody::new(body));
     }
 
+    /// The media type to ask for, when the catalog says the answer is not JSON (a catalog may
+    /// have none).
+    #[allow(dead_code)]
+    pub fn accept(&mut self, media_type: &str) {
+        self.options.accept = Some(media_type.to_string());
+    }
+
     /// Sets a JSON body serialised earlier (an untyped body; a catalog may have none).
     #[allow(dead_code)]
     pub fn json_body(&mut self, body: JsonBody) {

@@ -252,7 +252,7 @@ async fn application__list_csrs_for_application() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -264,8 +264,8 @@ async fn application__list_csrs_for_application() {
         .await
         .expect("ListCsrsForApplication");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -391,7 +391,7 @@ async fn application__list_key_credentials_for_application() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -403,8 +403,8 @@ async fn application__list_key_credentials_for_application() {
         .await
         .expect("ListKeyCredentialsForApplication");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -487,7 +487,7 @@ async fn application__list_client_secrets_for_application() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -499,8 +499,8 @@ async fn application__list_client_secrets_for_application() {
         .await
         .expect("ListClientSecretsForApplication");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -648,7 +648,7 @@ async fn application__list_features_for_application() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -660,8 +660,8 @@ async fn application__list_features_for_application() {
         .await
         .expect("ListFeaturesForApplication");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -730,7 +730,7 @@ async fn application__list_scope_consent_grants() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -742,8 +742,8 @@ async fn application__list_scope_consent_grants() {
         .await
         .expect("ListScopeConsentGrants");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -835,7 +835,7 @@ async fn application__list_groups_assigned_to_application() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -847,8 +847,8 @@ async fn application__list_groups_assigned_to_application() {
         .await
         .expect("ListGroupsAssignedToApplication");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1001,9 +1001,9 @@ async fn application__preview_saml_app_metadata() {
     Mock::given(method("GET"))
         .and(path("/api/v1/apps/appId-1/sso/saml/metadata"))
         .and(header("authorization", "SSWS test-token"))
+        .and(header("accept", "application/xml"))
         .respond_with(
-            ResponseTemplate::new(200u16)
-                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
+            ResponseTemplate::new(200u16).set_body_raw("<sample/>", "application/xml"),
         )
         .expect(1)
         .mount(&server)
@@ -1014,10 +1014,7 @@ async fn application__preview_saml_app_metadata() {
         .send()
         .await
         .expect("PreviewSamlAppMetadata");
-    assert_eq!(
-        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
-        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
-    );
+    assert_eq!(response.body, "<sample/>");
 }
 #[tokio::test]
 async fn application__list_oauth_tokens_for_application() {
@@ -1027,7 +1024,7 @@ async fn application__list_oauth_tokens_for_application() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1039,8 +1036,8 @@ async fn application__list_oauth_tokens_for_application() {
         .await
         .expect("ListOauthTokensForApplication");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1123,7 +1120,7 @@ async fn application__list_users_assigned_to_application() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1135,8 +1132,8 @@ async fn application__list_users_assigned_to_application() {
         .await
         .expect("ListUsersAssignedToApplication");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1262,7 +1259,7 @@ async fn authenticator__list_authenticators() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1274,8 +1271,8 @@ async fn authenticator__list_authenticators() {
         .await
         .expect("ListAuthenticators");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1423,7 +1420,7 @@ async fn authorization_server__list_authorization_servers() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1435,8 +1432,8 @@ async fn authorization_server__list_authorization_servers() {
         .await
         .expect("ListAuthorizationServers");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1560,7 +1557,7 @@ async fn authorization_server__list_oauth_claims() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1572,8 +1569,8 @@ async fn authorization_server__list_oauth_claims() {
         .await
         .expect("ListOauthClaims");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1699,7 +1696,7 @@ async fn authorization_server__list_oauth_clients_for_authorization_server() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1711,8 +1708,8 @@ async fn authorization_server__list_oauth_clients_for_authorization_server() {
         .await
         .expect("ListOauthClientsForAuthorizationServer");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1725,7 +1722,7 @@ async fn authorization_server__list_refresh_tokens_for_authorization_server_and_
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1740,8 +1737,8 @@ async fn authorization_server__list_refresh_tokens_for_authorization_server_and_
         .await
         .expect("ListRefreshTokensForAuthorizationServerAndClient");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1845,7 +1842,7 @@ async fn authorization_server__list_authorization_server_keys() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1857,8 +1854,8 @@ async fn authorization_server__list_authorization_server_keys() {
         .await
         .expect("ListAuthorizationServerKeys");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -1945,7 +1942,7 @@ async fn authorization_server__list_authorization_server_policies() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -1957,8 +1954,8 @@ async fn authorization_server__list_authorization_server_policies() {
         .await
         .expect("ListAuthorizationServerPolicies");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -2142,7 +2139,7 @@ async fn authorization_server__list_authorization_server_policy_rules() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -2154,8 +2151,8 @@ async fn authorization_server__list_authorization_server_policy_rules() {
         .await
         .expect("ListAuthorizationServerPolicyRules");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -2365,7 +2362,7 @@ async fn authorization_server__list_oauth_scopes() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -2377,8 +2374,8 @@ async fn authorization_server__list_oauth_scopes() {
         .await
         .expect("ListOauthScopes");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -2504,7 +2501,7 @@ async fn brand__list_brands() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -2516,8 +2513,8 @@ async fn brand__list_brands() {
         .await
         .expect("ListBrands");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -2637,7 +2634,7 @@ async fn brand__list_email_template_customizations() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -2649,8 +2646,8 @@ async fn brand__list_email_template_customizations() {
         .await
         .expect("ListEmailTemplateCustomizations");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -2934,7 +2931,7 @@ async fn brand__get_brand_themes() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -2946,8 +2943,8 @@ async fn brand__get_brand_themes() {
         .await
         .expect("GetBrandThemes");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -3184,7 +3181,7 @@ async fn domain__list_domains() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -3196,8 +3193,8 @@ async fn domain__list_domains() {
         .await
         .expect("ListDomains");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -3592,7 +3589,7 @@ async fn feature__list_features() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -3604,8 +3601,8 @@ async fn feature__list_features() {
         .await
         .expect("ListFeatures");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -3640,7 +3637,7 @@ async fn feature__list_feature_dependencies() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -3652,8 +3649,8 @@ async fn feature__list_feature_dependencies() {
         .await
         .expect("ListFeatureDependencies");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -3664,7 +3661,7 @@ async fn feature__list_feature_dependents() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -3676,8 +3673,8 @@ async fn feature__list_feature_dependents() {
         .await
         .expect("ListFeatureDependents");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -3768,7 +3765,7 @@ async fn group__list_group_rules() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -3780,8 +3777,8 @@ async fn group__list_group_rules() {
         .await
         .expect("ListGroupRules");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -4034,7 +4031,7 @@ async fn group__list_assigned_applications_for_group() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -4046,8 +4043,8 @@ async fn group__list_assigned_applications_for_group() {
         .await
         .expect("ListAssignedApplicationsForGroup");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -4058,7 +4055,7 @@ async fn group__list_group_assigned_roles() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -4070,8 +4067,8 @@ async fn group__list_group_assigned_roles() {
         .await
         .expect("ListGroupAssignedRoles");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -4163,7 +4160,7 @@ async fn group__list_application_targets_for_application_administrator_role_for_
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -4178,8 +4175,8 @@ async fn group__list_application_targets_for_application_administrator_role_for_
         .await
         .expect("ListApplicationTargetsForApplicationAdministratorRoleForGroup");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -4320,7 +4317,7 @@ async fn group__list_group_targets_for_group_role() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -4332,8 +4329,8 @@ async fn group__list_group_targets_for_group_role() {
         .await
         .expect("ListGroupTargetsForGroupRole");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -4408,7 +4405,7 @@ async fn group__list_group_members() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -4420,8 +4417,8 @@ async fn group__list_group_members() {
         .await
         .expect("ListGroupMembers");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -4592,7 +4589,7 @@ async fn identity_provider__list_idp_keys() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -4604,8 +4601,8 @@ async fn identity_provider__list_idp_keys() {
         .await
         .expect("ListIdpKeys");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -4777,7 +4774,7 @@ async fn identity_provider__list_csrs_for_identity_provider() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -4789,8 +4786,8 @@ async fn identity_provider__list_csrs_for_identity_provider() {
         .await
         .expect("ListCsrsForIdentityProvider");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -4916,7 +4913,7 @@ async fn identity_provider__list_signing_key_credentials_for_idp() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -4928,8 +4925,8 @@ async fn identity_provider__list_signing_key_credentials_for_idp() {
         .await
         .expect("ListSigningKeyCredentialsForIdp");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -5060,7 +5057,7 @@ async fn identity_provider__find_idp_users() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -5072,8 +5069,8 @@ async fn identity_provider__find_idp_users() {
         .await
         .expect("FindIdpUsers");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -5166,7 +5163,7 @@ async fn identity_provider__list_social_auth_tokens() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -5178,8 +5175,8 @@ async fn identity_provider__list_social_auth_tokens() {
         .await
         .expect("ListSocialAuthTokens");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -5407,7 +5404,7 @@ async fn inline_hook__list_inline_hooks() {
         .await
         .expect("ListInlineHooks");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value >
         ("[{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}]")
     );
@@ -5644,7 +5641,7 @@ async fn linked_object__list_linked_object_definitions() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -5656,8 +5653,8 @@ async fn linked_object__list_linked_object_definitions() {
         .await
         .expect("ListLinkedObjectDefinitions");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -6099,7 +6096,7 @@ async fn org__get_org_contact_types() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -6111,8 +6108,8 @@ async fn org__get_org_contact_types() {
         .await
         .expect("GetOrgContactTypes");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -6457,7 +6454,7 @@ async fn policy__list_policies() {
         .and(query_param("expand", "expand-1"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -6471,8 +6468,8 @@ async fn policy__list_policies() {
         .await
         .expect("ListPolicies");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -6652,7 +6649,7 @@ async fn policy__list_policy_rules() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -6664,8 +6661,8 @@ async fn policy__list_policy_rules() {
         .await
         .expect("ListPolicyRules");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -7044,7 +7041,7 @@ async fn subscription__list_role_subscriptions() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -7056,8 +7053,8 @@ async fn subscription__list_role_subscriptions() {
         .await
         .expect("ListRoleSubscriptions");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -7202,7 +7199,7 @@ async fn template__list_sms_templates() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -7214,8 +7211,8 @@ async fn template__list_sms_templates() {
         .await
         .expect("ListSmsTemplates");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -7428,7 +7425,7 @@ async fn trusted_origin__list_trusted_origins() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -7440,8 +7437,8 @@ async fn trusted_origin__list_trusted_origins() {
         .await
         .expect("ListTrustedOrigins");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -7815,7 +7812,7 @@ async fn user__list_user_app_links() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -7827,8 +7824,8 @@ async fn user__list_user_app_links() {
         .await
         .expect("ListUserAppLinks");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -7839,7 +7836,7 @@ async fn user__list_user_clients() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -7851,8 +7848,8 @@ async fn user__list_user_clients() {
         .await
         .expect("ListUserClients");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -7863,7 +7860,7 @@ async fn user__list_grants_for_user_and_client() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -7875,8 +7872,8 @@ async fn user__list_grants_for_user_and_client() {
         .await
         .expect("ListGrantsForUserAndClient");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -7911,7 +7908,7 @@ async fn user__list_refresh_tokens_for_user_and_client() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -7923,8 +7920,8 @@ async fn user__list_refresh_tokens_for_user_and_client() {
         .await
         .expect("ListRefreshTokensForUserAndClient");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8097,7 +8094,7 @@ async fn user__list_user_grants() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8109,8 +8106,8 @@ async fn user__list_user_grants() {
         .await
         .expect("ListUserGrants");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8193,7 +8190,7 @@ async fn user__get_member_groups() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8205,8 +8202,8 @@ async fn user__get_member_groups() {
         .await
         .expect("GetMemberGroups");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8217,7 +8214,7 @@ async fn user__list_idps_for_user() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8229,8 +8226,8 @@ async fn user__list_idps_for_user() {
         .await
         .expect("ListIdpsForUser");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8457,7 +8454,7 @@ async fn user__get_linked_objects_for_user() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8469,8 +8466,8 @@ async fn user__get_linked_objects_for_user() {
         .await
         .expect("GetLinkedObjectsForUser");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8505,7 +8502,7 @@ async fn user__list_assigned_roles_for_user() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8517,8 +8514,8 @@ async fn user__list_assigned_roles_for_user() {
         .await
         .expect("ListAssignedRolesForUser");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8610,7 +8607,7 @@ async fn user__list_application_targets_for_application_administrator_role_for_u
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8625,8 +8622,8 @@ async fn user__list_application_targets_for_application_administrator_role_for_u
         .await
         .expect("ListApplicationTargetsForApplicationAdministratorRoleForUser");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8787,7 +8784,7 @@ async fn user__list_group_targets_for_user_role() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8799,8 +8796,8 @@ async fn user__list_group_targets_for_user_role() {
         .await
         .expect("ListGroupTargetsForUserRole");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8883,7 +8880,7 @@ async fn user__list_user_subscriptions() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8895,8 +8892,8 @@ async fn user__list_user_subscriptions() {
         .await
         .expect("ListUserSubscriptions");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8931,7 +8928,7 @@ async fn user_factor__list_factors() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -8943,8 +8940,8 @@ async fn user_factor__list_factors() {
         .await
         .expect("ListFactors");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -8988,7 +8985,7 @@ async fn user_factor__list_supported_factors() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -9000,8 +8997,8 @@ async fn user_factor__list_supported_factors() {
         .await
         .expect("ListSupportedFactors");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -9012,7 +9009,7 @@ async fn user_factor__list_supported_security_questions() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -9024,8 +9021,8 @@ async fn user_factor__list_supported_security_questions() {
         .await
         .expect("ListSupportedSecurityQuestions");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
@@ -9284,7 +9281,7 @@ async fn user_type__list_user_types() {
         .and(header("authorization", "SSWS test-token"))
         .respond_with(
             ResponseTemplate::new(200u16)
-                .set_body_raw("[{\"any\":[\"value\",1,null]}]", "application/json"),
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
         )
         .expect(1)
         .mount(&server)
@@ -9296,8 +9293,8 @@ async fn user_type__list_user_types() {
         .await
         .expect("ListUserTypes");
     assert_eq!(
-        serde_json::to_value(& response.items).unwrap(), super::from_json:: <
-        serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
