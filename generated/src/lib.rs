@@ -131,8 +131,13 @@
 //!   over API tokens; an API-token or access-token user can leave it out
 //!   (`default-features = false`) and compiles none of jsonwebtoken, its time and big-integer
 //!   dependencies, pem or simple_asn1.
+//! * `http2` (on by default): HTTP/2 when the server offers it (h2 and its dependencies).
+//! * `multipart` (implied by the groups with uploads: `brand`, `org`): multipart/form-data
+//!   bodies (`request::Customize::multipart`, `request::FilePart`).
 //! * `native-roots` (off by default): the operating system's trust store beside the built-in
 //!   roots (`ClientBuilder::platform_roots`).
+//! * `test-util` (off by default): `okta_client::test_util`, a client for a mock server, for
+//!   your tests.
 //!
 //! ```toml
 //! # API token only, the User API only: the leanest build.
@@ -198,5 +203,6 @@ pub mod auth {
 /// [`GenericRequest`](request::GenericRequest)) and multipart uploads.
 pub mod request {
     pub use crate::runtime::customize::{Customize, GenericRequest, Json, NoBody, Paged, Text};
+    #[cfg(feature = "multipart")]
     pub use crate::runtime::multipart::{FilePart, Multipart};
 }

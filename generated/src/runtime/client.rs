@@ -117,6 +117,7 @@ impl Client {
                 })?;
                 Some((ct, bytes.clone()))
             }
+            #[cfg(feature = "multipart")]
             Body::Multipart(_) => None,
         };
         let timeout = request.options.timeout.unwrap_or(inner.timeout);
@@ -149,7 +150,9 @@ impl Client {
             }
             if let Some((ct, bytes)) = &payload {
                 rb = rb.header(CONTENT_TYPE, ct.clone()).body(bytes.clone());
-            } else if let Body::Multipart(m) = &request.body {
+            }
+            #[cfg(feature = "multipart")]
+            if let Body::Multipart(m) = &request.body {
                 rb = rb.multipart(m.to_form()?);
             }
             let started = Instant::now();

@@ -185,6 +185,14 @@ impl<K> Customize<K> {
         self
     }
 
+    /// Sends a multipart/form-data body (file uploads), replacing any body the builder set
+    /// (the `multipart` feature, which the API groups with uploads turn on).
+    #[cfg(feature = "multipart")]
+    pub fn multipart(mut self, form: super::multipart::Multipart) -> Self {
+        self.request.body = Body::Multipart(form);
+        self
+    }
+
     /// The largest response body read for this request (default: the client's).
     pub fn max_response_size(mut self, bytes: u64) -> Self {
         self.request.options.max_response_bytes = Some(bytes);

@@ -10,6 +10,7 @@ pub(crate) mod error;
 pub(crate) mod headers;
 #[cfg(feature = "oauth")]
 pub(crate) mod keys;
+#[cfg(feature = "multipart")]
 pub(crate) mod multipart;
 pub(crate) mod nullable;
 #[cfg(feature = "oauth")]
@@ -24,6 +25,7 @@ pub(crate) mod secret;
 // enums does not use all of them.
 #[allow(unused_imports)]
 pub(crate) use enums::string_enum;
+#[cfg(feature = "multipart")]
 #[allow(unused_imports)]
 pub(crate) use multipart::{IntoMultipart, Multipart};
 #[allow(unused_imports)]

@@ -9,6 +9,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use url::Url;
 
 use super::error::Error;
+#[cfg(feature = "multipart")]
 use super::multipart::Multipart;
 
 /// One request: which operation, where, and with what.
@@ -42,7 +43,11 @@ pub(crate) struct Options {
 pub(crate) enum Body {
     None,
     Json(JsonBody),
-    Raw { bytes: Bytes, content_type: String },
+    Raw {
+        bytes: Bytes,
+        content_type: String,
+    },
+    #[cfg(feature = "multipart")]
     Multipart(Multipart),
 }
 
@@ -126,6 +131,7 @@ impl Request {
     }
 
     /// Sets a multipart/form-data body (a catalog may have none).
+    #[cfg(feature = "multipart")]
     #[allow(dead_code)]
     pub fn multipart(&mut self, form: Multipart) {
         self.body = Body::Multipart(form);
