@@ -18,22 +18,21 @@ async fn main() -> Result<(), Error> {
         .unwrap_or_else(|| "https://hooks.example.com/okta".into());
     let client = Client::from_env()?;
 
-    let mut auth = InlineHookChannelConfigAuthScheme::new(
+    let secret = std::env::var("HOOK_SECRET").unwrap_or_else(|_| "change-me".into());
+    let auth = InlineHookChannelConfigAuthScheme::new(
         InlineHookChannelConfigAuthSchemeType::Header,
-        "Authorization".into(),
-    );
-    auth.value = Some(std::env::var("HOOK_SECRET").unwrap_or_else(|_| "change-me".into()));
-    let mut config = InlineHookChannelConfig::new(uri);
-    config.auth_scheme = Some(auth);
-    let mut channel = InlineHookChannel::new();
-    channel.type_ = Some(InlineHookChannelType::Http);
-    channel.version = Some("1.0.0".into());
-    channel.config = Some(config);
-    let mut hook = InlineHook::new();
-    hook.name = Some("okta-client example hook".into());
-    hook.type_ = Some(InlineHookType::ComOktaOauth2TokensTransform);
-    hook.version = Some("1.0.0".into());
-    hook.channel = Some(channel);
+        "Authorization",
+    )
+    .with_value(secret);
+    let channel = InlineHookChannel::new()
+        .with_type(InlineHookChannelType::Http)
+        .with_version("1.0.0")
+        .with_config(InlineHookChannelConfig::new(uri).with_auth_scheme(auth));
+    let hook = InlineHook::new()
+        .with_name("okta-client example hook")
+        .with_type(InlineHookType::ComOktaOauth2TokensTransform)
+        .with_version("1.0.0")
+        .with_channel(channel);
 
     let created = client
         .inline_hook()

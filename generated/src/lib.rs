@@ -42,9 +42,11 @@
 //!   unchanged. A read-modify-write (GET, change one field, PUT) never drops custom profile
 //!   attributes or fields newer than this crate.
 //! * **Unknown enum values survive.** Every generated enum is `#[non_exhaustive]` with an
-//!   `Unknown(String)` variant that keeps the raw value and writes it back exactly; one new
-//!   value never makes a response (or a whole list) fail to decode. Enums have `as_str()`,
-//!   `Display` and `FromStr`.
+//!   `Unknown(`[`UnknownValue`]`)` variant that keeps the raw value and writes it back exactly;
+//!   one new value never makes a response (or a whole list) fail to decode. The payload is
+//!   opaque (read it with `as_str()`), so no `match` arm can depend on a value that a later
+//!   version turns into a variant of its own; `cargo xtask diff` marks added values as
+//!   behaviour-changing. Enums have `as_str()`, `Display` and `FromStr`.
 //! * **Absent is not null.** Unset optional fields are omitted from requests. Fields the
 //!   documents mark nullable are [`Nullable`]: absent, `null`, or a value, both on decode and
 //!   on encode (send an explicit `null` with [`Nullable::Null`]).
@@ -176,6 +178,7 @@ pub use runtime::builder::{
     DEFAULT_TIMEOUT,
 };
 pub use runtime::client::Client;
+pub use runtime::enums::UnknownValue;
 pub use runtime::error::Error;
 pub use runtime::headers::RateLimit;
 pub use runtime::nullable::Nullable;

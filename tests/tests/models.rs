@@ -296,7 +296,10 @@ fn enums_are_ergonomic_and_keep_unknown_values() {
     assert_eq!(t, InlineHookType::ComOktaUserPreRegistration);
     assert_eq!(t.to_string(), "com.okta.user.pre-registration");
     let new: InlineHookType = serde_json::from_value(json!("com.okta.future.hook")).unwrap();
-    assert_eq!(new, InlineHookType::Unknown("com.okta.future.hook".into()));
+    // Unknown values are compared through as_str(): the payload is opaque, and the value
+    // built from the same string is equal.
+    assert!(matches!(new, InlineHookType::Unknown(_)));
+    assert_eq!(new, InlineHookType::from("com.okta.future.hook"));
     assert_eq!(new.as_str(), "com.okta.future.hook");
     assert_eq!(
         serde_json::to_value(&new).unwrap(),

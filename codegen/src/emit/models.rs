@@ -45,7 +45,7 @@ pub fn module(files: &IndexMap<&str, Vec<&Model>>) -> TokenStream {
         "The request and response types of the Okta Management API, generated from the catalog.\n",
         "\n",
         "Every struct keeps the JSON fields it does not describe in `additional_properties` and\n",
-        "writes them back unchanged; every enum keeps values it does not know in `Unknown`; fields\n",
+        "writes them back unchanged; every enum keeps values it does not know in `Unknown` (an opaque\n[`UnknownValue`](crate::UnknownValue)); fields\n",
         "documented as nullable are [`Nullable`](crate::Nullable) so that absent and `null` differ.",
     ));
     quote!(#doc #(#mods)*)
@@ -158,21 +158,59 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     let args = required.iter().map(|f| {
         let n = ident(&f.rust_name);
         let t = rust_type(&f.ty);
-        quote!(#n: #t)
+        quote!(#n: impl Into<#t>)
     });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         if f.required && !f.is_rust_nullable() {
-            quote!(#n)
+            quote!(#n: #n.into())
         } else {
             quote!(#n: Default::default())
         }
     });
-    let new_doc = doc_attrs(if required.is_empty() {
-        "An empty value: every field unset."
+    let new_body = if required.is_empty() {
+        quote!(Self::default())
     } else {
-        "A value with its required fields set and every other field unset."
+        quote!(Self { #(#inits,)* additional_properties: serde_json::Map::new() })
+    };
+    let new_doc = doc_attrs(if required.is_empty() {
+        "An empty value: every field unset. Set fields with the `with_…` methods."
+    } else {
+        "A value with its required fields set and every other field unset. Set the others with the `with_…` methods."
     });
+    // Chained setters keep construction forward compatible with `#[non_exhaustive]`.
+    let setters = fields
+        .iter()
+        .filter(|f| !f.required || f.is_rust_nullable())
+        .map(|f| {
+            let n = ident(&f.rust_name);
+            let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
+            let t = rust_type(&f.ty);
+            let mut value = quote!(value.into());
+            if f.boxed {
+                value = quote!(Box::new(#value));
+            }
+            let (wrapped, what) = if f.is_rust_nullable() {
+                (
+                    quote!(crate::Nullable::Value(#value)),
+                    "to a value (not `null`)",
+                )
+            } else {
+                (quote!(Some(#value)), "")
+            };
+            let d = doc_attrs(
+                &format!("Sets `{}` {what}.", f.json_name)
+                    .replace("  ", " ")
+                    .replace(" .", "."),
+            );
+            quote! {
+                #d
+                pub fn #setter(mut self, value: impl Into<#t>) -> Self {
+                    self.#n = #wrapped;
+                    self
+                }
+            }
+        });
     quote! {
         #doc
         #[derive(Clone, Debug, #derive_default PartialEq, serde::Serialize, serde::Deserialize)]
@@ -188,8 +226,10 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         impl #name {
             #new_doc
             pub fn new(#(#args),*) -> Self {
-                Self { #(#inits,)* additional_properties: serde_json::Map::new() }
+                #new_body
             }
+
+            #(#setters)*
         }
     }
 }
@@ -283,8 +323,11 @@ fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]
         #[non_exhaustive]
         pub enum #name {
             #(#defs)*
-            /// A value this version of the crate does not know, kept exactly as received.
-            Unknown(String),
+            /// A value this version of the crate does not know, kept exactly as received. Its
+            /// contents are opaque on purpose: a later version may make the value a variant of its
+            /// own, and a `match` on the raw string would then silently stop matching. Read it
+            /// with [`as_str`](Self::as_str).
+            Unknown(crate::UnknownValue),
         }
 
         impl #name {
@@ -295,7 +338,7 @@ fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#to_str)*
-                    Self::Unknown(other) => other,
+                    Self::Unknown(other) => other.as_str(),
                 }
             }
         }
@@ -304,7 +347,7 @@ fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
-                    other => Self::Unknown(other.to_owned()),
+                    other => Self::Unknown(crate::UnknownValue::new(other)),
                 }
             }
         }

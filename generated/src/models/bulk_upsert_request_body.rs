@@ -9,10 +9,8 @@ pub struct BulkUpsertRequestBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl BulkUpsertRequestBody {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
     }
 }

@@ -12,11 +12,13 @@ pub struct CreateSessionRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl CreateSessionRequest {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            session_token: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `sessionToken`.
+    pub fn with_session_token(mut self, value: impl Into<String>) -> Self {
+        self.session_token = Some(value.into());
+        self
     }
 }

@@ -34,15 +34,36 @@ pub struct EventHook {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl EventHook {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            status: Default::default(),
-            channel: Default::default(),
-            events: Default::default(),
-            filter: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `channel`.
+    pub fn with_channel(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.channel = Some(value.into());
+        self
+    }
+    /// Sets `events` to a value (not `null`).
+    pub fn with_events(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.events = crate::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `filter` to a value (not `null`).
+    pub fn with_filter(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.filter = crate::Nullable::Value(value.into());
+        self
     }
 }

@@ -69,18 +69,54 @@ pub struct InlineHook {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl InlineHook {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            status: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            version: Default::default(),
-            channel: Default::default(),
-            created: Default::default(),
-            last_updated: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::models::InlineHookStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<crate::models::InlineHookType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `version`.
+    pub fn with_version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `channel`.
+    pub fn with_channel(
+        mut self,
+        value: impl Into<crate::models::InlineHookChannel>,
+    ) -> Self {
+        self.channel = Some(value.into());
+        self
+    }
+    /// Sets `created` to a value (not `null`).
+    pub fn with_created(mut self, value: impl Into<String>) -> Self {
+        self.created = crate::Nullable::Value(value.into());
+        self
+    }
+    /// Sets `lastUpdated` to a value (not `null`).
+    pub fn with_last_updated(mut self, value: impl Into<String>) -> Self {
+        self.last_updated = crate::Nullable::Value(value.into());
+        self
     }
 }

@@ -28,13 +28,29 @@ pub struct InlineHookChannel {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl InlineHookChannel {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            version: Default::default(),
-            config: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::models::InlineHookChannelType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `version`.
+    pub fn with_version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `config`.
+    pub fn with_config(
+        mut self,
+        value: impl Into<crate::models::InlineHookChannelConfig>,
+    ) -> Self {
+        self.config = Some(value.into());
+        self
     }
 }

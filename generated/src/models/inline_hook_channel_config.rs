@@ -34,14 +34,35 @@ pub struct InlineHookChannelConfig {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl InlineHookChannelConfig {
-    /// A value with its required fields set and every other field unset.
-    pub fn new(uri: String) -> Self {
+    /// A value with its required fields set and every other field unset. Set the others with the `with_…` methods.
+    pub fn new(uri: impl Into<String>) -> Self {
         Self {
-            uri,
+            uri: uri.into(),
             method: Default::default(),
             headers: Default::default(),
             auth_scheme: Default::default(),
             additional_properties: serde_json::Map::new(),
         }
+    }
+    /// Sets `method`.
+    pub fn with_method(mut self, value: impl Into<String>) -> Self {
+        self.method = Some(value.into());
+        self
+    }
+    /// Sets `headers`.
+    pub fn with_headers(
+        mut self,
+        value: impl Into<Vec<crate::models::InlineHookChannelConfigHeader>>,
+    ) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+    /// Sets `authScheme`.
+    pub fn with_auth_scheme(
+        mut self,
+        value: impl Into<crate::models::InlineHookChannelConfigAuthScheme>,
+    ) -> Self {
+        self.auth_scheme = Some(value.into());
+        self
     }
 }

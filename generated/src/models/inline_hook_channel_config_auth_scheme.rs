@@ -29,16 +29,21 @@ pub struct InlineHookChannelConfigAuthScheme {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl InlineHookChannelConfigAuthScheme {
-    /// A value with its required fields set and every other field unset.
+    /// A value with its required fields set and every other field unset. Set the others with the `with_…` methods.
     pub fn new(
-        type_: crate::models::InlineHookChannelConfigAuthSchemeType,
-        key: String,
+        type_: impl Into<crate::models::InlineHookChannelConfigAuthSchemeType>,
+        key: impl Into<String>,
     ) -> Self {
         Self {
-            type_,
-            key,
+            type_: type_.into(),
+            key: key.into(),
             value: Default::default(),
             additional_properties: serde_json::Map::new(),
         }
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }

@@ -19,12 +19,18 @@ pub struct InlineHookChannelConfigHeader {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl InlineHookChannelConfigHeader {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            key: Default::default(),
-            value: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `key`.
+    pub fn with_key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }

@@ -5,8 +5,11 @@
 pub enum InlineHookChannelType {
     /// JSON: `HTTP`.
     Http,
-    /// A value this version of the crate does not know, kept exactly as received.
-    Unknown(String),
+    /// A value this version of the crate does not know, kept exactly as received. Its
+    /// contents are opaque on purpose: a later version may make the value a variant of its
+    /// own, and a `match` on the raw string would then silently stop matching. Read it
+    /// with [`as_str`](Self::as_str).
+    Unknown(crate::UnknownValue),
 }
 impl InlineHookChannelType {
     /// Every value the catalog documents, in its order.
@@ -15,7 +18,7 @@ impl InlineHookChannelType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "HTTP",
-            Self::Unknown(other) => other,
+            Self::Unknown(other) => other.as_str(),
         }
     }
 }
@@ -23,7 +26,7 @@ impl From<&str> for InlineHookChannelType {
     fn from(value: &str) -> Self {
         match value {
             "HTTP" => Self::Http,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
     }
 }

@@ -7,8 +7,11 @@ pub enum InlineHookStatus {
     Active,
     /// JSON: `INACTIVE`.
     Inactive,
-    /// A value this version of the crate does not know, kept exactly as received.
-    Unknown(String),
+    /// A value this version of the crate does not know, kept exactly as received. Its
+    /// contents are opaque on purpose: a later version may make the value a variant of its
+    /// own, and a `match` on the raw string would then silently stop matching. Read it
+    /// with [`as_str`](Self::as_str).
+    Unknown(crate::UnknownValue),
 }
 impl InlineHookStatus {
     /// Every value the catalog documents, in its order.
@@ -18,7 +21,7 @@ impl InlineHookStatus {
         match self {
             Self::Active => "ACTIVE",
             Self::Inactive => "INACTIVE",
-            Self::Unknown(other) => other,
+            Self::Unknown(other) => other.as_str(),
         }
     }
 }
@@ -27,7 +30,7 @@ impl From<&str> for InlineHookStatus {
         match value {
             "ACTIVE" => Self::Active,
             "INACTIVE" => Self::Inactive,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
     }
 }

@@ -23,8 +23,11 @@ pub enum InlineHookType {
     ///
     /// JSON: `com.okta.user.credential.password.import`.
     ComOktaUserCredentialPasswordImport,
-    /// A value this version of the crate does not know, kept exactly as received.
-    Unknown(String),
+    /// A value this version of the crate does not know, kept exactly as received. Its
+    /// contents are opaque on purpose: a later version may make the value a variant of its
+    /// own, and a `match` on the raw string would then silently stop matching. Read it
+    /// with [`as_str`](Self::as_str).
+    Unknown(crate::UnknownValue),
 }
 impl InlineHookType {
     /// Every value the catalog documents, in its order.
@@ -45,7 +48,7 @@ impl InlineHookType {
             Self::ComOktaUserCredentialPasswordImport => {
                 "com.okta.user.credential.password.import"
             }
-            Self::Unknown(other) => other,
+            Self::Unknown(other) => other.as_str(),
         }
     }
 }
@@ -59,7 +62,7 @@ impl From<&str> for InlineHookType {
             "com.okta.user.credential.password.import" => {
                 Self::ComOktaUserCredentialPasswordImport
             }
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::UnknownValue::new(other)),
         }
     }
 }

@@ -18,14 +18,33 @@ pub struct LinkedObject {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl LinkedObject {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            links: Default::default(),
-            primary: Default::default(),
-            associated: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `_links`.
+    pub fn with_links(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.links = Some(value.into());
+        self
+    }
+    /// Sets `primary`.
+    pub fn with_primary(
+        mut self,
+        value: impl Into<crate::models::LinkedObjectPrimary>,
+    ) -> Self {
+        self.primary = Some(value.into());
+        self
+    }
+    /// Sets `associated`.
+    pub fn with_associated(
+        mut self,
+        value: impl Into<crate::models::LinkedObjectAssociated>,
+    ) -> Self {
+        self.associated = Some(value.into());
+        self
     }
 }
 /// The type of `LinkedObject.primary`.
@@ -52,15 +71,29 @@ pub struct LinkedObjectPrimary {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl LinkedObjectPrimary {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            name: Default::default(),
-            type_: Default::default(),
-            title: Default::default(),
-            description: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
     }
 }
 /// The type of `LinkedObject.associated`.
@@ -87,14 +120,28 @@ pub struct LinkedObjectAssociated {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl LinkedObjectAssociated {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            name: Default::default(),
-            type_: Default::default(),
-            title: Default::default(),
-            description: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
     }
 }

@@ -2,7 +2,8 @@
 //! The request and response types of the Okta Management API, generated from the catalog.
 //!
 //! Every struct keeps the JSON fields it does not describe in `additional_properties` and
-//! writes them back unchanged; every enum keeps values it does not know in `Unknown`; fields
+//! writes them back unchanged; every enum keeps values it does not know in `Unknown` (an opaque
+//! [`UnknownValue`](crate::UnknownValue)); fields
 //! documented as nullable are [`Nullable`](crate::Nullable) so that absent and `null` differ.
 #[cfg(feature = "event-hook")]
 mod event_hook;

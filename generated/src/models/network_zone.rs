@@ -53,25 +53,91 @@ pub struct NetworkZone {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl NetworkZone {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            asns: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            usage: Default::default(),
-            links: Default::default(),
-            status: Default::default(),
-            system: Default::default(),
-            created: Default::default(),
-            proxies: Default::default(),
-            gateways: Default::default(),
-            locations: Default::default(),
-            proxy_type: Default::default(),
-            last_updated: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `asns`.
+    pub fn with_asns(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.asns = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `usage`.
+    pub fn with_usage(mut self, value: impl Into<String>) -> Self {
+        self.usage = Some(value.into());
+        self
+    }
+    /// Sets `_links`.
+    pub fn with_links(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.links = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `system`.
+    pub fn with_system(mut self, value: impl Into<bool>) -> Self {
+        self.system = Some(value.into());
+        self
+    }
+    /// Sets `created`.
+    pub fn with_created(mut self, value: impl Into<String>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `proxies`.
+    pub fn with_proxies(
+        mut self,
+        value: impl Into<Vec<crate::models::NetworkZoneProxiesItem>>,
+    ) -> Self {
+        self.proxies = Some(value.into());
+        self
+    }
+    /// Sets `gateways`.
+    pub fn with_gateways(
+        mut self,
+        value: impl Into<Vec<crate::models::NetworkZoneGatewaysItem>>,
+    ) -> Self {
+        self.gateways = Some(value.into());
+        self
+    }
+    /// Sets `locations`.
+    pub fn with_locations(
+        mut self,
+        value: impl Into<Vec<crate::models::NetworkZoneLocationsItem>>,
+    ) -> Self {
+        self.locations = Some(value.into());
+        self
+    }
+    /// Sets `proxyType`.
+    pub fn with_proxy_type(mut self, value: impl Into<String>) -> Self {
+        self.proxy_type = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdated`.
+    pub fn with_last_updated(mut self, value: impl Into<String>) -> Self {
+        self.last_updated = Some(value.into());
+        self
     }
 }
 /// The type of `NetworkZone.proxies[]`.
@@ -92,13 +158,19 @@ pub struct NetworkZoneProxiesItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl NetworkZoneProxiesItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            value: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The type of `NetworkZone.gateways[]`.
@@ -119,13 +191,19 @@ pub struct NetworkZoneGatewaysItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl NetworkZoneGatewaysItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            value: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The type of `NetworkZone.locations[]`.
@@ -146,12 +224,18 @@ pub struct NetworkZoneLocationsItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl NetworkZoneLocationsItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            region: Default::default(),
-            country: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `region`.
+    pub fn with_region(mut self, value: impl Into<String>) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+    /// Sets `country`.
+    pub fn with_country(mut self, value: impl Into<String>) -> Self {
+        self.country = Some(value.into());
+        self
     }
 }

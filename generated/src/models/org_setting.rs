@@ -71,28 +71,101 @@ pub struct OrgSetting {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl OrgSetting {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            city: Default::default(),
-            state: Default::default(),
-            links: Default::default(),
-            status: Default::default(),
-            country: Default::default(),
-            created: Default::default(),
-            website: Default::default(),
-            address1: Default::default(),
-            address2: Default::default(),
-            expires_at: Default::default(),
-            subdomain: Default::default(),
-            postal_code: Default::default(),
-            company_name: Default::default(),
-            last_updated: Default::default(),
-            phone_number: Default::default(),
-            support_phone_number: Default::default(),
-            end_user_support_help_url: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `city`.
+    pub fn with_city(mut self, value: impl Into<String>) -> Self {
+        self.city = Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    pub fn with_state(mut self, value: impl Into<String>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+    /// Sets `_links`.
+    pub fn with_links(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.links = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `country`.
+    pub fn with_country(mut self, value: impl Into<String>) -> Self {
+        self.country = Some(value.into());
+        self
+    }
+    /// Sets `created`.
+    pub fn with_created(mut self, value: impl Into<String>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `website`.
+    pub fn with_website(mut self, value: impl Into<String>) -> Self {
+        self.website = Some(value.into());
+        self
+    }
+    /// Sets `address1`.
+    pub fn with_address1(mut self, value: impl Into<String>) -> Self {
+        self.address1 = Some(value.into());
+        self
+    }
+    /// Sets `address2`.
+    pub fn with_address2(mut self, value: impl Into<String>) -> Self {
+        self.address2 = Some(value.into());
+        self
+    }
+    /// Sets `expiresAt`.
+    pub fn with_expires_at(mut self, value: impl Into<String>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+    /// Sets `subdomain`.
+    pub fn with_subdomain(mut self, value: impl Into<String>) -> Self {
+        self.subdomain = Some(value.into());
+        self
+    }
+    /// Sets `postalCode`.
+    pub fn with_postal_code(mut self, value: impl Into<String>) -> Self {
+        self.postal_code = Some(value.into());
+        self
+    }
+    /// Sets `companyName`.
+    pub fn with_company_name(mut self, value: impl Into<String>) -> Self {
+        self.company_name = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdated`.
+    pub fn with_last_updated(mut self, value: impl Into<String>) -> Self {
+        self.last_updated = Some(value.into());
+        self
+    }
+    /// Sets `phoneNumber`.
+    pub fn with_phone_number(mut self, value: impl Into<String>) -> Self {
+        self.phone_number = Some(value.into());
+        self
+    }
+    /// Sets `supportPhoneNumber`.
+    pub fn with_support_phone_number(mut self, value: impl Into<String>) -> Self {
+        self.support_phone_number = Some(value.into());
+        self
+    }
+    /// Sets `endUserSupportHelpURL`.
+    pub fn with_end_user_support_help_url(mut self, value: impl Into<String>) -> Self {
+        self.end_user_support_help_url = Some(value.into());
+        self
     }
 }

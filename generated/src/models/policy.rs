@@ -47,23 +47,78 @@ pub struct Policy {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl Policy {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            links: Default::default(),
-            status: Default::default(),
-            system: Default::default(),
-            created: Default::default(),
-            priority: Default::default(),
-            embedded: Default::default(),
-            conditions: Default::default(),
-            description: Default::default(),
-            last_updated: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `_links`.
+    pub fn with_links(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.links = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `system`.
+    pub fn with_system(mut self, value: impl Into<bool>) -> Self {
+        self.system = Some(value.into());
+        self
+    }
+    /// Sets `created`.
+    pub fn with_created(mut self, value: impl Into<String>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    pub fn with_priority(mut self, value: impl Into<i64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `_embedded`.
+    pub fn with_embedded(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.embedded = Some(value.into());
+        self
+    }
+    /// Sets `conditions`.
+    pub fn with_conditions(
+        mut self,
+        value: impl Into<crate::models::PolicyConditions>,
+    ) -> Self {
+        self.conditions = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdated`.
+    pub fn with_last_updated(mut self, value: impl Into<String>) -> Self {
+        self.last_updated = Some(value.into());
+        self
     }
 }
 /// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}} (the table cannot tell whether that `type` row belongs to `os` or is a sibling of `os`; it is read as `os.type`); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
@@ -142,31 +197,169 @@ pub struct PolicyConditions {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditions {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            app: Default::default(),
-            apps: Default::default(),
-            risk: Default::default(),
-            users: Default::default(),
-            device: Default::default(),
-            groups: Default::default(),
-            people: Default::default(),
-            scopes: Default::default(),
-            clients: Default::default(),
-            context: Default::default(),
-            network: Default::default(),
-            platform: Default::default(),
-            risk_score: Default::default(),
-            grant_types: Default::default(),
-            user_status: Default::default(),
-            auth_context: Default::default(),
-            auth_provider: Default::default(),
-            mdm_enrollment: Default::default(),
-            user_identifier: Default::default(),
-            identity_provider: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `app`.
+    pub fn with_app(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsApp>,
+    ) -> Self {
+        self.app = Some(value.into());
+        self
+    }
+    /// Sets `apps`.
+    pub fn with_apps(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsApps>,
+    ) -> Self {
+        self.apps = Some(value.into());
+        self
+    }
+    /// Sets `risk`.
+    pub fn with_risk(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsRisk>,
+    ) -> Self {
+        self.risk = Some(value.into());
+        self
+    }
+    /// Sets `users`.
+    pub fn with_users(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsUsers>,
+    ) -> Self {
+        self.users = Some(value.into());
+        self
+    }
+    /// Sets `device`.
+    pub fn with_device(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsDevice>,
+    ) -> Self {
+        self.device = Some(value.into());
+        self
+    }
+    /// Sets `groups`.
+    pub fn with_groups(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsGroups>,
+    ) -> Self {
+        self.groups = Some(value.into());
+        self
+    }
+    /// Sets `people`.
+    pub fn with_people(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsPeople>,
+    ) -> Self {
+        self.people = Some(value.into());
+        self
+    }
+    /// Sets `scopes`.
+    pub fn with_scopes(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsScopes>,
+    ) -> Self {
+        self.scopes = Some(value.into());
+        self
+    }
+    /// Sets `clients`.
+    pub fn with_clients(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsClients>,
+    ) -> Self {
+        self.clients = Some(value.into());
+        self
+    }
+    /// Sets `context`.
+    pub fn with_context(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsContext>,
+    ) -> Self {
+        self.context = Some(value.into());
+        self
+    }
+    /// Sets `network`.
+    pub fn with_network(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsNetwork>,
+    ) -> Self {
+        self.network = Some(value.into());
+        self
+    }
+    /// Sets `platform`.
+    pub fn with_platform(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsPlatform>,
+    ) -> Self {
+        self.platform = Some(value.into());
+        self
+    }
+    /// Sets `riskScore`.
+    pub fn with_risk_score(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsRiskScore>,
+    ) -> Self {
+        self.risk_score = Some(value.into());
+        self
+    }
+    /// Sets `grantTypes`.
+    pub fn with_grant_types(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsGrantTypes>,
+    ) -> Self {
+        self.grant_types = Some(value.into());
+        self
+    }
+    /// Sets `userStatus`.
+    pub fn with_user_status(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsUserStatus>,
+    ) -> Self {
+        self.user_status = Some(value.into());
+        self
+    }
+    /// Sets `authContext`.
+    pub fn with_auth_context(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsAuthContext>,
+    ) -> Self {
+        self.auth_context = Some(value.into());
+        self
+    }
+    /// Sets `authProvider`.
+    pub fn with_auth_provider(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsAuthProvider>,
+    ) -> Self {
+        self.auth_provider = Some(value.into());
+        self
+    }
+    /// Sets `mdmEnrollment`.
+    pub fn with_mdm_enrollment(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsMdmEnrollment>,
+    ) -> Self {
+        self.mdm_enrollment = Some(value.into());
+        self
+    }
+    /// Sets `userIdentifier`.
+    pub fn with_user_identifier(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsUserIdentifier>,
+    ) -> Self {
+        self.user_identifier = Some(value.into());
+        self
+    }
+    /// Sets `identityProvider`.
+    pub fn with_identity_provider(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsIdentityProvider>,
+    ) -> Self {
+        self.identity_provider = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.app`.
@@ -187,13 +380,25 @@ pub struct PolicyConditionsApp {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsApp {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyConditionsAppExcludeItem>>,
+    ) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyConditionsAppIncludeItem>>,
+    ) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.app.exclude[]`.
@@ -217,14 +422,24 @@ pub struct PolicyConditionsAppExcludeItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsAppExcludeItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.app.include[]`.
@@ -248,14 +463,24 @@ pub struct PolicyConditionsAppIncludeItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsAppIncludeItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.apps`.
@@ -276,13 +501,19 @@ pub struct PolicyConditionsApps {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsApps {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.risk`.
@@ -300,12 +531,14 @@ pub struct PolicyConditionsRisk {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsRisk {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            behaviors: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `behaviors`.
+    pub fn with_behaviors(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.behaviors = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.users`.
@@ -356,17 +589,51 @@ pub struct PolicyConditionsUsers {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsUsers {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            inactivity: Default::default(),
-            password_expiration: Default::default(),
-            lifecycle_expiration: Default::default(),
-            user_lifecycle_attribute: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
+    }
+    /// Sets `inactivity`.
+    pub fn with_inactivity(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsUsersInactivity>,
+    ) -> Self {
+        self.inactivity = Some(value.into());
+        self
+    }
+    /// Sets `passwordExpiration`.
+    pub fn with_password_expiration(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsUsersPasswordExpiration>,
+    ) -> Self {
+        self.password_expiration = Some(value.into());
+        self
+    }
+    /// Sets `lifecycleExpiration`.
+    pub fn with_lifecycle_expiration(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsUsersLifecycleExpiration>,
+    ) -> Self {
+        self.lifecycle_expiration = Some(value.into());
+        self
+    }
+    /// Sets `userLifecycleAttribute`.
+    pub fn with_user_lifecycle_attribute(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsUsersUserLifecycleAttribute>,
+    ) -> Self {
+        self.user_lifecycle_attribute = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.users.inactivity`.
@@ -387,13 +654,19 @@ pub struct PolicyConditionsUsersInactivity {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsUsersInactivity {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            unit: Default::default(),
-            number: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `unit`.
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        self.unit = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    pub fn with_number(mut self, value: impl Into<i64>) -> Self {
+        self.number = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.users.passwordExpiration`.
@@ -414,13 +687,19 @@ pub struct PolicyConditionsUsersPasswordExpiration {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsUsersPasswordExpiration {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            unit: Default::default(),
-            number: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `unit`.
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        self.unit = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    pub fn with_number(mut self, value: impl Into<i64>) -> Self {
+        self.number = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.users.lifecycleExpiration`.
@@ -448,14 +727,24 @@ pub struct PolicyConditionsUsersLifecycleExpiration {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsUsersLifecycleExpiration {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            unit: Default::default(),
-            number: Default::default(),
-            lifecycle_status: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `unit`.
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        self.unit = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    pub fn with_number(mut self, value: impl Into<i64>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+    /// Sets `lifecycleStatus`.
+    pub fn with_lifecycle_status(mut self, value: impl Into<String>) -> Self {
+        self.lifecycle_status = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.users.userLifecycleAttribute`.
@@ -476,13 +765,19 @@ pub struct PolicyConditionsUsersUserLifecycleAttribute {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsUsersUserLifecycleAttribute {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            attribute_name: Default::default(),
-            matching_value: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `attributeName`.
+    pub fn with_attribute_name(mut self, value: impl Into<String>) -> Self {
+        self.attribute_name = Some(value.into());
+        self
+    }
+    /// Sets `matchingValue`.
+    pub fn with_matching_value(mut self, value: impl Into<String>) -> Self {
+        self.matching_value = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.device`.
@@ -509,15 +804,32 @@ pub struct PolicyConditionsDevice {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsDevice {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            rooted: Default::default(),
-            migrated: Default::default(),
-            platform: Default::default(),
-            trust_level: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `rooted`.
+    pub fn with_rooted(mut self, value: impl Into<bool>) -> Self {
+        self.rooted = Some(value.into());
+        self
+    }
+    /// Sets `migrated`.
+    pub fn with_migrated(mut self, value: impl Into<bool>) -> Self {
+        self.migrated = Some(value.into());
+        self
+    }
+    /// Sets `platform`.
+    pub fn with_platform(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsDevicePlatform>,
+    ) -> Self {
+        self.platform = Some(value.into());
+        self
+    }
+    /// Sets `trustLevel`.
+    pub fn with_trust_level(mut self, value: impl Into<String>) -> Self {
+        self.trust_level = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.device.platform`.
@@ -542,13 +854,22 @@ pub struct PolicyConditionsDevicePlatform {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsDevicePlatform {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            types: Default::default(),
-            supported_mdm_frameworks: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `types`.
+    pub fn with_types(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.types = Some(value.into());
+        self
+    }
+    /// Sets `supportedMDMFrameworks`.
+    pub fn with_supported_mdm_frameworks(
+        mut self,
+        value: impl Into<Vec<serde_json::Value>>,
+    ) -> Self {
+        self.supported_mdm_frameworks = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.groups`.
@@ -569,13 +890,19 @@ pub struct PolicyConditionsGroups {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsGroups {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.people`.
@@ -596,13 +923,25 @@ pub struct PolicyConditionsPeople {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsPeople {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            users: Default::default(),
-            groups: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `users`.
+    pub fn with_users(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsPeopleUsers>,
+    ) -> Self {
+        self.users = Some(value.into());
+        self
+    }
+    /// Sets `groups`.
+    pub fn with_groups(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsPeopleGroups>,
+    ) -> Self {
+        self.groups = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.people.users`.
@@ -623,13 +962,19 @@ pub struct PolicyConditionsPeopleUsers {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsPeopleUsers {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.people.groups`.
@@ -650,13 +995,19 @@ pub struct PolicyConditionsPeopleGroups {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsPeopleGroups {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.scopes`.
@@ -674,12 +1025,14 @@ pub struct PolicyConditionsScopes {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsScopes {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.clients`.
@@ -697,12 +1050,14 @@ pub struct PolicyConditionsClients {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsClients {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.context`.
@@ -720,12 +1075,14 @@ pub struct PolicyConditionsContext {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsContext {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            expression: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `expression`.
+    pub fn with_expression(mut self, value: impl Into<String>) -> Self {
+        self.expression = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.network`.
@@ -749,14 +1106,24 @@ pub struct PolicyConditionsNetwork {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsNetwork {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            connection: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
+    }
+    /// Sets `connection`.
+    pub fn with_connection(mut self, value: impl Into<String>) -> Self {
+        self.connection = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.platform`.
@@ -777,13 +1144,25 @@ pub struct PolicyConditionsPlatform {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsPlatform {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyConditionsPlatformExcludeItem>>,
+    ) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyConditionsPlatformIncludeItem>>,
+    ) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.platform.exclude[]`.
@@ -801,12 +1180,17 @@ pub struct PolicyConditionsPlatformExcludeItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsPlatformExcludeItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            os: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `os`.
+    pub fn with_os(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsPlatformExcludeItemOs>,
+    ) -> Self {
+        self.os = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.platform.exclude[].os`.
@@ -824,12 +1208,14 @@ pub struct PolicyConditionsPlatformExcludeItemOs {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsPlatformExcludeItemOs {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.platform.include[]`.
@@ -847,12 +1233,17 @@ pub struct PolicyConditionsPlatformIncludeItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsPlatformIncludeItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            os: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `os`.
+    pub fn with_os(
+        mut self,
+        value: impl Into<crate::models::PolicyConditionsPlatformIncludeItemOs>,
+    ) -> Self {
+        self.os = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.platform.include[].os`.
@@ -870,12 +1261,14 @@ pub struct PolicyConditionsPlatformIncludeItemOs {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsPlatformIncludeItemOs {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.riskScore`.
@@ -893,12 +1286,14 @@ pub struct PolicyConditionsRiskScore {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsRiskScore {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            level: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `level`.
+    pub fn with_level(mut self, value: impl Into<String>) -> Self {
+        self.level = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.grantTypes`.
@@ -916,12 +1311,14 @@ pub struct PolicyConditionsGrantTypes {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsGrantTypes {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.userStatus`.
@@ -939,12 +1336,14 @@ pub struct PolicyConditionsUserStatus {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsUserStatus {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            value: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.authContext`.
@@ -962,12 +1361,14 @@ pub struct PolicyConditionsAuthContext {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsAuthContext {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            auth_type: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `authType`.
+    pub fn with_auth_type(mut self, value: impl Into<String>) -> Self {
+        self.auth_type = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.authProvider`.
@@ -988,13 +1389,19 @@ pub struct PolicyConditionsAuthProvider {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsAuthProvider {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            include: Default::default(),
-            provider: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
+    }
+    /// Sets `provider`.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.mdmEnrollment`.
@@ -1019,13 +1426,19 @@ pub struct PolicyConditionsMdmEnrollment {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsMdmEnrollment {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            enrollment: Default::default(),
-            block_non_safe_android: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `enrollment`.
+    pub fn with_enrollment(mut self, value: impl Into<String>) -> Self {
+        self.enrollment = Some(value.into());
+        self
+    }
+    /// Sets `blockNonSafeAndroid`.
+    pub fn with_block_non_safe_android(mut self, value: impl Into<bool>) -> Self {
+        self.block_non_safe_android = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.userIdentifier`.
@@ -1049,14 +1462,27 @@ pub struct PolicyConditionsUserIdentifier {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsUserIdentifier {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            patterns: Default::default(),
-            attribute: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `patterns`.
+    pub fn with_patterns(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyConditionsUserIdentifierPatternsItem>>,
+    ) -> Self {
+        self.patterns = Some(value.into());
+        self
+    }
+    /// Sets `attribute`.
+    pub fn with_attribute(mut self, value: impl Into<String>) -> Self {
+        self.attribute = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.userIdentifier.patterns[]`.
@@ -1077,13 +1503,19 @@ pub struct PolicyConditionsUserIdentifierPatternsItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsUserIdentifierPatternsItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            value: Default::default(),
-            match_type: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `matchType`.
+    pub fn with_match_type(mut self, value: impl Into<String>) -> Self {
+        self.match_type = Some(value.into());
+        self
     }
 }
 /// The type of `Policy.conditions.identityProvider`.
@@ -1104,12 +1536,18 @@ pub struct PolicyConditionsIdentityProvider {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyConditionsIdentityProvider {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            idp_ids: Default::default(),
-            provider: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `idpIds`.
+    pub fn with_idp_ids(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.idp_ids = Some(value.into());
+        self
+    }
+    /// Sets `provider`.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
     }
 }

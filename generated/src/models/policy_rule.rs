@@ -43,21 +43,65 @@ pub struct PolicyRule {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRule {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            status: Default::default(),
-            system: Default::default(),
-            actions: Default::default(),
-            created: Default::default(),
-            priority: Default::default(),
-            conditions: Default::default(),
-            last_updated: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `system`.
+    pub fn with_system(mut self, value: impl Into<bool>) -> Self {
+        self.system = Some(value.into());
+        self
+    }
+    /// Sets `actions`.
+    pub fn with_actions(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleActions>,
+    ) -> Self {
+        self.actions = Some(value.into());
+        self
+    }
+    /// Sets `created`.
+    pub fn with_created(mut self, value: impl Into<String>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    pub fn with_priority(mut self, value: impl Into<i64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `conditions`.
+    pub fn with_conditions(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditions>,
+    ) -> Self {
+        self.conditions = Some(value.into());
+        self
+    }
+    /// Sets `lastUpdated`.
+    pub fn with_last_updated(mut self, value: impl Into<String>) -> Self {
+        self.last_updated = Some(value.into());
+        self
     }
 }
 /// Policy rule actions. 004_d07c176bc5472207.txt does not show the depth of the `└` rows; read as: `idp.providers` is an array of {id, type}; `enroll` is {self}; `signon` is {access, session: {usePersistentCookie, maxSessionIdleMinutes, maxSessionLifetimeMinutes}, requireFactor, factorLifetime, factorPromptMode, rememberDeviceByDefault}; `passwordChange`, `selfServiceUnlock` and `selfServicePasswordReset` are each {access}.
@@ -100,17 +144,57 @@ pub struct PolicyRuleActions {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActions {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            idp: Default::default(),
-            enroll: Default::default(),
-            signon: Default::default(),
-            password_change: Default::default(),
-            self_service_unlock: Default::default(),
-            self_service_password_reset: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `idp`.
+    pub fn with_idp(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleActionsIdp>,
+    ) -> Self {
+        self.idp = Some(value.into());
+        self
+    }
+    /// Sets `enroll`.
+    pub fn with_enroll(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleActionsEnroll>,
+    ) -> Self {
+        self.enroll = Some(value.into());
+        self
+    }
+    /// Sets `signon`.
+    pub fn with_signon(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleActionsSignon>,
+    ) -> Self {
+        self.signon = Some(value.into());
+        self
+    }
+    /// Sets `passwordChange`.
+    pub fn with_password_change(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleActionsPasswordChange>,
+    ) -> Self {
+        self.password_change = Some(value.into());
+        self
+    }
+    /// Sets `selfServiceUnlock`.
+    pub fn with_self_service_unlock(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleActionsSelfServiceUnlock>,
+    ) -> Self {
+        self.self_service_unlock = Some(value.into());
+        self
+    }
+    /// Sets `selfServicePasswordReset`.
+    pub fn with_self_service_password_reset(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleActionsSelfServicePasswordReset>,
+    ) -> Self {
+        self.self_service_password_reset = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.actions.idp`.
@@ -128,12 +212,17 @@ pub struct PolicyRuleActionsIdp {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActionsIdp {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            providers: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `providers`.
+    pub fn with_providers(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyRuleActionsIdpProvidersItem>>,
+    ) -> Self {
+        self.providers = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.actions.idp.providers[]`.
@@ -154,13 +243,19 @@ pub struct PolicyRuleActionsIdpProvidersItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActionsIdpProvidersItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.actions.enroll`.
@@ -178,12 +273,14 @@ pub struct PolicyRuleActionsEnroll {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActionsEnroll {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            self_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `self`.
+    pub fn with_self(mut self, value: impl Into<String>) -> Self {
+        self.self_ = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.actions.signon`.
@@ -224,17 +321,42 @@ pub struct PolicyRuleActionsSignon {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActionsSignon {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            access: Default::default(),
-            session: Default::default(),
-            require_factor: Default::default(),
-            factor_lifetime: Default::default(),
-            factor_prompt_mode: Default::default(),
-            remember_device_by_default: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `access`.
+    pub fn with_access(mut self, value: impl Into<String>) -> Self {
+        self.access = Some(value.into());
+        self
+    }
+    /// Sets `session`.
+    pub fn with_session(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleActionsSignonSession>,
+    ) -> Self {
+        self.session = Some(value.into());
+        self
+    }
+    /// Sets `requireFactor`.
+    pub fn with_require_factor(mut self, value: impl Into<bool>) -> Self {
+        self.require_factor = Some(value.into());
+        self
+    }
+    /// Sets `factorLifetime`.
+    pub fn with_factor_lifetime(mut self, value: impl Into<i64>) -> Self {
+        self.factor_lifetime = Some(value.into());
+        self
+    }
+    /// Sets `factorPromptMode`.
+    pub fn with_factor_prompt_mode(mut self, value: impl Into<String>) -> Self {
+        self.factor_prompt_mode = Some(value.into());
+        self
+    }
+    /// Sets `rememberDeviceByDefault`.
+    pub fn with_remember_device_by_default(mut self, value: impl Into<bool>) -> Self {
+        self.remember_device_by_default = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.actions.signon.session`.
@@ -270,14 +392,24 @@ pub struct PolicyRuleActionsSignonSession {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActionsSignonSession {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            use_persistent_cookie: Default::default(),
-            max_session_idle_minutes: Default::default(),
-            max_session_lifetime_minutes: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `usePersistentCookie`.
+    pub fn with_use_persistent_cookie(mut self, value: impl Into<bool>) -> Self {
+        self.use_persistent_cookie = Some(value.into());
+        self
+    }
+    /// Sets `maxSessionIdleMinutes`.
+    pub fn with_max_session_idle_minutes(mut self, value: impl Into<i64>) -> Self {
+        self.max_session_idle_minutes = Some(value.into());
+        self
+    }
+    /// Sets `maxSessionLifetimeMinutes`.
+    pub fn with_max_session_lifetime_minutes(mut self, value: impl Into<i64>) -> Self {
+        self.max_session_lifetime_minutes = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.actions.passwordChange`.
@@ -295,12 +427,14 @@ pub struct PolicyRuleActionsPasswordChange {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActionsPasswordChange {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            access: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `access`.
+    pub fn with_access(mut self, value: impl Into<String>) -> Self {
+        self.access = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.actions.selfServiceUnlock`.
@@ -318,12 +452,14 @@ pub struct PolicyRuleActionsSelfServiceUnlock {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActionsSelfServiceUnlock {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            access: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `access`.
+    pub fn with_access(mut self, value: impl Into<String>) -> Self {
+        self.access = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.actions.selfServicePasswordReset`.
@@ -341,12 +477,14 @@ pub struct PolicyRuleActionsSelfServicePasswordReset {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleActionsSelfServicePasswordReset {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            access: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `access`.
+    pub fn with_access(mut self, value: impl Into<String>) -> Self {
+        self.access = Some(value.into());
+        self
     }
 }
 /// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}} (the table cannot tell whether that `type` row belongs to `os` or is a sibling of `os`; it is read as `os.type`); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
@@ -425,31 +563,169 @@ pub struct PolicyRuleConditions {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditions {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            app: Default::default(),
-            apps: Default::default(),
-            risk: Default::default(),
-            users: Default::default(),
-            device: Default::default(),
-            groups: Default::default(),
-            people: Default::default(),
-            scopes: Default::default(),
-            clients: Default::default(),
-            context: Default::default(),
-            network: Default::default(),
-            platform: Default::default(),
-            risk_score: Default::default(),
-            grant_types: Default::default(),
-            user_status: Default::default(),
-            auth_context: Default::default(),
-            auth_provider: Default::default(),
-            mdm_enrollment: Default::default(),
-            user_identifier: Default::default(),
-            identity_provider: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `app`.
+    pub fn with_app(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsApp>,
+    ) -> Self {
+        self.app = Some(value.into());
+        self
+    }
+    /// Sets `apps`.
+    pub fn with_apps(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsApps>,
+    ) -> Self {
+        self.apps = Some(value.into());
+        self
+    }
+    /// Sets `risk`.
+    pub fn with_risk(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsRisk>,
+    ) -> Self {
+        self.risk = Some(value.into());
+        self
+    }
+    /// Sets `users`.
+    pub fn with_users(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsUsers>,
+    ) -> Self {
+        self.users = Some(value.into());
+        self
+    }
+    /// Sets `device`.
+    pub fn with_device(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsDevice>,
+    ) -> Self {
+        self.device = Some(value.into());
+        self
+    }
+    /// Sets `groups`.
+    pub fn with_groups(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsGroups>,
+    ) -> Self {
+        self.groups = Some(value.into());
+        self
+    }
+    /// Sets `people`.
+    pub fn with_people(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsPeople>,
+    ) -> Self {
+        self.people = Some(value.into());
+        self
+    }
+    /// Sets `scopes`.
+    pub fn with_scopes(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsScopes>,
+    ) -> Self {
+        self.scopes = Some(value.into());
+        self
+    }
+    /// Sets `clients`.
+    pub fn with_clients(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsClients>,
+    ) -> Self {
+        self.clients = Some(value.into());
+        self
+    }
+    /// Sets `context`.
+    pub fn with_context(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsContext>,
+    ) -> Self {
+        self.context = Some(value.into());
+        self
+    }
+    /// Sets `network`.
+    pub fn with_network(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsNetwork>,
+    ) -> Self {
+        self.network = Some(value.into());
+        self
+    }
+    /// Sets `platform`.
+    pub fn with_platform(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsPlatform>,
+    ) -> Self {
+        self.platform = Some(value.into());
+        self
+    }
+    /// Sets `riskScore`.
+    pub fn with_risk_score(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsRiskScore>,
+    ) -> Self {
+        self.risk_score = Some(value.into());
+        self
+    }
+    /// Sets `grantTypes`.
+    pub fn with_grant_types(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsGrantTypes>,
+    ) -> Self {
+        self.grant_types = Some(value.into());
+        self
+    }
+    /// Sets `userStatus`.
+    pub fn with_user_status(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsUserStatus>,
+    ) -> Self {
+        self.user_status = Some(value.into());
+        self
+    }
+    /// Sets `authContext`.
+    pub fn with_auth_context(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsAuthContext>,
+    ) -> Self {
+        self.auth_context = Some(value.into());
+        self
+    }
+    /// Sets `authProvider`.
+    pub fn with_auth_provider(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsAuthProvider>,
+    ) -> Self {
+        self.auth_provider = Some(value.into());
+        self
+    }
+    /// Sets `mdmEnrollment`.
+    pub fn with_mdm_enrollment(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsMdmEnrollment>,
+    ) -> Self {
+        self.mdm_enrollment = Some(value.into());
+        self
+    }
+    /// Sets `userIdentifier`.
+    pub fn with_user_identifier(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsUserIdentifier>,
+    ) -> Self {
+        self.user_identifier = Some(value.into());
+        self
+    }
+    /// Sets `identityProvider`.
+    pub fn with_identity_provider(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsIdentityProvider>,
+    ) -> Self {
+        self.identity_provider = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.app`.
@@ -470,13 +746,25 @@ pub struct PolicyRuleConditionsApp {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsApp {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyRuleConditionsAppExcludeItem>>,
+    ) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyRuleConditionsAppIncludeItem>>,
+    ) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.app.exclude[]`.
@@ -500,14 +788,24 @@ pub struct PolicyRuleConditionsAppExcludeItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsAppExcludeItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.app.include[]`.
@@ -531,14 +829,24 @@ pub struct PolicyRuleConditionsAppIncludeItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsAppIncludeItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.apps`.
@@ -559,13 +867,19 @@ pub struct PolicyRuleConditionsApps {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsApps {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.risk`.
@@ -583,12 +897,14 @@ pub struct PolicyRuleConditionsRisk {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsRisk {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            behaviors: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `behaviors`.
+    pub fn with_behaviors(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.behaviors = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.users`.
@@ -639,17 +955,51 @@ pub struct PolicyRuleConditionsUsers {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsUsers {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            inactivity: Default::default(),
-            password_expiration: Default::default(),
-            lifecycle_expiration: Default::default(),
-            user_lifecycle_attribute: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
+    }
+    /// Sets `inactivity`.
+    pub fn with_inactivity(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsUsersInactivity>,
+    ) -> Self {
+        self.inactivity = Some(value.into());
+        self
+    }
+    /// Sets `passwordExpiration`.
+    pub fn with_password_expiration(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsUsersPasswordExpiration>,
+    ) -> Self {
+        self.password_expiration = Some(value.into());
+        self
+    }
+    /// Sets `lifecycleExpiration`.
+    pub fn with_lifecycle_expiration(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsUsersLifecycleExpiration>,
+    ) -> Self {
+        self.lifecycle_expiration = Some(value.into());
+        self
+    }
+    /// Sets `userLifecycleAttribute`.
+    pub fn with_user_lifecycle_attribute(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsUsersUserLifecycleAttribute>,
+    ) -> Self {
+        self.user_lifecycle_attribute = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.users.inactivity`.
@@ -670,13 +1020,19 @@ pub struct PolicyRuleConditionsUsersInactivity {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsUsersInactivity {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            unit: Default::default(),
-            number: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `unit`.
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        self.unit = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    pub fn with_number(mut self, value: impl Into<i64>) -> Self {
+        self.number = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.users.passwordExpiration`.
@@ -697,13 +1053,19 @@ pub struct PolicyRuleConditionsUsersPasswordExpiration {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsUsersPasswordExpiration {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            unit: Default::default(),
-            number: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `unit`.
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        self.unit = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    pub fn with_number(mut self, value: impl Into<i64>) -> Self {
+        self.number = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.users.lifecycleExpiration`.
@@ -731,14 +1093,24 @@ pub struct PolicyRuleConditionsUsersLifecycleExpiration {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsUsersLifecycleExpiration {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            unit: Default::default(),
-            number: Default::default(),
-            lifecycle_status: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `unit`.
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        self.unit = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    pub fn with_number(mut self, value: impl Into<i64>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+    /// Sets `lifecycleStatus`.
+    pub fn with_lifecycle_status(mut self, value: impl Into<String>) -> Self {
+        self.lifecycle_status = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.users.userLifecycleAttribute`.
@@ -759,13 +1131,19 @@ pub struct PolicyRuleConditionsUsersUserLifecycleAttribute {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsUsersUserLifecycleAttribute {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            attribute_name: Default::default(),
-            matching_value: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `attributeName`.
+    pub fn with_attribute_name(mut self, value: impl Into<String>) -> Self {
+        self.attribute_name = Some(value.into());
+        self
+    }
+    /// Sets `matchingValue`.
+    pub fn with_matching_value(mut self, value: impl Into<String>) -> Self {
+        self.matching_value = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.device`.
@@ -792,15 +1170,32 @@ pub struct PolicyRuleConditionsDevice {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsDevice {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            rooted: Default::default(),
-            migrated: Default::default(),
-            platform: Default::default(),
-            trust_level: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `rooted`.
+    pub fn with_rooted(mut self, value: impl Into<bool>) -> Self {
+        self.rooted = Some(value.into());
+        self
+    }
+    /// Sets `migrated`.
+    pub fn with_migrated(mut self, value: impl Into<bool>) -> Self {
+        self.migrated = Some(value.into());
+        self
+    }
+    /// Sets `platform`.
+    pub fn with_platform(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsDevicePlatform>,
+    ) -> Self {
+        self.platform = Some(value.into());
+        self
+    }
+    /// Sets `trustLevel`.
+    pub fn with_trust_level(mut self, value: impl Into<String>) -> Self {
+        self.trust_level = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.device.platform`.
@@ -825,13 +1220,22 @@ pub struct PolicyRuleConditionsDevicePlatform {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsDevicePlatform {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            types: Default::default(),
-            supported_mdm_frameworks: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `types`.
+    pub fn with_types(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.types = Some(value.into());
+        self
+    }
+    /// Sets `supportedMDMFrameworks`.
+    pub fn with_supported_mdm_frameworks(
+        mut self,
+        value: impl Into<Vec<serde_json::Value>>,
+    ) -> Self {
+        self.supported_mdm_frameworks = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.groups`.
@@ -852,13 +1256,19 @@ pub struct PolicyRuleConditionsGroups {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsGroups {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.people`.
@@ -879,13 +1289,25 @@ pub struct PolicyRuleConditionsPeople {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsPeople {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            users: Default::default(),
-            groups: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `users`.
+    pub fn with_users(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsPeopleUsers>,
+    ) -> Self {
+        self.users = Some(value.into());
+        self
+    }
+    /// Sets `groups`.
+    pub fn with_groups(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsPeopleGroups>,
+    ) -> Self {
+        self.groups = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.people.users`.
@@ -906,13 +1328,19 @@ pub struct PolicyRuleConditionsPeopleUsers {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsPeopleUsers {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.people.groups`.
@@ -933,13 +1361,19 @@ pub struct PolicyRuleConditionsPeopleGroups {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsPeopleGroups {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.scopes`.
@@ -957,12 +1391,14 @@ pub struct PolicyRuleConditionsScopes {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsScopes {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.clients`.
@@ -980,12 +1416,14 @@ pub struct PolicyRuleConditionsClients {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsClients {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.context`.
@@ -1003,12 +1441,14 @@ pub struct PolicyRuleConditionsContext {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsContext {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            expression: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `expression`.
+    pub fn with_expression(mut self, value: impl Into<String>) -> Self {
+        self.expression = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.network`.
@@ -1032,14 +1472,24 @@ pub struct PolicyRuleConditionsNetwork {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsNetwork {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            connection: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
+    }
+    /// Sets `connection`.
+    pub fn with_connection(mut self, value: impl Into<String>) -> Self {
+        self.connection = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.platform`.
@@ -1060,13 +1510,25 @@ pub struct PolicyRuleConditionsPlatform {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsPlatform {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            exclude: Default::default(),
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `exclude`.
+    pub fn with_exclude(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyRuleConditionsPlatformExcludeItem>>,
+    ) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    pub fn with_include(
+        mut self,
+        value: impl Into<Vec<crate::models::PolicyRuleConditionsPlatformIncludeItem>>,
+    ) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.platform.exclude[]`.
@@ -1084,12 +1546,17 @@ pub struct PolicyRuleConditionsPlatformExcludeItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsPlatformExcludeItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            os: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `os`.
+    pub fn with_os(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsPlatformExcludeItemOs>,
+    ) -> Self {
+        self.os = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.platform.exclude[].os`.
@@ -1107,12 +1574,14 @@ pub struct PolicyRuleConditionsPlatformExcludeItemOs {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsPlatformExcludeItemOs {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.platform.include[]`.
@@ -1130,12 +1599,17 @@ pub struct PolicyRuleConditionsPlatformIncludeItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsPlatformIncludeItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            os: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `os`.
+    pub fn with_os(
+        mut self,
+        value: impl Into<crate::models::PolicyRuleConditionsPlatformIncludeItemOs>,
+    ) -> Self {
+        self.os = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.platform.include[].os`.
@@ -1153,12 +1627,14 @@ pub struct PolicyRuleConditionsPlatformIncludeItemOs {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsPlatformIncludeItemOs {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.riskScore`.
@@ -1176,12 +1652,14 @@ pub struct PolicyRuleConditionsRiskScore {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsRiskScore {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            level: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `level`.
+    pub fn with_level(mut self, value: impl Into<String>) -> Self {
+        self.level = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.grantTypes`.
@@ -1199,12 +1677,14 @@ pub struct PolicyRuleConditionsGrantTypes {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsGrantTypes {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            include: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.userStatus`.
@@ -1222,12 +1702,14 @@ pub struct PolicyRuleConditionsUserStatus {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsUserStatus {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            value: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.authContext`.
@@ -1245,12 +1727,14 @@ pub struct PolicyRuleConditionsAuthContext {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsAuthContext {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            auth_type: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `authType`.
+    pub fn with_auth_type(mut self, value: impl Into<String>) -> Self {
+        self.auth_type = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.authProvider`.
@@ -1271,13 +1755,19 @@ pub struct PolicyRuleConditionsAuthProvider {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsAuthProvider {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            include: Default::default(),
-            provider: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `include`.
+    pub fn with_include(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.include = Some(value.into());
+        self
+    }
+    /// Sets `provider`.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.mdmEnrollment`.
@@ -1302,13 +1792,19 @@ pub struct PolicyRuleConditionsMdmEnrollment {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsMdmEnrollment {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            enrollment: Default::default(),
-            block_non_safe_android: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `enrollment`.
+    pub fn with_enrollment(mut self, value: impl Into<String>) -> Self {
+        self.enrollment = Some(value.into());
+        self
+    }
+    /// Sets `blockNonSafeAndroid`.
+    pub fn with_block_non_safe_android(mut self, value: impl Into<bool>) -> Self {
+        self.block_non_safe_android = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.userIdentifier`.
@@ -1334,14 +1830,29 @@ pub struct PolicyRuleConditionsUserIdentifier {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsUserIdentifier {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            type_: Default::default(),
-            patterns: Default::default(),
-            attribute: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `patterns`.
+    pub fn with_patterns(
+        mut self,
+        value: impl Into<
+            Vec<crate::models::PolicyRuleConditionsUserIdentifierPatternsItem>,
+        >,
+    ) -> Self {
+        self.patterns = Some(value.into());
+        self
+    }
+    /// Sets `attribute`.
+    pub fn with_attribute(mut self, value: impl Into<String>) -> Self {
+        self.attribute = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.userIdentifier.patterns[]`.
@@ -1362,13 +1873,19 @@ pub struct PolicyRuleConditionsUserIdentifierPatternsItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsUserIdentifierPatternsItem {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            value: Default::default(),
-            match_type: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `matchType`.
+    pub fn with_match_type(mut self, value: impl Into<String>) -> Self {
+        self.match_type = Some(value.into());
+        self
     }
 }
 /// The type of `PolicyRule.conditions.identityProvider`.
@@ -1389,12 +1906,18 @@ pub struct PolicyRuleConditionsIdentityProvider {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl PolicyRuleConditionsIdentityProvider {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            idp_ids: Default::default(),
-            provider: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `idpIds`.
+    pub fn with_idp_ids(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.idp_ids = Some(value.into());
+        self
+    }
+    /// Sets `provider`.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
     }
 }

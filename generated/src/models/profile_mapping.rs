@@ -24,16 +24,46 @@ pub struct ProfileMapping {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl ProfileMapping {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            links: Default::default(),
-            source: Default::default(),
-            target: Default::default(),
-            properties: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `_links`.
+    pub fn with_links(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.links = Some(value.into());
+        self
+    }
+    /// Sets `source`.
+    pub fn with_source(
+        mut self,
+        value: impl Into<crate::models::ProfileMappingSource>,
+    ) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `target`.
+    pub fn with_target(
+        mut self,
+        value: impl Into<crate::models::ProfileMappingTarget>,
+    ) -> Self {
+        self.target = Some(value.into());
+        self
+    }
+    /// Sets `properties`.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// The type of `ProfileMapping.source`.
@@ -60,15 +90,32 @@ pub struct ProfileMappingSource {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl ProfileMappingSource {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            links: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `_links`.
+    pub fn with_links(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.links = Some(value.into());
+        self
     }
 }
 /// The type of `ProfileMapping.target`.
@@ -95,14 +142,31 @@ pub struct ProfileMappingTarget {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl ProfileMappingTarget {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            id: Default::default(),
-            name: Default::default(),
-            type_: Default::default(),
-            links: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `_links`.
+    pub fn with_links(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.links = Some(value.into());
+        self
     }
 }

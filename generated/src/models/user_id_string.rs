@@ -12,11 +12,13 @@ pub struct UserIdString {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl UserIdString {
-    /// An empty value: every field unset.
+    /// An empty value: every field unset. Set fields with the `with_…` methods.
     pub fn new() -> Self {
-        Self {
-            user_id: Default::default(),
-            additional_properties: serde_json::Map::new(),
-        }
+        Self::default()
+    }
+    /// Sets `userId`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }

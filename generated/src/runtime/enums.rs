@@ -1,5 +1,31 @@
 //! Support shared by every generated string enum.
 
+/// An enum value this version of the crate does not know, kept exactly as received and written
+/// back unchanged. Only the crate creates one (from JSON or `From<&str>`), so code cannot match
+/// on a particular unknown value and silently stop matching when a later version adds it as a
+/// variant; compare [`as_str`](Self::as_str) instead.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(Box<str>);
+
+impl UnknownValue {
+    // Generated enums only; a catalog may have none.
+    #[allow(dead_code)]
+    pub(crate) fn new(value: &str) -> Self {
+        UnknownValue(value.into())
+    }
+
+    /// The value as received.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Display, FromStr, serde and parameter support for a generated string enum that has
 /// `as_str()` and `From<&str>`.
 // The selected API groups may reach no enum.
