@@ -29,7 +29,7 @@ pub struct PolicyRule {
     /// JSON: `priority`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
-    /// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}} (the table cannot tell whether that `type` row belongs to `os` or is a sibling of `os`; it is read as `os.type`); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
+    /// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os, type}: the `└` rows of 004 never go deeper than three levels below `conditions` except this one `type`, so the listing is read as stopping at that depth and `type` as a sibling of `os` (an open object whose fields the document does not list); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
     ///
     /// JSON: `conditions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -487,7 +487,7 @@ impl PolicyRuleActionsSelfServicePasswordReset {
         self
     }
 }
-/// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os: {type}} (the table cannot tell whether that `type` row belongs to `os` or is a sibling of `os`; it is read as `os.type`); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
+/// Conditions. 004_d07c176bc5472207.txt marks nested rows with `└` but does not show their depth; the tree below is the reading most consistent with the property names: `app.include` / `app.exclude` are arrays of {id, name, type}; `apps`, `users`, `groups`, `network`, `people.users`, `people.groups` have `include`/`exclude` arrays; `users` also holds `inactivity` and `passwordExpiration` ({unit, number}), `lifecycleExpiration` ({unit, number, lifecycleStatus}) and `userLifecycleAttribute` ({attributeName, matchingValue}); `device` holds `rooted`, `migrated`, `platform` ({types, supportedMDMFrameworks}) and `trustLevel`; `network` also holds `connection`; `platform.include` / `platform.exclude` are arrays of {os, type}: the `└` rows of 004 never go deeper than three levels below `conditions` except this one `type`, so the listing is read as stopping at that depth and `type` as a sibling of `os` (an open object whose fields the document does not list); `authProvider` is {include, provider}; `mdmEnrollment` is {enrollment, blockNonSafeAndroid}; `userIdentifier` is {type, patterns: \[{value, matchType}\], attribute}; `identityProvider` is {idpIds, provider}. Arrays whose items the document does not describe (no item type, no nested rows) have untyped items. The document elides one further object-typed row ("…1 more") at the end of the conditions; it is not modelled here and is kept as an unknown field.
 ///
 /// Defined inline in the catalog at `PolicyRule.conditions`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1539,7 +1539,10 @@ impl PolicyRuleConditionsPlatform {
 pub struct PolicyRuleConditionsPlatformExcludeItem {
     /// JSON: `os`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub os: Option<crate::models::PolicyRuleConditionsPlatformExcludeItemOs>,
+    pub os: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON: `type`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -1553,30 +1556,10 @@ impl PolicyRuleConditionsPlatformExcludeItem {
     /// Sets `os`.
     pub fn with_os(
         mut self,
-        value: impl Into<crate::models::PolicyRuleConditionsPlatformExcludeItemOs>,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.os = Some(value.into());
         self
-    }
-}
-/// The type of `PolicyRule.conditions.platform.exclude[].os`.
-///
-/// Defined inline in the catalog at `PolicyRule.conditions.platform.exclude[].os`.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct PolicyRuleConditionsPlatformExcludeItemOs {
-    /// JSON: `type`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Fields the catalog does not describe, kept as received (in order) and sent back
-    /// unchanged.
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
-}
-impl PolicyRuleConditionsPlatformExcludeItemOs {
-    /// An empty value: every field unset. Set fields with the `with_…` methods.
-    pub fn new() -> Self {
-        Self::default()
     }
     /// Sets `type`.
     pub fn with_type(mut self, value: impl Into<String>) -> Self {
@@ -1592,7 +1575,10 @@ impl PolicyRuleConditionsPlatformExcludeItemOs {
 pub struct PolicyRuleConditionsPlatformIncludeItem {
     /// JSON: `os`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub os: Option<crate::models::PolicyRuleConditionsPlatformIncludeItemOs>,
+    pub os: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON: `type`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     #[serde(flatten)]
@@ -1606,30 +1592,10 @@ impl PolicyRuleConditionsPlatformIncludeItem {
     /// Sets `os`.
     pub fn with_os(
         mut self,
-        value: impl Into<crate::models::PolicyRuleConditionsPlatformIncludeItemOs>,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         self.os = Some(value.into());
         self
-    }
-}
-/// The type of `PolicyRule.conditions.platform.include[].os`.
-///
-/// Defined inline in the catalog at `PolicyRule.conditions.platform.include[].os`.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct PolicyRuleConditionsPlatformIncludeItemOs {
-    /// JSON: `type`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Fields the catalog does not describe, kept as received (in order) and sent back
-    /// unchanged.
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
-}
-impl PolicyRuleConditionsPlatformIncludeItemOs {
-    /// An empty value: every field unset. Set fields with the `with_…` methods.
-    pub fn new() -> Self {
-        Self::default()
     }
     /// Sets `type`.
     pub fn with_type(mut self, value: impl Into<String>) -> Self {

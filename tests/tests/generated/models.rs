@@ -88,13 +88,9 @@ pub fn all() -> Vec<(&'static str, super::Roundtrip)> {
         okta_client::models::PolicyConditionsPlatform > as super::Roundtrip),
         ("PolicyConditionsPlatformExcludeItem", super::roundtrip:: <
         okta_client::models::PolicyConditionsPlatformExcludeItem > as super::Roundtrip),
-        ("PolicyConditionsPlatformExcludeItemOs", super::roundtrip:: <
-        okta_client::models::PolicyConditionsPlatformExcludeItemOs > as
-        super::Roundtrip), ("PolicyConditionsPlatformIncludeItem", super::roundtrip:: <
+        ("PolicyConditionsPlatformIncludeItem", super::roundtrip:: <
         okta_client::models::PolicyConditionsPlatformIncludeItem > as super::Roundtrip),
-        ("PolicyConditionsPlatformIncludeItemOs", super::roundtrip:: <
-        okta_client::models::PolicyConditionsPlatformIncludeItemOs > as
-        super::Roundtrip), ("PolicyConditionsRiskScore", super::roundtrip:: <
+        ("PolicyConditionsRiskScore", super::roundtrip:: <
         okta_client::models::PolicyConditionsRiskScore > as super::Roundtrip),
         ("PolicyConditionsGrantTypes", super::roundtrip:: <
         okta_client::models::PolicyConditionsGrantTypes > as super::Roundtrip),
@@ -179,14 +175,8 @@ pub fn all() -> Vec<(&'static str, super::Roundtrip)> {
         okta_client::models::PolicyRuleConditionsPlatform > as super::Roundtrip),
         ("PolicyRuleConditionsPlatformExcludeItem", super::roundtrip:: <
         okta_client::models::PolicyRuleConditionsPlatformExcludeItem > as
-        super::Roundtrip), ("PolicyRuleConditionsPlatformExcludeItemOs",
-        super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsPlatformExcludeItemOs > as
         super::Roundtrip), ("PolicyRuleConditionsPlatformIncludeItem", super::roundtrip::
         < okta_client::models::PolicyRuleConditionsPlatformIncludeItem > as
-        super::Roundtrip), ("PolicyRuleConditionsPlatformIncludeItemOs",
-        super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsPlatformIncludeItemOs > as
         super::Roundtrip), ("PolicyRuleConditionsRiskScore", super::roundtrip:: <
         okta_client::models::PolicyRuleConditionsRiskScore > as super::Roundtrip),
         ("PolicyRuleConditionsGrantTypes", super::roundtrip:: <
