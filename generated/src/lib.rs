@@ -49,7 +49,11 @@
 //!   behaviour-changing. Enums have `as_str()`, `Display` and `FromStr`.
 //! * **Absent is not null.** Unset optional fields are omitted from requests. Fields the
 //!   documents mark nullable are [`Nullable`]: absent, `null`, or a value, both on decode and
-//!   on encode (send an explicit `null` with [`Nullable::Null`]).
+//!   on encode (send an explicit `null` with [`Nullable::Null`]). Every other optional field
+//!   is an `Option`, and Okta's explicit `null` in one is remembered in the struct's
+//!   `explicit_nulls` ([`ExplicitNulls`]): while the field stays `None` it is written back as
+//!   `null`, so a GET → change → PUT never turns `null` into "absent"; a field set to `Some`
+//!   is written as its value, and `explicit_nulls.remove("name")` makes an unset one absent.
 //! * **No lossy reformatting.** Date-times are kept as the exact strings Okta sent
 //!   (`2018-05-15T01:23:08.000Z` stays byte-for-byte that).
 //! * **Decode errors name the field.** A body that does not match fails with
@@ -181,7 +185,7 @@ pub use runtime::client::Client;
 pub use runtime::enums::UnknownValue;
 pub use runtime::error::Error;
 pub use runtime::headers::RateLimit;
-pub use runtime::nullable::Nullable;
+pub use runtime::nullable::{ExplicitNulls, Nullable};
 pub use runtime::pagination::{ItemStream, Page};
 pub use runtime::response::ApiResponse;
 pub use runtime::retry::RetryConfig;

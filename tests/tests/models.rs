@@ -121,7 +121,9 @@ fn object(
         } else {
             arb(p, all, depth + 1).prop_map(Some).boxed()
         };
-        let value = if nullable {
+        // Okta sends `null` in optional fields the documents never call nullable, too: every
+        // optional field may be null, absent or a value, and must come back as it was.
+        let value = if nullable || !required.contains(&name.as_str()) {
             prop_oneof![value, Just(Some(Value::Null))].boxed()
         } else {
             value
@@ -391,4 +393,37 @@ fn unknown_numbers_keep_their_value() {
     let text = r#"{"big":18446744073709551615,"dec":0.1}"#;
     let hook: InlineHook = serde_json::from_str(text).unwrap();
     assert_eq!(serde_json::to_string(&hook).unwrap(), text);
+}
+
+#[test]
+fn explicit_nulls_in_fields_not_documented_nullable_survive_a_round_trip() {
+    use okta_client::models::{InlineHook, NetworkZone};
+    let hook_json = json!({
+        "id": "cal1",
+        "name": "hook",
+        "channel": {"type": "HTTP", "config": {"uri": "https://x.example.com", "authScheme": null}}
+    });
+    let mut hook: InlineHook = serde_json::from_value(hook_json.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&hook).unwrap(), hook_json);
+    let config = hook.channel.as_ref().unwrap().config.as_ref().unwrap();
+    assert!(config.auth_scheme.is_none());
+    assert_eq!(config.explicit_nulls.names(), ["authScheme"]);
+    // A value set by the caller wins over the remembered null…
+    hook.name = None;
+    let mut zone: NetworkZone =
+        serde_json::from_value(json!({"name": "z", "proxies": null})).unwrap();
+    zone.proxies = Some(vec![]);
+    assert_eq!(
+        serde_json::to_value(&zone).unwrap(),
+        json!({"name": "z", "proxies": []})
+    );
+    // …and forgetting the null makes the unset field absent again.
+    zone.proxies = None;
+    zone.explicit_nulls.remove("proxies");
+    assert_eq!(serde_json::to_value(&zone).unwrap(), json!({"name": "z"}));
+    // A field that was absent stays absent.
+    assert_eq!(
+        serde_json::to_value(&hook).unwrap(),
+        json!({"id": "cal1", "channel": {"type": "HTTP", "config": {"uri": "https://x.example.com", "authScheme": null}}})
+    );
 }

@@ -130,6 +130,14 @@ fn field_doc(f: &Field) -> TokenStream {
 }
 
 fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> TokenStream {
+    // Optional fields the documents do not call nullable are `Option<T>`; an explicit `null`
+    // in them is remembered in `explicit_nulls`, through a private wire struct that serde
+    // sees instead (`Nullable<T>` for those fields).
+    let optional: Vec<&Field> = fields
+        .iter()
+        .filter(|f| !f.required && !f.is_rust_nullable())
+        .collect();
+    let tracks_nulls = !optional.is_empty();
     let defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let ty = field_type(f);
@@ -148,7 +156,11 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         } else {
             quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])
         };
-        quote!(#fdoc #serde pub #fname: #ty,)
+        if tracks_nulls {
+            quote!(#fdoc pub #fname: #ty,)
+        } else {
+            quote!(#fdoc #serde pub #fname: #ty,)
+        }
     });
     let required: Vec<&Field> = fields
         .iter()
@@ -171,7 +183,8 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     let new_body = if required.is_empty() {
         quote!(Self::default())
     } else {
-        quote!(Self { #(#inits,)* additional_properties: serde_json::Map::new() })
+        let nulls = tracks_nulls.then(|| quote!(explicit_nulls: Default::default(),));
+        quote!(Self { #(#inits,)* additional_properties: serde_json::Map::new(), #nulls })
     };
     let new_doc = doc_attrs(if required.is_empty() {
         "An empty value: every field unset. Set fields with the `with_…` methods."
@@ -211,16 +224,31 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
                 }
             }
         });
+    let wire = tracks_nulls.then(|| wire_struct(name, fields));
+    let serde_via_wire = tracks_nulls.then(|| {
+        let w = wire_name(name).to_string();
+        quote!(#[serde(from = #w, into = #w)])
+    });
+    let nulls_field = tracks_nulls.then(|| {
+        quote! {
+            /// The optional fields that arrived as an explicit `null`; while unset they are
+            /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+            pub explicit_nulls: crate::ExplicitNulls,
+        }
+    });
+    let flatten = (!tracks_nulls).then(|| quote!(#[serde(flatten)]));
     quote! {
         #doc
         #[derive(Clone, Debug, #derive_default PartialEq, serde::Serialize, serde::Deserialize)]
+        #serde_via_wire
         #[non_exhaustive]
         pub struct #name {
             #(#defs)*
             /// Fields the catalog does not describe, kept as received (in order) and sent back
             /// unchanged.
-            #[serde(flatten)]
+            #flatten
             pub additional_properties: serde_json::Map<String, serde_json::Value>,
+            #nulls_field
         }
 
         impl #name {
@@ -230,6 +258,86 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             }
 
             #(#setters)*
+        }
+
+        #wire
+    }
+}
+
+fn wire_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
+    quote::format_ident!("{}__Wire", name)
+}
+
+/// The struct serde reads and writes for a model that remembers explicit nulls: the same
+/// fields, with `Nullable<T>` where the model has `Option<T>`, and the conversions both ways.
+fn wire_struct(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
+    let w = wire_name(name);
+    let defs = fields.iter().map(|f| {
+        let fname = ident(&f.rust_name);
+        let rename = (f.json_name != f.rust_name).then(|| {
+            let j = &f.json_name;
+            quote!(rename = #j,)
+        });
+        if f.required && !f.is_rust_nullable() {
+            let ty = field_type(f);
+            let attr = rename.map(|r| quote!(#[serde(#r)]));
+            quote!(#attr #fname: #ty,)
+        } else {
+            let mut inner = rust_type(&f.ty);
+            if f.boxed {
+                inner = quote!(Box<#inner>);
+            }
+            quote! {
+                #[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")]
+                #fname: crate::Nullable<#inner>,
+            }
+        }
+    });
+    let to_model = fields.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        let j = &f.json_name;
+        if !f.required && !f.is_rust_nullable() {
+            quote!(#n: w.#n.into_option_noting(&mut explicit_nulls, #j),)
+        } else {
+            quote!(#n: w.#n,)
+        }
+    });
+    let to_wire = fields.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        let j = &f.json_name;
+        if !f.required && !f.is_rust_nullable() {
+            quote!(#n: crate::Nullable::from_option(m.#n, m.explicit_nulls.contains(#j)),)
+        } else {
+            quote!(#n: m.#n,)
+        }
+    });
+    quote! {
+        #[allow(non_camel_case_types)]
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct #w {
+            #(#defs)*
+            #[serde(flatten)]
+            additional_properties: serde_json::Map<String, serde_json::Value>,
+        }
+
+        impl From<#w> for #name {
+            fn from(w: #w) -> Self {
+                let mut explicit_nulls = crate::ExplicitNulls::default();
+                Self {
+                    #(#to_model)*
+                    additional_properties: w.additional_properties,
+                    explicit_nulls,
+                }
+            }
+        }
+
+        impl From<#name> for #w {
+            fn from(m: #name) -> Self {
+                Self {
+                    #(#to_wire)*
+                    additional_properties: m.additional_properties,
+                }
+            }
         }
     }
 }

@@ -71,3 +71,66 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nullable<T> {
         })
     }
 }
+
+/// Which optional fields of a decoded struct arrived as an explicit `null` although the
+/// documents do not call them nullable. Okta sends such nulls (an inline hook's
+/// `authScheme: null`, a zone's `proxies: null`); keeping them means a GET → change → PUT
+/// writes back exactly what was read.
+///
+/// The rule: a field that is `None` and listed here is written as `null`; a field set to
+/// `Some` is written as its value whatever this says; [`clear`](Self::clear) (or
+/// [`remove`](Self::remove) for one field) makes unset fields absent again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ExplicitNulls(Vec<&'static str>);
+
+impl ExplicitNulls {
+    /// Whether the JSON field `name` arrived as `null`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains(&name)
+    }
+
+    /// The JSON names of the fields that arrived as `null`, in the order of the struct.
+    pub fn names(&self) -> &[&'static str] {
+        &self.0
+    }
+
+    /// Whether no field arrived as `null`.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Forgets that `name` arrived as `null`: unset, it is then omitted.
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|n| *n != name);
+    }
+
+    /// Forgets every explicit `null`.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl<T> Nullable<T> {
+    /// The value of a decoded optional field, noting an explicit `null` under `name`.
+    #[doc(hidden)]
+    pub fn into_option_noting(self, nulls: &mut ExplicitNulls, name: &'static str) -> Option<T> {
+        match self {
+            Nullable::Value(v) => Some(v),
+            Nullable::Null => {
+                nulls.0.push(name);
+                None
+            }
+            Nullable::Absent => None,
+        }
+    }
+
+    /// The wire form of an optional field: its value, else `null` when it arrived as one.
+    #[doc(hidden)]
+    pub fn from_option(value: Option<T>, was_null: bool) -> Self {
+        match (value, was_null) {
+            (Some(v), _) => Nullable::Value(v),
+            (None, true) => Nullable::Null,
+            (None, false) => Nullable::Absent,
+        }
+    }
+}
