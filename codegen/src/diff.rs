@@ -161,64 +161,66 @@ pub fn diff(old: &Api, new: &Api) -> Report {
 }
 
 fn operations(r: &mut Report, old: &Api, new: &Api) {
-    let old_ops: BTreeMap<&str, &Operation> = old
-        .operations()
-        .map(|(_, o)| (o.name.as_str(), o))
-        .collect();
-    let new_ops: BTreeMap<&str, &Operation> = new
-        .operations()
-        .map(|(_, o)| (o.name.as_str(), o))
-        .collect();
-    let removed: Vec<&Operation> = old_ops
-        .iter()
-        .filter(|(n, _)| !new_ops.contains_key(*n))
-        .map(|(_, o)| *o)
-        .collect();
-    let mut added: Vec<&Operation> = new_ops
-        .iter()
-        .filter(|(n, _)| !old_ops.contains_key(*n))
-        .map(|(_, o)| *o)
-        .collect();
-    for o in removed {
-        // The same route under a new name is a rename.
-        if let Some(pos) = added.iter().position(|a| route(a) == route(o)) {
-            let a = added.remove(pos);
+    let old_ops: Vec<&Operation> = old.operations().map(|(_, o)| o).collect();
+    let mut unpaired: Vec<&Operation> = new.operations().map(|(_, o)| o).collect();
+    // An operation is its route: the same method and path under another name is a rename,
+    // even when names were swapped (`UpdateUser` → `ReplaceUser`, `PartialUpdateUser` →
+    // `UpdateUser`). Only then are names matched, for routes that changed.
+    let mut pairs: Vec<(&Operation, &Operation)> = Vec::new();
+    let mut gone: Vec<&Operation> = Vec::new();
+    for o in &old_ops {
+        match unpaired.iter().position(|n| route(n) == route(o)) {
+            Some(i) => pairs.push((o, unpaired.remove(i))),
+            None => gone.push(o),
+        }
+    }
+    let mut removed: Vec<&Operation> = Vec::new();
+    for o in gone {
+        match unpaired.iter().position(|n| n.name == o.name) {
+            Some(i) => pairs.push((o, unpaired.remove(i))),
+            None => removed.push(o),
+        }
+    }
+    pairs.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    removed.sort_by(|a, b| a.name.cmp(&b.name));
+    unpaired.sort_by(|a, b| a.name.cmp(&b.name));
+    for (o, n) in &pairs {
+        if o.name != n.name {
             r.push(
                 Impact::Breaking,
                 "Operations",
                 format!(
                     "`{}` renamed to `{}` (`{}` → `{}`)",
-                    o.name, a.name, o.fn_name, a.fn_name
+                    o.name, n.name, o.fn_name, n.fn_name
                 ),
-            );
-            operation(r, o, a);
-        } else {
-            r.push(
-                Impact::Breaking,
-                "Operations",
-                format!("`{}` removed (`{} {}`)", o.name, o.method.as_str(), o.path),
             );
         }
     }
-    for a in added {
+    for o in removed {
+        r.push(
+            Impact::Breaking,
+            "Operations",
+            format!("`{}` removed (`{} {}`)", o.name, o.method.as_str(), o.path),
+        );
+    }
+    for a in unpaired {
         r.push(
             Impact::Additive,
             "Operations",
             format!("`{}` added (`{} {}`)", a.name, a.method.as_str(), a.path),
         );
     }
-    for (name, o) in &old_ops {
-        if let Some(n) = new_ops.get(name) {
-            operation(r, o, n);
-        }
+    for (o, n) in pairs {
+        operation(r, o, n);
     }
 }
 
 fn operation(r: &mut Report, o: &Operation, n: &Operation) {
     let name = &n.name;
     if o.method != n.method || o.path != n.path {
+        // The same method of the client now sends another request.
         r.push(
-            Impact::Additive,
+            Impact::Behaviour,
             "Operations",
             format!(
                 "`{name}` now calls `{} {}` (was `{} {}`)",

@@ -31,6 +31,14 @@ pub fn load_api(spec_dir: &Path) -> Result<ir::Api, Diagnostics> {
     Ok(ir::resolve(&files))
 }
 
+/// [`load_api`] for an older catalog that may predate the naming convention (what
+/// `cargo xtask diff` compares against).
+pub fn load_older_api(spec_dir: &Path) -> Result<ir::Api, Diagnostics> {
+    let files = load::load_dir(spec_dir)?;
+    validate::validate_without_naming_convention(&files)?;
+    Ok(ir::resolve(&files))
+}
+
 /// Runs the whole pipeline on the catalog in `spec_dir` and returns every emitted file.
 /// Nothing is written: the caller decides what to do with the files.
 pub fn generate(spec_dir: &Path) -> Result<Vec<EmittedFile>, Diagnostics> {

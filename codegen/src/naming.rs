@@ -59,6 +59,8 @@ pub fn has_words(raw: &str) -> bool {
 
 /// Strips what cannot start or appear in an identifier: `_links` → `links`, `x-rate` → `x rate`.
 fn words(raw: &str) -> String {
+    // `OAuth2` is one word, not `O` + `Auth2`: `ListOAuth2Scopes` → `list_oauth2_scopes`.
+    let raw = raw.replace("OAuth", "Oauth");
     let cleaned: String = raw
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
@@ -194,6 +196,7 @@ mod tests {
         assert_eq!(variant_name("Unknown"), "UnknownValue");
         assert_eq!(feature_name("AuthorizationServer"), "authorization-server");
         assert_eq!(model_file("Type"), "type_");
+        assert_eq!(snake("ListOAuth2Scopes"), "list_oauth2_scopes");
         assert_eq!(model_file("InlineHook"), "inline_hook");
     }
 

@@ -375,7 +375,7 @@ async fn read_modify_write_keeps_what_the_model_does_not_know() {
     assert!(a < b, "unknown fields reordered: {text}");
     let updated = client
         .inline_hook()
-        .update_inline_hook("cal1", hook)
+        .replace_inline_hook("cal1", hook)
         .send()
         .await
         .unwrap();

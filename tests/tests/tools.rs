@@ -137,7 +137,7 @@ fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
 
 fn report(case: &str) -> String {
     let base = repo_root().join("tests/fixtures/diff").join(case);
-    let old = codegen::load_api(&base.join("old")).expect("old catalog");
+    let old = codegen::load_older_api(&base.join("old")).expect("old catalog");
     let new = codegen::load_api(&base.join("new")).expect("new catalog");
     codegen::diff::diff(&old, &new).to_markdown()
 }
@@ -146,7 +146,7 @@ fn report(case: &str) -> String {
 fn the_change_report_classifies_every_kind_of_change() {
     let all = report("all_kinds");
     for needle in [
-        "**breaking**: `GetWidgetRaw` renamed to `FetchWidgetRaw`",
+        "**breaking**: `GetWidgetRaw` renamed to `FindWidgetRaw`",
         "**breaking**: `UploadWidgetImage` removed",
         "non-breaking: `DeleteWidget` added",
         "**breaking**: `ListWidgets`: query parameter `search` added, required",

@@ -67,12 +67,12 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_application(
+    pub fn replace_application(
         &self,
         app_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateApplication {
-        UpdateApplication {
+    ) -> ReplaceApplication {
+        ReplaceApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -473,13 +473,13 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_feature_for_application(
+    pub fn replace_feature_for_application(
         &self,
         app_id: impl Into<String>,
         name: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateFeatureForApplication {
-        UpdateFeatureForApplication {
+    ) -> ReplaceFeatureForApplication {
+        ReplaceFeatureForApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
             name: name.into(),
@@ -623,12 +623,12 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_group_from_application(
+    pub fn unassign_group_from_application(
         &self,
         app_id: impl Into<String>,
         group_id: impl Into<String>,
-    ) -> RemoveGroupFromApplication {
-        RemoveGroupFromApplication {
+    ) -> UnassignGroupFromApplication {
+        UnassignGroupFromApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
             group_id: group_id.into(),
@@ -676,12 +676,12 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_application_policy(
+    pub fn replace_application_policy(
         &self,
         app_id: impl Into<String>,
         policy_id: impl Into<String>,
-    ) -> UpdateApplicationPolicy {
-        UpdateApplicationPolicy {
+    ) -> ReplaceApplicationPolicy {
+        ReplaceApplicationPolicy {
             client: self.client.clone(),
             app_id: app_id.into(),
             policy_id: policy_id.into(),
@@ -712,11 +712,11 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_oauth_tokens_for_application(
+    pub fn list_oauth2_tokens_for_application(
         &self,
         app_id: impl Into<String>,
-    ) -> ListOauthTokensForApplication {
-        ListOauthTokensForApplication {
+    ) -> ListOAuth2TokensForApplication {
+        ListOAuth2TokensForApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
         }
@@ -729,11 +729,11 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn revoke_oauth_tokens_for_application(
+    pub fn revoke_oauth2_tokens_for_application(
         &self,
         app_id: impl Into<String>,
-    ) -> RevokeOauthTokensForApplication {
-        RevokeOauthTokensForApplication {
+    ) -> RevokeOAuth2TokensForApplication {
+        RevokeOAuth2TokensForApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
         }
@@ -746,12 +746,12 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn get_oauth_token_for_application(
+    pub fn get_oauth2_token_for_application(
         &self,
         app_id: impl Into<String>,
         token_id: impl Into<String>,
-    ) -> GetOauthTokenForApplication {
-        GetOauthTokenForApplication {
+    ) -> GetOAuth2TokenForApplication {
+        GetOAuth2TokenForApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
             token_id: token_id.into(),
@@ -765,12 +765,12 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn revoke_oauth_token_for_application(
+    pub fn revoke_oauth2_token_for_application(
         &self,
         app_id: impl Into<String>,
         token_id: impl Into<String>,
-    ) -> RevokeOauthTokenForApplication {
-        RevokeOauthTokenForApplication {
+    ) -> RevokeOAuth2TokenForApplication {
+        RevokeOAuth2TokenForApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
             token_id: token_id.into(),
@@ -860,12 +860,12 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_user_from_application(
+    pub fn unassign_user_from_application(
         &self,
         app_id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> RemoveUserFromApplication {
-        RemoveUserFromApplication {
+    ) -> UnassignUserFromApplication {
+        UnassignUserFromApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
             user_id: user_id.into(),
@@ -960,21 +960,21 @@ impl GetApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::update_application`]: Update Application
+/// Request builder for [`ApplicationApi::replace_application`]: Update Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateApplication {
+pub struct ReplaceApplication {
     client: crate::Client,
     app_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateApplication {
+impl ReplaceApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateApplication",
+            "ReplaceApplication",
             http::Method::PUT,
             "/api/v1/apps/{appId}",
             &[&self.app_id],
@@ -1616,22 +1616,22 @@ impl GetFeatureForApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::update_feature_for_application`]: Updates A Feature Object For An Application
+/// Request builder for [`ApplicationApi::replace_feature_for_application`]: Updates A Feature Object For An Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateFeatureForApplication {
+pub struct ReplaceFeatureForApplication {
     client: crate::Client,
     app_id: String,
     name: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateFeatureForApplication {
+impl ReplaceFeatureForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateFeatureForApplication",
+            "ReplaceFeatureForApplication",
             http::Method::PUT,
             "/api/v1/apps/{appId}/features/{name}",
             &[&self.app_id, &self.name],
@@ -1847,21 +1847,21 @@ impl AssignGroupToApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::remove_group_from_application`]: Remove Group From Application
+/// Request builder for [`ApplicationApi::unassign_group_from_application`]: Remove Group From Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveGroupFromApplication {
+pub struct UnassignGroupFromApplication {
     client: crate::Client,
     app_id: String,
     group_id: String,
 }
-impl RemoveGroupFromApplication {
+impl UnassignGroupFromApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveGroupFromApplication",
+            "UnassignGroupFromApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/groups/{groupId}",
             &[&self.app_id, &self.group_id],
@@ -1929,21 +1929,21 @@ impl DeactivateApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::update_application_policy`]: Update Application Policy
+/// Request builder for [`ApplicationApi::replace_application_policy`]: Update Application Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateApplicationPolicy {
+pub struct ReplaceApplicationPolicy {
     client: crate::Client,
     app_id: String,
     policy_id: String,
 }
-impl UpdateApplicationPolicy {
+impl ReplaceApplicationPolicy {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "UpdateApplicationPolicy",
+            "ReplaceApplicationPolicy",
             http::Method::PUT,
             "/api/v1/apps/{appId}/policies/{policyId}",
             &[&self.app_id, &self.policy_id],
@@ -1981,20 +1981,20 @@ impl PreviewSamlAppMetadata {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::list_oauth_tokens_for_application`]: List OAuth Tokens For Application
+/// Request builder for [`ApplicationApi::list_oauth2_tokens_for_application`]: List OAuth Tokens For Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListOauthTokensForApplication {
+pub struct ListOAuth2TokensForApplication {
     client: crate::Client,
     app_id: String,
 }
-impl ListOauthTokensForApplication {
+impl ListOAuth2TokensForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListOauthTokensForApplication",
+            "ListOAuth2TokensForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/tokens",
             &[&self.app_id],
@@ -2008,20 +2008,20 @@ impl ListOauthTokensForApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::revoke_oauth_tokens_for_application`]: Revoke OAuth Tokens For Application
+/// Request builder for [`ApplicationApi::revoke_oauth2_tokens_for_application`]: Revoke OAuth Tokens For Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RevokeOauthTokensForApplication {
+pub struct RevokeOAuth2TokensForApplication {
     client: crate::Client,
     app_id: String,
 }
-impl RevokeOauthTokensForApplication {
+impl RevokeOAuth2TokensForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RevokeOauthTokensForApplication",
+            "RevokeOAuth2TokensForApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/tokens",
             &[&self.app_id],
@@ -2035,21 +2035,21 @@ impl RevokeOauthTokensForApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::get_oauth_token_for_application`]: Get OAuth Token For Application
+/// Request builder for [`ApplicationApi::get_oauth2_token_for_application`]: Get OAuth Token For Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetOauthTokenForApplication {
+pub struct GetOAuth2TokenForApplication {
     client: crate::Client,
     app_id: String,
     token_id: String,
 }
-impl GetOauthTokenForApplication {
+impl GetOAuth2TokenForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetOauthTokenForApplication",
+            "GetOAuth2TokenForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/tokens/{tokenId}",
             &[&self.app_id, &self.token_id],
@@ -2063,21 +2063,21 @@ impl GetOauthTokenForApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::revoke_oauth_token_for_application`]: Revoke OAuth Token For Application
+/// Request builder for [`ApplicationApi::revoke_oauth2_token_for_application`]: Revoke OAuth Token For Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RevokeOauthTokenForApplication {
+pub struct RevokeOAuth2TokenForApplication {
     client: crate::Client,
     app_id: String,
     token_id: String,
 }
-impl RevokeOauthTokenForApplication {
+impl RevokeOAuth2TokenForApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RevokeOauthTokenForApplication",
+            "RevokeOAuth2TokenForApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/tokens/{tokenId}",
             &[&self.app_id, &self.token_id],
@@ -2211,21 +2211,21 @@ impl UpdateApplicationProfileForAssignedUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::remove_user_from_application`]: Remove User From Application
+/// Request builder for [`ApplicationApi::unassign_user_from_application`]: Remove User From Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveUserFromApplication {
+pub struct UnassignUserFromApplication {
     client: crate::Client,
     app_id: String,
     user_id: String,
 }
-impl RemoveUserFromApplication {
+impl UnassignUserFromApplication {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveUserFromApplication",
+            "UnassignUserFromApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/users/{userId}",
             &[&self.app_id, &self.user_id],

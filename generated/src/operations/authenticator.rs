@@ -71,12 +71,12 @@ impl AuthenticatorApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_authenticator(
+    pub fn replace_authenticator(
         &self,
         authenticator_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateAuthenticator {
-        UpdateAuthenticator {
+    ) -> ReplaceAuthenticator {
+        ReplaceAuthenticator {
             client: self.client.clone(),
             authenticator_id: authenticator_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -197,21 +197,21 @@ impl GetAuthenticator {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthenticatorApi::update_authenticator`]: Update Authenticator
+/// Request builder for [`AuthenticatorApi::replace_authenticator`]: Update Authenticator
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateAuthenticator {
+pub struct ReplaceAuthenticator {
     client: crate::Client,
     authenticator_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateAuthenticator {
+impl ReplaceAuthenticator {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateAuthenticator",
+            "ReplaceAuthenticator",
             http::Method::PUT,
             "/api/v1/authenticators/{authenticatorId}",
             &[&self.authenticator_id],

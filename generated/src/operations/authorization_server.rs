@@ -65,12 +65,12 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_authorization_server(
+    pub fn replace_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateAuthorizationServer {
-        UpdateAuthorizationServer {
+    ) -> ReplaceAuthorizationServer {
+        ReplaceAuthorizationServer {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -97,11 +97,11 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_oauth_claims(
+    pub fn list_oauth2_claims(
         &self,
         auth_server_id: impl Into<String>,
-    ) -> ListOauthClaims {
-        ListOauthClaims {
+    ) -> ListOAuth2Claims {
+        ListOAuth2Claims {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
         }
@@ -112,12 +112,12 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn create_oauth_claim(
+    pub fn create_oauth2_claim(
         &self,
         auth_server_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> CreateOauthClaim {
-        CreateOauthClaim {
+    ) -> CreateOAuth2Claim {
+        CreateOAuth2Claim {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -129,12 +129,12 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn get_oauth_claim(
+    pub fn get_oauth2_claim(
         &self,
         auth_server_id: impl Into<String>,
         claim_id: impl Into<String>,
-    ) -> GetOauthClaim {
-        GetOauthClaim {
+    ) -> GetOAuth2Claim {
+        GetOAuth2Claim {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             claim_id: claim_id.into(),
@@ -146,13 +146,13 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_oauth_claim(
+    pub fn replace_oauth2_claim(
         &self,
         auth_server_id: impl Into<String>,
         claim_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateOauthClaim {
-        UpdateOauthClaim {
+    ) -> ReplaceOAuth2Claim {
+        ReplaceOAuth2Claim {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             claim_id: claim_id.into(),
@@ -165,12 +165,12 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn delete_oauth_claim(
+    pub fn delete_oauth2_claim(
         &self,
         auth_server_id: impl Into<String>,
         claim_id: impl Into<String>,
-    ) -> DeleteOauthClaim {
-        DeleteOauthClaim {
+    ) -> DeleteOAuth2Claim {
+        DeleteOAuth2Claim {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             claim_id: claim_id.into(),
@@ -182,11 +182,11 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_oauth_clients_for_authorization_server(
+    pub fn list_oauth2_clients_for_authorization_server(
         &self,
         auth_server_id: impl Into<String>,
-    ) -> ListOauthClientsForAuthorizationServer {
-        ListOauthClientsForAuthorizationServer {
+    ) -> ListOAuth2ClientsForAuthorizationServer {
+        ListOAuth2ClientsForAuthorizationServer {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
         }
@@ -378,13 +378,13 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_authorization_server_policy(
+    pub fn replace_authorization_server_policy(
         &self,
         auth_server_id: impl Into<String>,
         policy_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateAuthorizationServerPolicy {
-        UpdateAuthorizationServerPolicy {
+    ) -> ReplaceAuthorizationServerPolicy {
+        ReplaceAuthorizationServerPolicy {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             policy_id: policy_id.into(),
@@ -511,14 +511,14 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_authorization_server_policy_rule(
+    pub fn replace_authorization_server_policy_rule(
         &self,
         auth_server_id: impl Into<String>,
         policy_id: impl Into<String>,
         rule_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateAuthorizationServerPolicyRule {
-        UpdateAuthorizationServerPolicyRule {
+    ) -> ReplaceAuthorizationServerPolicyRule {
+        ReplaceAuthorizationServerPolicyRule {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             policy_id: policy_id.into(),
@@ -591,11 +591,11 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_oauth_scopes(
+    pub fn list_oauth2_scopes(
         &self,
         auth_server_id: impl Into<String>,
-    ) -> ListOauthScopes {
-        ListOauthScopes {
+    ) -> ListOAuth2Scopes {
+        ListOAuth2Scopes {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
         }
@@ -606,12 +606,12 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn create_oauth_scope(
+    pub fn create_oauth2_scope(
         &self,
         auth_server_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> CreateOauthScope {
-        CreateOauthScope {
+    ) -> CreateOAuth2Scope {
+        CreateOAuth2Scope {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -623,12 +623,12 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn get_oauth_scope(
+    pub fn get_oauth2_scope(
         &self,
         auth_server_id: impl Into<String>,
         scope_id: impl Into<String>,
-    ) -> GetOauthScope {
-        GetOauthScope {
+    ) -> GetOAuth2Scope {
+        GetOAuth2Scope {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             scope_id: scope_id.into(),
@@ -640,13 +640,13 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_oauth_scope(
+    pub fn replace_oauth2_scope(
         &self,
         auth_server_id: impl Into<String>,
         scope_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateOauthScope {
-        UpdateOauthScope {
+    ) -> ReplaceOAuth2Scope {
+        ReplaceOAuth2Scope {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             scope_id: scope_id.into(),
@@ -659,12 +659,12 @@ impl AuthorizationServerApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn delete_oauth_scope(
+    pub fn delete_oauth2_scope(
         &self,
         auth_server_id: impl Into<String>,
         scope_id: impl Into<String>,
-    ) -> DeleteOauthScope {
-        DeleteOauthScope {
+    ) -> DeleteOAuth2Scope {
+        DeleteOAuth2Scope {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             scope_id: scope_id.into(),
@@ -755,21 +755,21 @@ impl GetAuthorizationServer {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::update_authorization_server`]: Update Authorization Server
+/// Request builder for [`AuthorizationServerApi::replace_authorization_server`]: Update Authorization Server
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateAuthorizationServer {
+pub struct ReplaceAuthorizationServer {
     client: crate::Client,
     auth_server_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateAuthorizationServer {
+impl ReplaceAuthorizationServer {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateAuthorizationServer",
+            "ReplaceAuthorizationServer",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}",
             &[&self.auth_server_id],
@@ -814,20 +814,20 @@ impl DeleteAuthorizationServer {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::list_oauth_claims`]: List OAuth Claims
+/// Request builder for [`AuthorizationServerApi::list_oauth2_claims`]: List OAuth Claims
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListOauthClaims {
+pub struct ListOAuth2Claims {
     client: crate::Client,
     auth_server_id: String,
 }
-impl ListOauthClaims {
+impl ListOAuth2Claims {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListOauthClaims",
+            "ListOAuth2Claims",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/claims",
             &[&self.auth_server_id],
@@ -841,21 +841,21 @@ impl ListOauthClaims {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::create_oauth_claim`]: Create OAuth Claim
+/// Request builder for [`AuthorizationServerApi::create_oauth2_claim`]: Create OAuth Claim
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct CreateOauthClaim {
+pub struct CreateOAuth2Claim {
     client: crate::Client,
     auth_server_id: String,
     body: crate::runtime::JsonBody,
 }
-impl CreateOauthClaim {
+impl CreateOAuth2Claim {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "CreateOauthClaim",
+            "CreateOAuth2Claim",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/claims",
             &[&self.auth_server_id],
@@ -873,21 +873,21 @@ impl CreateOauthClaim {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::get_oauth_claim`]: Get OAuth Claim
+/// Request builder for [`AuthorizationServerApi::get_oauth2_claim`]: Get OAuth Claim
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetOauthClaim {
+pub struct GetOAuth2Claim {
     client: crate::Client,
     auth_server_id: String,
     claim_id: String,
 }
-impl GetOauthClaim {
+impl GetOAuth2Claim {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetOauthClaim",
+            "GetOAuth2Claim",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
             &[&self.auth_server_id, &self.claim_id],
@@ -901,22 +901,22 @@ impl GetOauthClaim {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::update_oauth_claim`]: Update OAuth Claim
+/// Request builder for [`AuthorizationServerApi::replace_oauth2_claim`]: Update OAuth Claim
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateOauthClaim {
+pub struct ReplaceOAuth2Claim {
     client: crate::Client,
     auth_server_id: String,
     claim_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateOauthClaim {
+impl ReplaceOAuth2Claim {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateOauthClaim",
+            "ReplaceOAuth2Claim",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
             &[&self.auth_server_id, &self.claim_id],
@@ -934,21 +934,21 @@ impl UpdateOauthClaim {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::delete_oauth_claim`]: Delete OAuth Claim
+/// Request builder for [`AuthorizationServerApi::delete_oauth2_claim`]: Delete OAuth Claim
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct DeleteOauthClaim {
+pub struct DeleteOAuth2Claim {
     client: crate::Client,
     auth_server_id: String,
     claim_id: String,
 }
-impl DeleteOauthClaim {
+impl DeleteOAuth2Claim {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "DeleteOauthClaim",
+            "DeleteOAuth2Claim",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
             &[&self.auth_server_id, &self.claim_id],
@@ -962,20 +962,20 @@ impl DeleteOauthClaim {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::list_oauth_clients_for_authorization_server`]: List OAuth Clients for Authorization Server
+/// Request builder for [`AuthorizationServerApi::list_oauth2_clients_for_authorization_server`]: List OAuth Clients for Authorization Server
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListOauthClientsForAuthorizationServer {
+pub struct ListOAuth2ClientsForAuthorizationServer {
     client: crate::Client,
     auth_server_id: String,
 }
-impl ListOauthClientsForAuthorizationServer {
+impl ListOAuth2ClientsForAuthorizationServer {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListOauthClientsForAuthorizationServer",
+            "ListOAuth2ClientsForAuthorizationServer",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/clients",
             &[&self.auth_server_id],
@@ -1298,22 +1298,22 @@ impl GetAuthorizationServerPolicy {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::update_authorization_server_policy`]: Update Authorization Server Policy
+/// Request builder for [`AuthorizationServerApi::replace_authorization_server_policy`]: Update Authorization Server Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateAuthorizationServerPolicy {
+pub struct ReplaceAuthorizationServerPolicy {
     client: crate::Client,
     auth_server_id: String,
     policy_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateAuthorizationServerPolicy {
+impl ReplaceAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateAuthorizationServerPolicy",
+            "ReplaceAuthorizationServerPolicy",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}",
             &[&self.auth_server_id, &self.policy_id],
@@ -1505,23 +1505,23 @@ impl GetAuthorizationServerPolicyRule {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::update_authorization_server_policy_rule`]: Update Authorization Server Policy Rule
+/// Request builder for [`AuthorizationServerApi::replace_authorization_server_policy_rule`]: Update Authorization Server Policy Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateAuthorizationServerPolicyRule {
+pub struct ReplaceAuthorizationServerPolicyRule {
     client: crate::Client,
     auth_server_id: String,
     policy_id: String,
     rule_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateAuthorizationServerPolicyRule {
+impl ReplaceAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateAuthorizationServerPolicyRule",
+            "ReplaceAuthorizationServerPolicyRule",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
@@ -1626,20 +1626,20 @@ impl DeactivateAuthorizationServerPolicyRule {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::list_oauth_scopes`]: List OAuth Scopes
+/// Request builder for [`AuthorizationServerApi::list_oauth2_scopes`]: List OAuth Scopes
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListOauthScopes {
+pub struct ListOAuth2Scopes {
     client: crate::Client,
     auth_server_id: String,
 }
-impl ListOauthScopes {
+impl ListOAuth2Scopes {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListOauthScopes",
+            "ListOAuth2Scopes",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/scopes",
             &[&self.auth_server_id],
@@ -1653,21 +1653,21 @@ impl ListOauthScopes {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::create_oauth_scope`]: Create OAuth Scope
+/// Request builder for [`AuthorizationServerApi::create_oauth2_scope`]: Create OAuth Scope
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct CreateOauthScope {
+pub struct CreateOAuth2Scope {
     client: crate::Client,
     auth_server_id: String,
     body: crate::runtime::JsonBody,
 }
-impl CreateOauthScope {
+impl CreateOAuth2Scope {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "CreateOauthScope",
+            "CreateOAuth2Scope",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/scopes",
             &[&self.auth_server_id],
@@ -1685,21 +1685,21 @@ impl CreateOauthScope {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::get_oauth_scope`]: Get OAuth Scope
+/// Request builder for [`AuthorizationServerApi::get_oauth2_scope`]: Get OAuth Scope
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetOauthScope {
+pub struct GetOAuth2Scope {
     client: crate::Client,
     auth_server_id: String,
     scope_id: String,
 }
-impl GetOauthScope {
+impl GetOAuth2Scope {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetOauthScope",
+            "GetOAuth2Scope",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
             &[&self.auth_server_id, &self.scope_id],
@@ -1713,22 +1713,22 @@ impl GetOauthScope {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::update_oauth_scope`]: Update OAuth Scope
+/// Request builder for [`AuthorizationServerApi::replace_oauth2_scope`]: Update OAuth Scope
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateOauthScope {
+pub struct ReplaceOAuth2Scope {
     client: crate::Client,
     auth_server_id: String,
     scope_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateOauthScope {
+impl ReplaceOAuth2Scope {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateOauthScope",
+            "ReplaceOAuth2Scope",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
             &[&self.auth_server_id, &self.scope_id],
@@ -1746,21 +1746,21 @@ impl UpdateOauthScope {
         self.customize().send().await
     }
 }
-/// Request builder for [`AuthorizationServerApi::delete_oauth_scope`]: Delete OAuth Scope
+/// Request builder for [`AuthorizationServerApi::delete_oauth2_scope`]: Delete OAuth Scope
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct DeleteOauthScope {
+pub struct DeleteOAuth2Scope {
     client: crate::Client,
     auth_server_id: String,
     scope_id: String,
 }
-impl DeleteOauthScope {
+impl DeleteOAuth2Scope {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "DeleteOauthScope",
+            "DeleteOAuth2Scope",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
             &[&self.auth_server_id, &self.scope_id],

@@ -51,12 +51,12 @@ impl BrandApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_brand(
+    pub fn replace_brand(
         &self,
         brand_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateBrand {
-        UpdateBrand {
+    ) -> ReplaceBrand {
+        ReplaceBrand {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -186,14 +186,14 @@ impl BrandApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_email_customization(
+    pub fn replace_email_customization(
         &self,
         brand_id: impl Into<String>,
         template_name: impl Into<String>,
         customization_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateEmailCustomization {
-        UpdateEmailCustomization {
+    ) -> ReplaceEmailCustomization {
+        ReplaceEmailCustomization {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             template_name: template_name.into(),
@@ -308,8 +308,8 @@ impl BrandApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn get_brand_themes(&self, brand_id: impl Into<String>) -> GetBrandThemes {
-        GetBrandThemes {
+    pub fn list_brand_themes(&self, brand_id: impl Into<String>) -> ListBrandThemes {
+        ListBrandThemes {
             client: self.client.clone(),
             brand_id: brand_id.into(),
         }
@@ -341,13 +341,13 @@ impl BrandApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_brand_theme(
+    pub fn replace_brand_theme(
         &self,
         brand_id: impl Into<String>,
         theme_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateBrandTheme {
-        UpdateBrandTheme {
+    ) -> ReplaceBrandTheme {
+        ReplaceBrandTheme {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             theme_id: theme_id.into(),
@@ -520,21 +520,21 @@ impl GetBrand {
         self.customize().send().await
     }
 }
-/// Request builder for [`BrandApi::update_brand`]: Update Brand
+/// Request builder for [`BrandApi::replace_brand`]: Update Brand
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateBrand {
+pub struct ReplaceBrand {
     client: crate::Client,
     brand_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateBrand {
+impl ReplaceBrand {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateBrand",
+            "ReplaceBrand",
             http::Method::PUT,
             "/api/v1/brands/{brandId}",
             &[&self.brand_id],
@@ -729,23 +729,23 @@ impl GetEmailCustomization {
         self.customize().send().await
     }
 }
-/// Request builder for [`BrandApi::update_email_customization`]: Update Email Customization
+/// Request builder for [`BrandApi::replace_email_customization`]: Update Email Customization
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateEmailCustomization {
+pub struct ReplaceEmailCustomization {
     client: crate::Client,
     brand_id: String,
     template_name: String,
     customization_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateEmailCustomization {
+impl ReplaceEmailCustomization {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateEmailCustomization",
+            "ReplaceEmailCustomization",
             http::Method::PUT,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}",
             &[&self.brand_id, &self.template_name, &self.customization_id],
@@ -905,20 +905,20 @@ impl SendTestEmail {
         self.customize().send().await
     }
 }
-/// Request builder for [`BrandApi::get_brand_themes`]: Get Brand Themes
+/// Request builder for [`BrandApi::list_brand_themes`]: Get Brand Themes
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetBrandThemes {
+pub struct ListBrandThemes {
     client: crate::Client,
     brand_id: String,
 }
-impl GetBrandThemes {
+impl ListBrandThemes {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetBrandThemes",
+            "ListBrandThemes",
             http::Method::GET,
             "/api/v1/brands/{brandId}/themes",
             &[&self.brand_id],
@@ -960,22 +960,22 @@ impl GetBrandTheme {
         self.customize().send().await
     }
 }
-/// Request builder for [`BrandApi::update_brand_theme`]: Update a Theme for a Brand
+/// Request builder for [`BrandApi::replace_brand_theme`]: Update a Theme for a Brand
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateBrandTheme {
+pub struct ReplaceBrandTheme {
     client: crate::Client,
     brand_id: String,
     theme_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateBrandTheme {
+impl ReplaceBrandTheme {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateBrandTheme",
+            "ReplaceBrandTheme",
             http::Method::PUT,
             "/api/v1/brands/{brandId}/themes/{themeId}",
             &[&self.brand_id, &self.theme_id],

@@ -92,12 +92,12 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_group_rule(
+    pub fn replace_group_rule(
         &self,
         rule_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateGroupRule {
-        UpdateGroupRule {
+    ) -> ReplaceGroupRule {
+        ReplaceGroupRule {
             client: self.client.clone(),
             rule_id: rule_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -170,12 +170,12 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_group(
+    pub fn replace_group(
         &self,
         group_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateGroup {
-        UpdateGroup {
+    ) -> ReplaceGroup {
+        ReplaceGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -189,8 +189,8 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_group(&self, group_id: impl Into<String>) -> RemoveGroup {
-        RemoveGroup {
+    pub fn delete_group(&self, group_id: impl Into<String>) -> DeleteGroup {
+        DeleteGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
         }
@@ -271,12 +271,12 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_role_from_group(
+    pub fn unassign_role_from_group(
         &self,
         group_id: impl Into<String>,
         role_id: impl Into<String>,
-    ) -> RemoveRoleFromGroup {
-        RemoveRoleFromGroup {
+    ) -> UnassignRoleFromGroup {
+        UnassignRoleFromGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             role_id: role_id.into(),
@@ -290,12 +290,12 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_application_targets_for_application_administrator_role_for_group(
+    pub fn list_application_targets_for_app_admin_role_for_group(
         &self,
         group_id: impl Into<String>,
         role_id: impl Into<String>,
-    ) -> ListApplicationTargetsForApplicationAdministratorRoleForGroup {
-        ListApplicationTargetsForApplicationAdministratorRoleForGroup {
+    ) -> ListApplicationTargetsForAppAdminRoleForGroup {
+        ListApplicationTargetsForAppAdminRoleForGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             role_id: role_id.into(),
@@ -307,13 +307,13 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn add_application_target_to_admin_role_given_to_group(
+    pub fn assign_application_target_to_admin_role_for_group(
         &self,
         group_id: impl Into<String>,
         role_id: impl Into<String>,
         app_name: impl Into<String>,
-    ) -> AddApplicationTargetToAdminRoleGivenToGroup {
-        AddApplicationTargetToAdminRoleGivenToGroup {
+    ) -> AssignApplicationTargetToAdminRoleForGroup {
+        AssignApplicationTargetToAdminRoleForGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             role_id: role_id.into(),
@@ -326,13 +326,13 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_application_target_from_application_administrator_role_given_to_group(
+    pub fn unassign_application_target_from_app_admin_role_for_group(
         &self,
         group_id: impl Into<String>,
         role_id: impl Into<String>,
         app_name: impl Into<String>,
-    ) -> RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
-        RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
+    ) -> UnassignApplicationTargetFromAppAdminRoleForGroup {
+        UnassignApplicationTargetFromAppAdminRoleForGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             role_id: role_id.into(),
@@ -345,14 +345,14 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn add_app_instance_target_to_app_administrator_role_given_to_group(
+    pub fn assign_app_instance_target_to_app_admin_role_for_group(
         &self,
         group_id: impl Into<String>,
         role_id: impl Into<String>,
         app_name: impl Into<String>,
         application_id: impl Into<String>,
-    ) -> AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
-        AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
+    ) -> AssignAppInstanceTargetToAppAdminRoleForGroup {
+        AssignAppInstanceTargetToAppAdminRoleForGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             role_id: role_id.into(),
@@ -366,14 +366,14 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_app_instance_target_from_app_administrator_role_given_to_group(
+    pub fn unassign_app_instance_target_from_app_admin_role_for_group(
         &self,
         group_id: impl Into<String>,
         role_id: impl Into<String>,
         app_name: impl Into<String>,
         application_id: impl Into<String>,
-    ) -> RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup {
-        RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup {
+    ) -> UnassignAppInstanceTargetFromAppAdminRoleForGroup {
+        UnassignAppInstanceTargetFromAppAdminRoleForGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             role_id: role_id.into(),
@@ -404,13 +404,13 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn add_group_target_to_group_administrator_role_for_group(
+    pub fn assign_group_target_to_group_admin_role_for_group(
         &self,
         group_id: impl Into<String>,
         role_id: impl Into<String>,
         target_group_id: impl Into<String>,
-    ) -> AddGroupTargetToGroupAdministratorRoleForGroup {
-        AddGroupTargetToGroupAdministratorRoleForGroup {
+    ) -> AssignGroupTargetToGroupAdminRoleForGroup {
+        AssignGroupTargetToGroupAdminRoleForGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             role_id: role_id.into(),
@@ -423,13 +423,13 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_group_target_from_group_administrator_role_given_to_group(
+    pub fn unassign_group_target_from_group_admin_role_for_group(
         &self,
         group_id: impl Into<String>,
         role_id: impl Into<String>,
         target_group_id: impl Into<String>,
-    ) -> RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup {
-        RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup {
+    ) -> UnassignGroupTargetFromGroupAdminRoleForGroup {
+        UnassignGroupTargetFromGroupAdminRoleForGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             role_id: role_id.into(),
@@ -458,12 +458,12 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn add_user_to_group(
+    pub fn assign_user_to_group(
         &self,
         group_id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> AddUserToGroup {
-        AddUserToGroup {
+    ) -> AssignUserToGroup {
+        AssignUserToGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             user_id: user_id.into(),
@@ -477,12 +477,12 @@ impl GroupApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_user_from_group(
+    pub fn unassign_user_from_group(
         &self,
         group_id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> RemoveUserFromGroup {
-        RemoveUserFromGroup {
+    ) -> UnassignUserFromGroup {
+        UnassignUserFromGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             user_id: user_id.into(),
@@ -634,21 +634,21 @@ impl GetGroupRule {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::update_group_rule`]: Update Group Rule
+/// Request builder for [`GroupApi::replace_group_rule`]: Update Group Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateGroupRule {
+pub struct ReplaceGroupRule {
     client: crate::Client,
     rule_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateGroupRule {
+impl ReplaceGroupRule {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateGroupRule",
+            "ReplaceGroupRule",
             http::Method::PUT,
             "/api/v1/groups/rules/{ruleId}",
             &[&self.rule_id],
@@ -774,21 +774,21 @@ impl GetGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::update_group`]: Update Group
+/// Request builder for [`GroupApi::replace_group`]: Update Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateGroup {
+pub struct ReplaceGroup {
     client: crate::Client,
     group_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateGroup {
+impl ReplaceGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateGroup",
+            "ReplaceGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}",
             &[&self.group_id],
@@ -806,20 +806,20 @@ impl UpdateGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::remove_group`]: Remove Group
+/// Request builder for [`GroupApi::delete_group`]: Remove Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveGroup {
+pub struct DeleteGroup {
     client: crate::Client,
     group_id: String,
 }
-impl RemoveGroup {
+impl DeleteGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveGroup",
+            "DeleteGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}",
             &[&self.group_id],
@@ -947,21 +947,21 @@ impl GetGroupRole {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::remove_role_from_group`]: Remove Role from Group
+/// Request builder for [`GroupApi::unassign_role_from_group`]: Remove Role from Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveRoleFromGroup {
+pub struct UnassignRoleFromGroup {
     client: crate::Client,
     group_id: String,
     role_id: String,
 }
-impl RemoveRoleFromGroup {
+impl UnassignRoleFromGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveRoleFromGroup",
+            "UnassignRoleFromGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/roles/{roleId}",
             &[&self.group_id, &self.role_id],
@@ -975,21 +975,21 @@ impl RemoveRoleFromGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::list_application_targets_for_application_administrator_role_for_group`]: List Application Targets for Application Administrator Role for Group
+/// Request builder for [`GroupApi::list_application_targets_for_app_admin_role_for_group`]: List Application Targets for Application Administrator Role for Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListApplicationTargetsForApplicationAdministratorRoleForGroup {
+pub struct ListApplicationTargetsForAppAdminRoleForGroup {
     client: crate::Client,
     group_id: String,
     role_id: String,
 }
-impl ListApplicationTargetsForApplicationAdministratorRoleForGroup {
+impl ListApplicationTargetsForAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListApplicationTargetsForApplicationAdministratorRoleForGroup",
+            "ListApplicationTargetsForAppAdminRoleForGroup",
             http::Method::GET,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps",
             &[&self.group_id, &self.role_id],
@@ -1003,22 +1003,22 @@ impl ListApplicationTargetsForApplicationAdministratorRoleForGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::add_application_target_to_admin_role_given_to_group`]: Add Application Target to Admin Role Given to Group
+/// Request builder for [`GroupApi::assign_application_target_to_admin_role_for_group`]: Add Application Target to Admin Role Given to Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct AddApplicationTargetToAdminRoleGivenToGroup {
+pub struct AssignApplicationTargetToAdminRoleForGroup {
     client: crate::Client,
     group_id: String,
     role_id: String,
     app_name: String,
 }
-impl AddApplicationTargetToAdminRoleGivenToGroup {
+impl AssignApplicationTargetToAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "AddApplicationTargetToAdminRoleGivenToGroup",
+            "AssignApplicationTargetToAdminRoleForGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}",
             &[&self.group_id, &self.role_id, &self.app_name],
@@ -1032,22 +1032,22 @@ impl AddApplicationTargetToAdminRoleGivenToGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::remove_application_target_from_application_administrator_role_given_to_group`]: Remove Application Target from Application Administrator Role Given to Group
+/// Request builder for [`GroupApi::unassign_application_target_from_app_admin_role_for_group`]: Remove Application Target from Application Administrator Role Given to Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
+pub struct UnassignApplicationTargetFromAppAdminRoleForGroup {
     client: crate::Client,
     group_id: String,
     role_id: String,
     app_name: String,
 }
-impl RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
+impl UnassignApplicationTargetFromAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup",
+            "UnassignApplicationTargetFromAppAdminRoleForGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}",
             &[&self.group_id, &self.role_id, &self.app_name],
@@ -1061,23 +1061,23 @@ impl RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::add_app_instance_target_to_app_administrator_role_given_to_group`]: Add App Instance Target to App Administrator Role Given to a Group
+/// Request builder for [`GroupApi::assign_app_instance_target_to_app_admin_role_for_group`]: Add App Instance Target to App Administrator Role Given to a Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
+pub struct AssignAppInstanceTargetToAppAdminRoleForGroup {
     client: crate::Client,
     group_id: String,
     role_id: String,
     app_name: String,
     application_id: String,
 }
-impl AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
+impl AssignAppInstanceTargetToAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "AddAppInstanceTargetToAppAdministratorRoleGivenToGroup",
+            "AssignAppInstanceTargetToAppAdminRoleForGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}",
             &[&self.group_id, &self.role_id, &self.app_name, &self.application_id],
@@ -1091,23 +1091,23 @@ impl AddAppInstanceTargetToAppAdministratorRoleGivenToGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::remove_app_instance_target_from_app_administrator_role_given_to_group`]: Remove App Instance Target from App Administrator Role Given to a Group
+/// Request builder for [`GroupApi::unassign_app_instance_target_from_app_admin_role_for_group`]: Remove App Instance Target from App Administrator Role Given to a Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup {
+pub struct UnassignAppInstanceTargetFromAppAdminRoleForGroup {
     client: crate::Client,
     group_id: String,
     role_id: String,
     app_name: String,
     application_id: String,
 }
-impl RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup {
+impl UnassignAppInstanceTargetFromAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup",
+            "UnassignAppInstanceTargetFromAppAdminRoleForGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}",
             &[&self.group_id, &self.role_id, &self.app_name, &self.application_id],
@@ -1149,22 +1149,22 @@ impl ListGroupTargetsForGroupRole {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::add_group_target_to_group_administrator_role_for_group`]: Add Group Target to Group Administrator Role for Group
+/// Request builder for [`GroupApi::assign_group_target_to_group_admin_role_for_group`]: Add Group Target to Group Administrator Role for Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct AddGroupTargetToGroupAdministratorRoleForGroup {
+pub struct AssignGroupTargetToGroupAdminRoleForGroup {
     client: crate::Client,
     group_id: String,
     role_id: String,
     target_group_id: String,
 }
-impl AddGroupTargetToGroupAdministratorRoleForGroup {
+impl AssignGroupTargetToGroupAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "AddGroupTargetToGroupAdministratorRoleForGroup",
+            "AssignGroupTargetToGroupAdminRoleForGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/groups/{targetGroupId}",
             &[&self.group_id, &self.role_id, &self.target_group_id],
@@ -1178,22 +1178,22 @@ impl AddGroupTargetToGroupAdministratorRoleForGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::remove_group_target_from_group_administrator_role_given_to_group`]: Remove Group Target from Group Administrator Role Given to Group
+/// Request builder for [`GroupApi::unassign_group_target_from_group_admin_role_for_group`]: Remove Group Target from Group Administrator Role Given to Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup {
+pub struct UnassignGroupTargetFromGroupAdminRoleForGroup {
     client: crate::Client,
     group_id: String,
     role_id: String,
     target_group_id: String,
 }
-impl RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup {
+impl UnassignGroupTargetFromGroupAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup",
+            "UnassignGroupTargetFromGroupAdminRoleForGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/groups/{targetGroupId}",
             &[&self.group_id, &self.role_id, &self.target_group_id],
@@ -1234,21 +1234,21 @@ impl ListGroupMembers {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::add_user_to_group`]: Add User to Group
+/// Request builder for [`GroupApi::assign_user_to_group`]: Add User to Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct AddUserToGroup {
+pub struct AssignUserToGroup {
     client: crate::Client,
     group_id: String,
     user_id: String,
 }
-impl AddUserToGroup {
+impl AssignUserToGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "AddUserToGroup",
+            "AssignUserToGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}/users/{userId}",
             &[&self.group_id, &self.user_id],
@@ -1262,21 +1262,21 @@ impl AddUserToGroup {
         self.customize().send().await
     }
 }
-/// Request builder for [`GroupApi::remove_user_from_group`]: Remove User from Group
+/// Request builder for [`GroupApi::unassign_user_from_group`]: Remove User from Group
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveUserFromGroup {
+pub struct UnassignUserFromGroup {
     client: crate::Client,
     group_id: String,
     user_id: String,
 }
-impl RemoveUserFromGroup {
+impl UnassignUserFromGroup {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveUserFromGroup",
+            "UnassignUserFromGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/users/{userId}",
             &[&self.group_id, &self.user_id],

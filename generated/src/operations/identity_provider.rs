@@ -56,8 +56,8 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_idp_keys(&self) -> ListIdpKeys {
-        ListIdpKeys {
+    pub fn list_identity_provider_keys(&self) -> ListIdentityProviderKeys {
+        ListIdentityProviderKeys {
             client: self.client.clone(),
         }
     }
@@ -69,11 +69,11 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn create_idp_x509_certificate_public_key(
+    pub fn create_identity_provider_x509_certificate_public_key(
         &self,
         body: impl serde::Serialize,
-    ) -> CreateIdpX509CertificatePublicKey {
-        CreateIdpX509CertificatePublicKey {
+    ) -> CreateIdentityProviderX509CertificatePublicKey {
+        CreateIdentityProviderX509CertificatePublicKey {
             client: self.client.clone(),
             body: crate::runtime::JsonBody::new(&body),
         }
@@ -86,8 +86,11 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn get_idp_key(&self, key_id: impl Into<String>) -> GetIdpKey {
-        GetIdpKey {
+    pub fn get_identity_provider_key(
+        &self,
+        key_id: impl Into<String>,
+    ) -> GetIdentityProviderKey {
+        GetIdentityProviderKey {
             client: self.client.clone(),
             key_id: key_id.into(),
         }
@@ -100,8 +103,11 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn delete_idp_key(&self, key_id: impl Into<String>) -> DeleteIdpKey {
-        DeleteIdpKey {
+    pub fn delete_identity_provider_key(
+        &self,
+        key_id: impl Into<String>,
+    ) -> DeleteIdentityProviderKey {
+        DeleteIdentityProviderKey {
             client: self.client.clone(),
             key_id: key_id.into(),
         }
@@ -131,12 +137,12 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_identity_provider(
+    pub fn replace_identity_provider(
         &self,
         idp_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateIdentityProvider {
-        UpdateIdentityProvider {
+    ) -> ReplaceIdentityProvider {
+        ReplaceIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -262,11 +268,11 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_signing_key_credentials_for_idp(
+    pub fn list_signing_key_credentials_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
-    ) -> ListSigningKeyCredentialsForIdp {
-        ListSigningKeyCredentialsForIdp {
+    ) -> ListSigningKeyCredentialsForIdentityProvider {
+        ListSigningKeyCredentialsForIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
         }
@@ -279,11 +285,11 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn generate_new_idp_signing_key_credential(
+    pub fn generate_new_identity_provider_signing_key_credential(
         &self,
         idp_id: impl Into<String>,
-    ) -> GenerateNewIdpSigningKeyCredential {
-        GenerateNewIdpSigningKeyCredential {
+    ) -> GenerateNewIdentityProviderSigningKeyCredential {
+        GenerateNewIdentityProviderSigningKeyCredential {
             client: self.client.clone(),
             idp_id: idp_id.into(),
         }
@@ -296,12 +302,12 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn get_signing_key_credential_for_idp(
+    pub fn get_signing_key_credential_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
         key_id: impl Into<String>,
-    ) -> GetSigningKeyCredentialForIdp {
-        GetSigningKeyCredentialForIdp {
+    ) -> GetSigningKeyCredentialForIdentityProvider {
+        GetSigningKeyCredentialForIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
             key_id: key_id.into(),
@@ -315,12 +321,12 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn clone_signing_key_credential_for_idp(
+    pub fn clone_signing_key_credential_for_identity_provider(
         &self,
         idp_id: impl Into<String>,
         key_id: impl Into<String>,
-    ) -> CloneSigningKeyCredentialForIdp {
-        CloneSigningKeyCredentialForIdp {
+    ) -> CloneSigningKeyCredentialForIdentityProvider {
+        CloneSigningKeyCredentialForIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
             key_id: key_id.into(),
@@ -368,8 +374,11 @@ impl IdentityProviderApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn find_idp_users(&self, idp_id: impl Into<String>) -> FindIdpUsers {
-        FindIdpUsers {
+    pub fn find_identity_provider_users(
+        &self,
+        idp_id: impl Into<String>,
+    ) -> FindIdentityProviderUsers {
+        FindIdentityProviderUsers {
             client: self.client.clone(),
             idp_id: idp_id.into(),
         }
@@ -514,19 +523,19 @@ impl CreateIdentityProvider {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::list_idp_keys`]: List IdP Keys
+/// Request builder for [`IdentityProviderApi::list_identity_provider_keys`]: List IdP Keys
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListIdpKeys {
+pub struct ListIdentityProviderKeys {
     client: crate::Client,
 }
-impl ListIdpKeys {
+impl ListIdentityProviderKeys {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListIdpKeys",
+            "ListIdentityProviderKeys",
             http::Method::GET,
             "/api/v1/idps/credentials/keys",
             &[],
@@ -540,20 +549,20 @@ impl ListIdpKeys {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::create_idp_x509_certificate_public_key`]: Create X.509 Certificate Public Key
+/// Request builder for [`IdentityProviderApi::create_identity_provider_x509_certificate_public_key`]: Create X.509 Certificate Public Key
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct CreateIdpX509CertificatePublicKey {
+pub struct CreateIdentityProviderX509CertificatePublicKey {
     client: crate::Client,
     body: crate::runtime::JsonBody,
 }
-impl CreateIdpX509CertificatePublicKey {
+impl CreateIdentityProviderX509CertificatePublicKey {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "CreateIdpX509CertificatePublicKey",
+            "CreateIdentityProviderX509CertificatePublicKey",
             http::Method::POST,
             "/api/v1/idps/credentials/keys",
             &[],
@@ -571,20 +580,20 @@ impl CreateIdpX509CertificatePublicKey {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::get_idp_key`]: Get IdP Key
+/// Request builder for [`IdentityProviderApi::get_identity_provider_key`]: Get IdP Key
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetIdpKey {
+pub struct GetIdentityProviderKey {
     client: crate::Client,
     key_id: String,
 }
-impl GetIdpKey {
+impl GetIdentityProviderKey {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetIdpKey",
+            "GetIdentityProviderKey",
             http::Method::GET,
             "/api/v1/idps/credentials/keys/{keyId}",
             &[&self.key_id],
@@ -598,20 +607,20 @@ impl GetIdpKey {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::delete_idp_key`]: Delete IdP Key
+/// Request builder for [`IdentityProviderApi::delete_identity_provider_key`]: Delete IdP Key
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct DeleteIdpKey {
+pub struct DeleteIdentityProviderKey {
     client: crate::Client,
     key_id: String,
 }
-impl DeleteIdpKey {
+impl DeleteIdentityProviderKey {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "DeleteIdpKey",
+            "DeleteIdentityProviderKey",
             http::Method::DELETE,
             "/api/v1/idps/credentials/keys/{keyId}",
             &[&self.key_id],
@@ -652,21 +661,21 @@ impl GetIdentityProvider {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::update_identity_provider`]: Update Identity Provider
+/// Request builder for [`IdentityProviderApi::replace_identity_provider`]: Update Identity Provider
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateIdentityProvider {
+pub struct ReplaceIdentityProvider {
     client: crate::Client,
     idp_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateIdentityProvider {
+impl ReplaceIdentityProvider {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateIdentityProvider",
+            "ReplaceIdentityProvider",
             http::Method::PUT,
             "/api/v1/idps/{idpId}",
             &[&self.idp_id],
@@ -859,20 +868,20 @@ impl PublishCsrForIdentityProvider {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::list_signing_key_credentials_for_idp`]: List Signing Key Credentials for IdP
+/// Request builder for [`IdentityProviderApi::list_signing_key_credentials_for_identity_provider`]: List Signing Key Credentials for IdP
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListSigningKeyCredentialsForIdp {
+pub struct ListSigningKeyCredentialsForIdentityProvider {
     client: crate::Client,
     idp_id: String,
 }
-impl ListSigningKeyCredentialsForIdp {
+impl ListSigningKeyCredentialsForIdentityProvider {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListSigningKeyCredentialsForIdp",
+            "ListSigningKeyCredentialsForIdentityProvider",
             http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/keys",
             &[&self.idp_id],
@@ -886,20 +895,20 @@ impl ListSigningKeyCredentialsForIdp {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::generate_new_idp_signing_key_credential`]: Generate New IdP Signing Key Credential
+/// Request builder for [`IdentityProviderApi::generate_new_identity_provider_signing_key_credential`]: Generate New IdP Signing Key Credential
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GenerateNewIdpSigningKeyCredential {
+pub struct GenerateNewIdentityProviderSigningKeyCredential {
     client: crate::Client,
     idp_id: String,
 }
-impl GenerateNewIdpSigningKeyCredential {
+impl GenerateNewIdentityProviderSigningKeyCredential {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GenerateNewIdpSigningKeyCredential",
+            "GenerateNewIdentityProviderSigningKeyCredential",
             http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/keys/generate",
             &[&self.idp_id],
@@ -913,21 +922,21 @@ impl GenerateNewIdpSigningKeyCredential {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::get_signing_key_credential_for_idp`]: Get Signing Key Credential for IdP
+/// Request builder for [`IdentityProviderApi::get_signing_key_credential_for_identity_provider`]: Get Signing Key Credential for IdP
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetSigningKeyCredentialForIdp {
+pub struct GetSigningKeyCredentialForIdentityProvider {
     client: crate::Client,
     idp_id: String,
     key_id: String,
 }
-impl GetSigningKeyCredentialForIdp {
+impl GetSigningKeyCredentialForIdentityProvider {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetSigningKeyCredentialForIdp",
+            "GetSigningKeyCredentialForIdentityProvider",
             http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/keys/{keyId}",
             &[&self.idp_id, &self.key_id],
@@ -941,21 +950,21 @@ impl GetSigningKeyCredentialForIdp {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::clone_signing_key_credential_for_idp`]: Clone Signing Key Credential for IdP
+/// Request builder for [`IdentityProviderApi::clone_signing_key_credential_for_identity_provider`]: Clone Signing Key Credential for IdP
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct CloneSigningKeyCredentialForIdp {
+pub struct CloneSigningKeyCredentialForIdentityProvider {
     client: crate::Client,
     idp_id: String,
     key_id: String,
 }
-impl CloneSigningKeyCredentialForIdp {
+impl CloneSigningKeyCredentialForIdentityProvider {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "CloneSigningKeyCredentialForIdp",
+            "CloneSigningKeyCredentialForIdentityProvider",
             http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/keys/{keyId}/clone",
             &[&self.idp_id, &self.key_id],
@@ -1023,20 +1032,20 @@ impl DeactivateIdentityProvider {
         self.customize().send().await
     }
 }
-/// Request builder for [`IdentityProviderApi::find_idp_users`]: Find IdP Users
+/// Request builder for [`IdentityProviderApi::find_identity_provider_users`]: Find IdP Users
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct FindIdpUsers {
+pub struct FindIdentityProviderUsers {
     client: crate::Client,
     idp_id: String,
 }
-impl FindIdpUsers {
+impl FindIdentityProviderUsers {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "FindIdpUsers",
+            "FindIdentityProviderUsers",
             http::Method::GET,
             "/api/v1/idps/{idpId}/users",
             &[&self.idp_id],

@@ -71,12 +71,12 @@ impl InlineHookApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: The updated Inline Hook.
-    pub fn update_inline_hook(
+    pub fn replace_inline_hook(
         &self,
         inline_hook_id: impl Into<String>,
         body: impl Into<crate::models::InlineHook>,
-    ) -> UpdateInlineHook {
-        UpdateInlineHook {
+    ) -> ReplaceInlineHook {
+        ReplaceInlineHook {
             client: self.client.clone(),
             inline_hook_id: inline_hook_id.into(),
             body: body.into(),
@@ -251,21 +251,21 @@ impl GetInlineHook {
         self.customize().send().await
     }
 }
-/// Request builder for [`InlineHookApi::update_inline_hook`]: Update Inline Hook
+/// Request builder for [`InlineHookApi::replace_inline_hook`]: Update Inline Hook
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateInlineHook {
+pub struct ReplaceInlineHook {
     client: crate::Client,
     inline_hook_id: String,
     body: crate::models::InlineHook,
 }
-impl UpdateInlineHook {
+impl ReplaceInlineHook {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateInlineHook",
+            "ReplaceInlineHook",
             http::Method::PUT,
             "/api/v1/inlineHooks/{inlineHookId}",
             &[&self.inline_hook_id],

@@ -24,8 +24,8 @@ impl LogApi {
     ///
     /// # Responses
     /// - `200`: Success
-    pub fn get_org_system_log(&self) -> GetOrgSystemLog {
-        GetOrgSystemLog {
+    pub fn list_system_log_events(&self) -> ListSystemLogEvents {
+        ListSystemLogEvents {
             client: self.client.clone(),
             since: None,
             until: None,
@@ -37,10 +37,10 @@ impl LogApi {
         }
     }
 }
-/// Request builder for [`LogApi::get_org_system_log`]: Get Org System Log
+/// Request builder for [`LogApi::list_system_log_events`]: Get Org System Log
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetOrgSystemLog {
+pub struct ListSystemLogEvents {
     client: crate::Client,
     since: Option<String>,
     until: Option<String>,
@@ -50,7 +50,7 @@ pub struct GetOrgSystemLog {
     sort_order: Option<String>,
     after: Option<String>,
 }
-impl GetOrgSystemLog {
+impl ListSystemLogEvents {
     /// Sent as the query parameter `since`.
     pub fn since(mut self, value: impl Into<String>) -> Self {
         self.since = Some(value.into());
@@ -91,7 +91,7 @@ impl GetOrgSystemLog {
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "GetOrgSystemLog",
+            "ListSystemLogEvents",
             http::Method::GET,
             "/api/v1/logs",
             &[],

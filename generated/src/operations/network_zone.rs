@@ -73,12 +73,12 @@ impl NetworkZoneApi {
     ///
     /// # Responses
     /// - `200`: Success
-    pub fn update_network_zone(
+    pub fn replace_network_zone(
         &self,
         zone_id: impl Into<String>,
         body: impl Into<crate::models::NetworkZone>,
-    ) -> UpdateNetworkZone {
-        UpdateNetworkZone {
+    ) -> ReplaceNetworkZone {
+        ReplaceNetworkZone {
             client: self.client.clone(),
             zone_id: zone_id.into(),
             body: body.into(),
@@ -254,21 +254,21 @@ impl GetNetworkZone {
         self.customize().send().await
     }
 }
-/// Request builder for [`NetworkZoneApi::update_network_zone`]: Update Network Zone
+/// Request builder for [`NetworkZoneApi::replace_network_zone`]: Update Network Zone
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateNetworkZone {
+pub struct ReplaceNetworkZone {
     client: crate::Client,
     zone_id: String,
     body: crate::models::NetworkZone,
 }
-impl UpdateNetworkZone {
+impl ReplaceNetworkZone {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateNetworkZone",
+            "ReplaceNetworkZone",
             http::Method::PUT,
             "/api/v1/zones/{zoneId}",
             &[&self.zone_id],

@@ -37,11 +37,11 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    pub fn update_org_setting(
+    pub fn replace_org_setting(
         &self,
         body: impl Into<crate::models::OrgSetting>,
-    ) -> UpdateOrgSetting {
-        UpdateOrgSetting {
+    ) -> ReplaceOrgSetting {
+        ReplaceOrgSetting {
             client: self.client.clone(),
             body: body.into(),
         }
@@ -54,11 +54,11 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    pub fn partial_update_org_setting(
+    pub fn update_org_setting(
         &self,
         body: impl Into<crate::models::OrgSetting>,
-    ) -> PartialUpdateOrgSetting {
-        PartialUpdateOrgSetting {
+    ) -> UpdateOrgSetting {
+        UpdateOrgSetting {
             client: self.client.clone(),
             body: body.into(),
         }
@@ -71,8 +71,8 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    pub fn get_org_contact_types(&self) -> GetOrgContactTypes {
-        GetOrgContactTypes {
+    pub fn list_org_contact_types(&self) -> ListOrgContactTypes {
+        ListOrgContactTypes {
             client: self.client.clone(),
         }
     }
@@ -101,12 +101,12 @@ impl OrgApi {
     ///
     /// # Responses
     /// - `200`: Success
-    pub fn update_org_contact_user(
+    pub fn replace_org_contact_user(
         &self,
         contact_type: impl Into<String>,
         body: impl Into<crate::models::UserIdString>,
-    ) -> UpdateOrgContactUser {
-        UpdateOrgContactUser {
+    ) -> ReplaceOrgContactUser {
+        ReplaceOrgContactUser {
             client: self.client.clone(),
             contact_type: contact_type.into(),
             body: body.into(),
@@ -290,20 +290,20 @@ impl GetOrgSettings {
         self.customize().send().await
     }
 }
-/// Request builder for [`OrgApi::update_org_setting`]: Update Org Setting
+/// Request builder for [`OrgApi::replace_org_setting`]: Update Org Setting
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateOrgSetting {
+pub struct ReplaceOrgSetting {
     client: crate::Client,
     body: crate::models::OrgSetting,
 }
-impl UpdateOrgSetting {
+impl ReplaceOrgSetting {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateOrgSetting",
+            "ReplaceOrgSetting",
             http::Method::PUT,
             "/api/v1/org",
             &[],
@@ -321,20 +321,20 @@ impl UpdateOrgSetting {
         self.customize().send().await
     }
 }
-/// Request builder for [`OrgApi::partial_update_org_setting`]: Partial Update Org Setting
+/// Request builder for [`OrgApi::update_org_setting`]: Partial Update Org Setting
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct PartialUpdateOrgSetting {
+pub struct UpdateOrgSetting {
     client: crate::Client,
     body: crate::models::OrgSetting,
 }
-impl PartialUpdateOrgSetting {
+impl UpdateOrgSetting {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "PartialUpdateOrgSetting",
+            "UpdateOrgSetting",
             http::Method::POST,
             "/api/v1/org",
             &[],
@@ -352,19 +352,19 @@ impl PartialUpdateOrgSetting {
         self.customize().send().await
     }
 }
-/// Request builder for [`OrgApi::get_org_contact_types`]: Get Org Contact Types
+/// Request builder for [`OrgApi::list_org_contact_types`]: Get Org Contact Types
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetOrgContactTypes {
+pub struct ListOrgContactTypes {
     client: crate::Client,
 }
-impl GetOrgContactTypes {
+impl ListOrgContactTypes {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetOrgContactTypes",
+            "ListOrgContactTypes",
             http::Method::GET,
             "/api/v1/org/contacts",
             &[],
@@ -405,21 +405,21 @@ impl GetOrgContactUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`OrgApi::update_org_contact_user`]: Update Org Contact User
+/// Request builder for [`OrgApi::replace_org_contact_user`]: Update Org Contact User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateOrgContactUser {
+pub struct ReplaceOrgContactUser {
     client: crate::Client,
     contact_type: String,
     body: crate::models::UserIdString,
 }
-impl UpdateOrgContactUser {
+impl ReplaceOrgContactUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateOrgContactUser",
+            "ReplaceOrgContactUser",
             http::Method::PUT,
             "/api/v1/org/contacts/{contactType}",
             &[&self.contact_type],

@@ -70,12 +70,12 @@ impl PolicyApi {
     ///
     /// # Responses
     /// - `200`: Success
-    pub fn update_policy(
+    pub fn replace_policy(
         &self,
         policy_id: impl Into<String>,
         body: impl Into<crate::models::Policy>,
-    ) -> UpdatePolicy {
-        UpdatePolicy {
+    ) -> ReplacePolicy {
+        ReplacePolicy {
             client: self.client.clone(),
             policy_id: policy_id.into(),
             body: body.into(),
@@ -183,13 +183,13 @@ impl PolicyApi {
     ///
     /// # Responses
     /// - `200`: Success
-    pub fn update_policy_rule(
+    pub fn replace_policy_rule(
         &self,
         policy_id: impl Into<String>,
         rule_id: impl Into<String>,
         body: impl Into<crate::models::PolicyRule>,
-    ) -> UpdatePolicyRule {
-        UpdatePolicyRule {
+    ) -> ReplacePolicyRule {
+        ReplacePolicyRule {
             client: self.client.clone(),
             policy_id: policy_id.into(),
             rule_id: rule_id.into(),
@@ -376,21 +376,21 @@ impl GetPolicy {
         self.customize().send().await
     }
 }
-/// Request builder for [`PolicyApi::update_policy`]: Update Policy
+/// Request builder for [`PolicyApi::replace_policy`]: Update Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdatePolicy {
+pub struct ReplacePolicy {
     client: crate::Client,
     policy_id: String,
     body: crate::models::Policy,
 }
-impl UpdatePolicy {
+impl ReplacePolicy {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdatePolicy",
+            "ReplacePolicy",
             http::Method::PUT,
             "/api/v1/policies/{policyId}",
             &[&self.policy_id],
@@ -568,22 +568,22 @@ impl GetPolicyRule {
         self.customize().send().await
     }
 }
-/// Request builder for [`PolicyApi::update_policy_rule`]: Update Policy Rule
+/// Request builder for [`PolicyApi::replace_policy_rule`]: Update Policy Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdatePolicyRule {
+pub struct ReplacePolicyRule {
     client: crate::Client,
     policy_id: String,
     rule_id: String,
     body: crate::models::PolicyRule,
 }
-impl UpdatePolicyRule {
+impl ReplacePolicyRule {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdatePolicyRule",
+            "ReplacePolicyRule",
             http::Method::PUT,
             "/api/v1/policies/{policyId}/rules/{ruleId}",
             &[&self.policy_id, &self.rule_id],

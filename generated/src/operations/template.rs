@@ -67,12 +67,12 @@ impl TemplateApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_sms_template(
+    pub fn replace_sms_template(
         &self,
         template_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateSmsTemplate {
-        UpdateSmsTemplate {
+    ) -> ReplaceSmsTemplate {
+        ReplaceSmsTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -86,12 +86,12 @@ impl TemplateApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn partial_update_sms_template(
+    pub fn update_sms_template(
         &self,
         template_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> PartialUpdateSmsTemplate {
-        PartialUpdateSmsTemplate {
+    ) -> UpdateSmsTemplate {
+        UpdateSmsTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -105,11 +105,11 @@ impl TemplateApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_sms_template(
+    pub fn delete_sms_template(
         &self,
         template_id: impl Into<String>,
-    ) -> RemoveSmsTemplate {
-        RemoveSmsTemplate {
+    ) -> DeleteSmsTemplate {
+        DeleteSmsTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
         }
@@ -199,21 +199,21 @@ impl GetSmsTemplate {
         self.customize().send().await
     }
 }
-/// Request builder for [`TemplateApi::update_sms_template`]: Update SMS Template
+/// Request builder for [`TemplateApi::replace_sms_template`]: Update SMS Template
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateSmsTemplate {
+pub struct ReplaceSmsTemplate {
     client: crate::Client,
     template_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateSmsTemplate {
+impl ReplaceSmsTemplate {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateSmsTemplate",
+            "ReplaceSmsTemplate",
             http::Method::PUT,
             "/api/v1/templates/sms/{templateId}",
             &[&self.template_id],
@@ -231,21 +231,21 @@ impl UpdateSmsTemplate {
         self.customize().send().await
     }
 }
-/// Request builder for [`TemplateApi::partial_update_sms_template`]: Partial SMS Template Update
+/// Request builder for [`TemplateApi::update_sms_template`]: Partial SMS Template Update
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct PartialUpdateSmsTemplate {
+pub struct UpdateSmsTemplate {
     client: crate::Client,
     template_id: String,
     body: crate::runtime::JsonBody,
 }
-impl PartialUpdateSmsTemplate {
+impl UpdateSmsTemplate {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "PartialUpdateSmsTemplate",
+            "UpdateSmsTemplate",
             http::Method::POST,
             "/api/v1/templates/sms/{templateId}",
             &[&self.template_id],
@@ -263,20 +263,20 @@ impl PartialUpdateSmsTemplate {
         self.customize().send().await
     }
 }
-/// Request builder for [`TemplateApi::remove_sms_template`]: Remove SMS Template
+/// Request builder for [`TemplateApi::delete_sms_template`]: Remove SMS Template
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveSmsTemplate {
+pub struct DeleteSmsTemplate {
     client: crate::Client,
     template_id: String,
 }
-impl RemoveSmsTemplate {
+impl DeleteSmsTemplate {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveSmsTemplate",
+            "DeleteSmsTemplate",
             http::Method::DELETE,
             "/api/v1/templates/sms/{templateId}",
             &[&self.template_id],

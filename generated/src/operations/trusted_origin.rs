@@ -65,12 +65,12 @@ impl TrustedOriginApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_trusted_origin(
+    pub fn replace_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateTrustedOrigin {
-        UpdateTrustedOrigin {
+    ) -> ReplaceTrustedOrigin {
+        ReplaceTrustedOrigin {
             client: self.client.clone(),
             trusted_origin_id: trusted_origin_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -206,21 +206,21 @@ impl GetTrustedOrigin {
         self.customize().send().await
     }
 }
-/// Request builder for [`TrustedOriginApi::update_trusted_origin`]: Update Trusted Origin
+/// Request builder for [`TrustedOriginApi::replace_trusted_origin`]: Update Trusted Origin
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateTrustedOrigin {
+pub struct ReplaceTrustedOrigin {
     client: crate::Client,
     trusted_origin_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateTrustedOrigin {
+impl ReplaceTrustedOrigin {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateTrustedOrigin",
+            "ReplaceTrustedOrigin",
             http::Method::PUT,
             "/api/v1/trustedOrigins/{trustedOriginId}",
             &[&self.trusted_origin_id],

@@ -84,12 +84,12 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn update_user(
+    pub fn replace_user(
         &self,
         user_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> UpdateUser {
-        UpdateUser {
+    ) -> ReplaceUser {
+        ReplaceUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -103,12 +103,12 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn partial_update_user(
+    pub fn update_user(
         &self,
         user_id: impl Into<String>,
         body: impl serde::Serialize,
-    ) -> PartialUpdateUser {
-        PartialUpdateUser {
+    ) -> UpdateUser {
+        UpdateUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             body: crate::runtime::JsonBody::new(&body),
@@ -398,8 +398,8 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn get_member_groups(&self, user_id: impl Into<String>) -> GetMemberGroups {
-        GetMemberGroups {
+    pub fn list_member_groups(&self, user_id: impl Into<String>) -> ListMemberGroups {
+        ListMemberGroups {
             client: self.client.clone(),
             user_id: user_id.into(),
         }
@@ -412,8 +412,11 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_idps_for_user(&self, user_id: impl Into<String>) -> ListIdpsForUser {
-        ListIdpsForUser {
+    pub fn list_identity_providers_for_user(
+        &self,
+        user_id: impl Into<String>,
+    ) -> ListIdentityProvidersForUser {
+        ListIdentityProvidersForUser {
             client: self.client.clone(),
             user_id: user_id.into(),
         }
@@ -552,12 +555,12 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn get_linked_objects_for_user(
+    pub fn list_linked_objects_for_user(
         &self,
         user_id: impl Into<String>,
         relationship_name: impl Into<String>,
-    ) -> GetLinkedObjectsForUser {
-        GetLinkedObjectsForUser {
+    ) -> ListLinkedObjectsForUser {
+        ListLinkedObjectsForUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             relationship_name: relationship_name.into(),
@@ -571,12 +574,12 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_linked_object_for_user(
+    pub fn delete_linked_object_for_user(
         &self,
         user_id: impl Into<String>,
         relationship_name: impl Into<String>,
-    ) -> RemoveLinkedObjectForUser {
-        RemoveLinkedObjectForUser {
+    ) -> DeleteLinkedObjectForUser {
+        DeleteLinkedObjectForUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             relationship_name: relationship_name.into(),
@@ -645,12 +648,12 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_role_from_user(
+    pub fn unassign_role_from_user(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
-    ) -> RemoveRoleFromUser {
-        RemoveRoleFromUser {
+    ) -> UnassignRoleFromUser {
+        UnassignRoleFromUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -664,12 +667,12 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn list_application_targets_for_application_administrator_role_for_user(
+    pub fn list_application_targets_for_app_admin_role_for_user(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
-    ) -> ListApplicationTargetsForApplicationAdministratorRoleForUser {
-        ListApplicationTargetsForApplicationAdministratorRoleForUser {
+    ) -> ListApplicationTargetsForAppAdminRoleForUser {
+        ListApplicationTargetsForAppAdminRoleForUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -681,12 +684,12 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn add_all_apps_as_target_to_user_role(
+    pub fn assign_all_apps_as_target_to_user_role(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
-    ) -> AddAllAppsAsTargetToUserRole {
-        AddAllAppsAsTargetToUserRole {
+    ) -> AssignAllAppsAsTargetToUserRole {
+        AssignAllAppsAsTargetToUserRole {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -698,13 +701,13 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn add_application_target_to_admin_role_for_user(
+    pub fn assign_application_target_to_admin_role_for_user(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
         app_name: impl Into<String>,
-    ) -> AddApplicationTargetToAdminRoleForUser {
-        AddApplicationTargetToAdminRoleForUser {
+    ) -> AssignApplicationTargetToAdminRoleForUser {
+        AssignApplicationTargetToAdminRoleForUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -717,13 +720,13 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_application_target_from_application_administrator_role_for_user(
+    pub fn unassign_application_target_from_app_admin_role_for_user(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
         app_name: impl Into<String>,
-    ) -> RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
-        RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
+    ) -> UnassignApplicationTargetFromAppAdminRoleForUser {
+        UnassignApplicationTargetFromAppAdminRoleForUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -736,14 +739,14 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn add_app_instance_target_to_app_administrator_role_given_to_user(
+    pub fn assign_app_instance_target_to_app_admin_role_for_user(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
         app_name: impl Into<String>,
         application_id: impl Into<String>,
-    ) -> AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
-        AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
+    ) -> AssignAppInstanceTargetToAppAdminRoleForUser {
+        AssignAppInstanceTargetToAppAdminRoleForUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -757,14 +760,14 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_app_instance_target_from_app_administrator_role_given_to_user(
+    pub fn unassign_app_instance_target_from_app_admin_role_for_user(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
         app_name: impl Into<String>,
         application_id: impl Into<String>,
-    ) -> RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser {
-        RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser {
+    ) -> UnassignAppInstanceTargetFromAppAdminRoleForUser {
+        UnassignAppInstanceTargetFromAppAdminRoleForUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -795,13 +798,13 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn add_group_target_to_user_role(
+    pub fn assign_group_target_to_user_role(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
         group_id: impl Into<String>,
-    ) -> AddGroupTargetToUserRole {
-        AddGroupTargetToUserRole {
+    ) -> AssignGroupTargetToUserRole {
+        AssignGroupTargetToUserRole {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -814,13 +817,13 @@ impl UserApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn remove_group_target_from_user_role(
+    pub fn unassign_group_target_from_user_role(
         &self,
         user_id: impl Into<String>,
         role_id: impl Into<String>,
         group_id: impl Into<String>,
-    ) -> RemoveGroupTargetFromUserRole {
-        RemoveGroupTargetFromUserRole {
+    ) -> UnassignGroupTargetFromUserRole {
+        UnassignGroupTargetFromUserRole {
             client: self.client.clone(),
             user_id: user_id.into(),
             role_id: role_id.into(),
@@ -999,21 +1002,21 @@ impl GetUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::update_user`]: Update User
+/// Request builder for [`UserApi::replace_user`]: Update User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct UpdateUser {
+pub struct ReplaceUser {
     client: crate::Client,
     user_id: String,
     body: crate::runtime::JsonBody,
 }
-impl UpdateUser {
+impl ReplaceUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "UpdateUser",
+            "ReplaceUser",
             http::Method::PUT,
             "/api/v1/users/{userId}",
             &[&self.user_id],
@@ -1031,21 +1034,21 @@ impl UpdateUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::partial_update_user`]: Partial Update User
+/// Request builder for [`UserApi::update_user`]: Partial Update User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct PartialUpdateUser {
+pub struct UpdateUser {
     client: crate::Client,
     user_id: String,
     body: crate::runtime::JsonBody,
 }
-impl PartialUpdateUser {
+impl UpdateUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let mut request = crate::runtime::Request::new(
-            "PartialUpdateUser",
+            "UpdateUser",
             http::Method::POST,
             "/api/v1/users/{userId}",
             &[&self.user_id],
@@ -1515,20 +1518,20 @@ impl RevokeUserGrant {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::get_member_groups`]: Get Member Groups
+/// Request builder for [`UserApi::list_member_groups`]: Get Member Groups
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetMemberGroups {
+pub struct ListMemberGroups {
     client: crate::Client,
     user_id: String,
 }
-impl GetMemberGroups {
+impl ListMemberGroups {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetMemberGroups",
+            "ListMemberGroups",
             http::Method::GET,
             "/api/v1/users/{userId}/groups",
             &[&self.user_id],
@@ -1542,20 +1545,20 @@ impl GetMemberGroups {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::list_idps_for_user`]: List IdPs For User
+/// Request builder for [`UserApi::list_identity_providers_for_user`]: List IdPs For User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListIdpsForUser {
+pub struct ListIdentityProvidersForUser {
     client: crate::Client,
     user_id: String,
 }
-impl ListIdpsForUser {
+impl ListIdentityProvidersForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListIdpsForUser",
+            "ListIdentityProvidersForUser",
             http::Method::GET,
             "/api/v1/users/{userId}/idps",
             &[&self.user_id],
@@ -1812,21 +1815,21 @@ impl UnsuspendUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::get_linked_objects_for_user`]: Get Linked Objects For User
+/// Request builder for [`UserApi::list_linked_objects_for_user`]: Get Linked Objects For User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct GetLinkedObjectsForUser {
+pub struct ListLinkedObjectsForUser {
     client: crate::Client,
     user_id: String,
     relationship_name: String,
 }
-impl GetLinkedObjectsForUser {
+impl ListLinkedObjectsForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "GetLinkedObjectsForUser",
+            "ListLinkedObjectsForUser",
             http::Method::GET,
             "/api/v1/users/{userId}/linkedObjects/{relationshipName}",
             &[&self.user_id, &self.relationship_name],
@@ -1840,21 +1843,21 @@ impl GetLinkedObjectsForUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::remove_linked_object_for_user`]: Remove Linked Object For User
+/// Request builder for [`UserApi::delete_linked_object_for_user`]: Remove Linked Object For User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveLinkedObjectForUser {
+pub struct DeleteLinkedObjectForUser {
     client: crate::Client,
     user_id: String,
     relationship_name: String,
 }
-impl RemoveLinkedObjectForUser {
+impl DeleteLinkedObjectForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveLinkedObjectForUser",
+            "DeleteLinkedObjectForUser",
             http::Method::DELETE,
             "/api/v1/users/{userId}/linkedObjects/{relationshipName}",
             &[&self.user_id, &self.relationship_name],
@@ -1955,21 +1958,21 @@ impl GetUserRole {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::remove_role_from_user`]: Remove Role From User
+/// Request builder for [`UserApi::unassign_role_from_user`]: Remove Role From User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveRoleFromUser {
+pub struct UnassignRoleFromUser {
     client: crate::Client,
     user_id: String,
     role_id: String,
 }
-impl RemoveRoleFromUser {
+impl UnassignRoleFromUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveRoleFromUser",
+            "UnassignRoleFromUser",
             http::Method::DELETE,
             "/api/v1/users/{userId}/roles/{roleId}",
             &[&self.user_id, &self.role_id],
@@ -1983,21 +1986,21 @@ impl RemoveRoleFromUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::list_application_targets_for_application_administrator_role_for_user`]: List Application Targets For Application Administrator Role For User
+/// Request builder for [`UserApi::list_application_targets_for_app_admin_role_for_user`]: List Application Targets For Application Administrator Role For User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ListApplicationTargetsForApplicationAdministratorRoleForUser {
+pub struct ListApplicationTargetsForAppAdminRoleForUser {
     client: crate::Client,
     user_id: String,
     role_id: String,
 }
-impl ListApplicationTargetsForApplicationAdministratorRoleForUser {
+impl ListApplicationTargetsForAppAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ListApplicationTargetsForApplicationAdministratorRoleForUser",
+            "ListApplicationTargetsForAppAdminRoleForUser",
             http::Method::GET,
             "/api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps",
             &[&self.user_id, &self.role_id],
@@ -2011,21 +2014,21 @@ impl ListApplicationTargetsForApplicationAdministratorRoleForUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::add_all_apps_as_target_to_user_role`]: Add All Apps As Target To User Role
+/// Request builder for [`UserApi::assign_all_apps_as_target_to_user_role`]: Add All Apps As Target To User Role
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct AddAllAppsAsTargetToUserRole {
+pub struct AssignAllAppsAsTargetToUserRole {
     client: crate::Client,
     user_id: String,
     role_id: String,
 }
-impl AddAllAppsAsTargetToUserRole {
+impl AssignAllAppsAsTargetToUserRole {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "AddAllAppsAsTargetToUserRole",
+            "AssignAllAppsAsTargetToUserRole",
             http::Method::PUT,
             "/api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps",
             &[&self.user_id, &self.role_id],
@@ -2039,22 +2042,22 @@ impl AddAllAppsAsTargetToUserRole {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::add_application_target_to_admin_role_for_user`]: Add Application Target To Admin Role For User
+/// Request builder for [`UserApi::assign_application_target_to_admin_role_for_user`]: Add Application Target To Admin Role For User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct AddApplicationTargetToAdminRoleForUser {
+pub struct AssignApplicationTargetToAdminRoleForUser {
     client: crate::Client,
     user_id: String,
     role_id: String,
     app_name: String,
 }
-impl AddApplicationTargetToAdminRoleForUser {
+impl AssignApplicationTargetToAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "AddApplicationTargetToAdminRoleForUser",
+            "AssignApplicationTargetToAdminRoleForUser",
             http::Method::PUT,
             "/api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps/{appName}",
             &[&self.user_id, &self.role_id, &self.app_name],
@@ -2068,22 +2071,22 @@ impl AddApplicationTargetToAdminRoleForUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::remove_application_target_from_application_administrator_role_for_user`]: Remove Application Target From Application Administrator Role For User
+/// Request builder for [`UserApi::unassign_application_target_from_app_admin_role_for_user`]: Remove Application Target From Application Administrator Role For User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
+pub struct UnassignApplicationTargetFromAppAdminRoleForUser {
     client: crate::Client,
     user_id: String,
     role_id: String,
     app_name: String,
 }
-impl RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
+impl UnassignApplicationTargetFromAppAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveApplicationTargetFromApplicationAdministratorRoleForUser",
+            "UnassignApplicationTargetFromAppAdminRoleForUser",
             http::Method::DELETE,
             "/api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps/{appName}",
             &[&self.user_id, &self.role_id, &self.app_name],
@@ -2097,23 +2100,23 @@ impl RemoveApplicationTargetFromApplicationAdministratorRoleForUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::add_app_instance_target_to_app_administrator_role_given_to_user`]: Add App Instance Target To App Administrator Role Given To A User
+/// Request builder for [`UserApi::assign_app_instance_target_to_app_admin_role_for_user`]: Add App Instance Target To App Administrator Role Given To A User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
+pub struct AssignAppInstanceTargetToAppAdminRoleForUser {
     client: crate::Client,
     user_id: String,
     role_id: String,
     app_name: String,
     application_id: String,
 }
-impl AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
+impl AssignAppInstanceTargetToAppAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "AddAppInstanceTargetToAppAdministratorRoleGivenToUser",
+            "AssignAppInstanceTargetToAppAdminRoleForUser",
             http::Method::PUT,
             "/api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}",
             &[&self.user_id, &self.role_id, &self.app_name, &self.application_id],
@@ -2127,23 +2130,23 @@ impl AddAppInstanceTargetToAppAdministratorRoleGivenToUser {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::remove_app_instance_target_from_app_administrator_role_given_to_user`]: Remove App Instance Target From App Administrator Role Given To A User
+/// Request builder for [`UserApi::unassign_app_instance_target_from_app_admin_role_for_user`]: Remove App Instance Target From App Administrator Role Given To A User
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser {
+pub struct UnassignAppInstanceTargetFromAppAdminRoleForUser {
     client: crate::Client,
     user_id: String,
     role_id: String,
     app_name: String,
     application_id: String,
 }
-impl RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser {
+impl UnassignAppInstanceTargetFromAppAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser",
+            "UnassignAppInstanceTargetFromAppAdminRoleForUser",
             http::Method::DELETE,
             "/api/v1/users/{userId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}",
             &[&self.user_id, &self.role_id, &self.app_name, &self.application_id],
@@ -2185,22 +2188,22 @@ impl ListGroupTargetsForUserRole {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::add_group_target_to_user_role`]: Add Group Target To User Role
+/// Request builder for [`UserApi::assign_group_target_to_user_role`]: Add Group Target To User Role
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct AddGroupTargetToUserRole {
+pub struct AssignGroupTargetToUserRole {
     client: crate::Client,
     user_id: String,
     role_id: String,
     group_id: String,
 }
-impl AddGroupTargetToUserRole {
+impl AssignGroupTargetToUserRole {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "AddGroupTargetToUserRole",
+            "AssignGroupTargetToUserRole",
             http::Method::PUT,
             "/api/v1/users/{userId}/roles/{roleId}/targets/groups/{groupId}",
             &[&self.user_id, &self.role_id, &self.group_id],
@@ -2214,22 +2217,22 @@ impl AddGroupTargetToUserRole {
         self.customize().send().await
     }
 }
-/// Request builder for [`UserApi::remove_group_target_from_user_role`]: Remove Group Target From User Role
+/// Request builder for [`UserApi::unassign_group_target_from_user_role`]: Remove Group Target From User Role
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct RemoveGroupTargetFromUserRole {
+pub struct UnassignGroupTargetFromUserRole {
     client: crate::Client,
     user_id: String,
     role_id: String,
     group_id: String,
 }
-impl RemoveGroupTargetFromUserRole {
+impl UnassignGroupTargetFromUserRole {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "RemoveGroupTargetFromUserRole",
+            "UnassignGroupTargetFromUserRole",
             http::Method::DELETE,
             "/api/v1/users/{userId}/roles/{roleId}/targets/groups/{groupId}",
             &[&self.user_id, &self.role_id, &self.group_id],

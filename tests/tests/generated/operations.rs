@@ -83,7 +83,7 @@ async fn application__get_application() {
     );
 }
 #[tokio::test]
-async fn application__update_application() {
+async fn application__replace_application() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/apps/appId-1"))
@@ -103,13 +103,13 @@ async fn application__update_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .update_application(
+        .replace_application(
             "appId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateApplication");
+        .expect("ReplaceApplication");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -689,7 +689,7 @@ async fn application__get_feature_for_application() {
     );
 }
 #[tokio::test]
-async fn application__update_feature_for_application() {
+async fn application__replace_feature_for_application() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/apps/appId-1/features/name-1"))
@@ -709,14 +709,14 @@ async fn application__update_feature_for_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .update_feature_for_application(
+        .replace_feature_for_application(
             "appId-1",
             "name-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateFeatureForApplication");
+        .expect("ReplaceFeatureForApplication");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -900,7 +900,7 @@ async fn application__assign_group_to_application() {
     );
 }
 #[tokio::test]
-async fn application__remove_group_from_application() {
+async fn application__unassign_group_from_application() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/apps/appId-1/groups/groupId-1"))
@@ -914,10 +914,10 @@ async fn application__remove_group_from_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .remove_group_from_application("appId-1", "groupId-1")
+        .unassign_group_from_application("appId-1", "groupId-1")
         .send()
         .await
-        .expect("RemoveGroupFromApplication");
+        .expect("UnassignGroupFromApplication");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -972,7 +972,7 @@ async fn application__deactivate_application() {
     );
 }
 #[tokio::test]
-async fn application__update_application_policy() {
+async fn application__replace_application_policy() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/apps/appId-1/policies/policyId-1"))
@@ -986,10 +986,10 @@ async fn application__update_application_policy() {
         .await;
     let response = super::client(&server)
         .application()
-        .update_application_policy("appId-1", "policyId-1")
+        .replace_application_policy("appId-1", "policyId-1")
         .send()
         .await
-        .expect("UpdateApplicationPolicy");
+        .expect("ReplaceApplicationPolicy");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -1017,7 +1017,7 @@ async fn application__preview_saml_app_metadata() {
     assert_eq!(response.body, "<sample/>");
 }
 #[tokio::test]
-async fn application__list_oauth_tokens_for_application() {
+async fn application__list_oauth2_tokens_for_application() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/apps/appId-1/tokens"))
@@ -1031,17 +1031,17 @@ async fn application__list_oauth_tokens_for_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .list_oauth_tokens_for_application("appId-1")
+        .list_oauth2_tokens_for_application("appId-1")
         .send()
         .await
-        .expect("ListOauthTokensForApplication");
+        .expect("ListOAuth2TokensForApplication");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn application__revoke_oauth_tokens_for_application() {
+async fn application__revoke_oauth2_tokens_for_application() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/apps/appId-1/tokens"))
@@ -1055,17 +1055,17 @@ async fn application__revoke_oauth_tokens_for_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .revoke_oauth_tokens_for_application("appId-1")
+        .revoke_oauth2_tokens_for_application("appId-1")
         .send()
         .await
-        .expect("RevokeOauthTokensForApplication");
+        .expect("RevokeOAuth2TokensForApplication");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn application__get_oauth_token_for_application() {
+async fn application__get_oauth2_token_for_application() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/apps/appId-1/tokens/tokenId-1"))
@@ -1079,17 +1079,17 @@ async fn application__get_oauth_token_for_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .get_oauth_token_for_application("appId-1", "tokenId-1")
+        .get_oauth2_token_for_application("appId-1", "tokenId-1")
         .send()
         .await
-        .expect("GetOauthTokenForApplication");
+        .expect("GetOAuth2TokenForApplication");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn application__revoke_oauth_token_for_application() {
+async fn application__revoke_oauth2_token_for_application() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/apps/appId-1/tokens/tokenId-1"))
@@ -1103,10 +1103,10 @@ async fn application__revoke_oauth_token_for_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .revoke_oauth_token_for_application("appId-1", "tokenId-1")
+        .revoke_oauth2_token_for_application("appId-1", "tokenId-1")
         .send()
         .await
-        .expect("RevokeOauthTokenForApplication");
+        .expect("RevokeOAuth2TokenForApplication");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -1228,7 +1228,7 @@ async fn application__update_application_profile_for_assigned_user() {
     );
 }
 #[tokio::test]
-async fn application__remove_user_from_application() {
+async fn application__unassign_user_from_application() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/apps/appId-1/users/userId-1"))
@@ -1242,10 +1242,10 @@ async fn application__remove_user_from_application() {
         .await;
     let response = super::client(&server)
         .application()
-        .remove_user_from_application("appId-1", "userId-1")
+        .unassign_user_from_application("appId-1", "userId-1")
         .send()
         .await
-        .expect("RemoveUserFromApplication");
+        .expect("UnassignUserFromApplication");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -1332,7 +1332,7 @@ async fn authenticator__get_authenticator() {
     );
 }
 #[tokio::test]
-async fn authenticator__update_authenticator() {
+async fn authenticator__replace_authenticator() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/authenticators/authenticatorId-1"))
@@ -1352,13 +1352,13 @@ async fn authenticator__update_authenticator() {
         .await;
     let response = super::client(&server)
         .authenticator()
-        .update_authenticator(
+        .replace_authenticator(
             "authenticatorId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateAuthenticator");
+        .expect("ReplaceAuthenticator");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -1493,7 +1493,7 @@ async fn authorization_server__get_authorization_server() {
     );
 }
 #[tokio::test]
-async fn authorization_server__update_authorization_server() {
+async fn authorization_server__replace_authorization_server() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/authorizationServers/authServerId-1"))
@@ -1513,13 +1513,13 @@ async fn authorization_server__update_authorization_server() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .update_authorization_server(
+        .replace_authorization_server(
             "authServerId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateAuthorizationServer");
+        .expect("ReplaceAuthorizationServer");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -1550,7 +1550,7 @@ async fn authorization_server__delete_authorization_server() {
     );
 }
 #[tokio::test]
-async fn authorization_server__list_oauth_claims() {
+async fn authorization_server__list_oauth2_claims() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/authorizationServers/authServerId-1/claims"))
@@ -1564,17 +1564,17 @@ async fn authorization_server__list_oauth_claims() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .list_oauth_claims("authServerId-1")
+        .list_oauth2_claims("authServerId-1")
         .send()
         .await
-        .expect("ListOauthClaims");
+        .expect("ListOAuth2Claims");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__create_oauth_claim() {
+async fn authorization_server__create_oauth2_claim() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/authorizationServers/authServerId-1/claims"))
@@ -1594,20 +1594,20 @@ async fn authorization_server__create_oauth_claim() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .create_oauth_claim(
+        .create_oauth2_claim(
             "authServerId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("CreateOauthClaim");
+        .expect("CreateOAuth2Claim");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__get_oauth_claim() {
+async fn authorization_server__get_oauth2_claim() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/authorizationServers/authServerId-1/claims/claimId-1"))
@@ -1621,17 +1621,17 @@ async fn authorization_server__get_oauth_claim() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .get_oauth_claim("authServerId-1", "claimId-1")
+        .get_oauth2_claim("authServerId-1", "claimId-1")
         .send()
         .await
-        .expect("GetOauthClaim");
+        .expect("GetOAuth2Claim");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__update_oauth_claim() {
+async fn authorization_server__replace_oauth2_claim() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/authorizationServers/authServerId-1/claims/claimId-1"))
@@ -1651,21 +1651,21 @@ async fn authorization_server__update_oauth_claim() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .update_oauth_claim(
+        .replace_oauth2_claim(
             "authServerId-1",
             "claimId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateOauthClaim");
+        .expect("ReplaceOAuth2Claim");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__delete_oauth_claim() {
+async fn authorization_server__delete_oauth2_claim() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/authorizationServers/authServerId-1/claims/claimId-1"))
@@ -1679,17 +1679,17 @@ async fn authorization_server__delete_oauth_claim() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .delete_oauth_claim("authServerId-1", "claimId-1")
+        .delete_oauth2_claim("authServerId-1", "claimId-1")
         .send()
         .await
-        .expect("DeleteOauthClaim");
+        .expect("DeleteOAuth2Claim");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__list_oauth_clients_for_authorization_server() {
+async fn authorization_server__list_oauth2_clients_for_authorization_server() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/authorizationServers/authServerId-1/clients"))
@@ -1703,10 +1703,10 @@ async fn authorization_server__list_oauth_clients_for_authorization_server() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .list_oauth_clients_for_authorization_server("authServerId-1")
+        .list_oauth2_clients_for_authorization_server("authServerId-1")
         .send()
         .await
-        .expect("ListOauthClientsForAuthorizationServer");
+        .expect("ListOAuth2ClientsForAuthorizationServer");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -2016,7 +2016,7 @@ async fn authorization_server__get_authorization_server_policy() {
     );
 }
 #[tokio::test]
-async fn authorization_server__update_authorization_server_policy() {
+async fn authorization_server__replace_authorization_server_policy() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/authorizationServers/authServerId-1/policies/policyId-1"))
@@ -2036,14 +2036,14 @@ async fn authorization_server__update_authorization_server_policy() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .update_authorization_server_policy(
+        .replace_authorization_server_policy(
             "authServerId-1",
             "policyId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateAuthorizationServerPolicy");
+        .expect("ReplaceAuthorizationServerPolicy");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -2220,7 +2220,7 @@ async fn authorization_server__get_authorization_server_policy_rule() {
     );
 }
 #[tokio::test]
-async fn authorization_server__update_authorization_server_policy_rule() {
+async fn authorization_server__replace_authorization_server_policy_rule() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(
@@ -2244,7 +2244,7 @@ async fn authorization_server__update_authorization_server_policy_rule() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .update_authorization_server_policy_rule(
+        .replace_authorization_server_policy_rule(
             "authServerId-1",
             "policyId-1",
             "ruleId-1",
@@ -2252,7 +2252,7 @@ async fn authorization_server__update_authorization_server_policy_rule() {
         )
         .send()
         .await
-        .expect("UpdateAuthorizationServerPolicyRule");
+        .expect("ReplaceAuthorizationServerPolicyRule");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -2355,7 +2355,7 @@ async fn authorization_server__deactivate_authorization_server_policy_rule() {
     );
 }
 #[tokio::test]
-async fn authorization_server__list_oauth_scopes() {
+async fn authorization_server__list_oauth2_scopes() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/authorizationServers/authServerId-1/scopes"))
@@ -2369,17 +2369,17 @@ async fn authorization_server__list_oauth_scopes() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .list_oauth_scopes("authServerId-1")
+        .list_oauth2_scopes("authServerId-1")
         .send()
         .await
-        .expect("ListOauthScopes");
+        .expect("ListOAuth2Scopes");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__create_oauth_scope() {
+async fn authorization_server__create_oauth2_scope() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/authorizationServers/authServerId-1/scopes"))
@@ -2399,20 +2399,20 @@ async fn authorization_server__create_oauth_scope() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .create_oauth_scope(
+        .create_oauth2_scope(
             "authServerId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("CreateOauthScope");
+        .expect("CreateOAuth2Scope");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__get_oauth_scope() {
+async fn authorization_server__get_oauth2_scope() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/authorizationServers/authServerId-1/scopes/scopeId-1"))
@@ -2426,17 +2426,17 @@ async fn authorization_server__get_oauth_scope() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .get_oauth_scope("authServerId-1", "scopeId-1")
+        .get_oauth2_scope("authServerId-1", "scopeId-1")
         .send()
         .await
-        .expect("GetOauthScope");
+        .expect("GetOAuth2Scope");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__update_oauth_scope() {
+async fn authorization_server__replace_oauth2_scope() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/authorizationServers/authServerId-1/scopes/scopeId-1"))
@@ -2456,21 +2456,21 @@ async fn authorization_server__update_oauth_scope() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .update_oauth_scope(
+        .replace_oauth2_scope(
             "authServerId-1",
             "scopeId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateOauthScope");
+        .expect("ReplaceOAuth2Scope");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn authorization_server__delete_oauth_scope() {
+async fn authorization_server__delete_oauth2_scope() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/authorizationServers/authServerId-1/scopes/scopeId-1"))
@@ -2484,10 +2484,10 @@ async fn authorization_server__delete_oauth_scope() {
         .await;
     let response = super::client(&server)
         .authorization_server()
-        .delete_oauth_scope("authServerId-1", "scopeId-1")
+        .delete_oauth2_scope("authServerId-1", "scopeId-1")
         .send()
         .await
-        .expect("DeleteOauthScope");
+        .expect("DeleteOAuth2Scope");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -2542,7 +2542,7 @@ async fn brand__get_brand() {
     );
 }
 #[tokio::test]
-async fn brand__update_brand() {
+async fn brand__replace_brand() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/brands/brandId-1"))
@@ -2562,13 +2562,13 @@ async fn brand__update_brand() {
         .await;
     let response = super::client(&server)
         .brand()
-        .update_brand(
+        .replace_brand(
             "brandId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateBrand");
+        .expect("ReplaceBrand");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -2745,7 +2745,7 @@ async fn brand__get_email_customization() {
     );
 }
 #[tokio::test]
-async fn brand__update_email_customization() {
+async fn brand__replace_email_customization() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(
@@ -2769,7 +2769,7 @@ async fn brand__update_email_customization() {
         .await;
     let response = super::client(&server)
         .brand()
-        .update_email_customization(
+        .replace_email_customization(
             "brandId-1",
             "templateName-1",
             "customizationId-1",
@@ -2777,7 +2777,7 @@ async fn brand__update_email_customization() {
         )
         .send()
         .await
-        .expect("UpdateEmailCustomization");
+        .expect("ReplaceEmailCustomization");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -2924,7 +2924,7 @@ async fn brand__send_test_email() {
     );
 }
 #[tokio::test]
-async fn brand__get_brand_themes() {
+async fn brand__list_brand_themes() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/brands/brandId-1/themes"))
@@ -2938,10 +2938,10 @@ async fn brand__get_brand_themes() {
         .await;
     let response = super::client(&server)
         .brand()
-        .get_brand_themes("brandId-1")
+        .list_brand_themes("brandId-1")
         .send()
         .await
-        .expect("GetBrandThemes");
+        .expect("ListBrandThemes");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -2972,7 +2972,7 @@ async fn brand__get_brand_theme() {
     );
 }
 #[tokio::test]
-async fn brand__update_brand_theme() {
+async fn brand__replace_brand_theme() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/brands/brandId-1/themes/themeId-1"))
@@ -2992,14 +2992,14 @@ async fn brand__update_brand_theme() {
         .await;
     let response = super::client(&server)
         .brand()
-        .update_brand_theme(
+        .replace_brand_theme(
             "brandId-1",
             "themeId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateBrandTheme");
+        .expect("ReplaceBrandTheme");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -3838,7 +3838,7 @@ async fn group__get_group_rule() {
     );
 }
 #[tokio::test]
-async fn group__update_group_rule() {
+async fn group__replace_group_rule() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/groups/rules/ruleId-1"))
@@ -3858,13 +3858,13 @@ async fn group__update_group_rule() {
         .await;
     let response = super::client(&server)
         .group()
-        .update_group_rule(
+        .replace_group_rule(
             "ruleId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateGroupRule");
+        .expect("ReplaceGroupRule");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -3967,7 +3967,7 @@ async fn group__get_group() {
     );
 }
 #[tokio::test]
-async fn group__update_group() {
+async fn group__replace_group() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/groups/groupId-1"))
@@ -3987,20 +3987,20 @@ async fn group__update_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .update_group(
+        .replace_group(
             "groupId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateGroup");
+        .expect("ReplaceGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn group__remove_group() {
+async fn group__delete_group() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/groups/groupId-1"))
@@ -4014,10 +4014,10 @@ async fn group__remove_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .remove_group("groupId-1")
+        .delete_group("groupId-1")
         .send()
         .await
-        .expect("RemoveGroup");
+        .expect("DeleteGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -4129,7 +4129,7 @@ async fn group__get_group_role() {
     );
 }
 #[tokio::test]
-async fn group__remove_role_from_group() {
+async fn group__unassign_role_from_group() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/groups/groupId-1/roles/roleId-1"))
@@ -4143,17 +4143,17 @@ async fn group__remove_role_from_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .remove_role_from_group("groupId-1", "roleId-1")
+        .unassign_role_from_group("groupId-1", "roleId-1")
         .send()
         .await
-        .expect("RemoveRoleFromGroup");
+        .expect("UnassignRoleFromGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn group__list_application_targets_for_application_administrator_role_for_group() {
+async fn group__list_application_targets_for_app_admin_role_for_group() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/groups/groupId-1/roles/roleId-1/targets/catalog/apps"))
@@ -4167,20 +4167,17 @@ async fn group__list_application_targets_for_application_administrator_role_for_
         .await;
     let response = super::client(&server)
         .group()
-        .list_application_targets_for_application_administrator_role_for_group(
-            "groupId-1",
-            "roleId-1",
-        )
+        .list_application_targets_for_app_admin_role_for_group("groupId-1", "roleId-1")
         .send()
         .await
-        .expect("ListApplicationTargetsForApplicationAdministratorRoleForGroup");
+        .expect("ListApplicationTargetsForAppAdminRoleForGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn group__add_application_target_to_admin_role_given_to_group() {
+async fn group__assign_application_target_to_admin_role_for_group() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(
@@ -4198,21 +4195,21 @@ async fn group__add_application_target_to_admin_role_given_to_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .add_application_target_to_admin_role_given_to_group(
+        .assign_application_target_to_admin_role_for_group(
             "groupId-1",
             "roleId-1",
             "appName-1",
         )
         .send()
         .await
-        .expect("AddApplicationTargetToAdminRoleGivenToGroup");
+        .expect("AssignApplicationTargetToAdminRoleForGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn group__remove_application_target_from_application_administrator_role_given_to_group() {
+async fn group__unassign_application_target_from_app_admin_role_for_group() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(
@@ -4230,21 +4227,21 @@ async fn group__remove_application_target_from_application_administrator_role_gi
         .await;
     let response = super::client(&server)
         .group()
-        .remove_application_target_from_application_administrator_role_given_to_group(
+        .unassign_application_target_from_app_admin_role_for_group(
             "groupId-1",
             "roleId-1",
             "appName-1",
         )
         .send()
         .await
-        .expect("RemoveApplicationTargetFromApplicationAdministratorRoleGivenToGroup");
+        .expect("UnassignApplicationTargetFromAppAdminRoleForGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn group__add_app_instance_target_to_app_administrator_role_given_to_group() {
+async fn group__assign_app_instance_target_to_app_admin_role_for_group() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(
@@ -4262,7 +4259,7 @@ async fn group__add_app_instance_target_to_app_administrator_role_given_to_group
         .await;
     let response = super::client(&server)
         .group()
-        .add_app_instance_target_to_app_administrator_role_given_to_group(
+        .assign_app_instance_target_to_app_admin_role_for_group(
             "groupId-1",
             "roleId-1",
             "appName-1",
@@ -4270,14 +4267,14 @@ async fn group__add_app_instance_target_to_app_administrator_role_given_to_group
         )
         .send()
         .await
-        .expect("AddAppInstanceTargetToAppAdministratorRoleGivenToGroup");
+        .expect("AssignAppInstanceTargetToAppAdminRoleForGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn group__remove_app_instance_target_from_app_administrator_role_given_to_group() {
+async fn group__unassign_app_instance_target_from_app_admin_role_for_group() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(
@@ -4295,7 +4292,7 @@ async fn group__remove_app_instance_target_from_app_administrator_role_given_to_
         .await;
     let response = super::client(&server)
         .group()
-        .remove_app_instance_target_from_app_administrator_role_given_to_group(
+        .unassign_app_instance_target_from_app_admin_role_for_group(
             "groupId-1",
             "roleId-1",
             "appName-1",
@@ -4303,7 +4300,7 @@ async fn group__remove_app_instance_target_from_app_administrator_role_given_to_
         )
         .send()
         .await
-        .expect("RemoveAppInstanceTargetFromAppAdministratorRoleGivenToGroup");
+        .expect("UnassignAppInstanceTargetFromAppAdminRoleForGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -4334,7 +4331,7 @@ async fn group__list_group_targets_for_group_role() {
     );
 }
 #[tokio::test]
-async fn group__add_group_target_to_group_administrator_role_for_group() {
+async fn group__assign_group_target_to_group_admin_role_for_group() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(
@@ -4352,21 +4349,21 @@ async fn group__add_group_target_to_group_administrator_role_for_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .add_group_target_to_group_administrator_role_for_group(
+        .assign_group_target_to_group_admin_role_for_group(
             "groupId-1",
             "roleId-1",
             "targetGroupId-1",
         )
         .send()
         .await
-        .expect("AddGroupTargetToGroupAdministratorRoleForGroup");
+        .expect("AssignGroupTargetToGroupAdminRoleForGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn group__remove_group_target_from_group_administrator_role_given_to_group() {
+async fn group__unassign_group_target_from_group_admin_role_for_group() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(
@@ -4384,14 +4381,14 @@ async fn group__remove_group_target_from_group_administrator_role_given_to_group
         .await;
     let response = super::client(&server)
         .group()
-        .remove_group_target_from_group_administrator_role_given_to_group(
+        .unassign_group_target_from_group_admin_role_for_group(
             "groupId-1",
             "roleId-1",
             "targetGroupId-1",
         )
         .send()
         .await
-        .expect("RemoveGroupTargetFromGroupAdministratorRoleGivenToGroup");
+        .expect("UnassignGroupTargetFromGroupAdminRoleForGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -4422,7 +4419,7 @@ async fn group__list_group_members() {
     );
 }
 #[tokio::test]
-async fn group__add_user_to_group() {
+async fn group__assign_user_to_group() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/groups/groupId-1/users/userId-1"))
@@ -4436,17 +4433,17 @@ async fn group__add_user_to_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .add_user_to_group("groupId-1", "userId-1")
+        .assign_user_to_group("groupId-1", "userId-1")
         .send()
         .await
-        .expect("AddUserToGroup");
+        .expect("AssignUserToGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn group__remove_user_from_group() {
+async fn group__unassign_user_from_group() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/groups/groupId-1/users/userId-1"))
@@ -4460,10 +4457,10 @@ async fn group__remove_user_from_group() {
         .await;
     let response = super::client(&server)
         .group()
-        .remove_user_from_group("groupId-1", "userId-1")
+        .unassign_user_from_group("groupId-1", "userId-1")
         .send()
         .await
-        .expect("RemoveUserFromGroup");
+        .expect("UnassignUserFromGroup");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -4582,7 +4579,7 @@ async fn identity_provider__create_identity_provider() {
     );
 }
 #[tokio::test]
-async fn identity_provider__list_idp_keys() {
+async fn identity_provider__list_identity_provider_keys() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/idps/credentials/keys"))
@@ -4596,17 +4593,17 @@ async fn identity_provider__list_idp_keys() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .list_idp_keys()
+        .list_identity_provider_keys()
         .send()
         .await
-        .expect("ListIdpKeys");
+        .expect("ListIdentityProviderKeys");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn identity_provider__create_idp_x509_certificate_public_key() {
+async fn identity_provider__create_identity_provider_x509_certificate_public_key() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/idps/credentials/keys"))
@@ -4626,19 +4623,19 @@ async fn identity_provider__create_idp_x509_certificate_public_key() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .create_idp_x509_certificate_public_key(
+        .create_identity_provider_x509_certificate_public_key(
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("CreateIdpX509CertificatePublicKey");
+        .expect("CreateIdentityProviderX509CertificatePublicKey");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn identity_provider__get_idp_key() {
+async fn identity_provider__get_identity_provider_key() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/idps/credentials/keys/keyId-1"))
@@ -4652,17 +4649,17 @@ async fn identity_provider__get_idp_key() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .get_idp_key("keyId-1")
+        .get_identity_provider_key("keyId-1")
         .send()
         .await
-        .expect("GetIdpKey");
+        .expect("GetIdentityProviderKey");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn identity_provider__delete_idp_key() {
+async fn identity_provider__delete_identity_provider_key() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/idps/credentials/keys/keyId-1"))
@@ -4676,10 +4673,10 @@ async fn identity_provider__delete_idp_key() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .delete_idp_key("keyId-1")
+        .delete_identity_provider_key("keyId-1")
         .send()
         .await
-        .expect("DeleteIdpKey");
+        .expect("DeleteIdentityProviderKey");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -4710,7 +4707,7 @@ async fn identity_provider__get_identity_provider() {
     );
 }
 #[tokio::test]
-async fn identity_provider__update_identity_provider() {
+async fn identity_provider__replace_identity_provider() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/idps/idpId-1"))
@@ -4730,13 +4727,13 @@ async fn identity_provider__update_identity_provider() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .update_identity_provider(
+        .replace_identity_provider(
             "idpId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateIdentityProvider");
+        .expect("ReplaceIdentityProvider");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -4906,7 +4903,7 @@ async fn identity_provider__publish_csr_for_identity_provider() {
     );
 }
 #[tokio::test]
-async fn identity_provider__list_signing_key_credentials_for_idp() {
+async fn identity_provider__list_signing_key_credentials_for_identity_provider() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/idps/idpId-1/credentials/keys"))
@@ -4920,17 +4917,17 @@ async fn identity_provider__list_signing_key_credentials_for_idp() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .list_signing_key_credentials_for_idp("idpId-1")
+        .list_signing_key_credentials_for_identity_provider("idpId-1")
         .send()
         .await
-        .expect("ListSigningKeyCredentialsForIdp");
+        .expect("ListSigningKeyCredentialsForIdentityProvider");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn identity_provider__generate_new_idp_signing_key_credential() {
+async fn identity_provider__generate_new_identity_provider_signing_key_credential() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/idps/idpId-1/credentials/keys/generate"))
@@ -4944,17 +4941,17 @@ async fn identity_provider__generate_new_idp_signing_key_credential() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .generate_new_idp_signing_key_credential("idpId-1")
+        .generate_new_identity_provider_signing_key_credential("idpId-1")
         .send()
         .await
-        .expect("GenerateNewIdpSigningKeyCredential");
+        .expect("GenerateNewIdentityProviderSigningKeyCredential");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn identity_provider__get_signing_key_credential_for_idp() {
+async fn identity_provider__get_signing_key_credential_for_identity_provider() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/idps/idpId-1/credentials/keys/keyId-1"))
@@ -4968,17 +4965,17 @@ async fn identity_provider__get_signing_key_credential_for_idp() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .get_signing_key_credential_for_idp("idpId-1", "keyId-1")
+        .get_signing_key_credential_for_identity_provider("idpId-1", "keyId-1")
         .send()
         .await
-        .expect("GetSigningKeyCredentialForIdp");
+        .expect("GetSigningKeyCredentialForIdentityProvider");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn identity_provider__clone_signing_key_credential_for_idp() {
+async fn identity_provider__clone_signing_key_credential_for_identity_provider() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/idps/idpId-1/credentials/keys/keyId-1/clone"))
@@ -4992,10 +4989,10 @@ async fn identity_provider__clone_signing_key_credential_for_idp() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .clone_signing_key_credential_for_idp("idpId-1", "keyId-1")
+        .clone_signing_key_credential_for_identity_provider("idpId-1", "keyId-1")
         .send()
         .await
-        .expect("CloneSigningKeyCredentialForIdp");
+        .expect("CloneSigningKeyCredentialForIdentityProvider");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -5050,7 +5047,7 @@ async fn identity_provider__deactivate_identity_provider() {
     );
 }
 #[tokio::test]
-async fn identity_provider__find_idp_users() {
+async fn identity_provider__find_identity_provider_users() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/idps/idpId-1/users"))
@@ -5064,10 +5061,10 @@ async fn identity_provider__find_idp_users() {
         .await;
     let response = super::client(&server)
         .identity_provider()
-        .find_idp_users("idpId-1")
+        .find_identity_provider_users("idpId-1")
         .send()
         .await
-        .expect("FindIdpUsers");
+        .expect("FindIdentityProviderUsers");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -5482,7 +5479,7 @@ async fn inline_hook__get_inline_hook() {
     );
 }
 #[tokio::test]
-async fn inline_hook__update_inline_hook() {
+async fn inline_hook__replace_inline_hook() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/inlineHooks/inlineHookId-1"))
@@ -5509,7 +5506,7 @@ async fn inline_hook__update_inline_hook() {
         .await;
     let response = super::client(&server)
         .inline_hook()
-        .update_inline_hook(
+        .replace_inline_hook(
             "inlineHookId-1",
             super::from_json::<
                 okta_client::models::InlineHook,
@@ -5519,7 +5516,7 @@ async fn inline_hook__update_inline_hook() {
         )
         .send()
         .await
-        .expect("UpdateInlineHook");
+        .expect("ReplaceInlineHook");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value >
@@ -5740,7 +5737,7 @@ async fn linked_object__delete_linked_object_definition() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 #[tokio::test]
-async fn log__get_org_system_log() {
+async fn log__list_system_log_events() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/logs"))
@@ -5761,7 +5758,7 @@ async fn log__get_org_system_log() {
         .await;
     let response = super::client(&server)
         .log()
-        .get_org_system_log()
+        .list_system_log_events()
         .since("since-1")
         .until("until-1")
         .filter("filter-1")
@@ -5771,7 +5768,7 @@ async fn log__get_org_system_log() {
         .after("after-1")
         .send()
         .await
-        .expect("GetOrgSystemLog");
+        .expect("ListSystemLogEvents");
     assert_eq!(
         serde_json::to_value(& response.items).unwrap(), super::from_json:: <
         serde_json::Value > ("[{\"any\":[\"value\",1,null]}]")
@@ -5872,7 +5869,7 @@ async fn network_zone__get_network_zone() {
     );
 }
 #[tokio::test]
-async fn network_zone__update_network_zone() {
+async fn network_zone__replace_network_zone() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/zones/zoneId-1"))
@@ -5896,7 +5893,7 @@ async fn network_zone__update_network_zone() {
         .await;
     let response = super::client(&server)
         .network_zone()
-        .update_network_zone(
+        .replace_network_zone(
             "zoneId-1",
             super::from_json::<
                 okta_client::models::NetworkZone,
@@ -5906,7 +5903,7 @@ async fn network_zone__update_network_zone() {
         )
         .send()
         .await
-        .expect("UpdateNetworkZone");
+        .expect("ReplaceNetworkZone");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -6009,9 +6006,49 @@ async fn org__get_org_settings() {
     );
 }
 #[tokio::test]
-async fn org__update_org_setting() {
+async fn org__replace_org_setting() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
+        .and(path("/api/v1/org"))
+        .and(header("authorization", "SSWS test-token"))
+        .and(
+            body_json(
+                super::from_json::<
+                    serde_json::Value,
+                >(
+                    "{\"id\":\"text\",\"city\":\"text\",\"state\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"country\":\"text\",\"created\":\"text\",\"website\":\"text\",\"address1\":\"text\",\"address2\":\"text\",\"expiresAt\":\"text\",\"subdomain\":\"text\",\"postalCode\":\"text\",\"companyName\":\"text\",\"lastUpdated\":\"text\",\"phoneNumber\":\"text\",\"supportPhoneNumber\":\"text\",\"endUserSupportHelpURL\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
+                ),
+            ),
+        )
+        .and(header("content-type", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200u16)
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let response = super::client(&server)
+        .org()
+        .replace_org_setting(
+            super::from_json::<
+                okta_client::models::OrgSetting,
+            >(
+                "{\"id\":\"text\",\"city\":\"text\",\"state\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"country\":\"text\",\"created\":\"text\",\"website\":\"text\",\"address1\":\"text\",\"address2\":\"text\",\"expiresAt\":\"text\",\"subdomain\":\"text\",\"postalCode\":\"text\",\"companyName\":\"text\",\"lastUpdated\":\"text\",\"phoneNumber\":\"text\",\"supportPhoneNumber\":\"text\",\"endUserSupportHelpURL\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
+            ),
+        )
+        .send()
+        .await
+        .expect("ReplaceOrgSetting");
+    assert_eq!(
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
+    );
+}
+#[tokio::test]
+async fn org__update_org_setting() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
         .and(path("/api/v1/org"))
         .and(header("authorization", "SSWS test-token"))
         .and(
@@ -6049,47 +6086,7 @@ async fn org__update_org_setting() {
     );
 }
 #[tokio::test]
-async fn org__partial_update_org_setting() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/org"))
-        .and(header("authorization", "SSWS test-token"))
-        .and(
-            body_json(
-                super::from_json::<
-                    serde_json::Value,
-                >(
-                    "{\"id\":\"text\",\"city\":\"text\",\"state\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"country\":\"text\",\"created\":\"text\",\"website\":\"text\",\"address1\":\"text\",\"address2\":\"text\",\"expiresAt\":\"text\",\"subdomain\":\"text\",\"postalCode\":\"text\",\"companyName\":\"text\",\"lastUpdated\":\"text\",\"phoneNumber\":\"text\",\"supportPhoneNumber\":\"text\",\"endUserSupportHelpURL\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
-                ),
-            ),
-        )
-        .and(header("content-type", "application/json"))
-        .respond_with(
-            ResponseTemplate::new(200u16)
-                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    let response = super::client(&server)
-        .org()
-        .partial_update_org_setting(
-            super::from_json::<
-                okta_client::models::OrgSetting,
-            >(
-                "{\"id\":\"text\",\"city\":\"text\",\"state\":\"text\",\"_links\":{\"key\":\"value\"},\"status\":\"text\",\"country\":\"text\",\"created\":\"text\",\"website\":\"text\",\"address1\":\"text\",\"address2\":\"text\",\"expiresAt\":\"text\",\"subdomain\":\"text\",\"postalCode\":\"text\",\"companyName\":\"text\",\"lastUpdated\":\"text\",\"phoneNumber\":\"text\",\"supportPhoneNumber\":\"text\",\"endUserSupportHelpURL\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
-            ),
-        )
-        .send()
-        .await
-        .expect("PartialUpdateOrgSetting");
-    assert_eq!(
-        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
-        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
-    );
-}
-#[tokio::test]
-async fn org__get_org_contact_types() {
+async fn org__list_org_contact_types() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/org/contacts"))
@@ -6103,10 +6100,10 @@ async fn org__get_org_contact_types() {
         .await;
     let response = super::client(&server)
         .org()
-        .get_org_contact_types()
+        .list_org_contact_types()
         .send()
         .await
-        .expect("GetOrgContactTypes");
+        .expect("ListOrgContactTypes");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -6137,7 +6134,7 @@ async fn org__get_org_contact_user() {
     );
 }
 #[tokio::test]
-async fn org__update_org_contact_user() {
+async fn org__replace_org_contact_user() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/org/contacts/contactType-1"))
@@ -6159,7 +6156,7 @@ async fn org__update_org_contact_user() {
         .await;
     let response = super::client(&server)
         .org()
-        .update_org_contact_user(
+        .replace_org_contact_user(
             "contactType-1",
             super::from_json::<
                 okta_client::models::UserIdString,
@@ -6167,7 +6164,7 @@ async fn org__update_org_contact_user() {
         )
         .send()
         .await
-        .expect("UpdateOrgContactUser");
+        .expect("ReplaceOrgContactUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -6541,7 +6538,7 @@ async fn policy__get_policy() {
     );
 }
 #[tokio::test]
-async fn policy__update_policy() {
+async fn policy__replace_policy() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/policies/policyId-1"))
@@ -6565,7 +6562,7 @@ async fn policy__update_policy() {
         .await;
     let response = super::client(&server)
         .policy()
-        .update_policy(
+        .replace_policy(
             "policyId-1",
             super::from_json::<
                 okta_client::models::Policy,
@@ -6575,7 +6572,7 @@ async fn policy__update_policy() {
         )
         .send()
         .await
-        .expect("UpdatePolicy");
+        .expect("ReplacePolicy");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -6731,7 +6728,7 @@ async fn policy__get_policy_rule() {
     );
 }
 #[tokio::test]
-async fn policy__update_policy_rule() {
+async fn policy__replace_policy_rule() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/policies/policyId-1/rules/ruleId-1"))
@@ -6755,7 +6752,7 @@ async fn policy__update_policy_rule() {
         .await;
     let response = super::client(&server)
         .policy()
-        .update_policy_rule(
+        .replace_policy_rule(
             "policyId-1",
             "ruleId-1",
             super::from_json::<
@@ -6766,7 +6763,7 @@ async fn policy__update_policy_rule() {
         )
         .send()
         .await
-        .expect("UpdatePolicyRule");
+        .expect("ReplacePolicyRule");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -7272,9 +7269,42 @@ async fn template__get_sms_template() {
     );
 }
 #[tokio::test]
-async fn template__update_sms_template() {
+async fn template__replace_sms_template() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
+        .and(path("/api/v1/templates/sms/templateId-1"))
+        .and(header("authorization", "SSWS test-token"))
+        .and(
+            body_json(
+                super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+            ),
+        )
+        .and(header("content-type", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200u16)
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let response = super::client(&server)
+        .template()
+        .replace_sms_template(
+            "templateId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
+        .send()
+        .await
+        .expect("ReplaceSmsTemplate");
+    assert_eq!(
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
+    );
+}
+#[tokio::test]
+async fn template__update_sms_template() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
         .and(path("/api/v1/templates/sms/templateId-1"))
         .and(header("authorization", "SSWS test-token"))
         .and(
@@ -7305,40 +7335,7 @@ async fn template__update_sms_template() {
     );
 }
 #[tokio::test]
-async fn template__partial_update_sms_template() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/templates/sms/templateId-1"))
-        .and(header("authorization", "SSWS test-token"))
-        .and(
-            body_json(
-                super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
-            ),
-        )
-        .and(header("content-type", "application/json"))
-        .respond_with(
-            ResponseTemplate::new(200u16)
-                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    let response = super::client(&server)
-        .template()
-        .partial_update_sms_template(
-            "templateId-1",
-            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
-        )
-        .send()
-        .await
-        .expect("PartialUpdateSmsTemplate");
-    assert_eq!(
-        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
-        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
-    );
-}
-#[tokio::test]
-async fn template__remove_sms_template() {
+async fn template__delete_sms_template() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/templates/sms/templateId-1"))
@@ -7352,10 +7349,10 @@ async fn template__remove_sms_template() {
         .await;
     let response = super::client(&server)
         .template()
-        .remove_sms_template("templateId-1")
+        .delete_sms_template("templateId-1")
         .send()
         .await
-        .expect("RemoveSmsTemplate");
+        .expect("DeleteSmsTemplate");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -7498,7 +7495,7 @@ async fn trusted_origin__get_trusted_origin() {
     );
 }
 #[tokio::test]
-async fn trusted_origin__update_trusted_origin() {
+async fn trusted_origin__replace_trusted_origin() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/trustedOrigins/trustedOriginId-1"))
@@ -7518,13 +7515,13 @@ async fn trusted_origin__update_trusted_origin() {
         .await;
     let response = super::client(&server)
         .trusted_origin()
-        .update_trusted_origin(
+        .replace_trusted_origin(
             "trustedOriginId-1",
             super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
         )
         .send()
         .await
-        .expect("UpdateTrustedOrigin");
+        .expect("ReplaceTrustedOrigin");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -7715,9 +7712,42 @@ async fn user__get_user() {
     );
 }
 #[tokio::test]
-async fn user__update_user() {
+async fn user__replace_user() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
+        .and(path("/api/v1/users/userId-1"))
+        .and(header("authorization", "SSWS test-token"))
+        .and(
+            body_json(
+                super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+            ),
+        )
+        .and(header("content-type", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200u16)
+                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let response = super::client(&server)
+        .user()
+        .replace_user(
+            "userId-1",
+            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
+        )
+        .send()
+        .await
+        .expect("ReplaceUser");
+    assert_eq!(
+        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
+        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
+    );
+}
+#[tokio::test]
+async fn user__update_user() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
         .and(path("/api/v1/users/userId-1"))
         .and(header("authorization", "SSWS test-token"))
         .and(
@@ -7742,39 +7772,6 @@ async fn user__update_user() {
         .send()
         .await
         .expect("UpdateUser");
-    assert_eq!(
-        serde_json::to_value(& response.body).unwrap(), super::from_json:: <
-        serde_json::Value > ("{\"any\":[\"value\",1,null]}")
-    );
-}
-#[tokio::test]
-async fn user__partial_update_user() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users/userId-1"))
-        .and(header("authorization", "SSWS test-token"))
-        .and(
-            body_json(
-                super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
-            ),
-        )
-        .and(header("content-type", "application/json"))
-        .respond_with(
-            ResponseTemplate::new(200u16)
-                .set_body_raw("{\"any\":[\"value\",1,null]}", "application/json"),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    let response = super::client(&server)
-        .user()
-        .partial_update_user(
-            "userId-1",
-            super::from_json::<serde_json::Value>("{\"any\":[\"value\",1,null]}"),
-        )
-        .send()
-        .await
-        .expect("PartialUpdateUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -8183,7 +8180,7 @@ async fn user__revoke_user_grant() {
     );
 }
 #[tokio::test]
-async fn user__get_member_groups() {
+async fn user__list_member_groups() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/userId-1/groups"))
@@ -8197,17 +8194,17 @@ async fn user__get_member_groups() {
         .await;
     let response = super::client(&server)
         .user()
-        .get_member_groups("userId-1")
+        .list_member_groups("userId-1")
         .send()
         .await
-        .expect("GetMemberGroups");
+        .expect("ListMemberGroups");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__list_idps_for_user() {
+async fn user__list_identity_providers_for_user() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/userId-1/idps"))
@@ -8221,10 +8218,10 @@ async fn user__list_idps_for_user() {
         .await;
     let response = super::client(&server)
         .user()
-        .list_idps_for_user("userId-1")
+        .list_identity_providers_for_user("userId-1")
         .send()
         .await
-        .expect("ListIdpsForUser");
+        .expect("ListIdentityProvidersForUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -8447,7 +8444,7 @@ async fn user__unsuspend_user() {
     );
 }
 #[tokio::test]
-async fn user__get_linked_objects_for_user() {
+async fn user__list_linked_objects_for_user() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/userId-1/linkedObjects/relationshipName-1"))
@@ -8461,17 +8458,17 @@ async fn user__get_linked_objects_for_user() {
         .await;
     let response = super::client(&server)
         .user()
-        .get_linked_objects_for_user("userId-1", "relationshipName-1")
+        .list_linked_objects_for_user("userId-1", "relationshipName-1")
         .send()
         .await
-        .expect("GetLinkedObjectsForUser");
+        .expect("ListLinkedObjectsForUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__remove_linked_object_for_user() {
+async fn user__delete_linked_object_for_user() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/users/userId-1/linkedObjects/relationshipName-1"))
@@ -8485,10 +8482,10 @@ async fn user__remove_linked_object_for_user() {
         .await;
     let response = super::client(&server)
         .user()
-        .remove_linked_object_for_user("userId-1", "relationshipName-1")
+        .delete_linked_object_for_user("userId-1", "relationshipName-1")
         .send()
         .await
-        .expect("RemoveLinkedObjectForUser");
+        .expect("DeleteLinkedObjectForUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -8576,7 +8573,7 @@ async fn user__get_user_role() {
     );
 }
 #[tokio::test]
-async fn user__remove_role_from_user() {
+async fn user__unassign_role_from_user() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/users/userId-1/roles/roleId-1"))
@@ -8590,17 +8587,17 @@ async fn user__remove_role_from_user() {
         .await;
     let response = super::client(&server)
         .user()
-        .remove_role_from_user("userId-1", "roleId-1")
+        .unassign_role_from_user("userId-1", "roleId-1")
         .send()
         .await
-        .expect("RemoveRoleFromUser");
+        .expect("UnassignRoleFromUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__list_application_targets_for_application_administrator_role_for_user() {
+async fn user__list_application_targets_for_app_admin_role_for_user() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/userId-1/roles/roleId-1/targets/catalog/apps"))
@@ -8614,20 +8611,17 @@ async fn user__list_application_targets_for_application_administrator_role_for_u
         .await;
     let response = super::client(&server)
         .user()
-        .list_application_targets_for_application_administrator_role_for_user(
-            "userId-1",
-            "roleId-1",
-        )
+        .list_application_targets_for_app_admin_role_for_user("userId-1", "roleId-1")
         .send()
         .await
-        .expect("ListApplicationTargetsForApplicationAdministratorRoleForUser");
+        .expect("ListApplicationTargetsForAppAdminRoleForUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__add_all_apps_as_target_to_user_role() {
+async fn user__assign_all_apps_as_target_to_user_role() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/users/userId-1/roles/roleId-1/targets/catalog/apps"))
@@ -8641,17 +8635,17 @@ async fn user__add_all_apps_as_target_to_user_role() {
         .await;
     let response = super::client(&server)
         .user()
-        .add_all_apps_as_target_to_user_role("userId-1", "roleId-1")
+        .assign_all_apps_as_target_to_user_role("userId-1", "roleId-1")
         .send()
         .await
-        .expect("AddAllAppsAsTargetToUserRole");
+        .expect("AssignAllAppsAsTargetToUserRole");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__add_application_target_to_admin_role_for_user() {
+async fn user__assign_application_target_to_admin_role_for_user() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(
@@ -8667,21 +8661,21 @@ async fn user__add_application_target_to_admin_role_for_user() {
         .await;
     let response = super::client(&server)
         .user()
-        .add_application_target_to_admin_role_for_user(
+        .assign_application_target_to_admin_role_for_user(
             "userId-1",
             "roleId-1",
             "appName-1",
         )
         .send()
         .await
-        .expect("AddApplicationTargetToAdminRoleForUser");
+        .expect("AssignApplicationTargetToAdminRoleForUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__remove_application_target_from_application_administrator_role_for_user() {
+async fn user__unassign_application_target_from_app_admin_role_for_user() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(
@@ -8697,21 +8691,21 @@ async fn user__remove_application_target_from_application_administrator_role_for
         .await;
     let response = super::client(&server)
         .user()
-        .remove_application_target_from_application_administrator_role_for_user(
+        .unassign_application_target_from_app_admin_role_for_user(
             "userId-1",
             "roleId-1",
             "appName-1",
         )
         .send()
         .await
-        .expect("RemoveApplicationTargetFromApplicationAdministratorRoleForUser");
+        .expect("UnassignApplicationTargetFromAppAdminRoleForUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__add_app_instance_target_to_app_administrator_role_given_to_user() {
+async fn user__assign_app_instance_target_to_app_admin_role_for_user() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(
@@ -8729,7 +8723,7 @@ async fn user__add_app_instance_target_to_app_administrator_role_given_to_user()
         .await;
     let response = super::client(&server)
         .user()
-        .add_app_instance_target_to_app_administrator_role_given_to_user(
+        .assign_app_instance_target_to_app_admin_role_for_user(
             "userId-1",
             "roleId-1",
             "appName-1",
@@ -8737,14 +8731,14 @@ async fn user__add_app_instance_target_to_app_administrator_role_given_to_user()
         )
         .send()
         .await
-        .expect("AddAppInstanceTargetToAppAdministratorRoleGivenToUser");
+        .expect("AssignAppInstanceTargetToAppAdminRoleForUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__remove_app_instance_target_from_app_administrator_role_given_to_user() {
+async fn user__unassign_app_instance_target_from_app_admin_role_for_user() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(
@@ -8762,7 +8756,7 @@ async fn user__remove_app_instance_target_from_app_administrator_role_given_to_u
         .await;
     let response = super::client(&server)
         .user()
-        .remove_app_instance_target_from_app_administrator_role_given_to_user(
+        .unassign_app_instance_target_from_app_admin_role_for_user(
             "userId-1",
             "roleId-1",
             "appName-1",
@@ -8770,7 +8764,7 @@ async fn user__remove_app_instance_target_from_app_administrator_role_given_to_u
         )
         .send()
         .await
-        .expect("RemoveAppInstanceTargetFromAppAdministratorRoleGivenToUser");
+        .expect("UnassignAppInstanceTargetFromAppAdminRoleForUser");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
@@ -8801,7 +8795,7 @@ async fn user__list_group_targets_for_user_role() {
     );
 }
 #[tokio::test]
-async fn user__add_group_target_to_user_role() {
+async fn user__assign_group_target_to_user_role() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(path("/api/v1/users/userId-1/roles/roleId-1/targets/groups/groupId-1"))
@@ -8815,17 +8809,17 @@ async fn user__add_group_target_to_user_role() {
         .await;
     let response = super::client(&server)
         .user()
-        .add_group_target_to_user_role("userId-1", "roleId-1", "groupId-1")
+        .assign_group_target_to_user_role("userId-1", "roleId-1", "groupId-1")
         .send()
         .await
-        .expect("AddGroupTargetToUserRole");
+        .expect("AssignGroupTargetToUserRole");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn user__remove_group_target_from_user_role() {
+async fn user__unassign_group_target_from_user_role() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/users/userId-1/roles/roleId-1/targets/groups/groupId-1"))
@@ -8839,10 +8833,10 @@ async fn user__remove_group_target_from_user_role() {
         .await;
     let response = super::client(&server)
         .user()
-        .remove_group_target_from_user_role("userId-1", "roleId-1", "groupId-1")
+        .unassign_group_target_from_user_role("userId-1", "roleId-1", "groupId-1")
         .send()
         .await
-        .expect("RemoveGroupTargetFromUserRole");
+        .expect("UnassignGroupTargetFromUserRole");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
