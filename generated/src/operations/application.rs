@@ -136,11 +136,11 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn activate_default_provisioning_connection_for_application(
+    pub fn activate_default_provisioning_connection(
         &self,
         app_id: impl Into<String>,
-    ) -> ActivateDefaultProvisioningConnectionForApplication {
-        ActivateDefaultProvisioningConnectionForApplication {
+    ) -> ActivateDefaultProvisioningConnection {
+        ActivateDefaultProvisioningConnection {
             client: self.client.clone(),
             app_id: app_id.into(),
         }
@@ -153,11 +153,11 @@ impl ApplicationApi {
     ///
     /// # Responses
     /// - `2XX (not stated)`: Not documented by the source documents
-    pub fn deactivate_default_provisioning_connection_for_application(
+    pub fn deactivate_default_provisioning_connection(
         &self,
         app_id: impl Into<String>,
-    ) -> DeactivateDefaultProvisioningConnectionForApplication {
-        DeactivateDefaultProvisioningConnectionForApplication {
+    ) -> DeactivateDefaultProvisioningConnection {
+        DeactivateDefaultProvisioningConnection {
             client: self.client.clone(),
             app_id: app_id.into(),
         }
@@ -1078,20 +1078,20 @@ impl SetDefaultProvisioningConnectionForApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::activate_default_provisioning_connection_for_application`]: Activate Default Provisioning Connection For Application
+/// Request builder for [`ApplicationApi::activate_default_provisioning_connection`]: Activate Default Provisioning Connection For Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct ActivateDefaultProvisioningConnectionForApplication {
+pub struct ActivateDefaultProvisioningConnection {
     client: crate::Client,
     app_id: String,
 }
-impl ActivateDefaultProvisioningConnectionForApplication {
+impl ActivateDefaultProvisioningConnection {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "ActivateDefaultProvisioningConnectionForApplication",
+            "ActivateDefaultProvisioningConnection",
             http::Method::POST,
             "/api/v1/apps/{appId}/connections/default/lifecycle/activate",
             &[&self.app_id],
@@ -1105,20 +1105,20 @@ impl ActivateDefaultProvisioningConnectionForApplication {
         self.customize().send().await
     }
 }
-/// Request builder for [`ApplicationApi::deactivate_default_provisioning_connection_for_application`]: Deactivate Default Provisioning Connection For Application
+/// Request builder for [`ApplicationApi::deactivate_default_provisioning_connection`]: Deactivate Default Provisioning Connection For Application
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
-pub struct DeactivateDefaultProvisioningConnectionForApplication {
+pub struct DeactivateDefaultProvisioningConnection {
     client: crate::Client,
     app_id: String,
 }
-impl DeactivateDefaultProvisioningConnectionForApplication {
+impl DeactivateDefaultProvisioningConnection {
     /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
         let request = crate::runtime::Request::new(
-            "DeactivateDefaultProvisioningConnectionForApplication",
+            "DeactivateDefaultProvisioningConnection",
             http::Method::POST,
             "/api/v1/apps/{appId}/connections/default/lifecycle/deactivate",
             &[&self.app_id],

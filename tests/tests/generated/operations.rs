@@ -197,7 +197,7 @@ async fn application__set_default_provisioning_connection_for_application() {
     );
 }
 #[tokio::test]
-async fn application__activate_default_provisioning_connection_for_application() {
+async fn application__activate_default_provisioning_connection() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/apps/appId-1/connections/default/lifecycle/activate"))
@@ -211,17 +211,17 @@ async fn application__activate_default_provisioning_connection_for_application()
         .await;
     let response = super::client(&server)
         .application()
-        .activate_default_provisioning_connection_for_application("appId-1")
+        .activate_default_provisioning_connection("appId-1")
         .send()
         .await
-        .expect("ActivateDefaultProvisioningConnectionForApplication");
+        .expect("ActivateDefaultProvisioningConnection");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")
     );
 }
 #[tokio::test]
-async fn application__deactivate_default_provisioning_connection_for_application() {
+async fn application__deactivate_default_provisioning_connection() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/apps/appId-1/connections/default/lifecycle/deactivate"))
@@ -235,10 +235,10 @@ async fn application__deactivate_default_provisioning_connection_for_application
         .await;
     let response = super::client(&server)
         .application()
-        .deactivate_default_provisioning_connection_for_application("appId-1")
+        .deactivate_default_provisioning_connection("appId-1")
         .send()
         .await
-        .expect("DeactivateDefaultProvisioningConnectionForApplication");
+        .expect("DeactivateDefaultProvisioningConnection");
     assert_eq!(
         serde_json::to_value(& response.body).unwrap(), super::from_json:: <
         serde_json::Value > ("{\"any\":[\"value\",1,null]}")

@@ -1,5 +1,9 @@
-//! Stage 2: semantic checks over the loaded catalog. Every problem is reported, each with the
-//! position of the offending key and a hint, so one run shows everything to fix.
+//! Stage 2: every semantic problem of the catalog at once, each with `file:line`, what is
+//! wrong and a hint. Reference cycles live in `cycles`, the operation naming convention in
+//! `convention`.
+
+mod convention;
+mod cycles;
 
 use std::collections::{HashMap, HashSet};
 
@@ -139,7 +143,9 @@ impl Validator {
                         "write it like `GetEventHook`",
                     );
                 }
-                if let Some(problem) = naming_convention(op).filter(|_| self.naming_convention) {
+                if let Some(problem) =
+                    convention::naming_convention(op).filter(|_| self.naming_convention)
+                {
                     self.error(loc("name"), problem.0, problem.1);
                 }
                 let api_type = format!("{}Api", naming::type_name(&g.group));
@@ -215,70 +221,6 @@ impl Validator {
             }
             for (name, s) in &g.schemas {
                 self.schema(f, &["schemas", name], s, true);
-            }
-        }
-    }
-
-    /// A cycle of required references (A requires a B which requires an A) describes a value
-    /// that cannot exist; cycles through optional fields or arrays are fine (they are boxed).
-    fn required_cycles(&mut self, files: &[LoadedFile]) {
-        let mut edges: HashMap<String, Vec<String>> = HashMap::new();
-        for f in files {
-            for (name, s) in &f.group.schemas {
-                let mut out = Vec::new();
-                required_refs(s, &mut out);
-                edges.insert(name.clone(), out);
-            }
-        }
-        let mut names: Vec<&String> = edges.keys().collect();
-        names.sort();
-        let mut reported: HashSet<String> = HashSet::new();
-        for start in names {
-            if reported.contains(start) {
-                continue;
-            }
-            if let Some(cycle) = find_cycle(start, &edges) {
-                reported.extend(cycle.iter().cloned());
-                let at = self.schemas.get(start).cloned().unwrap_or_default();
-                self.error(
-                    at,
-                    format!("schemas form a cycle of required references: {} → {start}", cycle.join(" → ")),
-                    "no JSON value can satisfy it; make one of these properties optional (the generator then boxes it) or an array",
-                );
-            }
-        }
-    }
-
-    /// A named schema that is a reference or an array becomes a Rust type alias, and Rust type
-    /// aliases cannot refer to themselves, even through `Vec`: `A: {ref: A}` or `A → B → A`
-    /// with no struct or enum in between has no Rust type.
-    fn alias_cycles(&mut self, files: &[LoadedFile]) {
-        let mut edges: HashMap<String, Vec<String>> = HashMap::new();
-        for f in files {
-            for (name, s) in &f.group.schemas {
-                let mut out = Vec::new();
-                alias_targets(s, &mut out);
-                edges.insert(name.clone(), out);
-            }
-        }
-        let mut names: Vec<&String> = edges.keys().collect();
-        names.sort();
-        let mut reported: HashSet<String> = HashSet::new();
-        for start in names {
-            if reported.contains(start) {
-                continue;
-            }
-            if let Some(cycle) = find_cycle(start, &edges) {
-                reported.extend(cycle.iter().cloned());
-                let at = self.schemas.get(start).cloned().unwrap_or_default();
-                self.error(
-                    at,
-                    format!(
-                        "schemas refer to each other with no object in between: {} → {start}",
-                        cycle.join(" → ")
-                    ),
-                    "such a type has no end; describe one of them as an object with properties (or point one at a schema that is not part of the loop)",
-                );
             }
         }
     }
@@ -626,132 +568,6 @@ impl Validator {
             );
         }
     }
-}
-
-/// The named schemas `s` requires directly: required properties that are references, looking
-/// through required inline objects.
-fn required_refs(s: &ast::Schema, out: &mut Vec<String>) {
-    for p in s
-        .properties
-        .iter()
-        .flat_map(|ps| ps.values())
-        .filter(|p| p.required)
-    {
-        if let Some(r) = &p.reference {
-            out.push(r.clone());
-        } else if p.kind.as_deref() == Some("object") {
-            required_refs(p, out);
-        }
-    }
-}
-
-/// The first verb of an operation name for each method (spec/README.md, "Naming operations").
-const VERBS: &[(&str, &[&str])] = &[
-    ("GET", &["Get", "List", "Find", "Preview"]),
-    ("PUT", &["Replace", "Assign", "Set", "Create"]),
-    (
-        "DELETE",
-        &["Delete", "Unassign", "Revoke", "Unlink", "Clear"],
-    ),
-];
-
-/// Spellings the convention replaces, and by what.
-const SPELLINGS: &[(&str, &str)] = &[
-    ("Idp", "IdentityProvider"),
-    ("Oauth", "OAuth2"),
-    ("Administrator", "Admin"),
-    ("GivenTo", "For"),
-];
-
-/// Names longer than this are refused; spec/README.md asks for at most 50.
-const MAX_NAME: usize = 60;
-
-/// Why `op`'s name breaks the naming convention, with a hint, if it does. Names the SDK
-/// documents (000, 001) give are kept as they are.
-fn naming_convention(op: &ast::Operation) -> Option<(String, String)> {
-    let n = &op.name;
-    if op
-        .sources
-        .iter()
-        .any(|s| s.starts_with("000_") || s.starts_with("001_"))
-    {
-        return None;
-    }
-    let verb: String = n
-        .chars()
-        .take(1)
-        .chain(n.chars().skip(1).take_while(|c| c.is_ascii_lowercase()))
-        .collect();
-    let method = op.method.to_ascii_uppercase();
-    if let Some((_, verbs)) = VERBS.iter().find(|(m, _)| *m == method) {
-        if !verbs.contains(&verb.as_str()) {
-            return Some((
-                format!("operation name `{n}` starts with `{verb}`, which is not a {method} verb"),
-                format!(
-                    "start it with one of {}; keep the document's title in `notes`",
-                    verbs
-                        .iter()
-                        .map(|v| format!("`{v}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-    }
-    for (bad, good) in SPELLINGS {
-        let at_word = n.match_indices(bad).any(|(i, _)| {
-            n[i + bad.len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == 's')
-        });
-        if at_word {
-            return Some((
-                format!("operation name `{n}` spells `{good}` as `{bad}`"),
-                format!("write `{good}`: one spelling per noun (spec/README.md)"),
-            ));
-        }
-    }
-    if n.len() > MAX_NAME {
-        return Some((
-            format!("operation name `{n}` is {} characters long", n.len()),
-            format!("at most {MAX_NAME} (aim for 50): drop words the group already says"),
-        ));
-    }
-    None
-}
-
-/// The named schemas an alias schema stands for: through `ref` and array `items`, stopping at
-/// inline objects with properties and enums, which become types of their own.
-fn alias_targets(s: &ast::Schema, out: &mut Vec<String>) {
-    if s.enum_values.is_some() || s.properties.is_some() {
-        return;
-    }
-    if let Some(r) = &s.reference {
-        out.push(r.clone());
-    }
-    if let Some(items) = &s.items {
-        alias_targets(items, out);
-    }
-}
-
-/// A path of schemas from `start` back to itself, if there is one.
-fn find_cycle(start: &str, edges: &HashMap<String, Vec<String>>) -> Option<Vec<String>> {
-    let mut stack: Vec<(String, Vec<String>)> = vec![(start.to_string(), vec![start.to_string()])];
-    let mut seen: HashSet<String> = HashSet::new();
-    while let Some((node, path)) = stack.pop() {
-        for next in edges.get(&node).into_iter().flatten() {
-            if next == start {
-                return Some(path.clone());
-            }
-            if seen.insert(next.clone()) {
-                let mut p = path.clone();
-                p.push(next.clone());
-                stack.push((next.clone(), p));
-            }
-        }
-    }
-    None
 }
 
 fn normalise_path(p: &str) -> String {
