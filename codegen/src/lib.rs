@@ -23,6 +23,7 @@ use std::path::Path;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Location};
 pub use emit::EmittedFile;
+pub use write::Summary;
 
 /// Loads and validates the catalog in `spec_dir` and resolves it into the IR.
 pub fn load_api(spec_dir: &Path) -> Result<ir::Api, Diagnostics> {
@@ -39,14 +40,59 @@ pub fn load_older_api(spec_dir: &Path) -> Result<ir::Api, Diagnostics> {
     Ok(ir::resolve(&files))
 }
 
-/// Runs the whole pipeline on the catalog in `spec_dir` and returns every emitted file.
-/// Nothing is written: the caller decides what to do with the files.
-pub fn generate(spec_dir: &Path) -> Result<Vec<EmittedFile>, Diagnostics> {
-    let api = load_api(spec_dir)?;
-    emit::emit(&api).map_err(|e| {
-        Diagnostics(vec![Diagnostic::new(Location::new(spec_dir, 0, 0), e)
-            .with_hint(
-                "this is a bug in okta-codegen, not in the catalog; please report it",
-            )])
-    })
+/// What the pipeline produced: the resolved API (for counts and reports) and every emitted
+/// file. Nothing is written; [`write::sync`] brings the disk in line with it.
+pub struct Generated {
+    pub api: ir::Api,
+    pub files: Vec<EmittedFile>,
+}
+
+/// The one error of the pipeline and of writing its output.
+#[derive(Debug)]
+pub enum Error {
+    /// The catalog is invalid; nothing was written.
+    Catalog(Diagnostics),
+    /// The generator produced code that does not parse: a bug in okta-codegen, not the catalog.
+    Internal(String),
+    /// `--check` found files that differ from what the catalog emits.
+    Stale(write::Plan),
+    /// Reading or writing a file failed.
+    Io(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Catalog(d) => write!(f, "{d}"),
+            Error::Io(e) | Error::Internal(e) => write!(f, "{e}"),
+            Error::Stale(plan) => {
+                writeln!(f, "generated files are out of date with spec/:")?;
+                for p in &plan.stale {
+                    writeln!(f, "  stale:   {p}")?;
+                }
+                for p in &plan.missing {
+                    writeln!(f, "  missing: {p}")?;
+                }
+                for p in &plan.remove {
+                    writeln!(f, "  extra:   {p}")?;
+                }
+                write!(f, "run `cargo xtask generate` and commit the result")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The whole pipeline on the catalog in `spec_dir`: load → validate → resolve → emit. The one
+/// entry point, used by `cargo xtask generate` (through [`write::sync`]), the tests and the
+/// benchmarks.
+pub fn generate(spec_dir: &Path) -> Result<Generated, Error> {
+    let api = load_api(spec_dir).map_err(Error::Catalog)?;
+    let files = emit::emit(&api).map_err(|e| {
+        Error::Internal(format!(
+            "{e}\nthis is a bug in okta-codegen, not in the catalog; please report it"
+        ))
+    })?;
+    Ok(Generated { api, files })
 }

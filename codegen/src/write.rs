@@ -7,41 +7,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::Diagnostics;
 use crate::emit::{EmittedFile, MARKER, OWNED_DIRS, OWNED_FILES};
-
-/// Why a sync did not complete.
-#[derive(Debug)]
-pub enum SyncError {
-    /// The catalog is invalid; nothing was written.
-    Catalog(Diagnostics),
-    /// `--check` found files that differ from what the catalog emits.
-    Stale(Plan),
-    /// Reading or writing a file failed.
-    Io(String),
-}
-
-impl std::fmt::Display for SyncError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SyncError::Catalog(d) => write!(f, "{d}"),
-            SyncError::Io(e) => write!(f, "{e}"),
-            SyncError::Stale(plan) => {
-                writeln!(f, "generated files are out of date with spec/:")?;
-                for p in &plan.stale {
-                    writeln!(f, "  stale:   {p}")?;
-                }
-                for p in &plan.missing {
-                    writeln!(f, "  missing: {p}")?;
-                }
-                for p in &plan.remove {
-                    writeln!(f, "  extra:   {p}")?;
-                }
-                write!(f, "run `cargo xtask generate` and commit the result")
-            }
-        }
-    }
-}
+use crate::Error;
 
 /// What a sync did (or, under `--check`, found nothing to do).
 #[derive(Debug)]
@@ -71,10 +38,9 @@ impl std::fmt::Display for Summary {
 
 /// Generates from the catalog in `spec` and brings the emitted files under `root` up to date;
 /// with `check`, writes nothing and fails if anything differs.
-pub fn sync(root: &Path, spec: &Path, check: bool) -> Result<Summary, SyncError> {
-    let api = crate::load_api(spec).map_err(SyncError::Catalog)?;
-    let files = crate::emit::emit(&api).map_err(SyncError::Io)?;
-    let plan = plan(root, &files).map_err(SyncError::Io)?;
+pub fn sync(root: &Path, spec: &Path, check: bool) -> Result<Summary, Error> {
+    let crate::Generated { api, files } = crate::generate(spec)?;
+    let plan = plan(root, &files).map_err(Error::Io)?;
     let summary = Summary {
         written: plan.write.len(),
         unchanged: plan.unchanged,
@@ -87,9 +53,9 @@ pub fn sync(root: &Path, spec: &Path, check: bool) -> Result<Summary, SyncError>
         if plan.write.is_empty() && plan.remove.is_empty() {
             return Ok(summary);
         }
-        return Err(SyncError::Stale(plan));
+        return Err(Error::Stale(plan));
     }
-    apply(root, &plan).map_err(SyncError::Io)?;
+    apply(root, &plan).map_err(Error::Io)?;
     Ok(summary)
 }
 

@@ -404,7 +404,7 @@ fn every_accepted_mutant_of_a_fixture_catalog_compiles() {
                 .unwrap();
                 members.push(format!("m{case}/generated"));
             }
-            Err(codegen::write::SyncError::Catalog(d)) => {
+            Err(codegen::Error::Catalog(d)) => {
                 refused += 1;
                 for diag in &d.0 {
                     assert!(

@@ -23,7 +23,8 @@ fn each_bad_catalog_gives_one_pinned_diagnostic() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let diags = match codegen::generate(&dir) {
             Ok(_) => panic!("{name}: the bad catalog was accepted"),
-            Err(d) => d,
+            Err(codegen::Error::Catalog(d)) => d,
+            Err(e) => panic!("{name}: not a catalog diagnostic: {e}"),
         };
         let text = diags.to_string();
         assert_eq!(

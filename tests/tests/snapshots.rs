@@ -7,8 +7,9 @@ use std::path::Path;
 use tests::{repo_root, snapshot_name};
 
 fn snapshot_catalog(prefix: &str, spec: &Path) {
-    let files =
-        codegen::generate(spec).unwrap_or_else(|d| panic!("{prefix}: catalog is invalid:\n{d}"));
+    let files = codegen::generate(spec)
+        .unwrap_or_else(|d| panic!("{prefix}: catalog is invalid:\n{d}"))
+        .files;
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
@@ -41,8 +42,8 @@ fn fixture_names() {
 #[test]
 fn output_is_deterministic() {
     let spec = repo_root().join("spec");
-    let a = codegen::generate(&spec).expect("valid catalog");
-    let b = codegen::generate(&spec).expect("valid catalog");
+    let a = codegen::generate(&spec).expect("valid catalog").files;
+    let b = codegen::generate(&spec).expect("valid catalog").files;
     assert_eq!(a, b);
 }
 
@@ -51,7 +52,9 @@ fn output_is_deterministic() {
 #[test]
 fn committed_output_is_current() {
     let root = repo_root();
-    let files = codegen::generate(&root.join("spec")).expect("valid catalog");
+    let files = codegen::generate(&root.join("spec"))
+        .expect("valid catalog")
+        .files;
     let stale: Vec<&str> = files
         .iter()
         .filter(|f| {

@@ -4,7 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use codegen::write::{sync, SyncError};
+use codegen::write::sync;
+use codegen::Error;
 use tests::repo_root;
 
 /// A scratch copy of the repository's catalog and emitted files in a fresh temporary directory.
@@ -12,7 +13,9 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("okta-codegen-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     let root = repo_root();
-    let files = codegen::generate(&root.join("spec")).expect("valid catalog");
+    let files = codegen::generate(&root.join("spec"))
+        .expect("valid catalog")
+        .files;
     for f in &files {
         let dest = dir.join(&f.path);
         fs::create_dir_all(dest.parent().unwrap()).unwrap();
@@ -65,7 +68,7 @@ fn an_invalid_catalog_leaves_every_file_byte_for_byte_unchanged() {
 
     let before = snapshot_tree(&dir);
     match sync(&dir, &spec, false) {
-        Err(SyncError::Catalog(d)) => assert!(d.to_string().contains("FETCH"), "{d}"),
+        Err(Error::Catalog(d)) => assert!(d.to_string().contains("FETCH"), "{d}"),
         other => panic!("expected catalog diagnostics, got {other:?}"),
     }
     assert_eq!(

@@ -7,7 +7,8 @@ mod diff;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use codegen::write::{sync, SyncError};
+use codegen::write::sync;
+use codegen::Error;
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -63,7 +64,7 @@ fn generate(root: &Path, check: bool) -> Result<(), String> {
             println!("cargo xtask generate: {s}");
             Ok(())
         }
-        Err(e @ SyncError::Catalog(_)) => Err(format!("{e}\nnothing was written")),
+        Err(e @ Error::Catalog(_)) => Err(format!("{e}\nnothing was written")),
         Err(e) => Err(e.to_string()),
     }
 }
