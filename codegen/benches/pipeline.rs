@@ -13,6 +13,8 @@ fn stages(c: &mut Criterion) {
     let spec = spec();
     let files = codegen::load::load_dir(&spec).expect("valid catalog");
     let api = codegen::ir::resolve(&files);
+    let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated");
+    let template = std::fs::read_to_string(client.join("Cargo.toml.in")).expect("template");
     let mut g = c.benchmark_group("generate");
     g.sample_size(30);
     g.bench_function("load", |b| {
@@ -23,10 +25,10 @@ fn stages(c: &mut Criterion) {
     });
     g.bench_function("resolve", |b| b.iter(|| codegen::ir::resolve(&files)));
     g.bench_function("emit+format", |b| {
-        b.iter(|| codegen::emit::emit(&api).unwrap())
+        b.iter(|| codegen::emit::emit(&api, &template).unwrap())
     });
     g.bench_function("full pipeline", |b| {
-        b.iter(|| codegen::generate(&spec).unwrap())
+        b.iter(|| codegen::generate(&spec, &client).unwrap())
     });
     g.finish();
 }

@@ -87,9 +87,15 @@ impl std::error::Error for Error {}
 /// The whole pipeline on the catalog in `spec_dir`: load → validate → resolve → emit. The one
 /// entry point, used by `cargo xtask generate` (through [`write::sync`]), the tests and the
 /// benchmarks.
-pub fn generate(spec_dir: &Path) -> Result<Generated, Error> {
+///
+/// `client_dir` is okta-client's folder (`generated/`): its hand-written `Cargo.toml.in` is the
+/// template of the emitted manifest.
+pub fn generate(spec_dir: &Path, client_dir: &Path) -> Result<Generated, Error> {
+    let template_path = client_dir.join("Cargo.toml.in");
+    let template = std::fs::read_to_string(&template_path)
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", template_path.display())))?;
     let api = load_api(spec_dir).map_err(Error::Catalog)?;
-    let files = emit::emit(&api).map_err(|e| {
+    let files = emit::emit(&api, &template).map_err(|e| {
         Error::Internal(format!(
             "{e}\nthis is a bug in okta-codegen, not in the catalog; please report it"
         ))

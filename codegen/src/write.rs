@@ -39,7 +39,7 @@ impl std::fmt::Display for Summary {
 /// Generates from the catalog in `spec` and brings the emitted files under `root` up to date;
 /// with `check`, writes nothing and fails if anything differs.
 pub fn sync(root: &Path, spec: &Path, check: bool) -> Result<Summary, Error> {
-    let crate::Generated { api, files } = crate::generate(spec)?;
+    let crate::Generated { api, files } = crate::generate(spec, &root.join("generated"))?;
     let plan = plan(root, &files).map_err(Error::Io)?;
     let summary = Summary {
         written: plan.write.len(),

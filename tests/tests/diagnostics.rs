@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use tests::repo_root;
+
 #[test]
 fn each_bad_catalog_gives_one_pinned_diagnostic() {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("fixtures/bad")
@@ -21,7 +23,7 @@ fn each_bad_catalog_gives_one_pinned_diagnostic() {
     settings.set_omit_expression(true);
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let diags = match codegen::generate(&dir) {
+        let diags = match codegen::generate(&dir, &repo_root().join("generated")) {
             Ok(_) => panic!("{name}: the bad catalog was accepted"),
             Err(codegen::Error::Catalog(d)) => d,
             Err(e) => panic!("{name}: not a catalog diagnostic: {e}"),

@@ -7,7 +7,7 @@ use std::path::Path;
 use tests::{repo_root, snapshot_name};
 
 fn snapshot_catalog(prefix: &str, spec: &Path) {
-    let files = codegen::generate(spec)
+    let files = codegen::generate(spec, &repo_root().join("generated"))
         .unwrap_or_else(|d| panic!("{prefix}: catalog is invalid:\n{d}"))
         .files;
     let mut settings = insta::Settings::clone_current();
@@ -42,8 +42,12 @@ fn fixture_names() {
 #[test]
 fn output_is_deterministic() {
     let spec = repo_root().join("spec");
-    let a = codegen::generate(&spec).expect("valid catalog").files;
-    let b = codegen::generate(&spec).expect("valid catalog").files;
+    let a = codegen::generate(&spec, &repo_root().join("generated"))
+        .expect("valid catalog")
+        .files;
+    let b = codegen::generate(&spec, &repo_root().join("generated"))
+        .expect("valid catalog")
+        .files;
     assert_eq!(a, b);
 }
 
@@ -52,7 +56,7 @@ fn output_is_deterministic() {
 #[test]
 fn committed_output_is_current() {
     let root = repo_root();
-    let files = codegen::generate(&root.join("spec"))
+    let files = codegen::generate(&root.join("spec"), &repo_root().join("generated"))
         .expect("valid catalog")
         .files;
     let stale: Vec<&str> = files

@@ -13,7 +13,7 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("okta-codegen-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     let root = repo_root();
-    let files = codegen::generate(&root.join("spec"))
+    let files = codegen::generate(&root.join("spec"), &repo_root().join("generated"))
         .expect("valid catalog")
         .files;
     for f in &files {
@@ -22,6 +22,12 @@ fn scratch(name: &str) -> PathBuf {
         fs::copy(root.join(&f.path), &dest).unwrap();
     }
     copy_dir(&root.join("spec"), &dir.join("spec"));
+    // The hand-written manifest template the emitted Cargo.toml is made from.
+    fs::copy(
+        root.join("generated/Cargo.toml.in"),
+        dir.join("generated/Cargo.toml.in"),
+    )
+    .unwrap();
     dir
 }
 

@@ -47,7 +47,9 @@ enum Unit<'a> {
     ModelTests,
 }
 
-pub fn emit(api: &Api) -> Result<Vec<EmittedFile>, String> {
+/// Every emitted file for `api`; `manifest_template` is okta-client's hand-written
+/// `Cargo.toml.in`.
+pub fn emit(api: &Api, manifest_template: &str) -> Result<Vec<EmittedFile>, String> {
     let model_files = models::files(api);
     let mut units = vec![Unit::ModelsMod];
     units.extend(model_files.keys().map(|f| Unit::ModelFile(f)));
@@ -81,11 +83,11 @@ pub fn emit(api: &Api) -> Result<Vec<EmittedFile>, String> {
             }
             Unit::OpenApi => Ok(EmittedFile {
                 path: "generated/openapi.json".into(),
-                contents: openapi::emit(api),
+                contents: openapi::emit(api, manifest::version(manifest_template)),
             }),
             Unit::Manifest => Ok(EmittedFile {
                 path: "generated/Cargo.toml".into(),
-                contents: manifest::emit(api),
+                contents: manifest::emit(api, manifest_template)?,
             }),
             Unit::OperationTests => rust_file(
                 "tests/tests/generated/operations.rs",
