@@ -12,9 +12,10 @@ fn spec() -> PathBuf {
 fn stages(c: &mut Criterion) {
     let spec = spec();
     let files = codegen::load::load_dir(&spec).expect("valid catalog");
-    let api = codegen::ir::resolve(&files);
-    let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated");
-    let template = std::fs::read_to_string(client.join("Cargo.toml.in")).expect("template");
+    let api = codegen::ir::resolve(&files).expect("resolves");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let layout = codegen::Layout::repository();
+    let template = std::fs::read_to_string(root.join("generated/Cargo.toml.in")).expect("template");
     let mut g = c.benchmark_group("generate");
     g.sample_size(30);
     g.bench_function("load", |b| {
@@ -25,10 +26,10 @@ fn stages(c: &mut Criterion) {
     });
     g.bench_function("resolve", |b| b.iter(|| codegen::ir::resolve(&files)));
     g.bench_function("emit+format", |b| {
-        b.iter(|| codegen::emit::emit(&api, &template).unwrap())
+        b.iter(|| codegen::emit::emit(&api, &template, &layout).unwrap())
     });
     g.bench_function("full pipeline", |b| {
-        b.iter(|| codegen::generate(&spec, &client).unwrap())
+        b.iter(|| codegen::generate(&spec, &root, &layout).unwrap())
     });
     g.finish();
 }

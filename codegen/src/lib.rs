@@ -2,10 +2,13 @@
 //!
 //! The pipeline has four stages, each in its own module:
 //!
-//! 1. [`load`]: `spec/*.yaml` → serde types, with a source map for positions;
-//! 2. [`validate`]: every semantic problem at once, as [`Diagnostics`];
+//! 1. [`load`]: `spec/*.yaml` → a typed AST (methods, locations, statuses, type names, path
+//!    templates and schema shapes parsed once), every bad value of a file at once, with a
+//!    source map for positions;
+//! 2. [`validate`]: every problem of meaning at once, as [`Diagnostics`];
 //! 3. [`ir`]: the typed intermediate representation (names final, inline types hoisted);
-//! 4. [`emit`]: IR → Rust token streams → `syn::File` → prettyplease, and `openapi.json`.
+//! 4. [`emit`]: an output plan ([`emit::plan`]: files, modules, features, accessors) and IR →
+//!    Rust token streams → `syn::File` → prettyplease, and `openapi.json`.
 //!
 //! All naming goes through [`naming`].
 
@@ -22,22 +25,28 @@ pub mod write;
 use std::path::Path;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Location};
-pub use emit::EmittedFile;
+pub use emit::{EmittedFile, Layout};
 pub use write::Summary;
 
 /// Loads and validates the catalog in `spec_dir` and resolves it into the IR.
-pub fn load_api(spec_dir: &Path) -> Result<ir::Api, Diagnostics> {
-    let files = load::load_dir(spec_dir)?;
-    validate::validate(&files)?;
-    Ok(ir::resolve(&files))
+pub fn load_api(spec_dir: &Path) -> Result<ir::Api, Error> {
+    let files = load::load_dir(spec_dir).map_err(Error::Catalog)?;
+    validate::validate(&files).map_err(Error::Catalog)?;
+    ir::resolve(&files).map_err(internal)
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!(
+        "{e}\nthis is a bug in okta-codegen, not in the catalog; please report it"
+    ))
 }
 
 /// [`load_api`] for an older catalog that may predate the naming convention (what
 /// `cargo xtask diff` compares against).
-pub fn load_older_api(spec_dir: &Path) -> Result<ir::Api, Diagnostics> {
-    let files = load::load_dir(spec_dir)?;
-    validate::validate_without_naming_convention(&files)?;
-    Ok(ir::resolve(&files))
+pub fn load_older_api(spec_dir: &Path) -> Result<ir::Api, Error> {
+    let files = load::load_dir(spec_dir).map_err(Error::Catalog)?;
+    validate::validate_without_naming_convention(&files).map_err(Error::Catalog)?;
+    ir::resolve(&files).map_err(internal)
 }
 
 /// What the pipeline produced: the resolved API (for counts and reports) and every emitted
@@ -88,17 +97,14 @@ impl std::error::Error for Error {}
 /// entry point, used by `cargo xtask generate` (through [`write::sync`]), the tests and the
 /// benchmarks.
 ///
-/// `client_dir` is okta-client's folder (`generated/`): its hand-written `Cargo.toml.in` is the
-/// template of the emitted manifest.
-pub fn generate(spec_dir: &Path, client_dir: &Path) -> Result<Generated, Error> {
-    let template_path = client_dir.join("Cargo.toml.in");
+/// The emitted paths are relative to `root`, placed by `layout` ([`emit::Layout::repository`]
+/// for this repository); okta-client's hand-written `Cargo.toml.in` under `root` is the template
+/// of the emitted manifest.
+pub fn generate(spec_dir: &Path, root: &Path, layout: &emit::Layout) -> Result<Generated, Error> {
+    let template_path = root.join(&layout.client).join("Cargo.toml.in");
     let template = std::fs::read_to_string(&template_path)
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", template_path.display())))?;
-    let api = load_api(spec_dir).map_err(Error::Catalog)?;
-    let files = emit::emit(&api, &template).map_err(|e| {
-        Error::Internal(format!(
-            "{e}\nthis is a bug in okta-codegen, not in the catalog; please report it"
-        ))
-    })?;
+    let api = load_api(spec_dir)?;
+    let files = emit::emit(&api, &template, layout).map_err(internal)?;
     Ok(Generated { api, files })
 }

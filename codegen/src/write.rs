@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::emit::{EmittedFile, MARKER, OWNED_DIRS, OWNED_FILES};
+use crate::emit::{EmittedFile, Layout, MARKER};
 use crate::Error;
 
 /// What a sync did (or, under `--check`, found nothing to do).
@@ -36,11 +36,11 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// Generates from the catalog in `spec` and brings the emitted files under `root` up to date;
-/// with `check`, writes nothing and fails if anything differs.
-pub fn sync(root: &Path, spec: &Path, check: bool) -> Result<Summary, Error> {
-    let crate::Generated { api, files } = crate::generate(spec, &root.join("generated"))?;
-    let plan = plan(root, &files).map_err(Error::Io)?;
+/// Generates from the catalog in `spec` and brings the emitted files under `root`, placed by
+/// `layout`, up to date; with `check`, writes nothing and fails if anything differs.
+pub fn sync(root: &Path, spec: &Path, layout: &Layout, check: bool) -> Result<Summary, Error> {
+    let crate::Generated { api, files } = crate::generate(spec, root, layout)?;
+    let plan = plan(root, layout, &files).map_err(Error::Io)?;
     let summary = Summary {
         written: plan.write.len(),
         unchanged: plan.unchanged,
@@ -69,7 +69,7 @@ pub struct Plan {
     pub unchanged: usize,
 }
 
-fn plan(root: &Path, files: &[EmittedFile]) -> Result<Plan, String> {
+fn plan(root: &Path, layout: &Layout, files: &[EmittedFile]) -> Result<Plan, String> {
     let mut plan = Plan::default();
     let wanted: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for f in files {
@@ -85,7 +85,7 @@ fn plan(root: &Path, files: &[EmittedFile]) -> Result<Plan, String> {
             }
         }
     }
-    for existing in owned_files(root)? {
+    for existing in owned_files(root, layout)? {
         if !wanted.contains(existing.as_str()) {
             plan.remove.push(existing);
         }
@@ -94,10 +94,10 @@ fn plan(root: &Path, files: &[EmittedFile]) -> Result<Plan, String> {
 }
 
 /// Every file under the generator's directories that carries the `@generated` marker.
-fn owned_files(root: &Path) -> Result<Vec<String>, String> {
+fn owned_files(root: &Path, layout: &Layout) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
-    let mut candidates: Vec<PathBuf> = OWNED_FILES.iter().map(|f| root.join(f)).collect();
-    for dir in OWNED_DIRS {
+    let mut candidates: Vec<PathBuf> = layout.owned_files().iter().map(|f| root.join(f)).collect();
+    for dir in layout.owned_dirs() {
         let mut stack = vec![root.join(dir)];
         while let Some(d) = stack.pop() {
             let Ok(rd) = fs::read_dir(&d) else { continue };

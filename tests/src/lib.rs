@@ -113,17 +113,55 @@ pub mod traces {
         }
     }
 
+    thread_local! {
+        static SINK: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Writes to the capture of the current thread, if it has one.
+    struct ThreadSink;
+
+    impl std::io::Write for ThreadSink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            SINK.with(|s| {
+                if let Some(c) = s.borrow_mut().as_mut() {
+                    let _ = c.write(buf);
+                }
+            });
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Ends the capture of this thread when dropped.
+    pub struct Guard(());
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            SINK.with(|s| *s.borrow_mut() = None);
+        }
+    }
+
     /// Sends every event and span (at TRACE) of this thread to the returned writer while the
     /// guard lives.
-    pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    ///
+    /// One global subscriber (installed on first use) writes to a per-thread sink. A
+    /// per-test `set_default` subscriber would race with the callsite-interest cache of
+    /// `tracing` when other tests of the binary emit at the same time, and lose events.
+    pub fn capture() -> (Captured, Guard) {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .with_writer(|| ThreadSink)
+                .with_ansi(false)
+                .finish();
+            let _ = tracing::subscriber::set_global_default(subscriber);
+        });
         let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        (captured, tracing::subscriber::set_default(subscriber))
+        SINK.with(|s| *s.borrow_mut() = Some(captured.clone()));
+        (captured, Guard(()))
     }
 }

@@ -388,7 +388,12 @@ fn every_accepted_mutant_of_a_fixture_catalog_compiles() {
         std::fs::create_dir_all(&spec).unwrap();
         std::fs::write(spec.join("widgets.yaml"), &text).unwrap();
         handwritten_client(&dir);
-        match codegen::write::sync(&dir, &spec, false) {
+        match codegen::write::sync(
+            &dir,
+            &spec,
+            &codegen::Layout::client_only("generated"),
+            false,
+        ) {
             Ok(_) => {
                 // One workspace of mutants: each package needs its own name.
                 let manifest = dir.join("generated/Cargo.toml");

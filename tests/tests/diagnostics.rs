@@ -23,7 +23,7 @@ fn each_bad_catalog_gives_one_pinned_diagnostic() {
     settings.set_omit_expression(true);
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let diags = match codegen::generate(&dir, &repo_root().join("generated")) {
+        let diags = match codegen::generate(&dir, &repo_root(), &codegen::Layout::repository()) {
             Ok(_) => panic!("{name}: the bad catalog was accepted"),
             Err(codegen::Error::Catalog(d)) => d,
             Err(e) => panic!("{name}: not a catalog diagnostic: {e}"),
@@ -39,4 +39,48 @@ fn each_bad_catalog_gives_one_pinned_diagnostic() {
         assert!(d.hint.is_some(), "{name}: no hint in {text}");
         settings.bind(|| insta::assert_snapshot!(format!("bad__{name}"), text));
     }
+}
+
+/// serde stops at the first value it cannot read; the loader still reports every bad value of
+/// the file, each once, at its own line.
+#[test]
+fn every_bad_value_of_a_file_is_reported_at_once() {
+    let text = "\
+group: Widget
+operations:
+  - name: GetWidget
+    method: FETCH
+    path: /api/v1/widgets/{widgetId}
+    summary: Get a widget
+    sources: [000_7b3593a3132659d8.txt]
+    params:
+      - {name: widgetId, in: paht}
+    responses:
+      - {status: 2000, schema: {type: objekt}}
+      - {status: 404, schema: {ref: Widget, type: object}}
+schemas:
+  Widget:
+    type: object
+    properties:
+      tags: {type: array}
+";
+    let diags =
+        codegen::load::load_str(std::path::Path::new("widget.yaml"), text).expect_err("refused");
+    let found: Vec<(usize, &str)> = diags
+        .0
+        .iter()
+        .map(|d| (d.location.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (4, "invalid HTTP method `FETCH`"),
+            (9, "invalid parameter location `paht`"),
+            (11, "unknown type `objekt`"),
+            (11, "`2000` is not an HTTP status code"),
+            (12, "a type has both `ref` and `type`"),
+            (17, "an array needs `items`"),
+        ],
+        "{diags}"
+    );
 }

@@ -1,20 +1,21 @@
 //! The emitted code of each fixture catalog (keywords, colliding names, recursion, multipart,
-//! nullable and open types) compiles without warnings: each fixture is generated into a scratch
-//! copy of the workspace, whose `okta-client` is then checked with `cargo check`.
+//! nullable and open types) compiles without warnings: each fixture is generated, client only
+//! (`Layout::client_only`), into a scratch workspace that holds nothing but okta-client's
+//! hand-written files, which is then checked with `cargo check`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tests::repo_root;
 
-/// A copy of every file git tracks, in a fresh directory.
+/// okta-client's hand-written files as git tracks them, in a fresh one-member workspace.
 fn scratch_workspace(name: &str) -> PathBuf {
     let root = repo_root();
     let dir = root.join("target/fixture-crates").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     let listing = Command::new("git")
         .current_dir(&root)
-        .args(["ls-files", "-z"])
+        .args(["ls-files", "-z", "generated"])
         .output()
         .expect("git ls-files");
     assert!(listing.status.success());
@@ -26,14 +27,30 @@ fn scratch_workspace(name: &str) -> PathBuf {
             std::fs::copy(&from, &to).unwrap();
         }
     }
+    // The workspace manifest holds the shared dependency versions; only its member changes.
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let start = workspace.find("members = [").unwrap();
+    let end = start + workspace[start..].find(']').unwrap() + 1;
+    let workspace = format!(
+        "{}members = [\"generated\"]{}",
+        &workspace[..start],
+        &workspace[end..]
+    );
+    std::fs::write(dir.join("Cargo.toml"), workspace).unwrap();
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     dir
 }
 
 fn check_fixture(name: &str) {
     let dir = scratch_workspace(name);
     let spec = repo_root().join("tests/fixtures/catalogs").join(name);
-    let summary =
-        codegen::write::sync(&dir, &spec, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let summary = codegen::write::sync(
+        &dir,
+        &spec,
+        &codegen::Layout::client_only("generated"),
+        false,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(summary.written > 0, "{name}: nothing emitted");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)

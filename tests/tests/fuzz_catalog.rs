@@ -15,8 +15,9 @@ fn pipeline(text: &str) {
     };
     let files = vec![file];
     if codegen::validate::validate(&files).is_ok() {
-        let api = codegen::ir::resolve(&files);
-        codegen::emit::emit(&api, &template()).expect("a valid catalog always emits parsable Rust");
+        let api = codegen::ir::resolve(&files).expect("a validated catalog always resolves");
+        codegen::emit::emit(&api, &template(), &codegen::Layout::repository())
+            .expect("a valid catalog always emits parsable Rust");
     }
 }
 
@@ -284,12 +285,12 @@ fn named_schemas_and_hoisted_inline_objects_never_share_a_name() {
         let file = codegen::load::load_str(Path::new("thing.yaml"), &text).expect("loads");
         let files = vec![file];
         codegen::validate::validate(&files).expect("valid");
-        let api = codegen::ir::resolve(&files);
+        let api = codegen::ir::resolve(&files).expect("resolves");
         let mut names: Vec<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
         names.sort();
         assert_eq!(names, ["A", "AChannel", "AChannel2"], "{order:?}");
         let named = api.models.iter().find(|m| m.name == "AChannel").unwrap();
         assert!(named.named, "the catalog's own AChannel keeps its name");
-        codegen::emit::emit(&api, &template()).expect("emits");
+        codegen::emit::emit(&api, &template(), &codegen::Layout::repository()).expect("emits");
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use tests::{repo_root, snapshot_name};
 
 fn snapshot_catalog(prefix: &str, spec: &Path) {
-    let files = codegen::generate(spec, &repo_root().join("generated"))
+    let files = codegen::generate(spec, &repo_root(), &codegen::Layout::repository())
         .unwrap_or_else(|d| panic!("{prefix}: catalog is invalid:\n{d}"))
         .files;
     let mut settings = insta::Settings::clone_current();
@@ -42,10 +42,10 @@ fn fixture_names() {
 #[test]
 fn output_is_deterministic() {
     let spec = repo_root().join("spec");
-    let a = codegen::generate(&spec, &repo_root().join("generated"))
+    let a = codegen::generate(&spec, &repo_root(), &codegen::Layout::repository())
         .expect("valid catalog")
         .files;
-    let b = codegen::generate(&spec, &repo_root().join("generated"))
+    let b = codegen::generate(&spec, &repo_root(), &codegen::Layout::repository())
         .expect("valid catalog")
         .files;
     assert_eq!(a, b);
@@ -56,9 +56,13 @@ fn output_is_deterministic() {
 #[test]
 fn committed_output_is_current() {
     let root = repo_root();
-    let files = codegen::generate(&root.join("spec"), &repo_root().join("generated"))
-        .expect("valid catalog")
-        .files;
+    let files = codegen::generate(
+        &root.join("spec"),
+        &repo_root(),
+        &codegen::Layout::repository(),
+    )
+    .expect("valid catalog")
+    .files;
     let stale: Vec<&str> = files
         .iter()
         .filter(|f| {
@@ -85,13 +89,13 @@ fn model_files_are_gated_by_the_groups_that_reach_them() {
     };
     assert_eq!(
         groups_of("EventHook").into_iter().collect::<Vec<_>>(),
-        ["event-hook"]
+        ["EventHook"]
     );
     assert_eq!(
         groups_of("InlineHookChannelConfigAuthScheme")
             .into_iter()
             .collect::<Vec<_>>(),
-        ["inline-hook"]
+        ["InlineHook"]
     );
     let mods = std::fs::read_to_string(repo_root().join("generated/src/models/mod.rs")).unwrap();
     assert!(
@@ -103,7 +107,10 @@ fn model_files_are_gated_by_the_groups_that_reach_them() {
     let manifest = std::fs::read_to_string(repo_root().join("generated/Cargo.toml")).unwrap();
     for g in &api.groups {
         assert!(
-            manifest.contains(&format!("\n{} = [", g.feature)),
+            manifest.contains(&format!(
+                "\n{} = [",
+                codegen::emit::plan::GroupPlan::of(g).feature
+            )),
             "no feature for {}",
             g.name
         );

@@ -13,9 +13,13 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("okta-codegen-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     let root = repo_root();
-    let files = codegen::generate(&root.join("spec"), &repo_root().join("generated"))
-        .expect("valid catalog")
-        .files;
+    let files = codegen::generate(
+        &root.join("spec"),
+        &repo_root(),
+        &codegen::Layout::repository(),
+    )
+    .expect("valid catalog")
+    .files;
     for f in &files {
         let dest = dir.join(&f.path);
         fs::create_dir_all(dest.parent().unwrap()).unwrap();
@@ -73,7 +77,7 @@ fn an_invalid_catalog_leaves_every_file_byte_for_byte_unchanged() {
     fs::write(&events, text).unwrap();
 
     let before = snapshot_tree(&dir);
-    match sync(&dir, &spec, false) {
+    match sync(&dir, &spec, &codegen::Layout::repository(), false) {
         Err(Error::Catalog(d)) => assert!(d.to_string().contains("FETCH"), "{d}"),
         other => panic!("expected catalog diagnostics, got {other:?}"),
     }
@@ -89,7 +93,8 @@ fn an_invalid_catalog_leaves_every_file_byte_for_byte_unchanged() {
 fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
     let dir = scratch("stale");
     let spec = dir.join("spec");
-    let s = sync(&dir, &spec, true).expect("the committed output is current");
+    let s = sync(&dir, &spec, &codegen::Layout::repository(), true)
+        .expect("the committed output is current");
     assert_eq!(s.written, 0);
     assert_eq!(s.operations, 346);
 
@@ -112,7 +117,7 @@ fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
     .unwrap();
     fs::remove_file(dir.join("generated/src/models/inline_hook.rs")).unwrap();
 
-    let err = sync(&dir, &spec, true).unwrap_err();
+    let err = sync(&dir, &spec, &codegen::Layout::repository(), true).unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("stale:   generated/src/operations/inline_hook.rs"),
@@ -129,7 +134,7 @@ fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
     );
     assert!(!text.contains("notes.txt"), "{text}");
 
-    let s = sync(&dir, &spec, false).expect("generate");
+    let s = sync(&dir, &spec, &codegen::Layout::repository(), false).expect("generate");
     assert_eq!((s.written, s.removed), (3, 1), "{s}");
     assert!(!dir.join("generated/src/models/obsolete.rs").exists());
     assert!(
@@ -138,7 +143,7 @@ fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
     );
     // A second run changes nothing.
     let before = snapshot_tree(&dir);
-    let s = sync(&dir, &spec, false).expect("generate again");
+    let s = sync(&dir, &spec, &codegen::Layout::repository(), false).expect("generate again");
     assert_eq!((s.written, s.removed), (0, 0));
     assert_eq!(snapshot_tree(&dir), before);
     fs::remove_dir_all(&dir).unwrap();

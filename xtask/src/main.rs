@@ -55,7 +55,12 @@ fn main() -> ExitCode {
 fn generate(root: &Path, check: bool) -> Result<(), String> {
     // Diagnostics name files as `spec/…`, relative to the repository root.
     std::env::set_current_dir(root).map_err(|e| format!("cannot enter {}: {e}", root.display()))?;
-    match sync(Path::new("."), Path::new("spec"), check) {
+    match sync(
+        Path::new("."),
+        Path::new("spec"),
+        &codegen::Layout::repository(),
+        check,
+    ) {
         Ok(s) if check => {
             println!("generated files are up to date ({} files)", s.unchanged);
             Ok(())

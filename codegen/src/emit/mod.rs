@@ -6,6 +6,7 @@ mod manifest;
 mod models;
 mod openapi;
 mod operations;
+pub mod plan;
 mod samples;
 mod tests;
 mod types;
@@ -13,6 +14,8 @@ mod types;
 use proc_macro2::TokenStream;
 
 use crate::ir::Api;
+pub use plan::Layout;
+use plan::Plan;
 
 /// The first line of every emitted file. `cargo xtask generate` only ever removes files that
 /// start with it, so hand-written files are never touched.
@@ -27,14 +30,6 @@ pub struct EmittedFile {
     pub contents: String,
 }
 
-/// The directories whose `@generated` files belong to the generator, and the single files.
-pub const OWNED_DIRS: &[&str] = &[
-    "generated/src/models",
-    "generated/src/operations",
-    "tests/tests/generated",
-];
-pub const OWNED_FILES: &[&str] = &["generated/openapi.json", "generated/Cargo.toml"];
-
 /// One emitted file, independent of the others so that files can be rendered in parallel.
 enum Unit<'a> {
     ModelsMod,
@@ -47,53 +42,51 @@ enum Unit<'a> {
     ModelTests,
 }
 
-/// Every emitted file for `api`; `manifest_template` is okta-client's hand-written
-/// `Cargo.toml.in`.
-pub fn emit(api: &Api, manifest_template: &str) -> Result<Vec<EmittedFile>, String> {
-    let model_files = models::files(api);
+/// Every emitted file for `api`, placed by `layout`; `manifest_template` is okta-client's
+/// hand-written `Cargo.toml.in`.
+pub fn emit(
+    api: &Api,
+    manifest_template: &str,
+    layout: &Layout,
+) -> Result<Vec<EmittedFile>, String> {
+    let plan = Plan::new(api, layout);
     let mut units = vec![Unit::ModelsMod];
-    units.extend(model_files.keys().map(|f| Unit::ModelFile(f)));
+    units.extend(plan.model_files.keys().map(|f| Unit::ModelFile(f)));
     units.push(Unit::OperationsMod);
     units.extend((0..api.groups.len()).map(Unit::Group));
-    units.extend([
-        Unit::OpenApi,
-        Unit::Manifest,
-        Unit::OperationTests,
-        Unit::ModelTests,
-    ]);
+    units.extend([Unit::OpenApi, Unit::Manifest]);
+    if layout.tests.is_some() {
+        units.extend([Unit::OperationTests, Unit::ModelTests]);
+    }
+    let test_file = |name: &str| {
+        layout
+            .test_file(name)
+            .ok_or_else(|| "internal error: tests emitted without a tests folder".to_string())
+    };
 
     let render = |unit: &Unit| -> Result<EmittedFile, String> {
         match unit {
-            Unit::ModelsMod => {
-                rust_file("generated/src/models/mod.rs", models::module(&model_files))
+            Unit::ModelsMod => rust_file(&layout.models_mod(), models::module(&plan.model_files)),
+            Unit::ModelFile(f) => {
+                rust_file(&layout.model_file(f), models::file(&plan.model_files[*f]))
             }
-            Unit::ModelFile(f) => rust_file(
-                &format!("generated/src/models/{f}.rs"),
-                models::file(&model_files[*f]),
-            ),
-            Unit::OperationsMod => {
-                rust_file("generated/src/operations/mod.rs", operations::module(api))
-            }
+            Unit::OperationsMod => rust_file(&layout.operations_mod(), operations::module(&plan)),
             Unit::Group(i) => {
-                let g = &api.groups[*i];
-                rust_file(
-                    &format!("generated/src/operations/{}.rs", g.module),
-                    operations::group(g),
-                )
+                let (g, gp) = (&api.groups[*i], &plan.groups[*i]);
+                rust_file(&layout.group_file(gp), operations::group(g, gp))
             }
             Unit::OpenApi => Ok(EmittedFile {
-                path: "generated/openapi.json".into(),
+                path: layout.openapi(),
                 contents: openapi::emit(api, manifest::version(manifest_template)),
             }),
             Unit::Manifest => Ok(EmittedFile {
-                path: "generated/Cargo.toml".into(),
-                contents: manifest::emit(api, manifest_template)?,
+                path: layout.manifest(),
+                contents: manifest::emit(api, &plan, manifest_template)?,
             }),
-            Unit::OperationTests => rust_file(
-                "tests/tests/generated/operations.rs",
-                tests::operations(api),
-            ),
-            Unit::ModelTests => rust_file("tests/tests/generated/models.rs", tests::models(api)),
+            Unit::OperationTests => {
+                rust_file(&test_file("operations.rs")?, tests::operations(api, &plan))
+            }
+            Unit::ModelTests => rust_file(&test_file("models.rs")?, tests::models(api)),
         }
     };
 

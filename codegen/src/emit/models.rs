@@ -6,17 +6,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
+use super::plan;
 use super::types::{field_type, ident, rust_type};
-use crate::ir::{Api, Field, Model, ModelKind, TypeRef, Variant};
-
-/// The model files in catalog order, each with its models.
-pub fn files(api: &Api) -> IndexMap<&str, Vec<&Model>> {
-    let mut files: IndexMap<&str, Vec<&Model>> = IndexMap::new();
-    for m in &api.models {
-        files.entry(m.file.as_str()).or_default().push(m);
-    }
-    files
-}
+use crate::ir::{Field, Model, ModelKind, TypeRef, Variant};
 
 /// One model file.
 pub fn file(models: &[&Model]) -> TokenStream {
@@ -25,11 +17,14 @@ pub fn file(models: &[&Model]) -> TokenStream {
 }
 
 /// `models/mod.rs`: every file, gated by the features of the groups that reach its models.
-pub fn module(files: &IndexMap<&str, Vec<&Model>>) -> TokenStream {
+pub fn module(files: &IndexMap<String, Vec<&Model>>) -> TokenStream {
     let mods = files.iter().map(|(file, models)| {
         let m = ident(file);
-        let groups: std::collections::BTreeSet<&String> =
-            models.iter().flat_map(|m| &m.groups).collect();
+        let groups: std::collections::BTreeSet<String> = models
+            .iter()
+            .flat_map(|m| &m.groups)
+            .map(|g| plan::feature(g))
+            .collect();
         let cfg = if groups.is_empty() {
             quote!()
         } else if groups.len() == 1 {

@@ -5,12 +5,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
+use super::plan::{GroupPlan, Plan};
 use super::types::{ident, rust_type};
-use crate::ir::{Api, BodyKind, Group, Operation, Output, Param, ParamIn, TypeRef};
+use crate::ir::{BodyKind, Group, Operation, Output, Param, ParamIn, TypeRef};
 
 /// `operations/mod.rs`: one module per group, behind the group's feature.
-pub fn module(api: &Api) -> TokenStream {
-    let mods = api.groups.iter().map(|g| {
+pub fn module(plan: &Plan) -> TokenStream {
+    let mods = plan.groups.iter().map(|g| {
         let m = ident(&g.module);
         let f = &g.feature;
         quote!(#[cfg(feature = #f)] pub mod #m;)
@@ -22,9 +23,9 @@ pub fn module(api: &Api) -> TokenStream {
 }
 
 /// One group's file.
-pub fn group(g: &Group) -> TokenStream {
-    let api = ident(&g.api_type);
-    let accessor = ident(&g.accessor);
+pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
+    let api = ident(&gp.api_type);
+    let accessor = ident(&gp.accessor);
     let gdoc = paragraphs([
         Some(format!("The {} API.", g.name)),
         g.description.as_deref().map(clean),
@@ -33,7 +34,7 @@ pub fn group(g: &Group) -> TokenStream {
     let api_doc = doc_attrs(&gdoc);
     let accessor_doc = doc_attrs(&format!("Operations of the {} API group.", g.name));
     let methods = g.operations.iter().map(constructor);
-    let builders = g.operations.iter().map(|o| builder(g, o));
+    let builders = g.operations.iter().map(|o| builder(gp, o));
     quote! {
         #file_doc
 
@@ -195,7 +196,7 @@ fn param_doc(p: &Param) -> String {
     ])
 }
 
-fn builder(g: &Group, o: &Operation) -> TokenStream {
+fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     let b = ident(&o.name);
     let doc = doc_attrs(&format!(
         "Request builder for [`{}::{}`]: {}",

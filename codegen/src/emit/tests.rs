@@ -8,12 +8,17 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::plan::{GroupPlan, Plan};
 use super::samples::{param_text, sample};
 use super::types::ident;
-use crate::ir::{Api, BodyKind, Group, ModelKind, Operation, Output, ParamIn, Segment, TypeRef};
+use crate::ir::{Api, BodyKind, ModelKind, Operation, Output, ParamIn, Segment, TypeRef};
 
-pub fn operations(api: &Api) -> TokenStream {
-    let tests = api.operations().map(|(g, o)| operation_test(api, g, o));
+pub fn operations(api: &Api, plan: &Plan) -> TokenStream {
+    let tests = api
+        .groups
+        .iter()
+        .zip(&plan.groups)
+        .flat_map(|(g, gp)| g.operations.iter().map(move |o| operation_test(api, gp, o)));
     quote! {
         //! One test per catalog operation (emitted by `cargo xtask generate`).
         use wiremock::matchers::{body_json, header, header_regex, method, path, query_param};
@@ -43,7 +48,7 @@ fn value_expr(api: &Api, t: &TypeRef, name: &str) -> TokenStream {
     }
 }
 
-fn operation_test(api: &Api, g: &Group, o: &Operation) -> TokenStream {
+fn operation_test(api: &Api, g: &GroupPlan, o: &Operation) -> TokenStream {
     let test_name = ident(&format!(
         "{}__{}",
         g.module.trim_end_matches('_'),

@@ -1,6 +1,7 @@
-//! Stage 3: the typed intermediate representation. Every name here is final (chosen by
-//! [`crate::naming`]), every inline type has been hoisted into a named [`Model`], and nothing
-//! refers to YAML any more. Emitters only read this.
+//! Stage 3: the typed intermediate representation. Every Rust item name here is final (chosen
+//! by [`crate::naming`]), every inline type has been hoisted into a named [`Model`], and nothing
+//! refers to YAML any more. Where things go (files, modules, features) is not here but in
+//! `emit::plan`. Emitters only read this.
 
 mod resolve;
 
@@ -44,57 +45,15 @@ impl Api {
 
 #[derive(Clone, Debug)]
 pub struct Group {
-    /// PascalCase name from the catalog (`EventHook`).
+    /// PascalCase name from the catalog (`EventHook`). Its module, feature and accessor are
+    /// emission decisions (`emit::plan`).
     pub name: String,
-    /// Rust module (`event_hook`).
-    pub module: String,
-    /// Cargo feature (`event-hook`).
-    pub feature: String,
-    /// The accessor on the client (`event_hook()`), same as the module.
-    pub accessor: String,
-    /// The API struct (`EventHookApi`).
-    pub api_type: String,
     pub description: Option<String>,
     pub operations: Vec<Operation>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Head,
-    Options,
-}
-
-impl Method {
-    pub fn parse(s: &str) -> Option<Method> {
-        Some(match s {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            "HEAD" => Method::Head,
-            "OPTIONS" => Method::Options,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Head => "HEAD",
-            Method::Options => "OPTIONS",
-        }
-    }
-}
+/// Methods and parameter locations are the loader's types: plain enums, nothing of YAML.
+pub use crate::load::ast::{Method, ParamIn};
 
 #[derive(Clone, Debug)]
 pub struct Operation {
@@ -128,23 +87,6 @@ pub enum Segment {
     Literal(String),
     /// Index into [`Operation::params`].
     Param(usize),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamIn {
-    Path,
-    Query,
-    Header,
-}
-
-impl ParamIn {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ParamIn::Path => "path",
-            ParamIn::Query => "query",
-            ParamIn::Header => "header",
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -225,9 +167,10 @@ pub struct Model {
     pub named: bool,
     pub description: Option<String>,
     pub kind: ModelKind,
-    /// The file (under `models/`, without `.rs`) the model is emitted into.
-    pub file: String,
-    /// The groups whose operations reach this model; filled in by `resolve`.
+    /// The Rust name of what the model is defined in: itself for a named schema, the named
+    /// schema or operation an inline type was hoisted from (`emit::plan` places them together).
+    pub home: String,
+    /// The names of the groups whose operations reach this model; filled in by `resolve`.
     pub groups: BTreeSet<String>,
 }
 

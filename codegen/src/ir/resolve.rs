@@ -1,13 +1,16 @@
-//! AST → IR. Assumes the catalog has passed [`crate::validate`]: references resolve, methods
-//! parse, path parameters match their templates.
+//! AST → IR. Assumes the catalog has passed [`crate::validate`]: references resolve and path
+//! parameters match their templates. Everything else it reads is already typed by `load`, so
+//! there is nothing to re-parse and no value to fall back on.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::*;
-use crate::load::{ast, LoadedFile};
+use crate::load::ast::{self, BodyEncoding, PathPart, Shape};
+use crate::load::LoadedFile;
 use crate::naming;
 
-pub fn resolve(files: &[LoadedFile]) -> Api {
+/// The IR of a validated catalog. The error is a bug: a problem `validate` should have refused.
+pub fn resolve(files: &[LoadedFile]) -> Result<Api, String> {
     // Every named schema's Rust name is taken before any inline type is hoisted, so that an
     // inline `A.channel` never becomes a second `AChannel` beside a schema of that name: names
     // the catalog gives win, hoisted names are made unique around them (`AChannel2`).
@@ -25,14 +28,17 @@ pub fn resolve(files: &[LoadedFile]) -> Api {
             r.named_schema(name, schema);
         }
     }
-    let groups = files.iter().map(|f| r.group(&f.group)).collect::<Vec<_>>();
+    let groups = files
+        .iter()
+        .map(|f| r.group(&f.group))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut api = Api {
         groups,
         models: r.models,
     };
     mark_reachability(&mut api);
     box_cycles(&mut api);
-    api
+    Ok(api)
 }
 
 #[derive(Default)]
@@ -45,8 +51,8 @@ struct Resolver {
 impl Resolver {
     fn named_schema(&mut self, name: &str, s: &ast::Schema) {
         let rust = naming::type_name(name);
-        let file = naming::model_file(&rust);
-        self.define(rust, name.to_string(), true, s, &file);
+        let home = rust.clone();
+        self.define(rust, name.to_string(), true, s, &home);
     }
 
     /// Defines a model for `s` under `rust` and returns nothing; inline children get hoisted.
@@ -56,7 +62,7 @@ impl Resolver {
         source_name: String,
         named: bool,
         s: &ast::Schema,
-        file: &str,
+        home: &str,
     ) {
         // Reserve the slot first so that models appear parent-before-child.
         let index = self.models.len();
@@ -66,7 +72,7 @@ impl Resolver {
             named,
             description: s.description.clone(),
             kind: ModelKind::Alias(TypeRef::Any),
-            file: file.to_string(),
+            home: home.to_string(),
             groups: BTreeSet::new(),
         });
         let kind = if let Some(values) = &s.enum_values {
@@ -86,14 +92,14 @@ impl Resolver {
                     })
                     .collect(),
             )
-        } else if s.kind.as_deref() == Some("object") && s.reference.is_none() {
-            let props = s.properties.clone().unwrap_or_default();
+        } else if let Shape::Object(properties) = &s.shape {
+            let props = properties.clone().unwrap_or_default();
             let mut rust_names: Vec<String> = props.keys().map(|k| naming::field_name(k)).collect();
             naming::dedupe(&mut rust_names);
             let mut fields = Vec::new();
             for ((json_name, p), rust_name) in props.iter().zip(rust_names) {
                 let child = format!("{rust}{}", naming::type_name(json_name));
-                let ty = self.type_of(p, &child, &format!("{source_name}.{json_name}"), file);
+                let ty = self.type_of(p, &child, &format!("{source_name}.{json_name}"), home);
                 fields.push(Field {
                     json_name: json_name.clone(),
                     rust_name,
@@ -119,7 +125,7 @@ impl Resolver {
             }
         } else {
             // A named schema that is a reference, array or scalar: an alias of that type.
-            let ty = self.type_of_inner(s, &format!("{rust}Item"), &source_name, file);
+            let ty = self.type_of_inner(s, &format!("{rust}Item"), &source_name, home);
             ModelKind::Alias(ty)
         };
         self.models[index].kind = kind;
@@ -127,15 +133,13 @@ impl Resolver {
 
     /// The Rust type of `s`, hoisting inline objects and enums into models named `context`.
     /// `origin` says where the type is written in the catalog (`InlineHook.channel`), for docs.
-    fn type_of(&mut self, s: &ast::Schema, context: &str, origin: &str, file: &str) -> TypeRef {
-        if s.enum_values.is_some()
-            || (s.kind.as_deref() == Some("object") && s.properties.is_some())
-        {
+    fn type_of(&mut self, s: &ast::Schema, context: &str, origin: &str, home: &str) -> TypeRef {
+        if s.enum_values.is_some() || matches!(s.shape, Shape::Object(Some(_))) {
             let name = self.unique_name(context);
-            self.define(name.clone(), origin.to_string(), false, s, file);
+            self.define(name.clone(), origin.to_string(), false, s, home);
             return TypeRef::Model(name);
         }
-        self.type_of_inner(s, context, origin, file)
+        self.type_of_inner(s, context, origin, home)
     }
 
     fn type_of_inner(
@@ -143,31 +147,31 @@ impl Resolver {
         s: &ast::Schema,
         context: &str,
         origin: &str,
-        file: &str,
+        home: &str,
     ) -> TypeRef {
-        if let Some(r) = &s.reference {
-            return TypeRef::Model(naming::type_name(r));
-        }
-        match s.kind.as_deref().unwrap_or("any") {
-            "string" if s.format.as_deref() == Some("binary") => TypeRef::Binary,
-            "string" => TypeRef::String,
-            "integer" if s.format.as_deref() == Some("int32") => TypeRef::Integer(IntSize::I32),
-            "integer" => TypeRef::Integer(IntSize::I64),
-            "number" => TypeRef::Number,
-            "boolean" => TypeRef::Boolean,
-            "object" if s.properties.is_some() => self.type_of(s, context, origin, file),
-            "object" => TypeRef::Object,
-            "array" => {
+        let binary = s.format.as_deref() == Some("binary");
+        match &s.shape {
+            Shape::Ref(r) => TypeRef::Model(naming::type_name(r)),
+            Shape::String if binary => TypeRef::Binary,
+            Shape::String => TypeRef::String,
+            Shape::Integer if s.format.as_deref() == Some("int32") => {
+                TypeRef::Integer(IntSize::I32)
+            }
+            Shape::Integer => TypeRef::Integer(IntSize::I64),
+            Shape::Number => TypeRef::Number,
+            Shape::Boolean => TypeRef::Boolean,
+            Shape::Any => TypeRef::Any,
+            Shape::Object(Some(_)) => self.type_of(s, context, origin, home),
+            Shape::Object(None) => TypeRef::Object,
+            Shape::Array(items) => {
                 let item_ctx = format!("{context}Item");
-                let items = s.items.as_deref().cloned().unwrap_or_default();
                 TypeRef::Array(Box::new(self.type_of(
-                    &items,
+                    items,
                     &item_ctx,
                     &format!("{origin}[]"),
-                    file,
+                    home,
                 )))
             }
-            _ => TypeRef::Any,
         }
     }
 
@@ -182,8 +186,7 @@ impl Resolver {
         name
     }
 
-    fn group(&mut self, g: &ast::GroupFile) -> Group {
-        let module = naming::module_name(&g.group);
+    fn group(&mut self, g: &ast::GroupFile) -> Result<Group, String> {
         let mut fn_names: Vec<String> = g
             .operations
             .iter()
@@ -195,21 +198,17 @@ impl Resolver {
             .iter()
             .zip(fn_names)
             .map(|(o, f)| self.operation(o, f))
-            .collect();
-        Group {
+            .collect::<Result<_, _>>()?;
+        Ok(Group {
             name: g.group.clone(),
-            accessor: module.clone(),
-            module,
-            feature: naming::feature_name(&g.group),
-            api_type: format!("{}Api", naming::type_name(&g.group)),
             description: g.description.clone(),
             operations,
-        }
+        })
     }
 
-    fn operation(&mut self, o: &ast::Operation, fn_name: String) -> Operation {
+    fn operation(&mut self, o: &ast::Operation, fn_name: String) -> Result<Operation, String> {
         let op_type = naming::type_name(&o.name);
-        let op_file = naming::model_file(&op_type);
+        let op_home = op_type.clone();
         let mut rust_names: Vec<String> = o
             .params
             .iter()
@@ -228,15 +227,9 @@ impl Resolver {
             .iter()
             .zip(rust_names)
             .map(|(p, rust_name)| {
-                let location = match p.location.as_str() {
-                    "path" => ParamIn::Path,
-                    "header" => ParamIn::Header,
-                    _ => ParamIn::Query,
-                };
-                let schema = p.schema.clone().unwrap_or_else(|| ast::Schema {
-                    kind: Some("string".into()),
-                    ..Default::default()
-                });
+                let location = p.location;
+                // A parameter written without a schema is a string (spec/README.md).
+                let schema = p.schema.clone().unwrap_or_else(ast::Schema::string);
                 let ctx = format!("{op_type}{}", naming::type_name(&p.name));
                 Param {
                     wire_name: p.name.clone(),
@@ -248,7 +241,7 @@ impl Resolver {
                         &schema,
                         &ctx,
                         &format!("{}.params.{}", o.name, p.name),
-                        &op_file,
+                        &op_home,
                     ),
                 }
             })
@@ -259,31 +252,32 @@ impl Resolver {
             .filter(|(_, p)| p.location == ParamIn::Path)
             .map(|(i, p)| (p.wire_name.as_str(), i))
             .collect();
-        let segments = split_path(&o.path)
-            .into_iter()
+        let segments = o
+            .path
+            .parts()
+            .iter()
             .map(|s| match s {
-                PathPart::Literal(l) => Segment::Literal(l),
-                PathPart::Param(n) => Segment::Param(by_name.get(n.as_str()).copied().unwrap_or(0)),
+                PathPart::Literal(l) => Ok(Segment::Literal(l.clone())),
+                PathPart::Param(n) => by_name
+                    .get(n.as_str())
+                    .map(|&i| Segment::Param(i))
+                    .ok_or_else(|| format!("`{{{n}}}` of `{}` has no declared parameter", o.name)),
             })
-            .collect();
+            .collect::<Result<_, String>>()?;
         let body = o.body.as_ref().map(|b| {
-            let content_type = b
-                .content_type
-                .clone()
-                .unwrap_or_else(|| "application/json".into());
             Body {
-                kind: if content_type.starts_with("multipart/") {
-                    BodyKind::Multipart
-                } else {
-                    BodyKind::Json
+                kind: match b.content_type {
+                    BodyEncoding::Json => BodyKind::Json,
+                    BodyEncoding::Multipart => BodyKind::Multipart,
                 },
                 ty: self.type_of(
                     &b.schema,
                     &format!("{op_type}Request"),
                     &format!("{}.body", o.name),
-                    &op_file,
+                    &op_home,
                 ),
-                content_type,
+                content_type: b.content_type.as_str().to_string(),
+                // A documented body is required unless the catalog says otherwise.
                 required: b.required.unwrap_or(true),
                 description: b.description.clone(),
             }
@@ -292,27 +286,17 @@ impl Resolver {
             .responses
             .iter()
             .map(|r| Response {
-                status: match r.status {
-                    ast::Status::Code(c) => Some(c),
-                    ast::Status::Word(_) => None,
-                },
+                status: r.status.code(),
                 description: r.description.clone(),
                 ty: r.schema.as_ref().map(|s| {
-                    let status = match &r.status {
-                        ast::Status::Code(c) => c.to_string(),
-                        ast::Status::Word(w) => w.clone(),
-                    };
                     self.type_of(
                         s,
                         &format!("{op_type}Response"),
-                        &format!("{}.responses.{status}", o.name),
-                        &op_file,
+                        &format!("{}.responses.{}", o.name, r.status),
+                        &op_home,
                     )
                 }),
-                content_type: r
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| "application/json".into()),
+                content_type: r.content_type.clone(),
             })
             .collect();
         let success = |r: &&Response| r.status.is_some_and(|s| (200..300).contains(&s));
@@ -337,11 +321,11 @@ impl Resolver {
             Some(r) => r.ty.clone().map(Output::Json).unwrap_or(Output::Empty),
             None => Output::Empty,
         };
-        Operation {
+        Ok(Operation {
             name: o.name.clone(),
             fn_name,
-            method: Method::parse(&o.method).unwrap_or(Method::Get),
-            path: o.path.clone(),
+            method: o.method,
+            path: o.path.as_str().to_string(),
             segments,
             summary: o.summary.clone(),
             description: o.description.clone(),
@@ -352,26 +336,8 @@ impl Resolver {
             responses,
             output,
             paginated: o.paginated,
-        }
+        })
     }
-}
-
-pub(crate) enum PathPart {
-    Literal(String),
-    Param(String),
-}
-
-/// `/a/{b}/c` → `a`, `{b}`, `c`. A segment is either wholly a literal or wholly a parameter.
-pub(crate) fn split_path(path: &str) -> Vec<PathPart> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => PathPart::Param(name.to_string()),
-                None => PathPart::Literal(s.to_string()),
-            },
-        )
-        .collect()
 }
 
 /// Records, for every model, which groups' operations reach it (directly or through other
@@ -390,7 +356,7 @@ fn mark_reachability(api: &mut Api) {
             }
         }
         while let Some(i) = stack.pop() {
-            if !reach[i].insert(g.feature.clone()) {
+            if !reach[i].insert(g.name.clone()) {
                 continue;
             }
             let children: Vec<&TypeRef> = match &api.models[i].kind {

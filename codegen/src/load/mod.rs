@@ -2,7 +2,10 @@
 //! wrong value type with its position.
 
 pub mod ast;
+mod introspect;
+mod scalars;
 pub mod source_map;
+mod structure;
 
 use std::path::{Path, PathBuf};
 
@@ -171,9 +174,36 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedFile, Diagnostics> {
             }
             // `summry:` makes `summary` missing; the unknown-key diagnostic already says so.
             let msg = e.to_string();
-            let explained = suggested
+            let mut explained = suggested
                 .iter()
                 .any(|s| msg.contains(&format!("missing field `{s}`")));
+            // serde stopped at the first bad value; report every one of the file.
+            match structure::check(text) {
+                // serde reached the broken text itself: its words say it best.
+                structure::Findings::Syntax(line, ..)
+                    if e.location().is_none_or(|l| l.line() >= line) => {}
+                // serde stopped earlier, on a fragment of the broken lines.
+                structure::Findings::Syntax(line, column, message) => {
+                    explained = true;
+                    diags.push(
+                        Diagnostic::new(Location::new(path, line, column), message)
+                            .with_hint("fix the YAML syntax at this position"),
+                    );
+                }
+                structure::Findings::Values(found) => {
+                    for (key_path, problem) in found {
+                        let (line, column) = positions().position(&key_path);
+                        // serde words an unknown variant its own way; the same line is the
+                        // same value.
+                        explained |= msg.contains(&problem.message)
+                            || e.location().is_some_and(|l| l.line() == line);
+                        diags.push(
+                            Diagnostic::new(Location::new(path, line, column), problem.message)
+                                .with_hint(problem.hint),
+                        );
+                    }
+                }
+            }
             if !explained || diags.is_empty() {
                 diags.push(yaml_error(path, &e));
             }
@@ -230,42 +260,6 @@ fn path_segments(p: &serde_ignored::Path<'_>) -> Vec<String> {
     out
 }
 
-const TOP_KEYS: &[&str] = &["group", "description", "operations", "schemas"];
-const OPERATION_KEYS: &[&str] = &[
-    "name",
-    "method",
-    "path",
-    "summary",
-    "description",
-    "sources",
-    "params",
-    "body",
-    "responses",
-    "paginated",
-    "notes",
-];
-const PARAM_KEYS: &[&str] = &["name", "in", "required", "description", "schema"];
-const BODY_KEYS: &[&str] = &["content_type", "schema", "required", "description"];
-const RESPONSE_KEYS: &[&str] = &["status", "description", "schema", "content_type"];
-pub(crate) const SCHEMA_KEYS: &[&str] = &[
-    "ref",
-    "type",
-    "format",
-    "items",
-    "properties",
-    "enum",
-    "description",
-    "required",
-    "nullable",
-    "read_only",
-    "immutable",
-    "write_only",
-    "unique",
-    "validation",
-    "min_length",
-    "max_length",
-];
-
 enum Ctx {
     Top,
     Operation,
@@ -291,15 +285,17 @@ fn context(key_path: &[String]) -> Ctx {
     }
 }
 
+/// The keys the AST type at this place accepts, read from its serde derive.
 fn allowed_keys(key_path: &[String]) -> &'static [&'static str] {
+    use introspect::keys;
     match context(key_path) {
-        Ctx::Top => TOP_KEYS,
-        Ctx::Operation => OPERATION_KEYS,
-        Ctx::Param => PARAM_KEYS,
-        Ctx::Body => BODY_KEYS,
-        Ctx::Response => RESPONSE_KEYS,
-        Ctx::Schema => SCHEMA_KEYS,
-        Ctx::EnumValue => &["value", "description"],
+        Ctx::Top => keys::<ast::GroupFile>(),
+        Ctx::Operation => keys::<ast::Operation>(),
+        Ctx::Param => keys::<ast::Param>(),
+        Ctx::Body => keys::<ast::Body>(),
+        Ctx::Response => keys::<ast::Response>(),
+        Ctx::Schema => ast::schema_keys(),
+        Ctx::EnumValue => keys::<ast::DocumentedEnumValue>(),
     }
 }
 

@@ -18,19 +18,64 @@ pub const MAX_DEPTH: usize = 128;
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     positions: HashMap<YamlPath, (usize, usize)>,
+    /// Scalar values by path, kept only by [`SourceMap::build_with_scalars`].
+    scalars: HashMap<YamlPath, String>,
     too_deep: Option<(usize, usize)>,
+    /// Where the text stops being YAML, and why.
+    syntax_error: Option<(usize, usize, String)>,
 }
 
 impl SourceMap {
     pub fn build(text: &str) -> SourceMap {
-        let mut walker = Walker::default();
+        Self::walk(text, false)
+    }
+
+    /// [`build`](Self::build), also keeping every scalar value: for checking a whole file's
+    /// values when serde stopped at the first bad one.
+    pub fn build_with_scalars(text: &str) -> SourceMap {
+        Self::walk(text, true)
+    }
+
+    fn walk(text: &str, keep_scalars: bool) -> SourceMap {
+        let mut walker = Walker {
+            keep_scalars,
+            ..Walker::default()
+        };
         let mut parser = Parser::new_from_str(text);
         // A syntax error is reported by serde_yaml with its own position; a partial map is fine.
-        let _ = parser.load(&mut walker, false);
+        let syntax_error = parser.load(&mut walker, false).err().map(|e| {
+            let m = e.marker();
+            (m.line(), m.col() + 1, e.info().to_string())
+        });
         SourceMap {
             positions: walker.positions,
+            scalars: walker.scalars,
             too_deep: walker.too_deep,
+            syntax_error,
         }
+    }
+
+    /// Where and why the text is not YAML (line, column, message); past that point the map
+    /// holds nothing.
+    pub fn syntax_error(&self) -> Option<(usize, usize, &str)> {
+        self.syntax_error
+            .as_ref()
+            .map(|(l, c, m)| (*l, *c, m.as_str()))
+    }
+
+    /// Every key and item path of the document.
+    pub fn paths(&self) -> impl Iterator<Item = &YamlPath> {
+        self.positions.keys()
+    }
+
+    /// Whether the document has this key or item.
+    pub fn contains(&self, path: &[String]) -> bool {
+        self.positions.contains_key(path)
+    }
+
+    /// The scalar at `path` (only kept by [`build_with_scalars`](Self::build_with_scalars)).
+    pub fn scalar(&self, path: &[String]) -> Option<&str> {
+        self.scalars.get(path).map(String::as_str)
     }
 
     /// Where the document first nests deeper than [`MAX_DEPTH`], if it does.
@@ -71,6 +116,8 @@ struct Walker {
     positions: HashMap<YamlPath, (usize, usize)>,
     /// Maps whose position has been moved to their first key.
     placed: std::collections::HashSet<YamlPath>,
+    keep_scalars: bool,
+    scalars: HashMap<YamlPath, String>,
     /// Nesting below `MAX_DEPTH`: counted, not recorded.
     hidden: usize,
     too_deep: Option<(usize, usize)>,
@@ -116,6 +163,9 @@ impl Walker {
     /// A scalar or alias: a key, or a complete value.
     fn leaf(&mut self, mark: &Marker, scalar: Option<&str>) {
         if !self.enter_node(mark, scalar) {
+            if let (true, Some(v)) = (self.keep_scalars, scalar) {
+                self.scalars.insert(self.path.clone(), v.to_string());
+            }
             self.leave_value();
         }
     }
@@ -188,6 +238,15 @@ mod tests {
         // Unknown paths fall back to the nearest ancestor.
         assert_eq!(map.at(&["operations", "0", "nope"]), (3, 5));
         assert_eq!(map.too_deep(), None);
+        assert_eq!(map.scalar(&["group".to_string()]), None);
+        let with = SourceMap::build_with_scalars(text);
+        let path = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(with.scalar(&path(&["group"])), Some("A"));
+        assert_eq!(
+            with.scalar(&path(&["operations", "0", "params", "0", "in"])),
+            Some("path")
+        );
+        assert!(with.contains(&path(&["operations", "0", "params"])));
     }
 
     #[test]

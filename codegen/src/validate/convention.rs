@@ -1,13 +1,13 @@
 //! The operation naming convention of spec/README.md, "Naming operations".
 
-use crate::load::ast;
+use crate::load::ast::{self, Method};
 
 /// The first verb of an operation name for each method (spec/README.md, "Naming operations").
-const VERBS: &[(&str, &[&str])] = &[
-    ("GET", &["Get", "List", "Find", "Preview"]),
-    ("PUT", &["Replace", "Assign", "Set", "Create"]),
+const VERBS: &[(Method, &[&str])] = &[
+    (Method::Get, &["Get", "List", "Find", "Preview"]),
+    (Method::Put, &["Replace", "Assign", "Set", "Create"]),
     (
-        "DELETE",
+        Method::Delete,
         &["Delete", "Unassign", "Revoke", "Unlink", "Clear"],
     ),
 ];
@@ -39,8 +39,8 @@ pub(super) fn naming_convention(op: &ast::Operation) -> Option<(String, String)>
         .take(1)
         .chain(n.chars().skip(1).take_while(|c| c.is_ascii_lowercase()))
         .collect();
-    let method = op.method.to_ascii_uppercase();
-    if let Some((_, verbs)) = VERBS.iter().find(|(m, _)| *m == method) {
+    let method = op.method.as_str();
+    if let Some((_, verbs)) = VERBS.iter().find(|(m, _)| *m == op.method) {
         if !verbs.contains(&verb.as_str()) {
             return Some((
                 format!("operation name `{n}` starts with `{verb}`, which is not a {method} verb"),

@@ -3,7 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Validator;
-use crate::load::{ast, LoadedFile};
+use crate::load::ast::{self, Shape};
+use crate::load::LoadedFile;
 
 impl Validator {
     /// A cycle of required references (A requires a B which requires an A) describes a value
@@ -74,16 +75,14 @@ impl Validator {
 /// The named schemas `s` requires directly: required properties that are references, looking
 /// through required inline objects.
 fn required_refs(s: &ast::Schema, out: &mut Vec<String>) {
-    for p in s
-        .properties
-        .iter()
-        .flat_map(|ps| ps.values())
-        .filter(|p| p.required)
-    {
-        if let Some(r) = &p.reference {
-            out.push(r.clone());
-        } else if p.kind.as_deref() == Some("object") {
-            required_refs(p, out);
+    let Shape::Object(Some(properties)) = &s.shape else {
+        return;
+    };
+    for p in properties.values().filter(|p| p.required) {
+        match &p.shape {
+            Shape::Ref(r) => out.push(r.clone()),
+            Shape::Object(_) => required_refs(p, out),
+            _ => {}
         }
     }
 }
@@ -91,14 +90,13 @@ fn required_refs(s: &ast::Schema, out: &mut Vec<String>) {
 /// The named schemas an alias schema stands for: through `ref` and array `items`, stopping at
 /// inline objects with properties and enums, which become types of their own.
 fn alias_targets(s: &ast::Schema, out: &mut Vec<String>) {
-    if s.enum_values.is_some() || s.properties.is_some() {
+    if s.enum_values.is_some() {
         return;
     }
-    if let Some(r) = &s.reference {
-        out.push(r.clone());
-    }
-    if let Some(items) = &s.items {
-        alias_targets(items, out);
+    match &s.shape {
+        Shape::Ref(r) => out.push(r.clone()),
+        Shape::Array(items) => alias_targets(items, out),
+        _ => {}
     }
 }
 

@@ -1,5 +1,6 @@
 //! Stage 2: every semantic problem of the catalog at once, each with `file:line`, what is
-//! wrong and a hint. Reference cycles live in `cycles`, the operation naming convention in
+//! wrong and a hint. What a value *is* (a method, a status, one shape per type) the loader has
+//! already settled; this stage checks what the values *mean* together. Reference cycles live in `cycles`, the operation naming convention in
 //! `convention`.
 
 mod convention;
@@ -8,14 +9,9 @@ mod cycles;
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Location};
-use crate::ir::Method;
-use crate::load::{ast, LoadedFile};
+use crate::load::ast::{self, BodyEncoding, Method, ParamIn, Shape, Status};
+use crate::load::LoadedFile;
 use crate::naming;
-
-const TYPES: &[&str] = &[
-    "string", "integer", "number", "boolean", "object", "array", "any",
-];
-const CONTENT_TYPES: &[&str] = &["application/json", "multipart/form-data"];
 
 /// Every check, the naming convention included: what `cargo xtask generate` applies.
 pub fn validate(files: &[LoadedFile]) -> Result<(), Diagnostics> {
@@ -72,7 +68,7 @@ impl Validator {
         let mut groups: HashMap<String, Location> = HashMap::new();
         let mut op_names: HashMap<String, Location> = HashMap::new();
         let mut op_fns: HashMap<String, (String, Location)> = HashMap::new();
-        let mut routes: HashMap<(String, String), (String, Location)> = HashMap::new();
+        let mut routes: HashMap<(Method, String), (String, Location)> = HashMap::new();
         let mut rust_models: HashMap<String, (String, Location)> = HashMap::new();
 
         for f in files {
@@ -179,31 +175,17 @@ impl Validator {
                         self.error(loc("name"), format!("operations `{}` and `{other}` (at {first}) both become the Rust method `{fname}`", op.name), "rename one of them");
                     }
                 }
-                match Method::parse(&op.method) {
-                    None => {
-                        let hint = match did_you_mean(
-                            &op.method.to_ascii_uppercase(),
-                            ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-                        ) {
-                            Some(m) => format!("did you mean `{m}`?"),
-                            None => {
-                                "use one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS".into()
-                            }
-                        };
-                        self.error(
-                            loc("method"),
-                            format!("invalid HTTP method `{}`", op.method),
-                            hint,
-                        );
-                    }
-                    Some(_) => {
-                        let key = (op.method.clone(), normalise_path(&op.path));
-                        if let Some((other, first)) =
-                            routes.insert(key, (op.name.clone(), loc("path")))
-                        {
-                            self.error(loc("path"), format!("`{} {}` is already the route of operation `{other}` (at {first})", op.method, op.path), "each method + path belongs to exactly one operation");
-                        }
-                    }
+                let key = (op.method, op.path.route());
+                if let Some((other, first)) = routes.insert(key, (op.name.clone(), loc("path"))) {
+                    self.error(
+                        loc("path"),
+                        format!(
+                            "`{} {}` is already the route of operation `{other}` (at {first})",
+                            op.method.as_str(),
+                            op.path
+                        ),
+                        "each method + path belongs to exactly one operation",
+                    );
                 }
                 if op.sources.is_empty() {
                     self.error(loc("name"), format!("operation `{}` has no `sources`", op.name), "name the seed document(s) it is taken from, e.g. `sources: [003_48d077f24f042294.txt]`");
@@ -231,42 +213,26 @@ impl Validator {
             p.extend_from_slice(k);
             f.location(&p)
         };
-        if !op.path.starts_with('/') {
-            self.error(
-                loc(&["path"]),
-                format!("path `{}` must start with `/`", op.path),
-                "paths are relative to the org URL, e.g. `/api/v1/users`",
-            );
-        }
-        let mut template = Vec::new();
-        for seg in op.path.split('/') {
-            let is_param = seg.starts_with('{') && seg.ends_with('}');
-            if is_param {
-                template.push(seg[1..seg.len() - 1].to_string());
-            } else if seg.contains('{') || seg.contains('}') {
-                self.error(
-                    loc(&["path"]),
-                    format!("path segment `{seg}` mixes text and a parameter"),
-                    "a parameter must be a whole segment: `/users/{userId}`",
-                );
-            }
-        }
-        let declared: Vec<&ast::Param> =
-            op.params.iter().filter(|p| p.location == "path").collect();
+        let template: Vec<&str> = op.path.params().collect();
+        let declared: Vec<&ast::Param> = op
+            .params
+            .iter()
+            .filter(|p| p.location == ParamIn::Path)
+            .collect();
         // A misspelt name is one problem, not "undeclared" plus "not in the path".
         let mut explained: HashSet<String> = HashSet::new();
         for t in &template {
-            if !declared.iter().any(|p| &p.name == t) {
+            if !declared.iter().any(|p| p.name == *t) {
                 let unmatched = declared
                     .iter()
                     .map(|p| p.name.as_str())
-                    .filter(|n| !template.iter().any(|t| t == n));
+                    .filter(|n| !template.contains(n));
                 match did_you_mean(t, unmatched) {
                     Some(close) => {
                         let pi = op
                             .params
                             .iter()
-                            .position(|p| p.name == close && p.location == "path")
+                            .position(|p| p.name == close && p.location == ParamIn::Path)
                             .unwrap_or(0);
                         explained.insert(close.to_string());
                         self.error(
@@ -286,7 +252,7 @@ impl Validator {
                 }
             }
         }
-        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        let mut seen: HashMap<(ParamIn, String), usize> = HashMap::new();
         let mut rust_names: HashMap<String, String> = HashMap::new();
         for (pi, p) in op.params.iter().enumerate() {
             let pidx = pi.to_string();
@@ -300,19 +266,8 @@ impl Validator {
                     "write the name exactly as the documents give it, e.g. `limit`",
                 );
             }
-            if !["path", "query", "header"].contains(&p.location.as_str()) {
-                let hint = match did_you_mean(&p.location, ["path", "query", "header"]) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "use `path`, `query` or `header`".into(),
-                };
-                self.error(
-                    loc(&["params", &pidx, "in"]),
-                    format!("parameter location `{}` is not valid", p.location),
-                    hint,
-                );
-            }
-            if p.location == "path" {
-                if !template.contains(&p.name) && !explained.contains(&p.name) {
+            if p.location == ParamIn::Path {
+                if !template.contains(&p.name.as_str()) && !explained.contains(&p.name) {
                     self.error(
                         loc(&["params", &pidx, "name"]),
                         format!(
@@ -330,10 +285,7 @@ impl Validator {
                     );
                 }
             }
-            if seen
-                .insert((p.location.clone(), p.name.clone()), pi)
-                .is_some()
-            {
+            if seen.insert((p.location, p.name.clone()), pi).is_some() {
                 self.error(
                     loc(&["params", &pidx, "name"]),
                     format!("parameter `{}` is declared twice", p.name),
@@ -356,13 +308,13 @@ impl Validator {
             if let Some(s) = &p.schema {
                 let path = ["operations", idx, "params", &pidx, "schema"];
                 self.schema(f, &path, s, false);
-                if matches!(s.kind.as_deref(), Some("object") | Some("any")) {
+                if matches!(s.shape, Shape::Object(_) | Shape::Any) {
                     self.error(
                         loc(&["params", &pidx, "schema"]),
                         format!(
                             "parameter `{}` cannot be a JSON {}",
                             p.name,
-                            s.kind.as_deref().unwrap_or("")
+                            s.shape.type_name()
                         ),
                         "parameters are strings, numbers, booleans, enums or arrays of those",
                     );
@@ -370,22 +322,14 @@ impl Validator {
             }
         }
         if let Some(b) = &op.body {
-            let ct = b.content_type.as_deref().unwrap_or("application/json");
-            if !CONTENT_TYPES.contains(&ct) {
-                self.error(
-                    loc(&["body", "content_type"]),
-                    format!("unsupported content type `{ct}`"),
-                    "use `application/json` or `multipart/form-data`",
-                );
-            }
             self.schema(f, &["operations", idx, "body", "schema"], &b.schema, false);
-            if ct == "multipart/form-data" && !self.is_object_schema(&b.schema) {
+            if b.content_type == BodyEncoding::Multipart && !self.is_object_schema(&b.schema) {
                 self.error(loc(&["body", "schema"]), "a multipart body must be an object whose properties are the form's parts", "use `{type: object, properties: {file: {type: string, format: binary}}}` or a named schema like it");
             }
-            if matches!(op.method.as_str(), "GET" | "HEAD") {
+            if matches!(op.method, Method::Get | Method::Head) {
                 self.error(
                     loc(&["body"]),
-                    format!("a {} request cannot have a body", op.method),
+                    format!("a {} request cannot have a body", op.method.as_str()),
                     "remove `body`",
                 );
             }
@@ -396,23 +340,8 @@ impl Validator {
         let mut statuses = HashSet::new();
         for (ri, r) in op.responses.iter().enumerate() {
             let ridx = ri.to_string();
-            let key = match &r.status {
-                ast::Status::Code(c) if (100..=599).contains(c) => c.to_string(),
-                ast::Status::Word(w) if w == "default" => w.clone(),
-                other => {
-                    let shown = match other {
-                        ast::Status::Code(c) => c.to_string(),
-                        ast::Status::Word(w) => w.clone(),
-                    };
-                    self.error(
-                        loc(&["responses", &ridx, "status"]),
-                        format!("`{shown}` is not an HTTP status code"),
-                        "use a code from 100 to 599, or `default`",
-                    );
-                    continue;
-                }
-            };
-            if !statuses.insert(key.clone()) {
+            let key = r.status;
+            if !statuses.insert(key) {
                 self.error(
                     loc(&["responses", &ridx, "status"]),
                     format!("response `{key}` is listed twice"),
@@ -430,9 +359,9 @@ impl Validator {
         }
         if op.paginated {
             let array = op.responses.iter().any(|r| {
-                let ok_status = match &r.status {
-                    ast::Status::Code(c) => (200..300).contains(c),
-                    ast::Status::Word(_) => true,
+                let ok_status = match r.status {
+                    Status::Code(c) => (200..300).contains(&c),
+                    Status::Default => true,
                 };
                 ok_status && r.schema.as_ref().is_some_and(|s| self.is_array_schema(s))
             });
@@ -447,11 +376,11 @@ impl Validator {
     }
 
     fn is_array_schema(&self, s: &ast::Schema) -> bool {
-        s.kind.as_deref() == Some("array")
+        matches!(s.shape, Shape::Array(_))
     }
 
     fn is_object_schema(&self, s: &ast::Schema) -> bool {
-        s.kind.as_deref() == Some("object") || s.reference.is_some()
+        matches!(s.shape, Shape::Object(_) | Shape::Ref(_))
     }
 
     fn schema(&mut self, f: &LoadedFile, path: &[&str], s: &ast::Schema, top: bool) {
@@ -462,20 +391,7 @@ impl Validator {
             }
             f.location(&p)
         };
-        match (&s.reference, &s.kind) {
-            (Some(_), Some(_)) => self.error(
-                at(Some("ref")),
-                "a type has both `ref` and `type`",
-                "keep one: `{ref: Name}` or `{type: …}`",
-            ),
-            (None, None) => self.error(
-                at(None),
-                "a type needs `ref` or `type`",
-                "add `type: string` (or object, array, …) or `ref: SchemaName`",
-            ),
-            _ => {}
-        }
-        if let Some(r) = &s.reference {
+        if let Shape::Ref(r) = &s.shape {
             if !self.schemas.contains_key(r) {
                 let names: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
                 let hint = match did_you_mean(r, names) {
@@ -485,38 +401,8 @@ impl Validator {
                 self.error(at(Some("ref")), format!("unknown schema `{r}`"), hint);
             }
         }
-        if let Some(k) = &s.kind {
-            if !TYPES.contains(&k.as_str()) {
-                let hint = match did_you_mean(k, TYPES.iter().copied()) {
-                    Some(t) => format!("did you mean `{t}`?"),
-                    None => format!("use one of {}", TYPES.join(", ")),
-                };
-                self.error(at(Some("type")), format!("unknown type `{k}`"), hint);
-            } else if k == "array" && s.items.is_none() {
-                self.error(
-                    at(Some("type")),
-                    "an array needs `items`",
-                    "add `items: {type: string}` or `items: {ref: Name}`",
-                );
-            }
-            let known = TYPES.contains(&k.as_str());
-            if known && k != "array" && s.items.is_some() {
-                self.error(
-                    at(Some("items")),
-                    format!("`items` only applies to arrays, not `{k}`"),
-                    "remove `items` or set `type: array`",
-                );
-            }
-            if known && k != "object" && s.properties.is_some() {
-                self.error(
-                    at(Some("properties")),
-                    format!("`properties` only applies to objects, not `{k}`"),
-                    "set `type: object`",
-                );
-            }
-        }
         if let Some(values) = &s.enum_values {
-            if s.kind.as_deref() != Some("string") {
+            if !matches!(s.shape, Shape::String) {
                 self.error(
                     at(Some("enum")),
                     "`enum` values must be strings",
@@ -538,11 +424,11 @@ impl Validator {
                 }
             }
         }
-        if let Some(items) = &s.items {
+        if let Shape::Array(items) = &s.shape {
             let p = [path, &["items"]].concat();
             self.schema(f, &p, items, false);
         }
-        if let Some(props) = &s.properties {
+        if let Shape::Object(Some(props)) = &s.shape {
             let mut rust: HashMap<String, String> = HashMap::new();
             for (name, p) in props {
                 let pp = [path, &["properties", name.as_str()]].concat();
@@ -568,15 +454,6 @@ impl Validator {
             );
         }
     }
-}
-
-fn normalise_path(p: &str) -> String {
-    p.split('/')
-        .map(|s| if s.starts_with('{') { "{}" } else { s })
-        .collect::<Vec<_>>()
-        .join("/")
-        .trim_end_matches('/')
-        .to_string()
 }
 
 fn is_seed_name(s: &str) -> bool {

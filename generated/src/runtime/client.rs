@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use tracing::Instrument;
 use url::Url;
@@ -14,7 +13,7 @@ use super::auth::{Auth, Recovery};
 use super::error::{transport, ApiError, Error};
 use super::headers::request_id_of;
 use super::request::{Body, Request};
-use super::response::RawResponse;
+use super::response::{read_body, RawResponse};
 use super::retry::RetryConfig;
 
 /// A client for one Okta org. Cheap to clone: clones share the connection pool and, with
@@ -233,37 +232,4 @@ fn extra_headers(request: &Request) -> Result<Vec<(HeaderName, HeaderValue)>, Er
             Ok((name, value))
         })
         .collect()
-}
-
-/// Reads the body, failing before reading past `limit` bytes (a declared length over the
-/// limit fails before reading anything).
-pub(crate) async fn read_body(
-    mut response: reqwest::Response,
-    limit: u64,
-    started: Instant,
-) -> Result<Bytes, Error> {
-    let status = response.status();
-    let too_large = || Error::ResponseTooLarge { status, limit };
-    if response.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    // Most bodies arrive as one chunk: keep it without copying.
-    let mut first: Option<Bytes> = None;
-    let mut rest = BytesMut::new();
-    let mut total = 0u64;
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport(e, started))? {
-        total = total.saturating_add(chunk.len() as u64);
-        if total > limit {
-            return Err(too_large());
-        }
-        match first.take() {
-            None if rest.is_empty() => first = Some(chunk),
-            Some(f) => {
-                rest.extend_from_slice(&f);
-                rest.extend_from_slice(&chunk);
-            }
-            None => rest.extend_from_slice(&chunk),
-        }
-    }
-    Ok(first.unwrap_or_else(|| rest.freeze()))
 }

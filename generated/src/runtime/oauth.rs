@@ -323,7 +323,7 @@ impl TokenProvider {
                 .map_err(|e| super::error::transport(e, started))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = super::client::read_body(response, MAX_TOKEN_RESPONSE, started).await?;
+            let body = super::response::read_body(response, MAX_TOKEN_RESPONSE, started).await?;
             let new_nonce = self.dpop.as_ref().and(dpop_nonce(&headers));
             if let Some(n) = &new_nonce {
                 *self.token_nonce.lock().unwrap_or_else(|e| e.into_inner()) = Some(n.clone());

@@ -1,10 +1,12 @@
 //! Successful responses: the decoded body together with the status and headers.
 
-use bytes::Bytes;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::error::{excerpt, DecodeError, Error};
+use super::error::{excerpt, transport, DecodeError, Error};
 use super::headers::{content_type_of, request_id_of, RateLimit};
 
 /// A response as received, before decoding.
@@ -107,4 +109,37 @@ impl<T> ApiResponse<T> {
     pub fn content_type(&self) -> Option<&str> {
         content_type_of(&self.headers)
     }
+}
+
+/// Reads the body, failing before reading past `limit` bytes (a declared length over the
+/// limit fails before reading anything).
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+    started: Instant,
+) -> Result<Bytes, Error> {
+    let status = response.status();
+    let too_large = || Error::ResponseTooLarge { status, limit };
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    // Most bodies arrive as one chunk: keep it without copying.
+    let mut first: Option<Bytes> = None;
+    let mut rest = BytesMut::new();
+    let mut total = 0u64;
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(e, started))? {
+        total = total.saturating_add(chunk.len() as u64);
+        if total > limit {
+            return Err(too_large());
+        }
+        match first.take() {
+            None if rest.is_empty() => first = Some(chunk),
+            Some(f) => {
+                rest.extend_from_slice(&f);
+                rest.extend_from_slice(&chunk);
+            }
+            None => rest.extend_from_slice(&chunk),
+        }
+    }
+    Ok(first.unwrap_or_else(|| rest.freeze()))
 }
