@@ -19,6 +19,7 @@ pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod naming;
+mod parallel;
 pub mod validate;
 pub mod write;
 

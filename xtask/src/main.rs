@@ -10,6 +10,9 @@ use std::process::ExitCode;
 use codegen::write::sync;
 use codegen::Error;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 

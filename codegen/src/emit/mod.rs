@@ -92,31 +92,8 @@ pub fn emit(
 
     // Formatting dominates generation time and files are independent: render them on every
     // core, the biggest first, then put them back in their fixed order.
-    let mut order: Vec<usize> = (0..units.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(cost(api, &units[i])));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Result<EmittedFile, String>>>> =
-        units.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(units.len());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(&i) = order.get(k) else { break };
-                let result = render(&units[i]);
-                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-            });
-        }
-    });
-    slots
+    crate::parallel::map(&units, |u| cost(api, u), render)
         .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| Err("internal error: a file was not rendered".into()))
-        })
         .collect()
 }
 

@@ -64,19 +64,21 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedFile>, Diagnostics> {
         );
         return Err(diags);
     }
-    let mut files = Vec::new();
+    let mut texts = Vec::new();
     for path in names {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                diags.push(Diagnostic::new(
-                    Location::new(&path, 0, 0),
-                    format!("cannot read file: {e}"),
-                ));
-                continue;
-            }
-        };
-        match load_str(&path, &text) {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => texts.push((path, text)),
+            Err(e) => diags.push(Diagnostic::new(
+                Location::new(&path, 0, 0),
+                format!("cannot read file: {e}"),
+            )),
+        }
+    }
+    // Files are independent and YAML parsing is most of loading: parse them on every core.
+    let parsed = crate::parallel::map(&texts, |(_, t)| t.len(), |(p, t)| load_str(p, t));
+    let mut files = Vec::new();
+    for result in parsed {
+        match result {
             Ok(f) => files.push(f),
             Err(d) => diags.0.extend(d.0),
         }

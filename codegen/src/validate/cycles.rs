@@ -2,11 +2,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::Validator;
+use super::{Site, Validator};
 use crate::load::ast::{self, Shape};
 use crate::load::LoadedFile;
 
-impl Validator {
+impl Validator<'_> {
     /// A cycle of required references (A requires a B which requires an A) describes a value
     /// that cannot exist; cycles through optional fields or arrays are fine (they are boxed).
     pub(super) fn required_cycles(&mut self, files: &[LoadedFile]) {
@@ -27,7 +27,7 @@ impl Validator {
             }
             if let Some(cycle) = find_cycle(start, &edges) {
                 reported.extend(cycle.iter().cloned());
-                let at = self.schemas.get(start).cloned().unwrap_or_default();
+                let at = self.schemas.get(start).map(Site::at).unwrap_or_default();
                 self.error(
                     at,
                     format!("schemas form a cycle of required references: {} → {start}", cycle.join(" → ")),
@@ -58,7 +58,7 @@ impl Validator {
             }
             if let Some(cycle) = find_cycle(start, &edges) {
                 reported.extend(cycle.iter().cloned());
-                let at = self.schemas.get(start).cloned().unwrap_or_default();
+                let at = self.schemas.get(start).map(Site::at).unwrap_or_default();
                 self.error(
                     at,
                     format!(

@@ -34,7 +34,7 @@ fn validate_with(files: &[LoadedFile], naming_convention: bool) -> Result<(), Di
         for name in f.group.schemas.keys() {
             v.schemas
                 .entry(name.clone())
-                .or_insert(f.location(&["schemas", name]));
+                .or_insert_with(|| Site::new(f, &["schemas", name]));
         }
     }
     v.catalog(files);
@@ -47,33 +47,66 @@ fn validate_with(files: &[LoadedFile], naming_convention: bool) -> Result<(), Di
     }
 }
 
-struct Validator {
+/// A place in a catalog file, turned into a line and column only when a diagnostic needs it:
+/// positions come from a second parse of the file, which a valid catalog never pays for.
+#[derive(Clone)]
+struct Site<'a> {
+    file: &'a LoadedFile,
+    path: Vec<String>,
+}
+
+impl<'a> Site<'a> {
+    fn new(file: &'a LoadedFile, path: &[&str]) -> Self {
+        let path = path.iter().map(|s| s.to_string()).collect();
+        Site { file, path }
+    }
+
+    fn at(&self) -> Location {
+        let path: Vec<&str> = self.path.iter().map(String::as_str).collect();
+        self.file.location(&path)
+    }
+}
+
+impl From<Site<'_>> for Location {
+    fn from(site: Site<'_>) -> Location {
+        site.at()
+    }
+}
+
+impl std::fmt::Display for Site<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.at().fmt(f)
+    }
+}
+
+struct Validator<'a> {
     diags: Diagnostics,
     /// Whether operation names must follow spec/README.md's convention.
     naming_convention: bool,
     /// Every named schema and where it is defined.
-    schemas: HashMap<String, Location>,
+    schemas: HashMap<String, Site<'a>>,
 }
 
 fn is_pascal(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-impl Validator {
-    fn error(&mut self, at: Location, msg: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::new(at, msg).with_hint(hint));
+impl<'a> Validator<'a> {
+    fn error(&mut self, at: impl Into<Location>, msg: impl Into<String>, hint: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::new(at.into(), msg).with_hint(hint));
     }
 
-    fn catalog(&mut self, files: &[LoadedFile]) {
-        let mut groups: HashMap<String, Location> = HashMap::new();
-        let mut op_names: HashMap<String, Location> = HashMap::new();
-        let mut op_fns: HashMap<String, (String, Location)> = HashMap::new();
-        let mut routes: HashMap<(Method, String), (String, Location)> = HashMap::new();
-        let mut rust_models: HashMap<String, (String, Location)> = HashMap::new();
+    fn catalog(&mut self, files: &'a [LoadedFile]) {
+        let mut groups: HashMap<String, Site> = HashMap::new();
+        let mut op_names: HashMap<String, Site> = HashMap::new();
+        let mut op_fns: HashMap<String, (String, Site)> = HashMap::new();
+        let mut routes: HashMap<(Method, String), (String, Site)> = HashMap::new();
+        let mut rust_models: HashMap<String, (String, Site)> = HashMap::new();
 
         for f in files {
             let g = &f.group;
-            let at = f.location(&["group"]);
+            let at = Site::new(f, &["group"]);
             if naming::is_keyword(&g.group) {
                 self.error(
                     at.clone(),
@@ -103,7 +136,7 @@ impl Validator {
                 );
             }
             for (name, _) in &g.schemas {
-                let at = f.location(&["schemas", name]);
+                let at = Site::new(f, &["schemas", name]);
                 if !is_pascal(name) {
                     self.error(
                         at.clone(),
@@ -131,7 +164,7 @@ impl Validator {
             }
             for (i, op) in g.operations.iter().enumerate() {
                 let idx = i.to_string();
-                let loc = |k: &str| f.location(&["operations", &idx, k]);
+                let loc = |k: &str| Site::new(f, &["operations", &idx, k]);
                 if !is_pascal(&op.name) {
                     self.error(
                         loc("name"),
