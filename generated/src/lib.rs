@@ -123,8 +123,18 @@
 //!
 //! Statuses, headers and methods are the [`http`] 1.x crate's types ([`StatusCode`],
 //! [`HeaderMap`], [`Method`], re-exported here). The HTTP client underneath (reqwest) does not
-//! appear in the API except in [`ClientBuilder::http_client`]; transport failures are
-//! [`error::TransportError`], whose [`source`](std::error::Error::source) is reqwest's error.
+//! appear in the API except in [`ClientBuilder::http_client`] and
+//! [`ClientBuilder::http_client_builder`]; transport failures are [`error::TransportError`],
+//! whose [`source`](std::error::Error::source) is reqwest's error.
+//!
+//! # TLS
+//!
+//! rustls with the *ring* crypto provider, the one JWT signing uses too. okta-client hands
+//! reqwest a finished TLS configuration, so it installs no process-wide provider and leaves
+//! your program's choice alone. It trusts the built-in Mozilla roots, plus what you add:
+//! [`ClientBuilder::add_root_certificates_pem`] (a TLS-inspecting proxy, a private gateway),
+//! [`ClientBuilder::platform_roots`] (the operating system's store); turn the built-in ones off
+//! with [`ClientBuilder::builtin_roots`].
 //!
 //! # Cargo features
 //!
@@ -140,8 +150,6 @@
 //! * `http2` (on by default): HTTP/2 when the server offers it (h2 and its dependencies).
 //! * `multipart` (implied by the groups with uploads: `brand`, `org`): multipart/form-data
 //!   bodies (`request::Customize::multipart`, `request::FilePart`).
-//! * `native-roots` (off by default): the operating system's trust store beside the built-in
-//!   roots (`ClientBuilder::platform_roots`).
 //! * `test-util` (off by default): `okta_client::test_util`, a client for a mock server, for
 //!   your tests.
 //!

@@ -59,6 +59,9 @@ fn bench(c: &mut Criterion) {
         .api_token("bench-token")
         .build()
         .unwrap();
+    // The handwritten baseline uses reqwest's own builder, which needs a process-wide crypto
+    // provider (okta-client builds reqwest without one and hands it its own configuration).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder().build().unwrap();
     // The same reqwest settings as the generated client (timeouts, no redirects), to tell the
     // cost of those settings from the cost of the client's own code.

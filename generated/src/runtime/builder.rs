@@ -15,6 +15,7 @@ use super::keys::PrivateKeyMaterial;
 use super::oauth::PrivateKeyAuth;
 use super::retry::RetryConfig;
 use super::secret::Secret;
+use super::tls::Tls;
 
 /// The default limit for a whole request, response body included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -41,14 +42,6 @@ pub struct ClientBuilder {
     max_pages: u32,
     http: Option<reqwest::Client>,
     tls: Tls,
-}
-
-#[derive(Clone, Debug, Default)]
-struct Tls {
-    extra_roots_pem: Vec<Vec<u8>>,
-    builtin_roots: Option<bool>,
-    #[cfg(feature = "native-roots")]
-    platform_roots: Option<bool>,
 }
 
 impl Client {
@@ -192,20 +185,58 @@ impl ClientBuilder {
         self
     }
 
-    /// Send requests through a `reqwest::Client` you prepared (a proxy, extra root
-    /// certificates, the platform trust store, connection settings).
+    /// Send requests through a `reqwest::Client` you prepared (a proxy, connection settings,
+    /// middleware-free custom transport).
+    ///
+    /// Start from [`http_client_builder`](Self::http_client_builder) to keep this builder's
+    /// TLS (ring and the roots chosen here), user agent, connect timeout and redirect policy:
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let okta = okta_client::Client::builder("https://example.okta.com").api_token("00a…");
+    /// let http = okta
+    ///     .http_client_builder()?
+    ///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
+    ///     .build()?;
+    /// let client = okta.http_client(http).build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
     ///
     /// The client still applies its own [`timeout`](Self::timeout) to every request, sends
     /// credentials only to the org URL's origin, and refuses any response that a redirect
     /// brought from another origin (reqwest also drops `Authorization` on cross-host
-    /// redirects). The prepared client's connect timeout, redirect policy, user agent and TLS
-    /// settings are used as they are; the TLS options of this builder do not apply to it.
+    /// redirects). A client built otherwise is used as it is, its TLS settings included. Such a
+    /// client needs a rustls crypto provider: okta-client builds reqwest without one (it hands
+    /// reqwest its own ring configuration instead), so either your reqwest dependency enables
+    /// a provider (reqwest's default `rustls` feature does) or your program installs one
+    /// process-wide; otherwise reqwest panics when that client is built.
     ///
     /// This is the one place where `reqwest` appears in this crate's API: its type is
-    /// reqwest 0.12's, so a new reqwest major version is a new major version of this crate.
+    /// reqwest 0.13's, so a new reqwest major version is a new major version of this crate.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
+    }
+
+    /// The `reqwest::ClientBuilder` that [`build`](Self::build) would use: this builder's TLS
+    /// configuration (ring, the chosen roots), user agent, connect timeout, and no redirects.
+    /// Add what you need (a proxy, say) and pass the result to
+    /// [`http_client`](Self::http_client).
+    ///
+    /// Fails with [`Error::Config`] on a bad root certificate or user agent extension.
+    pub fn http_client_builder(&self) -> Result<reqwest::ClientBuilder, Error> {
+        let mut ua = format!("okta-client-rust/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(ext) = &self.user_agent_extension {
+            ua.push(' ');
+            ua.push_str(ext);
+        }
+        let ua = HeaderValue::from_str(&ua)
+            .map_err(|e| Error::Config(format!("invalid user agent extension: {e}")))?;
+        Ok(reqwest::Client::builder()
+            .tls_backend_preconfigured(self.tls.client_config()?)
+            .user_agent(ua)
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none()))
     }
 
     /// Trusts the certificate authorities in `pem` (one or more PEM certificates) in addition
@@ -216,16 +247,16 @@ impl ClientBuilder {
     }
 
     /// Whether the built-in Mozilla root certificates are trusted (default `true`); turn them
-    /// off to trust only [`add_root_certificates_pem`](Self::add_root_certificates_pem) (and the
-    /// platform's, with the `native-roots` feature).
+    /// off to trust only [`add_root_certificates_pem`](Self::add_root_certificates_pem) and, if
+    /// asked, the [platform's](Self::platform_roots). With no root left, `build()` fails.
     pub fn builtin_roots(mut self, enabled: bool) -> Self {
         self.tls.builtin_roots = Some(enabled);
         self
     }
 
-    /// Whether the operating system's trust store is used (the `native-roots` feature; on by
-    /// default when the feature is enabled).
-    #[cfg(feature = "native-roots")]
+    /// Whether the operating system's trust store is trusted too (default `false`): read once at
+    /// `build()` (on Linux from the OpenSSL locations, `SSL_CERT_FILE` and `SSL_CERT_DIR`); a
+    /// store with no usable certificate fails with [`Error::Config`].
     pub fn platform_roots(mut self, enabled: bool) -> Self {
         self.tls.platform_roots = Some(enabled);
         self
@@ -259,11 +290,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => self
-                .tls
-                .apply(http_builder(
-                    self.user_agent_extension.as_deref(),
-                    self.connect_timeout,
-                )?)?
+                .http_client_builder()?
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
@@ -289,48 +316,6 @@ impl ClientBuilder {
             }),
         })
     }
-}
-
-impl Tls {
-    fn apply(&self, mut b: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
-        for pem in &self.extra_roots_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| Error::Config(format!("bad root certificate PEM: {e}")))?;
-            if certs.is_empty() {
-                return Err(Error::Config(
-                    "the root certificate PEM holds no certificate".into(),
-                ));
-            }
-            for c in certs {
-                b = b.add_root_certificate(c);
-            }
-        }
-        if let Some(on) = self.builtin_roots {
-            b = b.tls_built_in_webpki_certs(on);
-        }
-        #[cfg(feature = "native-roots")]
-        if let Some(on) = self.platform_roots {
-            b = b.tls_built_in_native_certs(on);
-        }
-        Ok(b)
-    }
-}
-
-fn http_builder(
-    ua_extension: Option<&str>,
-    connect_timeout: Duration,
-) -> Result<reqwest::ClientBuilder, Error> {
-    let mut ua = format!("okta-client-rust/{}", env!("CARGO_PKG_VERSION"));
-    if let Some(ext) = ua_extension {
-        ua.push(' ');
-        ua.push_str(ext);
-    }
-    let ua = HeaderValue::from_str(&ua)
-        .map_err(|e| Error::Config(format!("invalid user agent extension: {e}")))?;
-    Ok(reqwest::Client::builder()
-        .user_agent(ua)
-        .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::none()))
 }
 
 /// Parses and checks the org URL. A path is a prefix (a gateway) that every request keeps.

@@ -20,6 +20,7 @@ pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod retry;
 pub(crate) mod secret;
+pub(crate) mod tls;
 
 // Generated code reaches these as `crate::runtime::…`; a catalog without multipart bodies or
 // enums does not use all of them.

@@ -14,7 +14,7 @@ use jsonwebtoken::jwk::{
     EllipticCurveKeyType, Jwk,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::header::{HeaderMap, ACCEPT};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
@@ -294,17 +294,18 @@ impl TokenProvider {
         let mut nonce_retried = false;
         loop {
             let assertion = self.client_assertion()?;
-            let form = [
-                ("grant_type", "client_credentials"),
-                ("scope", self.scopes.as_str()),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", assertion.as_str()),
-            ];
+            let form = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "client_credentials")
+                .append_pair("scope", self.scopes.as_str())
+                .append_pair("client_assertion_type", JWT_BEARER)
+                .append_pair("client_assertion", assertion.as_str())
+                .finish();
             let mut rb = self
                 .http
                 .post(self.token_url.clone())
                 .header(ACCEPT, "application/json")
-                .form(&form);
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form);
             if let Some(key) = &self.dpop {
                 let nonce = self
                     .token_nonce
