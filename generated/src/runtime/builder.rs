@@ -68,7 +68,8 @@ impl Client {
     /// `OKTA_CLIENT_AUTHORIZATIONMODE` — `SSWS` (the default) or `Bearer` with
     /// `OKTA_CLIENT_TOKEN`, or `PrivateKey` with `OKTA_CLIENT_CLIENTID`, `OKTA_CLIENT_SCOPES`
     /// (comma- or space-separated), `OKTA_CLIENT_PRIVATEKEY` (a PEM or JWK, or the path of a file
-    /// holding one) and optionally `OKTA_CLIENT_PRIVATEKEYID`.
+    /// holding one) and optionally `OKTA_CLIENT_PRIVATEKEYID` and `OKTA_CLIENT_DPOP` (`true` or
+    /// `false`, the default; see [`PrivateKeyAuth::dpop`](crate::auth::PrivateKeyAuth::dpop)).
     pub fn from_env() -> Result<Client, Error> {
         Self::from_vars(|k| std::env::var(k).ok())
     }
@@ -94,6 +95,9 @@ impl Client {
                 let mut auth = PrivateKeyAuth::new(required("OKTA_CLIENT_CLIENTID")?, scopes, key);
                 if let Some(kid) = var("OKTA_CLIENT_PRIVATEKEYID").filter(|k| !k.trim().is_empty()) {
                     auth = auth.key_id(kid);
+                }
+                if let Some(dpop) = var("OKTA_CLIENT_DPOP").filter(|v| !v.trim().is_empty()) {
+                    auth = auth.dpop(switch("OKTA_CLIENT_DPOP", &dpop)?);
                 }
                 builder.private_key(auth)
             }
@@ -315,6 +319,18 @@ impl ClientBuilder {
                 max_pages: self.max_pages,
             }),
         })
+    }
+}
+
+/// A yes/no setting from the environment, spelled as Okta's SDKs accept it.
+#[cfg(feature = "oauth")]
+fn switch(name: &str, value: &str) -> Result<bool, Error> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(Error::Config(format!(
+            "{name}={value:?} is not a yes/no value; use true or false"
+        ))),
     }
 }
 

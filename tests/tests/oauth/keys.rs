@@ -87,6 +87,40 @@ fn from_env_accepts_the_private_key_mode() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn from_env_switches_dpop_on_and_refuses_what_is_not_a_yes_or_no() {
+    let with_dpop = |value: Option<&'static str>| {
+        Client::from_vars(move |k: &str| -> Option<String> {
+            match k {
+                "OKTA_CLIENT_ORGURL" => Some("https://example.okta.com".into()),
+                "OKTA_CLIENT_AUTHORIZATIONMODE" => Some("PrivateKey".into()),
+                "OKTA_CLIENT_CLIENTID" => Some(CLIENT_ID.into()),
+                "OKTA_CLIENT_SCOPES" => Some("okta.users.read".into()),
+                "OKTA_CLIENT_PRIVATEKEY" => Some(key_file("ec.pem")),
+                "OKTA_CLIENT_DPOP" => value.map(str::to_string),
+                _ => None,
+            }
+        })
+    };
+    for (value, on) in [
+        (None, false),
+        (Some(""), false),
+        (Some("true"), true),
+        (Some("TRUE"), true),
+        (Some("1"), true),
+        (Some("false"), false),
+        (Some("0"), false),
+    ] {
+        let debug = format!("{:?}", with_dpop(value).unwrap());
+        assert!(debug.contains(&format!("dpop: {on}")), "{value:?}: {debug}");
+    }
+    let e = with_dpop(Some("sometimes")).unwrap_err();
+    assert!(
+        matches!(&e, Error::Config(m) if m.contains("OKTA_CLIENT_DPOP")),
+        "{e:?}"
+    );
+}
+
 #[tokio::test]
 async fn tokens_and_assertions_never_reach_traces_or_errors() {
     let server = MockServer::start().await;
