@@ -74,3 +74,28 @@ fn bad_or_missing_roots_fail_at_build() {
         assert!(matches!(e, Error::Config(_)), "{e:?}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Whatever a caller passes as root certificates, `build()` answers with a client or
+    /// `Error::Config`, never a panic: random bytes, and PEM framing around random base64
+    /// (which decodes to DER that is almost never a certificate).
+    #[test]
+    fn any_root_certificate_text_is_a_client_or_a_config_error(
+        raw in proptest::collection::vec(proptest::num::u8::ANY, 0..512),
+        body in "[A-Za-z0-9+/=\n]{0,400}",
+        label in "(CERTIFICATE|TRUSTED CERTIFICATE|X509 CRL|PRIVATE KEY|[A-Z ]{0,12})",
+    ) {
+        let framed = format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
+        for pem in [raw, framed.into_bytes()] {
+            let result = Client::builder("https://example.okta.com")
+                .api_token("00tlstoken")
+                .add_root_certificates_pem(pem)
+                .build();
+            if let Err(e) = result {
+                proptest::prop_assert!(matches!(e, Error::Config(_)), "{e:?}");
+            }
+        }
+    }
+}
