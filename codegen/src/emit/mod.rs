@@ -49,7 +49,7 @@ pub fn emit(
     manifest_template: &str,
     layout: &Layout,
 ) -> Result<Vec<EmittedFile>, String> {
-    let plan = Plan::new(api, layout);
+    let plan = Plan::new(api);
     let mut units = vec![Unit::ModelsMod];
     units.extend(plan.model_files.keys().map(|f| Unit::ModelFile(f)));
     units.push(Unit::OperationsMod);

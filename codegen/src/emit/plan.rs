@@ -114,13 +114,12 @@ impl GroupPlan {
 /// The layout of one API: each group's plan (in `api.groups` order) and each model file with
 /// its models (in catalog order).
 pub struct Plan<'a> {
-    pub layout: &'a Layout,
     pub groups: Vec<GroupPlan>,
     pub model_files: IndexMap<String, Vec<&'a Model>>,
 }
 
 impl<'a> Plan<'a> {
-    pub fn new(api: &'a Api, layout: &'a Layout) -> Plan<'a> {
+    pub fn new(api: &'a Api) -> Plan<'a> {
         let mut model_files: IndexMap<String, Vec<&Model>> = IndexMap::new();
         for m in &api.models {
             // A model lives in the file of the schema or operation it is defined in.
@@ -130,7 +129,6 @@ impl<'a> Plan<'a> {
                 .push(m);
         }
         Plan {
-            layout,
             groups: api.groups.iter().map(GroupPlan::of).collect(),
             model_files,
         }

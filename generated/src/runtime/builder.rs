@@ -76,11 +76,10 @@ impl Client {
 
     /// [`from_env`](Self::from_env) with the variables looked up through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
-        let required = |k: &str| {
-            var(k)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| Error::Config(format!("{k} is not set")))
-        };
+        // A variable set to blanks counts as unset.
+        let optional = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+        let required =
+            |k: &str| optional(k).ok_or_else(|| Error::Config(format!("{k} is not set")));
         let builder = Client::builder(required("OKTA_CLIENT_ORGURL")?);
         let mode = var("OKTA_CLIENT_AUTHORIZATIONMODE").unwrap_or_else(|| "SSWS".into());
         let builder = match mode.as_str() {
@@ -93,10 +92,10 @@ impl Client {
                 let scopes = required("OKTA_CLIENT_SCOPES")?;
                 let scopes = scopes.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_string);
                 let mut auth = PrivateKeyAuth::new(required("OKTA_CLIENT_CLIENTID")?, scopes, key);
-                if let Some(kid) = var("OKTA_CLIENT_PRIVATEKEYID").filter(|k| !k.trim().is_empty()) {
+                if let Some(kid) = optional("OKTA_CLIENT_PRIVATEKEYID") {
                     auth = auth.key_id(kid);
                 }
-                if let Some(dpop) = var("OKTA_CLIENT_DPOP").filter(|v| !v.trim().is_empty()) {
+                if let Some(dpop) = optional("OKTA_CLIENT_DPOP") {
                     auth = auth.dpop(switch("OKTA_CLIENT_DPOP", &dpop)?);
                 }
                 builder.private_key(auth)
@@ -322,7 +321,7 @@ impl ClientBuilder {
     }
 }
 
-/// A yes/no setting from the environment, spelled as Okta's SDKs accept it.
+/// A yes/no setting from the environment.
 #[cfg(feature = "oauth")]
 fn switch(name: &str, value: &str) -> Result<bool, Error> {
     match value.trim().to_ascii_lowercase().as_str() {
