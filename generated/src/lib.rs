@@ -192,6 +192,7 @@ pub use runtime::builder::{
 pub use runtime::client::Client;
 pub use runtime::enums::UnknownValue;
 pub use runtime::error::Error;
+pub use runtime::field::{MismatchedField, MismatchedFields};
 pub use runtime::headers::RateLimit;
 pub use runtime::nullable::{ExplicitNulls, Nullable};
 pub use runtime::pagination::{ItemStream, Page};
@@ -203,6 +204,21 @@ pub mod error {
     pub use crate::runtime::error::{
         ApiError, AuthError, DecodeError, ErrorCause, OktaErrorBody, TransportError,
     };
+}
+
+/// Decoding JSON into this crate's models outside the client (webhook payloads, stored
+/// responses). `serde_json::from_slice` decodes leniently, as the client does by default; this
+/// module has the strict way.
+pub mod json {
+    /// Decodes `json` strictly: an optional field whose value does not fit its documented type
+    /// fails the decode, instead of being kept in the model's `mismatched_fields`
+    /// ([`MismatchedFields`](crate::MismatchedFields)).
+    pub fn from_slice_strict<T: serde::de::DeserializeOwned>(
+        json: &[u8],
+    ) -> Result<T, serde_json::Error> {
+        use crate::runtime::field::{with_mode, Mode};
+        with_mode(Mode::Direct, || serde_json::from_slice(json))
+    }
 }
 
 /// Credentials: secrets that never print, and OAuth 2.0 service-app keys.

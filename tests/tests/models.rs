@@ -19,12 +19,19 @@ use tests::repo_root;
 #[path = "generated/models.rs"]
 mod generated;
 
-type Roundtrip = fn(&Value) -> Result<Value, String>;
+/// Decodes (leniently, as serde does by default, or strictly) and encodes again.
+type Roundtrip = fn(&Value, bool) -> Result<Value, String>;
 
 fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
     v: &Value,
+    strict: bool,
 ) -> Result<Value, String> {
-    let typed: T = serde_json::from_value(v.clone()).map_err(|e| format!("decode: {e}"))?;
+    let typed: T = if strict {
+        okta_client::json::from_slice_strict(v.to_string().as_bytes())
+    } else {
+        serde_json::from_value(v.clone())
+    }
+    .map_err(|e| format!("decode: {e}"))?;
     serde_json::to_value(&typed).map_err(|e| format!("encode: {e}"))
 }
 
@@ -185,13 +192,158 @@ fn every_model_round_trips_arbitrary_json() {
         });
         runner
             .run(&strategy, |input| {
-                let output = rt(&input)
+                let output = rt(&input, false)
                     .map_err(|e| TestCaseError::fail(format!("{name}: {e} for {input}")))?;
                 prop_assert_eq!(&output, &input, "{} changed the JSON", name);
                 Ok(())
             })
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+}
+
+/// The JSON kind a property's schema documents (`string` for enums), if it documents one.
+fn documented_kind<'s>(schema: &'s Value, all: &'s Map<String, Value>) -> Option<&'s str> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return documented_kind(all.get(r.rsplit('/').next()?)?, all);
+    }
+    if let Some(inner) = schema.get("allOf").and_then(|a| a.get(0)) {
+        return documented_kind(inner, all);
+    }
+    if schema.get("enum").is_some() {
+        return Some("string");
+    }
+    schema.get("type").and_then(Value::as_str)
+}
+
+/// A value of each JSON kind but `null`, with the kinds it stands for.
+fn other_kinds() -> Vec<(&'static [&'static str], Value)> {
+    vec![
+        (&["string"], json!("not what the documents say")),
+        (&["integer", "number"], json!(123456)),
+        (&["number"], json!(1.5)),
+        (&["boolean"], json!(true)),
+        (&["array"], json!([{"include": ["US"]}, 3])),
+        (
+            &["object"],
+            json!({"include": [{"country": "US"}], "exclude": []}),
+        ),
+    ]
+}
+
+/// Okta sends shapes its documents do not show: an optional field of any model holding a
+/// value of another JSON kind keeps the object decodable, is written back unchanged, and fails
+/// only a strict decode.
+#[test]
+fn a_field_of_another_kind_is_kept_raw_on_every_model() {
+    let schemas = openapi_schemas();
+    let mut checked = 0;
+    for (name, rt) in generated::all() {
+        let schema = &schemas[name];
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        // Every optional property with a documented kind, with every value that does not fit.
+        let mut cases: Vec<(String, Value)> = Vec::new();
+        for (prop, p) in props {
+            let Some(kind) = documented_kind(p, &schemas) else {
+                continue;
+            };
+            if required.contains(&prop.as_str()) {
+                continue;
+            }
+            for (fits, value) in other_kinds() {
+                let fits = fits.contains(&kind) || (kind == "number" && value.is_number());
+                if !fits {
+                    cases.push((prop.clone(), value));
+                }
+            }
+        }
+        if cases.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let strategy = (arb(schema, &schemas, 0), prop::sample::select(cases));
+        let mut runner = TestRunner::new(Config {
+            cases: 48,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&strategy, |(mut input, (prop, value))| {
+                input
+                    .as_object_mut()
+                    .expect("an object")
+                    .insert(prop.clone(), value);
+                let output = rt(&input, false)
+                    .map_err(|e| TestCaseError::fail(format!("{name}.{prop}: {e} for {input}")))?;
+                prop_assert_eq!(&output, &input, "{}.{} changed the JSON", name, prop);
+                prop_assert!(
+                    rt(&input, true).is_err(),
+                    "{}.{}: a strict decode accepted {}",
+                    name,
+                    prop,
+                    input
+                );
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    assert!(
+        checked >= 30,
+        "only {checked} models have optional typed fields"
+    );
+}
+
+/// The zone Okta's documents do not show: `locations` as an object. The zone decodes, says
+/// which field did not fit, and a PUT of it sends the object back unchanged.
+#[test]
+fn an_enhanced_dynamic_zone_decodes_with_its_locations_kept_raw() {
+    use okta_client::models::NetworkZone;
+    let zone = json!({
+        "id": "nzo1",
+        "name": "Enhanced",
+        "type": "DYNAMIC_V2",
+        "locations": {"include": [{"country": "US"}], "exclude": [{"country": "CA", "region": "CA-BC"}]},
+        "status": "ACTIVE"
+    });
+    let decoded: NetworkZone = serde_json::from_value(zone.clone()).expect("decodes");
+    assert_eq!(decoded.name.as_deref(), Some("Enhanced"));
+    assert!(decoded.locations.is_none());
+    let misfit = decoded
+        .mismatched_fields
+        .get("locations")
+        .expect("reported");
+    assert_eq!(misfit.value, zone["locations"]);
+    assert!(
+        misfit.message.contains("expected a sequence"),
+        "{}",
+        misfit.message
+    );
+    assert_eq!(serde_json::to_value(&decoded).unwrap(), zone);
+    // Setting the field replaces the raw value.
+    let replaced = decoded.clone().with_locations(vec![]);
+    assert_eq!(
+        serde_json::to_value(&replaced).unwrap()["locations"],
+        json!([])
+    );
+    // Forgetting it leaves the field out.
+    let mut dropped = decoded;
+    dropped.mismatched_fields.remove("locations");
+    assert!(serde_json::to_value(&dropped)
+        .unwrap()
+        .get("locations")
+        .is_none());
+    // Strictly, the zone does not decode.
+    let strict = okta_client::json::from_slice_strict::<NetworkZone>(zone.to_string().as_bytes());
+    assert!(strict
+        .unwrap_err()
+        .to_string()
+        .contains("expected a sequence"));
 }
 
 fn example(name: &str) -> Value {

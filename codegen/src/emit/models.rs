@@ -133,6 +133,9 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         .filter(|f| !f.required && !f.is_rust_nullable())
         .collect();
     let tracks_nulls = !optional.is_empty();
+    // Every field that may be missing is read through the wire struct too, where a value of
+    // another shape is kept raw instead of failing the whole object (`mismatched_fields`).
+    let has_wire = fields.iter().any(|f| !f.is_plain_required());
     let defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let ty = field_type(f);
@@ -151,7 +154,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         } else {
             quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])
         };
-        if tracks_nulls {
+        if has_wire {
             quote!(#fdoc pub #fname: #ty,)
         } else {
             quote!(#fdoc #serde pub #fname: #ty,)
@@ -179,7 +182,8 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         quote!(Self::default())
     } else {
         let nulls = tracks_nulls.then(|| quote!(explicit_nulls: Default::default(),));
-        quote!(Self { #(#inits,)* additional_properties: serde_json::Map::new(), #nulls })
+        let misfits = has_wire.then(|| quote!(mismatched_fields: Default::default(),));
+        quote!(Self { #(#inits,)* additional_properties: serde_json::Map::new(), #nulls #misfits })
     };
     let new_doc = doc_attrs(if required.is_empty() {
         "An empty value: every field unset. Set fields with the `with_…` methods."
@@ -219,8 +223,8 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
                 }
             }
         });
-    let wire = tracks_nulls.then(|| wire_struct(name, fields));
-    let serde_via_wire = tracks_nulls.then(|| {
+    let wire = has_wire.then(|| wire_struct(name, fields, tracks_nulls));
+    let serde_via_wire = has_wire.then(|| {
         let w = wire_name(name).to_string();
         quote!(#[serde(from = #w, into = #w)])
     });
@@ -231,7 +235,15 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             pub explicit_nulls: crate::ExplicitNulls,
         }
     });
-    let flatten = (!tracks_nulls).then(|| quote!(#[serde(flatten)]));
+    let misfits_field = has_wire.then(|| {
+        quote! {
+            /// The optional fields whose values did not fit their documented types, kept as
+            /// received; while unset they are written back unchanged (see
+            /// [`MismatchedFields`](crate::MismatchedFields)).
+            pub mismatched_fields: crate::MismatchedFields,
+        }
+    });
+    let flatten = (!has_wire).then(|| quote!(#[serde(flatten)]));
     quote! {
         #doc
         #[derive(Clone, Debug, #derive_default PartialEq, serde::Serialize, serde::Deserialize)]
@@ -244,6 +256,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             #flatten
             pub additional_properties: serde_json::Map<String, serde_json::Value>,
             #nulls_field
+            #misfits_field
         }
 
         impl #name {
@@ -263,17 +276,19 @@ fn wire_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
     quote::format_ident!("{}__Wire", name)
 }
 
-/// The struct serde reads and writes for a model that remembers explicit nulls: the same
-/// fields, with `Nullable<T>` where the model has `Option<T>`, and the conversions both ways.
-fn wire_struct(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
+/// The struct serde reads and writes for a model with fields that may be missing: the same
+/// fields, with `crate::runtime::Field<T>` (absent, `null`, a value, or a raw value of another
+/// shape) where the model has `Option<T>` or `Nullable<T>`, and the conversions both ways.
+fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) -> TokenStream {
     let w = wire_name(name);
+    let model = name.to_string();
     let defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let rename = (f.json_name != f.rust_name).then(|| {
             let j = &f.json_name;
             quote!(rename = #j,)
         });
-        if f.required && !f.is_rust_nullable() {
+        if f.is_plain_required() {
             let ty = field_type(f);
             let attr = rename.map(|r| quote!(#[serde(#r)]));
             quote!(#attr #fname: #ty,)
@@ -283,29 +298,36 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
                 inner = quote!(Box<#inner>);
             }
             quote! {
-                #[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")]
-                #fname: crate::Nullable<#inner>,
+                #[serde(#rename default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+                #fname: crate::runtime::Field<#inner>,
             }
         }
     });
     let to_model = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         let j = &f.json_name;
-        if !f.required && !f.is_rust_nullable() {
-            quote!(#n: w.#n.into_option_noting(&mut explicit_nulls, #j),)
-        } else {
+        if f.is_plain_required() {
             quote!(#n: w.#n,)
+        } else if f.is_rust_nullable() {
+            quote!(#n: w.#n.into_nullable(#model, #j, &mut mismatched_fields),)
+        } else {
+            quote!(#n: w.#n.into_option(#model, #j, &mut explicit_nulls, &mut mismatched_fields),)
         }
     });
     let to_wire = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         let j = &f.json_name;
-        if !f.required && !f.is_rust_nullable() {
-            quote!(#n: crate::Nullable::from_option(m.#n, m.explicit_nulls.contains(#j)),)
-        } else {
+        if f.is_plain_required() {
             quote!(#n: m.#n,)
+        } else if f.is_rust_nullable() {
+            quote!(#n: crate::runtime::Field::from_nullable(m.#n, misfits.take(#j)),)
+        } else {
+            quote!(#n: crate::runtime::Field::from_option(m.#n, m.explicit_nulls.contains(#j), misfits.take(#j)),)
         }
     });
+    let nulls_init =
+        tracks_nulls.then(|| quote!(let mut explicit_nulls = crate::ExplicitNulls::default();));
+    let nulls_member = tracks_nulls.then(|| quote!(explicit_nulls,));
     quote! {
         #[allow(non_camel_case_types)]
         #[derive(serde::Serialize, serde::Deserialize)]
@@ -317,17 +339,20 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
 
         impl From<#w> for #name {
             fn from(w: #w) -> Self {
-                let mut explicit_nulls = crate::ExplicitNulls::default();
+                #nulls_init
+                let mut mismatched_fields = crate::MismatchedFields::default();
                 Self {
                     #(#to_model)*
                     additional_properties: w.additional_properties,
-                    explicit_nulls,
+                    #nulls_member
+                    mismatched_fields,
                 }
             }
         }
 
         impl From<#name> for #w {
             fn from(m: #name) -> Self {
+                let mut misfits = m.mismatched_fields;
                 Self {
                     #(#to_wire)*
                     additional_properties: m.additional_properties,

@@ -211,6 +211,12 @@ impl Field {
     pub fn is_rust_nullable(&self) -> bool {
         self.nullable || (self.ty == TypeRef::Any && !self.required)
     }
+
+    /// A required field that is not nullable: always present with a value, so it is decoded
+    /// as its type directly (a value of another shape fails the object).
+    pub fn is_plain_required(&self) -> bool {
+        self.required && !self.is_rust_nullable()
+    }
 }
 
 #[derive(Clone, Debug)]

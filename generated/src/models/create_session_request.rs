@@ -12,6 +12,10 @@ pub struct CreateSessionRequest {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl CreateSessionRequest {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -30,30 +34,39 @@ struct CreateSessionRequest__Wire {
     #[serde(
         rename = "sessionToken",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    session_token: crate::Nullable<String>,
+    session_token: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<CreateSessionRequest__Wire> for CreateSessionRequest {
     fn from(w: CreateSessionRequest__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             session_token: w
                 .session_token
-                .into_option_noting(&mut explicit_nulls, "sessionToken"),
+                .into_option(
+                    "CreateSessionRequest",
+                    "sessionToken",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<CreateSessionRequest> for CreateSessionRequest__Wire {
     fn from(m: CreateSessionRequest) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            session_token: crate::Nullable::from_option(
+            session_token: crate::runtime::Field::from_option(
                 m.session_token,
                 m.explicit_nulls.contains("sessionToken"),
+                misfits.take("sessionToken"),
             ),
             additional_properties: m.additional_properties,
         }

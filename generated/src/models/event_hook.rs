@@ -30,6 +30,10 @@ pub struct EventHook {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl EventHook {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -68,47 +72,87 @@ impl EventHook {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct EventHook__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    status: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    channel: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    events: crate::Nullable<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    filter: crate::Nullable<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    status: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    channel: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    events: crate::runtime::Field<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    filter: crate::runtime::Field<serde_json::Value>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<EventHook__Wire> for EventHook {
     fn from(w: EventHook__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            status: w.status.into_option_noting(&mut explicit_nulls, "status"),
-            channel: w.channel.into_option_noting(&mut explicit_nulls, "channel"),
-            events: w.events,
-            filter: w.filter,
+            id: w
+                .id
+                .into_option(
+                    "EventHook",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            status: w
+                .status
+                .into_option(
+                    "EventHook",
+                    "status",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            channel: w
+                .channel
+                .into_option(
+                    "EventHook",
+                    "channel",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            events: w
+                .events
+                .into_nullable("EventHook", "events", &mut mismatched_fields),
+            filter: w
+                .filter
+                .into_nullable("EventHook", "filter", &mut mismatched_fields),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<EventHook> for EventHook__Wire {
     fn from(m: EventHook) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            status: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            status: crate::runtime::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
+                misfits.take("status"),
             ),
-            channel: crate::Nullable::from_option(
+            channel: crate::runtime::Field::from_option(
                 m.channel,
                 m.explicit_nulls.contains("channel"),
+                misfits.take("channel"),
             ),
-            events: m.events,
-            filter: m.filter,
+            events: crate::runtime::Field::from_nullable(
+                m.events,
+                misfits.take("events"),
+            ),
+            filter: crate::runtime::Field::from_nullable(
+                m.filter,
+                misfits.take("filter"),
+            ),
             additional_properties: m.additional_properties,
         }
     }

@@ -58,6 +58,10 @@ pub struct InlineHook {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl InlineHook {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -114,76 +118,140 @@ impl InlineHook {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct InlineHook__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    status: crate::Nullable<crate::models::InlineHookStatus>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    status: crate::runtime::Field<crate::models::InlineHookStatus>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<crate::models::InlineHookType>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    version: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    channel: crate::Nullable<crate::models::InlineHookChannel>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    created: crate::Nullable<String>,
+    type_: crate::runtime::Field<crate::models::InlineHookType>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    version: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    channel: crate::runtime::Field<crate::models::InlineHookChannel>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    created: crate::runtime::Field<String>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    last_updated: crate::Nullable<String>,
+    last_updated: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<InlineHook__Wire> for InlineHook {
     fn from(w: InlineHook__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            status: w.status.into_option_noting(&mut explicit_nulls, "status"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            version: w.version.into_option_noting(&mut explicit_nulls, "version"),
-            channel: w.channel.into_option_noting(&mut explicit_nulls, "channel"),
-            created: w.created,
-            last_updated: w.last_updated,
+            id: w
+                .id
+                .into_option(
+                    "InlineHook",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            status: w
+                .status
+                .into_option(
+                    "InlineHook",
+                    "status",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "InlineHook",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "InlineHook",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            version: w
+                .version
+                .into_option(
+                    "InlineHook",
+                    "version",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            channel: w
+                .channel
+                .into_option(
+                    "InlineHook",
+                    "channel",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            created: w
+                .created
+                .into_nullable("InlineHook", "created", &mut mismatched_fields),
+            last_updated: w
+                .last_updated
+                .into_nullable("InlineHook", "lastUpdated", &mut mismatched_fields),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<InlineHook> for InlineHook__Wire {
     fn from(m: InlineHook) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            status: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            status: crate::runtime::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
+                misfits.take("status"),
             ),
-            name: crate::Nullable::from_option(
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            version: crate::Nullable::from_option(
+            version: crate::runtime::Field::from_option(
                 m.version,
                 m.explicit_nulls.contains("version"),
+                misfits.take("version"),
             ),
-            channel: crate::Nullable::from_option(
+            channel: crate::runtime::Field::from_option(
                 m.channel,
                 m.explicit_nulls.contains("channel"),
+                misfits.take("channel"),
             ),
-            created: m.created,
-            last_updated: m.last_updated,
+            created: crate::runtime::Field::from_nullable(
+                m.created,
+                misfits.take("created"),
+            ),
+            last_updated: crate::runtime::Field::from_nullable(
+                m.last_updated,
+                misfits.take("lastUpdated"),
+            ),
             additional_properties: m.additional_properties,
         }
     }

@@ -26,6 +26,10 @@ pub struct InlineHookChannel {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl InlineHookChannel {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -60,42 +64,69 @@ struct InlineHookChannel__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<crate::models::InlineHookChannelType>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    version: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    config: crate::Nullable<crate::models::InlineHookChannelConfig>,
+    type_: crate::runtime::Field<crate::models::InlineHookChannelType>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    version: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    config: crate::runtime::Field<crate::models::InlineHookChannelConfig>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<InlineHookChannel__Wire> for InlineHookChannel {
     fn from(w: InlineHookChannel__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            version: w.version.into_option_noting(&mut explicit_nulls, "version"),
-            config: w.config.into_option_noting(&mut explicit_nulls, "config"),
+            type_: w
+                .type_
+                .into_option(
+                    "InlineHookChannel",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            version: w
+                .version
+                .into_option(
+                    "InlineHookChannel",
+                    "version",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            config: w
+                .config
+                .into_option(
+                    "InlineHookChannel",
+                    "config",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<InlineHookChannel> for InlineHookChannel__Wire {
     fn from(m: InlineHookChannel) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            version: crate::Nullable::from_option(
+            version: crate::runtime::Field::from_option(
                 m.version,
                 m.explicit_nulls.contains("version"),
+                misfits.take("version"),
             ),
-            config: crate::Nullable::from_option(
+            config: crate::runtime::Field::from_option(
                 m.config,
                 m.explicit_nulls.contains("config"),
+                misfits.take("config"),
             ),
             additional_properties: m.additional_properties,
         }

@@ -32,6 +32,10 @@ pub struct InlineHookChannelConfig {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl InlineHookChannelConfig {
     /// A value with its required fields set and every other field unset. Set the others with the `with_…` methods.
@@ -43,6 +47,7 @@ impl InlineHookChannelConfig {
             auth_scheme: Default::default(),
             additional_properties: serde_json::Map::new(),
             explicit_nulls: Default::default(),
+            mismatched_fields: Default::default(),
         }
     }
     /// Sets `method`.
@@ -71,49 +76,74 @@ impl InlineHookChannelConfig {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct InlineHookChannelConfig__Wire {
     uri: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    method: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    headers: crate::Nullable<Vec<crate::models::InlineHookChannelConfigHeader>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    method: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    headers: crate::runtime::Field<Vec<crate::models::InlineHookChannelConfigHeader>>,
     #[serde(
         rename = "authScheme",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    auth_scheme: crate::Nullable<crate::models::InlineHookChannelConfigAuthScheme>,
+    auth_scheme: crate::runtime::Field<crate::models::InlineHookChannelConfigAuthScheme>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<InlineHookChannelConfig__Wire> for InlineHookChannelConfig {
     fn from(w: InlineHookChannelConfig__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             uri: w.uri,
-            method: w.method.into_option_noting(&mut explicit_nulls, "method"),
-            headers: w.headers.into_option_noting(&mut explicit_nulls, "headers"),
+            method: w
+                .method
+                .into_option(
+                    "InlineHookChannelConfig",
+                    "method",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            headers: w
+                .headers
+                .into_option(
+                    "InlineHookChannelConfig",
+                    "headers",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             auth_scheme: w
                 .auth_scheme
-                .into_option_noting(&mut explicit_nulls, "authScheme"),
+                .into_option(
+                    "InlineHookChannelConfig",
+                    "authScheme",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<InlineHookChannelConfig> for InlineHookChannelConfig__Wire {
     fn from(m: InlineHookChannelConfig) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
             uri: m.uri,
-            method: crate::Nullable::from_option(
+            method: crate::runtime::Field::from_option(
                 m.method,
                 m.explicit_nulls.contains("method"),
+                misfits.take("method"),
             ),
-            headers: crate::Nullable::from_option(
+            headers: crate::runtime::Field::from_option(
                 m.headers,
                 m.explicit_nulls.contains("headers"),
+                misfits.take("headers"),
             ),
-            auth_scheme: crate::Nullable::from_option(
+            auth_scheme: crate::runtime::Field::from_option(
                 m.auth_scheme,
                 m.explicit_nulls.contains("authScheme"),
+                misfits.take("authScheme"),
             ),
             additional_properties: m.additional_properties,
         }

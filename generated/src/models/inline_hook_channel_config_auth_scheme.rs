@@ -31,6 +31,10 @@ pub struct InlineHookChannelConfigAuthScheme {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl InlineHookChannelConfigAuthScheme {
     /// A value with its required fields set and every other field unset. Set the others with the `with_…` methods.
@@ -44,6 +48,7 @@ impl InlineHookChannelConfigAuthScheme {
             value: Default::default(),
             additional_properties: serde_json::Map::new(),
             explicit_nulls: Default::default(),
+            mismatched_fields: Default::default(),
         }
     }
     /// Sets `value`.
@@ -58,8 +63,8 @@ struct InlineHookChannelConfigAuthScheme__Wire {
     #[serde(rename = "type")]
     type_: crate::models::InlineHookChannelConfigAuthSchemeType,
     key: String,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    value: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    value: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -67,24 +72,35 @@ impl From<InlineHookChannelConfigAuthScheme__Wire>
 for InlineHookChannelConfigAuthScheme {
     fn from(w: InlineHookChannelConfigAuthScheme__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             type_: w.type_,
             key: w.key,
-            value: w.value.into_option_noting(&mut explicit_nulls, "value"),
+            value: w
+                .value
+                .into_option(
+                    "InlineHookChannelConfigAuthScheme",
+                    "value",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<InlineHookChannelConfigAuthScheme>
 for InlineHookChannelConfigAuthScheme__Wire {
     fn from(m: InlineHookChannelConfigAuthScheme) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
             type_: m.type_,
             key: m.key,
-            value: crate::Nullable::from_option(
+            value: crate::runtime::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
+                misfits.take("value"),
             ),
             additional_properties: m.additional_properties,
         }

@@ -21,6 +21,10 @@ pub struct InlineHookChannelConfigHeader {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl InlineHookChannelConfigHeader {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -41,31 +45,53 @@ impl InlineHookChannelConfigHeader {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct InlineHookChannelConfigHeader__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    key: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    value: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    key: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    value: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<InlineHookChannelConfigHeader__Wire> for InlineHookChannelConfigHeader {
     fn from(w: InlineHookChannelConfigHeader__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            key: w.key.into_option_noting(&mut explicit_nulls, "key"),
-            value: w.value.into_option_noting(&mut explicit_nulls, "value"),
+            key: w
+                .key
+                .into_option(
+                    "InlineHookChannelConfigHeader",
+                    "key",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            value: w
+                .value
+                .into_option(
+                    "InlineHookChannelConfigHeader",
+                    "value",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<InlineHookChannelConfigHeader> for InlineHookChannelConfigHeader__Wire {
     fn from(m: InlineHookChannelConfigHeader) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            key: crate::Nullable::from_option(m.key, m.explicit_nulls.contains("key")),
-            value: crate::Nullable::from_option(
+            key: crate::runtime::Field::from_option(
+                m.key,
+                m.explicit_nulls.contains("key"),
+                misfits.take("key"),
+            ),
+            value: crate::runtime::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
+                misfits.take("value"),
             ),
             additional_properties: m.additional_properties,
         }

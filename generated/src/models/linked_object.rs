@@ -16,6 +16,10 @@ pub struct LinkedObject {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl LinkedObject {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -53,44 +57,69 @@ struct LinkedObject__Wire {
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    links: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    primary: crate::Nullable<crate::models::LinkedObjectPrimary>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    associated: crate::Nullable<crate::models::LinkedObjectAssociated>,
+    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    primary: crate::runtime::Field<crate::models::LinkedObjectPrimary>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    associated: crate::runtime::Field<crate::models::LinkedObjectAssociated>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<LinkedObject__Wire> for LinkedObject {
     fn from(w: LinkedObject__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            links: w.links.into_option_noting(&mut explicit_nulls, "_links"),
-            primary: w.primary.into_option_noting(&mut explicit_nulls, "primary"),
+            links: w
+                .links
+                .into_option(
+                    "LinkedObject",
+                    "_links",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            primary: w
+                .primary
+                .into_option(
+                    "LinkedObject",
+                    "primary",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             associated: w
                 .associated
-                .into_option_noting(&mut explicit_nulls, "associated"),
+                .into_option(
+                    "LinkedObject",
+                    "associated",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<LinkedObject> for LinkedObject__Wire {
     fn from(m: LinkedObject) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            links: crate::Nullable::from_option(
+            links: crate::runtime::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
+                misfits.take("_links"),
             ),
-            primary: crate::Nullable::from_option(
+            primary: crate::runtime::Field::from_option(
                 m.primary,
                 m.explicit_nulls.contains("primary"),
+                misfits.take("primary"),
             ),
-            associated: crate::Nullable::from_option(
+            associated: crate::runtime::Field::from_option(
                 m.associated,
                 m.explicit_nulls.contains("associated"),
+                misfits.take("associated"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -117,6 +146,10 @@ pub struct LinkedObjectPrimary {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl LinkedObjectPrimary {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -147,54 +180,87 @@ impl LinkedObjectPrimary {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct LinkedObjectPrimary__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    title: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    description: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    title: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    description: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<LinkedObjectPrimary__Wire> for LinkedObjectPrimary {
     fn from(w: LinkedObjectPrimary__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            title: w.title.into_option_noting(&mut explicit_nulls, "title"),
+            name: w
+                .name
+                .into_option(
+                    "LinkedObjectPrimary",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "LinkedObjectPrimary",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            title: w
+                .title
+                .into_option(
+                    "LinkedObjectPrimary",
+                    "title",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             description: w
                 .description
-                .into_option_noting(&mut explicit_nulls, "description"),
+                .into_option(
+                    "LinkedObjectPrimary",
+                    "description",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<LinkedObjectPrimary> for LinkedObjectPrimary__Wire {
     fn from(m: LinkedObjectPrimary) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            name: crate::Nullable::from_option(
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            title: crate::Nullable::from_option(
+            title: crate::runtime::Field::from_option(
                 m.title,
                 m.explicit_nulls.contains("title"),
+                misfits.take("title"),
             ),
-            description: crate::Nullable::from_option(
+            description: crate::runtime::Field::from_option(
                 m.description,
                 m.explicit_nulls.contains("description"),
+                misfits.take("description"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -221,6 +287,10 @@ pub struct LinkedObjectAssociated {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl LinkedObjectAssociated {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -251,54 +321,87 @@ impl LinkedObjectAssociated {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct LinkedObjectAssociated__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    title: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    description: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    title: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    description: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<LinkedObjectAssociated__Wire> for LinkedObjectAssociated {
     fn from(w: LinkedObjectAssociated__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            title: w.title.into_option_noting(&mut explicit_nulls, "title"),
+            name: w
+                .name
+                .into_option(
+                    "LinkedObjectAssociated",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "LinkedObjectAssociated",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            title: w
+                .title
+                .into_option(
+                    "LinkedObjectAssociated",
+                    "title",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             description: w
                 .description
-                .into_option_noting(&mut explicit_nulls, "description"),
+                .into_option(
+                    "LinkedObjectAssociated",
+                    "description",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<LinkedObjectAssociated> for LinkedObjectAssociated__Wire {
     fn from(m: LinkedObjectAssociated) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            name: crate::Nullable::from_option(
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            title: crate::Nullable::from_option(
+            title: crate::runtime::Field::from_option(
                 m.title,
                 m.explicit_nulls.contains("title"),
+                misfits.take("title"),
             ),
-            description: crate::Nullable::from_option(
+            description: crate::runtime::Field::from_option(
                 m.description,
                 m.explicit_nulls.contains("description"),
+                misfits.take("description"),
             ),
             additional_properties: m.additional_properties,
         }

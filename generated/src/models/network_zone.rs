@@ -40,6 +40,10 @@ pub struct NetworkZone {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl NetworkZone {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -132,135 +136,249 @@ impl NetworkZone {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct NetworkZone__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    asns: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    asns: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    usage: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    usage: crate::runtime::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    links: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    status: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    system: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    created: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    proxies: crate::Nullable<Vec<crate::models::NetworkZoneProxiesItem>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    gateways: crate::Nullable<Vec<crate::models::NetworkZoneGatewaysItem>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    locations: crate::Nullable<Vec<crate::models::NetworkZoneLocationsItem>>,
+    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    status: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    system: crate::runtime::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    created: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    proxies: crate::runtime::Field<Vec<crate::models::NetworkZoneProxiesItem>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    gateways: crate::runtime::Field<Vec<crate::models::NetworkZoneGatewaysItem>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    locations: crate::runtime::Field<Vec<crate::models::NetworkZoneLocationsItem>>,
     #[serde(
         rename = "proxyType",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    proxy_type: crate::Nullable<String>,
+    proxy_type: crate::runtime::Field<String>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    last_updated: crate::Nullable<String>,
+    last_updated: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<NetworkZone__Wire> for NetworkZone {
     fn from(w: NetworkZone__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            asns: w.asns.into_option_noting(&mut explicit_nulls, "asns"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            usage: w.usage.into_option_noting(&mut explicit_nulls, "usage"),
-            links: w.links.into_option_noting(&mut explicit_nulls, "_links"),
-            status: w.status.into_option_noting(&mut explicit_nulls, "status"),
-            system: w.system.into_option_noting(&mut explicit_nulls, "system"),
-            created: w.created.into_option_noting(&mut explicit_nulls, "created"),
-            proxies: w.proxies.into_option_noting(&mut explicit_nulls, "proxies"),
-            gateways: w.gateways.into_option_noting(&mut explicit_nulls, "gateways"),
-            locations: w.locations.into_option_noting(&mut explicit_nulls, "locations"),
+            id: w
+                .id
+                .into_option(
+                    "NetworkZone",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            asns: w
+                .asns
+                .into_option(
+                    "NetworkZone",
+                    "asns",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "NetworkZone",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "NetworkZone",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            usage: w
+                .usage
+                .into_option(
+                    "NetworkZone",
+                    "usage",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            links: w
+                .links
+                .into_option(
+                    "NetworkZone",
+                    "_links",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            status: w
+                .status
+                .into_option(
+                    "NetworkZone",
+                    "status",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            system: w
+                .system
+                .into_option(
+                    "NetworkZone",
+                    "system",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            created: w
+                .created
+                .into_option(
+                    "NetworkZone",
+                    "created",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            proxies: w
+                .proxies
+                .into_option(
+                    "NetworkZone",
+                    "proxies",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            gateways: w
+                .gateways
+                .into_option(
+                    "NetworkZone",
+                    "gateways",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            locations: w
+                .locations
+                .into_option(
+                    "NetworkZone",
+                    "locations",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             proxy_type: w
                 .proxy_type
-                .into_option_noting(&mut explicit_nulls, "proxyType"),
+                .into_option(
+                    "NetworkZone",
+                    "proxyType",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             last_updated: w
                 .last_updated
-                .into_option_noting(&mut explicit_nulls, "lastUpdated"),
+                .into_option(
+                    "NetworkZone",
+                    "lastUpdated",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<NetworkZone> for NetworkZone__Wire {
     fn from(m: NetworkZone) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            asns: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            asns: crate::runtime::Field::from_option(
                 m.asns,
                 m.explicit_nulls.contains("asns"),
+                misfits.take("asns"),
             ),
-            name: crate::Nullable::from_option(
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            usage: crate::Nullable::from_option(
+            usage: crate::runtime::Field::from_option(
                 m.usage,
                 m.explicit_nulls.contains("usage"),
+                misfits.take("usage"),
             ),
-            links: crate::Nullable::from_option(
+            links: crate::runtime::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
+                misfits.take("_links"),
             ),
-            status: crate::Nullable::from_option(
+            status: crate::runtime::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
+                misfits.take("status"),
             ),
-            system: crate::Nullable::from_option(
+            system: crate::runtime::Field::from_option(
                 m.system,
                 m.explicit_nulls.contains("system"),
+                misfits.take("system"),
             ),
-            created: crate::Nullable::from_option(
+            created: crate::runtime::Field::from_option(
                 m.created,
                 m.explicit_nulls.contains("created"),
+                misfits.take("created"),
             ),
-            proxies: crate::Nullable::from_option(
+            proxies: crate::runtime::Field::from_option(
                 m.proxies,
                 m.explicit_nulls.contains("proxies"),
+                misfits.take("proxies"),
             ),
-            gateways: crate::Nullable::from_option(
+            gateways: crate::runtime::Field::from_option(
                 m.gateways,
                 m.explicit_nulls.contains("gateways"),
+                misfits.take("gateways"),
             ),
-            locations: crate::Nullable::from_option(
+            locations: crate::runtime::Field::from_option(
                 m.locations,
                 m.explicit_nulls.contains("locations"),
+                misfits.take("locations"),
             ),
-            proxy_type: crate::Nullable::from_option(
+            proxy_type: crate::runtime::Field::from_option(
                 m.proxy_type,
                 m.explicit_nulls.contains("proxyType"),
+                misfits.take("proxyType"),
             ),
-            last_updated: crate::Nullable::from_option(
+            last_updated: crate::runtime::Field::from_option(
                 m.last_updated,
                 m.explicit_nulls.contains("lastUpdated"),
+                misfits.take("lastUpdated"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -283,6 +401,10 @@ pub struct NetworkZoneProxiesItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl NetworkZoneProxiesItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -306,35 +428,54 @@ struct NetworkZoneProxiesItem__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    value: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    value: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<NetworkZoneProxiesItem__Wire> for NetworkZoneProxiesItem {
     fn from(w: NetworkZoneProxiesItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            value: w.value.into_option_noting(&mut explicit_nulls, "value"),
+            type_: w
+                .type_
+                .into_option(
+                    "NetworkZoneProxiesItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            value: w
+                .value
+                .into_option(
+                    "NetworkZoneProxiesItem",
+                    "value",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<NetworkZoneProxiesItem> for NetworkZoneProxiesItem__Wire {
     fn from(m: NetworkZoneProxiesItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            value: crate::Nullable::from_option(
+            value: crate::runtime::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
+                misfits.take("value"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -357,6 +498,10 @@ pub struct NetworkZoneGatewaysItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl NetworkZoneGatewaysItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -380,35 +525,54 @@ struct NetworkZoneGatewaysItem__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    value: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    value: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<NetworkZoneGatewaysItem__Wire> for NetworkZoneGatewaysItem {
     fn from(w: NetworkZoneGatewaysItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            value: w.value.into_option_noting(&mut explicit_nulls, "value"),
+            type_: w
+                .type_
+                .into_option(
+                    "NetworkZoneGatewaysItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            value: w
+                .value
+                .into_option(
+                    "NetworkZoneGatewaysItem",
+                    "value",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<NetworkZoneGatewaysItem> for NetworkZoneGatewaysItem__Wire {
     fn from(m: NetworkZoneGatewaysItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            value: crate::Nullable::from_option(
+            value: crate::runtime::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
+                misfits.take("value"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -434,6 +598,10 @@ pub struct NetworkZoneLocationsItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl NetworkZoneLocationsItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -454,34 +622,53 @@ impl NetworkZoneLocationsItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct NetworkZoneLocationsItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    region: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    country: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    region: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    country: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<NetworkZoneLocationsItem__Wire> for NetworkZoneLocationsItem {
     fn from(w: NetworkZoneLocationsItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            region: w.region.into_option_noting(&mut explicit_nulls, "region"),
-            country: w.country.into_option_noting(&mut explicit_nulls, "country"),
+            region: w
+                .region
+                .into_option(
+                    "NetworkZoneLocationsItem",
+                    "region",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            country: w
+                .country
+                .into_option(
+                    "NetworkZoneLocationsItem",
+                    "country",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<NetworkZoneLocationsItem> for NetworkZoneLocationsItem__Wire {
     fn from(m: NetworkZoneLocationsItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            region: crate::Nullable::from_option(
+            region: crate::runtime::Field::from_option(
                 m.region,
                 m.explicit_nulls.contains("region"),
+                misfits.take("region"),
             ),
-            country: crate::Nullable::from_option(
+            country: crate::runtime::Field::from_option(
                 m.country,
                 m.explicit_nulls.contains("country"),
+                misfits.take("country"),
             ),
             additional_properties: m.additional_properties,
         }

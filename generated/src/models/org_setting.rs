@@ -46,6 +46,10 @@ pub struct OrgSetting {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl OrgSetting {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -149,189 +153,325 @@ impl OrgSetting {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct OrgSetting__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    city: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    state: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    city: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    state: crate::runtime::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    links: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    status: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    country: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    created: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    website: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    address1: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    address2: crate::Nullable<String>,
+    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    status: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    country: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    created: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    website: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    address1: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    address2: crate::runtime::Field<String>,
     #[serde(
         rename = "expiresAt",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    expires_at: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    subdomain: crate::Nullable<String>,
+    expires_at: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    subdomain: crate::runtime::Field<String>,
     #[serde(
         rename = "postalCode",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    postal_code: crate::Nullable<String>,
+    postal_code: crate::runtime::Field<String>,
     #[serde(
         rename = "companyName",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    company_name: crate::Nullable<String>,
+    company_name: crate::runtime::Field<String>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    last_updated: crate::Nullable<String>,
+    last_updated: crate::runtime::Field<String>,
     #[serde(
         rename = "phoneNumber",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    phone_number: crate::Nullable<String>,
+    phone_number: crate::runtime::Field<String>,
     #[serde(
         rename = "supportPhoneNumber",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    support_phone_number: crate::Nullable<String>,
+    support_phone_number: crate::runtime::Field<String>,
     #[serde(
         rename = "endUserSupportHelpURL",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    end_user_support_help_url: crate::Nullable<String>,
+    end_user_support_help_url: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<OrgSetting__Wire> for OrgSetting {
     fn from(w: OrgSetting__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            city: w.city.into_option_noting(&mut explicit_nulls, "city"),
-            state: w.state.into_option_noting(&mut explicit_nulls, "state"),
-            links: w.links.into_option_noting(&mut explicit_nulls, "_links"),
-            status: w.status.into_option_noting(&mut explicit_nulls, "status"),
-            country: w.country.into_option_noting(&mut explicit_nulls, "country"),
-            created: w.created.into_option_noting(&mut explicit_nulls, "created"),
-            website: w.website.into_option_noting(&mut explicit_nulls, "website"),
-            address1: w.address1.into_option_noting(&mut explicit_nulls, "address1"),
-            address2: w.address2.into_option_noting(&mut explicit_nulls, "address2"),
+            id: w
+                .id
+                .into_option(
+                    "OrgSetting",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            city: w
+                .city
+                .into_option(
+                    "OrgSetting",
+                    "city",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            state: w
+                .state
+                .into_option(
+                    "OrgSetting",
+                    "state",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            links: w
+                .links
+                .into_option(
+                    "OrgSetting",
+                    "_links",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            status: w
+                .status
+                .into_option(
+                    "OrgSetting",
+                    "status",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            country: w
+                .country
+                .into_option(
+                    "OrgSetting",
+                    "country",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            created: w
+                .created
+                .into_option(
+                    "OrgSetting",
+                    "created",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            website: w
+                .website
+                .into_option(
+                    "OrgSetting",
+                    "website",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            address1: w
+                .address1
+                .into_option(
+                    "OrgSetting",
+                    "address1",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            address2: w
+                .address2
+                .into_option(
+                    "OrgSetting",
+                    "address2",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             expires_at: w
                 .expires_at
-                .into_option_noting(&mut explicit_nulls, "expiresAt"),
-            subdomain: w.subdomain.into_option_noting(&mut explicit_nulls, "subdomain"),
+                .into_option(
+                    "OrgSetting",
+                    "expiresAt",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            subdomain: w
+                .subdomain
+                .into_option(
+                    "OrgSetting",
+                    "subdomain",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             postal_code: w
                 .postal_code
-                .into_option_noting(&mut explicit_nulls, "postalCode"),
+                .into_option(
+                    "OrgSetting",
+                    "postalCode",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             company_name: w
                 .company_name
-                .into_option_noting(&mut explicit_nulls, "companyName"),
+                .into_option(
+                    "OrgSetting",
+                    "companyName",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             last_updated: w
                 .last_updated
-                .into_option_noting(&mut explicit_nulls, "lastUpdated"),
+                .into_option(
+                    "OrgSetting",
+                    "lastUpdated",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             phone_number: w
                 .phone_number
-                .into_option_noting(&mut explicit_nulls, "phoneNumber"),
+                .into_option(
+                    "OrgSetting",
+                    "phoneNumber",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             support_phone_number: w
                 .support_phone_number
-                .into_option_noting(&mut explicit_nulls, "supportPhoneNumber"),
+                .into_option(
+                    "OrgSetting",
+                    "supportPhoneNumber",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             end_user_support_help_url: w
                 .end_user_support_help_url
-                .into_option_noting(&mut explicit_nulls, "endUserSupportHelpURL"),
+                .into_option(
+                    "OrgSetting",
+                    "endUserSupportHelpURL",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<OrgSetting> for OrgSetting__Wire {
     fn from(m: OrgSetting) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            city: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            city: crate::runtime::Field::from_option(
                 m.city,
                 m.explicit_nulls.contains("city"),
+                misfits.take("city"),
             ),
-            state: crate::Nullable::from_option(
+            state: crate::runtime::Field::from_option(
                 m.state,
                 m.explicit_nulls.contains("state"),
+                misfits.take("state"),
             ),
-            links: crate::Nullable::from_option(
+            links: crate::runtime::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
+                misfits.take("_links"),
             ),
-            status: crate::Nullable::from_option(
+            status: crate::runtime::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
+                misfits.take("status"),
             ),
-            country: crate::Nullable::from_option(
+            country: crate::runtime::Field::from_option(
                 m.country,
                 m.explicit_nulls.contains("country"),
+                misfits.take("country"),
             ),
-            created: crate::Nullable::from_option(
+            created: crate::runtime::Field::from_option(
                 m.created,
                 m.explicit_nulls.contains("created"),
+                misfits.take("created"),
             ),
-            website: crate::Nullable::from_option(
+            website: crate::runtime::Field::from_option(
                 m.website,
                 m.explicit_nulls.contains("website"),
+                misfits.take("website"),
             ),
-            address1: crate::Nullable::from_option(
+            address1: crate::runtime::Field::from_option(
                 m.address1,
                 m.explicit_nulls.contains("address1"),
+                misfits.take("address1"),
             ),
-            address2: crate::Nullable::from_option(
+            address2: crate::runtime::Field::from_option(
                 m.address2,
                 m.explicit_nulls.contains("address2"),
+                misfits.take("address2"),
             ),
-            expires_at: crate::Nullable::from_option(
+            expires_at: crate::runtime::Field::from_option(
                 m.expires_at,
                 m.explicit_nulls.contains("expiresAt"),
+                misfits.take("expiresAt"),
             ),
-            subdomain: crate::Nullable::from_option(
+            subdomain: crate::runtime::Field::from_option(
                 m.subdomain,
                 m.explicit_nulls.contains("subdomain"),
+                misfits.take("subdomain"),
             ),
-            postal_code: crate::Nullable::from_option(
+            postal_code: crate::runtime::Field::from_option(
                 m.postal_code,
                 m.explicit_nulls.contains("postalCode"),
+                misfits.take("postalCode"),
             ),
-            company_name: crate::Nullable::from_option(
+            company_name: crate::runtime::Field::from_option(
                 m.company_name,
                 m.explicit_nulls.contains("companyName"),
+                misfits.take("companyName"),
             ),
-            last_updated: crate::Nullable::from_option(
+            last_updated: crate::runtime::Field::from_option(
                 m.last_updated,
                 m.explicit_nulls.contains("lastUpdated"),
+                misfits.take("lastUpdated"),
             ),
-            phone_number: crate::Nullable::from_option(
+            phone_number: crate::runtime::Field::from_option(
                 m.phone_number,
                 m.explicit_nulls.contains("phoneNumber"),
+                misfits.take("phoneNumber"),
             ),
-            support_phone_number: crate::Nullable::from_option(
+            support_phone_number: crate::runtime::Field::from_option(
                 m.support_phone_number,
                 m.explicit_nulls.contains("supportPhoneNumber"),
+                misfits.take("supportPhoneNumber"),
             ),
-            end_user_support_help_url: crate::Nullable::from_option(
+            end_user_support_help_url: crate::runtime::Field::from_option(
                 m.end_user_support_help_url,
                 m.explicit_nulls.contains("endUserSupportHelpURL"),
+                misfits.take("endUserSupportHelpURL"),
             ),
             additional_properties: m.additional_properties,
         }

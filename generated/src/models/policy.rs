@@ -36,6 +36,10 @@ pub struct Policy {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl Policy {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -115,123 +119,219 @@ impl Policy {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Policy__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    links: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    status: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    system: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    created: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    priority: crate::Nullable<i64>,
+    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    status: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    system: crate::runtime::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    created: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    priority: crate::runtime::Field<i64>,
     #[serde(
         rename = "_embedded",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    embedded: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    conditions: crate::Nullable<crate::models::PolicyConditions>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    description: crate::Nullable<String>,
+    embedded: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    conditions: crate::runtime::Field<crate::models::PolicyConditions>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    description: crate::runtime::Field<String>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    last_updated: crate::Nullable<String>,
+    last_updated: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<Policy__Wire> for Policy {
     fn from(w: Policy__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            links: w.links.into_option_noting(&mut explicit_nulls, "_links"),
-            status: w.status.into_option_noting(&mut explicit_nulls, "status"),
-            system: w.system.into_option_noting(&mut explicit_nulls, "system"),
-            created: w.created.into_option_noting(&mut explicit_nulls, "created"),
-            priority: w.priority.into_option_noting(&mut explicit_nulls, "priority"),
-            embedded: w.embedded.into_option_noting(&mut explicit_nulls, "_embedded"),
+            id: w
+                .id
+                .into_option(
+                    "Policy",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "Policy",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "Policy",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            links: w
+                .links
+                .into_option(
+                    "Policy",
+                    "_links",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            status: w
+                .status
+                .into_option(
+                    "Policy",
+                    "status",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            system: w
+                .system
+                .into_option(
+                    "Policy",
+                    "system",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            created: w
+                .created
+                .into_option(
+                    "Policy",
+                    "created",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            priority: w
+                .priority
+                .into_option(
+                    "Policy",
+                    "priority",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            embedded: w
+                .embedded
+                .into_option(
+                    "Policy",
+                    "_embedded",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             conditions: w
                 .conditions
-                .into_option_noting(&mut explicit_nulls, "conditions"),
+                .into_option(
+                    "Policy",
+                    "conditions",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             description: w
                 .description
-                .into_option_noting(&mut explicit_nulls, "description"),
+                .into_option(
+                    "Policy",
+                    "description",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             last_updated: w
                 .last_updated
-                .into_option_noting(&mut explicit_nulls, "lastUpdated"),
+                .into_option(
+                    "Policy",
+                    "lastUpdated",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<Policy> for Policy__Wire {
     fn from(m: Policy) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            name: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            links: crate::Nullable::from_option(
+            links: crate::runtime::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
+                misfits.take("_links"),
             ),
-            status: crate::Nullable::from_option(
+            status: crate::runtime::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
+                misfits.take("status"),
             ),
-            system: crate::Nullable::from_option(
+            system: crate::runtime::Field::from_option(
                 m.system,
                 m.explicit_nulls.contains("system"),
+                misfits.take("system"),
             ),
-            created: crate::Nullable::from_option(
+            created: crate::runtime::Field::from_option(
                 m.created,
                 m.explicit_nulls.contains("created"),
+                misfits.take("created"),
             ),
-            priority: crate::Nullable::from_option(
+            priority: crate::runtime::Field::from_option(
                 m.priority,
                 m.explicit_nulls.contains("priority"),
+                misfits.take("priority"),
             ),
-            embedded: crate::Nullable::from_option(
+            embedded: crate::runtime::Field::from_option(
                 m.embedded,
                 m.explicit_nulls.contains("_embedded"),
+                misfits.take("_embedded"),
             ),
-            conditions: crate::Nullable::from_option(
+            conditions: crate::runtime::Field::from_option(
                 m.conditions,
                 m.explicit_nulls.contains("conditions"),
+                misfits.take("conditions"),
             ),
-            description: crate::Nullable::from_option(
+            description: crate::runtime::Field::from_option(
                 m.description,
                 m.explicit_nulls.contains("description"),
+                misfits.take("description"),
             ),
-            last_updated: crate::Nullable::from_option(
+            last_updated: crate::runtime::Field::from_option(
                 m.last_updated,
                 m.explicit_nulls.contains("lastUpdated"),
+                misfits.take("lastUpdated"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -290,6 +390,10 @@ pub struct PolicyConditions {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditions {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -460,205 +564,359 @@ impl PolicyConditions {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditions__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    app: crate::Nullable<crate::models::PolicyConditionsApp>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    apps: crate::Nullable<crate::models::PolicyConditionsApps>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    risk: crate::Nullable<crate::models::PolicyConditionsRisk>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    users: crate::Nullable<crate::models::PolicyConditionsUsers>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    device: crate::Nullable<crate::models::PolicyConditionsDevice>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    groups: crate::Nullable<crate::models::PolicyConditionsGroups>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    people: crate::Nullable<crate::models::PolicyConditionsPeople>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    scopes: crate::Nullable<crate::models::PolicyConditionsScopes>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    clients: crate::Nullable<crate::models::PolicyConditionsClients>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    context: crate::Nullable<crate::models::PolicyConditionsContext>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    network: crate::Nullable<crate::models::PolicyConditionsNetwork>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    platform: crate::Nullable<crate::models::PolicyConditionsPlatform>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    app: crate::runtime::Field<crate::models::PolicyConditionsApp>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    apps: crate::runtime::Field<crate::models::PolicyConditionsApps>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    risk: crate::runtime::Field<crate::models::PolicyConditionsRisk>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    users: crate::runtime::Field<crate::models::PolicyConditionsUsers>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    device: crate::runtime::Field<crate::models::PolicyConditionsDevice>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    groups: crate::runtime::Field<crate::models::PolicyConditionsGroups>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    people: crate::runtime::Field<crate::models::PolicyConditionsPeople>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    scopes: crate::runtime::Field<crate::models::PolicyConditionsScopes>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    clients: crate::runtime::Field<crate::models::PolicyConditionsClients>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    context: crate::runtime::Field<crate::models::PolicyConditionsContext>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    network: crate::runtime::Field<crate::models::PolicyConditionsNetwork>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    platform: crate::runtime::Field<crate::models::PolicyConditionsPlatform>,
     #[serde(
         rename = "riskScore",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    risk_score: crate::Nullable<crate::models::PolicyConditionsRiskScore>,
+    risk_score: crate::runtime::Field<crate::models::PolicyConditionsRiskScore>,
     #[serde(
         rename = "grantTypes",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    grant_types: crate::Nullable<crate::models::PolicyConditionsGrantTypes>,
+    grant_types: crate::runtime::Field<crate::models::PolicyConditionsGrantTypes>,
     #[serde(
         rename = "userStatus",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    user_status: crate::Nullable<crate::models::PolicyConditionsUserStatus>,
+    user_status: crate::runtime::Field<crate::models::PolicyConditionsUserStatus>,
     #[serde(
         rename = "authContext",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    auth_context: crate::Nullable<crate::models::PolicyConditionsAuthContext>,
+    auth_context: crate::runtime::Field<crate::models::PolicyConditionsAuthContext>,
     #[serde(
         rename = "authProvider",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    auth_provider: crate::Nullable<crate::models::PolicyConditionsAuthProvider>,
+    auth_provider: crate::runtime::Field<crate::models::PolicyConditionsAuthProvider>,
     #[serde(
         rename = "mdmEnrollment",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    mdm_enrollment: crate::Nullable<crate::models::PolicyConditionsMdmEnrollment>,
+    mdm_enrollment: crate::runtime::Field<crate::models::PolicyConditionsMdmEnrollment>,
     #[serde(
         rename = "userIdentifier",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    user_identifier: crate::Nullable<crate::models::PolicyConditionsUserIdentifier>,
+    user_identifier: crate::runtime::Field<
+        crate::models::PolicyConditionsUserIdentifier,
+    >,
     #[serde(
         rename = "identityProvider",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    identity_provider: crate::Nullable<crate::models::PolicyConditionsIdentityProvider>,
+    identity_provider: crate::runtime::Field<
+        crate::models::PolicyConditionsIdentityProvider,
+    >,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditions__Wire> for PolicyConditions {
     fn from(w: PolicyConditions__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            app: w.app.into_option_noting(&mut explicit_nulls, "app"),
-            apps: w.apps.into_option_noting(&mut explicit_nulls, "apps"),
-            risk: w.risk.into_option_noting(&mut explicit_nulls, "risk"),
-            users: w.users.into_option_noting(&mut explicit_nulls, "users"),
-            device: w.device.into_option_noting(&mut explicit_nulls, "device"),
-            groups: w.groups.into_option_noting(&mut explicit_nulls, "groups"),
-            people: w.people.into_option_noting(&mut explicit_nulls, "people"),
-            scopes: w.scopes.into_option_noting(&mut explicit_nulls, "scopes"),
-            clients: w.clients.into_option_noting(&mut explicit_nulls, "clients"),
-            context: w.context.into_option_noting(&mut explicit_nulls, "context"),
-            network: w.network.into_option_noting(&mut explicit_nulls, "network"),
-            platform: w.platform.into_option_noting(&mut explicit_nulls, "platform"),
+            app: w
+                .app
+                .into_option(
+                    "PolicyConditions",
+                    "app",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            apps: w
+                .apps
+                .into_option(
+                    "PolicyConditions",
+                    "apps",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            risk: w
+                .risk
+                .into_option(
+                    "PolicyConditions",
+                    "risk",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            users: w
+                .users
+                .into_option(
+                    "PolicyConditions",
+                    "users",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            device: w
+                .device
+                .into_option(
+                    "PolicyConditions",
+                    "device",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            groups: w
+                .groups
+                .into_option(
+                    "PolicyConditions",
+                    "groups",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            people: w
+                .people
+                .into_option(
+                    "PolicyConditions",
+                    "people",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            scopes: w
+                .scopes
+                .into_option(
+                    "PolicyConditions",
+                    "scopes",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            clients: w
+                .clients
+                .into_option(
+                    "PolicyConditions",
+                    "clients",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            context: w
+                .context
+                .into_option(
+                    "PolicyConditions",
+                    "context",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            network: w
+                .network
+                .into_option(
+                    "PolicyConditions",
+                    "network",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            platform: w
+                .platform
+                .into_option(
+                    "PolicyConditions",
+                    "platform",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             risk_score: w
                 .risk_score
-                .into_option_noting(&mut explicit_nulls, "riskScore"),
+                .into_option(
+                    "PolicyConditions",
+                    "riskScore",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             grant_types: w
                 .grant_types
-                .into_option_noting(&mut explicit_nulls, "grantTypes"),
+                .into_option(
+                    "PolicyConditions",
+                    "grantTypes",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             user_status: w
                 .user_status
-                .into_option_noting(&mut explicit_nulls, "userStatus"),
+                .into_option(
+                    "PolicyConditions",
+                    "userStatus",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             auth_context: w
                 .auth_context
-                .into_option_noting(&mut explicit_nulls, "authContext"),
+                .into_option(
+                    "PolicyConditions",
+                    "authContext",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             auth_provider: w
                 .auth_provider
-                .into_option_noting(&mut explicit_nulls, "authProvider"),
+                .into_option(
+                    "PolicyConditions",
+                    "authProvider",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             mdm_enrollment: w
                 .mdm_enrollment
-                .into_option_noting(&mut explicit_nulls, "mdmEnrollment"),
+                .into_option(
+                    "PolicyConditions",
+                    "mdmEnrollment",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             user_identifier: w
                 .user_identifier
-                .into_option_noting(&mut explicit_nulls, "userIdentifier"),
+                .into_option(
+                    "PolicyConditions",
+                    "userIdentifier",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             identity_provider: w
                 .identity_provider
-                .into_option_noting(&mut explicit_nulls, "identityProvider"),
+                .into_option(
+                    "PolicyConditions",
+                    "identityProvider",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditions> for PolicyConditions__Wire {
     fn from(m: PolicyConditions) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            app: crate::Nullable::from_option(m.app, m.explicit_nulls.contains("app")),
-            apps: crate::Nullable::from_option(
+            app: crate::runtime::Field::from_option(
+                m.app,
+                m.explicit_nulls.contains("app"),
+                misfits.take("app"),
+            ),
+            apps: crate::runtime::Field::from_option(
                 m.apps,
                 m.explicit_nulls.contains("apps"),
+                misfits.take("apps"),
             ),
-            risk: crate::Nullable::from_option(
+            risk: crate::runtime::Field::from_option(
                 m.risk,
                 m.explicit_nulls.contains("risk"),
+                misfits.take("risk"),
             ),
-            users: crate::Nullable::from_option(
+            users: crate::runtime::Field::from_option(
                 m.users,
                 m.explicit_nulls.contains("users"),
+                misfits.take("users"),
             ),
-            device: crate::Nullable::from_option(
+            device: crate::runtime::Field::from_option(
                 m.device,
                 m.explicit_nulls.contains("device"),
+                misfits.take("device"),
             ),
-            groups: crate::Nullable::from_option(
+            groups: crate::runtime::Field::from_option(
                 m.groups,
                 m.explicit_nulls.contains("groups"),
+                misfits.take("groups"),
             ),
-            people: crate::Nullable::from_option(
+            people: crate::runtime::Field::from_option(
                 m.people,
                 m.explicit_nulls.contains("people"),
+                misfits.take("people"),
             ),
-            scopes: crate::Nullable::from_option(
+            scopes: crate::runtime::Field::from_option(
                 m.scopes,
                 m.explicit_nulls.contains("scopes"),
+                misfits.take("scopes"),
             ),
-            clients: crate::Nullable::from_option(
+            clients: crate::runtime::Field::from_option(
                 m.clients,
                 m.explicit_nulls.contains("clients"),
+                misfits.take("clients"),
             ),
-            context: crate::Nullable::from_option(
+            context: crate::runtime::Field::from_option(
                 m.context,
                 m.explicit_nulls.contains("context"),
+                misfits.take("context"),
             ),
-            network: crate::Nullable::from_option(
+            network: crate::runtime::Field::from_option(
                 m.network,
                 m.explicit_nulls.contains("network"),
+                misfits.take("network"),
             ),
-            platform: crate::Nullable::from_option(
+            platform: crate::runtime::Field::from_option(
                 m.platform,
                 m.explicit_nulls.contains("platform"),
+                misfits.take("platform"),
             ),
-            risk_score: crate::Nullable::from_option(
+            risk_score: crate::runtime::Field::from_option(
                 m.risk_score,
                 m.explicit_nulls.contains("riskScore"),
+                misfits.take("riskScore"),
             ),
-            grant_types: crate::Nullable::from_option(
+            grant_types: crate::runtime::Field::from_option(
                 m.grant_types,
                 m.explicit_nulls.contains("grantTypes"),
+                misfits.take("grantTypes"),
             ),
-            user_status: crate::Nullable::from_option(
+            user_status: crate::runtime::Field::from_option(
                 m.user_status,
                 m.explicit_nulls.contains("userStatus"),
+                misfits.take("userStatus"),
             ),
-            auth_context: crate::Nullable::from_option(
+            auth_context: crate::runtime::Field::from_option(
                 m.auth_context,
                 m.explicit_nulls.contains("authContext"),
+                misfits.take("authContext"),
             ),
-            auth_provider: crate::Nullable::from_option(
+            auth_provider: crate::runtime::Field::from_option(
                 m.auth_provider,
                 m.explicit_nulls.contains("authProvider"),
+                misfits.take("authProvider"),
             ),
-            mdm_enrollment: crate::Nullable::from_option(
+            mdm_enrollment: crate::runtime::Field::from_option(
                 m.mdm_enrollment,
                 m.explicit_nulls.contains("mdmEnrollment"),
+                misfits.take("mdmEnrollment"),
             ),
-            user_identifier: crate::Nullable::from_option(
+            user_identifier: crate::runtime::Field::from_option(
                 m.user_identifier,
                 m.explicit_nulls.contains("userIdentifier"),
+                misfits.take("userIdentifier"),
             ),
-            identity_provider: crate::Nullable::from_option(
+            identity_provider: crate::runtime::Field::from_option(
                 m.identity_provider,
                 m.explicit_nulls.contains("identityProvider"),
+                misfits.take("identityProvider"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -681,6 +939,10 @@ pub struct PolicyConditionsApp {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsApp {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -707,34 +969,53 @@ impl PolicyConditionsApp {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsApp__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<crate::models::PolicyConditionsAppExcludeItem>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<crate::models::PolicyConditionsAppIncludeItem>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<crate::models::PolicyConditionsAppExcludeItem>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<crate::models::PolicyConditionsAppIncludeItem>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsApp__Wire> for PolicyConditionsApp {
     fn from(w: PolicyConditionsApp__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyConditionsApp",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsApp",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsApp> for PolicyConditionsApp__Wire {
     fn from(m: PolicyConditionsApp) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -762,6 +1043,10 @@ pub struct PolicyConditionsAppExcludeItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsAppExcludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -787,42 +1072,72 @@ impl PolicyConditionsAppExcludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsAppExcludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsAppExcludeItem__Wire> for PolicyConditionsAppExcludeItem {
     fn from(w: PolicyConditionsAppExcludeItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            id: w
+                .id
+                .into_option(
+                    "PolicyConditionsAppExcludeItem",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "PolicyConditionsAppExcludeItem",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyConditionsAppExcludeItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsAppExcludeItem> for PolicyConditionsAppExcludeItem__Wire {
     fn from(m: PolicyConditionsAppExcludeItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            name: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -850,6 +1165,10 @@ pub struct PolicyConditionsAppIncludeItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsAppIncludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -875,42 +1194,72 @@ impl PolicyConditionsAppIncludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsAppIncludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsAppIncludeItem__Wire> for PolicyConditionsAppIncludeItem {
     fn from(w: PolicyConditionsAppIncludeItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            id: w
+                .id
+                .into_option(
+                    "PolicyConditionsAppIncludeItem",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "PolicyConditionsAppIncludeItem",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyConditionsAppIncludeItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsAppIncludeItem> for PolicyConditionsAppIncludeItem__Wire {
     fn from(m: PolicyConditionsAppIncludeItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            name: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -933,6 +1282,10 @@ pub struct PolicyConditionsApps {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsApps {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -953,34 +1306,53 @@ impl PolicyConditionsApps {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsApps__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsApps__Wire> for PolicyConditionsApps {
     fn from(w: PolicyConditionsApps__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyConditionsApps",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsApps",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsApps> for PolicyConditionsApps__Wire {
     fn from(m: PolicyConditionsApps) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1001,6 +1373,10 @@ pub struct PolicyConditionsRisk {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsRisk {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1016,27 +1392,38 @@ impl PolicyConditionsRisk {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsRisk__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    behaviors: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    behaviors: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsRisk__Wire> for PolicyConditionsRisk {
     fn from(w: PolicyConditionsRisk__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            behaviors: w.behaviors.into_option_noting(&mut explicit_nulls, "behaviors"),
+            behaviors: w
+                .behaviors
+                .into_option(
+                    "PolicyConditionsRisk",
+                    "behaviors",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsRisk> for PolicyConditionsRisk__Wire {
     fn from(m: PolicyConditionsRisk) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            behaviors: crate::Nullable::from_option(
+            behaviors: crate::runtime::Field::from_option(
                 m.behaviors,
                 m.explicit_nulls.contains("behaviors"),
+                misfits.take("behaviors"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1073,6 +1460,10 @@ pub struct PolicyConditionsUsers {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsUsers {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1125,34 +1516,34 @@ impl PolicyConditionsUsers {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUsers__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    inactivity: crate::Nullable<crate::models::PolicyConditionsUsersInactivity>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    inactivity: crate::runtime::Field<crate::models::PolicyConditionsUsersInactivity>,
     #[serde(
         rename = "passwordExpiration",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    password_expiration: crate::Nullable<
+    password_expiration: crate::runtime::Field<
         crate::models::PolicyConditionsUsersPasswordExpiration,
     >,
     #[serde(
         rename = "lifecycleExpiration",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    lifecycle_expiration: crate::Nullable<
+    lifecycle_expiration: crate::runtime::Field<
         crate::models::PolicyConditionsUsersLifecycleExpiration,
     >,
     #[serde(
         rename = "userLifecycleAttribute",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    user_lifecycle_attribute: crate::Nullable<
+    user_lifecycle_attribute: crate::runtime::Field<
         crate::models::PolicyConditionsUsersUserLifecycleAttribute,
     >,
     #[serde(flatten)]
@@ -1161,52 +1552,95 @@ struct PolicyConditionsUsers__Wire {
 impl From<PolicyConditionsUsers__Wire> for PolicyConditionsUsers {
     fn from(w: PolicyConditionsUsers__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyConditionsUsers",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsUsers",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             inactivity: w
                 .inactivity
-                .into_option_noting(&mut explicit_nulls, "inactivity"),
+                .into_option(
+                    "PolicyConditionsUsers",
+                    "inactivity",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             password_expiration: w
                 .password_expiration
-                .into_option_noting(&mut explicit_nulls, "passwordExpiration"),
+                .into_option(
+                    "PolicyConditionsUsers",
+                    "passwordExpiration",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             lifecycle_expiration: w
                 .lifecycle_expiration
-                .into_option_noting(&mut explicit_nulls, "lifecycleExpiration"),
+                .into_option(
+                    "PolicyConditionsUsers",
+                    "lifecycleExpiration",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             user_lifecycle_attribute: w
                 .user_lifecycle_attribute
-                .into_option_noting(&mut explicit_nulls, "userLifecycleAttribute"),
+                .into_option(
+                    "PolicyConditionsUsers",
+                    "userLifecycleAttribute",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsUsers> for PolicyConditionsUsers__Wire {
     fn from(m: PolicyConditionsUsers) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
-            inactivity: crate::Nullable::from_option(
+            inactivity: crate::runtime::Field::from_option(
                 m.inactivity,
                 m.explicit_nulls.contains("inactivity"),
+                misfits.take("inactivity"),
             ),
-            password_expiration: crate::Nullable::from_option(
+            password_expiration: crate::runtime::Field::from_option(
                 m.password_expiration,
                 m.explicit_nulls.contains("passwordExpiration"),
+                misfits.take("passwordExpiration"),
             ),
-            lifecycle_expiration: crate::Nullable::from_option(
+            lifecycle_expiration: crate::runtime::Field::from_option(
                 m.lifecycle_expiration,
                 m.explicit_nulls.contains("lifecycleExpiration"),
+                misfits.take("lifecycleExpiration"),
             ),
-            user_lifecycle_attribute: crate::Nullable::from_option(
+            user_lifecycle_attribute: crate::runtime::Field::from_option(
                 m.user_lifecycle_attribute,
                 m.explicit_nulls.contains("userLifecycleAttribute"),
+                misfits.take("userLifecycleAttribute"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1232,6 +1666,10 @@ pub struct PolicyConditionsUsersInactivity {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsUsersInactivity {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1252,34 +1690,53 @@ impl PolicyConditionsUsersInactivity {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUsersInactivity__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    unit: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    number: crate::Nullable<i64>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    unit: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    number: crate::runtime::Field<i64>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsUsersInactivity__Wire> for PolicyConditionsUsersInactivity {
     fn from(w: PolicyConditionsUsersInactivity__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            unit: w.unit.into_option_noting(&mut explicit_nulls, "unit"),
-            number: w.number.into_option_noting(&mut explicit_nulls, "number"),
+            unit: w
+                .unit
+                .into_option(
+                    "PolicyConditionsUsersInactivity",
+                    "unit",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            number: w
+                .number
+                .into_option(
+                    "PolicyConditionsUsersInactivity",
+                    "number",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsUsersInactivity> for PolicyConditionsUsersInactivity__Wire {
     fn from(m: PolicyConditionsUsersInactivity) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::Nullable::from_option(
+            unit: crate::runtime::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
+                misfits.take("unit"),
             ),
-            number: crate::Nullable::from_option(
+            number: crate::runtime::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
+                misfits.take("number"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1305,6 +1762,10 @@ pub struct PolicyConditionsUsersPasswordExpiration {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsUsersPasswordExpiration {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1325,10 +1786,10 @@ impl PolicyConditionsUsersPasswordExpiration {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUsersPasswordExpiration__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    unit: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    number: crate::Nullable<i64>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    unit: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    number: crate::runtime::Field<i64>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1336,25 +1797,44 @@ impl From<PolicyConditionsUsersPasswordExpiration__Wire>
 for PolicyConditionsUsersPasswordExpiration {
     fn from(w: PolicyConditionsUsersPasswordExpiration__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            unit: w.unit.into_option_noting(&mut explicit_nulls, "unit"),
-            number: w.number.into_option_noting(&mut explicit_nulls, "number"),
+            unit: w
+                .unit
+                .into_option(
+                    "PolicyConditionsUsersPasswordExpiration",
+                    "unit",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            number: w
+                .number
+                .into_option(
+                    "PolicyConditionsUsersPasswordExpiration",
+                    "number",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsUsersPasswordExpiration>
 for PolicyConditionsUsersPasswordExpiration__Wire {
     fn from(m: PolicyConditionsUsersPasswordExpiration) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::Nullable::from_option(
+            unit: crate::runtime::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
+                misfits.take("unit"),
             ),
-            number: crate::Nullable::from_option(
+            number: crate::runtime::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
+                misfits.take("number"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1382,6 +1862,10 @@ pub struct PolicyConditionsUsersLifecycleExpiration {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsUsersLifecycleExpiration {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1407,16 +1891,16 @@ impl PolicyConditionsUsersLifecycleExpiration {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUsersLifecycleExpiration__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    unit: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    number: crate::Nullable<i64>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    unit: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    number: crate::runtime::Field<i64>,
     #[serde(
         rename = "lifecycleStatus",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    lifecycle_status: crate::Nullable<String>,
+    lifecycle_status: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1424,32 +1908,57 @@ impl From<PolicyConditionsUsersLifecycleExpiration__Wire>
 for PolicyConditionsUsersLifecycleExpiration {
     fn from(w: PolicyConditionsUsersLifecycleExpiration__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            unit: w.unit.into_option_noting(&mut explicit_nulls, "unit"),
-            number: w.number.into_option_noting(&mut explicit_nulls, "number"),
+            unit: w
+                .unit
+                .into_option(
+                    "PolicyConditionsUsersLifecycleExpiration",
+                    "unit",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            number: w
+                .number
+                .into_option(
+                    "PolicyConditionsUsersLifecycleExpiration",
+                    "number",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             lifecycle_status: w
                 .lifecycle_status
-                .into_option_noting(&mut explicit_nulls, "lifecycleStatus"),
+                .into_option(
+                    "PolicyConditionsUsersLifecycleExpiration",
+                    "lifecycleStatus",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsUsersLifecycleExpiration>
 for PolicyConditionsUsersLifecycleExpiration__Wire {
     fn from(m: PolicyConditionsUsersLifecycleExpiration) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::Nullable::from_option(
+            unit: crate::runtime::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
+                misfits.take("unit"),
             ),
-            number: crate::Nullable::from_option(
+            number: crate::runtime::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
+                misfits.take("number"),
             ),
-            lifecycle_status: crate::Nullable::from_option(
+            lifecycle_status: crate::runtime::Field::from_option(
                 m.lifecycle_status,
                 m.explicit_nulls.contains("lifecycleStatus"),
+                misfits.take("lifecycleStatus"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1475,6 +1984,10 @@ pub struct PolicyConditionsUsersUserLifecycleAttribute {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsUsersUserLifecycleAttribute {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1498,15 +2011,15 @@ struct PolicyConditionsUsersUserLifecycleAttribute__Wire {
     #[serde(
         rename = "attributeName",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    attribute_name: crate::Nullable<String>,
+    attribute_name: crate::runtime::Field<String>,
     #[serde(
         rename = "matchingValue",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    matching_value: crate::Nullable<String>,
+    matching_value: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1514,29 +2027,44 @@ impl From<PolicyConditionsUsersUserLifecycleAttribute__Wire>
 for PolicyConditionsUsersUserLifecycleAttribute {
     fn from(w: PolicyConditionsUsersUserLifecycleAttribute__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             attribute_name: w
                 .attribute_name
-                .into_option_noting(&mut explicit_nulls, "attributeName"),
+                .into_option(
+                    "PolicyConditionsUsersUserLifecycleAttribute",
+                    "attributeName",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             matching_value: w
                 .matching_value
-                .into_option_noting(&mut explicit_nulls, "matchingValue"),
+                .into_option(
+                    "PolicyConditionsUsersUserLifecycleAttribute",
+                    "matchingValue",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsUsersUserLifecycleAttribute>
 for PolicyConditionsUsersUserLifecycleAttribute__Wire {
     fn from(m: PolicyConditionsUsersUserLifecycleAttribute) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            attribute_name: crate::Nullable::from_option(
+            attribute_name: crate::runtime::Field::from_option(
                 m.attribute_name,
                 m.explicit_nulls.contains("attributeName"),
+                misfits.take("attributeName"),
             ),
-            matching_value: crate::Nullable::from_option(
+            matching_value: crate::runtime::Field::from_option(
                 m.matching_value,
                 m.explicit_nulls.contains("matchingValue"),
+                misfits.take("matchingValue"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1563,6 +2091,10 @@ pub struct PolicyConditionsDevice {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsDevice {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1596,54 +2128,87 @@ impl PolicyConditionsDevice {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsDevice__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    rooted: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    migrated: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    platform: crate::Nullable<crate::models::PolicyConditionsDevicePlatform>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    rooted: crate::runtime::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    migrated: crate::runtime::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    platform: crate::runtime::Field<crate::models::PolicyConditionsDevicePlatform>,
     #[serde(
         rename = "trustLevel",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    trust_level: crate::Nullable<String>,
+    trust_level: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsDevice__Wire> for PolicyConditionsDevice {
     fn from(w: PolicyConditionsDevice__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            rooted: w.rooted.into_option_noting(&mut explicit_nulls, "rooted"),
-            migrated: w.migrated.into_option_noting(&mut explicit_nulls, "migrated"),
-            platform: w.platform.into_option_noting(&mut explicit_nulls, "platform"),
+            rooted: w
+                .rooted
+                .into_option(
+                    "PolicyConditionsDevice",
+                    "rooted",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            migrated: w
+                .migrated
+                .into_option(
+                    "PolicyConditionsDevice",
+                    "migrated",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            platform: w
+                .platform
+                .into_option(
+                    "PolicyConditionsDevice",
+                    "platform",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             trust_level: w
                 .trust_level
-                .into_option_noting(&mut explicit_nulls, "trustLevel"),
+                .into_option(
+                    "PolicyConditionsDevice",
+                    "trustLevel",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsDevice> for PolicyConditionsDevice__Wire {
     fn from(m: PolicyConditionsDevice) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            rooted: crate::Nullable::from_option(
+            rooted: crate::runtime::Field::from_option(
                 m.rooted,
                 m.explicit_nulls.contains("rooted"),
+                misfits.take("rooted"),
             ),
-            migrated: crate::Nullable::from_option(
+            migrated: crate::runtime::Field::from_option(
                 m.migrated,
                 m.explicit_nulls.contains("migrated"),
+                misfits.take("migrated"),
             ),
-            platform: crate::Nullable::from_option(
+            platform: crate::runtime::Field::from_option(
                 m.platform,
                 m.explicit_nulls.contains("platform"),
+                misfits.take("platform"),
             ),
-            trust_level: crate::Nullable::from_option(
+            trust_level: crate::runtime::Field::from_option(
                 m.trust_level,
                 m.explicit_nulls.contains("trustLevel"),
+                misfits.take("trustLevel"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1669,6 +2234,10 @@ pub struct PolicyConditionsDevicePlatform {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsDevicePlatform {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1692,40 +2261,57 @@ impl PolicyConditionsDevicePlatform {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsDevicePlatform__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    types: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    types: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(
         rename = "supportedMDMFrameworks",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    supported_mdm_frameworks: crate::Nullable<Vec<serde_json::Value>>,
+    supported_mdm_frameworks: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsDevicePlatform__Wire> for PolicyConditionsDevicePlatform {
     fn from(w: PolicyConditionsDevicePlatform__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            types: w.types.into_option_noting(&mut explicit_nulls, "types"),
+            types: w
+                .types
+                .into_option(
+                    "PolicyConditionsDevicePlatform",
+                    "types",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             supported_mdm_frameworks: w
                 .supported_mdm_frameworks
-                .into_option_noting(&mut explicit_nulls, "supportedMDMFrameworks"),
+                .into_option(
+                    "PolicyConditionsDevicePlatform",
+                    "supportedMDMFrameworks",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsDevicePlatform> for PolicyConditionsDevicePlatform__Wire {
     fn from(m: PolicyConditionsDevicePlatform) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            types: crate::Nullable::from_option(
+            types: crate::runtime::Field::from_option(
                 m.types,
                 m.explicit_nulls.contains("types"),
+                misfits.take("types"),
             ),
-            supported_mdm_frameworks: crate::Nullable::from_option(
+            supported_mdm_frameworks: crate::runtime::Field::from_option(
                 m.supported_mdm_frameworks,
                 m.explicit_nulls.contains("supportedMDMFrameworks"),
+                misfits.take("supportedMDMFrameworks"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1748,6 +2334,10 @@ pub struct PolicyConditionsGroups {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsGroups {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1768,34 +2358,53 @@ impl PolicyConditionsGroups {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsGroups__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsGroups__Wire> for PolicyConditionsGroups {
     fn from(w: PolicyConditionsGroups__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyConditionsGroups",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsGroups",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsGroups> for PolicyConditionsGroups__Wire {
     fn from(m: PolicyConditionsGroups) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1818,6 +2427,10 @@ pub struct PolicyConditionsPeople {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsPeople {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1844,34 +2457,53 @@ impl PolicyConditionsPeople {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPeople__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    users: crate::Nullable<crate::models::PolicyConditionsPeopleUsers>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    groups: crate::Nullable<crate::models::PolicyConditionsPeopleGroups>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    users: crate::runtime::Field<crate::models::PolicyConditionsPeopleUsers>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    groups: crate::runtime::Field<crate::models::PolicyConditionsPeopleGroups>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsPeople__Wire> for PolicyConditionsPeople {
     fn from(w: PolicyConditionsPeople__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            users: w.users.into_option_noting(&mut explicit_nulls, "users"),
-            groups: w.groups.into_option_noting(&mut explicit_nulls, "groups"),
+            users: w
+                .users
+                .into_option(
+                    "PolicyConditionsPeople",
+                    "users",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            groups: w
+                .groups
+                .into_option(
+                    "PolicyConditionsPeople",
+                    "groups",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsPeople> for PolicyConditionsPeople__Wire {
     fn from(m: PolicyConditionsPeople) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            users: crate::Nullable::from_option(
+            users: crate::runtime::Field::from_option(
                 m.users,
                 m.explicit_nulls.contains("users"),
+                misfits.take("users"),
             ),
-            groups: crate::Nullable::from_option(
+            groups: crate::runtime::Field::from_option(
                 m.groups,
                 m.explicit_nulls.contains("groups"),
+                misfits.take("groups"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1897,6 +2529,10 @@ pub struct PolicyConditionsPeopleUsers {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsPeopleUsers {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1917,34 +2553,53 @@ impl PolicyConditionsPeopleUsers {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPeopleUsers__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsPeopleUsers__Wire> for PolicyConditionsPeopleUsers {
     fn from(w: PolicyConditionsPeopleUsers__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyConditionsPeopleUsers",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsPeopleUsers",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsPeopleUsers> for PolicyConditionsPeopleUsers__Wire {
     fn from(m: PolicyConditionsPeopleUsers) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1970,6 +2625,10 @@ pub struct PolicyConditionsPeopleGroups {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsPeopleGroups {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1990,34 +2649,53 @@ impl PolicyConditionsPeopleGroups {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPeopleGroups__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsPeopleGroups__Wire> for PolicyConditionsPeopleGroups {
     fn from(w: PolicyConditionsPeopleGroups__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyConditionsPeopleGroups",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsPeopleGroups",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsPeopleGroups> for PolicyConditionsPeopleGroups__Wire {
     fn from(m: PolicyConditionsPeopleGroups) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2038,6 +2716,10 @@ pub struct PolicyConditionsScopes {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsScopes {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2053,27 +2735,38 @@ impl PolicyConditionsScopes {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsScopes__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsScopes__Wire> for PolicyConditionsScopes {
     fn from(w: PolicyConditionsScopes__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsScopes",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsScopes> for PolicyConditionsScopes__Wire {
     fn from(m: PolicyConditionsScopes) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2094,6 +2787,10 @@ pub struct PolicyConditionsClients {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsClients {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2109,27 +2806,38 @@ impl PolicyConditionsClients {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsClients__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsClients__Wire> for PolicyConditionsClients {
     fn from(w: PolicyConditionsClients__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsClients",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsClients> for PolicyConditionsClients__Wire {
     fn from(m: PolicyConditionsClients) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2150,6 +2858,10 @@ pub struct PolicyConditionsContext {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsContext {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2165,29 +2877,38 @@ impl PolicyConditionsContext {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsContext__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    expression: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    expression: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsContext__Wire> for PolicyConditionsContext {
     fn from(w: PolicyConditionsContext__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             expression: w
                 .expression
-                .into_option_noting(&mut explicit_nulls, "expression"),
+                .into_option(
+                    "PolicyConditionsContext",
+                    "expression",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsContext> for PolicyConditionsContext__Wire {
     fn from(m: PolicyConditionsContext) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            expression: crate::Nullable::from_option(
+            expression: crate::runtime::Field::from_option(
                 m.expression,
                 m.explicit_nulls.contains("expression"),
+                misfits.take("expression"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2212,6 +2933,10 @@ pub struct PolicyConditionsNetwork {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsNetwork {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2237,43 +2962,68 @@ impl PolicyConditionsNetwork {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsNetwork__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    connection: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    connection: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsNetwork__Wire> for PolicyConditionsNetwork {
     fn from(w: PolicyConditionsNetwork__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyConditionsNetwork",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsNetwork",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             connection: w
                 .connection
-                .into_option_noting(&mut explicit_nulls, "connection"),
+                .into_option(
+                    "PolicyConditionsNetwork",
+                    "connection",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsNetwork> for PolicyConditionsNetwork__Wire {
     fn from(m: PolicyConditionsNetwork) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
-            connection: crate::Nullable::from_option(
+            connection: crate::runtime::Field::from_option(
                 m.connection,
                 m.explicit_nulls.contains("connection"),
+                misfits.take("connection"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2299,6 +3049,10 @@ pub struct PolicyConditionsPlatform {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsPlatform {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2325,34 +3079,57 @@ impl PolicyConditionsPlatform {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPlatform__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<crate::models::PolicyConditionsPlatformExcludeItem>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<crate::models::PolicyConditionsPlatformIncludeItem>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<
+        Vec<crate::models::PolicyConditionsPlatformExcludeItem>,
+    >,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<
+        Vec<crate::models::PolicyConditionsPlatformIncludeItem>,
+    >,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsPlatform__Wire> for PolicyConditionsPlatform {
     fn from(w: PolicyConditionsPlatform__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyConditionsPlatform",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsPlatform",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsPlatform> for PolicyConditionsPlatform__Wire {
     fn from(m: PolicyConditionsPlatform) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2378,6 +3155,10 @@ pub struct PolicyConditionsPlatformExcludeItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsPlatformExcludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2401,14 +3182,14 @@ impl PolicyConditionsPlatformExcludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPlatformExcludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    os: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    os: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -2416,22 +3197,44 @@ impl From<PolicyConditionsPlatformExcludeItem__Wire>
 for PolicyConditionsPlatformExcludeItem {
     fn from(w: PolicyConditionsPlatformExcludeItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            os: w.os.into_option_noting(&mut explicit_nulls, "os"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            os: w
+                .os
+                .into_option(
+                    "PolicyConditionsPlatformExcludeItem",
+                    "os",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyConditionsPlatformExcludeItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsPlatformExcludeItem>
 for PolicyConditionsPlatformExcludeItem__Wire {
     fn from(m: PolicyConditionsPlatformExcludeItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            os: crate::Nullable::from_option(m.os, m.explicit_nulls.contains("os")),
-            type_: crate::Nullable::from_option(
+            os: crate::runtime::Field::from_option(
+                m.os,
+                m.explicit_nulls.contains("os"),
+                misfits.take("os"),
+            ),
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2457,6 +3260,10 @@ pub struct PolicyConditionsPlatformIncludeItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsPlatformIncludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2480,14 +3287,14 @@ impl PolicyConditionsPlatformIncludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPlatformIncludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    os: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    os: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -2495,22 +3302,44 @@ impl From<PolicyConditionsPlatformIncludeItem__Wire>
 for PolicyConditionsPlatformIncludeItem {
     fn from(w: PolicyConditionsPlatformIncludeItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            os: w.os.into_option_noting(&mut explicit_nulls, "os"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            os: w
+                .os
+                .into_option(
+                    "PolicyConditionsPlatformIncludeItem",
+                    "os",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyConditionsPlatformIncludeItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsPlatformIncludeItem>
 for PolicyConditionsPlatformIncludeItem__Wire {
     fn from(m: PolicyConditionsPlatformIncludeItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            os: crate::Nullable::from_option(m.os, m.explicit_nulls.contains("os")),
-            type_: crate::Nullable::from_option(
+            os: crate::runtime::Field::from_option(
+                m.os,
+                m.explicit_nulls.contains("os"),
+                misfits.take("os"),
+            ),
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2534,6 +3363,10 @@ pub struct PolicyConditionsRiskScore {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsRiskScore {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2549,27 +3382,38 @@ impl PolicyConditionsRiskScore {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsRiskScore__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    level: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    level: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsRiskScore__Wire> for PolicyConditionsRiskScore {
     fn from(w: PolicyConditionsRiskScore__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            level: w.level.into_option_noting(&mut explicit_nulls, "level"),
+            level: w
+                .level
+                .into_option(
+                    "PolicyConditionsRiskScore",
+                    "level",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsRiskScore> for PolicyConditionsRiskScore__Wire {
     fn from(m: PolicyConditionsRiskScore) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            level: crate::Nullable::from_option(
+            level: crate::runtime::Field::from_option(
                 m.level,
                 m.explicit_nulls.contains("level"),
+                misfits.take("level"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2593,6 +3437,10 @@ pub struct PolicyConditionsGrantTypes {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsGrantTypes {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2608,27 +3456,38 @@ impl PolicyConditionsGrantTypes {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsGrantTypes__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsGrantTypes__Wire> for PolicyConditionsGrantTypes {
     fn from(w: PolicyConditionsGrantTypes__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsGrantTypes",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsGrantTypes> for PolicyConditionsGrantTypes__Wire {
     fn from(m: PolicyConditionsGrantTypes) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2652,6 +3511,10 @@ pub struct PolicyConditionsUserStatus {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsUserStatus {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2667,27 +3530,38 @@ impl PolicyConditionsUserStatus {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUserStatus__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    value: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    value: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsUserStatus__Wire> for PolicyConditionsUserStatus {
     fn from(w: PolicyConditionsUserStatus__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            value: w.value.into_option_noting(&mut explicit_nulls, "value"),
+            value: w
+                .value
+                .into_option(
+                    "PolicyConditionsUserStatus",
+                    "value",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsUserStatus> for PolicyConditionsUserStatus__Wire {
     fn from(m: PolicyConditionsUserStatus) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            value: crate::Nullable::from_option(
+            value: crate::runtime::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
+                misfits.take("value"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2711,6 +3585,10 @@ pub struct PolicyConditionsAuthContext {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsAuthContext {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2729,28 +3607,39 @@ struct PolicyConditionsAuthContext__Wire {
     #[serde(
         rename = "authType",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    auth_type: crate::Nullable<String>,
+    auth_type: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsAuthContext__Wire> for PolicyConditionsAuthContext {
     fn from(w: PolicyConditionsAuthContext__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            auth_type: w.auth_type.into_option_noting(&mut explicit_nulls, "authType"),
+            auth_type: w
+                .auth_type
+                .into_option(
+                    "PolicyConditionsAuthContext",
+                    "authType",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsAuthContext> for PolicyConditionsAuthContext__Wire {
     fn from(m: PolicyConditionsAuthContext) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            auth_type: crate::Nullable::from_option(
+            auth_type: crate::runtime::Field::from_option(
                 m.auth_type,
                 m.explicit_nulls.contains("authType"),
+                misfits.take("authType"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2776,6 +3665,10 @@ pub struct PolicyConditionsAuthProvider {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsAuthProvider {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2796,34 +3689,53 @@ impl PolicyConditionsAuthProvider {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsAuthProvider__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    provider: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    provider: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsAuthProvider__Wire> for PolicyConditionsAuthProvider {
     fn from(w: PolicyConditionsAuthProvider__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
-            provider: w.provider.into_option_noting(&mut explicit_nulls, "provider"),
+            include: w
+                .include
+                .into_option(
+                    "PolicyConditionsAuthProvider",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            provider: w
+                .provider
+                .into_option(
+                    "PolicyConditionsAuthProvider",
+                    "provider",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsAuthProvider> for PolicyConditionsAuthProvider__Wire {
     fn from(m: PolicyConditionsAuthProvider) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
-            provider: crate::Nullable::from_option(
+            provider: crate::runtime::Field::from_option(
                 m.provider,
                 m.explicit_nulls.contains("provider"),
+                misfits.take("provider"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2849,6 +3761,10 @@ pub struct PolicyConditionsMdmEnrollment {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsMdmEnrollment {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2869,42 +3785,57 @@ impl PolicyConditionsMdmEnrollment {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsMdmEnrollment__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    enrollment: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    enrollment: crate::runtime::Field<String>,
     #[serde(
         rename = "blockNonSafeAndroid",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    block_non_safe_android: crate::Nullable<bool>,
+    block_non_safe_android: crate::runtime::Field<bool>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsMdmEnrollment__Wire> for PolicyConditionsMdmEnrollment {
     fn from(w: PolicyConditionsMdmEnrollment__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             enrollment: w
                 .enrollment
-                .into_option_noting(&mut explicit_nulls, "enrollment"),
+                .into_option(
+                    "PolicyConditionsMdmEnrollment",
+                    "enrollment",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             block_non_safe_android: w
                 .block_non_safe_android
-                .into_option_noting(&mut explicit_nulls, "blockNonSafeAndroid"),
+                .into_option(
+                    "PolicyConditionsMdmEnrollment",
+                    "blockNonSafeAndroid",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsMdmEnrollment> for PolicyConditionsMdmEnrollment__Wire {
     fn from(m: PolicyConditionsMdmEnrollment) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            enrollment: crate::Nullable::from_option(
+            enrollment: crate::runtime::Field::from_option(
                 m.enrollment,
                 m.explicit_nulls.contains("enrollment"),
+                misfits.take("enrollment"),
             ),
-            block_non_safe_android: crate::Nullable::from_option(
+            block_non_safe_android: crate::runtime::Field::from_option(
                 m.block_non_safe_android,
                 m.explicit_nulls.contains("blockNonSafeAndroid"),
+                misfits.take("blockNonSafeAndroid"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2932,6 +3863,10 @@ pub struct PolicyConditionsUserIdentifier {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsUserIdentifier {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2963,44 +3898,71 @@ struct PolicyConditionsUserIdentifier__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    patterns: crate::Nullable<
+    type_: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    patterns: crate::runtime::Field<
         Vec<crate::models::PolicyConditionsUserIdentifierPatternsItem>,
     >,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    attribute: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    attribute: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsUserIdentifier__Wire> for PolicyConditionsUserIdentifier {
     fn from(w: PolicyConditionsUserIdentifier__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            patterns: w.patterns.into_option_noting(&mut explicit_nulls, "patterns"),
-            attribute: w.attribute.into_option_noting(&mut explicit_nulls, "attribute"),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyConditionsUserIdentifier",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            patterns: w
+                .patterns
+                .into_option(
+                    "PolicyConditionsUserIdentifier",
+                    "patterns",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            attribute: w
+                .attribute
+                .into_option(
+                    "PolicyConditionsUserIdentifier",
+                    "attribute",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsUserIdentifier> for PolicyConditionsUserIdentifier__Wire {
     fn from(m: PolicyConditionsUserIdentifier) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            patterns: crate::Nullable::from_option(
+            patterns: crate::runtime::Field::from_option(
                 m.patterns,
                 m.explicit_nulls.contains("patterns"),
+                misfits.take("patterns"),
             ),
-            attribute: crate::Nullable::from_option(
+            attribute: crate::runtime::Field::from_option(
                 m.attribute,
                 m.explicit_nulls.contains("attribute"),
+                misfits.take("attribute"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3026,6 +3988,10 @@ pub struct PolicyConditionsUserIdentifierPatternsItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsUserIdentifierPatternsItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3046,14 +4012,14 @@ impl PolicyConditionsUserIdentifierPatternsItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUserIdentifierPatternsItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    value: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    value: crate::runtime::Field<String>,
     #[serde(
         rename = "matchType",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    match_type: crate::Nullable<String>,
+    match_type: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3061,27 +4027,44 @@ impl From<PolicyConditionsUserIdentifierPatternsItem__Wire>
 for PolicyConditionsUserIdentifierPatternsItem {
     fn from(w: PolicyConditionsUserIdentifierPatternsItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            value: w.value.into_option_noting(&mut explicit_nulls, "value"),
+            value: w
+                .value
+                .into_option(
+                    "PolicyConditionsUserIdentifierPatternsItem",
+                    "value",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             match_type: w
                 .match_type
-                .into_option_noting(&mut explicit_nulls, "matchType"),
+                .into_option(
+                    "PolicyConditionsUserIdentifierPatternsItem",
+                    "matchType",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsUserIdentifierPatternsItem>
 for PolicyConditionsUserIdentifierPatternsItem__Wire {
     fn from(m: PolicyConditionsUserIdentifierPatternsItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            value: crate::Nullable::from_option(
+            value: crate::runtime::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
+                misfits.take("value"),
             ),
-            match_type: crate::Nullable::from_option(
+            match_type: crate::runtime::Field::from_option(
                 m.match_type,
                 m.explicit_nulls.contains("matchType"),
+                misfits.take("matchType"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3107,6 +4090,10 @@ pub struct PolicyConditionsIdentityProvider {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyConditionsIdentityProvider {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3130,35 +4117,54 @@ struct PolicyConditionsIdentityProvider__Wire {
     #[serde(
         rename = "idpIds",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    idp_ids: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    provider: crate::Nullable<String>,
+    idp_ids: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    provider: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyConditionsIdentityProvider__Wire> for PolicyConditionsIdentityProvider {
     fn from(w: PolicyConditionsIdentityProvider__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            idp_ids: w.idp_ids.into_option_noting(&mut explicit_nulls, "idpIds"),
-            provider: w.provider.into_option_noting(&mut explicit_nulls, "provider"),
+            idp_ids: w
+                .idp_ids
+                .into_option(
+                    "PolicyConditionsIdentityProvider",
+                    "idpIds",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            provider: w
+                .provider
+                .into_option(
+                    "PolicyConditionsIdentityProvider",
+                    "provider",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyConditionsIdentityProvider> for PolicyConditionsIdentityProvider__Wire {
     fn from(m: PolicyConditionsIdentityProvider) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            idp_ids: crate::Nullable::from_option(
+            idp_ids: crate::runtime::Field::from_option(
                 m.idp_ids,
                 m.explicit_nulls.contains("idpIds"),
+                misfits.take("idpIds"),
             ),
-            provider: crate::Nullable::from_option(
+            provider: crate::runtime::Field::from_option(
                 m.provider,
                 m.explicit_nulls.contains("provider"),
+                misfits.take("provider"),
             ),
             additional_properties: m.additional_properties,
         }

@@ -34,6 +34,10 @@ pub struct PolicyRule {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRule {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -100,99 +104,181 @@ impl PolicyRule {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRule__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    status: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    system: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    actions: crate::Nullable<crate::models::PolicyRuleActions>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    created: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    priority: crate::Nullable<i64>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    conditions: crate::Nullable<crate::models::PolicyRuleConditions>,
+    type_: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    status: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    system: crate::runtime::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    actions: crate::runtime::Field<crate::models::PolicyRuleActions>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    created: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    priority: crate::runtime::Field<i64>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    conditions: crate::runtime::Field<crate::models::PolicyRuleConditions>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    last_updated: crate::Nullable<String>,
+    last_updated: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRule__Wire> for PolicyRule {
     fn from(w: PolicyRule__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            status: w.status.into_option_noting(&mut explicit_nulls, "status"),
-            system: w.system.into_option_noting(&mut explicit_nulls, "system"),
-            actions: w.actions.into_option_noting(&mut explicit_nulls, "actions"),
-            created: w.created.into_option_noting(&mut explicit_nulls, "created"),
-            priority: w.priority.into_option_noting(&mut explicit_nulls, "priority"),
+            id: w
+                .id
+                .into_option(
+                    "PolicyRule",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "PolicyRule",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyRule",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            status: w
+                .status
+                .into_option(
+                    "PolicyRule",
+                    "status",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            system: w
+                .system
+                .into_option(
+                    "PolicyRule",
+                    "system",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            actions: w
+                .actions
+                .into_option(
+                    "PolicyRule",
+                    "actions",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            created: w
+                .created
+                .into_option(
+                    "PolicyRule",
+                    "created",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            priority: w
+                .priority
+                .into_option(
+                    "PolicyRule",
+                    "priority",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             conditions: w
                 .conditions
-                .into_option_noting(&mut explicit_nulls, "conditions"),
+                .into_option(
+                    "PolicyRule",
+                    "conditions",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             last_updated: w
                 .last_updated
-                .into_option_noting(&mut explicit_nulls, "lastUpdated"),
+                .into_option(
+                    "PolicyRule",
+                    "lastUpdated",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRule> for PolicyRule__Wire {
     fn from(m: PolicyRule) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            name: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            status: crate::Nullable::from_option(
+            status: crate::runtime::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
+                misfits.take("status"),
             ),
-            system: crate::Nullable::from_option(
+            system: crate::runtime::Field::from_option(
                 m.system,
                 m.explicit_nulls.contains("system"),
+                misfits.take("system"),
             ),
-            actions: crate::Nullable::from_option(
+            actions: crate::runtime::Field::from_option(
                 m.actions,
                 m.explicit_nulls.contains("actions"),
+                misfits.take("actions"),
             ),
-            created: crate::Nullable::from_option(
+            created: crate::runtime::Field::from_option(
                 m.created,
                 m.explicit_nulls.contains("created"),
+                misfits.take("created"),
             ),
-            priority: crate::Nullable::from_option(
+            priority: crate::runtime::Field::from_option(
                 m.priority,
                 m.explicit_nulls.contains("priority"),
+                misfits.take("priority"),
             ),
-            conditions: crate::Nullable::from_option(
+            conditions: crate::runtime::Field::from_option(
                 m.conditions,
                 m.explicit_nulls.contains("conditions"),
+                misfits.take("conditions"),
             ),
-            last_updated: crate::Nullable::from_option(
+            last_updated: crate::runtime::Field::from_option(
                 m.last_updated,
                 m.explicit_nulls.contains("lastUpdated"),
+                misfits.take("lastUpdated"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -225,6 +311,10 @@ pub struct PolicyRuleActions {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActions {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -283,32 +373,34 @@ impl PolicyRuleActions {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActions__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    idp: crate::Nullable<crate::models::PolicyRuleActionsIdp>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    enroll: crate::Nullable<crate::models::PolicyRuleActionsEnroll>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    signon: crate::Nullable<crate::models::PolicyRuleActionsSignon>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    idp: crate::runtime::Field<crate::models::PolicyRuleActionsIdp>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    enroll: crate::runtime::Field<crate::models::PolicyRuleActionsEnroll>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    signon: crate::runtime::Field<crate::models::PolicyRuleActionsSignon>,
     #[serde(
         rename = "passwordChange",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    password_change: crate::Nullable<crate::models::PolicyRuleActionsPasswordChange>,
+    password_change: crate::runtime::Field<
+        crate::models::PolicyRuleActionsPasswordChange,
+    >,
     #[serde(
         rename = "selfServiceUnlock",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    self_service_unlock: crate::Nullable<
+    self_service_unlock: crate::runtime::Field<
         crate::models::PolicyRuleActionsSelfServiceUnlock,
     >,
     #[serde(
         rename = "selfServicePasswordReset",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    self_service_password_reset: crate::Nullable<
+    self_service_password_reset: crate::runtime::Field<
         crate::models::PolicyRuleActionsSelfServicePasswordReset,
     >,
     #[serde(flatten)]
@@ -317,47 +409,95 @@ struct PolicyRuleActions__Wire {
 impl From<PolicyRuleActions__Wire> for PolicyRuleActions {
     fn from(w: PolicyRuleActions__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            idp: w.idp.into_option_noting(&mut explicit_nulls, "idp"),
-            enroll: w.enroll.into_option_noting(&mut explicit_nulls, "enroll"),
-            signon: w.signon.into_option_noting(&mut explicit_nulls, "signon"),
+            idp: w
+                .idp
+                .into_option(
+                    "PolicyRuleActions",
+                    "idp",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            enroll: w
+                .enroll
+                .into_option(
+                    "PolicyRuleActions",
+                    "enroll",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            signon: w
+                .signon
+                .into_option(
+                    "PolicyRuleActions",
+                    "signon",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             password_change: w
                 .password_change
-                .into_option_noting(&mut explicit_nulls, "passwordChange"),
+                .into_option(
+                    "PolicyRuleActions",
+                    "passwordChange",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             self_service_unlock: w
                 .self_service_unlock
-                .into_option_noting(&mut explicit_nulls, "selfServiceUnlock"),
+                .into_option(
+                    "PolicyRuleActions",
+                    "selfServiceUnlock",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             self_service_password_reset: w
                 .self_service_password_reset
-                .into_option_noting(&mut explicit_nulls, "selfServicePasswordReset"),
+                .into_option(
+                    "PolicyRuleActions",
+                    "selfServicePasswordReset",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActions> for PolicyRuleActions__Wire {
     fn from(m: PolicyRuleActions) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            idp: crate::Nullable::from_option(m.idp, m.explicit_nulls.contains("idp")),
-            enroll: crate::Nullable::from_option(
+            idp: crate::runtime::Field::from_option(
+                m.idp,
+                m.explicit_nulls.contains("idp"),
+                misfits.take("idp"),
+            ),
+            enroll: crate::runtime::Field::from_option(
                 m.enroll,
                 m.explicit_nulls.contains("enroll"),
+                misfits.take("enroll"),
             ),
-            signon: crate::Nullable::from_option(
+            signon: crate::runtime::Field::from_option(
                 m.signon,
                 m.explicit_nulls.contains("signon"),
+                misfits.take("signon"),
             ),
-            password_change: crate::Nullable::from_option(
+            password_change: crate::runtime::Field::from_option(
                 m.password_change,
                 m.explicit_nulls.contains("passwordChange"),
+                misfits.take("passwordChange"),
             ),
-            self_service_unlock: crate::Nullable::from_option(
+            self_service_unlock: crate::runtime::Field::from_option(
                 m.self_service_unlock,
                 m.explicit_nulls.contains("selfServiceUnlock"),
+                misfits.take("selfServiceUnlock"),
             ),
-            self_service_password_reset: crate::Nullable::from_option(
+            self_service_password_reset: crate::runtime::Field::from_option(
                 m.self_service_password_reset,
                 m.explicit_nulls.contains("selfServicePasswordReset"),
+                misfits.take("selfServicePasswordReset"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -378,6 +518,10 @@ pub struct PolicyRuleActionsIdp {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActionsIdp {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -396,27 +540,40 @@ impl PolicyRuleActionsIdp {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsIdp__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    providers: crate::Nullable<Vec<crate::models::PolicyRuleActionsIdpProvidersItem>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    providers: crate::runtime::Field<
+        Vec<crate::models::PolicyRuleActionsIdpProvidersItem>,
+    >,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleActionsIdp__Wire> for PolicyRuleActionsIdp {
     fn from(w: PolicyRuleActionsIdp__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            providers: w.providers.into_option_noting(&mut explicit_nulls, "providers"),
+            providers: w
+                .providers
+                .into_option(
+                    "PolicyRuleActionsIdp",
+                    "providers",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActionsIdp> for PolicyRuleActionsIdp__Wire {
     fn from(m: PolicyRuleActionsIdp) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            providers: crate::Nullable::from_option(
+            providers: crate::runtime::Field::from_option(
                 m.providers,
                 m.explicit_nulls.contains("providers"),
+                misfits.take("providers"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -442,6 +599,10 @@ pub struct PolicyRuleActionsIdpProvidersItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActionsIdpProvidersItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -462,14 +623,14 @@ impl PolicyRuleActionsIdpProvidersItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsIdpProvidersItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -477,22 +638,44 @@ impl From<PolicyRuleActionsIdpProvidersItem__Wire>
 for PolicyRuleActionsIdpProvidersItem {
     fn from(w: PolicyRuleActionsIdpProvidersItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            id: w
+                .id
+                .into_option(
+                    "PolicyRuleActionsIdpProvidersItem",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyRuleActionsIdpProvidersItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActionsIdpProvidersItem>
 for PolicyRuleActionsIdpProvidersItem__Wire {
     fn from(m: PolicyRuleActionsIdpProvidersItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            type_: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -513,6 +696,10 @@ pub struct PolicyRuleActionsEnroll {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActionsEnroll {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -531,28 +718,39 @@ struct PolicyRuleActionsEnroll__Wire {
     #[serde(
         rename = "self",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    self_: crate::Nullable<String>,
+    self_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleActionsEnroll__Wire> for PolicyRuleActionsEnroll {
     fn from(w: PolicyRuleActionsEnroll__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            self_: w.self_.into_option_noting(&mut explicit_nulls, "self"),
+            self_: w
+                .self_
+                .into_option(
+                    "PolicyRuleActionsEnroll",
+                    "self",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActionsEnroll> for PolicyRuleActionsEnroll__Wire {
     fn from(m: PolicyRuleActionsEnroll) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            self_: crate::Nullable::from_option(
+            self_: crate::runtime::Field::from_option(
                 m.self_,
                 m.explicit_nulls.contains("self"),
+                misfits.take("self"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -583,6 +781,10 @@ pub struct PolicyRuleActionsSignon {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActionsSignon {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -626,86 +828,129 @@ impl PolicyRuleActionsSignon {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsSignon__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    access: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    session: crate::Nullable<crate::models::PolicyRuleActionsSignonSession>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    access: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    session: crate::runtime::Field<crate::models::PolicyRuleActionsSignonSession>,
     #[serde(
         rename = "requireFactor",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    require_factor: crate::Nullable<bool>,
+    require_factor: crate::runtime::Field<bool>,
     #[serde(
         rename = "factorLifetime",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    factor_lifetime: crate::Nullable<i64>,
+    factor_lifetime: crate::runtime::Field<i64>,
     #[serde(
         rename = "factorPromptMode",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    factor_prompt_mode: crate::Nullable<String>,
+    factor_prompt_mode: crate::runtime::Field<String>,
     #[serde(
         rename = "rememberDeviceByDefault",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    remember_device_by_default: crate::Nullable<bool>,
+    remember_device_by_default: crate::runtime::Field<bool>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleActionsSignon__Wire> for PolicyRuleActionsSignon {
     fn from(w: PolicyRuleActionsSignon__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            access: w.access.into_option_noting(&mut explicit_nulls, "access"),
-            session: w.session.into_option_noting(&mut explicit_nulls, "session"),
+            access: w
+                .access
+                .into_option(
+                    "PolicyRuleActionsSignon",
+                    "access",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            session: w
+                .session
+                .into_option(
+                    "PolicyRuleActionsSignon",
+                    "session",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             require_factor: w
                 .require_factor
-                .into_option_noting(&mut explicit_nulls, "requireFactor"),
+                .into_option(
+                    "PolicyRuleActionsSignon",
+                    "requireFactor",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             factor_lifetime: w
                 .factor_lifetime
-                .into_option_noting(&mut explicit_nulls, "factorLifetime"),
+                .into_option(
+                    "PolicyRuleActionsSignon",
+                    "factorLifetime",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             factor_prompt_mode: w
                 .factor_prompt_mode
-                .into_option_noting(&mut explicit_nulls, "factorPromptMode"),
+                .into_option(
+                    "PolicyRuleActionsSignon",
+                    "factorPromptMode",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             remember_device_by_default: w
                 .remember_device_by_default
-                .into_option_noting(&mut explicit_nulls, "rememberDeviceByDefault"),
+                .into_option(
+                    "PolicyRuleActionsSignon",
+                    "rememberDeviceByDefault",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActionsSignon> for PolicyRuleActionsSignon__Wire {
     fn from(m: PolicyRuleActionsSignon) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            access: crate::Nullable::from_option(
+            access: crate::runtime::Field::from_option(
                 m.access,
                 m.explicit_nulls.contains("access"),
+                misfits.take("access"),
             ),
-            session: crate::Nullable::from_option(
+            session: crate::runtime::Field::from_option(
                 m.session,
                 m.explicit_nulls.contains("session"),
+                misfits.take("session"),
             ),
-            require_factor: crate::Nullable::from_option(
+            require_factor: crate::runtime::Field::from_option(
                 m.require_factor,
                 m.explicit_nulls.contains("requireFactor"),
+                misfits.take("requireFactor"),
             ),
-            factor_lifetime: crate::Nullable::from_option(
+            factor_lifetime: crate::runtime::Field::from_option(
                 m.factor_lifetime,
                 m.explicit_nulls.contains("factorLifetime"),
+                misfits.take("factorLifetime"),
             ),
-            factor_prompt_mode: crate::Nullable::from_option(
+            factor_prompt_mode: crate::runtime::Field::from_option(
                 m.factor_prompt_mode,
                 m.explicit_nulls.contains("factorPromptMode"),
+                misfits.take("factorPromptMode"),
             ),
-            remember_device_by_default: crate::Nullable::from_option(
+            remember_device_by_default: crate::runtime::Field::from_option(
                 m.remember_device_by_default,
                 m.explicit_nulls.contains("rememberDeviceByDefault"),
+                misfits.take("rememberDeviceByDefault"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -733,6 +978,10 @@ pub struct PolicyRuleActionsSignonSession {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActionsSignonSession {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -761,56 +1010,77 @@ struct PolicyRuleActionsSignonSession__Wire {
     #[serde(
         rename = "usePersistentCookie",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    use_persistent_cookie: crate::Nullable<bool>,
+    use_persistent_cookie: crate::runtime::Field<bool>,
     #[serde(
         rename = "maxSessionIdleMinutes",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    max_session_idle_minutes: crate::Nullable<i64>,
+    max_session_idle_minutes: crate::runtime::Field<i64>,
     #[serde(
         rename = "maxSessionLifetimeMinutes",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    max_session_lifetime_minutes: crate::Nullable<i64>,
+    max_session_lifetime_minutes: crate::runtime::Field<i64>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleActionsSignonSession__Wire> for PolicyRuleActionsSignonSession {
     fn from(w: PolicyRuleActionsSignonSession__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             use_persistent_cookie: w
                 .use_persistent_cookie
-                .into_option_noting(&mut explicit_nulls, "usePersistentCookie"),
+                .into_option(
+                    "PolicyRuleActionsSignonSession",
+                    "usePersistentCookie",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             max_session_idle_minutes: w
                 .max_session_idle_minutes
-                .into_option_noting(&mut explicit_nulls, "maxSessionIdleMinutes"),
+                .into_option(
+                    "PolicyRuleActionsSignonSession",
+                    "maxSessionIdleMinutes",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             max_session_lifetime_minutes: w
                 .max_session_lifetime_minutes
-                .into_option_noting(&mut explicit_nulls, "maxSessionLifetimeMinutes"),
+                .into_option(
+                    "PolicyRuleActionsSignonSession",
+                    "maxSessionLifetimeMinutes",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActionsSignonSession> for PolicyRuleActionsSignonSession__Wire {
     fn from(m: PolicyRuleActionsSignonSession) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            use_persistent_cookie: crate::Nullable::from_option(
+            use_persistent_cookie: crate::runtime::Field::from_option(
                 m.use_persistent_cookie,
                 m.explicit_nulls.contains("usePersistentCookie"),
+                misfits.take("usePersistentCookie"),
             ),
-            max_session_idle_minutes: crate::Nullable::from_option(
+            max_session_idle_minutes: crate::runtime::Field::from_option(
                 m.max_session_idle_minutes,
                 m.explicit_nulls.contains("maxSessionIdleMinutes"),
+                misfits.take("maxSessionIdleMinutes"),
             ),
-            max_session_lifetime_minutes: crate::Nullable::from_option(
+            max_session_lifetime_minutes: crate::runtime::Field::from_option(
                 m.max_session_lifetime_minutes,
                 m.explicit_nulls.contains("maxSessionLifetimeMinutes"),
+                misfits.take("maxSessionLifetimeMinutes"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -834,6 +1104,10 @@ pub struct PolicyRuleActionsPasswordChange {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActionsPasswordChange {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -849,27 +1123,38 @@ impl PolicyRuleActionsPasswordChange {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsPasswordChange__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    access: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    access: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleActionsPasswordChange__Wire> for PolicyRuleActionsPasswordChange {
     fn from(w: PolicyRuleActionsPasswordChange__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            access: w.access.into_option_noting(&mut explicit_nulls, "access"),
+            access: w
+                .access
+                .into_option(
+                    "PolicyRuleActionsPasswordChange",
+                    "access",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActionsPasswordChange> for PolicyRuleActionsPasswordChange__Wire {
     fn from(m: PolicyRuleActionsPasswordChange) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            access: crate::Nullable::from_option(
+            access: crate::runtime::Field::from_option(
                 m.access,
                 m.explicit_nulls.contains("access"),
+                misfits.take("access"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -893,6 +1178,10 @@ pub struct PolicyRuleActionsSelfServiceUnlock {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActionsSelfServiceUnlock {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -908,8 +1197,8 @@ impl PolicyRuleActionsSelfServiceUnlock {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsSelfServiceUnlock__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    access: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    access: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -917,20 +1206,31 @@ impl From<PolicyRuleActionsSelfServiceUnlock__Wire>
 for PolicyRuleActionsSelfServiceUnlock {
     fn from(w: PolicyRuleActionsSelfServiceUnlock__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            access: w.access.into_option_noting(&mut explicit_nulls, "access"),
+            access: w
+                .access
+                .into_option(
+                    "PolicyRuleActionsSelfServiceUnlock",
+                    "access",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActionsSelfServiceUnlock>
 for PolicyRuleActionsSelfServiceUnlock__Wire {
     fn from(m: PolicyRuleActionsSelfServiceUnlock) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            access: crate::Nullable::from_option(
+            access: crate::runtime::Field::from_option(
                 m.access,
                 m.explicit_nulls.contains("access"),
+                misfits.take("access"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -954,6 +1254,10 @@ pub struct PolicyRuleActionsSelfServicePasswordReset {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleActionsSelfServicePasswordReset {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -969,8 +1273,8 @@ impl PolicyRuleActionsSelfServicePasswordReset {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsSelfServicePasswordReset__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    access: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    access: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -978,20 +1282,31 @@ impl From<PolicyRuleActionsSelfServicePasswordReset__Wire>
 for PolicyRuleActionsSelfServicePasswordReset {
     fn from(w: PolicyRuleActionsSelfServicePasswordReset__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            access: w.access.into_option_noting(&mut explicit_nulls, "access"),
+            access: w
+                .access
+                .into_option(
+                    "PolicyRuleActionsSelfServicePasswordReset",
+                    "access",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleActionsSelfServicePasswordReset>
 for PolicyRuleActionsSelfServicePasswordReset__Wire {
     fn from(m: PolicyRuleActionsSelfServicePasswordReset) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            access: crate::Nullable::from_option(
+            access: crate::runtime::Field::from_option(
                 m.access,
                 m.explicit_nulls.contains("access"),
+                misfits.take("access"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1050,6 +1365,10 @@ pub struct PolicyRuleConditions {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditions {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1220,78 +1539,84 @@ impl PolicyRuleConditions {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditions__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    app: crate::Nullable<crate::models::PolicyRuleConditionsApp>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    apps: crate::Nullable<crate::models::PolicyRuleConditionsApps>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    risk: crate::Nullable<crate::models::PolicyRuleConditionsRisk>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    users: crate::Nullable<crate::models::PolicyRuleConditionsUsers>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    device: crate::Nullable<crate::models::PolicyRuleConditionsDevice>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    groups: crate::Nullable<crate::models::PolicyRuleConditionsGroups>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    people: crate::Nullable<crate::models::PolicyRuleConditionsPeople>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    scopes: crate::Nullable<crate::models::PolicyRuleConditionsScopes>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    clients: crate::Nullable<crate::models::PolicyRuleConditionsClients>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    context: crate::Nullable<crate::models::PolicyRuleConditionsContext>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    network: crate::Nullable<crate::models::PolicyRuleConditionsNetwork>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    platform: crate::Nullable<crate::models::PolicyRuleConditionsPlatform>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    app: crate::runtime::Field<crate::models::PolicyRuleConditionsApp>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    apps: crate::runtime::Field<crate::models::PolicyRuleConditionsApps>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    risk: crate::runtime::Field<crate::models::PolicyRuleConditionsRisk>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    users: crate::runtime::Field<crate::models::PolicyRuleConditionsUsers>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    device: crate::runtime::Field<crate::models::PolicyRuleConditionsDevice>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    groups: crate::runtime::Field<crate::models::PolicyRuleConditionsGroups>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    people: crate::runtime::Field<crate::models::PolicyRuleConditionsPeople>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    scopes: crate::runtime::Field<crate::models::PolicyRuleConditionsScopes>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    clients: crate::runtime::Field<crate::models::PolicyRuleConditionsClients>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    context: crate::runtime::Field<crate::models::PolicyRuleConditionsContext>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    network: crate::runtime::Field<crate::models::PolicyRuleConditionsNetwork>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    platform: crate::runtime::Field<crate::models::PolicyRuleConditionsPlatform>,
     #[serde(
         rename = "riskScore",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    risk_score: crate::Nullable<crate::models::PolicyRuleConditionsRiskScore>,
+    risk_score: crate::runtime::Field<crate::models::PolicyRuleConditionsRiskScore>,
     #[serde(
         rename = "grantTypes",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    grant_types: crate::Nullable<crate::models::PolicyRuleConditionsGrantTypes>,
+    grant_types: crate::runtime::Field<crate::models::PolicyRuleConditionsGrantTypes>,
     #[serde(
         rename = "userStatus",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    user_status: crate::Nullable<crate::models::PolicyRuleConditionsUserStatus>,
+    user_status: crate::runtime::Field<crate::models::PolicyRuleConditionsUserStatus>,
     #[serde(
         rename = "authContext",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    auth_context: crate::Nullable<crate::models::PolicyRuleConditionsAuthContext>,
+    auth_context: crate::runtime::Field<crate::models::PolicyRuleConditionsAuthContext>,
     #[serde(
         rename = "authProvider",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    auth_provider: crate::Nullable<crate::models::PolicyRuleConditionsAuthProvider>,
+    auth_provider: crate::runtime::Field<
+        crate::models::PolicyRuleConditionsAuthProvider,
+    >,
     #[serde(
         rename = "mdmEnrollment",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    mdm_enrollment: crate::Nullable<crate::models::PolicyRuleConditionsMdmEnrollment>,
+    mdm_enrollment: crate::runtime::Field<
+        crate::models::PolicyRuleConditionsMdmEnrollment,
+    >,
     #[serde(
         rename = "userIdentifier",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    user_identifier: crate::Nullable<crate::models::PolicyRuleConditionsUserIdentifier>,
+    user_identifier: crate::runtime::Field<
+        crate::models::PolicyRuleConditionsUserIdentifier,
+    >,
     #[serde(
         rename = "identityProvider",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    identity_provider: crate::Nullable<
+    identity_provider: crate::runtime::Field<
         crate::models::PolicyRuleConditionsIdentityProvider,
     >,
     #[serde(flatten)]
@@ -1300,127 +1625,277 @@ struct PolicyRuleConditions__Wire {
 impl From<PolicyRuleConditions__Wire> for PolicyRuleConditions {
     fn from(w: PolicyRuleConditions__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            app: w.app.into_option_noting(&mut explicit_nulls, "app"),
-            apps: w.apps.into_option_noting(&mut explicit_nulls, "apps"),
-            risk: w.risk.into_option_noting(&mut explicit_nulls, "risk"),
-            users: w.users.into_option_noting(&mut explicit_nulls, "users"),
-            device: w.device.into_option_noting(&mut explicit_nulls, "device"),
-            groups: w.groups.into_option_noting(&mut explicit_nulls, "groups"),
-            people: w.people.into_option_noting(&mut explicit_nulls, "people"),
-            scopes: w.scopes.into_option_noting(&mut explicit_nulls, "scopes"),
-            clients: w.clients.into_option_noting(&mut explicit_nulls, "clients"),
-            context: w.context.into_option_noting(&mut explicit_nulls, "context"),
-            network: w.network.into_option_noting(&mut explicit_nulls, "network"),
-            platform: w.platform.into_option_noting(&mut explicit_nulls, "platform"),
+            app: w
+                .app
+                .into_option(
+                    "PolicyRuleConditions",
+                    "app",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            apps: w
+                .apps
+                .into_option(
+                    "PolicyRuleConditions",
+                    "apps",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            risk: w
+                .risk
+                .into_option(
+                    "PolicyRuleConditions",
+                    "risk",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            users: w
+                .users
+                .into_option(
+                    "PolicyRuleConditions",
+                    "users",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            device: w
+                .device
+                .into_option(
+                    "PolicyRuleConditions",
+                    "device",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            groups: w
+                .groups
+                .into_option(
+                    "PolicyRuleConditions",
+                    "groups",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            people: w
+                .people
+                .into_option(
+                    "PolicyRuleConditions",
+                    "people",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            scopes: w
+                .scopes
+                .into_option(
+                    "PolicyRuleConditions",
+                    "scopes",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            clients: w
+                .clients
+                .into_option(
+                    "PolicyRuleConditions",
+                    "clients",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            context: w
+                .context
+                .into_option(
+                    "PolicyRuleConditions",
+                    "context",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            network: w
+                .network
+                .into_option(
+                    "PolicyRuleConditions",
+                    "network",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            platform: w
+                .platform
+                .into_option(
+                    "PolicyRuleConditions",
+                    "platform",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             risk_score: w
                 .risk_score
-                .into_option_noting(&mut explicit_nulls, "riskScore"),
+                .into_option(
+                    "PolicyRuleConditions",
+                    "riskScore",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             grant_types: w
                 .grant_types
-                .into_option_noting(&mut explicit_nulls, "grantTypes"),
+                .into_option(
+                    "PolicyRuleConditions",
+                    "grantTypes",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             user_status: w
                 .user_status
-                .into_option_noting(&mut explicit_nulls, "userStatus"),
+                .into_option(
+                    "PolicyRuleConditions",
+                    "userStatus",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             auth_context: w
                 .auth_context
-                .into_option_noting(&mut explicit_nulls, "authContext"),
+                .into_option(
+                    "PolicyRuleConditions",
+                    "authContext",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             auth_provider: w
                 .auth_provider
-                .into_option_noting(&mut explicit_nulls, "authProvider"),
+                .into_option(
+                    "PolicyRuleConditions",
+                    "authProvider",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             mdm_enrollment: w
                 .mdm_enrollment
-                .into_option_noting(&mut explicit_nulls, "mdmEnrollment"),
+                .into_option(
+                    "PolicyRuleConditions",
+                    "mdmEnrollment",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             user_identifier: w
                 .user_identifier
-                .into_option_noting(&mut explicit_nulls, "userIdentifier"),
+                .into_option(
+                    "PolicyRuleConditions",
+                    "userIdentifier",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             identity_provider: w
                 .identity_provider
-                .into_option_noting(&mut explicit_nulls, "identityProvider"),
+                .into_option(
+                    "PolicyRuleConditions",
+                    "identityProvider",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditions> for PolicyRuleConditions__Wire {
     fn from(m: PolicyRuleConditions) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            app: crate::Nullable::from_option(m.app, m.explicit_nulls.contains("app")),
-            apps: crate::Nullable::from_option(
+            app: crate::runtime::Field::from_option(
+                m.app,
+                m.explicit_nulls.contains("app"),
+                misfits.take("app"),
+            ),
+            apps: crate::runtime::Field::from_option(
                 m.apps,
                 m.explicit_nulls.contains("apps"),
+                misfits.take("apps"),
             ),
-            risk: crate::Nullable::from_option(
+            risk: crate::runtime::Field::from_option(
                 m.risk,
                 m.explicit_nulls.contains("risk"),
+                misfits.take("risk"),
             ),
-            users: crate::Nullable::from_option(
+            users: crate::runtime::Field::from_option(
                 m.users,
                 m.explicit_nulls.contains("users"),
+                misfits.take("users"),
             ),
-            device: crate::Nullable::from_option(
+            device: crate::runtime::Field::from_option(
                 m.device,
                 m.explicit_nulls.contains("device"),
+                misfits.take("device"),
             ),
-            groups: crate::Nullable::from_option(
+            groups: crate::runtime::Field::from_option(
                 m.groups,
                 m.explicit_nulls.contains("groups"),
+                misfits.take("groups"),
             ),
-            people: crate::Nullable::from_option(
+            people: crate::runtime::Field::from_option(
                 m.people,
                 m.explicit_nulls.contains("people"),
+                misfits.take("people"),
             ),
-            scopes: crate::Nullable::from_option(
+            scopes: crate::runtime::Field::from_option(
                 m.scopes,
                 m.explicit_nulls.contains("scopes"),
+                misfits.take("scopes"),
             ),
-            clients: crate::Nullable::from_option(
+            clients: crate::runtime::Field::from_option(
                 m.clients,
                 m.explicit_nulls.contains("clients"),
+                misfits.take("clients"),
             ),
-            context: crate::Nullable::from_option(
+            context: crate::runtime::Field::from_option(
                 m.context,
                 m.explicit_nulls.contains("context"),
+                misfits.take("context"),
             ),
-            network: crate::Nullable::from_option(
+            network: crate::runtime::Field::from_option(
                 m.network,
                 m.explicit_nulls.contains("network"),
+                misfits.take("network"),
             ),
-            platform: crate::Nullable::from_option(
+            platform: crate::runtime::Field::from_option(
                 m.platform,
                 m.explicit_nulls.contains("platform"),
+                misfits.take("platform"),
             ),
-            risk_score: crate::Nullable::from_option(
+            risk_score: crate::runtime::Field::from_option(
                 m.risk_score,
                 m.explicit_nulls.contains("riskScore"),
+                misfits.take("riskScore"),
             ),
-            grant_types: crate::Nullable::from_option(
+            grant_types: crate::runtime::Field::from_option(
                 m.grant_types,
                 m.explicit_nulls.contains("grantTypes"),
+                misfits.take("grantTypes"),
             ),
-            user_status: crate::Nullable::from_option(
+            user_status: crate::runtime::Field::from_option(
                 m.user_status,
                 m.explicit_nulls.contains("userStatus"),
+                misfits.take("userStatus"),
             ),
-            auth_context: crate::Nullable::from_option(
+            auth_context: crate::runtime::Field::from_option(
                 m.auth_context,
                 m.explicit_nulls.contains("authContext"),
+                misfits.take("authContext"),
             ),
-            auth_provider: crate::Nullable::from_option(
+            auth_provider: crate::runtime::Field::from_option(
                 m.auth_provider,
                 m.explicit_nulls.contains("authProvider"),
+                misfits.take("authProvider"),
             ),
-            mdm_enrollment: crate::Nullable::from_option(
+            mdm_enrollment: crate::runtime::Field::from_option(
                 m.mdm_enrollment,
                 m.explicit_nulls.contains("mdmEnrollment"),
+                misfits.take("mdmEnrollment"),
             ),
-            user_identifier: crate::Nullable::from_option(
+            user_identifier: crate::runtime::Field::from_option(
                 m.user_identifier,
                 m.explicit_nulls.contains("userIdentifier"),
+                misfits.take("userIdentifier"),
             ),
-            identity_provider: crate::Nullable::from_option(
+            identity_provider: crate::runtime::Field::from_option(
                 m.identity_provider,
                 m.explicit_nulls.contains("identityProvider"),
+                misfits.take("identityProvider"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1443,6 +1918,10 @@ pub struct PolicyRuleConditionsApp {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsApp {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1469,34 +1948,57 @@ impl PolicyRuleConditionsApp {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsApp__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<crate::models::PolicyRuleConditionsAppExcludeItem>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<crate::models::PolicyRuleConditionsAppIncludeItem>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<
+        Vec<crate::models::PolicyRuleConditionsAppExcludeItem>,
+    >,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<
+        Vec<crate::models::PolicyRuleConditionsAppIncludeItem>,
+    >,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsApp__Wire> for PolicyRuleConditionsApp {
     fn from(w: PolicyRuleConditionsApp__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyRuleConditionsApp",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsApp",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsApp> for PolicyRuleConditionsApp__Wire {
     fn from(m: PolicyRuleConditionsApp) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1524,6 +2026,10 @@ pub struct PolicyRuleConditionsAppExcludeItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsAppExcludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1549,16 +2055,16 @@ impl PolicyRuleConditionsAppExcludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsAppExcludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1566,27 +2072,57 @@ impl From<PolicyRuleConditionsAppExcludeItem__Wire>
 for PolicyRuleConditionsAppExcludeItem {
     fn from(w: PolicyRuleConditionsAppExcludeItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            id: w
+                .id
+                .into_option(
+                    "PolicyRuleConditionsAppExcludeItem",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "PolicyRuleConditionsAppExcludeItem",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyRuleConditionsAppExcludeItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsAppExcludeItem>
 for PolicyRuleConditionsAppExcludeItem__Wire {
     fn from(m: PolicyRuleConditionsAppExcludeItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            name: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1614,6 +2150,10 @@ pub struct PolicyRuleConditionsAppIncludeItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsAppIncludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1639,16 +2179,16 @@ impl PolicyRuleConditionsAppIncludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsAppIncludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1656,27 +2196,57 @@ impl From<PolicyRuleConditionsAppIncludeItem__Wire>
 for PolicyRuleConditionsAppIncludeItem {
     fn from(w: PolicyRuleConditionsAppIncludeItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            id: w
+                .id
+                .into_option(
+                    "PolicyRuleConditionsAppIncludeItem",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "PolicyRuleConditionsAppIncludeItem",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyRuleConditionsAppIncludeItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsAppIncludeItem>
 for PolicyRuleConditionsAppIncludeItem__Wire {
     fn from(m: PolicyRuleConditionsAppIncludeItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            name: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1702,6 +2272,10 @@ pub struct PolicyRuleConditionsApps {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsApps {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1722,34 +2296,53 @@ impl PolicyRuleConditionsApps {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsApps__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsApps__Wire> for PolicyRuleConditionsApps {
     fn from(w: PolicyRuleConditionsApps__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyRuleConditionsApps",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsApps",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsApps> for PolicyRuleConditionsApps__Wire {
     fn from(m: PolicyRuleConditionsApps) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1773,6 +2366,10 @@ pub struct PolicyRuleConditionsRisk {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsRisk {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1788,27 +2385,38 @@ impl PolicyRuleConditionsRisk {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsRisk__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    behaviors: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    behaviors: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsRisk__Wire> for PolicyRuleConditionsRisk {
     fn from(w: PolicyRuleConditionsRisk__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            behaviors: w.behaviors.into_option_noting(&mut explicit_nulls, "behaviors"),
+            behaviors: w
+                .behaviors
+                .into_option(
+                    "PolicyRuleConditionsRisk",
+                    "behaviors",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsRisk> for PolicyRuleConditionsRisk__Wire {
     fn from(m: PolicyRuleConditionsRisk) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            behaviors: crate::Nullable::from_option(
+            behaviors: crate::runtime::Field::from_option(
                 m.behaviors,
                 m.explicit_nulls.contains("behaviors"),
+                misfits.take("behaviors"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -1848,6 +2456,10 @@ pub struct PolicyRuleConditionsUsers {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsUsers {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -1900,34 +2512,36 @@ impl PolicyRuleConditionsUsers {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsUsers__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    inactivity: crate::Nullable<crate::models::PolicyRuleConditionsUsersInactivity>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    inactivity: crate::runtime::Field<
+        crate::models::PolicyRuleConditionsUsersInactivity,
+    >,
     #[serde(
         rename = "passwordExpiration",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    password_expiration: crate::Nullable<
+    password_expiration: crate::runtime::Field<
         crate::models::PolicyRuleConditionsUsersPasswordExpiration,
     >,
     #[serde(
         rename = "lifecycleExpiration",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    lifecycle_expiration: crate::Nullable<
+    lifecycle_expiration: crate::runtime::Field<
         crate::models::PolicyRuleConditionsUsersLifecycleExpiration,
     >,
     #[serde(
         rename = "userLifecycleAttribute",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    user_lifecycle_attribute: crate::Nullable<
+    user_lifecycle_attribute: crate::runtime::Field<
         crate::models::PolicyRuleConditionsUsersUserLifecycleAttribute,
     >,
     #[serde(flatten)]
@@ -1936,52 +2550,95 @@ struct PolicyRuleConditionsUsers__Wire {
 impl From<PolicyRuleConditionsUsers__Wire> for PolicyRuleConditionsUsers {
     fn from(w: PolicyRuleConditionsUsers__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyRuleConditionsUsers",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsUsers",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             inactivity: w
                 .inactivity
-                .into_option_noting(&mut explicit_nulls, "inactivity"),
+                .into_option(
+                    "PolicyRuleConditionsUsers",
+                    "inactivity",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             password_expiration: w
                 .password_expiration
-                .into_option_noting(&mut explicit_nulls, "passwordExpiration"),
+                .into_option(
+                    "PolicyRuleConditionsUsers",
+                    "passwordExpiration",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             lifecycle_expiration: w
                 .lifecycle_expiration
-                .into_option_noting(&mut explicit_nulls, "lifecycleExpiration"),
+                .into_option(
+                    "PolicyRuleConditionsUsers",
+                    "lifecycleExpiration",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             user_lifecycle_attribute: w
                 .user_lifecycle_attribute
-                .into_option_noting(&mut explicit_nulls, "userLifecycleAttribute"),
+                .into_option(
+                    "PolicyRuleConditionsUsers",
+                    "userLifecycleAttribute",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsUsers> for PolicyRuleConditionsUsers__Wire {
     fn from(m: PolicyRuleConditionsUsers) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
-            inactivity: crate::Nullable::from_option(
+            inactivity: crate::runtime::Field::from_option(
                 m.inactivity,
                 m.explicit_nulls.contains("inactivity"),
+                misfits.take("inactivity"),
             ),
-            password_expiration: crate::Nullable::from_option(
+            password_expiration: crate::runtime::Field::from_option(
                 m.password_expiration,
                 m.explicit_nulls.contains("passwordExpiration"),
+                misfits.take("passwordExpiration"),
             ),
-            lifecycle_expiration: crate::Nullable::from_option(
+            lifecycle_expiration: crate::runtime::Field::from_option(
                 m.lifecycle_expiration,
                 m.explicit_nulls.contains("lifecycleExpiration"),
+                misfits.take("lifecycleExpiration"),
             ),
-            user_lifecycle_attribute: crate::Nullable::from_option(
+            user_lifecycle_attribute: crate::runtime::Field::from_option(
                 m.user_lifecycle_attribute,
                 m.explicit_nulls.contains("userLifecycleAttribute"),
+                misfits.take("userLifecycleAttribute"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2007,6 +2664,10 @@ pub struct PolicyRuleConditionsUsersInactivity {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsUsersInactivity {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2027,10 +2688,10 @@ impl PolicyRuleConditionsUsersInactivity {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsUsersInactivity__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    unit: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    number: crate::Nullable<i64>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    unit: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    number: crate::runtime::Field<i64>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -2038,25 +2699,44 @@ impl From<PolicyRuleConditionsUsersInactivity__Wire>
 for PolicyRuleConditionsUsersInactivity {
     fn from(w: PolicyRuleConditionsUsersInactivity__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            unit: w.unit.into_option_noting(&mut explicit_nulls, "unit"),
-            number: w.number.into_option_noting(&mut explicit_nulls, "number"),
+            unit: w
+                .unit
+                .into_option(
+                    "PolicyRuleConditionsUsersInactivity",
+                    "unit",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            number: w
+                .number
+                .into_option(
+                    "PolicyRuleConditionsUsersInactivity",
+                    "number",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsUsersInactivity>
 for PolicyRuleConditionsUsersInactivity__Wire {
     fn from(m: PolicyRuleConditionsUsersInactivity) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::Nullable::from_option(
+            unit: crate::runtime::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
+                misfits.take("unit"),
             ),
-            number: crate::Nullable::from_option(
+            number: crate::runtime::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
+                misfits.take("number"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2082,6 +2762,10 @@ pub struct PolicyRuleConditionsUsersPasswordExpiration {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsUsersPasswordExpiration {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2102,10 +2786,10 @@ impl PolicyRuleConditionsUsersPasswordExpiration {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsUsersPasswordExpiration__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    unit: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    number: crate::Nullable<i64>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    unit: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    number: crate::runtime::Field<i64>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -2113,25 +2797,44 @@ impl From<PolicyRuleConditionsUsersPasswordExpiration__Wire>
 for PolicyRuleConditionsUsersPasswordExpiration {
     fn from(w: PolicyRuleConditionsUsersPasswordExpiration__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            unit: w.unit.into_option_noting(&mut explicit_nulls, "unit"),
-            number: w.number.into_option_noting(&mut explicit_nulls, "number"),
+            unit: w
+                .unit
+                .into_option(
+                    "PolicyRuleConditionsUsersPasswordExpiration",
+                    "unit",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            number: w
+                .number
+                .into_option(
+                    "PolicyRuleConditionsUsersPasswordExpiration",
+                    "number",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsUsersPasswordExpiration>
 for PolicyRuleConditionsUsersPasswordExpiration__Wire {
     fn from(m: PolicyRuleConditionsUsersPasswordExpiration) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::Nullable::from_option(
+            unit: crate::runtime::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
+                misfits.take("unit"),
             ),
-            number: crate::Nullable::from_option(
+            number: crate::runtime::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
+                misfits.take("number"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2159,6 +2862,10 @@ pub struct PolicyRuleConditionsUsersLifecycleExpiration {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsUsersLifecycleExpiration {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2184,16 +2891,16 @@ impl PolicyRuleConditionsUsersLifecycleExpiration {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsUsersLifecycleExpiration__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    unit: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    number: crate::Nullable<i64>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    unit: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    number: crate::runtime::Field<i64>,
     #[serde(
         rename = "lifecycleStatus",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    lifecycle_status: crate::Nullable<String>,
+    lifecycle_status: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -2201,32 +2908,57 @@ impl From<PolicyRuleConditionsUsersLifecycleExpiration__Wire>
 for PolicyRuleConditionsUsersLifecycleExpiration {
     fn from(w: PolicyRuleConditionsUsersLifecycleExpiration__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            unit: w.unit.into_option_noting(&mut explicit_nulls, "unit"),
-            number: w.number.into_option_noting(&mut explicit_nulls, "number"),
+            unit: w
+                .unit
+                .into_option(
+                    "PolicyRuleConditionsUsersLifecycleExpiration",
+                    "unit",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            number: w
+                .number
+                .into_option(
+                    "PolicyRuleConditionsUsersLifecycleExpiration",
+                    "number",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             lifecycle_status: w
                 .lifecycle_status
-                .into_option_noting(&mut explicit_nulls, "lifecycleStatus"),
+                .into_option(
+                    "PolicyRuleConditionsUsersLifecycleExpiration",
+                    "lifecycleStatus",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsUsersLifecycleExpiration>
 for PolicyRuleConditionsUsersLifecycleExpiration__Wire {
     fn from(m: PolicyRuleConditionsUsersLifecycleExpiration) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::Nullable::from_option(
+            unit: crate::runtime::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
+                misfits.take("unit"),
             ),
-            number: crate::Nullable::from_option(
+            number: crate::runtime::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
+                misfits.take("number"),
             ),
-            lifecycle_status: crate::Nullable::from_option(
+            lifecycle_status: crate::runtime::Field::from_option(
                 m.lifecycle_status,
                 m.explicit_nulls.contains("lifecycleStatus"),
+                misfits.take("lifecycleStatus"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2252,6 +2984,10 @@ pub struct PolicyRuleConditionsUsersUserLifecycleAttribute {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsUsersUserLifecycleAttribute {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2275,15 +3011,15 @@ struct PolicyRuleConditionsUsersUserLifecycleAttribute__Wire {
     #[serde(
         rename = "attributeName",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    attribute_name: crate::Nullable<String>,
+    attribute_name: crate::runtime::Field<String>,
     #[serde(
         rename = "matchingValue",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    matching_value: crate::Nullable<String>,
+    matching_value: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -2291,29 +3027,44 @@ impl From<PolicyRuleConditionsUsersUserLifecycleAttribute__Wire>
 for PolicyRuleConditionsUsersUserLifecycleAttribute {
     fn from(w: PolicyRuleConditionsUsersUserLifecycleAttribute__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             attribute_name: w
                 .attribute_name
-                .into_option_noting(&mut explicit_nulls, "attributeName"),
+                .into_option(
+                    "PolicyRuleConditionsUsersUserLifecycleAttribute",
+                    "attributeName",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             matching_value: w
                 .matching_value
-                .into_option_noting(&mut explicit_nulls, "matchingValue"),
+                .into_option(
+                    "PolicyRuleConditionsUsersUserLifecycleAttribute",
+                    "matchingValue",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsUsersUserLifecycleAttribute>
 for PolicyRuleConditionsUsersUserLifecycleAttribute__Wire {
     fn from(m: PolicyRuleConditionsUsersUserLifecycleAttribute) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            attribute_name: crate::Nullable::from_option(
+            attribute_name: crate::runtime::Field::from_option(
                 m.attribute_name,
                 m.explicit_nulls.contains("attributeName"),
+                misfits.take("attributeName"),
             ),
-            matching_value: crate::Nullable::from_option(
+            matching_value: crate::runtime::Field::from_option(
                 m.matching_value,
                 m.explicit_nulls.contains("matchingValue"),
+                misfits.take("matchingValue"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2343,6 +3094,10 @@ pub struct PolicyRuleConditionsDevice {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsDevice {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2376,54 +3131,87 @@ impl PolicyRuleConditionsDevice {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsDevice__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    rooted: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    migrated: crate::Nullable<bool>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    platform: crate::Nullable<crate::models::PolicyRuleConditionsDevicePlatform>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    rooted: crate::runtime::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    migrated: crate::runtime::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    platform: crate::runtime::Field<crate::models::PolicyRuleConditionsDevicePlatform>,
     #[serde(
         rename = "trustLevel",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    trust_level: crate::Nullable<String>,
+    trust_level: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsDevice__Wire> for PolicyRuleConditionsDevice {
     fn from(w: PolicyRuleConditionsDevice__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            rooted: w.rooted.into_option_noting(&mut explicit_nulls, "rooted"),
-            migrated: w.migrated.into_option_noting(&mut explicit_nulls, "migrated"),
-            platform: w.platform.into_option_noting(&mut explicit_nulls, "platform"),
+            rooted: w
+                .rooted
+                .into_option(
+                    "PolicyRuleConditionsDevice",
+                    "rooted",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            migrated: w
+                .migrated
+                .into_option(
+                    "PolicyRuleConditionsDevice",
+                    "migrated",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            platform: w
+                .platform
+                .into_option(
+                    "PolicyRuleConditionsDevice",
+                    "platform",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             trust_level: w
                 .trust_level
-                .into_option_noting(&mut explicit_nulls, "trustLevel"),
+                .into_option(
+                    "PolicyRuleConditionsDevice",
+                    "trustLevel",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsDevice> for PolicyRuleConditionsDevice__Wire {
     fn from(m: PolicyRuleConditionsDevice) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            rooted: crate::Nullable::from_option(
+            rooted: crate::runtime::Field::from_option(
                 m.rooted,
                 m.explicit_nulls.contains("rooted"),
+                misfits.take("rooted"),
             ),
-            migrated: crate::Nullable::from_option(
+            migrated: crate::runtime::Field::from_option(
                 m.migrated,
                 m.explicit_nulls.contains("migrated"),
+                misfits.take("migrated"),
             ),
-            platform: crate::Nullable::from_option(
+            platform: crate::runtime::Field::from_option(
                 m.platform,
                 m.explicit_nulls.contains("platform"),
+                misfits.take("platform"),
             ),
-            trust_level: crate::Nullable::from_option(
+            trust_level: crate::runtime::Field::from_option(
                 m.trust_level,
                 m.explicit_nulls.contains("trustLevel"),
+                misfits.take("trustLevel"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2449,6 +3237,10 @@ pub struct PolicyRuleConditionsDevicePlatform {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsDevicePlatform {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2472,14 +3264,14 @@ impl PolicyRuleConditionsDevicePlatform {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsDevicePlatform__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    types: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    types: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(
         rename = "supportedMDMFrameworks",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    supported_mdm_frameworks: crate::Nullable<Vec<serde_json::Value>>,
+    supported_mdm_frameworks: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -2487,27 +3279,44 @@ impl From<PolicyRuleConditionsDevicePlatform__Wire>
 for PolicyRuleConditionsDevicePlatform {
     fn from(w: PolicyRuleConditionsDevicePlatform__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            types: w.types.into_option_noting(&mut explicit_nulls, "types"),
+            types: w
+                .types
+                .into_option(
+                    "PolicyRuleConditionsDevicePlatform",
+                    "types",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             supported_mdm_frameworks: w
                 .supported_mdm_frameworks
-                .into_option_noting(&mut explicit_nulls, "supportedMDMFrameworks"),
+                .into_option(
+                    "PolicyRuleConditionsDevicePlatform",
+                    "supportedMDMFrameworks",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsDevicePlatform>
 for PolicyRuleConditionsDevicePlatform__Wire {
     fn from(m: PolicyRuleConditionsDevicePlatform) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            types: crate::Nullable::from_option(
+            types: crate::runtime::Field::from_option(
                 m.types,
                 m.explicit_nulls.contains("types"),
+                misfits.take("types"),
             ),
-            supported_mdm_frameworks: crate::Nullable::from_option(
+            supported_mdm_frameworks: crate::runtime::Field::from_option(
                 m.supported_mdm_frameworks,
                 m.explicit_nulls.contains("supportedMDMFrameworks"),
+                misfits.take("supportedMDMFrameworks"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2533,6 +3342,10 @@ pub struct PolicyRuleConditionsGroups {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsGroups {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2553,34 +3366,53 @@ impl PolicyRuleConditionsGroups {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsGroups__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsGroups__Wire> for PolicyRuleConditionsGroups {
     fn from(w: PolicyRuleConditionsGroups__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyRuleConditionsGroups",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsGroups",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsGroups> for PolicyRuleConditionsGroups__Wire {
     fn from(m: PolicyRuleConditionsGroups) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2606,6 +3438,10 @@ pub struct PolicyRuleConditionsPeople {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsPeople {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2632,34 +3468,53 @@ impl PolicyRuleConditionsPeople {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsPeople__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    users: crate::Nullable<crate::models::PolicyRuleConditionsPeopleUsers>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    groups: crate::Nullable<crate::models::PolicyRuleConditionsPeopleGroups>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    users: crate::runtime::Field<crate::models::PolicyRuleConditionsPeopleUsers>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    groups: crate::runtime::Field<crate::models::PolicyRuleConditionsPeopleGroups>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsPeople__Wire> for PolicyRuleConditionsPeople {
     fn from(w: PolicyRuleConditionsPeople__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            users: w.users.into_option_noting(&mut explicit_nulls, "users"),
-            groups: w.groups.into_option_noting(&mut explicit_nulls, "groups"),
+            users: w
+                .users
+                .into_option(
+                    "PolicyRuleConditionsPeople",
+                    "users",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            groups: w
+                .groups
+                .into_option(
+                    "PolicyRuleConditionsPeople",
+                    "groups",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsPeople> for PolicyRuleConditionsPeople__Wire {
     fn from(m: PolicyRuleConditionsPeople) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            users: crate::Nullable::from_option(
+            users: crate::runtime::Field::from_option(
                 m.users,
                 m.explicit_nulls.contains("users"),
+                misfits.take("users"),
             ),
-            groups: crate::Nullable::from_option(
+            groups: crate::runtime::Field::from_option(
                 m.groups,
                 m.explicit_nulls.contains("groups"),
+                misfits.take("groups"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2685,6 +3540,10 @@ pub struct PolicyRuleConditionsPeopleUsers {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsPeopleUsers {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2705,34 +3564,53 @@ impl PolicyRuleConditionsPeopleUsers {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsPeopleUsers__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsPeopleUsers__Wire> for PolicyRuleConditionsPeopleUsers {
     fn from(w: PolicyRuleConditionsPeopleUsers__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyRuleConditionsPeopleUsers",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsPeopleUsers",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsPeopleUsers> for PolicyRuleConditionsPeopleUsers__Wire {
     fn from(m: PolicyRuleConditionsPeopleUsers) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2758,6 +3636,10 @@ pub struct PolicyRuleConditionsPeopleGroups {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsPeopleGroups {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2778,34 +3660,53 @@ impl PolicyRuleConditionsPeopleGroups {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsPeopleGroups__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsPeopleGroups__Wire> for PolicyRuleConditionsPeopleGroups {
     fn from(w: PolicyRuleConditionsPeopleGroups__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyRuleConditionsPeopleGroups",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsPeopleGroups",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsPeopleGroups> for PolicyRuleConditionsPeopleGroups__Wire {
     fn from(m: PolicyRuleConditionsPeopleGroups) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2829,6 +3730,10 @@ pub struct PolicyRuleConditionsScopes {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsScopes {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2844,27 +3749,38 @@ impl PolicyRuleConditionsScopes {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsScopes__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsScopes__Wire> for PolicyRuleConditionsScopes {
     fn from(w: PolicyRuleConditionsScopes__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsScopes",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsScopes> for PolicyRuleConditionsScopes__Wire {
     fn from(m: PolicyRuleConditionsScopes) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2888,6 +3804,10 @@ pub struct PolicyRuleConditionsClients {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsClients {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2903,27 +3823,38 @@ impl PolicyRuleConditionsClients {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsClients__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsClients__Wire> for PolicyRuleConditionsClients {
     fn from(w: PolicyRuleConditionsClients__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsClients",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsClients> for PolicyRuleConditionsClients__Wire {
     fn from(m: PolicyRuleConditionsClients) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -2947,6 +3878,10 @@ pub struct PolicyRuleConditionsContext {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsContext {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -2962,29 +3897,38 @@ impl PolicyRuleConditionsContext {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsContext__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    expression: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    expression: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsContext__Wire> for PolicyRuleConditionsContext {
     fn from(w: PolicyRuleConditionsContext__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             expression: w
                 .expression
-                .into_option_noting(&mut explicit_nulls, "expression"),
+                .into_option(
+                    "PolicyRuleConditionsContext",
+                    "expression",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsContext> for PolicyRuleConditionsContext__Wire {
     fn from(m: PolicyRuleConditionsContext) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            expression: crate::Nullable::from_option(
+            expression: crate::runtime::Field::from_option(
                 m.expression,
                 m.explicit_nulls.contains("expression"),
+                misfits.take("expression"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3012,6 +3956,10 @@ pub struct PolicyRuleConditionsNetwork {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsNetwork {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3037,43 +3985,68 @@ impl PolicyRuleConditionsNetwork {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsNetwork__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    connection: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    connection: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsNetwork__Wire> for PolicyRuleConditionsNetwork {
     fn from(w: PolicyRuleConditionsNetwork__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyRuleConditionsNetwork",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsNetwork",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             connection: w
                 .connection
-                .into_option_noting(&mut explicit_nulls, "connection"),
+                .into_option(
+                    "PolicyRuleConditionsNetwork",
+                    "connection",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsNetwork> for PolicyRuleConditionsNetwork__Wire {
     fn from(m: PolicyRuleConditionsNetwork) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
-            connection: crate::Nullable::from_option(
+            connection: crate::runtime::Field::from_option(
                 m.connection,
                 m.explicit_nulls.contains("connection"),
+                misfits.take("connection"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3099,6 +4072,10 @@ pub struct PolicyRuleConditionsPlatform {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsPlatform {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3125,12 +4102,12 @@ impl PolicyRuleConditionsPlatform {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsPlatform__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    exclude: crate::Nullable<
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    exclude: crate::runtime::Field<
         Vec<crate::models::PolicyRuleConditionsPlatformExcludeItem>,
     >,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<
         Vec<crate::models::PolicyRuleConditionsPlatformIncludeItem>,
     >,
     #[serde(flatten)]
@@ -3139,24 +4116,43 @@ struct PolicyRuleConditionsPlatform__Wire {
 impl From<PolicyRuleConditionsPlatform__Wire> for PolicyRuleConditionsPlatform {
     fn from(w: PolicyRuleConditionsPlatform__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            exclude: w.exclude.into_option_noting(&mut explicit_nulls, "exclude"),
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            exclude: w
+                .exclude
+                .into_option(
+                    "PolicyRuleConditionsPlatform",
+                    "exclude",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsPlatform",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsPlatform> for PolicyRuleConditionsPlatform__Wire {
     fn from(m: PolicyRuleConditionsPlatform) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::Nullable::from_option(
+            exclude: crate::runtime::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
+                misfits.take("exclude"),
             ),
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3182,6 +4178,10 @@ pub struct PolicyRuleConditionsPlatformExcludeItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsPlatformExcludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3205,14 +4205,14 @@ impl PolicyRuleConditionsPlatformExcludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsPlatformExcludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    os: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    os: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3220,22 +4220,44 @@ impl From<PolicyRuleConditionsPlatformExcludeItem__Wire>
 for PolicyRuleConditionsPlatformExcludeItem {
     fn from(w: PolicyRuleConditionsPlatformExcludeItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            os: w.os.into_option_noting(&mut explicit_nulls, "os"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            os: w
+                .os
+                .into_option(
+                    "PolicyRuleConditionsPlatformExcludeItem",
+                    "os",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyRuleConditionsPlatformExcludeItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsPlatformExcludeItem>
 for PolicyRuleConditionsPlatformExcludeItem__Wire {
     fn from(m: PolicyRuleConditionsPlatformExcludeItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            os: crate::Nullable::from_option(m.os, m.explicit_nulls.contains("os")),
-            type_: crate::Nullable::from_option(
+            os: crate::runtime::Field::from_option(
+                m.os,
+                m.explicit_nulls.contains("os"),
+                misfits.take("os"),
+            ),
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3261,6 +4283,10 @@ pub struct PolicyRuleConditionsPlatformIncludeItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsPlatformIncludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3284,14 +4310,14 @@ impl PolicyRuleConditionsPlatformIncludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsPlatformIncludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    os: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    os: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3299,22 +4325,44 @@ impl From<PolicyRuleConditionsPlatformIncludeItem__Wire>
 for PolicyRuleConditionsPlatformIncludeItem {
     fn from(w: PolicyRuleConditionsPlatformIncludeItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            os: w.os.into_option_noting(&mut explicit_nulls, "os"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
+            os: w
+                .os
+                .into_option(
+                    "PolicyRuleConditionsPlatformIncludeItem",
+                    "os",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyRuleConditionsPlatformIncludeItem",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsPlatformIncludeItem>
 for PolicyRuleConditionsPlatformIncludeItem__Wire {
     fn from(m: PolicyRuleConditionsPlatformIncludeItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            os: crate::Nullable::from_option(m.os, m.explicit_nulls.contains("os")),
-            type_: crate::Nullable::from_option(
+            os: crate::runtime::Field::from_option(
+                m.os,
+                m.explicit_nulls.contains("os"),
+                misfits.take("os"),
+            ),
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3338,6 +4386,10 @@ pub struct PolicyRuleConditionsRiskScore {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsRiskScore {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3353,27 +4405,38 @@ impl PolicyRuleConditionsRiskScore {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsRiskScore__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    level: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    level: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsRiskScore__Wire> for PolicyRuleConditionsRiskScore {
     fn from(w: PolicyRuleConditionsRiskScore__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            level: w.level.into_option_noting(&mut explicit_nulls, "level"),
+            level: w
+                .level
+                .into_option(
+                    "PolicyRuleConditionsRiskScore",
+                    "level",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsRiskScore> for PolicyRuleConditionsRiskScore__Wire {
     fn from(m: PolicyRuleConditionsRiskScore) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            level: crate::Nullable::from_option(
+            level: crate::runtime::Field::from_option(
                 m.level,
                 m.explicit_nulls.contains("level"),
+                misfits.take("level"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3397,6 +4460,10 @@ pub struct PolicyRuleConditionsGrantTypes {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsGrantTypes {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3412,27 +4479,38 @@ impl PolicyRuleConditionsGrantTypes {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsGrantTypes__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsGrantTypes__Wire> for PolicyRuleConditionsGrantTypes {
     fn from(w: PolicyRuleConditionsGrantTypes__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsGrantTypes",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsGrantTypes> for PolicyRuleConditionsGrantTypes__Wire {
     fn from(m: PolicyRuleConditionsGrantTypes) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3456,6 +4534,10 @@ pub struct PolicyRuleConditionsUserStatus {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsUserStatus {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3471,27 +4553,38 @@ impl PolicyRuleConditionsUserStatus {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsUserStatus__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    value: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    value: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsUserStatus__Wire> for PolicyRuleConditionsUserStatus {
     fn from(w: PolicyRuleConditionsUserStatus__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            value: w.value.into_option_noting(&mut explicit_nulls, "value"),
+            value: w
+                .value
+                .into_option(
+                    "PolicyRuleConditionsUserStatus",
+                    "value",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsUserStatus> for PolicyRuleConditionsUserStatus__Wire {
     fn from(m: PolicyRuleConditionsUserStatus) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            value: crate::Nullable::from_option(
+            value: crate::runtime::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
+                misfits.take("value"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3515,6 +4608,10 @@ pub struct PolicyRuleConditionsAuthContext {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsAuthContext {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3533,28 +4630,39 @@ struct PolicyRuleConditionsAuthContext__Wire {
     #[serde(
         rename = "authType",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    auth_type: crate::Nullable<String>,
+    auth_type: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsAuthContext__Wire> for PolicyRuleConditionsAuthContext {
     fn from(w: PolicyRuleConditionsAuthContext__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            auth_type: w.auth_type.into_option_noting(&mut explicit_nulls, "authType"),
+            auth_type: w
+                .auth_type
+                .into_option(
+                    "PolicyRuleConditionsAuthContext",
+                    "authType",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsAuthContext> for PolicyRuleConditionsAuthContext__Wire {
     fn from(m: PolicyRuleConditionsAuthContext) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            auth_type: crate::Nullable::from_option(
+            auth_type: crate::runtime::Field::from_option(
                 m.auth_type,
                 m.explicit_nulls.contains("authType"),
+                misfits.take("authType"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3580,6 +4688,10 @@ pub struct PolicyRuleConditionsAuthProvider {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsAuthProvider {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3600,34 +4712,53 @@ impl PolicyRuleConditionsAuthProvider {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsAuthProvider__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    include: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    provider: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    provider: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<PolicyRuleConditionsAuthProvider__Wire> for PolicyRuleConditionsAuthProvider {
     fn from(w: PolicyRuleConditionsAuthProvider__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            include: w.include.into_option_noting(&mut explicit_nulls, "include"),
-            provider: w.provider.into_option_noting(&mut explicit_nulls, "provider"),
+            include: w
+                .include
+                .into_option(
+                    "PolicyRuleConditionsAuthProvider",
+                    "include",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            provider: w
+                .provider
+                .into_option(
+                    "PolicyRuleConditionsAuthProvider",
+                    "provider",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsAuthProvider> for PolicyRuleConditionsAuthProvider__Wire {
     fn from(m: PolicyRuleConditionsAuthProvider) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::Nullable::from_option(
+            include: crate::runtime::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
+                misfits.take("include"),
             ),
-            provider: crate::Nullable::from_option(
+            provider: crate::runtime::Field::from_option(
                 m.provider,
                 m.explicit_nulls.contains("provider"),
+                misfits.take("provider"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3653,6 +4784,10 @@ pub struct PolicyRuleConditionsMdmEnrollment {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsMdmEnrollment {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3673,14 +4808,14 @@ impl PolicyRuleConditionsMdmEnrollment {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsMdmEnrollment__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    enrollment: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    enrollment: crate::runtime::Field<String>,
     #[serde(
         rename = "blockNonSafeAndroid",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    block_non_safe_android: crate::Nullable<bool>,
+    block_non_safe_android: crate::runtime::Field<bool>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3688,29 +4823,44 @@ impl From<PolicyRuleConditionsMdmEnrollment__Wire>
 for PolicyRuleConditionsMdmEnrollment {
     fn from(w: PolicyRuleConditionsMdmEnrollment__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
             enrollment: w
                 .enrollment
-                .into_option_noting(&mut explicit_nulls, "enrollment"),
+                .into_option(
+                    "PolicyRuleConditionsMdmEnrollment",
+                    "enrollment",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             block_non_safe_android: w
                 .block_non_safe_android
-                .into_option_noting(&mut explicit_nulls, "blockNonSafeAndroid"),
+                .into_option(
+                    "PolicyRuleConditionsMdmEnrollment",
+                    "blockNonSafeAndroid",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsMdmEnrollment>
 for PolicyRuleConditionsMdmEnrollment__Wire {
     fn from(m: PolicyRuleConditionsMdmEnrollment) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            enrollment: crate::Nullable::from_option(
+            enrollment: crate::runtime::Field::from_option(
                 m.enrollment,
                 m.explicit_nulls.contains("enrollment"),
+                misfits.take("enrollment"),
             ),
-            block_non_safe_android: crate::Nullable::from_option(
+            block_non_safe_android: crate::runtime::Field::from_option(
                 m.block_non_safe_android,
                 m.explicit_nulls.contains("blockNonSafeAndroid"),
+                misfits.take("blockNonSafeAndroid"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3740,6 +4890,10 @@ pub struct PolicyRuleConditionsUserIdentifier {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsUserIdentifier {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3773,15 +4927,15 @@ struct PolicyRuleConditionsUserIdentifier__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    patterns: crate::Nullable<
+    type_: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    patterns: crate::runtime::Field<
         Vec<crate::models::PolicyRuleConditionsUserIdentifierPatternsItem>,
     >,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    attribute: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    attribute: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3789,30 +4943,57 @@ impl From<PolicyRuleConditionsUserIdentifier__Wire>
 for PolicyRuleConditionsUserIdentifier {
     fn from(w: PolicyRuleConditionsUserIdentifier__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            patterns: w.patterns.into_option_noting(&mut explicit_nulls, "patterns"),
-            attribute: w.attribute.into_option_noting(&mut explicit_nulls, "attribute"),
+            type_: w
+                .type_
+                .into_option(
+                    "PolicyRuleConditionsUserIdentifier",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            patterns: w
+                .patterns
+                .into_option(
+                    "PolicyRuleConditionsUserIdentifier",
+                    "patterns",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            attribute: w
+                .attribute
+                .into_option(
+                    "PolicyRuleConditionsUserIdentifier",
+                    "attribute",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsUserIdentifier>
 for PolicyRuleConditionsUserIdentifier__Wire {
     fn from(m: PolicyRuleConditionsUserIdentifier) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            patterns: crate::Nullable::from_option(
+            patterns: crate::runtime::Field::from_option(
                 m.patterns,
                 m.explicit_nulls.contains("patterns"),
+                misfits.take("patterns"),
             ),
-            attribute: crate::Nullable::from_option(
+            attribute: crate::runtime::Field::from_option(
                 m.attribute,
                 m.explicit_nulls.contains("attribute"),
+                misfits.take("attribute"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3838,6 +5019,10 @@ pub struct PolicyRuleConditionsUserIdentifierPatternsItem {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsUserIdentifierPatternsItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3858,14 +5043,14 @@ impl PolicyRuleConditionsUserIdentifierPatternsItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleConditionsUserIdentifierPatternsItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    value: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    value: crate::runtime::Field<String>,
     #[serde(
         rename = "matchType",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    match_type: crate::Nullable<String>,
+    match_type: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3873,27 +5058,44 @@ impl From<PolicyRuleConditionsUserIdentifierPatternsItem__Wire>
 for PolicyRuleConditionsUserIdentifierPatternsItem {
     fn from(w: PolicyRuleConditionsUserIdentifierPatternsItem__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            value: w.value.into_option_noting(&mut explicit_nulls, "value"),
+            value: w
+                .value
+                .into_option(
+                    "PolicyRuleConditionsUserIdentifierPatternsItem",
+                    "value",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             match_type: w
                 .match_type
-                .into_option_noting(&mut explicit_nulls, "matchType"),
+                .into_option(
+                    "PolicyRuleConditionsUserIdentifierPatternsItem",
+                    "matchType",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsUserIdentifierPatternsItem>
 for PolicyRuleConditionsUserIdentifierPatternsItem__Wire {
     fn from(m: PolicyRuleConditionsUserIdentifierPatternsItem) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            value: crate::Nullable::from_option(
+            value: crate::runtime::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
+                misfits.take("value"),
             ),
-            match_type: crate::Nullable::from_option(
+            match_type: crate::runtime::Field::from_option(
                 m.match_type,
                 m.explicit_nulls.contains("matchType"),
+                misfits.take("matchType"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -3919,6 +5121,10 @@ pub struct PolicyRuleConditionsIdentityProvider {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl PolicyRuleConditionsIdentityProvider {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -3942,11 +5148,11 @@ struct PolicyRuleConditionsIdentityProvider__Wire {
     #[serde(
         rename = "idpIds",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    idp_ids: crate::Nullable<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    provider: crate::Nullable<String>,
+    idp_ids: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    provider: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3954,25 +5160,44 @@ impl From<PolicyRuleConditionsIdentityProvider__Wire>
 for PolicyRuleConditionsIdentityProvider {
     fn from(w: PolicyRuleConditionsIdentityProvider__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            idp_ids: w.idp_ids.into_option_noting(&mut explicit_nulls, "idpIds"),
-            provider: w.provider.into_option_noting(&mut explicit_nulls, "provider"),
+            idp_ids: w
+                .idp_ids
+                .into_option(
+                    "PolicyRuleConditionsIdentityProvider",
+                    "idpIds",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            provider: w
+                .provider
+                .into_option(
+                    "PolicyRuleConditionsIdentityProvider",
+                    "provider",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<PolicyRuleConditionsIdentityProvider>
 for PolicyRuleConditionsIdentityProvider__Wire {
     fn from(m: PolicyRuleConditionsIdentityProvider) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            idp_ids: crate::Nullable::from_option(
+            idp_ids: crate::runtime::Field::from_option(
                 m.idp_ids,
                 m.explicit_nulls.contains("idpIds"),
+                misfits.take("idpIds"),
             ),
-            provider: crate::Nullable::from_option(
+            provider: crate::runtime::Field::from_option(
                 m.provider,
                 m.explicit_nulls.contains("provider"),
+                misfits.take("provider"),
             ),
             additional_properties: m.additional_properties,
         }

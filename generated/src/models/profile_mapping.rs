@@ -20,6 +20,10 @@ pub struct ProfileMapping {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl ProfileMapping {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -67,58 +71,102 @@ impl ProfileMapping {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ProfileMapping__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    links: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    source: crate::Nullable<crate::models::ProfileMappingSource>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    target: crate::Nullable<crate::models::ProfileMappingTarget>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    properties: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
+    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    source: crate::runtime::Field<crate::models::ProfileMappingSource>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    target: crate::runtime::Field<crate::models::ProfileMappingTarget>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    properties: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<ProfileMapping__Wire> for ProfileMapping {
     fn from(w: ProfileMapping__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            links: w.links.into_option_noting(&mut explicit_nulls, "_links"),
-            source: w.source.into_option_noting(&mut explicit_nulls, "source"),
-            target: w.target.into_option_noting(&mut explicit_nulls, "target"),
+            id: w
+                .id
+                .into_option(
+                    "ProfileMapping",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            links: w
+                .links
+                .into_option(
+                    "ProfileMapping",
+                    "_links",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            source: w
+                .source
+                .into_option(
+                    "ProfileMapping",
+                    "source",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            target: w
+                .target
+                .into_option(
+                    "ProfileMapping",
+                    "target",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             properties: w
                 .properties
-                .into_option_noting(&mut explicit_nulls, "properties"),
+                .into_option(
+                    "ProfileMapping",
+                    "properties",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<ProfileMapping> for ProfileMapping__Wire {
     fn from(m: ProfileMapping) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            links: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            links: crate::runtime::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
+                misfits.take("_links"),
             ),
-            source: crate::Nullable::from_option(
+            source: crate::runtime::Field::from_option(
                 m.source,
                 m.explicit_nulls.contains("source"),
+                misfits.take("source"),
             ),
-            target: crate::Nullable::from_option(
+            target: crate::runtime::Field::from_option(
                 m.target,
                 m.explicit_nulls.contains("target"),
+                misfits.take("target"),
             ),
-            properties: crate::Nullable::from_option(
+            properties: crate::runtime::Field::from_option(
                 m.properties,
                 m.explicit_nulls.contains("properties"),
+                misfits.take("properties"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -145,6 +193,10 @@ pub struct ProfileMappingSource {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl ProfileMappingSource {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -178,53 +230,91 @@ impl ProfileMappingSource {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ProfileMappingSource__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    links: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
+    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<ProfileMappingSource__Wire> for ProfileMappingSource {
     fn from(w: ProfileMappingSource__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            links: w.links.into_option_noting(&mut explicit_nulls, "_links"),
+            id: w
+                .id
+                .into_option(
+                    "ProfileMappingSource",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "ProfileMappingSource",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "ProfileMappingSource",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            links: w
+                .links
+                .into_option(
+                    "ProfileMappingSource",
+                    "_links",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<ProfileMappingSource> for ProfileMappingSource__Wire {
     fn from(m: ProfileMappingSource) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            name: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            links: crate::Nullable::from_option(
+            links: crate::runtime::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
+                misfits.take("_links"),
             ),
             additional_properties: m.additional_properties,
         }
@@ -251,6 +341,10 @@ pub struct ProfileMappingTarget {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl ProfileMappingTarget {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -284,53 +378,91 @@ impl ProfileMappingTarget {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ProfileMappingTarget__Wire {
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    id: crate::Nullable<String>,
-    #[serde(default, skip_serializing_if = "crate::Nullable::is_absent")]
-    name: crate::Nullable<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
+    name: crate::runtime::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    type_: crate::Nullable<String>,
+    type_: crate::runtime::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    links: crate::Nullable<serde_json::Map<String, serde_json::Value>>,
+    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<ProfileMappingTarget__Wire> for ProfileMappingTarget {
     fn from(w: ProfileMappingTarget__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            id: w.id.into_option_noting(&mut explicit_nulls, "id"),
-            name: w.name.into_option_noting(&mut explicit_nulls, "name"),
-            type_: w.type_.into_option_noting(&mut explicit_nulls, "type"),
-            links: w.links.into_option_noting(&mut explicit_nulls, "_links"),
+            id: w
+                .id
+                .into_option(
+                    "ProfileMappingTarget",
+                    "id",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            name: w
+                .name
+                .into_option(
+                    "ProfileMappingTarget",
+                    "name",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            type_: w
+                .type_
+                .into_option(
+                    "ProfileMappingTarget",
+                    "type",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
+            links: w
+                .links
+                .into_option(
+                    "ProfileMappingTarget",
+                    "_links",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<ProfileMappingTarget> for ProfileMappingTarget__Wire {
     fn from(m: ProfileMappingTarget) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::Nullable::from_option(m.id, m.explicit_nulls.contains("id")),
-            name: crate::Nullable::from_option(
+            id: crate::runtime::Field::from_option(
+                m.id,
+                m.explicit_nulls.contains("id"),
+                misfits.take("id"),
+            ),
+            name: crate::runtime::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
+                misfits.take("name"),
             ),
-            type_: crate::Nullable::from_option(
+            type_: crate::runtime::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
+                misfits.take("type"),
             ),
-            links: crate::Nullable::from_option(
+            links: crate::runtime::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
+                misfits.take("_links"),
             ),
             additional_properties: m.additional_properties,
         }

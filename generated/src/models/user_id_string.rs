@@ -12,6 +12,10 @@ pub struct UserIdString {
     /// The optional fields that arrived as an explicit `null`; while unset they are
     /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
     pub explicit_nulls: crate::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as
+    /// received; while unset they are written back unchanged (see
+    /// [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::MismatchedFields,
 }
 impl UserIdString {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
@@ -30,28 +34,39 @@ struct UserIdString__Wire {
     #[serde(
         rename = "userId",
         default,
-        skip_serializing_if = "crate::Nullable::is_absent"
+        skip_serializing_if = "crate::runtime::Field::is_absent"
     )]
-    user_id: crate::Nullable<String>,
+    user_id: crate::runtime::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 impl From<UserIdString__Wire> for UserIdString {
     fn from(w: UserIdString__Wire) -> Self {
         let mut explicit_nulls = crate::ExplicitNulls::default();
+        let mut mismatched_fields = crate::MismatchedFields::default();
         Self {
-            user_id: w.user_id.into_option_noting(&mut explicit_nulls, "userId"),
+            user_id: w
+                .user_id
+                .into_option(
+                    "UserIdString",
+                    "userId",
+                    &mut explicit_nulls,
+                    &mut mismatched_fields,
+                ),
             additional_properties: w.additional_properties,
             explicit_nulls,
+            mismatched_fields,
         }
     }
 }
 impl From<UserIdString> for UserIdString__Wire {
     fn from(m: UserIdString) -> Self {
+        let mut misfits = m.mismatched_fields;
         Self {
-            user_id: crate::Nullable::from_option(
+            user_id: crate::runtime::Field::from_option(
                 m.user_id,
                 m.explicit_nulls.contains("userId"),
+                misfits.take("userId"),
             ),
             additional_properties: m.additional_properties,
         }

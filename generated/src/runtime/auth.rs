@@ -40,13 +40,14 @@ impl Auth {
         &self,
         method: &Method,
         url: &Url,
+        timeout: std::time::Duration,
     ) -> Result<(Vec<(&'static str, HeaderValue)>, Presented), Error> {
         let text = match self {
             Auth::ApiToken(t) => format!("SSWS {}", t.expose()),
             Auth::AccessToken(t) => format!("Bearer {}", t.expose()),
             #[cfg(feature = "oauth")]
             Auth::PrivateKey(provider) => {
-                let token = provider.token().await?;
+                let token = provider.token(timeout).await?;
                 let mut headers = vec![("authorization", token.authorization())];
                 if let Some(proof) = provider.api_proof(method, url, &token)? {
                     let proof = HeaderValue::from_str(&proof).map_err(|_| {
@@ -57,7 +58,7 @@ impl Auth {
                 return Ok((headers, Presented { token: Some(token) }));
             }
         };
-        let _ = (method, url);
+        let _ = (method, url, timeout);
         // A token with bytes a header cannot carry was rejected when the client was built.
         let mut v = HeaderValue::from_str(&text)
             .map_err(|_| Error::Config("the token has characters a header cannot carry".into()))?;

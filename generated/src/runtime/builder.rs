@@ -40,6 +40,7 @@ pub struct ClientBuilder {
     retry: RetryConfig,
     max_response_bytes: u64,
     max_pages: u32,
+    strict: bool,
     http: Option<reqwest::Client>,
     tls: Tls,
 }
@@ -59,6 +60,7 @@ impl Client {
             retry: RetryConfig::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_SIZE,
             max_pages: DEFAULT_MAX_PAGES,
+            strict: false,
             http: None,
             tls: Tls::default(),
         }
@@ -185,6 +187,21 @@ impl ClientBuilder {
     /// [`Error::UnexpectedResponse`]. Cycles of next links are detected whatever the limit.
     pub fn max_pages(mut self, pages: u32) -> Self {
         self.max_pages = pages;
+        self
+    }
+
+    /// Whether a value that does not fit its documented type fails the decode (default
+    /// `false`).
+    ///
+    /// By default decoding is lenient where Okta's answers drift from its documents: an
+    /// optional field of another shape is kept raw in the model's `mismatched_fields` (and
+    /// written back unchanged), and a list item that does not decode is kept raw in
+    /// [`Page::undecoded`](crate::Page::undecoded) (a stream yields it as an error and goes
+    /// on); both are logged as `tracing` warnings. Strict decoding makes each of them an
+    /// [`Error::Decode`] instead, for tests that pin the API's shapes. One request can choose
+    /// with [`Customize::strict_decoding`](crate::request::Customize::strict_decoding).
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.strict = strict;
         self
     }
 
@@ -316,6 +333,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
                 max_pages: self.max_pages,
+                strict: self.strict,
             }),
         })
     }

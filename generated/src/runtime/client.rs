@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) max_response_bytes: u64,
     pub(crate) max_pages: u32,
+    /// Whether a value that does not fit its documented type fails the decode.
+    pub(crate) strict: bool,
 }
 
 impl fmt::Debug for Client {
@@ -42,6 +44,7 @@ impl fmt::Debug for Client {
             .field("timeout", &self.inner.timeout)
             .field("max_response_bytes", &self.inner.max_response_bytes)
             .field("max_pages", &self.inner.max_pages)
+            .field("strict_decoding", &self.inner.strict)
             .finish()
     }
 }
@@ -124,6 +127,8 @@ impl Client {
             .options
             .max_response_bytes
             .unwrap_or(inner.max_response_bytes);
+        let strict = request.options.strict.unwrap_or(inner.strict);
+        let idempotent = request.is_idempotent();
         let mut retries = 0u32;
         let mut waited = Duration::ZERO;
         let mut retry_for: Option<String> = None;
@@ -133,7 +138,9 @@ impl Client {
                 .http
                 .request(request.method.clone(), url.clone())
                 .timeout(timeout);
-            let (auth_headers, presented) = inner.auth.present(&request.method, &url).await?;
+            // A token request made for this attempt is bounded by the same timeout.
+            let (auth_headers, presented) =
+                inner.auth.present(&request.method, &url, timeout).await?;
             for (name, value) in auth_headers {
                 rb = rb.header(name, value);
             }
@@ -155,23 +162,46 @@ impl Client {
                 rb = rb.multipart(m.to_form()?);
             }
             let started = Instant::now();
-            let response = rb.send().await.map_err(|e| transport(e, started))?;
-            // A prepared reqwest client may follow redirects; its answers from elsewhere are
-            // not the org's.
-            if response.url().origin() != inner.base.origin() {
-                return Err(Error::UnexpectedResponse(
-                    "the response came from another origin (a redirect)".into(),
-                ));
-            }
-            let status = response.status();
-            let headers = response.headers().clone();
+            let answer = match rb.send().await {
+                Ok(response) => {
+                    // A prepared reqwest client may follow redirects; its answers from
+                    // elsewhere are not the org's.
+                    if response.url().origin() != inner.base.origin() {
+                        return Err(Error::UnexpectedResponse(
+                            "the response came from another origin (a redirect)".into(),
+                        ));
+                    }
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    read_body(response, limit, started)
+                        .await
+                        .map(|bytes| (status, headers, bytes))
+                }
+                Err(e) => Err(transport(e, started)),
+            };
+            let (status, headers, bytes) = match answer {
+                Ok(answer) => answer,
+                Err(e @ (Error::Transport(_) | Error::Timeout { .. })) => {
+                    let delay = inner.retry.transport_delay(idempotent, retries);
+                    match within_budget(delay, waited, inner.retry.max_total_wait) {
+                        Some(total) => {
+                            tracing::debug!(error = %e, "retrying after a transport failure");
+                            tokio::time::sleep(total.saturating_sub(waited)).await;
+                            waited = total;
+                            retries = retries.saturating_add(1);
+                            continue;
+                        }
+                        None => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            };
             let span = tracing::Span::current();
             span.record("status", status.as_u16());
             span.record("retries", retries);
             if let Some(id) = request_id_of(&headers) {
                 span.record("request_id", id);
             }
-            let bytes = read_body(response, limit, started).await?;
             if inner
                 .auth
                 .resend(&presented, status, &headers, &mut recovery)
@@ -185,16 +215,11 @@ impl Client {
                     headers,
                     body: bytes,
                     retries,
+                    strict,
                 });
             }
-            let delay = inner
-                .retry
-                .delay(status, &headers, request.is_idempotent(), retries);
-            // A wait past the total budget (or one that overflows it) is never started.
-            if let Some(total) = delay
-                .and_then(|d| waited.checked_add(d))
-                .filter(|t| *t <= inner.retry.max_total_wait)
-            {
+            let delay = inner.retry.delay(status, &headers, idempotent, retries);
+            if let Some(total) = within_budget(delay, waited, inner.retry.max_total_wait) {
                 let delay = total.saturating_sub(waited);
                 tracing::debug!(
                     status = status.as_u16(),
@@ -212,6 +237,14 @@ impl Client {
             ))));
         }
     }
+}
+
+/// The total waited after `delay`, when it stays within `budget`: a wait past the budget (or
+/// one that overflows it) is never started.
+fn within_budget(delay: Option<Duration>, waited: Duration, budget: Duration) -> Option<Duration> {
+    delay
+        .and_then(|d| waited.checked_add(d))
+        .filter(|t| *t <= budget)
 }
 
 /// The caller's extra headers, checked once: valid names and values, none the client owns.

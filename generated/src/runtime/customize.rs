@@ -199,6 +199,14 @@ impl<K> Customize<K> {
         self
     }
 
+    /// Whether a value that does not fit its documented type fails this request's decode
+    /// (default: the client's; see
+    /// [`ClientBuilder::strict_decoding`](crate::ClientBuilder::strict_decoding)).
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.request.options.strict = Some(strict);
+        self
+    }
+
     /// The most pages this listing follows (default: the client's).
     pub fn max_pages(mut self, pages: u32) -> Self {
         self.request.options.max_pages = Some(pages);

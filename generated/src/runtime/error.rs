@@ -20,14 +20,16 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// The request or its response did not complete in time (the client's
-    /// [`timeout`](crate::ClientBuilder::timeout) or a per-request one).
+    /// [`timeout`](crate::ClientBuilder::timeout) or a per-request one). The limit applies to
+    /// each attempt, and to the OAuth token request (or the wait for one) an attempt needs.
     #[error("request timed out after {elapsed:?}")]
     Timeout {
         /// How long the attempt that timed out had run.
         elapsed: Duration,
-        /// The underlying failure.
+        /// The HTTP library's failure; `None` when the client's own timer ended the wait (for
+        /// an access token another call was fetching).
         #[source]
-        source: TransportError,
+        source: Option<TransportError>,
     },
     /// The connection failed or broke (DNS, TLS, reset, …).
     #[error("transport error: {0}")]
@@ -99,7 +101,7 @@ pub(crate) fn transport(e: reqwest::Error, started: Instant) -> Error {
     if timeout {
         Error::Timeout {
             elapsed: started.elapsed(),
-            source,
+            source: Some(source),
         }
     } else {
         Error::Transport(source)
@@ -318,8 +320,9 @@ pub struct ErrorCause {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
-/// A successful response whose body does not decode into the expected type.
-#[derive(Debug)]
+/// A successful response whose body (or one item of a list) does not decode into the expected
+/// type.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DecodeError {
     /// The (successful) HTTP status.
@@ -331,16 +334,32 @@ pub struct DecodeError {
     pub path: String,
     /// What was wrong there.
     pub message: String,
-    /// The start of the body, for the log.
+    /// The start of the body (of the item, for a list item), for the log.
     pub body_excerpt: String,
+    /// For one item of a list that did not decode: its position in the page.
+    pub item_index: Option<usize>,
+    /// For one item of a list that did not decode: the item as received, so that nothing is
+    /// lost.
+    pub raw_item: Option<serde_json::Value>,
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.item_index {
+            Some(i) => format!("item {i} of the {} response", self.status),
+            None => format!("the {} response", self.status),
+        };
         write!(
             f,
-            "could not decode the {} response at `{}`: {}; body starts with: {}",
-            self.status, self.path, self.message, self.body_excerpt
+            "could not decode {what} at `{}`: {}; {} starts with: {}",
+            self.path,
+            self.message,
+            if self.item_index.is_some() {
+                "the item"
+            } else {
+                "body"
+            },
+            self.body_excerpt
         )
     }
 }

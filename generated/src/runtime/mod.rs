@@ -7,6 +7,7 @@ pub(crate) mod client;
 pub(crate) mod customize;
 pub(crate) mod enums;
 pub(crate) mod error;
+pub(crate) mod field;
 pub(crate) mod headers;
 #[cfg(feature = "oauth")]
 pub(crate) mod keys;
@@ -26,6 +27,8 @@ pub(crate) mod tls;
 // enums does not use all of them.
 #[allow(unused_imports)]
 pub(crate) use enums::string_enum;
+#[allow(unused_imports)]
+pub(crate) use field::Field;
 #[cfg(feature = "multipart")]
 #[allow(unused_imports)]
 pub(crate) use multipart::{IntoMultipart, Multipart};

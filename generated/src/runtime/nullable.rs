@@ -108,29 +108,8 @@ impl ExplicitNulls {
     pub fn clear(&mut self) {
         self.0.clear();
     }
-}
 
-impl<T> Nullable<T> {
-    /// The value of a decoded optional field, noting an explicit `null` under `name`.
-    #[doc(hidden)]
-    pub fn into_option_noting(self, nulls: &mut ExplicitNulls, name: &'static str) -> Option<T> {
-        match self {
-            Nullable::Value(v) => Some(v),
-            Nullable::Null => {
-                nulls.0.push(name);
-                None
-            }
-            Nullable::Absent => None,
-        }
-    }
-
-    /// The wire form of an optional field: its value, else `null` when it arrived as one.
-    #[doc(hidden)]
-    pub fn from_option(value: Option<T>, was_null: bool) -> Self {
-        match (value, was_null) {
-            (Some(v), _) => Nullable::Value(v),
-            (None, true) => Nullable::Null,
-            (None, false) => Nullable::Absent,
-        }
+    pub(crate) fn push(&mut self, name: &'static str) {
+        self.0.push(name);
     }
 }

@@ -251,17 +251,29 @@ impl KindName for jsonwebtoken::errors::Error {
 }
 
 impl TokenProvider {
-    /// A valid access token: the cached one, or a new one (one request however many calls wait).
-    pub(crate) async fn token(&self) -> Result<Token, Error> {
-        let mut cached = self.cache.lock().await;
-        if let Some(t) = cached.as_ref() {
-            if Instant::now() < t.renew_at {
-                return Ok(t.clone());
+    /// A valid access token: the cached one, or a new one (one request however many calls
+    /// wait). Waiting for another call's token request and making one both end after
+    /// `timeout`, the limit of the call that needs the token.
+    pub(crate) async fn token(&self, timeout: Duration) -> Result<Token, Error> {
+        let started = Instant::now();
+        let get = async {
+            let mut cached = self.cache.lock().await;
+            if let Some(t) = cached.as_ref() {
+                if Instant::now() < t.renew_at {
+                    return Ok(t.clone());
+                }
             }
+            let fresh = self.fetch(timeout).await?;
+            *cached = Some(fresh.clone());
+            Ok(fresh)
+        };
+        match tokio::time::timeout(timeout, get).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                elapsed: started.elapsed(),
+                source: None,
+            }),
         }
-        let fresh = self.fetch().await?;
-        *cached = Some(fresh.clone());
-        Ok(fresh)
     }
 
     /// Forgets `used` after the API rejected it, unless another call already replaced it.
@@ -290,7 +302,7 @@ impl TokenProvider {
         sign(&header, &claims, &self.key.key)
     }
 
-    async fn fetch(&self) -> Result<Token, Error> {
+    async fn fetch(&self, timeout: Duration) -> Result<Token, Error> {
         let mut nonce_retried = false;
         loop {
             let assertion = self.client_assertion()?;
@@ -303,6 +315,7 @@ impl TokenProvider {
             let mut rb = self
                 .http
                 .post(self.token_url.clone())
+                .timeout(timeout)
                 .header(ACCEPT, "application/json")
                 .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(form);

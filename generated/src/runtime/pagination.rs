@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::client::Client;
-use super::error::Error;
+use super::error::{DecodeError, Error};
 use super::headers::{request_id_of, RateLimit};
 use super::request::Request;
 
@@ -20,8 +20,13 @@ use super::request::Request;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Page<T> {
-    /// The items of this page.
+    /// The items of this page that decoded.
     pub items: Vec<T>,
+    /// The items of this page that did not decode, each with the serde path of its failing
+    /// field, its position in the page and the item as received
+    /// ([`DecodeError::raw_item`](crate::error::DecodeError::raw_item)). Always empty with
+    /// strict decoding, where such an item fails the page instead.
+    pub undecoded: Vec<DecodeError>,
     /// The HTTP status.
     pub status: StatusCode,
     /// The response headers.
@@ -194,10 +199,40 @@ impl Client {
         request: Request,
         trail: Trail,
     ) -> Result<Page<T>, Error> {
+        let (decoded, page) = self.fetch_page(request, trail).await?;
+        let mut items = Vec::with_capacity(decoded.len());
+        let mut undecoded = Vec::new();
+        for item in decoded {
+            match item {
+                Ok(v) => items.push(v),
+                Err(e) => undecoded.push(*e),
+            }
+        }
+        Ok(Page {
+            items,
+            undecoded,
+            ..page
+        })
+    }
+
+    /// One page: its items in order, decoded or not, and the page without them.
+    async fn fetch_page<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        trail: Trail,
+    ) -> Result<(Vec<Result<T, Box<DecodeError>>>, Page<T>), Error> {
         let url = request.url(self.org_url())?;
         trail.visit(&url, self.max_pages(&request))?;
         let raw = self.execute(&request).await?;
-        let items: Vec<T> = raw.decode()?;
+        let decoded: Vec<Result<T, Box<DecodeError>>> = raw.decode_items()?;
+        for e in decoded.iter().filter_map(|d| d.as_ref().err()) {
+            tracing::warn!(
+                operation = request.operation,
+                item = e.item_index,
+                path = %e.path,
+                "a list item does not decode; kept as received in Page::undecoded"
+            );
+        }
         let next = match next_link(&raw.headers) {
             None => None,
             Some(target) => {
@@ -213,17 +248,21 @@ impl Client {
                 Some(next)
             }
         };
-        Ok(Page {
-            items,
+        let page = Page {
+            items: Vec::new(),
+            undecoded: Vec::new(),
             status: raw.status,
             headers: raw.headers,
             next,
             client: self.clone(),
             request,
             trail,
-        })
+        };
+        Ok((decoded, page))
     }
 
+    /// Every item of every page. An item that does not decode is yielded in its place as
+    /// [`Error::Decode`] (with the raw item) and the stream goes on; any other error ends it.
     pub(crate) fn stream_items<T: DeserializeOwned + Send + 'static>(
         &self,
         request: Request,
@@ -231,7 +270,7 @@ impl Client {
         struct State<T> {
             client: Client,
             next: Option<(Request, Trail)>,
-            buffer: VecDeque<T>,
+            buffer: VecDeque<Result<T, Box<DecodeError>>>,
         }
         let state = State {
             client: self.clone(),
@@ -241,13 +280,13 @@ impl Client {
         Box::pin(futures::stream::unfold(state, |mut s| async move {
             loop {
                 if let Some(item) = s.buffer.pop_front() {
-                    return Some((Ok(item), s));
+                    return Some((item.map_err(Error::Decode), s));
                 }
                 let (request, trail) = s.next.take()?;
-                match s.client.send_page::<T>(request, trail).await {
-                    Ok(page) => {
+                match s.client.fetch_page::<T>(request, trail).await {
+                    Ok((items, page)) => {
                         s.next = page.next_request().map(|r| (r, page.trail.next()));
-                        s.buffer = page.items.into();
+                        s.buffer = items.into();
                     }
                     Err(e) => return Some((Err(e), s)),
                 }

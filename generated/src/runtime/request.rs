@@ -37,6 +37,7 @@ pub(crate) struct Options {
     pub accept: Option<String>,
     pub max_response_bytes: Option<u64>,
     pub max_pages: Option<u32>,
+    pub strict: Option<bool>,
 }
 
 #[derive(Clone, Debug)]

@@ -7,7 +7,9 @@ use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::error::{excerpt, transport, DecodeError, Error};
+use super::field::{with_mode, Mode};
 use super::headers::{content_type_of, request_id_of, RateLimit};
+use serde_json::value::RawValue;
 
 /// A response as received, before decoding.
 #[derive(Debug)]
@@ -16,53 +18,113 @@ pub(crate) struct RawResponse {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub retries: u32,
+    /// Whether a value that does not fit its documented type fails the decode.
+    pub strict: bool,
+}
+
+/// Decodes `bytes` the fast way, then (unless `strict`) the lenient way; on failure, the serde
+/// path of the failing field and what was wrong there.
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    bytes: &[u8],
+    strict: bool,
+) -> Result<T, (String, String)> {
+    let first = match with_mode(Mode::Direct, || serde_json::from_slice::<T>(bytes)) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let mode = if strict { Mode::Direct } else { Mode::Lenient };
+    if !strict {
+        if let Ok(v) = with_mode(mode, || serde_json::from_slice::<T>(bytes)) {
+            return Ok(v);
+        }
+    }
+    // Only a failure pays for tracking the path, by decoding again to name the failing field.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match with_mode(mode, || serde_path_to_error::deserialize::<_, T>(&mut de)) {
+        Err(e) => Err((e.path().to_string(), e.inner().to_string())),
+        // Decoding succeeded with the path tracker: the failure is after the value.
+        Ok(_) => Err((".".to_string(), first.to_string())),
+    }
 }
 
 impl RawResponse {
-    /// Decodes the body; an empty body decodes like `null` (so `serde_json::Value` gets
+    /// The body as JSON text; an empty body reads like `null` (so `serde_json::Value` gets
     /// `Null` and a struct gets a clear error).
-    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let bytes: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
+    fn json(&self) -> &[u8] {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
             b"null"
         } else {
             &self.body
-        };
-        // The fast path is plain serde; only a failure pays for tracking the path, by decoding
-        // again to name the failing field.
-        match serde_json::from_slice(bytes) {
-            Ok(v) => Ok(v),
-            Err(first) => {
-                let mut de = serde_json::Deserializer::from_slice(bytes);
-                let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                    Err(e) => {
-                        return Err(self.decode_error(e.path().to_string(), e.inner().to_string()))
-                    }
-                    // Decoding succeeded with the path tracker: the failure is after the value.
-                    Ok(_) => ".".to_string(),
-                };
-                Err(self.decode_error(path, first.to_string()))
-            }
         }
+    }
+
+    /// Decodes the body. An optional field of another shape than documented is kept raw in the
+    /// model's `mismatched_fields` unless decoding is strict.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        decode_json(self.json(), self.strict)
+            .map_err(|(path, message)| Error::Decode(Box::new(self.decode_error(path, message))))
+    }
+
+    /// Decodes a JSON array item by item: an item that does not decode is returned as its
+    /// error (with the raw item), in its place, and the others decode. Strict decoding, or a
+    /// body that is not an array, fails whole.
+    pub fn decode_items<T: DeserializeOwned>(
+        &self,
+    ) -> Result<Vec<Result<T, Box<DecodeError>>>, Error> {
+        let bytes = self.json();
+        if let Ok(items) = with_mode(Mode::Direct, || serde_json::from_slice::<Vec<T>>(bytes)) {
+            return Ok(items.into_iter().map(Ok).collect());
+        }
+        let raw = match serde_json::from_slice::<Vec<&RawValue>>(bytes) {
+            Ok(raw) if !self.strict => raw,
+            _ => {
+                return self
+                    .decode::<Vec<T>>()
+                    .map(|v| v.into_iter().map(Ok).collect())
+            }
+        };
+        Ok(raw
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let text = item.get();
+                decode_json(text.as_bytes(), false).map_err(|(path, message)| {
+                    let path = match path.as_str() {
+                        "." => format!("[{i}]"),
+                        p if p.starts_with('[') => format!("[{i}]{p}"),
+                        p => format!("[{i}].{p}"),
+                    };
+                    Box::new(DecodeError {
+                        item_index: Some(i),
+                        raw_item: serde_json::from_str(text).ok(),
+                        body_excerpt: excerpt(text.as_bytes()),
+                        ..self.decode_error(path, message)
+                    })
+                })
+            })
+            .collect())
     }
 
     /// The body as UTF-8 text (XML, CSV, PEM); a body that is not UTF-8 is a decode error.
     pub fn text(&self) -> Result<String, Error> {
         String::from_utf8(self.body.to_vec()).map_err(|e| {
-            self.decode_error(
+            Error::Decode(Box::new(self.decode_error(
                 ".".into(),
                 format!("the body is not UTF-8 text: {}", e.utf8_error()),
-            )
+            )))
         })
     }
 
-    fn decode_error(&self, path: String, message: String) -> Error {
-        Error::Decode(Box::new(DecodeError {
+    fn decode_error(&self, path: String, message: String) -> DecodeError {
+        DecodeError {
             status: self.status,
             headers: self.headers.clone(),
             path,
             message,
             body_excerpt: excerpt(&self.body),
-        }))
+            item_index: None,
+            raw_item: None,
+        }
     }
 
     pub fn into_response<T>(self, body: T) -> ApiResponse<T> {

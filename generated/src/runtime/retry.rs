@@ -6,8 +6,11 @@ use http::{HeaderMap, StatusCode};
 
 use super::headers::{rate_limit_wait, retry_after};
 
-/// Retry behaviour for rate limits (429) and 503/504. The default retries twice, waits at most
-/// a minute in total, and backs off from one second when Okta gives no reset time.
+/// Retry behaviour: rate limits (429) on every method; [`retry_statuses`](Self::retry_statuses)
+/// (503 and 504 by default) and, with [`retry_transport_errors`](Self::retry_transport_errors),
+/// connection failures and timeouts on idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS)
+/// only. The default retries twice, waits at most a minute in total, and backs off from one
+/// second when Okta gives no reset time.
 ///
 /// A 429 waits until `X-Rate-Limit-Reset` (by the server's `Date`) plus one second and a little
 /// jitter; without Okta's headers it honours `Retry-After`, and without that it backs off. All
@@ -24,8 +27,13 @@ pub struct RetryConfig {
     pub initial_backoff: Duration,
     /// The longest single backoff.
     pub max_backoff: Duration,
-    /// Whether 503 and 504 are retried (idempotent methods only).
-    pub retry_unavailable: bool,
+    /// Statuses besides 429 that are retried on idempotent methods (default 503 and 504).
+    /// Empty retries none of them.
+    pub retry_statuses: Vec<StatusCode>,
+    /// Whether a connection that failed or broke, or an attempt that timed out, is retried on
+    /// idempotent methods (default `true`). A POST is never sent twice because of these:
+    /// Okta may have acted on it.
+    pub retry_transport_errors: bool,
     /// The most random delay added to a wait for `X-Rate-Limit-Reset`, which every client of
     /// the org shares.
     pub max_jitter: Duration,
@@ -38,7 +46,8 @@ impl Default for RetryConfig {
             max_total_wait: Duration::from_secs(60),
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
-            retry_unavailable: true,
+            retry_statuses: vec![StatusCode::SERVICE_UNAVAILABLE, StatusCode::GATEWAY_TIMEOUT],
+            retry_transport_errors: true,
             max_jitter: Duration::from_millis(500),
         }
     }
@@ -77,11 +86,18 @@ impl RetryConfig {
                 Some(wait) => wait.saturating_add(jitter(self.max_jitter)),
                 None => retry_after(headers).unwrap_or_else(|| self.backoff(retry)),
             }),
-            503 | 504 if idempotent && self.retry_unavailable => {
+            _ if idempotent && self.retry_statuses.contains(&status) => {
                 Some(retry_after(headers).unwrap_or_else(|| self.backoff(retry)))
             }
             _ => None,
         }
+    }
+
+    /// How long to wait before retry number `retry` after a transport failure or timeout, or
+    /// `None` when it must not be retried.
+    pub(crate) fn transport_delay(&self, idempotent: bool, retry: u32) -> Option<Duration> {
+        (retry < self.max_retries && idempotent && self.retry_transport_errors)
+            .then(|| self.backoff(retry))
     }
 }
 

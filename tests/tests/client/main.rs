@@ -2,6 +2,7 @@
 //! bad bodies, hostile ids, multipart, generic requests and redaction here; retries and rate
 //! limits in `retries`, pagination in `pagination`.
 
+mod decoding;
 mod pagination;
 mod retries;
 
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::TryStreamExt;
 use okta_client::request::FilePart;
-use okta_client::{models, Client, Error, Method, RetryConfig};
+use okta_client::{models, Client, Error, Method, RetryConfig, StatusCode};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, header, header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -187,10 +188,25 @@ async fn malformed_truncated_and_mistyped_bodies_fail_cleanly() {
         assert_eq!(d.status, 200);
         assert!(!d.message.is_empty(), "{id}");
     }
-    // One bad item in a list is reported with its position, not dropped.
+    // An optional object whose required field is mistyped is kept raw; the hook decodes.
+    let hooks = c
+        .inline_hook()
+        .list_inline_hooks()
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let channel = hooks[1].channel.as_ref().expect("channel");
+    assert_eq!(
+        channel.mismatched_fields.get("config").unwrap().value,
+        json!({"uri": 5})
+    );
+    // Strictly, the bad item fails the list and is reported with its position.
     let e = c
         .inline_hook()
         .list_inline_hooks()
+        .customize()
+        .strict_decoding(true)
         .send()
         .await
         .unwrap_err();

@@ -196,3 +196,122 @@ async fn unavailable_is_retried_for_idempotent_methods_only() {
     assert_eq!(api.raw_body, "<html>oops</html>");
     assert!(!e.is_retryable());
 }
+
+/// A stalled attempt of an idempotent call is retried within the budget; a POST that timed
+/// out is never sent again (Okta may have acted on it); the switch turns the retries off.
+#[tokio::test]
+async fn timeouts_are_retried_on_idempotent_calls_only() {
+    let server = MockServer::start().await;
+    let stalled = ResponseTemplate::new(200)
+        .set_body_json(json!({"id": "slow"}))
+        .set_delay(Duration::from_secs(3));
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks/h1"))
+        .respond_with(stalled.clone())
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks/h1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "h1"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/eventHooks"))
+        .respond_with(stalled)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let build = |retry: RetryConfig| {
+        Client::builder(server.uri())
+            .api_token(TOKEN)
+            .timeout(Duration::from_millis(200))
+            .retry(retry)
+            .build()
+            .unwrap()
+    };
+    let c = build(fast_retries());
+    let got = c.event_hook().get_event_hook("h1").send().await.unwrap();
+    assert_eq!((got.retries, got.body.id.as_deref()), (1, Some("h1")));
+    let e = c
+        .event_hook()
+        .create_event_hook(models::EventHook::new())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+
+    // Switched off, the first stalled GET is the answer.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks/h2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "h2"}))
+                .set_delay(Duration::from_secs(3)),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let off = build(RetryConfig {
+        retry_transport_errors: false,
+        ..fast_retries()
+    });
+    let e = off
+        .event_hook()
+        .get_event_hook("h2")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+}
+
+/// Which statuses are retried is a setting: a 500 is an answer by default, retried when
+/// listed; an empty list retries neither 503 nor 504.
+#[tokio::test]
+async fn retried_statuses_are_configurable() {
+    let server = MockServer::start().await;
+    for (id, status) in [("h500", 500), ("h503", 503)] {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v1/eventHooks/{id}")))
+            .respond_with(ResponseTemplate::new(status))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v1/eventHooks/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": id})))
+            .mount(&server)
+            .await;
+    }
+    let build = |retry: RetryConfig| {
+        Client::builder(server.uri())
+            .api_token(TOKEN)
+            .retry(retry)
+            .build()
+            .unwrap()
+    };
+    let with_500 = build(RetryConfig {
+        retry_statuses: vec![StatusCode::INTERNAL_SERVER_ERROR],
+        ..fast_retries()
+    });
+    let got = with_500
+        .event_hook()
+        .get_event_hook("h500")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.retries, 1);
+    let none = build(RetryConfig {
+        retry_statuses: Vec::new(),
+        ..fast_retries()
+    });
+    let e = none
+        .event_hook()
+        .get_event_hook("h503")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+}

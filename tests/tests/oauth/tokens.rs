@@ -243,3 +243,48 @@ async fn dpop_binds_every_request_and_answers_nonce_challenges() {
     client.event_hook().list_event_hooks().send().await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
+
+/// A token endpoint slower than the call's timeout: the call fails with `Error::Timeout`
+/// instead of waiting for the token; a second call, waiting for the same token request, is
+/// bounded by its own timeout too; a later call with a longer per-request timeout succeeds.
+#[tokio::test]
+async fn a_stalled_token_endpoint_is_bounded_by_the_call_timeout() {
+    let server = MockServer::start().await;
+    let mut endpoint = TokenEndpoint::new(&server, &key_file("rsa_public.pem"), Algorithm::RS256);
+    endpoint.delay = Duration::from_secs(2);
+    mount(&server, endpoint).await;
+    // Which token is issued first depends on which abandoned request the endpoint saw.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks"))
+        .and(wiremock::matchers::header_regex(
+            "authorization",
+            "^Bearer tok-SECRET-[0-9]+$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .private_key(auth(
+            PrivateKeyMaterial::from_pem(&key_file("rsa.pem")).unwrap(),
+        ))
+        .timeout(Duration::from_millis(250))
+        .retry(okta_client::RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let first = client.event_hook().list_event_hooks().send();
+    let second = client.event_hook().list_event_hooks().send();
+    let (first, second) = futures::join!(first, second);
+    for e in [first.unwrap_err(), second.unwrap_err()] {
+        assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+        assert!(e.is_retryable());
+    }
+    let page = client
+        .event_hook()
+        .list_event_hooks()
+        .customize()
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("a longer per-request timeout waits for the token");
+    assert_eq!(page.status, 200);
+}

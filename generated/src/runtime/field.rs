@@ -1,0 +1,331 @@
+//! Optional fields that survive a value of another shape than the documents give.
+//!
+//! Okta sends shapes its documents do not show (an enhanced dynamic zone's `locations` is an
+//! object, not an array). One such field must not make the whole object — or the whole list it
+//! is in — fail to decode. The generated wire structs read every optional field as a
+//! [`Field`]: a value that does not fit is kept raw, reported in the model's
+//! `mismatched_fields`, and written back unchanged.
+//!
+//! Lenient decoding buffers each optional field as JSON before decoding it, so the client
+//! first decodes every response the direct way (no buffering, as fast as plain serde) and only
+//! falls back to the lenient way when that fails ([`Mode`]); outside the client (a plain
+//! `serde_json::from_str` of a model) decoding is lenient.
+
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use super::nullable::{ExplicitNulls, Nullable};
+
+/// How optional fields decode on this thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A value that does not fit is kept raw (the default outside the client).
+    Lenient,
+    /// A value that does not fit fails the decode: the client's fast first attempt, and
+    /// strict decoding.
+    Direct,
+}
+
+thread_local! {
+    static MODE: Cell<Mode> = const { Cell::new(Mode::Lenient) };
+}
+
+/// Runs `f` (a synchronous decode) with optional fields decoding in `mode`; the previous mode
+/// comes back afterwards, also if `f` panics.
+pub(crate) fn with_mode<R>(mode: Mode, f: impl FnOnce() -> R) -> R {
+    struct Restore(Mode);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            MODE.with(|m| m.set(self.0));
+        }
+    }
+    let _restore = Restore(MODE.with(|m| m.replace(mode)));
+    f()
+}
+
+/// The wire form of an optional field. Used by the generated code only (a catalog, or a
+/// build with some API groups, may have no optional field).
+#[allow(dead_code)]
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Field<T> {
+    /// Not in the JSON object.
+    #[default]
+    Absent,
+    /// `null`.
+    Null,
+    /// A value of the documented type.
+    Value(T),
+    /// A value of another shape, as received, with why it does not fit.
+    Raw(Value, String),
+}
+
+// A catalog (or a build with some API groups) may have no `Option` or no `Nullable` field.
+#[allow(dead_code)]
+impl<T> Field<T> {
+    /// Whether the field is left out when encoding.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Field::Absent)
+    }
+
+    /// The model's `Option` field: `null` is noted in `nulls`, a misfit in `mismatched`.
+    pub fn into_option(
+        self,
+        model: &'static str,
+        name: &'static str,
+        nulls: &mut ExplicitNulls,
+        mismatched: &mut MismatchedFields,
+    ) -> Option<T> {
+        match self {
+            Field::Value(v) => Some(v),
+            Field::Null => {
+                nulls.push(name);
+                None
+            }
+            Field::Absent => None,
+            Field::Raw(value, message) => {
+                mismatched.note(model, name, value, message);
+                None
+            }
+        }
+    }
+
+    /// The model's `Nullable` field; a misfit is noted in `mismatched` and reads as absent.
+    pub fn into_nullable(
+        self,
+        model: &'static str,
+        name: &'static str,
+        mismatched: &mut MismatchedFields,
+    ) -> Nullable<T> {
+        match self {
+            Field::Value(v) => Nullable::Value(v),
+            Field::Null => Nullable::Null,
+            Field::Absent => Nullable::Absent,
+            Field::Raw(value, message) => {
+                mismatched.note(model, name, value, message);
+                Nullable::Absent
+            }
+        }
+    }
+
+    /// The wire form of an `Option` field: its value; else the raw value it arrived as; else
+    /// `null` when it arrived as one.
+    pub fn from_option(value: Option<T>, was_null: bool, raw: Option<MismatchedField>) -> Self {
+        match (value, raw) {
+            (Some(v), _) => Field::Value(v),
+            (None, Some(raw)) => Field::Raw(raw.value, raw.message),
+            (None, None) if was_null => Field::Null,
+            (None, None) => Field::Absent,
+        }
+    }
+
+    /// The wire form of a `Nullable` field: an absent one is written as the raw value it
+    /// arrived as, if any.
+    pub fn from_nullable(value: Nullable<T>, raw: Option<MismatchedField>) -> Self {
+        match (value, raw) {
+            (Nullable::Value(v), _) => Field::Value(v),
+            (Nullable::Null, _) => Field::Null,
+            (Nullable::Absent, Some(raw)) => Field::Raw(raw.value, raw.message),
+            (Nullable::Absent, None) => Field::Absent,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Field<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Value(v) => v.serialize(s),
+            Field::Raw(v, _) => v.serialize(s),
+            // `Absent` is skipped by `skip_serializing_if`.
+            Field::Null | Field::Absent => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if MODE.with(Cell::get) == Mode::Direct {
+            return Ok(match Option::<T>::deserialize(d)? {
+                Some(v) => Field::Value(v),
+                None => Field::Null,
+            });
+        }
+        let raw = Value::deserialize(d)?;
+        if raw.is_null() {
+            return Ok(Field::Null);
+        }
+        Ok(match T::deserialize(&raw) {
+            Ok(v) => Field::Value(v),
+            Err(e) => Field::Raw(raw, e.to_string()),
+        })
+    }
+}
+
+/// The optional fields of a decoded struct whose values did not fit their documented types.
+///
+/// Each is kept as received: the struct's field reads as unset, and while it stays unset the
+/// raw value is written back unchanged (a GET → change → PUT sends what was read). Setting the
+/// field replaces the raw value; [`remove`](Self::remove) or [`clear`](Self::clear) drops it.
+/// Each one is also reported as a `tracing` warning when decoded. Strict decoding
+/// ([`ClientBuilder::strict_decoding`](crate::ClientBuilder::strict_decoding)) turns a misfit
+/// into [`Error::Decode`](crate::Error::Decode) instead.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MismatchedFields(Vec<MismatchedField>);
+
+/// One field whose value did not fit its documented type.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct MismatchedField {
+    /// The JSON name of the field.
+    pub name: &'static str,
+    /// The value as received.
+    pub value: Value,
+    /// Why it does not fit (serde's message).
+    pub message: String,
+}
+
+impl MismatchedFields {
+    /// Whether every field fit.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many fields did not fit.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The field `name` (its JSON name), if it did not fit.
+    pub fn get(&self, name: &str) -> Option<&MismatchedField> {
+        self.0.iter().find(|f| f.name == name)
+    }
+
+    /// Whether the field `name` (its JSON name) did not fit.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Every field that did not fit, in the order of the struct.
+    pub fn iter(&self) -> std::slice::Iter<'_, MismatchedField> {
+        self.0.iter()
+    }
+
+    /// Forgets the raw value of `name`: unset, the field is then omitted.
+    pub fn remove(&mut self, name: &str) -> Option<MismatchedField> {
+        let at = self.0.iter().position(|f| f.name == name)?;
+        Some(self.0.remove(at))
+    }
+
+    /// Forgets every raw value.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Takes the raw value of `name` for encoding. Used by the generated code only.
+    #[doc(hidden)]
+    pub fn take(&mut self, name: &str) -> Option<MismatchedField> {
+        self.remove(name)
+    }
+
+    fn note(&mut self, model: &'static str, name: &'static str, value: Value, message: String) {
+        // The value may be anything a server sends; the warning names only its JSON kind.
+        tracing::warn!(
+            model,
+            field = name,
+            found = kind(&value),
+            "a field does not fit its documented type; kept as received"
+        );
+        self.0.push(MismatchedField {
+            name,
+            value,
+            message,
+        });
+    }
+}
+
+impl<'a> IntoIterator for &'a MismatchedFields {
+    type Item = &'a MismatchedField;
+    type IntoIter = std::slice::Iter<'a, MismatchedField>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for MismatchedField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` ({}): {}",
+            self.name,
+            kind(&self.value),
+            self.message
+        )
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Wire {
+        #[serde(default)]
+        n: Field<u32>,
+    }
+
+    #[test]
+    fn lenient_keeps_a_misfit_and_direct_fails() {
+        let w: Wire = serde_json::from_str(r#"{"n": {"a": 1}}"#).unwrap();
+        assert!(matches!(w.n, Field::Raw(Value::Object(_), _)), "{w:?}");
+        let direct = with_mode(Mode::Direct, || {
+            serde_json::from_str::<Wire>(r#"{"n": "x"}"#)
+        });
+        assert!(direct.is_err());
+        let fits = with_mode(Mode::Direct, || serde_json::from_str::<Wire>(r#"{"n": 3}"#));
+        assert_eq!(fits.unwrap().n, Field::Value(3));
+        assert_eq!(MODE.with(Cell::get), Mode::Lenient);
+    }
+
+    #[test]
+    fn the_mode_comes_back_after_a_panic() {
+        let r = std::panic::catch_unwind(|| with_mode(Mode::Direct, || panic!("boom")));
+        assert!(r.is_err());
+        assert_eq!(MODE.with(Cell::get), Mode::Lenient);
+    }
+
+    #[test]
+    fn a_set_value_wins_over_the_raw_one() {
+        let raw = MismatchedField {
+            name: "n",
+            value: Value::from("x"),
+            message: String::new(),
+        };
+        assert_eq!(
+            Field::from_option(Some(1u32), true, Some(raw.clone())),
+            Field::Value(1)
+        );
+        assert!(matches!(
+            Field::<u32>::from_option(None, true, Some(raw.clone())),
+            Field::Raw(..)
+        ));
+        assert_eq!(Field::<u32>::from_option(None, true, None), Field::Null);
+        assert_eq!(
+            Field::from_nullable(Nullable::<u32>::Null, Some(raw)),
+            Field::Null
+        );
+    }
+}
