@@ -56,6 +56,17 @@
 //!   is written as its value, and `explicit_nulls.remove("name")` makes an unset one absent.
 //! * **No lossy reformatting.** Date-times are kept as the exact strings Okta sent
 //!   (`2018-05-15T01:23:08.000Z` stays byte-for-byte that).
+//! * **Answers that drift from the documents do not fail.** An optional field whose value has
+//!   another shape than the documents give (Okta's enhanced dynamic zones send `locations` as
+//!   an object) keeps the object decodable: the value is kept raw in the model's
+//!   `mismatched_fields` ([`MismatchedFields`]), written back unchanged while the field stays
+//!   unset, and reported as a `tracing` warning (naming the model, the field and the JSON kind,
+//!   never the value). A list item that does not decode at all is kept, with its position,
+//!   serde path and raw JSON, in [`Page::undecoded`]; a stream yields it as [`Error::Decode`]
+//!   in its place and goes on. [`ClientBuilder::strict_decoding`] (or
+//!   [`request::Customize::strict_decoding`] for one request) turns both into errors, and
+//!   [`json::from_slice_strict`] does the same outside the client. The client decodes the
+//!   direct way first and pays for the lenient way only when that fails.
 //! * **Decode errors name the field.** A body that does not match fails with
 //!   [`Error::Decode`], whose [`DecodeError::path`](error::DecodeError::path) is the serde path of the failing field
 //!   (`[3].channel.config.uri`) — one bad item in a list is reported, never silently dropped.
@@ -103,9 +114,15 @@
 //! Every call returns [`Error`]: transport failure, timeout, an Okta API error with its parsed
 //! body ([`error::ApiError`]), or a decoding failure. A `429` is retried after
 //! `X-Rate-Limit-Reset − Date + 1 s` plus up to half a second of jitter (`Retry-After` when
-//! Okta's headers are missing, then a capped backoff), `503`/`504` are retried for idempotent
-//! methods, at most [`RetryConfig::max_retries`] times and [`RetryConfig::max_total_wait`] in
-//! total. Each retry carries `X-Okta-Retry-For` and `X-Okta-Retry-Count`.
+//! Okta's headers are missing, then a capped backoff); [`RetryConfig::retry_statuses`]
+//! (`503`/`504`) and, with [`RetryConfig::retry_transport_errors`], broken connections and
+//! timeouts are retried for idempotent methods only (a POST is never sent twice); at most
+//! [`RetryConfig::max_retries`] times and [`RetryConfig::max_total_wait`] in total. Each retry
+//! carries `X-Okta-Retry-For` and `X-Okta-Retry-Count`.
+//!
+//! The client's [`timeout`](ClientBuilder::timeout) (or one request's) bounds every attempt of
+//! every request the client makes: API calls, each page, the OAuth token request and the wait
+//! for a token another call is fetching, DPoP nonce retries.
 //!
 //! # Limits: nothing a server sends grows without bound
 //!

@@ -128,9 +128,23 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // The client decodes a response the direct way first and only falls back to the lenient
+    // way (optional fields buffered as JSON) and then item by item when that fails.
+    let mut odd: Vec<serde_json::Value> = (0..200).map(hook).collect();
+    odd[100]["channel"] = serde_json::json!("not a channel");
+    let odd = serde_json::to_vec(&odd).unwrap();
     let mut g = c.benchmark_group("decode a 200-item page (no I/O)");
-    g.bench_function("serde_json::from_slice", |b| {
+    g.bench_function("direct (the client's first attempt)", |b| {
+        b.iter(|| okta_client::json::from_slice_strict::<Vec<InlineHook>>(&page).unwrap())
+    });
+    g.bench_function("lenient (serde_json::from_slice on the models)", |b| {
         b.iter(|| serde_json::from_slice::<Vec<InlineHook>>(&page).unwrap())
+    });
+    g.bench_function("one item of another shape (direct fails, then lenient)", |b| {
+        b.iter(|| {
+            okta_client::json::from_slice_strict::<Vec<InlineHook>>(&odd).unwrap_err();
+            serde_json::from_slice::<Vec<InlineHook>>(&odd).unwrap()
+        })
     });
     g.finish();
 }
