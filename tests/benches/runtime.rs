@@ -9,22 +9,7 @@ use okta_client::models::InlineHook;
 use serde_json::json;
 use tests::bench_server;
 
-fn hook(i: usize) -> serde_json::Value {
-    json!({
-        "id": format!("cal{i:017}"),
-        "status": "ACTIVE",
-        "name": format!("Hook {i}"),
-        "type": "com.okta.oauth2.tokens.transform",
-        "version": "1.0.0",
-        "channel": {"type": "HTTP", "version": "1.0.0", "config": {
-            "uri": "https://www.example.com/inlineHook", "method": "POST",
-            "headers": [{"key": "X-Other-Header", "value": "some-other-value"}],
-            "authScheme": {"type": "HEADER", "key": "Authorization"}}},
-        "created": "2018-05-15T01:23:08.000Z",
-        "lastUpdated": "2018-05-15T01:23:08.000Z",
-        "customField": {"kept": true}
-    })
-}
+use tests::bench_hook as hook;
 
 /// What a user would write by hand: one GET with the same headers, then serde.
 async fn handwritten<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> T {

@@ -165,3 +165,21 @@ pub mod traces {
         (captured, Guard(()))
     }
 }
+
+/// One inline hook as the benchmarks serve it (item `i` of a page).
+pub fn bench_hook(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "id": format!("cal{i:017}"),
+        "status": "ACTIVE",
+        "name": format!("Hook {i}"),
+        "type": "com.okta.oauth2.tokens.transform",
+        "version": "1.0.0",
+        "channel": {"type": "HTTP", "version": "1.0.0", "config": {
+            "uri": "https://www.example.com/inlineHook", "method": "POST",
+            "headers": [{"key": "X-Other-Header", "value": "some-other-value"}],
+            "authScheme": {"type": "HEADER", "key": "Authorization"}}},
+        "created": "2018-05-15T01:23:08.000Z",
+        "lastUpdated": "2018-05-15T01:23:08.000Z",
+        "customField": {"kept": true}
+    })
+}

@@ -146,6 +146,7 @@ impl<T: Serialize> Serialize for Field<T> {
 }
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         if MODE.with(Cell::get) == Mode::Direct {
             return Ok(match Option::<T>::deserialize(d)? {
@@ -153,15 +154,22 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
                 None => Field::Null,
             });
         }
-        let raw = Value::deserialize(d)?;
-        if raw.is_null() {
-            return Ok(Field::Null);
-        }
-        Ok(match T::deserialize(&raw) {
-            Ok(v) => Field::Value(v),
-            Err(e) => Field::Raw(raw, e.to_string()),
-        })
+        lenient(d)
     }
+}
+
+/// The lenient way, kept out of line so that the direct way stays as small as plain serde's.
+#[cold]
+#[inline(never)]
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Field<T>, D::Error> {
+    let raw = Value::deserialize(d)?;
+    if raw.is_null() {
+        return Ok(Field::Null);
+    }
+    Ok(match T::deserialize(&raw) {
+        Ok(v) => Field::Value(v),
+        Err(e) => Field::Raw(raw, e.to_string()),
+    })
 }
 
 /// The optional fields of a decoded struct whose values did not fit their documented types.
