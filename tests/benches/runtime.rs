@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use okta_client::models::InlineHook;
-use serde_json::json;
 use tests::bench_server;
 
 use tests::bench_hook as hook;
@@ -125,12 +124,15 @@ fn bench(c: &mut Criterion) {
     g.bench_function("lenient (serde_json::from_slice on the models)", |b| {
         b.iter(|| serde_json::from_slice::<Vec<InlineHook>>(&page).unwrap())
     });
-    g.bench_function("one item of another shape (direct fails, then lenient)", |b| {
-        b.iter(|| {
-            okta_client::json::from_slice_strict::<Vec<InlineHook>>(&odd).unwrap_err();
-            serde_json::from_slice::<Vec<InlineHook>>(&odd).unwrap()
-        })
-    });
+    g.bench_function(
+        "one item of another shape (direct fails, then lenient)",
+        |b| {
+            b.iter(|| {
+                okta_client::json::from_slice_strict::<Vec<InlineHook>>(&odd).unwrap_err();
+                serde_json::from_slice::<Vec<InlineHook>>(&odd).unwrap()
+            })
+        },
+    );
     g.finish();
 }
 
