@@ -13,6 +13,7 @@
 //! All naming goes through [`naming`].
 
 pub mod changelog;
+pub mod contract;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;

@@ -260,7 +260,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
 }
 
 fn wire_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
-    quote::format_ident!("{}__Wire", name)
+    ident(&crate::contract::wire_name(&name.to_string()))
 }
 
 /// The struct serde reads and writes for a model that remembers explicit nulls: the same

@@ -261,15 +261,19 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         }
     });
 
-    let path_args = o.path_params().map(|p| {
-        let n = ident(&p.rust_name);
-        match &p.ty {
-            TypeRef::String => quote!(&self.#n),
-            TypeRef::Model(_) => quote!(self.#n.as_str()),
-            _ => quote!(&self.#n.to_string()),
-        }
-    });
-    let path_args: Vec<TokenStream> = path_args.collect();
+    // The runtime fills the template's placeholders in order: the values come in the IR's
+    // segment order (`path_params`), never in the declaration order of `params`.
+    let path_args: Vec<TokenStream> = o
+        .path_params()
+        .map(|p| {
+            let n = ident(&p.rust_name);
+            match &p.ty {
+                TypeRef::String => quote!(&self.#n),
+                TypeRef::Model(_) => quote!(self.#n.as_str()),
+                _ => quote!(&self.#n.to_string()),
+            }
+        })
+        .collect();
     let mut attach: Vec<TokenStream> = o
         .params
         .iter()

@@ -77,8 +77,13 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The path parameters in the order their placeholders appear in the template (which is
+    /// the order the runtime fills them in), whatever order `params` declares them in.
     pub fn path_params(&self) -> impl Iterator<Item = &Param> {
-        self.params.iter().filter(|p| p.location == ParamIn::Path)
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Param(i) => self.params.get(*i),
+            Segment::Literal(_) => None,
+        })
     }
 }
 
