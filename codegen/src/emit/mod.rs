@@ -1,7 +1,9 @@
 //! Stage 4: IR → files. Rust files are built as token streams with `quote!`, parsed into a
-//! `syn::File` and formatted once with prettyplease; `openapi.json` is rendered with serde_json.
+//! `syn::File` and formatted once (`format`: prettyplease, blank lines between items, doc
+//! comments wrapped near 100 columns); `openapi.json` is rendered with serde_json.
 
 mod docs;
+mod format;
 mod manifest;
 mod models;
 mod openapi;
@@ -110,7 +112,7 @@ fn cost(api: &Api, unit: &Unit) -> usize {
 fn rust_file(path: &str, tokens: TokenStream) -> Result<EmittedFile, String> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("internal error: {path} does not parse: {e}"))?;
-    let code = prettyplease::unparse(&file);
+    let code = format::format(&file);
     Ok(EmittedFile {
         path: path.to_string(),
         contents: format!("{RUST_PREAMBLE}\n{code}"),

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
+use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
 use super::plan;
 use super::types::{field_type, ident, rust_type};
 use crate::ir::{Field, Model, ModelKind, TypeRef, Variant};
@@ -64,7 +64,10 @@ fn model(m: &Model) -> TokenStream {
             )),
         ]);
     }
+    let features: Vec<String> = m.groups.iter().map(|g| plan::feature(g)).collect();
+    let doc_cfg = doc_cfg(features.iter().map(String::as_str));
     let doc = doc_attrs(&doc);
+    let doc = quote!(#doc #doc_cfg);
     match &m.kind {
         ModelKind::Struct(fields) => structure(&name, doc, fields),
         ModelKind::Multipart(fields) => multipart(&name, doc, fields),

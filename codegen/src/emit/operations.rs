@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
+use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
 use super::plan::{GroupPlan, Plan};
 use super::types::{ident, rust_type};
 use crate::ir::{BodyKind, Group, Operation, Output, Param, ParamIn, TypeRef};
@@ -14,7 +14,8 @@ pub fn module(plan: &Plan) -> TokenStream {
     let mods = plan.groups.iter().map(|g| {
         let m = ident(&g.module);
         let f = &g.feature;
-        quote!(#[cfg(feature = #f)] pub mod #m;)
+        let doc_cfg = doc_cfg([f.as_str()]);
+        quote!(#[cfg(feature = #f)] #doc_cfg pub mod #m;)
     });
     let doc = inner_doc_attrs(
         "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from [`Client`](crate::Client) (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`. For what the catalog does\nnot know (parameters, bodies, response types), every builder has `customize()`: see\n[`Customize`](crate::request::Customize).",
@@ -33,6 +34,7 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
     let file_doc = inner_doc_attrs(&gdoc);
     let api_doc = doc_attrs(&gdoc);
     let accessor_doc = doc_attrs(&format!("Operations of the {} API group.", g.name));
+    let accessor_cfg = doc_cfg([gp.feature.as_str()]);
     let methods = g.operations.iter().map(constructor);
     let builders = g.operations.iter().map(|o| builder(gp, o));
     quote! {
@@ -40,6 +42,7 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
 
         impl crate::Client {
             #accessor_doc
+            #accessor_cfg
             pub fn #accessor(&self) -> #api {
                 #api { client: self.clone() }
             }
@@ -64,30 +67,43 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
 /// `openapi.json` (`x-sources`, `x-notes`).
 fn op_doc(o: &Operation) -> String {
     let endpoint = format!("`{} {}`", o.method.as_str(), o.path);
-    let responses = o
+    let responses: Vec<String> = o
         .responses
         .iter()
-        .map(|r| {
-            let (status, what) = match r.status {
-                None => ("2XX (not stated)".to_string(), ""),
-                Some(s) if (200..300).contains(&s) => (s.to_string(), ""),
-                Some(s) => (
-                    s.to_string(),
-                    " — returned as `Error::Api` with Okta's error body",
-                ),
-            };
-            let description = r.description.as_deref().map(clean).unwrap_or_default();
-            format!("- `{status}`: {description}{what}")
+        .filter_map(|r| {
+            let description = r
+                .description
+                .as_deref()
+                .filter(|d| d.trim() != UNDOCUMENTED)
+                .map(clean);
+            match r.status {
+                // The catalog's `default` stands for a success whose status the documents do
+                // not state; without a description it says nothing a user can use.
+                None => description.map(|d| format!("- Success (status not stated): {d}")),
+                Some(s) if (200..300).contains(&s) => {
+                    Some(format!("- `{s}`: {}", description.unwrap_or_default()))
+                }
+                Some(s) => Some(format!(
+                    "- `{s}`: {}{}returned as `Error::Api` with Okta's error body",
+                    description.as_deref().unwrap_or_default(),
+                    if description.is_some() { " — " } else { "" },
+                )),
+            }
         })
-        .collect::<Vec<_>>()
-        .join("\n");
+        .collect();
+    let responses =
+        (!responses.is_empty()).then(|| format!("# Responses\n{}", responses.join("\n")));
     paragraphs([
         Some(clean(&o.summary)),
         o.description.as_deref().map(clean),
         Some(endpoint),
-        Some(format!("# Responses\n{responses}")),
+        responses,
     ])
 }
+
+/// The description the catalog gives a response the documents do not describe
+/// (spec/README.md); it is provenance, not something to tell a user.
+const UNDOCUMENTED: &str = "Not documented by the source documents";
 
 /// How a required input is taken as an argument: its type and how it is stored.
 fn arg_type(t: &TypeRef) -> (TokenStream, TokenStream, bool) {

@@ -5,6 +5,7 @@
 //! writes them back unchanged; every enum keeps values it does not know in `Unknown` (an opaque
 //! [`UnknownValue`](crate::UnknownValue)); fields
 //! documented as nullable are [`Nullable`](crate::Nullable) so that absent and `null` differ.
+
 #[cfg(feature = "event-hook")]
 mod event_hook;
 #[cfg(feature = "event-hook")]
