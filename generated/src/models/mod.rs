@@ -86,6 +86,10 @@ pub use policy::*;
 mod policy_rule;
 #[cfg(feature = "policy")]
 pub use policy_rule::*;
+#[cfg(feature = "policy")]
+mod policy_conditions;
+#[cfg(feature = "policy")]
+pub use policy_conditions::*;
 #[cfg(feature = "profile-mapping")]
 mod profile_mapping;
 #[cfg(feature = "profile-mapping")]

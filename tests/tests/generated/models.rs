@@ -42,8 +42,28 @@ pub fn all() -> Vec<(&'static str, super::Roundtrip)> {
         super::Roundtrip), ("UserIdString", super::roundtrip:: <
         okta_client::models::UserIdString > as super::Roundtrip), ("Policy",
         super::roundtrip:: < okta_client::models::Policy > as super::Roundtrip),
-        ("PolicyConditions", super::roundtrip:: < okta_client::models::PolicyConditions >
-        as super::Roundtrip), ("PolicyConditionsApp", super::roundtrip:: <
+        ("PolicyRule", super::roundtrip:: < okta_client::models::PolicyRule > as
+        super::Roundtrip), ("PolicyRuleActions", super::roundtrip:: <
+        okta_client::models::PolicyRuleActions > as super::Roundtrip),
+        ("PolicyRuleActionsIdp", super::roundtrip:: <
+        okta_client::models::PolicyRuleActionsIdp > as super::Roundtrip),
+        ("PolicyRuleActionsIdpProvidersItem", super::roundtrip:: <
+        okta_client::models::PolicyRuleActionsIdpProvidersItem > as super::Roundtrip),
+        ("PolicyRuleActionsEnroll", super::roundtrip:: <
+        okta_client::models::PolicyRuleActionsEnroll > as super::Roundtrip),
+        ("PolicyRuleActionsSignon", super::roundtrip:: <
+        okta_client::models::PolicyRuleActionsSignon > as super::Roundtrip),
+        ("PolicyRuleActionsSignonSession", super::roundtrip:: <
+        okta_client::models::PolicyRuleActionsSignonSession > as super::Roundtrip),
+        ("PolicyRuleActionsPasswordChange", super::roundtrip:: <
+        okta_client::models::PolicyRuleActionsPasswordChange > as super::Roundtrip),
+        ("PolicyRuleActionsSelfServiceUnlock", super::roundtrip:: <
+        okta_client::models::PolicyRuleActionsSelfServiceUnlock > as super::Roundtrip),
+        ("PolicyRuleActionsSelfServicePasswordReset", super::roundtrip:: <
+        okta_client::models::PolicyRuleActionsSelfServicePasswordReset > as
+        super::Roundtrip), ("PolicyConditions", super::roundtrip:: <
+        okta_client::models::PolicyConditions > as super::Roundtrip),
+        ("PolicyConditionsApp", super::roundtrip:: <
         okta_client::models::PolicyConditionsApp > as super::Roundtrip),
         ("PolicyConditionsAppExcludeItem", super::roundtrip:: <
         okta_client::models::PolicyConditionsAppExcludeItem > as super::Roundtrip),
@@ -109,93 +129,6 @@ pub fn all() -> Vec<(&'static str, super::Roundtrip)> {
         okta_client::models::PolicyConditionsUserIdentifierPatternsItem > as
         super::Roundtrip), ("PolicyConditionsIdentityProvider", super::roundtrip:: <
         okta_client::models::PolicyConditionsIdentityProvider > as super::Roundtrip),
-        ("PolicyRule", super::roundtrip:: < okta_client::models::PolicyRule > as
-        super::Roundtrip), ("PolicyRuleActions", super::roundtrip:: <
-        okta_client::models::PolicyRuleActions > as super::Roundtrip),
-        ("PolicyRuleActionsIdp", super::roundtrip:: <
-        okta_client::models::PolicyRuleActionsIdp > as super::Roundtrip),
-        ("PolicyRuleActionsIdpProvidersItem", super::roundtrip:: <
-        okta_client::models::PolicyRuleActionsIdpProvidersItem > as super::Roundtrip),
-        ("PolicyRuleActionsEnroll", super::roundtrip:: <
-        okta_client::models::PolicyRuleActionsEnroll > as super::Roundtrip),
-        ("PolicyRuleActionsSignon", super::roundtrip:: <
-        okta_client::models::PolicyRuleActionsSignon > as super::Roundtrip),
-        ("PolicyRuleActionsSignonSession", super::roundtrip:: <
-        okta_client::models::PolicyRuleActionsSignonSession > as super::Roundtrip),
-        ("PolicyRuleActionsPasswordChange", super::roundtrip:: <
-        okta_client::models::PolicyRuleActionsPasswordChange > as super::Roundtrip),
-        ("PolicyRuleActionsSelfServiceUnlock", super::roundtrip:: <
-        okta_client::models::PolicyRuleActionsSelfServiceUnlock > as super::Roundtrip),
-        ("PolicyRuleActionsSelfServicePasswordReset", super::roundtrip:: <
-        okta_client::models::PolicyRuleActionsSelfServicePasswordReset > as
-        super::Roundtrip), ("PolicyRuleConditions", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditions > as super::Roundtrip),
-        ("PolicyRuleConditionsApp", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsApp > as super::Roundtrip),
-        ("PolicyRuleConditionsAppExcludeItem", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsAppExcludeItem > as super::Roundtrip),
-        ("PolicyRuleConditionsAppIncludeItem", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsAppIncludeItem > as super::Roundtrip),
-        ("PolicyRuleConditionsApps", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsApps > as super::Roundtrip),
-        ("PolicyRuleConditionsRisk", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsRisk > as super::Roundtrip),
-        ("PolicyRuleConditionsUsers", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsUsers > as super::Roundtrip),
-        ("PolicyRuleConditionsUsersInactivity", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsUsersInactivity > as super::Roundtrip),
-        ("PolicyRuleConditionsUsersPasswordExpiration", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsUsersPasswordExpiration > as
-        super::Roundtrip), ("PolicyRuleConditionsUsersLifecycleExpiration",
-        super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsUsersLifecycleExpiration > as
-        super::Roundtrip), ("PolicyRuleConditionsUsersUserLifecycleAttribute",
-        super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsUsersUserLifecycleAttribute > as
-        super::Roundtrip), ("PolicyRuleConditionsDevice", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsDevice > as super::Roundtrip),
-        ("PolicyRuleConditionsDevicePlatform", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsDevicePlatform > as super::Roundtrip),
-        ("PolicyRuleConditionsGroups", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsGroups > as super::Roundtrip),
-        ("PolicyRuleConditionsPeople", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsPeople > as super::Roundtrip),
-        ("PolicyRuleConditionsPeopleUsers", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsPeopleUsers > as super::Roundtrip),
-        ("PolicyRuleConditionsPeopleGroups", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsPeopleGroups > as super::Roundtrip),
-        ("PolicyRuleConditionsScopes", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsScopes > as super::Roundtrip),
-        ("PolicyRuleConditionsClients", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsClients > as super::Roundtrip),
-        ("PolicyRuleConditionsContext", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsContext > as super::Roundtrip),
-        ("PolicyRuleConditionsNetwork", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsNetwork > as super::Roundtrip),
-        ("PolicyRuleConditionsPlatform", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsPlatform > as super::Roundtrip),
-        ("PolicyRuleConditionsPlatformExcludeItem", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsPlatformExcludeItem > as
-        super::Roundtrip), ("PolicyRuleConditionsPlatformIncludeItem", super::roundtrip::
-        < okta_client::models::PolicyRuleConditionsPlatformIncludeItem > as
-        super::Roundtrip), ("PolicyRuleConditionsRiskScore", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsRiskScore > as super::Roundtrip),
-        ("PolicyRuleConditionsGrantTypes", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsGrantTypes > as super::Roundtrip),
-        ("PolicyRuleConditionsUserStatus", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsUserStatus > as super::Roundtrip),
-        ("PolicyRuleConditionsAuthContext", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsAuthContext > as super::Roundtrip),
-        ("PolicyRuleConditionsAuthProvider", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsAuthProvider > as super::Roundtrip),
-        ("PolicyRuleConditionsMdmEnrollment", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsMdmEnrollment > as super::Roundtrip),
-        ("PolicyRuleConditionsUserIdentifier", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsUserIdentifier > as super::Roundtrip),
-        ("PolicyRuleConditionsUserIdentifierPatternsItem", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsUserIdentifierPatternsItem > as
-        super::Roundtrip), ("PolicyRuleConditionsIdentityProvider", super::roundtrip:: <
-        okta_client::models::PolicyRuleConditionsIdentityProvider > as super::Roundtrip),
         ("ProfileMapping", super::roundtrip:: < okta_client::models::ProfileMapping > as
         super::Roundtrip), ("ProfileMappingSource", super::roundtrip:: <
         okta_client::models::ProfileMappingSource > as super::Roundtrip),
