@@ -134,11 +134,16 @@ pub const EXTERNAL_CRATES: &[&str] = &["http", "serde", "serde_json", "std", "co
 /// The members every emitted model struct has besides its catalog fields: the JSON fields the
 /// catalog does not describe, the optional fields that arrived as `null`, and (announced) the
 /// fields that arrived in a shape their type does not accept.
-pub const MODEL_FIELDS: &[&str] = &[
-    "additional_properties",
-    "explicit_nulls",
-    "mismatched_fields",
-];
+pub const MODEL_FIELDS: &[&str] = &[ADDITIONAL_PROPERTIES, EXPLICIT_NULLS, MISMATCHED_FIELDS];
+
+/// The member of every model struct that keeps the JSON fields the catalog does not describe.
+pub const ADDITIONAL_PROPERTIES: &str = "additional_properties";
+
+/// The member of a model struct with optional fields that remembers which arrived as `null`.
+pub const EXPLICIT_NULLS: &str = "explicit_nulls";
+
+/// The member every model struct is about to gain: fields in a shape their type does not accept.
+pub const MISMATCHED_FIELDS: &str = "mismatched_fields";
 
 /// The prefix of a model's setters (`with_name`); the only other method is `new`.
 pub const SETTER_PREFIX: &str = "with_";

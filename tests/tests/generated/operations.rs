@@ -6,6 +6,10 @@ use wiremock::matchers::{
 };
 
 use wiremock::{Mock, ResponseTemplate};
+
+/// `ListApplications`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_applications() {
     let server = super::serve(
@@ -22,6 +26,9 @@ async fn application__list_applications() {
     super::assert_json(&response.items, "[{\"any\":[\"value\",1,null]}]");
 }
 
+/// `CreateApplication`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn application__create_application() {
     let server = super::serve(
@@ -42,6 +49,9 @@ async fn application__create_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetApplication`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_application() {
     let server = super::serve(
@@ -58,6 +68,9 @@ async fn application__get_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceApplication`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn application__replace_application() {
     let server = super::serve(
@@ -79,6 +92,9 @@ async fn application__replace_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteApplication`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn application__delete_application() {
     let server = super::serve(
@@ -95,6 +111,9 @@ async fn application__delete_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetDefaultProvisioningConnectionForApplication`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_default_provisioning_connection_for_application() {
     let server = super::serve(
@@ -112,6 +131,9 @@ async fn application__get_default_provisioning_connection_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `SetDefaultProvisioningConnectionForApplication`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__set_default_provisioning_connection_for_application() {
     let server = super::serve(
@@ -133,6 +155,9 @@ async fn application__set_default_provisioning_connection_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateDefaultProvisioningConnection`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__activate_default_provisioning_connection() {
     let server = super::serve(
@@ -152,6 +177,9 @@ async fn application__activate_default_provisioning_connection() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateDefaultProvisioningConnection`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__deactivate_default_provisioning_connection() {
     let server = super::serve(
@@ -171,6 +199,9 @@ async fn application__deactivate_default_provisioning_connection() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListCsrsForApplication`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_csrs_for_application() {
     let server = super::serve(
@@ -188,6 +219,9 @@ async fn application__list_csrs_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GenerateCsrForApplication`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__generate_csr_for_application() {
     let server = super::serve(
@@ -209,6 +243,9 @@ async fn application__generate_csr_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetCsrForApplication`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_csr_for_application() {
     let server = super::serve(
@@ -226,6 +263,9 @@ async fn application__get_csr_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeCsrFromApplication`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__revoke_csr_from_application() {
     let server = super::serve(
@@ -243,6 +283,9 @@ async fn application__revoke_csr_from_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `PublishCsrForApplication`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__publish_csr_for_application() {
     let server = super::serve(
@@ -269,6 +312,9 @@ async fn application__publish_csr_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListKeyCredentialsForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_key_credentials_for_application() {
     let server = super::serve(
@@ -286,6 +332,9 @@ async fn application__list_key_credentials_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GenerateApplicationKey`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__generate_application_key() {
     let server = super::serve(
@@ -303,6 +352,9 @@ async fn application__generate_application_key() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetKeyCredentialForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_key_credential_for_application() {
     let server = super::serve(
@@ -320,6 +372,9 @@ async fn application__get_key_credential_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CloneApplicationKeyCredential`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__clone_application_key_credential() {
     let server = super::serve(
@@ -337,6 +392,9 @@ async fn application__clone_application_key_credential() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListClientSecretsForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_client_secrets_for_application() {
     let server = super::serve(
@@ -354,6 +412,9 @@ async fn application__list_client_secrets_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateNewClientSecretForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__create_new_client_secret_for_application() {
     let server = super::serve(
@@ -375,6 +436,9 @@ async fn application__create_new_client_secret_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetClientSecretForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_client_secret_for_application() {
     let server = super::serve(
@@ -392,6 +456,9 @@ async fn application__get_client_secret_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteClientSecretForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__delete_client_secret_for_application() {
     let server = super::serve(
@@ -409,6 +476,9 @@ async fn application__delete_client_secret_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateClientSecretForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__activate_client_secret_for_application() {
     let server = super::serve(
@@ -430,6 +500,9 @@ async fn application__activate_client_secret_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateClientSecretForApplication`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__deactivate_client_secret_for_application() {
     let server = super::serve(
@@ -451,6 +524,9 @@ async fn application__deactivate_client_secret_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListFeaturesForApplication`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_features_for_application() {
     let server = super::serve(
@@ -467,6 +543,9 @@ async fn application__list_features_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetFeatureForApplication`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_feature_for_application() {
     let server = super::serve(
@@ -483,6 +562,9 @@ async fn application__get_feature_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceFeatureForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__replace_feature_for_application() {
     let server = super::serve(
@@ -505,6 +587,9 @@ async fn application__replace_feature_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListScopeConsentGrants`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_scope_consent_grants() {
     let server = super::serve(
@@ -521,6 +606,9 @@ async fn application__list_scope_consent_grants() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GrantConsentToScope`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn application__grant_consent_to_scope() {
     let server = super::serve(
@@ -542,6 +630,9 @@ async fn application__grant_consent_to_scope() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetScopeConsentGrant`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_scope_consent_grant() {
     let server = super::serve(
@@ -559,6 +650,9 @@ async fn application__get_scope_consent_grant() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeScopeConsentGrant`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__revoke_scope_consent_grant() {
     let server = super::serve(
@@ -576,6 +670,9 @@ async fn application__revoke_scope_consent_grant() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListGroupsAssignedToApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_groups_assigned_to_application() {
     let server = super::serve(
@@ -592,6 +689,9 @@ async fn application__list_groups_assigned_to_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetAssignedGroupForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_assigned_group_for_application() {
     let server = super::serve(
@@ -609,6 +709,9 @@ async fn application__get_assigned_group_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignGroupToApplication`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__assign_group_to_application() {
     let server = super::serve(
@@ -626,6 +729,9 @@ async fn application__assign_group_to_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignGroupFromApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__unassign_group_from_application() {
     let server = super::serve(
@@ -643,6 +749,9 @@ async fn application__unassign_group_from_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateApplication`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn application__activate_application() {
     let server = super::serve(
@@ -660,6 +769,9 @@ async fn application__activate_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateApplication`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__deactivate_application() {
     let server = super::serve(
@@ -677,6 +789,9 @@ async fn application__deactivate_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceApplicationPolicy`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__replace_application_policy() {
     let server = super::serve(
@@ -694,6 +809,8 @@ async fn application__replace_application_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `PreviewSamlAppMetadata`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the text response arrives unchanged.
 #[tokio::test]
 async fn application__preview_saml_app_metadata() {
     let server = super::serve(
@@ -712,6 +829,9 @@ async fn application__preview_saml_app_metadata() {
     assert_eq!(response.body, "<sample/>");
 }
 
+/// `ListOAuth2TokensForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_oauth2_tokens_for_application() {
     let server = super::serve(
@@ -728,6 +848,9 @@ async fn application__list_oauth2_tokens_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeOAuth2TokensForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__revoke_oauth2_tokens_for_application() {
     let server = super::serve(
@@ -744,6 +867,9 @@ async fn application__revoke_oauth2_tokens_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetOAuth2TokenForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_oauth2_token_for_application() {
     let server = super::serve(
@@ -761,6 +887,9 @@ async fn application__get_oauth2_token_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeOAuth2TokenForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__revoke_oauth2_token_for_application() {
     let server = super::serve(
@@ -778,6 +907,9 @@ async fn application__revoke_oauth2_token_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListUsersAssignedToApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__list_users_assigned_to_application() {
     let server = super::serve(
@@ -794,6 +926,9 @@ async fn application__list_users_assigned_to_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignUserToApplicationForSsoProvisioning`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__assign_user_to_application_for_sso_provisioning() {
     let server = super::serve(
@@ -815,6 +950,9 @@ async fn application__assign_user_to_application_for_sso_provisioning() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetAssignedUserForApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__get_assigned_user_for_application() {
     let server = super::serve(
@@ -831,6 +969,9 @@ async fn application__get_assigned_user_for_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateApplicationProfileForAssignedUser`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__update_application_profile_for_assigned_user() {
     let server = super::serve(
@@ -853,6 +994,9 @@ async fn application__update_application_profile_for_assigned_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignUserFromApplication`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn application__unassign_user_from_application() {
     let server = super::serve(
@@ -870,6 +1014,9 @@ async fn application__unassign_user_from_application() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListAuthenticators`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authenticator__list_authenticators() {
     let server = super::serve(
@@ -886,6 +1033,9 @@ async fn authenticator__list_authenticators() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateAuthenticator`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authenticator__create_authenticator() {
     let server = super::serve(
@@ -906,6 +1056,9 @@ async fn authenticator__create_authenticator() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetAuthenticator`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn authenticator__get_authenticator() {
     let server = super::serve(
@@ -923,6 +1076,9 @@ async fn authenticator__get_authenticator() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceAuthenticator`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authenticator__replace_authenticator() {
     let server = super::serve(
@@ -944,6 +1100,9 @@ async fn authenticator__replace_authenticator() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateAuthenticator`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authenticator__activate_authenticator() {
     let server = super::serve(
@@ -963,6 +1122,9 @@ async fn authenticator__activate_authenticator() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateAuthenticator`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authenticator__deactivate_authenticator() {
     let server = super::serve(
@@ -982,6 +1144,9 @@ async fn authenticator__deactivate_authenticator() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListAuthorizationServers`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__list_authorization_servers() {
     let server = super::serve(
@@ -998,6 +1163,9 @@ async fn authorization_server__list_authorization_servers() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateAuthorizationServer`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__create_authorization_server() {
     let server = super::serve(
@@ -1018,6 +1186,9 @@ async fn authorization_server__create_authorization_server() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetAuthorizationServer`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__get_authorization_server() {
     let server = super::serve(
@@ -1035,6 +1206,9 @@ async fn authorization_server__get_authorization_server() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceAuthorizationServer`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__replace_authorization_server() {
     let server = super::serve(
@@ -1056,6 +1230,9 @@ async fn authorization_server__replace_authorization_server() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteAuthorizationServer`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__delete_authorization_server() {
     let server = super::serve(
@@ -1073,6 +1250,9 @@ async fn authorization_server__delete_authorization_server() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListOAuth2Claims`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__list_oauth2_claims() {
     let server = super::serve(
@@ -1090,6 +1270,9 @@ async fn authorization_server__list_oauth2_claims() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateOAuth2Claim`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__create_oauth2_claim() {
     let server = super::serve(
@@ -1111,6 +1294,9 @@ async fn authorization_server__create_oauth2_claim() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetOAuth2Claim`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__get_oauth2_claim() {
     let server = super::serve(
@@ -1130,6 +1316,9 @@ async fn authorization_server__get_oauth2_claim() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceOAuth2Claim`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__replace_oauth2_claim() {
     let server = super::serve(
@@ -1154,6 +1343,9 @@ async fn authorization_server__replace_oauth2_claim() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteOAuth2Claim`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__delete_oauth2_claim() {
     let server = super::serve(
@@ -1173,6 +1365,9 @@ async fn authorization_server__delete_oauth2_claim() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListOAuth2ClientsForAuthorizationServer`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__list_oauth2_clients_for_authorization_server() {
     let server = super::serve(
@@ -1190,6 +1385,9 @@ async fn authorization_server__list_oauth2_clients_for_authorization_server() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListRefreshTokensForAuthorizationServerAndClient`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__list_refresh_tokens_for_authorization_server_and_client() {
     let server = super::serve(
@@ -1214,6 +1412,9 @@ async fn authorization_server__list_refresh_tokens_for_authorization_server_and_
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeRefreshTokensForAuthorizationServerAndClient`: Checks the request the client sends
+/// (method, path, query, headers, body, API token), and that the response body arrives unchanged;
+/// the catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__revoke_refresh_tokens_for_authorization_server_and_client() {
     let server = super::serve(
@@ -1238,6 +1439,9 @@ async fn authorization_server__revoke_refresh_tokens_for_authorization_server_an
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetRefreshTokenForAuthorizationServerAndClient`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__get_refresh_token_for_authorization_server_and_client() {
     let server = super::serve(
@@ -1263,6 +1467,9 @@ async fn authorization_server__get_refresh_token_for_authorization_server_and_cl
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeRefreshTokenForAuthorizationServerAndClient`: Checks the request the client sends
+/// (method, path, query, headers, body, API token), and that the response body arrives unchanged;
+/// the catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__revoke_refresh_token_for_authorization_server_and_client() {
     let server = super::serve(
@@ -1288,6 +1495,9 @@ async fn authorization_server__revoke_refresh_token_for_authorization_server_and
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListAuthorizationServerKeys`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__list_authorization_server_keys() {
     let server = super::serve(
@@ -1307,6 +1517,9 @@ async fn authorization_server__list_authorization_server_keys() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RotateAuthorizationServerKeys`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__rotate_authorization_server_keys() {
     let server = super::serve(
@@ -1328,6 +1541,9 @@ async fn authorization_server__rotate_authorization_server_keys() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateAuthorizationServer`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__activate_authorization_server() {
     let server = super::serve(
@@ -1349,6 +1565,9 @@ async fn authorization_server__activate_authorization_server() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateAuthorizationServer`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__deactivate_authorization_server() {
     let server = super::serve(
@@ -1370,6 +1589,9 @@ async fn authorization_server__deactivate_authorization_server() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListAuthorizationServerPolicies`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__list_authorization_server_policies() {
     let server = super::serve(
@@ -1387,6 +1609,9 @@ async fn authorization_server__list_authorization_server_policies() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateAuthorizationServerPolicy`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__create_authorization_server_policy() {
     let server = super::serve(
@@ -1408,6 +1633,9 @@ async fn authorization_server__create_authorization_server_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetAuthorizationServerPolicy`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__get_authorization_server_policy() {
     let server = super::serve(
@@ -1429,6 +1657,9 @@ async fn authorization_server__get_authorization_server_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceAuthorizationServerPolicy`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__replace_authorization_server_policy() {
     let server = super::serve(
@@ -1455,6 +1686,9 @@ async fn authorization_server__replace_authorization_server_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteAuthorizationServerPolicy`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__delete_authorization_server_policy() {
     let server = super::serve(
@@ -1476,6 +1710,9 @@ async fn authorization_server__delete_authorization_server_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateAuthorizationServerPolicy`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__activate_authorization_server_policy() {
     let server = super::serve(
@@ -1497,6 +1734,9 @@ async fn authorization_server__activate_authorization_server_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateAuthorizationServerPolicy`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__deactivate_authorization_server_policy() {
     let server = super::serve(
@@ -1518,6 +1758,9 @@ async fn authorization_server__deactivate_authorization_server_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListAuthorizationServerPolicyRules`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__list_authorization_server_policy_rules() {
     let server = super::serve(
@@ -1539,6 +1782,9 @@ async fn authorization_server__list_authorization_server_policy_rules() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateAuthorizationServerPolicyRule`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__create_authorization_server_policy_rule() {
     let server = super::serve(
@@ -1565,6 +1811,9 @@ async fn authorization_server__create_authorization_server_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetAuthorizationServerPolicyRule`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__get_authorization_server_policy_rule() {
     let server = super::serve(
@@ -1586,6 +1835,9 @@ async fn authorization_server__get_authorization_server_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceAuthorizationServerPolicyRule`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__replace_authorization_server_policy_rule() {
     let server = super::serve(
@@ -1613,6 +1865,9 @@ async fn authorization_server__replace_authorization_server_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteAuthorizationServerPolicyRule`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__delete_authorization_server_policy_rule() {
     let server = super::serve(
@@ -1638,6 +1893,9 @@ async fn authorization_server__delete_authorization_server_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateAuthorizationServerPolicyRule`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__activate_authorization_server_policy_rule() {
     let server = super::serve(
@@ -1663,6 +1921,9 @@ async fn authorization_server__activate_authorization_server_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateAuthorizationServerPolicyRule`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__deactivate_authorization_server_policy_rule() {
     let server = super::serve(
@@ -1688,6 +1949,9 @@ async fn authorization_server__deactivate_authorization_server_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListOAuth2Scopes`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__list_oauth2_scopes() {
     let server = super::serve(
@@ -1705,6 +1969,9 @@ async fn authorization_server__list_oauth2_scopes() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateOAuth2Scope`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__create_oauth2_scope() {
     let server = super::serve(
@@ -1726,6 +1993,9 @@ async fn authorization_server__create_oauth2_scope() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetOAuth2Scope`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__get_oauth2_scope() {
     let server = super::serve(
@@ -1745,6 +2015,9 @@ async fn authorization_server__get_oauth2_scope() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceOAuth2Scope`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__replace_oauth2_scope() {
     let server = super::serve(
@@ -1769,6 +2042,9 @@ async fn authorization_server__replace_oauth2_scope() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteOAuth2Scope`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn authorization_server__delete_oauth2_scope() {
     let server = super::serve(
@@ -1788,6 +2064,9 @@ async fn authorization_server__delete_oauth2_scope() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListBrands`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn brand__list_brands() {
     let server = super::serve(
@@ -1804,6 +2083,9 @@ async fn brand__list_brands() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetBrand`: Checks the request the client sends (method, path, query, headers, body, API token),
+/// and that the response body arrives unchanged; the catalog types it as untyped JSON, so there is
+/// no typed decoding to check.
 #[tokio::test]
 async fn brand__get_brand() {
     let server = super::serve(
@@ -1820,6 +2102,9 @@ async fn brand__get_brand() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceBrand`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn brand__replace_brand() {
     let server = super::serve(
@@ -1841,6 +2126,9 @@ async fn brand__replace_brand() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListEmailTemplates`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__list_email_templates() {
     let server = super::serve(
@@ -1858,6 +2146,9 @@ async fn brand__list_email_templates() {
     super::assert_json(&response.items, "[{\"any\":[\"value\",1,null]}]");
 }
 
+/// `GetEmailTemplate`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn brand__get_email_template() {
     let server = super::serve(
@@ -1875,6 +2166,9 @@ async fn brand__get_email_template() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListEmailTemplateCustomizations`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__list_email_template_customizations() {
     let server = super::serve(
@@ -1896,6 +2190,9 @@ async fn brand__list_email_template_customizations() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateEmailTemplateCustomization`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__create_email_template_customization() {
     let server = super::serve(
@@ -1922,6 +2219,9 @@ async fn brand__create_email_template_customization() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteEmailTemplateCustomizations`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__delete_email_template_customizations() {
     let server = super::serve(
@@ -1943,6 +2243,9 @@ async fn brand__delete_email_template_customizations() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetEmailCustomization`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__get_email_customization() {
     let server = super::serve(
@@ -1964,6 +2267,9 @@ async fn brand__get_email_customization() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceEmailCustomization`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__replace_email_customization() {
     let server = super::serve(
@@ -1991,6 +2297,9 @@ async fn brand__replace_email_customization() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteEmailCustomization`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__delete_email_customization() {
     let server = super::serve(
@@ -2012,6 +2321,9 @@ async fn brand__delete_email_customization() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetPreviewContentOfEmailCustomization`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__get_preview_content_of_email_customization() {
     let server = super::serve(
@@ -2037,6 +2349,9 @@ async fn brand__get_preview_content_of_email_customization() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetDefaultContentOfEmailTemplate`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__get_default_content_of_email_template() {
     let server = super::serve(
@@ -2058,6 +2373,9 @@ async fn brand__get_default_content_of_email_template() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetPreviewOfEmailTemplateDefaultContent`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__get_preview_of_email_template_default_content() {
     let server = super::serve(
@@ -2079,6 +2397,9 @@ async fn brand__get_preview_of_email_template_default_content() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `SendTestEmail`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn brand__send_test_email() {
     let server = super::serve(
@@ -2098,6 +2419,9 @@ async fn brand__send_test_email() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListBrandThemes`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn brand__list_brand_themes() {
     let server = super::serve(
@@ -2114,6 +2438,9 @@ async fn brand__list_brand_themes() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetBrandTheme`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn brand__get_brand_theme() {
     let server = super::serve(
@@ -2131,6 +2458,9 @@ async fn brand__get_brand_theme() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceBrandTheme`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__replace_brand_theme() {
     let server = super::serve(
@@ -2153,6 +2483,9 @@ async fn brand__replace_brand_theme() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateBrandThemeBackgroundImage`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__update_brand_theme_background_image() {
     let server = super::serve(
@@ -2178,6 +2511,9 @@ async fn brand__update_brand_theme_background_image() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteBrandThemeBackgroundImage`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__delete_brand_theme_background_image() {
     let server = super::serve(
@@ -2195,6 +2531,9 @@ async fn brand__delete_brand_theme_background_image() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateBrandThemeFavicon`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__update_brand_theme_favicon() {
     let server = super::serve(
@@ -2220,6 +2559,9 @@ async fn brand__update_brand_theme_favicon() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteBrandThemeFavicon`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__delete_brand_theme_favicon() {
     let server = super::serve(
@@ -2237,6 +2579,9 @@ async fn brand__delete_brand_theme_favicon() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateBrandThemeLogo`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__update_brand_theme_logo() {
     let server = super::serve(
@@ -2262,6 +2607,9 @@ async fn brand__update_brand_theme_logo() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteBrandThemeLogo`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn brand__delete_brand_theme_logo() {
     let server = super::serve(
@@ -2279,6 +2627,9 @@ async fn brand__delete_brand_theme_logo() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListDomains`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn domain__list_domains() {
     let server = super::serve(
@@ -2295,6 +2646,9 @@ async fn domain__list_domains() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateDomain`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn domain__create_domain() {
     let server = super::serve(
@@ -2315,6 +2669,9 @@ async fn domain__create_domain() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetDomain`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn domain__get_domain() {
     let server = super::serve(
@@ -2331,6 +2688,9 @@ async fn domain__get_domain() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteDomain`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn domain__delete_domain() {
     let server = super::serve(
@@ -2347,6 +2707,9 @@ async fn domain__delete_domain() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateDomainCertificate`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn domain__create_domain_certificate() {
     let server = super::serve(
@@ -2368,6 +2731,9 @@ async fn domain__create_domain_certificate() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `VerifyDomain`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn domain__verify_domain() {
     let server = super::serve(
@@ -2384,6 +2750,9 @@ async fn domain__verify_domain() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListEventHooks`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the documented response decodes into its typed fields and encodes back without
+/// loss.
 #[tokio::test]
 async fn event_hook__list_event_hooks() {
     let server = super::serve(
@@ -2404,8 +2773,12 @@ async fn event_hook__list_event_hooks() {
         &response.items,
         "[{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}]",
     );
+    super::assert_typed(&response.items[0].additional_properties);
 }
 
+/// `CreateEventHook`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the documented response decodes into its typed fields and encodes back without
+/// loss.
 #[tokio::test]
 async fn event_hook__create_event_hook() {
     let server = super::serve(
@@ -2438,8 +2811,12 @@ async fn event_hook__create_event_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `GetEventHook`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the documented response decodes into its typed fields and encodes back without
+/// loss.
 #[tokio::test]
 async fn event_hook__get_event_hook() {
     let server = super::serve(
@@ -2460,8 +2837,12 @@ async fn event_hook__get_event_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `ReplaceEventHook`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the documented response decodes into its typed fields and encodes back without
+/// loss.
 #[tokio::test]
 async fn event_hook__replace_event_hook() {
     let server = super::serve(
@@ -2495,8 +2876,11 @@ async fn event_hook__replace_event_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `DeleteEventHook`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and the status of its response, which has no body.
 #[tokio::test]
 async fn event_hook__delete_event_hook() {
     let server = super::serve(
@@ -2513,6 +2897,9 @@ async fn event_hook__delete_event_hook() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `ActivateEventHook`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the documented response decodes into its typed fields and encodes back
+/// without loss.
 #[tokio::test]
 async fn event_hook__activate_event_hook() {
     let server = super::serve(
@@ -2534,8 +2921,12 @@ async fn event_hook__activate_event_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `DeactivateEventHook`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the documented response decodes into its typed fields and encodes back
+/// without loss.
 #[tokio::test]
 async fn event_hook__deactivate_event_hook() {
     let server = super::serve(
@@ -2557,8 +2948,12 @@ async fn event_hook__deactivate_event_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `VerifyEventHook`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the documented response decodes into its typed fields and encodes back without
+/// loss.
 #[tokio::test]
 async fn event_hook__verify_event_hook() {
     let server = super::serve(
@@ -2580,8 +2975,12 @@ async fn event_hook__verify_event_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"text\",\"channel\":{\"key\":\"value\"},\"events\":{\"any\":[\"value\",1,null]},\"filter\":{\"any\":[\"value\",1,null]},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `ListFeatures`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn feature__list_features() {
     let server = super::serve(
@@ -2598,6 +2997,9 @@ async fn feature__list_features() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetFeature`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn feature__get_feature() {
     let server = super::serve(
@@ -2614,6 +3016,9 @@ async fn feature__get_feature() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListFeatureDependencies`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn feature__list_feature_dependencies() {
     let server = super::serve(
@@ -2631,6 +3036,9 @@ async fn feature__list_feature_dependencies() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListFeatureDependents`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn feature__list_feature_dependents() {
     let server = super::serve(
@@ -2648,6 +3056,9 @@ async fn feature__list_feature_dependents() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateFeatureLifecycle`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn feature__update_feature_lifecycle() {
     let server = super::serve(
@@ -2665,6 +3076,9 @@ async fn feature__update_feature_lifecycle() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListGroups`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__list_groups() {
     let server = super::serve(
@@ -2681,6 +3095,9 @@ async fn group__list_groups() {
     super::assert_json(&response.items, "[{\"any\":[\"value\",1,null]}]");
 }
 
+/// `CreateGroup`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__create_group() {
     let server = super::serve(
@@ -2701,6 +3118,9 @@ async fn group__create_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListGroupRules`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__list_group_rules() {
     let server = super::serve(
@@ -2717,6 +3137,9 @@ async fn group__list_group_rules() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateGroupRule`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__create_group_rule() {
     let server = super::serve(
@@ -2737,6 +3160,9 @@ async fn group__create_group_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetGroupRule`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__get_group_rule() {
     let server = super::serve(
@@ -2753,6 +3179,9 @@ async fn group__get_group_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceGroupRule`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__replace_group_rule() {
     let server = super::serve(
@@ -2774,6 +3203,9 @@ async fn group__replace_group_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteGroupRule`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__delete_group_rule() {
     let server = super::serve(
@@ -2790,6 +3222,9 @@ async fn group__delete_group_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateGroupRule`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn group__activate_group_rule() {
     let server = super::serve(
@@ -2807,6 +3242,9 @@ async fn group__activate_group_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateGroupRule`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn group__deactivate_group_rule() {
     let server = super::serve(
@@ -2824,6 +3262,9 @@ async fn group__deactivate_group_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetGroup`: Checks the request the client sends (method, path, query, headers, body, API token),
+/// and that the response body arrives unchanged; the catalog types it as untyped JSON, so there is
+/// no typed decoding to check.
 #[tokio::test]
 async fn group__get_group() {
     let server = super::serve(
@@ -2840,6 +3281,9 @@ async fn group__get_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceGroup`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__replace_group() {
     let server = super::serve(
@@ -2861,6 +3305,9 @@ async fn group__replace_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteGroup`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__delete_group() {
     let server = super::serve(
@@ -2877,6 +3324,9 @@ async fn group__delete_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListAssignedApplicationsForGroup`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__list_assigned_applications_for_group() {
     let server = super::serve(
@@ -2893,6 +3343,9 @@ async fn group__list_assigned_applications_for_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListGroupAssignedRoles`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__list_group_assigned_roles() {
     let server = super::serve(
@@ -2909,6 +3362,9 @@ async fn group__list_group_assigned_roles() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignRoleToGroup`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn group__assign_role_to_group() {
     let server = super::serve(
@@ -2930,6 +3386,9 @@ async fn group__assign_role_to_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetGroupRole`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__get_group_role() {
     let server = super::serve(
@@ -2947,6 +3406,9 @@ async fn group__get_group_role() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignRoleFromGroup`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__unassign_role_from_group() {
     let server = super::serve(
@@ -2964,6 +3426,9 @@ async fn group__unassign_role_from_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListApplicationTargetsForAppAdminRoleForGroup`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__list_application_targets_for_app_admin_role_for_group() {
     let server = super::serve(
@@ -2983,6 +3448,9 @@ async fn group__list_application_targets_for_app_admin_role_for_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignApplicationTargetToAdminRoleForGroup`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__assign_application_target_to_admin_role_for_group() {
     let server = super::serve(
@@ -3008,6 +3476,9 @@ async fn group__assign_application_target_to_admin_role_for_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignApplicationTargetFromAppAdminRoleForGroup`: Checks the request the client sends
+/// (method, path, query, headers, body, API token), and that the response body arrives unchanged;
+/// the catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__unassign_application_target_from_app_admin_role_for_group() {
     let server = super::serve(
@@ -3033,6 +3504,9 @@ async fn group__unassign_application_target_from_app_admin_role_for_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignAppInstanceTargetToAppAdminRoleForGroup`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__assign_app_instance_target_to_app_admin_role_for_group() {
     let server = super::serve(
@@ -3059,6 +3533,9 @@ async fn group__assign_app_instance_target_to_app_admin_role_for_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignAppInstanceTargetFromAppAdminRoleForGroup`: Checks the request the client sends
+/// (method, path, query, headers, body, API token), and that the response body arrives unchanged;
+/// the catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__unassign_app_instance_target_from_app_admin_role_for_group() {
     let server = super::serve(
@@ -3085,6 +3562,9 @@ async fn group__unassign_app_instance_target_from_app_admin_role_for_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListGroupTargetsForGroupRole`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__list_group_targets_for_group_role() {
     let server = super::serve(
@@ -3102,6 +3582,9 @@ async fn group__list_group_targets_for_group_role() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignGroupTargetToGroupAdminRoleForGroup`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__assign_group_target_to_group_admin_role_for_group() {
     let server = super::serve(
@@ -3127,6 +3610,9 @@ async fn group__assign_group_target_to_group_admin_role_for_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignGroupTargetFromGroupAdminRoleForGroup`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__unassign_group_target_from_group_admin_role_for_group() {
     let server = super::serve(
@@ -3152,6 +3638,9 @@ async fn group__unassign_group_target_from_group_admin_role_for_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListGroupMembers`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn group__list_group_members() {
     let server = super::serve(
@@ -3168,6 +3657,9 @@ async fn group__list_group_members() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignUserToGroup`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn group__assign_user_to_group() {
     let server = super::serve(
@@ -3185,6 +3677,9 @@ async fn group__assign_user_to_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignUserFromGroup`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group__unassign_user_from_group() {
     let server = super::serve(
@@ -3202,6 +3697,9 @@ async fn group__unassign_user_from_group() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetDefaultGroupSchema`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group_schema__get_default_group_schema() {
     let server = super::serve(
@@ -3218,6 +3716,9 @@ async fn group_schema__get_default_group_schema() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateDefaultGroupSchema`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn group_schema__update_default_group_schema() {
     let server = super::serve(
@@ -3238,6 +3739,9 @@ async fn group_schema__update_default_group_schema() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListIdentityProviders`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__list_identity_providers() {
     let server = super::serve(
@@ -3254,6 +3758,9 @@ async fn identity_provider__list_identity_providers() {
     super::assert_json(&response.items, "[{\"any\":[\"value\",1,null]}]");
 }
 
+/// `CreateIdentityProvider`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__create_identity_provider() {
     let server = super::serve(
@@ -3274,6 +3781,9 @@ async fn identity_provider__create_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListIdentityProviderKeys`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__list_identity_provider_keys() {
     let server = super::serve(
@@ -3290,6 +3800,9 @@ async fn identity_provider__list_identity_provider_keys() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateIdentityProviderX509CertificatePublicKey`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__create_identity_provider_x509_certificate_public_key() {
     let server = super::serve(
@@ -3310,6 +3823,9 @@ async fn identity_provider__create_identity_provider_x509_certificate_public_key
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetIdentityProviderKey`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__get_identity_provider_key() {
     let server = super::serve(
@@ -3327,6 +3843,9 @@ async fn identity_provider__get_identity_provider_key() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteIdentityProviderKey`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__delete_identity_provider_key() {
     let server = super::serve(
@@ -3344,6 +3863,9 @@ async fn identity_provider__delete_identity_provider_key() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetIdentityProvider`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__get_identity_provider() {
     let server = super::serve(
@@ -3360,6 +3882,9 @@ async fn identity_provider__get_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceIdentityProvider`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__replace_identity_provider() {
     let server = super::serve(
@@ -3381,6 +3906,9 @@ async fn identity_provider__replace_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteIdentityProvider`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__delete_identity_provider() {
     let server = super::serve(
@@ -3397,6 +3925,9 @@ async fn identity_provider__delete_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListCsrsForIdentityProvider`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__list_csrs_for_identity_provider() {
     let server = super::serve(
@@ -3414,6 +3945,9 @@ async fn identity_provider__list_csrs_for_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GenerateCsrForIdentityProvider`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__generate_csr_for_identity_provider() {
     let server = super::serve(
@@ -3435,6 +3969,9 @@ async fn identity_provider__generate_csr_for_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetCsrForIdentityProvider`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__get_csr_for_identity_provider() {
     let server = super::serve(
@@ -3452,6 +3989,9 @@ async fn identity_provider__get_csr_for_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeCsrForIdentityProvider`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__revoke_csr_for_identity_provider() {
     let server = super::serve(
@@ -3469,6 +4009,9 @@ async fn identity_provider__revoke_csr_for_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `PublishCsrForIdentityProvider`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__publish_csr_for_identity_provider() {
     let server = super::serve(
@@ -3495,6 +4038,9 @@ async fn identity_provider__publish_csr_for_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListSigningKeyCredentialsForIdentityProvider`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__list_signing_key_credentials_for_identity_provider() {
     let server = super::serve(
@@ -3512,6 +4058,9 @@ async fn identity_provider__list_signing_key_credentials_for_identity_provider()
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GenerateNewIdentityProviderSigningKeyCredential`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__generate_new_identity_provider_signing_key_credential() {
     let server = super::serve(
@@ -3529,6 +4078,9 @@ async fn identity_provider__generate_new_identity_provider_signing_key_credentia
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetSigningKeyCredentialForIdentityProvider`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__get_signing_key_credential_for_identity_provider() {
     let server = super::serve(
@@ -3546,6 +4098,9 @@ async fn identity_provider__get_signing_key_credential_for_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CloneSigningKeyCredentialForIdentityProvider`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__clone_signing_key_credential_for_identity_provider() {
     let server = super::serve(
@@ -3563,6 +4118,9 @@ async fn identity_provider__clone_signing_key_credential_for_identity_provider()
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateIdentityProvider`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__activate_identity_provider() {
     let server = super::serve(
@@ -3580,6 +4138,9 @@ async fn identity_provider__activate_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateIdentityProvider`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__deactivate_identity_provider() {
     let server = super::serve(
@@ -3597,6 +4158,9 @@ async fn identity_provider__deactivate_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `FindIdentityProviderUsers`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__find_identity_provider_users() {
     let server = super::serve(
@@ -3613,6 +4177,9 @@ async fn identity_provider__find_identity_provider_users() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetIdentityProviderApplicationUser`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__get_identity_provider_application_user() {
     let server = super::serve(
@@ -3629,6 +4196,9 @@ async fn identity_provider__get_identity_provider_application_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `LinkUserToIdentityProvider`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__link_user_to_identity_provider() {
     let server = super::serve(
@@ -3651,6 +4221,9 @@ async fn identity_provider__link_user_to_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnlinkUserFromIdentityProvider`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__unlink_user_from_identity_provider() {
     let server = super::serve(
@@ -3668,6 +4241,9 @@ async fn identity_provider__unlink_user_from_identity_provider() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListSocialAuthTokens`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn identity_provider__list_social_auth_tokens() {
     let server = super::serve(
@@ -3685,6 +4261,9 @@ async fn identity_provider__list_social_auth_tokens() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateIdentitySourceSession`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the documented response decodes into its typed fields and
+/// encodes back without loss.
 #[tokio::test]
 async fn identity_source__create_identity_source_session() {
     let server = super::serve(
@@ -3700,8 +4279,11 @@ async fn identity_source__create_identity_source_session() {
         .await
         .expect("CreateIdentitySourceSession");
     super::assert_json(&response.body, "{\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}");
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `DeleteIdentitySourceSession`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and the status of its response, which has no body.
 #[tokio::test]
 async fn identity_source__delete_identity_source_session() {
     let server = super::serve(
@@ -3723,6 +4305,9 @@ async fn identity_source__delete_identity_source_session() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `GetIdentitySourceSession`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the documented response decodes into its typed fields and encodes
+/// back without loss.
 #[tokio::test]
 async fn identity_source__get_identity_source_session() {
     let server = super::serve(
@@ -3742,8 +4327,12 @@ async fn identity_source__get_identity_source_session() {
         .await
         .expect("GetIdentitySourceSession");
     super::assert_json(&response.body, "{\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}");
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `ListIdentitySourceSessions`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the documented response decodes into its typed fields and encodes
+/// back without loss.
 #[tokio::test]
 async fn identity_source__list_identity_source_sessions() {
     let server = super::serve(
@@ -3762,8 +4351,12 @@ async fn identity_source__list_identity_source_sessions() {
         &response.items,
         "[{\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}]",
     );
+    super::assert_typed(&response.items[0].additional_properties);
 }
 
+/// `StartImportFromIdentitySource`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the documented response decodes into its typed fields and
+/// encodes back without loss.
 #[tokio::test]
 async fn identity_source__start_import_from_identity_source() {
     let server = super::serve(
@@ -3783,8 +4376,11 @@ async fn identity_source__start_import_from_identity_source() {
         .await
         .expect("StartImportFromIdentitySource");
     super::assert_json(&response.body, "{\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}");
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `UploadIdentitySourceDataForDelete`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and the status of its response, which has no body.
 #[tokio::test]
 async fn identity_source__upload_identity_source_data_for_delete() {
     let server = super::serve(
@@ -3812,6 +4408,8 @@ async fn identity_source__upload_identity_source_data_for_delete() {
     assert_eq!(response.status.as_u16(), 202u16);
 }
 
+/// `UploadIdentitySourceDataForUpsert`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and the status of its response, which has no body.
 #[tokio::test]
 async fn identity_source__upload_identity_source_data_for_upsert() {
     let server = super::serve(
@@ -3839,6 +4437,9 @@ async fn identity_source__upload_identity_source_data_for_upsert() {
     assert_eq!(response.status.as_u16(), 202u16);
 }
 
+/// `ListInlineHooks`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the documented response decodes into its typed fields and encodes back without
+/// loss.
 #[tokio::test]
 async fn inline_hook__list_inline_hooks() {
     let server = super::serve(
@@ -3862,8 +4463,12 @@ async fn inline_hook__list_inline_hooks() {
         &response.body,
         "[{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}]",
     );
+    super::assert_typed(&response.body[0].additional_properties);
 }
 
+/// `CreateInlineHook`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the documented response decodes into its typed fields and encodes back without
+/// loss.
 #[tokio::test]
 async fn inline_hook__create_inline_hook() {
     let server = super::serve(
@@ -3896,8 +4501,12 @@ async fn inline_hook__create_inline_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `GetInlineHook`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the documented response decodes into its typed fields and encodes back without
+/// loss.
 #[tokio::test]
 async fn inline_hook__get_inline_hook() {
     let server = super::serve(
@@ -3918,8 +4527,12 @@ async fn inline_hook__get_inline_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `ReplaceInlineHook`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the documented response decodes into its typed fields and encodes back
+/// without loss.
 #[tokio::test]
 async fn inline_hook__replace_inline_hook() {
     let server = super::serve(
@@ -3953,8 +4566,11 @@ async fn inline_hook__replace_inline_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `DeleteInlineHook`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and the status of its response, which has no body.
 #[tokio::test]
 async fn inline_hook__delete_inline_hook() {
     let server = super::serve(
@@ -3972,6 +4588,9 @@ async fn inline_hook__delete_inline_hook() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `ExecuteInlineHook`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn inline_hook__execute_inline_hook() {
     let server = super::serve(
@@ -3993,6 +4612,9 @@ async fn inline_hook__execute_inline_hook() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateInlineHook`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the documented response decodes into its typed fields and encodes back
+/// without loss.
 #[tokio::test]
 async fn inline_hook__activate_inline_hook() {
     let server = super::serve(
@@ -4014,8 +4636,12 @@ async fn inline_hook__activate_inline_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `DeactivateInlineHook`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the documented response decodes into its typed fields and encodes back
+/// without loss.
 #[tokio::test]
 async fn inline_hook__deactivate_inline_hook() {
     let server = super::serve(
@@ -4037,8 +4663,12 @@ async fn inline_hook__deactivate_inline_hook() {
         &response.body,
         "{\"id\":\"text\",\"status\":\"ACTIVE\",\"name\":\"text\",\"type\":\"com.okta.oauth2.tokens.transform\",\"version\":\"text\",\"channel\":{\"type\":\"HTTP\",\"version\":\"text\",\"config\":{\"uri\":\"text\",\"method\":\"text\",\"headers\":[{\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}],\"authScheme\":{\"type\":\"HEADER\",\"key\":\"text\",\"value\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}},\"created\":\"text\",\"lastUpdated\":\"text\",\"fieldNotInCatalog\":{\"kept\":[1,\"two\"]}}",
     );
+    super::assert_typed(&response.body.additional_properties);
 }
 
+/// `ListLinkedObjectDefinitions`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn linked_object__list_linked_object_definitions() {
     let server = super::serve(
@@ -4056,6 +4686,9 @@ async fn linked_object__list_linked_object_definitions() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateLinkedObjectDefinition`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn linked_object__create_linked_object_definition() {
     let server = super::serve(
@@ -4084,6 +4717,9 @@ async fn linked_object__create_linked_object_definition() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetLinkedObjectDefinition`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn linked_object__get_linked_object_definition() {
     let server = super::serve(
@@ -4101,6 +4737,8 @@ async fn linked_object__get_linked_object_definition() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteLinkedObjectDefinition`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and the status of its response, which has no body.
 #[tokio::test]
 async fn linked_object__delete_linked_object_definition() {
     let server = super::serve(
@@ -4118,6 +4756,9 @@ async fn linked_object__delete_linked_object_definition() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `ListSystemLogEvents`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn log__list_system_log_events() {
     let server = super::serve(
@@ -4149,6 +4790,9 @@ async fn log__list_system_log_events() {
     super::assert_json(&response.items, "[{\"any\":[\"value\",1,null]}]");
 }
 
+/// `ListNetworkZones`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn network_zone__list_network_zones() {
     let server = super::serve(
@@ -4172,6 +4816,9 @@ async fn network_zone__list_network_zones() {
     super::assert_json(&response.items, "[{\"any\":[\"value\",1,null]}]");
 }
 
+/// `CreateNetworkZone`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn network_zone__create_network_zone() {
     let server = super::serve(
@@ -4200,6 +4847,9 @@ async fn network_zone__create_network_zone() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetNetworkZone`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn network_zone__get_network_zone() {
     let server = super::serve(
@@ -4216,6 +4866,9 @@ async fn network_zone__get_network_zone() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceNetworkZone`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn network_zone__replace_network_zone() {
     let server = super::serve(
@@ -4245,6 +4898,9 @@ async fn network_zone__replace_network_zone() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteNetworkZone`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn network_zone__delete_network_zone() {
     let server = super::serve(
@@ -4261,6 +4917,9 @@ async fn network_zone__delete_network_zone() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateNetworkZone`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn network_zone__activate_network_zone() {
     let server = super::serve(
@@ -4278,6 +4937,9 @@ async fn network_zone__activate_network_zone() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateNetworkZone`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn network_zone__deactivate_network_zone() {
     let server = super::serve(
@@ -4295,6 +4957,9 @@ async fn network_zone__deactivate_network_zone() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetOrgSettings`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn org__get_org_settings() {
     let server = super::serve(
@@ -4311,6 +4976,9 @@ async fn org__get_org_settings() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceOrgSetting`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn org__replace_org_setting() {
     let server = super::serve(
@@ -4339,6 +5007,9 @@ async fn org__replace_org_setting() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateOrgSetting`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn org__update_org_setting() {
     let server = super::serve(
@@ -4367,6 +5038,9 @@ async fn org__update_org_setting() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListOrgContactTypes`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn org__list_org_contact_types() {
     let server = super::serve(
@@ -4383,6 +5057,9 @@ async fn org__list_org_contact_types() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetOrgContactUser`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn org__get_org_contact_user() {
     let server = super::serve(
@@ -4399,6 +5076,9 @@ async fn org__get_org_contact_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceOrgContactUser`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn org__replace_org_contact_user() {
     let server = super::serve(
@@ -4426,6 +5106,9 @@ async fn org__replace_org_contact_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateOrgLogo`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn org__update_org_logo() {
     let server = super::serve(
@@ -4449,6 +5132,9 @@ async fn org__update_org_logo() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetOrgPreferences`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn org__get_org_preferences() {
     let server = super::serve(
@@ -4465,6 +5151,9 @@ async fn org__get_org_preferences() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `HideOrgEndUserFooter`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn org__hide_org_end_user_footer() {
     let server = super::serve(
@@ -4482,6 +5171,9 @@ async fn org__hide_org_end_user_footer() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ShowOrgEndUserFooter`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn org__show_org_end_user_footer() {
     let server = super::serve(
@@ -4499,6 +5191,9 @@ async fn org__show_org_end_user_footer() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetOktaCommunicationSettings`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn org__get_okta_communication_settings() {
     let server = super::serve(
@@ -4516,6 +5211,9 @@ async fn org__get_okta_communication_settings() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `OptInUsersToOktaCommunicationEmails`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn org__opt_in_users_to_okta_communication_emails() {
     let server = super::serve(
@@ -4533,6 +5231,9 @@ async fn org__opt_in_users_to_okta_communication_emails() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `OptOutUsersFromOktaCommunicationEmails`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn org__opt_out_users_from_okta_communication_emails() {
     let server = super::serve(
@@ -4550,6 +5251,9 @@ async fn org__opt_out_users_from_okta_communication_emails() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetOktaSupportSettings`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn org__get_okta_support_settings() {
     let server = super::serve(
@@ -4566,6 +5270,9 @@ async fn org__get_okta_support_settings() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ExtendOktaSupport`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn org__extend_okta_support() {
     let server = super::serve(
@@ -4583,6 +5290,9 @@ async fn org__extend_okta_support() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GrantOktaSupport`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn org__grant_okta_support() {
     let server = super::serve(
@@ -4600,6 +5310,9 @@ async fn org__grant_okta_support() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeOktaSupport`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn org__revoke_okta_support() {
     let server = super::serve(
@@ -4617,6 +5330,9 @@ async fn org__revoke_okta_support() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListPolicies`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn policy__list_policies() {
     let server = super::serve(
@@ -4639,6 +5355,9 @@ async fn policy__list_policies() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreatePolicy`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn policy__create_policy() {
     let server = super::serve(
@@ -4669,6 +5388,9 @@ async fn policy__create_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetPolicy`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn policy__get_policy() {
     let server = super::serve(
@@ -4688,6 +5410,9 @@ async fn policy__get_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplacePolicy`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn policy__replace_policy() {
     let server = super::serve(
@@ -4717,6 +5442,9 @@ async fn policy__replace_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeletePolicy`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn policy__delete_policy() {
     let server = super::serve(
@@ -4733,6 +5461,8 @@ async fn policy__delete_policy() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivatePolicy`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and the status of its response, which has no body.
 #[tokio::test]
 async fn policy__activate_policy() {
     let server = super::serve(
@@ -4750,6 +5480,8 @@ async fn policy__activate_policy() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `DeactivatePolicy`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and the status of its response, which has no body.
 #[tokio::test]
 async fn policy__deactivate_policy() {
     let server = super::serve(
@@ -4767,6 +5499,9 @@ async fn policy__deactivate_policy() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `ListPolicyRules`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn policy__list_policy_rules() {
     let server = super::serve(
@@ -4783,6 +5518,9 @@ async fn policy__list_policy_rules() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreatePolicyRule`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn policy__create_policy_rule() {
     let server = super::serve(
@@ -4812,6 +5550,9 @@ async fn policy__create_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetPolicyRule`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn policy__get_policy_rule() {
     let server = super::serve(
@@ -4829,6 +5570,9 @@ async fn policy__get_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplacePolicyRule`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn policy__replace_policy_rule() {
     let server = super::serve(
@@ -4859,6 +5603,8 @@ async fn policy__replace_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeletePolicyRule`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and the status of its response, which has no body.
 #[tokio::test]
 async fn policy__delete_policy_rule() {
     let server = super::serve(
@@ -4876,6 +5622,9 @@ async fn policy__delete_policy_rule() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `ActivatePolicyRule`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn policy__activate_policy_rule() {
     let server = super::serve(
@@ -4895,6 +5644,8 @@ async fn policy__activate_policy_rule() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivatePolicyRule`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and the status of its response, which has no body.
 #[tokio::test]
 async fn policy__deactivate_policy_rule() {
     let server = super::serve(
@@ -4916,6 +5667,9 @@ async fn policy__deactivate_policy_rule() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `ListProfileMappings`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn profile_mapping__list_profile_mappings() {
     let server = super::serve(
@@ -4941,6 +5695,9 @@ async fn profile_mapping__list_profile_mappings() {
     super::assert_json(&response.items, "[{\"any\":[\"value\",1,null]}]");
 }
 
+/// `GetProfileMapping`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn profile_mapping__get_profile_mapping() {
     let server = super::serve(
@@ -4957,6 +5714,9 @@ async fn profile_mapping__get_profile_mapping() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateProfileMapping`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn profile_mapping__update_profile_mapping() {
     let server = super::serve(
@@ -4986,6 +5746,9 @@ async fn profile_mapping__update_profile_mapping() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateSession`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn session__create_session() {
     let server = super::serve(
@@ -5012,6 +5775,8 @@ async fn session__create_session() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteSession`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and the status of its response, which has no body.
 #[tokio::test]
 async fn session__delete_session() {
     let server = super::serve(
@@ -5028,6 +5793,9 @@ async fn session__delete_session() {
     assert_eq!(response.status.as_u16(), 204u16);
 }
 
+/// `GetSession`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn session__get_session() {
     let server = super::serve(
@@ -5044,6 +5812,9 @@ async fn session__get_session() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RefreshSession`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn session__refresh_session() {
     let server = super::serve(
@@ -5061,6 +5832,9 @@ async fn session__refresh_session() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListRoleSubscriptions`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn subscription__list_role_subscriptions() {
     let server = super::serve(
@@ -5078,6 +5852,9 @@ async fn subscription__list_role_subscriptions() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetRoleSubscriptionByNotificationType`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn subscription__get_role_subscription_by_notification_type() {
     let server = super::serve(
@@ -5102,6 +5879,9 @@ async fn subscription__get_role_subscription_by_notification_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `SubscribeRoleToNotificationType`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn subscription__subscribe_role_to_notification_type() {
     let server = super::serve(
@@ -5123,6 +5903,9 @@ async fn subscription__subscribe_role_to_notification_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnsubscribeRoleFromNotificationType`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn subscription__unsubscribe_role_from_notification_type() {
     let server = super::serve(
@@ -5147,6 +5930,9 @@ async fn subscription__unsubscribe_role_from_notification_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `SubscribeUserToNotificationType`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn subscription__subscribe_user_to_notification_type() {
     let server = super::serve(
@@ -5168,6 +5954,9 @@ async fn subscription__subscribe_user_to_notification_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnsubscribeUserFromNotificationType`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn subscription__unsubscribe_user_from_notification_type() {
     let server = super::serve(
@@ -5189,6 +5978,9 @@ async fn subscription__unsubscribe_user_from_notification_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListSmsTemplates`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn template__list_sms_templates() {
     let server = super::serve(
@@ -5205,6 +5997,9 @@ async fn template__list_sms_templates() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateSmsTemplate`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn template__create_sms_template() {
     let server = super::serve(
@@ -5225,6 +6020,9 @@ async fn template__create_sms_template() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetSmsTemplate`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn template__get_sms_template() {
     let server = super::serve(
@@ -5241,6 +6039,9 @@ async fn template__get_sms_template() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceSmsTemplate`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn template__replace_sms_template() {
     let server = super::serve(
@@ -5262,6 +6063,9 @@ async fn template__replace_sms_template() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateSmsTemplate`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn template__update_sms_template() {
     let server = super::serve(
@@ -5283,6 +6087,9 @@ async fn template__update_sms_template() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteSmsTemplate`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn template__delete_sms_template() {
     let server = super::serve(
@@ -5300,6 +6107,9 @@ async fn template__delete_sms_template() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetCurrentThreatInsightConfiguration`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn threat_insight__get_current_threat_insight_configuration() {
     let server = super::serve(
@@ -5316,6 +6126,9 @@ async fn threat_insight__get_current_threat_insight_configuration() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateThreatInsightConfiguration`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn threat_insight__update_threat_insight_configuration() {
     let server = super::serve(
@@ -5336,6 +6149,9 @@ async fn threat_insight__update_threat_insight_configuration() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListTrustedOrigins`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn trusted_origin__list_trusted_origins() {
     let server = super::serve(
@@ -5352,6 +6168,9 @@ async fn trusted_origin__list_trusted_origins() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateTrustedOrigin`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn trusted_origin__create_trusted_origin() {
     let server = super::serve(
@@ -5372,6 +6191,9 @@ async fn trusted_origin__create_trusted_origin() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetTrustedOrigin`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn trusted_origin__get_trusted_origin() {
     let server = super::serve(
@@ -5389,6 +6211,9 @@ async fn trusted_origin__get_trusted_origin() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceTrustedOrigin`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn trusted_origin__replace_trusted_origin() {
     let server = super::serve(
@@ -5410,6 +6235,9 @@ async fn trusted_origin__replace_trusted_origin() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteTrustedOrigin`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn trusted_origin__delete_trusted_origin() {
     let server = super::serve(
@@ -5427,6 +6255,9 @@ async fn trusted_origin__delete_trusted_origin() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateTrustedOrigin`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn trusted_origin__activate_trusted_origin() {
     let server = super::serve(
@@ -5446,6 +6277,9 @@ async fn trusted_origin__activate_trusted_origin() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateTrustedOrigin`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn trusted_origin__deactivate_trusted_origin() {
     let server = super::serve(
@@ -5465,6 +6299,9 @@ async fn trusted_origin__deactivate_trusted_origin() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListUsers`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_users() {
     let server = super::serve(
@@ -5481,6 +6318,9 @@ async fn user__list_users() {
     super::assert_json(&response.items, "[{\"any\":[\"value\",1,null]}]");
 }
 
+/// `CreateUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__create_user() {
     let server = super::serve(
@@ -5501,6 +6341,9 @@ async fn user__create_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `SetLinkedObjectForUser`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__set_linked_object_for_user() {
     let server = super::serve(
@@ -5526,6 +6369,9 @@ async fn user__set_linked_object_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetUser`: Checks the request the client sends (method, path, query, headers, body, API token),
+/// and that the response body arrives unchanged; the catalog types it as untyped JSON, so there is
+/// no typed decoding to check.
 #[tokio::test]
 async fn user__get_user() {
     let server = super::serve(
@@ -5542,6 +6388,9 @@ async fn user__get_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__replace_user() {
     let server = super::serve(
@@ -5563,6 +6412,9 @@ async fn user__replace_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__update_user() {
     let server = super::serve(
@@ -5584,6 +6436,9 @@ async fn user__update_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__delete_user() {
     let server = super::serve(
@@ -5600,6 +6455,9 @@ async fn user__delete_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListUserAppLinks`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_user_app_links() {
     let server = super::serve(
@@ -5616,6 +6474,9 @@ async fn user__list_user_app_links() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListUserClients`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_user_clients() {
     let server = super::serve(
@@ -5632,6 +6493,9 @@ async fn user__list_user_clients() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListGrantsForUserAndClient`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_grants_for_user_and_client() {
     let server = super::serve(
@@ -5649,6 +6513,9 @@ async fn user__list_grants_for_user_and_client() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeGrantsForUserAndClient`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__revoke_grants_for_user_and_client() {
     let server = super::serve(
@@ -5666,6 +6533,9 @@ async fn user__revoke_grants_for_user_and_client() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListRefreshTokensForUserAndClient`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_refresh_tokens_for_user_and_client() {
     let server = super::serve(
@@ -5683,6 +6553,9 @@ async fn user__list_refresh_tokens_for_user_and_client() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeTokensForUserAndClient`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__revoke_tokens_for_user_and_client() {
     let server = super::serve(
@@ -5700,6 +6573,9 @@ async fn user__revoke_tokens_for_user_and_client() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetRefreshTokenForUserAndClient`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__get_refresh_token_for_user_and_client() {
     let server = super::serve(
@@ -5717,6 +6593,9 @@ async fn user__get_refresh_token_for_user_and_client() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeTokenForUserAndClient`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__revoke_token_for_user_and_client() {
     let server = super::serve(
@@ -5734,6 +6613,9 @@ async fn user__revoke_token_for_user_and_client() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ChangePassword`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__change_password() {
     let server = super::serve(
@@ -5755,6 +6637,9 @@ async fn user__change_password() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ChangeRecoveryQuestion`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__change_recovery_question() {
     let server = super::serve(
@@ -5776,6 +6661,9 @@ async fn user__change_recovery_question() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ForgotPassword`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__forgot_password() {
     let server = super::serve(
@@ -5793,6 +6681,9 @@ async fn user__forgot_password() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListUserGrants`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_user_grants() {
     let server = super::serve(
@@ -5809,6 +6700,9 @@ async fn user__list_user_grants() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeUserGrants`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__revoke_user_grants() {
     let server = super::serve(
@@ -5825,6 +6719,9 @@ async fn user__revoke_user_grants() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetUserGrant`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__get_user_grant() {
     let server = super::serve(
@@ -5842,6 +6739,9 @@ async fn user__get_user_grant() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `RevokeUserGrant`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__revoke_user_grant() {
     let server = super::serve(
@@ -5859,6 +6759,9 @@ async fn user__revoke_user_grant() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListMemberGroups`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_member_groups() {
     let server = super::serve(
@@ -5875,6 +6778,9 @@ async fn user__list_member_groups() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListIdentityProvidersForUser`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_identity_providers_for_user() {
     let server = super::serve(
@@ -5891,6 +6797,9 @@ async fn user__list_identity_providers_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__activate_user() {
     let server = super::serve(
@@ -5908,6 +6817,9 @@ async fn user__activate_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeactivateUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__deactivate_user() {
     let server = super::serve(
@@ -5925,6 +6837,9 @@ async fn user__deactivate_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ExpirePassword`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__expire_password() {
     let server = super::serve(
@@ -5942,6 +6857,9 @@ async fn user__expire_password() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReactivateUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__reactivate_user() {
     let server = super::serve(
@@ -5959,6 +6877,9 @@ async fn user__reactivate_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ResetFactors`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__reset_factors() {
     let server = super::serve(
@@ -5976,6 +6897,9 @@ async fn user__reset_factors() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ResetPassword`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__reset_password() {
     let server = super::serve(
@@ -5993,6 +6917,9 @@ async fn user__reset_password() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `SuspendUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__suspend_user() {
     let server = super::serve(
@@ -6010,6 +6937,9 @@ async fn user__suspend_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnlockUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__unlock_user() {
     let server = super::serve(
@@ -6027,6 +6957,9 @@ async fn user__unlock_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnsuspendUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__unsuspend_user() {
     let server = super::serve(
@@ -6044,6 +6977,9 @@ async fn user__unsuspend_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListLinkedObjectsForUser`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_linked_objects_for_user() {
     let server = super::serve(
@@ -6061,6 +6997,9 @@ async fn user__list_linked_objects_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteLinkedObjectForUser`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__delete_linked_object_for_user() {
     let server = super::serve(
@@ -6078,6 +7017,9 @@ async fn user__delete_linked_object_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListAssignedRolesForUser`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_assigned_roles_for_user() {
     let server = super::serve(
@@ -6094,6 +7036,9 @@ async fn user__list_assigned_roles_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignRoleToUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__assign_role_to_user() {
     let server = super::serve(
@@ -6115,6 +7060,9 @@ async fn user__assign_role_to_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetUserRole`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user__get_user_role() {
     let server = super::serve(
@@ -6132,6 +7080,9 @@ async fn user__get_user_role() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignRoleFromUser`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn user__unassign_role_from_user() {
     let server = super::serve(
@@ -6149,6 +7100,9 @@ async fn user__unassign_role_from_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListApplicationTargetsForAppAdminRoleForUser`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_application_targets_for_app_admin_role_for_user() {
     let server = super::serve(
@@ -6166,6 +7120,9 @@ async fn user__list_application_targets_for_app_admin_role_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignAllAppsAsTargetToUserRole`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__assign_all_apps_as_target_to_user_role() {
     let server = super::serve(
@@ -6183,6 +7140,9 @@ async fn user__assign_all_apps_as_target_to_user_role() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignApplicationTargetToAdminRoleForUser`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__assign_application_target_to_admin_role_for_user() {
     let server = super::serve(
@@ -6208,6 +7168,9 @@ async fn user__assign_application_target_to_admin_role_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignApplicationTargetFromAppAdminRoleForUser`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__unassign_application_target_from_app_admin_role_for_user() {
     let server = super::serve(
@@ -6233,6 +7196,9 @@ async fn user__unassign_application_target_from_app_admin_role_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignAppInstanceTargetToAppAdminRoleForUser`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__assign_app_instance_target_to_app_admin_role_for_user() {
     let server = super::serve(
@@ -6259,6 +7225,9 @@ async fn user__assign_app_instance_target_to_app_admin_role_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignAppInstanceTargetFromAppAdminRoleForUser`: Checks the request the client sends (method,
+/// path, query, headers, body, API token), and that the response body arrives unchanged; the
+/// catalog types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__unassign_app_instance_target_from_app_admin_role_for_user() {
     let server = super::serve(
@@ -6285,6 +7254,9 @@ async fn user__unassign_app_instance_target_from_app_admin_role_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListGroupTargetsForUserRole`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_group_targets_for_user_role() {
     let server = super::serve(
@@ -6302,6 +7274,9 @@ async fn user__list_group_targets_for_user_role() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `AssignGroupTargetToUserRole`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__assign_group_target_to_user_role() {
     let server = super::serve(
@@ -6323,6 +7298,9 @@ async fn user__assign_group_target_to_user_role() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UnassignGroupTargetFromUserRole`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__unassign_group_target_from_user_role() {
     let server = super::serve(
@@ -6344,6 +7322,9 @@ async fn user__unassign_group_target_from_user_role() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ClearUserSessions`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn user__clear_user_sessions() {
     let server = super::serve(
@@ -6360,6 +7341,9 @@ async fn user__clear_user_sessions() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListUserSubscriptions`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__list_user_subscriptions() {
     let server = super::serve(
@@ -6376,6 +7360,9 @@ async fn user__list_user_subscriptions() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetUserSubscriptionByNotificationType`: Checks the request the client sends (method, path,
+/// query, headers, body, API token), and that the response body arrives unchanged; the catalog
+/// types it as untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user__get_user_subscription_by_notification_type() {
     let server = super::serve(
@@ -6393,6 +7380,9 @@ async fn user__get_user_subscription_by_notification_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListFactors`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__list_factors() {
     let server = super::serve(
@@ -6409,6 +7399,9 @@ async fn user_factor__list_factors() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `EnrollFactor`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__enroll_factor() {
     let server = super::serve(
@@ -6430,6 +7423,9 @@ async fn user_factor__enroll_factor() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListSupportedFactors`: Checks the request the client sends (method, path, query, headers, body,
+/// API token), and that the response body arrives unchanged; the catalog types it as untyped JSON,
+/// so there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__list_supported_factors() {
     let server = super::serve(
@@ -6447,6 +7443,9 @@ async fn user_factor__list_supported_factors() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListSupportedSecurityQuestions`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__list_supported_security_questions() {
     let server = super::serve(
@@ -6464,6 +7463,9 @@ async fn user_factor__list_supported_security_questions() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetFactor`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__get_factor() {
     let server = super::serve(
@@ -6481,6 +7483,9 @@ async fn user_factor__get_factor() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteFactor`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__delete_factor() {
     let server = super::serve(
@@ -6498,6 +7503,9 @@ async fn user_factor__delete_factor() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ActivateFactor`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__activate_factor() {
     let server = super::serve(
@@ -6517,6 +7525,9 @@ async fn user_factor__activate_factor() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetFactorTransactionStatus`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__get_factor_transaction_status() {
     let server = super::serve(
@@ -6538,6 +7549,9 @@ async fn user_factor__get_factor_transaction_status() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `VerifyMfaFactor`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_factor__verify_mfa_factor() {
     let server = super::serve(
@@ -6560,6 +7574,9 @@ async fn user_factor__verify_mfa_factor() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetApplicationDefaultUserSchema`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user_schema__get_application_default_user_schema() {
     let server = super::serve(
@@ -6577,6 +7594,9 @@ async fn user_schema__get_application_default_user_schema() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateApplicationUserProfileSchema`: Checks the request the client sends (method, path, query,
+/// headers, body, API token), and that the response body arrives unchanged; the catalog types it as
+/// untyped JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user_schema__update_application_user_profile_schema() {
     let server = super::serve(
@@ -6598,6 +7618,9 @@ async fn user_schema__update_application_user_profile_schema() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetSchemaForUser`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_schema__get_schema_for_user() {
     let server = super::serve(
@@ -6614,6 +7637,9 @@ async fn user_schema__get_schema_for_user() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateUserProfileSchema`: Checks the request the client sends (method, path, query, headers,
+/// body, API token), and that the response body arrives unchanged; the catalog types it as untyped
+/// JSON, so there is no typed decoding to check.
 #[tokio::test]
 async fn user_schema__update_user_profile_schema() {
     let server = super::serve(
@@ -6635,6 +7661,9 @@ async fn user_schema__update_user_profile_schema() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ListUserTypes`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_type__list_user_types() {
     let server = super::serve(
@@ -6651,6 +7680,9 @@ async fn user_type__list_user_types() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `CreateUserType`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_type__create_user_type() {
     let server = super::serve(
@@ -6671,6 +7703,9 @@ async fn user_type__create_user_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `GetUserType`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_type__get_user_type() {
     let server = super::serve(
@@ -6687,6 +7722,9 @@ async fn user_type__get_user_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `ReplaceUserType`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_type__replace_user_type() {
     let server = super::serve(
@@ -6708,6 +7746,9 @@ async fn user_type__replace_user_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `UpdateUserType`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_type__update_user_type() {
     let server = super::serve(
@@ -6729,6 +7770,9 @@ async fn user_type__update_user_type() {
     super::assert_json(&response.body, "{\"any\":[\"value\",1,null]}");
 }
 
+/// `DeleteUserType`: Checks the request the client sends (method, path, query, headers, body, API
+/// token), and that the response body arrives unchanged; the catalog types it as untyped JSON, so
+/// there is no typed decoding to check.
 #[tokio::test]
 async fn user_type__delete_user_type() {
     let server = super::serve(
