@@ -81,7 +81,7 @@ fn model(m: &Model) -> TokenStream {
 
 fn field_doc(f: &Field) -> TokenStream {
     let mut notes = Vec::new();
-    if f.required {
+    if f.is_required() {
         notes.push("Required.".to_string());
     }
     if f.read_only {
@@ -93,7 +93,7 @@ fn field_doc(f: &Field) -> TokenStream {
     if f.write_only {
         notes.push("Write-only: sent to Okta, never returned.".to_string());
     }
-    if f.nullable {
+    if f.is_nullable() {
         notes.push(
             "Nullable: [`Nullable::Null`](crate::Nullable::Null) when Okta sends `null`."
                 .to_string(),
@@ -133,7 +133,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     // sees instead (`Nullable<T>` for those fields).
     let optional: Vec<&Field> = fields
         .iter()
-        .filter(|f| !f.required && !f.is_rust_nullable())
+        .filter(|f| !f.is_required() && !f.is_rust_nullable())
         .collect();
     let tracks_nulls = !optional.is_empty();
     let defs = fields.iter().map(|f| {
@@ -146,7 +146,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         });
         let serde = if f.is_rust_nullable() {
             quote!(#[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")])
-        } else if f.required {
+        } else if f.is_required() {
             match rename {
                 Some(r) => quote!(#[serde(#r)]),
                 None => quote!(),
@@ -162,7 +162,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     });
     let required: Vec<&Field> = fields
         .iter()
-        .filter(|f| f.required && !f.is_rust_nullable())
+        .filter(|f| f.is_required() && !f.is_rust_nullable())
         .collect();
     let derive_default = required.is_empty().then(|| quote!(Default,));
     let args = required.iter().map(|f| {
@@ -172,7 +172,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
-        if f.required && !f.is_rust_nullable() {
+        if f.is_required() && !f.is_rust_nullable() {
             quote!(#n: #n.into())
         } else {
             quote!(#n: Default::default())
@@ -192,7 +192,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     // Chained setters keep construction forward compatible with `#[non_exhaustive]`.
     let setters = fields
         .iter()
-        .filter(|f| !f.required || f.is_rust_nullable())
+        .filter(|f| !f.is_required() || f.is_rust_nullable())
         .map(|f| {
             let n = ident(&f.rust_name);
             let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
@@ -276,7 +276,7 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
             let j = &f.json_name;
             quote!(rename = #j,)
         });
-        if f.required && !f.is_rust_nullable() {
+        if f.is_required() && !f.is_rust_nullable() {
             let ty = field_type(f);
             let attr = rename.map(|r| quote!(#[serde(#r)]));
             quote!(#attr #fname: #ty,)
@@ -294,7 +294,7 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
     let to_model = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         let j = &f.json_name;
-        if !f.required && !f.is_rust_nullable() {
+        if !f.is_required() && !f.is_rust_nullable() {
             quote!(#n: w.#n.into_option_noting(&mut explicit_nulls, #j),)
         } else {
             quote!(#n: w.#n,)
@@ -303,7 +303,7 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
     let to_wire = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         let j = &f.json_name;
-        if !f.required && !f.is_rust_nullable() {
+        if !f.is_required() && !f.is_rust_nullable() {
             quote!(#n: crate::Nullable::from_option(m.#n, m.explicit_nulls.contains(#j)),)
         } else {
             quote!(#n: m.#n,)
@@ -347,7 +347,7 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         let fdoc = field_doc(f);
         quote!(#fdoc pub #fname: #ty,)
     });
-    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let required: Vec<&Field> = fields.iter().filter(|f| f.is_required()).collect();
     let args = required.iter().map(|f| {
         let n = ident(&f.rust_name);
         let t = rust_type(&f.ty);
@@ -355,7 +355,7 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
-        if f.required {
+        if f.is_required() {
             quote!(#n)
         } else {
             quote!(#n: None)
@@ -369,7 +369,7 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             TypeRef::String => quote!(form.text(#j, v)),
             _ => quote!(form.text(#j, v.to_string())),
         };
-        if f.required {
+        if f.is_required() {
             quote!({ let v = self.#n; #add; })
         } else {
             quote!(if let Some(v) = self.#n { #add; })

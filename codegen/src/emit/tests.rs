@@ -232,10 +232,13 @@ fn multipart_value(api: &Api, t: &TypeRef) -> TokenStream {
         return quote!(compile_error!("multipart body is not a multipart model"));
     };
     let ty = ident(name);
-    let args = fields.iter().filter(|f| f.required).map(|f| match &f.ty {
-        TypeRef::Binary => quote!(okta_client::request::FilePart::new(&b"file-bytes"[..])),
-        other => value_expr(api, other, &f.json_name),
-    });
+    let args = fields
+        .iter()
+        .filter(|f| f.is_required())
+        .map(|f| match &f.ty {
+            TypeRef::Binary => quote!(okta_client::request::FilePart::new(&b"file-bytes"[..])),
+            other => value_expr(api, other, &f.json_name),
+        });
     quote!(okta_client::models::#ty::new(#(#args),*))
 }
 

@@ -43,7 +43,7 @@ pub fn field_type(f: &Field) -> TokenStream {
     }
     if f.is_rust_nullable() {
         quote!(crate::Nullable<#inner>)
-    } else if f.required {
+    } else if f.is_required() {
         inner
     } else {
         quote!(Option<#inner>)
