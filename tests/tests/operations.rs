@@ -85,6 +85,28 @@ fn assert_typed(unknown: &serde_json::Map<String, serde_json::Value>) {
     );
 }
 
+/// The `type` filter of ListInlineHooks is a string in the document and an open enum in the
+/// client: a type the catalog does not list is sent exactly as written.
+#[tokio::test]
+async fn an_inline_hook_type_the_catalog_does_not_list_is_sent_as_written() {
+    use wiremock::matchers::{method, path, query_param};
+    let server = serve(
+        wiremock::Mock::given(method("GET"))
+            .and(path("/api/v1/inlineHooks"))
+            .and(query_param("type", "com.okta.future.transform")),
+        json(200, "[]"),
+    )
+    .await;
+    let hooks = client(&server)
+        .inline_hook()
+        .list_inline_hooks()
+        .type_("com.okta.future.transform")
+        .send()
+        .await
+        .expect("the unlisted type is sent");
+    assert!(hooks.body.is_empty());
+}
+
 #[test]
 fn a_catalog_field_left_among_the_unknown_fields_fails_the_typed_check() {
     let only_unknown = from_json(r#"{"fieldNotInCatalog": 1}"#);
