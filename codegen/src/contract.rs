@@ -7,13 +7,14 @@
 //!   [`ANNOUNCED`], names the runtime is about to gain). A runtime change that moves or renames
 //!   one of them is a contract change: it starts here.
 //! * the member names the emitted code gives every model ([`MODEL_FIELDS`]) and every request
-//!   builder ([`BUILDER_MEMBERS`]), the wire structs' names ([`wire_name`]) and the crates the
-//!   emitted code names by their own paths ([`EXTERNAL_CRATES`]).
+//!   builder ([`BUILDER_MEMBERS`]), the methods `Client` already has beside the group accessors
+//!   the emitted code adds to it ([`CLIENT_METHODS`]), the wire structs' names ([`wire_name`])
+//!   and the crates the emitted code names by their own paths ([`EXTERNAL_CRATES`]).
 //!
 //! [`crate::naming`] reserves every name here, so that no catalog name can collide with them (a
 //! property `explicitNulls` becomes the field `explicit_nulls_`, a parameter `send` the setter
 //! `send_`, a schema `Nullable` the type `NullableModel`); the validator refuses operation names
-//! that would take a reserved type name; the tests that mutate catalogs
+//! that would take a reserved type name and groups whose accessor would take a `Client` method; the tests that mutate catalogs
 //! (`tests/tests/accepted_catalogs_compile.rs`, `tests/tests/fuzz_catalog.rs`) draw their
 //! names from here. `tests/tests/contract.rs` checks the contract against the emitted code: every
 //! `crate::…` path in an emitted file is listed in [`RUNTIME`], and every entry of [`RUNTIME`] is
@@ -161,6 +162,30 @@ pub const BUILDER_MEMBERS: &[&str] = &[
     "into_parts",
     "request",
 ];
+
+/// The methods `crate::Client` has itself (hand-written in `generated/src/runtime/`, and those
+/// of the traits emitted code calls on it, `clone`): each group adds an accessor method to
+/// `Client` (`client.event_hook()`), which must not be one of them.
+pub const CLIENT_METHODS: &[&str] = &[
+    "builder",
+    "from_env",
+    "from_vars",
+    "org_url",
+    "max_pages",
+    "execute",
+    "execute_inner",
+    "request",
+    "send_page",
+    "stream_items",
+    "clone",
+    "clone_from",
+    "fmt",
+];
+
+/// Whether a group's accessor on `Client` may not be called `name`.
+pub fn is_client_method(name: &str) -> bool {
+    CLIENT_METHODS.contains(&name)
+}
 
 /// The variant of every enum that keeps values the catalog does not list.
 pub const UNKNOWN_VARIANT: &str = "Unknown";

@@ -191,3 +191,46 @@ fn path_parameters_fill_the_template_in_its_order() {
         "{call}"
     );
 }
+
+/// `CLIENT_METHODS` is exactly the methods the hand-written runtime gives `Client` in its
+/// `impl Client` blocks, plus the trait methods emitted code calls on it.
+#[test]
+fn the_client_methods_of_the_contract_are_the_runtimes() {
+    let runtime = repo_root().join("generated/src/runtime");
+    let mut found = BTreeSet::new();
+    for entry in std::fs::read_dir(&runtime).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let mut inside = false;
+        for line in text.lines() {
+            if line == "impl Client {" {
+                inside = true;
+            } else if inside && line == "}" {
+                inside = false;
+            } else if inside {
+                let l = line.trim_start();
+                let at_item_depth = line.len() - l.len() == 4;
+                if let Some(rest) = l
+                    .split_once("fn ")
+                    .filter(|(before, _)| at_item_depth && !before.contains("//"))
+                    .map(|(_, rest)| rest)
+                {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    found.insert(name);
+                }
+            }
+        }
+    }
+    let traits = ["clone", "clone_from", "fmt"];
+    let listed: BTreeSet<String> = contract::CLIENT_METHODS
+        .iter()
+        .filter(|m| !traits.contains(m))
+        .map(|m| m.to_string())
+        .collect();
+    assert_eq!(
+        found, listed,
+        "update CLIENT_METHODS in codegen/src/contract.rs"
+    );
+}
