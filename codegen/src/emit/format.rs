@@ -12,10 +12,10 @@ const MIN_TEXT: usize = 40;
 pub fn format(file: &syn::File) -> String {
     let code = prettyplease::unparse(file);
     let mut out = String::with_capacity(code.len() + code.len() / 8);
-    let mut previous: Option<&str> = None;
+    let lines: Vec<&str> = code.lines().collect();
     let mut in_fence = false;
-    for line in code.lines() {
-        if previous.is_some_and(|p| needs_blank_line(p, line)) {
+    for (i, line) in lines.iter().copied().enumerate() {
+        if i > 0 && needs_blank_line(lines[i - 1], line, item_head(&lines[i..])) {
             out.push('\n');
         }
         let (indent, prefix, text) = split_doc(line);
@@ -36,9 +36,18 @@ pub fn format(file: &syn::File) -> String {
                 out.push('\n');
             }
         }
-        previous = Some(line);
     }
     out
+}
+
+/// The first line of `lines` that is not a doc comment or an attribute: the head of the item
+/// they belong to.
+fn item_head<'a>(lines: &[&'a str]) -> &'a str {
+    lines
+        .iter()
+        .map(|l| l.trim_start())
+        .find(|l| !l.starts_with("///") && !l.starts_with("#["))
+        .unwrap_or_default()
 }
 
 /// The indentation, the doc prefix (`///` or `//!`) and the text after it, for a doc line.
@@ -57,23 +66,27 @@ fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
-/// Whether an item starts on `line` right after one that ended on `previous`, at the same
-/// depth: the previous line closes a block (`}`) or ends an item (`;`) and this one starts an
-/// item with its docs, attributes or keyword. Lines inside function bodies never qualify:
-/// statements do not start with these words, and a doc comment or attribute there is an item.
-fn needs_blank_line(previous: &str, line: &str) -> bool {
+/// Whether an item starts on `line` (whose item's first line after docs and attributes is
+/// `head`) right after one that ended on `previous`, at the same depth: the previous line
+/// closes a block (`}`), or ends an item (`;`) at the top level or before docs; this one starts
+/// an item with its docs, attributes or keyword (anything, at the top level). Lines inside
+/// function bodies never qualify: statements do not start with these words. Consecutive `use`
+/// lines, and `mod x;` with its `pub use x::*;`, stay together.
+fn needs_blank_line(previous: &str, line: &str, head: &str) -> bool {
     let p = previous.trim();
     let l = line.trim_start();
     if p.starts_with("//!") {
         // The end of the module docs, before the first item.
         return !l.starts_with("//!");
     }
-    if indent_of(previous) != indent_of(line) {
+    if indent_of(previous) != indent_of(line) || l.is_empty() || l.starts_with('}') {
         return false;
     }
-    let closes = p == "}" || p == "};";
-    let ends_item = p.ends_with(';') && !p.starts_with("//");
-    let starts_item = l.starts_with("///")
+    let top_level = indent_of(line) == 0;
+    let closes = p.ends_with('}') || p.ends_with("};");
+    let ends_item = p.ends_with(';') && !p.starts_with("//") && (top_level || l.starts_with("///"));
+    let starts_item = top_level
+        || l.starts_with("///")
         || l.starts_with("#[")
         || [
             "pub ",
@@ -93,12 +106,8 @@ fn needs_blank_line(previous: &str, line: &str) -> bool {
         .iter()
         .any(|k| l.starts_with(k));
     let is_use = |s: &str| s.starts_with("use ") || s.starts_with("pub use ");
-    // Consecutive `use` lines, and `mod x;` with its `pub use x::*;` (each behind the same
-    // `#[cfg]`), stay together.
-    if ends_item && !closes {
-        return l.starts_with("///");
-    }
-    closes && starts_item && !(is_use(p) && is_use(l))
+    let together = (is_use(p) && is_use(head)) || (p.starts_with("mod ") && is_use(head));
+    (closes || ends_item) && starts_item && !together
 }
 
 /// Writes the doc line `prefix text` at `indent`, wrapped at spaces so that no line passes
@@ -210,11 +219,11 @@ mod tests {
     #[test]
     fn items_are_separated_by_a_blank_line_and_bodies_are_not() {
         let out = fmt(
-            "//! Module.\nuse a::b;\nuse c::d;\n/// A.\npub struct A { x: u8 }\nimpl A { fn f(&self) { if true { g(); } if false { h(); } } fn k() {} }\npub type B = A;\n/// C.\nconst C: u8 = 1;\n",
+            "//! Module.\nuse a::b;\nuse c::d;\n/// A.\npub struct A { x: u8 }\nimpl A { fn f(&self) { if true { g(); } if false { h(); } } fn k() {} }\npub type B = A;\n/// C.\nconst C: u8 = 1;\nimpl D {}\nm!(A);\n#[cfg(x)]\nmod e;\n#[cfg(x)]\npub use e::*;\n#[cfg(y)]\nmod f;\n",
         );
         assert_eq!(
             out,
-            "//! Module.\n\nuse a::b;\nuse c::d;\n\n/// A.\npub struct A {\n    x: u8,\n}\n\nimpl A {\n    fn f(&self) {\n        if true {\n            g();\n        }\n        if false {\n            h();\n        }\n    }\n\n    fn k() {}\n}\n\npub type B = A;\n\n/// C.\nconst C: u8 = 1;\n"
+            "//! Module.\n\nuse a::b;\nuse c::d;\n\n/// A.\npub struct A {\n    x: u8,\n}\n\nimpl A {\n    fn f(&self) {\n        if true {\n            g();\n        }\n        if false {\n            h();\n        }\n    }\n\n    fn k() {}\n}\n\npub type B = A;\n\n/// C.\nconst C: u8 = 1;\n\nimpl D {}\n\nm!(A);\n\n#[cfg(x)]\nmod e;\n#[cfg(x)]\npub use e::*;\n\n#[cfg(y)]\nmod f;\n"
         );
     }
 

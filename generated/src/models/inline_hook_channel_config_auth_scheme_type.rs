@@ -34,4 +34,5 @@ impl From<&str> for InlineHookChannelConfigAuthSchemeType {
         }
     }
 }
+
 crate::runtime::string_enum!(InlineHookChannelConfigAuthSchemeType);

@@ -34,4 +34,5 @@ impl From<&str> for InlineHookChannelType {
         }
     }
 }
+
 crate::runtime::string_enum!(InlineHookChannelType);

@@ -38,4 +38,5 @@ impl From<&str> for InlineHookStatus {
         }
     }
 }
+
 crate::runtime::string_enum!(InlineHookStatus);

@@ -70,4 +70,5 @@ impl From<&str> for InlineHookType {
         }
     }
 }
+
 crate::runtime::string_enum!(InlineHookType);
