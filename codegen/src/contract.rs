@@ -16,10 +16,16 @@
 //! `send_`, a schema `Nullable` the type `NullableModel`); the validator refuses operation names
 //! that would take a reserved type name and groups whose accessor would take a `Client` method; the tests that mutate catalogs
 //! (`tests/tests/accepted_catalogs_compile.rs`, `tests/tests/fuzz_catalog.rs`) draw their
-//! names from here. `tests/tests/contract.rs` checks the contract against the emitted code: every
+//! names from here. The operation, type and test emitters write runtime paths through
+//! [`RuntimeItem::path`]; the model emitter still spells its few (`crate::Nullable`,
+//! `crate::ExplicitNulls`, `crate::UnknownValue`, `crate::runtime::…`) in its `quote!`s.
+//! `tests/tests/contract.rs` checks the contract against the emitted code: every
 //! `crate::…` path in an emitted file is listed in [`RUNTIME`], and every entry of [`RUNTIME`] is
 //! used by some emitted file, so the list cannot silently go stale in either direction. That
 //! every path exists in the runtime is checked by compiling the emitted crates.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
 
 /// One item of the hand-written runtime that emitted code names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +38,23 @@ pub struct RuntimeItem {
     pub type_name: bool,
 }
 
+impl RuntimeItem {
+    /// The path as emitted code inside okta-client writes it (`crate::Nullable`), for `quote!`.
+    pub fn path(&self) -> TokenStream {
+        self.path_from(&quote!(crate))
+    }
+
+    /// The path from a crate that names okta-client `root` (`okta_client::request::FilePart`).
+    pub fn path_from(&self, root: &TokenStream) -> TokenStream {
+        let segments = self
+            .path
+            .split("::")
+            .skip(1)
+            .map(|s| Ident::new(s, Span::call_site()));
+        quote!(#root #(:: #segments)*)
+    }
+}
+
 const fn item(path: &'static str, role: &'static str) -> RuntimeItem {
     RuntimeItem {
         path,
@@ -40,72 +63,134 @@ const fn item(path: &'static str, role: &'static str) -> RuntimeItem {
     }
 }
 
+/// `crate::Client`: held by every group API and request builder.
+pub const CLIENT: RuntimeItem = item(
+    "crate::Client",
+    "held by every group API and request builder",
+);
+
+/// `crate::Error`: the error of every `send`.
+pub const ERROR: RuntimeItem = item("crate::Error", "the error of every `send`");
+
+/// `crate::ApiResponse`: what `send` returns for one response.
+pub const API_RESPONSE: RuntimeItem =
+    item("crate::ApiResponse", "what `send` returns for one response");
+
+/// `crate::Page`: what `send` returns for a paginated operation.
+pub const PAGE: RuntimeItem = item(
+    "crate::Page",
+    "what `send` returns for a paginated operation",
+);
+
+/// `crate::ItemStream`: what `into_stream` returns.
+pub const ITEM_STREAM: RuntimeItem = item("crate::ItemStream", "what `into_stream` returns");
+
+/// `crate::Nullable`: fields documented nullable; the wire structs' optional fields.
+pub const NULLABLE: RuntimeItem = item(
+    "crate::Nullable",
+    "fields documented nullable; the wire structs' optional fields",
+);
+
+/// `crate::ExplicitNulls`: the `explicit_nulls` member of models.
+pub const EXPLICIT_NULLS_TYPE: RuntimeItem = item(
+    "crate::ExplicitNulls",
+    "the `explicit_nulls` member of models",
+);
+
+/// `crate::UnknownValue`: the `Unknown` variant of every enum.
+pub const UNKNOWN_VALUE: RuntimeItem =
+    item("crate::UnknownValue", "the `Unknown` variant of every enum");
+
+/// `crate::request::Customize`: what `customize` returns.
+pub const CUSTOMIZE: RuntimeItem = item("crate::request::Customize", "what `customize` returns");
+
+/// `crate::request::Json`: the response kind of a JSON operation.
+pub const JSON: RuntimeItem = item(
+    "crate::request::Json",
+    "the response kind of a JSON operation",
+);
+
+/// `crate::request::Paged`: the response kind of a paginated operation.
+pub const PAGED: RuntimeItem = item(
+    "crate::request::Paged",
+    "the response kind of a paginated operation",
+);
+
+/// `crate::request::Text`: the response kind of a text operation.
+pub const TEXT: RuntimeItem = item(
+    "crate::request::Text",
+    "the response kind of a text operation",
+);
+
+/// `crate::request::NoBody`: the response kind of an operation without a body.
+pub const NO_BODY: RuntimeItem = item(
+    "crate::request::NoBody",
+    "the response kind of an operation without a body",
+);
+
+/// `crate::request::FilePart`: the type of a binary multipart field.
+pub const FILE_PART: RuntimeItem = item(
+    "crate::request::FilePart",
+    "the type of a binary multipart field",
+);
+
+/// `crate::runtime::Request`: what `customize` builds: method, path, query, headers, body.
+pub const REQUEST: RuntimeItem = item(
+    "crate::runtime::Request",
+    "what `customize` builds: method, path, query, headers, body",
+);
+
+/// `crate::runtime::JsonBody`: an untyped JSON request body.
+pub const JSON_BODY: RuntimeItem = item("crate::runtime::JsonBody", "an untyped JSON request body");
+
+/// `crate::runtime::IntoMultipart`: implemented by every multipart model.
+pub const INTO_MULTIPART: RuntimeItem = item(
+    "crate::runtime::IntoMultipart",
+    "implemented by every multipart model",
+);
+
+/// `crate::runtime::Multipart`: the form a multipart model becomes.
+pub const MULTIPART: RuntimeItem = item(
+    "crate::runtime::Multipart",
+    "the form a multipart model becomes",
+);
+
+/// `crate::runtime::string_enum`: the serde and Display impls of every enum (a macro).
+pub const STRING_ENUM: RuntimeItem = RuntimeItem {
+    path: "crate::runtime::string_enum",
+    role: "the serde and Display impls of every enum (a macro)",
+    type_name: false,
+};
+
+/// `crate::models`: the module of every model, named from operations and tests.
+pub const MODELS: RuntimeItem = RuntimeItem {
+    path: "crate::models",
+    role: "the module of every model, named from operations and tests",
+    type_name: false,
+};
+
 /// Every runtime item the emitted code names.
 pub const RUNTIME: &[RuntimeItem] = &[
-    item(
-        "crate::Client",
-        "held by every group API and request builder",
-    ),
-    item("crate::Error", "the error of every `send`"),
-    item("crate::ApiResponse", "what `send` returns for one response"),
-    item(
-        "crate::Page",
-        "what `send` returns for a paginated operation",
-    ),
-    item("crate::ItemStream", "what `into_stream` returns"),
-    item(
-        "crate::Nullable",
-        "fields documented nullable; the wire structs' optional fields",
-    ),
-    item(
-        "crate::ExplicitNulls",
-        "the `explicit_nulls` member of models",
-    ),
-    item("crate::UnknownValue", "the `Unknown` variant of every enum"),
-    item("crate::request::Customize", "what `customize` returns"),
-    item(
-        "crate::request::Json",
-        "the response kind of a JSON operation",
-    ),
-    item(
-        "crate::request::Paged",
-        "the response kind of a paginated operation",
-    ),
-    item(
-        "crate::request::Text",
-        "the response kind of a text operation",
-    ),
-    item(
-        "crate::request::NoBody",
-        "the response kind of an operation without a body",
-    ),
-    item(
-        "crate::request::FilePart",
-        "the type of a binary multipart field",
-    ),
-    item(
-        "crate::runtime::Request",
-        "what `customize` builds: method, path, query, headers, body",
-    ),
-    item("crate::runtime::JsonBody", "an untyped JSON request body"),
-    item(
-        "crate::runtime::IntoMultipart",
-        "implemented by every multipart model",
-    ),
-    item(
-        "crate::runtime::Multipart",
-        "the form a multipart model becomes",
-    ),
-    RuntimeItem {
-        path: "crate::runtime::string_enum",
-        role: "the serde and Display impls of every enum (a macro)",
-        type_name: false,
-    },
-    RuntimeItem {
-        path: "crate::models",
-        role: "the module of every model, named from operations and tests",
-        type_name: false,
-    },
+    CLIENT,
+    ERROR,
+    API_RESPONSE,
+    PAGE,
+    ITEM_STREAM,
+    NULLABLE,
+    EXPLICIT_NULLS_TYPE,
+    UNKNOWN_VALUE,
+    CUSTOMIZE,
+    JSON,
+    PAGED,
+    TEXT,
+    NO_BODY,
+    FILE_PART,
+    REQUEST,
+    JSON_BODY,
+    INTO_MULTIPART,
+    MULTIPART,
+    STRING_ENUM,
+    MODELS,
 ];
 
 /// Names the runtime is about to gain (the lenient decoding of optional fields): reserved now,
@@ -241,6 +326,20 @@ mod tests {
             assert!(seen.insert(i.path), "{} is listed twice", i.path);
             assert!(!i.role.is_empty());
         }
+    }
+
+    #[test]
+    fn runtime_paths_become_the_tokens_emitted_code_writes() {
+        for i in RUNTIME {
+            assert_eq!(i.path().to_string().replace(' ', ""), i.path);
+        }
+        assert_eq!(
+            FILE_PART
+                .path_from(&quote!(okta_client))
+                .to_string()
+                .replace(' ', ""),
+            "okta_client::request::FilePart"
+        );
     }
 
     #[test]

@@ -236,10 +236,14 @@ fn multipart_value(api: &Api, t: &TypeRef) -> TokenStream {
         .iter()
         .filter(|f| f.is_required())
         .map(|f| match &f.ty {
-            TypeRef::Binary => quote!(okta_client::request::FilePart::new(&b"file-bytes"[..])),
+            TypeRef::Binary => {
+                let file_part = contract::FILE_PART.path_from(&quote!(okta_client));
+                quote!(#file_part::new(&b"file-bytes"[..]))
+            }
             other => value_expr(api, other, &f.json_name),
         });
-    quote!(okta_client::models::#ty::new(#(#args),*))
+    let models = contract::MODELS.path_from(&quote!(okta_client));
+    quote!(#models::#ty::new(#(#args),*))
 }
 
 pub fn models(api: &Api) -> TokenStream {
@@ -247,7 +251,8 @@ pub fn models(api: &Api) -> TokenStream {
         ModelKind::Struct(_) | ModelKind::Enum(_) => {
             let name = &m.name;
             let ty = ident(&m.name);
-            Some(quote!((#name, super::roundtrip::<okta_client::models::#ty> as super::Roundtrip),))
+            let models = contract::MODELS.path_from(&quote!(okta_client));
+            Some(quote!((#name, super::roundtrip::<#models::#ty> as super::Roundtrip),))
         }
         _ => None,
     });
