@@ -38,9 +38,10 @@ pub fn load_api(spec_dir: &Path) -> Result<ir::Api, Error> {
 }
 
 fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!(
-        "{e}\nthis is a bug in okta-codegen, not in the catalog; please report it"
-    ))
+    Error::Internal {
+        message: e.to_string(),
+        source: None,
+    }
 }
 
 /// [`load_api`] for an older catalog that may predate the naming convention (what
@@ -63,8 +64,13 @@ pub struct Generated {
 pub enum Error {
     /// The catalog is invalid; nothing was written.
     Catalog(Diagnostics),
-    /// The generator produced code that does not parse: a bug in okta-codegen, not the catalog.
-    Internal(String),
+    /// A bug in okta-codegen, not in the catalog (the generator produced code that does not
+    /// parse, or resolved a catalog the validator should have refused); the error it wraps, if
+    /// any, is the [`source`](std::error::Error::source).
+    Internal {
+        message: String,
+        source: Option<emit::EmitError>,
+    },
     /// `--check` found files that differ from what the catalog emits.
     Stale(write::Plan),
     /// Reading or writing a file failed: what was being done (`cannot write …/x.rs`) and the
@@ -89,7 +95,16 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Catalog(d) => write!(f, "{d}"),
-            Error::Internal(e) => write!(f, "{e}"),
+            Error::Internal { message, source } => {
+                match source {
+                    Some(e) => write!(f, "{e}")?,
+                    None => write!(f, "{message}")?,
+                }
+                write!(
+                    f,
+                    "\nthis is a bug in okta-codegen, not in the catalog; please report it"
+                )
+            }
             Error::Io { what, source } => write!(f, "{what}: {source}"),
             Error::Stale(plan) => {
                 writeln!(f, "generated files are out of date with spec/:")?;
@@ -112,7 +127,10 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
-            Error::Catalog(_) | Error::Internal(_) | Error::Stale(_) => None,
+            Error::Internal {
+                source: Some(e), ..
+            } => Some(e),
+            Error::Catalog(_) | Error::Internal { .. } | Error::Stale(_) => None,
         }
     }
 }
@@ -129,7 +147,10 @@ pub fn generate(spec_dir: &Path, root: &Path, layout: &emit::Layout) -> Result<G
     let template = std::fs::read_to_string(&template_path)
         .map_err(|e| Error::io(format!("cannot read {}", template_path.display()), e))?;
     let api = load_api(spec_dir)?;
-    let files = emit::emit(&api, &template, layout).map_err(internal)?;
+    let files = emit::emit(&api, &template, layout).map_err(|e| Error::Internal {
+        message: e.message.clone(),
+        source: Some(e),
+    })?;
     Ok(Generated { api, files })
 }
 
@@ -154,6 +175,6 @@ mod tests {
             .expect("an io::Error");
         assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
         assert!(err.to_string().starts_with("cannot read "), "{err}");
-        assert!(Error::Internal("x".into()).source().is_none());
+        assert!(internal("x").source().is_none());
     }
 }
