@@ -14,9 +14,9 @@
 //! [`crate::naming`] reserves every name here, so that no catalog name can collide with them (a
 //! property `explicitNulls` becomes the field `explicit_nulls_`, a parameter `send` the setter
 //! `send_`, a schema `Nullable` the type `NullableModel`); the validator refuses operation names
-//! that would take a reserved type name and groups whose accessor would take a `Client` method; the tests that mutate catalogs
-//! (`tests/tests/accepted_catalogs_compile.rs`, `tests/tests/fuzz_catalog.rs`) draw their
-//! names from here. The operation, type and test emitters write runtime paths through
+//! that would take a reserved type name and groups whose accessor would take a `Client` method;
+//! the tests that mutate catalogs (`tests/tests/accepted_catalogs_compile.rs`,
+//! `tests/tests/fuzz_catalog.rs`) draw their names from here. The operation, type and test emitters write runtime paths through
 //! [`RuntimeItem::path`]; the model emitter still spells its few (`crate::Nullable`,
 //! `crate::ExplicitNulls`, `crate::UnknownValue`, `crate::runtime::…`) in its `quote!`s.
 //! `tests/tests/contract.rs` checks the contract against the emitted code: every
