@@ -387,7 +387,7 @@ fn field_type(f: &Field) -> String {
     let mut t = type_name(&f.ty);
     if f.is_rust_nullable() {
         t = format!("nullable {t}");
-    } else if !f.required {
+    } else if !f.is_required() {
         t = format!("optional {t}");
     }
     t
@@ -477,7 +477,7 @@ fn model_fields(r: &mut Report, model: &str, old: &[Field], new: &[Field]) {
         .iter()
         .filter(|n| !old.iter().any(|f| f.json_name == n.json_name))
     {
-        if n.required && !n.is_rust_nullable() {
+        if n.is_required() && !n.is_rust_nullable() {
             r.push(
                 Impact::Breaking,
                 "Models",

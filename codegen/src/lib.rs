@@ -13,6 +13,7 @@
 //! All naming goes through [`naming`].
 
 pub mod changelog;
+pub mod contract;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
@@ -37,9 +38,10 @@ pub fn load_api(spec_dir: &Path) -> Result<ir::Api, Error> {
 }
 
 fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!(
-        "{e}\nthis is a bug in okta-codegen, not in the catalog; please report it"
-    ))
+    Error::Internal {
+        message: e.to_string(),
+        source: None,
+    }
 }
 
 /// [`load_api`] for an older catalog that may predate the naming convention (what
@@ -62,19 +64,48 @@ pub struct Generated {
 pub enum Error {
     /// The catalog is invalid; nothing was written.
     Catalog(Diagnostics),
-    /// The generator produced code that does not parse: a bug in okta-codegen, not the catalog.
-    Internal(String),
+    /// A bug in okta-codegen, not in the catalog (the generator produced code that does not
+    /// parse, or resolved a catalog the validator should have refused); the error it wraps, if
+    /// any, is the [`source`](std::error::Error::source).
+    Internal {
+        message: String,
+        source: Option<emit::EmitError>,
+    },
     /// `--check` found files that differ from what the catalog emits.
     Stale(write::Plan),
-    /// Reading or writing a file failed.
-    Io(String),
+    /// Reading or writing a file failed: what was being done (`cannot write …/x.rs`) and the
+    /// I/O error, which is also the error's [`source`](std::error::Error::source).
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// An I/O failure while doing `what` (`cannot read …`).
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            what: what.into(),
+            source,
+        }
+    }
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Catalog(d) => write!(f, "{d}"),
-            Error::Io(e) | Error::Internal(e) => write!(f, "{e}"),
+            Error::Internal { message, source } => {
+                match source {
+                    Some(e) => write!(f, "{e}")?,
+                    None => write!(f, "{message}")?,
+                }
+                write!(
+                    f,
+                    "\nthis is a bug in okta-codegen, not in the catalog; please report it"
+                )
+            }
+            Error::Io { what, source } => write!(f, "{what}: {source}"),
             Error::Stale(plan) => {
                 writeln!(f, "generated files are out of date with spec/:")?;
                 for p in &plan.stale {
@@ -92,7 +123,17 @@ impl std::fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Internal {
+                source: Some(e), ..
+            } => Some(e),
+            Error::Catalog(_) | Error::Internal { .. } | Error::Stale(_) => None,
+        }
+    }
+}
 
 /// The whole pipeline on the catalog in `spec_dir`: load → validate → resolve → emit. The one
 /// entry point, used by `cargo xtask generate` (through [`write::sync`]), the tests and the
@@ -104,8 +145,36 @@ impl std::error::Error for Error {}
 pub fn generate(spec_dir: &Path, root: &Path, layout: &emit::Layout) -> Result<Generated, Error> {
     let template_path = root.join(&layout.client).join("Cargo.toml.in");
     let template = std::fs::read_to_string(&template_path)
-        .map_err(|e| Error::Io(format!("cannot read {}: {e}", template_path.display())))?;
+        .map_err(|e| Error::io(format!("cannot read {}", template_path.display()), e))?;
     let api = load_api(spec_dir)?;
-    let files = emit::emit(&api, &template, layout).map_err(internal)?;
+    let files = emit::emit(&api, &template, layout).map_err(|e| Error::Internal {
+        message: e.message.clone(),
+        source: Some(e),
+    })?;
     Ok(Generated { api, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// An I/O failure keeps the I/O error as its source, for callers that walk the chain.
+    #[test]
+    fn io_errors_have_their_cause_as_source() {
+        let missing = Path::new("/nonexistent/okta-codegen-test");
+        let err = match generate(missing, missing, &Layout::repository()) {
+            Err(e) => e,
+            Ok(_) => panic!("generated from a folder that does not exist"),
+        };
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        let source = err.source().expect("a source");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert!(err.to_string().starts_with("cannot read "), "{err}");
+        assert!(internal("x").source().is_none());
+    }
 }

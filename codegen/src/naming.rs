@@ -1,7 +1,9 @@
 //! Every Rust name the generator emits comes from here: case conversion (heck), Rust keywords,
-//! names the generated code already uses, and collisions.
+//! the names the generated code already uses (all from [`crate::contract`]), and collisions.
 
 use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
+
+use crate::contract;
 
 const KEYWORDS: &[&str] = &[
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
@@ -11,44 +13,13 @@ const KEYWORDS: &[&str] = &[
     "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-/// Type names the generated modules use themselves; a model by one of these names is suffixed.
-const RESERVED_TYPES: &[&str] = &[
-    "Self",
-    "Option",
-    "Result",
-    "String",
-    "Vec",
-    "Box",
-    "Value",
-    "Map",
-    "Nullable",
-    "Client",
-    "Error",
-    "Page",
-    "ApiResponse",
-    "Request",
-    "Stream",
-];
-
-/// Methods every generated builder has; a parameter by one of these names is suffixed.
-const RESERVED_METHODS: &[&str] = &[
-    "send",
-    "customize",
-    "new",
-    "into_stream",
-    "into_parts",
-    "client",
-    "request",
-    "body",
-];
-
 pub fn is_keyword(s: &str) -> bool {
     KEYWORDS.contains(&s)
 }
 
 /// Whether `s` names a type the generated modules use themselves (`Option`, `Client`, …).
 pub fn is_reserved_type(s: &str) -> bool {
-    RESERVED_TYPES.contains(&s)
+    contract::is_reserved_type(s)
 }
 
 /// Whether `raw` has anything an identifier can be made of; `-`, `$` or a blank have not, and
@@ -92,17 +63,18 @@ pub fn type_name(raw: &str) -> String {
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         s = format!("V{s}");
     }
-    if RESERVED_TYPES.contains(&s.as_str()) || is_keyword(&s) {
+    if contract::is_reserved_type(&s) || is_keyword(&s) {
         s.push_str("Model");
     }
     s
 }
 
-/// The Rust field name of a JSON property.
+/// The Rust field name of a JSON property; never a member every model has
+/// (`explicitNulls` → `explicit_nulls_`).
 pub fn field_name(json_name: &str) -> String {
     let s = snake(json_name);
-    if s == "additional_properties" {
-        return "additional_properties_".into();
+    if contract::is_model_member(&s) {
+        return format!("{s}_");
     }
     s
 }
@@ -110,7 +82,7 @@ pub fn field_name(json_name: &str) -> String {
 /// The builder method / argument name of a parameter.
 pub fn param_name(wire_name: &str) -> String {
     let s = snake(wire_name);
-    if RESERVED_METHODS.contains(&s.as_str()) {
+    if contract::is_builder_member(&s) {
         return format!("{s}_");
     }
     s
@@ -143,9 +115,11 @@ pub fn feature_name(group: &str) -> String {
 /// File name (without extension) of a model.
 pub fn model_file(model: &str) -> String {
     let s = snake(model);
-    // The file is also a module: `Type` → `type_`, never the keyword `type`.
+    // The file is also a module: `Type` → `type_`, never the keyword `type`, and `Serde` →
+    // `serde_`, never the name of a crate the emitted code names (`serde::Serialize`).
     match s.trim_end_matches('_') {
         t if is_keyword(t) => s,
+        t if contract::is_external_crate(t) => format!("{t}_"),
         t => t.to_string(),
     }
 }
@@ -198,6 +172,24 @@ mod tests {
         assert_eq!(model_file("Type"), "type_");
         assert_eq!(snake("ListOAuth2Scopes"), "list_oauth2_scopes");
         assert_eq!(model_file("InlineHook"), "inline_hook");
+    }
+
+    #[test]
+    fn contract_names_are_reserved() {
+        for member in contract::MODEL_FIELDS {
+            assert_eq!(field_name(member), format!("{member}_"));
+        }
+        assert_eq!(field_name("explicitNulls"), "explicit_nulls_");
+        assert_eq!(field_name("mismatchedFields"), "mismatched_fields_");
+        for member in contract::BUILDER_MEMBERS {
+            assert_eq!(param_name(member), format!("{member}_"));
+        }
+        assert_eq!(param_name("intoStream"), "into_stream_");
+        assert_eq!(type_name("ExplicitNulls"), "ExplicitNullsModel");
+        assert_eq!(type_name("MismatchedFields"), "MismatchedFieldsModel");
+        assert_eq!(type_name("Field"), "FieldModel");
+        assert_eq!(model_file("Serde"), "serde_");
+        assert_eq!(model_file("SerdeJson"), "serde_json_");
     }
 
     #[test]

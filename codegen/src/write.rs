@@ -40,7 +40,7 @@ impl std::fmt::Display for Summary {
 /// `layout`, up to date; with `check`, writes nothing and fails if anything differs.
 pub fn sync(root: &Path, spec: &Path, layout: &Layout, check: bool) -> Result<Summary, Error> {
     let crate::Generated { api, files } = crate::generate(spec, root, layout)?;
-    let plan = plan(root, layout, &files).map_err(Error::Io)?;
+    let plan = plan(root, layout, &files)?;
     let summary = Summary {
         written: plan.write.len(),
         unchanged: plan.unchanged,
@@ -55,7 +55,7 @@ pub fn sync(root: &Path, spec: &Path, layout: &Layout, check: bool) -> Result<Su
         }
         return Err(Error::Stale(plan));
     }
-    apply(root, &plan).map_err(Error::Io)?;
+    apply(root, &plan)?;
     Ok(summary)
 }
 
@@ -69,7 +69,7 @@ pub struct Plan {
     pub unchanged: usize,
 }
 
-fn plan(root: &Path, layout: &Layout, files: &[EmittedFile]) -> Result<Plan, String> {
+fn plan(root: &Path, layout: &Layout, files: &[EmittedFile]) -> Result<Plan, Error> {
     let mut plan = Plan::default();
     let wanted: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for f in files {
@@ -94,7 +94,7 @@ fn plan(root: &Path, layout: &Layout, files: &[EmittedFile]) -> Result<Plan, Str
 }
 
 /// Every file under the generator's directories that carries the `@generated` marker.
-fn owned_files(root: &Path, layout: &Layout) -> Result<Vec<String>, String> {
+fn owned_files(root: &Path, layout: &Layout) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     let mut candidates: Vec<PathBuf> = layout.owned_files().iter().map(|f| root.join(f)).collect();
     for dir in layout.owned_dirs() {
@@ -118,7 +118,13 @@ fn owned_files(root: &Path, layout: &Layout) -> Result<Vec<String>, String> {
         // The marker is on the first line (the second in JSON, after `{`).
         let is_emitted = text.lines().take(2).any(|l| l.contains(MARKER));
         if is_emitted {
-            let rel = p.strip_prefix(root).map_err(|e| e.to_string())?;
+            let rel = p.strip_prefix(root).map_err(|e| {
+                crate::internal(format!(
+                    "{} is not under {}: {e}",
+                    p.display(),
+                    root.display()
+                ))
+            })?;
             out.push(rel.to_string_lossy().replace('\\', "/"));
         }
     }
@@ -128,7 +134,7 @@ fn owned_files(root: &Path, layout: &Layout) -> Result<Vec<String>, String> {
 
 /// Writes every new file to a temporary sibling first and renames them only once all were
 /// written, so that a failure part-way leaves the crate as it was.
-fn apply(root: &Path, plan: &Plan) -> Result<(), String> {
+fn apply(root: &Path, plan: &Plan) -> Result<(), Error> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let cleanup = |staged: &[(PathBuf, PathBuf)]| {
         for (tmp, _) in staged {
@@ -139,20 +145,21 @@ fn apply(root: &Path, plan: &Plan) -> Result<(), String> {
         let dest = root.join(&f.path);
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
         }
         let tmp = dest.with_extension("xtask-tmp");
         if let Err(e) = fs::write(&tmp, &f.contents) {
             cleanup(&staged);
-            return Err(format!("cannot write {}: {e}", tmp.display()));
+            return Err(Error::io(format!("cannot write {}", tmp.display()), e));
         }
         staged.push((tmp, dest));
     }
     for (tmp, dest) in &staged {
-        fs::rename(tmp, dest).map_err(|e| format!("cannot replace {}: {e}", dest.display()))?;
+        fs::rename(tmp, dest)
+            .map_err(|e| Error::io(format!("cannot replace {}", dest.display()), e))?;
     }
     for p in &plan.remove {
-        fs::remove_file(root.join(p)).map_err(|e| format!("cannot remove {p}: {e}"))?;
+        fs::remove_file(root.join(p)).map_err(|e| Error::io(format!("cannot remove {p}"), e))?;
     }
     Ok(())
 }

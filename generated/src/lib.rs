@@ -189,6 +189,7 @@
 //! * [`request`]: [`request::Customize`] and [`request::GenericRequest`], multipart uploads.
 //! * [`error`]: the details of [`Error`]. [`auth`]: credentials.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -16,6 +16,43 @@ pub fn snapshot_name(prefix: &str, path: &str) -> String {
     format!("{prefix}__{}", path.replace('/', "__"))
 }
 
+/// Checks every `(name, contents)` pair against its insta snapshot and fails once at the end,
+/// naming every mismatch, instead of stopping at the first: each mismatch still prints its diff
+/// and leaves its `.snap.new` beside the snapshot, so that one run shows the whole change (and
+/// `cargo insta review` or `INSTA_UPDATE=always` takes it all at once).
+///
+/// A macro rather than a function so that insta files the snapshots beside the calling test.
+#[macro_export]
+macro_rules! assert_snapshots {
+    ($items:expr) => {{
+        let mut settings = ::insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        let mut differ: Vec<String> = Vec::new();
+        let mut checked = 0usize;
+        settings.bind(|| {
+            for (name, contents) in $items {
+                let (name, contents): (String, String) = (name, contents);
+                checked += 1;
+                let check = std::panic::AssertUnwindSafe(|| {
+                    ::insta::assert_snapshot!(name.clone(), contents.as_str());
+                });
+                if std::panic::catch_unwind(check).is_err() {
+                    differ.push(name);
+                }
+            }
+        });
+        assert!(
+            differ.is_empty(),
+            "{} of {checked} snapshots differ (each diff is printed above, each `.snap.new` written):\n  {}\n\
+             review them all with `cargo insta review`, or accept them all with \
+             `INSTA_UPDATE=always cargo test -p tests --test snapshots` and read `git diff`",
+            differ.len(),
+            differ.join("\n  "),
+        );
+    }};
+}
+
 /// The README's Rust example, compiled as a doctest so that it always matches the crate.
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

@@ -1,13 +1,19 @@
 //! Every catalog the generator accepts compiles. Random mutations of the `features` fixture
 //! catalog (tricky names, keywords, reserved type names, colliding hoisted names, references
-//! between schemas, odd enum values, new parameters and operations) are either refused with
-//! located diagnostics, or emitted into a crate that `cargo check` accepts without warnings.
+//! between schemas, odd enum values, new parameters and operations, path parameters declared
+//! out of order) are either refused with located diagnostics, or emitted into a crate that
+//! `cargo check` accepts without warnings. The names include every name of the emitter-runtime
+//! contract (`codegen/src/contract.rs`), and one mutant that uses all of them at once must be
+//! accepted and compile.
 //! All accepted mutants are checked by one `cargo check` of a scratch workspace, so that their
 //! dependencies are shared and the run stays within a minute or so.
 //! (`MUTANT_CASES` raises the number of mutants; the seed is fixed so that CI is repeatable.)
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::LazyLock;
+
+use codegen::contract;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -15,7 +21,8 @@ use proptest::test_runner::TestRunner;
 use serde_yaml::{Mapping, Value};
 use tests::repo_root;
 
-const FIELD_NAMES: &[&str] = &[
+/// Property and parameter names; [`FIELD_NAMES`] adds every member name of the contract.
+const FIXED_FIELD_NAMES: &[&str] = &[
     "type",
     "self",
     "Self",
@@ -52,7 +59,8 @@ const FIELD_NAMES: &[&str] = &[
     "parts",
 ];
 
-const TYPE_NAMES: &[&str] = &[
+/// Schema and operation names; [`TYPE_NAMES`] adds every type name of the contract.
+const FIXED_TYPE_NAMES: &[&str] = &[
     "Self",
     "Error",
     "Option",
@@ -84,6 +92,58 @@ const TYPE_NAMES: &[&str] = &[
     "Paged",
     "NoBody",
 ];
+
+/// `explicit_nulls` → `explicitNulls`: how the documents would spell a member name.
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    for (i, w) in snake.split('_').enumerate() {
+        let mut c = w.chars();
+        match c.next() {
+            Some(f) if i > 0 => out.extend(f.to_uppercase().chain(c)),
+            Some(f) => out.extend(std::iter::once(f).chain(c)),
+            None => {}
+        }
+    }
+    out
+}
+
+/// The fixed names plus every member name the generated code gives models and builders
+/// (codegen/src/contract.rs), in snake_case and camelCase: a catalog may use any of them.
+static FIELD_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut v: Vec<String> = FIXED_FIELD_NAMES.iter().map(|n| n.to_string()).collect();
+    for member in contract::MODEL_FIELDS
+        .iter()
+        .chain(contract::BUILDER_MEMBERS)
+    {
+        v.push(member.to_string());
+        v.push(camel(member));
+    }
+    v.sort();
+    v.dedup();
+    v
+});
+
+/// The fixed names plus every type name of the contract (runtime types, present and
+/// announced, the standard types the emitted code names) and the crates it names, as schemas.
+static TYPE_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut v: Vec<String> = FIXED_TYPE_NAMES.iter().map(|n| n.to_string()).collect();
+    for item in contract::RUNTIME.iter().chain(contract::ANNOUNCED) {
+        if item.type_name {
+            v.push(contract::last_segment(item.path).to_string());
+        }
+    }
+    v.extend(contract::STD_TYPES.iter().map(|t| t.to_string()));
+    for krate in contract::EXTERNAL_CRATES {
+        let c = camel(krate);
+        let mut chars = c.chars();
+        if let Some(f) = chars.next() {
+            v.push(f.to_uppercase().chain(chars).collect());
+        }
+    }
+    v.sort();
+    v.dedup();
+    v
+});
 
 const ENUM_VALUES: &[&str] = &[
     "",
@@ -146,6 +206,12 @@ enum Mutation {
     AddEnumValue {
         value: usize,
     },
+    /// An operation with two path parameters declared in the reverse of their template order.
+    AddNestedOperation {
+        name: usize,
+        outer: usize,
+        inner: usize,
+    },
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
@@ -174,6 +240,9 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             |(name, segment, param, response)| Mutation::AddOperation { name, segment, param, response }
         ),
         1 => (0..ENUM_VALUES.len()).prop_map(|value| Mutation::AddEnumValue { value }),
+        1 => (0..TYPE_NAMES.len(), 0..FIELD_NAMES.len(), 0..FIELD_NAMES.len()).prop_map(
+            |(name, outer, inner)| Mutation::AddNestedOperation { name, outer, inner }
+        ),
     ]
 }
 
@@ -217,7 +286,10 @@ fn type_of(doc: &Value, k: &Kind) -> Value {
             ("type", s("object")),
             (
                 "properties",
-                map(vec![(FIELD_NAMES[*f], map(vec![("type", s("string"))]))]),
+                map(vec![(
+                    FIELD_NAMES[*f].as_str(),
+                    map(vec![("type", s("string"))]),
+                )]),
             ),
         ]),
         Kind::Enum(vs) => map(vec![
@@ -250,7 +322,7 @@ fn apply(doc: &mut Value, m: &Mutation) {
             }
             let entry = &mut doc["schemas"][target.as_str()];
             if entry.get("properties").is_some() {
-                entry["properties"][FIELD_NAMES[*name]] = t;
+                entry["properties"][FIELD_NAMES[*name].as_str()] = t;
             }
         }
         Mutation::AddSchema { name, kind } => {
@@ -259,7 +331,7 @@ fn apply(doc: &mut Value, m: &Mutation) {
                 // A new alias of an existing schema; the validator refuses loops.
                 t = type_of(doc, kind);
             }
-            doc["schemas"][TYPE_NAMES[*name]] = t;
+            doc["schemas"][TYPE_NAMES[*name].as_str()] = t;
         }
         Mutation::AddParam {
             op,
@@ -272,7 +344,7 @@ fn apply(doc: &mut Value, m: &Mutation) {
             let n = ops.len();
             let o = &mut ops[op % n];
             let mut p = map(vec![
-                ("name", s(FIELD_NAMES[*name])),
+                ("name", s(FIELD_NAMES[*name].as_str())),
                 ("in", s(if *header { "header" } else { "query" })),
             ]);
             p["required"] = Value::Bool(*required);
@@ -291,7 +363,7 @@ fn apply(doc: &mut Value, m: &Mutation) {
         Mutation::RenameOperation { op, name } => {
             let ops = doc["operations"].as_sequence_mut().unwrap();
             let n = ops.len();
-            ops[op % n]["name"] = s(TYPE_NAMES[*name]);
+            ops[op % n]["name"] = s(TYPE_NAMES[*name].as_str());
         }
         Mutation::AddOperation {
             name,
@@ -300,13 +372,14 @@ fn apply(doc: &mut Value, m: &Mutation) {
             response,
         } => {
             let seg: String = FIELD_NAMES[*segment]
+                .as_str()
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric())
                 .collect();
-            let pname = FIELD_NAMES[*param];
+            let pname = FIELD_NAMES[*param].as_str();
             let resp = type_of(doc, response);
             let op = map(vec![
-                ("name", s(&format!("Get{}", TYPE_NAMES[*name]))),
+                ("name", s(&format!("Get{}", TYPE_NAMES[*name].as_str()))),
                 ("method", s("GET")),
                 ("path", s(&format!("/api/v1/m/{seg}x/{{{pname}}}"))),
                 ("summary", s("A mutant")),
@@ -329,12 +402,100 @@ fn apply(doc: &mut Value, m: &Mutation) {
             ]);
             doc["operations"].as_sequence_mut().unwrap().push(op);
         }
+        Mutation::AddNestedOperation { name, outer, inner } => {
+            let (outer, inner) = (FIELD_NAMES[*outer].as_str(), FIELD_NAMES[*inner].as_str());
+            let param = |n: &str| map(vec![("name", s(n)), ("in", s("path"))]);
+            let op = map(vec![
+                (
+                    "name",
+                    s(&format!("GetNested{}", TYPE_NAMES[*name].as_str())),
+                ),
+                ("method", s("GET")),
+                (
+                    "path",
+                    s(&format!("/api/v1/nested/{{{outer}}}/items/{{{inner}}}")),
+                ),
+                ("summary", s("A mutant")),
+                (
+                    "sources",
+                    Value::Sequence(vec![s("000_0000000000000000.txt")]),
+                ),
+                ("params", Value::Sequence(vec![param(inner), param(outer)])),
+                (
+                    "responses",
+                    Value::Sequence(vec![map(vec![
+                        ("status", Value::Number(204.into())),
+                        ("description", s("No content")),
+                    ])]),
+                ),
+            ]);
+            doc["operations"].as_sequence_mut().unwrap().push(op);
+        }
         Mutation::AddEnumValue { value } => {
             if let Some(vs) = doc["schemas"]["WidgetStatus"]["enum"].as_sequence_mut() {
                 vs.push(s(ENUM_VALUES[*value]));
             }
         }
     }
+}
+
+/// One mutant that uses every name of the contract at once: member names as properties (snake
+/// case on `Widget`, camelCase on `TreeNode`, so the two spellings of one name never meet in one
+/// schema) and as query parameters (of `ListWidgets`, which is paginated, and `TouchWidget`),
+/// runtime and standard type names as schemas, and path parameters declared out of order. The
+/// contract says each is renamed, so the generator must accept it and the crate must compile.
+fn contract_mutations() -> Vec<Mutation> {
+    let index = |names: &[String], n: &str| names.iter().position(|x| x == n).unwrap();
+    let mut v = Vec::new();
+    for member in contract::MODEL_FIELDS
+        .iter()
+        .chain(contract::BUILDER_MEMBERS)
+    {
+        let spellings = [(0, 0, member.to_string()), (5, 2, camel(member))];
+        for (schema, op, name) in spellings {
+            if schema == 5 && name == *member {
+                continue;
+            }
+            let name = index(&FIELD_NAMES, &name);
+            let kind = Kind::Scalar("string");
+            v.push(Mutation::AddProperty {
+                schema,
+                name,
+                kind: kind.clone(),
+                required: false,
+                nullable: false,
+            });
+            v.push(Mutation::AddParam {
+                op,
+                name,
+                header: false,
+                kind,
+                required: false,
+            });
+        }
+    }
+    let mut types: Vec<&str> = contract::RUNTIME
+        .iter()
+        .chain(contract::ANNOUNCED)
+        .filter(|i| i.type_name)
+        .map(|i| contract::last_segment(i.path))
+        .collect();
+    // `Self` is a keyword, refused as a schema name; the others are renamed.
+    types.extend(contract::STD_TYPES.iter().filter(|t| **t != "Self"));
+    types.extend(["Serde", "SerdeJson", "Http", "Std", "Core", "Alloc"]);
+    for t in types {
+        let name = index(&TYPE_NAMES, t);
+        v.push(Mutation::AddSchema {
+            name,
+            kind: Kind::Inline(index(&FIELD_NAMES, "explicitNulls")),
+        });
+    }
+    v.push(Mutation::AddNestedOperation {
+        name: index(&TYPE_NAMES, "Thing"),
+        outer: index(&FIELD_NAMES, "id"),
+        inner: index(&FIELD_NAMES, "name"),
+    });
+    v
 }
 
 fn cases() -> usize {
@@ -376,8 +537,13 @@ fn every_accepted_mutant_of_a_fixture_catalog_compiles() {
     let strategy = prop::collection::vec(mutation(), 1..6);
     let mut members = Vec::new();
     let mut refused = 0;
-    for case in 0..cases() {
-        let muts = strategy.new_tree(&mut runner).unwrap().current();
+    for case in 0..=cases() {
+        // Case 0 uses every name of the contract; the others are random.
+        let muts = if case == 0 {
+            contract_mutations()
+        } else {
+            strategy.new_tree(&mut runner).unwrap().current()
+        };
         let mut doc = base.clone();
         for m in &muts {
             apply(&mut doc, m);
@@ -408,6 +574,9 @@ fn every_accepted_mutant_of_a_fixture_catalog_compiles() {
                 )
                 .unwrap();
                 members.push(format!("m{case}/generated"));
+            }
+            Err(codegen::Error::Catalog(d)) if case == 0 => {
+                panic!("the catalog using every contract name was refused:\n{d}\n{text}")
             }
             Err(codegen::Error::Catalog(d)) => {
                 refused += 1;

@@ -1,9 +1,11 @@
 //! The loader, validator, resolver and emitters never panic, whatever the catalog says: a
 //! bounded property run over arbitrary text, mutations of the real catalog files, and
-//! arbitrary catalog-shaped YAML documents. (`PROPTEST_CASES` raises the bound.)
+//! arbitrary catalog-shaped YAML documents, whose names include the contract's member and type
+//! names (`codegen/src/contract.rs`). (`PROPTEST_CASES` raises the bound.)
 
 use std::path::Path;
 
+use codegen::contract;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tests::repo_root;
@@ -113,13 +115,50 @@ fn apply(text: &str, muts: &[Mutation]) -> String {
     lines.join("\n")
 }
 
+/// A member name of the emitter-runtime contract (`codegen/src/contract.rs`), as written or in
+/// the camelCase the documents would use.
+fn contract_name() -> impl Strategy<Value = String> {
+    let names: Vec<String> = contract::MODEL_FIELDS
+        .iter()
+        .chain(contract::BUILDER_MEMBERS)
+        .flat_map(|m| {
+            let camel: String = m
+                .split('_')
+                .enumerate()
+                .map(|(i, w)| {
+                    let mut c = w.chars();
+                    match c.next() {
+                        Some(f) if i > 0 => f.to_uppercase().chain(c).collect(),
+                        _ => w.to_string(),
+                    }
+                })
+                .collect();
+            [m.to_string(), camel]
+        })
+        .collect();
+    prop::sample::select(names)
+}
+
+/// A type name of the contract: a runtime type, present or announced, or a standard type.
+fn contract_type_name() -> impl Strategy<Value = String> {
+    let names: Vec<String> = contract::RUNTIME
+        .iter()
+        .chain(contract::ANNOUNCED)
+        .filter(|i| i.type_name)
+        .map(|i| contract::last_segment(i.path).to_string())
+        .chain(contract::STD_TYPES.iter().map(|t| t.to_string()))
+        .collect();
+    prop::sample::select(names)
+}
+
 /// Catalog-shaped JSON (a subset of YAML): the right keys with arbitrary values.
 fn catalog_value() -> impl Strategy<Value = Value> {
     let name = prop_oneof![
         Just("Thing".to_string()),
         Just("type".to_string()),
         Just("".to_string()),
-        "[A-Za-z_{}/ ]{1,10}"
+        "[A-Za-z_{}/ ]{1,10}",
+        contract_name(),
     ];
     let scalar = prop_oneof![
         name.clone().prop_map(Value::from),
@@ -141,7 +180,7 @@ fn catalog_value() -> impl Strategy<Value = Value> {
                 ],
                 prop::option::of(inner.clone()),
                 prop::option::of(prop::collection::btree_map(
-                    "[a-zA-Z_]{1,6}",
+                    prop_oneof!["[a-zA-Z_]{1,6}", contract_name()],
                     inner.clone(),
                     0..3
                 )),
@@ -206,7 +245,8 @@ fn catalog_value() -> impl Strategy<Value = Value> {
             prop_oneof![
                 Just("Thing".to_string()),
                 Just("Other".to_string()),
-                "[A-Za-z]{1,6}"
+                "[A-Za-z]{1,6}",
+                contract_type_name(),
             ],
             schema,
             0..3,

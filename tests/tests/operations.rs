@@ -72,6 +72,50 @@ fn assert_json<T: serde::Serialize>(decoded: &T, text: &str) {
     assert_eq!(got, from_json::<serde_json::Value>(text));
 }
 
+/// Every field of the sample decoded into a typed field of the model: only the one field the
+/// catalog does not know (`fieldNotInCatalog`, see codegen's `emit/samples.rs`) is left in
+/// `additional_properties`. A field decoded under the wrong name would land there as well, and
+/// the round trip of [`assert_json`] would not notice, since unknown fields are written back.
+fn assert_typed(unknown: &serde_json::Map<String, serde_json::Value>) {
+    let keys: Vec<&str> = unknown.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["fieldNotInCatalog"],
+        "catalog fields decoded as unknown fields"
+    );
+}
+
+/// The `type` filter of ListInlineHooks is a string in the document and an open enum in the
+/// client: a type the catalog does not list is sent exactly as written.
+#[tokio::test]
+async fn an_inline_hook_type_the_catalog_does_not_list_is_sent_as_written() {
+    use wiremock::matchers::{method, path, query_param};
+    let server = serve(
+        wiremock::Mock::given(method("GET"))
+            .and(path("/api/v1/inlineHooks"))
+            .and(query_param("type", "com.okta.future.transform")),
+        json(200, "[]"),
+    )
+    .await;
+    let hooks = client(&server)
+        .inline_hook()
+        .list_inline_hooks()
+        .type_("com.okta.future.transform")
+        .send()
+        .await
+        .expect("the unlisted type is sent");
+    assert!(hooks.body.is_empty());
+}
+
+#[test]
+fn a_catalog_field_left_among_the_unknown_fields_fails_the_typed_check() {
+    let only_unknown = from_json(r#"{"fieldNotInCatalog": 1}"#);
+    assert_typed(&only_unknown);
+    let misnamed: serde_json::Map<String, serde_json::Value> =
+        from_json(r#"{"status": "ACTIVE", "fieldNotInCatalog": 1}"#);
+    assert!(std::panic::catch_unwind(|| assert_typed(&misnamed)).is_err());
+}
+
 #[test]
 fn a_json_body_is_compared_as_a_value_and_needs_its_content_type() {
     let expected = from_json(r#"{"a":1,"b":[true,null]}"#);

@@ -1,6 +1,7 @@
 //! Pins every file the generator emits for the real catalog and for the fixture catalogs under
-//! `tests/fixtures/catalogs/`. After a catalog change, `cargo test` shows the change as snapshot
-//! diffs and `cargo insta review` accepts them.
+//! `tests/fixtures/catalogs/`. After a change, `cargo test -p tests --test snapshots` shows every
+//! changed file of a run as a diff (and fails once, listing them all); `cargo insta review`
+//! accepts them one by one, `INSTA_UPDATE=always` all at once.
 
 use std::path::Path;
 
@@ -10,14 +11,11 @@ fn snapshot_catalog(prefix: &str, spec: &Path) {
     let files = codegen::generate(spec, &repo_root(), &codegen::Layout::repository())
         .unwrap_or_else(|d| panic!("{prefix}: catalog is invalid:\n{d}"))
         .files;
-    let mut settings = insta::Settings::clone_current();
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.bind(|| {
-        for f in &files {
-            insta::assert_snapshot!(snapshot_name(prefix, &f.path), f.contents);
-        }
-    });
+    // Every file is compared before the test fails, so a change to four files is four diffs
+    // in one run, not one diff per run.
+    tests::assert_snapshots!(files
+        .into_iter()
+        .map(|f| (snapshot_name(prefix, &f.path), f.contents)));
 }
 
 #[test]
@@ -125,4 +123,46 @@ fn optional_cycles_are_boxed_and_reported() {
     assert_eq!(api.boxed_fields(), ["TreeNode.parent"]);
     let real = codegen::load_api(&repo_root().join("spec")).expect("valid");
     assert!(real.boxed_fields().is_empty());
+}
+
+/// One run reports every snapshot that differs, not only the first: two of three pinned values
+/// change, and the failure names both (or, when the run accepts changes, both are rewritten).
+#[test]
+fn one_run_reports_every_changed_snapshot() {
+    let dir = repo_root().join("target/snapshot-report-test");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, pinned) in [("first", "old 1"), ("second", "same"), ("third", "old 3")] {
+        std::fs::write(
+            dir.join(format!("{name}.snap")),
+            format!("---\nsource: tests/tests/snapshots.rs\n---\n{pinned}\n"),
+        )
+        .unwrap();
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(&dir);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.bind(|| {
+            tests::assert_snapshots!([
+                ("first".to_string(), "new 1".to_string()),
+                ("second".to_string(), "same".to_string()),
+                ("third".to_string(), "new 3".to_string()),
+            ]);
+        })
+    }));
+    let accepting = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always")
+        || std::env::var("INSTA_FORCE_PASS").is_ok_and(|v| v != "0");
+    if accepting {
+        for (name, now) in [("first", "new 1"), ("third", "new 3")] {
+            let text = std::fs::read_to_string(dir.join(format!("{name}.snap"))).unwrap();
+            assert!(text.contains(now), "{name} was not rewritten: {text}");
+        }
+    } else {
+        let err = outcome.expect_err("two snapshots differ");
+        let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(msg.contains("2 of 3 snapshots differ"), "{msg}");
+        assert!(msg.contains("first") && msg.contains("third"), "{msg}");
+        assert!(!msg.contains("second"), "{msg}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

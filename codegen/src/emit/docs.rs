@@ -78,3 +78,15 @@ pub fn paragraphs<I: IntoIterator<Item = Option<String>>>(parts: I) -> String {
         .collect::<Vec<_>>()
         .join("\n\n")
 }
+
+/// `#[cfg_attr(docsrs, doc(cfg(…)))]` for an item compiled only with one of `features`, so that
+/// docs.rs (built with `--cfg docsrs`, see `generated/Cargo.toml.in`) shows which feature to
+/// turn on; nothing for an item every build has.
+pub fn doc_cfg<'a>(features: impl IntoIterator<Item = &'a str>) -> TokenStream {
+    let features: Vec<&str> = features.into_iter().collect();
+    match features.as_slice() {
+        [] => quote!(),
+        [f] => quote!(#[cfg_attr(docsrs, doc(cfg(feature = #f)))]),
+        fs => quote!(#[cfg_attr(docsrs, doc(cfg(any(#(feature = #fs),*))))]),
+    }
+}

@@ -1,7 +1,9 @@
 //! Stage 4: IR → files. Rust files are built as token streams with `quote!`, parsed into a
-//! `syn::File` and formatted once with prettyplease; `openapi.json` is rendered with serde_json.
+//! `syn::File` and formatted once (`format`: prettyplease, blank lines between items, doc
+//! comments wrapped near 100 columns); `openapi.json` is rendered with serde_json.
 
 mod docs;
+mod format;
 mod manifest;
 mod models;
 mod openapi;
@@ -30,6 +32,38 @@ pub struct EmittedFile {
     pub contents: String,
 }
 
+/// Emitting failed: a bug in the generator, never a problem of the catalog. When the emitted
+/// code does not parse, the parser's error is the [`source`](std::error::Error::source).
+#[derive(Debug)]
+pub struct EmitError {
+    pub message: String,
+    pub source: Option<syn::Error>,
+}
+
+impl EmitError {
+    fn new(message: impl Into<String>) -> EmitError {
+        EmitError {
+            message: message.into(),
+            source: None,
+        }
+    }
+}
+
+impl std::fmt::Display for EmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.source {
+            Some(e) => write!(f, "{}: {e}", self.message),
+            None => write!(f, "{}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
 /// One emitted file, independent of the others so that files can be rendered in parallel.
 enum Unit<'a> {
     ModelsMod,
@@ -48,7 +82,7 @@ pub fn emit(
     api: &Api,
     manifest_template: &str,
     layout: &Layout,
-) -> Result<Vec<EmittedFile>, String> {
+) -> Result<Vec<EmittedFile>, EmitError> {
     let plan = Plan::new(api);
     let mut units = vec![Unit::ModelsMod];
     units.extend(plan.model_files.keys().map(|f| Unit::ModelFile(f)));
@@ -61,10 +95,10 @@ pub fn emit(
     let test_file = |name: &str| {
         layout
             .test_file(name)
-            .ok_or_else(|| "internal error: tests emitted without a tests folder".to_string())
+            .ok_or_else(|| EmitError::new("internal error: tests emitted without a tests folder"))
     };
 
-    let render = |unit: &Unit| -> Result<EmittedFile, String> {
+    let render = |unit: &Unit| -> Result<EmittedFile, EmitError> {
         match unit {
             Unit::ModelsMod => rust_file(&layout.models_mod(), models::module(&plan.model_files)),
             Unit::ModelFile(f) => {
@@ -81,7 +115,7 @@ pub fn emit(
             }),
             Unit::Manifest => Ok(EmittedFile {
                 path: layout.manifest(),
-                contents: manifest::emit(api, &plan, manifest_template)?,
+                contents: manifest::emit(api, &plan, manifest_template).map_err(EmitError::new)?,
             }),
             Unit::OperationTests => {
                 rust_file(&test_file("operations.rs")?, tests::operations(api, &plan))
@@ -107,12 +141,33 @@ fn cost(api: &Api, unit: &Unit) -> usize {
     }
 }
 
-fn rust_file(path: &str, tokens: TokenStream) -> Result<EmittedFile, String> {
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("internal error: {path} does not parse: {e}"))?;
-    let code = prettyplease::unparse(&file);
+fn rust_file(path: &str, tokens: TokenStream) -> Result<EmittedFile, EmitError> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| EmitError {
+        message: format!("internal error: {path} does not parse"),
+        source: Some(e),
+    })?;
+    let code = format::format(&file);
     Ok(EmittedFile {
         path: path.to_string(),
         contents: format!("{RUST_PREAMBLE}\n{code}"),
     })
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// Code that does not parse is an internal error whose source is the parser's error.
+    #[test]
+    fn unparsable_output_keeps_the_parse_error_as_source() {
+        let err = rust_file("x.rs", quote::quote!(fn fn)).expect_err("does not parse");
+        assert!(
+            err.to_string()
+                .starts_with("internal error: x.rs does not parse: "),
+            "{err}"
+        );
+        assert!(err.source().is_some_and(|s| s.is::<syn::Error>()));
+    }
 }

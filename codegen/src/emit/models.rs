@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
+use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
 use super::plan;
 use super::types::{field_type, ident, rust_type};
 use crate::ir::{Field, Model, ModelKind, TypeRef, Variant};
@@ -64,7 +64,10 @@ fn model(m: &Model) -> TokenStream {
             )),
         ]);
     }
+    let features: Vec<String> = m.groups.iter().map(|g| plan::feature(g)).collect();
+    let doc_cfg = doc_cfg(features.iter().map(String::as_str));
     let doc = doc_attrs(&doc);
+    let doc = quote!(#doc #doc_cfg);
     match &m.kind {
         ModelKind::Struct(fields) => structure(&name, doc, fields),
         ModelKind::Multipart(fields) => multipart(&name, doc, fields),
@@ -78,7 +81,7 @@ fn model(m: &Model) -> TokenStream {
 
 fn field_doc(f: &Field) -> TokenStream {
     let mut notes = Vec::new();
-    if f.required {
+    if f.is_required() {
         notes.push("Required.".to_string());
     }
     if f.read_only {
@@ -90,7 +93,7 @@ fn field_doc(f: &Field) -> TokenStream {
     if f.write_only {
         notes.push("Write-only: sent to Okta, never returned.".to_string());
     }
-    if f.nullable {
+    if f.is_nullable() {
         notes.push(
             "Nullable: [`Nullable::Null`](crate::Nullable::Null) when Okta sends `null`."
                 .to_string(),
@@ -130,7 +133,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     // sees instead (`Nullable<T>` for those fields).
     let optional: Vec<&Field> = fields
         .iter()
-        .filter(|f| !f.required && !f.is_rust_nullable())
+        .filter(|f| !f.is_required() && !f.is_rust_nullable())
         .collect();
     let tracks_nulls = !optional.is_empty();
     // Every field that may be missing is read through the wire struct too, where a value of
@@ -146,7 +149,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         });
         let serde = if f.is_rust_nullable() {
             quote!(#[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")])
-        } else if f.required {
+        } else if f.is_required() {
             match rename {
                 Some(r) => quote!(#[serde(#r)]),
                 None => quote!(),
@@ -162,7 +165,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     });
     let required: Vec<&Field> = fields
         .iter()
-        .filter(|f| f.required && !f.is_rust_nullable())
+        .filter(|f| f.is_required() && !f.is_rust_nullable())
         .collect();
     let derive_default = required.is_empty().then(|| quote!(Default,));
     let args = required.iter().map(|f| {
@@ -172,7 +175,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
-        if f.required && !f.is_rust_nullable() {
+        if f.is_required() && !f.is_rust_nullable() {
             quote!(#n: #n.into())
         } else {
             quote!(#n: Default::default())
@@ -193,7 +196,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     // Chained setters keep construction forward compatible with `#[non_exhaustive]`.
     let setters = fields
         .iter()
-        .filter(|f| !f.required || f.is_rust_nullable())
+        .filter(|f| !f.is_required() || f.is_rust_nullable())
         .map(|f| {
             let n = ident(&f.rust_name);
             let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
@@ -273,7 +276,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
 }
 
 fn wire_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
-    quote::format_ident!("{}__Wire", name)
+    ident(&crate::contract::wire_name(&name.to_string()))
 }
 
 /// The struct serde reads and writes for a model with fields that may be missing: the same
@@ -369,7 +372,7 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         let fdoc = field_doc(f);
         quote!(#fdoc pub #fname: #ty,)
     });
-    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let required: Vec<&Field> = fields.iter().filter(|f| f.is_required()).collect();
     let args = required.iter().map(|f| {
         let n = ident(&f.rust_name);
         let t = rust_type(&f.ty);
@@ -377,7 +380,7 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
-        if f.required {
+        if f.is_required() {
             quote!(#n)
         } else {
             quote!(#n: None)
@@ -391,7 +394,7 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             TypeRef::String => quote!(form.text(#j, v)),
             _ => quote!(form.text(#j, v.to_string())),
         };
-        if f.required {
+        if f.is_required() {
             quote!({ let v = self.#n; #add; })
         } else {
             quote!(if let Some(v) = self.#n { #add; })

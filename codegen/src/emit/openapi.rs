@@ -156,7 +156,7 @@ fn field(f: &Field) -> Value {
     if let Some(d) = &f.description {
         v["description"] = json!(d);
     }
-    if f.nullable {
+    if f.is_nullable() {
         v["nullable"] = json!(true);
     }
     if f.read_only {
@@ -192,7 +192,7 @@ fn model(m: &Model) -> Value {
                 .collect();
             let required: Vec<&str> = fields
                 .iter()
-                .filter(|f| f.required)
+                .filter(|f| f.is_required())
                 .map(|f| f.json_name.as_str())
                 .collect();
             let mut o =

@@ -4,9 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::{clean, doc_attrs, inner_doc_attrs, paragraphs};
+use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
 use super::plan::{GroupPlan, Plan};
 use super::types::{ident, rust_type};
+use crate::contract;
 use crate::ir::{BodyKind, Group, Operation, Output, Param, ParamIn, TypeRef};
 
 /// `operations/mod.rs`: one module per group, behind the group's feature.
@@ -14,7 +15,8 @@ pub fn module(plan: &Plan) -> TokenStream {
     let mods = plan.groups.iter().map(|g| {
         let m = ident(&g.module);
         let f = &g.feature;
-        quote!(#[cfg(feature = #f)] pub mod #m;)
+        let doc_cfg = doc_cfg([f.as_str()]);
+        quote!(#[cfg(feature = #f)] #doc_cfg pub mod #m;)
     });
     let doc = inner_doc_attrs(
         "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from [`Client`](crate::Client) (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`. For what the catalog does\nnot know (parameters, bodies, response types), every builder has `customize()`: see\n[`Customize`](crate::request::Customize).",
@@ -33,13 +35,16 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
     let file_doc = inner_doc_attrs(&gdoc);
     let api_doc = doc_attrs(&gdoc);
     let accessor_doc = doc_attrs(&format!("Operations of the {} API group.", g.name));
+    let accessor_cfg = doc_cfg([gp.feature.as_str()]);
     let methods = g.operations.iter().map(constructor);
     let builders = g.operations.iter().map(|o| builder(gp, o));
+    let client = contract::CLIENT.path();
     quote! {
         #file_doc
 
-        impl crate::Client {
+        impl #client {
             #accessor_doc
+            #accessor_cfg
             pub fn #accessor(&self) -> #api {
                 #api { client: self.clone() }
             }
@@ -48,7 +53,7 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
         #api_doc
         #[derive(Clone, Debug)]
         pub struct #api {
-            client: crate::Client,
+            client: #client,
         }
 
         impl #api {
@@ -64,30 +69,43 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
 /// `openapi.json` (`x-sources`, `x-notes`).
 fn op_doc(o: &Operation) -> String {
     let endpoint = format!("`{} {}`", o.method.as_str(), o.path);
-    let responses = o
+    let responses: Vec<String> = o
         .responses
         .iter()
-        .map(|r| {
-            let (status, what) = match r.status {
-                None => ("2XX (not stated)".to_string(), ""),
-                Some(s) if (200..300).contains(&s) => (s.to_string(), ""),
-                Some(s) => (
-                    s.to_string(),
-                    " — returned as `Error::Api` with Okta's error body",
-                ),
-            };
-            let description = r.description.as_deref().map(clean).unwrap_or_default();
-            format!("- `{status}`: {description}{what}")
+        .filter_map(|r| {
+            let description = r
+                .description
+                .as_deref()
+                .filter(|d| d.trim() != UNDOCUMENTED)
+                .map(clean);
+            match r.status {
+                // The catalog's `default` stands for a success whose status the documents do
+                // not state; without a description it says nothing a user can use.
+                None => description.map(|d| format!("- Success (status not stated): {d}")),
+                Some(s) if (200..300).contains(&s) => {
+                    Some(format!("- `{s}`: {}", description.unwrap_or_default()))
+                }
+                Some(s) => Some(format!(
+                    "- `{s}`: {}{}returned as `Error::Api` with Okta's error body",
+                    description.as_deref().unwrap_or_default(),
+                    if description.is_some() { " — " } else { "" },
+                )),
+            }
         })
-        .collect::<Vec<_>>()
-        .join("\n");
+        .collect();
+    let responses =
+        (!responses.is_empty()).then(|| format!("# Responses\n{}", responses.join("\n")));
     paragraphs([
         Some(clean(&o.summary)),
         o.description.as_deref().map(clean),
         Some(endpoint),
-        Some(format!("# Responses\n{responses}")),
+        responses,
     ])
 }
+
+/// The description the catalog gives a response the documents do not describe
+/// (spec/README.md); it is provenance, not something to tell a user.
+const UNDOCUMENTED: &str = "Not documented by the source documents";
 
 /// How a required input is taken as an argument: its type and how it is stored.
 fn arg_type(t: &TypeRef) -> (TokenStream, TokenStream, bool) {
@@ -125,9 +143,10 @@ fn untyped_json(b: &crate::ir::Body) -> bool {
 /// How a body is taken as an argument, how it is stored, and how a stored value is attached.
 fn body_type(b: &crate::ir::Body) -> (TokenStream, TokenStream, TokenStream) {
     if untyped_json(b) {
+        let json_body = contract::JSON_BODY.path();
         return (
             quote!(impl serde::Serialize),
-            quote!(crate::runtime::JsonBody),
+            json_body,
             quote!(request.json_body(value)),
         );
     }
@@ -135,7 +154,8 @@ fn body_type(b: &crate::ir::Body) -> (TokenStream, TokenStream, TokenStream) {
     let attach = match b.kind {
         BodyKind::Json => quote!(request.json(&value)),
         BodyKind::Multipart => {
-            quote!(request.multipart(crate::runtime::IntoMultipart::into_multipart(value)))
+            let into_multipart = contract::INTO_MULTIPART.path();
+            quote!(request.multipart(#into_multipart::into_multipart(value)))
         }
     };
     (quote!(impl Into<#ty>), ty, attach)
@@ -144,7 +164,8 @@ fn body_type(b: &crate::ir::Body) -> (TokenStream, TokenStream, TokenStream) {
 /// The expression that stores an argument taken as `arg_type`/`body_type`.
 fn store(name: &proc_macro2::Ident, untyped_body: bool) -> TokenStream {
     if untyped_body {
-        quote!(crate::runtime::JsonBody::new(&#name))
+        let json_body = contract::JSON_BODY.path();
+        quote!(#json_body::new(&#name))
     } else {
         quote!(#name.into())
     }
@@ -208,7 +229,13 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     let method = ident(o.method.as_str());
     let template = &o.path;
 
-    let mut fields = vec![quote!(client: crate::Client)];
+    let (client, customize, request_ty) = (
+        contract::CLIENT.path(),
+        contract::CUSTOMIZE.path(),
+        contract::REQUEST.path(),
+    );
+    let (error, api_response) = (contract::ERROR.path(), contract::API_RESPONSE.path());
+    let mut fields = vec![quote!(client: #client)];
     for p in &o.params {
         let n = ident(&p.rust_name);
         let ty = rust_type(&p.ty);
@@ -261,15 +288,19 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         }
     });
 
-    let path_args = o.path_params().map(|p| {
-        let n = ident(&p.rust_name);
-        match &p.ty {
-            TypeRef::String => quote!(&self.#n),
-            TypeRef::Model(_) => quote!(self.#n.as_str()),
-            _ => quote!(&self.#n.to_string()),
-        }
-    });
-    let path_args: Vec<TokenStream> = path_args.collect();
+    // The runtime fills the template's placeholders in order: the values come in the IR's
+    // segment order (`path_params`), never in the declaration order of `params`.
+    let path_args: Vec<TokenStream> = o
+        .path_params()
+        .map(|p| {
+            let n = ident(&p.rust_name);
+            match &p.ty {
+                TypeRef::String => quote!(&self.#n),
+                TypeRef::Model(_) => quote!(self.#n.as_str()),
+                _ => quote!(&self.#n.to_string()),
+            }
+        })
+        .collect();
     let mut attach: Vec<TokenStream> = o
         .params
         .iter()
@@ -301,18 +332,23 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     let (kind, send) = match (&o.output, o.paginated) {
         (Output::Json(TypeRef::Array(item)), true) => {
             let item = rust_type(item);
+            let (paged, page, stream) = (
+                contract::PAGED.path(),
+                contract::PAGE.path(),
+                contract::ITEM_STREAM.path(),
+            );
             (
-                quote!(crate::request::Paged<#item>),
+                quote!(#paged<#item>),
                 quote! {
                     /// Sends the request and returns the first page; follow `Link: rel="next"` with
                     /// [`Page::next_page`](crate::Page::next_page), or use
                     /// [`into_stream`](Self::into_stream) for every item.
-                    pub async fn send(self) -> Result<crate::Page<#item>, crate::Error> {
+                    pub async fn send(self) -> Result<#page<#item>, #error> {
                         self.customize().send().await
                     }
 
                     /// Every item of every page, fetched lazily one page at a time.
-                    pub fn into_stream(self) -> crate::ItemStream<#item> {
+                    pub fn into_stream(self) -> #stream<#item> {
                         self.customize().into_stream()
                     }
                 },
@@ -320,11 +356,12 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         }
         (Output::Json(t), _) => {
             let t = rust_type(t);
+            let json = contract::JSON.path();
             (
-                quote!(crate::request::Json<#t>),
+                quote!(#json<#t>),
                 quote! {
                     /// Sends the request and decodes the response.
-                    pub async fn send(self) -> Result<crate::ApiResponse<#t>, crate::Error> {
+                    pub async fn send(self) -> Result<#api_response<#t>, #error> {
                         self.customize().send().await
                     }
                 },
@@ -333,20 +370,20 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         (Output::Text(media_type), _) => {
             attach.push(quote!(request.accept(#media_type);));
             (
-                quote!(crate::request::Text),
+                contract::TEXT.path(),
                 quote! {
                     /// Sends the request and returns the body as text.
-                    pub async fn send(self) -> Result<crate::ApiResponse<String>, crate::Error> {
+                    pub async fn send(self) -> Result<#api_response<String>, #error> {
                         self.customize().send().await
                     }
                 },
             )
         }
         (Output::Empty, _) => (
-            quote!(crate::request::NoBody),
+            contract::NO_BODY.path(),
             quote! {
                 /// Sends the request; the response has no body.
-                pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+                pub async fn send(self) -> Result<#api_response<()>, #error> {
                     self.customize().send().await
                 }
             },
@@ -372,15 +409,15 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             #body_setter
 
             /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
-            pub fn customize(self) -> crate::request::Customize<#kind> {
-                #binding = crate::runtime::Request::new(
+            pub fn customize(self) -> #customize<#kind> {
+                #binding = #request_ty::new(
                     #op_name,
                     http::Method::#method,
                     #template,
                     &[#(#path_args),*],
                 );
                 #(#attach)*
-                crate::request::Customize::new(self.client, request)
+                #customize::new(self.client, request)
             }
 
             #send

@@ -24,7 +24,7 @@ pub fn sample(api: &Api, t: &TypeRef, depth: usize) -> Value {
             Some(ModelKind::Struct(fields)) | Some(ModelKind::Multipart(fields)) => {
                 let mut o = Map::new();
                 for f in fields {
-                    if f.required || depth < 6 {
+                    if f.is_required() || depth < 6 {
                         o.insert(f.json_name.clone(), sample(api, &f.ty, depth + 1));
                     }
                 }

@@ -2,8 +2,11 @@
 //! model is covered without anyone writing a test by hand:
 //!
 //! * `operations.rs`: one test per operation against a local HTTP server, checking the method,
-//!   path, query, headers and body the client sends, and that the documented response decodes
-//!   (through the helpers of the hand-written `tests/tests/operations.rs`);
+//!   path, query, headers and body the client sends, and what the response becomes: for a struct
+//!   model, that every field of the sample decodes into its typed field (only the sample's
+//!   unknown field is left in `additional_properties`) and encodes back unchanged; for untyped
+//!   JSON, text or no body, only that it arrives unchanged (each test's doc says which), through
+//!   the helpers of the hand-written `tests/tests/operations.rs`;
 //! * `models.rs`: the list of every serde model, for the property tests in `tests/tests/models.rs`.
 
 use proc_macro2::TokenStream;
@@ -12,6 +15,7 @@ use quote::quote;
 use super::plan::{GroupPlan, Plan};
 use super::samples::{param_text, sample};
 use super::types::ident;
+use crate::contract;
 use crate::ir::{Api, BodyKind, ModelKind, Operation, Output, ParamIn, Segment, TypeRef};
 
 pub fn operations(api: &Api, plan: &Plan) -> TokenStream {
@@ -123,7 +127,8 @@ fn operation_test(api: &Api, g: &GroupPlan, o: &Operation) -> TokenStream {
         .iter()
         .find_map(|r| r.status.filter(|s| (200..300).contains(s)))
         .unwrap_or(200);
-    let (respond, check) = match (&o.output, o.paginated) {
+    let request = "the request the client sends (method, path, query, headers, body, API token)";
+    let (respond, check, what) = match (&o.output, o.paginated) {
         (Output::Json(t), paginated) => {
             let json = sample(api, t, 0).to_string();
             let got = if paginated {
@@ -131,9 +136,31 @@ fn operation_test(api: &Api, g: &GroupPlan, o: &Operation) -> TokenStream {
             } else {
                 quote!(response.body)
             };
+            // The round trip alone cannot see a field decoded under the wrong name: it lands in
+            // `additional_properties` and is written back unchanged. For a struct, check that
+            // only the sample's unknown field is there.
+            let (typed, what) = match typed_struct(api, t) {
+                Some(first_item) => {
+                    let first = if first_item {
+                        quote!(#got[0])
+                    } else {
+                        got.clone()
+                    };
+                    let member = ident(contract::ADDITIONAL_PROPERTIES);
+                    (
+                        Some(quote!(super::assert_typed(&#first.#member);)),
+                        format!("Checks {request}, and that the documented response decodes into its typed fields and encodes back without loss."),
+                    )
+                }
+                None => (
+                    None,
+                    format!("Checks {request}, and that the response body arrives unchanged; the catalog types it as untyped JSON, so there is no typed decoding to check."),
+                ),
+            };
             (
                 quote!(super::json(#success, #json)),
-                quote!(super::assert_json(&#got, #json);),
+                quote!(super::assert_json(&#got, #json); #typed),
+                what,
             )
         }
         (Output::Text(media_type), _) => {
@@ -141,15 +168,19 @@ fn operation_test(api: &Api, g: &GroupPlan, o: &Operation) -> TokenStream {
             (
                 quote!(ResponseTemplate::new(#success).set_body_raw("<sample/>", #media_type)),
                 quote!(assert_eq!(response.body, "<sample/>");),
+                format!("Checks {request}, and that the text response arrives unchanged."),
             )
         }
         (Output::Empty, _) => (
             quote!(ResponseTemplate::new(#success)),
             quote!(assert_eq!(response.status.as_u16(), #success);),
+            format!("Checks {request}, and the status of its response, which has no body."),
         ),
     };
     let name = &o.name;
+    let doc = format!("`{name}`: {what}");
     quote! {
+        #[doc = #doc]
         #[tokio::test]
         async fn #test_name() {
             let server = super::serve(Mock::given(method(#m)) #(#matchers)*, #respond).await;
@@ -165,6 +196,33 @@ fn operation_test(api: &Api, g: &GroupPlan, o: &Operation) -> TokenStream {
     }
 }
 
+/// Whether a response of type `t` decodes into a struct model (`Some(false)`) or an array of
+/// them (`Some(true)`), through aliases; `None` for anything else.
+fn typed_struct(api: &Api, t: &TypeRef) -> Option<bool> {
+    let resolve = |t: &TypeRef| {
+        let mut t = t.clone();
+        // Alias chains are acyclic (the validator refuses loops); the bound is only a guard.
+        for _ in 0..16 {
+            match &t {
+                TypeRef::Model(n) => match api.model(n).map(|m| &m.kind) {
+                    Some(ModelKind::Alias(inner)) => t = inner.clone(),
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        t
+    };
+    let is_struct = |t: &TypeRef| match t {
+        TypeRef::Model(n) => matches!(api.model(n).map(|m| &m.kind), Some(ModelKind::Struct(_))),
+        _ => false,
+    };
+    match resolve(t) {
+        TypeRef::Array(inner) => is_struct(&resolve(&inner)).then_some(true),
+        other => is_struct(&other).then_some(false),
+    }
+}
+
 /// `Model::new(required parts…)` with sample parts, for a multipart body.
 fn multipart_value(api: &Api, t: &TypeRef) -> TokenStream {
     let TypeRef::Model(name) = t else {
@@ -174,11 +232,18 @@ fn multipart_value(api: &Api, t: &TypeRef) -> TokenStream {
         return quote!(compile_error!("multipart body is not a multipart model"));
     };
     let ty = ident(name);
-    let args = fields.iter().filter(|f| f.required).map(|f| match &f.ty {
-        TypeRef::Binary => quote!(okta_client::request::FilePart::new(&b"file-bytes"[..])),
-        other => value_expr(api, other, &f.json_name),
-    });
-    quote!(okta_client::models::#ty::new(#(#args),*))
+    let args = fields
+        .iter()
+        .filter(|f| f.is_required())
+        .map(|f| match &f.ty {
+            TypeRef::Binary => {
+                let file_part = contract::FILE_PART.path_from(&quote!(okta_client));
+                quote!(#file_part::new(&b"file-bytes"[..]))
+            }
+            other => value_expr(api, other, &f.json_name),
+        });
+    let models = contract::MODELS.path_from(&quote!(okta_client));
+    quote!(#models::#ty::new(#(#args),*))
 }
 
 pub fn models(api: &Api) -> TokenStream {
@@ -186,7 +251,8 @@ pub fn models(api: &Api) -> TokenStream {
         ModelKind::Struct(_) | ModelKind::Enum(_) => {
             let name = &m.name;
             let ty = ident(&m.name);
-            Some(quote!((#name, super::roundtrip::<okta_client::models::#ty> as super::Roundtrip),))
+            let models = contract::MODELS.path_from(&quote!(okta_client));
+            Some(quote!((#name, super::roundtrip::<#models::#ty> as super::Roundtrip),))
         }
         _ => None,
     });

@@ -3,6 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::contract;
 use crate::ir::{Field, IntSize, TypeRef};
 
 pub fn ident(s: &str) -> Ident {
@@ -23,14 +24,15 @@ pub fn rust_type_at(t: &TypeRef, root: &TokenStream) -> TokenStream {
         TypeRef::Boolean => quote!(bool),
         TypeRef::Any => quote!(serde_json::Value),
         TypeRef::Object => quote!(serde_json::Map<String, serde_json::Value>),
-        TypeRef::Binary => quote!(#root::request::FilePart),
+        TypeRef::Binary => contract::FILE_PART.path_from(root),
         TypeRef::Array(inner) => {
             let inner = rust_type_at(inner, root);
             quote!(Vec<#inner>)
         }
         TypeRef::Model(name) => {
+            let models = contract::MODELS.path_from(root);
             let name = ident(name);
-            quote!(#root::models::#name)
+            quote!(#models::#name)
         }
     }
 }
@@ -42,8 +44,9 @@ pub fn field_type(f: &Field) -> TokenStream {
         inner = quote!(Box<#inner>);
     }
     if f.is_rust_nullable() {
-        quote!(crate::Nullable<#inner>)
-    } else if f.required {
+        let nullable = contract::NULLABLE.path();
+        quote!(#nullable<#inner>)
+    } else if f.is_required() {
         inner
     } else {
         quote!(Option<#inner>)

@@ -77,8 +77,13 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The path parameters in the order their placeholders appear in the template (which is
+    /// the order the runtime fills them in), whatever order `params` declares them in.
     pub fn path_params(&self) -> impl Iterator<Item = &Param> {
-        self.params.iter().filter(|p| p.location == ParamIn::Path)
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Param(i) => self.params.get(*i),
+            Segment::Literal(_) => None,
+        })
     }
 }
 
@@ -189,8 +194,7 @@ pub struct Field {
     pub json_name: String,
     pub rust_name: String,
     pub ty: TypeRef,
-    pub required: bool,
-    pub nullable: bool,
+    pub presence: Presence,
     pub read_only: bool,
     pub immutable: bool,
     pub write_only: bool,
@@ -204,18 +208,71 @@ pub struct Field {
     pub boxed: bool,
 }
 
+/// Whether a field is always present and whether it may be `null`, as the catalog says
+/// (`required`, `nullable`): one value, so that no emitter reads one and forgets the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Always present, never `null`.
+    Required,
+    /// May be absent; not documented as nullable (an explicit `null` still arrives sometimes).
+    Optional,
+    /// Always present, may be `null`.
+    RequiredNullable,
+    /// May be absent or `null`.
+    OptionalNullable,
+}
+
+impl Presence {
+    /// The presence of a property the catalog marks `required` and `nullable` (or not).
+    pub fn of(required: bool, nullable: bool) -> Presence {
+        match (required, nullable) {
+            (true, false) => Presence::Required,
+            (false, false) => Presence::Optional,
+            (true, true) => Presence::RequiredNullable,
+            (false, true) => Presence::OptionalNullable,
+        }
+    }
+
+    /// Always present (possibly `null`).
+    pub fn is_required(self) -> bool {
+        matches!(self, Presence::Required | Presence::RequiredNullable)
+    }
+
+    /// Documented as possibly `null`.
+    pub fn is_nullable(self) -> bool {
+        matches!(
+            self,
+            Presence::RequiredNullable | Presence::OptionalNullable
+        )
+    }
+}
+
 impl Field {
+    /// Always present (possibly `null`).
+    pub fn is_required(&self) -> bool {
+        self.presence.is_required()
+    }
+
+    /// Documented as possibly `null`.
+    pub fn is_nullable(&self) -> bool {
+        self.presence.is_nullable()
+    }
+
     /// Whether the Rust field is `Nullable` rather than `Option`:
     /// fields documented nullable, and optional untyped fields (where `null` is a value
     /// like any other and must survive a round trip).
     pub fn is_rust_nullable(&self) -> bool {
-        self.nullable || (self.ty == TypeRef::Any && !self.required)
+        match self.presence {
+            Presence::RequiredNullable | Presence::OptionalNullable => true,
+            Presence::Optional => self.ty == TypeRef::Any,
+            Presence::Required => false,
+        }
     }
 
     /// A required field that is not nullable: always present with a value, so it is decoded
     /// as its type directly (a value of another shape fails the object).
     pub fn is_plain_required(&self) -> bool {
-        self.required && !self.is_rust_nullable()
+        self.is_required() && !self.is_rust_nullable()
     }
 }
 
@@ -224,4 +281,41 @@ pub struct Variant {
     pub value: String,
     pub rust_name: String,
     pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presence_is_both_flags_in_one_value() {
+        for required in [false, true] {
+            for nullable in [false, true] {
+                let p = Presence::of(required, nullable);
+                assert_eq!((p.is_required(), p.is_nullable()), (required, nullable));
+            }
+        }
+        let field = |presence, ty| Field {
+            json_name: "x".into(),
+            rust_name: "x".into(),
+            ty,
+            presence,
+            read_only: false,
+            immutable: false,
+            write_only: false,
+            unique: false,
+            description: None,
+            format: None,
+            validation: None,
+            min_length: None,
+            max_length: None,
+            boxed: false,
+        };
+        // `Nullable<T>` for documented nulls and for optional untyped fields only.
+        assert!(field(Presence::OptionalNullable, TypeRef::String).is_rust_nullable());
+        assert!(field(Presence::RequiredNullable, TypeRef::String).is_rust_nullable());
+        assert!(field(Presence::Optional, TypeRef::Any).is_rust_nullable());
+        assert!(!field(Presence::Optional, TypeRef::String).is_rust_nullable());
+        assert!(!field(Presence::Required, TypeRef::Any).is_rust_nullable());
+    }
 }

@@ -104,8 +104,7 @@ impl Resolver {
                     json_name: json_name.clone(),
                     rust_name,
                     ty,
-                    required: p.required,
-                    nullable: p.nullable,
+                    presence: Presence::of(p.required, p.nullable),
                     read_only: p.read_only,
                     immutable: p.immutable,
                     write_only: p.write_only,
@@ -427,7 +426,7 @@ fn box_cycles(api: &mut Api) {
         if let ModelKind::Struct(fields) = &m.kind {
             for (fi, f) in fields.iter().enumerate() {
                 if let Some(target) = direct(&f.ty) {
-                    if !f.required && reaches(target, mi) {
+                    if !f.is_required() && reaches(target, mi) {
                         to_box.push((mi, fi));
                     }
                 }

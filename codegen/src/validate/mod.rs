@@ -121,6 +121,17 @@ impl<'a> Validator<'a> {
                     "write it like `EventHook`",
                 );
             }
+            let accessor = naming::module_name(&g.group);
+            if crate::contract::is_client_method(&accessor) {
+                self.error(
+                    at.clone(),
+                    format!(
+                        "group `{}` would add `client.{accessor}()`, a method okta-client's `Client` already has",
+                        g.group
+                    ),
+                    format!("name the group after its resource, e.g. `{}Resource`", g.group),
+                );
+            }
             if let Some(first) = groups.insert(g.group.clone(), at.clone()) {
                 self.error(
                     at.clone(),

@@ -5,102 +5,132 @@
 //! writes them back unchanged; every enum keeps values it does not know in `Unknown` (an opaque
 //! [`UnknownValue`](crate::UnknownValue)); fields
 //! documented as nullable are [`Nullable`](crate::Nullable) so that absent and `null` differ.
+
 #[cfg(feature = "event-hook")]
 mod event_hook;
 #[cfg(feature = "event-hook")]
 pub use event_hook::*;
+
 #[cfg(feature = "identity-source")]
 mod identity_source_session;
 #[cfg(feature = "identity-source")]
 pub use identity_source_session::*;
+
 #[cfg(feature = "identity-source")]
 mod bulk_delete_request_body;
 #[cfg(feature = "identity-source")]
 pub use bulk_delete_request_body::*;
+
 #[cfg(feature = "identity-source")]
 mod bulk_upsert_request_body;
 #[cfg(feature = "identity-source")]
 pub use bulk_upsert_request_body::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook_status;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook_status::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook_type;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook_type::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook_channel;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook_channel::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook_channel_type;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook_channel_type::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook_channel_config;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook_channel_config::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook_channel_config_header;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook_channel_config_header::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook_channel_config_auth_scheme;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook_channel_config_auth_scheme::*;
+
 #[cfg(feature = "inline-hook")]
 mod inline_hook_channel_config_auth_scheme_type;
 #[cfg(feature = "inline-hook")]
 pub use inline_hook_channel_config_auth_scheme_type::*;
+
 #[cfg(feature = "linked-object")]
 mod linked_object;
 #[cfg(feature = "linked-object")]
 pub use linked_object::*;
+
 #[cfg(feature = "network-zone")]
 mod network_zone;
 #[cfg(feature = "network-zone")]
 pub use network_zone::*;
+
 #[cfg(feature = "org")]
 mod org_setting;
 #[cfg(feature = "org")]
 pub use org_setting::*;
+
 #[cfg(feature = "org")]
 mod user_id_string;
 #[cfg(feature = "org")]
 pub use user_id_string::*;
+
 #[cfg(feature = "org")]
 mod application_update_logo_request;
 #[cfg(feature = "org")]
 pub use application_update_logo_request::*;
+
 #[cfg(feature = "policy")]
 mod policy;
 #[cfg(feature = "policy")]
 pub use policy::*;
+
 #[cfg(feature = "policy")]
 mod policy_rule;
 #[cfg(feature = "policy")]
 pub use policy_rule::*;
+
+#[cfg(feature = "policy")]
+mod policy_conditions;
+#[cfg(feature = "policy")]
+pub use policy_conditions::*;
+
 #[cfg(feature = "profile-mapping")]
 mod profile_mapping;
 #[cfg(feature = "profile-mapping")]
 pub use profile_mapping::*;
+
 #[cfg(feature = "session")]
 mod create_session_request;
 #[cfg(feature = "session")]
 pub use create_session_request::*;
+
 #[cfg(feature = "brand")]
 mod update_brand_theme_background_image;
 #[cfg(feature = "brand")]
 pub use update_brand_theme_background_image::*;
+
 #[cfg(feature = "brand")]
 mod update_brand_theme_favicon;
 #[cfg(feature = "brand")]
 pub use update_brand_theme_favicon::*;
+
 #[cfg(feature = "brand")]
 mod update_brand_theme_logo;
 #[cfg(feature = "brand")]

@@ -2,6 +2,7 @@
 /// The type of `UpdateBrandThemeBackgroundImage.body`.
 ///
 /// Defined inline in the catalog at `UpdateBrandThemeBackgroundImage.body`.
+#[cfg_attr(docsrs, doc(cfg(feature = "brand")))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateBrandThemeBackgroundImageRequest {
@@ -10,12 +11,14 @@ pub struct UpdateBrandThemeBackgroundImageRequest {
     /// Required. Format: `binary`.
     pub file: crate::request::FilePart,
 }
+
 impl UpdateBrandThemeBackgroundImageRequest {
     /// A form with its required parts set.
     pub fn new(file: crate::request::FilePart) -> Self {
         Self { file }
     }
 }
+
 impl crate::runtime::IntoMultipart for UpdateBrandThemeBackgroundImageRequest {
     fn into_multipart(self) -> crate::runtime::Multipart {
         let mut form = crate::runtime::Multipart::default();

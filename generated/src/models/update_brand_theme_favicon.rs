@@ -2,6 +2,7 @@
 /// The type of `UpdateBrandThemeFavicon.body`.
 ///
 /// Defined inline in the catalog at `UpdateBrandThemeFavicon.body`.
+#[cfg_attr(docsrs, doc(cfg(feature = "brand")))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateBrandThemeFaviconRequest {
@@ -10,12 +11,14 @@ pub struct UpdateBrandThemeFaviconRequest {
     /// Required. Format: `binary`.
     pub file: crate::request::FilePart,
 }
+
 impl UpdateBrandThemeFaviconRequest {
     /// A form with its required parts set.
     pub fn new(file: crate::request::FilePart) -> Self {
         Self { file }
     }
 }
+
 impl crate::runtime::IntoMultipart for UpdateBrandThemeFaviconRequest {
     fn into_multipart(self) -> crate::runtime::Multipart {
         let mut form = crate::runtime::Multipart::default();

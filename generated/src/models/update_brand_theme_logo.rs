@@ -2,6 +2,7 @@
 /// The type of `UpdateBrandThemeLogo.body`.
 ///
 /// Defined inline in the catalog at `UpdateBrandThemeLogo.body`.
+#[cfg_attr(docsrs, doc(cfg(feature = "brand")))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateBrandThemeLogoRequest {
@@ -10,12 +11,14 @@ pub struct UpdateBrandThemeLogoRequest {
     /// Required. Format: `binary`.
     pub file: crate::request::FilePart,
 }
+
 impl UpdateBrandThemeLogoRequest {
     /// A form with its required parts set.
     pub fn new(file: crate::request::FilePart) -> Self {
         Self { file }
     }
 }
+
 impl crate::runtime::IntoMultipart for UpdateBrandThemeLogoRequest {
     fn into_multipart(self) -> crate::runtime::Multipart {
         let mut form = crate::runtime::Multipart::default();

@@ -2,14 +2,17 @@
 //! The Authenticator API.
 //!
 //! Authenticators configured in your Okta organization and their lifecycle.
+
 impl crate::Client {
     /// Operations of the Authenticator API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "authenticator")))]
     pub fn authenticator(&self) -> AuthenticatorApi {
         AuthenticatorApi {
             client: self.clone(),
         }
     }
 }
+
 /// The Authenticator API.
 ///
 /// Authenticators configured in your Okta organization and their lifecycle.
@@ -17,28 +20,24 @@ impl crate::Client {
 pub struct AuthenticatorApi {
     client: crate::Client,
 }
+
 impl AuthenticatorApi {
     /// List Authenticators
     ///
     /// List Authenticators
     ///
     /// `GET /api/v1/authenticators`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_authenticators(&self) -> ListAuthenticators {
         ListAuthenticators {
             client: self.client.clone(),
         }
     }
+
     /// Create An Authenticator
     ///
     /// Create Authenticator
     ///
     /// `POST /api/v1/authenticators`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_authenticator(
         &self,
         body: impl serde::Serialize,
@@ -48,12 +47,10 @@ impl AuthenticatorApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Get Authenticator
     ///
     /// `GET /api/v1/authenticators/{authenticatorId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_authenticator(
         &self,
         authenticator_id: impl Into<String>,
@@ -63,14 +60,12 @@ impl AuthenticatorApi {
             authenticator_id: authenticator_id.into(),
         }
     }
+
     /// Update Authenticator
     ///
     /// Updates an authenticator
     ///
     /// `PUT /api/v1/authenticators/{authenticatorId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn replace_authenticator(
         &self,
         authenticator_id: impl Into<String>,
@@ -82,12 +77,10 @@ impl AuthenticatorApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Activate Authenticator
     ///
     /// `POST /api/v1/authenticators/{authenticatorId}/lifecycle/activate`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_authenticator(
         &self,
         authenticator_id: impl Into<String>,
@@ -97,12 +90,10 @@ impl AuthenticatorApi {
             authenticator_id: authenticator_id.into(),
         }
     }
+
     /// Deactivate Authenticator
     ///
     /// `POST /api/v1/authenticators/{authenticatorId}/lifecycle/deactivate`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_authenticator(
         &self,
         authenticator_id: impl Into<String>,
@@ -113,14 +104,17 @@ impl AuthenticatorApi {
         }
     }
 }
+
 /// Request builder for [`AuthenticatorApi::list_authenticators`]: List Authenticators
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthenticators {
     client: crate::Client,
 }
+
 impl ListAuthenticators {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -132,6 +126,7 @@ impl ListAuthenticators {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -139,6 +134,7 @@ impl ListAuthenticators {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`AuthenticatorApi::create_authenticator`]: Create An Authenticator
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -146,8 +142,10 @@ pub struct CreateAuthenticator {
     client: crate::Client,
     body: crate::runtime::JsonBody,
 }
+
 impl CreateAuthenticator {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -163,6 +161,7 @@ impl CreateAuthenticator {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -170,6 +169,7 @@ impl CreateAuthenticator {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`AuthenticatorApi::get_authenticator`]: Get Authenticator
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -177,8 +177,10 @@ pub struct GetAuthenticator {
     client: crate::Client,
     authenticator_id: String,
 }
+
 impl GetAuthenticator {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -190,6 +192,7 @@ impl GetAuthenticator {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -197,6 +200,7 @@ impl GetAuthenticator {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`AuthenticatorApi::replace_authenticator`]: Update Authenticator
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -205,8 +209,10 @@ pub struct ReplaceAuthenticator {
     authenticator_id: String,
     body: crate::runtime::JsonBody,
 }
+
 impl ReplaceAuthenticator {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -222,6 +228,7 @@ impl ReplaceAuthenticator {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -229,6 +236,7 @@ impl ReplaceAuthenticator {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`AuthenticatorApi::activate_authenticator`]: Activate Authenticator
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -236,8 +244,10 @@ pub struct ActivateAuthenticator {
     client: crate::Client,
     authenticator_id: String,
 }
+
 impl ActivateAuthenticator {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -249,6 +259,7 @@ impl ActivateAuthenticator {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -256,6 +267,7 @@ impl ActivateAuthenticator {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`AuthenticatorApi::deactivate_authenticator`]: Deactivate Authenticator
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -263,8 +275,10 @@ pub struct DeactivateAuthenticator {
     client: crate::Client,
     authenticator_id: String,
 }
+
 impl DeactivateAuthenticator {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -276,6 +290,7 @@ impl DeactivateAuthenticator {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

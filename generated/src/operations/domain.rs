@@ -2,12 +2,15 @@
 //! The Domain API.
 //!
 //! Custom domains of the org: creating, verifying and deleting them, and their certificates.
+
 impl crate::Client {
     /// Operations of the Domain API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "domain")))]
     pub fn domain(&self) -> DomainApi {
         DomainApi { client: self.clone() }
     }
 }
+
 /// The Domain API.
 ///
 /// Custom domains of the org: creating, verifying and deleting them, and their certificates.
@@ -15,70 +18,60 @@ impl crate::Client {
 pub struct DomainApi {
     client: crate::Client,
 }
+
 impl DomainApi {
     /// List Domains
     ///
     /// List all verified custom Domains for the org.
     ///
     /// `GET /api/v1/domains`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_domains(&self) -> ListDomains {
         ListDomains {
             client: self.client.clone(),
         }
     }
+
     /// Create Domain
     ///
     /// Creates your domain.
     ///
     /// `POST /api/v1/domains`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_domain(&self, body: impl serde::Serialize) -> CreateDomain {
         CreateDomain {
             client: self.client.clone(),
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Get Domain
     ///
     /// Fetches a Domain by `id`.
     ///
     /// `GET /api/v1/domains/{domainId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_domain(&self, domain_id: impl Into<String>) -> GetDomain {
         GetDomain {
             client: self.client.clone(),
             domain_id: domain_id.into(),
         }
     }
+
     /// Delete Domain
     ///
     /// Deletes a Domain by `id`.
     ///
     /// `DELETE /api/v1/domains/{domainId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_domain(&self, domain_id: impl Into<String>) -> DeleteDomain {
         DeleteDomain {
             client: self.client.clone(),
             domain_id: domain_id.into(),
         }
     }
+
     /// Create Certificate
     ///
     /// Creates the Certificate for the Domain.
     ///
     /// `PUT /api/v1/domains/{domainId}/certificate`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_domain_certificate(
         &self,
         domain_id: impl Into<String>,
@@ -90,14 +83,12 @@ impl DomainApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Verify Domain
     ///
     /// Verifies the Domain by `id`.
     ///
     /// `POST /api/v1/domains/{domainId}/verify`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn verify_domain(&self, domain_id: impl Into<String>) -> VerifyDomain {
         VerifyDomain {
             client: self.client.clone(),
@@ -105,14 +96,17 @@ impl DomainApi {
         }
     }
 }
+
 /// Request builder for [`DomainApi::list_domains`]: List Domains
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListDomains {
     client: crate::Client,
 }
+
 impl ListDomains {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -124,6 +118,7 @@ impl ListDomains {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -131,6 +126,7 @@ impl ListDomains {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`DomainApi::create_domain`]: Create Domain
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -138,8 +134,10 @@ pub struct CreateDomain {
     client: crate::Client,
     body: crate::runtime::JsonBody,
 }
+
 impl CreateDomain {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -155,6 +153,7 @@ impl CreateDomain {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -162,6 +161,7 @@ impl CreateDomain {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`DomainApi::get_domain`]: Get Domain
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -169,8 +169,10 @@ pub struct GetDomain {
     client: crate::Client,
     domain_id: String,
 }
+
 impl GetDomain {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -182,6 +184,7 @@ impl GetDomain {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -189,6 +192,7 @@ impl GetDomain {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`DomainApi::delete_domain`]: Delete Domain
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -196,8 +200,10 @@ pub struct DeleteDomain {
     client: crate::Client,
     domain_id: String,
 }
+
 impl DeleteDomain {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -209,6 +215,7 @@ impl DeleteDomain {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -216,6 +223,7 @@ impl DeleteDomain {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`DomainApi::create_domain_certificate`]: Create Certificate
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -224,8 +232,10 @@ pub struct CreateDomainCertificate {
     domain_id: String,
     body: crate::runtime::JsonBody,
 }
+
 impl CreateDomainCertificate {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -241,6 +251,7 @@ impl CreateDomainCertificate {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -248,6 +259,7 @@ impl CreateDomainCertificate {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`DomainApi::verify_domain`]: Verify Domain
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -255,8 +267,10 @@ pub struct VerifyDomain {
     client: crate::Client,
     domain_id: String,
 }
+
 impl VerifyDomain {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -268,6 +282,7 @@ impl VerifyDomain {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

@@ -2,14 +2,17 @@
 //! The GroupSchema API.
 //!
 //! The default group schema (the profile properties of Okta groups).
+
 impl crate::Client {
     /// Operations of the GroupSchema API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "group-schema")))]
     pub fn group_schema(&self) -> GroupSchemaApi {
         GroupSchemaApi {
             client: self.clone(),
         }
     }
 }
+
 /// The GroupSchema API.
 ///
 /// The default group schema (the profile properties of Okta groups).
@@ -17,24 +20,20 @@ impl crate::Client {
 pub struct GroupSchemaApi {
     client: crate::Client,
 }
+
 impl GroupSchemaApi {
     /// Get Default Group Schema
     ///
     /// `GET /api/v1/meta/schemas/group/default`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_default_group_schema(&self) -> GetDefaultGroupSchema {
         GetDefaultGroupSchema {
             client: self.client.clone(),
         }
     }
+
     /// Update Default Group Schema
     ///
     /// `POST /api/v1/meta/schemas/group/default`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_default_group_schema(
         &self,
         body: impl serde::Serialize,
@@ -45,14 +44,17 @@ impl GroupSchemaApi {
         }
     }
 }
+
 /// Request builder for [`GroupSchemaApi::get_default_group_schema`]: Get Default Group Schema
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultGroupSchema {
     client: crate::Client,
 }
+
 impl GetDefaultGroupSchema {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -64,6 +66,7 @@ impl GetDefaultGroupSchema {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -71,6 +74,7 @@ impl GetDefaultGroupSchema {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`GroupSchemaApi::update_default_group_schema`]: Update Default Group Schema
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -78,8 +82,10 @@ pub struct UpdateDefaultGroupSchema {
     client: crate::Client,
     body: crate::runtime::JsonBody,
 }
+
 impl UpdateDefaultGroupSchema {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -95,6 +101,7 @@ impl UpdateDefaultGroupSchema {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

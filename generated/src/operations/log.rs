@@ -2,12 +2,15 @@
 //! The Log API.
 //!
 //! Read access to the org's System Log.
+
 impl crate::Client {
     /// Operations of the Log API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "log")))]
     pub fn log(&self) -> LogApi {
         LogApi { client: self.clone() }
     }
 }
+
 /// The Log API.
 ///
 /// Read access to the org's System Log.
@@ -15,10 +18,12 @@ impl crate::Client {
 pub struct LogApi {
     client: crate::Client,
 }
+
 impl LogApi {
     /// Get Org System Log
     ///
-    /// The Okta System Log API provides read access to your organization’s system log. This API provides more functionality than the Events API
+    /// The Okta System Log API provides read access to your organization’s system log. This API
+    /// provides more functionality than the Events API
     ///
     /// `GET /api/v1/logs`
     ///
@@ -37,6 +42,7 @@ impl LogApi {
         }
     }
 }
+
 /// Request builder for [`LogApi::list_system_log_events`]: Get Org System Log
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -50,43 +56,52 @@ pub struct ListSystemLogEvents {
     sort_order: Option<String>,
     after: Option<String>,
 }
+
 impl ListSystemLogEvents {
     /// Sent as the query parameter `since`.
     pub fn since(mut self, value: impl Into<String>) -> Self {
         self.since = Some(value.into());
         self
     }
+
     /// Sent as the query parameter `until`.
     pub fn until(mut self, value: impl Into<String>) -> Self {
         self.until = Some(value.into());
         self
     }
+
     /// Sent as the query parameter `filter`.
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.filter = Some(value.into());
         self
     }
+
     /// Sent as the query parameter `q`.
     pub fn q(mut self, value: impl Into<String>) -> Self {
         self.q = Some(value.into());
         self
     }
+
     /// Sent as the query parameter `limit`.
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
         self
     }
+
     /// Sent as the query parameter `sortOrder`.
     pub fn sort_order(mut self, value: impl Into<String>) -> Self {
         self.sort_order = Some(value.into());
         self
     }
+
     /// Sent as the query parameter `after`.
     pub fn after(mut self, value: impl Into<String>) -> Self {
         self.after = Some(value.into());
         self
     }
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -119,12 +134,14 @@ impl ListSystemLogEvents {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
         self.customize().send().await
     }
+
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
         self.customize().into_stream()

@@ -6,57 +6,111 @@
 //! optional inputs are setters, and which ends with `.send().await`. For what the catalog does
 //! not know (parameters, bodies, response types), every builder has `customize()`: see
 //! [`Customize`](crate::request::Customize).
+
 #[cfg(feature = "application")]
+#[cfg_attr(docsrs, doc(cfg(feature = "application")))]
 pub mod application;
+
 #[cfg(feature = "authenticator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authenticator")))]
 pub mod authenticator;
+
 #[cfg(feature = "authorization-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authorization-server")))]
 pub mod authorization_server;
+
 #[cfg(feature = "brand")]
+#[cfg_attr(docsrs, doc(cfg(feature = "brand")))]
 pub mod brand;
+
 #[cfg(feature = "domain")]
+#[cfg_attr(docsrs, doc(cfg(feature = "domain")))]
 pub mod domain;
+
 #[cfg(feature = "event-hook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "event-hook")))]
 pub mod event_hook;
+
 #[cfg(feature = "feature")]
+#[cfg_attr(docsrs, doc(cfg(feature = "feature")))]
 pub mod feature;
+
 #[cfg(feature = "group")]
+#[cfg_attr(docsrs, doc(cfg(feature = "group")))]
 pub mod group;
+
 #[cfg(feature = "group-schema")]
+#[cfg_attr(docsrs, doc(cfg(feature = "group-schema")))]
 pub mod group_schema;
+
 #[cfg(feature = "identity-provider")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity-provider")))]
 pub mod identity_provider;
+
 #[cfg(feature = "identity-source")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity-source")))]
 pub mod identity_source;
+
 #[cfg(feature = "inline-hook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inline-hook")))]
 pub mod inline_hook;
+
 #[cfg(feature = "linked-object")]
+#[cfg_attr(docsrs, doc(cfg(feature = "linked-object")))]
 pub mod linked_object;
+
 #[cfg(feature = "log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "log")))]
 pub mod log;
+
 #[cfg(feature = "network-zone")]
+#[cfg_attr(docsrs, doc(cfg(feature = "network-zone")))]
 pub mod network_zone;
+
 #[cfg(feature = "org")]
+#[cfg_attr(docsrs, doc(cfg(feature = "org")))]
 pub mod org;
+
 #[cfg(feature = "policy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
 pub mod policy;
+
 #[cfg(feature = "profile-mapping")]
+#[cfg_attr(docsrs, doc(cfg(feature = "profile-mapping")))]
 pub mod profile_mapping;
+
 #[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
 pub mod session;
+
 #[cfg(feature = "subscription")]
+#[cfg_attr(docsrs, doc(cfg(feature = "subscription")))]
 pub mod subscription;
+
 #[cfg(feature = "template")]
+#[cfg_attr(docsrs, doc(cfg(feature = "template")))]
 pub mod template;
+
 #[cfg(feature = "threat-insight")]
+#[cfg_attr(docsrs, doc(cfg(feature = "threat-insight")))]
 pub mod threat_insight;
+
 #[cfg(feature = "trusted-origin")]
+#[cfg_attr(docsrs, doc(cfg(feature = "trusted-origin")))]
 pub mod trusted_origin;
+
 #[cfg(feature = "user")]
+#[cfg_attr(docsrs, doc(cfg(feature = "user")))]
 pub mod user;
+
 #[cfg(feature = "user-factor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "user-factor")))]
 pub mod user_factor;
+
 #[cfg(feature = "user-schema")]
+#[cfg_attr(docsrs, doc(cfg(feature = "user-schema")))]
 pub mod user_schema;
+
 #[cfg(feature = "user-type")]
+#[cfg_attr(docsrs, doc(cfg(feature = "user-type")))]
 pub mod user_type;

@@ -2,14 +2,17 @@
 //! The NetworkZone API.
 //!
 //! Network zones (IP, proxy and location based) defined in the org.
+
 impl crate::Client {
     /// Operations of the NetworkZone API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "network-zone")))]
     pub fn network_zone(&self) -> NetworkZoneApi {
         NetworkZoneApi {
             client: self.clone(),
         }
     }
 }
+
 /// The NetworkZone API.
 ///
 /// Network zones (IP, proxy and location based) defined in the org.
@@ -17,10 +20,12 @@ impl crate::Client {
 pub struct NetworkZoneApi {
     client: crate::Client,
 }
+
 impl NetworkZoneApi {
     /// List Network Zones
     ///
-    /// Enumerates network zones added to your organization with pagination. A subset of zones can be returned that match a supported filter expression or query.
+    /// Enumerates network zones added to your organization with pagination. A subset of zones can
+    /// be returned that match a supported filter expression or query.
     ///
     /// `GET /api/v1/zones`
     ///
@@ -34,6 +39,7 @@ impl NetworkZoneApi {
             filter: None,
         }
     }
+
     /// Create Network Zone
     ///
     /// Adds a new network zone to your Okta organization.
@@ -51,6 +57,7 @@ impl NetworkZoneApi {
             body: body.into(),
         }
     }
+
     /// Get Network Zone
     ///
     /// Fetches a network zone from your Okta organization by `id`.
@@ -65,6 +72,7 @@ impl NetworkZoneApi {
             zone_id: zone_id.into(),
         }
     }
+
     /// Update Network Zone
     ///
     /// Updates a network zone in your organization.
@@ -84,6 +92,7 @@ impl NetworkZoneApi {
             body: body.into(),
         }
     }
+
     /// Delete Network Zone
     ///
     /// Removes network zone.
@@ -98,6 +107,7 @@ impl NetworkZoneApi {
             zone_id: zone_id.into(),
         }
     }
+
     /// Activate Network Zone
     ///
     /// Activate Network Zone
@@ -115,6 +125,7 @@ impl NetworkZoneApi {
             zone_id: zone_id.into(),
         }
     }
+
     /// Deactivate Network Zone
     ///
     /// Deactivates a network zone.
@@ -133,6 +144,7 @@ impl NetworkZoneApi {
         }
     }
 }
+
 /// Request builder for [`NetworkZoneApi::list_network_zones`]: List Network Zones
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -142,6 +154,7 @@ pub struct ListNetworkZones {
     limit: Option<i64>,
     filter: Option<String>,
 }
+
 impl ListNetworkZones {
     /// Specifies the pagination cursor for the next page of network zones
     ///
@@ -150,6 +163,7 @@ impl ListNetworkZones {
         self.after = Some(value.into());
         self
     }
+
     /// Specifies the number of results for a page
     ///
     /// Sent as the query parameter `limit`.
@@ -157,6 +171,7 @@ impl ListNetworkZones {
         self.limit = Some(value);
         self
     }
+
     /// Filters zones by usage or id expression
     ///
     /// Sent as the query parameter `filter`.
@@ -164,7 +179,9 @@ impl ListNetworkZones {
         self.filter = Some(value.into());
         self
     }
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -185,17 +202,20 @@ impl ListNetworkZones {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
         self.customize().send().await
     }
+
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }
+
 /// Request builder for [`NetworkZoneApi::create_network_zone`]: Create Network Zone
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -203,8 +223,10 @@ pub struct CreateNetworkZone {
     client: crate::Client,
     body: crate::models::NetworkZone,
 }
+
 impl CreateNetworkZone {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -220,6 +242,7 @@ impl CreateNetworkZone {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -227,6 +250,7 @@ impl CreateNetworkZone {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`NetworkZoneApi::get_network_zone`]: Get Network Zone
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -234,8 +258,10 @@ pub struct GetNetworkZone {
     client: crate::Client,
     zone_id: String,
 }
+
 impl GetNetworkZone {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -247,6 +273,7 @@ impl GetNetworkZone {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -254,6 +281,7 @@ impl GetNetworkZone {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`NetworkZoneApi::replace_network_zone`]: Update Network Zone
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -262,8 +290,10 @@ pub struct ReplaceNetworkZone {
     zone_id: String,
     body: crate::models::NetworkZone,
 }
+
 impl ReplaceNetworkZone {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -279,6 +309,7 @@ impl ReplaceNetworkZone {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -286,6 +317,7 @@ impl ReplaceNetworkZone {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`NetworkZoneApi::delete_network_zone`]: Delete Network Zone
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -293,8 +325,10 @@ pub struct DeleteNetworkZone {
     client: crate::Client,
     zone_id: String,
 }
+
 impl DeleteNetworkZone {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -306,6 +340,7 @@ impl DeleteNetworkZone {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -313,6 +348,7 @@ impl DeleteNetworkZone {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`NetworkZoneApi::activate_network_zone`]: Activate Network Zone
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -320,8 +356,10 @@ pub struct ActivateNetworkZone {
     client: crate::Client,
     zone_id: String,
 }
+
 impl ActivateNetworkZone {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -333,6 +371,7 @@ impl ActivateNetworkZone {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -340,6 +379,7 @@ impl ActivateNetworkZone {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`NetworkZoneApi::deactivate_network_zone`]: Deactivate Network Zone
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -347,8 +387,10 @@ pub struct DeactivateNetworkZone {
     client: crate::Client,
     zone_id: String,
 }
+
 impl DeactivateNetworkZone {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -360,6 +402,7 @@ impl DeactivateNetworkZone {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

@@ -2,12 +2,15 @@
 //! The Policy API.
 //!
 //! Org policies (of a given type) and their rules.
+
 impl crate::Client {
     /// Operations of the Policy API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
     pub fn policy(&self) -> PolicyApi {
         PolicyApi { client: self.clone() }
     }
 }
+
 /// The Policy API.
 ///
 /// Org policies (of a given type) and their rules.
@@ -15,6 +18,7 @@ impl crate::Client {
 pub struct PolicyApi {
     client: crate::Client,
 }
+
 impl PolicyApi {
     /// List Policies
     ///
@@ -32,6 +36,7 @@ impl PolicyApi {
             expand: None,
         }
     }
+
     /// Create Policy
     ///
     /// Creates a policy.
@@ -47,6 +52,7 @@ impl PolicyApi {
             activate: None,
         }
     }
+
     /// Get Policy
     ///
     /// Gets a policy.
@@ -62,6 +68,7 @@ impl PolicyApi {
             expand: None,
         }
     }
+
     /// Update Policy
     ///
     /// Updates a policy.
@@ -81,6 +88,7 @@ impl PolicyApi {
             body: body.into(),
         }
     }
+
     /// Delete Policy
     ///
     /// Removes a policy.
@@ -95,6 +103,7 @@ impl PolicyApi {
             policy_id: policy_id.into(),
         }
     }
+
     /// Activate Policy
     ///
     /// Activates a policy.
@@ -109,6 +118,7 @@ impl PolicyApi {
             policy_id: policy_id.into(),
         }
     }
+
     /// Deactivate Policy
     ///
     /// Deactivates a policy.
@@ -123,6 +133,7 @@ impl PolicyApi {
             policy_id: policy_id.into(),
         }
     }
+
     /// List Policy Rules
     ///
     /// Enumerates all policy rules.
@@ -137,6 +148,7 @@ impl PolicyApi {
             policy_id: policy_id.into(),
         }
     }
+
     /// Create Policy Rule
     ///
     /// Creates a policy rule.
@@ -156,6 +168,7 @@ impl PolicyApi {
             body: body.into(),
         }
     }
+
     /// Get Policy Rule
     ///
     /// Gets a policy rule.
@@ -175,6 +188,7 @@ impl PolicyApi {
             rule_id: rule_id.into(),
         }
     }
+
     /// Update Policy Rule
     ///
     /// Updates a policy rule.
@@ -196,6 +210,7 @@ impl PolicyApi {
             body: body.into(),
         }
     }
+
     /// Delete Policy Rule
     ///
     /// Removes a policy rule.
@@ -215,6 +230,7 @@ impl PolicyApi {
             rule_id: rule_id.into(),
         }
     }
+
     /// Activate Policy Rule
     ///
     /// Activates a policy rule.
@@ -234,6 +250,7 @@ impl PolicyApi {
             rule_id: rule_id.into(),
         }
     }
+
     /// Deactivate Policy Rule
     ///
     /// Deactivates a policy rule.
@@ -254,6 +271,7 @@ impl PolicyApi {
         }
     }
 }
+
 /// Request builder for [`PolicyApi::list_policies`]: List Policies
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -263,18 +281,22 @@ pub struct ListPolicies {
     status: Option<String>,
     expand: Option<String>,
 }
+
 impl ListPolicies {
     /// Sent as the query parameter `status`.
     pub fn status(mut self, value: impl Into<String>) -> Self {
         self.status = Some(value.into());
         self
     }
+
     /// Sent as the query parameter `expand`.
     pub fn expand(mut self, value: impl Into<String>) -> Self {
         self.expand = Some(value.into());
         self
     }
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -293,6 +315,7 @@ impl ListPolicies {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -300,6 +323,7 @@ impl ListPolicies {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::create_policy`]: Create Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -308,13 +332,16 @@ pub struct CreatePolicy {
     activate: Option<bool>,
     body: crate::models::Policy,
 }
+
 impl CreatePolicy {
     /// Sent as the query parameter `activate`.
     pub fn activate(mut self, value: bool) -> Self {
         self.activate = Some(value);
         self
     }
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -333,6 +360,7 @@ impl CreatePolicy {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -340,6 +368,7 @@ impl CreatePolicy {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::get_policy`]: Get Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -348,13 +377,16 @@ pub struct GetPolicy {
     policy_id: String,
     expand: Option<String>,
 }
+
 impl GetPolicy {
     /// Sent as the query parameter `expand`.
     pub fn expand(mut self, value: impl Into<String>) -> Self {
         self.expand = Some(value.into());
         self
     }
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -369,6 +401,7 @@ impl GetPolicy {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -376,6 +409,7 @@ impl GetPolicy {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::replace_policy`]: Update Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -384,8 +418,10 @@ pub struct ReplacePolicy {
     policy_id: String,
     body: crate::models::Policy,
 }
+
 impl ReplacePolicy {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -401,6 +437,7 @@ impl ReplacePolicy {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -408,6 +445,7 @@ impl ReplacePolicy {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::delete_policy`]: Delete Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -415,8 +453,10 @@ pub struct DeletePolicy {
     client: crate::Client,
     policy_id: String,
 }
+
 impl DeletePolicy {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -428,6 +468,7 @@ impl DeletePolicy {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -435,6 +476,7 @@ impl DeletePolicy {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::activate_policy`]: Activate Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -442,8 +484,10 @@ pub struct ActivatePolicy {
     client: crate::Client,
     policy_id: String,
 }
+
 impl ActivatePolicy {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "ActivatePolicy",
@@ -453,11 +497,13 @@ impl ActivatePolicy {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::deactivate_policy`]: Deactivate Policy
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -465,8 +511,10 @@ pub struct DeactivatePolicy {
     client: crate::Client,
     policy_id: String,
 }
+
 impl DeactivatePolicy {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeactivatePolicy",
@@ -476,11 +524,13 @@ impl DeactivatePolicy {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::list_policy_rules`]: List Policy Rules
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -488,8 +538,10 @@ pub struct ListPolicyRules {
     client: crate::Client,
     policy_id: String,
 }
+
 impl ListPolicyRules {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -501,6 +553,7 @@ impl ListPolicyRules {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -508,6 +561,7 @@ impl ListPolicyRules {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::create_policy_rule`]: Create Policy Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -516,8 +570,10 @@ pub struct CreatePolicyRule {
     policy_id: String,
     body: crate::models::PolicyRule,
 }
+
 impl CreatePolicyRule {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -533,6 +589,7 @@ impl CreatePolicyRule {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -540,6 +597,7 @@ impl CreatePolicyRule {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::get_policy_rule`]: Get Policy Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -548,8 +606,10 @@ pub struct GetPolicyRule {
     policy_id: String,
     rule_id: String,
 }
+
 impl GetPolicyRule {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -561,6 +621,7 @@ impl GetPolicyRule {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -568,6 +629,7 @@ impl GetPolicyRule {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::replace_policy_rule`]: Update Policy Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -577,8 +639,10 @@ pub struct ReplacePolicyRule {
     rule_id: String,
     body: crate::models::PolicyRule,
 }
+
 impl ReplacePolicyRule {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -594,6 +658,7 @@ impl ReplacePolicyRule {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -601,6 +666,7 @@ impl ReplacePolicyRule {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::delete_policy_rule`]: Delete Policy Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -609,8 +675,10 @@ pub struct DeletePolicyRule {
     policy_id: String,
     rule_id: String,
 }
+
 impl DeletePolicyRule {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeletePolicyRule",
@@ -620,11 +688,13 @@ impl DeletePolicyRule {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::activate_policy_rule`]: Activate Policy Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -633,8 +703,10 @@ pub struct ActivatePolicyRule {
     policy_id: String,
     rule_id: String,
 }
+
 impl ActivatePolicyRule {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -646,6 +718,7 @@ impl ActivatePolicyRule {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -653,6 +726,7 @@ impl ActivatePolicyRule {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`PolicyApi::deactivate_policy_rule`]: Deactivate Policy Rule
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -661,8 +735,10 @@ pub struct DeactivatePolicyRule {
     policy_id: String,
     rule_id: String,
 }
+
 impl DeactivatePolicyRule {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeactivatePolicyRule",
@@ -672,6 +748,7 @@ impl DeactivatePolicyRule {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
         self.customize().send().await

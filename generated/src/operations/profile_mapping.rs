@@ -2,14 +2,17 @@
 //! The ProfileMapping API.
 //!
 //! Profile Mappings between a source and a target (apps, user types) and their Property Mappings.
+
 impl crate::Client {
     /// Operations of the ProfileMapping API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "profile-mapping")))]
     pub fn profile_mapping(&self) -> ProfileMappingApi {
         ProfileMappingApi {
             client: self.clone(),
         }
     }
 }
+
 /// The ProfileMapping API.
 ///
 /// Profile Mappings between a source and a target (apps, user types) and their Property Mappings.
@@ -17,6 +20,7 @@ impl crate::Client {
 pub struct ProfileMappingApi {
     client: crate::Client,
 }
+
 impl ProfileMappingApi {
     /// List Profile Mappings
     ///
@@ -35,6 +39,7 @@ impl ProfileMappingApi {
             target_id: None,
         }
     }
+
     /// Get Profile Mapping
     ///
     /// Fetches a single Profile Mapping referenced by its ID.
@@ -52,9 +57,11 @@ impl ProfileMappingApi {
             mapping_id: mapping_id.into(),
         }
     }
+
     /// Update Profile Mapping
     ///
-    /// Updates an existing Profile Mapping by adding, updating, or removing one or many Property Mappings.
+    /// Updates an existing Profile Mapping by adding, updating, or removing one or many Property
+    /// Mappings.
     ///
     /// `POST /api/v1/mappings/{mappingId}`
     ///
@@ -72,6 +79,7 @@ impl ProfileMappingApi {
         }
     }
 }
+
 /// Request builder for [`ProfileMappingApi::list_profile_mappings`]: List Profile Mappings
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -82,28 +90,34 @@ pub struct ListProfileMappings {
     source_id: Option<String>,
     target_id: Option<String>,
 }
+
 impl ListProfileMappings {
     /// Sent as the query parameter `after`.
     pub fn after(mut self, value: impl Into<String>) -> Self {
         self.after = Some(value.into());
         self
     }
+
     /// Sent as the query parameter `limit`.
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
         self
     }
+
     /// Sent as the query parameter `sourceId`.
     pub fn source_id(mut self, value: impl Into<String>) -> Self {
         self.source_id = Some(value.into());
         self
     }
+
     /// Sent as the query parameter `targetId`.
     pub fn target_id(mut self, value: impl Into<String>) -> Self {
         self.target_id = Some(value.into());
         self
     }
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
@@ -127,17 +141,20 @@ impl ListProfileMappings {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
     /// [`Page::next_page`](crate::Page::next_page), or use
     /// [`into_stream`](Self::into_stream) for every item.
     pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
         self.customize().send().await
     }
+
     /// Every item of every page, fetched lazily one page at a time.
     pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }
+
 /// Request builder for [`ProfileMappingApi::get_profile_mapping`]: Get Profile Mapping
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -145,8 +162,10 @@ pub struct GetProfileMapping {
     client: crate::Client,
     mapping_id: String,
 }
+
 impl GetProfileMapping {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -158,6 +177,7 @@ impl GetProfileMapping {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -165,6 +185,7 @@ impl GetProfileMapping {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`ProfileMappingApi::update_profile_mapping`]: Update Profile Mapping
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -173,8 +194,10 @@ pub struct UpdateProfileMapping {
     mapping_id: String,
     body: crate::models::ProfileMapping,
 }
+
 impl UpdateProfileMapping {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -190,6 +213,7 @@ impl UpdateProfileMapping {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

@@ -2,12 +2,15 @@
 //! The Session API.
 //!
 //! Okta sessions of users, created from a session token.
+
 impl crate::Client {
     /// Operations of the Session API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "session")))]
     pub fn session(&self) -> SessionApi {
         SessionApi { client: self.clone() }
     }
 }
+
 /// The Session API.
 ///
 /// Okta sessions of users, created from a session token.
@@ -15,10 +18,14 @@ impl crate::Client {
 pub struct SessionApi {
     client: crate::Client,
 }
+
 impl SessionApi {
     /// Create Session
     ///
-    /// Creates a new session for a user with a valid session token. Use this API if, for example, you want to set the session cookie yourself instead of allowing Okta to set it, or want to hold the session ID in order to delete a session via the API instead of visiting the logout URL.
+    /// Creates a new session for a user with a valid session token. Use this API if, for example,
+    /// you want to set the session cookie yourself instead of allowing Okta to set it, or want to
+    /// hold the session ID in order to delete a session via the API instead of visiting the logout
+    /// URL.
     ///
     /// `POST /api/v1/sessions`
     ///
@@ -34,6 +41,7 @@ impl SessionApi {
             body: body.into(),
         }
     }
+
     /// Delete Session
     ///
     /// `DELETE /api/v1/sessions/{sessionId}`
@@ -48,6 +56,7 @@ impl SessionApi {
             session_id: session_id.into(),
         }
     }
+
     /// Get Session
     ///
     /// Get details about a session.
@@ -62,6 +71,7 @@ impl SessionApi {
             session_id: session_id.into(),
         }
     }
+
     /// Refresh Session
     ///
     /// `POST /api/v1/sessions/{sessionId}/lifecycle/refresh`
@@ -76,6 +86,7 @@ impl SessionApi {
         }
     }
 }
+
 /// Request builder for [`SessionApi::create_session`]: Create Session
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -83,8 +94,10 @@ pub struct CreateSession {
     client: crate::Client,
     body: crate::models::CreateSessionRequest,
 }
+
 impl CreateSession {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -100,6 +113,7 @@ impl CreateSession {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -107,6 +121,7 @@ impl CreateSession {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`SessionApi::delete_session`]: Delete Session
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -114,8 +129,10 @@ pub struct DeleteSession {
     client: crate::Client,
     session_id: String,
 }
+
 impl DeleteSession {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
         let request = crate::runtime::Request::new(
             "DeleteSession",
@@ -125,11 +142,13 @@ impl DeleteSession {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request; the response has no body.
     pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`SessionApi::get_session`]: Get Session
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -137,8 +156,10 @@ pub struct GetSession {
     client: crate::Client,
     session_id: String,
 }
+
 impl GetSession {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -150,6 +171,7 @@ impl GetSession {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -157,6 +179,7 @@ impl GetSession {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`SessionApi::refresh_session`]: Refresh Session
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -164,8 +187,10 @@ pub struct RefreshSession {
     client: crate::Client,
     session_id: String,
 }
+
 impl RefreshSession {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -177,6 +202,7 @@ impl RefreshSession {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

@@ -2,14 +2,17 @@
 //! The Template API.
 //!
 //! Custom SMS templates of your organization (`/api/v1/templates/sms`).
+
 impl crate::Client {
     /// Operations of the Template API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "template")))]
     pub fn template(&self) -> TemplateApi {
         TemplateApi {
             client: self.clone(),
         }
     }
 }
+
 /// The Template API.
 ///
 /// Custom SMS templates of your organization (`/api/v1/templates/sms`).
@@ -17,56 +20,49 @@ impl crate::Client {
 pub struct TemplateApi {
     client: crate::Client,
 }
+
 impl TemplateApi {
     /// List SMS Templates
     ///
-    /// Enumerates custom SMS templates in your organization. A subset of templates can be returned that match a template type.
+    /// Enumerates custom SMS templates in your organization. A subset of templates can be returned
+    /// that match a template type.
     ///
     /// `GET /api/v1/templates/sms`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_sms_templates(&self) -> ListSmsTemplates {
         ListSmsTemplates {
             client: self.client.clone(),
         }
     }
+
     /// Create SMS Template
     ///
     /// Adds a new custom SMS template to your organization.
     ///
     /// `POST /api/v1/templates/sms`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_sms_template(&self, body: impl serde::Serialize) -> CreateSmsTemplate {
         CreateSmsTemplate {
             client: self.client.clone(),
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Get SMS Template
     ///
     /// Fetches a specific template by `id`
     ///
     /// `GET /api/v1/templates/sms/{templateId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_sms_template(&self, template_id: impl Into<String>) -> GetSmsTemplate {
         GetSmsTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
         }
     }
+
     /// Update SMS Template
     ///
     /// Updates the SMS template.
     ///
     /// `PUT /api/v1/templates/sms/{templateId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn replace_sms_template(
         &self,
         template_id: impl Into<String>,
@@ -78,14 +74,12 @@ impl TemplateApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Partial SMS Template Update
     ///
     /// Updates only some of the SMS template properties:
     ///
     /// `POST /api/v1/templates/sms/{templateId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_sms_template(
         &self,
         template_id: impl Into<String>,
@@ -97,14 +91,12 @@ impl TemplateApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Remove SMS Template
     ///
     /// Removes an SMS template.
     ///
     /// `DELETE /api/v1/templates/sms/{templateId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_sms_template(
         &self,
         template_id: impl Into<String>,
@@ -115,14 +107,17 @@ impl TemplateApi {
         }
     }
 }
+
 /// Request builder for [`TemplateApi::list_sms_templates`]: List SMS Templates
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSmsTemplates {
     client: crate::Client,
 }
+
 impl ListSmsTemplates {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -134,6 +129,7 @@ impl ListSmsTemplates {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -141,6 +137,7 @@ impl ListSmsTemplates {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TemplateApi::create_sms_template`]: Create SMS Template
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -148,8 +145,10 @@ pub struct CreateSmsTemplate {
     client: crate::Client,
     body: crate::runtime::JsonBody,
 }
+
 impl CreateSmsTemplate {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -165,6 +164,7 @@ impl CreateSmsTemplate {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -172,6 +172,7 @@ impl CreateSmsTemplate {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TemplateApi::get_sms_template`]: Get SMS Template
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -179,8 +180,10 @@ pub struct GetSmsTemplate {
     client: crate::Client,
     template_id: String,
 }
+
 impl GetSmsTemplate {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -192,6 +195,7 @@ impl GetSmsTemplate {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -199,6 +203,7 @@ impl GetSmsTemplate {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TemplateApi::replace_sms_template`]: Update SMS Template
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -207,8 +212,10 @@ pub struct ReplaceSmsTemplate {
     template_id: String,
     body: crate::runtime::JsonBody,
 }
+
 impl ReplaceSmsTemplate {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -224,6 +231,7 @@ impl ReplaceSmsTemplate {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -231,6 +239,7 @@ impl ReplaceSmsTemplate {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TemplateApi::update_sms_template`]: Partial SMS Template Update
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -239,8 +248,10 @@ pub struct UpdateSmsTemplate {
     template_id: String,
     body: crate::runtime::JsonBody,
 }
+
 impl UpdateSmsTemplate {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -256,6 +267,7 @@ impl UpdateSmsTemplate {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -263,6 +275,7 @@ impl UpdateSmsTemplate {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TemplateApi::delete_sms_template`]: Remove SMS Template
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -270,8 +283,10 @@ pub struct DeleteSmsTemplate {
     client: crate::Client,
     template_id: String,
 }
+
 impl DeleteSmsTemplate {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -283,6 +298,7 @@ impl DeleteSmsTemplate {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

@@ -2,14 +2,17 @@
 //! The ThreatInsight API.
 //!
 //! The org's Okta ThreatInsight configuration (`/api/v1/threats/configuration`).
+
 impl crate::Client {
     /// Operations of the ThreatInsight API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "threat-insight")))]
     pub fn threat_insight(&self) -> ThreatInsightApi {
         ThreatInsightApi {
             client: self.clone(),
         }
     }
 }
+
 /// The ThreatInsight API.
 ///
 /// The org's Okta ThreatInsight configuration (`/api/v1/threats/configuration`).
@@ -17,13 +20,11 @@ impl crate::Client {
 pub struct ThreatInsightApi {
     client: crate::Client,
 }
+
 impl ThreatInsightApi {
     /// Get Current ThreatInsight Configuration
     ///
     /// `GET /api/v1/threats/configuration`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_current_threat_insight_configuration(
         &self,
     ) -> GetCurrentThreatInsightConfiguration {
@@ -31,12 +32,10 @@ impl ThreatInsightApi {
             client: self.client.clone(),
         }
     }
+
     /// Update ThreatInsight Configuration
     ///
     /// `POST /api/v1/threats/configuration`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_threat_insight_configuration(
         &self,
         body: impl serde::Serialize,
@@ -47,14 +46,18 @@ impl ThreatInsightApi {
         }
     }
 }
-/// Request builder for [`ThreatInsightApi::get_current_threat_insight_configuration`]: Get Current ThreatInsight Configuration
+
+/// Request builder for [`ThreatInsightApi::get_current_threat_insight_configuration`]: Get Current
+/// ThreatInsight Configuration
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetCurrentThreatInsightConfiguration {
     client: crate::Client,
 }
+
 impl GetCurrentThreatInsightConfiguration {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -66,6 +69,7 @@ impl GetCurrentThreatInsightConfiguration {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -73,15 +77,19 @@ impl GetCurrentThreatInsightConfiguration {
         self.customize().send().await
     }
 }
-/// Request builder for [`ThreatInsightApi::update_threat_insight_configuration`]: Update ThreatInsight Configuration
+
+/// Request builder for [`ThreatInsightApi::update_threat_insight_configuration`]: Update
+/// ThreatInsight Configuration
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateThreatInsightConfiguration {
     client: crate::Client,
     body: crate::runtime::JsonBody,
 }
+
 impl UpdateThreatInsightConfiguration {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -97,6 +105,7 @@ impl UpdateThreatInsightConfiguration {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

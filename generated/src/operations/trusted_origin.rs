@@ -2,14 +2,17 @@
 //! The TrustedOrigin API.
 //!
 //! Trusted origins of your organization (`/api/v1/trustedOrigins`) and their lifecycle.
+
 impl crate::Client {
     /// Operations of the TrustedOrigin API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "trusted-origin")))]
     pub fn trusted_origin(&self) -> TrustedOriginApi {
         TrustedOriginApi {
             client: self.clone(),
         }
     }
 }
+
 /// The TrustedOrigin API.
 ///
 /// Trusted origins of your organization (`/api/v1/trustedOrigins`) and their lifecycle.
@@ -17,24 +20,20 @@ impl crate::Client {
 pub struct TrustedOriginApi {
     client: crate::Client,
 }
+
 impl TrustedOriginApi {
     /// List Trusted Origins
     ///
     /// `GET /api/v1/trustedOrigins`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_trusted_origins(&self) -> ListTrustedOrigins {
         ListTrustedOrigins {
             client: self.client.clone(),
         }
     }
+
     /// Create Trusted Origin
     ///
     /// `POST /api/v1/trustedOrigins`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_trusted_origin(
         &self,
         body: impl serde::Serialize,
@@ -44,12 +43,10 @@ impl TrustedOriginApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Get Trusted Origin
     ///
     /// `GET /api/v1/trustedOrigins/{trustedOriginId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -59,12 +56,10 @@ impl TrustedOriginApi {
             trusted_origin_id: trusted_origin_id.into(),
         }
     }
+
     /// Update Trusted Origin
     ///
     /// `PUT /api/v1/trustedOrigins/{trustedOriginId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn replace_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -76,12 +71,10 @@ impl TrustedOriginApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Delete Trusted Origin
     ///
     /// `DELETE /api/v1/trustedOrigins/{trustedOriginId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -91,12 +84,10 @@ impl TrustedOriginApi {
             trusted_origin_id: trusted_origin_id.into(),
         }
     }
+
     /// Activate Trusted Origin
     ///
     /// `POST /api/v1/trustedOrigins/{trustedOriginId}/lifecycle/activate`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn activate_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -106,12 +97,10 @@ impl TrustedOriginApi {
             trusted_origin_id: trusted_origin_id.into(),
         }
     }
+
     /// Deactivate Trusted Origin
     ///
     /// `POST /api/v1/trustedOrigins/{trustedOriginId}/lifecycle/deactivate`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn deactivate_trusted_origin(
         &self,
         trusted_origin_id: impl Into<String>,
@@ -122,14 +111,17 @@ impl TrustedOriginApi {
         }
     }
 }
+
 /// Request builder for [`TrustedOriginApi::list_trusted_origins`]: List Trusted Origins
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListTrustedOrigins {
     client: crate::Client,
 }
+
 impl ListTrustedOrigins {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -141,6 +133,7 @@ impl ListTrustedOrigins {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -148,6 +141,7 @@ impl ListTrustedOrigins {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TrustedOriginApi::create_trusted_origin`]: Create Trusted Origin
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -155,8 +149,10 @@ pub struct CreateTrustedOrigin {
     client: crate::Client,
     body: crate::runtime::JsonBody,
 }
+
 impl CreateTrustedOrigin {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -172,6 +168,7 @@ impl CreateTrustedOrigin {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -179,6 +176,7 @@ impl CreateTrustedOrigin {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TrustedOriginApi::get_trusted_origin`]: Get Trusted Origin
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -186,8 +184,10 @@ pub struct GetTrustedOrigin {
     client: crate::Client,
     trusted_origin_id: String,
 }
+
 impl GetTrustedOrigin {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -199,6 +199,7 @@ impl GetTrustedOrigin {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -206,6 +207,7 @@ impl GetTrustedOrigin {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TrustedOriginApi::replace_trusted_origin`]: Update Trusted Origin
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -214,8 +216,10 @@ pub struct ReplaceTrustedOrigin {
     trusted_origin_id: String,
     body: crate::runtime::JsonBody,
 }
+
 impl ReplaceTrustedOrigin {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -231,6 +235,7 @@ impl ReplaceTrustedOrigin {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -238,6 +243,7 @@ impl ReplaceTrustedOrigin {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TrustedOriginApi::delete_trusted_origin`]: Delete Trusted Origin
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -245,8 +251,10 @@ pub struct DeleteTrustedOrigin {
     client: crate::Client,
     trusted_origin_id: String,
 }
+
 impl DeleteTrustedOrigin {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -258,6 +266,7 @@ impl DeleteTrustedOrigin {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -265,6 +274,7 @@ impl DeleteTrustedOrigin {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TrustedOriginApi::activate_trusted_origin`]: Activate Trusted Origin
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -272,8 +282,10 @@ pub struct ActivateTrustedOrigin {
     client: crate::Client,
     trusted_origin_id: String,
 }
+
 impl ActivateTrustedOrigin {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -285,6 +297,7 @@ impl ActivateTrustedOrigin {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -292,6 +305,7 @@ impl ActivateTrustedOrigin {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`TrustedOriginApi::deactivate_trusted_origin`]: Deactivate Trusted Origin
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -299,8 +313,10 @@ pub struct DeactivateTrustedOrigin {
     client: crate::Client,
     trusted_origin_id: String,
 }
+
 impl DeactivateTrustedOrigin {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -312,6 +328,7 @@ impl DeactivateTrustedOrigin {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,

@@ -2,14 +2,17 @@
 //! The UserType API.
 //!
 //! User Types of your organization (`/api/v1/meta/types/user`).
+
 impl crate::Client {
     /// Operations of the UserType API group.
+    #[cfg_attr(docsrs, doc(cfg(feature = "user-type")))]
     pub fn user_type(&self) -> UserTypeApi {
         UserTypeApi {
             client: self.clone(),
         }
     }
 }
+
 /// The UserType API.
 ///
 /// User Types of your organization (`/api/v1/meta/types/user`).
@@ -17,56 +20,50 @@ impl crate::Client {
 pub struct UserTypeApi {
     client: crate::Client,
 }
+
 impl UserTypeApi {
     /// List User Types
     ///
     /// Fetches all User Types in your org
     ///
     /// `GET /api/v1/meta/types/user`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn list_user_types(&self) -> ListUserTypes {
         ListUserTypes {
             client: self.client.clone(),
         }
     }
+
     /// Create User Type
     ///
-    /// Creates a new User Type. A default User Type is automatically created along with your org, and you may add another 9 User Types for a maximum of 10.
+    /// Creates a new User Type. A default User Type is automatically created along with your org,
+    /// and you may add another 9 User Types for a maximum of 10.
     ///
     /// `POST /api/v1/meta/types/user`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn create_user_type(&self, body: impl serde::Serialize) -> CreateUserType {
         CreateUserType {
             client: self.client.clone(),
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Get User Type
     ///
-    /// Fetches a User Type by ID. The special identifier `default` may be used to fetch the default User Type.
+    /// Fetches a User Type by ID. The special identifier `default` may be used to fetch the default
+    /// User Type.
     ///
     /// `GET /api/v1/meta/types/user/{typeId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn get_user_type(&self, type_id: impl Into<String>) -> GetUserType {
         GetUserType {
             client: self.client.clone(),
             type_id: type_id.into(),
         }
     }
+
     /// Replace User Type
     ///
     /// Replace an existing User Type
     ///
     /// `PUT /api/v1/meta/types/user/{typeId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn replace_user_type(
         &self,
         type_id: impl Into<String>,
@@ -78,14 +75,12 @@ impl UserTypeApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Update User Type
     ///
     /// Updates an existing User Type
     ///
     /// `POST /api/v1/meta/types/user/{typeId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn update_user_type(
         &self,
         type_id: impl Into<String>,
@@ -97,14 +92,13 @@ impl UserTypeApi {
             body: crate::runtime::JsonBody::new(&body),
         }
     }
+
     /// Delete User Type
     ///
-    /// Deletes a User Type permanently. This operation is not permitted for the default type, nor for any User Type that has existing users
+    /// Deletes a User Type permanently. This operation is not permitted for the default type, nor
+    /// for any User Type that has existing users
     ///
     /// `DELETE /api/v1/meta/types/user/{typeId}`
-    ///
-    /// # Responses
-    /// - `2XX (not stated)`: Not documented by the source documents
     pub fn delete_user_type(&self, type_id: impl Into<String>) -> DeleteUserType {
         DeleteUserType {
             client: self.client.clone(),
@@ -112,14 +106,17 @@ impl UserTypeApi {
         }
     }
 }
+
 /// Request builder for [`UserTypeApi::list_user_types`]: List User Types
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUserTypes {
     client: crate::Client,
 }
+
 impl ListUserTypes {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -131,6 +128,7 @@ impl ListUserTypes {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -138,6 +136,7 @@ impl ListUserTypes {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`UserTypeApi::create_user_type`]: Create User Type
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -145,8 +144,10 @@ pub struct CreateUserType {
     client: crate::Client,
     body: crate::runtime::JsonBody,
 }
+
 impl CreateUserType {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -162,6 +163,7 @@ impl CreateUserType {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -169,6 +171,7 @@ impl CreateUserType {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`UserTypeApi::get_user_type`]: Get User Type
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -176,8 +179,10 @@ pub struct GetUserType {
     client: crate::Client,
     type_id: String,
 }
+
 impl GetUserType {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -189,6 +194,7 @@ impl GetUserType {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -196,6 +202,7 @@ impl GetUserType {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`UserTypeApi::replace_user_type`]: Replace User Type
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -204,8 +211,10 @@ pub struct ReplaceUserType {
     type_id: String,
     body: crate::runtime::JsonBody,
 }
+
 impl ReplaceUserType {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -221,6 +230,7 @@ impl ReplaceUserType {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -228,6 +238,7 @@ impl ReplaceUserType {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`UserTypeApi::update_user_type`]: Update User Type
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -236,8 +247,10 @@ pub struct UpdateUserType {
     type_id: String,
     body: crate::runtime::JsonBody,
 }
+
 impl UpdateUserType {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -253,6 +266,7 @@ impl UpdateUserType {
         }
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
@@ -260,6 +274,7 @@ impl UpdateUserType {
         self.customize().send().await
     }
 }
+
 /// Request builder for [`UserTypeApi::delete_user_type`]: Delete User Type
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
@@ -267,8 +282,10 @@ pub struct DeleteUserType {
     client: crate::Client,
     type_id: String,
 }
+
 impl DeleteUserType {
-    /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+    /// Opens the request to what the catalog does not know: see
+    /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
     ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
@@ -280,6 +297,7 @@ impl DeleteUserType {
         );
         crate::request::Customize::new(self.client, request)
     }
+
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
