@@ -93,6 +93,23 @@ const FIXED_TYPE_NAMES: &[&str] = &[
     "NoBody",
 ];
 
+/// Group names: a few ordinary ones and every method `Client` already has, in PascalCase
+/// (`Request` would add a second `client.request()`; the validator refuses those).
+static GROUP_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut v: Vec<String> = ["Gadget", "Widgets", "Thing"]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for method in contract::CLIENT_METHODS {
+        let c = camel(method);
+        let mut chars = c.chars();
+        if let Some(f) = chars.next() {
+            v.push(f.to_uppercase().chain(chars).collect());
+        }
+    }
+    v
+});
+
 /// `explicit_nulls` → `explicitNulls`: how the documents would spell a member name.
 fn camel(snake: &str) -> String {
     let mut out = String::new();
@@ -206,6 +223,10 @@ enum Mutation {
     AddEnumValue {
         value: usize,
     },
+    /// The group renamed (to a name whose accessor may be a method `Client` already has).
+    RenameGroup {
+        name: usize,
+    },
     /// An operation with two path parameters declared in the reverse of their template order.
     AddNestedOperation {
         name: usize,
@@ -240,6 +261,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             |(name, segment, param, response)| Mutation::AddOperation { name, segment, param, response }
         ),
         1 => (0..ENUM_VALUES.len()).prop_map(|value| Mutation::AddEnumValue { value }),
+        1 => (0..GROUP_NAMES.len()).prop_map(|name| Mutation::RenameGroup { name }),
         1 => (0..TYPE_NAMES.len(), 0..FIELD_NAMES.len(), 0..FIELD_NAMES.len()).prop_map(
             |(name, outer, inner)| Mutation::AddNestedOperation { name, outer, inner }
         ),
@@ -430,6 +452,9 @@ fn apply(doc: &mut Value, m: &Mutation) {
                 ),
             ]);
             doc["operations"].as_sequence_mut().unwrap().push(op);
+        }
+        Mutation::RenameGroup { name } => {
+            doc["group"] = s(&GROUP_NAMES[*name]);
         }
         Mutation::AddEnumValue { value } => {
             if let Some(vs) = doc["schemas"]["WidgetStatus"]["enum"].as_sequence_mut() {
