@@ -192,6 +192,7 @@ pub use runtime::builder::{
 pub use runtime::client::Client;
 pub use runtime::enums::UnknownValue;
 pub use runtime::error::Error;
+pub use runtime::governor::{RateLimitConfig, DEFAULT_MAX_CONCURRENCY};
 pub use runtime::headers::RateLimit;
 pub use runtime::nullable::{ExplicitNulls, Nullable};
 pub use runtime::pagination::{ItemStream, Page};

@@ -7,6 +7,7 @@ pub(crate) mod client;
 pub(crate) mod customize;
 pub(crate) mod enums;
 pub(crate) mod error;
+pub(crate) mod governor;
 pub(crate) mod headers;
 #[cfg(feature = "oauth")]
 pub(crate) mod keys;
