@@ -215,6 +215,14 @@ pub mod auth {
     pub use crate::runtime::secret::Secret;
 }
 
+/// Following the org's System Log as a stream: [`Client::log_tailer`] (the `log` feature).
+#[cfg(feature = "log")]
+pub mod system_log {
+    pub use crate::runtime::log_tail::{
+        LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW, DEFAULT_POLL_INTERVAL,
+    };
+}
+
 /// Requests beyond the catalog ([`Customize`](request::Customize),
 /// [`GenericRequest`](request::GenericRequest)) and multipart uploads.
 pub mod request {

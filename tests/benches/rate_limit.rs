@@ -83,7 +83,7 @@ async fn run(governor: RateLimitConfig) -> Outcome {
                     if i >= CALLS {
                         return (ok, failed);
                     }
-                    let result = if i % 2 == 0 {
+                    let result = if i.is_multiple_of(2) {
                         client
                             .user()
                             .list_users()

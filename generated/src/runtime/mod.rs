@@ -11,6 +11,8 @@ pub(crate) mod governor;
 pub(crate) mod headers;
 #[cfg(feature = "oauth")]
 pub(crate) mod keys;
+#[cfg(feature = "log")]
+pub(crate) mod log_tail;
 #[cfg(feature = "multipart")]
 pub(crate) mod multipart;
 pub(crate) mod nullable;
