@@ -137,6 +137,7 @@ impl Client {
             .as_ref()
             .map(|_| bucket_key(request, &url, &inner.base));
         let mut concurrency_429s = 0u32;
+        let mut spent_429s = 0u32;
         loop {
             // A reserved unit of the route's budget and a concurrency slot, given back when
             // the answer is recorded (or, on any early return, when the ticket is dropped).
@@ -210,9 +211,16 @@ impl Client {
             let delay = match (verdict, &inner.governor) {
                 // The bucket is spent: wait for its reset by the server's clock (a 429 was not
                 // processed, so any method may be sent again).
-                (Verdict::Spent(wait), Some(g)) => {
-                    retry_left.then(|| wait.saturating_add(jitter(g.config.max_jitter)))
-                }
+                // A bucket still spent after the reset it announced is backed off like a
+                // concurrency violation, so that a server's stale resets cannot spin a call.
+                (Verdict::Spent(wait), Some(g)) => retry_left.then(|| {
+                    let floor = match spent_429s.checked_sub(1) {
+                        Some(n) => g.config.concurrency_delay(n),
+                        None => Duration::ZERO,
+                    };
+                    spent_429s = spent_429s.saturating_add(1);
+                    wait.max(floor).saturating_add(jitter(g.config.max_jitter))
+                }),
                 (Verdict::Concurrency, Some(g)) => retry_left.then(|| {
                     let d = g.config.concurrency_delay(concurrency_429s);
                     concurrency_429s = concurrency_429s.saturating_add(1);

@@ -287,3 +287,43 @@ async fn the_concurrency_cap_holds_across_clones() {
     let peak = stats.max_in_flight.load(Ordering::SeqCst);
     assert!((1..=3).contains(&peak), "{peak} in flight at once");
 }
+
+#[tokio::test]
+async fn a_bucket_still_spent_after_its_reset_backs_off_instead_of_spinning() {
+    let server = MockServer::start().await;
+    // A server whose reset is always already past: a wait for it would be no wait at all.
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("X-Rate-Limit-Limit", "600")
+                .insert_header("X-Rate-Limit-Remaining", "0")
+                .insert_header("X-Rate-Limit-Reset", "1"),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .retry(RetryConfig {
+            max_retries: 3,
+            // The first retry goes at once, the second after 125 to 250 ms, and the third would
+            // need 250 to 500 ms more: past the budget.
+            max_total_wait: Duration::from_millis(350),
+            ..RetryConfig::default()
+        })
+        .rate_limit(RateLimitConfig {
+            concurrency_backoff: Duration::from_millis(250),
+            max_jitter: Duration::ZERO,
+            ..RateLimitConfig::default()
+        })
+        .build()
+        .unwrap();
+    let e = client
+        .event_hook()
+        .list_event_hooks()
+        .send()
+        .await
+        .unwrap_err();
+    // Without the back-off all three retries would fit in any budget.
+    assert_eq!(e.as_api().unwrap().retries, 2, "{e:?}");
+}
