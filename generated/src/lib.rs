@@ -124,8 +124,8 @@
 //!   With none left, it waits until the bucket's reset, measured by the server's clock (the
 //!   offset to `Date` is learned from many responses, erring late), plus up to
 //!   [`RateLimitConfig::max_jitter`], instead of being sent. The first request of a new route
-//!   goes alone to learn the bucket; routes whose answers carry no rate-limit headers are not
-//!   paced.
+//!   goes alone to learn the bucket (the others wait for its answer, a second at most); routes
+//!   whose answers carry no rate-limit headers are not paced.
 //! * **Concurrency.** At most [`RateLimitConfig::max_concurrency`] requests are in flight
 //!   (default [`DEFAULT_MAX_CONCURRENCY`], 16, well under Okta's org-wide 75, which other apps
 //!   share). A `429` whose headers describe another limit than the bucket's, or which arrives

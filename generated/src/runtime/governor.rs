@@ -38,7 +38,10 @@ const SKEW_EPOCH: u32 = 256;
 
 /// How long a task waiting for another request's answer sleeps before looking again, in case
 /// that answer never comes.
-const ANSWER_POLL: Duration = Duration::from_secs(1);
+const ANSWER_POLL: Duration = Duration::from_millis(250);
+
+/// How long the other requests of a new route wait for the first one's answer.
+const PROBE_PATIENCE: Duration = Duration::from_secs(1);
 
 /// How the client paces itself under Okta's rate limits; see
 /// [`ClientBuilder::rate_limit`](crate::ClientBuilder::rate_limit).
@@ -261,8 +264,9 @@ struct Bucket {
     window: Option<Window>,
     /// The server sent no rate-limit headers for this route: nothing to pace.
     unlimited: bool,
-    /// A first request is out to learn the bucket; the others wait for its answer.
-    probing: bool,
+    /// Since when a first request is out to learn the bucket; the others wait for its answer,
+    /// for at most [`PROBE_PATIENCE`].
+    probing: Option<Instant>,
     in_flight: u64,
     last_used: u64,
 }
@@ -380,7 +384,7 @@ impl State {
             generation: tick,
             window: None,
             unlimited: false,
-            probing: false,
+            probing: None,
             in_flight: 0,
             last_used: tick,
         });
@@ -409,15 +413,22 @@ impl State {
                 }
             }
         } else if !bucket.unlimited {
-            if bucket.probing {
-                return Decision::WaitForAnswer;
+            match bucket.probing {
+                // A slow first answer (a large page, a timeout) holds the route back only so
+                // long; then the others go without the bucket's figures.
+                Some(since) if now.saturating_duration_since(since) < PROBE_PATIENCE => {
+                    return Decision::WaitForAnswer;
+                }
+                Some(_) => {}
+                None => {
+                    bucket.probing = Some(now);
+                    bucket.in_flight = bucket.in_flight.saturating_add(1);
+                    return Decision::Go(Reserved {
+                        generation: bucket.generation,
+                        probe: true,
+                    });
+                }
             }
-            bucket.probing = true;
-            bucket.in_flight = bucket.in_flight.saturating_add(1);
-            return Decision::Go(Reserved {
-                generation: bucket.generation,
-                probe: true,
-            });
         }
         bucket.in_flight = bucket.in_flight.saturating_add(1);
         Decision::Go(Reserved {
@@ -433,7 +444,7 @@ impl State {
             Some(b) if b.generation == held.generation => {
                 b.in_flight = b.in_flight.saturating_sub(1);
                 if held.probe {
-                    b.probing = false;
+                    b.probing = None;
                 }
                 true
             }
@@ -477,7 +488,7 @@ impl State {
         let before = bucket.available(share);
         bucket.in_flight = bucket.in_flight.saturating_sub(1);
         if held.probe {
-            bucket.probing = false;
+            bucket.probing = None;
         }
         let reset_at = |r: &Report| now + until_reset(r.reset, local, skew).min(LONGEST_WINDOW);
         let verdict = if status == StatusCode::TOO_MANY_REQUESTS {
@@ -691,6 +702,10 @@ mod tests {
         let g = go(s.reserve(&k, now));
         assert!(g.probe);
         assert_eq!(s.reserve(&k, now), Decision::WaitForAnswer);
+        // A first answer that takes too long holds the others back only so long.
+        let impatient = go(s.reserve(&k, now + PROBE_PATIENCE));
+        assert!(!impatient.probe);
+        assert!(s.release(&k, impatient));
         let (v, wake) = s.record(
             &k,
             g,
