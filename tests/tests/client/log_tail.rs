@@ -185,3 +185,23 @@ async fn a_bounded_query_ends_after_the_last_page() {
     assert_eq!(uuids(&got), ["a", "b", "c"]);
     assert_eq!(events.cursor(), None);
 }
+
+#[tokio::test]
+async fn an_error_does_not_end_a_tailing_stream() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    first_page(&server, &["a"]).await;
+    let client = client(&server);
+    let mut events = tailer(&client).into_stream();
+    let e = events.next().await.unwrap().unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(500));
+    // Polled again, the same link is asked for after the poll interval.
+    assert_eq!(uuids(&take(&mut events, 1).await), ["a"]);
+}

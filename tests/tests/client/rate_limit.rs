@@ -327,3 +327,31 @@ async fn a_bucket_still_spent_after_its_reset_backs_off_instead_of_spinning() {
     // Without the back-off all three retries would fit in any budget.
     assert_eq!(e.as_api().unwrap().retries, 2, "{e:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generic_requests_to_one_family_share_a_bucket_whatever_the_ids() {
+    let server = MockServer::start().await;
+    let bucket = Bucket::new(3);
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(r"^/api/v1/users/[^/]+$"))
+        .respond_with(Serve(bucket.clone()))
+        .mount(&server)
+        .await;
+    let client = governed(&server);
+    // Were the ids part of the bucket, each call would be a new route sent at once.
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let c = client.clone();
+            tokio::spawn(async move {
+                c.request(Method::GET, &format!("/api/v1/users/00u{i}"))
+                    .send()
+                    .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap().retries, 0);
+    }
+    assert_eq!(bucket.ok.load(Ordering::SeqCst), 8);
+    assert_eq!(bucket.rejected.load(Ordering::SeqCst), 0);
+}
