@@ -490,7 +490,10 @@ impl State {
         if held.probe {
             bucket.probing = None;
         }
-        let reset_at = |r: &Report| now + until_reset(r.reset, local, skew).min(LONGEST_WINDOW);
+        let reset_at = |r: &Report| {
+            let wait = until_reset(r.reset, local, skew).min(LONGEST_WINDOW);
+            now.checked_add(wait).unwrap_or(now)
+        };
         let verdict = if status == StatusCode::TOO_MANY_REQUESTS {
             match report {
                 None => Verdict::Unknown,
@@ -608,14 +611,16 @@ impl Governor {
             match decision {
                 Decision::Go(held) => break held,
                 Decision::WaitUntil(at) => {
-                    let at = at + jitter(self.config.max_jitter);
+                    // A relative sleep: tokio bounds it, so no setting can overflow an instant.
+                    let wait = at
+                        .saturating_duration_since(Instant::now())
+                        .saturating_add(jitter(self.config.max_jitter));
                     tracing::debug!(
                         bucket = %key,
-                        wait_ms = u64::try_from(at.saturating_duration_since(Instant::now()).as_millis())
-                            .unwrap_or(u64::MAX),
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                         "rate limit: waiting for the bucket's reset"
                     );
-                    let sleep = std::pin::pin!(tokio::time::sleep_until(at.into()));
+                    let sleep = std::pin::pin!(tokio::time::sleep(wait));
                     futures::future::select(notified.as_mut(), sleep).await;
                 }
                 Decision::WaitForAnswer => {
