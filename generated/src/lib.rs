@@ -105,7 +105,11 @@
 //! `X-Rate-Limit-Reset − Date + 1 s` plus up to half a second of jitter (`Retry-After` when
 //! Okta's headers are missing, then a capped backoff), `503`/`504` are retried for idempotent
 //! methods, at most [`RetryConfig::max_retries`] times and [`RetryConfig::max_total_wait`] in
-//! total. Each retry carries `X-Okta-Retry-For` and `X-Okta-Retry-Count`.
+//! total. Each retry carries `X-Okta-Retry-For` and `X-Okta-Retry-Count`. With the rate-limit
+//! governor on (the default, below), a `429` that carries all three `X-Rate-Limit-*` headers is
+//! judged by the governor instead: a spent bucket waits until its reset by the server's clock
+//! (learned from many `Date`s, so without the extra second) plus jitter, a concurrency
+//! violation backs off.
 //!
 //! # Rate limits: the governor
 //!

@@ -1,4 +1,5 @@
-//! Configuring a [`Client`]: the org, credentials, timeouts, limits, retries and TLS.
+//! Configuring a [`Client`]: the org, credentials, timeouts, limits, retries, rate-limit pacing
+//! and TLS.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -17,8 +17,9 @@ use super::request::{Body, Request};
 use super::response::{read_body, RawResponse};
 use super::retry::{jitter, RetryConfig};
 
-/// A client for one Okta org. Cheap to clone: clones share the connection pool and, with
-/// OAuth, the access token.
+/// A client for one Okta org. Cheap to clone: clones share the connection pool, the rate-limit
+/// governor (one budget per route, one cap on requests in flight) and, with OAuth, the access
+/// token.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
