@@ -355,3 +355,73 @@ async fn generic_requests_to_one_family_share_a_bucket_whatever_the_ids() {
     assert_eq!(bucket.ok.load(Ordering::SeqCst), 8);
     assert_eq!(bucket.rejected.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_wait_is_traced_with_the_bucket_never_the_id() {
+    let server = MockServer::start().await;
+    let bucket = Bucket::new(1);
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(r"^/api/v1/users/[^/]+$"))
+        .respond_with(Serve(bucket.clone()))
+        .mount(&server)
+        .await;
+    let (captured, _guard) = tests::traces::capture();
+    let client = governed(&server);
+    for id in ["00uFIRSTUSER", "00uSECONDUSER"] {
+        client
+            .request(Method::GET, &format!("/api/v1/users/{id}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // One a window: the second call waited for the reset instead of meeting a 429.
+    assert_eq!(bucket.rejected.load(Ordering::SeqCst), 0);
+    let traces = captured.text();
+    let waits: Vec<&str> = traces
+        .lines()
+        .filter(|l| l.contains("waiting for the bucket's reset"))
+        .collect();
+    assert!(!waits.is_empty(), "{traces}");
+    for line in waits {
+        assert!(line.contains("GET /api/v1/users/*"), "{line}");
+        assert!(!line.contains("00u"), "an id in the trace: {line}");
+    }
+}
+
+#[test]
+fn bad_rate_limit_settings_are_configuration_errors() {
+    let build = |config: RateLimitConfig| {
+        Client::builder("https://example.okta.com")
+            .api_token("t")
+            .rate_limit(config)
+            .build()
+    };
+    for share in [0.0, 1.01, f64::NAN, -0.5] {
+        let e = build(RateLimitConfig {
+            budget_share: share,
+            ..RateLimitConfig::default()
+        })
+        .unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{share}: {e:?}");
+    }
+    assert!(build(RateLimitConfig {
+        max_concurrency: 0,
+        ..RateLimitConfig::default()
+    })
+    .is_err());
+    // Switched off, the other settings do not matter; huge ones are accepted and bounded.
+    assert!(build(RateLimitConfig {
+        max_concurrency: 0,
+        ..RateLimitConfig::disabled()
+    })
+    .is_ok());
+    assert!(build(RateLimitConfig {
+        max_concurrency: usize::MAX,
+        max_buckets: usize::MAX,
+        max_jitter: Duration::MAX,
+        concurrency_backoff: Duration::MAX,
+        max_concurrency_backoff: Duration::MAX,
+        ..RateLimitConfig::default()
+    })
+    .is_ok());
+}
