@@ -211,9 +211,9 @@ impl Client {
             let retry_left = retries < inner.retry.max_retries;
             let delay = match (verdict, &inner.governor) {
                 // The bucket is spent: wait for its reset by the server's clock (a 429 was not
-                // processed, so any method may be sent again).
-                // A bucket still spent after the reset it announced is backed off like a
-                // concurrency violation, so that a server's stale resets cannot spin a call.
+                // processed, so any method may be sent again). A bucket still spent after the
+                // reset it announced is also backed off like a concurrency violation, so that a
+                // server's stale resets cannot spin a call.
                 (Verdict::Spent(wait), Some(g)) => retry_left.then(|| {
                     let floor = match spent_429s.checked_sub(1) {
                         Some(n) => g.config.concurrency_delay(n),
