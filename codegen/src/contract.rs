@@ -268,6 +268,7 @@ pub const CLIENT_METHODS: &[&str] = &[
     "request",
     "send_page",
     "fetch_page",
+    "log_tailer",
     "stream_items",
     "clone",
     "clone_from",

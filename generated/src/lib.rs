@@ -118,11 +118,57 @@
 //! (`503`/`504`) and, with [`RetryConfig::retry_transport_errors`], broken connections and
 //! timeouts are retried for idempotent methods only (a POST is never sent twice); at most
 //! [`RetryConfig::max_retries`] times and [`RetryConfig::max_total_wait`] in total. Each retry
-//! carries `X-Okta-Retry-For` and `X-Okta-Retry-Count`.
+//! carries `X-Okta-Retry-For` and `X-Okta-Retry-Count`. With the rate-limit governor on (the
+//! default, below), a `429` that carries all three `X-Rate-Limit-*` headers is judged by the
+//! governor instead: a spent bucket waits until its reset by the server's clock
+//! (learned from many `Date`s, so without the extra second) plus jitter, a concurrency
+//! violation backs off.
 //!
 //! The client's [`timeout`](ClientBuilder::timeout) (or one request's) bounds every attempt of
 //! every request the client makes: API calls, each page, the OAuth token request and the wait
 //! for a token another call is fetching, DPoP nonce retries.
+//!
+//! # Rate limits: the governor
+//!
+//! A client paces itself so that `429`s are rare rather than retried ([`RateLimitConfig`], set
+//! with [`ClientBuilder::rate_limit`]; on by default). All clones of a client share one
+//! governor:
+//!
+//! * **Buckets per route.** Okta counts requests per endpoint family in per-minute windows and
+//!   reports the count on every response. The governor learns one bucket per method and route
+//!   from `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`. The route of a typed operation is the
+//!   catalog's path template (`/api/v1/users/{id}`, never the ids); a generic request
+//!   ([`Client::request`]) counts against the first three segments of an `/api/…` path, with
+//!   `/*` when it goes deeper (`/api/v1/users/*`), or the first segment of any other path.
+//! * **Pacing under `Remaining`.** Before each attempt a task reserves one unit of its bucket's
+//!   budget (requests in flight count as spent, answers out of order keep the lowest count).
+//!   With none left, it waits until the bucket's reset, measured by the server's clock (the
+//!   offset to `Date` is learned from many responses, erring late), plus up to
+//!   [`RateLimitConfig::max_jitter`], instead of being sent. The first request of a new route
+//!   goes alone to learn the bucket (the others wait for its answer, a second at most); routes
+//!   whose answers carry no rate-limit headers are not paced.
+//! * **Concurrency.** At most [`RateLimitConfig::max_concurrency`] requests are in flight
+//!   (default [`DEFAULT_MAX_CONCURRENCY`], 16, well under Okta's org-wide 75, which other apps
+//!   share). A `429` whose headers describe another limit than the bucket's, or which arrives
+//!   while the bucket reports budget left, is a concurrency violation: it is retried after a
+//!   jittered exponential back-off ([`RateLimitConfig::concurrency_backoff`]), not after its
+//!   reset estimate. A `429` for a spent bucket waits for that bucket's reset. Both count
+//!   against [`RetryConfig::max_retries`] and [`RetryConfig::max_total_wait`].
+//! * **Share of the budget.** [`RateLimitConfig::budget_share`] (default `1.0`) uses at most
+//!   that fraction of each bucket's limit. Okta's counts are org-wide, so `Remaining` already
+//!   shows what other apps spent and the default stops exactly where Okta would; a smaller
+//!   share leaves the rest of each window to the others.
+//! * **Off.** [`RateLimitConfig::disabled`] sends every request at once and leaves `429`s to the
+//!   retries, as before the governor existed.
+//!
+//! # The System Log as a stream
+//!
+//! [`Client::log_tailer`] (the `log` feature) follows `GET /api/v1/logs`: ascending from
+//! `since`, along the next links, polling the same link every poll interval once a page comes
+//! back empty; with `until` it ends after the last page. Events are `serde_json::Value`s (the
+//! catalog's type), repeated `uuid`s are dropped, and
+//! [`SystemLogStream::cursor`](system_log::SystemLogStream::cursor) is a
+//! [`LogCursor`](system_log::LogCursor) to resume from later. See [`system_log`].
 //!
 //! # Limits: nothing a server sends grows without bound
 //!
@@ -135,6 +181,14 @@
 //! * **Numbers.** Header values, `expires_in` and settings saturate instead of overflowing, in
 //!   debug and release builds: a rate-limit reset in the far future is a wait longer than any
 //!   retry budget, so the `429` is returned at once; a wait is never shortened by wrapping.
+//! * **Rate-limit buckets.** At most [`RateLimitConfig::max_buckets`] (default 512) buckets are
+//!   remembered, the least recently used forgotten first, so a stream of new routes cannot grow
+//!   them. A reset further away than a minute (Okta's window) holds calls back for a minute at
+//!   most; a `429` naming it is still weighed against the retry budget as it stands.
+//! * **System Log.** The tailer remembers at most
+//!   [`dedup_window`](system_log::SystemLogTail::dedup_window) event `uuid`s (8-byte keyed
+//!   hashes) and one page; a bounded query is held to [`ClientBuilder::max_pages`]. Polling the
+//!   same link again is what tailing does, so it is not a pagination cycle there.
 //!
 //! # HTTP types and semver
 //!
@@ -167,6 +221,8 @@
 //! * `http2` (on by default): HTTP/2 when the server offers it (h2 and its dependencies).
 //! * `multipart` (implied by the groups with uploads: `brand`, `org`): multipart/form-data
 //!   bodies (`request::Customize::multipart`, `request::FilePart`).
+//! * `log` (one of the API groups): besides the Log API's operation, the System Log tailer
+//!   ([`Client::log_tailer`], [`system_log`]).
 //! * `test-util` (off by default): `okta_client::test_util`, a client for a mock server, for
 //!   your tests.
 //!
@@ -179,10 +235,14 @@
 //!
 //! Each call runs in one `okta.request` span with the operation name, method, path template
 //! (never the ids), status, retry count and Okta's request id (`X-Okta-Request-Id`).
+//! A wait for a bucket's reset is a `debug` event in that span naming the bucket (method and
+//! route, never ids) and the wait.
 //!
 //! # Where things are
 //!
-//! * The root: [`Client`], [`ClientBuilder`], [`Error`], [`ApiResponse`], [`Page`].
+//! * The root: [`Client`], [`ClientBuilder`], [`Error`], [`ApiResponse`], [`Page`],
+//!   [`RetryConfig`], [`RateLimitConfig`].
+//! * [`system_log`]: the System Log tailer (the `log` feature).
 //! * [`models`]: the request and response types.
 //! * [`operations`]: one module per API group (`operations::user`), holding the group's API
 //!   type (returned by `client.user()`) and one request builder per operation.
@@ -211,6 +271,7 @@ pub use runtime::client::Client;
 pub use runtime::enums::UnknownValue;
 pub use runtime::error::Error;
 pub use runtime::field::{MismatchedField, MismatchedFields};
+pub use runtime::governor::{RateLimitConfig, DEFAULT_MAX_CONCURRENCY};
 pub use runtime::headers::RateLimit;
 pub use runtime::nullable::{ExplicitNulls, Nullable};
 pub use runtime::pagination::{ItemStream, Page};
@@ -246,6 +307,14 @@ pub mod auth {
     #[cfg(feature = "oauth")]
     pub use crate::runtime::oauth::PrivateKeyAuth;
     pub use crate::runtime::secret::Secret;
+}
+
+/// Following the org's System Log as a stream: [`Client::log_tailer`] (the `log` feature).
+#[cfg(feature = "log")]
+pub mod system_log {
+    pub use crate::runtime::log_tail::{
+        LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW, DEFAULT_POLL_INTERVAL,
+    };
 }
 
 /// Requests beyond the catalog ([`Customize`](request::Customize),

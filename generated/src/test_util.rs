@@ -1,8 +1,9 @@
 //! Testing code that uses okta-client without a real org (the `test-util` feature).
 //!
 //! Point a client at a mock HTTP server on the loopback interface (`http://127.0.0.1:…` is
-//! allowed for loopback hosts only), with retries off so that a mocked `429` or `503` comes back
-//! at once, and a fixed token your mocks can match:
+//! allowed for loopback hosts only), with retries and the rate-limit governor off so that a
+//! mocked `429` or `503` comes back at once and mocked `X-Rate-Limit-*` headers never hold a
+//! call back, and a fixed token your mocks can match:
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), okta_client::Error> {
@@ -15,17 +16,19 @@
 //!
 //! `generated/tests/mock_server.rs` in the repository is a complete test to copy.
 
-use crate::{Client, ClientBuilder, Error, RetryConfig};
+use crate::{Client, ClientBuilder, Error, RateLimitConfig, RetryConfig};
 
 /// The API token [`mock_client`] sends: `Authorization: SSWS test-token`.
 pub const TEST_TOKEN: &str = "test-token";
 
 /// A builder for a client of the mock server at `server_url`, authenticating with
-/// [`TEST_TOKEN`] and never retrying; adjust it before `build()`.
+/// [`TEST_TOKEN`], never retrying and never pacing ([`RateLimitConfig::disabled`]); adjust it
+/// before `build()`.
 pub fn mock_client_builder(server_url: &str) -> ClientBuilder {
     Client::builder(server_url)
         .api_token(TEST_TOKEN)
         .retry(RetryConfig::disabled())
+        .rate_limit(RateLimitConfig::disabled())
 }
 
 /// A client of the mock server at `server_url` (see [`mock_client_builder`]).

@@ -43,6 +43,12 @@ fn bench(c: &mut Criterion) {
         .api_token("bench-token")
         .build()
         .unwrap();
+    // The same without the rate-limit governor, to tell its cost apart.
+    let ungoverned = okta_client::Client::builder(&base)
+        .api_token("bench-token")
+        .rate_limit(okta_client::RateLimitConfig::disabled())
+        .build()
+        .unwrap();
     // The handwritten baseline uses reqwest's own builder, which needs a process-wide crypto
     // provider (okta-client builds reqwest without one and hands it its own configuration).
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -61,6 +67,19 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 client
+                    .inline_hook()
+                    .get_inline_hook("cal1")
+                    .send()
+                    .await
+                    .unwrap()
+                    .body
+            })
+        })
+    });
+    g.bench_function("generated client, governor off", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                ungoverned
                     .inline_hook()
                     .get_inline_hook("cal1")
                     .send()

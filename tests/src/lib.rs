@@ -220,3 +220,216 @@ pub fn bench_hook(i: usize) -> serde_json::Value {
         "customField": {"kept": true}
     })
 }
+
+pub mod okta_sim {
+    //! An HTTP/1.1 server on 127.0.0.1 that enforces Okta-style rate limits, for the rate-limit
+    //! benchmark and tests: per-route buckets in windows aligned on the Unix clock (scaled down
+    //! from Okta's minute), reported in `X-Rate-Limit-*` headers with `Date`, a `429` when a
+    //! bucket is spent, and an org-wide limit on requests in flight whose `429` carries that
+    //! limit's headers. It counts everything it answers.
+
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// The server's rules.
+    #[derive(Clone, Debug)]
+    pub struct Rules {
+        /// The length of a window in whole seconds (Okta: 60).
+        pub window_secs: u64,
+        /// Requests per window for each bucket, by bucket name (see [`bucket_of`]); buckets
+        /// not listed get `default_limit`.
+        pub limits: HashMap<String, u64>,
+        pub default_limit: u64,
+        /// Requests in flight at once before a concurrency `429` (Okta: 75).
+        pub concurrency: u64,
+        /// How long the server works on each accepted request.
+        pub service: Duration,
+    }
+
+    /// What the server answered.
+    #[derive(Debug, Default)]
+    pub struct Stats {
+        pub ok: AtomicU64,
+        pub bucket_429s: AtomicU64,
+        pub concurrency_429s: AtomicU64,
+        pub max_in_flight: AtomicU64,
+        /// `429`s for a spent bucket, by bucket and window number.
+        pub bucket_429s_by_window: Mutex<HashMap<(String, u64), u64>>,
+        /// Successful answers per request target (path and query).
+        pub completions: Mutex<HashMap<String, u64>>,
+    }
+
+    struct Server {
+        rules: Rules,
+        stats: Arc<Stats>,
+        in_flight: AtomicU64,
+        /// Per bucket: the window number and the requests counted in it.
+        windows: Mutex<HashMap<String, (u64, u64)>>,
+    }
+
+    /// The bucket of `method` and `path`: the method and the first three segments, plus `/{id}`
+    /// when the path goes deeper (`GET /api/v1/users/{id}`).
+    pub fn bucket_of(method: &str, path: &str) -> String {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut b = format!(
+            "{method} /{}",
+            segments
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        if segments.len() > 3 {
+            b.push_str("/{id}");
+        }
+        b
+    }
+
+    fn now() -> Duration {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+    }
+
+    impl Server {
+        /// The status and rate-limit headers for a request arriving now.
+        fn admit(&self, method: &str, path: &str) -> (u16, String) {
+            let bucket = bucket_of(method, path);
+            let now = now();
+            let window = now.as_secs() / self.rules.window_secs.max(1);
+            let reset = (window + 1) * self.rules.window_secs.max(1);
+            let in_flight = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.stats
+                .max_in_flight
+                .fetch_max(in_flight, Ordering::SeqCst);
+            if in_flight > self.rules.concurrency {
+                self.stats.concurrency_429s.fetch_add(1, Ordering::SeqCst);
+                // Okta describes the concurrency limit, with only an estimate of a reset.
+                return (
+                    429,
+                    format!(
+                        "x-rate-limit-limit: {}\r\nx-rate-limit-remaining: 0\r\nx-rate-limit-reset: {}\r\n",
+                        self.rules.concurrency,
+                        now.as_secs() + 60
+                    ),
+                );
+            }
+            let limit = *self
+                .rules
+                .limits
+                .get(&bucket)
+                .unwrap_or(&self.rules.default_limit);
+            let mut windows = self.windows.lock().unwrap();
+            let entry = windows.entry(bucket.clone()).or_insert((window, 0));
+            if entry.0 != window {
+                *entry = (window, 0);
+            }
+            if entry.1 >= limit {
+                drop(windows);
+                self.stats.bucket_429s.fetch_add(1, Ordering::SeqCst);
+                *self
+                    .stats
+                    .bucket_429s_by_window
+                    .lock()
+                    .unwrap()
+                    .entry((bucket, window))
+                    .or_default() += 1;
+                return (
+                    429,
+                    format!("x-rate-limit-limit: {limit}\r\nx-rate-limit-remaining: 0\r\nx-rate-limit-reset: {reset}\r\n"),
+                );
+            }
+            entry.1 += 1;
+            let remaining = limit - entry.1;
+            (
+                200,
+                format!("x-rate-limit-limit: {limit}\r\nx-rate-limit-remaining: {remaining}\r\nx-rate-limit-reset: {reset}\r\n"),
+            )
+        }
+    }
+
+    /// Starts the server on a free port; returns its base URL and its counters.
+    pub async fn start(rules: Rules) -> (String, Arc<Stats>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let stats = Arc::new(Stats::default());
+        let server = Arc::new(Server {
+            rules,
+            stats: stats.clone(),
+            in_flight: AtomicU64::new(0),
+            windows: Mutex::new(HashMap::new()),
+        });
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let _ = sock.set_nodelay(true);
+                let server = server.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::with_capacity(4096);
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let end = loop {
+                            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break i + 4;
+                            }
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                        buf.drain(..end);
+                        let mut words = head.split_whitespace();
+                        let method = words.next().unwrap_or("GET").to_string();
+                        let target = words.next().unwrap_or("/").to_string();
+                        let path = target.split('?').next().unwrap_or("/").to_string();
+                        let (status, limits) = server.admit(&method, &path);
+                        let body: &[u8] = if status == 200 {
+                            tokio::time::sleep(server.rules.service).await;
+                            *server
+                                .stats
+                                .completions
+                                .lock()
+                                .unwrap()
+                                .entry(target)
+                                .or_default() += 1;
+                            server.stats.ok.fetch_add(1, Ordering::SeqCst);
+                            if path.split('/').filter(|s| !s.is_empty()).count() > 3 {
+                                b"{\"id\":\"x\"}"
+                            } else {
+                                b"[]"
+                            }
+                        } else {
+                            b"{\"errorCode\":\"E0000047\",\"errorSummary\":\"API call exceeded rate limit due to too many requests.\"}"
+                        };
+                        server.in_flight.fetch_sub(1, Ordering::SeqCst);
+                        let reason = if status == 200 {
+                            "OK"
+                        } else {
+                            "Too Many Requests"
+                        };
+                        let mut out = format!(
+                            "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\ndate: {}\r\n{limits}\r\n",
+                            body.len(),
+                            httpdate::fmt_http_date(SystemTime::now()),
+                        )
+                        .into_bytes();
+                        out.extend_from_slice(body);
+                        if sock.write_all(&out).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (format!("http://{addr}"), stats)
+    }
+}

@@ -1,4 +1,5 @@
-//! Configuring a [`Client`]: the org, credentials, timeouts, limits, retries and TLS.
+//! Configuring a [`Client`]: the org, credentials, timeouts, limits, retries, rate-limit pacing
+//! and TLS.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use url::Url;
 use super::auth::Auth;
 use super::client::{Client, Inner};
 use super::error::Error;
+use super::governor::{Governor, RateLimitConfig};
 #[cfg(feature = "oauth")]
 use super::keys::PrivateKeyMaterial;
 #[cfg(feature = "oauth")]
@@ -38,6 +40,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     retry: RetryConfig,
+    rate_limit: RateLimitConfig,
     max_response_bytes: u64,
     max_pages: u32,
     strict: bool,
@@ -58,6 +61,7 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryConfig::default(),
+            rate_limit: RateLimitConfig::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_SIZE,
             max_pages: DEFAULT_MAX_PAGES,
             strict: false,
@@ -175,6 +179,32 @@ impl ClientBuilder {
         self
     }
 
+    /// How the client paces itself under Okta's rate limits (on by default); see
+    /// [`RateLimitConfig`]. The governor is shared by every clone of the built client: they
+    /// draw on one budget per route and one concurrency cap. With
+    /// [`RateLimitConfig::disabled`] requests are sent at once and only [`retry`](Self::retry)
+    /// reacts to `429`s.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), okta_client::Error> {
+    /// use okta_client::{Client, RateLimitConfig};
+    ///
+    /// // Leave half of every bucket and most concurrent requests to the org's other apps.
+    /// let client = Client::builder("https://example.okta.com")
+    ///     .api_token("00a…")
+    ///     .rate_limit(RateLimitConfig {
+    ///         budget_share: 0.5,
+    ///         max_concurrency: 8,
+    ///         ..RateLimitConfig::default()
+    ///     })
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn rate_limit(mut self, config: RateLimitConfig) -> Self {
+        self.rate_limit = config;
+        self
+    }
+
     /// The largest response body the client reads, in bytes (default
     /// [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB). A larger one fails with
     /// [`Error::ResponseTooLarge`] before it is read past the limit.
@@ -287,6 +317,7 @@ impl ClientBuilder {
     /// authenticate must be set.
     pub fn build(self) -> Result<Client, Error> {
         let base = org_url(&self.org_url)?;
+        self.rate_limit.validate().map_err(Error::Config)?;
         #[cfg(feature = "oauth")]
         if let Some(pk) = &self.private_key {
             pk.validate()?;
@@ -330,6 +361,10 @@ impl ClientBuilder {
                 base,
                 auth,
                 retry: self.retry,
+                governor: self
+                    .rate_limit
+                    .enabled
+                    .then(|| Governor::new(self.rate_limit)),
                 timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
                 max_pages: self.max_pages,

@@ -11,13 +11,15 @@ use url::Url;
 
 use super::auth::{Auth, Recovery};
 use super::error::{transport, ApiError, Error};
+use super::governor::{Governor, Key, Verdict};
 use super::headers::request_id_of;
 use super::request::{Body, Request};
 use super::response::{read_body, RawResponse};
-use super::retry::RetryConfig;
+use super::retry::{jitter, RetryConfig};
 
-/// A client for one Okta org. Cheap to clone: clones share the connection pool and, with
-/// OAuth, the access token.
+/// A client for one Okta org. Cheap to clone: clones share the connection pool, the rate-limit
+/// governor (one budget per route, one cap on requests in flight) and, with OAuth, the access
+/// token.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -28,6 +30,8 @@ pub(crate) struct Inner {
     pub(crate) base: Url,
     pub(crate) auth: Auth,
     pub(crate) retry: RetryConfig,
+    /// Pacing under the rate limits, shared by all clones; `None` when switched off.
+    pub(crate) governor: Option<Governor>,
     pub(crate) timeout: Duration,
     pub(crate) max_response_bytes: u64,
     pub(crate) max_pages: u32,
@@ -41,6 +45,7 @@ impl fmt::Debug for Client {
             .field("org_url", &self.inner.base.as_str())
             .field("auth", &self.inner.auth)
             .field("retry", &self.inner.retry)
+            .field("rate_limit", &self.inner.governor)
             .field("timeout", &self.inner.timeout)
             .field("max_response_bytes", &self.inner.max_response_bytes)
             .field("max_pages", &self.inner.max_pages)
@@ -133,7 +138,19 @@ impl Client {
         let mut waited = Duration::ZERO;
         let mut retry_for: Option<String> = None;
         let mut recovery = Recovery::default();
+        let key = inner
+            .governor
+            .as_ref()
+            .map(|_| bucket_key(request, &url, &inner.base));
+        let mut concurrency_429s = 0u32;
+        let mut spent_429s = 0u32;
         loop {
+            // A reserved unit of the route's budget and a concurrency slot, given back when
+            // the answer is recorded (or, on any early return, when the ticket is dropped).
+            let ticket = match (&inner.governor, &key) {
+                (Some(g), Some(k)) => Some(g.acquire(k).await),
+                _ => None,
+            };
             let mut rb = inner
                 .http
                 .request(request.method.clone(), url.clone())
@@ -202,6 +219,10 @@ impl Client {
             if let Some(id) = request_id_of(&headers) {
                 span.record("request_id", id);
             }
+            let verdict = match ticket {
+                Some(t) => t.finish(status, &headers),
+                None => Verdict::Unknown,
+            };
             if inner
                 .auth
                 .resend(&presented, status, &headers, &mut recovery)
@@ -218,7 +239,27 @@ impl Client {
                     strict,
                 });
             }
-            let delay = inner.retry.delay(status, &headers, idempotent, retries);
+            let retry_left = retries < inner.retry.max_retries;
+            let delay = match (verdict, &inner.governor) {
+                // The bucket is spent: wait for its reset by the server's clock (a 429 was not
+                // processed, so any method may be sent again). A bucket still spent after the
+                // reset it announced is also backed off like a concurrency violation, so that a
+                // server's stale resets cannot spin a call.
+                (Verdict::Spent(wait), Some(g)) => retry_left.then(|| {
+                    let floor = match spent_429s.checked_sub(1) {
+                        Some(n) => g.config.concurrency_delay(n),
+                        None => Duration::ZERO,
+                    };
+                    spent_429s = spent_429s.saturating_add(1);
+                    wait.max(floor).saturating_add(jitter(g.config.max_jitter))
+                }),
+                (Verdict::Concurrency, Some(g)) => retry_left.then(|| {
+                    let d = g.config.concurrency_delay(concurrency_429s);
+                    concurrency_429s = concurrency_429s.saturating_add(1);
+                    d
+                }),
+                _ => inner.retry.delay(status, &headers, idempotent, retries),
+            };
             if let Some(total) = within_budget(delay, waited, inner.retry.max_total_wait) {
                 let delay = total.saturating_sub(waited);
                 tracing::debug!(
@@ -245,6 +286,18 @@ fn within_budget(delay: Option<Duration>, waited: Duration, budget: Duration) ->
     delay
         .and_then(|d| waited.checked_add(d))
         .filter(|t| *t <= budget)
+}
+
+/// The rate-limit bucket of `request`: the catalog's path template for typed operations; for
+/// generic requests (whose template is a placeholder) a prefix of the path below the org URL,
+/// see [`Key::generic`].
+fn bucket_key(request: &Request, url: &Url, base: &Url) -> Key {
+    if request.template != super::customize::GENERIC_TEMPLATE {
+        return Key::template(request.method.clone(), request.template);
+    }
+    let prefix = base.path().trim_end_matches('/');
+    let path = url.path().strip_prefix(prefix).unwrap_or(url.path());
+    Key::generic(request.method.clone(), path)
 }
 
 /// The caller's extra headers, checked once: valid names and values, none the client owns.

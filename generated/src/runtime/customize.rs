@@ -80,11 +80,14 @@ impl<K> std::fmt::Debug for Customize<K> {
     }
 }
 
+/// The template of requests made with [`Client::request`]: they have no catalog route.
+pub(crate) const GENERIC_TEMPLATE: &str = "<generic>";
+
 impl Client {
     /// A request with `method` to `path_and_query` below the org URL (for example
     /// `/api/v1/users?limit=2`); with a gateway prefix in the org URL, below the prefix.
     pub fn request(&self, method: Method, path_and_query: &str) -> GenericRequest {
-        let mut request = Request::new("GenericRequest", method, "<generic>", &[]);
+        let mut request = Request::new("GenericRequest", method, GENERIC_TEMPLATE, &[]);
         let (path, query) = match path_and_query.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (path_and_query, None),

@@ -65,6 +65,12 @@ fn server_now(headers: &HeaderMap) -> Option<SystemTime> {
     }
 }
 
+/// The response's `Date` in Unix seconds; `None` when absent, repeated or unparsable.
+pub(crate) fn date_secs(headers: &HeaderMap) -> Option<u64> {
+    let date = httpdate::parse_http_date(single(headers, "date")?).ok()?;
+    Some(unix_secs(date))
+}
+
 fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -8,9 +8,12 @@ pub(crate) mod customize;
 pub(crate) mod enums;
 pub(crate) mod error;
 pub(crate) mod field;
+pub(crate) mod governor;
 pub(crate) mod headers;
 #[cfg(feature = "oauth")]
 pub(crate) mod keys;
+#[cfg(feature = "log")]
+pub(crate) mod log_tail;
 #[cfg(feature = "multipart")]
 pub(crate) mod multipart;
 pub(crate) mod nullable;

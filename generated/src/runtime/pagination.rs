@@ -130,7 +130,7 @@ impl<T> Page<T> {
 
 /// The next link as Okta sent it, plus any of the caller's query parameters it dropped, so that
 /// `limit` and filters apply to every page.
-fn keep_query(first: &Request, mut next: Url) -> Url {
+pub(crate) fn keep_query(first: &Request, mut next: Url) -> Url {
     let present: Vec<String> = next.query_pairs().map(|(k, _)| k.into_owned()).collect();
     let missing: Vec<&(String, String)> = first
         .query

@@ -103,7 +103,7 @@ impl RetryConfig {
 
 /// A random duration in `0..=max`, so that clients sharing one rate-limit window do not all
 /// retry in the same millisecond. Not cryptographic; std's random hasher keys suffice.
-fn jitter(max: Duration) -> Duration {
+pub(crate) fn jitter(max: Duration) -> Duration {
     use std::hash::BuildHasher;
     let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
     if max_ms == 0 {

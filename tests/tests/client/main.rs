@@ -1,9 +1,12 @@
 //! The client's behaviour against a real HTTP server on 127.0.0.1: authentication, timeouts,
 //! bad bodies, hostile ids, multipart, generic requests and redaction here; retries and rate
-//! limits in `retries`, pagination in `pagination`.
+//! limits in `retries`, the rate-limit governor in `rate_limit`, pagination in `pagination`, the
+//! System Log tailer in `log_tail`.
 
 mod decoding;
+mod log_tail;
 mod pagination;
+mod rate_limit;
 mod retries;
 
 use std::time::{Duration, Instant, SystemTime};

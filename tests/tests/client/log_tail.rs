@@ -1,0 +1,207 @@
+//! The System Log tailer: catching up and polling the same link again, de-duplication by
+//! `uuid`, resuming from a stored cursor, and bounded queries that end.
+
+use futures::StreamExt;
+use okta_client::system_log::LogCursor;
+use wiremock::matchers::query_param_is_missing;
+
+use super::*;
+
+fn event(uuid: &str) -> Value {
+    json!({"uuid": uuid, "published": "2026-12-01T10:00:00.000Z", "eventType": "user.session.start"})
+}
+
+fn page(events: &[&str], next: Option<&str>, base: &str) -> ResponseTemplate {
+    let items: Vec<Value> = events.iter().map(|u| event(u)).collect();
+    let mut r = ResponseTemplate::new(200).set_body_json(items);
+    if let Some(n) = next {
+        r = r.append_header("Link", format!("<{base}{n}>; rel=\"next\"").as_str());
+    }
+    r
+}
+
+fn uuids(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["uuid"].as_str().unwrap()).collect()
+}
+
+async fn take(stream: &mut okta_client::system_log::SystemLogStream, n: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        out.push(stream.next().await.expect("more events").expect("no error"));
+    }
+    out
+}
+
+const AFTER_B: &str = "/api/v1/logs?after=b&sortOrder=ASCENDING";
+const AFTER_C: &str = "/api/v1/logs?after=c&sortOrder=ASCENDING";
+
+/// The first page: `since` and ascending order, no `after`; events a and b.
+async fn first_page(server: &MockServer, events: &[&str]) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("since", "2026-12-01T00:00:00Z"))
+        .and(query_param("sortOrder", "ASCENDING"))
+        .and(query_param_is_missing("after"))
+        .and(query_param_is_missing("until"))
+        .respond_with(page(events, Some(AFTER_B), &server.uri()))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+fn tailer(client: &Client) -> okta_client::system_log::SystemLogTail {
+    client
+        .log_tailer()
+        .since("2026-12-01T00:00:00Z")
+        .poll_interval(Duration::from_millis(5))
+}
+
+#[tokio::test]
+async fn catching_up_waits_and_polls_the_same_link_again() {
+    let server = MockServer::start().await;
+    first_page(&server, &["a", "b"]).await;
+    // Caught up: an empty page whose next link is itself...
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("after", "b"))
+        .respond_with(page(&[], Some(AFTER_B), &server.uri()))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    // ...asked again after the poll interval, now with a new event.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("after", "b"))
+        .respond_with(page(&["c"], Some(AFTER_C), &server.uri()))
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut events = tailer(&client).into_stream();
+    let got = take(&mut events, 3).await;
+    assert_eq!(uuids(&got), ["a", "b", "c"]);
+    // The page of c is delivered: a resume would start after it.
+    assert_eq!(
+        events.cursor().unwrap().as_str(),
+        format!("{}{AFTER_C}", server.uri())
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_uuid_is_delivered_once() {
+    let server = MockServer::start().await;
+    first_page(&server, &["a", "b"]).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("after", "b"))
+        .respond_with(page(&["b", "c"], Some(AFTER_C), &server.uri()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("after", "c"))
+        .respond_with(page(
+            &["c", "d"],
+            Some("/api/v1/logs?after=d"),
+            &server.uri(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut events = tailer(&client).into_stream();
+    let got = take(&mut events, 4).await;
+    assert_eq!(uuids(&got), ["a", "b", "c", "d"]);
+}
+
+#[tokio::test]
+async fn a_stored_cursor_resumes_where_the_stream_stood() {
+    let server = MockServer::start().await;
+    first_page(&server, &["a", "b"]).await;
+    let client = client(&server);
+    let mut events = tailer(&client).into_stream();
+    take(&mut events, 1).await;
+    // In the middle of a page the cursor is that page.
+    let mid = events.cursor().unwrap();
+    assert!(!mid.as_str().contains("after="), "{mid}");
+    assert!(mid.as_str().contains("sortOrder=ASCENDING"), "{mid}");
+    take(&mut events, 1).await;
+    let stored = serde_json::to_string(&events.cursor().unwrap()).unwrap();
+    drop(events);
+
+    // Later, elsewhere: only the cursor's query is sent (not the builder's `since`).
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("after", "b"))
+        .and(query_param_is_missing("since"))
+        .respond_with(page(&["c"], Some(AFTER_C), &server.uri()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let cursor: LogCursor = serde_json::from_str(&stored).unwrap();
+    let other = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .build()
+        .unwrap();
+    let mut resumed = tailer(&other).resume(cursor).into_stream();
+    assert_eq!(uuids(&take(&mut resumed, 1).await), ["c"]);
+
+    // A cursor off the org is refused before anything is sent.
+    let foreign: LogCursor = "https://elsewhere.example.com/api/v1/logs?after=b"
+        .parse()
+        .unwrap();
+    let mut refused = tailer(&other).resume(foreign).into_stream();
+    let e = refused.next().await.unwrap().unwrap_err();
+    assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_bounded_query_ends_after_the_last_page() {
+    let server = MockServer::start().await;
+    let next = "/api/v1/logs?after=b&until=2026-12-01T12:00:00Z&sortOrder=ASCENDING";
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("until", "2026-12-01T12:00:00Z"))
+        .and(query_param("sortOrder", "ASCENDING"))
+        .and(query_param_is_missing("after"))
+        .respond_with(page(&["a", "b"], Some(next), &server.uri()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("after", "b"))
+        .respond_with(page(&["c"], None, &server.uri()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut events = tailer(&client).until("2026-12-01T12:00:00Z").into_stream();
+    let got: Vec<Value> = (&mut events).try_collect().await.unwrap();
+    assert_eq!(uuids(&got), ["a", "b", "c"]);
+    assert_eq!(events.cursor(), None);
+}
+
+#[tokio::test]
+async fn an_error_does_not_end_a_tailing_stream() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    first_page(&server, &["a"]).await;
+    let client = client(&server);
+    let mut events = tailer(&client).into_stream();
+    let e = events.next().await.unwrap().unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(500));
+    // Polled again, the same link is asked for after the poll interval.
+    assert_eq!(uuids(&take(&mut events, 1).await), ["a"]);
+}
