@@ -1,0 +1,440 @@
+//! The governor's bookkeeping: buckets learned from the headers, the server clock's skew, and
+//! the decisions, as plain data driven by explicit instants.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderMap, Method, StatusCode};
+
+use super::{LONGEST_WINDOW, MAX_SKEW_SECS, PROBE_PATIENCE, SKEW_EPOCH};
+use crate::runtime::headers::{date_secs, RateLimit};
+
+/// The bucket a request counts against: its method and an id-free route.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    method: Method,
+    route: Cow<'static, str>,
+}
+
+impl Key {
+    /// A typed operation's bucket: the catalog's path template, which holds no ids.
+    pub(crate) fn template(method: Method, template: &'static str) -> Key {
+        Key {
+            method,
+            route: Cow::Borrowed(template),
+        }
+    }
+
+    /// A generic request's bucket, from its path below the org URL: for `/api/…` paths the
+    /// first three segments (`/api/v1/users`), otherwise the first one (`/oauth2`), followed
+    /// by `/*` when the path goes deeper. Okta's buckets are drawn along these lines
+    /// (`/api/v1/users` and `/api/v1/users/{id}` apart), and what is kept holds no ids.
+    pub(crate) fn generic(method: Method, path: &str) -> Key {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let keep = if segments.first() == Some(&"api") {
+            3
+        } else {
+            1
+        };
+        let mut route = String::new();
+        for s in segments.iter().take(keep) {
+            route.push('/');
+            route.push_str(s);
+        }
+        if segments.len() > keep {
+            route.push_str("/*");
+        }
+        if route.is_empty() {
+            route.push('/');
+        }
+        Key {
+            method,
+            route: Cow::Owned(route),
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.route)
+    }
+}
+
+/// What Okta said about a bucket in one response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Report {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset: u64,
+    /// The response's `Date`, in Unix seconds.
+    pub date: Option<u64>,
+}
+
+impl Report {
+    /// The three `X-Rate-Limit-*` headers, or `None` when any is missing or malformed.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Report> {
+        let rl = RateLimit::from_headers(headers);
+        Some(Report {
+            limit: rl.limit?,
+            remaining: rl.remaining?,
+            reset: rl.reset?,
+            date: date_secs(headers),
+        })
+    }
+}
+
+/// What to do about a `429`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Not a `429`: nothing to do.
+    Answered,
+    /// The bucket is spent: wait this long (until its reset, by the server's clock) and retry.
+    Spent(Duration),
+    /// The headers do not describe this bucket (or say it still has budget): a concurrency
+    /// violation; back off.
+    Concurrency,
+    /// No usable rate-limit headers: the retry configuration decides.
+    Unknown,
+}
+
+/// A unit reserved in a bucket: the bucket's generation (telling it from an evicted bucket of
+/// the same key) and whether this attempt is the one learning the bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Reserved {
+    generation: u64,
+    probe: bool,
+}
+
+/// The governor's decision for one attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Send.
+    Go(Reserved),
+    /// No budget until the window resets at this instant.
+    WaitUntil(Instant),
+    /// No budget and no known reset (or another request is learning the bucket): wait for an
+    /// answer.
+    WaitForAnswer,
+}
+
+/// One window of a bucket, as the server last described it.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    limit: u64,
+    remaining: u64,
+    /// `X-Rate-Limit-Reset` of this window.
+    reset: u64,
+    /// When the window resets, on the local monotonic clock; `None` after it did, until a
+    /// response describes the new one (meanwhile the full limit is assumed).
+    reset_at: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    /// Tells a reservation of this bucket from one of an evicted bucket with the same key.
+    generation: u64,
+    window: Option<Window>,
+    /// The server sent no rate-limit headers for this route: nothing to pace.
+    unlimited: bool,
+    /// Since when a first request is out to learn the bucket; the others wait for its answer,
+    /// for at most [`PROBE_PATIENCE`].
+    probing: Option<Instant>,
+    in_flight: u64,
+    last_used: u64,
+}
+
+impl Bucket {
+    /// Units that may still be reserved, given the share of the limit this client may use.
+    fn available(&self, share: f64) -> u64 {
+        match &self.window {
+            None => u64::MAX,
+            Some(w) => {
+                let used = w.limit.saturating_sub(w.remaining);
+                allowed(w.limit, share)
+                    .saturating_sub(used)
+                    .saturating_sub(self.in_flight)
+            }
+        }
+    }
+}
+
+/// `limit × share`, at least one so that a tiny share never stalls a bucket for good.
+fn allowed(limit: u64, share: f64) -> u64 {
+    // `as` saturates for floats: no overflow whatever the limit.
+    let scaled = (limit as f64 * share).floor() as u64;
+    scaled.min(limit).max(1)
+}
+
+/// How far the server's clock is ahead of ours, learned from `Date`. `Date` has one-second
+/// resolution and reaches us after it was written, so each sample `Date − local time` is at
+/// most the true offset and at most about a second below it; the largest recent sample is the
+/// best estimate, and using it never makes a reset look earlier than it is.
+#[derive(Debug, Default)]
+struct Skew {
+    current: Option<f64>,
+    previous: Option<f64>,
+    samples: u32,
+}
+
+impl Skew {
+    fn sample(&mut self, date: u64, local_unix: f64) {
+        let s = date as f64 - local_unix;
+        if !s.is_finite() || s.abs() > MAX_SKEW_SECS {
+            return;
+        }
+        self.current = Some(self.current.map_or(s, |c| c.max(s)));
+        self.samples = self.samples.saturating_add(1);
+        // Epochs let the estimate follow a clock that is adjusted.
+        if self.samples >= SKEW_EPOCH {
+            self.previous = self.current.take();
+            self.samples = 0;
+        }
+    }
+
+    fn estimate(&self) -> f64 {
+        match (self.current, self.previous) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => 0.0,
+        }
+    }
+}
+
+/// How long until the Unix second `reset` on the server's clock; saturating, never negative.
+fn until_reset(reset: u64, local_unix: f64, skew: f64) -> Duration {
+    let secs = reset as f64 - (local_unix + skew);
+    if secs.is_nan() || secs <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
+}
+
+/// The local wall clock in Unix seconds.
+fn local_unix(now: SystemTime) -> f64 {
+    now.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// The governor's bookkeeping: every bucket, the clock skew, and a use counter for eviction.
+#[derive(Debug)]
+pub(crate) struct State {
+    buckets: HashMap<Key, Bucket>,
+    tick: u64,
+    skew: Skew,
+    share: f64,
+    max_buckets: usize,
+}
+
+impl State {
+    pub(crate) fn new(share: f64, max_buckets: usize) -> State {
+        State {
+            buckets: HashMap::new(),
+            tick: 0,
+            skew: Skew::default(),
+            share,
+            max_buckets: max_buckets.max(1),
+        }
+    }
+
+    fn bucket(&mut self, key: &Key) -> &mut Bucket {
+        self.tick = self.tick.saturating_add(1);
+        let tick = self.tick;
+        if self.buckets.len() >= self.max_buckets && !self.buckets.contains_key(key) {
+            // The least recently used bucket with nothing in flight, else the least recently
+            // used of all (its reservations then find another generation).
+            let victim = self
+                .buckets
+                .iter()
+                .min_by_key(|(_, b)| (b.in_flight > 0, b.last_used))
+                .map(|(k, _)| k.clone());
+            if let Some(victim) = victim {
+                self.buckets.remove(&victim);
+            }
+        }
+        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket {
+            generation: tick,
+            window: None,
+            unlimited: false,
+            probing: None,
+            in_flight: 0,
+            last_used: tick,
+        });
+        bucket.last_used = tick;
+        bucket
+    }
+
+    /// Whether an attempt on `key` may be sent now, reserving a unit if so.
+    pub(crate) fn reserve(&mut self, key: &Key, now: Instant) -> Decision {
+        let share = self.share;
+        let bucket = self.bucket(key);
+        if let Some(w) = &mut bucket.window {
+            if w.reset_at.is_some_and(|at| now >= at) {
+                // The window has reset: assume the whole limit until a response tells.
+                w.remaining = w.limit;
+                w.reset_at = None;
+            }
+            let reset_at = w.reset_at;
+            if bucket.available(share) == 0 {
+                match reset_at {
+                    Some(at) => return Decision::WaitUntil(at),
+                    // Nothing in flight means no answer is coming to describe the new window:
+                    // go rather than wait for nothing.
+                    None if bucket.in_flight > 0 => return Decision::WaitForAnswer,
+                    None => {}
+                }
+            }
+        } else if !bucket.unlimited {
+            match bucket.probing {
+                // A slow first answer (a large page, a timeout) holds the route back only so
+                // long; then the others go without the bucket's figures.
+                Some(since) if now.saturating_duration_since(since) < PROBE_PATIENCE => {
+                    return Decision::WaitForAnswer;
+                }
+                Some(_) => {}
+                None => {
+                    bucket.probing = Some(now);
+                    bucket.in_flight = bucket.in_flight.saturating_add(1);
+                    return Decision::Go(Reserved {
+                        generation: bucket.generation,
+                        probe: true,
+                    });
+                }
+            }
+        }
+        bucket.in_flight = bucket.in_flight.saturating_add(1);
+        Decision::Go(Reserved {
+            generation: bucket.generation,
+            probe: false,
+        })
+    }
+
+    /// Gives back a reservation whose attempt got no answer (a transport error, a cancelled
+    /// call). Returns whether waiting tasks should look again.
+    pub(crate) fn release(&mut self, key: &Key, held: Reserved) -> bool {
+        match self.buckets.get_mut(key) {
+            Some(b) if b.generation == held.generation => {
+                b.in_flight = b.in_flight.saturating_sub(1);
+                if held.probe {
+                    b.probing = None;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Records the answer to a reserved attempt and says what to do about it. The `bool` is
+    /// whether waiting tasks should look again (budget may have been freed).
+    pub(crate) fn record(
+        &mut self,
+        key: &Key,
+        held: Reserved,
+        status: StatusCode,
+        report: Option<Report>,
+        now: Instant,
+        wall: SystemTime,
+    ) -> (Verdict, bool) {
+        let local = local_unix(wall);
+        if let Some(date) = report.and_then(|r| r.date) {
+            self.skew.sample(date, local);
+        }
+        let skew = self.skew.estimate();
+        let share = self.share;
+        let Some(bucket) = self
+            .buckets
+            .get_mut(key)
+            .filter(|b| b.generation == held.generation)
+        else {
+            // Evicted meanwhile: classify the answer without a bucket.
+            let verdict = match (status.as_u16(), report) {
+                (429, Some(r)) if r.remaining == 0 => {
+                    Verdict::Spent(until_reset(r.reset, local, skew))
+                }
+                (429, Some(_)) => Verdict::Concurrency,
+                (429, None) => Verdict::Unknown,
+                _ => Verdict::Answered,
+            };
+            return (verdict, false);
+        };
+        let before = bucket.available(share);
+        bucket.in_flight = bucket.in_flight.saturating_sub(1);
+        if held.probe {
+            bucket.probing = None;
+        }
+        let reset_at = |r: &Report| {
+            let wait = until_reset(r.reset, local, skew).min(LONGEST_WINDOW);
+            now.checked_add(wait).unwrap_or(now)
+        };
+        let verdict = if status == StatusCode::TOO_MANY_REQUESTS {
+            match report {
+                None => Verdict::Unknown,
+                Some(r) => {
+                    let current = bucket.window.filter(|w| w.reset_at.is_some());
+                    let foreign = current.is_some_and(|w| w.limit != r.limit);
+                    if foreign || r.remaining > 0 {
+                        // Headers of another limit, or a bucket with budget: concurrency.
+                        Verdict::Concurrency
+                    } else {
+                        // The bucket is spent (by others too): hold it until the reset this
+                        // answer names, unless a later window is already known.
+                        let newer_known = bucket.window.is_some_and(|w| w.reset > r.reset);
+                        if !newer_known {
+                            bucket.window = Some(Window {
+                                limit: r.limit,
+                                remaining: 0,
+                                reset: r.reset,
+                                reset_at: Some(reset_at(&r)),
+                            });
+                            bucket.unlimited = false;
+                        }
+                        Verdict::Spent(until_reset(r.reset, local, skew))
+                    }
+                }
+            }
+        } else {
+            match report {
+                Some(r) => {
+                    bucket.unlimited = false;
+                    match &mut bucket.window {
+                        Some(w) if r.reset == w.reset && w.reset_at.is_some() => {
+                            // Answers arrive out of order: the lowest count is the latest.
+                            w.remaining = w.remaining.min(r.remaining);
+                            w.reset_at = Some(reset_at(&r));
+                        }
+                        Some(w) if r.reset <= w.reset => {
+                            // An answer from a window already over.
+                        }
+                        _ => {
+                            bucket.window = Some(Window {
+                                limit: r.limit,
+                                remaining: r.remaining,
+                                reset: r.reset,
+                                reset_at: Some(reset_at(&r)),
+                            });
+                        }
+                    }
+                }
+                None => {
+                    if bucket.window.is_none() {
+                        bucket.unlimited = true;
+                    }
+                }
+            }
+            Verdict::Answered
+        };
+        let after = bucket.available(share);
+        (verdict, held.probe || after > before)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.buckets.len()
+    }
+}
+
+
+#[cfg(test)]
+mod tests;
