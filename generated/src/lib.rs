@@ -286,16 +286,30 @@ pub mod error {
 }
 
 /// Decoding JSON into this crate's models outside the client (webhook payloads, stored
-/// responses). `serde_json::from_slice` decodes leniently, as the client does by default; this
-/// module has the strict way.
+/// responses), the way the client does.
+///
+/// Plain `serde_json::from_slice` on a model decodes leniently too, but always the slow way
+/// (every optional field buffered as JSON first); [`from_slice`](json::from_slice) tries the
+/// direct way first and pays for leniency only when the JSON needs it.
 pub mod json {
+    use crate::runtime::field::{with_mode, Mode};
+
+    /// Decodes `json` as the client does: an optional field whose value does not fit its
+    /// documented type is kept raw in the model's `mismatched_fields`
+    /// ([`MismatchedFields`](crate::MismatchedFields)) instead of failing the decode.
+    pub fn from_slice<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, serde_json::Error> {
+        match from_slice_strict(json) {
+            Ok(v) => Ok(v),
+            Err(_) => with_mode(Mode::Lenient, || serde_json::from_slice(json)),
+        }
+    }
+
     /// Decodes `json` strictly: an optional field whose value does not fit its documented type
     /// fails the decode, instead of being kept in the model's `mismatched_fields`
     /// ([`MismatchedFields`](crate::MismatchedFields)).
     pub fn from_slice_strict<T: serde::de::DeserializeOwned>(
         json: &[u8],
     ) -> Result<T, serde_json::Error> {
-        use crate::runtime::field::{with_mode, Mode};
         with_mode(Mode::Direct, || serde_json::from_slice(json))
     }
 }

@@ -22,7 +22,12 @@ fn main() {
     let client = builder.build().unwrap();
     rt.block_on(async {
         for _ in 0..2000 {
-            let hook = client.inline_hook().get_inline_hook("cal1").send().await.unwrap();
+            let hook = client
+                .inline_hook()
+                .get_inline_hook("cal1")
+                .send()
+                .await
+                .unwrap();
             assert!(hook.body.id.is_some());
         }
     });

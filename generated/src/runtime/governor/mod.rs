@@ -21,8 +21,8 @@ use super::retry::jitter;
 
 mod state;
 
-pub(crate) use state::{Key, Verdict};
 use state::{Decision, Report, Reserved, State};
+pub(crate) use state::{Key, Verdict};
 
 /// The default cap on requests in flight: [`RateLimitConfig::max_concurrency`].
 pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
@@ -246,4 +246,3 @@ impl Drop for Ticket<'_> {
         }
     }
 }
-

@@ -435,6 +435,5 @@ impl State {
     }
 }
 
-
 #[cfg(test)]
 mod tests;
