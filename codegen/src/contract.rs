@@ -124,6 +124,13 @@ pub const JSON: RuntimeItem = item(
     "the response kind of a JSON operation",
 );
 
+/// `crate::request::List`: the response kind of an operation answering a JSON array that is
+/// not paginated (decoded item by item).
+pub const LIST: RuntimeItem = item(
+    "crate::request::List",
+    "the response kind of a non-paginated JSON array",
+);
+
 /// `crate::request::Paged`: the response kind of a paginated operation.
 pub const PAGED: RuntimeItem = item(
     "crate::request::Paged",
@@ -197,6 +204,7 @@ pub const RUNTIME: &[RuntimeItem] = &[
     UNKNOWN_VALUE,
     CUSTOMIZE,
     JSON,
+    LIST,
     PAGED,
     TEXT,
     NO_BODY,

@@ -62,7 +62,8 @@
 //!   `mismatched_fields` ([`MismatchedFields`]), written back unchanged while the field stays
 //!   unset, and reported as a `tracing` warning (naming the model, the field and the JSON kind,
 //!   never the value). A list item that does not decode at all is kept, with its position,
-//!   serde path and raw JSON, in [`Page::undecoded`]; a stream yields it as [`Error::Decode`]
+//!   serde path and raw JSON, in [`Page::undecoded`] (or [`ApiResponse::undecoded`] for a list
+//!   that is not paginated); a stream yields it as [`Error::Decode`]
 //!   in its place and goes on. [`ClientBuilder::strict_decoding`] (or
 //!   [`request::Customize::strict_decoding`] for one request) turns both into errors, and
 //!   [`json::from_slice_strict`] does the same outside the client. The client decodes the
@@ -334,7 +335,9 @@ pub mod system_log {
 /// Requests beyond the catalog ([`Customize`](request::Customize),
 /// [`GenericRequest`](request::GenericRequest)) and multipart uploads.
 pub mod request {
-    pub use crate::runtime::customize::{Customize, GenericRequest, Json, NoBody, Paged, Text};
+    pub use crate::runtime::customize::{
+        Customize, GenericRequest, Json, List, NoBody, Paged, Text,
+    };
     #[cfg(feature = "multipart")]
     pub use crate::runtime::multipart::{FilePart, Multipart};
 }

@@ -354,6 +354,20 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 },
             )
         }
+        (Output::Json(TypeRef::Array(item)), false) => {
+            let item = rust_type(item);
+            let list = contract::LIST.path();
+            (
+                quote!(#list<#item>),
+                quote! {
+                    /// Sends the request and decodes the array; items that do not decode are
+                    /// kept in [`ApiResponse::undecoded`](crate::ApiResponse::undecoded).
+                    pub async fn send(self) -> Result<#api_response<Vec<#item>>, #error> {
+                        self.customize().send().await
+                    }
+                },
+            )
+        }
         (Output::Json(t), _) => {
             let t = rust_type(t);
             let json = contract::JSON.path();

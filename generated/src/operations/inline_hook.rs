@@ -220,9 +220,7 @@ impl ListInlineHooks {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<
-        crate::request::Json<Vec<crate::models::InlineHook>>,
-    > {
+    ) -> crate::request::Customize<crate::request::List<crate::models::InlineHook>> {
         let mut request = crate::runtime::Request::new(
             "ListInlineHooks",
             http::Method::GET,
@@ -235,7 +233,8 @@ impl ListInlineHooks {
         crate::request::Customize::new(self.client, request)
     }
 
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the array; items that do not decode are
+    /// kept in [`ApiResponse::undecoded`](crate::ApiResponse::undecoded).
     pub async fn send(
         self,
     ) -> Result<crate::ApiResponse<Vec<crate::models::InlineHook>>, crate::Error> {

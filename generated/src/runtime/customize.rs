@@ -57,6 +57,9 @@ pub enum NoBody {}
 pub enum Text {}
 /// `send()` returns the first page of `T`s; `into_stream()` every item.
 pub struct Paged<T>(PhantomData<fn() -> T>);
+/// `send()` decodes a JSON array of `T`s that is not paginated, item by item: an item that does
+/// not decode is kept in [`ApiResponse::undecoded`] and the others are returned.
+pub struct List<T>(PhantomData<fn() -> T>);
 
 /// A request to any path of the org, authenticated, retried and limited like the generated
 /// operations: for endpoints the catalog does not describe. `send()` decodes any JSON.
@@ -288,6 +291,35 @@ impl<T: DeserializeOwned> Customize<Json<T>> {
     /// Sends the request and decodes the response into the operation's type.
     pub async fn send(self) -> Result<ApiResponse<T>, Error> {
         self.send_as().await
+    }
+}
+
+impl<T: DeserializeOwned> Customize<List<T>> {
+    /// Sends the request and decodes the array; items that do not decode are kept, with their
+    /// position, serde path and raw JSON, in [`ApiResponse::undecoded`] (with strict decoding
+    /// one such item fails the whole response instead).
+    pub async fn send(self) -> Result<ApiResponse<Vec<T>>, Error> {
+        let raw = self.client.execute(&self.request).await?;
+        let decoded = raw.decode_items::<T>()?;
+        let mut items = Vec::with_capacity(decoded.len());
+        let mut undecoded = Vec::new();
+        for item in decoded {
+            match item {
+                Ok(v) => items.push(v),
+                Err(e) => {
+                    tracing::warn!(
+                        operation = self.request.operation,
+                        item = e.item_index,
+                        path = %e.path,
+                        "a list item does not decode; kept as received in ApiResponse::undecoded"
+                    );
+                    undecoded.push(*e);
+                }
+            }
+        }
+        let mut response = raw.into_response(items);
+        response.undecoded = undecoded;
+        Ok(response)
     }
 }
 

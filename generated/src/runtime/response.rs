@@ -133,6 +133,7 @@ impl RawResponse {
             headers: self.headers,
             retries: self.retries,
             body,
+            undecoded: Vec::new(),
         }
     }
 }
@@ -149,6 +150,11 @@ pub struct ApiResponse<T> {
     pub retries: u32,
     /// The decoded body.
     pub body: T,
+    /// For an operation answering a JSON array that is not paginated: the items that did not
+    /// decode, each with its position, serde path and raw JSON
+    /// ([`DecodeError::raw_item`](crate::error::DecodeError::raw_item)). Empty otherwise, and
+    /// with strict decoding.
+    pub undecoded: Vec<DecodeError>,
 }
 
 impl<T> ApiResponse<T> {

@@ -207,3 +207,32 @@ async fn a_raw_field_is_written_back_unchanged_on_put() {
         .unwrap();
     assert_eq!(updated.body, sent);
 }
+
+/// A list that is not paginated (ListInlineHooks) decodes item by item too: the item whose
+/// required field is of another kind is kept in `undecoded`, the others are returned.
+#[tokio::test]
+async fn a_list_that_is_not_paginated_keeps_its_odd_item() {
+    let server = MockServer::start().await;
+    let odd = json!({"id": "x", "channel": {"type": "HTTP", "config": {"uri": 5}}, "name": ["not", "a", "name"]});
+    Mock::given(method("GET"))
+        .and(path("/api/v1/inlineHooks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            hook("a"),
+            "not a hook",
+            hook("c")
+        ])))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let got = c.inline_hook().list_inline_hooks().send().await.unwrap();
+    let ids: Vec<_> = got.body.iter().map(|h| h.id.as_deref().unwrap()).collect();
+    assert_eq!(ids, ["a", "c"]);
+    assert_eq!(got.undecoded.len(), 1);
+    assert_eq!(got.undecoded[0].item_index, Some(1));
+    assert_eq!(got.undecoded[0].raw_item, Some(json!("not a hook")));
+    // An optional field of another kind does not make an item odd.
+    let hook: models::InlineHook =
+        okta_client::json::from_slice(odd.to_string().as_bytes()).unwrap();
+    assert!(hook.mismatched_fields.contains("name"));
+    assert!(hook.channel.unwrap().mismatched_fields.contains("config"));
+}
