@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::client::Client;
 use super::error::Error;
-use super::pagination::{ItemStream, Page, Trail};
+use super::pagination::{keep_query, ItemStream, Page, Trail};
 use super::request::{Body, JsonBody, Request};
 use super::response::ApiResponse;
 
@@ -226,18 +226,7 @@ impl<K> Customize<K> {
         let link = next_link.as_ref();
         match self.client.org_url().join(link) {
             Ok(url) if url.origin() == self.client.org_url().origin() => {
-                let mut url = url;
-                let present: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-                let missing = self
-                    .request
-                    .query
-                    .iter()
-                    .filter(|(k, _)| !present.contains(k));
-                let missing: Vec<_> = missing.collect();
-                if !missing.is_empty() {
-                    url.query_pairs_mut().extend_pairs(missing);
-                }
-                self.request.url = Some(url);
+                self.request.url = Some(keep_query(&self.request, url));
             }
             Ok(url) => {
                 self.request.url = None;

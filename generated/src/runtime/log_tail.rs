@@ -17,7 +17,7 @@ use url::Url;
 
 use super::client::Client;
 use super::error::Error;
-use super::pagination::{keep_query, next_link};
+use super::pagination::{keep_query, next_url};
 use super::request::Request;
 
 /// The default wait between polls once the stream has caught up.
@@ -396,21 +396,7 @@ impl Tail {
         request.url = Some(keep_query(&self.request, link.clone()));
         let raw = self.client.execute(&request).await?;
         let items: Vec<Value> = raw.decode()?;
-        let following = match next_link(&raw.headers) {
-            Some(target) => {
-                let url = link.join(&target).map_err(|e| {
-                    Error::UnexpectedResponse(format!("bad next link {target:?}: {e}"))
-                })?;
-                // The token must never be sent to another host.
-                if url.origin() != self.client.org_url().origin() {
-                    return Err(Error::UnexpectedResponse(format!(
-                        "next link {url} leaves the org"
-                    )));
-                }
-                Some(url)
-            }
-            None => None,
-        };
+        let following = next_url(link, &raw.headers, self.client.org_url())?;
         let empty = items.is_empty();
         self.buffer = items.into_iter().filter(|e| self.seen.admit(e)).collect();
         self.next = match (following, self.bounded) {

@@ -143,8 +143,25 @@ pub(crate) fn keep_query(first: &Request, mut next: Url) -> Url {
     next
 }
 
+/// The `rel="next"` link of a response to `url`, resolved against it; one that leaves the org
+/// (`org`'s origin) is an error, since the token must never be sent to another host.
+pub(crate) fn next_url(url: &Url, headers: &HeaderMap, org: &Url) -> Result<Option<Url>, Error> {
+    let Some(target) = next_link(headers) else {
+        return Ok(None);
+    };
+    let next = url
+        .join(&target)
+        .map_err(|e| Error::UnexpectedResponse(format!("bad next link {target:?}: {e}")))?;
+    if next.origin() != org.origin() {
+        return Err(Error::UnexpectedResponse(format!(
+            "next link {next} leaves the org"
+        )));
+    }
+    Ok(Some(next))
+}
+
 /// The `rel="next"` target of the `Link` headers, if any.
-pub(crate) fn next_link(headers: &HeaderMap) -> Option<String> {
+fn next_link(headers: &HeaderMap) -> Option<String> {
     for value in headers.get_all("link") {
         let Ok(text) = value.to_str() else { continue };
         for link in split_links(text) {
@@ -233,21 +250,7 @@ impl Client {
                 "a list item does not decode; kept as received in Page::undecoded"
             );
         }
-        let next = match next_link(&raw.headers) {
-            None => None,
-            Some(target) => {
-                let next = url.join(&target).map_err(|e| {
-                    Error::UnexpectedResponse(format!("bad next link {target:?}: {e}"))
-                })?;
-                // The token must never be sent to another host.
-                if next.origin() != self.org_url().origin() {
-                    return Err(Error::UnexpectedResponse(format!(
-                        "next link {next} leaves the org"
-                    )));
-                }
-                Some(next)
-            }
-        };
+        let next = next_url(&url, &raw.headers, self.org_url())?;
         let page = Page {
             items: Vec::new(),
             undecoded: Vec::new(),
