@@ -289,23 +289,7 @@ impl<T: DeserializeOwned> Customize<List<T>> {
     /// one such item fails the whole response instead).
     pub async fn send(self) -> Result<ApiResponse<Vec<T>>, Error> {
         let raw = self.client.execute(&self.request).await?;
-        let decoded = raw.decode_items::<T>()?;
-        let mut items = Vec::with_capacity(decoded.len());
-        let mut undecoded = Vec::new();
-        for item in decoded {
-            match item {
-                Ok(v) => items.push(v),
-                Err(e) => {
-                    tracing::warn!(
-                        operation = self.request.operation,
-                        item = e.item_index,
-                        path = %e.path,
-                        "a list item does not decode; kept as received in ApiResponse::undecoded"
-                    );
-                    undecoded.push(*e);
-                }
-            }
-        }
+        let (items, undecoded) = raw.decode_list::<T>(self.request.operation)?;
         let mut response = raw.into_response(items);
         response.undecoded = undecoded;
         Ok(response)

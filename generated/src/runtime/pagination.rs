@@ -15,6 +15,7 @@ use super::client::Client;
 use super::error::{DecodeError, Error};
 use super::headers::{request_id_of, RateLimit};
 use super::request::Request;
+use super::response::RawResponse;
 
 /// One page of a list operation.
 #[derive(Clone, Debug)]
@@ -216,15 +217,10 @@ impl Client {
         request: Request,
         trail: Trail,
     ) -> Result<Page<T>, Error> {
-        let (decoded, page) = self.fetch_page(request, trail).await?;
-        let mut items = Vec::with_capacity(decoded.len());
-        let mut undecoded = Vec::new();
-        for item in decoded {
-            match item {
-                Ok(v) => items.push(v),
-                Err(e) => undecoded.push(*e),
-            }
-        }
+        let operation = request.operation;
+        let ((items, undecoded), page) = self
+            .fetch_page(request, trail, |raw| raw.decode_list(operation))
+            .await?;
         Ok(Page {
             items,
             undecoded,
@@ -232,24 +228,17 @@ impl Client {
         })
     }
 
-    /// One page: its items in order, decoded or not, and the page without them.
-    async fn fetch_page<T: DeserializeOwned>(
+    /// One page: its items as `decode` reads them, and the page without them.
+    async fn fetch_page<T, I>(
         &self,
         request: Request,
         trail: Trail,
-    ) -> Result<(Vec<Result<T, Box<DecodeError>>>, Page<T>), Error> {
+        decode: impl FnOnce(&RawResponse) -> Result<I, Error>,
+    ) -> Result<(I, Page<T>), Error> {
         let url = request.url(self.org_url())?;
         trail.visit(&url, self.max_pages(&request))?;
         let raw = self.execute(&request).await?;
-        let decoded: Vec<Result<T, Box<DecodeError>>> = raw.decode_items()?;
-        for e in decoded.iter().filter_map(|d| d.as_ref().err()) {
-            tracing::warn!(
-                operation = request.operation,
-                item = e.item_index,
-                path = %e.path,
-                "a list item does not decode; kept as received in Page::undecoded"
-            );
-        }
+        let decoded = decode(&raw)?;
         let next = next_url(&url, &raw.headers, self.org_url())?;
         let page = Page {
             items: Vec::new(),
@@ -286,7 +275,12 @@ impl Client {
                     return Some((item.map_err(Error::Decode), s));
                 }
                 let (request, trail) = s.next.take()?;
-                match s.client.fetch_page::<T>(request, trail).await {
+                let operation = request.operation;
+                let page = s
+                    .client
+                    .fetch_page::<T, _>(request, trail, |raw| raw.decode_items(operation))
+                    .await;
+                match page {
                     Ok((items, page)) => {
                         s.next = page.next_request().map(|r| (r, page.trail.next()));
                         s.buffer = items.into();

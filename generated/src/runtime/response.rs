@@ -65,11 +65,30 @@ impl RawResponse {
             .map_err(|(path, message)| Error::Decode(Box::new(self.decode_error(path, message))))
     }
 
+    /// Decodes a JSON array into the items that decoded and those that did not, each kept
+    /// with its error (see [`decode_items`](Self::decode_items)).
+    pub fn decode_list<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+    ) -> Result<(Vec<T>, Vec<DecodeError>), Error> {
+        let decoded = self.decode_items(operation)?;
+        let mut items = Vec::with_capacity(decoded.len());
+        let mut undecoded = Vec::new();
+        for item in decoded {
+            match item {
+                Ok(v) => items.push(v),
+                Err(e) => undecoded.push(*e),
+            }
+        }
+        Ok((items, undecoded))
+    }
+
     /// Decodes a JSON array item by item: an item that does not decode is returned as its
-    /// error (with the raw item), in its place, and the others decode. Strict decoding, or a
-    /// body that is not an array, fails whole.
+    /// error (with the raw item), in its place, and logged as a warning; the others decode.
+    /// Strict decoding, or a body that is not an array, fails whole.
     pub fn decode_items<T: DeserializeOwned>(
         &self,
+        operation: &str,
     ) -> Result<Vec<Result<T, Box<DecodeError>>>, Error> {
         let bytes = self.json();
         if let Ok(items) = with_mode(Mode::Direct, || serde_json::from_slice::<Vec<T>>(bytes)) {
@@ -83,7 +102,7 @@ impl RawResponse {
                     .map(|v| v.into_iter().map(Ok).collect())
             }
         };
-        Ok(raw
+        let decoded: Vec<Result<T, Box<DecodeError>>> = raw
             .iter()
             .enumerate()
             .map(|(i, item)| {
@@ -102,7 +121,16 @@ impl RawResponse {
                     })
                 })
             })
-            .collect())
+            .collect();
+        for e in decoded.iter().filter_map(|d| d.as_ref().err()) {
+            tracing::warn!(
+                operation,
+                item = e.item_index,
+                path = %e.path,
+                "a list item does not decode; kept as received"
+            );
+        }
+        Ok(decoded)
     }
 
     /// The body as UTF-8 text (XML, CSV, PEM); a body that is not UTF-8 is a decode error.
