@@ -200,16 +200,10 @@ impl Client {
                 Ok(answer) => answer,
                 Err(e @ (Error::Transport(_) | Error::Timeout { .. })) => {
                     let delay = inner.retry.transport_delay(idempotent, retries);
-                    match within_budget(delay, waited, inner.retry.max_total_wait) {
-                        Some(total) => {
-                            tracing::debug!(error = %e, "retrying after a transport failure");
-                            tokio::time::sleep(total.saturating_sub(waited)).await;
-                            waited = total;
-                            retries = retries.saturating_add(1);
-                            continue;
-                        }
-                        None => return Err(e),
+                    if wait_to_retry(&e, delay, &inner.retry, &mut waited, &mut retries).await {
+                        continue;
                     }
+                    return Err(e);
                 }
                 Err(e) => return Err(e),
             };
@@ -260,16 +254,7 @@ impl Client {
                 }),
                 _ => inner.retry.delay(status, &headers, idempotent, retries),
             };
-            if let Some(total) = within_budget(delay, waited, inner.retry.max_total_wait) {
-                let delay = total.saturating_sub(waited);
-                tracing::debug!(
-                    status = status.as_u16(),
-                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    "retrying"
-                );
-                tokio::time::sleep(delay).await;
-                waited = total;
-                retries = retries.saturating_add(1);
+            if wait_to_retry(&status, delay, &inner.retry, &mut waited, &mut retries).await {
                 retry_for = request_id_of(&headers).map(str::to_string);
                 continue;
             }
@@ -280,12 +265,32 @@ impl Client {
     }
 }
 
-/// The total waited after `delay`, when it stays within `budget`: a wait past the budget (or
-/// one that overflows it) is never started.
-fn within_budget(delay: Option<Duration>, waited: Duration, budget: Duration) -> Option<Duration> {
-    delay
+/// Waits `delay` before the next attempt and counts the retry, when the wait keeps the call
+/// within [`RetryConfig::max_total_wait`]; a wait past the budget (or one that overflows it) is
+/// never started, and `false` tells the caller to return its error.
+async fn wait_to_retry(
+    cause: &(dyn fmt::Display + Sync),
+    delay: Option<Duration>,
+    retry: &RetryConfig,
+    waited: &mut Duration,
+    retries: &mut u32,
+) -> bool {
+    let Some(total) = delay
         .and_then(|d| waited.checked_add(d))
-        .filter(|t| *t <= budget)
+        .filter(|t| *t <= retry.max_total_wait)
+    else {
+        return false;
+    };
+    let delay = total.saturating_sub(*waited);
+    tracing::debug!(
+        cause = %cause,
+        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+        "retrying"
+    );
+    tokio::time::sleep(delay).await;
+    *waited = total;
+    *retries = retries.saturating_add(1);
+    true
 }
 
 /// The rate-limit bucket of `request`: the catalog's path template for typed operations; for

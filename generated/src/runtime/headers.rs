@@ -58,17 +58,21 @@ fn single<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// The server's clock from `Date`, or the local clock when the header is absent; `None` when
 /// it is repeated or unparsable (a server that sends nonsense gets no trust).
 fn server_now(headers: &HeaderMap) -> Option<SystemTime> {
-    match headers.get_all(http::header::DATE).iter().count() {
-        0 => Some(SystemTime::now()),
-        1 => httpdate::parse_http_date(single(headers, "date")?).ok(),
-        _ => None,
+    if headers.contains_key(http::header::DATE) {
+        server_date(headers)
+    } else {
+        Some(SystemTime::now())
     }
+}
+
+/// The response's `Date`; `None` when absent, repeated or unparsable.
+fn server_date(headers: &HeaderMap) -> Option<SystemTime> {
+    httpdate::parse_http_date(single(headers, "date")?).ok()
 }
 
 /// The response's `Date` in Unix seconds; `None` when absent, repeated or unparsable.
 pub(crate) fn date_secs(headers: &HeaderMap) -> Option<u64> {
-    let date = httpdate::parse_http_date(single(headers, "date")?).ok()?;
-    Some(unix_secs(date))
+    server_date(headers).map(unix_secs)
 }
 
 fn unix_secs(t: SystemTime) -> u64 {
