@@ -8,6 +8,7 @@ use quote::quote;
 use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
 use super::plan;
 use super::types::{field_type, ident, rust_type};
+use crate::contract;
 use crate::ir::{Field, Model, ModelKind, TypeRef, Variant};
 
 /// One model file.
@@ -139,6 +140,12 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     // Every field that may be missing is read through the wire struct too, where a value of
     // another shape is kept raw instead of failing the whole object (`mismatched_fields`).
     let has_wire = fields.iter().any(|f| !f.is_plain_required());
+    let (explicit_nulls, mismatched_fields) = (
+        ident(contract::EXPLICIT_NULLS),
+        ident(contract::MISMATCHED_FIELDS),
+    );
+    let explicit_nulls_type = contract::EXPLICIT_NULLS_TYPE.path();
+    let mismatched_fields_type = contract::MISMATCHED_FIELDS_TYPE.path();
     let defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let ty = field_type(f);
@@ -148,7 +155,8 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             quote!(rename = #j,)
         });
         let serde = if f.is_rust_nullable() {
-            quote!(#[serde(#rename default, skip_serializing_if = "crate::Nullable::is_absent")])
+            let skip = format!("{}::is_absent", contract::NULLABLE.path);
+            quote!(#[serde(#rename default, skip_serializing_if = #skip)])
         } else if f.is_required() {
             match rename {
                 Some(r) => quote!(#[serde(#r)]),
@@ -184,8 +192,8 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     let new_body = if required.is_empty() {
         quote!(Self::default())
     } else {
-        let nulls = tracks_nulls.then(|| quote!(explicit_nulls: Default::default(),));
-        let misfits = has_wire.then(|| quote!(mismatched_fields: Default::default(),));
+        let nulls = tracks_nulls.then(|| quote!(#explicit_nulls: Default::default(),));
+        let misfits = has_wire.then(|| quote!(#mismatched_fields: Default::default(),));
         quote!(Self { #(#inits,)* additional_properties: serde_json::Map::new(), #nulls #misfits })
     };
     let new_doc = doc_attrs(if required.is_empty() {
@@ -207,7 +215,10 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             }
             let (wrapped, what) = if f.is_rust_nullable() {
                 (
-                    quote!(crate::Nullable::Value(#value)),
+                    {
+                        let nullable = contract::NULLABLE.path();
+                        quote!(#nullable::Value(#value))
+                    },
                     "to a value (not `null`)",
                 )
             } else {
@@ -235,7 +246,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         quote! {
             /// The optional fields that arrived as an explicit `null`; while unset they are
             /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-            pub explicit_nulls: crate::ExplicitNulls,
+            pub #explicit_nulls: #explicit_nulls_type,
         }
     });
     let misfits_field = has_wire.then(|| {
@@ -243,7 +254,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             /// The optional fields whose values did not fit their documented types, kept as
             /// received; while unset they are written back unchanged (see
             /// [`MismatchedFields`](crate::MismatchedFields)).
-            pub mismatched_fields: crate::MismatchedFields,
+            pub #mismatched_fields: #mismatched_fields_type,
         }
     });
     let flatten = (!has_wire).then(|| quote!(#[serde(flatten)]));
@@ -285,6 +296,15 @@ fn wire_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
 fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) -> TokenStream {
     let w = wire_name(name);
     let model = name.to_string();
+    let field = contract::FIELD.path();
+    let skip = format!("{}::is_absent", contract::FIELD.path);
+    // The locals that collect them are named like the members they fill.
+    let (explicit_nulls, mismatched_fields) = (
+        ident(contract::EXPLICIT_NULLS),
+        ident(contract::MISMATCHED_FIELDS),
+    );
+    let explicit_nulls_type = contract::EXPLICIT_NULLS_TYPE.path();
+    let mismatched_fields_type = contract::MISMATCHED_FIELDS_TYPE.path();
     let defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let rename = (f.json_name != f.rust_name).then(|| {
@@ -301,8 +321,8 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
                 inner = quote!(Box<#inner>);
             }
             quote! {
-                #[serde(#rename default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-                #fname: crate::runtime::Field<#inner>,
+                #[serde(#rename default, skip_serializing_if = #skip)]
+                #fname: #field<#inner>,
             }
         }
     });
@@ -312,9 +332,9 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
         if f.is_plain_required() {
             quote!(#n: w.#n,)
         } else if f.is_rust_nullable() {
-            quote!(#n: w.#n.into_nullable(#model, #j, &mut mismatched_fields),)
+            quote!(#n: w.#n.into_nullable(#model, #j, &mut #mismatched_fields),)
         } else {
-            quote!(#n: w.#n.into_option(#model, #j, &mut explicit_nulls, &mut mismatched_fields),)
+            quote!(#n: w.#n.into_option(#model, #j, &mut #explicit_nulls, &mut #mismatched_fields),)
         }
     });
     let to_wire = fields.iter().map(|f| {
@@ -323,14 +343,14 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
         if f.is_plain_required() {
             quote!(#n: m.#n,)
         } else if f.is_rust_nullable() {
-            quote!(#n: crate::runtime::Field::from_nullable(m.#n, misfits.take(#j)),)
+            quote!(#n: #field::from_nullable(m.#n, misfits.take(#j)),)
         } else {
-            quote!(#n: crate::runtime::Field::from_option(m.#n, m.explicit_nulls.contains(#j), misfits.take(#j)),)
+            quote!(#n: #field::from_option(m.#n, m.#explicit_nulls.contains(#j), misfits.take(#j)),)
         }
     });
     let nulls_init =
-        tracks_nulls.then(|| quote!(let mut explicit_nulls = crate::ExplicitNulls::default();));
-    let nulls_member = tracks_nulls.then(|| quote!(explicit_nulls,));
+        tracks_nulls.then(|| quote!(let mut #explicit_nulls = #explicit_nulls_type::default();));
+    let nulls_member = tracks_nulls.then(|| quote!(#explicit_nulls,));
     quote! {
         #[allow(non_camel_case_types)]
         #[derive(serde::Serialize, serde::Deserialize)]
@@ -343,19 +363,19 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
         impl From<#w> for #name {
             fn from(w: #w) -> Self {
                 #nulls_init
-                let mut mismatched_fields = crate::MismatchedFields::default();
+                let mut #mismatched_fields = #mismatched_fields_type::default();
                 Self {
                     #(#to_model)*
                     additional_properties: w.additional_properties,
                     #nulls_member
-                    mismatched_fields,
+                    #mismatched_fields,
                 }
             }
         }
 
         impl From<#name> for #w {
             fn from(m: #name) -> Self {
-                let mut misfits = m.mismatched_fields;
+                let mut misfits = m.#mismatched_fields;
                 Self {
                     #(#to_wire)*
                     additional_properties: m.additional_properties,
