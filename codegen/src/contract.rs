@@ -17,9 +17,10 @@
 //! that would take a reserved type name and groups whose accessor would take a `Client` method;
 //! the tests that mutate catalogs (`tests/tests/accepted_catalogs_compile.rs`,
 //! `tests/tests/fuzz_catalog.rs`) draw their names from here. The operation, type and test emitters write runtime paths through
-//! [`RuntimeItem::path`]; the model emitter still spells its few (`crate::Nullable`,
-//! `crate::ExplicitNulls`, `crate::MismatchedFields`, `crate::UnknownValue`, `crate::runtime::…`)
-//! in its `quote!`s.
+//! [`RuntimeItem::path`], and so does the model emitter for the struct machinery (`Nullable`,
+//! `ExplicitNulls`, `MismatchedFields`, `runtime::Field` and the member names); its enum and
+//! multipart code still spells `crate::UnknownValue`, `crate::runtime::string_enum` and the
+//! multipart paths in its `quote!`s.
 //! `tests/tests/contract.rs` checks the contract against the emitted code: every
 //! `crate::…` path in an emitted file is listed in [`RUNTIME`], and every entry of [`RUNTIME`] is
 //! used by some emitted file, so the list cannot silently go stale in either direction. That
