@@ -22,9 +22,6 @@ pub struct InlineHookChannelConfigAuthScheme {
     /// Required.
     pub key: String,
     /// The header value. You set it in your request, but it is not returned in any response.
-    /// (002_030ab8ae49809163.txt's AuthScheme table marks it Required TRUE and ReadOnly TRUE; its
-    /// note says `channel.authScheme.value` is set in the request and never exposed in a response,
-    /// so it is modelled as write-only and not as always present.)
     ///
     /// JSON: `value`.
     ///

@@ -206,9 +206,8 @@ pub struct ListInlineHooks {
 }
 
 impl ListInlineHooks {
-    /// One of the supported Inline Hook types. The document types this parameter as a string: a
-    /// type not listed in `InlineHookType` is sent as written when given as a string
-    /// (`.type_("…")`).
+    /// One of the supported Inline Hook types; a type not listed in `InlineHookType` is sent as
+    /// written when given as a string (`.type_("…")`).
     ///
     /// Sent as the query parameter `type`.
     pub fn type_(mut self, value: impl Into<crate::models::InlineHookType>) -> Self {
