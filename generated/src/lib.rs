@@ -260,6 +260,8 @@ pub mod models;
 #[rustfmt::skip]
 pub mod operations;
 mod runtime;
+// The one module emitted code names (`crate::rt::…`): see `runtime/facade.rs`.
+use runtime::facade as rt;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 

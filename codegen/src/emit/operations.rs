@@ -18,9 +18,11 @@ pub fn module(plan: &Plan) -> TokenStream {
         let doc_cfg = doc_cfg([f.as_str()]);
         quote!(#[cfg(feature = #f)] #doc_cfg pub mod #m;)
     });
-    let doc = inner_doc_attrs(
-        "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from [`Client`](crate::Client) (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`. For what the catalog does\nnot know (parameters, bodies, response types), every builder has `customize()`: see\n[`Customize`](crate::request::Customize).",
-    );
+    let doc = inner_doc_attrs(&format!(
+        "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from {} (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`. For what the catalog does\nnot know (parameters, bodies, response types), every builder has `customize()`: see\n{}.",
+        contract::CLIENT.doc_link(None),
+        contract::CUSTOMIZE.doc_link(None),
+    ));
     quote!(#doc #(#mods)*)
 }
 
@@ -144,18 +146,21 @@ fn untyped_json(b: &crate::ir::Body) -> bool {
 fn body_type(b: &crate::ir::Body) -> (TokenStream, TokenStream, TokenStream) {
     if untyped_json(b) {
         let json_body = contract::JSON_BODY.path();
-        return (
-            quote!(impl serde::Serialize),
-            json_body,
-            quote!(request.json_body(value)),
-        );
+        return (quote!(impl serde::Serialize), json_body, {
+            let json_body = contract::REQUEST_JSON_BODY.ident();
+            quote!(request.#json_body(value))
+        });
     }
     let ty = rust_type(&b.ty);
     let attach = match b.kind {
-        BodyKind::Json => quote!(request.json(&value)),
+        BodyKind::Json => {
+            let json = contract::REQUEST_JSON.ident();
+            quote!(request.#json(&value))
+        }
         BodyKind::Multipart => {
-            let into_multipart = contract::INTO_MULTIPART.path();
-            quote!(request.multipart(#into_multipart::into_multipart(value)))
+            let multipart = contract::REQUEST_MULTIPART.ident();
+            let into_multipart = contract::INTO_MULTIPART_CALL.path();
+            quote!(request.#multipart(#into_multipart(value)))
         }
     };
     (quote!(impl Into<#ty>), ty, attach)
@@ -164,8 +169,8 @@ fn body_type(b: &crate::ir::Body) -> (TokenStream, TokenStream, TokenStream) {
 /// The expression that stores an argument taken as `arg_type`/`body_type`.
 fn store(name: &proc_macro2::Ident, untyped_body: bool) -> TokenStream {
     if untyped_body {
-        let json_body = contract::JSON_BODY.path();
-        quote!(#json_body::new(&#name))
+        let json_body_new = contract::JSON_BODY_NEW.path();
+        quote!(#json_body_new(&#name))
     } else {
         quote!(#name.into())
     }
@@ -229,10 +234,15 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     let method = ident(o.method.as_str());
     let template = &o.path;
 
-    let (client, customize, request_ty) = (
+    let (client, customize, request_new, customize_new) = (
         contract::CLIENT.path(),
         contract::CUSTOMIZE.path(),
-        contract::REQUEST.path(),
+        contract::REQUEST_NEW.path(),
+        contract::CUSTOMIZE_NEW.path(),
+    );
+    let (send_it, stream_it) = (
+        contract::CUSTOMIZE_SEND.ident(),
+        contract::CUSTOMIZE_INTO_STREAM.ident(),
     );
     let (error, api_response) = (contract::ERROR.path(), contract::API_RESPONSE.path());
     let mut fields = vec![quote!(client: #client)];
@@ -309,9 +319,9 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             let n = ident(&p.rust_name);
             let w = &p.wire_name;
             let call = if p.location == ParamIn::Header {
-                quote!(header)
+                contract::REQUEST_HEADER.ident()
             } else {
-                quote!(query)
+                contract::REQUEST_QUERY.ident()
             };
             if p.required {
                 quote!(request.#call(#w, &self.#n);)
@@ -337,19 +347,21 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 contract::PAGE.path(),
                 contract::ITEM_STREAM.path(),
             );
+            let send_doc = doc_attrs(&format!(
+                "Sends the request and returns the first page; follow `Link: rel=\"next\"` with {}, or use [`into_stream`](Self::into_stream) for every item.",
+                contract::PAGE.doc_link(Some("next_page"))
+            ));
             (
                 quote!(#paged<#item>),
                 quote! {
-                    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-                    /// [`Page::next_page`](crate::Page::next_page), or use
-                    /// [`into_stream`](Self::into_stream) for every item.
+                    #send_doc
                     pub async fn send(self) -> Result<#page<#item>, #error> {
-                        self.customize().send().await
+                        self.customize().#send_it().await
                     }
 
                     /// Every item of every page, fetched lazily one page at a time.
                     pub fn into_stream(self) -> #stream<#item> {
-                        self.customize().into_stream()
+                        self.customize().#stream_it()
                     }
                 },
             )
@@ -357,13 +369,16 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         (Output::Json(TypeRef::Array(item)), false) => {
             let item = rust_type(item);
             let list = contract::LIST.path();
+            let send_doc = doc_attrs(&format!(
+                "Sends the request and decodes the array; items that do not decode are kept in {}.",
+                contract::API_RESPONSE.doc_link(Some("undecoded"))
+            ));
             (
                 quote!(#list<#item>),
                 quote! {
-                    /// Sends the request and decodes the array; items that do not decode are
-                    /// kept in [`ApiResponse::undecoded`](crate::ApiResponse::undecoded).
+                    #send_doc
                     pub async fn send(self) -> Result<#api_response<Vec<#item>>, #error> {
-                        self.customize().send().await
+                        self.customize().#send_it().await
                     }
                 },
             )
@@ -376,19 +391,20 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 quote! {
                     /// Sends the request and decodes the response.
                     pub async fn send(self) -> Result<#api_response<#t>, #error> {
-                        self.customize().send().await
+                        self.customize().#send_it().await
                     }
                 },
             )
         }
         (Output::Text(media_type), _) => {
-            attach.push(quote!(request.accept(#media_type);));
+            let accept = contract::REQUEST_ACCEPT.ident();
+            attach.push(quote!(request.#accept(#media_type);));
             (
                 contract::TEXT.path(),
                 quote! {
                     /// Sends the request and returns the body as text.
                     pub async fn send(self) -> Result<#api_response<String>, #error> {
-                        self.customize().send().await
+                        self.customize().#send_it().await
                     }
                 },
             )
@@ -398,12 +414,16 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             quote! {
                 /// Sends the request; the response has no body.
                 pub async fn send(self) -> Result<#api_response<()>, #error> {
-                    self.customize().send().await
+                    self.customize().#send_it().await
                 }
             },
         ),
     };
 
+    let customize_doc = doc_attrs(&format!(
+        "Opens the request to what the catalog does not know: see {}.",
+        contract::CUSTOMIZE.doc_link(None)
+    ));
     // `mut` only where something is added, so that no lint needs silencing.
     let binding = if attach.is_empty() {
         quote!(let request)
@@ -422,16 +442,16 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             #(#setters)*
             #body_setter
 
-            /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
+            #customize_doc
             pub fn customize(self) -> #customize<#kind> {
-                #binding = #request_ty::new(
+                #binding = #request_new(
                     #op_name,
                     http::Method::#method,
                     #template,
                     &[#(#path_args),*],
                 );
                 #(#attach)*
-                #customize::new(self.client, request)
+                #customize_new(self.client, request)
             }
 
             #send

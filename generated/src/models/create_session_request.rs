@@ -10,13 +10,12 @@ pub struct CreateSessionRequest {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl CreateSessionRequest {
@@ -38,17 +37,17 @@ struct CreateSessionRequest__Wire {
     #[serde(
         rename = "sessionToken",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    session_token: crate::runtime::Field<String>,
+    session_token: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<CreateSessionRequest__Wire> for CreateSessionRequest {
     fn from(w: CreateSessionRequest__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             session_token: w
                 .session_token
@@ -69,7 +68,7 @@ impl From<CreateSessionRequest> for CreateSessionRequest__Wire {
     fn from(m: CreateSessionRequest) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            session_token: crate::runtime::Field::from_option(
+            session_token: crate::rt::Field::from_option(
                 m.session_token,
                 m.explicit_nulls.contains("sessionToken"),
                 misfits.take("sessionToken"),

@@ -25,22 +25,21 @@ pub struct EventHook {
     /// is given).
     ///
     /// JSON: `events`.
-    pub events: crate::Nullable<serde_json::Value>,
+    pub events: crate::rt::Nullable<serde_json::Value>,
     /// An optional event hook filter that can reduce the number of event hook calls, a self-service
     /// Early Access feature (named in CreateEventHook's description; no type is given).
     ///
     /// JSON: `filter`.
-    pub filter: crate::Nullable<serde_json::Value>,
+    pub filter: crate::rt::Nullable<serde_json::Value>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl EventHook {
@@ -72,13 +71,13 @@ impl EventHook {
 
     /// Sets `events` to a value (not `null`).
     pub fn with_events(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.events = crate::Nullable::Value(value.into());
+        self.events = crate::rt::Nullable::Value(value.into());
         self
     }
 
     /// Sets `filter` to a value (not `null`).
     pub fn with_filter(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.filter = crate::Nullable::Value(value.into());
+        self.filter = crate::rt::Nullable::Value(value.into());
         self
     }
 }
@@ -86,24 +85,24 @@ impl EventHook {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct EventHook__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    status: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    channel: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    events: crate::runtime::Field<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    filter: crate::runtime::Field<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    status: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    channel: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    events: crate::rt::Field<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    filter: crate::rt::Field<serde_json::Value>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<EventHook__Wire> for EventHook {
     fn from(w: EventHook__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -146,29 +145,23 @@ impl From<EventHook> for EventHook__Wire {
     fn from(m: EventHook) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            status: crate::runtime::Field::from_option(
+            status: crate::rt::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
                 misfits.take("status"),
             ),
-            channel: crate::runtime::Field::from_option(
+            channel: crate::rt::Field::from_option(
                 m.channel,
                 m.explicit_nulls.contains("channel"),
                 misfits.take("channel"),
             ),
-            events: crate::runtime::Field::from_nullable(
-                m.events,
-                misfits.take("events"),
-            ),
-            filter: crate::runtime::Field::from_nullable(
-                m.filter,
-                misfits.take("filter"),
-            ),
+            events: crate::rt::Field::from_nullable(m.events, misfits.take("events")),
+            filter: crate::rt::Field::from_nullable(m.filter, misfits.take("filter")),
             additional_properties: m.additional_properties,
         }
     }

@@ -25,13 +25,12 @@ pub struct InlineHookChannel {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl InlineHookChannel {
@@ -71,21 +70,21 @@ struct InlineHookChannel__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<crate::models::InlineHookChannelType>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    version: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    config: crate::runtime::Field<crate::models::InlineHookChannelConfig>,
+    type_: crate::rt::Field<crate::models::InlineHookChannelType>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    version: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    config: crate::rt::Field<crate::models::InlineHookChannelConfig>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<InlineHookChannel__Wire> for InlineHookChannel {
     fn from(w: InlineHookChannel__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             type_: w
                 .type_
@@ -122,17 +121,17 @@ impl From<InlineHookChannel> for InlineHookChannel__Wire {
     fn from(m: InlineHookChannel) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            version: crate::runtime::Field::from_option(
+            version: crate::rt::Field::from_option(
                 m.version,
                 m.explicit_nulls.contains("version"),
                 misfits.take("version"),
             ),
-            config: crate::runtime::Field::from_option(
+            config: crate::rt::Field::from_option(
                 m.config,
                 m.explicit_nulls.contains("config"),
                 misfits.take("config"),

@@ -33,13 +33,12 @@ pub struct InlineHookChannelConfig {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl InlineHookChannelConfig {
@@ -86,24 +85,24 @@ impl InlineHookChannelConfig {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct InlineHookChannelConfig__Wire {
     uri: String,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    method: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    headers: crate::runtime::Field<Vec<crate::models::InlineHookChannelConfigHeader>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    method: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    headers: crate::rt::Field<Vec<crate::models::InlineHookChannelConfigHeader>>,
     #[serde(
         rename = "authScheme",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    auth_scheme: crate::runtime::Field<crate::models::InlineHookChannelConfigAuthScheme>,
+    auth_scheme: crate::rt::Field<crate::models::InlineHookChannelConfigAuthScheme>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<InlineHookChannelConfig__Wire> for InlineHookChannelConfig {
     fn from(w: InlineHookChannelConfig__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             uri: w.uri,
             method: w
@@ -142,17 +141,17 @@ impl From<InlineHookChannelConfig> for InlineHookChannelConfig__Wire {
         let mut misfits = m.mismatched_fields;
         Self {
             uri: m.uri,
-            method: crate::runtime::Field::from_option(
+            method: crate::rt::Field::from_option(
                 m.method,
                 m.explicit_nulls.contains("method"),
                 misfits.take("method"),
             ),
-            headers: crate::runtime::Field::from_option(
+            headers: crate::rt::Field::from_option(
                 m.headers,
                 m.explicit_nulls.contains("headers"),
                 misfits.take("headers"),
             ),
-            auth_scheme: crate::runtime::Field::from_option(
+            auth_scheme: crate::rt::Field::from_option(
                 m.auth_scheme,
                 m.explicit_nulls.contains("authScheme"),
                 misfits.take("authScheme"),

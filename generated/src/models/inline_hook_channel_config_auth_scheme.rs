@@ -30,13 +30,12 @@ pub struct InlineHookChannelConfigAuthScheme {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl InlineHookChannelConfigAuthScheme {
@@ -69,8 +68,8 @@ struct InlineHookChannelConfigAuthScheme__Wire {
     #[serde(rename = "type")]
     type_: crate::models::InlineHookChannelConfigAuthSchemeType,
     key: String,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    value: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    value: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -78,8 +77,8 @@ struct InlineHookChannelConfigAuthScheme__Wire {
 impl From<InlineHookChannelConfigAuthScheme__Wire>
 for InlineHookChannelConfigAuthScheme {
     fn from(w: InlineHookChannelConfigAuthScheme__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             type_: w.type_,
             key: w.key,
@@ -105,7 +104,7 @@ for InlineHookChannelConfigAuthScheme__Wire {
         Self {
             type_: m.type_,
             key: m.key,
-            value: crate::runtime::Field::from_option(
+            value: crate::rt::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
                 misfits.take("value"),

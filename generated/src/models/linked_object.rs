@@ -15,13 +15,12 @@ pub struct LinkedObject {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl LinkedObject {
@@ -64,21 +63,21 @@ struct LinkedObject__Wire {
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    primary: crate::runtime::Field<crate::models::LinkedObjectPrimary>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    associated: crate::runtime::Field<crate::models::LinkedObjectAssociated>,
+    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    primary: crate::rt::Field<crate::models::LinkedObjectPrimary>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    associated: crate::rt::Field<crate::models::LinkedObjectAssociated>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<LinkedObject__Wire> for LinkedObject {
     fn from(w: LinkedObject__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             links: w
                 .links
@@ -115,17 +114,17 @@ impl From<LinkedObject> for LinkedObject__Wire {
     fn from(m: LinkedObject) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            links: crate::runtime::Field::from_option(
+            links: crate::rt::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
                 misfits.take("_links"),
             ),
-            primary: crate::runtime::Field::from_option(
+            primary: crate::rt::Field::from_option(
                 m.primary,
                 m.explicit_nulls.contains("primary"),
                 misfits.take("primary"),
             ),
-            associated: crate::runtime::Field::from_option(
+            associated: crate::rt::Field::from_option(
                 m.associated,
                 m.explicit_nulls.contains("associated"),
                 misfits.take("associated"),
@@ -154,13 +153,12 @@ pub struct LinkedObjectPrimary {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl LinkedObjectPrimary {
@@ -197,26 +195,26 @@ impl LinkedObjectPrimary {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct LinkedObjectPrimary__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    title: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    description: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    title: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    description: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<LinkedObjectPrimary__Wire> for LinkedObjectPrimary {
     fn from(w: LinkedObjectPrimary__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             name: w
                 .name
@@ -261,22 +259,22 @@ impl From<LinkedObjectPrimary> for LinkedObjectPrimary__Wire {
     fn from(m: LinkedObjectPrimary) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            title: crate::runtime::Field::from_option(
+            title: crate::rt::Field::from_option(
                 m.title,
                 m.explicit_nulls.contains("title"),
                 misfits.take("title"),
             ),
-            description: crate::runtime::Field::from_option(
+            description: crate::rt::Field::from_option(
                 m.description,
                 m.explicit_nulls.contains("description"),
                 misfits.take("description"),
@@ -305,13 +303,12 @@ pub struct LinkedObjectAssociated {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl LinkedObjectAssociated {
@@ -348,26 +345,26 @@ impl LinkedObjectAssociated {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct LinkedObjectAssociated__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    title: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    description: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    title: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    description: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<LinkedObjectAssociated__Wire> for LinkedObjectAssociated {
     fn from(w: LinkedObjectAssociated__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             name: w
                 .name
@@ -412,22 +409,22 @@ impl From<LinkedObjectAssociated> for LinkedObjectAssociated__Wire {
     fn from(m: LinkedObjectAssociated) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            title: crate::runtime::Field::from_option(
+            title: crate::rt::Field::from_option(
                 m.title,
                 m.explicit_nulls.contains("title"),
                 misfits.take("title"),
             ),
-            description: crate::runtime::Field::from_option(
+            description: crate::rt::Field::from_option(
                 m.description,
                 m.explicit_nulls.contains("description"),
                 misfits.take("description"),

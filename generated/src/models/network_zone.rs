@@ -39,13 +39,12 @@ pub struct NetworkZone {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl NetworkZone {
@@ -154,58 +153,58 @@ impl NetworkZone {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct NetworkZone__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    asns: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    asns: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    usage: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    usage: crate::rt::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    status: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    system: crate::runtime::Field<bool>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    created: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    proxies: crate::runtime::Field<Vec<crate::models::NetworkZoneProxiesItem>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    gateways: crate::runtime::Field<Vec<crate::models::NetworkZoneGatewaysItem>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    locations: crate::runtime::Field<Vec<crate::models::NetworkZoneLocationsItem>>,
+    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    status: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    system: crate::rt::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    created: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    proxies: crate::rt::Field<Vec<crate::models::NetworkZoneProxiesItem>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    gateways: crate::rt::Field<Vec<crate::models::NetworkZoneGatewaysItem>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    locations: crate::rt::Field<Vec<crate::models::NetworkZoneLocationsItem>>,
     #[serde(
         rename = "proxyType",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    proxy_type: crate::runtime::Field<String>,
+    proxy_type: crate::rt::Field<String>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    last_updated: crate::runtime::Field<String>,
+    last_updated: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<NetworkZone__Wire> for NetworkZone {
     fn from(w: NetworkZone__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -330,72 +329,72 @@ impl From<NetworkZone> for NetworkZone__Wire {
     fn from(m: NetworkZone) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            asns: crate::runtime::Field::from_option(
+            asns: crate::rt::Field::from_option(
                 m.asns,
                 m.explicit_nulls.contains("asns"),
                 misfits.take("asns"),
             ),
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            usage: crate::runtime::Field::from_option(
+            usage: crate::rt::Field::from_option(
                 m.usage,
                 m.explicit_nulls.contains("usage"),
                 misfits.take("usage"),
             ),
-            links: crate::runtime::Field::from_option(
+            links: crate::rt::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
                 misfits.take("_links"),
             ),
-            status: crate::runtime::Field::from_option(
+            status: crate::rt::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
                 misfits.take("status"),
             ),
-            system: crate::runtime::Field::from_option(
+            system: crate::rt::Field::from_option(
                 m.system,
                 m.explicit_nulls.contains("system"),
                 misfits.take("system"),
             ),
-            created: crate::runtime::Field::from_option(
+            created: crate::rt::Field::from_option(
                 m.created,
                 m.explicit_nulls.contains("created"),
                 misfits.take("created"),
             ),
-            proxies: crate::runtime::Field::from_option(
+            proxies: crate::rt::Field::from_option(
                 m.proxies,
                 m.explicit_nulls.contains("proxies"),
                 misfits.take("proxies"),
             ),
-            gateways: crate::runtime::Field::from_option(
+            gateways: crate::rt::Field::from_option(
                 m.gateways,
                 m.explicit_nulls.contains("gateways"),
                 misfits.take("gateways"),
             ),
-            locations: crate::runtime::Field::from_option(
+            locations: crate::rt::Field::from_option(
                 m.locations,
                 m.explicit_nulls.contains("locations"),
                 misfits.take("locations"),
             ),
-            proxy_type: crate::runtime::Field::from_option(
+            proxy_type: crate::rt::Field::from_option(
                 m.proxy_type,
                 m.explicit_nulls.contains("proxyType"),
                 misfits.take("proxyType"),
             ),
-            last_updated: crate::runtime::Field::from_option(
+            last_updated: crate::rt::Field::from_option(
                 m.last_updated,
                 m.explicit_nulls.contains("lastUpdated"),
                 misfits.take("lastUpdated"),
@@ -420,13 +419,12 @@ pub struct NetworkZoneProxiesItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl NetworkZoneProxiesItem {
@@ -454,19 +452,19 @@ struct NetworkZoneProxiesItem__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    value: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    value: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<NetworkZoneProxiesItem__Wire> for NetworkZoneProxiesItem {
     fn from(w: NetworkZoneProxiesItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             type_: w
                 .type_
@@ -495,12 +493,12 @@ impl From<NetworkZoneProxiesItem> for NetworkZoneProxiesItem__Wire {
     fn from(m: NetworkZoneProxiesItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            value: crate::runtime::Field::from_option(
+            value: crate::rt::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
                 misfits.take("value"),
@@ -525,13 +523,12 @@ pub struct NetworkZoneGatewaysItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl NetworkZoneGatewaysItem {
@@ -559,19 +556,19 @@ struct NetworkZoneGatewaysItem__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    value: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    value: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<NetworkZoneGatewaysItem__Wire> for NetworkZoneGatewaysItem {
     fn from(w: NetworkZoneGatewaysItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             type_: w
                 .type_
@@ -600,12 +597,12 @@ impl From<NetworkZoneGatewaysItem> for NetworkZoneGatewaysItem__Wire {
     fn from(m: NetworkZoneGatewaysItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            value: crate::runtime::Field::from_option(
+            value: crate::rt::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
                 misfits.take("value"),
@@ -633,13 +630,12 @@ pub struct NetworkZoneLocationsItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl NetworkZoneLocationsItem {
@@ -664,18 +660,18 @@ impl NetworkZoneLocationsItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct NetworkZoneLocationsItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    region: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    country: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    region: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    country: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<NetworkZoneLocationsItem__Wire> for NetworkZoneLocationsItem {
     fn from(w: NetworkZoneLocationsItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             region: w
                 .region
@@ -704,12 +700,12 @@ impl From<NetworkZoneLocationsItem> for NetworkZoneLocationsItem__Wire {
     fn from(m: NetworkZoneLocationsItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            region: crate::runtime::Field::from_option(
+            region: crate::rt::Field::from_option(
                 m.region,
                 m.explicit_nulls.contains("region"),
                 misfits.take("region"),
             ),
-            country: crate::runtime::Field::from_option(
+            country: crate::rt::Field::from_option(
                 m.country,
                 m.explicit_nulls.contains("country"),
                 misfits.take("country"),

@@ -44,13 +44,12 @@ pub struct OrgSetting {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl OrgSetting {
@@ -174,82 +173,82 @@ impl OrgSetting {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct OrgSetting__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    city: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    state: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    city: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    state: crate::rt::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    status: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    country: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    created: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    website: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    address1: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    address2: crate::runtime::Field<String>,
+    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    status: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    country: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    created: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    website: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    address1: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    address2: crate::rt::Field<String>,
     #[serde(
         rename = "expiresAt",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    expires_at: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    subdomain: crate::runtime::Field<String>,
+    expires_at: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    subdomain: crate::rt::Field<String>,
     #[serde(
         rename = "postalCode",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    postal_code: crate::runtime::Field<String>,
+    postal_code: crate::rt::Field<String>,
     #[serde(
         rename = "companyName",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    company_name: crate::runtime::Field<String>,
+    company_name: crate::rt::Field<String>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    last_updated: crate::runtime::Field<String>,
+    last_updated: crate::rt::Field<String>,
     #[serde(
         rename = "phoneNumber",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    phone_number: crate::runtime::Field<String>,
+    phone_number: crate::rt::Field<String>,
     #[serde(
         rename = "supportPhoneNumber",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    support_phone_number: crate::runtime::Field<String>,
+    support_phone_number: crate::rt::Field<String>,
     #[serde(
         rename = "endUserSupportHelpURL",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    end_user_support_help_url: crate::runtime::Field<String>,
+    end_user_support_help_url: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<OrgSetting__Wire> for OrgSetting {
     fn from(w: OrgSetting__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -406,92 +405,92 @@ impl From<OrgSetting> for OrgSetting__Wire {
     fn from(m: OrgSetting) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            city: crate::runtime::Field::from_option(
+            city: crate::rt::Field::from_option(
                 m.city,
                 m.explicit_nulls.contains("city"),
                 misfits.take("city"),
             ),
-            state: crate::runtime::Field::from_option(
+            state: crate::rt::Field::from_option(
                 m.state,
                 m.explicit_nulls.contains("state"),
                 misfits.take("state"),
             ),
-            links: crate::runtime::Field::from_option(
+            links: crate::rt::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
                 misfits.take("_links"),
             ),
-            status: crate::runtime::Field::from_option(
+            status: crate::rt::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
                 misfits.take("status"),
             ),
-            country: crate::runtime::Field::from_option(
+            country: crate::rt::Field::from_option(
                 m.country,
                 m.explicit_nulls.contains("country"),
                 misfits.take("country"),
             ),
-            created: crate::runtime::Field::from_option(
+            created: crate::rt::Field::from_option(
                 m.created,
                 m.explicit_nulls.contains("created"),
                 misfits.take("created"),
             ),
-            website: crate::runtime::Field::from_option(
+            website: crate::rt::Field::from_option(
                 m.website,
                 m.explicit_nulls.contains("website"),
                 misfits.take("website"),
             ),
-            address1: crate::runtime::Field::from_option(
+            address1: crate::rt::Field::from_option(
                 m.address1,
                 m.explicit_nulls.contains("address1"),
                 misfits.take("address1"),
             ),
-            address2: crate::runtime::Field::from_option(
+            address2: crate::rt::Field::from_option(
                 m.address2,
                 m.explicit_nulls.contains("address2"),
                 misfits.take("address2"),
             ),
-            expires_at: crate::runtime::Field::from_option(
+            expires_at: crate::rt::Field::from_option(
                 m.expires_at,
                 m.explicit_nulls.contains("expiresAt"),
                 misfits.take("expiresAt"),
             ),
-            subdomain: crate::runtime::Field::from_option(
+            subdomain: crate::rt::Field::from_option(
                 m.subdomain,
                 m.explicit_nulls.contains("subdomain"),
                 misfits.take("subdomain"),
             ),
-            postal_code: crate::runtime::Field::from_option(
+            postal_code: crate::rt::Field::from_option(
                 m.postal_code,
                 m.explicit_nulls.contains("postalCode"),
                 misfits.take("postalCode"),
             ),
-            company_name: crate::runtime::Field::from_option(
+            company_name: crate::rt::Field::from_option(
                 m.company_name,
                 m.explicit_nulls.contains("companyName"),
                 misfits.take("companyName"),
             ),
-            last_updated: crate::runtime::Field::from_option(
+            last_updated: crate::rt::Field::from_option(
                 m.last_updated,
                 m.explicit_nulls.contains("lastUpdated"),
                 misfits.take("lastUpdated"),
             ),
-            phone_number: crate::runtime::Field::from_option(
+            phone_number: crate::rt::Field::from_option(
                 m.phone_number,
                 m.explicit_nulls.contains("phoneNumber"),
                 misfits.take("phoneNumber"),
             ),
-            support_phone_number: crate::runtime::Field::from_option(
+            support_phone_number: crate::rt::Field::from_option(
                 m.support_phone_number,
                 m.explicit_nulls.contains("supportPhoneNumber"),
                 misfits.take("supportPhoneNumber"),
             ),
-            end_user_support_help_url: crate::runtime::Field::from_option(
+            end_user_support_help_url: crate::rt::Field::from_option(
                 m.end_user_support_help_url,
                 m.explicit_nulls.contains("endUserSupportHelpURL"),
                 misfits.take("endUserSupportHelpURL"),

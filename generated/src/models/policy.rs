@@ -32,13 +32,12 @@ pub struct Policy {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl Policy {
@@ -132,54 +131,54 @@ impl Policy {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Policy__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    status: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    system: crate::runtime::Field<bool>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    created: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    priority: crate::runtime::Field<i64>,
+    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    status: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    system: crate::rt::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    created: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    priority: crate::rt::Field<i64>,
     #[serde(
         rename = "_embedded",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    embedded: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    conditions: crate::runtime::Field<crate::models::PolicyConditions>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    description: crate::runtime::Field<String>,
+    embedded: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    conditions: crate::rt::Field<crate::models::PolicyConditions>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    description: crate::rt::Field<String>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    last_updated: crate::runtime::Field<String>,
+    last_updated: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<Policy__Wire> for Policy {
     fn from(w: Policy__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -288,62 +287,62 @@ impl From<Policy> for Policy__Wire {
     fn from(m: Policy) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            links: crate::runtime::Field::from_option(
+            links: crate::rt::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
                 misfits.take("_links"),
             ),
-            status: crate::runtime::Field::from_option(
+            status: crate::rt::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
                 misfits.take("status"),
             ),
-            system: crate::runtime::Field::from_option(
+            system: crate::rt::Field::from_option(
                 m.system,
                 m.explicit_nulls.contains("system"),
                 misfits.take("system"),
             ),
-            created: crate::runtime::Field::from_option(
+            created: crate::rt::Field::from_option(
                 m.created,
                 m.explicit_nulls.contains("created"),
                 misfits.take("created"),
             ),
-            priority: crate::runtime::Field::from_option(
+            priority: crate::rt::Field::from_option(
                 m.priority,
                 m.explicit_nulls.contains("priority"),
                 misfits.take("priority"),
             ),
-            embedded: crate::runtime::Field::from_option(
+            embedded: crate::rt::Field::from_option(
                 m.embedded,
                 m.explicit_nulls.contains("_embedded"),
                 misfits.take("_embedded"),
             ),
-            conditions: crate::runtime::Field::from_option(
+            conditions: crate::rt::Field::from_option(
                 m.conditions,
                 m.explicit_nulls.contains("conditions"),
                 misfits.take("conditions"),
             ),
-            description: crate::runtime::Field::from_option(
+            description: crate::rt::Field::from_option(
                 m.description,
                 m.explicit_nulls.contains("description"),
                 misfits.take("description"),
             ),
-            last_updated: crate::runtime::Field::from_option(
+            last_updated: crate::rt::Field::from_option(
                 m.last_updated,
                 m.explicit_nulls.contains("lastUpdated"),
                 misfits.take("lastUpdated"),

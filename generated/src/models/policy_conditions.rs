@@ -58,13 +58,12 @@ pub struct PolicyConditions {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditions {
@@ -257,90 +256,86 @@ impl PolicyConditions {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditions__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    app: crate::runtime::Field<crate::models::PolicyConditionsApp>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    apps: crate::runtime::Field<crate::models::PolicyConditionsApps>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    risk: crate::runtime::Field<crate::models::PolicyConditionsRisk>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    users: crate::runtime::Field<crate::models::PolicyConditionsUsers>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    device: crate::runtime::Field<crate::models::PolicyConditionsDevice>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    groups: crate::runtime::Field<crate::models::PolicyConditionsGroups>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    people: crate::runtime::Field<crate::models::PolicyConditionsPeople>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    scopes: crate::runtime::Field<crate::models::PolicyConditionsScopes>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    clients: crate::runtime::Field<crate::models::PolicyConditionsClients>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    context: crate::runtime::Field<crate::models::PolicyConditionsContext>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    network: crate::runtime::Field<crate::models::PolicyConditionsNetwork>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    platform: crate::runtime::Field<crate::models::PolicyConditionsPlatform>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    app: crate::rt::Field<crate::models::PolicyConditionsApp>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    apps: crate::rt::Field<crate::models::PolicyConditionsApps>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    risk: crate::rt::Field<crate::models::PolicyConditionsRisk>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    users: crate::rt::Field<crate::models::PolicyConditionsUsers>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    device: crate::rt::Field<crate::models::PolicyConditionsDevice>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    groups: crate::rt::Field<crate::models::PolicyConditionsGroups>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    people: crate::rt::Field<crate::models::PolicyConditionsPeople>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    scopes: crate::rt::Field<crate::models::PolicyConditionsScopes>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    clients: crate::rt::Field<crate::models::PolicyConditionsClients>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    context: crate::rt::Field<crate::models::PolicyConditionsContext>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    network: crate::rt::Field<crate::models::PolicyConditionsNetwork>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    platform: crate::rt::Field<crate::models::PolicyConditionsPlatform>,
     #[serde(
         rename = "riskScore",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    risk_score: crate::runtime::Field<crate::models::PolicyConditionsRiskScore>,
+    risk_score: crate::rt::Field<crate::models::PolicyConditionsRiskScore>,
     #[serde(
         rename = "grantTypes",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    grant_types: crate::runtime::Field<crate::models::PolicyConditionsGrantTypes>,
+    grant_types: crate::rt::Field<crate::models::PolicyConditionsGrantTypes>,
     #[serde(
         rename = "userStatus",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    user_status: crate::runtime::Field<crate::models::PolicyConditionsUserStatus>,
+    user_status: crate::rt::Field<crate::models::PolicyConditionsUserStatus>,
     #[serde(
         rename = "authContext",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    auth_context: crate::runtime::Field<crate::models::PolicyConditionsAuthContext>,
+    auth_context: crate::rt::Field<crate::models::PolicyConditionsAuthContext>,
     #[serde(
         rename = "authProvider",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    auth_provider: crate::runtime::Field<crate::models::PolicyConditionsAuthProvider>,
+    auth_provider: crate::rt::Field<crate::models::PolicyConditionsAuthProvider>,
     #[serde(
         rename = "mdmEnrollment",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    mdm_enrollment: crate::runtime::Field<crate::models::PolicyConditionsMdmEnrollment>,
+    mdm_enrollment: crate::rt::Field<crate::models::PolicyConditionsMdmEnrollment>,
     #[serde(
         rename = "userIdentifier",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    user_identifier: crate::runtime::Field<
-        crate::models::PolicyConditionsUserIdentifier,
-    >,
+    user_identifier: crate::rt::Field<crate::models::PolicyConditionsUserIdentifier>,
     #[serde(
         rename = "identityProvider",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    identity_provider: crate::runtime::Field<
-        crate::models::PolicyConditionsIdentityProvider,
-    >,
+    identity_provider: crate::rt::Field<crate::models::PolicyConditionsIdentityProvider>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditions__Wire> for PolicyConditions {
     fn from(w: PolicyConditions__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             app: w
                 .app
@@ -513,102 +508,102 @@ impl From<PolicyConditions> for PolicyConditions__Wire {
     fn from(m: PolicyConditions) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            app: crate::runtime::Field::from_option(
+            app: crate::rt::Field::from_option(
                 m.app,
                 m.explicit_nulls.contains("app"),
                 misfits.take("app"),
             ),
-            apps: crate::runtime::Field::from_option(
+            apps: crate::rt::Field::from_option(
                 m.apps,
                 m.explicit_nulls.contains("apps"),
                 misfits.take("apps"),
             ),
-            risk: crate::runtime::Field::from_option(
+            risk: crate::rt::Field::from_option(
                 m.risk,
                 m.explicit_nulls.contains("risk"),
                 misfits.take("risk"),
             ),
-            users: crate::runtime::Field::from_option(
+            users: crate::rt::Field::from_option(
                 m.users,
                 m.explicit_nulls.contains("users"),
                 misfits.take("users"),
             ),
-            device: crate::runtime::Field::from_option(
+            device: crate::rt::Field::from_option(
                 m.device,
                 m.explicit_nulls.contains("device"),
                 misfits.take("device"),
             ),
-            groups: crate::runtime::Field::from_option(
+            groups: crate::rt::Field::from_option(
                 m.groups,
                 m.explicit_nulls.contains("groups"),
                 misfits.take("groups"),
             ),
-            people: crate::runtime::Field::from_option(
+            people: crate::rt::Field::from_option(
                 m.people,
                 m.explicit_nulls.contains("people"),
                 misfits.take("people"),
             ),
-            scopes: crate::runtime::Field::from_option(
+            scopes: crate::rt::Field::from_option(
                 m.scopes,
                 m.explicit_nulls.contains("scopes"),
                 misfits.take("scopes"),
             ),
-            clients: crate::runtime::Field::from_option(
+            clients: crate::rt::Field::from_option(
                 m.clients,
                 m.explicit_nulls.contains("clients"),
                 misfits.take("clients"),
             ),
-            context: crate::runtime::Field::from_option(
+            context: crate::rt::Field::from_option(
                 m.context,
                 m.explicit_nulls.contains("context"),
                 misfits.take("context"),
             ),
-            network: crate::runtime::Field::from_option(
+            network: crate::rt::Field::from_option(
                 m.network,
                 m.explicit_nulls.contains("network"),
                 misfits.take("network"),
             ),
-            platform: crate::runtime::Field::from_option(
+            platform: crate::rt::Field::from_option(
                 m.platform,
                 m.explicit_nulls.contains("platform"),
                 misfits.take("platform"),
             ),
-            risk_score: crate::runtime::Field::from_option(
+            risk_score: crate::rt::Field::from_option(
                 m.risk_score,
                 m.explicit_nulls.contains("riskScore"),
                 misfits.take("riskScore"),
             ),
-            grant_types: crate::runtime::Field::from_option(
+            grant_types: crate::rt::Field::from_option(
                 m.grant_types,
                 m.explicit_nulls.contains("grantTypes"),
                 misfits.take("grantTypes"),
             ),
-            user_status: crate::runtime::Field::from_option(
+            user_status: crate::rt::Field::from_option(
                 m.user_status,
                 m.explicit_nulls.contains("userStatus"),
                 misfits.take("userStatus"),
             ),
-            auth_context: crate::runtime::Field::from_option(
+            auth_context: crate::rt::Field::from_option(
                 m.auth_context,
                 m.explicit_nulls.contains("authContext"),
                 misfits.take("authContext"),
             ),
-            auth_provider: crate::runtime::Field::from_option(
+            auth_provider: crate::rt::Field::from_option(
                 m.auth_provider,
                 m.explicit_nulls.contains("authProvider"),
                 misfits.take("authProvider"),
             ),
-            mdm_enrollment: crate::runtime::Field::from_option(
+            mdm_enrollment: crate::rt::Field::from_option(
                 m.mdm_enrollment,
                 m.explicit_nulls.contains("mdmEnrollment"),
                 misfits.take("mdmEnrollment"),
             ),
-            user_identifier: crate::runtime::Field::from_option(
+            user_identifier: crate::rt::Field::from_option(
                 m.user_identifier,
                 m.explicit_nulls.contains("userIdentifier"),
                 misfits.take("userIdentifier"),
             ),
-            identity_provider: crate::runtime::Field::from_option(
+            identity_provider: crate::rt::Field::from_option(
                 m.identity_provider,
                 m.explicit_nulls.contains("identityProvider"),
                 misfits.take("identityProvider"),
@@ -633,13 +628,12 @@ pub struct PolicyConditionsApp {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsApp {
@@ -670,18 +664,18 @@ impl PolicyConditionsApp {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsApp__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    exclude: crate::runtime::Field<Vec<crate::models::PolicyConditionsAppExcludeItem>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<crate::models::PolicyConditionsAppIncludeItem>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    exclude: crate::rt::Field<Vec<crate::models::PolicyConditionsAppExcludeItem>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<crate::models::PolicyConditionsAppIncludeItem>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsApp__Wire> for PolicyConditionsApp {
     fn from(w: PolicyConditionsApp__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             exclude: w
                 .exclude
@@ -710,12 +704,12 @@ impl From<PolicyConditionsApp> for PolicyConditionsApp__Wire {
     fn from(m: PolicyConditionsApp) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::runtime::Field::from_option(
+            exclude: crate::rt::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
                 misfits.take("exclude"),
             ),
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -745,13 +739,12 @@ pub struct PolicyConditionsAppExcludeItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsAppExcludeItem {
@@ -782,24 +775,24 @@ impl PolicyConditionsAppExcludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsAppExcludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsAppExcludeItem__Wire> for PolicyConditionsAppExcludeItem {
     fn from(w: PolicyConditionsAppExcludeItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -836,17 +829,17 @@ impl From<PolicyConditionsAppExcludeItem> for PolicyConditionsAppExcludeItem__Wi
     fn from(m: PolicyConditionsAppExcludeItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
@@ -876,13 +869,12 @@ pub struct PolicyConditionsAppIncludeItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsAppIncludeItem {
@@ -913,24 +905,24 @@ impl PolicyConditionsAppIncludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsAppIncludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsAppIncludeItem__Wire> for PolicyConditionsAppIncludeItem {
     fn from(w: PolicyConditionsAppIncludeItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -967,17 +959,17 @@ impl From<PolicyConditionsAppIncludeItem> for PolicyConditionsAppIncludeItem__Wi
     fn from(m: PolicyConditionsAppIncludeItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
@@ -1002,13 +994,12 @@ pub struct PolicyConditionsApps {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsApps {
@@ -1033,18 +1024,18 @@ impl PolicyConditionsApps {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsApps__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    exclude: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsApps__Wire> for PolicyConditionsApps {
     fn from(w: PolicyConditionsApps__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             exclude: w
                 .exclude
@@ -1073,12 +1064,12 @@ impl From<PolicyConditionsApps> for PolicyConditionsApps__Wire {
     fn from(m: PolicyConditionsApps) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::runtime::Field::from_option(
+            exclude: crate::rt::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
                 misfits.take("exclude"),
             ),
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -1101,13 +1092,12 @@ pub struct PolicyConditionsRisk {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsRisk {
@@ -1126,16 +1116,16 @@ impl PolicyConditionsRisk {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsRisk__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    behaviors: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    behaviors: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsRisk__Wire> for PolicyConditionsRisk {
     fn from(w: PolicyConditionsRisk__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             behaviors: w
                 .behaviors
@@ -1156,7 +1146,7 @@ impl From<PolicyConditionsRisk> for PolicyConditionsRisk__Wire {
     fn from(m: PolicyConditionsRisk) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            behaviors: crate::runtime::Field::from_option(
+            behaviors: crate::rt::Field::from_option(
                 m.behaviors,
                 m.explicit_nulls.contains("behaviors"),
                 misfits.take("behaviors"),
@@ -1195,13 +1185,12 @@ pub struct PolicyConditionsUsers {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsUsers {
@@ -1262,34 +1251,34 @@ impl PolicyConditionsUsers {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUsers__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    inactivity: crate::runtime::Field<crate::models::PolicyConditionsUsersInactivity>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    exclude: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    inactivity: crate::rt::Field<crate::models::PolicyConditionsUsersInactivity>,
     #[serde(
         rename = "passwordExpiration",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    password_expiration: crate::runtime::Field<
+    password_expiration: crate::rt::Field<
         crate::models::PolicyConditionsUsersPasswordExpiration,
     >,
     #[serde(
         rename = "lifecycleExpiration",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    lifecycle_expiration: crate::runtime::Field<
+    lifecycle_expiration: crate::rt::Field<
         crate::models::PolicyConditionsUsersLifecycleExpiration,
     >,
     #[serde(
         rename = "userLifecycleAttribute",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    user_lifecycle_attribute: crate::runtime::Field<
+    user_lifecycle_attribute: crate::rt::Field<
         crate::models::PolicyConditionsUsersUserLifecycleAttribute,
     >,
     #[serde(flatten)]
@@ -1298,8 +1287,8 @@ struct PolicyConditionsUsers__Wire {
 
 impl From<PolicyConditionsUsers__Wire> for PolicyConditionsUsers {
     fn from(w: PolicyConditionsUsers__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             exclude: w
                 .exclude
@@ -1360,32 +1349,32 @@ impl From<PolicyConditionsUsers> for PolicyConditionsUsers__Wire {
     fn from(m: PolicyConditionsUsers) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::runtime::Field::from_option(
+            exclude: crate::rt::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
                 misfits.take("exclude"),
             ),
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
             ),
-            inactivity: crate::runtime::Field::from_option(
+            inactivity: crate::rt::Field::from_option(
                 m.inactivity,
                 m.explicit_nulls.contains("inactivity"),
                 misfits.take("inactivity"),
             ),
-            password_expiration: crate::runtime::Field::from_option(
+            password_expiration: crate::rt::Field::from_option(
                 m.password_expiration,
                 m.explicit_nulls.contains("passwordExpiration"),
                 misfits.take("passwordExpiration"),
             ),
-            lifecycle_expiration: crate::runtime::Field::from_option(
+            lifecycle_expiration: crate::rt::Field::from_option(
                 m.lifecycle_expiration,
                 m.explicit_nulls.contains("lifecycleExpiration"),
                 misfits.take("lifecycleExpiration"),
             ),
-            user_lifecycle_attribute: crate::runtime::Field::from_option(
+            user_lifecycle_attribute: crate::rt::Field::from_option(
                 m.user_lifecycle_attribute,
                 m.explicit_nulls.contains("userLifecycleAttribute"),
                 misfits.take("userLifecycleAttribute"),
@@ -1413,13 +1402,12 @@ pub struct PolicyConditionsUsersInactivity {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsUsersInactivity {
@@ -1444,18 +1432,18 @@ impl PolicyConditionsUsersInactivity {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUsersInactivity__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    unit: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    number: crate::runtime::Field<i64>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    unit: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    number: crate::rt::Field<i64>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsUsersInactivity__Wire> for PolicyConditionsUsersInactivity {
     fn from(w: PolicyConditionsUsersInactivity__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             unit: w
                 .unit
@@ -1484,12 +1472,12 @@ impl From<PolicyConditionsUsersInactivity> for PolicyConditionsUsersInactivity__
     fn from(m: PolicyConditionsUsersInactivity) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::runtime::Field::from_option(
+            unit: crate::rt::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
                 misfits.take("unit"),
             ),
-            number: crate::runtime::Field::from_option(
+            number: crate::rt::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
                 misfits.take("number"),
@@ -1517,13 +1505,12 @@ pub struct PolicyConditionsUsersPasswordExpiration {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsUsersPasswordExpiration {
@@ -1548,10 +1535,10 @@ impl PolicyConditionsUsersPasswordExpiration {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUsersPasswordExpiration__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    unit: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    number: crate::runtime::Field<i64>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    unit: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    number: crate::rt::Field<i64>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1559,8 +1546,8 @@ struct PolicyConditionsUsersPasswordExpiration__Wire {
 impl From<PolicyConditionsUsersPasswordExpiration__Wire>
 for PolicyConditionsUsersPasswordExpiration {
     fn from(w: PolicyConditionsUsersPasswordExpiration__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             unit: w
                 .unit
@@ -1590,12 +1577,12 @@ for PolicyConditionsUsersPasswordExpiration__Wire {
     fn from(m: PolicyConditionsUsersPasswordExpiration) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::runtime::Field::from_option(
+            unit: crate::rt::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
                 misfits.take("unit"),
             ),
-            number: crate::runtime::Field::from_option(
+            number: crate::rt::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
                 misfits.take("number"),
@@ -1625,13 +1612,12 @@ pub struct PolicyConditionsUsersLifecycleExpiration {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsUsersLifecycleExpiration {
@@ -1662,16 +1648,16 @@ impl PolicyConditionsUsersLifecycleExpiration {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUsersLifecycleExpiration__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    unit: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    number: crate::runtime::Field<i64>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    unit: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    number: crate::rt::Field<i64>,
     #[serde(
         rename = "lifecycleStatus",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    lifecycle_status: crate::runtime::Field<String>,
+    lifecycle_status: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1679,8 +1665,8 @@ struct PolicyConditionsUsersLifecycleExpiration__Wire {
 impl From<PolicyConditionsUsersLifecycleExpiration__Wire>
 for PolicyConditionsUsersLifecycleExpiration {
     fn from(w: PolicyConditionsUsersLifecycleExpiration__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             unit: w
                 .unit
@@ -1718,17 +1704,17 @@ for PolicyConditionsUsersLifecycleExpiration__Wire {
     fn from(m: PolicyConditionsUsersLifecycleExpiration) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            unit: crate::runtime::Field::from_option(
+            unit: crate::rt::Field::from_option(
                 m.unit,
                 m.explicit_nulls.contains("unit"),
                 misfits.take("unit"),
             ),
-            number: crate::runtime::Field::from_option(
+            number: crate::rt::Field::from_option(
                 m.number,
                 m.explicit_nulls.contains("number"),
                 misfits.take("number"),
             ),
-            lifecycle_status: crate::runtime::Field::from_option(
+            lifecycle_status: crate::rt::Field::from_option(
                 m.lifecycle_status,
                 m.explicit_nulls.contains("lifecycleStatus"),
                 misfits.take("lifecycleStatus"),
@@ -1756,13 +1742,12 @@ pub struct PolicyConditionsUsersUserLifecycleAttribute {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsUsersUserLifecycleAttribute {
@@ -1790,15 +1775,15 @@ struct PolicyConditionsUsersUserLifecycleAttribute__Wire {
     #[serde(
         rename = "attributeName",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    attribute_name: crate::runtime::Field<String>,
+    attribute_name: crate::rt::Field<String>,
     #[serde(
         rename = "matchingValue",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    matching_value: crate::runtime::Field<String>,
+    matching_value: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1806,8 +1791,8 @@ struct PolicyConditionsUsersUserLifecycleAttribute__Wire {
 impl From<PolicyConditionsUsersUserLifecycleAttribute__Wire>
 for PolicyConditionsUsersUserLifecycleAttribute {
     fn from(w: PolicyConditionsUsersUserLifecycleAttribute__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             attribute_name: w
                 .attribute_name
@@ -1837,12 +1822,12 @@ for PolicyConditionsUsersUserLifecycleAttribute__Wire {
     fn from(m: PolicyConditionsUsersUserLifecycleAttribute) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            attribute_name: crate::runtime::Field::from_option(
+            attribute_name: crate::rt::Field::from_option(
                 m.attribute_name,
                 m.explicit_nulls.contains("attributeName"),
                 misfits.take("attributeName"),
             ),
-            matching_value: crate::runtime::Field::from_option(
+            matching_value: crate::rt::Field::from_option(
                 m.matching_value,
                 m.explicit_nulls.contains("matchingValue"),
                 misfits.take("matchingValue"),
@@ -1871,13 +1856,12 @@ pub struct PolicyConditionsDevice {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsDevice {
@@ -1917,26 +1901,26 @@ impl PolicyConditionsDevice {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsDevice__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    rooted: crate::runtime::Field<bool>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    migrated: crate::runtime::Field<bool>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    platform: crate::runtime::Field<crate::models::PolicyConditionsDevicePlatform>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    rooted: crate::rt::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    migrated: crate::rt::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    platform: crate::rt::Field<crate::models::PolicyConditionsDevicePlatform>,
     #[serde(
         rename = "trustLevel",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    trust_level: crate::runtime::Field<String>,
+    trust_level: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsDevice__Wire> for PolicyConditionsDevice {
     fn from(w: PolicyConditionsDevice__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             rooted: w
                 .rooted
@@ -1981,22 +1965,22 @@ impl From<PolicyConditionsDevice> for PolicyConditionsDevice__Wire {
     fn from(m: PolicyConditionsDevice) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            rooted: crate::runtime::Field::from_option(
+            rooted: crate::rt::Field::from_option(
                 m.rooted,
                 m.explicit_nulls.contains("rooted"),
                 misfits.take("rooted"),
             ),
-            migrated: crate::runtime::Field::from_option(
+            migrated: crate::rt::Field::from_option(
                 m.migrated,
                 m.explicit_nulls.contains("migrated"),
                 misfits.take("migrated"),
             ),
-            platform: crate::runtime::Field::from_option(
+            platform: crate::rt::Field::from_option(
                 m.platform,
                 m.explicit_nulls.contains("platform"),
                 misfits.take("platform"),
             ),
-            trust_level: crate::runtime::Field::from_option(
+            trust_level: crate::rt::Field::from_option(
                 m.trust_level,
                 m.explicit_nulls.contains("trustLevel"),
                 misfits.take("trustLevel"),
@@ -2024,13 +2008,12 @@ pub struct PolicyConditionsDevicePlatform {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsDevicePlatform {
@@ -2058,22 +2041,22 @@ impl PolicyConditionsDevicePlatform {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsDevicePlatform__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    types: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    types: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(
         rename = "supportedMDMFrameworks",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    supported_mdm_frameworks: crate::runtime::Field<Vec<serde_json::Value>>,
+    supported_mdm_frameworks: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsDevicePlatform__Wire> for PolicyConditionsDevicePlatform {
     fn from(w: PolicyConditionsDevicePlatform__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             types: w
                 .types
@@ -2102,12 +2085,12 @@ impl From<PolicyConditionsDevicePlatform> for PolicyConditionsDevicePlatform__Wi
     fn from(m: PolicyConditionsDevicePlatform) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            types: crate::runtime::Field::from_option(
+            types: crate::rt::Field::from_option(
                 m.types,
                 m.explicit_nulls.contains("types"),
                 misfits.take("types"),
             ),
-            supported_mdm_frameworks: crate::runtime::Field::from_option(
+            supported_mdm_frameworks: crate::rt::Field::from_option(
                 m.supported_mdm_frameworks,
                 m.explicit_nulls.contains("supportedMDMFrameworks"),
                 misfits.take("supportedMDMFrameworks"),
@@ -2132,13 +2115,12 @@ pub struct PolicyConditionsGroups {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsGroups {
@@ -2163,18 +2145,18 @@ impl PolicyConditionsGroups {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsGroups__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    exclude: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsGroups__Wire> for PolicyConditionsGroups {
     fn from(w: PolicyConditionsGroups__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             exclude: w
                 .exclude
@@ -2203,12 +2185,12 @@ impl From<PolicyConditionsGroups> for PolicyConditionsGroups__Wire {
     fn from(m: PolicyConditionsGroups) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::runtime::Field::from_option(
+            exclude: crate::rt::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
                 misfits.take("exclude"),
             ),
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -2233,13 +2215,12 @@ pub struct PolicyConditionsPeople {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsPeople {
@@ -2270,18 +2251,18 @@ impl PolicyConditionsPeople {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPeople__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    users: crate::runtime::Field<crate::models::PolicyConditionsPeopleUsers>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    groups: crate::runtime::Field<crate::models::PolicyConditionsPeopleGroups>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    users: crate::rt::Field<crate::models::PolicyConditionsPeopleUsers>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    groups: crate::rt::Field<crate::models::PolicyConditionsPeopleGroups>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsPeople__Wire> for PolicyConditionsPeople {
     fn from(w: PolicyConditionsPeople__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             users: w
                 .users
@@ -2310,12 +2291,12 @@ impl From<PolicyConditionsPeople> for PolicyConditionsPeople__Wire {
     fn from(m: PolicyConditionsPeople) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            users: crate::runtime::Field::from_option(
+            users: crate::rt::Field::from_option(
                 m.users,
                 m.explicit_nulls.contains("users"),
                 misfits.take("users"),
             ),
-            groups: crate::runtime::Field::from_option(
+            groups: crate::rt::Field::from_option(
                 m.groups,
                 m.explicit_nulls.contains("groups"),
                 misfits.take("groups"),
@@ -2343,13 +2324,12 @@ pub struct PolicyConditionsPeopleUsers {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsPeopleUsers {
@@ -2374,18 +2354,18 @@ impl PolicyConditionsPeopleUsers {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPeopleUsers__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    exclude: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsPeopleUsers__Wire> for PolicyConditionsPeopleUsers {
     fn from(w: PolicyConditionsPeopleUsers__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             exclude: w
                 .exclude
@@ -2414,12 +2394,12 @@ impl From<PolicyConditionsPeopleUsers> for PolicyConditionsPeopleUsers__Wire {
     fn from(m: PolicyConditionsPeopleUsers) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::runtime::Field::from_option(
+            exclude: crate::rt::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
                 misfits.take("exclude"),
             ),
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -2447,13 +2427,12 @@ pub struct PolicyConditionsPeopleGroups {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsPeopleGroups {
@@ -2478,18 +2457,18 @@ impl PolicyConditionsPeopleGroups {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPeopleGroups__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    exclude: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsPeopleGroups__Wire> for PolicyConditionsPeopleGroups {
     fn from(w: PolicyConditionsPeopleGroups__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             exclude: w
                 .exclude
@@ -2518,12 +2497,12 @@ impl From<PolicyConditionsPeopleGroups> for PolicyConditionsPeopleGroups__Wire {
     fn from(m: PolicyConditionsPeopleGroups) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::runtime::Field::from_option(
+            exclude: crate::rt::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
                 misfits.take("exclude"),
             ),
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -2546,13 +2525,12 @@ pub struct PolicyConditionsScopes {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsScopes {
@@ -2571,16 +2549,16 @@ impl PolicyConditionsScopes {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsScopes__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsScopes__Wire> for PolicyConditionsScopes {
     fn from(w: PolicyConditionsScopes__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             include: w
                 .include
@@ -2601,7 +2579,7 @@ impl From<PolicyConditionsScopes> for PolicyConditionsScopes__Wire {
     fn from(m: PolicyConditionsScopes) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -2624,13 +2602,12 @@ pub struct PolicyConditionsClients {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsClients {
@@ -2649,16 +2626,16 @@ impl PolicyConditionsClients {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsClients__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsClients__Wire> for PolicyConditionsClients {
     fn from(w: PolicyConditionsClients__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             include: w
                 .include
@@ -2679,7 +2656,7 @@ impl From<PolicyConditionsClients> for PolicyConditionsClients__Wire {
     fn from(m: PolicyConditionsClients) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -2702,13 +2679,12 @@ pub struct PolicyConditionsContext {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsContext {
@@ -2727,16 +2703,16 @@ impl PolicyConditionsContext {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsContext__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    expression: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    expression: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsContext__Wire> for PolicyConditionsContext {
     fn from(w: PolicyConditionsContext__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             expression: w
                 .expression
@@ -2757,7 +2733,7 @@ impl From<PolicyConditionsContext> for PolicyConditionsContext__Wire {
     fn from(m: PolicyConditionsContext) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            expression: crate::runtime::Field::from_option(
+            expression: crate::rt::Field::from_option(
                 m.expression,
                 m.explicit_nulls.contains("expression"),
                 misfits.take("expression"),
@@ -2784,13 +2760,12 @@ pub struct PolicyConditionsNetwork {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsNetwork {
@@ -2821,20 +2796,20 @@ impl PolicyConditionsNetwork {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsNetwork__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    exclude: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    connection: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    exclude: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    connection: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsNetwork__Wire> for PolicyConditionsNetwork {
     fn from(w: PolicyConditionsNetwork__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             exclude: w
                 .exclude
@@ -2871,17 +2846,17 @@ impl From<PolicyConditionsNetwork> for PolicyConditionsNetwork__Wire {
     fn from(m: PolicyConditionsNetwork) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::runtime::Field::from_option(
+            exclude: crate::rt::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
                 misfits.take("exclude"),
             ),
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
             ),
-            connection: crate::runtime::Field::from_option(
+            connection: crate::rt::Field::from_option(
                 m.connection,
                 m.explicit_nulls.contains("connection"),
                 misfits.take("connection"),
@@ -2909,13 +2884,12 @@ pub struct PolicyConditionsPlatform {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsPlatform {
@@ -2946,22 +2920,18 @@ impl PolicyConditionsPlatform {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPlatform__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    exclude: crate::runtime::Field<
-        Vec<crate::models::PolicyConditionsPlatformExcludeItem>,
-    >,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<
-        Vec<crate::models::PolicyConditionsPlatformIncludeItem>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    exclude: crate::rt::Field<Vec<crate::models::PolicyConditionsPlatformExcludeItem>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<crate::models::PolicyConditionsPlatformIncludeItem>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsPlatform__Wire> for PolicyConditionsPlatform {
     fn from(w: PolicyConditionsPlatform__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             exclude: w
                 .exclude
@@ -2990,12 +2960,12 @@ impl From<PolicyConditionsPlatform> for PolicyConditionsPlatform__Wire {
     fn from(m: PolicyConditionsPlatform) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            exclude: crate::runtime::Field::from_option(
+            exclude: crate::rt::Field::from_option(
                 m.exclude,
                 m.explicit_nulls.contains("exclude"),
                 misfits.take("exclude"),
             ),
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -3023,13 +2993,12 @@ pub struct PolicyConditionsPlatformExcludeItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsPlatformExcludeItem {
@@ -3057,14 +3026,14 @@ impl PolicyConditionsPlatformExcludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPlatformExcludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    os: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    os: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3072,8 +3041,8 @@ struct PolicyConditionsPlatformExcludeItem__Wire {
 impl From<PolicyConditionsPlatformExcludeItem__Wire>
 for PolicyConditionsPlatformExcludeItem {
     fn from(w: PolicyConditionsPlatformExcludeItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             os: w
                 .os
@@ -3103,12 +3072,12 @@ for PolicyConditionsPlatformExcludeItem__Wire {
     fn from(m: PolicyConditionsPlatformExcludeItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            os: crate::runtime::Field::from_option(
+            os: crate::rt::Field::from_option(
                 m.os,
                 m.explicit_nulls.contains("os"),
                 misfits.take("os"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
@@ -3136,13 +3105,12 @@ pub struct PolicyConditionsPlatformIncludeItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsPlatformIncludeItem {
@@ -3170,14 +3138,14 @@ impl PolicyConditionsPlatformIncludeItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsPlatformIncludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    os: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    os: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3185,8 +3153,8 @@ struct PolicyConditionsPlatformIncludeItem__Wire {
 impl From<PolicyConditionsPlatformIncludeItem__Wire>
 for PolicyConditionsPlatformIncludeItem {
     fn from(w: PolicyConditionsPlatformIncludeItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             os: w
                 .os
@@ -3216,12 +3184,12 @@ for PolicyConditionsPlatformIncludeItem__Wire {
     fn from(m: PolicyConditionsPlatformIncludeItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            os: crate::runtime::Field::from_option(
+            os: crate::rt::Field::from_option(
                 m.os,
                 m.explicit_nulls.contains("os"),
                 misfits.take("os"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
@@ -3247,13 +3215,12 @@ pub struct PolicyConditionsRiskScore {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsRiskScore {
@@ -3272,16 +3239,16 @@ impl PolicyConditionsRiskScore {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsRiskScore__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    level: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    level: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsRiskScore__Wire> for PolicyConditionsRiskScore {
     fn from(w: PolicyConditionsRiskScore__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             level: w
                 .level
@@ -3302,7 +3269,7 @@ impl From<PolicyConditionsRiskScore> for PolicyConditionsRiskScore__Wire {
     fn from(m: PolicyConditionsRiskScore) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            level: crate::runtime::Field::from_option(
+            level: crate::rt::Field::from_option(
                 m.level,
                 m.explicit_nulls.contains("level"),
                 misfits.take("level"),
@@ -3328,13 +3295,12 @@ pub struct PolicyConditionsGrantTypes {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsGrantTypes {
@@ -3353,16 +3319,16 @@ impl PolicyConditionsGrantTypes {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsGrantTypes__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsGrantTypes__Wire> for PolicyConditionsGrantTypes {
     fn from(w: PolicyConditionsGrantTypes__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             include: w
                 .include
@@ -3383,7 +3349,7 @@ impl From<PolicyConditionsGrantTypes> for PolicyConditionsGrantTypes__Wire {
     fn from(m: PolicyConditionsGrantTypes) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
@@ -3409,13 +3375,12 @@ pub struct PolicyConditionsUserStatus {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsUserStatus {
@@ -3434,16 +3399,16 @@ impl PolicyConditionsUserStatus {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUserStatus__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    value: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    value: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsUserStatus__Wire> for PolicyConditionsUserStatus {
     fn from(w: PolicyConditionsUserStatus__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             value: w
                 .value
@@ -3464,7 +3429,7 @@ impl From<PolicyConditionsUserStatus> for PolicyConditionsUserStatus__Wire {
     fn from(m: PolicyConditionsUserStatus) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            value: crate::runtime::Field::from_option(
+            value: crate::rt::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
                 misfits.take("value"),
@@ -3490,13 +3455,12 @@ pub struct PolicyConditionsAuthContext {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsAuthContext {
@@ -3518,17 +3482,17 @@ struct PolicyConditionsAuthContext__Wire {
     #[serde(
         rename = "authType",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    auth_type: crate::runtime::Field<String>,
+    auth_type: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsAuthContext__Wire> for PolicyConditionsAuthContext {
     fn from(w: PolicyConditionsAuthContext__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             auth_type: w
                 .auth_type
@@ -3549,7 +3513,7 @@ impl From<PolicyConditionsAuthContext> for PolicyConditionsAuthContext__Wire {
     fn from(m: PolicyConditionsAuthContext) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            auth_type: crate::runtime::Field::from_option(
+            auth_type: crate::rt::Field::from_option(
                 m.auth_type,
                 m.explicit_nulls.contains("authType"),
                 misfits.take("authType"),
@@ -3577,13 +3541,12 @@ pub struct PolicyConditionsAuthProvider {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsAuthProvider {
@@ -3608,18 +3571,18 @@ impl PolicyConditionsAuthProvider {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsAuthProvider__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    include: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    provider: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    include: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    provider: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsAuthProvider__Wire> for PolicyConditionsAuthProvider {
     fn from(w: PolicyConditionsAuthProvider__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             include: w
                 .include
@@ -3648,12 +3611,12 @@ impl From<PolicyConditionsAuthProvider> for PolicyConditionsAuthProvider__Wire {
     fn from(m: PolicyConditionsAuthProvider) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            include: crate::runtime::Field::from_option(
+            include: crate::rt::Field::from_option(
                 m.include,
                 m.explicit_nulls.contains("include"),
                 misfits.take("include"),
             ),
-            provider: crate::runtime::Field::from_option(
+            provider: crate::rt::Field::from_option(
                 m.provider,
                 m.explicit_nulls.contains("provider"),
                 misfits.take("provider"),
@@ -3681,13 +3644,12 @@ pub struct PolicyConditionsMdmEnrollment {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsMdmEnrollment {
@@ -3712,22 +3674,22 @@ impl PolicyConditionsMdmEnrollment {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsMdmEnrollment__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    enrollment: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    enrollment: crate::rt::Field<String>,
     #[serde(
         rename = "blockNonSafeAndroid",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    block_non_safe_android: crate::runtime::Field<bool>,
+    block_non_safe_android: crate::rt::Field<bool>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsMdmEnrollment__Wire> for PolicyConditionsMdmEnrollment {
     fn from(w: PolicyConditionsMdmEnrollment__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             enrollment: w
                 .enrollment
@@ -3756,12 +3718,12 @@ impl From<PolicyConditionsMdmEnrollment> for PolicyConditionsMdmEnrollment__Wire
     fn from(m: PolicyConditionsMdmEnrollment) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            enrollment: crate::runtime::Field::from_option(
+            enrollment: crate::rt::Field::from_option(
                 m.enrollment,
                 m.explicit_nulls.contains("enrollment"),
                 misfits.take("enrollment"),
             ),
-            block_non_safe_android: crate::runtime::Field::from_option(
+            block_non_safe_android: crate::rt::Field::from_option(
                 m.block_non_safe_android,
                 m.explicit_nulls.contains("blockNonSafeAndroid"),
                 misfits.take("blockNonSafeAndroid"),
@@ -3791,13 +3753,12 @@ pub struct PolicyConditionsUserIdentifier {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsUserIdentifier {
@@ -3834,23 +3795,23 @@ struct PolicyConditionsUserIdentifier__Wire {
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    patterns: crate::runtime::Field<
+    type_: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    patterns: crate::rt::Field<
         Vec<crate::models::PolicyConditionsUserIdentifierPatternsItem>,
     >,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    attribute: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    attribute: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsUserIdentifier__Wire> for PolicyConditionsUserIdentifier {
     fn from(w: PolicyConditionsUserIdentifier__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             type_: w
                 .type_
@@ -3887,17 +3848,17 @@ impl From<PolicyConditionsUserIdentifier> for PolicyConditionsUserIdentifier__Wi
     fn from(m: PolicyConditionsUserIdentifier) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            patterns: crate::runtime::Field::from_option(
+            patterns: crate::rt::Field::from_option(
                 m.patterns,
                 m.explicit_nulls.contains("patterns"),
                 misfits.take("patterns"),
             ),
-            attribute: crate::runtime::Field::from_option(
+            attribute: crate::rt::Field::from_option(
                 m.attribute,
                 m.explicit_nulls.contains("attribute"),
                 misfits.take("attribute"),
@@ -3925,13 +3886,12 @@ pub struct PolicyConditionsUserIdentifierPatternsItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsUserIdentifierPatternsItem {
@@ -3956,14 +3916,14 @@ impl PolicyConditionsUserIdentifierPatternsItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyConditionsUserIdentifierPatternsItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    value: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    value: crate::rt::Field<String>,
     #[serde(
         rename = "matchType",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    match_type: crate::runtime::Field<String>,
+    match_type: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -3971,8 +3931,8 @@ struct PolicyConditionsUserIdentifierPatternsItem__Wire {
 impl From<PolicyConditionsUserIdentifierPatternsItem__Wire>
 for PolicyConditionsUserIdentifierPatternsItem {
     fn from(w: PolicyConditionsUserIdentifierPatternsItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             value: w
                 .value
@@ -4002,12 +3962,12 @@ for PolicyConditionsUserIdentifierPatternsItem__Wire {
     fn from(m: PolicyConditionsUserIdentifierPatternsItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            value: crate::runtime::Field::from_option(
+            value: crate::rt::Field::from_option(
                 m.value,
                 m.explicit_nulls.contains("value"),
                 misfits.take("value"),
             ),
-            match_type: crate::runtime::Field::from_option(
+            match_type: crate::rt::Field::from_option(
                 m.match_type,
                 m.explicit_nulls.contains("matchType"),
                 misfits.take("matchType"),
@@ -4035,13 +3995,12 @@ pub struct PolicyConditionsIdentityProvider {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyConditionsIdentityProvider {
@@ -4069,19 +4028,19 @@ struct PolicyConditionsIdentityProvider__Wire {
     #[serde(
         rename = "idpIds",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    idp_ids: crate::runtime::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    provider: crate::runtime::Field<String>,
+    idp_ids: crate::rt::Field<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    provider: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyConditionsIdentityProvider__Wire> for PolicyConditionsIdentityProvider {
     fn from(w: PolicyConditionsIdentityProvider__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             idp_ids: w
                 .idp_ids
@@ -4110,12 +4069,12 @@ impl From<PolicyConditionsIdentityProvider> for PolicyConditionsIdentityProvider
     fn from(m: PolicyConditionsIdentityProvider) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            idp_ids: crate::runtime::Field::from_option(
+            idp_ids: crate::rt::Field::from_option(
                 m.idp_ids,
                 m.explicit_nulls.contains("idpIds"),
                 misfits.take("idpIds"),
             ),
-            provider: crate::runtime::Field::from_option(
+            provider: crate::rt::Field::from_option(
                 m.provider,
                 m.explicit_nulls.contains("provider"),
                 misfits.take("provider"),

@@ -34,13 +34,12 @@ pub struct PolicyRule {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRule {
@@ -119,42 +118,42 @@ impl PolicyRule {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRule__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    status: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    system: crate::runtime::Field<bool>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    actions: crate::runtime::Field<crate::models::PolicyRuleActions>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    created: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    priority: crate::runtime::Field<i64>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    conditions: crate::runtime::Field<crate::models::PolicyConditions>,
+    type_: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    status: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    system: crate::rt::Field<bool>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    actions: crate::rt::Field<crate::models::PolicyRuleActions>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    created: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    priority: crate::rt::Field<i64>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    conditions: crate::rt::Field<crate::models::PolicyConditions>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    last_updated: crate::runtime::Field<String>,
+    last_updated: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyRule__Wire> for PolicyRule {
     fn from(w: PolicyRule__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -247,52 +246,52 @@ impl From<PolicyRule> for PolicyRule__Wire {
     fn from(m: PolicyRule) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            status: crate::runtime::Field::from_option(
+            status: crate::rt::Field::from_option(
                 m.status,
                 m.explicit_nulls.contains("status"),
                 misfits.take("status"),
             ),
-            system: crate::runtime::Field::from_option(
+            system: crate::rt::Field::from_option(
                 m.system,
                 m.explicit_nulls.contains("system"),
                 misfits.take("system"),
             ),
-            actions: crate::runtime::Field::from_option(
+            actions: crate::rt::Field::from_option(
                 m.actions,
                 m.explicit_nulls.contains("actions"),
                 misfits.take("actions"),
             ),
-            created: crate::runtime::Field::from_option(
+            created: crate::rt::Field::from_option(
                 m.created,
                 m.explicit_nulls.contains("created"),
                 misfits.take("created"),
             ),
-            priority: crate::runtime::Field::from_option(
+            priority: crate::rt::Field::from_option(
                 m.priority,
                 m.explicit_nulls.contains("priority"),
                 misfits.take("priority"),
             ),
-            conditions: crate::runtime::Field::from_option(
+            conditions: crate::rt::Field::from_option(
                 m.conditions,
                 m.explicit_nulls.contains("conditions"),
                 misfits.take("conditions"),
             ),
-            last_updated: crate::runtime::Field::from_option(
+            last_updated: crate::rt::Field::from_option(
                 m.last_updated,
                 m.explicit_nulls.contains("lastUpdated"),
                 misfits.take("lastUpdated"),
@@ -330,13 +329,12 @@ pub struct PolicyRuleActions {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActions {
@@ -403,34 +401,32 @@ impl PolicyRuleActions {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActions__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    idp: crate::runtime::Field<crate::models::PolicyRuleActionsIdp>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    enroll: crate::runtime::Field<crate::models::PolicyRuleActionsEnroll>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    signon: crate::runtime::Field<crate::models::PolicyRuleActionsSignon>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    idp: crate::rt::Field<crate::models::PolicyRuleActionsIdp>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    enroll: crate::rt::Field<crate::models::PolicyRuleActionsEnroll>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    signon: crate::rt::Field<crate::models::PolicyRuleActionsSignon>,
     #[serde(
         rename = "passwordChange",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    password_change: crate::runtime::Field<
-        crate::models::PolicyRuleActionsPasswordChange,
-    >,
+    password_change: crate::rt::Field<crate::models::PolicyRuleActionsPasswordChange>,
     #[serde(
         rename = "selfServiceUnlock",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    self_service_unlock: crate::runtime::Field<
+    self_service_unlock: crate::rt::Field<
         crate::models::PolicyRuleActionsSelfServiceUnlock,
     >,
     #[serde(
         rename = "selfServicePasswordReset",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    self_service_password_reset: crate::runtime::Field<
+    self_service_password_reset: crate::rt::Field<
         crate::models::PolicyRuleActionsSelfServicePasswordReset,
     >,
     #[serde(flatten)]
@@ -439,8 +435,8 @@ struct PolicyRuleActions__Wire {
 
 impl From<PolicyRuleActions__Wire> for PolicyRuleActions {
     fn from(w: PolicyRuleActions__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             idp: w
                 .idp
@@ -501,32 +497,32 @@ impl From<PolicyRuleActions> for PolicyRuleActions__Wire {
     fn from(m: PolicyRuleActions) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            idp: crate::runtime::Field::from_option(
+            idp: crate::rt::Field::from_option(
                 m.idp,
                 m.explicit_nulls.contains("idp"),
                 misfits.take("idp"),
             ),
-            enroll: crate::runtime::Field::from_option(
+            enroll: crate::rt::Field::from_option(
                 m.enroll,
                 m.explicit_nulls.contains("enroll"),
                 misfits.take("enroll"),
             ),
-            signon: crate::runtime::Field::from_option(
+            signon: crate::rt::Field::from_option(
                 m.signon,
                 m.explicit_nulls.contains("signon"),
                 misfits.take("signon"),
             ),
-            password_change: crate::runtime::Field::from_option(
+            password_change: crate::rt::Field::from_option(
                 m.password_change,
                 m.explicit_nulls.contains("passwordChange"),
                 misfits.take("passwordChange"),
             ),
-            self_service_unlock: crate::runtime::Field::from_option(
+            self_service_unlock: crate::rt::Field::from_option(
                 m.self_service_unlock,
                 m.explicit_nulls.contains("selfServiceUnlock"),
                 misfits.take("selfServiceUnlock"),
             ),
-            self_service_password_reset: crate::runtime::Field::from_option(
+            self_service_password_reset: crate::rt::Field::from_option(
                 m.self_service_password_reset,
                 m.explicit_nulls.contains("selfServicePasswordReset"),
                 misfits.take("selfServicePasswordReset"),
@@ -549,13 +545,12 @@ pub struct PolicyRuleActionsIdp {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActionsIdp {
@@ -577,18 +572,16 @@ impl PolicyRuleActionsIdp {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsIdp__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    providers: crate::runtime::Field<
-        Vec<crate::models::PolicyRuleActionsIdpProvidersItem>,
-    >,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    providers: crate::rt::Field<Vec<crate::models::PolicyRuleActionsIdpProvidersItem>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyRuleActionsIdp__Wire> for PolicyRuleActionsIdp {
     fn from(w: PolicyRuleActionsIdp__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             providers: w
                 .providers
@@ -609,7 +602,7 @@ impl From<PolicyRuleActionsIdp> for PolicyRuleActionsIdp__Wire {
     fn from(m: PolicyRuleActionsIdp) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            providers: crate::runtime::Field::from_option(
+            providers: crate::rt::Field::from_option(
                 m.providers,
                 m.explicit_nulls.contains("providers"),
                 misfits.take("providers"),
@@ -637,13 +630,12 @@ pub struct PolicyRuleActionsIdpProvidersItem {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActionsIdpProvidersItem {
@@ -668,14 +660,14 @@ impl PolicyRuleActionsIdpProvidersItem {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsIdpProvidersItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -683,8 +675,8 @@ struct PolicyRuleActionsIdpProvidersItem__Wire {
 impl From<PolicyRuleActionsIdpProvidersItem__Wire>
 for PolicyRuleActionsIdpProvidersItem {
     fn from(w: PolicyRuleActionsIdpProvidersItem__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -714,12 +706,12 @@ for PolicyRuleActionsIdpProvidersItem__Wire {
     fn from(m: PolicyRuleActionsIdpProvidersItem) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
@@ -742,13 +734,12 @@ pub struct PolicyRuleActionsEnroll {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActionsEnroll {
@@ -770,17 +761,17 @@ struct PolicyRuleActionsEnroll__Wire {
     #[serde(
         rename = "self",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    self_: crate::runtime::Field<String>,
+    self_: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyRuleActionsEnroll__Wire> for PolicyRuleActionsEnroll {
     fn from(w: PolicyRuleActionsEnroll__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             self_: w
                 .self_
@@ -801,7 +792,7 @@ impl From<PolicyRuleActionsEnroll> for PolicyRuleActionsEnroll__Wire {
     fn from(m: PolicyRuleActionsEnroll) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            self_: crate::runtime::Field::from_option(
+            self_: crate::rt::Field::from_option(
                 m.self_,
                 m.explicit_nulls.contains("self"),
                 misfits.take("self"),
@@ -834,13 +825,12 @@ pub struct PolicyRuleActionsSignon {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActionsSignon {
@@ -892,42 +882,42 @@ impl PolicyRuleActionsSignon {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsSignon__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    access: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    session: crate::runtime::Field<crate::models::PolicyRuleActionsSignonSession>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    access: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    session: crate::rt::Field<crate::models::PolicyRuleActionsSignonSession>,
     #[serde(
         rename = "requireFactor",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    require_factor: crate::runtime::Field<bool>,
+    require_factor: crate::rt::Field<bool>,
     #[serde(
         rename = "factorLifetime",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    factor_lifetime: crate::runtime::Field<i64>,
+    factor_lifetime: crate::rt::Field<i64>,
     #[serde(
         rename = "factorPromptMode",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    factor_prompt_mode: crate::runtime::Field<String>,
+    factor_prompt_mode: crate::rt::Field<String>,
     #[serde(
         rename = "rememberDeviceByDefault",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    remember_device_by_default: crate::runtime::Field<bool>,
+    remember_device_by_default: crate::rt::Field<bool>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyRuleActionsSignon__Wire> for PolicyRuleActionsSignon {
     fn from(w: PolicyRuleActionsSignon__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             access: w
                 .access
@@ -988,32 +978,32 @@ impl From<PolicyRuleActionsSignon> for PolicyRuleActionsSignon__Wire {
     fn from(m: PolicyRuleActionsSignon) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            access: crate::runtime::Field::from_option(
+            access: crate::rt::Field::from_option(
                 m.access,
                 m.explicit_nulls.contains("access"),
                 misfits.take("access"),
             ),
-            session: crate::runtime::Field::from_option(
+            session: crate::rt::Field::from_option(
                 m.session,
                 m.explicit_nulls.contains("session"),
                 misfits.take("session"),
             ),
-            require_factor: crate::runtime::Field::from_option(
+            require_factor: crate::rt::Field::from_option(
                 m.require_factor,
                 m.explicit_nulls.contains("requireFactor"),
                 misfits.take("requireFactor"),
             ),
-            factor_lifetime: crate::runtime::Field::from_option(
+            factor_lifetime: crate::rt::Field::from_option(
                 m.factor_lifetime,
                 m.explicit_nulls.contains("factorLifetime"),
                 misfits.take("factorLifetime"),
             ),
-            factor_prompt_mode: crate::runtime::Field::from_option(
+            factor_prompt_mode: crate::rt::Field::from_option(
                 m.factor_prompt_mode,
                 m.explicit_nulls.contains("factorPromptMode"),
                 misfits.take("factorPromptMode"),
             ),
-            remember_device_by_default: crate::runtime::Field::from_option(
+            remember_device_by_default: crate::rt::Field::from_option(
                 m.remember_device_by_default,
                 m.explicit_nulls.contains("rememberDeviceByDefault"),
                 misfits.take("rememberDeviceByDefault"),
@@ -1043,13 +1033,12 @@ pub struct PolicyRuleActionsSignonSession {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActionsSignonSession {
@@ -1083,29 +1072,29 @@ struct PolicyRuleActionsSignonSession__Wire {
     #[serde(
         rename = "usePersistentCookie",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    use_persistent_cookie: crate::runtime::Field<bool>,
+    use_persistent_cookie: crate::rt::Field<bool>,
     #[serde(
         rename = "maxSessionIdleMinutes",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    max_session_idle_minutes: crate::runtime::Field<i64>,
+    max_session_idle_minutes: crate::rt::Field<i64>,
     #[serde(
         rename = "maxSessionLifetimeMinutes",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    max_session_lifetime_minutes: crate::runtime::Field<i64>,
+    max_session_lifetime_minutes: crate::rt::Field<i64>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyRuleActionsSignonSession__Wire> for PolicyRuleActionsSignonSession {
     fn from(w: PolicyRuleActionsSignonSession__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             use_persistent_cookie: w
                 .use_persistent_cookie
@@ -1142,17 +1131,17 @@ impl From<PolicyRuleActionsSignonSession> for PolicyRuleActionsSignonSession__Wi
     fn from(m: PolicyRuleActionsSignonSession) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            use_persistent_cookie: crate::runtime::Field::from_option(
+            use_persistent_cookie: crate::rt::Field::from_option(
                 m.use_persistent_cookie,
                 m.explicit_nulls.contains("usePersistentCookie"),
                 misfits.take("usePersistentCookie"),
             ),
-            max_session_idle_minutes: crate::runtime::Field::from_option(
+            max_session_idle_minutes: crate::rt::Field::from_option(
                 m.max_session_idle_minutes,
                 m.explicit_nulls.contains("maxSessionIdleMinutes"),
                 misfits.take("maxSessionIdleMinutes"),
             ),
-            max_session_lifetime_minutes: crate::runtime::Field::from_option(
+            max_session_lifetime_minutes: crate::rt::Field::from_option(
                 m.max_session_lifetime_minutes,
                 m.explicit_nulls.contains("maxSessionLifetimeMinutes"),
                 misfits.take("maxSessionLifetimeMinutes"),
@@ -1178,13 +1167,12 @@ pub struct PolicyRuleActionsPasswordChange {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActionsPasswordChange {
@@ -1203,16 +1191,16 @@ impl PolicyRuleActionsPasswordChange {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsPasswordChange__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    access: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    access: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<PolicyRuleActionsPasswordChange__Wire> for PolicyRuleActionsPasswordChange {
     fn from(w: PolicyRuleActionsPasswordChange__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             access: w
                 .access
@@ -1233,7 +1221,7 @@ impl From<PolicyRuleActionsPasswordChange> for PolicyRuleActionsPasswordChange__
     fn from(m: PolicyRuleActionsPasswordChange) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            access: crate::runtime::Field::from_option(
+            access: crate::rt::Field::from_option(
                 m.access,
                 m.explicit_nulls.contains("access"),
                 misfits.take("access"),
@@ -1259,13 +1247,12 @@ pub struct PolicyRuleActionsSelfServiceUnlock {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActionsSelfServiceUnlock {
@@ -1284,8 +1271,8 @@ impl PolicyRuleActionsSelfServiceUnlock {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsSelfServiceUnlock__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    access: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    access: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1293,8 +1280,8 @@ struct PolicyRuleActionsSelfServiceUnlock__Wire {
 impl From<PolicyRuleActionsSelfServiceUnlock__Wire>
 for PolicyRuleActionsSelfServiceUnlock {
     fn from(w: PolicyRuleActionsSelfServiceUnlock__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             access: w
                 .access
@@ -1316,7 +1303,7 @@ for PolicyRuleActionsSelfServiceUnlock__Wire {
     fn from(m: PolicyRuleActionsSelfServiceUnlock) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            access: crate::runtime::Field::from_option(
+            access: crate::rt::Field::from_option(
                 m.access,
                 m.explicit_nulls.contains("access"),
                 misfits.take("access"),
@@ -1342,13 +1329,12 @@ pub struct PolicyRuleActionsSelfServicePasswordReset {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl PolicyRuleActionsSelfServicePasswordReset {
@@ -1367,8 +1353,8 @@ impl PolicyRuleActionsSelfServicePasswordReset {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct PolicyRuleActionsSelfServicePasswordReset__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    access: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    access: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -1376,8 +1362,8 @@ struct PolicyRuleActionsSelfServicePasswordReset__Wire {
 impl From<PolicyRuleActionsSelfServicePasswordReset__Wire>
 for PolicyRuleActionsSelfServicePasswordReset {
     fn from(w: PolicyRuleActionsSelfServicePasswordReset__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             access: w
                 .access
@@ -1399,7 +1385,7 @@ for PolicyRuleActionsSelfServicePasswordReset__Wire {
     fn from(m: PolicyRuleActionsSelfServicePasswordReset) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            access: crate::runtime::Field::from_option(
+            access: crate::rt::Field::from_option(
                 m.access,
                 m.explicit_nulls.contains("access"),
                 misfits.take("access"),

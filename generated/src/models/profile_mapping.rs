@@ -19,13 +19,12 @@ pub struct ProfileMapping {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl ProfileMapping {
@@ -80,28 +79,28 @@ impl ProfileMapping {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ProfileMapping__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    source: crate::runtime::Field<crate::models::ProfileMappingSource>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    target: crate::runtime::Field<crate::models::ProfileMappingTarget>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    properties: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    source: crate::rt::Field<crate::models::ProfileMappingSource>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    target: crate::rt::Field<crate::models::ProfileMappingTarget>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    properties: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<ProfileMapping__Wire> for ProfileMapping {
     fn from(w: ProfileMapping__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -154,27 +153,27 @@ impl From<ProfileMapping> for ProfileMapping__Wire {
     fn from(m: ProfileMapping) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            links: crate::runtime::Field::from_option(
+            links: crate::rt::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
                 misfits.take("_links"),
             ),
-            source: crate::runtime::Field::from_option(
+            source: crate::rt::Field::from_option(
                 m.source,
                 m.explicit_nulls.contains("source"),
                 misfits.take("source"),
             ),
-            target: crate::runtime::Field::from_option(
+            target: crate::rt::Field::from_option(
                 m.target,
                 m.explicit_nulls.contains("target"),
                 misfits.take("target"),
             ),
-            properties: crate::runtime::Field::from_option(
+            properties: crate::rt::Field::from_option(
                 m.properties,
                 m.explicit_nulls.contains("properties"),
                 misfits.take("properties"),
@@ -203,13 +202,12 @@ pub struct ProfileMappingSource {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl ProfileMappingSource {
@@ -249,30 +247,30 @@ impl ProfileMappingSource {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ProfileMappingSource__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<ProfileMappingSource__Wire> for ProfileMappingSource {
     fn from(w: ProfileMappingSource__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -317,22 +315,22 @@ impl From<ProfileMappingSource> for ProfileMappingSource__Wire {
     fn from(m: ProfileMappingSource) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            links: crate::runtime::Field::from_option(
+            links: crate::rt::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
                 misfits.take("_links"),
@@ -361,13 +359,12 @@ pub struct ProfileMappingTarget {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl ProfileMappingTarget {
@@ -407,30 +404,30 @@ impl ProfileMappingTarget {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ProfileMappingTarget__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<String>,
+    type_: crate::rt::Field<String>,
     #[serde(
         rename = "_links",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    links: crate::runtime::Field<serde_json::Map<String, serde_json::Value>>,
+    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<ProfileMappingTarget__Wire> for ProfileMappingTarget {
     fn from(w: ProfileMappingTarget__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
+        let mut mismatched_fields = crate::rt::MismatchedFields::default();
         Self {
             id: w
                 .id
@@ -475,22 +472,22 @@ impl From<ProfileMappingTarget> for ProfileMappingTarget__Wire {
     fn from(m: ProfileMappingTarget) -> Self {
         let mut misfits = m.mismatched_fields;
         Self {
-            id: crate::runtime::Field::from_option(
+            id: crate::rt::Field::from_option(
                 m.id,
                 m.explicit_nulls.contains("id"),
                 misfits.take("id"),
             ),
-            name: crate::runtime::Field::from_option(
+            name: crate::rt::Field::from_option(
                 m.name,
                 m.explicit_nulls.contains("name"),
                 misfits.take("name"),
             ),
-            type_: crate::runtime::Field::from_option(
+            type_: crate::rt::Field::from_option(
                 m.type_,
                 m.explicit_nulls.contains("type"),
                 misfits.take("type"),
             ),
-            links: crate::runtime::Field::from_option(
+            links: crate::rt::Field::from_option(
                 m.links,
                 m.explicit_nulls.contains("_links"),
                 misfits.take("_links"),
