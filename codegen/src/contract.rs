@@ -456,15 +456,26 @@ pub const SETTER_PREFIX: &str = "with_";
 /// client, its body, `send`, `customize`, `into_stream` (paginated operations), and names kept
 /// free for the runtime's request (`new`, `into_parts`, `request`).
 pub const BUILDER_MEMBERS: &[&str] = &[
-    "client",
-    "body",
-    "send",
-    "customize",
-    "into_stream",
+    BUILDER_CLIENT,
+    BUILDER_BODY,
+    BUILDER_SEND,
+    BUILDER_CUSTOMIZE,
+    BUILDER_INTO_STREAM,
     "new",
     "into_parts",
     "request",
 ];
+
+/// The member of every group API and request builder that holds the client.
+pub const BUILDER_CLIENT: &str = "client";
+/// The member (and optional setter) of a request builder that holds the request body.
+pub const BUILDER_BODY: &str = "body";
+/// The method of every request builder that sends it.
+pub const BUILDER_SEND: &str = "send";
+/// The method of every request builder that opens it to what the catalog does not know.
+pub const BUILDER_CUSTOMIZE: &str = "customize";
+/// The method of a paginated request builder that streams every item.
+pub const BUILDER_INTO_STREAM: &str = "into_stream";
 
 /// The methods `crate::Client` has itself (hand-written in `generated/src/runtime/`, and those
 /// of the traits emitted code calls on it, `clone`): each group adds an accessor method to

@@ -41,6 +41,7 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
     let methods = g.operations.iter().map(constructor);
     let builders = g.operations.iter().map(|o| builder(gp, o));
     let client = contract::CLIENT.path();
+    let [m_client, ..] = members();
     quote! {
         #file_doc
 
@@ -48,14 +49,14 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
             #accessor_doc
             #accessor_cfg
             pub fn #accessor(&self) -> #api {
-                #api { client: self.clone() }
+                #api { #m_client: self.clone() }
             }
         }
 
         #api_doc
         #[derive(Clone, Debug)]
         pub struct #api {
-            client: #client,
+            #m_client: #client,
         }
 
         impl #api {
@@ -132,12 +133,25 @@ fn required_inputs(o: &Operation) -> Vec<(proc_macro2::Ident, TokenStream, Token
     }
     if let Some(b) = o.body.as_ref().filter(|b| b.required) {
         let (arg, stored, _) = body_type(b);
-        v.push((ident("body"), arg, stored, true));
+        v.push((ident(contract::BUILDER_BODY), arg, stored, true));
     }
     v
 }
 
 /// Whether a body is JSON the catalog leaves untyped: it takes any `Serialize` value.
+/// The members every request builder has, from the contract: client, body, send, customize,
+/// into_stream.
+fn members() -> [proc_macro2::Ident; 5] {
+    [
+        contract::BUILDER_CLIENT,
+        contract::BUILDER_BODY,
+        contract::BUILDER_SEND,
+        contract::BUILDER_CUSTOMIZE,
+        contract::BUILDER_INTO_STREAM,
+    ]
+    .map(ident)
+}
+
 fn untyped_json(b: &crate::ir::Body) -> bool {
     b.kind == BodyKind::Json && matches!(b.ty, TypeRef::Any | TypeRef::Object)
 }
@@ -186,7 +200,7 @@ fn constructor(o: &Operation) -> TokenStream {
     let mut inits: Vec<TokenStream> = req
         .iter()
         .map(|(n, _, _, into)| {
-            if *n == "body" {
+            if *n == contract::BUILDER_BODY {
                 let v = store(n, untyped_body);
                 quote!(#n: #v)
             } else if *into {
@@ -200,13 +214,14 @@ fn constructor(o: &Operation) -> TokenStream {
         let n = ident(&p.rust_name);
         inits.push(quote!(#n: None));
     }
+    let [m_client, m_body, ..] = members();
     if o.body.as_ref().is_some_and(|b| !b.required) {
-        inits.push(quote!(body: None));
+        inits.push(quote!(#m_body: None));
     }
     quote! {
         #doc
         pub fn #f(&self, #(#args),*) -> #b {
-            #b { client: self.client.clone(), #(#inits,)* }
+            #b { #m_client: self.#m_client.clone(), #(#inits,)* }
         }
     }
 }
@@ -245,7 +260,8 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         contract::CUSTOMIZE_INTO_STREAM.ident(),
     );
     let (error, api_response) = (contract::ERROR.path(), contract::API_RESPONSE.path());
-    let mut fields = vec![quote!(client: #client)];
+    let [m_client, m_body, m_send, m_customize, m_into_stream] = members();
+    let mut fields = vec![quote!(#m_client: #client)];
     for p in &o.params {
         let n = ident(&p.rust_name);
         let ty = rust_type(&p.ty);
@@ -258,9 +274,9 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     if let Some(body) = &o.body {
         let (_, ty, _) = body_type(body);
         fields.push(if body.required {
-            quote!(body: #ty)
+            quote!(#m_body: #ty)
         } else {
-            quote!(body: Option<#ty>)
+            quote!(#m_body: Option<#ty>)
         });
     }
 
@@ -291,8 +307,8 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         ]));
         quote! {
             #d
-            pub fn body(mut self, value: #arg) -> Self {
-                self.body = Some(#stored);
+            pub fn #m_body(mut self, value: #arg) -> Self {
+                self.#m_body = Some(#stored);
                 self
             }
         }
@@ -333,9 +349,9 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     if let Some(body) = &o.body {
         let (_, _, add) = body_type(body);
         attach.push(if body.required {
-            quote!({ let value = self.body; #add; })
+            quote!({ let value = self.#m_body; #add; })
         } else {
-            quote!(if let Some(value) = self.body { #add; })
+            quote!(if let Some(value) = self.#m_body { #add; })
         });
     }
 
@@ -348,20 +364,21 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 contract::ITEM_STREAM.path(),
             );
             let send_doc = doc_attrs(&format!(
-                "Sends the request and returns the first page; follow `Link: rel=\"next\"` with {}, or use [`into_stream`](Self::into_stream) for every item.",
-                contract::PAGE.doc_link(Some("next_page"))
+                "Sends the request and returns the first page; follow `Link: rel=\"next\"` with {}, or use [`{s}`](Self::{s}) for every item.",
+                contract::PAGE.doc_link(Some("next_page")),
+                s = contract::BUILDER_INTO_STREAM,
             ));
             (
                 quote!(#paged<#item>),
                 quote! {
                     #send_doc
-                    pub async fn send(self) -> Result<#page<#item>, #error> {
-                        self.customize().#send_it().await
+                    pub async fn #m_send(self) -> Result<#page<#item>, #error> {
+                        self.#m_customize().#send_it().await
                     }
 
                     /// Every item of every page, fetched lazily one page at a time.
-                    pub fn into_stream(self) -> #stream<#item> {
-                        self.customize().#stream_it()
+                    pub fn #m_into_stream(self) -> #stream<#item> {
+                        self.#m_customize().#stream_it()
                     }
                 },
             )
@@ -377,8 +394,8 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 quote!(#list<#item>),
                 quote! {
                     #send_doc
-                    pub async fn send(self) -> Result<#api_response<Vec<#item>>, #error> {
-                        self.customize().#send_it().await
+                    pub async fn #m_send(self) -> Result<#api_response<Vec<#item>>, #error> {
+                        self.#m_customize().#send_it().await
                     }
                 },
             )
@@ -390,8 +407,8 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 quote!(#json<#t>),
                 quote! {
                     /// Sends the request and decodes the response.
-                    pub async fn send(self) -> Result<#api_response<#t>, #error> {
-                        self.customize().#send_it().await
+                    pub async fn #m_send(self) -> Result<#api_response<#t>, #error> {
+                        self.#m_customize().#send_it().await
                     }
                 },
             )
@@ -403,8 +420,8 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 contract::TEXT.path(),
                 quote! {
                     /// Sends the request and returns the body as text.
-                    pub async fn send(self) -> Result<#api_response<String>, #error> {
-                        self.customize().#send_it().await
+                    pub async fn #m_send(self) -> Result<#api_response<String>, #error> {
+                        self.#m_customize().#send_it().await
                     }
                 },
             )
@@ -413,8 +430,8 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             contract::NO_BODY.path(),
             quote! {
                 /// Sends the request; the response has no body.
-                pub async fn send(self) -> Result<#api_response<()>, #error> {
-                    self.customize().#send_it().await
+                pub async fn #m_send(self) -> Result<#api_response<()>, #error> {
+                    self.#m_customize().#send_it().await
                 }
             },
         ),
@@ -443,7 +460,7 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             #body_setter
 
             #customize_doc
-            pub fn customize(self) -> #customize<#kind> {
+            pub fn #m_customize(self) -> #customize<#kind> {
                 #binding = #request_new(
                     #op_name,
                     http::Method::#method,
@@ -451,7 +468,7 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                     &[#(#path_args),*],
                 );
                 #(#attach)*
-                #customize_new(self.client, request)
+                #customize_new(self.#m_client, request)
             }
 
             #send
