@@ -8,7 +8,7 @@
 //!   (`crate::rt::Nullable`) and, for the public ones, where users find it (`crate::Nullable`,
 //!   for doc links and emitted tests); plus [`ANNOUNCED`], names the runtime is about to gain.
 //! * [`RUNTIME_METHODS`]: every method of those types that emitted code calls
-//!   (`Request::query`, `Field::into_option`, `Customize::new`, …); [`STD_METHODS`] the std
+//!   (`Request::query`, `Field::option`, `Customize::new`, …); [`STD_METHODS`] the std
 //!   trait methods it calls besides.
 //! * the member names the emitted code gives every model ([`MODEL_FIELDS`]), their setters'
 //!   prefix ([`SETTER_PREFIX`]), the enums' catch-all variant ([`UNKNOWN_VARIANT`]), every
@@ -186,6 +186,14 @@ pub const FIELD: RuntimeItem = internal(
     true,
 );
 
+/// `WireFields`: what converting between a model and its wire struct carries (the model's
+/// name, `explicit_nulls`, `mismatched_fields`).
+pub const WIRE_FIELDS: RuntimeItem = internal(
+    "crate::rt::WireFields",
+    "the conversions between a model and its wire struct",
+    true,
+);
+
 /// `UnknownValue`: the `Unknown` variant of every enum.
 pub const UNKNOWN_VALUE: RuntimeItem = item(
     "crate::rt::UnknownValue",
@@ -290,6 +298,7 @@ pub const RUNTIME: &[RuntimeItem] = &[
     ERROR,
     FIELD,
     MISMATCHED_FIELDS_TYPE,
+    WIRE_FIELDS,
     FILE_PART,
     INTO_MULTIPART,
     MULTIPART,
@@ -363,20 +372,24 @@ pub const CUSTOMIZE_INTO_STREAM: RuntimeMethod = method(CUSTOMIZE, "into_stream"
 pub const JSON_BODY_NEW: RuntimeMethod = method(JSON_BODY, "new");
 /// `Field::is_absent`: which wire fields `serde` skips.
 pub const FIELD_IS_ABSENT: RuntimeMethod = method(FIELD, "is_absent");
-/// `field.into_option(model, name, nulls, mismatched)`: a wire field into an `Option` member.
-pub const FIELD_INTO_OPTION: RuntimeMethod = method(FIELD, "into_option");
-/// `field.into_nullable(model, name, mismatched)`: a wire field into a `Nullable` member.
-pub const FIELD_INTO_NULLABLE: RuntimeMethod = method(FIELD, "into_nullable");
-/// `Field::from_option(value, was_null, raw)`: an `Option` member into a wire field.
-pub const FIELD_FROM_OPTION: RuntimeMethod = method(FIELD, "from_option");
-/// `Field::from_nullable(value, raw)`: a `Nullable` member into a wire field.
-pub const FIELD_FROM_NULLABLE: RuntimeMethod = method(FIELD, "from_nullable");
+/// `field.option(name, &mut cx)`: a wire field into an `Option` member.
+pub const FIELD_OPTION: RuntimeMethod = method(FIELD, "option");
+/// `field.nullable(name, &mut cx)`: a wire field into a `Nullable` member.
+pub const FIELD_NULLABLE: RuntimeMethod = method(FIELD, "nullable");
+/// `WireFields::decoding(model)`: what decoding a wire struct collects.
+pub const WIRE_FIELDS_DECODING: RuntimeMethod = method(WIRE_FIELDS, "decoding");
+/// `WireFields::encoding(nulls, mismatched)`: what encoding a model consults.
+pub const WIRE_FIELDS_ENCODING: RuntimeMethod = method(WIRE_FIELDS, "encoding");
+/// `cx.option(value, name)`: an `Option` member into a wire field.
+pub const WIRE_FIELDS_OPTION: RuntimeMethod = method(WIRE_FIELDS, "option");
+/// `cx.nullable(value, name)`: a `Nullable` member into a wire field.
+pub const WIRE_FIELDS_NULLABLE: RuntimeMethod = method(WIRE_FIELDS, "nullable");
+/// `cx.explicit_nulls()`: the decoded model's `explicit_nulls`.
+pub const WIRE_FIELDS_EXPLICIT_NULLS: RuntimeMethod = method(WIRE_FIELDS, "explicit_nulls");
+/// `cx.mismatched_fields()`: the decoded model's `mismatched_fields`.
+pub const WIRE_FIELDS_MISMATCHED_FIELDS: RuntimeMethod = method(WIRE_FIELDS, "mismatched_fields");
 /// `Nullable::Value(value)`: what a `Nullable` member's setter stores (a variant).
 pub const NULLABLE_VALUE: RuntimeMethod = method(NULLABLE, "Value");
-/// `explicit_nulls.contains(name)`: whether a field arrived as `null`.
-pub const EXPLICIT_NULLS_CONTAINS: RuntimeMethod = method(EXPLICIT_NULLS_TYPE, "contains");
-/// `mismatched_fields.take(name)`: a field's raw value, for writing it back.
-pub const MISMATCHED_FIELDS_TAKE: RuntimeMethod = method(MISMATCHED_FIELDS_TYPE, "take");
 /// `UnknownValue::new(value)`: an enum value the catalog does not list.
 pub const UNKNOWN_VALUE_NEW: RuntimeMethod = method(UNKNOWN_VALUE, "new");
 /// `unknown.as_str()`: its text.
@@ -403,13 +416,15 @@ pub const RUNTIME_METHODS: &[RuntimeMethod] = &[
     CUSTOMIZE_INTO_STREAM,
     JSON_BODY_NEW,
     FIELD_IS_ABSENT,
-    FIELD_INTO_OPTION,
-    FIELD_INTO_NULLABLE,
-    FIELD_FROM_OPTION,
-    FIELD_FROM_NULLABLE,
+    FIELD_OPTION,
+    FIELD_NULLABLE,
+    WIRE_FIELDS_DECODING,
+    WIRE_FIELDS_ENCODING,
+    WIRE_FIELDS_OPTION,
+    WIRE_FIELDS_NULLABLE,
+    WIRE_FIELDS_EXPLICIT_NULLS,
+    WIRE_FIELDS_MISMATCHED_FIELDS,
     NULLABLE_VALUE,
-    EXPLICIT_NULLS_CONTAINS,
-    MISMATCHED_FIELDS_TAKE,
     UNKNOWN_VALUE_NEW,
     UNKNOWN_VALUE_AS_STR,
     INTO_MULTIPART_CALL,
@@ -577,8 +592,8 @@ mod tests {
             "[`Nullable::Null`](crate::Nullable::Null)"
         );
         assert_eq!(
-            FIELD_FROM_OPTION.path().to_string().replace(' ', ""),
-            "crate::rt::Field::from_option"
+            WIRE_FIELDS_DECODING.path().to_string().replace(' ', ""),
+            "crate::rt::WireFields::decoding"
         );
     }
 

@@ -311,26 +311,27 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
     let model = name.to_string();
     let field = contract::FIELD.path();
     let skip = path_text(contract::FIELD_IS_ABSENT.path());
-    let (into_option, into_nullable) = (
-        contract::FIELD_INTO_OPTION.ident(),
-        contract::FIELD_INTO_NULLABLE.ident(),
+    let (option, nullable) = (
+        contract::FIELD_OPTION.ident(),
+        contract::FIELD_NULLABLE.ident(),
     );
-    let (from_option, from_nullable) = (
-        contract::FIELD_FROM_OPTION.path(),
-        contract::FIELD_FROM_NULLABLE.path(),
+    let (wire_option, wire_nullable) = (
+        contract::WIRE_FIELDS_OPTION.ident(),
+        contract::WIRE_FIELDS_NULLABLE.ident(),
     );
-    let (contains, take) = (
-        contract::EXPLICIT_NULLS_CONTAINS.ident(),
-        contract::MISMATCHED_FIELDS_TAKE.ident(),
+    let (decoding, encoding) = (
+        contract::WIRE_FIELDS_DECODING.path(),
+        contract::WIRE_FIELDS_ENCODING.path(),
+    );
+    let (take_nulls, take_mismatched) = (
+        contract::WIRE_FIELDS_EXPLICIT_NULLS.ident(),
+        contract::WIRE_FIELDS_MISMATCHED_FIELDS.ident(),
     );
     let additional_properties = ident(contract::ADDITIONAL_PROPERTIES);
-    // The locals that collect them are named like the members they fill.
     let (explicit_nulls, mismatched_fields) = (
         ident(contract::EXPLICIT_NULLS),
         ident(contract::MISMATCHED_FIELDS),
     );
-    let explicit_nulls_type = contract::EXPLICIT_NULLS_TYPE.path();
-    let mismatched_fields_type = contract::MISMATCHED_FIELDS_TYPE.path();
     let defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let rename = (f.json_name != f.rust_name).then(|| {
@@ -358,9 +359,9 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
         if f.is_plain_required() {
             quote!(#n: w.#n,)
         } else if f.is_rust_nullable() {
-            quote!(#n: w.#n.#into_nullable(#model, #j, &mut #mismatched_fields),)
+            quote!(#n: w.#n.#nullable(#j, &mut cx),)
         } else {
-            quote!(#n: w.#n.#into_option(#model, #j, &mut #explicit_nulls, &mut #mismatched_fields),)
+            quote!(#n: w.#n.#option(#j, &mut cx),)
         }
     });
     let to_wire = fields.iter().map(|f| {
@@ -369,14 +370,18 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
         if f.is_plain_required() {
             quote!(#n: m.#n,)
         } else if f.is_rust_nullable() {
-            quote!(#n: #from_nullable(m.#n, misfits.#take(#j)),)
+            quote!(#n: cx.#wire_nullable(m.#n, #j),)
         } else {
-            quote!(#n: #from_option(m.#n, m.#explicit_nulls.#contains(#j), misfits.#take(#j)),)
+            quote!(#n: cx.#wire_option(m.#n, #j),)
         }
     });
-    let nulls_init =
-        tracks_nulls.then(|| quote!(let mut #explicit_nulls = #explicit_nulls_type::default();));
-    let nulls_member = tracks_nulls.then(|| quote!(#explicit_nulls,));
+    // The members are filled after every field: the fields' conversions collect them in `cx`.
+    let nulls_member = tracks_nulls.then(|| quote!(#explicit_nulls: cx.#take_nulls(),));
+    let nulls_arg = if tracks_nulls {
+        quote!(m.#explicit_nulls)
+    } else {
+        quote!(Default::default())
+    };
     quote! {
         #[allow(non_camel_case_types)]
         #[derive(serde::Serialize, serde::Deserialize)]
@@ -388,20 +393,19 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
 
         impl From<#w> for #name {
             fn from(w: #w) -> Self {
-                #nulls_init
-                let mut #mismatched_fields = #mismatched_fields_type::default();
+                let mut cx = #decoding(#model);
                 Self {
                     #(#to_model)*
                     #additional_properties: w.#additional_properties,
                     #nulls_member
-                    #mismatched_fields,
+                    #mismatched_fields: cx.#take_mismatched(),
                 }
             }
         }
 
         impl From<#name> for #w {
             fn from(m: #name) -> Self {
-                let mut misfits = m.#mismatched_fields;
+                let mut cx = #encoding(#nulls_arg, m.#mismatched_fields);
                 Self {
                     #(#to_wire)*
                     #additional_properties: m.#additional_properties,

@@ -46,33 +46,24 @@ struct CreateSessionRequest__Wire {
 
 impl From<CreateSessionRequest__Wire> for CreateSessionRequest {
     fn from(w: CreateSessionRequest__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("CreateSessionRequest");
         Self {
-            session_token: w
-                .session_token
-                .into_option(
-                    "CreateSessionRequest",
-                    "sessionToken",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            session_token: w.session_token.option("sessionToken", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<CreateSessionRequest> for CreateSessionRequest__Wire {
     fn from(m: CreateSessionRequest) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            session_token: crate::rt::Field::from_option(
-                m.session_token,
-                m.explicit_nulls.contains("sessionToken"),
-                misfits.take("sessionToken"),
-            ),
+            session_token: cx.option(m.session_token, "sessionToken"),
             additional_properties: m.additional_properties,
         }
     }

@@ -101,67 +101,32 @@ struct EventHook__Wire {
 
 impl From<EventHook__Wire> for EventHook {
     fn from(w: EventHook__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("EventHook");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "EventHook",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            status: w
-                .status
-                .into_option(
-                    "EventHook",
-                    "status",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            channel: w
-                .channel
-                .into_option(
-                    "EventHook",
-                    "channel",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            events: w
-                .events
-                .into_nullable("EventHook", "events", &mut mismatched_fields),
-            filter: w
-                .filter
-                .into_nullable("EventHook", "filter", &mut mismatched_fields),
+            id: w.id.option("id", &mut cx),
+            status: w.status.option("status", &mut cx),
+            channel: w.channel.option("channel", &mut cx),
+            events: w.events.nullable("events", &mut cx),
+            filter: w.filter.nullable("filter", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<EventHook> for EventHook__Wire {
     fn from(m: EventHook) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            status: crate::rt::Field::from_option(
-                m.status,
-                m.explicit_nulls.contains("status"),
-                misfits.take("status"),
-            ),
-            channel: crate::rt::Field::from_option(
-                m.channel,
-                m.explicit_nulls.contains("channel"),
-                misfits.take("channel"),
-            ),
-            events: crate::rt::Field::from_nullable(m.events, misfits.take("events")),
-            filter: crate::rt::Field::from_nullable(m.filter, misfits.take("filter")),
+            id: cx.option(m.id, "id"),
+            status: cx.option(m.status, "status"),
+            channel: cx.option(m.channel, "channel"),
+            events: cx.nullable(m.events, "events"),
+            filter: cx.nullable(m.filter, "filter"),
             additional_properties: m.additional_properties,
         }
     }

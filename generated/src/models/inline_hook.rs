@@ -163,109 +163,38 @@ struct InlineHook__Wire {
 
 impl From<InlineHook__Wire> for InlineHook {
     fn from(w: InlineHook__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("InlineHook");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "InlineHook",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            status: w
-                .status
-                .into_option(
-                    "InlineHook",
-                    "status",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "InlineHook",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "InlineHook",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            version: w
-                .version
-                .into_option(
-                    "InlineHook",
-                    "version",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            channel: w
-                .channel
-                .into_option(
-                    "InlineHook",
-                    "channel",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            created: w
-                .created
-                .into_nullable("InlineHook", "created", &mut mismatched_fields),
-            last_updated: w
-                .last_updated
-                .into_nullable("InlineHook", "lastUpdated", &mut mismatched_fields),
+            id: w.id.option("id", &mut cx),
+            status: w.status.option("status", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            version: w.version.option("version", &mut cx),
+            channel: w.channel.option("channel", &mut cx),
+            created: w.created.nullable("created", &mut cx),
+            last_updated: w.last_updated.nullable("lastUpdated", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<InlineHook> for InlineHook__Wire {
     fn from(m: InlineHook) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            status: crate::rt::Field::from_option(
-                m.status,
-                m.explicit_nulls.contains("status"),
-                misfits.take("status"),
-            ),
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            version: crate::rt::Field::from_option(
-                m.version,
-                m.explicit_nulls.contains("version"),
-                misfits.take("version"),
-            ),
-            channel: crate::rt::Field::from_option(
-                m.channel,
-                m.explicit_nulls.contains("channel"),
-                misfits.take("channel"),
-            ),
-            created: crate::rt::Field::from_nullable(m.created, misfits.take("created")),
-            last_updated: crate::rt::Field::from_nullable(
-                m.last_updated,
-                misfits.take("lastUpdated"),
-            ),
+            id: cx.option(m.id, "id"),
+            status: cx.option(m.status, "status"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            version: cx.option(m.version, "version"),
+            channel: cx.option(m.channel, "channel"),
+            created: cx.nullable(m.created, "created"),
+            last_updated: cx.nullable(m.last_updated, "lastUpdated"),
             additional_properties: m.additional_properties,
         }
     }

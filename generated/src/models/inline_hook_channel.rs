@@ -83,59 +83,28 @@ struct InlineHookChannel__Wire {
 
 impl From<InlineHookChannel__Wire> for InlineHookChannel {
     fn from(w: InlineHookChannel__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("InlineHookChannel");
         Self {
-            type_: w
-                .type_
-                .into_option(
-                    "InlineHookChannel",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            version: w
-                .version
-                .into_option(
-                    "InlineHookChannel",
-                    "version",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            config: w
-                .config
-                .into_option(
-                    "InlineHookChannel",
-                    "config",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            type_: w.type_.option("type", &mut cx),
+            version: w.version.option("version", &mut cx),
+            config: w.config.option("config", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<InlineHookChannel> for InlineHookChannel__Wire {
     fn from(m: InlineHookChannel) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            version: crate::rt::Field::from_option(
-                m.version,
-                m.explicit_nulls.contains("version"),
-                misfits.take("version"),
-            ),
-            config: crate::rt::Field::from_option(
-                m.config,
-                m.explicit_nulls.contains("config"),
-                misfits.take("config"),
-            ),
+            type_: cx.option(m.type_, "type"),
+            version: cx.option(m.version, "version"),
+            config: cx.option(m.config, "config"),
             additional_properties: m.additional_properties,
         }
     }

@@ -101,61 +101,30 @@ struct InlineHookChannelConfig__Wire {
 
 impl From<InlineHookChannelConfig__Wire> for InlineHookChannelConfig {
     fn from(w: InlineHookChannelConfig__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("InlineHookChannelConfig");
         Self {
             uri: w.uri,
-            method: w
-                .method
-                .into_option(
-                    "InlineHookChannelConfig",
-                    "method",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            headers: w
-                .headers
-                .into_option(
-                    "InlineHookChannelConfig",
-                    "headers",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            auth_scheme: w
-                .auth_scheme
-                .into_option(
-                    "InlineHookChannelConfig",
-                    "authScheme",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            method: w.method.option("method", &mut cx),
+            headers: w.headers.option("headers", &mut cx),
+            auth_scheme: w.auth_scheme.option("authScheme", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<InlineHookChannelConfig> for InlineHookChannelConfig__Wire {
     fn from(m: InlineHookChannelConfig) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
             uri: m.uri,
-            method: crate::rt::Field::from_option(
-                m.method,
-                m.explicit_nulls.contains("method"),
-                misfits.take("method"),
-            ),
-            headers: crate::rt::Field::from_option(
-                m.headers,
-                m.explicit_nulls.contains("headers"),
-                misfits.take("headers"),
-            ),
-            auth_scheme: crate::rt::Field::from_option(
-                m.auth_scheme,
-                m.explicit_nulls.contains("authScheme"),
-                misfits.take("authScheme"),
-            ),
+            method: cx.option(m.method, "method"),
+            headers: cx.option(m.headers, "headers"),
+            auth_scheme: cx.option(m.auth_scheme, "authScheme"),
             additional_properties: m.additional_properties,
         }
     }

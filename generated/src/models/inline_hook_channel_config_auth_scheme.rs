@@ -77,22 +77,16 @@ struct InlineHookChannelConfigAuthScheme__Wire {
 impl From<InlineHookChannelConfigAuthScheme__Wire>
 for InlineHookChannelConfigAuthScheme {
     fn from(w: InlineHookChannelConfigAuthScheme__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "InlineHookChannelConfigAuthScheme",
+        );
         Self {
             type_: w.type_,
             key: w.key,
-            value: w
-                .value
-                .into_option(
-                    "InlineHookChannelConfigAuthScheme",
-                    "value",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            value: w.value.option("value", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -100,15 +94,14 @@ for InlineHookChannelConfigAuthScheme {
 impl From<InlineHookChannelConfigAuthScheme>
 for InlineHookChannelConfigAuthScheme__Wire {
     fn from(m: InlineHookChannelConfigAuthScheme) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
             type_: m.type_,
             key: m.key,
-            value: crate::rt::Field::from_option(
-                m.value,
-                m.explicit_nulls.contains("value"),
-                misfits.take("value"),
-            ),
+            value: cx.option(m.value, "value"),
             additional_properties: m.additional_properties,
         }
     }

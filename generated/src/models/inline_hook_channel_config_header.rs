@@ -59,46 +59,26 @@ struct InlineHookChannelConfigHeader__Wire {
 
 impl From<InlineHookChannelConfigHeader__Wire> for InlineHookChannelConfigHeader {
     fn from(w: InlineHookChannelConfigHeader__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("InlineHookChannelConfigHeader");
         Self {
-            key: w
-                .key
-                .into_option(
-                    "InlineHookChannelConfigHeader",
-                    "key",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            value: w
-                .value
-                .into_option(
-                    "InlineHookChannelConfigHeader",
-                    "value",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            key: w.key.option("key", &mut cx),
+            value: w.value.option("value", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<InlineHookChannelConfigHeader> for InlineHookChannelConfigHeader__Wire {
     fn from(m: InlineHookChannelConfigHeader) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            key: crate::rt::Field::from_option(
-                m.key,
-                m.explicit_nulls.contains("key"),
-                misfits.take("key"),
-            ),
-            value: crate::rt::Field::from_option(
-                m.value,
-                m.explicit_nulls.contains("value"),
-                misfits.take("value"),
-            ),
+            key: cx.option(m.key, "key"),
+            value: cx.option(m.value, "value"),
             additional_properties: m.additional_properties,
         }
     }

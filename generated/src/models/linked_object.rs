@@ -76,59 +76,28 @@ struct LinkedObject__Wire {
 
 impl From<LinkedObject__Wire> for LinkedObject {
     fn from(w: LinkedObject__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("LinkedObject");
         Self {
-            links: w
-                .links
-                .into_option(
-                    "LinkedObject",
-                    "_links",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            primary: w
-                .primary
-                .into_option(
-                    "LinkedObject",
-                    "primary",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            associated: w
-                .associated
-                .into_option(
-                    "LinkedObject",
-                    "associated",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            links: w.links.option("_links", &mut cx),
+            primary: w.primary.option("primary", &mut cx),
+            associated: w.associated.option("associated", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<LinkedObject> for LinkedObject__Wire {
     fn from(m: LinkedObject) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            links: crate::rt::Field::from_option(
-                m.links,
-                m.explicit_nulls.contains("_links"),
-                misfits.take("_links"),
-            ),
-            primary: crate::rt::Field::from_option(
-                m.primary,
-                m.explicit_nulls.contains("primary"),
-                misfits.take("primary"),
-            ),
-            associated: crate::rt::Field::from_option(
-                m.associated,
-                m.explicit_nulls.contains("associated"),
-                misfits.take("associated"),
-            ),
+            links: cx.option(m.links, "_links"),
+            primary: cx.option(m.primary, "primary"),
+            associated: cx.option(m.associated, "associated"),
             additional_properties: m.additional_properties,
         }
     }
@@ -213,72 +182,30 @@ struct LinkedObjectPrimary__Wire {
 
 impl From<LinkedObjectPrimary__Wire> for LinkedObjectPrimary {
     fn from(w: LinkedObjectPrimary__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("LinkedObjectPrimary");
         Self {
-            name: w
-                .name
-                .into_option(
-                    "LinkedObjectPrimary",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "LinkedObjectPrimary",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            title: w
-                .title
-                .into_option(
-                    "LinkedObjectPrimary",
-                    "title",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            description: w
-                .description
-                .into_option(
-                    "LinkedObjectPrimary",
-                    "description",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            title: w.title.option("title", &mut cx),
+            description: w.description.option("description", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<LinkedObjectPrimary> for LinkedObjectPrimary__Wire {
     fn from(m: LinkedObjectPrimary) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            title: crate::rt::Field::from_option(
-                m.title,
-                m.explicit_nulls.contains("title"),
-                misfits.take("title"),
-            ),
-            description: crate::rt::Field::from_option(
-                m.description,
-                m.explicit_nulls.contains("description"),
-                misfits.take("description"),
-            ),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            title: cx.option(m.title, "title"),
+            description: cx.option(m.description, "description"),
             additional_properties: m.additional_properties,
         }
     }
@@ -363,72 +290,30 @@ struct LinkedObjectAssociated__Wire {
 
 impl From<LinkedObjectAssociated__Wire> for LinkedObjectAssociated {
     fn from(w: LinkedObjectAssociated__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("LinkedObjectAssociated");
         Self {
-            name: w
-                .name
-                .into_option(
-                    "LinkedObjectAssociated",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "LinkedObjectAssociated",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            title: w
-                .title
-                .into_option(
-                    "LinkedObjectAssociated",
-                    "title",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            description: w
-                .description
-                .into_option(
-                    "LinkedObjectAssociated",
-                    "description",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            title: w.title.option("title", &mut cx),
+            description: w.description.option("description", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<LinkedObjectAssociated> for LinkedObjectAssociated__Wire {
     fn from(m: LinkedObjectAssociated) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            title: crate::rt::Field::from_option(
-                m.title,
-                m.explicit_nulls.contains("title"),
-                misfits.take("title"),
-            ),
-            description: crate::rt::Field::from_option(
-                m.description,
-                m.explicit_nulls.contains("description"),
-                misfits.take("description"),
-            ),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            title: cx.option(m.title, "title"),
+            description: cx.option(m.description, "description"),
             additional_properties: m.additional_properties,
         }
     }

@@ -203,202 +203,50 @@ struct NetworkZone__Wire {
 
 impl From<NetworkZone__Wire> for NetworkZone {
     fn from(w: NetworkZone__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("NetworkZone");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "NetworkZone",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            asns: w
-                .asns
-                .into_option(
-                    "NetworkZone",
-                    "asns",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "NetworkZone",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "NetworkZone",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            usage: w
-                .usage
-                .into_option(
-                    "NetworkZone",
-                    "usage",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            links: w
-                .links
-                .into_option(
-                    "NetworkZone",
-                    "_links",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            status: w
-                .status
-                .into_option(
-                    "NetworkZone",
-                    "status",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            system: w
-                .system
-                .into_option(
-                    "NetworkZone",
-                    "system",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            created: w
-                .created
-                .into_option(
-                    "NetworkZone",
-                    "created",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            proxies: w
-                .proxies
-                .into_option(
-                    "NetworkZone",
-                    "proxies",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            gateways: w
-                .gateways
-                .into_option(
-                    "NetworkZone",
-                    "gateways",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            locations: w
-                .locations
-                .into_option(
-                    "NetworkZone",
-                    "locations",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            proxy_type: w
-                .proxy_type
-                .into_option(
-                    "NetworkZone",
-                    "proxyType",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            last_updated: w
-                .last_updated
-                .into_option(
-                    "NetworkZone",
-                    "lastUpdated",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            asns: w.asns.option("asns", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            usage: w.usage.option("usage", &mut cx),
+            links: w.links.option("_links", &mut cx),
+            status: w.status.option("status", &mut cx),
+            system: w.system.option("system", &mut cx),
+            created: w.created.option("created", &mut cx),
+            proxies: w.proxies.option("proxies", &mut cx),
+            gateways: w.gateways.option("gateways", &mut cx),
+            locations: w.locations.option("locations", &mut cx),
+            proxy_type: w.proxy_type.option("proxyType", &mut cx),
+            last_updated: w.last_updated.option("lastUpdated", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<NetworkZone> for NetworkZone__Wire {
     fn from(m: NetworkZone) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            asns: crate::rt::Field::from_option(
-                m.asns,
-                m.explicit_nulls.contains("asns"),
-                misfits.take("asns"),
-            ),
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            usage: crate::rt::Field::from_option(
-                m.usage,
-                m.explicit_nulls.contains("usage"),
-                misfits.take("usage"),
-            ),
-            links: crate::rt::Field::from_option(
-                m.links,
-                m.explicit_nulls.contains("_links"),
-                misfits.take("_links"),
-            ),
-            status: crate::rt::Field::from_option(
-                m.status,
-                m.explicit_nulls.contains("status"),
-                misfits.take("status"),
-            ),
-            system: crate::rt::Field::from_option(
-                m.system,
-                m.explicit_nulls.contains("system"),
-                misfits.take("system"),
-            ),
-            created: crate::rt::Field::from_option(
-                m.created,
-                m.explicit_nulls.contains("created"),
-                misfits.take("created"),
-            ),
-            proxies: crate::rt::Field::from_option(
-                m.proxies,
-                m.explicit_nulls.contains("proxies"),
-                misfits.take("proxies"),
-            ),
-            gateways: crate::rt::Field::from_option(
-                m.gateways,
-                m.explicit_nulls.contains("gateways"),
-                misfits.take("gateways"),
-            ),
-            locations: crate::rt::Field::from_option(
-                m.locations,
-                m.explicit_nulls.contains("locations"),
-                misfits.take("locations"),
-            ),
-            proxy_type: crate::rt::Field::from_option(
-                m.proxy_type,
-                m.explicit_nulls.contains("proxyType"),
-                misfits.take("proxyType"),
-            ),
-            last_updated: crate::rt::Field::from_option(
-                m.last_updated,
-                m.explicit_nulls.contains("lastUpdated"),
-                misfits.take("lastUpdated"),
-            ),
+            id: cx.option(m.id, "id"),
+            asns: cx.option(m.asns, "asns"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            usage: cx.option(m.usage, "usage"),
+            links: cx.option(m.links, "_links"),
+            status: cx.option(m.status, "status"),
+            system: cx.option(m.system, "system"),
+            created: cx.option(m.created, "created"),
+            proxies: cx.option(m.proxies, "proxies"),
+            gateways: cx.option(m.gateways, "gateways"),
+            locations: cx.option(m.locations, "locations"),
+            proxy_type: cx.option(m.proxy_type, "proxyType"),
+            last_updated: cx.option(m.last_updated, "lastUpdated"),
             additional_properties: m.additional_properties,
         }
     }
@@ -463,46 +311,26 @@ struct NetworkZoneProxiesItem__Wire {
 
 impl From<NetworkZoneProxiesItem__Wire> for NetworkZoneProxiesItem {
     fn from(w: NetworkZoneProxiesItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("NetworkZoneProxiesItem");
         Self {
-            type_: w
-                .type_
-                .into_option(
-                    "NetworkZoneProxiesItem",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            value: w
-                .value
-                .into_option(
-                    "NetworkZoneProxiesItem",
-                    "value",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            type_: w.type_.option("type", &mut cx),
+            value: w.value.option("value", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<NetworkZoneProxiesItem> for NetworkZoneProxiesItem__Wire {
     fn from(m: NetworkZoneProxiesItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            value: crate::rt::Field::from_option(
-                m.value,
-                m.explicit_nulls.contains("value"),
-                misfits.take("value"),
-            ),
+            type_: cx.option(m.type_, "type"),
+            value: cx.option(m.value, "value"),
             additional_properties: m.additional_properties,
         }
     }
@@ -567,46 +395,26 @@ struct NetworkZoneGatewaysItem__Wire {
 
 impl From<NetworkZoneGatewaysItem__Wire> for NetworkZoneGatewaysItem {
     fn from(w: NetworkZoneGatewaysItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("NetworkZoneGatewaysItem");
         Self {
-            type_: w
-                .type_
-                .into_option(
-                    "NetworkZoneGatewaysItem",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            value: w
-                .value
-                .into_option(
-                    "NetworkZoneGatewaysItem",
-                    "value",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            type_: w.type_.option("type", &mut cx),
+            value: w.value.option("value", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<NetworkZoneGatewaysItem> for NetworkZoneGatewaysItem__Wire {
     fn from(m: NetworkZoneGatewaysItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            value: crate::rt::Field::from_option(
-                m.value,
-                m.explicit_nulls.contains("value"),
-                misfits.take("value"),
-            ),
+            type_: cx.option(m.type_, "type"),
+            value: cx.option(m.value, "value"),
             additional_properties: m.additional_properties,
         }
     }
@@ -670,46 +478,26 @@ struct NetworkZoneLocationsItem__Wire {
 
 impl From<NetworkZoneLocationsItem__Wire> for NetworkZoneLocationsItem {
     fn from(w: NetworkZoneLocationsItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("NetworkZoneLocationsItem");
         Self {
-            region: w
-                .region
-                .into_option(
-                    "NetworkZoneLocationsItem",
-                    "region",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            country: w
-                .country
-                .into_option(
-                    "NetworkZoneLocationsItem",
-                    "country",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            region: w.region.option("region", &mut cx),
+            country: w.country.option("country", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<NetworkZoneLocationsItem> for NetworkZoneLocationsItem__Wire {
     fn from(m: NetworkZoneLocationsItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            region: crate::rt::Field::from_option(
-                m.region,
-                m.explicit_nulls.contains("region"),
-                misfits.take("region"),
-            ),
-            country: crate::rt::Field::from_option(
-                m.country,
-                m.explicit_nulls.contains("country"),
-                misfits.take("country"),
-            ),
+            region: cx.option(m.region, "region"),
+            country: cx.option(m.country, "country"),
             additional_properties: m.additional_properties,
         }
     }

@@ -247,254 +247,64 @@ struct OrgSetting__Wire {
 
 impl From<OrgSetting__Wire> for OrgSetting {
     fn from(w: OrgSetting__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("OrgSetting");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "OrgSetting",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            city: w
-                .city
-                .into_option(
-                    "OrgSetting",
-                    "city",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            state: w
-                .state
-                .into_option(
-                    "OrgSetting",
-                    "state",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            links: w
-                .links
-                .into_option(
-                    "OrgSetting",
-                    "_links",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            status: w
-                .status
-                .into_option(
-                    "OrgSetting",
-                    "status",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            country: w
-                .country
-                .into_option(
-                    "OrgSetting",
-                    "country",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            created: w
-                .created
-                .into_option(
-                    "OrgSetting",
-                    "created",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            website: w
-                .website
-                .into_option(
-                    "OrgSetting",
-                    "website",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            address1: w
-                .address1
-                .into_option(
-                    "OrgSetting",
-                    "address1",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            address2: w
-                .address2
-                .into_option(
-                    "OrgSetting",
-                    "address2",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            expires_at: w
-                .expires_at
-                .into_option(
-                    "OrgSetting",
-                    "expiresAt",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            subdomain: w
-                .subdomain
-                .into_option(
-                    "OrgSetting",
-                    "subdomain",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            postal_code: w
-                .postal_code
-                .into_option(
-                    "OrgSetting",
-                    "postalCode",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            company_name: w
-                .company_name
-                .into_option(
-                    "OrgSetting",
-                    "companyName",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            last_updated: w
-                .last_updated
-                .into_option(
-                    "OrgSetting",
-                    "lastUpdated",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            phone_number: w
-                .phone_number
-                .into_option(
-                    "OrgSetting",
-                    "phoneNumber",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            city: w.city.option("city", &mut cx),
+            state: w.state.option("state", &mut cx),
+            links: w.links.option("_links", &mut cx),
+            status: w.status.option("status", &mut cx),
+            country: w.country.option("country", &mut cx),
+            created: w.created.option("created", &mut cx),
+            website: w.website.option("website", &mut cx),
+            address1: w.address1.option("address1", &mut cx),
+            address2: w.address2.option("address2", &mut cx),
+            expires_at: w.expires_at.option("expiresAt", &mut cx),
+            subdomain: w.subdomain.option("subdomain", &mut cx),
+            postal_code: w.postal_code.option("postalCode", &mut cx),
+            company_name: w.company_name.option("companyName", &mut cx),
+            last_updated: w.last_updated.option("lastUpdated", &mut cx),
+            phone_number: w.phone_number.option("phoneNumber", &mut cx),
             support_phone_number: w
                 .support_phone_number
-                .into_option(
-                    "OrgSetting",
-                    "supportPhoneNumber",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("supportPhoneNumber", &mut cx),
             end_user_support_help_url: w
                 .end_user_support_help_url
-                .into_option(
-                    "OrgSetting",
-                    "endUserSupportHelpURL",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("endUserSupportHelpURL", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<OrgSetting> for OrgSetting__Wire {
     fn from(m: OrgSetting) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            city: crate::rt::Field::from_option(
-                m.city,
-                m.explicit_nulls.contains("city"),
-                misfits.take("city"),
-            ),
-            state: crate::rt::Field::from_option(
-                m.state,
-                m.explicit_nulls.contains("state"),
-                misfits.take("state"),
-            ),
-            links: crate::rt::Field::from_option(
-                m.links,
-                m.explicit_nulls.contains("_links"),
-                misfits.take("_links"),
-            ),
-            status: crate::rt::Field::from_option(
-                m.status,
-                m.explicit_nulls.contains("status"),
-                misfits.take("status"),
-            ),
-            country: crate::rt::Field::from_option(
-                m.country,
-                m.explicit_nulls.contains("country"),
-                misfits.take("country"),
-            ),
-            created: crate::rt::Field::from_option(
-                m.created,
-                m.explicit_nulls.contains("created"),
-                misfits.take("created"),
-            ),
-            website: crate::rt::Field::from_option(
-                m.website,
-                m.explicit_nulls.contains("website"),
-                misfits.take("website"),
-            ),
-            address1: crate::rt::Field::from_option(
-                m.address1,
-                m.explicit_nulls.contains("address1"),
-                misfits.take("address1"),
-            ),
-            address2: crate::rt::Field::from_option(
-                m.address2,
-                m.explicit_nulls.contains("address2"),
-                misfits.take("address2"),
-            ),
-            expires_at: crate::rt::Field::from_option(
-                m.expires_at,
-                m.explicit_nulls.contains("expiresAt"),
-                misfits.take("expiresAt"),
-            ),
-            subdomain: crate::rt::Field::from_option(
-                m.subdomain,
-                m.explicit_nulls.contains("subdomain"),
-                misfits.take("subdomain"),
-            ),
-            postal_code: crate::rt::Field::from_option(
-                m.postal_code,
-                m.explicit_nulls.contains("postalCode"),
-                misfits.take("postalCode"),
-            ),
-            company_name: crate::rt::Field::from_option(
-                m.company_name,
-                m.explicit_nulls.contains("companyName"),
-                misfits.take("companyName"),
-            ),
-            last_updated: crate::rt::Field::from_option(
-                m.last_updated,
-                m.explicit_nulls.contains("lastUpdated"),
-                misfits.take("lastUpdated"),
-            ),
-            phone_number: crate::rt::Field::from_option(
-                m.phone_number,
-                m.explicit_nulls.contains("phoneNumber"),
-                misfits.take("phoneNumber"),
-            ),
-            support_phone_number: crate::rt::Field::from_option(
-                m.support_phone_number,
-                m.explicit_nulls.contains("supportPhoneNumber"),
-                misfits.take("supportPhoneNumber"),
-            ),
-            end_user_support_help_url: crate::rt::Field::from_option(
-                m.end_user_support_help_url,
-                m.explicit_nulls.contains("endUserSupportHelpURL"),
-                misfits.take("endUserSupportHelpURL"),
-            ),
+            id: cx.option(m.id, "id"),
+            city: cx.option(m.city, "city"),
+            state: cx.option(m.state, "state"),
+            links: cx.option(m.links, "_links"),
+            status: cx.option(m.status, "status"),
+            country: cx.option(m.country, "country"),
+            created: cx.option(m.created, "created"),
+            website: cx.option(m.website, "website"),
+            address1: cx.option(m.address1, "address1"),
+            address2: cx.option(m.address2, "address2"),
+            expires_at: cx.option(m.expires_at, "expiresAt"),
+            subdomain: cx.option(m.subdomain, "subdomain"),
+            postal_code: cx.option(m.postal_code, "postalCode"),
+            company_name: cx.option(m.company_name, "companyName"),
+            last_updated: cx.option(m.last_updated, "lastUpdated"),
+            phone_number: cx.option(m.phone_number, "phoneNumber"),
+            support_phone_number: cx
+                .option(m.support_phone_number, "supportPhoneNumber"),
+            end_user_support_help_url: cx
+                .option(m.end_user_support_help_url, "endUserSupportHelpURL"),
             additional_properties: m.additional_properties,
         }
     }

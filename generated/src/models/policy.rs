@@ -177,176 +177,46 @@ struct Policy__Wire {
 
 impl From<Policy__Wire> for Policy {
     fn from(w: Policy__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("Policy");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "Policy",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "Policy",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "Policy",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            links: w
-                .links
-                .into_option(
-                    "Policy",
-                    "_links",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            status: w
-                .status
-                .into_option(
-                    "Policy",
-                    "status",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            system: w
-                .system
-                .into_option(
-                    "Policy",
-                    "system",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            created: w
-                .created
-                .into_option(
-                    "Policy",
-                    "created",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            priority: w
-                .priority
-                .into_option(
-                    "Policy",
-                    "priority",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            embedded: w
-                .embedded
-                .into_option(
-                    "Policy",
-                    "_embedded",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            conditions: w
-                .conditions
-                .into_option(
-                    "Policy",
-                    "conditions",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            description: w
-                .description
-                .into_option(
-                    "Policy",
-                    "description",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            last_updated: w
-                .last_updated
-                .into_option(
-                    "Policy",
-                    "lastUpdated",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            links: w.links.option("_links", &mut cx),
+            status: w.status.option("status", &mut cx),
+            system: w.system.option("system", &mut cx),
+            created: w.created.option("created", &mut cx),
+            priority: w.priority.option("priority", &mut cx),
+            embedded: w.embedded.option("_embedded", &mut cx),
+            conditions: w.conditions.option("conditions", &mut cx),
+            description: w.description.option("description", &mut cx),
+            last_updated: w.last_updated.option("lastUpdated", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<Policy> for Policy__Wire {
     fn from(m: Policy) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            links: crate::rt::Field::from_option(
-                m.links,
-                m.explicit_nulls.contains("_links"),
-                misfits.take("_links"),
-            ),
-            status: crate::rt::Field::from_option(
-                m.status,
-                m.explicit_nulls.contains("status"),
-                misfits.take("status"),
-            ),
-            system: crate::rt::Field::from_option(
-                m.system,
-                m.explicit_nulls.contains("system"),
-                misfits.take("system"),
-            ),
-            created: crate::rt::Field::from_option(
-                m.created,
-                m.explicit_nulls.contains("created"),
-                misfits.take("created"),
-            ),
-            priority: crate::rt::Field::from_option(
-                m.priority,
-                m.explicit_nulls.contains("priority"),
-                misfits.take("priority"),
-            ),
-            embedded: crate::rt::Field::from_option(
-                m.embedded,
-                m.explicit_nulls.contains("_embedded"),
-                misfits.take("_embedded"),
-            ),
-            conditions: crate::rt::Field::from_option(
-                m.conditions,
-                m.explicit_nulls.contains("conditions"),
-                misfits.take("conditions"),
-            ),
-            description: crate::rt::Field::from_option(
-                m.description,
-                m.explicit_nulls.contains("description"),
-                misfits.take("description"),
-            ),
-            last_updated: crate::rt::Field::from_option(
-                m.last_updated,
-                m.explicit_nulls.contains("lastUpdated"),
-                misfits.take("lastUpdated"),
-            ),
+            id: cx.option(m.id, "id"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            links: cx.option(m.links, "_links"),
+            status: cx.option(m.status, "status"),
+            system: cx.option(m.system, "system"),
+            created: cx.option(m.created, "created"),
+            priority: cx.option(m.priority, "priority"),
+            embedded: cx.option(m.embedded, "_embedded"),
+            conditions: cx.option(m.conditions, "conditions"),
+            description: cx.option(m.description, "description"),
+            last_updated: cx.option(m.last_updated, "lastUpdated"),
             additional_properties: m.additional_properties,
         }
     }

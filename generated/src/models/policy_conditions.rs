@@ -334,280 +334,62 @@ struct PolicyConditions__Wire {
 
 impl From<PolicyConditions__Wire> for PolicyConditions {
     fn from(w: PolicyConditions__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditions");
         Self {
-            app: w
-                .app
-                .into_option(
-                    "PolicyConditions",
-                    "app",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            apps: w
-                .apps
-                .into_option(
-                    "PolicyConditions",
-                    "apps",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            risk: w
-                .risk
-                .into_option(
-                    "PolicyConditions",
-                    "risk",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            users: w
-                .users
-                .into_option(
-                    "PolicyConditions",
-                    "users",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            device: w
-                .device
-                .into_option(
-                    "PolicyConditions",
-                    "device",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            groups: w
-                .groups
-                .into_option(
-                    "PolicyConditions",
-                    "groups",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            people: w
-                .people
-                .into_option(
-                    "PolicyConditions",
-                    "people",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            scopes: w
-                .scopes
-                .into_option(
-                    "PolicyConditions",
-                    "scopes",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            clients: w
-                .clients
-                .into_option(
-                    "PolicyConditions",
-                    "clients",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            context: w
-                .context
-                .into_option(
-                    "PolicyConditions",
-                    "context",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            network: w
-                .network
-                .into_option(
-                    "PolicyConditions",
-                    "network",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            platform: w
-                .platform
-                .into_option(
-                    "PolicyConditions",
-                    "platform",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            risk_score: w
-                .risk_score
-                .into_option(
-                    "PolicyConditions",
-                    "riskScore",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            grant_types: w
-                .grant_types
-                .into_option(
-                    "PolicyConditions",
-                    "grantTypes",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            user_status: w
-                .user_status
-                .into_option(
-                    "PolicyConditions",
-                    "userStatus",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            auth_context: w
-                .auth_context
-                .into_option(
-                    "PolicyConditions",
-                    "authContext",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            auth_provider: w
-                .auth_provider
-                .into_option(
-                    "PolicyConditions",
-                    "authProvider",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            mdm_enrollment: w
-                .mdm_enrollment
-                .into_option(
-                    "PolicyConditions",
-                    "mdmEnrollment",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            user_identifier: w
-                .user_identifier
-                .into_option(
-                    "PolicyConditions",
-                    "userIdentifier",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            identity_provider: w
-                .identity_provider
-                .into_option(
-                    "PolicyConditions",
-                    "identityProvider",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            app: w.app.option("app", &mut cx),
+            apps: w.apps.option("apps", &mut cx),
+            risk: w.risk.option("risk", &mut cx),
+            users: w.users.option("users", &mut cx),
+            device: w.device.option("device", &mut cx),
+            groups: w.groups.option("groups", &mut cx),
+            people: w.people.option("people", &mut cx),
+            scopes: w.scopes.option("scopes", &mut cx),
+            clients: w.clients.option("clients", &mut cx),
+            context: w.context.option("context", &mut cx),
+            network: w.network.option("network", &mut cx),
+            platform: w.platform.option("platform", &mut cx),
+            risk_score: w.risk_score.option("riskScore", &mut cx),
+            grant_types: w.grant_types.option("grantTypes", &mut cx),
+            user_status: w.user_status.option("userStatus", &mut cx),
+            auth_context: w.auth_context.option("authContext", &mut cx),
+            auth_provider: w.auth_provider.option("authProvider", &mut cx),
+            mdm_enrollment: w.mdm_enrollment.option("mdmEnrollment", &mut cx),
+            user_identifier: w.user_identifier.option("userIdentifier", &mut cx),
+            identity_provider: w.identity_provider.option("identityProvider", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditions> for PolicyConditions__Wire {
     fn from(m: PolicyConditions) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            app: crate::rt::Field::from_option(
-                m.app,
-                m.explicit_nulls.contains("app"),
-                misfits.take("app"),
-            ),
-            apps: crate::rt::Field::from_option(
-                m.apps,
-                m.explicit_nulls.contains("apps"),
-                misfits.take("apps"),
-            ),
-            risk: crate::rt::Field::from_option(
-                m.risk,
-                m.explicit_nulls.contains("risk"),
-                misfits.take("risk"),
-            ),
-            users: crate::rt::Field::from_option(
-                m.users,
-                m.explicit_nulls.contains("users"),
-                misfits.take("users"),
-            ),
-            device: crate::rt::Field::from_option(
-                m.device,
-                m.explicit_nulls.contains("device"),
-                misfits.take("device"),
-            ),
-            groups: crate::rt::Field::from_option(
-                m.groups,
-                m.explicit_nulls.contains("groups"),
-                misfits.take("groups"),
-            ),
-            people: crate::rt::Field::from_option(
-                m.people,
-                m.explicit_nulls.contains("people"),
-                misfits.take("people"),
-            ),
-            scopes: crate::rt::Field::from_option(
-                m.scopes,
-                m.explicit_nulls.contains("scopes"),
-                misfits.take("scopes"),
-            ),
-            clients: crate::rt::Field::from_option(
-                m.clients,
-                m.explicit_nulls.contains("clients"),
-                misfits.take("clients"),
-            ),
-            context: crate::rt::Field::from_option(
-                m.context,
-                m.explicit_nulls.contains("context"),
-                misfits.take("context"),
-            ),
-            network: crate::rt::Field::from_option(
-                m.network,
-                m.explicit_nulls.contains("network"),
-                misfits.take("network"),
-            ),
-            platform: crate::rt::Field::from_option(
-                m.platform,
-                m.explicit_nulls.contains("platform"),
-                misfits.take("platform"),
-            ),
-            risk_score: crate::rt::Field::from_option(
-                m.risk_score,
-                m.explicit_nulls.contains("riskScore"),
-                misfits.take("riskScore"),
-            ),
-            grant_types: crate::rt::Field::from_option(
-                m.grant_types,
-                m.explicit_nulls.contains("grantTypes"),
-                misfits.take("grantTypes"),
-            ),
-            user_status: crate::rt::Field::from_option(
-                m.user_status,
-                m.explicit_nulls.contains("userStatus"),
-                misfits.take("userStatus"),
-            ),
-            auth_context: crate::rt::Field::from_option(
-                m.auth_context,
-                m.explicit_nulls.contains("authContext"),
-                misfits.take("authContext"),
-            ),
-            auth_provider: crate::rt::Field::from_option(
-                m.auth_provider,
-                m.explicit_nulls.contains("authProvider"),
-                misfits.take("authProvider"),
-            ),
-            mdm_enrollment: crate::rt::Field::from_option(
-                m.mdm_enrollment,
-                m.explicit_nulls.contains("mdmEnrollment"),
-                misfits.take("mdmEnrollment"),
-            ),
-            user_identifier: crate::rt::Field::from_option(
-                m.user_identifier,
-                m.explicit_nulls.contains("userIdentifier"),
-                misfits.take("userIdentifier"),
-            ),
-            identity_provider: crate::rt::Field::from_option(
-                m.identity_provider,
-                m.explicit_nulls.contains("identityProvider"),
-                misfits.take("identityProvider"),
-            ),
+            app: cx.option(m.app, "app"),
+            apps: cx.option(m.apps, "apps"),
+            risk: cx.option(m.risk, "risk"),
+            users: cx.option(m.users, "users"),
+            device: cx.option(m.device, "device"),
+            groups: cx.option(m.groups, "groups"),
+            people: cx.option(m.people, "people"),
+            scopes: cx.option(m.scopes, "scopes"),
+            clients: cx.option(m.clients, "clients"),
+            context: cx.option(m.context, "context"),
+            network: cx.option(m.network, "network"),
+            platform: cx.option(m.platform, "platform"),
+            risk_score: cx.option(m.risk_score, "riskScore"),
+            grant_types: cx.option(m.grant_types, "grantTypes"),
+            user_status: cx.option(m.user_status, "userStatus"),
+            auth_context: cx.option(m.auth_context, "authContext"),
+            auth_provider: cx.option(m.auth_provider, "authProvider"),
+            mdm_enrollment: cx.option(m.mdm_enrollment, "mdmEnrollment"),
+            user_identifier: cx.option(m.user_identifier, "userIdentifier"),
+            identity_provider: cx.option(m.identity_provider, "identityProvider"),
             additional_properties: m.additional_properties,
         }
     }
@@ -674,46 +456,26 @@ struct PolicyConditionsApp__Wire {
 
 impl From<PolicyConditionsApp__Wire> for PolicyConditionsApp {
     fn from(w: PolicyConditionsApp__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsApp");
         Self {
-            exclude: w
-                .exclude
-                .into_option(
-                    "PolicyConditionsApp",
-                    "exclude",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsApp",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            exclude: w.exclude.option("exclude", &mut cx),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsApp> for PolicyConditionsApp__Wire {
     fn from(m: PolicyConditionsApp) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            exclude: crate::rt::Field::from_option(
-                m.exclude,
-                m.explicit_nulls.contains("exclude"),
-                misfits.take("exclude"),
-            ),
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            exclude: cx.option(m.exclude, "exclude"),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -791,59 +553,28 @@ struct PolicyConditionsAppExcludeItem__Wire {
 
 impl From<PolicyConditionsAppExcludeItem__Wire> for PolicyConditionsAppExcludeItem {
     fn from(w: PolicyConditionsAppExcludeItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsAppExcludeItem");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "PolicyConditionsAppExcludeItem",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "PolicyConditionsAppExcludeItem",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "PolicyConditionsAppExcludeItem",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsAppExcludeItem> for PolicyConditionsAppExcludeItem__Wire {
     fn from(m: PolicyConditionsAppExcludeItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
+            id: cx.option(m.id, "id"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
             additional_properties: m.additional_properties,
         }
     }
@@ -921,59 +652,28 @@ struct PolicyConditionsAppIncludeItem__Wire {
 
 impl From<PolicyConditionsAppIncludeItem__Wire> for PolicyConditionsAppIncludeItem {
     fn from(w: PolicyConditionsAppIncludeItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsAppIncludeItem");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "PolicyConditionsAppIncludeItem",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "PolicyConditionsAppIncludeItem",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "PolicyConditionsAppIncludeItem",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsAppIncludeItem> for PolicyConditionsAppIncludeItem__Wire {
     fn from(m: PolicyConditionsAppIncludeItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
+            id: cx.option(m.id, "id"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1034,46 +734,26 @@ struct PolicyConditionsApps__Wire {
 
 impl From<PolicyConditionsApps__Wire> for PolicyConditionsApps {
     fn from(w: PolicyConditionsApps__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsApps");
         Self {
-            exclude: w
-                .exclude
-                .into_option(
-                    "PolicyConditionsApps",
-                    "exclude",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsApps",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            exclude: w.exclude.option("exclude", &mut cx),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsApps> for PolicyConditionsApps__Wire {
     fn from(m: PolicyConditionsApps) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            exclude: crate::rt::Field::from_option(
-                m.exclude,
-                m.explicit_nulls.contains("exclude"),
-                misfits.take("exclude"),
-            ),
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            exclude: cx.option(m.exclude, "exclude"),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1124,33 +804,24 @@ struct PolicyConditionsRisk__Wire {
 
 impl From<PolicyConditionsRisk__Wire> for PolicyConditionsRisk {
     fn from(w: PolicyConditionsRisk__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsRisk");
         Self {
-            behaviors: w
-                .behaviors
-                .into_option(
-                    "PolicyConditionsRisk",
-                    "behaviors",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            behaviors: w.behaviors.option("behaviors", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsRisk> for PolicyConditionsRisk__Wire {
     fn from(m: PolicyConditionsRisk) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            behaviors: crate::rt::Field::from_option(
-                m.behaviors,
-                m.explicit_nulls.contains("behaviors"),
-                misfits.take("behaviors"),
-            ),
+            behaviors: cx.option(m.behaviors, "behaviors"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1287,98 +958,42 @@ struct PolicyConditionsUsers__Wire {
 
 impl From<PolicyConditionsUsers__Wire> for PolicyConditionsUsers {
     fn from(w: PolicyConditionsUsers__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsUsers");
         Self {
-            exclude: w
-                .exclude
-                .into_option(
-                    "PolicyConditionsUsers",
-                    "exclude",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsUsers",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            inactivity: w
-                .inactivity
-                .into_option(
-                    "PolicyConditionsUsers",
-                    "inactivity",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            exclude: w.exclude.option("exclude", &mut cx),
+            include: w.include.option("include", &mut cx),
+            inactivity: w.inactivity.option("inactivity", &mut cx),
             password_expiration: w
                 .password_expiration
-                .into_option(
-                    "PolicyConditionsUsers",
-                    "passwordExpiration",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("passwordExpiration", &mut cx),
             lifecycle_expiration: w
                 .lifecycle_expiration
-                .into_option(
-                    "PolicyConditionsUsers",
-                    "lifecycleExpiration",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("lifecycleExpiration", &mut cx),
             user_lifecycle_attribute: w
                 .user_lifecycle_attribute
-                .into_option(
-                    "PolicyConditionsUsers",
-                    "userLifecycleAttribute",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("userLifecycleAttribute", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsUsers> for PolicyConditionsUsers__Wire {
     fn from(m: PolicyConditionsUsers) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            exclude: crate::rt::Field::from_option(
-                m.exclude,
-                m.explicit_nulls.contains("exclude"),
-                misfits.take("exclude"),
-            ),
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
-            inactivity: crate::rt::Field::from_option(
-                m.inactivity,
-                m.explicit_nulls.contains("inactivity"),
-                misfits.take("inactivity"),
-            ),
-            password_expiration: crate::rt::Field::from_option(
-                m.password_expiration,
-                m.explicit_nulls.contains("passwordExpiration"),
-                misfits.take("passwordExpiration"),
-            ),
-            lifecycle_expiration: crate::rt::Field::from_option(
-                m.lifecycle_expiration,
-                m.explicit_nulls.contains("lifecycleExpiration"),
-                misfits.take("lifecycleExpiration"),
-            ),
-            user_lifecycle_attribute: crate::rt::Field::from_option(
-                m.user_lifecycle_attribute,
-                m.explicit_nulls.contains("userLifecycleAttribute"),
-                misfits.take("userLifecycleAttribute"),
-            ),
+            exclude: cx.option(m.exclude, "exclude"),
+            include: cx.option(m.include, "include"),
+            inactivity: cx.option(m.inactivity, "inactivity"),
+            password_expiration: cx.option(m.password_expiration, "passwordExpiration"),
+            lifecycle_expiration: cx
+                .option(m.lifecycle_expiration, "lifecycleExpiration"),
+            user_lifecycle_attribute: cx
+                .option(m.user_lifecycle_attribute, "userLifecycleAttribute"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1442,46 +1057,26 @@ struct PolicyConditionsUsersInactivity__Wire {
 
 impl From<PolicyConditionsUsersInactivity__Wire> for PolicyConditionsUsersInactivity {
     fn from(w: PolicyConditionsUsersInactivity__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsUsersInactivity");
         Self {
-            unit: w
-                .unit
-                .into_option(
-                    "PolicyConditionsUsersInactivity",
-                    "unit",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            number: w
-                .number
-                .into_option(
-                    "PolicyConditionsUsersInactivity",
-                    "number",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            unit: w.unit.option("unit", &mut cx),
+            number: w.number.option("number", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsUsersInactivity> for PolicyConditionsUsersInactivity__Wire {
     fn from(m: PolicyConditionsUsersInactivity) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            unit: crate::rt::Field::from_option(
-                m.unit,
-                m.explicit_nulls.contains("unit"),
-                misfits.take("unit"),
-            ),
-            number: crate::rt::Field::from_option(
-                m.number,
-                m.explicit_nulls.contains("number"),
-                misfits.take("number"),
-            ),
+            unit: cx.option(m.unit, "unit"),
+            number: cx.option(m.number, "number"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1546,28 +1141,15 @@ struct PolicyConditionsUsersPasswordExpiration__Wire {
 impl From<PolicyConditionsUsersPasswordExpiration__Wire>
 for PolicyConditionsUsersPasswordExpiration {
     fn from(w: PolicyConditionsUsersPasswordExpiration__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyConditionsUsersPasswordExpiration",
+        );
         Self {
-            unit: w
-                .unit
-                .into_option(
-                    "PolicyConditionsUsersPasswordExpiration",
-                    "unit",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            number: w
-                .number
-                .into_option(
-                    "PolicyConditionsUsersPasswordExpiration",
-                    "number",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            unit: w.unit.option("unit", &mut cx),
+            number: w.number.option("number", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -1575,18 +1157,13 @@ for PolicyConditionsUsersPasswordExpiration {
 impl From<PolicyConditionsUsersPasswordExpiration>
 for PolicyConditionsUsersPasswordExpiration__Wire {
     fn from(m: PolicyConditionsUsersPasswordExpiration) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            unit: crate::rt::Field::from_option(
-                m.unit,
-                m.explicit_nulls.contains("unit"),
-                misfits.take("unit"),
-            ),
-            number: crate::rt::Field::from_option(
-                m.number,
-                m.explicit_nulls.contains("number"),
-                misfits.take("number"),
-            ),
+            unit: cx.option(m.unit, "unit"),
+            number: cx.option(m.number, "number"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1665,36 +1242,16 @@ struct PolicyConditionsUsersLifecycleExpiration__Wire {
 impl From<PolicyConditionsUsersLifecycleExpiration__Wire>
 for PolicyConditionsUsersLifecycleExpiration {
     fn from(w: PolicyConditionsUsersLifecycleExpiration__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyConditionsUsersLifecycleExpiration",
+        );
         Self {
-            unit: w
-                .unit
-                .into_option(
-                    "PolicyConditionsUsersLifecycleExpiration",
-                    "unit",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            number: w
-                .number
-                .into_option(
-                    "PolicyConditionsUsersLifecycleExpiration",
-                    "number",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            lifecycle_status: w
-                .lifecycle_status
-                .into_option(
-                    "PolicyConditionsUsersLifecycleExpiration",
-                    "lifecycleStatus",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            unit: w.unit.option("unit", &mut cx),
+            number: w.number.option("number", &mut cx),
+            lifecycle_status: w.lifecycle_status.option("lifecycleStatus", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -1702,23 +1259,14 @@ for PolicyConditionsUsersLifecycleExpiration {
 impl From<PolicyConditionsUsersLifecycleExpiration>
 for PolicyConditionsUsersLifecycleExpiration__Wire {
     fn from(m: PolicyConditionsUsersLifecycleExpiration) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            unit: crate::rt::Field::from_option(
-                m.unit,
-                m.explicit_nulls.contains("unit"),
-                misfits.take("unit"),
-            ),
-            number: crate::rt::Field::from_option(
-                m.number,
-                m.explicit_nulls.contains("number"),
-                misfits.take("number"),
-            ),
-            lifecycle_status: crate::rt::Field::from_option(
-                m.lifecycle_status,
-                m.explicit_nulls.contains("lifecycleStatus"),
-                misfits.take("lifecycleStatus"),
-            ),
+            unit: cx.option(m.unit, "unit"),
+            number: cx.option(m.number, "number"),
+            lifecycle_status: cx.option(m.lifecycle_status, "lifecycleStatus"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1791,28 +1339,15 @@ struct PolicyConditionsUsersUserLifecycleAttribute__Wire {
 impl From<PolicyConditionsUsersUserLifecycleAttribute__Wire>
 for PolicyConditionsUsersUserLifecycleAttribute {
     fn from(w: PolicyConditionsUsersUserLifecycleAttribute__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyConditionsUsersUserLifecycleAttribute",
+        );
         Self {
-            attribute_name: w
-                .attribute_name
-                .into_option(
-                    "PolicyConditionsUsersUserLifecycleAttribute",
-                    "attributeName",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            matching_value: w
-                .matching_value
-                .into_option(
-                    "PolicyConditionsUsersUserLifecycleAttribute",
-                    "matchingValue",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            attribute_name: w.attribute_name.option("attributeName", &mut cx),
+            matching_value: w.matching_value.option("matchingValue", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -1820,18 +1355,13 @@ for PolicyConditionsUsersUserLifecycleAttribute {
 impl From<PolicyConditionsUsersUserLifecycleAttribute>
 for PolicyConditionsUsersUserLifecycleAttribute__Wire {
     fn from(m: PolicyConditionsUsersUserLifecycleAttribute) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            attribute_name: crate::rt::Field::from_option(
-                m.attribute_name,
-                m.explicit_nulls.contains("attributeName"),
-                misfits.take("attributeName"),
-            ),
-            matching_value: crate::rt::Field::from_option(
-                m.matching_value,
-                m.explicit_nulls.contains("matchingValue"),
-                misfits.take("matchingValue"),
-            ),
+            attribute_name: cx.option(m.attribute_name, "attributeName"),
+            matching_value: cx.option(m.matching_value, "matchingValue"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1919,72 +1449,30 @@ struct PolicyConditionsDevice__Wire {
 
 impl From<PolicyConditionsDevice__Wire> for PolicyConditionsDevice {
     fn from(w: PolicyConditionsDevice__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsDevice");
         Self {
-            rooted: w
-                .rooted
-                .into_option(
-                    "PolicyConditionsDevice",
-                    "rooted",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            migrated: w
-                .migrated
-                .into_option(
-                    "PolicyConditionsDevice",
-                    "migrated",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            platform: w
-                .platform
-                .into_option(
-                    "PolicyConditionsDevice",
-                    "platform",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            trust_level: w
-                .trust_level
-                .into_option(
-                    "PolicyConditionsDevice",
-                    "trustLevel",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            rooted: w.rooted.option("rooted", &mut cx),
+            migrated: w.migrated.option("migrated", &mut cx),
+            platform: w.platform.option("platform", &mut cx),
+            trust_level: w.trust_level.option("trustLevel", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsDevice> for PolicyConditionsDevice__Wire {
     fn from(m: PolicyConditionsDevice) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            rooted: crate::rt::Field::from_option(
-                m.rooted,
-                m.explicit_nulls.contains("rooted"),
-                misfits.take("rooted"),
-            ),
-            migrated: crate::rt::Field::from_option(
-                m.migrated,
-                m.explicit_nulls.contains("migrated"),
-                misfits.take("migrated"),
-            ),
-            platform: crate::rt::Field::from_option(
-                m.platform,
-                m.explicit_nulls.contains("platform"),
-                misfits.take("platform"),
-            ),
-            trust_level: crate::rt::Field::from_option(
-                m.trust_level,
-                m.explicit_nulls.contains("trustLevel"),
-                misfits.take("trustLevel"),
-            ),
+            rooted: cx.option(m.rooted, "rooted"),
+            migrated: cx.option(m.migrated, "migrated"),
+            platform: cx.option(m.platform, "platform"),
+            trust_level: cx.option(m.trust_level, "trustLevel"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2055,46 +1543,29 @@ struct PolicyConditionsDevicePlatform__Wire {
 
 impl From<PolicyConditionsDevicePlatform__Wire> for PolicyConditionsDevicePlatform {
     fn from(w: PolicyConditionsDevicePlatform__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsDevicePlatform");
         Self {
-            types: w
-                .types
-                .into_option(
-                    "PolicyConditionsDevicePlatform",
-                    "types",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            types: w.types.option("types", &mut cx),
             supported_mdm_frameworks: w
                 .supported_mdm_frameworks
-                .into_option(
-                    "PolicyConditionsDevicePlatform",
-                    "supportedMDMFrameworks",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("supportedMDMFrameworks", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsDevicePlatform> for PolicyConditionsDevicePlatform__Wire {
     fn from(m: PolicyConditionsDevicePlatform) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            types: crate::rt::Field::from_option(
-                m.types,
-                m.explicit_nulls.contains("types"),
-                misfits.take("types"),
-            ),
-            supported_mdm_frameworks: crate::rt::Field::from_option(
-                m.supported_mdm_frameworks,
-                m.explicit_nulls.contains("supportedMDMFrameworks"),
-                misfits.take("supportedMDMFrameworks"),
-            ),
+            types: cx.option(m.types, "types"),
+            supported_mdm_frameworks: cx
+                .option(m.supported_mdm_frameworks, "supportedMDMFrameworks"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2155,46 +1626,26 @@ struct PolicyConditionsGroups__Wire {
 
 impl From<PolicyConditionsGroups__Wire> for PolicyConditionsGroups {
     fn from(w: PolicyConditionsGroups__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsGroups");
         Self {
-            exclude: w
-                .exclude
-                .into_option(
-                    "PolicyConditionsGroups",
-                    "exclude",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsGroups",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            exclude: w.exclude.option("exclude", &mut cx),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsGroups> for PolicyConditionsGroups__Wire {
     fn from(m: PolicyConditionsGroups) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            exclude: crate::rt::Field::from_option(
-                m.exclude,
-                m.explicit_nulls.contains("exclude"),
-                misfits.take("exclude"),
-            ),
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            exclude: cx.option(m.exclude, "exclude"),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2261,46 +1712,26 @@ struct PolicyConditionsPeople__Wire {
 
 impl From<PolicyConditionsPeople__Wire> for PolicyConditionsPeople {
     fn from(w: PolicyConditionsPeople__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsPeople");
         Self {
-            users: w
-                .users
-                .into_option(
-                    "PolicyConditionsPeople",
-                    "users",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            groups: w
-                .groups
-                .into_option(
-                    "PolicyConditionsPeople",
-                    "groups",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            users: w.users.option("users", &mut cx),
+            groups: w.groups.option("groups", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsPeople> for PolicyConditionsPeople__Wire {
     fn from(m: PolicyConditionsPeople) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            users: crate::rt::Field::from_option(
-                m.users,
-                m.explicit_nulls.contains("users"),
-                misfits.take("users"),
-            ),
-            groups: crate::rt::Field::from_option(
-                m.groups,
-                m.explicit_nulls.contains("groups"),
-                misfits.take("groups"),
-            ),
+            users: cx.option(m.users, "users"),
+            groups: cx.option(m.groups, "groups"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2364,46 +1795,26 @@ struct PolicyConditionsPeopleUsers__Wire {
 
 impl From<PolicyConditionsPeopleUsers__Wire> for PolicyConditionsPeopleUsers {
     fn from(w: PolicyConditionsPeopleUsers__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsPeopleUsers");
         Self {
-            exclude: w
-                .exclude
-                .into_option(
-                    "PolicyConditionsPeopleUsers",
-                    "exclude",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsPeopleUsers",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            exclude: w.exclude.option("exclude", &mut cx),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsPeopleUsers> for PolicyConditionsPeopleUsers__Wire {
     fn from(m: PolicyConditionsPeopleUsers) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            exclude: crate::rt::Field::from_option(
-                m.exclude,
-                m.explicit_nulls.contains("exclude"),
-                misfits.take("exclude"),
-            ),
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            exclude: cx.option(m.exclude, "exclude"),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2467,46 +1878,26 @@ struct PolicyConditionsPeopleGroups__Wire {
 
 impl From<PolicyConditionsPeopleGroups__Wire> for PolicyConditionsPeopleGroups {
     fn from(w: PolicyConditionsPeopleGroups__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsPeopleGroups");
         Self {
-            exclude: w
-                .exclude
-                .into_option(
-                    "PolicyConditionsPeopleGroups",
-                    "exclude",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsPeopleGroups",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            exclude: w.exclude.option("exclude", &mut cx),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsPeopleGroups> for PolicyConditionsPeopleGroups__Wire {
     fn from(m: PolicyConditionsPeopleGroups) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            exclude: crate::rt::Field::from_option(
-                m.exclude,
-                m.explicit_nulls.contains("exclude"),
-                misfits.take("exclude"),
-            ),
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            exclude: cx.option(m.exclude, "exclude"),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2557,33 +1948,24 @@ struct PolicyConditionsScopes__Wire {
 
 impl From<PolicyConditionsScopes__Wire> for PolicyConditionsScopes {
     fn from(w: PolicyConditionsScopes__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsScopes");
         Self {
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsScopes",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsScopes> for PolicyConditionsScopes__Wire {
     fn from(m: PolicyConditionsScopes) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2634,33 +2016,24 @@ struct PolicyConditionsClients__Wire {
 
 impl From<PolicyConditionsClients__Wire> for PolicyConditionsClients {
     fn from(w: PolicyConditionsClients__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsClients");
         Self {
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsClients",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsClients> for PolicyConditionsClients__Wire {
     fn from(m: PolicyConditionsClients) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2711,33 +2084,24 @@ struct PolicyConditionsContext__Wire {
 
 impl From<PolicyConditionsContext__Wire> for PolicyConditionsContext {
     fn from(w: PolicyConditionsContext__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsContext");
         Self {
-            expression: w
-                .expression
-                .into_option(
-                    "PolicyConditionsContext",
-                    "expression",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            expression: w.expression.option("expression", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsContext> for PolicyConditionsContext__Wire {
     fn from(m: PolicyConditionsContext) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            expression: crate::rt::Field::from_option(
-                m.expression,
-                m.explicit_nulls.contains("expression"),
-                misfits.take("expression"),
-            ),
+            expression: cx.option(m.expression, "expression"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2808,59 +2172,28 @@ struct PolicyConditionsNetwork__Wire {
 
 impl From<PolicyConditionsNetwork__Wire> for PolicyConditionsNetwork {
     fn from(w: PolicyConditionsNetwork__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsNetwork");
         Self {
-            exclude: w
-                .exclude
-                .into_option(
-                    "PolicyConditionsNetwork",
-                    "exclude",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsNetwork",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            connection: w
-                .connection
-                .into_option(
-                    "PolicyConditionsNetwork",
-                    "connection",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            exclude: w.exclude.option("exclude", &mut cx),
+            include: w.include.option("include", &mut cx),
+            connection: w.connection.option("connection", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsNetwork> for PolicyConditionsNetwork__Wire {
     fn from(m: PolicyConditionsNetwork) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            exclude: crate::rt::Field::from_option(
-                m.exclude,
-                m.explicit_nulls.contains("exclude"),
-                misfits.take("exclude"),
-            ),
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
-            connection: crate::rt::Field::from_option(
-                m.connection,
-                m.explicit_nulls.contains("connection"),
-                misfits.take("connection"),
-            ),
+            exclude: cx.option(m.exclude, "exclude"),
+            include: cx.option(m.include, "include"),
+            connection: cx.option(m.connection, "connection"),
             additional_properties: m.additional_properties,
         }
     }
@@ -2930,46 +2263,26 @@ struct PolicyConditionsPlatform__Wire {
 
 impl From<PolicyConditionsPlatform__Wire> for PolicyConditionsPlatform {
     fn from(w: PolicyConditionsPlatform__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsPlatform");
         Self {
-            exclude: w
-                .exclude
-                .into_option(
-                    "PolicyConditionsPlatform",
-                    "exclude",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsPlatform",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            exclude: w.exclude.option("exclude", &mut cx),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsPlatform> for PolicyConditionsPlatform__Wire {
     fn from(m: PolicyConditionsPlatform) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            exclude: crate::rt::Field::from_option(
-                m.exclude,
-                m.explicit_nulls.contains("exclude"),
-                misfits.take("exclude"),
-            ),
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            exclude: cx.option(m.exclude, "exclude"),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3041,28 +2354,15 @@ struct PolicyConditionsPlatformExcludeItem__Wire {
 impl From<PolicyConditionsPlatformExcludeItem__Wire>
 for PolicyConditionsPlatformExcludeItem {
     fn from(w: PolicyConditionsPlatformExcludeItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyConditionsPlatformExcludeItem",
+        );
         Self {
-            os: w
-                .os
-                .into_option(
-                    "PolicyConditionsPlatformExcludeItem",
-                    "os",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "PolicyConditionsPlatformExcludeItem",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            os: w.os.option("os", &mut cx),
+            type_: w.type_.option("type", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -3070,18 +2370,13 @@ for PolicyConditionsPlatformExcludeItem {
 impl From<PolicyConditionsPlatformExcludeItem>
 for PolicyConditionsPlatformExcludeItem__Wire {
     fn from(m: PolicyConditionsPlatformExcludeItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            os: crate::rt::Field::from_option(
-                m.os,
-                m.explicit_nulls.contains("os"),
-                misfits.take("os"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
+            os: cx.option(m.os, "os"),
+            type_: cx.option(m.type_, "type"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3153,28 +2448,15 @@ struct PolicyConditionsPlatformIncludeItem__Wire {
 impl From<PolicyConditionsPlatformIncludeItem__Wire>
 for PolicyConditionsPlatformIncludeItem {
     fn from(w: PolicyConditionsPlatformIncludeItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyConditionsPlatformIncludeItem",
+        );
         Self {
-            os: w
-                .os
-                .into_option(
-                    "PolicyConditionsPlatformIncludeItem",
-                    "os",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "PolicyConditionsPlatformIncludeItem",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            os: w.os.option("os", &mut cx),
+            type_: w.type_.option("type", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -3182,18 +2464,13 @@ for PolicyConditionsPlatformIncludeItem {
 impl From<PolicyConditionsPlatformIncludeItem>
 for PolicyConditionsPlatformIncludeItem__Wire {
     fn from(m: PolicyConditionsPlatformIncludeItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            os: crate::rt::Field::from_option(
-                m.os,
-                m.explicit_nulls.contains("os"),
-                misfits.take("os"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
+            os: cx.option(m.os, "os"),
+            type_: cx.option(m.type_, "type"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3247,33 +2524,24 @@ struct PolicyConditionsRiskScore__Wire {
 
 impl From<PolicyConditionsRiskScore__Wire> for PolicyConditionsRiskScore {
     fn from(w: PolicyConditionsRiskScore__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsRiskScore");
         Self {
-            level: w
-                .level
-                .into_option(
-                    "PolicyConditionsRiskScore",
-                    "level",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            level: w.level.option("level", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsRiskScore> for PolicyConditionsRiskScore__Wire {
     fn from(m: PolicyConditionsRiskScore) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            level: crate::rt::Field::from_option(
-                m.level,
-                m.explicit_nulls.contains("level"),
-                misfits.take("level"),
-            ),
+            level: cx.option(m.level, "level"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3327,33 +2595,24 @@ struct PolicyConditionsGrantTypes__Wire {
 
 impl From<PolicyConditionsGrantTypes__Wire> for PolicyConditionsGrantTypes {
     fn from(w: PolicyConditionsGrantTypes__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsGrantTypes");
         Self {
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsGrantTypes",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            include: w.include.option("include", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsGrantTypes> for PolicyConditionsGrantTypes__Wire {
     fn from(m: PolicyConditionsGrantTypes) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
+            include: cx.option(m.include, "include"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3407,33 +2666,24 @@ struct PolicyConditionsUserStatus__Wire {
 
 impl From<PolicyConditionsUserStatus__Wire> for PolicyConditionsUserStatus {
     fn from(w: PolicyConditionsUserStatus__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsUserStatus");
         Self {
-            value: w
-                .value
-                .into_option(
-                    "PolicyConditionsUserStatus",
-                    "value",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            value: w.value.option("value", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsUserStatus> for PolicyConditionsUserStatus__Wire {
     fn from(m: PolicyConditionsUserStatus) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            value: crate::rt::Field::from_option(
-                m.value,
-                m.explicit_nulls.contains("value"),
-                misfits.take("value"),
-            ),
+            value: cx.option(m.value, "value"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3491,33 +2741,24 @@ struct PolicyConditionsAuthContext__Wire {
 
 impl From<PolicyConditionsAuthContext__Wire> for PolicyConditionsAuthContext {
     fn from(w: PolicyConditionsAuthContext__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsAuthContext");
         Self {
-            auth_type: w
-                .auth_type
-                .into_option(
-                    "PolicyConditionsAuthContext",
-                    "authType",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            auth_type: w.auth_type.option("authType", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsAuthContext> for PolicyConditionsAuthContext__Wire {
     fn from(m: PolicyConditionsAuthContext) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            auth_type: crate::rt::Field::from_option(
-                m.auth_type,
-                m.explicit_nulls.contains("authType"),
-                misfits.take("authType"),
-            ),
+            auth_type: cx.option(m.auth_type, "authType"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3581,46 +2822,26 @@ struct PolicyConditionsAuthProvider__Wire {
 
 impl From<PolicyConditionsAuthProvider__Wire> for PolicyConditionsAuthProvider {
     fn from(w: PolicyConditionsAuthProvider__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsAuthProvider");
         Self {
-            include: w
-                .include
-                .into_option(
-                    "PolicyConditionsAuthProvider",
-                    "include",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            provider: w
-                .provider
-                .into_option(
-                    "PolicyConditionsAuthProvider",
-                    "provider",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            include: w.include.option("include", &mut cx),
+            provider: w.provider.option("provider", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsAuthProvider> for PolicyConditionsAuthProvider__Wire {
     fn from(m: PolicyConditionsAuthProvider) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            include: crate::rt::Field::from_option(
-                m.include,
-                m.explicit_nulls.contains("include"),
-                misfits.take("include"),
-            ),
-            provider: crate::rt::Field::from_option(
-                m.provider,
-                m.explicit_nulls.contains("provider"),
-                misfits.take("provider"),
-            ),
+            include: cx.option(m.include, "include"),
+            provider: cx.option(m.provider, "provider"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3688,46 +2909,29 @@ struct PolicyConditionsMdmEnrollment__Wire {
 
 impl From<PolicyConditionsMdmEnrollment__Wire> for PolicyConditionsMdmEnrollment {
     fn from(w: PolicyConditionsMdmEnrollment__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsMdmEnrollment");
         Self {
-            enrollment: w
-                .enrollment
-                .into_option(
-                    "PolicyConditionsMdmEnrollment",
-                    "enrollment",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            enrollment: w.enrollment.option("enrollment", &mut cx),
             block_non_safe_android: w
                 .block_non_safe_android
-                .into_option(
-                    "PolicyConditionsMdmEnrollment",
-                    "blockNonSafeAndroid",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("blockNonSafeAndroid", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsMdmEnrollment> for PolicyConditionsMdmEnrollment__Wire {
     fn from(m: PolicyConditionsMdmEnrollment) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            enrollment: crate::rt::Field::from_option(
-                m.enrollment,
-                m.explicit_nulls.contains("enrollment"),
-                misfits.take("enrollment"),
-            ),
-            block_non_safe_android: crate::rt::Field::from_option(
-                m.block_non_safe_android,
-                m.explicit_nulls.contains("blockNonSafeAndroid"),
-                misfits.take("blockNonSafeAndroid"),
-            ),
+            enrollment: cx.option(m.enrollment, "enrollment"),
+            block_non_safe_android: cx
+                .option(m.block_non_safe_android, "blockNonSafeAndroid"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3810,59 +3014,28 @@ struct PolicyConditionsUserIdentifier__Wire {
 
 impl From<PolicyConditionsUserIdentifier__Wire> for PolicyConditionsUserIdentifier {
     fn from(w: PolicyConditionsUserIdentifier__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsUserIdentifier");
         Self {
-            type_: w
-                .type_
-                .into_option(
-                    "PolicyConditionsUserIdentifier",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            patterns: w
-                .patterns
-                .into_option(
-                    "PolicyConditionsUserIdentifier",
-                    "patterns",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            attribute: w
-                .attribute
-                .into_option(
-                    "PolicyConditionsUserIdentifier",
-                    "attribute",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            type_: w.type_.option("type", &mut cx),
+            patterns: w.patterns.option("patterns", &mut cx),
+            attribute: w.attribute.option("attribute", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsUserIdentifier> for PolicyConditionsUserIdentifier__Wire {
     fn from(m: PolicyConditionsUserIdentifier) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            patterns: crate::rt::Field::from_option(
-                m.patterns,
-                m.explicit_nulls.contains("patterns"),
-                misfits.take("patterns"),
-            ),
-            attribute: crate::rt::Field::from_option(
-                m.attribute,
-                m.explicit_nulls.contains("attribute"),
-                misfits.take("attribute"),
-            ),
+            type_: cx.option(m.type_, "type"),
+            patterns: cx.option(m.patterns, "patterns"),
+            attribute: cx.option(m.attribute, "attribute"),
             additional_properties: m.additional_properties,
         }
     }
@@ -3931,28 +3104,15 @@ struct PolicyConditionsUserIdentifierPatternsItem__Wire {
 impl From<PolicyConditionsUserIdentifierPatternsItem__Wire>
 for PolicyConditionsUserIdentifierPatternsItem {
     fn from(w: PolicyConditionsUserIdentifierPatternsItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyConditionsUserIdentifierPatternsItem",
+        );
         Self {
-            value: w
-                .value
-                .into_option(
-                    "PolicyConditionsUserIdentifierPatternsItem",
-                    "value",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            match_type: w
-                .match_type
-                .into_option(
-                    "PolicyConditionsUserIdentifierPatternsItem",
-                    "matchType",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            value: w.value.option("value", &mut cx),
+            match_type: w.match_type.option("matchType", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -3960,18 +3120,13 @@ for PolicyConditionsUserIdentifierPatternsItem {
 impl From<PolicyConditionsUserIdentifierPatternsItem>
 for PolicyConditionsUserIdentifierPatternsItem__Wire {
     fn from(m: PolicyConditionsUserIdentifierPatternsItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            value: crate::rt::Field::from_option(
-                m.value,
-                m.explicit_nulls.contains("value"),
-                misfits.take("value"),
-            ),
-            match_type: crate::rt::Field::from_option(
-                m.match_type,
-                m.explicit_nulls.contains("matchType"),
-                misfits.take("matchType"),
-            ),
+            value: cx.option(m.value, "value"),
+            match_type: cx.option(m.match_type, "matchType"),
             additional_properties: m.additional_properties,
         }
     }
@@ -4039,46 +3194,26 @@ struct PolicyConditionsIdentityProvider__Wire {
 
 impl From<PolicyConditionsIdentityProvider__Wire> for PolicyConditionsIdentityProvider {
     fn from(w: PolicyConditionsIdentityProvider__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsIdentityProvider");
         Self {
-            idp_ids: w
-                .idp_ids
-                .into_option(
-                    "PolicyConditionsIdentityProvider",
-                    "idpIds",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            provider: w
-                .provider
-                .into_option(
-                    "PolicyConditionsIdentityProvider",
-                    "provider",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            idp_ids: w.idp_ids.option("idpIds", &mut cx),
+            provider: w.provider.option("provider", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyConditionsIdentityProvider> for PolicyConditionsIdentityProvider__Wire {
     fn from(m: PolicyConditionsIdentityProvider) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            idp_ids: crate::rt::Field::from_option(
-                m.idp_ids,
-                m.explicit_nulls.contains("idpIds"),
-                misfits.take("idpIds"),
-            ),
-            provider: crate::rt::Field::from_option(
-                m.provider,
-                m.explicit_nulls.contains("provider"),
-                misfits.take("provider"),
-            ),
+            idp_ids: cx.option(m.idp_ids, "idpIds"),
+            provider: cx.option(m.provider, "provider"),
             additional_properties: m.additional_properties,
         }
     }

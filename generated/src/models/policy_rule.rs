@@ -152,150 +152,42 @@ struct PolicyRule__Wire {
 
 impl From<PolicyRule__Wire> for PolicyRule {
     fn from(w: PolicyRule__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyRule");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "PolicyRule",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "PolicyRule",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "PolicyRule",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            status: w
-                .status
-                .into_option(
-                    "PolicyRule",
-                    "status",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            system: w
-                .system
-                .into_option(
-                    "PolicyRule",
-                    "system",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            actions: w
-                .actions
-                .into_option(
-                    "PolicyRule",
-                    "actions",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            created: w
-                .created
-                .into_option(
-                    "PolicyRule",
-                    "created",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            priority: w
-                .priority
-                .into_option(
-                    "PolicyRule",
-                    "priority",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            conditions: w
-                .conditions
-                .into_option(
-                    "PolicyRule",
-                    "conditions",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            last_updated: w
-                .last_updated
-                .into_option(
-                    "PolicyRule",
-                    "lastUpdated",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            status: w.status.option("status", &mut cx),
+            system: w.system.option("system", &mut cx),
+            actions: w.actions.option("actions", &mut cx),
+            created: w.created.option("created", &mut cx),
+            priority: w.priority.option("priority", &mut cx),
+            conditions: w.conditions.option("conditions", &mut cx),
+            last_updated: w.last_updated.option("lastUpdated", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyRule> for PolicyRule__Wire {
     fn from(m: PolicyRule) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            status: crate::rt::Field::from_option(
-                m.status,
-                m.explicit_nulls.contains("status"),
-                misfits.take("status"),
-            ),
-            system: crate::rt::Field::from_option(
-                m.system,
-                m.explicit_nulls.contains("system"),
-                misfits.take("system"),
-            ),
-            actions: crate::rt::Field::from_option(
-                m.actions,
-                m.explicit_nulls.contains("actions"),
-                misfits.take("actions"),
-            ),
-            created: crate::rt::Field::from_option(
-                m.created,
-                m.explicit_nulls.contains("created"),
-                misfits.take("created"),
-            ),
-            priority: crate::rt::Field::from_option(
-                m.priority,
-                m.explicit_nulls.contains("priority"),
-                misfits.take("priority"),
-            ),
-            conditions: crate::rt::Field::from_option(
-                m.conditions,
-                m.explicit_nulls.contains("conditions"),
-                misfits.take("conditions"),
-            ),
-            last_updated: crate::rt::Field::from_option(
-                m.last_updated,
-                m.explicit_nulls.contains("lastUpdated"),
-                misfits.take("lastUpdated"),
-            ),
+            id: cx.option(m.id, "id"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            status: cx.option(m.status, "status"),
+            system: cx.option(m.system, "system"),
+            actions: cx.option(m.actions, "actions"),
+            created: cx.option(m.created, "created"),
+            priority: cx.option(m.priority, "priority"),
+            conditions: cx.option(m.conditions, "conditions"),
+            last_updated: cx.option(m.last_updated, "lastUpdated"),
             additional_properties: m.additional_properties,
         }
     }
@@ -435,98 +327,39 @@ struct PolicyRuleActions__Wire {
 
 impl From<PolicyRuleActions__Wire> for PolicyRuleActions {
     fn from(w: PolicyRuleActions__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyRuleActions");
         Self {
-            idp: w
-                .idp
-                .into_option(
-                    "PolicyRuleActions",
-                    "idp",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            enroll: w
-                .enroll
-                .into_option(
-                    "PolicyRuleActions",
-                    "enroll",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            signon: w
-                .signon
-                .into_option(
-                    "PolicyRuleActions",
-                    "signon",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            password_change: w
-                .password_change
-                .into_option(
-                    "PolicyRuleActions",
-                    "passwordChange",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            idp: w.idp.option("idp", &mut cx),
+            enroll: w.enroll.option("enroll", &mut cx),
+            signon: w.signon.option("signon", &mut cx),
+            password_change: w.password_change.option("passwordChange", &mut cx),
             self_service_unlock: w
                 .self_service_unlock
-                .into_option(
-                    "PolicyRuleActions",
-                    "selfServiceUnlock",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("selfServiceUnlock", &mut cx),
             self_service_password_reset: w
                 .self_service_password_reset
-                .into_option(
-                    "PolicyRuleActions",
-                    "selfServicePasswordReset",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("selfServicePasswordReset", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyRuleActions> for PolicyRuleActions__Wire {
     fn from(m: PolicyRuleActions) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            idp: crate::rt::Field::from_option(
-                m.idp,
-                m.explicit_nulls.contains("idp"),
-                misfits.take("idp"),
-            ),
-            enroll: crate::rt::Field::from_option(
-                m.enroll,
-                m.explicit_nulls.contains("enroll"),
-                misfits.take("enroll"),
-            ),
-            signon: crate::rt::Field::from_option(
-                m.signon,
-                m.explicit_nulls.contains("signon"),
-                misfits.take("signon"),
-            ),
-            password_change: crate::rt::Field::from_option(
-                m.password_change,
-                m.explicit_nulls.contains("passwordChange"),
-                misfits.take("passwordChange"),
-            ),
-            self_service_unlock: crate::rt::Field::from_option(
-                m.self_service_unlock,
-                m.explicit_nulls.contains("selfServiceUnlock"),
-                misfits.take("selfServiceUnlock"),
-            ),
-            self_service_password_reset: crate::rt::Field::from_option(
-                m.self_service_password_reset,
-                m.explicit_nulls.contains("selfServicePasswordReset"),
-                misfits.take("selfServicePasswordReset"),
-            ),
+            idp: cx.option(m.idp, "idp"),
+            enroll: cx.option(m.enroll, "enroll"),
+            signon: cx.option(m.signon, "signon"),
+            password_change: cx.option(m.password_change, "passwordChange"),
+            self_service_unlock: cx.option(m.self_service_unlock, "selfServiceUnlock"),
+            self_service_password_reset: cx
+                .option(m.self_service_password_reset, "selfServicePasswordReset"),
             additional_properties: m.additional_properties,
         }
     }
@@ -580,33 +413,24 @@ struct PolicyRuleActionsIdp__Wire {
 
 impl From<PolicyRuleActionsIdp__Wire> for PolicyRuleActionsIdp {
     fn from(w: PolicyRuleActionsIdp__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyRuleActionsIdp");
         Self {
-            providers: w
-                .providers
-                .into_option(
-                    "PolicyRuleActionsIdp",
-                    "providers",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            providers: w.providers.option("providers", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyRuleActionsIdp> for PolicyRuleActionsIdp__Wire {
     fn from(m: PolicyRuleActionsIdp) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            providers: crate::rt::Field::from_option(
-                m.providers,
-                m.explicit_nulls.contains("providers"),
-                misfits.take("providers"),
-            ),
+            providers: cx.option(m.providers, "providers"),
             additional_properties: m.additional_properties,
         }
     }
@@ -675,28 +499,15 @@ struct PolicyRuleActionsIdpProvidersItem__Wire {
 impl From<PolicyRuleActionsIdpProvidersItem__Wire>
 for PolicyRuleActionsIdpProvidersItem {
     fn from(w: PolicyRuleActionsIdpProvidersItem__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyRuleActionsIdpProvidersItem",
+        );
         Self {
-            id: w
-                .id
-                .into_option(
-                    "PolicyRuleActionsIdpProvidersItem",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "PolicyRuleActionsIdpProvidersItem",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            type_: w.type_.option("type", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -704,18 +515,13 @@ for PolicyRuleActionsIdpProvidersItem {
 impl From<PolicyRuleActionsIdpProvidersItem>
 for PolicyRuleActionsIdpProvidersItem__Wire {
     fn from(m: PolicyRuleActionsIdpProvidersItem) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
+            id: cx.option(m.id, "id"),
+            type_: cx.option(m.type_, "type"),
             additional_properties: m.additional_properties,
         }
     }
@@ -770,33 +576,24 @@ struct PolicyRuleActionsEnroll__Wire {
 
 impl From<PolicyRuleActionsEnroll__Wire> for PolicyRuleActionsEnroll {
     fn from(w: PolicyRuleActionsEnroll__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyRuleActionsEnroll");
         Self {
-            self_: w
-                .self_
-                .into_option(
-                    "PolicyRuleActionsEnroll",
-                    "self",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            self_: w.self_.option("self", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyRuleActionsEnroll> for PolicyRuleActionsEnroll__Wire {
     fn from(m: PolicyRuleActionsEnroll) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            self_: crate::rt::Field::from_option(
-                m.self_,
-                m.explicit_nulls.contains("self"),
-                misfits.take("self"),
-            ),
+            self_: cx.option(m.self_, "self"),
             additional_properties: m.additional_properties,
         }
     }
@@ -916,98 +713,37 @@ struct PolicyRuleActionsSignon__Wire {
 
 impl From<PolicyRuleActionsSignon__Wire> for PolicyRuleActionsSignon {
     fn from(w: PolicyRuleActionsSignon__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyRuleActionsSignon");
         Self {
-            access: w
-                .access
-                .into_option(
-                    "PolicyRuleActionsSignon",
-                    "access",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            session: w
-                .session
-                .into_option(
-                    "PolicyRuleActionsSignon",
-                    "session",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            require_factor: w
-                .require_factor
-                .into_option(
-                    "PolicyRuleActionsSignon",
-                    "requireFactor",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            factor_lifetime: w
-                .factor_lifetime
-                .into_option(
-                    "PolicyRuleActionsSignon",
-                    "factorLifetime",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            factor_prompt_mode: w
-                .factor_prompt_mode
-                .into_option(
-                    "PolicyRuleActionsSignon",
-                    "factorPromptMode",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            access: w.access.option("access", &mut cx),
+            session: w.session.option("session", &mut cx),
+            require_factor: w.require_factor.option("requireFactor", &mut cx),
+            factor_lifetime: w.factor_lifetime.option("factorLifetime", &mut cx),
+            factor_prompt_mode: w.factor_prompt_mode.option("factorPromptMode", &mut cx),
             remember_device_by_default: w
                 .remember_device_by_default
-                .into_option(
-                    "PolicyRuleActionsSignon",
-                    "rememberDeviceByDefault",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("rememberDeviceByDefault", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyRuleActionsSignon> for PolicyRuleActionsSignon__Wire {
     fn from(m: PolicyRuleActionsSignon) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            access: crate::rt::Field::from_option(
-                m.access,
-                m.explicit_nulls.contains("access"),
-                misfits.take("access"),
-            ),
-            session: crate::rt::Field::from_option(
-                m.session,
-                m.explicit_nulls.contains("session"),
-                misfits.take("session"),
-            ),
-            require_factor: crate::rt::Field::from_option(
-                m.require_factor,
-                m.explicit_nulls.contains("requireFactor"),
-                misfits.take("requireFactor"),
-            ),
-            factor_lifetime: crate::rt::Field::from_option(
-                m.factor_lifetime,
-                m.explicit_nulls.contains("factorLifetime"),
-                misfits.take("factorLifetime"),
-            ),
-            factor_prompt_mode: crate::rt::Field::from_option(
-                m.factor_prompt_mode,
-                m.explicit_nulls.contains("factorPromptMode"),
-                misfits.take("factorPromptMode"),
-            ),
-            remember_device_by_default: crate::rt::Field::from_option(
-                m.remember_device_by_default,
-                m.explicit_nulls.contains("rememberDeviceByDefault"),
-                misfits.take("rememberDeviceByDefault"),
-            ),
+            access: cx.option(m.access, "access"),
+            session: cx.option(m.session, "session"),
+            require_factor: cx.option(m.require_factor, "requireFactor"),
+            factor_lifetime: cx.option(m.factor_lifetime, "factorLifetime"),
+            factor_prompt_mode: cx.option(m.factor_prompt_mode, "factorPromptMode"),
+            remember_device_by_default: cx
+                .option(m.remember_device_by_default, "rememberDeviceByDefault"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1093,59 +829,37 @@ struct PolicyRuleActionsSignonSession__Wire {
 
 impl From<PolicyRuleActionsSignonSession__Wire> for PolicyRuleActionsSignonSession {
     fn from(w: PolicyRuleActionsSignonSession__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyRuleActionsSignonSession");
         Self {
             use_persistent_cookie: w
                 .use_persistent_cookie
-                .into_option(
-                    "PolicyRuleActionsSignonSession",
-                    "usePersistentCookie",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("usePersistentCookie", &mut cx),
             max_session_idle_minutes: w
                 .max_session_idle_minutes
-                .into_option(
-                    "PolicyRuleActionsSignonSession",
-                    "maxSessionIdleMinutes",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("maxSessionIdleMinutes", &mut cx),
             max_session_lifetime_minutes: w
                 .max_session_lifetime_minutes
-                .into_option(
-                    "PolicyRuleActionsSignonSession",
-                    "maxSessionLifetimeMinutes",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+                .option("maxSessionLifetimeMinutes", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyRuleActionsSignonSession> for PolicyRuleActionsSignonSession__Wire {
     fn from(m: PolicyRuleActionsSignonSession) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            use_persistent_cookie: crate::rt::Field::from_option(
-                m.use_persistent_cookie,
-                m.explicit_nulls.contains("usePersistentCookie"),
-                misfits.take("usePersistentCookie"),
-            ),
-            max_session_idle_minutes: crate::rt::Field::from_option(
-                m.max_session_idle_minutes,
-                m.explicit_nulls.contains("maxSessionIdleMinutes"),
-                misfits.take("maxSessionIdleMinutes"),
-            ),
-            max_session_lifetime_minutes: crate::rt::Field::from_option(
-                m.max_session_lifetime_minutes,
-                m.explicit_nulls.contains("maxSessionLifetimeMinutes"),
-                misfits.take("maxSessionLifetimeMinutes"),
-            ),
+            use_persistent_cookie: cx
+                .option(m.use_persistent_cookie, "usePersistentCookie"),
+            max_session_idle_minutes: cx
+                .option(m.max_session_idle_minutes, "maxSessionIdleMinutes"),
+            max_session_lifetime_minutes: cx
+                .option(m.max_session_lifetime_minutes, "maxSessionLifetimeMinutes"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1199,33 +913,24 @@ struct PolicyRuleActionsPasswordChange__Wire {
 
 impl From<PolicyRuleActionsPasswordChange__Wire> for PolicyRuleActionsPasswordChange {
     fn from(w: PolicyRuleActionsPasswordChange__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("PolicyRuleActionsPasswordChange");
         Self {
-            access: w
-                .access
-                .into_option(
-                    "PolicyRuleActionsPasswordChange",
-                    "access",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            access: w.access.option("access", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<PolicyRuleActionsPasswordChange> for PolicyRuleActionsPasswordChange__Wire {
     fn from(m: PolicyRuleActionsPasswordChange) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            access: crate::rt::Field::from_option(
-                m.access,
-                m.explicit_nulls.contains("access"),
-                misfits.take("access"),
-            ),
+            access: cx.option(m.access, "access"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1280,20 +985,14 @@ struct PolicyRuleActionsSelfServiceUnlock__Wire {
 impl From<PolicyRuleActionsSelfServiceUnlock__Wire>
 for PolicyRuleActionsSelfServiceUnlock {
     fn from(w: PolicyRuleActionsSelfServiceUnlock__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyRuleActionsSelfServiceUnlock",
+        );
         Self {
-            access: w
-                .access
-                .into_option(
-                    "PolicyRuleActionsSelfServiceUnlock",
-                    "access",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            access: w.access.option("access", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -1301,13 +1000,12 @@ for PolicyRuleActionsSelfServiceUnlock {
 impl From<PolicyRuleActionsSelfServiceUnlock>
 for PolicyRuleActionsSelfServiceUnlock__Wire {
     fn from(m: PolicyRuleActionsSelfServiceUnlock) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            access: crate::rt::Field::from_option(
-                m.access,
-                m.explicit_nulls.contains("access"),
-                misfits.take("access"),
-            ),
+            access: cx.option(m.access, "access"),
             additional_properties: m.additional_properties,
         }
     }
@@ -1362,20 +1060,14 @@ struct PolicyRuleActionsSelfServicePasswordReset__Wire {
 impl From<PolicyRuleActionsSelfServicePasswordReset__Wire>
 for PolicyRuleActionsSelfServicePasswordReset {
     fn from(w: PolicyRuleActionsSelfServicePasswordReset__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "PolicyRuleActionsSelfServicePasswordReset",
+        );
         Self {
-            access: w
-                .access
-                .into_option(
-                    "PolicyRuleActionsSelfServicePasswordReset",
-                    "access",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            access: w.access.option("access", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -1383,13 +1075,12 @@ for PolicyRuleActionsSelfServicePasswordReset {
 impl From<PolicyRuleActionsSelfServicePasswordReset>
 for PolicyRuleActionsSelfServicePasswordReset__Wire {
     fn from(m: PolicyRuleActionsSelfServicePasswordReset) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            access: crate::rt::Field::from_option(
-                m.access,
-                m.explicit_nulls.contains("access"),
-                misfits.take("access"),
-            ),
+            access: cx.option(m.access, "access"),
             additional_properties: m.additional_properties,
         }
     }

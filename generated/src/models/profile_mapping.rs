@@ -99,85 +99,32 @@ struct ProfileMapping__Wire {
 
 impl From<ProfileMapping__Wire> for ProfileMapping {
     fn from(w: ProfileMapping__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("ProfileMapping");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "ProfileMapping",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            links: w
-                .links
-                .into_option(
-                    "ProfileMapping",
-                    "_links",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            source: w
-                .source
-                .into_option(
-                    "ProfileMapping",
-                    "source",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            target: w
-                .target
-                .into_option(
-                    "ProfileMapping",
-                    "target",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            properties: w
-                .properties
-                .into_option(
-                    "ProfileMapping",
-                    "properties",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            links: w.links.option("_links", &mut cx),
+            source: w.source.option("source", &mut cx),
+            target: w.target.option("target", &mut cx),
+            properties: w.properties.option("properties", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<ProfileMapping> for ProfileMapping__Wire {
     fn from(m: ProfileMapping) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            links: crate::rt::Field::from_option(
-                m.links,
-                m.explicit_nulls.contains("_links"),
-                misfits.take("_links"),
-            ),
-            source: crate::rt::Field::from_option(
-                m.source,
-                m.explicit_nulls.contains("source"),
-                misfits.take("source"),
-            ),
-            target: crate::rt::Field::from_option(
-                m.target,
-                m.explicit_nulls.contains("target"),
-                misfits.take("target"),
-            ),
-            properties: crate::rt::Field::from_option(
-                m.properties,
-                m.explicit_nulls.contains("properties"),
-                misfits.take("properties"),
-            ),
+            id: cx.option(m.id, "id"),
+            links: cx.option(m.links, "_links"),
+            source: cx.option(m.source, "source"),
+            target: cx.option(m.target, "target"),
+            properties: cx.option(m.properties, "properties"),
             additional_properties: m.additional_properties,
         }
     }
@@ -269,72 +216,30 @@ struct ProfileMappingSource__Wire {
 
 impl From<ProfileMappingSource__Wire> for ProfileMappingSource {
     fn from(w: ProfileMappingSource__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("ProfileMappingSource");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "ProfileMappingSource",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "ProfileMappingSource",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "ProfileMappingSource",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            links: w
-                .links
-                .into_option(
-                    "ProfileMappingSource",
-                    "_links",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            links: w.links.option("_links", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<ProfileMappingSource> for ProfileMappingSource__Wire {
     fn from(m: ProfileMappingSource) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            links: crate::rt::Field::from_option(
-                m.links,
-                m.explicit_nulls.contains("_links"),
-                misfits.take("_links"),
-            ),
+            id: cx.option(m.id, "id"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            links: cx.option(m.links, "_links"),
             additional_properties: m.additional_properties,
         }
     }
@@ -426,72 +331,30 @@ struct ProfileMappingTarget__Wire {
 
 impl From<ProfileMappingTarget__Wire> for ProfileMappingTarget {
     fn from(w: ProfileMappingTarget__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("ProfileMappingTarget");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "ProfileMappingTarget",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "ProfileMappingTarget",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "ProfileMappingTarget",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            links: w
-                .links
-                .into_option(
-                    "ProfileMappingTarget",
-                    "_links",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            id: w.id.option("id", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            links: w.links.option("_links", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<ProfileMappingTarget> for ProfileMappingTarget__Wire {
     fn from(m: ProfileMappingTarget) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::rt::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            name: crate::rt::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::rt::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            links: crate::rt::Field::from_option(
-                m.links,
-                m.explicit_nulls.contains("_links"),
-                misfits.take("_links"),
-            ),
+            id: cx.option(m.id, "id"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            links: cx.option(m.links, "_links"),
             additional_properties: m.additional_properties,
         }
     }

@@ -46,33 +46,24 @@ struct UserIdString__Wire {
 
 impl From<UserIdString__Wire> for UserIdString {
     fn from(w: UserIdString__Wire) -> Self {
-        let mut explicit_nulls = crate::rt::ExplicitNulls::default();
-        let mut mismatched_fields = crate::rt::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("UserIdString");
         Self {
-            user_id: w
-                .user_id
-                .into_option(
-                    "UserIdString",
-                    "userId",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            user_id: w.user_id.option("userId", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<UserIdString> for UserIdString__Wire {
     fn from(m: UserIdString) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            user_id: crate::rt::Field::from_option(
-                m.user_id,
-                m.explicit_nulls.contains("userId"),
-                misfits.take("userId"),
-            ),
+            user_id: cx.option(m.user_id, "userId"),
             additional_properties: m.additional_properties,
         }
     }

@@ -17,7 +17,7 @@ pub(crate) use super::client::Client;
 pub(crate) use super::customize::{Customize, Json, List, NoBody, Paged, Text};
 pub(crate) use super::enums::{string_enum, UnknownValue};
 pub(crate) use super::error::Error;
-pub(crate) use super::field::{Field, MismatchedFields};
+pub(crate) use super::field::{Field, MismatchedFields, WireFields};
 #[cfg(feature = "multipart")]
 pub(crate) use super::multipart::{FilePart, IntoMultipart, Multipart};
 pub(crate) use super::nullable::{ExplicitNulls, Nullable};

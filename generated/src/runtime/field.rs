@@ -71,8 +71,18 @@ impl<T> Field<T> {
         matches!(self, Field::Absent)
     }
 
+    /// The model's `Option` member `name`: `null` and a misfit are noted in `cx`.
+    pub fn option(self, name: &'static str, cx: &mut WireFields) -> Option<T> {
+        self.into_option(cx.model, name, &mut cx.nulls, &mut cx.mismatched)
+    }
+
+    /// The model's `Nullable` member `name`; a misfit is noted in `cx` and reads as absent.
+    pub fn nullable(self, name: &'static str, cx: &mut WireFields) -> Nullable<T> {
+        self.into_nullable(cx.model, name, &mut cx.mismatched)
+    }
+
     /// The model's `Option` field: `null` is noted in `nulls`, a misfit in `mismatched`.
-    pub fn into_option(
+    fn into_option(
         self,
         model: &'static str,
         name: &'static str,
@@ -94,7 +104,7 @@ impl<T> Field<T> {
     }
 
     /// The model's `Nullable` field; a misfit is noted in `mismatched` and reads as absent.
-    pub fn into_nullable(
+    fn into_nullable(
         self,
         model: &'static str,
         name: &'static str,
@@ -113,7 +123,7 @@ impl<T> Field<T> {
 
     /// The wire form of an `Option` field: its value; else the raw value it arrived as; else
     /// `null` when it arrived as one.
-    pub fn from_option(value: Option<T>, was_null: bool, raw: Option<MismatchedField>) -> Self {
+    fn from_option(value: Option<T>, was_null: bool, raw: Option<MismatchedField>) -> Self {
         match (value, raw) {
             (Some(v), _) => Field::Value(v),
             (None, Some(raw)) => Field::Raw(raw.value, raw.message),
@@ -124,13 +134,70 @@ impl<T> Field<T> {
 
     /// The wire form of a `Nullable` field: an absent one is written as the raw value it
     /// arrived as, if any.
-    pub fn from_nullable(value: Nullable<T>, raw: Option<MismatchedField>) -> Self {
+    fn from_nullable(value: Nullable<T>, raw: Option<MismatchedField>) -> Self {
         match (value, raw) {
             (Nullable::Value(v), _) => Field::Value(v),
             (Nullable::Null, _) => Field::Null,
             (Nullable::Absent, Some(raw)) => Field::Raw(raw.value, raw.message),
             (Nullable::Absent, None) => Field::Absent,
         }
+    }
+}
+
+/// What converting between a model and its wire struct carries besides the fields: decoding,
+/// the model's name (for the warning about a misfit) and the `explicit_nulls` and
+/// `mismatched_fields` it collects; encoding, the model's two, which decide how an unset field
+/// is written. One value instead of four arguments per field keeps each emitted conversion to
+/// one short line per field.
+#[allow(dead_code)]
+pub struct WireFields {
+    model: &'static str,
+    nulls: ExplicitNulls,
+    mismatched: MismatchedFields,
+}
+
+// A catalog (or a build with some API groups) may have no `Option` or no `Nullable` field.
+#[allow(dead_code)]
+impl WireFields {
+    /// Decoding a wire struct into the model `model`.
+    pub fn decoding(model: &'static str) -> Self {
+        WireFields {
+            model,
+            nulls: ExplicitNulls::default(),
+            mismatched: MismatchedFields::default(),
+        }
+    }
+
+    /// Encoding a model whose members are `nulls` and `mismatched`.
+    pub fn encoding(nulls: ExplicitNulls, mismatched: MismatchedFields) -> Self {
+        WireFields {
+            model: "",
+            nulls,
+            mismatched,
+        }
+    }
+
+    /// The wire form of the `Option` member `name`: its value; else the raw value it arrived
+    /// as; else `null` when it arrived as one.
+    pub fn option<T>(&mut self, value: Option<T>, name: &str) -> Field<T> {
+        let was_null = self.nulls.contains(name);
+        Field::from_option(value, was_null, self.mismatched.remove(name))
+    }
+
+    /// The wire form of the `Nullable` member `name`: an absent one is written as the raw value
+    /// it arrived as, if any.
+    pub fn nullable<T>(&mut self, value: Nullable<T>, name: &str) -> Field<T> {
+        Field::from_nullable(value, self.mismatched.remove(name))
+    }
+
+    /// The fields that arrived as `null`, for the model's `explicit_nulls`.
+    pub fn explicit_nulls(&mut self) -> ExplicitNulls {
+        std::mem::take(&mut self.nulls)
+    }
+
+    /// The fields that did not fit, for the model's `mismatched_fields`.
+    pub fn mismatched_fields(&mut self) -> MismatchedFields {
+        std::mem::take(&mut self.mismatched)
     }
 }
 
@@ -230,12 +297,6 @@ impl MismatchedFields {
     /// Forgets every raw value.
     pub fn clear(&mut self) {
         self.0.clear();
-    }
-
-    /// Takes the raw value of `name` for encoding. Used by the generated code only.
-    #[doc(hidden)]
-    pub fn take(&mut self, name: &str) -> Option<MismatchedField> {
-        self.remove(name)
     }
 
     fn note(&mut self, model: &'static str, name: &'static str, value: Value, message: String) {
