@@ -71,75 +71,35 @@ impl<T> Field<T> {
         matches!(self, Field::Absent)
     }
 
-    /// The model's `Option` member `name`: `null` and a misfit are noted in `cx`.
+    /// The model's `Option` member `name`: `null` is noted in `cx`'s explicit nulls, a misfit
+    /// in its mismatched fields.
+    // Each method holds its logic itself (no inner generic helper), so that a dev build
+    // instantiates one function per field type and direction.
     pub fn option(self, name: &'static str, cx: &mut WireFields) -> Option<T> {
-        self.into_option(cx.model, name, &mut cx.nulls, &mut cx.mismatched)
-    }
-
-    /// The model's `Nullable` member `name`; a misfit is noted in `cx` and reads as absent.
-    pub fn nullable(self, name: &'static str, cx: &mut WireFields) -> Nullable<T> {
-        self.into_nullable(cx.model, name, &mut cx.mismatched)
-    }
-
-    /// The model's `Option` field: `null` is noted in `nulls`, a misfit in `mismatched`.
-    fn into_option(
-        self,
-        model: &'static str,
-        name: &'static str,
-        nulls: &mut ExplicitNulls,
-        mismatched: &mut MismatchedFields,
-    ) -> Option<T> {
         match self {
             Field::Value(v) => Some(v),
             Field::Null => {
-                nulls.push(name);
+                cx.nulls.push(name);
                 None
             }
             Field::Absent => None,
             Field::Raw(value, message) => {
-                mismatched.note(model, name, value, message);
+                cx.mismatched.note(cx.model, name, value, message);
                 None
             }
         }
     }
 
-    /// The model's `Nullable` field; a misfit is noted in `mismatched` and reads as absent.
-    fn into_nullable(
-        self,
-        model: &'static str,
-        name: &'static str,
-        mismatched: &mut MismatchedFields,
-    ) -> Nullable<T> {
+    /// The model's `Nullable` member `name`; a misfit is noted in `cx` and reads as absent.
+    pub fn nullable(self, name: &'static str, cx: &mut WireFields) -> Nullable<T> {
         match self {
             Field::Value(v) => Nullable::Value(v),
             Field::Null => Nullable::Null,
             Field::Absent => Nullable::Absent,
             Field::Raw(value, message) => {
-                mismatched.note(model, name, value, message);
+                cx.mismatched.note(cx.model, name, value, message);
                 Nullable::Absent
             }
-        }
-    }
-
-    /// The wire form of an `Option` field: its value; else the raw value it arrived as; else
-    /// `null` when it arrived as one.
-    fn from_option(value: Option<T>, was_null: bool, raw: Option<MismatchedField>) -> Self {
-        match (value, raw) {
-            (Some(v), _) => Field::Value(v),
-            (None, Some(raw)) => Field::Raw(raw.value, raw.message),
-            (None, None) if was_null => Field::Null,
-            (None, None) => Field::Absent,
-        }
-    }
-
-    /// The wire form of a `Nullable` field: an absent one is written as the raw value it
-    /// arrived as, if any.
-    fn from_nullable(value: Nullable<T>, raw: Option<MismatchedField>) -> Self {
-        match (value, raw) {
-            (Nullable::Value(v), _) => Field::Value(v),
-            (Nullable::Null, _) => Field::Null,
-            (Nullable::Absent, Some(raw)) => Field::Raw(raw.value, raw.message),
-            (Nullable::Absent, None) => Field::Absent,
         }
     }
 }
@@ -180,14 +140,28 @@ impl WireFields {
     /// The wire form of the `Option` member `name`: its value; else the raw value it arrived
     /// as; else `null` when it arrived as one.
     pub fn option<T>(&mut self, value: Option<T>, name: &str) -> Field<T> {
-        let was_null = self.nulls.contains(name);
-        Field::from_option(value, was_null, self.mismatched.remove(name))
+        // A set value wins; the raw one it replaces is dropped with `self`.
+        if let Some(v) = value {
+            return Field::Value(v);
+        }
+        match self.mismatched.remove(name) {
+            Some(raw) => Field::Raw(raw.value, raw.message),
+            None if self.nulls.contains(name) => Field::Null,
+            None => Field::Absent,
+        }
     }
 
     /// The wire form of the `Nullable` member `name`: an absent one is written as the raw value
     /// it arrived as, if any.
     pub fn nullable<T>(&mut self, value: Nullable<T>, name: &str) -> Field<T> {
-        Field::from_nullable(value, self.mismatched.remove(name))
+        match value {
+            Nullable::Value(v) => Field::Value(v),
+            Nullable::Null => Field::Null,
+            Nullable::Absent => match self.mismatched.remove(name) {
+                Some(raw) => Field::Raw(raw.value, raw.message),
+                None => Field::Absent,
+            },
+        }
     }
 
     /// The fields that arrived as `null`, for the model's `explicit_nulls`.
@@ -378,23 +352,39 @@ mod tests {
 
     #[test]
     fn a_set_value_wins_over_the_raw_one() {
-        let raw = MismatchedField {
-            name: "n",
-            value: Value::from("x"),
-            message: String::new(),
+        let raw = || {
+            let mut m = MismatchedFields::default();
+            m.note("W", "n", Value::from("x"), String::new());
+            m
         };
-        assert_eq!(
-            Field::from_option(Some(1u32), true, Some(raw.clone())),
-            Field::Value(1)
-        );
+        let mut nulls = ExplicitNulls::default();
+        nulls.push("n");
+        let mut cx = WireFields::encoding(nulls.clone(), raw());
+        assert_eq!(cx.option(Some(1u32), "n"), Field::Value(1));
+        let mut cx = WireFields::encoding(nulls.clone(), raw());
+        assert!(matches!(cx.option::<u32>(None, "n"), Field::Raw(..)));
+        let mut cx = WireFields::encoding(nulls, MismatchedFields::default());
+        assert_eq!(cx.option::<u32>(None, "n"), Field::Null);
+        let mut cx = WireFields::encoding(ExplicitNulls::default(), raw());
+        assert_eq!(cx.nullable(Nullable::<u32>::Null, "n"), Field::Null);
         assert!(matches!(
-            Field::<u32>::from_option(None, true, Some(raw.clone())),
+            cx.nullable::<u32>(Nullable::Absent, "n"),
             Field::Raw(..)
         ));
-        assert_eq!(Field::<u32>::from_option(None, true, None), Field::Null);
-        assert_eq!(
-            Field::from_nullable(Nullable::<u32>::Null, Some(raw)),
-            Field::Null
-        );
+        assert_eq!(cx.nullable::<u32>(Nullable::Absent, "n"), Field::Absent);
+    }
+
+    #[test]
+    fn decoding_collects_nulls_and_misfits_in_order() {
+        let mut cx = WireFields::decoding("W");
+        assert_eq!(Field::<u32>::Null.option("a", &mut cx), None);
+        assert_eq!(Field::<u32>::Value(2).option("b", &mut cx), Some(2));
+        let raw = Field::<u32>::Raw(Value::from("x"), "why".into());
+        assert_eq!(raw.nullable("c", &mut cx), Nullable::Absent);
+        assert_eq!(Field::<u32>::Null.nullable("d", &mut cx), Nullable::Null);
+        assert_eq!(cx.explicit_nulls().names(), ["a"]);
+        let misfits = cx.mismatched_fields();
+        assert_eq!(misfits.len(), 1);
+        assert_eq!(misfits.get("c").map(|m| m.message.as_str()), Some("why"));
     }
 }
