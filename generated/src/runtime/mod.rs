@@ -20,6 +20,7 @@ pub(crate) mod nullable;
 #[cfg(feature = "oauth")]
 pub(crate) mod oauth;
 pub(crate) mod pagination;
+pub(crate) mod profile;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod retry;
