@@ -490,21 +490,21 @@ fn field_doc(f: &FieldIr) -> String {
         notes.push(format!("Mutability: `{m}`."));
     }
     let r = &a.rules;
-    let items = if matches!(a.kind, Kind::Array(_)) {
-        "Each item: "
+    let (items, length, range) = if matches!(a.kind, Kind::Array(_)) {
+        ("Each item: ", "length", "")
     } else {
-        ""
+        ("", "Length", "Range: ")
     };
     match (r.min_length, r.max_length) {
-        (Some(x), Some(y)) => notes.push(format!("{items}length {x} to {y} characters.")),
-        (Some(x), None) => notes.push(format!("{items}length at least {x} characters.")),
-        (None, Some(y)) => notes.push(format!("{items}length at most {y} characters.")),
+        (Some(x), Some(y)) => notes.push(format!("{items}{length} {x} to {y} characters.")),
+        (Some(x), None) => notes.push(format!("{items}{length} at least {x} characters.")),
+        (None, Some(y)) => notes.push(format!("{items}{length} at most {y} characters.")),
         (None, None) => {}
     }
     match (r.minimum, r.maximum) {
-        (Some(x), Some(y)) => notes.push(format!("{items}from {x} to {y}.")),
-        (Some(x), None) => notes.push(format!("{items}at least {x}.")),
-        (None, Some(y)) => notes.push(format!("{items}at most {y}.")),
+        (Some(x), Some(y)) => notes.push(format!("{items}{range}from {x} to {y}.")),
+        (Some(x), None) => notes.push(format!("{items}{range}at least {x}.")),
+        (None, Some(y)) => notes.push(format!("{items}{range}at most {y}.")),
         (None, None) => {}
     }
     if let Some(fmt) = &r.format {
@@ -530,35 +530,35 @@ fn field_doc(f: &FieldIr) -> String {
     if let Some(u) = &a.unique {
         notes.push(format!("Unique: `{u}`."));
     }
-    let mut lines = vec![notes.join(" ")];
+    // Who may see and change it, and where it comes from: one paragraph.
+    let mut access = Vec::new();
     if !a.permissions.is_empty() {
         let perms: Vec<String> = a
             .permissions
             .iter()
             .map(|(p, x)| format!("`{p}`: `{x}`"))
             .collect();
-        let mut line = format!("Permissions: {}.", perms.join(", "));
+        access.push(format!("Permissions: {}.", perms.join(", ")));
         if a.hidden() {
-            line.push_str(" Hidden from the user themselves (end-user dashboard); the API still returns it to admins.");
+            access.push(
+                "Hidden from the user themselves (end-user dashboard); the API still returns it to admins."
+                    .into(),
+            );
         }
-        lines.push(line);
     }
-    let mut more = Vec::new();
     if let Some(s) = &a.scope {
-        more.push(format!("Scope: `{s}`."));
+        access.push(format!("Scope: `{s}`."));
     }
     if let Some(m) = &a.master {
-        more.push(format!("Master: `{m}`."));
+        access.push(format!("Master: `{m}`."));
     }
     if let Some(x) = &a.external_name {
         match &a.external_namespace {
-            Some(ns) => more.push(format!("External name: `{x}` (`{ns}`).")),
-            None => more.push(format!("External name: `{x}`.")),
+            Some(ns) => access.push(format!("External name: `{x}` (`{ns}`).")),
+            None => access.push(format!("External name: `{x}`.")),
         }
     }
-    if !more.is_empty() {
-        lines.push(more.join(" "));
-    }
+    let lines = [notes.join(" "), access.join(" ")];
     let heading = a.title.as_deref().map(clean);
     let description = a
         .description

@@ -55,6 +55,16 @@ impl Scalar {
         }
     }
 
+    /// `a string`, `an integer`: for messages.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Scalar::String => "a string",
+            Scalar::Boolean => "a boolean",
+            Scalar::Integer => "an integer",
+            Scalar::Number => "a number",
+        }
+    }
+
     fn parse(s: &str) -> Option<Scalar> {
         Some(match s {
             "string" => Scalar::String,
@@ -503,7 +513,15 @@ fn kind(r: &mut Reader, obj: &Map<String, Value>, path: &str) -> Option<Kind> {
                 }
                 return None;
             };
-            let item = r.string(items, "type", &items_path)?;
+            let Some(item) = r.string(items, "type", &items_path) else {
+                if r.get(items, "type").is_none() {
+                    r.problem(
+                        &items_path,
+                        "`items` needs a `type`: string, boolean, integer or number",
+                    );
+                }
+                return None;
+            };
             match Scalar::parse(&item) {
                 Some(s) => Some(Kind::Array(s)),
                 None => {
@@ -558,10 +576,10 @@ fn rules(r: &mut Reader, obj: &Map<String, Value>, path: &str, kind: Option<Kind
         ("maximum", rules.maximum.is_some(), is_number, "numbers"),
     ] {
         if set && !fits {
-            let t = scalar.as_str();
+            let t = scalar.with_article();
             r.problem(
                 &key_path(path, key),
-                format!("`{key}` applies to {what}, and this is a {t}"),
+                format!("`{key}` applies to {what}, and this is {t}"),
             );
         }
     }
@@ -618,7 +636,10 @@ fn choices(
     for (i, v) in values.unwrap_or_default().iter().enumerate() {
         let p = format!("{enum_path}[{i}]");
         if !fits(v, scalar) {
-            r.problem(&p, format!("enum value {v} is not a {}", scalar.as_str()));
+            r.problem(
+                &p,
+                format!("enum value {v} is not {}", scalar.with_article()),
+            );
         } else if out.iter().any(|c| c.value == *v) {
             r.problem(&p, format!("enum value {v} is listed twice"));
         } else {
@@ -650,7 +671,7 @@ fn choices(
         if !fits(value, scalar) {
             r.problem(
                 &key_path(&p, "const"),
-                format!("`const` {value} is not a {}", scalar.as_str()),
+                format!("`const` {value} is not {}", scalar.with_article()),
             );
             continue;
         }
