@@ -1,5 +1,5 @@
 //! Resolved profiles → one Rust file for the user's crate, through the generator's one
-//! formatting step ([`crate::emit::format`]). The file holds items only (no inner attributes
+//! formatting step (`emit/format.rs`). The file holds items only (no inner attributes
 //! or `//!` docs), so that `include!` accepts it, and names okta-client as `::okta_client`.
 
 use proc_macro2::{Literal, TokenStream};
