@@ -425,3 +425,51 @@ fn bad_rate_limit_settings_are_configuration_errors() {
     })
     .is_ok());
 }
+
+/// Waiting for a bucket's reset counts against the call's deadline: a call whose bucket resets
+/// after its deadline ends with a timeout that made no attempt, and the server sees nothing.
+#[tokio::test]
+async fn a_wait_for_budget_ends_at_the_deadline() {
+    let server = MockServer::start().await;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks/h1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "h1"}))
+                .insert_header("X-Rate-Limit-Limit", "10")
+                .insert_header("X-Rate-Limit-Remaining", "0")
+                .insert_header("X-Rate-Limit-Reset", (now + 30).to_string().as_str())
+                .insert_header("Date", httpdate::fmt_http_date(SystemTime::now()).as_str()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = governed(&server);
+    client
+        .event_hook()
+        .get_event_hook("h1")
+        .send()
+        .await
+        .unwrap();
+    let e = client
+        .event_hook()
+        .get_event_hook("h1")
+        .customize()
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    match &e {
+        Error::Timeout {
+            elapsed, attempts, ..
+        } => {
+            assert_eq!(*attempts, 0, "{e}");
+            assert!(*elapsed >= Duration::from_millis(300), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
