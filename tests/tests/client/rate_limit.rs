@@ -431,20 +431,13 @@ fn bad_rate_limit_settings_are_configuration_errors() {
 #[tokio::test]
 async fn a_wait_for_budget_ends_at_the_deadline() {
     let server = MockServer::start().await;
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let spent = ResponseTemplate::new(200)
+        .set_body_json(json!({"id": "h1"}))
+        .insert_header("X-Rate-Limit-Limit", "10")
+        .insert_header("X-Rate-Limit-Remaining", "0");
     Mock::given(method("GET"))
         .and(path("/api/v1/eventHooks/h1"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "h1"}))
-                .insert_header("X-Rate-Limit-Limit", "10")
-                .insert_header("X-Rate-Limit-Remaining", "0")
-                .insert_header("X-Rate-Limit-Reset", (now + 30).to_string().as_str())
-                .insert_header("Date", httpdate::fmt_http_date(SystemTime::now()).as_str()),
-        )
+        .respond_with(reset_in(spent, 30))
         .expect(1)
         .mount(&server)
         .await;
@@ -463,13 +456,7 @@ async fn a_wait_for_budget_ends_at_the_deadline() {
         .send()
         .await
         .unwrap_err();
-    match &e {
-        Error::Timeout {
-            elapsed, attempts, ..
-        } => {
-            assert_eq!(*attempts, 0, "{e}");
-            assert!(*elapsed >= Duration::from_millis(300), "{e}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let (elapsed, attempts) = timeout_of(&e);
+    assert_eq!(attempts, 0, "{e}");
+    assert!(elapsed >= Duration::from_millis(300), "{e}");
 }
