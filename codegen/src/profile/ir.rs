@@ -167,3 +167,16 @@ fn enum_ir(name: String, choices: &[Choice]) -> EnumIr {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_names_come_from_file_names() {
+        assert_eq!(default_type_name("user.json"), "UserProfile");
+        assert_eq!(default_type_name("app_user_profile.json"), "AppUserProfile");
+        assert_eq!(default_type_name("option.json"), "OptionProfile");
+        assert_eq!(default_type_name("1.json"), "V1Profile");
+    }
+}

@@ -727,3 +727,39 @@ fn permissions(r: &mut Reader, obj: &Map<String, Value>, path: &str) -> Vec<(Str
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_quote_keys_that_are_not_identifiers() {
+        assert_eq!(key_path("$", "definitions"), "$.definitions");
+        assert_eq!(key_path("$.p", "cost center"), "$.p[\"cost center\"]");
+        assert_eq!(key_path("$.p", "1st"), "$.p[\"1st\"]");
+        assert_eq!(key_path("$.p", ""), "$.p[\"\"]");
+        assert_eq!(key_path("$.p", "a\"b"), "$.p[\"a\\\"b\"]");
+    }
+
+    #[test]
+    fn null_keywords_read_as_absent_and_unknown_keys_are_ignored() {
+        let text = r#"{"definitions": {"custom": {"properties": {"a": {
+            "type": "string", "minLength": null, "master": null, "x-new-okta-key": [1]
+        }}, "required": null}}}"#;
+        let s = load("u.json", text).unwrap();
+        assert_eq!(s.attributes.len(), 1);
+        assert_eq!(s.attributes[0].rules, Rules::default());
+        assert!(!s.attributes[0].required);
+    }
+
+    #[test]
+    fn one_of_alone_gives_the_values_and_titles() {
+        let text = r#"{"definitions": {"custom": {"properties": {"t": {"type": "string",
+            "oneOf": [{"const": "a", "title": "A"}, {"const": "b"}]}}}}}"#;
+        let s = load("u.json", text).unwrap();
+        let c = &s.attributes[0].choices;
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].title.as_deref(), Some("A"));
+        assert_eq!(c[1].title, None);
+    }
+}

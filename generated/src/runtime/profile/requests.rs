@@ -81,7 +81,9 @@ impl Profiles {
 
     /// `POST /api/v1/users/{id}`, a partial update: sends only the attributes of
     /// `user.profile` that changed since it was received ([`User::changes`]); attributes
-    /// cleared since are sent as `null`. Returns the user as Okta has it afterwards.
+    /// cleared since are sent as `null`. Returns the user as Okta has it afterwards. Without
+    /// a change ([`User::has_changes`]) the request still goes out, with an empty profile,
+    /// and Okta answers with the user unchanged.
     pub fn update_user<P: Profile>(&self, user: &User<P>) -> Customize<Json<User<P>>> {
         let mut request = Request::new(
             "UpdateUser",
