@@ -68,11 +68,11 @@ impl RuntimeItem {
     }
 
     /// Its public path from a crate that names okta-client `root`
-    /// (`okta_client::request::FilePart`), for emitted tests.
+    /// (`okta_client::request::FilePart`), for emitted tests and profile code.
     ///
     /// # Panics
     /// When the item has no public path: a contract error the emitter's tests catch.
-    pub fn public_from(&self, root: &TokenStream) -> TokenStream {
+    pub fn path_from(&self, root: &TokenStream) -> TokenStream {
         tokens(root, self.public_path())
     }
 
@@ -110,6 +110,16 @@ const fn item(path: &'static str, role: &'static str, public: &'static str) -> R
         role,
         type_name: true,
         public: Some(public),
+    }
+}
+
+/// An item emitted code outside okta-client names by its public path (profile code).
+const fn public(path: &'static str, role: &'static str, type_name: bool) -> RuntimeItem {
+    RuntimeItem {
+        path,
+        role,
+        type_name,
+        public: Some(path),
     }
 }
 
@@ -502,11 +512,15 @@ pub const CLIENT_METHODS: &[&str] = &[
     "org_url",
     "max_pages",
     "execute",
-    "execute_inner",
+    "run_call",
+    "pace_attempt",
+    "build_attempt",
+    "send_attempt",
     "request",
     "send_page",
     "fetch_page",
     "log_tailer",
+    "profiles",
     "stream_items",
     "clone",
     "clone_from",
@@ -560,6 +574,87 @@ pub fn is_external_crate(name: &str) -> bool {
     EXTERNAL_CRATES.contains(&name)
 }
 
+// ---- Profile output (issue 27) ----------------------------------------------------------
+//
+// The code generated from an org's profile schemas (`crate::profile`) lives in the user's
+// crate and names okta-client by `::okta_client::…`: each item below, through
+// `RuntimeItem::path_from(&profile_root())`, by its public path. `tests/tests/profile_schemas.rs` checks that this
+// list and the emitted profile code agree, both ways.
+
+/// How emitted profile code names okta-client: the extern crate, never a local of that name.
+pub fn profile_root() -> TokenStream {
+    quote!(::okta_client)
+}
+
+/// `crate::profile::Field`: the wire structs' attributes (absent, `null`, a value, or a value
+/// of another JSON kind kept raw).
+pub const PROFILE_FIELD: RuntimeItem = public(
+    "crate::profile::Field",
+    "the profile wire structs' attributes, which keep a value of another kind raw",
+    true,
+);
+
+/// `crate::profile::Profile`: the trait every generated profile implements.
+pub const PROFILE_TRAIT: RuntimeItem = public(
+    "crate::profile::Profile",
+    "the trait every generated profile implements",
+    true,
+);
+
+/// `crate::profile::Violations`: what `validate()` returns.
+pub const PROFILE_VIOLATIONS: RuntimeItem = public(
+    "crate::profile::Violations",
+    "what a profile's `validate()` returns",
+    true,
+);
+
+/// `crate::profile::serde`: serde, for the derives and impls of the user's crate.
+pub const PROFILE_SERDE: RuntimeItem = RuntimeItem {
+    path: "crate::profile::serde",
+    role: "serde, re-exported for the derives and impls of the user's crate",
+    type_name: false,
+    public: Some("crate::profile::serde"),
+};
+
+/// `crate::profile::serde_json`: `Map` and `Value`, for `additional_properties`.
+pub const PROFILE_SERDE_JSON: RuntimeItem = RuntimeItem {
+    path: "crate::profile::serde_json",
+    role: "serde_json, re-exported for `additional_properties` and object attributes",
+    type_name: false,
+    public: Some("crate::profile::serde_json"),
+};
+
+/// `crate::profile::unknown_value`: the `Unknown` payload of an open profile enum.
+pub const PROFILE_UNKNOWN_VALUE: RuntimeItem = RuntimeItem {
+    path: "crate::profile::unknown_value",
+    role: "makes the `Unknown` payload of an open profile enum",
+    type_name: false,
+    public: Some("crate::profile::unknown_value"),
+};
+
+/// `crate::profile::enum_from_json`: the `Deserialize` of an open profile enum.
+pub const PROFILE_ENUM_FROM_JSON: RuntimeItem = RuntimeItem {
+    path: "crate::profile::enum_from_json",
+    role: "the `Deserialize` of an open profile enum",
+    type_name: false,
+    public: Some("crate::profile::enum_from_json"),
+};
+
+/// Every okta-client item emitted profile code names (besides these, it names
+/// [`EXPLICIT_NULLS_TYPE`], [`MISMATCHED_FIELDS_TYPE`] and [`UNKNOWN_VALUE`], listed here too).
+pub const PROFILE_RUNTIME: &[RuntimeItem] = &[
+    PROFILE_FIELD,
+    PROFILE_TRAIT,
+    PROFILE_VIOLATIONS,
+    PROFILE_SERDE,
+    PROFILE_SERDE_JSON,
+    PROFILE_UNKNOWN_VALUE,
+    PROFILE_ENUM_FROM_JSON,
+    EXPLICIT_NULLS_TYPE,
+    MISMATCHED_FIELDS_TYPE,
+    UNKNOWN_VALUE,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,7 +677,7 @@ mod tests {
         }
         assert_eq!(
             FILE_PART
-                .public_from(&quote!(okta_client))
+                .path_from(&quote!(okta_client))
                 .to_string()
                 .replace(' ', ""),
             "okta_client::request::FilePart"

@@ -238,12 +238,12 @@ fn multipart_value(api: &Api, t: &TypeRef) -> TokenStream {
         .filter(|f| f.is_required())
         .map(|f| match &f.ty {
             TypeRef::Binary => {
-                let file_part = contract::FILE_PART.public_from(&quote!(okta_client));
+                let file_part = contract::FILE_PART.path_from(&quote!(okta_client));
                 quote!(#file_part::new(&b"file-bytes"[..]))
             }
             other => value_expr(api, other, &f.json_name),
         });
-    let models = contract::MODELS.public_from(&quote!(okta_client));
+    let models = contract::MODELS.path_from(&quote!(okta_client));
     quote!(#models::#ty::new(#(#args),*))
 }
 
@@ -252,7 +252,7 @@ pub fn models(api: &Api) -> TokenStream {
         ModelKind::Struct(_) | ModelKind::Enum(_) => {
             let name = &m.name;
             let ty = ident(&m.name);
-            let models = contract::MODELS.public_from(&quote!(okta_client));
+            let models = contract::MODELS.path_from(&quote!(okta_client));
             Some(quote!((#name, super::roundtrip::<#models::#ty> as super::Roundtrip),))
         }
         _ => None,

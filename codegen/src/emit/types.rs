@@ -23,7 +23,7 @@ pub fn rust_type_at(t: &TypeRef, root: &TokenStream) -> TokenStream {
 
 fn render(t: &TypeRef, outside: Option<&TokenStream>) -> TokenStream {
     let named = |item: contract::RuntimeItem| match outside {
-        Some(root) => item.public_from(root),
+        Some(root) => item.path_from(root),
         None => item.path(),
     };
     match t {
