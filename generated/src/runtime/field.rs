@@ -102,6 +102,71 @@ impl<T> Field<T> {
             }
         }
     }
+
+    // The profile code generated in users' crates (`okta_client::profile::Field`) converts
+    // field by field with these four.
+
+    /// The model's `Option` field: `null` is noted in `nulls`, a misfit in `mismatched`.
+    pub fn into_option(
+        self,
+        model: &'static str,
+        name: &'static str,
+        nulls: &mut ExplicitNulls,
+        mismatched: &mut MismatchedFields,
+    ) -> Option<T> {
+        match self {
+            Field::Value(v) => Some(v),
+            Field::Null => {
+                nulls.push(name);
+                None
+            }
+            Field::Absent => None,
+            Field::Raw(value, message) => {
+                mismatched.note(model, name, value, message);
+                None
+            }
+        }
+    }
+
+    /// The model's `Nullable` field; a misfit is noted in `mismatched` and reads as absent.
+    pub fn into_nullable(
+        self,
+        model: &'static str,
+        name: &'static str,
+        mismatched: &mut MismatchedFields,
+    ) -> Nullable<T> {
+        match self {
+            Field::Value(v) => Nullable::Value(v),
+            Field::Null => Nullable::Null,
+            Field::Absent => Nullable::Absent,
+            Field::Raw(value, message) => {
+                mismatched.note(model, name, value, message);
+                Nullable::Absent
+            }
+        }
+    }
+
+    /// The wire form of an `Option` field: its value; else the raw value it arrived as; else
+    /// `null` when it arrived as one.
+    pub fn from_option(value: Option<T>, was_null: bool, raw: Option<MismatchedField>) -> Self {
+        match (value, raw) {
+            (Some(v), _) => Field::Value(v),
+            (None, Some(raw)) => Field::Raw(raw.value, raw.message),
+            (None, None) if was_null => Field::Null,
+            (None, None) => Field::Absent,
+        }
+    }
+
+    /// The wire form of a `Nullable` field: an absent one is written as the raw value it
+    /// arrived as, if any.
+    pub fn from_nullable(value: Nullable<T>, raw: Option<MismatchedField>) -> Self {
+        match (value, raw) {
+            (Nullable::Value(v), _) => Field::Value(v),
+            (Nullable::Null, _) => Field::Null,
+            (Nullable::Absent, Some(raw)) => Field::Raw(raw.value, raw.message),
+            (Nullable::Absent, None) => Field::Absent,
+        }
+    }
 }
 
 /// What converting between a model and its wire struct carries besides the fields: decoding,
@@ -271,6 +336,12 @@ impl MismatchedFields {
     /// Forgets every raw value.
     pub fn clear(&mut self) {
         self.0.clear();
+    }
+
+    /// Takes the raw value of `name` for encoding. Used by the generated profile code only.
+    #[doc(hidden)]
+    pub fn take(&mut self, name: &str) -> Option<MismatchedField> {
+        self.remove(name)
     }
 
     fn note(&mut self, model: &'static str, name: &'static str, value: Value, message: String) {
