@@ -272,7 +272,11 @@ pub use runtime::client::Client;
 pub use runtime::enums::UnknownValue;
 pub use runtime::error::Error;
 pub use runtime::field::{MismatchedField, MismatchedFields};
-pub use runtime::governor::{RateLimitConfig, DEFAULT_MAX_CONCURRENCY};
+pub use runtime::governor::{
+    BucketSnapshot, BudgetSource, RateLimitConfig, DEFAULT_MAX_CONCURRENCY,
+};
+#[cfg(feature = "redis")]
+pub use runtime::governor::{SharedBudget, DEFAULT_FALLBACK_SHARE, DEFAULT_REDIS_TIMEOUT};
 pub use runtime::headers::RateLimit;
 pub use runtime::nullable::{ExplicitNulls, Nullable};
 pub use runtime::pagination::{ItemStream, Page};

@@ -214,7 +214,8 @@ impl Client {
                 span.record("request_id", id);
             }
             let verdict = match ticket {
-                Some(t) => t.finish(status, &headers),
+                // issue 26: recording may ask the shared budget in Redis (bounded by its timeout).
+                Some(t) => t.finish(status, &headers).await,
                 None => Verdict::Unknown,
             };
             if inner

@@ -14,6 +14,7 @@ pub(crate) mod headers;
 pub(crate) mod keys;
 #[cfg(feature = "log")]
 pub(crate) mod log_tail;
+pub(crate) mod metrics;
 #[cfg(feature = "multipart")]
 pub(crate) mod multipart;
 pub(crate) mod nullable;

@@ -202,6 +202,26 @@ impl Skew {
     }
 }
 
+/// A bucket as one governor sees it, for [`State::snapshot`].
+#[derive(Clone, Debug)]
+pub(crate) struct BucketFigures {
+    pub key: Key,
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    pub reset: Option<SystemTime>,
+    pub in_flight: u64,
+}
+
+/// What a `429` (or any other answer) means without a bucket to compare it with.
+fn classify(status: StatusCode, report: Option<Report>, local: f64, skew: f64) -> Verdict {
+    match (status.as_u16(), report) {
+        (429, Some(r)) if r.remaining == 0 => Verdict::Spent(until_reset(r.reset, local, skew)),
+        (429, Some(_)) => Verdict::Concurrency,
+        (429, None) => Verdict::Unknown,
+        _ => Verdict::Answered,
+    }
+}
+
 /// How long until the Unix second `reset` on the server's clock; saturating, never negative.
 fn until_reset(reset: u64, local_unix: f64, skew: f64) -> Duration {
     let secs = reset as f64 - (local_unix + skew);
@@ -349,15 +369,7 @@ impl State {
             .filter(|b| b.generation == held.generation)
         else {
             // Evicted meanwhile: classify the answer without a bucket.
-            let verdict = match (status.as_u16(), report) {
-                (429, Some(r)) if r.remaining == 0 => {
-                    Verdict::Spent(until_reset(r.reset, local, skew))
-                }
-                (429, Some(_)) => Verdict::Concurrency,
-                (429, None) => Verdict::Unknown,
-                _ => Verdict::Answered,
-            };
-            return (verdict, false);
+            return (classify(status, report, local, skew), false);
         };
         let before = bucket.available(share);
         bucket.in_flight = bucket.in_flight.saturating_sub(1);
@@ -427,6 +439,45 @@ impl State {
         };
         let after = bucket.available(share);
         (verdict, held.probe || after > before)
+    }
+
+    /// Judges an answer that no bucket of this state reserved (the shared budget's, when
+    /// Redis did not take its record), learning the server's clock from it.
+    #[cfg(feature = "redis")]
+    pub(crate) fn judge(
+        &mut self,
+        status: StatusCode,
+        report: Option<Report>,
+        wall: SystemTime,
+    ) -> Verdict {
+        let local = local_unix(wall);
+        if let Some(date) = report.and_then(|r| r.date) {
+            self.skew.sample(date, local);
+        }
+        classify(status, report, local, self.skew.estimate())
+    }
+
+    /// Every bucket: its key, limit, remaining, reset (on the wall clock) and units in flight.
+    pub(crate) fn snapshot(&self, now: Instant, wall: SystemTime) -> Vec<BucketFigures> {
+        let mut out: Vec<BucketFigures> = self
+            .buckets
+            .iter()
+            .map(|(key, b)| {
+                let live = b.window.filter(|w| w.reset_at.is_some_and(|at| at > now));
+                BucketFigures {
+                    key: key.clone(),
+                    limit: b.window.map(|w| w.limit),
+                    // A window that has reset counts as full until an answer tells.
+                    remaining: b.window.map(|w| live.map_or(w.limit, |l| l.remaining)),
+                    reset: live
+                        .and_then(|w| w.reset_at)
+                        .and_then(|at| wall.checked_add(at.saturating_duration_since(now))),
+                    in_flight: b.in_flight,
+                }
+            })
+            .collect();
+        out.sort_by_key(|b| b.key.to_string());
+        out
     }
 
     #[cfg(test)]
