@@ -211,10 +211,10 @@ impl Drop for Waiting<'_> {
 }
 
 impl Governor {
-    /// A governor with a local budget of `share` × each bucket and `slots` requests in flight.
-    fn with(config: RateLimitConfig, share: f64, slots: usize) -> Governor {
+    /// A governor on `state` with `slots` requests in flight.
+    fn with(config: RateLimitConfig, state: State, slots: usize) -> Governor {
         Governor {
-            state: Mutex::new(State::new(share, config.max_buckets)),
+            state: Mutex::new(state),
             changed: tokio::sync::Notify::new(),
             slots: Semaphore::new(slots.clamp(1, Semaphore::MAX_PERMITS)),
             waiters: Mutex::new(HashMap::new()),
@@ -225,19 +225,22 @@ impl Governor {
     }
 
     pub(crate) fn new(config: RateLimitConfig) -> Governor {
-        let (share, slots) = (config.budget_share, config.max_concurrency);
-        Governor::with(config, share, slots)
+        let state = State::new(config.budget_share, config.max_buckets);
+        let slots = config.max_concurrency;
+        Governor::with(config, state, slots)
     }
 
-    /// A governor on a shared budget, whose local budget (for outages) is the fallback share
-    /// of the buckets and of the requests in flight.
+    /// A governor on a shared budget, whose local budget (for outages) lets this client spend
+    /// the fallback share of each bucket itself, and of the requests in flight: the workers
+    /// cannot see each other's reservations then, so each keeps to its part.
     #[cfg(feature = "redis")]
     pub(crate) fn shared(config: RateLimitConfig, shared: shared::Shared) -> Governor {
         let f = shared.fallback_share;
-        let share = config.budget_share * f;
+        let state = State::new(config.budget_share, config.max_buckets)
+            .with_own_share(config.budget_share * f);
         // `as` saturates; at least one request in flight.
         let slots = ((config.max_concurrency as f64) * f).ceil() as usize;
-        let mut g = Governor::with(config, share, slots);
+        let mut g = Governor::with(config, state, slots);
         g.shared = Some(shared);
         g
     }

@@ -143,18 +143,34 @@ struct Bucket {
     probing: Option<Instant>,
     in_flight: u64,
     last_used: u64,
+    /// This client's answers in the window with this `X-Rate-Limit-Reset`, for `own_share`.
+    own: (u64, u64),
 }
 
 impl Bucket {
-    /// Units that may still be reserved, given the share of the limit this client may use.
-    fn available(&self, share: f64) -> u64 {
+    /// Units that may still be reserved, given the share of the limit this client may use
+    /// (counting everyone's use, as Okta reports it) and, as a fallback for a shared budget,
+    /// the share it may spend itself.
+    fn available(&self, share: f64, own_share: Option<f64>) -> u64 {
         match &self.window {
             None => u64::MAX,
             Some(w) => {
                 let used = w.limit.saturating_sub(w.remaining);
-                allowed(w.limit, share)
+                let all = allowed(w.limit, share)
                     .saturating_sub(used)
-                    .saturating_sub(self.in_flight)
+                    .saturating_sub(self.in_flight);
+                let Some(own_share) = own_share else {
+                    return all;
+                };
+                // Our own answers in the live window (none yet once it has reset).
+                let mine = match w.reset_at {
+                    Some(_) if self.own.0 == w.reset => self.own.1,
+                    _ => 0,
+                };
+                let own = allowed(w.limit, own_share)
+                    .saturating_sub(mine)
+                    .saturating_sub(self.in_flight);
+                all.min(own)
             }
         }
     }
@@ -245,6 +261,9 @@ pub(crate) struct State {
     tick: u64,
     skew: Skew,
     share: f64,
+    /// The share of each bucket this client may spend itself (the fallback of a shared
+    /// budget, whose workers cannot see each other's reservations): `None` without one.
+    own_share: Option<f64>,
     max_buckets: usize,
 }
 
@@ -255,8 +274,15 @@ impl State {
             tick: 0,
             skew: Skew::default(),
             share,
+            own_share: None,
             max_buckets: max_buckets.max(1),
         }
+    }
+
+    /// Also holds this client to `share` of each bucket counting only its own answers.
+    pub(crate) fn with_own_share(mut self, share: f64) -> State {
+        self.own_share = Some(share);
+        self
     }
 
     fn bucket(&mut self, key: &Key) -> &mut Bucket {
@@ -281,6 +307,7 @@ impl State {
             probing: None,
             in_flight: 0,
             last_used: tick,
+            own: (0, 0),
         });
         bucket.last_used = tick;
         bucket
@@ -288,7 +315,7 @@ impl State {
 
     /// Whether an attempt on `key` may be sent now, reserving a unit if so.
     pub(crate) fn reserve(&mut self, key: &Key, now: Instant) -> Decision {
-        let share = self.share;
+        let (share, own_share) = (self.share, self.own_share);
         let bucket = self.bucket(key);
         if let Some(w) = &mut bucket.window {
             if w.reset_at.is_some_and(|at| now >= at) {
@@ -297,7 +324,7 @@ impl State {
                 w.reset_at = None;
             }
             let reset_at = w.reset_at;
-            if bucket.available(share) == 0 {
+            if bucket.available(share, own_share) == 0 {
                 match reset_at {
                     Some(at) => return Decision::WaitUntil(at),
                     // Nothing in flight means no answer is coming to describe the new window:
@@ -362,7 +389,7 @@ impl State {
             self.skew.sample(date, local);
         }
         let skew = self.skew.estimate();
-        let share = self.share;
+        let (share, own_share) = (self.share, self.own_share);
         let Some(bucket) = self
             .buckets
             .get_mut(key)
@@ -371,7 +398,7 @@ impl State {
             // Evicted meanwhile: classify the answer without a bucket.
             return (classify(status, report, local, skew), false);
         };
-        let before = bucket.available(share);
+        let before = bucket.available(share, own_share);
         bucket.in_flight = bucket.in_flight.saturating_sub(1);
         if held.probe {
             bucket.probing = None;
@@ -410,6 +437,13 @@ impl State {
             match report {
                 Some(r) => {
                     bucket.unlimited = false;
+                    // An answer Okta counted, in the window it names.
+                    if r.reset > bucket.own.0 {
+                        bucket.own = (r.reset, 0);
+                    }
+                    if r.reset == bucket.own.0 {
+                        bucket.own.1 = bucket.own.1.saturating_add(1);
+                    }
                     match &mut bucket.window {
                         Some(w) if r.reset == w.reset && w.reset_at.is_some() => {
                             // Answers arrive out of order: the lowest count is the latest.
@@ -437,7 +471,7 @@ impl State {
             }
             Verdict::Answered
         };
-        let after = bucket.available(share);
+        let after = bucket.available(share, own_share);
         (verdict, held.probe || after > before)
     }
 
