@@ -125,9 +125,21 @@
 //! (learned from many `Date`s, so without the extra second) plus jitter, a concurrency
 //! violation backs off.
 //!
-//! The client's [`timeout`](ClientBuilder::timeout) (or one request's) bounds every attempt of
-//! every request the client makes: API calls, each page, the OAuth token request and the wait
-//! for a token another call is fetching, DPoP nonce retries.
+//! # Deadlines
+//!
+//! The client's [`timeout`](ClientBuilder::timeout) (default [`DEFAULT_TIMEOUT`], 90 s; one
+//! request's with [`Customize::timeout`](request::Customize::timeout)) is the deadline of the
+//! whole call a caller waits on: the wait for rate-limit budget, the OAuth token request (or
+//! the wait for one another call is fetching), every attempt, DPoP nonce and `401` resends,
+//! and every back-off and retry wait. Each attempt is also limited by
+//! [`attempt_timeout`](ClientBuilder::attempt_timeout) (default
+//! [`DEFAULT_ATTEMPT_TIMEOUT`], 30 s) and always ends at the deadline. A retry whose wait would
+//! end after the deadline is not started: the last error (the `429`, the `503`) is returned at
+//! once. When the deadline passes, or an attempt runs out of time with no retry left, the call
+//! fails with [`Error::Timeout`], which reports the whole elapsed time and the attempts made.
+//! For a listing each page is one call with its own deadline, and so is each poll of the
+//! System Log tailer. The default leaves room for one full rate-limit window (a minute) of
+//! pacing plus an attempt.
 //!
 //! # Rate limits: the governor
 //!
@@ -164,9 +176,11 @@
 //!
 //! # The System Log as a stream
 //!
-//! [`Client::log_tailer`] (the `log` feature) follows `GET /api/v1/logs`: ascending from
-//! `since`, along the next links, polling the same link every poll interval once a page comes
-//! back empty; with `until` it ends after the last page. Events are `serde_json::Value`s (the
+//! [`Client::log_tailer`] (the `log` feature) follows `GET /api/v1/logs` through the catalog's
+//! `ListSystemLogEvents` operation: ascending from `since`, along the next links, polling the
+//! same link every poll interval once a page comes back empty; with `until` it ends after the
+//! last page, or after a permanent error (see
+//! [`SystemLogTail::into_stream`](system_log::SystemLogTail::into_stream)). Events are `serde_json::Value`s (the
 //! catalog's type), repeated `uuid`s are dropped, and
 //! [`SystemLogStream::cursor`](system_log::SystemLogStream::cursor) is a
 //! [`LogCursor`](system_log::LogCursor) to resume from later. See [`system_log`].
@@ -265,8 +279,8 @@ pub mod test_util;
 
 pub use http::{HeaderMap, Method, StatusCode};
 pub use runtime::builder::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_TIMEOUT,
+    ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
 };
 pub use runtime::client::Client;
 pub use runtime::enums::UnknownValue;
@@ -281,7 +295,7 @@ pub use runtime::headers::RateLimit;
 pub use runtime::nullable::{ExplicitNulls, Nullable};
 pub use runtime::pagination::{ItemStream, Page};
 pub use runtime::response::ApiResponse;
-pub use runtime::retry::RetryConfig;
+pub use runtime::retry::{RetryConfig, DEFAULT_RETRY_STATUSES};
 
 /// The details of [`Error`]: Okta's error body, decode failures, token endpoint errors.
 pub mod error {

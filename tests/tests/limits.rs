@@ -226,10 +226,11 @@ async fn a_reset_in_the_far_future_gives_up_at_once_with_the_429() {
             max_total_wait: Duration::MAX,
             ..RetryConfig::default()
         })
+        .timeout(Duration::MAX)
         .build()
         .unwrap();
-    // A total wait of Duration::MAX would accept the wait; it must neither overflow nor
-    // wrap to zero, so the client sleeps — bounded here by the test's own timeout.
+    // A total wait and a deadline of Duration::MAX would accept the wait; it must neither
+    // overflow nor wrap to zero, so the client sleeps — bounded here by the test's own timeout.
     let r = tokio::time::timeout(
         Duration::from_millis(300),
         c.request(Method::GET, "/api/v1/users").send(),

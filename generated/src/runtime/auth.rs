@@ -25,13 +25,28 @@ pub(crate) struct Presented {
     token: Option<super::oauth::Token>,
 }
 
-/// What a call already did to recover, so that each recovery happens once.
-#[derive(Default)]
-pub(crate) struct Recovery {
-    #[cfg(feature = "oauth")]
-    refreshed: bool,
-    #[cfg(feature = "oauth")]
-    nonce_retried: bool,
+/// What an answer says about the credentials an attempt presented.
+// Without the `oauth` feature only static tokens exist, which never ask for recovery.
+#[cfg_attr(not(feature = "oauth"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthSignal {
+    /// Nothing to recover from.
+    Accepted,
+    /// A DPoP nonce challenge: the same request, with a proof carrying the new nonce, may pass.
+    NonceChallenge,
+    /// A `401` for an access token the client fetched itself: it may have been revoked or
+    /// rotated, and a new one may pass.
+    TokenRejected,
+}
+
+/// How to recover before sending the same request again; decided by
+/// [`Call`](super::call::Call), which allows each once per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthAction {
+    /// Nothing to do: the next proof carries the nonce the challenge gave.
+    AnswerNonce,
+    /// Forget the rejected access token, so that the next attempt fetches a new one.
+    RenewToken,
 }
 
 impl Auth {
@@ -72,30 +87,36 @@ impl Auth {
         ))
     }
 
-    /// Whether to send the same request again because of how authentication went: a DPoP
-    /// nonce challenge (once), or a 401 after which a new access token is fetched (once).
-    pub(crate) async fn resend(
+    /// Reads what an answer says about the credentials `presented` (remembering a DPoP nonce
+    /// it carries); the decision to resend is the call's.
+    pub(crate) fn observe(
         &self,
         presented: &Presented,
         status: StatusCode,
         headers: &HeaderMap,
-        recovery: &mut Recovery,
-    ) -> bool {
+    ) -> AuthSignal {
         #[cfg(feature = "oauth")]
-        if let (Auth::PrivateKey(provider), Some(token)) = (self, &presented.token) {
-            if provider.api_nonce_challenge(status, headers) && !recovery.nonce_retried {
-                recovery.nonce_retried = true;
-                return true;
+        if let (Auth::PrivateKey(provider), Some(_)) = (self, &presented.token) {
+            if provider.api_nonce_challenge(status, headers) {
+                return AuthSignal::NonceChallenge;
             }
-            if status == StatusCode::UNAUTHORIZED && !recovery.refreshed {
-                // The token may have been revoked or rotated: fetch a new one, once.
-                provider.invalidate(token).await;
-                recovery.refreshed = true;
-                return true;
+            if status == StatusCode::UNAUTHORIZED {
+                return AuthSignal::TokenRejected;
             }
         }
-        let _ = (presented, status, headers, recovery);
-        false
+        let _ = (presented, status, headers);
+        AuthSignal::Accepted
+    }
+
+    /// Carries out `action` before the same request is sent again.
+    pub(crate) async fn recover(&self, presented: &Presented, action: AuthAction) {
+        #[cfg(feature = "oauth")]
+        if let (AuthAction::RenewToken, Auth::PrivateKey(provider), Some(token)) =
+            (action, self, &presented.token)
+        {
+            provider.invalidate(token).await;
+        }
+        let _ = (presented, action);
     }
 
     pub(crate) fn is_valid(&self) -> bool {

@@ -19,8 +19,11 @@ use super::retry::RetryConfig;
 use super::secret::Secret;
 use super::tls::Tls;
 
-/// The default limit for a whole request, response body included.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default deadline of a whole call (every attempt, retry and rate-limit wait included):
+/// room for one full rate-limit window (a minute) of pacing plus an attempt.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
+/// The default limit for one attempt, response body included.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default limit for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default limit on the size of one response body: 32 MiB, far above any Okta page.
@@ -38,6 +41,7 @@ pub struct ClientBuilder {
     private_key: Option<PrivateKeyAuth>,
     user_agent_extension: Option<String>,
     timeout: Duration,
+    attempt_timeout: Duration,
     connect_timeout: Duration,
     retry: RetryConfig,
     rate_limit: RateLimitConfig,
@@ -61,6 +65,7 @@ impl Client {
             private_key: None,
             user_agent_extension: None,
             timeout: DEFAULT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryConfig::default(),
             rate_limit: RateLimitConfig::default(),
@@ -163,10 +168,23 @@ impl ClientBuilder {
         self
     }
 
-    /// The limit for a whole request, response body included (default 30 s). One request can
-    /// set its own with [`Customize::timeout`](crate::request::Customize::timeout).
+    /// The deadline of every call, from its start to its result (default [`DEFAULT_TIMEOUT`],
+    /// 90 s): rate-limit waits, the OAuth token request, every attempt and every retry wait
+    /// count against it; a retry that would wait past it is not started. One request can set
+    /// its own with [`Customize::timeout`](crate::request::Customize::timeout). See the crate
+    /// docs, "Deadlines".
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The limit for one attempt, response body included (default
+    /// [`DEFAULT_ATTEMPT_TIMEOUT`], 30 s); an attempt also ends at the call's deadline. An
+    /// attempt that runs out of time is retried on idempotent methods when the retry policy and
+    /// the deadline allow. One request can set its own with
+    /// [`Customize::attempt_timeout`](crate::request::Customize::attempt_timeout).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
         self
     }
 
@@ -396,6 +414,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 governor,
                 timeout: self.timeout,
+                attempt_timeout: self.attempt_timeout,
                 max_response_bytes: self.max_response_bytes,
                 max_pages: self.max_pages,
                 strict: self.strict,

@@ -1,21 +1,27 @@
-//! The client and the one function that sends every request (authentication, retries,
-//! limits, tracing, error mapping).
+//! The client and the one function that sends every request, as a sequence of steps: prepare
+//! (once), then per attempt pace (the governor), sign (authentication), send, and decide. The
+//! decisions (deadline, retries, `401`/DPoP recovery, `429` verdicts) are
+//! [`Call`](super::call::Call)'s, which does no I/O.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use bytes::Bytes;
+use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use http::{HeaderMap, StatusCode};
 use tracing::Instrument;
 use url::Url;
 
-use super::auth::{Auth, Recovery};
+use super::auth::Auth;
+use super::call::{Answer, Call, Next, Policy};
 use super::error::{transport, ApiError, Error};
-use super::governor::{Governor, Key, Verdict};
+use super::governor::{Governor, Key, Ticket, Verdict};
 use super::headers::request_id_of;
+use super::prepare::Prepared;
 use super::request::{Body, Request};
 use super::response::{read_body, RawResponse};
-use super::retry::{jitter, RetryConfig};
+use super::retry::{jitter, Hints, RetryConfig};
 
 /// A client for one Okta org. Cheap to clone: clones share the connection pool, the rate-limit
 /// governor (one budget per route, one cap on requests in flight) and, with OAuth, the access
@@ -32,7 +38,10 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryConfig,
     /// Pacing under the rate limits, shared by all clones; `None` when switched off.
     pub(crate) governor: Option<Governor>,
+    /// The deadline of a whole call.
     pub(crate) timeout: Duration,
+    /// The limit of one attempt.
+    pub(crate) attempt_timeout: Duration,
     pub(crate) max_response_bytes: u64,
     pub(crate) max_pages: u32,
     /// Whether a value that does not fit its documented type fails the decode.
@@ -47,23 +56,13 @@ impl fmt::Debug for Client {
             .field("retry", &self.inner.retry)
             .field("rate_limit", &self.inner.governor)
             .field("timeout", &self.inner.timeout)
+            .field("attempt_timeout", &self.inner.attempt_timeout)
             .field("max_response_bytes", &self.inner.max_response_bytes)
             .field("max_pages", &self.inner.max_pages)
             .field("strict_decoding", &self.inner.strict)
             .finish()
     }
 }
-
-/// Headers the client sets itself; a caller may not replace them on one request.
-const RESERVED_HEADERS: &[&str] = &[
-    "authorization",
-    "dpop",
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "x-okta-retry-for",
-    "x-okta-retry-count",
-];
 
 impl Client {
     /// The org URL requests are sent to.
@@ -75,253 +74,202 @@ impl Client {
         request.options.max_pages.unwrap_or(self.inner.max_pages)
     }
 
-    /// Sends `request` with authentication, retrying rate limits and 503/504 as configured.
+    /// Sends `request` with authentication, pacing and retries, within the call's deadline.
     pub(crate) async fn execute(&self, request: &Request) -> Result<RawResponse, Error> {
+        let prepared = Prepared::new(request, &self.inner.base);
         let span = tracing::info_span!(
             "okta.request",
             operation = request.operation,
             method = %request.method,
-            path = request.template,
+            path = prepared.as_ref().map_or("", |p| &*p.route),
             status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             retries = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        self.execute_inner(request).instrument(span).await
+        async move { self.run_call(request, &prepared?).await }
+            .instrument(span)
+            .await
     }
 
-    async fn execute_inner(&self, request: &Request) -> Result<RawResponse, Error> {
+    async fn run_call(&self, request: &Request, prepared: &Prepared) -> Result<RawResponse, Error> {
         let inner = &*self.inner;
-        let url = request.url(&inner.base)?;
-        if url.origin() != inner.base.origin() {
-            return Err(Error::InvalidRequest(format!(
-                "{url} is not on the org {}",
-                inner.base
-            )));
-        }
-        let headers = extra_headers(request)?;
-        let accept = match &request.options.accept {
-            Some(a) => HeaderValue::from_str(a)
-                .map_err(|e| Error::InvalidRequest(format!("bad Accept value {a:?}: {e}")))?,
-            None => HeaderValue::from_static("application/json"),
+        let policy = Policy {
+            retry: &inner.retry,
+            pacing: inner.governor.as_ref().map(|g| &g.config),
+            idempotent: request.is_idempotent(),
+            jitter,
         };
-        // The body as sent on every attempt; one that did not serialise is rejected up front.
-        let payload = match &request.body {
-            Body::None => None,
-            Body::Json(json) => match &json.0 {
-                Ok(bytes) => Some((HeaderValue::from_static("application/json"), bytes.clone())),
-                Err(e) => {
-                    return Err(Error::InvalidRequest(format!(
-                        "the request body does not serialise: {e}"
-                    )))
-                }
-            },
-            Body::Raw {
-                bytes,
-                content_type,
-            } => {
-                let ct = HeaderValue::from_str(content_type).map_err(|e| {
-                    Error::InvalidRequest(format!("bad content type {content_type:?}: {e}"))
-                })?;
-                Some((ct, bytes.clone()))
-            }
-            #[cfg(feature = "multipart")]
-            Body::Multipart(_) => None,
-        };
-        let timeout = request.options.timeout.unwrap_or(inner.timeout);
-        let limit = request
-            .options
-            .max_response_bytes
-            .unwrap_or(inner.max_response_bytes);
-        let strict = request.options.strict.unwrap_or(inner.strict);
-        let idempotent = request.is_idempotent();
-        let mut retries = 0u32;
-        let mut waited = Duration::ZERO;
+        let mut call = Call::new(
+            Instant::now(),
+            request.options.timeout.unwrap_or(inner.timeout),
+            request
+                .options
+                .attempt_timeout
+                .unwrap_or(inner.attempt_timeout),
+        );
+        let key = inner.governor.as_ref().map(|_| prepared.bucket(request));
         let mut retry_for: Option<String> = None;
-        let mut recovery = Recovery::default();
-        let key = inner
-            .governor
-            .as_ref()
-            .map(|_| bucket_key(request, &url, &inner.base));
-        let mut concurrency_429s = 0u32;
-        let mut spent_429s = 0u32;
         loop {
-            // A reserved unit of the route's budget and a concurrency slot, given back when
-            // the answer is recorded (or, on any early return, when the ticket is dropped).
-            let ticket = match (&inner.governor, &key) {
-                (Some(g), Some(k)) => Some(g.acquire(k).await),
-                _ => None,
+            // Pace: a unit of the route's budget and a concurrency slot, given back when the
+            // answer is recorded (or, on any early return, when the ticket is dropped).
+            let ticket = self.pace_attempt(key.as_ref(), &call).await?;
+            let Some(budget) = call.begin_attempt(Instant::now()) else {
+                return Err(call.timed_out(Instant::now(), None));
             };
-            let mut rb = inner
-                .http
-                .request(request.method.clone(), url.clone())
-                .timeout(timeout);
-            // A token request made for this attempt is bounded by the same timeout.
-            let (auth_headers, presented) =
-                inner.auth.present(&request.method, &url, timeout).await?;
-            for (name, value) in auth_headers {
-                rb = rb.header(name, value);
-            }
-            rb = rb.header(ACCEPT, accept.clone());
-            for (name, value) in &headers {
-                rb = rb.header(name.clone(), value.clone());
-            }
-            if retries > 0 {
+            // Sign: a token request made for this attempt is bounded by the attempt's time.
+            let (auth_headers, presented) = inner
+                .auth
+                .present(&request.method, &prepared.url, budget)
+                .await
+                .map_err(|e| call.finish(e, Instant::now()))?;
+            // Send.
+            let mut rb = self.build_attempt(request, prepared, budget, auth_headers)?;
+            if call.retries() > 0 {
                 if let Some(id) = &retry_for {
                     rb = rb.header("X-Okta-Retry-For", id.as_str());
                 }
-                rb = rb.header("X-Okta-Retry-Count", retries.to_string());
+                rb = rb.header("X-Okta-Retry-Count", call.retries().to_string());
             }
-            if let Some((ct, bytes)) = &payload {
-                rb = rb.header(CONTENT_TYPE, ct.clone()).body(bytes.clone());
-            }
-            #[cfg(feature = "multipart")]
-            if let Body::Multipart(m) = &request.body {
-                rb = rb.multipart(m.to_form()?);
-            }
-            let started = Instant::now();
-            let answer = match rb.send().await {
-                Ok(response) => {
-                    // A prepared reqwest client may follow redirects; its answers from
-                    // elsewhere are not the org's.
-                    if response.url().origin() != inner.base.origin() {
-                        return Err(Error::UnexpectedResponse(
-                            "the response came from another origin (a redirect)".into(),
-                        ));
-                    }
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    read_body(response, limit, started)
-                        .await
-                        .map(|bytes| (status, headers, bytes))
-                }
-                Err(e) => Err(transport(e, started)),
-            };
-            let (status, headers, bytes) = match answer {
+            let (status, headers, bytes) = match self.send_attempt(rb, request).await {
                 Ok(answer) => answer,
                 Err(e @ (Error::Transport(_) | Error::Timeout { .. })) => {
-                    let delay = inner.retry.transport_delay(idempotent, retries);
-                    if wait_to_retry(&e, delay, &inner.retry, &mut waited, &mut retries).await {
-                        continue;
+                    drop(ticket);
+                    match call.after_failure(&policy, Instant::now()) {
+                        Next::Retry(delay) => {
+                            pause(&e, delay).await;
+                            continue;
+                        }
+                        _ => return Err(call.finish(e, Instant::now())),
                     }
-                    return Err(e);
                 }
                 Err(e) => return Err(e),
             };
             let span = tracing::Span::current();
             span.record("status", status.as_u16());
-            span.record("retries", retries);
+            span.record("attempts", call.attempts());
+            span.record("retries", call.retries());
             if let Some(id) = request_id_of(&headers) {
                 span.record("request_id", id);
             }
-            let verdict = match ticket {
+            // Decide.
+            let answer = Answer {
+                status,
                 // issue 26: recording may ask the shared budget in Redis (bounded by its timeout).
-                Some(t) => t.finish(status, &headers).await,
-                None => Verdict::Unknown,
+                verdict: match ticket {
+                    Some(t) => t.finish(status, &headers).await,
+                    None => Verdict::Unknown,
+                },
+                hints: Hints::from_headers(&headers),
+                auth: inner.auth.observe(&presented, status, &headers),
             };
-            if inner
-                .auth
-                .resend(&presented, status, &headers, &mut recovery)
-                .await
-            {
-                continue;
+            match call.after_answer(&policy, &answer, Instant::now()) {
+                Next::Accept => {
+                    return Ok(RawResponse {
+                        status,
+                        headers,
+                        body: bytes,
+                        retries: call.retries(),
+                        strict: request.options.strict.unwrap_or(inner.strict),
+                    })
+                }
+                Next::Resend(action) => inner.auth.recover(&presented, action).await,
+                Next::Retry(delay) => {
+                    pause(&status, delay).await;
+                    retry_for = request_id_of(&headers).map(str::to_string);
+                }
+                Next::Fail => {
+                    return Err(Error::Api(Box::new(ApiError::new(
+                        status,
+                        headers,
+                        &bytes,
+                        call.retries(),
+                    ))))
+                }
             }
-            if status.is_success() {
-                return Ok(RawResponse {
-                    status,
-                    headers,
-                    body: bytes,
-                    retries,
-                    strict,
-                });
-            }
-            let retry_left = retries < inner.retry.max_retries;
-            let delay = match (verdict, &inner.governor) {
-                // The bucket is spent: wait for its reset by the server's clock (a 429 was not
-                // processed, so any method may be sent again). A bucket still spent after the
-                // reset it announced is also backed off like a concurrency violation, so that a
-                // server's stale resets cannot spin a call.
-                (Verdict::Spent(wait), Some(g)) => retry_left.then(|| {
-                    let floor = match spent_429s.checked_sub(1) {
-                        Some(n) => g.config.concurrency_delay(n),
-                        None => Duration::ZERO,
-                    };
-                    spent_429s = spent_429s.saturating_add(1);
-                    wait.max(floor).saturating_add(jitter(g.config.max_jitter))
-                }),
-                (Verdict::Concurrency, Some(g)) => retry_left.then(|| {
-                    let d = g.config.concurrency_delay(concurrency_429s);
-                    concurrency_429s = concurrency_429s.saturating_add(1);
-                    d
-                }),
-                _ => inner.retry.delay(status, &headers, idempotent, retries),
-            };
-            if wait_to_retry(&status, delay, &inner.retry, &mut waited, &mut retries).await {
-                retry_for = request_id_of(&headers).map(str::to_string);
-                continue;
-            }
-            return Err(Error::Api(Box::new(ApiError::new(
-                status, headers, &bytes, retries,
-            ))));
         }
+    }
+
+    /// Waits for the governor's permission to send, within the call's deadline.
+    async fn pace_attempt<'g>(
+        &'g self,
+        key: Option<&'g Key>,
+        call: &Call,
+    ) -> Result<Option<Ticket<'g>>, Error> {
+        let (Some(governor), Some(key)) = (&self.inner.governor, key) else {
+            return Ok(None);
+        };
+        // tokio bounds the timer, so no deadline can overflow it.
+        match tokio::time::timeout(call.remaining(Instant::now()), governor.acquire(key)).await {
+            Ok(ticket) => Ok(Some(ticket)),
+            Err(_) => Err(call.timed_out(Instant::now(), None)),
+        }
+    }
+
+    /// One attempt's HTTP request: the prepared parts and the credentials.
+    fn build_attempt(
+        &self,
+        request: &Request,
+        prepared: &Prepared,
+        budget: Duration,
+        auth_headers: Vec<(&'static str, HeaderValue)>,
+    ) -> Result<reqwest::RequestBuilder, Error> {
+        let mut rb = self
+            .inner
+            .http
+            .request(request.method.clone(), prepared.url.clone())
+            .timeout(budget);
+        for (name, value) in auth_headers {
+            rb = rb.header(name, value);
+        }
+        rb = rb.header(ACCEPT, prepared.accept.clone());
+        for (name, value) in &prepared.headers {
+            rb = rb.header(name.clone(), value.clone());
+        }
+        if let Some((ct, bytes)) = &prepared.payload {
+            rb = rb.header(CONTENT_TYPE, ct.clone()).body(bytes.clone());
+        }
+        #[cfg(feature = "multipart")]
+        if let Body::Multipart(m) = &request.body {
+            rb = rb.multipart(m.to_form()?);
+        }
+        #[cfg(not(feature = "multipart"))]
+        let _: &Body = &request.body;
+        Ok(rb)
+    }
+
+    /// Sends one attempt and reads its answer, within the response size limit.
+    async fn send_attempt(
+        &self,
+        rb: reqwest::RequestBuilder,
+        request: &Request,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
+        let limit = request
+            .options
+            .max_response_bytes
+            .unwrap_or(self.inner.max_response_bytes);
+        let started = Instant::now();
+        let response = rb.send().await.map_err(|e| transport(e, started))?;
+        // A prepared reqwest client may follow redirects; its answers from elsewhere are not
+        // the org's.
+        if response.url().origin() != self.inner.base.origin() {
+            return Err(Error::UnexpectedResponse(
+                "the response came from another origin (a redirect)".into(),
+            ));
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_body(response, limit, started).await?;
+        Ok((status, headers, body))
     }
 }
 
-/// Waits `delay` before the next attempt and counts the retry, when the wait keeps the call
-/// within [`RetryConfig::max_total_wait`]; a wait past the budget (or one that overflows it) is
-/// never started, and `false` tells the caller to return its error.
-async fn wait_to_retry(
-    cause: &(dyn fmt::Display + Sync),
-    delay: Option<Duration>,
-    retry: &RetryConfig,
-    waited: &mut Duration,
-    retries: &mut u32,
-) -> bool {
-    let Some(total) = delay
-        .and_then(|d| waited.checked_add(d))
-        .filter(|t| *t <= retry.max_total_wait)
-    else {
-        return false;
-    };
-    let delay = total.saturating_sub(*waited);
+/// Waits `delay` before the next attempt.
+async fn pause(cause: &(dyn fmt::Display + Sync), delay: Duration) {
     tracing::debug!(
         cause = %cause,
         delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
         "retrying"
     );
     tokio::time::sleep(delay).await;
-    *waited = total;
-    *retries = retries.saturating_add(1);
-    true
-}
-
-/// The rate-limit bucket of `request`: the catalog's path template for typed operations; for
-/// generic requests (whose template is a placeholder) a prefix of the path below the org URL,
-/// see [`Key::generic`].
-fn bucket_key(request: &Request, url: &Url, base: &Url) -> Key {
-    if request.template != super::customize::GENERIC_TEMPLATE {
-        return Key::template(request.method.clone(), request.template);
-    }
-    let prefix = base.path().trim_end_matches('/');
-    let path = url.path().strip_prefix(prefix).unwrap_or(url.path());
-    Key::generic(request.method.clone(), path)
-}
-
-/// The caller's extra headers, checked once: valid names and values, none the client owns.
-fn extra_headers(request: &Request) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
-    request
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|e| Error::InvalidRequest(format!("bad header name {k:?}: {e}")))?;
-            if RESERVED_HEADERS.contains(&name.as_str()) {
-                return Err(Error::InvalidRequest(format!(
-                    "the header {name} is set by the client and cannot be replaced"
-                )));
-            }
-            let value = HeaderValue::from_str(v)
-                .map_err(|e| Error::InvalidRequest(format!("bad value for header {k}: {e}")))?;
-            Ok((name, value))
-        })
-        .collect()
 }

@@ -83,14 +83,11 @@ impl<K> std::fmt::Debug for Customize<K> {
     }
 }
 
-/// The template of requests made with [`Client::request`]: they have no catalog route.
-pub(crate) const GENERIC_TEMPLATE: &str = "<generic>";
-
 impl Client {
     /// A request with `method` to `path_and_query` below the org URL (for example
     /// `/api/v1/users?limit=2`); with a gateway prefix in the org URL, below the prefix.
     pub fn request(&self, method: Method, path_and_query: &str) -> GenericRequest {
-        let mut request = Request::new("GenericRequest", method, GENERIC_TEMPLATE, &[]);
+        let mut request = Request::generic(method);
         let (path, query) = match path_and_query.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (path_and_query, None),
@@ -122,6 +119,12 @@ impl<K> Customize<K> {
             request,
             kind: PhantomData,
         }
+    }
+
+    /// The client and the request as built so far (for runtime parts built on an operation).
+    #[cfg_attr(not(feature = "log"), allow(dead_code))]
+    pub(crate) fn into_parts(self) -> (Client, Request) {
+        (self.client, self.request)
     }
 
     /// Adds a query parameter; call again to repeat a name. It is sent beside a documented
@@ -163,9 +166,19 @@ impl<K> Customize<K> {
         self
     }
 
-    /// The limit for this request, each retry included separately (default: the client's).
+    /// The deadline of this call, every attempt, retry wait and rate-limit wait included
+    /// (default: the client's [`timeout`](crate::ClientBuilder::timeout)); for a listing, of
+    /// each page's call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.request.options.timeout = Some(timeout);
+        self
+    }
+
+    /// The limit for one attempt of this call (default: the client's
+    /// [`attempt_timeout`](crate::ClientBuilder::attempt_timeout)); an attempt also ends at the
+    /// call's deadline.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.request.options.attempt_timeout = Some(timeout);
         self
     }
 

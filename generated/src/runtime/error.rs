@@ -19,15 +19,23 @@ pub enum Error {
     /// serialise, a path outside the org). Nothing was sent.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// The request or its response did not complete in time (the client's
-    /// [`timeout`](crate::ClientBuilder::timeout) or a per-request one). The limit applies to
-    /// each attempt, and to the OAuth token request (or the wait for one) an attempt needs.
-    #[error("request timed out after {elapsed:?}")]
+    /// The call did not complete in time: its deadline (the client's
+    /// [`timeout`](crate::ClientBuilder::timeout) or a per-request one, covering every attempt
+    /// and wait) passed, or its last attempt ran past the
+    /// [`attempt_timeout`](crate::ClientBuilder::attempt_timeout) with no retry left.
+    #[error(
+        "the call timed out after {:.1} s ({attempts} attempt{})",
+        elapsed.as_secs_f64(),
+        if *attempts == 1 { "" } else { "s" }
+    )]
     Timeout {
-        /// How long the attempt that timed out had run.
+        /// How long the whole call had run, from its start (waits and every attempt included).
         elapsed: Duration,
+        /// The attempts sent (or started) before it ended, `0` when it ended while waiting for
+        /// rate-limit budget before the first.
+        attempts: u32,
         /// The HTTP library's failure; `None` when the client's own timer ended the wait (for
-        /// an access token another call was fetching).
+        /// rate-limit budget, or an access token another call was fetching).
         #[source]
         source: Option<TransportError>,
     },
@@ -101,6 +109,7 @@ pub(crate) fn transport(e: reqwest::Error, started: Instant) -> Error {
     if timeout {
         Error::Timeout {
             elapsed: started.elapsed(),
+            attempts: 1,
             source: Some(source),
         }
     } else {
@@ -109,17 +118,21 @@ pub(crate) fn transport(e: reqwest::Error, started: Instant) -> Error {
 }
 
 impl Error {
-    /// Whether sending the same request again may succeed: rate limits, 503/504, timeouts and
-    /// broken connections.
+    /// Whether sending the same request again may succeed: `429` and
+    /// [`DEFAULT_RETRY_STATUSES`](crate::DEFAULT_RETRY_STATUSES) (503, 504), timeouts, failed
+    /// or broken connections, and a token endpoint that is temporarily unavailable. This is the
+    /// rule the default [`RetryConfig`](crate::RetryConfig) retries by (statuses and transport
+    /// failures on idempotent methods only, `429` on every method), so an error the client gave
+    /// up on after its retries still says `true` here.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api(e) => matches!(e.status.as_u16(), 429 | 502 | 503 | 504),
-            Error::Timeout { .. } => true,
+            // The rule the default RetryConfig retries by, so the two never disagree.
+            Error::Api(e) => super::retry::is_transient_status(e.status),
+            Error::Timeout { .. } | Error::Transport(_) => true,
             Error::Auth(e) => {
                 e.error == "temporarily_unavailable"
                     || e.status.is_some_and(|s| s.is_server_error())
             }
-            Error::Transport(e) => e.is_connect() || e.inner.is_request(),
             _ => false,
         }
     }

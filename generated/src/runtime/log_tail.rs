@@ -11,7 +11,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::Stream;
-use http::Method;
 use serde_json::Value;
 use url::Url;
 
@@ -19,6 +18,7 @@ use super::client::Client;
 use super::error::Error;
 use super::pagination::{keep_query, next_url};
 use super::request::Request;
+use crate::operations::log::ListSystemLogEvents;
 
 /// The default wait between polls once the stream has caught up.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(10);
@@ -101,15 +101,17 @@ impl<'de> serde::Deserialize<'de> for LogCursor {
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// The requests are the catalog's `ListSystemLogEvents` operation
+/// ([`LogApi::list_system_log_events`](crate::operations::log::LogApi::list_system_log_events)):
+/// the setters below fill its parameters, and every page is sent as that operation (its span,
+/// its rate-limit bucket).
 #[derive(Clone, Debug)]
 #[must_use = "a System Log stream does nothing until it is polled"]
 pub struct SystemLogTail {
     client: Client,
-    since: Option<String>,
-    until: Option<String>,
-    filter: Option<String>,
-    q: Option<String>,
-    limit: Option<u32>,
+    /// The operation whose query the stream starts from.
+    operation: ListSystemLogEvents,
     poll_interval: Duration,
     dedup_window: usize,
     resume: Option<LogCursor>,
@@ -120,11 +122,7 @@ impl Client {
     pub fn log_tailer(&self) -> SystemLogTail {
         SystemLogTail {
             client: self.clone(),
-            since: None,
-            until: None,
-            filter: None,
-            q: None,
-            limit: None,
+            operation: self.log().list_system_log_events(),
             poll_interval: DEFAULT_POLL_INTERVAL,
             dedup_window: DEFAULT_DEDUP_WINDOW,
             resume: None,
@@ -136,32 +134,32 @@ impl SystemLogTail {
     /// The first moment to read from (ISO 8601, `since`); without it Okta starts seven days
     /// back.
     pub fn since(mut self, since: impl Into<String>) -> Self {
-        self.since = Some(since.into());
+        self.operation = self.operation.since(since);
         self
     }
 
     /// The moment to stop at (ISO 8601, `until`): the stream becomes bounded and ends after
     /// the last page instead of polling.
     pub fn until(mut self, until: impl Into<String>) -> Self {
-        self.until = Some(until.into());
+        self.operation = self.operation.until(until);
         self
     }
 
     /// A filter expression (`filter`), such as `eventType eq "user.session.start"`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
+        self.operation = self.operation.filter(filter);
         self
     }
 
     /// A keyword search (`q`).
     pub fn q(mut self, q: impl Into<String>) -> Self {
-        self.q = Some(q.into());
+        self.operation = self.operation.q(q);
         self
     }
 
     /// Events per page (`limit`; Okta allows up to 1,000, default 100).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.operation = self.operation.limit(limit);
         self
     }
 
@@ -190,41 +188,30 @@ impl SystemLogTail {
 
     /// The events, one by one, fetched lazily a page at a time.
     ///
-    /// An error is yielded as an item and does not end a tailing stream: polling it again
-    /// retries the same link after the poll interval (or drop the stream and resume from its
-    /// [`cursor`](SystemLogStream::cursor)).
+    /// An error is yielded as an item. A **bounded** stream (`until`) ends after a permanent
+    /// one (a `4xx` other than `408` and `429`, a page that does not decode, a bad cursor,
+    /// more pages than [`max_pages`](crate::ClientBuilder::max_pages)); after a transient one
+    /// (a `429`, a `5xx`, a timeout, a broken connection; the client has already retried it
+    /// as its [`RetryConfig`](crate::RetryConfig) says) polling it again asks for the same link
+    /// after the poll interval. A **tailing** stream never ends by itself: every error is
+    /// yielded and the same link is asked for again after the poll interval, so that an
+    /// outage, or a permission granted late, does not stop a log shipper; to stop on a
+    /// permanent error, drop the stream when
+    /// [`Error::is_retryable`](crate::Error::is_retryable) is `false` (its
+    /// [`cursor`](SystemLogStream::cursor) still points at the page that failed, to resume
+    /// from later). Only pages that arrived count toward `max_pages`.
     pub fn into_stream(self) -> SystemLogStream {
-        let mut request = Request::new("SystemLogTail", Method::GET, "/api/v1/logs", &[]);
-        let base = self.client.org_url().clone();
-        let first = match &self.resume {
-            Some(cursor) => match base.join(cursor.as_str()) {
-                Ok(url) if url.origin() == base.origin() => Ok(url),
-                Ok(url) => Err(Error::InvalidRequest(format!(
-                    "the System Log cursor {url} is not on the org"
-                ))),
-                Err(e) => Err(Error::InvalidRequest(format!(
-                    "bad System Log cursor {cursor}: {e}"
-                ))),
-            },
-            None => {
-                for (name, value) in [
-                    ("since", &self.since),
-                    ("until", &self.until),
-                    ("filter", &self.filter),
-                    ("q", &self.q),
-                ] {
-                    if let Some(v) = value {
-                        request.query(name, v);
-                    }
-                }
-                if let Some(limit) = self.limit {
-                    request.query("limit", &limit);
-                }
-                request.query("sortOrder", "ASCENDING");
-                request.url(&base)
-            }
+        // A resumed stream takes its whole query from the cursor.
+        let operation = match &self.resume {
+            Some(_) => self.client.log().list_system_log_events(),
+            None => self.operation,
         };
-        let (next, failed) = match first {
+        let mut customize = operation.sort_order("ASCENDING").customize();
+        if let Some(cursor) = &self.resume {
+            customize = customize.resume_from(cursor.as_str());
+        }
+        let (client, request) = customize.into_parts();
+        let (next, failed) = match request.url(client.org_url()) {
             Ok(url) => (Some(url), None),
             Err(e) => (None, Some(e)),
         };
@@ -233,7 +220,7 @@ impl SystemLogTail {
             .is_some_and(|u| u.query_pairs().any(|(k, _)| k == "until"));
         let cursor = Arc::new(Mutex::new(next.as_ref().map(|u| LogCursor(u.to_string()))));
         let state = Tail {
-            client: self.client,
+            client,
             request,
             next,
             failed,
@@ -381,6 +368,18 @@ impl Tail {
 
     /// Fetches the page at `link`, keeps its new events and decides what comes next.
     async fn fetch(&mut self, link: &Url) -> Result<(), Error> {
+        let result = self.fetch_page(link).await;
+        if let Err(e) = &result {
+            if self.bounded && is_permanent(e) {
+                // Asking again would get the same answer: the stream ends. The cursor still
+                // points at the page that failed, to resume from once the cause is fixed.
+                self.next = None;
+            }
+        }
+        result
+    }
+
+    async fn fetch_page(&mut self, link: &Url) -> Result<(), Error> {
         if self.bounded {
             let max = self.client.max_pages(&self.request);
             if self.pages >= max {
@@ -391,12 +390,13 @@ impl Tail {
                 )));
             }
         }
-        self.pages = self.pages.saturating_add(1);
         let mut request = self.request.clone();
         request.url = Some(keep_query(&self.request, link.clone()));
         let raw = self.client.execute(&request).await?;
         let items: Vec<Value> = raw.decode()?;
         let following = next_url(link, &raw.headers, self.client.org_url())?;
+        // Only a page that arrived counts toward max_pages.
+        self.pages = self.pages.saturating_add(1);
         let empty = items.is_empty();
         self.buffer = items.into_iter().filter(|e| self.seen.admit(e)).collect();
         self.next = match (following, self.bounded) {
@@ -424,10 +424,55 @@ impl Tail {
     }
 }
 
+/// Whether asking for the same page again would get the same failure: a `4xx` other than
+/// `408` and `429`, and every failure that is not an answer from the server's side of the
+/// moment (a bad request, a page that does not decode, a limit reached).
+fn is_permanent(e: &Error) -> bool {
+    match e {
+        Error::Api(api) => {
+            api.status.is_client_error() && !matches!(api.status.as_u16(), 408 | 429)
+        }
+        Error::Timeout { .. } | Error::Transport(_) => false,
+        Error::Auth(_) => !e.is_retryable(),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_client_errors_and_local_failures_are_permanent() {
+        let api = |status: u16| {
+            Error::Api(Box::new(crate::error::ApiError::new(
+                http::StatusCode::from_u16(status).unwrap(),
+                http::HeaderMap::new(),
+                b"{}",
+                0,
+            )))
+        };
+        for (status, permanent) in [
+            (400, true),
+            (401, true),
+            (403, true),
+            (404, true),
+            (408, false),
+            (429, false),
+            (500, false),
+            (503, false),
+        ] {
+            assert_eq!(is_permanent(&api(status)), permanent, "{status}");
+        }
+        assert!(is_permanent(&Error::InvalidRequest("x".into())));
+        assert!(is_permanent(&Error::UnexpectedResponse("x".into())));
+        assert!(!is_permanent(&Error::Timeout {
+            elapsed: Duration::ZERO,
+            attempts: 1,
+            source: None
+        }));
+    }
 
     #[test]
     fn dedup_drops_repeats_and_forgets_oldest_first() {

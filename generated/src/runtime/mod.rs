@@ -3,6 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod builder;
+pub(crate) mod call;
 pub(crate) mod client;
 pub(crate) mod customize;
 pub(crate) mod enums;
@@ -21,6 +22,7 @@ pub(crate) mod nullable;
 #[cfg(feature = "oauth")]
 pub(crate) mod oauth;
 pub(crate) mod pagination;
+pub(crate) mod prepare;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod retry;

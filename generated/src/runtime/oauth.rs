@@ -277,6 +277,7 @@ impl TokenProvider {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
                 elapsed: started.elapsed(),
+                attempts: 0,
                 source: None,
             }),
         }

@@ -17,8 +17,8 @@ use super::multipart::Multipart;
 pub struct Request {
     pub(crate) operation: &'static str,
     pub(crate) method: Method,
-    /// The catalog's path template, for logs (never holds ids).
-    pub(crate) template: &'static str,
+    /// Which route of the API this is: the catalog's path template, or a generic request.
+    pub(crate) route: Route,
     /// The percent-encoded path below the org URL, or why it could not be built.
     pub(crate) path: Result<String, String>,
     pub(crate) query: Vec<(String, String)>,
@@ -30,10 +30,24 @@ pub struct Request {
     pub(crate) options: Options,
 }
 
+/// The route a request belongs to, for its rate-limit bucket and its traces (neither may hold
+/// ids).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// A typed operation: the catalog's path template (`/api/v1/users/{id}`).
+    Template(&'static str),
+    /// A request made with [`Client::request`](crate::Client::request): no catalog route; its
+    /// bucket is drawn from the path.
+    Generic,
+}
+
 /// What a caller may change about one request beyond what the catalog describes.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Options {
+    /// The deadline of the whole call, every attempt and wait included.
     pub timeout: Option<Duration>,
+    /// The limit for one attempt.
+    pub attempt_timeout: Option<Duration>,
     pub accept: Option<String>,
     pub max_response_bytes: Option<u64>,
     pub max_pages: Option<u32>,
@@ -89,8 +103,24 @@ impl Request {
         Request {
             operation,
             method,
-            template,
+            route: Route::Template(template),
             path: encode_path(template, params),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+            url: None,
+            options: Options::default(),
+        }
+    }
+
+    /// A request outside the catalog ([`Client::request`](crate::Client::request)); the caller
+    /// sets its path.
+    pub(crate) fn generic(method: Method) -> Request {
+        Request {
+            operation: "GenericRequest",
+            method,
+            route: Route::Generic,
+            path: Err("no path was given".into()),
             query: Vec::new(),
             headers: Vec::new(),
             body: Body::None,
@@ -161,6 +191,31 @@ impl Request {
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         )
     }
+}
+
+/// The id-free route of a generic request's `path` (below the org URL), for its rate-limit
+/// bucket and traces: for `/api/…` paths the first three segments (`/api/v1/users`), otherwise
+/// the first one (`/oauth2`), followed by `/*` when the path goes deeper. Okta's buckets are
+/// drawn along these lines (`/api/v1/users` and `/api/v1/users/{id}` apart).
+pub(crate) fn generic_route(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let keep = if segments.first() == Some(&"api") {
+        3
+    } else {
+        1
+    };
+    let mut route = String::new();
+    for s in segments.iter().take(keep) {
+        route.push('/');
+        route.push_str(s);
+    }
+    if segments.len() > keep {
+        route.push_str("/*");
+    }
+    if route.is_empty() {
+        route.push('/');
+    }
+    route
 }
 
 /// `path` (absolute, already encoded) below the org URL. A gateway prefix in the org URL

@@ -6,6 +6,39 @@ use http::{HeaderMap, StatusCode};
 
 use super::headers::{rate_limit_wait, retry_after};
 
+/// The statuses besides `429` that [`RetryConfig::default`] retries (on idempotent methods)
+/// and that [`Error::is_retryable`](crate::Error::is_retryable) counts as worth another try:
+/// one rule for both. 502 is not among them: Okta's edge answers it for errors that repeat.
+pub const DEFAULT_RETRY_STATUSES: [StatusCode; 2] =
+    [StatusCode::SERVICE_UNAVAILABLE, StatusCode::GATEWAY_TIMEOUT];
+
+/// Whether an answer with `status` may succeed when sent again, by the default rule: `429` and
+/// [`DEFAULT_RETRY_STATUSES`].
+pub(crate) fn is_transient_status(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || DEFAULT_RETRY_STATUSES.contains(&status)
+}
+
+/// A source of random delays in `0..=max`: [`jitter`] in the client, fixed ones in tests.
+pub(crate) type Jitter = fn(Duration) -> Duration;
+
+/// What a response says about when to try again, read from its headers once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Hints {
+    /// Until `X-Rate-Limit-Reset` by the response's `Date`, plus a second.
+    pub rate_limit_wait: Option<Duration>,
+    /// `Retry-After`.
+    pub retry_after: Option<Duration>,
+}
+
+impl Hints {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Hints {
+        Hints {
+            rate_limit_wait: rate_limit_wait(headers),
+            retry_after: retry_after(headers),
+        }
+    }
+}
+
 /// Retry behaviour: rate limits (429) on every method; [`retry_statuses`](Self::retry_statuses)
 /// (503 and 504 by default) and, with [`retry_transport_errors`](Self::retry_transport_errors),
 /// connection failures and timeouts on idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS)
@@ -27,8 +60,9 @@ pub struct RetryConfig {
     pub initial_backoff: Duration,
     /// The longest single backoff.
     pub max_backoff: Duration,
-    /// Statuses besides 429 that are retried on idempotent methods (default 503 and 504).
-    /// Empty retries none of them.
+    /// Statuses besides 429 that are retried on idempotent methods (default
+    /// [`DEFAULT_RETRY_STATUSES`]: 503 and 504, the statuses
+    /// [`Error::is_retryable`](crate::Error::is_retryable) counts). Empty retries none of them.
     pub retry_statuses: Vec<StatusCode>,
     /// Whether a connection that failed or broke, or an attempt that timed out, is retried on
     /// idempotent methods (default `true`). A POST is never sent twice because of these:
@@ -46,7 +80,7 @@ impl Default for RetryConfig {
             max_total_wait: Duration::from_secs(60),
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
-            retry_statuses: vec![StatusCode::SERVICE_UNAVAILABLE, StatusCode::GATEWAY_TIMEOUT],
+            retry_statuses: DEFAULT_RETRY_STATUSES.to_vec(),
             retry_transport_errors: true,
             max_jitter: Duration::from_millis(500),
         }
@@ -74,20 +108,21 @@ impl RetryConfig {
     pub(crate) fn delay(
         &self,
         status: StatusCode,
-        headers: &HeaderMap,
+        hints: Hints,
         idempotent: bool,
         retry: u32,
+        jitter: Jitter,
     ) -> Option<Duration> {
         if retry >= self.max_retries {
             return None;
         }
         match status.as_u16() {
-            429 => Some(match rate_limit_wait(headers) {
+            429 => Some(match hints.rate_limit_wait {
                 Some(wait) => wait.saturating_add(jitter(self.max_jitter)),
-                None => retry_after(headers).unwrap_or_else(|| self.backoff(retry)),
+                None => hints.retry_after.unwrap_or_else(|| self.backoff(retry)),
             }),
             _ if idempotent && self.retry_statuses.contains(&status) => {
-                Some(retry_after(headers).unwrap_or_else(|| self.backoff(retry)))
+                Some(hints.retry_after.unwrap_or_else(|| self.backoff(retry)))
             }
             _ => None,
         }
@@ -118,6 +153,35 @@ mod tests {
     use super::*;
     use http::HeaderValue;
 
+    impl RetryConfig {
+        fn delay_for(
+            &self,
+            status: StatusCode,
+            headers: &HeaderMap,
+            idempotent: bool,
+            retry: u32,
+        ) -> Option<Duration> {
+            self.delay(
+                status,
+                Hints::from_headers(headers),
+                idempotent,
+                retry,
+                jitter,
+            )
+        }
+    }
+
+    #[test]
+    fn the_default_statuses_are_the_transient_ones() {
+        for code in 100..600u16 {
+            let status = StatusCode::from_u16(code).unwrap();
+            let retried = RetryConfig::default()
+                .delay(status, Hints::default(), true, 0, |_| Duration::ZERO)
+                .is_some();
+            assert_eq!(retried, is_transient_status(status), "{status}");
+        }
+    }
+
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
@@ -135,7 +199,7 @@ mod tests {
         ]);
         for _ in 0..50 {
             let d = c
-                .delay(StatusCode::TOO_MANY_REQUESTS, &h, false, 0)
+                .delay_for(StatusCode::TOO_MANY_REQUESTS, &h, false, 0)
                 .unwrap();
             assert!(d >= Duration::from_secs(11), "{d:?}");
             assert!(d <= Duration::from_millis(11_500), "{d:?}");
@@ -145,7 +209,7 @@ mod tests {
             ..c
         };
         assert_eq!(
-            none.delay(StatusCode::TOO_MANY_REQUESTS, &h, false, 0),
+            none.delay_for(StatusCode::TOO_MANY_REQUESTS, &h, false, 0),
             Some(Duration::from_secs(11))
         );
     }
@@ -155,11 +219,11 @@ mod tests {
         let c = RetryConfig::default();
         let h = headers(&[("retry-after", "4")]);
         assert_eq!(
-            c.delay(StatusCode::TOO_MANY_REQUESTS, &h, false, 0),
+            c.delay_for(StatusCode::TOO_MANY_REQUESTS, &h, false, 0),
             Some(Duration::from_secs(4))
         );
         assert_eq!(
-            c.delay(StatusCode::SERVICE_UNAVAILABLE, &h, true, 0),
+            c.delay_for(StatusCode::SERVICE_UNAVAILABLE, &h, true, 0),
             Some(Duration::from_secs(4))
         );
     }
@@ -175,7 +239,7 @@ mod tests {
         };
         let h = HeaderMap::new();
         assert_eq!(
-            c.delay(StatusCode::TOO_MANY_REQUESTS, &h, true, u32::MAX - 1),
+            c.delay_for(StatusCode::TOO_MANY_REQUESTS, &h, true, u32::MAX - 1),
             Some(Duration::MAX)
         );
         let far = headers(&[
@@ -183,7 +247,7 @@ mod tests {
             ("date", "Thu, 01 Jan 1970 00:00:00 GMT"),
         ]);
         assert!(c
-            .delay(StatusCode::TOO_MANY_REQUESTS, &far, true, 0)
+            .delay_for(StatusCode::TOO_MANY_REQUESTS, &far, true, 0)
             .is_some());
     }
 
@@ -192,12 +256,12 @@ mod tests {
         let c = RetryConfig::default();
         let dup = headers(&[("x-rate-limit-reset", "1"), ("x-rate-limit-reset", "2")]);
         assert_eq!(
-            c.delay(StatusCode::TOO_MANY_REQUESTS, &dup, false, 0),
+            c.delay_for(StatusCode::TOO_MANY_REQUESTS, &dup, false, 0),
             Some(Duration::from_secs(1))
         );
         let bad = headers(&[("x-rate-limit-reset", "soon")]);
         assert_eq!(
-            c.delay(StatusCode::TOO_MANY_REQUESTS, &bad, false, 1),
+            c.delay_for(StatusCode::TOO_MANY_REQUESTS, &bad, false, 1),
             Some(Duration::from_secs(2))
         );
     }
@@ -207,16 +271,16 @@ mod tests {
         let c = RetryConfig::default();
         let h = HeaderMap::new();
         assert!(c
-            .delay(StatusCode::SERVICE_UNAVAILABLE, &h, true, 0)
+            .delay_for(StatusCode::SERVICE_UNAVAILABLE, &h, true, 0)
             .is_some());
         assert!(c
-            .delay(StatusCode::SERVICE_UNAVAILABLE, &h, false, 0)
+            .delay_for(StatusCode::SERVICE_UNAVAILABLE, &h, false, 0)
             .is_none());
         assert!(c
-            .delay(StatusCode::INTERNAL_SERVER_ERROR, &h, true, 0)
+            .delay_for(StatusCode::INTERNAL_SERVER_ERROR, &h, true, 0)
             .is_none());
         assert!(RetryConfig::disabled()
-            .delay(StatusCode::TOO_MANY_REQUESTS, &h, true, 0)
+            .delay_for(StatusCode::TOO_MANY_REQUESTS, &h, true, 0)
             .is_none());
     }
 
@@ -249,7 +313,7 @@ mod tests {
                 ..RetryConfig::default()
             };
             let status = StatusCode::from_u16(status).unwrap();
-            let _ = c.delay(status, &h, true, retry);
+            let _ = c.delay_for(status, &h, true, retry);
         }
     }
 }

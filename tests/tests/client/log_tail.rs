@@ -205,3 +205,103 @@ async fn an_error_does_not_end_a_tailing_stream() {
     // Polled again, the same link is asked for after the poll interval.
     assert_eq!(uuids(&take(&mut events, 1).await), ["a"]);
 }
+
+/// A bounded query whose page answers a permanent error (403) yields it once and ends, instead
+/// of asking again every poll interval for ever; its cursor points at the page that failed.
+#[tokio::test]
+async fn a_bounded_query_ends_on_a_permanent_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "errorCode": "E0000006",
+            "errorSummary": "You do not have permission to perform the requested action"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut events = tailer(&client).until("2026-12-01T12:00:00Z").into_stream();
+    let e = events.next().await.unwrap().unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::FORBIDDEN));
+    assert!(events.next().await.is_none(), "the stream ended");
+    let cursor = events.cursor().expect("the failed page");
+    assert!(cursor.as_str().contains("until="), "{cursor}");
+}
+
+/// A transient failure of a bounded query is asked again, and only pages that arrived count
+/// toward max_pages: a one-page limit still reads the one page after a failed fetch.
+#[tokio::test]
+async fn failed_fetches_do_not_count_toward_max_pages() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(page(&["a"], None, &server.uri()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .retry(RetryConfig::disabled())
+        .max_pages(1)
+        .build()
+        .unwrap();
+    let mut events = tailer(&client).until("2026-12-01T12:00:00Z").into_stream();
+    let e = events.next().await.unwrap().unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    let rest: Vec<Value> = (&mut events).try_collect().await.unwrap();
+    assert_eq!(uuids(&rest), ["a"]);
+}
+
+/// The tailer is the catalog's ListSystemLogEvents operation: with the same parameters it
+/// sends the very request the operation's builder sends (so a change to the operation in the
+/// catalog reaches the tailer).
+#[tokio::test]
+async fn the_tailer_sends_the_list_system_log_events_operation() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(page(&[], None, &server.uri()))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let (since, until, filter, q) = (
+        "2026-12-01T00:00:00Z",
+        "2026-12-02T00:00:00Z",
+        r#"eventType eq "user.session.start""#,
+        "alice",
+    );
+    let mut events = client
+        .log_tailer()
+        .since(since)
+        .until(until)
+        .filter(filter)
+        .q(q)
+        .limit(250)
+        .into_stream();
+    assert!(events.next().await.is_none());
+    client
+        .log()
+        .list_system_log_events()
+        .since(since)
+        .until(until)
+        .filter(filter)
+        .q(q)
+        .limit(250)
+        .sort_order("ASCENDING")
+        .send()
+        .await
+        .unwrap();
+    let got = server.received_requests().await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].url, got[1].url);
+    assert!(got[0].url.as_str().contains("limit=250"), "{}", got[0].url);
+}

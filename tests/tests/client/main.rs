@@ -28,6 +28,29 @@ fn fast_retries() -> RetryConfig {
     }
 }
 
+/// `response` with `X-Rate-Limit-Reset` `secs` from now and the server's `Date`.
+fn reset_in(response: ResponseTemplate, secs: u64) -> ResponseTemplate {
+    let now = SystemTime::now();
+    let reset = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + secs;
+    response
+        .insert_header("X-Rate-Limit-Reset", reset.to_string().as_str())
+        .insert_header("Date", httpdate::fmt_http_date(now).as_str())
+}
+
+/// The whole elapsed time and the attempts of a timeout; panics on any other error.
+fn timeout_of(e: &Error) -> (Duration, u32) {
+    match e {
+        Error::Timeout {
+            elapsed, attempts, ..
+        } => (*elapsed, *attempts),
+        other => panic!("not a timeout: {other:?}"),
+    }
+}
+
 fn client(server: &MockServer) -> Client {
     Client::builder(server.uri())
         .api_token(TOKEN)

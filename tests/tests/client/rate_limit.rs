@@ -426,3 +426,38 @@ fn bad_rate_limit_settings_are_configuration_errors() {
     })
     .is_ok());
 }
+
+/// Waiting for a bucket's reset counts against the call's deadline: a call whose bucket resets
+/// after its deadline ends with a timeout that made no attempt, and the server sees nothing.
+#[tokio::test]
+async fn a_wait_for_budget_ends_at_the_deadline() {
+    let server = MockServer::start().await;
+    let spent = ResponseTemplate::new(200)
+        .set_body_json(json!({"id": "h1"}))
+        .insert_header("X-Rate-Limit-Limit", "10")
+        .insert_header("X-Rate-Limit-Remaining", "0");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks/h1"))
+        .respond_with(reset_in(spent, 30))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = governed(&server);
+    client
+        .event_hook()
+        .get_event_hook("h1")
+        .send()
+        .await
+        .unwrap();
+    let e = client
+        .event_hook()
+        .get_event_hook("h1")
+        .customize()
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    let (elapsed, attempts) = timeout_of(&e);
+    assert_eq!(attempts, 0, "{e}");
+    assert!(elapsed >= Duration::from_millis(300), "{e}");
+}

@@ -226,7 +226,7 @@ async fn timeouts_are_retried_on_idempotent_calls_only() {
     let build = |retry: RetryConfig| {
         Client::builder(server.uri())
             .api_token(TOKEN)
-            .timeout(Duration::from_millis(200))
+            .attempt_timeout(Duration::from_millis(200))
             .retry(retry)
             .build()
             .unwrap()
@@ -240,7 +240,10 @@ async fn timeouts_are_retried_on_idempotent_calls_only() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Timeout { attempts: 1, .. }),
+        "a POST is sent once: {e:?}"
+    );
 
     // Switched off, the first stalled GET is the answer.
     Mock::given(method("GET"))
@@ -314,4 +317,170 @@ async fn retried_statuses_are_configurable() {
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+}
+
+/// A server that answers with headers at once and then drips its body, a byte every 50 ms:
+/// no single read ever stalls for long, so only a deadline ends the call.
+async fn dripping_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for _ in 0..100_000 {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    if socket.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// The timeout a user sets bounds the call they wait on, not each attempt: with the default
+/// retry policy a GET against a dripping body ends at its deadline, and the error reports the
+/// whole call and its attempts. (Before, a 2 s timeout came back after 9 s, three attempts and
+/// two back-offs later, saying "2.0 s".)
+#[tokio::test]
+async fn the_timeout_is_the_deadline_of_the_whole_call() {
+    let uri = dripping_server().await;
+    let client = Client::builder(&uri)
+        .api_token(TOKEN)
+        .timeout(Duration::from_millis(700))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client
+        .event_hook()
+        .get_event_hook("h1")
+        .send()
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    let (elapsed, attempts) = timeout_of(&e);
+    // One attempt: the default back-off (1 s) would end after the deadline.
+    assert_eq!(attempts, 1, "{e}");
+    assert!(elapsed >= Duration::from_millis(700), "{e}");
+    // Far below the 2.7 s that three attempts and two back-offs take.
+    assert!(waited < Duration::from_millis(2_000), "{waited:?}");
+    assert!(e.to_string().contains("1 attempt)"), "{e}");
+
+    // With a per-attempt limit below the deadline, attempts are retried until the retry
+    // policy stops; the error reports all of them and the whole time.
+    let client = Client::builder(&uri)
+        .api_token(TOKEN)
+        .timeout(Duration::from_secs(20))
+        .attempt_timeout(Duration::from_millis(150))
+        .retry(fast_retries())
+        .build()
+        .unwrap();
+    let e = client
+        .event_hook()
+        .get_event_hook("h1")
+        .send()
+        .await
+        .unwrap_err();
+    let (elapsed, attempts) = timeout_of(&e);
+    assert_eq!(attempts, 3, "{e}");
+    assert!(elapsed >= Duration::from_millis(450), "{e}");
+    assert!(e.to_string().contains("3 attempts"), "{e}");
+
+    // One request's deadline overrides the client's.
+    let started = Instant::now();
+    let e = client
+        .event_hook()
+        .get_event_hook("h1")
+        .customize()
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Timeout { attempts: 1, .. }), "{e:?}");
+    assert!(started.elapsed() < Duration::from_millis(1_500));
+}
+
+/// A 429 whose reset lies past the deadline is returned at once, not waited for.
+#[tokio::test]
+async fn a_retry_wait_past_the_deadline_is_not_started() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks/h1"))
+        .respond_with(reset_in(ResponseTemplate::new(429), 30))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .timeout(Duration::from_secs(5))
+        .rate_limit(okta_client::RateLimitConfig::disabled())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client
+        .event_hook()
+        .get_event_hook("h1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::TOO_MANY_REQUESTS), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// The default retry policy and `Error::is_retryable` are one rule: every status the default
+/// retries (on an idempotent method) is retryable, and no other.
+#[tokio::test]
+async fn is_retryable_agrees_with_the_default_retry_policy() {
+    let server = MockServer::start().await;
+    let statuses = [
+        400u16, 401, 403, 404, 408, 409, 429, 500, 501, 502, 503, 504, 599,
+    ];
+    for status in statuses {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v1/eventHooks/s{status}")))
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+    }
+    let client = Client::builder(server.uri())
+        .api_token(TOKEN)
+        .retry(RetryConfig {
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            max_jitter: Duration::ZERO,
+            ..RetryConfig::default()
+        })
+        .rate_limit(okta_client::RateLimitConfig::disabled())
+        .build()
+        .unwrap();
+    for status in statuses {
+        let e = client
+            .event_hook()
+            .get_event_hook(format!("s{status}"))
+            .send()
+            .await
+            .unwrap_err();
+        let Error::Api(api) = &e else { panic!("{e:?}") };
+        let retried = api.retries > 0;
+        assert_eq!(retried, e.is_retryable(), "{status}: {e}");
+        assert_eq!(
+            retried,
+            status == 429
+                || okta_client::DEFAULT_RETRY_STATUSES
+                    .iter()
+                    .any(|s| s.as_u16() == status),
+            "{status}"
+        );
+    }
 }

@@ -19,7 +19,7 @@ use http::{HeaderMap, StatusCode};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::metrics;
-use super::retry::jitter;
+use super::retry::{jitter, Jitter};
 
 #[cfg(feature = "redis")]
 mod health;
@@ -142,7 +142,7 @@ impl RateLimitConfig {
 
     /// The jittered back-off after the `n`th (0-based) concurrency `429` of one call: between
     /// half and all of `concurrency_backoff × 2ⁿ`, capped at `max_concurrency_backoff`.
-    pub(crate) fn concurrency_delay(&self, n: u32) -> Duration {
+    pub(crate) fn concurrency_delay(&self, n: u32, jitter: Jitter) -> Duration {
         let factor = 1u32.checked_shl(n).unwrap_or(u32::MAX);
         let full = self
             .concurrency_backoff

@@ -19,40 +19,23 @@ pub(crate) struct Key {
 }
 
 impl Key {
-    /// A typed operation's bucket: the catalog's path template, which holds no ids.
-    pub(crate) fn template(method: Method, template: &'static str) -> Key {
-        Key {
-            method,
-            route: Cow::Borrowed(template),
-        }
+    /// The bucket of `method` on an id-free `route` (a catalog path template, or a generic
+    /// request's path prefix: see [`Prepared`](crate::runtime::prepare::Prepared)).
+    pub(crate) fn new(method: Method, route: Cow<'static, str>) -> Key {
+        Key { method, route }
     }
 
-    /// A generic request's bucket, from its path below the org URL: for `/api/…` paths the
-    /// first three segments (`/api/v1/users`), otherwise the first one (`/oauth2`), followed
-    /// by `/*` when the path goes deeper. Okta's buckets are drawn along these lines
-    /// (`/api/v1/users` and `/api/v1/users/{id}` apart), and what is kept holds no ids.
+    #[cfg(test)]
+    pub(crate) fn template(method: Method, template: &'static str) -> Key {
+        Key::new(method, Cow::Borrowed(template))
+    }
+
+    #[cfg(test)]
     pub(crate) fn generic(method: Method, path: &str) -> Key {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let keep = if segments.first() == Some(&"api") {
-            3
-        } else {
-            1
-        };
-        let mut route = String::new();
-        for s in segments.iter().take(keep) {
-            route.push('/');
-            route.push_str(s);
-        }
-        if segments.len() > keep {
-            route.push_str("/*");
-        }
-        if route.is_empty() {
-            route.push('/');
-        }
-        Key {
+        Key::new(
             method,
-            route: Cow::Owned(route),
-        }
+            Cow::Owned(crate::runtime::request::generic_route(path)),
+        )
     }
 }
 
