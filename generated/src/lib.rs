@@ -345,6 +345,10 @@ pub mod auth {
 /// Following the org's System Log as a stream: [`Client::log_tailer`] (the `log` feature).
 #[cfg(feature = "log")]
 pub mod system_log {
+    #[cfg(feature = "redis")]
+    pub use crate::runtime::log_lease::{
+        Checkpoint, LeasedLogStream, TailLease, DEFAULT_TAIL_LEASE,
+    };
     pub use crate::runtime::log_tail::{
         LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW, DEFAULT_POLL_INTERVAL,
     };

@@ -3,6 +3,7 @@
 //! explicit instants in `script`, clients sharing one budget, Redis failing under them, what is
 //! written to Redis, the snapshot and the metrics here and in `metrics`.
 
+mod log_lease;
 mod metrics;
 mod script;
 

@@ -26,7 +26,7 @@ mod health;
 #[cfg(feature = "redis")]
 mod principal;
 #[cfg(feature = "redis")]
-mod shared;
+pub(crate) mod shared;
 mod snapshot;
 mod state;
 

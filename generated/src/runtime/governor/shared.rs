@@ -156,16 +156,7 @@ impl SharedBudget {
         principal: String,
         config: &RateLimitConfig,
     ) -> Result<Shared, Error> {
-        let ns = &self.namespace;
-        if ns.is_empty()
-            || !ns
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        {
-            return Err(Error::Config(format!(
-                "shared_budget: the namespace must be letters, digits, '-', '_' or '.', not {ns:?}"
-            )));
-        }
+        check_name("shared_budget", "namespace", &self.namespace)?;
         if !(self.fallback_share > 0.0 && self.fallback_share <= 1.0) {
             return Err(Error::Config(format!(
                 "shared_budget: fallback_share must be in (0, 1], not {}",
@@ -184,19 +175,13 @@ impl SharedBudget {
                 Error::Config(format!("shared_budget: bad Redis URL ({:?})", e.kind()))
             })?,
         };
-        let mut org_name = org.host_str().unwrap_or("").to_string();
-        if let Some(port) = org.port() {
-            org_name.push_str(&format!(":{port}"));
-        }
-        org_name.push_str(org.path().trim_end_matches('/'));
         let lease_ms = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
         Ok(Shared {
             link: Arc::new(Link {
                 client,
                 manager: OnceLock::new(),
                 health: Mutex::new(Health::default()),
-                // The org in braces is a Redis Cluster hash tag: one script's keys share a slot.
-                org_prefix: format!("{ns}:{{{org_name}}}"),
+                org_prefix: org_prefix(&self.namespace, org),
                 principal,
                 timeout: self.timeout,
                 probe_interval: self.probe_interval.max(Duration::from_millis(10)),
@@ -210,6 +195,31 @@ impl SharedBudget {
             max_routes: config.max_buckets,
         })
     }
+}
+
+/// The prefix of every key of `org` in `namespace`: `{namespace}:{host[:port][/path]}`. The org
+/// in braces is a Redis Cluster hash tag, so that one script's keys share a slot.
+pub(crate) fn org_prefix(namespace: &str, org: &url::Url) -> String {
+    let mut name = org.host_str().unwrap_or("").to_string();
+    if let Some(port) = org.port() {
+        name.push_str(&format!(":{port}"));
+    }
+    name.push_str(org.path().trim_end_matches('/'));
+    format!("{namespace}:{{{name}}}")
+}
+
+/// Checks a name that becomes part of Redis keys: letters, digits, `-`, `_` and `.`.
+pub(crate) fn check_name(setting: &str, what: &str, name: &str) -> Result<(), Error> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err(Error::Config(format!(
+            "{setting}: the {what} must be letters, digits, '-', '_' or '.', not {name:?}"
+        )));
+    }
+    Ok(())
 }
 
 /// The shared budget of one client and its clones.
@@ -545,7 +555,7 @@ impl Drop for Lease {
 }
 
 /// A lease id unique across processes: random bits and a per-process counter.
-fn lease_id() -> String {
+pub(crate) fn lease_id() -> String {
     use std::hash::BuildHasher;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);

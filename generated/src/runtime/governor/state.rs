@@ -263,6 +263,7 @@ impl State {
     }
 
     /// Also holds this client to `share` of each bucket counting only its own answers.
+    #[cfg(any(feature = "redis", test))]
     pub(crate) fn with_own_share(mut self, share: f64) -> State {
         self.own_share = Some(share);
         self
