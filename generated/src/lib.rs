@@ -173,6 +173,17 @@
 //!   share leaves the rest of each window to the others.
 //! * **Off.** [`RateLimitConfig::disabled`] sends every request at once and leaves `429`s to the
 //!   retries, as before the governor existed.
+//! * **Many processes, one org** (the `redis` feature). `ClientBuilder::shared_budget` with a
+//!   `SharedBudget` shares the buckets and the cap on requests in flight through Redis with
+//!   every client of the org, in every process; while Redis is unreachable each client falls
+//!   back to its own budget at a share of each bucket, and returns when Redis is back. The
+//!   README's "Several workers against one org" lists the settings, the keys written and what
+//!   to alert on.
+//! * **In view.** [`Client::rate_limit_snapshot`] lists every bucket ([`BucketSnapshot`]); the
+//!   `metrics` feature records requests, `429`s by kind, waits, remaining budget and Redis
+//!   fallbacks through the `metrics` facade (`okta_requests_total`,
+//!   `okta_rate_limit_429_total`, `okta_rate_limit_wait_seconds`, `okta_rate_limit_remaining`,
+//!   `okta_redis_fallback_total`, `okta_rate_limit_shared`).
 //!
 //! # The System Log as a stream
 //!
