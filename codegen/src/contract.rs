@@ -281,6 +281,7 @@ pub const CLIENT_METHODS: &[&str] = &[
     "send_page",
     "fetch_page",
     "log_tailer",
+    "profiles",
     "stream_items",
     "clone",
     "clone_from",
@@ -333,6 +334,80 @@ pub fn is_builder_member(name: &str) -> bool {
 pub fn is_external_crate(name: &str) -> bool {
     EXTERNAL_CRATES.contains(&name)
 }
+
+// ---- Profile output (issue 27) ----------------------------------------------------------
+//
+// The code generated from an org's profile schemas (`crate::profile`) lives in the user's
+// crate and names okta-client by `::okta_client::…`: each item below, through
+// `RuntimeItem::path_from(&profile_root())`. `tests/tests/profile_schemas.rs` checks that this
+// list and the emitted profile code agree, both ways.
+
+/// How emitted profile code names okta-client: the extern crate, never a local of that name.
+pub fn profile_root() -> TokenStream {
+    quote!(::okta_client)
+}
+
+/// `crate::profile::Field`: the wire structs' attributes (absent, `null`, a value, or a value
+/// of another JSON kind kept raw).
+pub const PROFILE_FIELD: RuntimeItem = item(
+    "crate::profile::Field",
+    "the profile wire structs' attributes, which keep a value of another kind raw",
+);
+
+/// `crate::profile::Profile`: the trait every generated profile implements.
+pub const PROFILE_TRAIT: RuntimeItem = item(
+    "crate::profile::Profile",
+    "the trait every generated profile implements",
+);
+
+/// `crate::profile::Violations`: what `validate()` returns.
+pub const PROFILE_VIOLATIONS: RuntimeItem = item(
+    "crate::profile::Violations",
+    "what a profile's `validate()` returns",
+);
+
+/// `crate::profile::serde`: serde, for the derives and impls of the user's crate.
+pub const PROFILE_SERDE: RuntimeItem = RuntimeItem {
+    path: "crate::profile::serde",
+    role: "serde, re-exported for the derives and impls of the user's crate",
+    type_name: false,
+};
+
+/// `crate::profile::serde_json`: `Map` and `Value`, for `additional_properties`.
+pub const PROFILE_SERDE_JSON: RuntimeItem = RuntimeItem {
+    path: "crate::profile::serde_json",
+    role: "serde_json, re-exported for `additional_properties` and object attributes",
+    type_name: false,
+};
+
+/// `crate::profile::unknown_value`: the `Unknown` payload of an open profile enum.
+pub const PROFILE_UNKNOWN_VALUE: RuntimeItem = RuntimeItem {
+    path: "crate::profile::unknown_value",
+    role: "makes the `Unknown` payload of an open profile enum",
+    type_name: false,
+};
+
+/// `crate::profile::enum_from_json`: the `Deserialize` of an open profile enum.
+pub const PROFILE_ENUM_FROM_JSON: RuntimeItem = RuntimeItem {
+    path: "crate::profile::enum_from_json",
+    role: "the `Deserialize` of an open profile enum",
+    type_name: false,
+};
+
+/// Every okta-client item emitted profile code names (besides these, it names
+/// [`EXPLICIT_NULLS_TYPE`], [`MISMATCHED_FIELDS_TYPE`] and [`UNKNOWN_VALUE`], listed here too).
+pub const PROFILE_RUNTIME: &[RuntimeItem] = &[
+    PROFILE_FIELD,
+    PROFILE_TRAIT,
+    PROFILE_VIOLATIONS,
+    PROFILE_SERDE,
+    PROFILE_SERDE_JSON,
+    PROFILE_UNKNOWN_VALUE,
+    PROFILE_ENUM_FROM_JSON,
+    EXPLICIT_NULLS_TYPE,
+    MISMATCHED_FIELDS_TYPE,
+    UNKNOWN_VALUE,
+];
 
 #[cfg(test)]
 mod tests {

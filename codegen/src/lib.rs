@@ -10,7 +10,8 @@
 //! 4. [`emit`]: an output plan ([`emit::plan`]: files, modules, features, accessors) and IR →
 //!    Rust token streams → `syn::File` → prettyplease, and `openapi.json`.
 //!
-//! All naming goes through [`naming`].
+//! All naming goes through [`naming`]. [`profile`] is a second, smaller pipeline: an org's own
+//! profile schemas (saved JSON) → typed structs for the user's crate.
 
 pub mod changelog;
 pub mod contract;
@@ -21,6 +22,7 @@ pub mod ir;
 pub mod load;
 pub mod naming;
 mod parallel;
+pub mod profile;
 pub mod validate;
 pub mod write;
 

@@ -148,6 +148,24 @@ pub fn dedupe(names: &mut [String]) {
     }
 }
 
+/// [`dedupe`] for UpperCamelCase names (types, enum variants): `Name2`, `Name3`, … (an
+/// underscore would break the case convention). Used by the profile generator, whose names
+/// come from an org's schema and are never refused.
+pub fn dedupe_camel(names: &mut [String]) {
+    let taken: std::collections::HashSet<String> = names.iter().cloned().collect();
+    let mut seen = std::collections::HashSet::new();
+    for name in names.iter_mut() {
+        if seen.insert(name.clone()) {
+            continue;
+        }
+        let mut n = 2;
+        while taken.contains(&format!("{name}{n}")) || !seen.insert(format!("{name}{n}")) {
+            n += 1;
+        }
+        *name = format!("{name}{n}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +215,8 @@ mod tests {
         let mut v = vec!["user_id".to_string(), "user_id".into(), "user_id_2".into()];
         dedupe(&mut v);
         assert_eq!(v, ["user_id", "user_id_3", "user_id_2"]);
+        let mut v = vec!["Eng".to_string(), "Eng".into(), "Eng2".into(), "Eng".into()];
+        dedupe_camel(&mut v);
+        assert_eq!(v, ["Eng", "Eng3", "Eng2", "Eng4"]);
     }
 }

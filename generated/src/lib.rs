@@ -344,6 +344,38 @@ pub mod json {
     }
 }
 
+/// Typed org profiles: the runtime of the structs `okta-codegen` generates from an org's own
+/// profile schemas into your crate (`codegen::profile`, `cargo xtask profile generate`).
+///
+/// A generated struct (say `UserProfile`, from `GET /api/v1/meta/schemas/user/default`) has a
+/// field per base and custom attribute and implements [`Profile`](profile::Profile).
+/// [`User<P>`](profile::User), [`Group<P>`](profile::Group) and
+/// [`AppUser<P>`](profile::AppUser) carry it inside the rest of the object, and
+/// [`Client::profiles`] reads and writes them:
+///
+/// ```no_run
+/// # #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+/// # struct UserProfile { #[serde(rename = "costCenter")] cost_center: Option<String> }
+/// # impl okta_client::profile::Profile for UserProfile {
+/// #     const ATTRIBUTES: &'static [&'static str] = &["costCenter"];
+/// #     const READ_ONLY: &'static [&'static str] = &[];
+/// #     fn validate(&self) -> Result<(), okta_client::profile::Violations> { Ok(()) }
+/// # }
+/// # async fn run(client: okta_client::Client) -> Result<(), okta_client::Error> {
+/// let mut user = client.profiles().get_user::<UserProfile>("00u1").send().await?.body;
+/// user.profile.cost_center = Some("CC-42".into());
+/// // POST /api/v1/users/00u1 with {"profile": {"costCenter": "CC-42"}}: only what changed.
+/// let user = client.profiles().update_user(&user).send().await?.body;
+/// # let _ = user; Ok(()) }
+/// ```
+///
+/// Partial updates (`POST`) are the default; a full replace (`PUT`) sets every attribute it
+/// does not send to `null` (see [`Profiles`](profile::Profiles)). Attributes Okta marks
+/// `"mutability": "READ_ONLY"` are decoded but never sent.
+pub mod profile {
+    pub use crate::runtime::profile::*;
+}
+
 /// Credentials: secrets that never print, and OAuth 2.0 service-app keys.
 pub mod auth {
     #[cfg(feature = "oauth")]

@@ -36,6 +36,20 @@ fn fixture_names() {
     snapshot_catalog("names", &repo_root().join("tests/fixtures/catalogs/names"));
 }
 
+/// The profile structs generated from the fixture schemas of `tests/fixtures/profile/` (the
+/// same set and names as `tests/profile_crate/build.rs`, whose tests use them).
+#[test]
+fn profile_fixtures() {
+    let dir = repo_root().join("tests/fixtures/profile");
+    let code = codegen::profile::Builder::new()
+        .schema(dir.join("user.json"))
+        .schema(dir.join("group.json"))
+        .schema_as(dir.join("app_user.json"), "ExampleAppUser")
+        .generate()
+        .unwrap_or_else(|e| panic!("the fixture schemas are refused:\n{e}"));
+    tests::assert_snapshots!([("profile__okta_profiles.rs".to_string(), code)]);
+}
+
 /// The generator is deterministic: two runs give byte-identical files.
 #[test]
 fn output_is_deterministic() {

@@ -1,6 +1,8 @@
 //! `cargo xtask generate [--check]` regenerates the emitted files of the `okta-client` crate from
 //! the catalog in `spec/`; `cargo xtask diff <git-ref or directory> [--changelog]` reports how
-//! the catalog's API changed, on standard output or in `CHANGELOG.md`.
+//! the catalog's API changed, on standard output or in `CHANGELOG.md`; `cargo xtask profile
+//! generate|diff …` generates typed profile structs from an org's saved profile schemas, or
+//! reports what changed between two versions of one (`codegen::profile::cli`).
 
 mod diff;
 
@@ -24,6 +26,12 @@ commands:
   diff <ref-or-dir> --changelog
                        write that report into CHANGELOG.md under Unreleased (replacing the
                        report a previous run wrote there)
+  profile generate <schema.json>[=TypeName]... [-o <file.rs>]
+                       Rust structs from an org's saved profile schemas (see the README section on
+                       typed profiles); nothing is written on any error
+  profile diff <old.json> <new.json>
+                       a Markdown report of what changed between two versions of a schema,
+                       breaking changes marked
 ";
 
 fn main() -> ExitCode {
@@ -36,6 +44,10 @@ fn main() -> ExitCode {
         ["diff", base] => diff::run(&root, base, false),
         ["diff", base, "--changelog"] | ["diff", "--changelog", base] => {
             diff::run(&root, base, true)
+        }
+        ["profile", rest @ ..] => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            codegen::profile::cli::run("cargo xtask profile", &rest).map(|out| print!("{out}"))
         }
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");

@@ -2,8 +2,8 @@
 //! `syn::File` and formatted once (`format`: prettyplease, blank lines between items, doc
 //! comments wrapped near 100 columns); `openapi.json` is rendered with serde_json.
 
-mod docs;
-mod format;
+pub(crate) mod docs;
+pub(crate) mod format;
 mod manifest;
 mod models;
 mod openapi;

@@ -25,6 +25,7 @@ pub(crate) mod nullable;
 pub(crate) mod oauth;
 pub(crate) mod pagination;
 pub(crate) mod prepare;
+pub(crate) mod profile;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod retry;

@@ -1,0 +1,765 @@
+//! A saved profile schema (JSON, as `GET /api/v1/meta/schemas/…` returns it) → a typed AST.
+//!
+//! Every problem of a schema is reported at once, each located by the JSON path of the value
+//! at fault (`$.definitions.custom.properties.costCenter.maxLength`); nothing here panics on
+//! any input. Keys this loader does not know are ignored (Okta adds some now and then), and a
+//! `null` where an optional keyword stands reads as its absence.
+
+use serde_json::{Map, Value};
+
+use super::{Problem, Problems};
+
+/// One schema file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schema {
+    /// The file name the problems and docs name (`user.json`).
+    pub file: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Base attributes first, then custom ones, each in the schema's order.
+    pub attributes: Vec<Attribute>,
+}
+
+/// Where an attribute is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Base,
+    Custom,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Base => "base",
+            Origin::Custom => "custom",
+        }
+    }
+}
+
+/// A JSON scalar type of the schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    String,
+    Boolean,
+    Integer,
+    Number,
+}
+
+impl Scalar {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scalar::String => "string",
+            Scalar::Boolean => "boolean",
+            Scalar::Integer => "integer",
+            Scalar::Number => "number",
+        }
+    }
+
+    /// `a string`, `an integer`: for messages.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Scalar::String => "a string",
+            Scalar::Boolean => "a boolean",
+            Scalar::Integer => "an integer",
+            Scalar::Number => "a number",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Scalar> {
+        Some(match s {
+            "string" => Scalar::String,
+            "boolean" => Scalar::Boolean,
+            "integer" => Scalar::Integer,
+            "number" => Scalar::Number,
+            _ => return None,
+        })
+    }
+}
+
+/// An attribute's type: a scalar, an array of scalars, or a JSON object kept as a map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Scalar(Scalar),
+    Array(Scalar),
+    Object,
+}
+
+impl Kind {
+    /// The scalar that constraints and enum values apply to (an array's items).
+    pub fn scalar(self) -> Option<Scalar> {
+        match self {
+            Kind::Scalar(s) | Kind::Array(s) => Some(s),
+            Kind::Object => None,
+        }
+    }
+}
+
+/// One value an enum lists, with its display name from `oneOf`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// A string, a number or a boolean, of the attribute's (item) type.
+    pub value: Value,
+    pub title: Option<String>,
+}
+
+/// One attribute (a property of `definitions.base` or `definitions.custom`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Rules {
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub pattern: Option<String>,
+    pub format: Option<String>,
+}
+
+/// One attribute (a property of `definitions.base` or `definitions.custom`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    /// The JSON name (`costCenter`).
+    pub name: String,
+    pub origin: Origin,
+    /// The JSON path of its definition, for messages.
+    pub path: String,
+    pub kind: Kind,
+    pub required: bool,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Length, range, pattern and format, for the attribute or (arrays) its items.
+    pub rules: Rules,
+    /// The values an `enum` lists (for arrays: the items'), in order; empty without one.
+    pub choices: Vec<Choice>,
+    /// `permissions`: (principal, action) pairs, such as (`SELF`, `READ_ONLY`).
+    pub permissions: Vec<(String, String)>,
+    pub mutability: Option<String>,
+    pub scope: Option<String>,
+    /// `master.type`: `PROFILE_MASTER`, `OKTA`, `OVERRIDE`.
+    pub master: Option<String>,
+    pub unique: Option<String>,
+    pub external_name: Option<String>,
+    pub external_namespace: Option<String>,
+}
+
+impl Attribute {
+    /// Okta does not let the API change it: decoded, never sent.
+    pub fn read_only(&self) -> bool {
+        self.mutability.as_deref() == Some("READ_ONLY")
+    }
+
+    /// Hidden from the user themselves (`permissions` of `SELF` is `HIDE`).
+    pub fn hidden(&self) -> bool {
+        self.permissions
+            .iter()
+            .any(|(p, a)| p == "SELF" && a == "HIDE")
+    }
+}
+
+/// `$.a.b` for identifier-like keys, `$.a["b c"]` for others.
+pub fn key_path(path: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        && !key.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        format!("{path}.{key}")
+    } else {
+        format!("{path}[{}]", Value::String(key.to_string()))
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Collects the problems of one file.
+struct Reader<'a> {
+    file: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// `obj[key]`, `None` when absent or `null`.
+    fn get<'v>(&self, obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+        obj.get(key).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
+        match self.get(obj, key)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                let found = kind_of(other);
+                self.problem(
+                    &key_path(path, key),
+                    format!("`{key}` must be a string, not {found}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn object<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<&'v Map<String, Value>> {
+        match self.get(obj, key)? {
+            Value::Object(m) => Some(m),
+            other => {
+                let found = kind_of(other);
+                self.problem(
+                    &key_path(path, key),
+                    format!("`{key}` must be an object, not {found}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn array<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<&'v [Value]> {
+        match self.get(obj, key)? {
+            Value::Array(a) => Some(a),
+            other => {
+                let found = kind_of(other);
+                self.problem(
+                    &key_path(path, key),
+                    format!("`{key}` must be an array, not {found}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<u64> {
+        let v = self.get(obj, key)?;
+        match v.as_u64() {
+            Some(n) => Some(n),
+            None => {
+                let found = kind_of(v);
+                self.problem(
+                    &key_path(path, key),
+                    format!("`{key}` must be a whole number of characters (0 or more), not {found} `{v}`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<f64> {
+        let v = self.get(obj, key)?;
+        match v.as_f64().filter(|n| n.is_finite()) {
+            Some(n) => Some(n),
+            None => {
+                let found = kind_of(v);
+                self.problem(
+                    &key_path(path, key),
+                    format!("`{key}` must be a number, not {found}"),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Parses and loads the schema `text`, named `file` in problems.
+pub fn load(file: &str, text: &str) -> Result<Schema, Problems> {
+    let mut r = Reader {
+        file,
+        problems: Vec::new(),
+    };
+    let root: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            r.problem(
+                &format!("line {}, column {}", e.line(), e.column()),
+                format!("not JSON: {e}"),
+            );
+            return Err(Problems(r.problems));
+        }
+    };
+    let schema = schema(&mut r, &root);
+    match schema {
+        Some(s) if r.problems.is_empty() => Ok(s),
+        _ => Err(Problems(r.problems)),
+    }
+}
+
+fn schema(r: &mut Reader, root: &Value) -> Option<Schema> {
+    let Value::Object(root) = root else {
+        let found = kind_of(root);
+        r.problem(
+            "$",
+            format!("a profile schema is a JSON object, not {found}"),
+        );
+        return None;
+    };
+    let title = r.string(root, "title", "$");
+    let description = r.string(root, "description", "$");
+    let Some(defs) = r.object(root, "definitions", "$") else {
+        if r.get(root, "definitions").is_none() {
+            r.problem("$", "no `definitions`: save the schema as `GET /api/v1/meta/schemas/user/default` returns it");
+        }
+        return None;
+    };
+    let mut attributes: Vec<Attribute> = Vec::new();
+    let mut found_any = false;
+    for origin in [Origin::Base, Origin::Custom] {
+        let path = key_path("$.definitions", origin.as_str());
+        let Some(def) = r.object(defs, origin.as_str(), "$.definitions") else {
+            continue;
+        };
+        found_any = true;
+        for a in definition(r, def, origin, &path) {
+            if let Some(first) = attributes.iter().find(|x| x.name == a.name) {
+                let other = first.origin.as_str();
+                r.problem(
+                    &a.path,
+                    format!("`{}` is defined twice (also in {other})", a.name),
+                );
+                continue;
+            }
+            attributes.push(a);
+        }
+    }
+    if !found_any && r.problems.is_empty() {
+        r.problem("$.definitions", "neither `base` nor `custom` is defined");
+    }
+    Some(Schema {
+        file: r.file.to_string(),
+        title,
+        description,
+        attributes,
+    })
+}
+
+fn definition(
+    r: &mut Reader,
+    def: &Map<String, Value>,
+    origin: Origin,
+    path: &str,
+) -> Vec<Attribute> {
+    let mut out = Vec::new();
+    let props = r.object(def, "properties", path);
+    if let Some(props) = props {
+        let props_path = key_path(path, "properties");
+        for (name, value) in props {
+            let p = key_path(&props_path, name);
+            match value {
+                Value::Object(obj) => {
+                    if let Some(a) = attribute(r, name, obj, origin, &p) {
+                        out.push(a);
+                    }
+                }
+                other => {
+                    let found = kind_of(other);
+                    r.problem(
+                        &p,
+                        format!("attribute `{name}` must be an object, not {found}"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(required) = r.array(def, "required", path) {
+        let req_path = key_path(path, "required");
+        for (i, v) in required.iter().enumerate() {
+            let p = format!("{req_path}[{i}]");
+            let Some(name) = v.as_str() else {
+                r.problem(
+                    &p,
+                    format!(
+                        "a required attribute is named by a string, not {}",
+                        kind_of(v)
+                    ),
+                );
+                continue;
+            };
+            match out.iter_mut().find(|a| a.name == name) {
+                Some(a) => a.required = true,
+                // An attribute that failed to load is already reported.
+                None if props.is_some_and(|m| m.contains_key(name)) => {}
+                None => r.problem(
+                    &p,
+                    format!(
+                        "`{name}` is required, but {} has no such property",
+                        origin.as_str()
+                    ),
+                ),
+            }
+        }
+    }
+    out
+}
+
+fn attribute(
+    r: &mut Reader,
+    name: &str,
+    obj: &Map<String, Value>,
+    origin: Origin,
+    path: &str,
+) -> Option<Attribute> {
+    let before = r.problems.len();
+    let kind = kind(r, obj, path);
+    let required = match r.get(obj, "required") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            let found = kind_of(other);
+            r.problem(
+                &key_path(path, "required"),
+                format!("`required` on an attribute must be a boolean, not {found}"),
+            );
+            false
+        }
+    };
+    // Rules and enums of an array describe its items.
+    let items = match kind {
+        Some(Kind::Array(_)) => r
+            .object(obj, "items", path)
+            .map(|m| (m, key_path(path, "items"))),
+        _ => None,
+    };
+    let mut rules = rules(r, obj, path, kind);
+    if let Some((items, items_path)) = &items {
+        let item_rules = self::rules(r, items, items_path, kind);
+        rules = merge(rules, item_rules);
+    }
+    let mut choices = choices(r, obj, path, kind);
+    if let Some((items, items_path)) = &items {
+        let item_choices = self::choices(r, items, items_path, kind);
+        if choices.is_empty() {
+            choices = item_choices;
+        }
+    }
+    let permissions = permissions(r, obj, path);
+    let master = match r.object(obj, "master", path) {
+        Some(m) => r.string(m, "type", &key_path(path, "master")),
+        None => None,
+    };
+    let unique = match r.get(obj, "unique") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Bool(b)) => Some(b.to_string()),
+        Some(other) => {
+            let found = kind_of(other);
+            r.problem(
+                &key_path(path, "unique"),
+                format!("`unique` must be a string or a boolean, not {found}"),
+            );
+            None
+        }
+    };
+    let attribute = Attribute {
+        name: name.to_string(),
+        origin,
+        path: path.to_string(),
+        kind: kind?,
+        required,
+        title: r.string(obj, "title", path),
+        description: r.string(obj, "description", path),
+        rules,
+        choices,
+        permissions,
+        mutability: r.string(obj, "mutability", path),
+        scope: r.string(obj, "scope", path),
+        master,
+        unique,
+        external_name: r.string(obj, "externalName", path),
+        external_namespace: r.string(obj, "externalNamespace", path),
+    };
+    (r.problems.len() == before).then_some(attribute)
+}
+
+const TYPES: &str = "string, boolean, integer, number, array or object";
+
+fn kind(r: &mut Reader, obj: &Map<String, Value>, path: &str) -> Option<Kind> {
+    let Some(t) = r.string(obj, "type", path) else {
+        if r.get(obj, "type").is_none() {
+            r.problem(path, format!("no `type` (one of {TYPES})"));
+        }
+        return None;
+    };
+    if let Some(s) = Scalar::parse(&t) {
+        return Some(Kind::Scalar(s));
+    }
+    match t.as_str() {
+        "object" => Some(Kind::Object),
+        "array" => {
+            let items_path = key_path(path, "items");
+            let Some(items) = r.object(obj, "items", path) else {
+                if r.get(obj, "items").is_none() {
+                    r.problem(path, "an array needs `items` with the type of its items");
+                }
+                return None;
+            };
+            let Some(item) = r.string(items, "type", &items_path) else {
+                if r.get(items, "type").is_none() {
+                    r.problem(
+                        &items_path,
+                        "`items` needs a `type`: string, boolean, integer or number",
+                    );
+                }
+                return None;
+            };
+            match Scalar::parse(&item) {
+                Some(s) => Some(Kind::Array(s)),
+                None => {
+                    r.problem(
+                        &key_path(&items_path, "type"),
+                        format!("`{item}` is not an item type: string, boolean, integer or number"),
+                    );
+                    None
+                }
+            }
+        }
+        _ => {
+            r.problem(
+                &key_path(path, "type"),
+                format!("`{t}` is not a type: {TYPES}"),
+            );
+            None
+        }
+    }
+}
+
+fn merge(a: Rules, b: Rules) -> Rules {
+    Rules {
+        min_length: a.min_length.or(b.min_length),
+        max_length: a.max_length.or(b.max_length),
+        minimum: a.minimum.or(b.minimum),
+        maximum: a.maximum.or(b.maximum),
+        pattern: a.pattern.or(b.pattern),
+        format: a.format.or(b.format),
+    }
+}
+
+fn rules(r: &mut Reader, obj: &Map<String, Value>, path: &str, kind: Option<Kind>) -> Rules {
+    let scalar = kind.and_then(Kind::scalar);
+    let rules = Rules {
+        min_length: r.count(obj, "minLength", path),
+        max_length: r.count(obj, "maxLength", path),
+        minimum: r.number(obj, "minimum", path),
+        maximum: r.number(obj, "maximum", path),
+        pattern: r.string(obj, "pattern", path),
+        format: r.string(obj, "format", path),
+    };
+    let Some(scalar) = scalar else { return rules };
+    let (is_text, is_number) = (
+        scalar == Scalar::String,
+        matches!(scalar, Scalar::Integer | Scalar::Number),
+    );
+    for (key, set, fits, what) in [
+        ("minLength", rules.min_length.is_some(), is_text, "strings"),
+        ("maxLength", rules.max_length.is_some(), is_text, "strings"),
+        ("minimum", rules.minimum.is_some(), is_number, "numbers"),
+        ("maximum", rules.maximum.is_some(), is_number, "numbers"),
+    ] {
+        if set && !fits {
+            let t = scalar.with_article();
+            r.problem(
+                &key_path(path, key),
+                format!("`{key}` applies to {what}, and this is {t}"),
+            );
+        }
+    }
+    if let (Some(a), Some(b)) = (rules.min_length, rules.max_length) {
+        if a > b {
+            r.problem(
+                &key_path(path, "minLength"),
+                format!("`minLength` {a} is more than `maxLength` {b}"),
+            );
+        }
+    }
+    if let (Some(a), Some(b)) = (rules.minimum, rules.maximum) {
+        if a > b {
+            r.problem(
+                &key_path(path, "minimum"),
+                format!("`minimum` {a} is more than `maximum` {b}"),
+            );
+        }
+    }
+    rules
+}
+
+fn fits(v: &Value, scalar: Scalar) -> bool {
+    match scalar {
+        Scalar::String => v.is_string(),
+        Scalar::Boolean => v.is_boolean(),
+        Scalar::Integer => v.is_i64() || v.is_u64(),
+        Scalar::Number => v.is_number(),
+    }
+}
+
+fn choices(
+    r: &mut Reader,
+    obj: &Map<String, Value>,
+    path: &str,
+    kind: Option<Kind>,
+) -> Vec<Choice> {
+    let values = r.array(obj, "enum", path);
+    let one_of = r.array(obj, "oneOf", path);
+    if values.is_none() && one_of.is_none() {
+        return Vec::new();
+    }
+    let Some(scalar) = kind.and_then(Kind::scalar) else {
+        if kind == Some(Kind::Object) {
+            r.problem(
+                &key_path(path, "enum"),
+                "an object attribute cannot have `enum`",
+            );
+        }
+        return Vec::new();
+    };
+    let mut out: Vec<Choice> = Vec::new();
+    let enum_path = key_path(path, "enum");
+    for (i, v) in values.unwrap_or_default().iter().enumerate() {
+        let p = format!("{enum_path}[{i}]");
+        if !fits(v, scalar) {
+            r.problem(
+                &p,
+                format!("enum value {v} is not {}", scalar.with_article()),
+            );
+        } else if out.iter().any(|c| c.value == *v) {
+            r.problem(&p, format!("enum value {v} is listed twice"));
+        } else {
+            out.push(Choice {
+                value: v.clone(),
+                title: None,
+            });
+        }
+    }
+    let listed = values.is_some();
+    let one_of_path = key_path(path, "oneOf");
+    for (i, entry) in one_of.unwrap_or_default().iter().enumerate() {
+        let p = format!("{one_of_path}[{i}]");
+        let Value::Object(entry) = entry else {
+            r.problem(
+                &p,
+                format!(
+                    "a `oneOf` entry is an object with `const` and `title`, not {}",
+                    kind_of(entry)
+                ),
+            );
+            continue;
+        };
+        let title = r.string(entry, "title", &p);
+        let Some(value) = r.get(entry, "const") else {
+            r.problem(&p, "a `oneOf` entry needs `const`");
+            continue;
+        };
+        if !fits(value, scalar) {
+            r.problem(
+                &key_path(&p, "const"),
+                format!("`const` {value} is not {}", scalar.with_article()),
+            );
+            continue;
+        }
+        match out.iter_mut().find(|c| c.value == *value) {
+            Some(c) if c.title.is_some() && listed => {
+                r.problem(
+                    &key_path(&p, "const"),
+                    format!("`const` {value} has a second `oneOf` entry"),
+                );
+            }
+            Some(c) => c.title = title,
+            None if listed => {
+                r.problem(
+                    &key_path(&p, "const"),
+                    format!("`const` {value} is not in `enum`"),
+                );
+            }
+            None => out.push(Choice {
+                value: value.clone(),
+                title,
+            }),
+        }
+    }
+    if values.is_some_and(<[Value]>::is_empty) {
+        r.problem(&enum_path, "`enum` lists no value");
+    }
+    out
+}
+
+fn permissions(r: &mut Reader, obj: &Map<String, Value>, path: &str) -> Vec<(String, String)> {
+    let Some(list) = r.array(obj, "permissions", path) else {
+        return Vec::new();
+    };
+    let base = key_path(path, "permissions");
+    let mut out = Vec::new();
+    for (i, p) in list.iter().enumerate() {
+        let at = format!("{base}[{i}]");
+        let Value::Object(p) = p else {
+            r.problem(
+                &at,
+                format!(
+                    "a permission is an object with `principal` and `action`, not {}",
+                    kind_of(p)
+                ),
+            );
+            continue;
+        };
+        if let (Some(who), Some(action)) =
+            (r.string(p, "principal", &at), r.string(p, "action", &at))
+        {
+            out.push((who, action));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_quote_keys_that_are_not_identifiers() {
+        assert_eq!(key_path("$", "definitions"), "$.definitions");
+        assert_eq!(key_path("$.p", "cost center"), "$.p[\"cost center\"]");
+        assert_eq!(key_path("$.p", "1st"), "$.p[\"1st\"]");
+        assert_eq!(key_path("$.p", ""), "$.p[\"\"]");
+        assert_eq!(key_path("$.p", "a\"b"), "$.p[\"a\\\"b\"]");
+    }
+
+    #[test]
+    fn null_keywords_read_as_absent_and_unknown_keys_are_ignored() {
+        let text = r#"{"definitions": {"custom": {"properties": {"a": {
+            "type": "string", "minLength": null, "master": null, "x-new-okta-key": [1]
+        }}, "required": null}}}"#;
+        let s = load("u.json", text).unwrap();
+        assert_eq!(s.attributes.len(), 1);
+        assert_eq!(s.attributes[0].rules, Rules::default());
+        assert!(!s.attributes[0].required);
+    }
+
+    #[test]
+    fn one_of_alone_gives_the_values_and_titles() {
+        let text = r#"{"definitions": {"custom": {"properties": {"t": {"type": "string",
+            "oneOf": [{"const": "a", "title": "A"}, {"const": "b"}]}}}}}"#;
+        let s = load("u.json", text).unwrap();
+        let c = &s.attributes[0].choices;
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].title.as_deref(), Some("A"));
+        assert_eq!(c[1].title, None);
+    }
+}

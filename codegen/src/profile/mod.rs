@@ -1,0 +1,239 @@
+//! Typed profiles from an org's own schemas: a saved profile schema (`GET
+//! /api/v1/meta/schemas/user/default`, `/group/default`, `/apps/{appId}/default`) → Rust
+//! structs in the user's crate, which use `okta_client::profile` at run time.
+//!
+//! Stages, as for the catalog: [`load`] (JSON → typed AST, every problem at once, located by
+//! JSON path) → [`ir`] (names from [`crate::naming`], types) → [`emit`] (`quote!` → the one
+//! formatting step); [`diff`] reports what changed between two versions of a schema.
+//!
+//! In a `build.rs`:
+//!
+//! ```no_run
+//! codegen::profile::Builder::new()
+//!     .schema("schemas/user.json")
+//!     .generate_to_out_dir()
+//!     .unwrap_or_else(|e| panic!("{e}"));
+//! ```
+//!
+//! and in the crate: `include!(concat!(env!("OUT_DIR"), "/okta_profiles.rs"));`.
+
+pub mod cli;
+pub mod diff;
+pub mod emit;
+pub mod ir;
+pub mod load;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The file [`Builder::generate_to_out_dir`] writes in `OUT_DIR`.
+pub const OUT_FILE: &str = "okta_profiles.rs";
+
+/// One problem of a schema, located by file and JSON path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    /// `$.definitions.custom.properties.costCenter.type` (or `line 3, column 7` for JSON that
+    /// does not parse).
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "error: {}\n  --> {} at {}",
+            self.message, self.file, self.path
+        )
+    }
+}
+
+/// Every problem found, never empty when returned as an error.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        write!(f, "\n{} problem(s) in the profile schema(s)", self.0.len())
+    }
+}
+
+/// What can go wrong generating profiles. Nothing is written unless everything succeeded.
+#[derive(Debug)]
+pub enum Error {
+    /// A schema is malformed (or a type name given for it is not one).
+    Schema(Problems),
+    /// Reading a schema or writing the output failed.
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    /// A bug in okta-codegen: the emitted code does not parse.
+    Internal(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Schema(p) => write!(f, "{p}"),
+            Error::Io { what, source } => write!(f, "{what}: {source}"),
+            Error::Internal(m) => write!(f, "{m}\nthis is a bug in okta-codegen; please report it"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// One schema in memory: its file name (for messages and docs), its JSON text, and the type
+/// name to give its struct (`None`: from the file name, `user.json` → `UserProfile`).
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub file: String,
+    pub text: String,
+    pub type_name: Option<String>,
+}
+
+/// Loads every source and resolves them together (names unique across all of them).
+pub fn resolve(sources: &[Source]) -> Result<Vec<ir::Profile>, Error> {
+    let mut problems = Vec::new();
+    let mut schemas = Vec::new();
+    for s in sources {
+        if let Some(name) = &s.type_name {
+            if crate::naming::type_name(name) != *name {
+                problems.push(Problem {
+                    file: s.file.clone(),
+                    path: "$".into(),
+                    message: format!(
+                        "`{name}` cannot be the type name: use an UpperCamelCase name that is not reserved, such as `{}`",
+                        crate::naming::type_name(name)
+                    ),
+                });
+            }
+        }
+        match load::load(&s.file, &s.text) {
+            Ok(schema) => schemas.push((schema, s.type_name.clone())),
+            Err(p) => problems.extend(p.0),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Schema(Problems(problems)));
+    }
+    Ok(ir::resolve(schemas))
+}
+
+/// The Rust file for `sources`, nothing written: the pipeline of every entry point.
+pub fn generate(sources: &[Source]) -> Result<String, Error> {
+    let profiles = resolve(sources)?;
+    emit::emit(&profiles).map_err(Error::Internal)
+}
+
+/// Generates profile structs from saved schema files: for a `build.rs`
+/// ([`generate_to_out_dir`](Self::generate_to_out_dir)) or a one-off file
+/// ([`generate_to_file`](Self::generate_to_file)).
+#[derive(Clone, Debug, Default)]
+pub struct Builder {
+    schemas: Vec<(PathBuf, Option<String>)>,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a saved schema; its struct is named after the file (`user.json` → `UserProfile`).
+    pub fn schema(mut self, path: impl AsRef<Path>) -> Self {
+        self.schemas.push((path.as_ref().to_path_buf(), None));
+        self
+    }
+
+    /// Adds a saved schema whose struct is called `type_name`.
+    pub fn schema_as(mut self, path: impl AsRef<Path>, type_name: impl Into<String>) -> Self {
+        self.schemas
+            .push((path.as_ref().to_path_buf(), Some(type_name.into())));
+        self
+    }
+
+    /// The schema files given, in order.
+    pub fn schema_paths(&self) -> impl Iterator<Item = &Path> {
+        self.schemas.iter().map(|(p, _)| p.as_path())
+    }
+
+    fn sources(&self) -> Result<Vec<Source>, Error> {
+        self.schemas
+            .iter()
+            .map(|(path, type_name)| {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+                    what: format!("cannot read {}", path.display()),
+                    source: e,
+                })?;
+                let file = path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.display().to_string());
+                Ok(Source {
+                    file,
+                    text,
+                    type_name: type_name.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The generated Rust code; nothing is written.
+    pub fn generate(&self) -> Result<String, Error> {
+        if self.schemas.is_empty() {
+            return Err(Error::Schema(Problems(vec![Problem {
+                file: "(none)".into(),
+                path: "$".into(),
+                message: "no schema given: add one with `.schema(\"schemas/user.json\")`".into(),
+            }])));
+        }
+        generate(&self.sources()?)
+    }
+
+    /// Writes the code to `path`, only when it changed (through a temporary file renamed into
+    /// place, so that a reader never sees half a file); nothing is written on any error.
+    pub fn generate_to_file(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let code = self.generate()?;
+        write_if_changed(path.as_ref(), &code)
+    }
+
+    /// For `build.rs`: writes `$OUT_DIR/okta_profiles.rs` and tells cargo to run the build
+    /// script again when a schema changes. Returns the path written.
+    pub fn generate_to_out_dir(&self) -> Result<PathBuf, Error> {
+        for (p, _) in &self.schemas {
+            println!("cargo:rerun-if-changed={}", p.display());
+        }
+        let out = std::env::var_os("OUT_DIR").ok_or_else(|| Error::Io {
+            what: "OUT_DIR is not set (call generate_to_out_dir from a build script)".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })?;
+        let path = Path::new(&out).join(OUT_FILE);
+        self.generate_to_file(&path)?;
+        Ok(path)
+    }
+}
+
+fn write_if_changed(path: &Path, code: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == code) {
+        return Ok(());
+    }
+    let io = |what: String| move |e| Error::Io { what, source: e };
+    let tmp = path.with_extension("rs.tmp");
+    std::fs::write(&tmp, code).map_err(io(format!("cannot write {}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(io(format!("cannot write {}", path.display())))
+}

@@ -1,0 +1,66 @@
+//! Typed org profiles: the runtime side of the structs `okta-codegen` generates from an org's
+//! own profile schemas (`GET /api/v1/meta/schemas/user/default`, …) into the user's crate.
+//!
+//! The generated structs name what they need from here by `okta_client::profile::…`: serde and
+//! serde_json (so that the user's crate needs no dependency of its own), the wire form of an
+//! optional attribute ([`Field`]), the [`Profile`] trait, [`Violations`] for `validate()`, and
+//! the enum helpers. [`User`], [`Group`] and [`AppUser`] wrap a generated profile in the rest
+//! of the object Okta sends, and [`Profiles`] (`client.profiles()`) reads and writes them.
+
+mod changes;
+mod envelope;
+mod requests;
+mod violations;
+
+pub use changes::{changes, same_json};
+pub use envelope::{AppUser, Group, User, UserStatus};
+pub use requests::Profiles;
+pub use violations::{Violation, Violations};
+
+/// A struct generated from an org's profile schema. The generator implements it; code that
+/// works with any profile (the envelopes, [`Profiles`]) relies on it.
+pub trait Profile:
+    serde::Serialize + serde::de::DeserializeOwned + Clone + std::fmt::Debug + Send + 'static
+{
+    /// The JSON name of every attribute the schema describes, base first, in schema order.
+    const ATTRIBUTES: &'static [&'static str];
+
+    /// The attributes Okta does not let the API change (`"mutability": "READ_ONLY"`): they are
+    /// decoded like the others but never sent, neither in a change set nor in a full replace.
+    const READ_ONLY: &'static [&'static str];
+
+    /// Checks the schema's rules (required attributes set, lengths, ranges, listed enum
+    /// values) and returns every violation at once.
+    fn validate(&self) -> Result<(), Violations>;
+}
+
+/// The wire form of an optional attribute, used by the generated wire structs (absent,
+/// `null`, a value, or a value of another JSON kind kept raw).
+#[doc(hidden)]
+pub use crate::runtime::field::Field;
+
+/// serde, re-exported for the generated code (`#[serde(crate = "okta_client::profile::serde")]`).
+#[doc(hidden)]
+pub use serde;
+
+/// serde_json, re-exported for the generated code (`Map`, `Value`).
+#[doc(hidden)]
+pub use serde_json;
+
+/// An enum value the schema does not list, for the generated `From<&str>` of an open enum.
+#[doc(hidden)]
+pub fn unknown_value(value: &str) -> crate::UnknownValue {
+    crate::UnknownValue::new(value)
+}
+
+/// Decodes a generated open enum from a JSON string: any string is a value (unlisted ones
+/// become `Unknown`), anything else fails the attribute, which the wire struct keeps raw.
+#[doc(hidden)]
+pub fn enum_from_json<'de, D, E>(d: D) -> Result<E, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    E: for<'a> From<&'a str>,
+{
+    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    Ok(E::from(s.as_ref()))
+}

@@ -1,0 +1,178 @@
+//! What a generated profile's `validate()` reports: every broken schema rule at once.
+
+use std::fmt;
+
+/// One attribute that breaks a rule of the org's schema.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Violation {
+    /// The attribute's JSON name.
+    pub attribute: &'static str,
+    /// The rule it breaks (`required`, `at most 20 characters`, …), in words.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.attribute, self.message)
+    }
+}
+
+/// Every rule a profile breaks, in the order of its attributes. The generated `validate()`
+/// collects them with the hidden helpers below.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// Whether no rule is broken.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many rules are broken.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Every violation, in the order of the attributes.
+    pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
+        self.0.iter()
+    }
+
+    /// Whether `attribute` (its JSON name) breaks some rule.
+    pub fn contains(&self, attribute: &str) -> bool {
+        self.0.iter().any(|v| v.attribute == attribute)
+    }
+
+    fn push(&mut self, attribute: &'static str, message: String) {
+        self.0.push(Violation { attribute, message });
+    }
+
+    /// A required attribute must be set.
+    #[doc(hidden)]
+    pub fn required(&mut self, attribute: &'static str, set: bool) {
+        if !set {
+            self.push(attribute, "required, but not set".into());
+        }
+    }
+
+    /// A string's length in characters (as Okta counts it) within `min..=max`.
+    #[doc(hidden)]
+    pub fn length(
+        &mut self,
+        attribute: &'static str,
+        value: Option<&str>,
+        min: Option<u64>,
+        max: Option<u64>,
+    ) {
+        let Some(value) = value else { return };
+        let n = u64::try_from(value.chars().count()).unwrap_or(u64::MAX);
+        if let Some(min) = min.filter(|m| n < *m) {
+            self.push(attribute, format!("{n} characters, fewer than {min}"));
+        }
+        if let Some(max) = max.filter(|m| n > *m) {
+            self.push(attribute, format!("{n} characters, more than {max}"));
+        }
+    }
+
+    /// A number within `min..=max` (integers compare as `f64`, exact up to 2^53).
+    #[doc(hidden)]
+    pub fn range(
+        &mut self,
+        attribute: &'static str,
+        value: Option<f64>,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) {
+        let Some(value) = value else { return };
+        if let Some(min) = min.filter(|m| value < *m) {
+            self.push(attribute, format!("{value} is less than the minimum {min}"));
+        }
+        if let Some(max) = max.filter(|m| value > *m) {
+            self.push(attribute, format!("{value} is more than the maximum {max}"));
+        }
+    }
+
+    /// A value of an open enum that the schema does not list (decoded as `Unknown`).
+    #[doc(hidden)]
+    pub fn listed(&mut self, attribute: &'static str, value: Option<&str>, allowed: &[&str]) {
+        if let Some(value) = value.filter(|v| !allowed.contains(v)) {
+            self.push(
+                attribute,
+                format!("{value:?} is not one of the values the schema lists"),
+            );
+        }
+    }
+
+    /// A number the schema's `enum` does not list.
+    #[doc(hidden)]
+    pub fn listed_number(&mut self, attribute: &'static str, value: Option<f64>, allowed: &[f64]) {
+        if let Some(value) = value.filter(|v| !allowed.contains(v)) {
+            self.push(
+                attribute,
+                format!("{value} is not one of the values the schema lists"),
+            );
+        }
+    }
+
+    /// `Ok` when nothing is broken.
+    #[doc(hidden)]
+    pub fn into_result(self) -> Result<(), Violations> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Violations {
+    type Item = &'a Violation;
+    type IntoIter = std::slice::Iter<'a, Violation>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_reported_once_and_in_order() {
+        let mut v = Violations::default();
+        v.required("login", false);
+        v.required("email", true);
+        v.length("city", Some("ab"), Some(3), Some(10));
+        v.length("city", Some("äöüäöüäöüä"), Some(3), Some(10));
+        v.length("zip", None, Some(3), None);
+        v.range("age", Some(-1.0), Some(0.0), Some(150.0));
+        v.range("age", Some(151.0), Some(0.0), Some(150.0));
+        v.listed("dept", Some("ENG"), &["ENG"]);
+        v.listed("dept", Some("HR"), &["ENG"]);
+        v.listed_number("level", Some(4.0), &[1.0, 2.0]);
+        let names: Vec<&str> = v.iter().map(|x| x.attribute).collect();
+        assert_eq!(names, ["login", "city", "age", "age", "dept", "level"]);
+        assert_eq!(
+            v.iter().next().map(|x| x.to_string()).as_deref(),
+            Some("`login`: required, but not set")
+        );
+        assert!(v.contains("dept") && !v.contains("email"));
+        assert!(v.into_result().is_err());
+        assert_eq!(Violations::default().into_result(), Ok(()));
+    }
+}

@@ -1,0 +1,432 @@
+//! The generated profiles with okta-client, against a local HTTP server (wiremock on
+//! 127.0.0.1): realistic Okta answers decode into the typed structs, survive a round trip
+//! untouched, and an edit goes out as exactly the change (POST) or the whole profile (PUT).
+
+use futures::TryStreamExt;
+use okta_client::profile::{Profile, UserStatus};
+use okta_client::test_util::mock_client;
+use profile_crate::{
+    ExampleAppUser, GroupProfile, UserProfile, UserProfileBadgeColor, UserProfileShirtSizes,
+    UserProfileWorkStatus,
+};
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+
+/// The request body is this JSON, numbers compared by value (`1` = `1.0`: an `f64`
+/// attribute that arrived as `1` goes back as `1.0`).
+struct BodyJson(Value);
+
+impl Match for BodyJson {
+    fn matches(&self, request: &Request) -> bool {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let same = okta_client::profile::same_json(&body, &self.0);
+        if !same {
+            eprintln!("body {body}\n  expected {}", self.0);
+        }
+        same
+    }
+}
+
+fn body_json(v: Value) -> BodyJson {
+    BodyJson(v)
+}
+
+/// A user as Okta answers `GET /api/v1/users/{id}`: base and custom attributes, one attribute
+/// the schema does not know (`favoriteColor`), an explicit `null` (`nickName`... here
+/// `middleName`), a value of another kind (`yearsOfService` as a string), an enum value the
+/// schema does not list (`workStatus`), and the members around the profile.
+fn user_json() -> Value {
+    json!({
+        "id": "00u1ero7vZFVEIYLWPBN",
+        "status": "ACTIVE",
+        "created": "2024-02-01T08:00:00.000Z",
+        "activated": null,
+        "statusChanged": "2024-02-01T08:00:00.000Z",
+        "lastLogin": "2026-12-01T09:12:44.000Z",
+        "lastUpdated": "2026-12-02T10:00:00.000Z",
+        "passwordChanged": "2024-02-01T08:00:00.000Z",
+        "type": {"id": "oty1"},
+        "profile": {
+            "login": "isaac.brock@example.com",
+            "firstName": "Isaac",
+            "lastName": "Brock",
+            "middleName": null,
+            "email": "isaac.brock@example.com",
+            "mobilePhone": "555-415-1337",
+            "costCenter": "CC-10",
+            "employeeNumber": "E-100",
+            "badgeId": "B-0042",
+            "badgeColor": "GREEN",
+            "clearanceLevel": 2,
+            "shirtSizes": ["M", "XXL"],
+            "deskNumbers": [12, 14],
+            "fte": 1,
+            "isContractor": false,
+            "yearsOfService": "seven",
+            "workStatus": "SABBATICAL",
+            "type": "staff",
+            "cost_center": "snake",
+            "additionalProperties": "named like a member",
+            "riskScore": 0.25,
+            "meta": {"source": "hr", "rev": 3},
+            "favoriteColor": "teal"
+        },
+        "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
+        "_links": {"self": {"href": "https://example.okta.com/api/v1/users/00u1ero7vZFVEIYLWPBN"}}
+    })
+}
+
+async fn serve(server: &MockServer, verb: &str, at: &str, body: Value) {
+    Mock::given(method(verb))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_user_decodes_typed_and_keeps_everything_else() {
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        "GET",
+        "/api/v1/users/00u1ero7vZFVEIYLWPBN",
+        user_json(),
+    )
+    .await;
+    let client = mock_client(&server.uri()).unwrap();
+    let user = client
+        .profiles()
+        .get_user::<UserProfile>("00u1ero7vZFVEIYLWPBN")
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(user.id, "00u1ero7vZFVEIYLWPBN");
+    assert_eq!(user.status, Some(UserStatus::Active));
+    let p = &user.profile;
+    assert_eq!(p.cost_center.as_deref(), Some("CC-10"));
+    assert_eq!(p.cost_center_2.as_deref(), Some("snake"));
+    assert_eq!(p.type_.as_deref(), Some("staff"));
+    assert_eq!(
+        p.additional_properties_.as_deref(),
+        Some("named like a member")
+    );
+    assert_eq!(p.badge_color, Some(UserProfileBadgeColor::Green));
+    assert_eq!(
+        p.badge_color.as_ref().and_then(|c| c.title()),
+        Some("Green badge")
+    );
+    assert_eq!(p.clearance_level, Some(2));
+    assert_eq!(
+        p.shirt_sizes.as_deref(),
+        Some(&[UserProfileShirtSizes::M, UserProfileShirtSizes::from("XXL")][..])
+    );
+    assert_eq!(p.desk_numbers, Some(vec![12, 14]));
+    assert_eq!(p.fte, Some(1.0));
+    assert_eq!(p.is_contractor, Some(false));
+    assert_eq!(p.meta.as_ref().map(|m| m["rev"].clone()), Some(json!(3)));
+    // An unlisted enum value is kept, opaque, and validate() names it.
+    let work = p.work_status.as_ref().unwrap();
+    assert!(matches!(work, UserProfileWorkStatus::Unknown(_)));
+    assert_eq!(work.as_str(), "SABBATICAL");
+    // Unknown attribute, explicit null, and a value of another kind: kept, not failed.
+    assert_eq!(p.additional_properties["favoriteColor"], "teal");
+    assert!(p.middle_name.is_none() && p.explicit_nulls.contains("middleName"));
+    assert!(p.years_of_service.is_none());
+    assert_eq!(
+        p.mismatched_fields.get("yearsOfService").map(|m| &m.value),
+        Some(&json!("seven"))
+    );
+    // Everything around the profile, as received.
+    assert_eq!(user.rest["created"], "2024-02-01T08:00:00.000Z");
+    assert_eq!(
+        user.rest["_links"]["self"]["href"],
+        "https://example.okta.com/api/v1/users/00u1ero7vZFVEIYLWPBN"
+    );
+    assert!(user.rest["activated"].is_null());
+    // Nothing changed, nothing lost: the user writes back as received.
+    assert!(!user.has_changes(), "{:?}", user.changes());
+    let back = serde_json::to_value(&user).unwrap();
+    assert!(
+        okta_client::profile::same_json(&back, &user_json()),
+        "{back}"
+    );
+}
+
+#[tokio::test]
+async fn strict_decoding_refuses_what_lenient_decoding_keeps() {
+    let server = MockServer::start().await;
+    serve(&server, "GET", "/api/v1/users/00u1", user_json()).await;
+    let client = mock_client(&server.uri()).unwrap();
+    let err = client
+        .profiles()
+        .get_user::<UserProfile>("00u1")
+        .strict_decoding(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, okta_client::Error::Decode(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("invalid type: string \"seven\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_edit_sends_only_what_changed_with_a_partial_update() {
+    let server = MockServer::start().await;
+    serve(&server, "GET", "/api/v1/users/00u1", user_json()).await;
+    let mut after = user_json();
+    after["profile"]["costCenter"] = json!("CC-42");
+    after["profile"]["mobilePhone"] = Value::Null;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/00u1ero7vZFVEIYLWPBN"))
+        .and(body_json(json!({"profile": {
+            "costCenter": "CC-42",
+            "fte": 0.5,
+            "mobilePhone": null
+        }})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(after))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = mock_client(&server.uri()).unwrap();
+    let mut user = client
+        .profiles()
+        .get_user::<UserProfile>("00u1")
+        .send()
+        .await
+        .unwrap()
+        .body;
+
+    user.profile.cost_center = Some("CC-42".into());
+    user.profile.fte = Some(0.5);
+    user.profile.mobile_phone = None;
+    // Read-only: decoded, but an edit is never sent.
+    user.profile.employee_number = Some("E-999".into());
+    user.profile.risk_score = Some(0.99);
+    let updated = client
+        .profiles()
+        .update_user(&user)
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(updated.profile.cost_center.as_deref(), Some("CC-42"));
+    assert!(!updated.has_changes());
+}
+
+#[tokio::test]
+async fn a_full_replace_sends_the_whole_profile_as_read() {
+    let server = MockServer::start().await;
+    serve(&server, "GET", "/api/v1/users/00u1", user_json()).await;
+    let mut sent = user_json()["profile"].clone();
+    let sent_obj = sent.as_object_mut().unwrap();
+    sent_obj.remove("employeeNumber");
+    sent_obj.remove("riskScore");
+    sent_obj.insert("costCenter".into(), json!("CC-42"));
+    Mock::given(method("PUT"))
+        .and(path("/api/v1/users/00u1ero7vZFVEIYLWPBN"))
+        .and(body_json(json!({ "profile": sent })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user_json()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = mock_client(&server.uri()).unwrap();
+    let mut user = client
+        .profiles()
+        .get_user::<UserProfile>("00u1")
+        .send()
+        .await
+        .unwrap()
+        .body;
+    user.profile.cost_center = Some("CC-42".into());
+    client.profiles().replace_user(&user).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_new_user_is_created_without_read_only_attributes() {
+    let server = MockServer::start().await;
+    let profile = UserProfile::new(
+        "ada@example.com",
+        "Ada",
+        "Lovelace",
+        "ada@example.com",
+        "B-0001",
+    )
+    .with_cost_center("CC-1")
+    .with_badge_color(UserProfileBadgeColor::Blue)
+    .with_employee_number("ignored");
+    assert_eq!(profile.validate(), Ok(()));
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users"))
+        .and(query_param("activate", "false"))
+        .and(body_json(json!({"profile": {
+            "login": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace",
+            "email": "ada@example.com", "costCenter": "CC-1", "badgeId": "B-0001",
+            "badgeColor": "BLUE"
+        }})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "00u2", "status": "STAGED",
+            "profile": {"login": "ada@example.com", "badgeColor": "BLUE"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = mock_client(&server.uri()).unwrap();
+    let user = client
+        .profiles()
+        .create_user(&profile)
+        .query("activate", false)
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(user.status, Some(UserStatus::Staged));
+    assert_eq!(user.profile.badge_color, Some(UserProfileBadgeColor::Blue));
+}
+
+#[tokio::test]
+async fn groups_are_read_and_replaced_whole() {
+    let server = MockServer::start().await;
+    let group = json!({
+        "id": "00g1", "created": "2024-01-01T00:00:00.000Z", "type": "OKTA_GROUP",
+        "objectClass": ["okta:user_group"],
+        "profile": {"name": "Engineering", "description": null, "costCenter": "CC-7",
+                    "tier": "gold", "memberLimit": 500, "slackChannel": "#eng"},
+        "_links": {"users": {"href": "https://example.okta.com/api/v1/groups/00g1/users"}}
+    });
+    serve(&server, "GET", "/api/v1/groups/00g1", group.clone()).await;
+    Mock::given(method("PUT"))
+        .and(path("/api/v1/groups/00g1"))
+        .and(body_json(
+            json!({"profile": {"name": "Engineering", "description": null,
+            "costCenter": "CC-8", "tier": "gold", "memberLimit": 500, "slackChannel": "#eng"}}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(group.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = mock_client(&server.uri()).unwrap();
+    let mut g = client
+        .profiles()
+        .get_group::<GroupProfile>("00g1")
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(
+        g.profile.tier.as_ref().map(|t| t.title()),
+        Some(Some("Gold"))
+    );
+    assert_eq!(g.rest["type"], "OKTA_GROUP");
+    g.profile.cost_center = Some("CC-8".into());
+    assert_eq!(
+        serde_json::Value::Object(g.changes()),
+        json!({"costCenter": "CC-8"})
+    );
+    client.profiles().replace_group(&g).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn app_users_stream_every_page() {
+    let server = MockServer::start().await;
+    let next = format!(
+        "<{}/api/v1/apps/0oa1/users?after=00u2>; rel=\"next\"",
+        server.uri()
+    );
+    Mock::given(method("GET"))
+        .and(path("/api/v1/apps/0oa1/users"))
+        .and(query_param("after", "00u2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "00u3", "scope": "USER", "profile": {"userName": "c", "role": "owner"}}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/apps/0oa1/users"))
+        .respond_with(ResponseTemplate::new(200).insert_header("link", next.as_str()).set_body_json(json!([
+            {"id": "00u1", "scope": "USER", "profile": {"userName": "a", "role": "admin", "salesforceGroups": ["x"]}},
+            {"id": "00u2", "scope": "GROUP", "profile": {"userName": "b", "seatCount": 3}}
+        ])))
+        .mount(&server)
+        .await;
+    let client = mock_client(&server.uri()).unwrap();
+    let users: Vec<_> = client
+        .profiles()
+        .list_app_users::<ExampleAppUser>("0oa1")
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let names: Vec<_> = users
+        .iter()
+        .map(|u| u.profile.user_name.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert_eq!(
+        users[0].profile.role.as_ref().and_then(|r| r.title()),
+        Some("Administrator")
+    );
+    assert_eq!(
+        users[2].profile.role.as_ref().map(|r| r.as_str()),
+        Some("owner")
+    );
+    assert_eq!(users[1].rest["scope"], "GROUP");
+    assert_eq!(ExampleAppUser::READ_ONLY, ["seatCount"]);
+}
+
+#[test]
+fn validate_reports_every_rule_at_once() {
+    let mut p = UserProfile::new("abc", "", "Brock", "x@example.com", "B1")
+        .with_years_of_service(81)
+        .with_fte(1.5)
+        .with_desk_numbers(vec![0, 5])
+        .with_work_status("SABBATICAL")
+        .with_shirt_sizes(vec![UserProfileShirtSizes::S, "XXL".into()]);
+    p.clearance_level = Some(7);
+    p.salary_band = Some(2.5);
+    let v = p.validate().unwrap_err();
+    let names: Vec<&str> = v.iter().map(|x| x.attribute).collect();
+    assert_eq!(
+        names,
+        [
+            "login",
+            "firstName",
+            "clearanceLevel",
+            "shirtSizes",
+            "deskNumbers",
+            "yearsOfService",
+            "fte",
+            "badgeId",
+            "workStatus"
+        ],
+        "{v}"
+    );
+    assert!(UserProfile::default()
+        .validate()
+        .unwrap_err()
+        .contains("email"));
+}
+
+#[test]
+fn every_attribute_is_listed_and_read_only_ones_are_marked() {
+    assert_eq!(UserProfile::ATTRIBUTES.len(), 22 + 28);
+    assert_eq!(UserProfile::READ_ONLY, ["employeeNumber", "riskScore"]);
+    assert_eq!(
+        UserProfileWorkStatus::VALUES,
+        ["ACTIVE", "ON_LEAVE", "Unknown", "unknown", ""]
+    );
+    // Values that collide after case conversion, or take the name `Unknown`, stay apart.
+    let all: Vec<UserProfileWorkStatus> = UserProfileWorkStatus::VALUES
+        .iter()
+        .map(|v| UserProfileWorkStatus::from(*v))
+        .collect();
+    for (v, e) in UserProfileWorkStatus::VALUES.iter().zip(&all) {
+        assert_eq!(e.as_str(), *v);
+        assert!(!matches!(e, UserProfileWorkStatus::Unknown(_)), "{v}");
+    }
+    assert_eq!(all[4].title(), Some("Empty"));
+}

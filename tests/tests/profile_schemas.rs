@@ -1,0 +1,243 @@
+//! The profile generator (`codegen::profile`) on bad input, between two versions of a schema,
+//! from the command line, and against the contract. The emitted code of the fixture schemas
+//! is pinned in `snapshots.rs`; `tests/profile_crate` compiles and uses it;
+//! `profile_fuzz.rs` mutates schemas.
+
+use std::collections::BTreeSet;
+
+use codegen::contract;
+use codegen::profile::{self, diff::Impact, Error, Source};
+use tests::{repo_root, snapshot_name};
+
+fn source(rel: &str) -> Source {
+    let path = repo_root().join("tests/fixtures/profile").join(rel);
+    Source {
+        file: path.file_name().unwrap().to_string_lossy().into_owned(),
+        text: std::fs::read_to_string(&path).unwrap(),
+        type_name: None,
+    }
+}
+
+/// Each bad schema is refused with every problem at once, each located by a JSON path (or a
+/// line and column for text that is not JSON); the messages are pinned.
+#[test]
+fn bad_schemas_are_refused_with_located_problems() {
+    let dir = repo_root().join("tests/fixtures/profile/bad");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 20, "{names:?}");
+    let mut outputs = Vec::new();
+    for name in names {
+        let s = source(&format!("bad/{name}"));
+        let problems = match profile::generate(&[s]) {
+            Err(Error::Schema(p)) => p,
+            Err(e) => panic!("{name}: not a schema error: {e}"),
+            Ok(_) => panic!("{name}: accepted"),
+        };
+        assert!(!problems.0.is_empty(), "{name}");
+        for p in &problems.0 {
+            assert!(
+                p.path.starts_with('$') || p.path.starts_with("line "),
+                "{name}: {p}"
+            );
+            assert_eq!(p.file, name);
+        }
+        let stem = name.trim_end_matches(".json");
+        outputs.push((snapshot_name("profile_bad", stem), problems.to_string()));
+    }
+    tests::assert_snapshots!(outputs);
+}
+
+/// A file with several problems reports all of them, not the first.
+#[test]
+fn every_problem_of_a_schema_is_reported_at_once() {
+    let Err(Error::Schema(p)) = profile::generate(&[source("bad/18_every_problem_at_once.json")])
+    else {
+        panic!("accepted")
+    };
+    assert!(p.0.len() >= 6, "{p}");
+}
+
+/// Nothing is written when a schema is bad: not the output, not a temporary file; and an
+/// existing output is left as it was.
+#[test]
+fn a_bad_schema_writes_nothing() {
+    let dir = std::env::temp_dir().join(format!("okta-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("okta_profiles.rs");
+    std::fs::write(&out, "// the previous output\n").unwrap();
+    let fixtures = repo_root().join("tests/fixtures/profile");
+    let r = profile::Builder::new()
+        .schema(fixtures.join("user.json"))
+        .schema(fixtures.join("bad/05_type_unknown.json"))
+        .generate_to_file(&out);
+    assert!(matches!(r, Err(Error::Schema(_))), "{r:?}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "// the previous output\n"
+    );
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    // A missing file is an I/O error naming it.
+    let r = profile::Builder::new()
+        .schema(dir.join("missing.json"))
+        .generate_to_file(&out);
+    assert!(
+        matches!(&r, Err(Error::Io { what, .. }) if what.contains("missing.json")),
+        "{r:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The command line (`cargo xtask profile`, `okta-profile-gen`): a file written, or an error
+/// and nothing written; the diff report.
+#[test]
+fn the_command_line_generates_and_diffs() {
+    let dir = std::env::temp_dir().join(format!("okta-profile-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("profiles.rs");
+    let fixtures = repo_root().join("tests/fixtures/profile");
+    let arg = |p: &str| fixtures.join(p).to_string_lossy().into_owned();
+    let args = vec![
+        "generate".to_string(),
+        arg("group.json"),
+        format!("{}=OrgUser", arg("user.json")),
+        "-o".into(),
+        out.to_string_lossy().into_owned(),
+    ];
+    profile::cli::run("okta-profile-gen", &args).unwrap();
+    let code = std::fs::read_to_string(&out).unwrap();
+    assert!(code.starts_with("// @generated"), "{code}");
+    assert!(code.contains("pub struct GroupProfile {"));
+    assert!(code.contains("pub struct OrgUser {"));
+    assert!(code.contains("pub enum OrgUserBadgeColor {"));
+
+    let bad = vec![
+        "generate".to_string(),
+        arg("bad/05_type_unknown.json"),
+        "-o".into(),
+        dir.join("never.rs").to_string_lossy().into_owned(),
+    ];
+    let err = profile::cli::run("okta-profile-gen", &bad).unwrap_err();
+    assert!(err.contains("`strng` is not a type"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!dir.join("never.rs").exists());
+
+    let usage = profile::cli::run("okta-profile-gen", &["generate".into()]).unwrap_err();
+    assert!(usage.starts_with("usage: okta-profile-gen"), "{usage}");
+
+    let report = profile::cli::run(
+        "okta-profile-gen",
+        &["diff".into(), arg("diff/old.json"), arg("diff/new.json")],
+    )
+    .unwrap();
+    assert!(
+        report.starts_with("# Profile schema changes: `NewProfile`"),
+        "{report}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The change report between two versions of a schema: every kind of change, each marked.
+#[test]
+fn the_diff_marks_breaking_changes() {
+    let (mut old, new) = (source("diff/old.json"), source("diff/new.json"));
+    old.type_name = Some("UserProfile".into());
+    let mut new = new;
+    new.type_name = Some("UserProfile".into());
+    let old = &profile::resolve(&[old]).unwrap()[0];
+    let new = &profile::resolve(&[new]).unwrap()[0];
+    let report = profile::diff::diff(old, new);
+    let find = |needle: &str| {
+        report
+            .changes
+            .iter()
+            .find(|c| c.text.contains(needle))
+            .unwrap_or_else(|| panic!("no change mentions {needle}:\n{}", report.to_markdown()))
+            .impact
+    };
+    assert_eq!(find("`legacyCode` removed"), Impact::Breaking);
+    assert_eq!(find("`region` added"), Impact::Additive);
+    assert_eq!(find("`badgeId` added"), Impact::Breaking);
+    assert_eq!(
+        find("`level` is now number (was integer)"),
+        Impact::Breaking
+    );
+    assert_eq!(find("\"platinum\" added"), Impact::Behaviour);
+    assert_eq!(find("\"silver\" removed"), Impact::Breaking);
+    assert_eq!(find("`manager` is now required"), Impact::Breaking);
+    assert_eq!(find("`employeeNumber` is now read-only"), Impact::Behaviour);
+    assert_eq!(find("`costCenter`: length"), Impact::Behaviour);
+    assert_eq!(find("`nickname`: title"), Impact::Docs);
+    assert_eq!(report.impact(), Some(Impact::Breaking));
+    assert!(profile::diff::diff(old, old).changes.is_empty());
+    tests::assert_snapshots!([("profile_diff__report.md".to_string(), report.to_markdown())]);
+}
+
+/// Every `::okta_client::…` path the emitted profile code names is in
+/// `contract::PROFILE_RUNTIME`, and every entry is named by it.
+#[test]
+fn emitted_profile_code_names_exactly_the_contract_paths() {
+    let code = profile::generate(&[
+        source("user.json"),
+        source("group.json"),
+        source("app_user.json"),
+    ])
+    .unwrap();
+    let mut used = BTreeSet::new();
+    for (i, _) in code.match_indices("::okta_client::") {
+        let path: String = code[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        used.insert(path.trim_end_matches(':').to_string());
+    }
+    let listed: BTreeSet<String> = contract::PROFILE_RUNTIME
+        .iter()
+        .map(|i| i.path.replacen("crate::", "okta_client::", 1))
+        .collect();
+    // `okta_client::profile::serde::Serialize` is named through the listed `…::serde`.
+    let unlisted: Vec<&String> = used
+        .iter()
+        .filter(|u| {
+            !listed
+                .iter()
+                .any(|l| *u == l || u.starts_with(&format!("{l}::")))
+        })
+        .collect();
+    assert!(unlisted.is_empty(), "not in PROFILE_RUNTIME: {unlisted:?}");
+    for l in &listed {
+        assert!(
+            used.iter()
+                .any(|u| u == l || u.starts_with(&format!("{l}::"))),
+            "{l} is listed but never emitted"
+        );
+    }
+}
+
+/// Schemas whose names collide (two files called `user.json`, an attribute whose enum would
+/// take the other struct's name) still get distinct names, deterministically.
+#[test]
+fn names_stay_unique_across_schemas() {
+    let mut second = source("group.json");
+    second.file = "user.json".into();
+    let sources = [source("user.json"), second];
+    let code = profile::generate(&sources).unwrap();
+    assert!(code.contains("pub struct UserProfile {"));
+    assert!(code.contains("pub struct UserProfile2 {"));
+    assert!(code.contains("pub enum UserProfile2Tier {"));
+    assert_eq!(code, profile::generate(&sources).unwrap());
+    let bad = Source {
+        type_name: Some("user profile".into()),
+        ..source("user.json")
+    };
+    let Err(Error::Schema(p)) = profile::generate(&[bad]) else {
+        panic!("a type name that is no identifier was accepted")
+    };
+    assert!(p.to_string().contains("such as `UserProfile`"), "{p}");
+}
