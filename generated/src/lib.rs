@@ -173,6 +173,17 @@
 //!   share leaves the rest of each window to the others.
 //! * **Off.** [`RateLimitConfig::disabled`] sends every request at once and leaves `429`s to the
 //!   retries, as before the governor existed.
+//! * **Many processes, one org** (the `redis` feature). `ClientBuilder::shared_budget` with a
+//!   `SharedBudget` shares the buckets and the cap on requests in flight through Redis with
+//!   every client of the org, in every process; while Redis is unreachable each client falls
+//!   back to its own budget at a share of each bucket, and returns when Redis is back. The
+//!   README's "Several workers against one org" lists the settings, the keys written and what
+//!   to alert on.
+//! * **In view.** [`Client::rate_limit_snapshot`] lists every bucket ([`BucketSnapshot`]); the
+//!   `metrics` feature records requests, `429`s by kind, waits, remaining budget and Redis
+//!   fallbacks through the `metrics` facade (`okta_requests_total`,
+//!   `okta_rate_limit_429_total`, `okta_rate_limit_wait_seconds`, `okta_rate_limit_remaining`,
+//!   `okta_redis_fallback_total`, `okta_rate_limit_shared`).
 //!
 //! # The System Log as a stream
 //!
@@ -290,7 +301,11 @@ pub use runtime::client::Client;
 pub use runtime::enums::UnknownValue;
 pub use runtime::error::Error;
 pub use runtime::field::{MismatchedField, MismatchedFields};
-pub use runtime::governor::{RateLimitConfig, DEFAULT_MAX_CONCURRENCY};
+pub use runtime::governor::{
+    BucketSnapshot, BudgetSource, RateLimitConfig, DEFAULT_MAX_CONCURRENCY,
+};
+#[cfg(feature = "redis")]
+pub use runtime::governor::{SharedBudget, DEFAULT_FALLBACK_SHARE, DEFAULT_REDIS_TIMEOUT};
 pub use runtime::headers::RateLimit;
 pub use runtime::nullable::{ExplicitNulls, Nullable};
 pub use runtime::pagination::{ItemStream, Page};
@@ -377,6 +392,10 @@ pub mod auth {
 /// Following the org's System Log as a stream: [`Client::log_tailer`] (the `log` feature).
 #[cfg(feature = "log")]
 pub mod system_log {
+    #[cfg(feature = "redis")]
+    pub use crate::runtime::log_lease::{
+        Checkpoint, LeasedLogStream, TailLease, DEFAULT_TAIL_LEASE,
+    };
     pub use crate::runtime::log_tail::{
         LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW, DEFAULT_POLL_INTERVAL,
     };

@@ -49,6 +49,7 @@ fn rules() -> okta_sim::Rules {
         ]),
         default_limit: 1,
         concurrency: CONCURRENCY,
+        principal_share: 1.0,
         service: Duration::from_millis(5),
     }
 }

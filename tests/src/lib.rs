@@ -245,8 +245,13 @@ pub mod okta_sim {
         /// not listed get `default_limit`.
         pub limits: HashMap<String, u64>,
         pub default_limit: u64,
-        /// Requests in flight at once before a concurrency `429` (Okta: 75).
+        /// Requests in flight at once, org-wide, before a concurrency `429` (Okta: 75).
         pub concurrency: u64,
+        /// The part of each bucket one principal (one `Authorization` value: an API token or
+        /// an OAuth app) may use, in `(0, 1]` (Okta: 0.5 by default, 1 when switched off). The
+        /// headers then describe the principal's share: its limit, and what is left of it (or
+        /// of the org's bucket, when that is lower).
+        pub principal_share: f64,
         /// How long the server works on each accepted request.
         pub service: Duration,
     }
@@ -270,6 +275,8 @@ pub mod okta_sim {
         in_flight: AtomicU64,
         /// Per bucket: the window number and the requests counted in it.
         windows: Mutex<HashMap<String, (u64, u64)>>,
+        /// Per bucket and principal: the window number and the requests counted in it.
+        principal_windows: Mutex<HashMap<(String, String), (u64, u64)>>,
     }
 
     /// The bucket of `method` and `path`: the method and the first three segments, plus `/{id}`
@@ -299,7 +306,7 @@ pub mod okta_sim {
 
     impl Server {
         /// The status and rate-limit headers for a request arriving now.
-        fn admit(&self, method: &str, path: &str) -> (u16, String) {
+        fn admit(&self, method: &str, path: &str, principal: &str) -> (u16, String) {
             let bucket = bucket_of(method, path);
             let now = now();
             let window = now.as_secs() / self.rules.window_secs.max(1);
@@ -320,18 +327,28 @@ pub mod okta_sim {
                     ),
                 );
             }
-            let limit = *self
+            let org_limit = *self
                 .rules
                 .limits
                 .get(&bucket)
                 .unwrap_or(&self.rules.default_limit);
+            let share = self.rules.principal_share.clamp(0.0, 1.0);
+            let limit = ((org_limit as f64 * share).floor() as u64).max(1);
             let mut windows = self.windows.lock().unwrap();
+            let mut mine = self.principal_windows.lock().unwrap();
             let entry = windows.entry(bucket.clone()).or_insert((window, 0));
             if entry.0 != window {
                 *entry = (window, 0);
             }
-            if entry.1 >= limit {
+            let own = mine
+                .entry((bucket.clone(), principal.to_string()))
+                .or_insert((window, 0));
+            if own.0 != window {
+                *own = (window, 0);
+            }
+            if entry.1 >= org_limit || own.1 >= limit {
                 drop(windows);
+                drop(mine);
                 self.stats.bucket_429s.fetch_add(1, Ordering::SeqCst);
                 *self
                     .stats
@@ -346,7 +363,8 @@ pub mod okta_sim {
                 );
             }
             entry.1 += 1;
-            let remaining = limit - entry.1;
+            own.1 += 1;
+            let remaining = (limit - own.1).min(org_limit - entry.1);
             (
                 200,
                 format!("x-rate-limit-limit: {limit}\r\nx-rate-limit-remaining: {remaining}\r\nx-rate-limit-reset: {reset}\r\n"),
@@ -364,6 +382,7 @@ pub mod okta_sim {
             stats: stats.clone(),
             in_flight: AtomicU64::new(0),
             windows: Mutex::new(HashMap::new()),
+            principal_windows: Mutex::new(HashMap::new()),
         });
         tokio::spawn(async move {
             loop {
@@ -391,7 +410,15 @@ pub mod okta_sim {
                         let method = words.next().unwrap_or("GET").to_string();
                         let target = words.next().unwrap_or("/").to_string();
                         let path = target.split('?').next().unwrap_or("/").to_string();
-                        let (status, limits) = server.admit(&method, &path);
+                        let principal = head
+                            .lines()
+                            .find_map(|l| {
+                                let (name, value) = l.split_once(':')?;
+                                name.eq_ignore_ascii_case("authorization")
+                                    .then(|| value.trim().to_string())
+                            })
+                            .unwrap_or_default();
+                        let (status, limits) = server.admit(&method, &path, &principal);
                         let body: &[u8] = if status == 200 {
                             tokio::time::sleep(server.rules.service).await;
                             *server
@@ -431,5 +458,146 @@ pub mod okta_sim {
             }
         });
         (format!("http://{addr}"), stats)
+    }
+}
+
+pub mod redis_server {
+    //! A real `redis-server` on a free port of 127.0.0.1 for the tests and benchmarks of the
+    //! shared budget: no persistence, stopped (killed) when dropped. A test that needs Redis
+    //! fails when `redis-server` cannot be started (install it with
+    //! `apt-get install -y redis-server`); it never skips.
+
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// A running (or stopped) `redis-server`.
+    pub struct RedisServer {
+        child: Option<Child>,
+        port: u16,
+    }
+
+    impl RedisServer {
+        /// Starts a server on a free port and waits until it answers `PING`.
+        pub fn start() -> RedisServer {
+            // redis-server has no `--port 0`: take a free port from the OS and hand it over.
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free local port")
+                .port();
+            let mut server = RedisServer { child: None, port };
+            server.restart();
+            server
+        }
+
+        /// The URL clients connect to.
+        pub fn url(&self) -> String {
+            format!("redis://127.0.0.1:{}/", self.port)
+        }
+
+        pub fn port(&self) -> u16 {
+            self.port
+        }
+
+        /// Kills the server (as a crash or an outage would), keeping the port for a restart.
+        pub fn stop(&mut self) {
+            if let Some(mut child) = self.child.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+
+        /// Starts the server again on the same port, empty, and waits for `PING`.
+        pub fn restart(&mut self) {
+            self.stop();
+            let dir = std::env::temp_dir();
+            let child = Command::new("redis-server")
+                .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot start redis-server ({e}); the shared-budget tests need a real \
+                         Redis: install it with `apt-get install -y redis-server` (.ci/run does)"
+                    )
+                });
+            self.child = Some(child);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if self.ping() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            self.stop();
+            panic!(
+                "redis-server on port {} did not answer PING within 10 s",
+                self.port
+            );
+        }
+
+        /// Whether the server answers `PING` now.
+        pub fn ping(&self) -> bool {
+            let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
+                return false;
+            };
+            let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+            let mut buf = [0u8; 7];
+            s.write_all(b"PING\r\n").is_ok()
+                && s.read_exact(&mut buf).is_ok()
+                && &buf == b"+PONG\r\n"
+        }
+
+        /// A plain connection, to read back what clients wrote (or to FLUSHALL it).
+        pub fn connection(&self) -> redis::Connection {
+            redis::Client::open(self.url())
+                .and_then(|c| c.get_connection())
+                .expect("a connection to the test's redis-server")
+        }
+
+        /// Every key with its type and contents, as text (hash fields, set members and scores,
+        /// strings), for checking what the client wrote.
+        pub fn dump(&self) -> Vec<(String, String)> {
+            let mut con = self.connection();
+            let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut con).unwrap();
+            let mut out = Vec::new();
+            for key in keys {
+                let kind: String = redis::cmd("TYPE").arg(&key).query(&mut con).unwrap();
+                let value = match kind.as_str() {
+                    "hash" => {
+                        let v: Vec<String> =
+                            redis::cmd("HGETALL").arg(&key).query(&mut con).unwrap();
+                        v.join(" ")
+                    }
+                    "zset" => {
+                        let v: Vec<String> = redis::cmd("ZRANGE")
+                            .arg(&key)
+                            .arg(0)
+                            .arg(-1)
+                            .arg("WITHSCORES")
+                            .query(&mut con)
+                            .unwrap();
+                        v.join(" ")
+                    }
+                    "string" => redis::cmd("GET").arg(&key).query(&mut con).unwrap(),
+                    "none" => continue,
+                    other => format!("<{other}>"),
+                };
+                out.push((key, value));
+            }
+            out.sort();
+            out
+        }
+    }
+
+    impl Drop for RedisServer {
+        fn drop(&mut self) {
+            self.stop();
+        }
     }
 }

@@ -241,3 +241,39 @@ fn names_stay_unique_across_schemas() {
     };
     assert!(p.to_string().contains("such as `UserProfile`"), "{p}");
 }
+
+/// Regenerating into the same folder shows what changed in a schema since the previous run
+/// (what `build.rs` turns into `cargo:warning`s); an unchanged schema reports nothing.
+#[test]
+fn regenerating_reports_what_changed_since_the_last_run() {
+    let dir = std::env::temp_dir().join(format!("okta-profile-history-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixtures = repo_root().join("tests/fixtures/profile");
+    let run = |schema: &str| {
+        profile::Builder::new()
+            .schema(fixtures.join("group.json"))
+            .schema_as(fixtures.join(schema), "UserProfile")
+            .generate_to_dir(&dir)
+            .unwrap()
+    };
+    assert!(
+        run("diff/old.json").is_empty(),
+        "a first run has nothing to compare"
+    );
+    let reports = run("diff/new.json");
+    assert_eq!(reports.len(), 1, "only the user schema changed");
+    assert_eq!(reports[0].type_name, "UserProfile");
+    assert_eq!(reports[0].impact(), Some(Impact::Breaking));
+    assert!(reports[0]
+        .changes
+        .iter()
+        .any(|c| c.text.contains("`legacyCode` removed")));
+    assert!(run("diff/new.json").is_empty(), "nothing changed since");
+    let code = std::fs::read_to_string(dir.join(profile::OUT_FILE)).unwrap();
+    assert!(
+        code.contains("pub badge_id: Option<String>"),
+        "the code is the new schema's"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -20,6 +20,7 @@
 pub mod cli;
 pub mod diff;
 pub mod emit;
+pub mod history;
 pub mod ir;
 pub mod load;
 
@@ -193,8 +194,7 @@ impl Builder {
             .collect()
     }
 
-    /// The generated Rust code; nothing is written.
-    pub fn generate(&self) -> Result<String, Error> {
+    fn checked_sources(&self) -> Result<Vec<Source>, Error> {
         if self.schemas.is_empty() {
             return Err(Error::Schema(Problems(vec![Problem {
                 file: "(none)".into(),
@@ -202,7 +202,12 @@ impl Builder {
                 message: "no schema given: add one with `.schema(\"schemas/user.json\")`".into(),
             }])));
         }
-        generate(&self.sources()?)
+        self.sources()
+    }
+
+    /// The generated Rust code; nothing is written.
+    pub fn generate(&self) -> Result<String, Error> {
+        generate(&self.checked_sources()?)
     }
 
     /// Writes the code to `path`, only when it changed (through a temporary file renamed into
@@ -212,8 +217,22 @@ impl Builder {
         write_if_changed(path.as_ref(), &code)
     }
 
-    /// For `build.rs`: writes `$OUT_DIR/okta_profiles.rs` and tells cargo to run the build
-    /// script again when a schema changes. Returns the path written.
+    /// Writes `dir/okta_profiles.rs` (only when it changed) and returns what changed in each
+    /// schema since the previous run into `dir` ([`history`]: a copy of each schema is kept in
+    /// `dir/okta_profiles.schemas/`). Nothing is written on any error.
+    pub fn generate_to_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<diff::Report>, Error> {
+        let dir = dir.as_ref();
+        let sources = self.checked_sources()?;
+        let profiles = resolve(&sources)?;
+        let code = emit::emit(&profiles).map_err(Error::Internal)?;
+        write_if_changed(&dir.join(OUT_FILE), &code)?;
+        history::compare_and_keep(dir, &sources, &profiles)
+    }
+
+    /// For `build.rs`: writes `$OUT_DIR/okta_profiles.rs`, tells cargo to run the build
+    /// script again when a schema changes, and, when one did, shows what changed: a
+    /// `cargo:warning` per breaking or behaviour-changing change, and the whole report in
+    /// `$OUT_DIR/okta_profiles.changes.md`. Returns the path of the code.
     pub fn generate_to_out_dir(&self) -> Result<PathBuf, Error> {
         for (p, _) in &self.schemas {
             println!("cargo:rerun-if-changed={}", p.display());
@@ -222,9 +241,34 @@ impl Builder {
             what: "OUT_DIR is not set (call generate_to_out_dir from a build script)".into(),
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         })?;
-        let path = Path::new(&out).join(OUT_FILE);
-        self.generate_to_file(&path)?;
-        Ok(path)
+        let dir = Path::new(&out);
+        let reports = self.generate_to_dir(dir)?;
+        for r in &reports {
+            for c in r
+                .changes
+                .iter()
+                .filter(|c| c.impact >= diff::Impact::Behaviour)
+            {
+                let tag = if c.impact == diff::Impact::Breaking {
+                    "breaking"
+                } else {
+                    "behaviour-changing"
+                };
+                println!(
+                    "cargo:warning=profile `{}` changed ({tag}): {}",
+                    r.type_name, c.text
+                );
+            }
+        }
+        if !reports.is_empty() {
+            let text: Vec<String> = reports.iter().map(diff::Report::to_markdown).collect();
+            let path = dir.join("okta_profiles.changes.md");
+            std::fs::write(&path, text.join("\n")).map_err(|e| Error::Io {
+                what: format!("cannot write {}", path.display()),
+                source: e,
+            })?;
+        }
+        Ok(dir.join(OUT_FILE))
     }
 }
 

@@ -45,6 +45,8 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     retry: RetryConfig,
     rate_limit: RateLimitConfig,
+    #[cfg(feature = "redis")]
+    shared_budget: Option<super::governor::SharedBudget>,
     max_response_bytes: u64,
     max_pages: u32,
     strict: bool,
@@ -67,6 +69,8 @@ impl Client {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryConfig::default(),
             rate_limit: RateLimitConfig::default(),
+            #[cfg(feature = "redis")]
+            shared_budget: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_SIZE,
             max_pages: DEFAULT_MAX_PAGES,
             strict: false,
@@ -223,6 +227,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Shares the rate-limit budget through Redis with every client of the org, in every
+    /// process, that is configured with the same Redis and namespace (the `redis` feature);
+    /// see [`SharedBudget`](crate::SharedBudget) and the README's "Several workers against one
+    /// org". The buckets learned, the units in flight and the cap on requests in flight
+    /// ([`RateLimitConfig::max_concurrency`], then org-wide across the clients) live in Redis;
+    /// while Redis is unreachable each client falls back to its local budget at
+    /// [`SharedBudget::fallback_share`](crate::SharedBudget::fallback_share). Ignored when the
+    /// governor is [disabled](RateLimitConfig::disabled).
+    #[cfg(feature = "redis")]
+    pub fn shared_budget(mut self, budget: super::governor::SharedBudget) -> Self {
+        self.shared_budget = Some(budget);
+        self
+    }
+
     /// The largest response body the client reads, in bytes (default
     /// [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB). A larger one fails with
     /// [`Error::ResponseTooLarge`] before it is read past the limit.
@@ -373,16 +391,28 @@ impl ClientBuilder {
         let auth = self
             .auth
             .ok_or_else(|| Error::Config("no credentials".into()))?;
+        #[cfg(feature = "redis")]
+        let governor = match (self.rate_limit.enabled, self.shared_budget) {
+            (false, _) => None,
+            (true, Some(budget)) => {
+                let principal = super::governor::principal_id(&auth);
+                let shared = budget.open(&base, principal, &self.rate_limit)?;
+                Some(Governor::shared(self.rate_limit, shared))
+            }
+            (true, None) => Some(Governor::new(self.rate_limit)),
+        };
+        #[cfg(not(feature = "redis"))]
+        let governor = self
+            .rate_limit
+            .enabled
+            .then(|| Governor::new(self.rate_limit));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base,
                 auth,
                 retry: self.retry,
-                governor: self
-                    .rate_limit
-                    .enabled
-                    .then(|| Governor::new(self.rate_limit)),
+                governor,
                 timeout: self.timeout,
                 attempt_timeout: self.attempt_timeout,
                 max_response_bytes: self.max_response_bytes,

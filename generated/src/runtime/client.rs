@@ -155,7 +155,11 @@ impl Client {
             // Decide.
             let answer = Answer {
                 status,
-                verdict: ticket.map_or(Verdict::Unknown, |t| t.finish(status, &headers)),
+                // issue 26: recording may ask the shared budget in Redis (bounded by its timeout).
+                verdict: match ticket {
+                    Some(t) => t.finish(status, &headers).await,
+                    None => Verdict::Unknown,
+                },
                 hints: Hints::from_headers(&headers),
                 auth: inner.auth.observe(&presented, status, &headers),
             };

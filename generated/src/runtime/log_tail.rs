@@ -186,6 +186,12 @@ impl SystemLogTail {
         self
     }
 
+    /// The org this stream reads (issue 26: it names the tailer's lease in Redis).
+    #[cfg(feature = "redis")]
+    pub(crate) fn org_url(&self) -> &Url {
+        self.client.org_url()
+    }
+
     /// The events, one by one, fetched lazily a page at a time.
     ///
     /// An error is yielded as an item. A **bounded** stream (`until`) ends after a permanent

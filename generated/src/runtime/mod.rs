@@ -14,8 +14,11 @@ pub(crate) mod governor;
 pub(crate) mod headers;
 #[cfg(feature = "oauth")]
 pub(crate) mod keys;
+#[cfg(all(feature = "log", feature = "redis"))]
+pub(crate) mod log_lease;
 #[cfg(feature = "log")]
 pub(crate) mod log_tail;
+pub(crate) mod metrics;
 #[cfg(feature = "multipart")]
 pub(crate) mod multipart;
 pub(crate) mod nullable;

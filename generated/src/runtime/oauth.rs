@@ -251,6 +251,12 @@ impl KindName for jsonwebtoken::errors::Error {
 }
 
 impl TokenProvider {
+    /// The service app's client id (public; it names the app's share of the rate limits).
+    #[cfg(feature = "redis")]
+    pub(crate) fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     /// A valid access token: the cached one, or a new one (one request however many calls
     /// wait). Waiting for another call's token request and making one both end after
     /// `timeout`, the limit of the call that needs the token.

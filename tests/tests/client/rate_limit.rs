@@ -259,6 +259,7 @@ async fn the_concurrency_cap_holds_across_clones() {
         limits: HashMap::new(),
         default_limit: 1_000_000,
         concurrency: 1_000,
+        principal_share: 1.0,
         service: Duration::from_millis(20),
     })
     .await;

@@ -10,6 +10,7 @@
 //! The bookkeeping ([`State`]) is plain data driven by explicit instants, so that it is tested
 //! without a runtime or a clock; [`Governor`] wraps it with the waiting.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -17,10 +18,23 @@ use std::time::{Duration, Instant, SystemTime};
 use http::{HeaderMap, StatusCode};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::metrics;
 use super::retry::{jitter, Jitter};
 
+#[cfg(feature = "redis")]
+mod health;
+#[cfg(feature = "redis")]
+mod principal;
+#[cfg(feature = "redis")]
+pub(crate) mod shared;
+mod snapshot;
 mod state;
 
+#[cfg(feature = "redis")]
+pub(crate) use principal::principal_id;
+#[cfg(feature = "redis")]
+pub use shared::{SharedBudget, DEFAULT_FALLBACK_SHARE, DEFAULT_REDIS_TIMEOUT};
+pub use snapshot::{BucketSnapshot, BudgetSource};
 use state::{Decision, Report, Reserved, State};
 pub(crate) use state::{Key, Verdict};
 
@@ -142,10 +156,16 @@ impl RateLimitConfig {
 /// The rate-limit governor of one client and its clones.
 pub(crate) struct Governor {
     pub(crate) config: RateLimitConfig,
+    /// The local budget; with a shared budget, the one used while Redis is unreachable (at the
+    /// fallback share).
     state: Mutex<State>,
     /// Woken when an answer may have freed budget.
     changed: tokio::sync::Notify,
     slots: Semaphore,
+    /// Tasks waiting per bucket, for the snapshot.
+    waiters: Mutex<HashMap<Key, u64>>,
+    #[cfg(feature = "redis")]
+    pub(crate) shared: Option<shared::Shared>,
 }
 
 impl fmt::Debug for Governor {
@@ -159,35 +179,132 @@ impl fmt::Debug for Governor {
 pub(crate) struct Ticket<'g> {
     governor: &'g Governor,
     key: &'g Key,
-    held: Reserved,
-    open: bool,
+    held: Held,
     _slot: Option<SemaphorePermit<'g>>,
 }
 
+/// Where a ticket's unit was reserved.
+enum Held {
+    Local(Reserved),
+    #[cfg(feature = "redis")]
+    Shared(shared::Lease),
+    /// Finished.
+    Done,
+}
+
+/// Counts a task as waiting on a bucket while it lives.
+struct Waiting<'g> {
+    governor: &'g Governor,
+    key: &'g Key,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut waiters = self.governor.waiters();
+        if let Some(n) = waiters.get_mut(self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                waiters.remove(self.key);
+            }
+        }
+    }
+}
+
 impl Governor {
-    pub(crate) fn new(config: RateLimitConfig) -> Governor {
-        let slots = config.max_concurrency.clamp(1, Semaphore::MAX_PERMITS);
+    /// A governor on `state` with `slots` requests in flight.
+    fn with(config: RateLimitConfig, state: State, slots: usize) -> Governor {
         Governor {
-            state: Mutex::new(State::new(config.budget_share, config.max_buckets)),
+            state: Mutex::new(state),
             changed: tokio::sync::Notify::new(),
-            slots: Semaphore::new(slots),
+            slots: Semaphore::new(slots.clamp(1, Semaphore::MAX_PERMITS)),
+            waiters: Mutex::new(HashMap::new()),
+            #[cfg(feature = "redis")]
+            shared: None,
             config,
         }
+    }
+
+    pub(crate) fn new(config: RateLimitConfig) -> Governor {
+        let state = State::new(config.budget_share, config.max_buckets);
+        let slots = config.max_concurrency;
+        Governor::with(config, state, slots)
+    }
+
+    /// A governor on a shared budget, whose local budget (for outages) lets this client spend
+    /// the fallback share of each bucket itself, and of the requests in flight: the workers
+    /// cannot see each other's reservations then, so each keeps to its part.
+    #[cfg(feature = "redis")]
+    pub(crate) fn shared(config: RateLimitConfig, shared: shared::Shared) -> Governor {
+        let f = shared.fallback_share;
+        let state = State::new(config.budget_share, config.max_buckets)
+            .with_own_share(config.budget_share * f);
+        // `as` saturates; at least one request in flight.
+        let slots = ((config.max_concurrency as f64) * f).ceil() as usize;
+        let mut g = Governor::with(config, state, slots);
+        g.shared = Some(shared);
+        g
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits until `key` has budget and a concurrency slot is free, and reserves both.
+    fn waiters(&self) -> std::sync::MutexGuard<'_, HashMap<Key, u64>> {
+        self.waiters.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until `key` has budget and a concurrency slot is free, and reserves both: in the
+    /// shared budget while Redis answers, else in the local one.
     pub(crate) async fn acquire<'g>(&'g self, key: &'g Key) -> Ticket<'g> {
-        let held = loop {
+        let started = Instant::now();
+        {
+            let mut waiters = self.waiters();
+            if waiters.len() < self.config.max_buckets || waiters.contains_key(key) {
+                *waiters.entry(key.clone()).or_default() += 1;
+            }
+        }
+        let waiting = Waiting {
+            governor: self,
+            key,
+        };
+        #[cfg(feature = "redis")]
+        if let Some(shared) = self.shared.as_ref().filter(|s| s.is_up()) {
+            match shared.acquire(key).await {
+                Ok(lease) => {
+                    drop(waiting);
+                    metrics::waited(key, started.elapsed());
+                    return Ticket {
+                        governor: self,
+                        key,
+                        held: Held::Shared(lease),
+                        _slot: None,
+                    };
+                }
+                Err(failure) => shared.failed(&failure),
+            }
+        }
+        let held = self.acquire_local(key).await;
+        let mut ticket = Ticket {
+            governor: self,
+            key,
+            held: Held::Local(held),
+            _slot: None,
+        };
+        // The semaphore is never closed; were it, the attempt would go without a slot.
+        ticket._slot = self.slots.acquire().await.ok();
+        drop(waiting);
+        metrics::waited(key, started.elapsed());
+        ticket
+    }
+
+    async fn acquire_local(&self, key: &Key) -> Reserved {
+        loop {
             let mut notified = std::pin::pin!(self.changed.notified());
             // Registered before looking, so that an answer in between is not missed.
             notified.as_mut().enable();
             let decision = self.state().reserve(key, Instant::now());
             match decision {
-                Decision::Go(held) => break held,
+                Decision::Go(held) => return held,
                 Decision::WaitUntil(at) => {
                     // A relative sleep: tokio bounds it, so no setting can overflow an instant.
                     let wait = at
@@ -205,35 +322,83 @@ impl Governor {
                     let _ = tokio::time::timeout(ANSWER_POLL, notified.as_mut()).await;
                 }
             }
-        };
-        let mut ticket = Ticket {
-            governor: self,
-            key,
-            held,
-            open: true,
-            _slot: None,
-        };
-        // The semaphore is never closed; were it, the attempt would go without a slot.
-        ticket._slot = self.slots.acquire().await.ok();
-        ticket
+        }
+    }
+
+    /// Every bucket this governor knows: its figures, waiting tasks, and which budget holds it.
+    pub(crate) async fn snapshot(&self) -> Vec<BucketSnapshot> {
+        let local = self.state().snapshot(Instant::now(), SystemTime::now());
+        let waiters = self.waiters().clone();
+        #[allow(unused_mut)]
+        let mut out: Vec<BucketSnapshot> = local
+            .into_iter()
+            .map(|b| BucketSnapshot::local(b, &waiters, self.is_shared()))
+            .collect();
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            let mut keys: Vec<Key> = shared.routes();
+            keys.sort_by_key(|k| k.to_string());
+            for key in keys {
+                if let Some(f) = shared.snapshot(&key).await {
+                    out.push(BucketSnapshot::shared(&key, f, &waiters));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a shared budget is configured (reachable or not).
+    fn is_shared(&self) -> bool {
+        #[cfg(feature = "redis")]
+        return self.shared.is_some();
+        #[cfg(not(feature = "redis"))]
+        false
     }
 }
 
 impl Ticket<'_> {
     /// Records the answer to this attempt and gives the slot back.
-    pub(crate) fn finish(mut self, status: StatusCode, headers: &HeaderMap) -> Verdict {
-        self.open = false;
+    pub(crate) async fn finish(mut self, status: StatusCode, headers: &HeaderMap) -> Verdict {
         let report = Report::from_headers(headers);
-        let (verdict, wake) = self.governor.state().record(
-            self.key,
-            self.held,
-            status,
-            report,
-            Instant::now(),
-            SystemTime::now(),
-        );
-        if wake {
-            self.governor.changed.notify_waiters();
+        let governor = self.governor;
+        metrics::request(self.key, Some(status.as_u16()));
+        if let Some(r) = &report {
+            metrics::remaining(self.key, r.remaining);
+        }
+        let verdict = match std::mem::replace(&mut self.held, Held::Done) {
+            Held::Local(held) => {
+                let (verdict, wake) = governor.state().record(
+                    self.key,
+                    held,
+                    status,
+                    report,
+                    Instant::now(),
+                    SystemTime::now(),
+                );
+                if wake {
+                    governor.changed.notify_waiters();
+                }
+                verdict
+            }
+            #[cfg(feature = "redis")]
+            Held::Shared(lease) => match lease.finish(status, report).await {
+                Ok(verdict) => verdict,
+                Err(failure) => {
+                    if let Some(shared) = &governor.shared {
+                        shared.failed(&failure);
+                    }
+                    governor.state().judge(status, report, SystemTime::now())
+                }
+            },
+            Held::Done => Verdict::Answered,
+        };
+        match verdict {
+            Verdict::Spent(_) => metrics::rate_limited(self.key, "spent"),
+            Verdict::Concurrency => metrics::rate_limited(self.key, "concurrency"),
+            Verdict::Unknown if status == StatusCode::TOO_MANY_REQUESTS => {
+                metrics::rate_limited(self.key, "unknown")
+            }
+            _ => {}
         }
         verdict
     }
@@ -241,8 +406,17 @@ impl Ticket<'_> {
 
 impl Drop for Ticket<'_> {
     fn drop(&mut self) {
-        if self.open && self.governor.state().release(self.key, self.held) {
-            self.governor.changed.notify_waiters();
+        match std::mem::replace(&mut self.held, Held::Done) {
+            Held::Local(held) => {
+                metrics::request(self.key, None);
+                if self.governor.state().release(self.key, held) {
+                    self.governor.changed.notify_waiters();
+                }
+            }
+            // Dropping the lease gives it back.
+            #[cfg(feature = "redis")]
+            Held::Shared(_) => metrics::request(self.key, None),
+            Held::Done => {}
         }
     }
 }

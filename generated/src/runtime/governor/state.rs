@@ -126,18 +126,34 @@ struct Bucket {
     probing: Option<Instant>,
     in_flight: u64,
     last_used: u64,
+    /// This client's answers in the window with this `X-Rate-Limit-Reset`, for `own_share`.
+    own: (u64, u64),
 }
 
 impl Bucket {
-    /// Units that may still be reserved, given the share of the limit this client may use.
-    fn available(&self, share: f64) -> u64 {
+    /// Units that may still be reserved, given the share of the limit this client may use
+    /// (counting everyone's use, as Okta reports it) and, as a fallback for a shared budget,
+    /// the share it may spend itself.
+    fn available(&self, share: f64, own_share: Option<f64>) -> u64 {
         match &self.window {
             None => u64::MAX,
             Some(w) => {
                 let used = w.limit.saturating_sub(w.remaining);
-                allowed(w.limit, share)
+                let all = allowed(w.limit, share)
                     .saturating_sub(used)
-                    .saturating_sub(self.in_flight)
+                    .saturating_sub(self.in_flight);
+                let Some(own_share) = own_share else {
+                    return all;
+                };
+                // Our own answers in the live window (none yet once it has reset).
+                let mine = match w.reset_at {
+                    Some(_) if self.own.0 == w.reset => self.own.1,
+                    _ => 0,
+                };
+                let own = allowed(w.limit, own_share)
+                    .saturating_sub(mine)
+                    .saturating_sub(self.in_flight);
+                all.min(own)
             }
         }
     }
@@ -185,6 +201,26 @@ impl Skew {
     }
 }
 
+/// A bucket as one governor sees it, for [`State::snapshot`].
+#[derive(Clone, Debug)]
+pub(crate) struct BucketFigures {
+    pub key: Key,
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    pub reset: Option<SystemTime>,
+    pub in_flight: u64,
+}
+
+/// What a `429` (or any other answer) means without a bucket to compare it with.
+fn classify(status: StatusCode, report: Option<Report>, local: f64, skew: f64) -> Verdict {
+    match (status.as_u16(), report) {
+        (429, Some(r)) if r.remaining == 0 => Verdict::Spent(until_reset(r.reset, local, skew)),
+        (429, Some(_)) => Verdict::Concurrency,
+        (429, None) => Verdict::Unknown,
+        _ => Verdict::Answered,
+    }
+}
+
 /// How long until the Unix second `reset` on the server's clock; saturating, never negative.
 fn until_reset(reset: u64, local_unix: f64, skew: f64) -> Duration {
     let secs = reset as f64 - (local_unix + skew);
@@ -208,6 +244,9 @@ pub(crate) struct State {
     tick: u64,
     skew: Skew,
     share: f64,
+    /// The share of each bucket this client may spend itself (the fallback of a shared
+    /// budget, whose workers cannot see each other's reservations): `None` without one.
+    own_share: Option<f64>,
     max_buckets: usize,
 }
 
@@ -218,8 +257,16 @@ impl State {
             tick: 0,
             skew: Skew::default(),
             share,
+            own_share: None,
             max_buckets: max_buckets.max(1),
         }
+    }
+
+    /// Also holds this client to `share` of each bucket counting only its own answers.
+    #[cfg(any(feature = "redis", test))]
+    pub(crate) fn with_own_share(mut self, share: f64) -> State {
+        self.own_share = Some(share);
+        self
     }
 
     fn bucket(&mut self, key: &Key) -> &mut Bucket {
@@ -244,6 +291,7 @@ impl State {
             probing: None,
             in_flight: 0,
             last_used: tick,
+            own: (0, 0),
         });
         bucket.last_used = tick;
         bucket
@@ -251,7 +299,7 @@ impl State {
 
     /// Whether an attempt on `key` may be sent now, reserving a unit if so.
     pub(crate) fn reserve(&mut self, key: &Key, now: Instant) -> Decision {
-        let share = self.share;
+        let (share, own_share) = (self.share, self.own_share);
         let bucket = self.bucket(key);
         if let Some(w) = &mut bucket.window {
             if w.reset_at.is_some_and(|at| now >= at) {
@@ -260,7 +308,7 @@ impl State {
                 w.reset_at = None;
             }
             let reset_at = w.reset_at;
-            if bucket.available(share) == 0 {
+            if bucket.available(share, own_share) == 0 {
                 match reset_at {
                     Some(at) => return Decision::WaitUntil(at),
                     // Nothing in flight means no answer is coming to describe the new window:
@@ -325,24 +373,16 @@ impl State {
             self.skew.sample(date, local);
         }
         let skew = self.skew.estimate();
-        let share = self.share;
+        let (share, own_share) = (self.share, self.own_share);
         let Some(bucket) = self
             .buckets
             .get_mut(key)
             .filter(|b| b.generation == held.generation)
         else {
             // Evicted meanwhile: classify the answer without a bucket.
-            let verdict = match (status.as_u16(), report) {
-                (429, Some(r)) if r.remaining == 0 => {
-                    Verdict::Spent(until_reset(r.reset, local, skew))
-                }
-                (429, Some(_)) => Verdict::Concurrency,
-                (429, None) => Verdict::Unknown,
-                _ => Verdict::Answered,
-            };
-            return (verdict, false);
+            return (classify(status, report, local, skew), false);
         };
-        let before = bucket.available(share);
+        let before = bucket.available(share, own_share);
         bucket.in_flight = bucket.in_flight.saturating_sub(1);
         if held.probe {
             bucket.probing = None;
@@ -381,6 +421,13 @@ impl State {
             match report {
                 Some(r) => {
                     bucket.unlimited = false;
+                    // An answer Okta counted, in the window it names.
+                    if r.reset > bucket.own.0 {
+                        bucket.own = (r.reset, 0);
+                    }
+                    if r.reset == bucket.own.0 {
+                        bucket.own.1 = bucket.own.1.saturating_add(1);
+                    }
                     match &mut bucket.window {
                         Some(w) if r.reset == w.reset && w.reset_at.is_some() => {
                             // Answers arrive out of order: the lowest count is the latest.
@@ -408,8 +455,47 @@ impl State {
             }
             Verdict::Answered
         };
-        let after = bucket.available(share);
+        let after = bucket.available(share, own_share);
         (verdict, held.probe || after > before)
+    }
+
+    /// Judges an answer that no bucket of this state reserved (the shared budget's, when
+    /// Redis did not take its record), learning the server's clock from it.
+    #[cfg(feature = "redis")]
+    pub(crate) fn judge(
+        &mut self,
+        status: StatusCode,
+        report: Option<Report>,
+        wall: SystemTime,
+    ) -> Verdict {
+        let local = local_unix(wall);
+        if let Some(date) = report.and_then(|r| r.date) {
+            self.skew.sample(date, local);
+        }
+        classify(status, report, local, self.skew.estimate())
+    }
+
+    /// Every bucket: its key, limit, remaining, reset (on the wall clock) and units in flight.
+    pub(crate) fn snapshot(&self, now: Instant, wall: SystemTime) -> Vec<BucketFigures> {
+        let mut out: Vec<BucketFigures> = self
+            .buckets
+            .iter()
+            .map(|(key, b)| {
+                let live = b.window.filter(|w| w.reset_at.is_some_and(|at| at > now));
+                BucketFigures {
+                    key: key.clone(),
+                    limit: b.window.map(|w| w.limit),
+                    // A window that has reset counts as full until an answer tells.
+                    remaining: b.window.map(|w| live.map_or(w.limit, |l| l.remaining)),
+                    reset: live
+                        .and_then(|w| w.reset_at)
+                        .and_then(|at| wall.checked_add(at.saturating_duration_since(now))),
+                    in_flight: b.in_flight,
+                }
+            })
+            .collect();
+        out.sort_by_key(|b| b.key.to_string());
+        out
     }
 
     #[cfg(test)]

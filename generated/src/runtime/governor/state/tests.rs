@@ -403,3 +403,47 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn an_own_share_counts_only_this_clients_answers() {
+    // The fallback of a shared budget: 1/4 of a bucket of 100 spent by this client itself,
+    // while the others' spending (seen in Remaining) leaves plenty.
+    let mut s = State::new(1.0, 16).with_own_share(0.25);
+    let k = key("/api/v1/users");
+    let now = Instant::now();
+    let probe = go(s.reserve(&k, now));
+    let at = wall(T0 as f64);
+    s.record(
+        &k,
+        probe,
+        StatusCode::OK,
+        report(100, 60, T0 + 1, T0),
+        now,
+        at,
+    );
+    // One answer of ours so far: 24 more, though Okta reports 60 left.
+    let held: Vec<Reserved> = (0..24).map(|_| go(s.reserve(&k, now))).collect();
+    assert!(matches!(s.reserve(&k, now), Decision::WaitUntil(_)));
+    for h in held {
+        s.record(&k, h, StatusCode::OK, report(100, 50, T0 + 1, T0), now, at);
+    }
+    assert!(matches!(s.reserve(&k, now), Decision::WaitUntil(_)));
+    // A new window: our count starts again.
+    let later = now + Duration::from_secs(2);
+    assert!(!go(s.reserve(&k, later)).probe);
+    // Without an own share the same figures allow 50.
+    let mut plain = State::new(1.0, 16);
+    let probe = go(plain.reserve(&k, now));
+    plain.record(
+        &k,
+        probe,
+        StatusCode::OK,
+        report(100, 50, T0 + 1, T0),
+        now,
+        at,
+    );
+    for _ in 0..50 {
+        go(plain.reserve(&k, now));
+    }
+    assert!(matches!(plain.reserve(&k, now), Decision::WaitUntil(_)));
+}

@@ -1,0 +1,311 @@
+//! The rate-limit budget shared through Redis (issue 26), against a real `redis-server`
+//! (`tests::redis_server`) and the Okta-style server `okta_sim`: the script's decisions with
+//! explicit instants in `script`, clients sharing one budget, Redis failing under them, what is
+//! written to Redis, the snapshot and the metrics here and in `metrics`.
+
+mod log_lease;
+mod metrics;
+mod script;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use okta_client::{BudgetSource, Client, RateLimitConfig, RetryConfig, SharedBudget};
+use tests::okta_sim::{self, Stats};
+use tests::redis_server::RedisServer;
+
+const TOKEN: &str = "00SHAREDsecretTOKENvalue0123456789abcdef";
+
+fn rules(users_limit: u64, concurrency: u64) -> okta_sim::Rules {
+    okta_sim::Rules {
+        window_secs: 1,
+        limits: HashMap::from([("GET /api/v1/users".to_string(), users_limit)]),
+        default_limit: 1_000_000,
+        concurrency,
+        principal_share: 1.0,
+        service: Duration::from_millis(2),
+    }
+}
+
+fn shared_client(base: &str, budget: SharedBudget, max_concurrency: usize) -> Client {
+    Client::builder(base)
+        .api_token(TOKEN)
+        .retry(RetryConfig {
+            max_retries: 100,
+            max_total_wait: Duration::from_secs(120),
+            ..RetryConfig::default()
+        })
+        .rate_limit(RateLimitConfig {
+            max_concurrency,
+            ..RateLimitConfig::default()
+        })
+        .shared_budget(budget)
+        .build()
+        .unwrap()
+}
+
+/// `calls` list-users calls numbered from `first`, from `tasks` tasks spread over `clients`.
+async fn run_calls(clients: &[Client], first: usize, calls: usize, tasks: usize) -> usize {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(first));
+    let handles: Vec<_> = (0..tasks)
+        .map(|t| {
+            let client = clients[t % clients.len()].clone();
+            let next = next.clone();
+            tokio::spawn(async move {
+                let mut ok = 0;
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= first + calls {
+                        return ok;
+                    }
+                    let sent = client.user().list_users().customize().query("call", i);
+                    sent.send()
+                        .await
+                        .unwrap_or_else(|e| panic!("call {i}: {e}"));
+                    ok += 1;
+                }
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for h in handles {
+        ok += h.await.unwrap();
+    }
+    ok
+}
+
+/// Every call `0..calls` reached the server exactly once.
+fn exactly_once(stats: &Stats, calls: usize) {
+    let completions = stats.completions.lock().unwrap();
+    for i in 0..calls {
+        let n = completions.get(&format!("/api/v1/users?call={i}"));
+        assert_eq!(n, Some(&1), "call {i} completed {n:?} times");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_sharing_redis_share_one_budget_and_one_concurrency_cap() {
+    let redis = RedisServer::start();
+    let (base, stats) = okta_sim::start(rules(40, 1_000)).await;
+    // Three clients, as three processes would have: nothing shared but Redis.
+    let clients: Vec<Client> = (0..3)
+        .map(|_| shared_client(&base, SharedBudget::new(redis.url(), "okta-test"), 4))
+        .collect();
+    let started = Instant::now();
+    let ok = run_calls(&clients, 0, 120, 24).await;
+    assert_eq!(ok, 120);
+    exactly_once(&stats, 120);
+    let windows = started.elapsed().as_secs() + 1;
+    let spent = stats.bucket_429s.load(Ordering::SeqCst);
+    // Three local governors would each spend the whole bucket in each window.
+    assert!(spent <= windows, "{spent} bucket 429s in {windows} windows");
+    let peak = stats.max_in_flight.load(Ordering::SeqCst);
+    assert!(
+        peak <= 4,
+        "{peak} in flight at once across the clients (cap 4)"
+    );
+    let snapshot = clients[0].rate_limit_snapshot().await;
+    let users = snapshot
+        .iter()
+        .find(|b| b.route == "GET /api/v1/users")
+        .expect("the users bucket in the snapshot");
+    assert_eq!(users.source, BudgetSource::Shared);
+    assert_eq!(users.limit, Some(40));
+    assert!(
+        users.remaining.is_some() && users.reset.is_some(),
+        "{users:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_written_to_redis_reveals_the_token() {
+    let redis = RedisServer::start();
+    let (base, _stats) = okta_sim::start(rules(40, 1_000)).await;
+    let client = shared_client(&base, SharedBudget::new(redis.url(), "okta-test"), 4);
+    run_calls(std::slice::from_ref(&client), 0, 10, 2).await;
+    let group = client.group().get_group("00g1secretid").send().await;
+    assert!(group.is_ok());
+    let dump = redis.dump();
+    assert!(!dump.is_empty());
+    let org = base.trim_start_matches("http://");
+    for (key, value) in &dump {
+        for text in [key, value] {
+            // No piece of the token of 6 characters or more, in any key or value.
+            for w in TOKEN.as_bytes().windows(6) {
+                let piece = std::str::from_utf8(w).unwrap();
+                assert!(
+                    !text.contains(piece),
+                    "{piece:?} of the token in {key} = {value}"
+                );
+            }
+            assert!(!text.contains("00g1secretid"), "an id in {key}");
+        }
+        assert!(key.starts_with(&format!("okta-test:{{{org}}}:")), "{key}");
+    }
+    // The principal is the keyed hash, the routes are templates.
+    let keys: Vec<&str> = dump.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(
+        keys.iter()
+            .any(|k| k.contains(":p:token:") && k.ends_with(":GET /api/v1/users:bucket")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k.contains("GET /api/v1/groups/{groupId}")),
+        "{keys:?}"
+    );
+    // Debug output of the settings names no URL (it may hold a password).
+    let budget = SharedBudget::new("redis://:hunter2@127.0.0.1:1/", "okta-test");
+    assert!(!format!("{budget:?}").contains("hunter2"));
+    let e = Client::builder(&base)
+        .api_token(TOKEN)
+        .shared_budget(SharedBudget::new("nonsense://:hunter2@x", "okta-test"))
+        .build()
+        .unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}
+
+// One thread, so that the trace capture (per thread) sees the warnings of every task.
+#[tokio::test]
+async fn redis_stopped_restarted_and_flushed_loses_and_duplicates_no_call() {
+    let mut redis = RedisServer::start();
+    let (base, stats) = okta_sim::start(rules(60, 1_000)).await;
+    let budget = SharedBudget::new(redis.url(), "okta-test")
+        .timeout(Duration::from_millis(100))
+        .probe_interval(Duration::from_millis(100))
+        .fallback_share(0.5);
+    let client = shared_client(&base, budget, 8);
+    let (captured, _guard) = tests::traces::capture();
+    assert_eq!(run_calls(std::slice::from_ref(&client), 0, 30, 4).await, 30);
+
+    // Down: every call still goes, none waits much longer than the Redis timeout for it.
+    redis.stop();
+    let before = Instant::now();
+    assert_eq!(
+        run_calls(std::slice::from_ref(&client), 30, 30, 4).await,
+        30
+    );
+    assert!(
+        before.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        before.elapsed()
+    );
+    let snapshot = client.rate_limit_snapshot().await;
+    assert!(
+        snapshot.iter().all(|b| b.source == BudgetSource::Fallback) && !snapshot.is_empty(),
+        "{snapshot:?}"
+    );
+    let text = captured.text();
+    assert_eq!(
+        text.matches("the shared budget in Redis is unreachable")
+            .count(),
+        1,
+        "{text}"
+    );
+
+    // Back, empty: the probe returns the client to the shared budget.
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert_eq!(run_calls(std::slice::from_ref(&client), 60, 1, 1).await, 1);
+        let snapshot = client.rate_limit_snapshot().await;
+        if snapshot.iter().any(|b| b.source == BudgetSource::Shared) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not back on the shared budget: {snapshot:?}"
+        );
+        // The calls of this loop all carry number 60: only its first is checked below.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(captured.text().contains("Redis is back"));
+
+    // Flushed under load: the buckets are learned again, nothing is lost.
+    let flusher = {
+        let mut con = redis.connection();
+        tokio::task::spawn_blocking(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap();
+        })
+    };
+    assert_eq!(
+        run_calls(std::slice::from_ref(&client), 100, 40, 4).await,
+        40
+    );
+    flusher.await.unwrap();
+    exactly_once(&stats, 60);
+    let completions = stats.completions.lock().unwrap();
+    for i in 100..140 {
+        assert_eq!(
+            completions.get(&format!("/api/v1/users?call={i}")),
+            Some(&1),
+            "call {i}"
+        );
+    }
+    assert_eq!(stats.bucket_429s.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_never_answers_does_not_hold_calls() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let (base, stats) = okta_sim::start(rules(60, 1_000)).await;
+    let budget = SharedBudget::new(format!("redis://127.0.0.1:{port}/"), "okta-test")
+        .timeout(Duration::from_millis(50));
+    let client = shared_client(&base, budget, 8);
+    let started = Instant::now();
+    assert_eq!(run_calls(std::slice::from_ref(&client), 0, 20, 4).await, 20);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    exactly_once(&stats, 20);
+}
+
+#[tokio::test]
+async fn bad_shared_budget_settings_are_config_errors() {
+    let build = |b: SharedBudget| {
+        Client::builder("https://example.okta.com")
+            .api_token(TOKEN)
+            .shared_budget(b)
+            .build()
+    };
+    let url = "redis://127.0.0.1:6379/";
+    for bad in [
+        SharedBudget::new(url, ""),
+        SharedBudget::new(url, "a{b}"),
+        SharedBudget::new(url, "ns").fallback_share(0.0),
+        SharedBudget::new(url, "ns").fallback_share(1.5),
+        SharedBudget::new(url, "ns").timeout(Duration::ZERO),
+        SharedBudget::new(url, "ns").lease(Duration::from_millis(10)),
+    ] {
+        let e = build(bad.clone()).unwrap_err();
+        assert!(matches!(e, okta_client::Error::Config(_)), "{bad:?}: {e}");
+    }
+    build(SharedBudget::new(url, "okta-prod.eu_1")).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_snapshot_lists_learned_buckets() {
+    let (base, _stats) = okta_sim::start(rules(40, 1_000)).await;
+    let client = Client::builder(&base).api_token(TOKEN).build().unwrap();
+    assert!(client.rate_limit_snapshot().await.is_empty());
+    run_calls(std::slice::from_ref(&client), 0, 3, 1).await;
+    let snapshot = client.rate_limit_snapshot().await;
+    assert_eq!(snapshot.len(), 1, "{snapshot:?}");
+    let b = &snapshot[0];
+    assert_eq!(
+        (b.route.as_str(), b.source),
+        ("GET /api/v1/users", BudgetSource::Local)
+    );
+    assert_eq!(b.limit, Some(40));
+    assert!(b.remaining.is_some_and(|r| r <= 37), "{b:?}");
+    assert_eq!((b.in_flight, b.waiters), (0, 0));
+}

@@ -1,0 +1,244 @@
+//! The shared budget's decisions, `budget.lua` run by a real Redis with explicit instants
+//! (the script takes `now` from its third argument when one is given, else Redis's `TIME`).
+
+use redis::{Connection, Script};
+
+use tests::redis_server::RedisServer;
+
+const KEYS: [&str; 5] = ["t:{o}:b", "t:{o}:l", "t:{o}:c", "t:{o}:k", "t:{o}:p"];
+
+fn script() -> Script {
+    Script::new(include_str!(
+        "../../../generated/src/runtime/governor/budget.lua"
+    ))
+}
+
+/// `acquire` at `now`: (code, wait ms, probe). Share 1, 10 s leases, 4 in flight, 1 s patience,
+/// a burst of a tenth, 20 ms polls.
+fn acquire(con: &mut Connection, lease: &str, now: u64, held: bool) -> (u8, u64, u8) {
+    acquire_with(con, lease, now, held, 4)
+}
+
+fn acquire_with(
+    con: &mut Connection,
+    lease: &str,
+    now: u64,
+    held: bool,
+    max_in_flight: u64,
+) -> (u8, u64, u8) {
+    let s = script();
+    let mut inv = s.prepare_invoke();
+    for k in KEYS {
+        inv.key(k);
+    }
+    inv.arg("acquire").arg(lease).arg(now).arg(1.0).arg(10_000);
+    inv.arg(max_in_flight)
+        .arg(u8::from(held))
+        .arg(1_000)
+        .arg(0.1)
+        .arg(20);
+    inv.invoke(con).unwrap()
+}
+
+/// `record` at `now` of an answer with `status` and, if given, (limit, remaining, reset, date).
+fn record(
+    con: &mut Connection,
+    lease: &str,
+    now: u64,
+    status: u16,
+    report: Option<(u64, u64, u64, u64)>,
+) -> (u8, u64) {
+    let s = script();
+    let mut inv = s.prepare_invoke();
+    for k in KEYS {
+        inv.key(k);
+    }
+    let (has, (limit, remaining, reset, date)) = match report {
+        Some(r) => (1, r),
+        None => (0, (0, 0, 0, 0)),
+    };
+    inv.arg("record").arg(lease).arg(now).arg(status).arg(has);
+    inv.arg(limit)
+        .arg(remaining)
+        .arg(reset)
+        .arg(date)
+        .arg(0)
+        .arg(1)
+        .arg(600_000);
+    inv.invoke(con).unwrap()
+}
+
+fn field(con: &mut Connection, name: &str) -> Option<String> {
+    redis::cmd("HGET")
+        .arg(KEYS[0])
+        .arg(name)
+        .query(con)
+        .unwrap()
+}
+
+/// A Redis clock in ms that is 2.5 s behind Okta's: Unix second 1,000,000 on Okta's clock is
+/// 999,997,500 ms on Redis's.
+const T0: u64 = 999_997_500;
+
+#[test]
+fn one_request_learns_a_new_bucket_and_the_reset_comes_into_redis_time_through_date() {
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    assert_eq!(
+        acquire(&mut con, "a", T0, false),
+        (0, 0, 1),
+        "the first goes, as the probe"
+    );
+    assert_eq!(
+        acquire(&mut con, "b", T0, false),
+        (2, 20, 0),
+        "the others wait for its answer"
+    );
+    // Okta: 10 a window, 9 left, reset at Unix 1,000,001, Date 1,000,000.
+    let answer = record(
+        &mut con,
+        "a",
+        T0 + 10,
+        200,
+        Some((10, 9, 1_000_001, 1_000_000)),
+    );
+    assert_eq!(answer, (0, 0));
+    assert_eq!(field(&mut con, "limit").as_deref(), Some("10"));
+    assert_eq!(field(&mut con, "remaining").as_deref(), Some("9"));
+    // Date − now = 2,490 ms is the clock offset estimate: the reset is 1,000,001,000 − 2,490
+    // in Redis time, 1,000 ms after the answer's Date.
+    assert_eq!(field(&mut con, "reset").as_deref(), Some("999998510"));
+    let probe: Option<String> = redis::cmd("GET").arg(KEYS[4]).query(&mut con).unwrap();
+    assert_eq!(probe, None, "the probe's answer frees the route");
+}
+
+#[test]
+fn spending_is_spread_over_the_window_and_stops_at_the_limit() {
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    acquire(&mut con, "p", T0, false);
+    // A window of 1 s starting at T0 with all 10 units left.
+    record(&mut con, "p", T0, 200, Some((10, 10, 1_000_001, 1_000_000)));
+    let reset: u64 = field(&mut con, "reset").unwrap().parse().unwrap();
+    let window = reset - T0;
+    // One unit (the burst, a tenth) goes at once; each next one is scheduled a ninth of the
+    // remaining 90 % of the window later: held, with a wait, not sent into a burst.
+    assert_eq!(acquire(&mut con, "u1", T0, false).0, 0);
+    let mut last = 0;
+    for i in 2..=4 {
+        let (code, wait, _) = acquire(&mut con, &format!("u{i}"), T0, false);
+        assert_eq!(code, 1, "unit {i} is reserved for later");
+        assert!(wait > last && wait < window, "unit {i} waits {wait} ms");
+        last = wait;
+    }
+    // Four in flight and scheduled; the same caller comes back when its time has come, with
+    // the unit held, and gets its concurrency slot.
+    let (code, _, _) = acquire(&mut con, "u2", T0 + last, true);
+    assert_eq!(code, 0);
+    // Answers say the window is spent: later callers wait for the reset.
+    for i in 1..=4 {
+        record(
+            &mut con,
+            &format!("u{i}"),
+            T0 + last,
+            200,
+            Some((10, 0, 1_000_001, 1_000_000)),
+        );
+    }
+    let (code, wait, _) = acquire(&mut con, "late", T0 + last, false);
+    assert_eq!((code, wait), (2, reset - (T0 + last)));
+    // After the reset the whole limit is assumed for the next window (same length), and again
+    // only its burst goes at once.
+    assert_eq!(acquire(&mut con, "next", reset, false).0, 0);
+    assert_eq!(acquire(&mut con, "next2", reset, false).0, 1);
+    assert_eq!(field(&mut con, "predicted").as_deref(), Some("1"));
+}
+
+#[test]
+fn leases_of_a_dead_worker_expire_and_free_their_slots() {
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    // An unpaced route (no rate-limit headers) and a cap of 2 in flight.
+    acquire_with(&mut con, "probe", T0, false, 2);
+    record(&mut con, "probe", T0, 200, None);
+    assert_eq!(field(&mut con, "unlimited").as_deref(), Some("1"));
+    assert_eq!(acquire_with(&mut con, "w1", T0, false, 2).0, 0);
+    assert_eq!(acquire_with(&mut con, "w2", T0, false, 2).0, 0);
+    // The worker holding them dies: nobody records their answers.
+    let (code, wait, _) = acquire_with(&mut con, "w3", T0 + 100, false, 2);
+    assert_eq!((code, wait), (2, 20), "the cap holds");
+    // Ten seconds later (the lease) the slots are free again.
+    assert_eq!(acquire_with(&mut con, "w3", T0 + 10_001, false, 2).0, 0);
+    let in_flight: u64 = redis::cmd("ZCARD").arg(KEYS[2]).query(&mut con).unwrap();
+    assert_eq!(in_flight, 1);
+}
+
+#[test]
+fn a_429_is_judged_against_the_shared_bucket() {
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    acquire(&mut con, "p", T0, false);
+    record(&mut con, "p", T0, 200, Some((10, 5, 1_000_001, 1_000_000)));
+    // Budget left, or the headers of another limit: a concurrency violation.
+    acquire(&mut con, "c", T0, false);
+    assert_eq!(
+        record(&mut con, "c", T0, 429, Some((10, 3, 1_000_001, 1_000_000))).0,
+        2
+    );
+    acquire(&mut con, "f", T0, false);
+    assert_eq!(
+        record(&mut con, "f", T0, 429, Some((75, 0, 1_000_060, 1_000_000))).0,
+        2
+    );
+    // Spent: wait until the reset, by Redis's clock.
+    acquire(&mut con, "s", T0, false);
+    let (verdict, wait) = record(
+        &mut con,
+        "s",
+        T0 + 200,
+        429,
+        Some((10, 0, 1_000_001, 1_000_000)),
+    );
+    assert_eq!(verdict, 1);
+    assert_eq!(
+        wait,
+        1_000 - 200,
+        "Okta's reset minus the offset, minus now"
+    );
+    assert_eq!(field(&mut con, "remaining").as_deref(), Some("0"));
+    // Without headers: unknown, left to the retry settings.
+    acquire(&mut con, "u", T0, false);
+    assert_eq!(record(&mut con, "u", T0, 429, None).0, 3);
+}
+
+#[test]
+fn answers_from_an_older_window_or_out_of_order_do_not_raise_the_count() {
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    acquire(&mut con, "p", T0, false);
+    record(&mut con, "p", T0, 200, Some((10, 4, 1_000_001, 1_000_000)));
+    record(&mut con, "x", T0, 200, Some((10, 6, 1_000_001, 1_000_000)));
+    assert_eq!(
+        field(&mut con, "remaining").as_deref(),
+        Some("4"),
+        "the lowest is the latest"
+    );
+    record(&mut con, "y", T0, 200, Some((10, 9, 1_000_000, 999_999)));
+    assert_eq!(
+        field(&mut con, "remaining").as_deref(),
+        Some("4"),
+        "an older window is ignored"
+    );
+    record(
+        &mut con,
+        "z",
+        T0 + 1_000,
+        200,
+        Some((10, 9, 1_000_002, 1_000_001)),
+    );
+    assert_eq!(
+        field(&mut con, "remaining").as_deref(),
+        Some("9"),
+        "a newer window replaces it"
+    );
+}
