@@ -521,6 +521,7 @@ pub const CLIENT_METHODS: &[&str] = &[
     "fetch_page",
     "log_tailer",
     "profiles",
+    "rate_limit_snapshot",
     "stream_items",
     "clone",
     "clone_from",
