@@ -1,222 +1,450 @@
-//! The written contract between the emitted code and okta-client's hand-written runtime
-//! (`generated/src/runtime/`, re-exported by `generated/src/lib.rs`).
+//! The written contract between the emitted code and okta-client's hand-written runtime.
 //!
-//! Two lists live here and nowhere else:
+//! Emitted code reaches the runtime through one module only, its facade
+//! (`generated/src/runtime/facade.rs`, `crate::rt`, crate-private). The lists that describe the
+//! boundary live here and nowhere else:
 //!
-//! * [`RUNTIME`]: every runtime item the emitted code names, by the path it uses (plus
-//!   [`ANNOUNCED`], names the runtime is about to gain). A runtime change that moves or renames
-//!   one of them is a contract change: it starts here.
-//! * the member names the emitted code gives every model ([`MODEL_FIELDS`]) and every request
-//!   builder ([`BUILDER_MEMBERS`]), the methods `Client` already has beside the group accessors
-//!   the emitted code adds to it ([`CLIENT_METHODS`]), the wire structs' names ([`wire_name`])
-//!   and the crates the emitted code names by their own paths ([`EXTERNAL_CRATES`]).
+//! * [`RUNTIME`]: every item of the facade, by the path emitted code writes
+//!   (`crate::rt::Nullable`) and, for the public ones, where users find it (`crate::Nullable`,
+//!   for doc links and emitted tests); plus [`ANNOUNCED`], names the runtime is about to gain.
+//! * [`RUNTIME_METHODS`]: every method of those types that emitted code calls
+//!   (`Request::query`, `Field::option`, `Customize::new`, …); [`STD_METHODS`] the std
+//!   trait methods it calls besides.
+//! * the member names the emitted code gives every model ([`MODEL_FIELDS`]), their setters'
+//!   prefix ([`SETTER_PREFIX`]), the enums' catch-all variant ([`UNKNOWN_VARIANT`]), every
+//!   request builder's members ([`BUILDER_MEMBERS`]), the methods `Client` already has beside
+//!   the group accessors the emitted code adds to it ([`CLIENT_METHODS`]), the wire structs'
+//!   names ([`wire_name`]) and the crates the emitted code names by their own paths
+//!   ([`EXTERNAL_CRATES`]).
 //!
-//! [`crate::naming`] reserves every name here, so that no catalog name can collide with them (a
+//! The emitters take every one of these names from here ([`RuntimeItem::path`],
+//! [`RuntimeMethod::ident`], the `&str` constants); none is spelled a second time in the
+//! generator. [`crate::naming`] reserves them, so that no catalog name can collide with them (a
 //! property `explicitNulls` becomes the field `explicit_nulls_`, a parameter `send` the setter
 //! `send_`, a schema `Nullable` the type `NullableModel`); the validator refuses operation names
 //! that would take a reserved type name and groups whose accessor would take a `Client` method;
 //! the tests that mutate catalogs (`tests/tests/accepted_catalogs_compile.rs`,
-//! `tests/tests/fuzz_catalog.rs`) draw their names from here. The operation, type and test emitters write runtime paths through
-//! [`RuntimeItem::path`], and so does the model emitter for the struct machinery (`Nullable`,
-//! `ExplicitNulls`, `MismatchedFields`, `runtime::Field` and the member names); its enum and
-//! multipart code still spells `crate::UnknownValue`, `crate::runtime::string_enum` and the
-//! multipart paths in its `quote!`s.
-//! `tests/tests/contract.rs` checks the contract against the emitted code: every
-//! `crate::…` path in an emitted file is listed in [`RUNTIME`], and every entry of [`RUNTIME`] is
-//! used by some emitted file, so the list cannot silently go stale in either direction. That
-//! every path exists in the runtime is checked by compiling the emitted crates.
+//! `tests/tests/fuzz_catalog.rs`) draw their names from here.
+//!
+//! `tests/tests/contract.rs` holds the contract to the code with `syn`, in both directions: the
+//! names the facade file brings in are exactly [`RUNTIME`]; every method of
+//! [`RUNTIME_METHODS`] is defined on its type in the runtime; every path and method call of
+//! the emitted code is in the lists (or is the emitted code's own), and every entry of the
+//! lists is used by some emitted file; [`CLIENT_METHODS`] are exactly the methods of the
+//! runtime's `impl Client` blocks.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-/// One item of the hand-written runtime that emitted code names.
+/// The runtime's facade module, the only runtime path emitted code names
+/// (`generated/src/runtime/facade.rs`, mounted at the crate root as `rt`).
+pub const FACADE: &str = "crate::rt";
+
+/// One item of the hand-written runtime that emitted code names, through the facade.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuntimeItem {
-    /// The path as emitted code writes it, from okta-client's root (`crate::Nullable`).
+    /// The path as emitted code writes it, from okta-client's root (`crate::rt::Nullable`).
     pub path: &'static str,
     /// What the emitted code uses it for.
     pub role: &'static str,
     /// Whether it is a type (or trait) whose name a model must not take.
     pub type_name: bool,
+    /// Where users find it (`crate::Nullable`, `crate::request::FilePart`): the target of the
+    /// emitted docs' links and the path emitted tests (outside the crate) write. `None` for the
+    /// wire machinery users never see.
+    pub public: Option<&'static str>,
 }
 
 impl RuntimeItem {
-    /// The path as emitted code inside okta-client writes it (`crate::Nullable`), for `quote!`.
+    /// The path as emitted code inside okta-client writes it (`crate::rt::Nullable`), for
+    /// `quote!`.
     pub fn path(&self) -> TokenStream {
-        self.path_from(&quote!(crate))
+        tokens(&quote!(crate), self.path)
     }
 
-    /// The path from a crate that names okta-client `root` (`okta_client::request::FilePart`).
+    /// The item's name in the facade (`Nullable`).
+    pub fn name(&self) -> &'static str {
+        last_segment(self.path)
+    }
+
+    /// Its public path from a crate that names okta-client `root`
+    /// (`okta_client::request::FilePart`), for emitted tests and profile code.
+    ///
+    /// # Panics
+    /// When the item has no public path: a contract error the emitter's tests catch.
     pub fn path_from(&self, root: &TokenStream) -> TokenStream {
-        let segments = self
-            .path
-            .split("::")
-            .skip(1)
-            .map(|s| Ident::new(s, Span::call_site()));
-        quote!(#root #(:: #segments)*)
+        tokens(root, self.public_path())
+    }
+
+    /// Its public path from okta-client's root (`crate::Nullable`), for links in emitted docs.
+    ///
+    /// # Panics
+    /// When the item has no public path: a contract error the emitter's tests catch.
+    pub fn public_path(&self) -> &'static str {
+        self.public
+            .unwrap_or_else(|| panic!("{} has no public path in the contract", self.path))
+    }
+
+    /// A rustdoc link to the item, or to `member` of it (`Null` → ``[`Nullable::Null`](crate::Nullable::Null)``).
+    pub fn doc_link(&self, member: Option<&str>) -> String {
+        let (name, path) = (self.name(), self.public_path());
+        match member {
+            Some(m) => format!("[`{name}::{m}`]({path}::{m})"),
+            None => format!("[`{name}`]({path})"),
+        }
     }
 }
 
-const fn item(path: &'static str, role: &'static str) -> RuntimeItem {
+/// `path` (written from `crate::`) with its first segment replaced by `root`.
+fn tokens(root: &TokenStream, path: &str) -> TokenStream {
+    let segments = path
+        .split("::")
+        .skip(1)
+        .map(|s| Ident::new(s, Span::call_site()));
+    quote!(#root #(:: #segments)*)
+}
+
+const fn item(path: &'static str, role: &'static str, public: &'static str) -> RuntimeItem {
     RuntimeItem {
         path,
         role,
         type_name: true,
+        public: Some(public),
     }
 }
 
-/// `crate::Client`: held by every group API and request builder.
+/// An item emitted code outside okta-client names by its public path (profile code).
+const fn public(path: &'static str, role: &'static str, type_name: bool) -> RuntimeItem {
+    RuntimeItem {
+        path,
+        role,
+        type_name,
+        public: Some(path),
+    }
+}
+
+const fn internal(path: &'static str, role: &'static str, type_name: bool) -> RuntimeItem {
+    RuntimeItem {
+        path,
+        role,
+        type_name,
+        public: None,
+    }
+}
+
+/// `Client`: held by every group API and request builder.
 pub const CLIENT: RuntimeItem = item(
-    "crate::Client",
+    "crate::rt::Client",
     "held by every group API and request builder",
+    "crate::Client",
 );
 
-/// `crate::Error`: the error of every `send`.
-pub const ERROR: RuntimeItem = item("crate::Error", "the error of every `send`");
+/// `Error`: the error of every `send`.
+pub const ERROR: RuntimeItem = item(
+    "crate::rt::Error",
+    "the error of every `send`",
+    "crate::Error",
+);
 
-/// `crate::ApiResponse`: what `send` returns for one response.
-pub const API_RESPONSE: RuntimeItem =
-    item("crate::ApiResponse", "what `send` returns for one response");
+/// `ApiResponse`: what `send` returns for one response.
+pub const API_RESPONSE: RuntimeItem = item(
+    "crate::rt::ApiResponse",
+    "what `send` returns for one response",
+    "crate::ApiResponse",
+);
 
-/// `crate::Page`: what `send` returns for a paginated operation.
+/// `Page`: what `send` returns for a paginated operation.
 pub const PAGE: RuntimeItem = item(
-    "crate::Page",
+    "crate::rt::Page",
     "what `send` returns for a paginated operation",
+    "crate::Page",
 );
 
-/// `crate::ItemStream`: what `into_stream` returns.
-pub const ITEM_STREAM: RuntimeItem = item("crate::ItemStream", "what `into_stream` returns");
+/// `ItemStream`: what `into_stream` returns.
+pub const ITEM_STREAM: RuntimeItem = item(
+    "crate::rt::ItemStream",
+    "what `into_stream` returns",
+    "crate::ItemStream",
+);
 
-/// `crate::Nullable`: fields documented nullable; the wire structs' optional fields.
+/// `Nullable`: fields documented nullable.
 pub const NULLABLE: RuntimeItem = item(
+    "crate::rt::Nullable",
+    "fields documented nullable",
     "crate::Nullable",
-    "fields documented nullable; the wire structs' optional fields",
 );
 
-/// `crate::ExplicitNulls`: the `explicit_nulls` member of models.
+/// `ExplicitNulls`: the `explicit_nulls` member of models.
 pub const EXPLICIT_NULLS_TYPE: RuntimeItem = item(
-    "crate::ExplicitNulls",
+    "crate::rt::ExplicitNulls",
     "the `explicit_nulls` member of models",
+    "crate::ExplicitNulls",
 );
 
-/// `crate::MismatchedFields`: the `mismatched_fields` member of models.
+/// `MismatchedFields`: the `mismatched_fields` member of models.
 pub const MISMATCHED_FIELDS_TYPE: RuntimeItem = item(
-    "crate::MismatchedFields",
+    "crate::rt::MismatchedFields",
     "the `mismatched_fields` member of models",
+    "crate::MismatchedFields",
 );
 
-/// `crate::runtime::Field`: the wire structs' optional fields (absent, `null`, a value, or a
-/// value of another shape kept raw).
-pub const FIELD: RuntimeItem = item(
-    "crate::runtime::Field",
+/// `Field`: the wire structs' optional fields (absent, `null`, a value, or a value of another
+/// shape kept raw).
+pub const FIELD: RuntimeItem = internal(
+    "crate::rt::Field",
     "the wire structs' optional fields, which keep a value of another shape raw",
+    true,
 );
 
-/// `crate::UnknownValue`: the `Unknown` variant of every enum.
-pub const UNKNOWN_VALUE: RuntimeItem =
-    item("crate::UnknownValue", "the `Unknown` variant of every enum");
+/// `WireFields`: what converting between a model and its wire struct carries (the model's
+/// name, `explicit_nulls`, `mismatched_fields`).
+pub const WIRE_FIELDS: RuntimeItem = internal(
+    "crate::rt::WireFields",
+    "the conversions between a model and its wire struct",
+    true,
+);
 
-/// `crate::request::Customize`: what `customize` returns.
-pub const CUSTOMIZE: RuntimeItem = item("crate::request::Customize", "what `customize` returns");
+/// `UnknownValue`: the `Unknown` variant of every enum.
+pub const UNKNOWN_VALUE: RuntimeItem = item(
+    "crate::rt::UnknownValue",
+    "the `Unknown` variant of every enum",
+    "crate::UnknownValue",
+);
 
-/// `crate::request::Json`: the response kind of a JSON operation.
+/// `Customize`: what `customize` returns.
+pub const CUSTOMIZE: RuntimeItem = item(
+    "crate::rt::Customize",
+    "what `customize` returns",
+    "crate::request::Customize",
+);
+
+/// `Json`: the response kind of a JSON operation.
 pub const JSON: RuntimeItem = item(
-    "crate::request::Json",
+    "crate::rt::Json",
     "the response kind of a JSON operation",
+    "crate::request::Json",
 );
 
-/// `crate::request::List`: the response kind of an operation answering a JSON array that is
-/// not paginated (decoded item by item).
+/// `List`: the response kind of an operation answering a JSON array that is not paginated
+/// (decoded item by item).
 pub const LIST: RuntimeItem = item(
-    "crate::request::List",
+    "crate::rt::List",
     "the response kind of a non-paginated JSON array",
+    "crate::request::List",
 );
 
-/// `crate::request::Paged`: the response kind of a paginated operation.
+/// `Paged`: the response kind of a paginated operation.
 pub const PAGED: RuntimeItem = item(
-    "crate::request::Paged",
+    "crate::rt::Paged",
     "the response kind of a paginated operation",
+    "crate::request::Paged",
 );
 
-/// `crate::request::Text`: the response kind of a text operation.
+/// `Text`: the response kind of a text operation.
 pub const TEXT: RuntimeItem = item(
-    "crate::request::Text",
+    "crate::rt::Text",
     "the response kind of a text operation",
+    "crate::request::Text",
 );
 
-/// `crate::request::NoBody`: the response kind of an operation without a body.
+/// `NoBody`: the response kind of an operation without a body.
 pub const NO_BODY: RuntimeItem = item(
-    "crate::request::NoBody",
+    "crate::rt::NoBody",
     "the response kind of an operation without a body",
+    "crate::request::NoBody",
 );
 
-/// `crate::request::FilePart`: the type of a binary multipart field.
+/// `FilePart`: the type of a binary multipart field.
 pub const FILE_PART: RuntimeItem = item(
-    "crate::request::FilePart",
+    "crate::rt::FilePart",
     "the type of a binary multipart field",
+    "crate::request::FilePart",
 );
 
-/// `crate::runtime::Request`: what `customize` builds: method, path, query, headers, body.
-pub const REQUEST: RuntimeItem = item(
-    "crate::runtime::Request",
+/// `Request`: what `customize` builds: method, path, query, headers, body.
+pub const REQUEST: RuntimeItem = internal(
+    "crate::rt::Request",
     "what `customize` builds: method, path, query, headers, body",
+    true,
 );
 
-/// `crate::runtime::JsonBody`: an untyped JSON request body.
-pub const JSON_BODY: RuntimeItem = item("crate::runtime::JsonBody", "an untyped JSON request body");
+/// `JsonBody`: an untyped JSON request body.
+pub const JSON_BODY: RuntimeItem =
+    internal("crate::rt::JsonBody", "an untyped JSON request body", true);
 
-/// `crate::runtime::IntoMultipart`: implemented by every multipart model.
-pub const INTO_MULTIPART: RuntimeItem = item(
-    "crate::runtime::IntoMultipart",
+/// `IntoMultipart`: implemented by every multipart model.
+pub const INTO_MULTIPART: RuntimeItem = internal(
+    "crate::rt::IntoMultipart",
     "implemented by every multipart model",
+    true,
 );
 
-/// `crate::runtime::Multipart`: the form a multipart model becomes.
-pub const MULTIPART: RuntimeItem = item(
-    "crate::runtime::Multipart",
+/// `Multipart`: the form a multipart model becomes.
+pub const MULTIPART: RuntimeItem = internal(
+    "crate::rt::Multipart",
     "the form a multipart model becomes",
+    true,
 );
 
-/// `crate::runtime::string_enum`: the serde and Display impls of every enum (a macro).
-pub const STRING_ENUM: RuntimeItem = RuntimeItem {
-    path: "crate::runtime::string_enum",
-    role: "the serde and Display impls of every enum (a macro)",
-    type_name: false,
-};
+/// `string_enum!`: the serde and Display impls of every enum (a macro).
+pub const STRING_ENUM: RuntimeItem = internal(
+    "crate::rt::string_enum",
+    "the serde and Display impls of every enum (a macro)",
+    false,
+);
 
-/// `crate::models`: the module of every model, named from operations and tests.
+/// Every runtime item the emitted code names: exactly the names `runtime/facade.rs` brings
+/// in, in its order.
+pub const RUNTIME: &[RuntimeItem] = &[
+    CLIENT,
+    CUSTOMIZE,
+    JSON,
+    LIST,
+    NO_BODY,
+    PAGED,
+    TEXT,
+    STRING_ENUM,
+    UNKNOWN_VALUE,
+    ERROR,
+    FIELD,
+    MISMATCHED_FIELDS_TYPE,
+    WIRE_FIELDS,
+    FILE_PART,
+    INTO_MULTIPART,
+    MULTIPART,
+    EXPLICIT_NULLS_TYPE,
+    NULLABLE,
+    ITEM_STREAM,
+    PAGE,
+    JSON_BODY,
+    REQUEST,
+    API_RESPONSE,
+];
+
+/// `crate::models`: the emitted module of every model, which operations and tests name (it is
+/// emitted code, not runtime; emitted code may name its items besides the facade).
 pub const MODELS: RuntimeItem = RuntimeItem {
     path: "crate::models",
     role: "the module of every model, named from operations and tests",
     type_name: false,
+    public: Some("crate::models"),
 };
 
-/// Every runtime item the emitted code names.
-pub const RUNTIME: &[RuntimeItem] = &[
-    CLIENT,
-    ERROR,
-    API_RESPONSE,
-    PAGE,
-    ITEM_STREAM,
-    NULLABLE,
-    EXPLICIT_NULLS_TYPE,
-    MISMATCHED_FIELDS_TYPE,
-    FIELD,
-    UNKNOWN_VALUE,
-    CUSTOMIZE,
-    JSON,
-    LIST,
-    PAGED,
-    TEXT,
-    NO_BODY,
-    FILE_PART,
-    REQUEST,
-    JSON_BODY,
-    INTO_MULTIPART,
-    MULTIPART,
-    STRING_ENUM,
-    MODELS,
+/// One method of a facade type that emitted code calls (with method syntax or as
+/// `Type::method`), or one variant it constructs (`Nullable::Value`): the runtime must define it
+/// in an `impl` of that type (or of a trait for it), or as a variant of that enum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuntimeMethod {
+    /// The facade type that has it.
+    pub on: RuntimeItem,
+    /// The method's name.
+    pub name: &'static str,
+}
+
+impl RuntimeMethod {
+    /// The method's identifier, for `quote!`.
+    pub fn ident(&self) -> Ident {
+        Ident::new(self.name, Span::call_site())
+    }
+
+    /// `Type::method` through the facade (`crate::rt::Field::from_option`), for `quote!`.
+    pub fn path(&self) -> TokenStream {
+        let (on, name) = (self.on.path(), self.ident());
+        quote!(#on::#name)
+    }
+}
+
+const fn method(on: RuntimeItem, name: &'static str) -> RuntimeMethod {
+    RuntimeMethod { on, name }
+}
+
+/// `Request::new(operation, method, template, path values)`.
+pub const REQUEST_NEW: RuntimeMethod = method(REQUEST, "new");
+/// `request.query(name, value)`: one query parameter.
+pub const REQUEST_QUERY: RuntimeMethod = method(REQUEST, "query");
+/// `request.header(name, value)`: one header parameter.
+pub const REQUEST_HEADER: RuntimeMethod = method(REQUEST, "header");
+/// `request.json(&body)`: a typed JSON body.
+pub const REQUEST_JSON: RuntimeMethod = method(REQUEST, "json");
+/// `request.json_body(body)`: an untyped JSON body.
+pub const REQUEST_JSON_BODY: RuntimeMethod = method(REQUEST, "json_body");
+/// `request.multipart(form)`: a multipart body.
+pub const REQUEST_MULTIPART: RuntimeMethod = method(REQUEST, "multipart");
+/// `request.accept(media type)`: the media type of a text response.
+pub const REQUEST_ACCEPT: RuntimeMethod = method(REQUEST, "accept");
+/// `Customize::new(client, request)`: what every `customize()` returns.
+pub const CUSTOMIZE_NEW: RuntimeMethod = method(CUSTOMIZE, "new");
+/// `customize.send()`: what every builder's `send` calls.
+pub const CUSTOMIZE_SEND: RuntimeMethod = method(CUSTOMIZE, "send");
+/// `customize.into_stream()`: what a paginated builder's `into_stream` calls.
+pub const CUSTOMIZE_INTO_STREAM: RuntimeMethod = method(CUSTOMIZE, "into_stream");
+/// `JsonBody::new(value)`: an untyped JSON body from a `serde_json::Value`.
+pub const JSON_BODY_NEW: RuntimeMethod = method(JSON_BODY, "new");
+/// `Field::is_absent`: which wire fields `serde` skips.
+pub const FIELD_IS_ABSENT: RuntimeMethod = method(FIELD, "is_absent");
+/// `field.option(name, &mut cx)`: a wire field into an `Option` member.
+pub const FIELD_OPTION: RuntimeMethod = method(FIELD, "option");
+/// `field.nullable(name, &mut cx)`: a wire field into a `Nullable` member.
+pub const FIELD_NULLABLE: RuntimeMethod = method(FIELD, "nullable");
+/// `WireFields::decoding(model)`: what decoding a wire struct collects.
+pub const WIRE_FIELDS_DECODING: RuntimeMethod = method(WIRE_FIELDS, "decoding");
+/// `WireFields::encoding(nulls, mismatched)`: what encoding a model consults.
+pub const WIRE_FIELDS_ENCODING: RuntimeMethod = method(WIRE_FIELDS, "encoding");
+/// `cx.option(value, name)`: an `Option` member into a wire field.
+pub const WIRE_FIELDS_OPTION: RuntimeMethod = method(WIRE_FIELDS, "option");
+/// `cx.nullable(value, name)`: a `Nullable` member into a wire field.
+pub const WIRE_FIELDS_NULLABLE: RuntimeMethod = method(WIRE_FIELDS, "nullable");
+/// `cx.explicit_nulls()`: the decoded model's `explicit_nulls`.
+pub const WIRE_FIELDS_EXPLICIT_NULLS: RuntimeMethod = method(WIRE_FIELDS, "explicit_nulls");
+/// `cx.mismatched_fields()`: the decoded model's `mismatched_fields`.
+pub const WIRE_FIELDS_MISMATCHED_FIELDS: RuntimeMethod = method(WIRE_FIELDS, "mismatched_fields");
+/// `Nullable::Value(value)`: what a `Nullable` member's setter stores (a variant).
+pub const NULLABLE_VALUE: RuntimeMethod = method(NULLABLE, "Value");
+/// `UnknownValue::new(value)`: an enum value the catalog does not list.
+pub const UNKNOWN_VALUE_NEW: RuntimeMethod = method(UNKNOWN_VALUE, "new");
+/// `unknown.as_str()`: its text.
+pub const UNKNOWN_VALUE_AS_STR: RuntimeMethod = method(UNKNOWN_VALUE, "as_str");
+/// `IntoMultipart::into_multipart`: a multipart model into its form.
+pub const INTO_MULTIPART_CALL: RuntimeMethod = method(INTO_MULTIPART, "into_multipart");
+/// `form.text(name, value)`: a text part.
+pub const MULTIPART_TEXT: RuntimeMethod = method(MULTIPART, "text");
+/// `form.file(name, part)`: a file part.
+pub const MULTIPART_FILE: RuntimeMethod = method(MULTIPART, "file");
+
+/// Every runtime method the emitted code calls. Std and serde trait methods (`clone`, `into`,
+/// `default`, `to_string`) are not listed: [`STD_METHODS`] are.
+pub const RUNTIME_METHODS: &[RuntimeMethod] = &[
+    REQUEST_NEW,
+    REQUEST_QUERY,
+    REQUEST_HEADER,
+    REQUEST_JSON,
+    REQUEST_JSON_BODY,
+    REQUEST_MULTIPART,
+    REQUEST_ACCEPT,
+    CUSTOMIZE_NEW,
+    CUSTOMIZE_SEND,
+    CUSTOMIZE_INTO_STREAM,
+    JSON_BODY_NEW,
+    FIELD_IS_ABSENT,
+    FIELD_OPTION,
+    FIELD_NULLABLE,
+    WIRE_FIELDS_DECODING,
+    WIRE_FIELDS_ENCODING,
+    WIRE_FIELDS_OPTION,
+    WIRE_FIELDS_NULLABLE,
+    WIRE_FIELDS_EXPLICIT_NULLS,
+    WIRE_FIELDS_MISMATCHED_FIELDS,
+    NULLABLE_VALUE,
+    UNKNOWN_VALUE_NEW,
+    UNKNOWN_VALUE_AS_STR,
+    INTO_MULTIPART_CALL,
+    MULTIPART_TEXT,
+    MULTIPART_FILE,
 ];
+
+/// Methods of the standard library's (and serde's) traits and types that emitted code calls.
+/// (`Type::default` through the facade is one of them.)
+pub const STD_METHODS: &[&str] = &["clone", "into", "to_string", "default"];
 
 /// Names the runtime is about to gain: reserved before they exist, so that no model takes them
 /// first. They move to [`RUNTIME`] when emitted code starts naming them (none at present).
@@ -253,15 +481,26 @@ pub const SETTER_PREFIX: &str = "with_";
 /// client, its body, `send`, `customize`, `into_stream` (paginated operations), and names kept
 /// free for the runtime's request (`new`, `into_parts`, `request`).
 pub const BUILDER_MEMBERS: &[&str] = &[
-    "client",
-    "body",
-    "send",
-    "customize",
-    "into_stream",
+    BUILDER_CLIENT,
+    BUILDER_BODY,
+    BUILDER_SEND,
+    BUILDER_CUSTOMIZE,
+    BUILDER_INTO_STREAM,
     "new",
     "into_parts",
     "request",
 ];
+
+/// The member of every group API and request builder that holds the client.
+pub const BUILDER_CLIENT: &str = "client";
+/// The member (and optional setter) of a request builder that holds the request body.
+pub const BUILDER_BODY: &str = "body";
+/// The method of every request builder that sends it.
+pub const BUILDER_SEND: &str = "send";
+/// The method of every request builder that opens it to what the catalog does not know.
+pub const BUILDER_CUSTOMIZE: &str = "customize";
+/// The method of a paginated request builder that streams every item.
+pub const BUILDER_INTO_STREAM: &str = "into_stream";
 
 /// The methods `crate::Client` has itself (hand-written in `generated/src/runtime/`, and those
 /// of the traits emitted code calls on it, `clone`): each group adds an accessor method to
@@ -282,6 +521,7 @@ pub const CLIENT_METHODS: &[&str] = &[
     "fetch_page",
     "log_tailer",
     "profiles",
+    "rate_limit_snapshot",
     "stream_items",
     "clone",
     "clone_from",
@@ -339,7 +579,7 @@ pub fn is_external_crate(name: &str) -> bool {
 //
 // The code generated from an org's profile schemas (`crate::profile`) lives in the user's
 // crate and names okta-client by `::okta_client::…`: each item below, through
-// `RuntimeItem::path_from(&profile_root())`. `tests/tests/profile_schemas.rs` checks that this
+// `RuntimeItem::path_from(&profile_root())`, by its public path. `tests/tests/profile_schemas.rs` checks that this
 // list and the emitted profile code agree, both ways.
 
 /// How emitted profile code names okta-client: the extern crate, never a local of that name.
@@ -349,21 +589,24 @@ pub fn profile_root() -> TokenStream {
 
 /// `crate::profile::Field`: the wire structs' attributes (absent, `null`, a value, or a value
 /// of another JSON kind kept raw).
-pub const PROFILE_FIELD: RuntimeItem = item(
+pub const PROFILE_FIELD: RuntimeItem = public(
     "crate::profile::Field",
     "the profile wire structs' attributes, which keep a value of another kind raw",
+    true,
 );
 
 /// `crate::profile::Profile`: the trait every generated profile implements.
-pub const PROFILE_TRAIT: RuntimeItem = item(
+pub const PROFILE_TRAIT: RuntimeItem = public(
     "crate::profile::Profile",
     "the trait every generated profile implements",
+    true,
 );
 
 /// `crate::profile::Violations`: what `validate()` returns.
-pub const PROFILE_VIOLATIONS: RuntimeItem = item(
+pub const PROFILE_VIOLATIONS: RuntimeItem = public(
     "crate::profile::Violations",
     "what a profile's `validate()` returns",
+    true,
 );
 
 /// `crate::profile::serde`: serde, for the derives and impls of the user's crate.
@@ -371,6 +614,7 @@ pub const PROFILE_SERDE: RuntimeItem = RuntimeItem {
     path: "crate::profile::serde",
     role: "serde, re-exported for the derives and impls of the user's crate",
     type_name: false,
+    public: Some("crate::profile::serde"),
 };
 
 /// `crate::profile::serde_json`: `Map` and `Value`, for `additional_properties`.
@@ -378,6 +622,7 @@ pub const PROFILE_SERDE_JSON: RuntimeItem = RuntimeItem {
     path: "crate::profile::serde_json",
     role: "serde_json, re-exported for `additional_properties` and object attributes",
     type_name: false,
+    public: Some("crate::profile::serde_json"),
 };
 
 /// `crate::profile::unknown_value`: the `Unknown` payload of an open profile enum.
@@ -385,6 +630,7 @@ pub const PROFILE_UNKNOWN_VALUE: RuntimeItem = RuntimeItem {
     path: "crate::profile::unknown_value",
     role: "makes the `Unknown` payload of an open profile enum",
     type_name: false,
+    public: Some("crate::profile::unknown_value"),
 };
 
 /// `crate::profile::enum_from_json`: the `Deserialize` of an open profile enum.
@@ -392,6 +638,7 @@ pub const PROFILE_ENUM_FROM_JSON: RuntimeItem = RuntimeItem {
     path: "crate::profile::enum_from_json",
     role: "the `Deserialize` of an open profile enum",
     type_name: false,
+    public: Some("crate::profile::enum_from_json"),
 };
 
 /// Every okta-client item emitted profile code names (besides these, it names
@@ -427,6 +674,7 @@ mod tests {
     fn runtime_paths_become_the_tokens_emitted_code_writes() {
         for i in RUNTIME {
             assert_eq!(i.path().to_string().replace(' ', ""), i.path);
+            assert!(i.path.starts_with(&format!("{FACADE}::")), "{}", i.path);
         }
         assert_eq!(
             FILE_PART
@@ -435,6 +683,23 @@ mod tests {
                 .replace(' ', ""),
             "okta_client::request::FilePart"
         );
+        assert_eq!(
+            NULLABLE.doc_link(Some("Null")),
+            "[`Nullable::Null`](crate::Nullable::Null)"
+        );
+        assert_eq!(
+            WIRE_FIELDS_DECODING.path().to_string().replace(' ', ""),
+            "crate::rt::WireFields::decoding"
+        );
+    }
+
+    #[test]
+    fn runtime_methods_are_on_facade_types_and_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for m in RUNTIME_METHODS {
+            assert!(RUNTIME.contains(&m.on), "{}: not a facade item", m.name);
+            assert!(seen.insert((m.on.path, m.name)), "{} twice", m.name);
+        }
     }
 
     #[test]

@@ -433,11 +433,11 @@ fn models(r: &mut Report, old: &Api, new: &Api) {
                 _ => r.push(Impact::Breaking, "Models", format!("`{name}` changed kind")),
             },
         }
-        if m.description != n.description {
+        if m.description != n.description || m.notes != n.notes {
             r.push(
                 Impact::Docs,
                 "Documentation",
-                format!("`{name}`: description changed"),
+                format!("`{name}`: description or notes changed"),
             );
         }
     }
@@ -463,11 +463,14 @@ fn model_fields(r: &mut Report, model: &str, old: &[Field], new: &[Field]) {
                         format!("`{model}.{}` is now {b} (was {a})", f.json_name),
                     );
                 }
-                if f.description != n.description || f.validation != n.validation {
+                if f.description != n.description
+                    || f.validation != n.validation
+                    || f.notes != n.notes
+                {
                     r.push(
                         Impact::Docs,
                         "Documentation",
-                        format!("`{model}.{}`: description changed", f.json_name),
+                        format!("`{model}.{}`: description or notes changed", f.json_name),
                     );
                 }
             }

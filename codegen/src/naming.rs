@@ -98,7 +98,7 @@ pub fn variant_name(value: &str) -> String {
         s = format!("V{s}");
     }
     // `Unknown` is the variant that carries values the catalog does not list.
-    if s == "Unknown" || s == "Self" {
+    if s == contract::UNKNOWN_VARIANT || s == "Self" {
         s.push_str("Value");
     }
     s

@@ -285,6 +285,10 @@ pub mod models;
 #[rustfmt::skip]
 pub mod operations;
 mod runtime;
+// The one module emitted code names (`crate::rt::…`): see `runtime/facade.rs`. A build
+// without API groups emits nothing that uses it.
+#[allow(unused_imports)]
+use runtime::facade as rt;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 

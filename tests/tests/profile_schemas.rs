@@ -199,7 +199,7 @@ fn emitted_profile_code_names_exactly_the_contract_paths() {
     }
     let listed: BTreeSet<String> = contract::PROFILE_RUNTIME
         .iter()
-        .map(|i| i.path.replacen("crate::", "okta_client::", 1))
+        .map(|i| i.public_path().replacen("crate::", "okta_client::", 1))
         .collect();
     // `okta_client::profile::serde::Serialize` is named through the listed `…::serde`.
     let unlisted: Vec<&String> = used

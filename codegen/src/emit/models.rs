@@ -37,12 +37,15 @@ pub fn module(files: &IndexMap<String, Vec<&Model>>) -> TokenStream {
         };
         quote!(#cfg mod #m; #cfg pub use #m::*;)
     });
-    let doc = inner_doc_attrs(concat!(
-        "The request and response types of the Okta Management API, generated from the catalog.\n",
-        "\n",
-        "Every struct keeps the JSON fields it does not describe in `additional_properties` and\n",
-        "writes them back unchanged; every enum keeps values it does not know in `Unknown` (an opaque\n[`UnknownValue`](crate::UnknownValue)); fields\n",
-        "documented as nullable are [`Nullable`](crate::Nullable) so that absent and `null` differ.",
+    let doc = inner_doc_attrs(&format!(
+        "The request and response types of the Okta Management API, generated from the catalog.\n\n\
+         Every struct keeps the JSON fields it does not describe in `{}` and\n\
+         writes them back unchanged; every enum keeps values it does not know in `{}` (an opaque\n{}); fields\n\
+         documented as nullable are {} so that absent and `null` differ.",
+        contract::ADDITIONAL_PROPERTIES,
+        contract::UNKNOWN_VARIANT,
+        contract::UNKNOWN_VALUE.doc_link(None),
+        contract::NULLABLE.doc_link(None),
     ));
     quote!(#doc #(#mods)*)
 }
@@ -95,10 +98,10 @@ fn field_doc(f: &Field) -> TokenStream {
         notes.push("Write-only: sent to Okta, never returned.".to_string());
     }
     if f.is_nullable() {
-        notes.push(
-            "Nullable: [`Nullable::Null`](crate::Nullable::Null) when Okta sends `null`."
-                .to_string(),
-        );
+        notes.push(format!(
+            "Nullable: {} when Okta sends `null`.",
+            contract::NULLABLE.doc_link(Some("Null"))
+        ));
     }
     if f.unique {
         notes.push("Unique.".to_string());
@@ -146,30 +149,20 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     );
     let explicit_nulls_type = contract::EXPLICIT_NULLS_TYPE.path();
     let mismatched_fields_type = contract::MISMATCHED_FIELDS_TYPE.path();
+    let additional_properties = ident(contract::ADDITIONAL_PROPERTIES);
     let defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let ty = field_type(f);
         let fdoc = field_doc(f);
+        if has_wire {
+            return quote!(#fdoc pub #fname: #ty,);
+        }
+        // Without a wire struct every field is plain required: serde reads it directly.
         let rename = (f.json_name != f.rust_name).then(|| {
             let j = &f.json_name;
-            quote!(rename = #j,)
+            quote!(#[serde(rename = #j)])
         });
-        let serde = if f.is_rust_nullable() {
-            let skip = format!("{}::is_absent", contract::NULLABLE.path);
-            quote!(#[serde(#rename default, skip_serializing_if = #skip)])
-        } else if f.is_required() {
-            match rename {
-                Some(r) => quote!(#[serde(#r)]),
-                None => quote!(),
-            }
-        } else {
-            quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")])
-        };
-        if has_wire {
-            quote!(#fdoc pub #fname: #ty,)
-        } else {
-            quote!(#fdoc #serde pub #fname: #ty,)
-        }
+        quote!(#fdoc #rename pub #fname: #ty,)
     });
     let required: Vec<&Field> = fields
         .iter()
@@ -194,12 +187,18 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     } else {
         let nulls = tracks_nulls.then(|| quote!(#explicit_nulls: Default::default(),));
         let misfits = has_wire.then(|| quote!(#mismatched_fields: Default::default(),));
-        quote!(Self { #(#inits,)* additional_properties: serde_json::Map::new(), #nulls #misfits })
+        quote!(Self { #(#inits,)* #additional_properties: serde_json::Map::new(), #nulls #misfits })
     };
-    let new_doc = doc_attrs(if required.is_empty() {
-        "An empty value: every field unset. Set fields with the `with_…` methods."
+    let new_doc = doc_attrs(&if required.is_empty() {
+        format!(
+            "An empty value: every field unset. Set fields with the `{}…` methods.",
+            contract::SETTER_PREFIX
+        )
     } else {
-        "A value with its required fields set and every other field unset. Set the others with the `with_…` methods."
+        format!(
+            "A value with its required fields set and every other field unset. Set the others with the `{}…` methods.",
+            contract::SETTER_PREFIX
+        )
     });
     // Chained setters keep construction forward compatible with `#[non_exhaustive]`.
     let setters = fields
@@ -207,7 +206,11 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         .filter(|f| !f.is_required() || f.is_rust_nullable())
         .map(|f| {
             let n = ident(&f.rust_name);
-            let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
+            let setter = ident(&format!(
+                "{}{}",
+                contract::SETTER_PREFIX,
+                f.rust_name.trim_end_matches('_')
+            ));
             let t = rust_type(&f.ty);
             let mut value = quote!(value.into());
             if f.boxed {
@@ -216,8 +219,8 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             let (wrapped, what) = if f.is_rust_nullable() {
                 (
                     {
-                        let nullable = contract::NULLABLE.path();
-                        quote!(#nullable::Value(#value))
+                        let set = contract::NULLABLE_VALUE.path();
+                        quote!(#set(#value))
                     },
                     "to a value (not `null`)",
                 )
@@ -243,17 +246,22 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         quote!(#[serde(from = #w, into = #w)])
     });
     let nulls_field = tracks_nulls.then(|| {
+        let doc = doc_attrs(&format!(
+            "The optional fields that arrived as an explicit `null`; while unset they are written back as `null` (see {}).",
+            contract::EXPLICIT_NULLS_TYPE.doc_link(None)
+        ));
         quote! {
-            /// The optional fields that arrived as an explicit `null`; while unset they are
-            /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+            #doc
             pub #explicit_nulls: #explicit_nulls_type,
         }
     });
     let misfits_field = has_wire.then(|| {
+        let doc = doc_attrs(&format!(
+            "The optional fields whose values did not fit their documented types, kept as received; while unset they are written back unchanged (see {}).",
+            contract::MISMATCHED_FIELDS_TYPE.doc_link(None)
+        ));
         quote! {
-            /// The optional fields whose values did not fit their documented types, kept as
-            /// received; while unset they are written back unchanged (see
-            /// [`MismatchedFields`](crate::MismatchedFields)).
+            #doc
             pub #mismatched_fields: #mismatched_fields_type,
         }
     });
@@ -268,7 +276,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             /// Fields the catalog does not describe, kept as received (in order) and sent back
             /// unchanged.
             #flatten
-            pub additional_properties: serde_json::Map<String, serde_json::Value>,
+            pub #additional_properties: serde_json::Map<String, serde_json::Value>,
             #nulls_field
             #misfits_field
         }
@@ -286,25 +294,44 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     }
 }
 
+/// A path as the text of a serde attribute (`skip_serializing_if = "…"`).
+fn path_text(path: TokenStream) -> String {
+    path.to_string().replace(' ', "")
+}
+
 fn wire_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
-    ident(&crate::contract::wire_name(&name.to_string()))
+    ident(&contract::wire_name(&name.to_string()))
 }
 
 /// The struct serde reads and writes for a model with fields that may be missing: the same
-/// fields, with `crate::runtime::Field<T>` (absent, `null`, a value, or a raw value of another
+/// fields, with the runtime's `Field<T>` (absent, `null`, a value, or a raw value of another
 /// shape) where the model has `Option<T>` or `Nullable<T>`, and the conversions both ways.
 fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) -> TokenStream {
     let w = wire_name(name);
     let model = name.to_string();
     let field = contract::FIELD.path();
-    let skip = format!("{}::is_absent", contract::FIELD.path);
-    // The locals that collect them are named like the members they fill.
+    let skip = path_text(contract::FIELD_IS_ABSENT.path());
+    let (option, nullable) = (
+        contract::FIELD_OPTION.ident(),
+        contract::FIELD_NULLABLE.ident(),
+    );
+    let (wire_option, wire_nullable) = (
+        contract::WIRE_FIELDS_OPTION.ident(),
+        contract::WIRE_FIELDS_NULLABLE.ident(),
+    );
+    let (decoding, encoding) = (
+        contract::WIRE_FIELDS_DECODING.path(),
+        contract::WIRE_FIELDS_ENCODING.path(),
+    );
+    let (take_nulls, take_mismatched) = (
+        contract::WIRE_FIELDS_EXPLICIT_NULLS.ident(),
+        contract::WIRE_FIELDS_MISMATCHED_FIELDS.ident(),
+    );
+    let additional_properties = ident(contract::ADDITIONAL_PROPERTIES);
     let (explicit_nulls, mismatched_fields) = (
         ident(contract::EXPLICIT_NULLS),
         ident(contract::MISMATCHED_FIELDS),
     );
-    let explicit_nulls_type = contract::EXPLICIT_NULLS_TYPE.path();
-    let mismatched_fields_type = contract::MISMATCHED_FIELDS_TYPE.path();
     let defs = fields.iter().map(|f| {
         let fname = ident(&f.rust_name);
         let rename = (f.json_name != f.rust_name).then(|| {
@@ -332,9 +359,9 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
         if f.is_plain_required() {
             quote!(#n: w.#n,)
         } else if f.is_rust_nullable() {
-            quote!(#n: w.#n.into_nullable(#model, #j, &mut #mismatched_fields),)
+            quote!(#n: w.#n.#nullable(#j, &mut cx),)
         } else {
-            quote!(#n: w.#n.into_option(#model, #j, &mut #explicit_nulls, &mut #mismatched_fields),)
+            quote!(#n: w.#n.#option(#j, &mut cx),)
         }
     });
     let to_wire = fields.iter().map(|f| {
@@ -343,42 +370,45 @@ fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) 
         if f.is_plain_required() {
             quote!(#n: m.#n,)
         } else if f.is_rust_nullable() {
-            quote!(#n: #field::from_nullable(m.#n, misfits.take(#j)),)
+            quote!(#n: cx.#wire_nullable(m.#n, #j),)
         } else {
-            quote!(#n: #field::from_option(m.#n, m.#explicit_nulls.contains(#j), misfits.take(#j)),)
+            quote!(#n: cx.#wire_option(m.#n, #j),)
         }
     });
-    let nulls_init =
-        tracks_nulls.then(|| quote!(let mut #explicit_nulls = #explicit_nulls_type::default();));
-    let nulls_member = tracks_nulls.then(|| quote!(#explicit_nulls,));
+    // The members are filled after every field: the fields' conversions collect them in `cx`.
+    let nulls_member = tracks_nulls.then(|| quote!(#explicit_nulls: cx.#take_nulls(),));
+    let nulls_arg = if tracks_nulls {
+        quote!(m.#explicit_nulls)
+    } else {
+        quote!(Default::default())
+    };
     quote! {
         #[allow(non_camel_case_types)]
         #[derive(serde::Serialize, serde::Deserialize)]
         struct #w {
             #(#defs)*
             #[serde(flatten)]
-            additional_properties: serde_json::Map<String, serde_json::Value>,
+            #additional_properties: serde_json::Map<String, serde_json::Value>,
         }
 
         impl From<#w> for #name {
             fn from(w: #w) -> Self {
-                #nulls_init
-                let mut #mismatched_fields = #mismatched_fields_type::default();
+                let mut cx = #decoding(#model);
                 Self {
                     #(#to_model)*
-                    additional_properties: w.additional_properties,
+                    #additional_properties: w.#additional_properties,
                     #nulls_member
-                    #mismatched_fields,
+                    #mismatched_fields: cx.#take_mismatched(),
                 }
             }
         }
 
         impl From<#name> for #w {
             fn from(m: #name) -> Self {
-                let mut misfits = m.#mismatched_fields;
+                let mut cx = #encoding(#nulls_arg, m.#mismatched_fields);
                 Self {
                     #(#to_wire)*
-                    additional_properties: m.additional_properties,
+                    #additional_properties: m.#additional_properties,
                 }
             }
         }
@@ -406,13 +436,17 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             quote!(#n: None)
         }
     });
+    let (text, file) = (
+        contract::MULTIPART_TEXT.ident(),
+        contract::MULTIPART_FILE.ident(),
+    );
     let parts = fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         let j = &f.json_name;
         let add = match &f.ty {
-            TypeRef::Binary => quote!(form.file(#j, v)),
-            TypeRef::String => quote!(form.text(#j, v)),
-            _ => quote!(form.text(#j, v.to_string())),
+            TypeRef::Binary => quote!(form.#file(#j, v)),
+            TypeRef::String => quote!(form.#text(#j, v)),
+            _ => quote!(form.#text(#j, v.to_string())),
         };
         if f.is_required() {
             quote!({ let v = self.#n; #add; })
@@ -420,6 +454,8 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             quote!(if let Some(v) = self.#n { #add; })
         }
     });
+    let (into_multipart, multipart) = (contract::INTO_MULTIPART.path(), contract::MULTIPART.path());
+    let into_multipart_fn = contract::INTO_MULTIPART_CALL.ident();
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -435,9 +471,9 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             }
         }
 
-        impl crate::runtime::IntoMultipart for #name {
-            fn into_multipart(self) -> crate::runtime::Multipart {
-                let mut form = crate::runtime::Multipart::default();
+        impl #into_multipart for #name {
+            fn #into_multipart_fn(self) -> #multipart {
+                let mut form = #multipart::default();
                 #(#parts)*
                 form
             }
@@ -468,6 +504,11 @@ fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]
         quote!(#s => Self::#n,)
     });
     let values = variants.iter().map(|v| &v.value);
+    let unknown = ident(contract::UNKNOWN_VARIANT);
+    let unknown_value = contract::UNKNOWN_VALUE.path();
+    let unknown_new = contract::UNKNOWN_VALUE_NEW.path();
+    let as_str = contract::UNKNOWN_VALUE_AS_STR.ident();
+    let string_enum = contract::STRING_ENUM.path();
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -478,7 +519,7 @@ fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]
             /// contents are opaque on purpose: a later version may make the value a variant of its
             /// own, and a `match` on the raw string would then silently stop matching. Read it
             /// with [`as_str`](Self::as_str).
-            Unknown(crate::UnknownValue),
+            #unknown(#unknown_value),
         }
 
         impl #name {
@@ -489,7 +530,7 @@ fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#to_str)*
-                    Self::Unknown(other) => other.as_str(),
+                    Self::#unknown(other) => other.#as_str(),
                 }
             }
         }
@@ -498,11 +539,11 @@ fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
-                    other => Self::Unknown(crate::UnknownValue::new(other)),
+                    other => Self::#unknown(#unknown_new(other)),
                 }
             }
         }
 
-        crate::runtime::string_enum!(#name);
+        #string_enum!(#name);
     }
 }

@@ -177,6 +177,9 @@ fn field(f: &Field) -> Value {
     if let Some(val) = &f.validation {
         v["x-validation"] = json!(val);
     }
+    if let Some(n) = &f.notes {
+        v["x-notes"] = json!(n);
+    }
     if f.unique {
         v["x-unique"] = json!(true);
     }
@@ -207,9 +210,12 @@ fn model(m: &Model) -> Value {
         }
         ModelKind::Alias(t) => type_schema(t),
     };
-    if let Some(d) = &m.description {
-        if let Some(obj) = v.as_object_mut() {
+    if let Some(obj) = v.as_object_mut() {
+        if let Some(d) = &m.description {
             obj.insert("description".into(), json!(d));
+        }
+        if let Some(n) = &m.notes {
+            obj.insert("x-notes".into(), json!(n));
         }
     }
     v

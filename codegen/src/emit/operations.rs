@@ -18,9 +18,11 @@ pub fn module(plan: &Plan) -> TokenStream {
         let doc_cfg = doc_cfg([f.as_str()]);
         quote!(#[cfg(feature = #f)] #doc_cfg pub mod #m;)
     });
-    let doc = inner_doc_attrs(
-        "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from [`Client`](crate::Client) (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`. For what the catalog does\nnot know (parameters, bodies, response types), every builder has `customize()`: see\n[`Customize`](crate::request::Customize).",
-    );
+    let doc = inner_doc_attrs(&format!(
+        "The operations of the Okta Management API, one module per API group.\n\nEach group is reached from {} (`client.event_hook()`); each\noperation returns a request builder whose required inputs were its arguments and whose\noptional inputs are setters, and which ends with `.send().await`. For what the catalog does\nnot know (parameters, bodies, response types), every builder has `customize()`: see\n{}.",
+        contract::CLIENT.doc_link(None),
+        contract::CUSTOMIZE.doc_link(None),
+    ));
     quote!(#doc #(#mods)*)
 }
 
@@ -39,6 +41,7 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
     let methods = g.operations.iter().map(constructor);
     let builders = g.operations.iter().map(|o| builder(gp, o));
     let client = contract::CLIENT.path();
+    let [m_client, ..] = members();
     quote! {
         #file_doc
 
@@ -46,14 +49,14 @@ pub fn group(g: &Group, gp: &GroupPlan) -> TokenStream {
             #accessor_doc
             #accessor_cfg
             pub fn #accessor(&self) -> #api {
-                #api { client: self.clone() }
+                #api { #m_client: self.clone() }
             }
         }
 
         #api_doc
         #[derive(Clone, Debug)]
         pub struct #api {
-            client: #client,
+            #m_client: #client,
         }
 
         impl #api {
@@ -130,12 +133,25 @@ fn required_inputs(o: &Operation) -> Vec<(proc_macro2::Ident, TokenStream, Token
     }
     if let Some(b) = o.body.as_ref().filter(|b| b.required) {
         let (arg, stored, _) = body_type(b);
-        v.push((ident("body"), arg, stored, true));
+        v.push((ident(contract::BUILDER_BODY), arg, stored, true));
     }
     v
 }
 
 /// Whether a body is JSON the catalog leaves untyped: it takes any `Serialize` value.
+/// The members every request builder has, from the contract: client, body, send, customize,
+/// into_stream.
+fn members() -> [proc_macro2::Ident; 5] {
+    [
+        contract::BUILDER_CLIENT,
+        contract::BUILDER_BODY,
+        contract::BUILDER_SEND,
+        contract::BUILDER_CUSTOMIZE,
+        contract::BUILDER_INTO_STREAM,
+    ]
+    .map(ident)
+}
+
 fn untyped_json(b: &crate::ir::Body) -> bool {
     b.kind == BodyKind::Json && matches!(b.ty, TypeRef::Any | TypeRef::Object)
 }
@@ -144,18 +160,21 @@ fn untyped_json(b: &crate::ir::Body) -> bool {
 fn body_type(b: &crate::ir::Body) -> (TokenStream, TokenStream, TokenStream) {
     if untyped_json(b) {
         let json_body = contract::JSON_BODY.path();
-        return (
-            quote!(impl serde::Serialize),
-            json_body,
-            quote!(request.json_body(value)),
-        );
+        return (quote!(impl serde::Serialize), json_body, {
+            let json_body = contract::REQUEST_JSON_BODY.ident();
+            quote!(request.#json_body(value))
+        });
     }
     let ty = rust_type(&b.ty);
     let attach = match b.kind {
-        BodyKind::Json => quote!(request.json(&value)),
+        BodyKind::Json => {
+            let json = contract::REQUEST_JSON.ident();
+            quote!(request.#json(&value))
+        }
         BodyKind::Multipart => {
-            let into_multipart = contract::INTO_MULTIPART.path();
-            quote!(request.multipart(#into_multipart::into_multipart(value)))
+            let multipart = contract::REQUEST_MULTIPART.ident();
+            let into_multipart = contract::INTO_MULTIPART_CALL.path();
+            quote!(request.#multipart(#into_multipart(value)))
         }
     };
     (quote!(impl Into<#ty>), ty, attach)
@@ -164,8 +183,8 @@ fn body_type(b: &crate::ir::Body) -> (TokenStream, TokenStream, TokenStream) {
 /// The expression that stores an argument taken as `arg_type`/`body_type`.
 fn store(name: &proc_macro2::Ident, untyped_body: bool) -> TokenStream {
     if untyped_body {
-        let json_body = contract::JSON_BODY.path();
-        quote!(#json_body::new(&#name))
+        let json_body_new = contract::JSON_BODY_NEW.path();
+        quote!(#json_body_new(&#name))
     } else {
         quote!(#name.into())
     }
@@ -181,7 +200,7 @@ fn constructor(o: &Operation) -> TokenStream {
     let mut inits: Vec<TokenStream> = req
         .iter()
         .map(|(n, _, _, into)| {
-            if *n == "body" {
+            if *n == contract::BUILDER_BODY {
                 let v = store(n, untyped_body);
                 quote!(#n: #v)
             } else if *into {
@@ -195,13 +214,14 @@ fn constructor(o: &Operation) -> TokenStream {
         let n = ident(&p.rust_name);
         inits.push(quote!(#n: None));
     }
+    let [m_client, m_body, ..] = members();
     if o.body.as_ref().is_some_and(|b| !b.required) {
-        inits.push(quote!(body: None));
+        inits.push(quote!(#m_body: None));
     }
     quote! {
         #doc
         pub fn #f(&self, #(#args),*) -> #b {
-            #b { client: self.client.clone(), #(#inits,)* }
+            #b { #m_client: self.#m_client.clone(), #(#inits,)* }
         }
     }
 }
@@ -229,13 +249,19 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     let method = ident(o.method.as_str());
     let template = &o.path;
 
-    let (client, customize, request_ty) = (
+    let (client, customize, request_new, customize_new) = (
         contract::CLIENT.path(),
         contract::CUSTOMIZE.path(),
-        contract::REQUEST.path(),
+        contract::REQUEST_NEW.path(),
+        contract::CUSTOMIZE_NEW.path(),
+    );
+    let (send_it, stream_it) = (
+        contract::CUSTOMIZE_SEND.ident(),
+        contract::CUSTOMIZE_INTO_STREAM.ident(),
     );
     let (error, api_response) = (contract::ERROR.path(), contract::API_RESPONSE.path());
-    let mut fields = vec![quote!(client: #client)];
+    let [m_client, m_body, m_send, m_customize, m_into_stream] = members();
+    let mut fields = vec![quote!(#m_client: #client)];
     for p in &o.params {
         let n = ident(&p.rust_name);
         let ty = rust_type(&p.ty);
@@ -248,9 +274,9 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     if let Some(body) = &o.body {
         let (_, ty, _) = body_type(body);
         fields.push(if body.required {
-            quote!(body: #ty)
+            quote!(#m_body: #ty)
         } else {
-            quote!(body: Option<#ty>)
+            quote!(#m_body: Option<#ty>)
         });
     }
 
@@ -281,8 +307,8 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         ]));
         quote! {
             #d
-            pub fn body(mut self, value: #arg) -> Self {
-                self.body = Some(#stored);
+            pub fn #m_body(mut self, value: #arg) -> Self {
+                self.#m_body = Some(#stored);
                 self
             }
         }
@@ -309,9 +335,9 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             let n = ident(&p.rust_name);
             let w = &p.wire_name;
             let call = if p.location == ParamIn::Header {
-                quote!(header)
+                contract::REQUEST_HEADER.ident()
             } else {
-                quote!(query)
+                contract::REQUEST_QUERY.ident()
             };
             if p.required {
                 quote!(request.#call(#w, &self.#n);)
@@ -323,9 +349,9 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
     if let Some(body) = &o.body {
         let (_, _, add) = body_type(body);
         attach.push(if body.required {
-            quote!({ let value = self.body; #add; })
+            quote!({ let value = self.#m_body; #add; })
         } else {
-            quote!(if let Some(value) = self.body { #add; })
+            quote!(if let Some(value) = self.#m_body { #add; })
         });
     }
 
@@ -337,19 +363,22 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 contract::PAGE.path(),
                 contract::ITEM_STREAM.path(),
             );
+            let send_doc = doc_attrs(&format!(
+                "Sends the request and returns the first page; follow `Link: rel=\"next\"` with {}, or use [`{s}`](Self::{s}) for every item.",
+                contract::PAGE.doc_link(Some("next_page")),
+                s = contract::BUILDER_INTO_STREAM,
+            ));
             (
                 quote!(#paged<#item>),
                 quote! {
-                    /// Sends the request and returns the first page; follow `Link: rel="next"` with
-                    /// [`Page::next_page`](crate::Page::next_page), or use
-                    /// [`into_stream`](Self::into_stream) for every item.
-                    pub async fn send(self) -> Result<#page<#item>, #error> {
-                        self.customize().send().await
+                    #send_doc
+                    pub async fn #m_send(self) -> Result<#page<#item>, #error> {
+                        self.#m_customize().#send_it().await
                     }
 
                     /// Every item of every page, fetched lazily one page at a time.
-                    pub fn into_stream(self) -> #stream<#item> {
-                        self.customize().into_stream()
+                    pub fn #m_into_stream(self) -> #stream<#item> {
+                        self.#m_customize().#stream_it()
                     }
                 },
             )
@@ -357,13 +386,16 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
         (Output::Json(TypeRef::Array(item)), false) => {
             let item = rust_type(item);
             let list = contract::LIST.path();
+            let send_doc = doc_attrs(&format!(
+                "Sends the request and decodes the array; items that do not decode are kept in {}.",
+                contract::API_RESPONSE.doc_link(Some("undecoded"))
+            ));
             (
                 quote!(#list<#item>),
                 quote! {
-                    /// Sends the request and decodes the array; items that do not decode are
-                    /// kept in [`ApiResponse::undecoded`](crate::ApiResponse::undecoded).
-                    pub async fn send(self) -> Result<#api_response<Vec<#item>>, #error> {
-                        self.customize().send().await
+                    #send_doc
+                    pub async fn #m_send(self) -> Result<#api_response<Vec<#item>>, #error> {
+                        self.#m_customize().#send_it().await
                     }
                 },
             )
@@ -375,20 +407,21 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
                 quote!(#json<#t>),
                 quote! {
                     /// Sends the request and decodes the response.
-                    pub async fn send(self) -> Result<#api_response<#t>, #error> {
-                        self.customize().send().await
+                    pub async fn #m_send(self) -> Result<#api_response<#t>, #error> {
+                        self.#m_customize().#send_it().await
                     }
                 },
             )
         }
         (Output::Text(media_type), _) => {
-            attach.push(quote!(request.accept(#media_type);));
+            let accept = contract::REQUEST_ACCEPT.ident();
+            attach.push(quote!(request.#accept(#media_type);));
             (
                 contract::TEXT.path(),
                 quote! {
                     /// Sends the request and returns the body as text.
-                    pub async fn send(self) -> Result<#api_response<String>, #error> {
-                        self.customize().send().await
+                    pub async fn #m_send(self) -> Result<#api_response<String>, #error> {
+                        self.#m_customize().#send_it().await
                     }
                 },
             )
@@ -397,13 +430,17 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             contract::NO_BODY.path(),
             quote! {
                 /// Sends the request; the response has no body.
-                pub async fn send(self) -> Result<#api_response<()>, #error> {
-                    self.customize().send().await
+                pub async fn #m_send(self) -> Result<#api_response<()>, #error> {
+                    self.#m_customize().#send_it().await
                 }
             },
         ),
     };
 
+    let customize_doc = doc_attrs(&format!(
+        "Opens the request to what the catalog does not know: see {}.",
+        contract::CUSTOMIZE.doc_link(None)
+    ));
     // `mut` only where something is added, so that no lint needs silencing.
     let binding = if attach.is_empty() {
         quote!(let request)
@@ -422,16 +459,16 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             #(#setters)*
             #body_setter
 
-            /// Opens the request to what the catalog does not know: see [`Customize`](crate::request::Customize).
-            pub fn customize(self) -> #customize<#kind> {
-                #binding = #request_ty::new(
+            #customize_doc
+            pub fn #m_customize(self) -> #customize<#kind> {
+                #binding = #request_new(
                     #op_name,
                     http::Method::#method,
                     #template,
                     &[#(#path_args),*],
                 );
                 #(#attach)*
-                #customize::new(self.client, request)
+                #customize_new(self.#m_client, request)
             }
 
             #send

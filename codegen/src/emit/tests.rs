@@ -179,6 +179,7 @@ fn operation_test(api: &Api, g: &GroupPlan, o: &Operation) -> TokenStream {
     };
     let name = &o.name;
     let doc = format!("`{name}`: {what}");
+    let send = ident(contract::BUILDER_SEND);
     quote! {
         #[doc = #doc]
         #[tokio::test]
@@ -188,7 +189,7 @@ fn operation_test(api: &Api, g: &GroupPlan, o: &Operation) -> TokenStream {
                 .#accessor()
                 .#f(#(#args),*)
                 #(#setters)*
-                .send()
+                .#send()
                 .await
                 .expect(#name);
             #check

@@ -10,12 +10,22 @@ pub fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
 }
 
+/// The type as emitted code inside okta-client names it: runtime types through the facade.
 pub fn rust_type(t: &TypeRef) -> TokenStream {
-    rust_type_at(t, &quote!(crate))
+    render(t, None)
 }
 
-/// [`rust_type`] as named from another crate whose path to okta-client is `root`.
+/// [`rust_type`] as named from another crate whose path to okta-client is `root`: runtime types
+/// by their public paths.
 pub fn rust_type_at(t: &TypeRef, root: &TokenStream) -> TokenStream {
+    render(t, Some(root))
+}
+
+fn render(t: &TypeRef, outside: Option<&TokenStream>) -> TokenStream {
+    let named = |item: contract::RuntimeItem| match outside {
+        Some(root) => item.path_from(root),
+        None => item.path(),
+    };
     match t {
         TypeRef::String => quote!(String),
         TypeRef::Integer(IntSize::I32) => quote!(i32),
@@ -24,13 +34,13 @@ pub fn rust_type_at(t: &TypeRef, root: &TokenStream) -> TokenStream {
         TypeRef::Boolean => quote!(bool),
         TypeRef::Any => quote!(serde_json::Value),
         TypeRef::Object => quote!(serde_json::Map<String, serde_json::Value>),
-        TypeRef::Binary => contract::FILE_PART.path_from(root),
+        TypeRef::Binary => named(contract::FILE_PART),
         TypeRef::Array(inner) => {
-            let inner = rust_type_at(inner, root);
+            let inner = render(inner, outside);
             quote!(Vec<#inner>)
         }
         TypeRef::Model(name) => {
-            let models = contract::MODELS.path_from(root);
+            let models = named(contract::MODELS);
             let name = ident(name);
             quote!(#models::#name)
         }

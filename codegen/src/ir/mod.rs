@@ -171,6 +171,8 @@ pub struct Model {
     /// Whether the catalog names it (as opposed to an inline type hoisted by the generator).
     pub named: bool,
     pub description: Option<String>,
+    /// Maintainer notes: in `openapi.json` (`x-notes`), never in rustdoc.
+    pub notes: Option<String>,
     pub kind: ModelKind,
     /// The Rust name of what the model is defined in: itself for a named schema, the named
     /// schema or operation an inline type was hoisted from (`emit::plan` places them together).
@@ -200,6 +202,8 @@ pub struct Field {
     pub write_only: bool,
     pub unique: bool,
     pub description: Option<String>,
+    /// Maintainer notes: in `openapi.json` (`x-notes`), never in rustdoc.
+    pub notes: Option<String>,
     pub format: Option<String>,
     pub validation: Option<String>,
     pub min_length: Option<u64>,
@@ -305,6 +309,7 @@ mod tests {
             write_only: false,
             unique: false,
             description: None,
+            notes: None,
             format: None,
             validation: None,
             min_length: None,

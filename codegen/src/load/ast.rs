@@ -93,6 +93,9 @@ pub struct Schema {
     pub format: Option<String>,
     pub enum_values: Option<Vec<EnumValue>>,
     pub description: Option<String>,
+    /// Maintainer notes (where the documents were unclear, which document says what): kept in
+    /// the catalog and in `openapi.json` (`x-notes`), never in rustdoc.
+    pub notes: Option<String>,
     pub required: bool,
     pub nullable: bool,
     pub read_only: bool,
@@ -114,6 +117,7 @@ impl Schema {
             format: None,
             enum_values: None,
             description: None,
+            notes: None,
             required: false,
             nullable: false,
             read_only: false,
@@ -177,6 +181,8 @@ struct SchemaKeys {
     enum_values: Option<Vec<EnumValue>>,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
     #[serde(default)]
     required: bool,
     #[serde(default)]
@@ -313,6 +319,7 @@ impl TryFrom<SchemaKeys> for Schema {
             format: k.format,
             enum_values: k.enum_values,
             description: k.description,
+            notes: k.notes,
             required: k.required,
             nullable: k.nullable,
             read_only: k.read_only,

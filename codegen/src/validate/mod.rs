@@ -18,17 +18,19 @@ pub fn validate(files: &[LoadedFile]) -> Result<(), Diagnostics> {
     validate_with(files, true)
 }
 
-/// Every check except the naming convention: for reading an older catalog (`cargo xtask
-/// diff`), whose names may predate the convention and are exactly what the report must list.
+/// Every check except the naming convention and the seed names in doc text: for reading an
+/// older catalog (`cargo xtask diff`), whose names and docs may predate those rules and are
+/// exactly what the report must compare.
 pub fn validate_without_naming_convention(files: &[LoadedFile]) -> Result<(), Diagnostics> {
     validate_with(files, false)
 }
 
-fn validate_with(files: &[LoadedFile], naming_convention: bool) -> Result<(), Diagnostics> {
+fn validate_with(files: &[LoadedFile], current: bool) -> Result<(), Diagnostics> {
     let mut v = Validator {
         diags: Diagnostics::default(),
         schemas: HashMap::new(),
-        naming_convention,
+        naming_convention: current,
+        doc_provenance: current,
     };
     for f in files {
         for name in f.group.schemas.keys() {
@@ -83,6 +85,8 @@ struct Validator<'a> {
     diags: Diagnostics,
     /// Whether operation names must follow spec/README.md's convention.
     naming_convention: bool,
+    /// Whether doc text may not name a seed document ([`Validator::user_doc`]).
+    doc_provenance: bool,
     /// Every named schema and where it is defined.
     schemas: HashMap<String, Site<'a>>,
 }
@@ -138,6 +142,9 @@ impl<'a> Validator<'a> {
                     format!("group `{}` is defined twice (first at {first})", g.group),
                     "merge the two files",
                 );
+            }
+            if let Some(d) = &g.description {
+                self.user_doc(f, &["description"], d);
             }
             if g.operations.is_empty() {
                 self.error(
@@ -257,6 +264,10 @@ impl<'a> Validator<'a> {
             p.extend_from_slice(k);
             f.location(&p)
         };
+        self.user_doc(f, &["operations", idx, "summary"], &op.summary);
+        if let Some(d) = &op.description {
+            self.user_doc(f, &["operations", idx, "description"], d);
+        }
         let template: Vec<&str> = op.path.params().collect();
         let declared: Vec<&ast::Param> = op
             .params
@@ -349,6 +360,9 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
+            if let Some(d) = &p.description {
+                self.user_doc(f, &["operations", idx, "params", &pidx, "description"], d);
+            }
             if let Some(s) = &p.schema {
                 let path = ["operations", idx, "params", &pidx, "schema"];
                 self.schema(f, &path, s, false);
@@ -366,6 +380,9 @@ impl<'a> Validator<'a> {
             }
         }
         if let Some(b) = &op.body {
+            if let Some(d) = &b.description {
+                self.user_doc(f, &["operations", idx, "body", "description"], d);
+            }
             self.schema(f, &["operations", idx, "body", "schema"], &b.schema, false);
             if b.content_type == BodyEncoding::Multipart && !self.is_object_schema(&b.schema) {
                 self.error(loc(&["body", "schema"]), "a multipart body must be an object whose properties are the form's parts", "use `{type: object, properties: {file: {type: string, format: binary}}}` or a named schema like it");
@@ -390,6 +407,13 @@ impl<'a> Validator<'a> {
                     loc(&["responses", &ridx, "status"]),
                     format!("response `{key}` is listed twice"),
                     "merge the two entries",
+                );
+            }
+            if let Some(d) = &r.description {
+                self.user_doc(
+                    f,
+                    &["operations", idx, "responses", &ridx, "description"],
+                    d,
                 );
             }
             if let Some(s) = &r.schema {
@@ -419,6 +443,20 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Text that becomes rustdoc (summaries, descriptions, validation rules) must not name the
+    /// seed documents: where a fact comes from, and guesses about a document's layout, are for
+    /// maintainers and go in `notes:` (kept in `openapi.json` as `x-notes`). Checking every
+    /// such text here keeps provenance out of the users' docs whatever the emitters do.
+    fn user_doc(&mut self, f: &LoadedFile, path: &[&str], text: &str) {
+        if let Some(seed) = seed_name_in(text).filter(|_| self.doc_provenance) {
+            self.error(
+                f.location(path),
+                format!("documentation text names the seed document `{seed}`; it would appear in the users' rustdoc"),
+                "move this to `notes:` (maintainer notes, kept in openapi.json as `x-notes`) and keep only what the API does here",
+            );
+        }
+    }
+
     fn is_array_schema(&self, s: &ast::Schema) -> bool {
         matches!(s.shape, Shape::Array(_))
     }
@@ -435,6 +473,14 @@ impl<'a> Validator<'a> {
             }
             f.location(&p)
         };
+        for (key, text) in [
+            ("description", &s.description),
+            ("validation", &s.validation),
+        ] {
+            if let Some(text) = text {
+                self.user_doc(f, &[path, &[key]].concat(), text);
+            }
+        }
         if let Shape::Ref(r) = &s.shape {
             if !self.schemas.contains_key(r) {
                 let names: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
@@ -462,6 +508,10 @@ impl<'a> Validator<'a> {
             }
             let mut variants: HashMap<String, String> = HashMap::new();
             for (vi, v) in values.iter().enumerate() {
+                if let Some(d) = v.description() {
+                    let vi = vi.to_string();
+                    self.user_doc(f, &[path, &["enum", &vi, "description"]].concat(), d);
+                }
                 let rust = naming::variant_name(v.value());
                 if let Some(other) = variants.insert(rust.clone(), v.value().to_string()) {
                     self.error(f.location(&[path, &["enum", &vi.to_string()]].concat()), format!("enum values `{}` and `{other}` both become the Rust variant `{rust}`", v.value()), "enum values are wire values and keep their spelling; check whether the documents really list both");
@@ -500,6 +550,23 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// The first seed document name in `text` (`004_d07c176bc5472207`, with or without `.txt`).
+pub fn seed_name_in(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(19)).find_map(|i| {
+        let starts = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let stem = &b[i..i + 20];
+        let ends = b.get(i + 20).is_none_or(|c| !c.is_ascii_alphanumeric());
+        let is_seed = stem[..3].iter().all(u8::is_ascii_digit)
+            && stem[3] == b'_'
+            && stem[4..].iter().all(u8::is_ascii_hexdigit);
+        (starts && ends && is_seed).then(|| {
+            let txt = text[i + 20..].starts_with(".txt");
+            &text[i..i + 20 + if txt { 4 } else { 0 }]
+        })
+    })
+}
+
 fn is_seed_name(s: &str) -> bool {
     let b = s.as_bytes();
     s.len() == 24
@@ -507,4 +574,32 @@ fn is_seed_name(s: &str) -> bool {
         && b[3] == b'_'
         && b[4..20].iter().all(|c| c.is_ascii_hexdigit())
         && s.ends_with(".txt")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seed_name_in;
+
+    #[test]
+    fn seed_names_are_found_anywhere_in_a_text() {
+        assert_eq!(
+            seed_name_in("(request schema of 004_d07c176bc5472207.txt)."),
+            Some("004_d07c176bc5472207.txt")
+        );
+        assert_eq!(
+            seed_name_in("002_030ab8ae49809163's table"),
+            Some("002_030ab8ae49809163")
+        );
+        assert_eq!(
+            seed_name_in("x 000_7b3593a3132659d8"),
+            Some("000_7b3593a3132659d8")
+        );
+        // Not a name: too short, not hex, or part of a longer word.
+        assert_eq!(seed_name_in("004_d07c176bc547220"), None);
+        assert_eq!(seed_name_in("004_d07c176bc547220z.txt"), None);
+        assert_eq!(seed_name_in("a004_d07c176bc5472207"), None);
+        assert_eq!(seed_name_in("004_d07c176bc5472207a"), None);
+        assert_eq!(seed_name_in("An event hook."), None);
+        assert_eq!(seed_name_in(""), None);
+    }
 }

@@ -50,24 +50,23 @@ pub struct InlineHook {
     ///
     /// Read-only: set by Okta. Nullable: [`Nullable::Null`](crate::Nullable::Null) when Okta sends
     /// `null`. Format: `date-time`, kept as the exact text received. Validation: System assigned
-    pub created: crate::Nullable<String>,
+    pub created: crate::rt::Nullable<String>,
     /// Date of Inline Hook update.
     ///
     /// JSON: `lastUpdated`.
     ///
     /// Read-only: set by Okta. Nullable: [`Nullable::Null`](crate::Nullable::Null) when Okta sends
     /// `null`. Format: `date-time`, kept as the exact text received. Validation: System assigned
-    pub last_updated: crate::Nullable<String>,
+    pub last_updated: crate::rt::Nullable<String>,
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl InlineHook {
@@ -120,13 +119,13 @@ impl InlineHook {
 
     /// Sets `created` to a value (not `null`).
     pub fn with_created(mut self, value: impl Into<String>) -> Self {
-        self.created = crate::Nullable::Value(value.into());
+        self.created = crate::rt::Nullable::Value(value.into());
         self
     }
 
     /// Sets `lastUpdated` to a value (not `null`).
     pub fn with_last_updated(mut self, value: impl Into<String>) -> Self {
-        self.last_updated = crate::Nullable::Value(value.into());
+        self.last_updated = crate::rt::Nullable::Value(value.into());
         self
     }
 }
@@ -134,142 +133,68 @@ impl InlineHook {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct InlineHook__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    id: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    status: crate::runtime::Field<crate::models::InlineHookStatus>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    name: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    id: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    status: crate::rt::Field<crate::models::InlineHookStatus>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    name: crate::rt::Field<String>,
     #[serde(
         rename = "type",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    type_: crate::runtime::Field<crate::models::InlineHookType>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    version: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    channel: crate::runtime::Field<crate::models::InlineHookChannel>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    created: crate::runtime::Field<String>,
+    type_: crate::rt::Field<crate::models::InlineHookType>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    version: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    channel: crate::rt::Field<crate::models::InlineHookChannel>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    created: crate::rt::Field<String>,
     #[serde(
         rename = "lastUpdated",
         default,
-        skip_serializing_if = "crate::runtime::Field::is_absent"
+        skip_serializing_if = "crate::rt::Field::is_absent"
     )]
-    last_updated: crate::runtime::Field<String>,
+    last_updated: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<InlineHook__Wire> for InlineHook {
     fn from(w: InlineHook__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("InlineHook");
         Self {
-            id: w
-                .id
-                .into_option(
-                    "InlineHook",
-                    "id",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            status: w
-                .status
-                .into_option(
-                    "InlineHook",
-                    "status",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            name: w
-                .name
-                .into_option(
-                    "InlineHook",
-                    "name",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            type_: w
-                .type_
-                .into_option(
-                    "InlineHook",
-                    "type",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            version: w
-                .version
-                .into_option(
-                    "InlineHook",
-                    "version",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            channel: w
-                .channel
-                .into_option(
-                    "InlineHook",
-                    "channel",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            created: w
-                .created
-                .into_nullable("InlineHook", "created", &mut mismatched_fields),
-            last_updated: w
-                .last_updated
-                .into_nullable("InlineHook", "lastUpdated", &mut mismatched_fields),
+            id: w.id.option("id", &mut cx),
+            status: w.status.option("status", &mut cx),
+            name: w.name.option("name", &mut cx),
+            type_: w.type_.option("type", &mut cx),
+            version: w.version.option("version", &mut cx),
+            channel: w.channel.option("channel", &mut cx),
+            created: w.created.nullable("created", &mut cx),
+            last_updated: w.last_updated.nullable("lastUpdated", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<InlineHook> for InlineHook__Wire {
     fn from(m: InlineHook) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            id: crate::runtime::Field::from_option(
-                m.id,
-                m.explicit_nulls.contains("id"),
-                misfits.take("id"),
-            ),
-            status: crate::runtime::Field::from_option(
-                m.status,
-                m.explicit_nulls.contains("status"),
-                misfits.take("status"),
-            ),
-            name: crate::runtime::Field::from_option(
-                m.name,
-                m.explicit_nulls.contains("name"),
-                misfits.take("name"),
-            ),
-            type_: crate::runtime::Field::from_option(
-                m.type_,
-                m.explicit_nulls.contains("type"),
-                misfits.take("type"),
-            ),
-            version: crate::runtime::Field::from_option(
-                m.version,
-                m.explicit_nulls.contains("version"),
-                misfits.take("version"),
-            ),
-            channel: crate::runtime::Field::from_option(
-                m.channel,
-                m.explicit_nulls.contains("channel"),
-                misfits.take("channel"),
-            ),
-            created: crate::runtime::Field::from_nullable(
-                m.created,
-                misfits.take("created"),
-            ),
-            last_updated: crate::runtime::Field::from_nullable(
-                m.last_updated,
-                misfits.take("lastUpdated"),
-            ),
+            id: cx.option(m.id, "id"),
+            status: cx.option(m.status, "status"),
+            name: cx.option(m.name, "name"),
+            type_: cx.option(m.type_, "type"),
+            version: cx.option(m.version, "version"),
+            channel: cx.option(m.channel, "channel"),
+            created: cx.nullable(m.created, "created"),
+            last_updated: cx.nullable(m.last_updated, "lastUpdated"),
             additional_properties: m.additional_properties,
         }
     }

@@ -22,9 +22,6 @@ pub struct InlineHookChannelConfigAuthScheme {
     /// Required.
     pub key: String,
     /// The header value. You set it in your request, but it is not returned in any response.
-    /// (002_030ab8ae49809163.txt's AuthScheme table marks it Required TRUE and ReadOnly TRUE; its
-    /// note says `channel.authScheme.value` is set in the request and never exposed in a response,
-    /// so it is modelled as write-only and not as always present.)
     ///
     /// JSON: `value`.
     ///
@@ -33,13 +30,12 @@ pub struct InlineHookChannelConfigAuthScheme {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl InlineHookChannelConfigAuthScheme {
@@ -72,8 +68,8 @@ struct InlineHookChannelConfigAuthScheme__Wire {
     #[serde(rename = "type")]
     type_: crate::models::InlineHookChannelConfigAuthSchemeType,
     key: String,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    value: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    value: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
@@ -81,22 +77,16 @@ struct InlineHookChannelConfigAuthScheme__Wire {
 impl From<InlineHookChannelConfigAuthScheme__Wire>
 for InlineHookChannelConfigAuthScheme {
     fn from(w: InlineHookChannelConfigAuthScheme__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding(
+            "InlineHookChannelConfigAuthScheme",
+        );
         Self {
             type_: w.type_,
             key: w.key,
-            value: w
-                .value
-                .into_option(
-                    "InlineHookChannelConfigAuthScheme",
-                    "value",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            value: w.value.option("value", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
@@ -104,15 +94,14 @@ for InlineHookChannelConfigAuthScheme {
 impl From<InlineHookChannelConfigAuthScheme>
 for InlineHookChannelConfigAuthScheme__Wire {
     fn from(m: InlineHookChannelConfigAuthScheme) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
             type_: m.type_,
             key: m.key,
-            value: crate::runtime::Field::from_option(
-                m.value,
-                m.explicit_nulls.contains("value"),
-                misfits.take("value"),
-            ),
+            value: cx.option(m.value, "value"),
             additional_properties: m.additional_properties,
         }
     }

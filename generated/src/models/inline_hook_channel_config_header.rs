@@ -19,13 +19,12 @@ pub struct InlineHookChannelConfigHeader {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-    /// The optional fields that arrived as an explicit `null`; while unset they are
-    /// written back as `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
-    pub explicit_nulls: crate::ExplicitNulls,
-    /// The optional fields whose values did not fit their documented types, kept as
-    /// received; while unset they are written back unchanged (see
-    /// [`MismatchedFields`](crate::MismatchedFields)).
-    pub mismatched_fields: crate::MismatchedFields,
+    /// The optional fields that arrived as an explicit `null`; while unset they are written back as
+    /// `null` (see [`ExplicitNulls`](crate::ExplicitNulls)).
+    pub explicit_nulls: crate::rt::ExplicitNulls,
+    /// The optional fields whose values did not fit their documented types, kept as received; while
+    /// unset they are written back unchanged (see [`MismatchedFields`](crate::MismatchedFields)).
+    pub mismatched_fields: crate::rt::MismatchedFields,
 }
 
 impl InlineHookChannelConfigHeader {
@@ -50,56 +49,36 @@ impl InlineHookChannelConfigHeader {
 #[allow(non_camel_case_types)]
 #[derive(serde::Serialize, serde::Deserialize)]
 struct InlineHookChannelConfigHeader__Wire {
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    key: crate::runtime::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::runtime::Field::is_absent")]
-    value: crate::runtime::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    key: crate::rt::Field<String>,
+    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+    value: crate::rt::Field<String>,
     #[serde(flatten)]
     additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<InlineHookChannelConfigHeader__Wire> for InlineHookChannelConfigHeader {
     fn from(w: InlineHookChannelConfigHeader__Wire) -> Self {
-        let mut explicit_nulls = crate::ExplicitNulls::default();
-        let mut mismatched_fields = crate::MismatchedFields::default();
+        let mut cx = crate::rt::WireFields::decoding("InlineHookChannelConfigHeader");
         Self {
-            key: w
-                .key
-                .into_option(
-                    "InlineHookChannelConfigHeader",
-                    "key",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
-            value: w
-                .value
-                .into_option(
-                    "InlineHookChannelConfigHeader",
-                    "value",
-                    &mut explicit_nulls,
-                    &mut mismatched_fields,
-                ),
+            key: w.key.option("key", &mut cx),
+            value: w.value.option("value", &mut cx),
             additional_properties: w.additional_properties,
-            explicit_nulls,
-            mismatched_fields,
+            explicit_nulls: cx.explicit_nulls(),
+            mismatched_fields: cx.mismatched_fields(),
         }
     }
 }
 
 impl From<InlineHookChannelConfigHeader> for InlineHookChannelConfigHeader__Wire {
     fn from(m: InlineHookChannelConfigHeader) -> Self {
-        let mut misfits = m.mismatched_fields;
+        let mut cx = crate::rt::WireFields::encoding(
+            m.explicit_nulls,
+            m.mismatched_fields,
+        );
         Self {
-            key: crate::runtime::Field::from_option(
-                m.key,
-                m.explicit_nulls.contains("key"),
-                misfits.take("key"),
-            ),
-            value: crate::runtime::Field::from_option(
-                m.value,
-                m.explicit_nulls.contains("value"),
-                misfits.take("value"),
-            ),
+            key: cx.option(m.key, "key"),
+            value: cx.option(m.value, "value"),
             additional_properties: m.additional_properties,
         }
     }

@@ -10,7 +10,7 @@ pub enum InlineHookChannelType {
     /// contents are opaque on purpose: a later version may make the value a variant of its
     /// own, and a `match` on the raw string would then silently stop matching. Read it
     /// with [`as_str`](Self::as_str).
-    Unknown(crate::UnknownValue),
+    Unknown(crate::rt::UnknownValue),
 }
 
 impl InlineHookChannelType {
@@ -30,9 +30,9 @@ impl From<&str> for InlineHookChannelType {
     fn from(value: &str) -> Self {
         match value {
             "HTTP" => Self::Http,
-            other => Self::Unknown(crate::UnknownValue::new(other)),
+            other => Self::Unknown(crate::rt::UnknownValue::new(other)),
         }
     }
 }
 
-crate::runtime::string_enum!(InlineHookChannelType);
+crate::rt::string_enum!(InlineHookChannelType);

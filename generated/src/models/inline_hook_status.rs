@@ -12,7 +12,7 @@ pub enum InlineHookStatus {
     /// contents are opaque on purpose: a later version may make the value a variant of its
     /// own, and a `match` on the raw string would then silently stop matching. Read it
     /// with [`as_str`](Self::as_str).
-    Unknown(crate::UnknownValue),
+    Unknown(crate::rt::UnknownValue),
 }
 
 impl InlineHookStatus {
@@ -34,9 +34,9 @@ impl From<&str> for InlineHookStatus {
         match value {
             "ACTIVE" => Self::Active,
             "INACTIVE" => Self::Inactive,
-            other => Self::Unknown(crate::UnknownValue::new(other)),
+            other => Self::Unknown(crate::rt::UnknownValue::new(other)),
         }
     }
 }
 
-crate::runtime::string_enum!(InlineHookStatus);
+crate::rt::string_enum!(InlineHookStatus);

@@ -28,7 +28,7 @@ pub enum InlineHookType {
     /// contents are opaque on purpose: a later version may make the value a variant of its
     /// own, and a `match` on the raw string would then silently stop matching. Read it
     /// with [`as_str`](Self::as_str).
-    Unknown(crate::UnknownValue),
+    Unknown(crate::rt::UnknownValue),
 }
 
 impl InlineHookType {
@@ -66,9 +66,9 @@ impl From<&str> for InlineHookType {
             "com.okta.user.credential.password.import" => {
                 Self::ComOktaUserCredentialPasswordImport
             }
-            other => Self::Unknown(crate::UnknownValue::new(other)),
+            other => Self::Unknown(crate::rt::UnknownValue::new(other)),
         }
     }
 }
 
-crate::runtime::string_enum!(InlineHookType);
+crate::rt::string_enum!(InlineHookType);

@@ -9,19 +9,19 @@ pub struct UpdateBrandThemeLogoRequest {
     /// JSON: `file`.
     ///
     /// Required. Format: `binary`.
-    pub file: crate::request::FilePart,
+    pub file: crate::rt::FilePart,
 }
 
 impl UpdateBrandThemeLogoRequest {
     /// A form with its required parts set.
-    pub fn new(file: crate::request::FilePart) -> Self {
+    pub fn new(file: crate::rt::FilePart) -> Self {
         Self { file }
     }
 }
 
-impl crate::runtime::IntoMultipart for UpdateBrandThemeLogoRequest {
-    fn into_multipart(self) -> crate::runtime::Multipart {
-        let mut form = crate::runtime::Multipart::default();
+impl crate::rt::IntoMultipart for UpdateBrandThemeLogoRequest {
+    fn into_multipart(self) -> crate::rt::Multipart {
+        let mut form = crate::rt::Multipart::default();
         {
             let v = self.file;
             form.file("file", v);

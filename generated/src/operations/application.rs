@@ -5,7 +5,7 @@
 //! credentials, client secrets), provisioning connection, features, scope consent grants, OAuth
 //! tokens, and group and user assignments.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Application API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "application")))]
     pub fn application(&self) -> ApplicationApi {
@@ -22,7 +22,7 @@ impl crate::Client {
 /// tokens, and group and user assignments.
 #[derive(Clone, Debug)]
 pub struct ApplicationApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ApplicationApi {
@@ -46,7 +46,7 @@ impl ApplicationApi {
     pub fn create_application(&self, body: impl serde::Serialize) -> CreateApplication {
         CreateApplication {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -75,7 +75,7 @@ impl ApplicationApi {
         ReplaceApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -119,7 +119,7 @@ impl ApplicationApi {
         SetDefaultProvisioningConnectionForApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -181,7 +181,7 @@ impl ApplicationApi {
         GenerateCsrForApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -228,7 +228,7 @@ impl ApplicationApi {
             client: self.client.clone(),
             app_id: app_id.into(),
             csr_id: csr_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -325,7 +325,7 @@ impl ApplicationApi {
         CreateNewClientSecretForApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -438,7 +438,7 @@ impl ApplicationApi {
             client: self.client.clone(),
             app_id: app_id.into(),
             name: name.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -470,7 +470,7 @@ impl ApplicationApi {
         GrantConsentToScope {
             client: self.client.clone(),
             app_id: app_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -735,7 +735,7 @@ impl ApplicationApi {
         AssignUserToApplicationForSsoProvisioning {
             client: self.client.clone(),
             app_id: app_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -771,7 +771,7 @@ impl ApplicationApi {
             client: self.client.clone(),
             app_id: app_id.into(),
             user_id: user_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -797,33 +797,33 @@ impl ApplicationApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListApplications {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListApplications {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListApplications",
             http::Method::GET,
             "/api/v1/apps",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
+    pub async fn send(
+        self,
+    ) -> Result<crate::rt::Page<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
+    pub fn into_stream(self) -> crate::rt::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }
@@ -832,17 +832,15 @@ impl ListApplications {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateApplication {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateApplication",
             http::Method::POST,
             "/api/v1/apps",
@@ -852,13 +850,13 @@ impl CreateApplication {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -867,29 +865,27 @@ impl CreateApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl GetApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -898,18 +894,16 @@ impl GetApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceApplication",
             http::Method::PUT,
             "/api/v1/apps/{appId}",
@@ -919,13 +913,13 @@ impl ReplaceApplication {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -934,29 +928,27 @@ impl ReplaceApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl DeleteApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -966,29 +958,27 @@ impl DeleteApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultProvisioningConnectionForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl GetDefaultProvisioningConnectionForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetDefaultProvisioningConnectionForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/connections/default",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -998,18 +988,16 @@ impl GetDefaultProvisioningConnectionForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SetDefaultProvisioningConnectionForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl SetDefaultProvisioningConnectionForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "SetDefaultProvisioningConnectionForApplication",
             http::Method::POST,
             "/api/v1/apps/{appId}/connections/default",
@@ -1019,13 +1007,13 @@ impl SetDefaultProvisioningConnectionForApplication {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1035,29 +1023,27 @@ impl SetDefaultProvisioningConnectionForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateDefaultProvisioningConnection {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ActivateDefaultProvisioningConnection {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateDefaultProvisioningConnection",
             http::Method::POST,
             "/api/v1/apps/{appId}/connections/default/lifecycle/activate",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1067,29 +1053,27 @@ impl ActivateDefaultProvisioningConnection {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateDefaultProvisioningConnection {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl DeactivateDefaultProvisioningConnection {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateDefaultProvisioningConnection",
             http::Method::POST,
             "/api/v1/apps/{appId}/connections/default/lifecycle/deactivate",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1099,29 +1083,27 @@ impl DeactivateDefaultProvisioningConnection {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListCsrsForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ListCsrsForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListCsrsForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/credentials/csrs",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1131,18 +1113,16 @@ impl ListCsrsForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateCsrForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl GenerateCsrForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "GenerateCsrForApplication",
             http::Method::POST,
             "/api/v1/apps/{appId}/credentials/csrs",
@@ -1152,13 +1132,13 @@ impl GenerateCsrForApplication {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1167,7 +1147,7 @@ impl GenerateCsrForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetCsrForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     csr_id: String,
 }
@@ -1175,22 +1155,20 @@ pub struct GetCsrForApplication {
 impl GetCsrForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetCsrForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/credentials/csrs/{csrId}",
             &[&self.app_id, &self.csr_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1199,7 +1177,7 @@ impl GetCsrForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeCsrFromApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     csr_id: String,
 }
@@ -1207,22 +1185,20 @@ pub struct RevokeCsrFromApplication {
 impl RevokeCsrFromApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RevokeCsrFromApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/credentials/csrs/{csrId}",
             &[&self.app_id, &self.csr_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1231,19 +1207,17 @@ impl RevokeCsrFromApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PublishCsrForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     csr_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl PublishCsrForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "PublishCsrForApplication",
             http::Method::POST,
             "/api/v1/apps/{appId}/credentials/csrs/{csrId}/lifecycle/publish",
@@ -1253,13 +1227,13 @@ impl PublishCsrForApplication {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1269,29 +1243,27 @@ impl PublishCsrForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListKeyCredentialsForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ListKeyCredentialsForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListKeyCredentialsForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/credentials/keys",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1300,29 +1272,27 @@ impl ListKeyCredentialsForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateApplicationKey {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl GenerateApplicationKey {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GenerateApplicationKey",
             http::Method::POST,
             "/api/v1/apps/{appId}/credentials/keys/generate",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1332,7 +1302,7 @@ impl GenerateApplicationKey {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetKeyCredentialForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     key_id: String,
 }
@@ -1340,22 +1310,20 @@ pub struct GetKeyCredentialForApplication {
 impl GetKeyCredentialForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetKeyCredentialForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/credentials/keys/{keyId}",
             &[&self.app_id, &self.key_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1365,7 +1333,7 @@ impl GetKeyCredentialForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CloneApplicationKeyCredential {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     key_id: String,
 }
@@ -1373,22 +1341,20 @@ pub struct CloneApplicationKeyCredential {
 impl CloneApplicationKeyCredential {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "CloneApplicationKeyCredential",
             http::Method::POST,
             "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone",
             &[&self.app_id, &self.key_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1397,29 +1363,27 @@ impl CloneApplicationKeyCredential {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListClientSecretsForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ListClientSecretsForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListClientSecretsForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/credentials/secrets",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1429,18 +1393,16 @@ impl ListClientSecretsForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateNewClientSecretForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateNewClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateNewClientSecretForApplication",
             http::Method::POST,
             "/api/v1/apps/{appId}/credentials/secrets",
@@ -1450,13 +1412,13 @@ impl CreateNewClientSecretForApplication {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1465,7 +1427,7 @@ impl CreateNewClientSecretForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetClientSecretForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     secret_id: String,
 }
@@ -1473,22 +1435,20 @@ pub struct GetClientSecretForApplication {
 impl GetClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetClientSecretForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/credentials/secrets/{secretId}",
             &[&self.app_id, &self.secret_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1498,7 +1458,7 @@ impl GetClientSecretForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteClientSecretForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     secret_id: String,
 }
@@ -1506,22 +1466,20 @@ pub struct DeleteClientSecretForApplication {
 impl DeleteClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteClientSecretForApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/credentials/secrets/{secretId}",
             &[&self.app_id, &self.secret_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1531,7 +1489,7 @@ impl DeleteClientSecretForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateClientSecretForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     secret_id: String,
 }
@@ -1539,22 +1497,20 @@ pub struct ActivateClientSecretForApplication {
 impl ActivateClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateClientSecretForApplication",
             http::Method::POST,
             "/api/v1/apps/{appId}/credentials/secrets/{secretId}/lifecycle/activate",
             &[&self.app_id, &self.secret_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1564,7 +1520,7 @@ impl ActivateClientSecretForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateClientSecretForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     secret_id: String,
 }
@@ -1572,22 +1528,20 @@ pub struct DeactivateClientSecretForApplication {
 impl DeactivateClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateClientSecretForApplication",
             http::Method::POST,
             "/api/v1/apps/{appId}/credentials/secrets/{secretId}/lifecycle/deactivate",
             &[&self.app_id, &self.secret_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1597,29 +1551,27 @@ impl DeactivateClientSecretForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFeaturesForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ListFeaturesForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListFeaturesForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/features",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1628,7 +1580,7 @@ impl ListFeaturesForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetFeatureForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     name: String,
 }
@@ -1636,22 +1588,20 @@ pub struct GetFeatureForApplication {
 impl GetFeatureForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetFeatureForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/features/{name}",
             &[&self.app_id, &self.name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1661,19 +1611,17 @@ impl GetFeatureForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceFeatureForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     name: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceFeatureForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceFeatureForApplication",
             http::Method::PUT,
             "/api/v1/apps/{appId}/features/{name}",
@@ -1683,13 +1631,13 @@ impl ReplaceFeatureForApplication {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1698,29 +1646,27 @@ impl ReplaceFeatureForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListScopeConsentGrants {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ListScopeConsentGrants {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListScopeConsentGrants",
             http::Method::GET,
             "/api/v1/apps/{appId}/grants",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1729,18 +1675,16 @@ impl ListScopeConsentGrants {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GrantConsentToScope {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl GrantConsentToScope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "GrantConsentToScope",
             http::Method::POST,
             "/api/v1/apps/{appId}/grants",
@@ -1750,13 +1694,13 @@ impl GrantConsentToScope {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1765,7 +1709,7 @@ impl GrantConsentToScope {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetScopeConsentGrant {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     grant_id: String,
 }
@@ -1773,22 +1717,20 @@ pub struct GetScopeConsentGrant {
 impl GetScopeConsentGrant {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetScopeConsentGrant",
             http::Method::GET,
             "/api/v1/apps/{appId}/grants/{grantId}",
             &[&self.app_id, &self.grant_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1797,7 +1739,7 @@ impl GetScopeConsentGrant {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeScopeConsentGrant {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     grant_id: String,
 }
@@ -1805,22 +1747,20 @@ pub struct RevokeScopeConsentGrant {
 impl RevokeScopeConsentGrant {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RevokeScopeConsentGrant",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/grants/{grantId}",
             &[&self.app_id, &self.grant_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1830,29 +1770,27 @@ impl RevokeScopeConsentGrant {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupsAssignedToApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ListGroupsAssignedToApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListGroupsAssignedToApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/groups",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1862,7 +1800,7 @@ impl ListGroupsAssignedToApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAssignedGroupForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     group_id: String,
 }
@@ -1870,22 +1808,20 @@ pub struct GetAssignedGroupForApplication {
 impl GetAssignedGroupForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetAssignedGroupForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/groups/{groupId}",
             &[&self.app_id, &self.group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1894,7 +1830,7 @@ impl GetAssignedGroupForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignGroupToApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     group_id: String,
 }
@@ -1902,22 +1838,20 @@ pub struct AssignGroupToApplication {
 impl AssignGroupToApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "AssignGroupToApplication",
             http::Method::PUT,
             "/api/v1/apps/{appId}/groups/{groupId}",
             &[&self.app_id, &self.group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1927,7 +1861,7 @@ impl AssignGroupToApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnassignGroupFromApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     group_id: String,
 }
@@ -1935,22 +1869,20 @@ pub struct UnassignGroupFromApplication {
 impl UnassignGroupFromApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnassignGroupFromApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/groups/{groupId}",
             &[&self.app_id, &self.group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1959,29 +1891,27 @@ impl UnassignGroupFromApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ActivateApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateApplication",
             http::Method::POST,
             "/api/v1/apps/{appId}/lifecycle/activate",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1990,29 +1920,27 @@ impl ActivateApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl DeactivateApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateApplication",
             http::Method::POST,
             "/api/v1/apps/{appId}/lifecycle/deactivate",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2021,7 +1949,7 @@ impl DeactivateApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceApplicationPolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     policy_id: String,
 }
@@ -2029,22 +1957,20 @@ pub struct ReplaceApplicationPolicy {
 impl ReplaceApplicationPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ReplaceApplicationPolicy",
             http::Method::PUT,
             "/api/v1/apps/{appId}/policies/{policyId}",
             &[&self.app_id, &self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2053,26 +1979,26 @@ impl ReplaceApplicationPolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PreviewSamlAppMetadata {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl PreviewSamlAppMetadata {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::Text> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Text> {
+        let mut request = crate::rt::Request::new(
             "PreviewSamlAppMetadata",
             http::Method::GET,
             "/api/v1/apps/{appId}/sso/saml/metadata",
             &[&self.app_id],
         );
         request.accept("application/xml");
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the body as text.
-    pub async fn send(self) -> Result<crate::ApiResponse<String>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<String>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2082,29 +2008,27 @@ impl PreviewSamlAppMetadata {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOAuth2TokensForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ListOAuth2TokensForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListOAuth2TokensForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/tokens",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2114,29 +2038,27 @@ impl ListOAuth2TokensForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeOAuth2TokensForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl RevokeOAuth2TokensForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RevokeOAuth2TokensForApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/tokens",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2146,7 +2068,7 @@ impl RevokeOAuth2TokensForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOAuth2TokenForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     token_id: String,
 }
@@ -2154,22 +2076,20 @@ pub struct GetOAuth2TokenForApplication {
 impl GetOAuth2TokenForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetOAuth2TokenForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/tokens/{tokenId}",
             &[&self.app_id, &self.token_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2179,7 +2099,7 @@ impl GetOAuth2TokenForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeOAuth2TokenForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     token_id: String,
 }
@@ -2187,22 +2107,20 @@ pub struct RevokeOAuth2TokenForApplication {
 impl RevokeOAuth2TokenForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RevokeOAuth2TokenForApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/tokens/{tokenId}",
             &[&self.app_id, &self.token_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2212,29 +2130,27 @@ impl RevokeOAuth2TokenForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUsersAssignedToApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
 }
 
 impl ListUsersAssignedToApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListUsersAssignedToApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/users",
             &[&self.app_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2244,18 +2160,16 @@ impl ListUsersAssignedToApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignUserToApplicationForSsoProvisioning {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl AssignUserToApplicationForSsoProvisioning {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "AssignUserToApplicationForSsoProvisioning",
             http::Method::POST,
             "/api/v1/apps/{appId}/users",
@@ -2265,13 +2179,13 @@ impl AssignUserToApplicationForSsoProvisioning {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2281,7 +2195,7 @@ impl AssignUserToApplicationForSsoProvisioning {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAssignedUserForApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     user_id: String,
 }
@@ -2289,22 +2203,20 @@ pub struct GetAssignedUserForApplication {
 impl GetAssignedUserForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetAssignedUserForApplication",
             http::Method::GET,
             "/api/v1/apps/{appId}/users/{userId}",
             &[&self.app_id, &self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2314,19 +2226,17 @@ impl GetAssignedUserForApplication {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateApplicationProfileForAssignedUser {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     user_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl UpdateApplicationProfileForAssignedUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateApplicationProfileForAssignedUser",
             http::Method::POST,
             "/api/v1/apps/{appId}/users/{userId}",
@@ -2336,13 +2246,13 @@ impl UpdateApplicationProfileForAssignedUser {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -2352,7 +2262,7 @@ impl UpdateApplicationProfileForAssignedUser {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnassignUserFromApplication {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_id: String,
     user_id: String,
 }
@@ -2360,22 +2270,20 @@ pub struct UnassignUserFromApplication {
 impl UnassignUserFromApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnassignUserFromApplication",
             http::Method::DELETE,
             "/api/v1/apps/{appId}/users/{userId}",
             &[&self.app_id, &self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -4,7 +4,7 @@
 //! Custom authorization servers: their OAuth claims, clients and refresh tokens, signing keys,
 //! policies, policy rules and OAuth scopes.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the AuthorizationServer API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "authorization-server")))]
     pub fn authorization_server(&self) -> AuthorizationServerApi {
@@ -20,7 +20,7 @@ impl crate::Client {
 /// policies, policy rules and OAuth scopes.
 #[derive(Clone, Debug)]
 pub struct AuthorizationServerApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl AuthorizationServerApi {
@@ -42,7 +42,7 @@ impl AuthorizationServerApi {
     ) -> CreateAuthorizationServer {
         CreateAuthorizationServer {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -70,7 +70,7 @@ impl AuthorizationServerApi {
         ReplaceAuthorizationServer {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -111,7 +111,7 @@ impl AuthorizationServerApi {
         CreateOAuth2Claim {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -143,7 +143,7 @@ impl AuthorizationServerApi {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             claim_id: claim_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -315,7 +315,7 @@ impl AuthorizationServerApi {
         CreateAuthorizationServerPolicy {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -347,7 +347,7 @@ impl AuthorizationServerApi {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             policy_id: policy_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -428,7 +428,7 @@ impl AuthorizationServerApi {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             policy_id: policy_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -470,7 +470,7 @@ impl AuthorizationServerApi {
             auth_server_id: auth_server_id.into(),
             policy_id: policy_id.into(),
             rule_id: rule_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -551,7 +551,7 @@ impl AuthorizationServerApi {
         CreateOAuth2Scope {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -583,7 +583,7 @@ impl AuthorizationServerApi {
             client: self.client.clone(),
             auth_server_id: auth_server_id.into(),
             scope_id: scope_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -608,28 +608,26 @@ impl AuthorizationServerApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServers {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListAuthorizationServers {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListAuthorizationServers",
             http::Method::GET,
             "/api/v1/authorizationServers",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -639,17 +637,15 @@ impl ListAuthorizationServers {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServer {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateAuthorizationServer",
             http::Method::POST,
             "/api/v1/authorizationServers",
@@ -659,13 +655,13 @@ impl CreateAuthorizationServer {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -675,29 +671,27 @@ impl CreateAuthorizationServer {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServer {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl GetAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetAuthorizationServer",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -707,18 +701,16 @@ impl GetAuthorizationServer {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceAuthorizationServer {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceAuthorizationServer",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}",
@@ -728,13 +720,13 @@ impl ReplaceAuthorizationServer {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -744,29 +736,27 @@ impl ReplaceAuthorizationServer {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServer {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl DeleteAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteAuthorizationServer",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -775,29 +765,27 @@ impl DeleteAuthorizationServer {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOAuth2Claims {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl ListOAuth2Claims {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListOAuth2Claims",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/claims",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -806,18 +794,16 @@ impl ListOAuth2Claims {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateOAuth2Claim {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateOAuth2Claim {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateOAuth2Claim",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/claims",
@@ -827,13 +813,13 @@ impl CreateOAuth2Claim {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -842,7 +828,7 @@ impl CreateOAuth2Claim {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOAuth2Claim {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     claim_id: String,
 }
@@ -850,22 +836,20 @@ pub struct GetOAuth2Claim {
 impl GetOAuth2Claim {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetOAuth2Claim",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
             &[&self.auth_server_id, &self.claim_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -874,19 +858,17 @@ impl GetOAuth2Claim {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceOAuth2Claim {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     claim_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceOAuth2Claim {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceOAuth2Claim",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
@@ -896,13 +878,13 @@ impl ReplaceOAuth2Claim {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -911,7 +893,7 @@ impl ReplaceOAuth2Claim {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteOAuth2Claim {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     claim_id: String,
 }
@@ -919,22 +901,20 @@ pub struct DeleteOAuth2Claim {
 impl DeleteOAuth2Claim {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteOAuth2Claim",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/claims/{claimId}",
             &[&self.auth_server_id, &self.claim_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -944,29 +924,27 @@ impl DeleteOAuth2Claim {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOAuth2ClientsForAuthorizationServer {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl ListOAuth2ClientsForAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListOAuth2ClientsForAuthorizationServer",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/clients",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -977,7 +955,7 @@ impl ListOAuth2ClientsForAuthorizationServer {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListRefreshTokensForAuthorizationServerAndClient {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     client_id: String,
 }
@@ -985,22 +963,20 @@ pub struct ListRefreshTokensForAuthorizationServerAndClient {
 impl ListRefreshTokensForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListRefreshTokensForAuthorizationServerAndClient",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens",
             &[&self.auth_server_id, &self.client_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1011,7 +987,7 @@ impl ListRefreshTokensForAuthorizationServerAndClient {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeRefreshTokensForAuthorizationServerAndClient {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     client_id: String,
 }
@@ -1019,22 +995,20 @@ pub struct RevokeRefreshTokensForAuthorizationServerAndClient {
 impl RevokeRefreshTokensForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RevokeRefreshTokensForAuthorizationServerAndClient",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens",
             &[&self.auth_server_id, &self.client_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1045,7 +1019,7 @@ impl RevokeRefreshTokensForAuthorizationServerAndClient {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetRefreshTokenForAuthorizationServerAndClient {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     client_id: String,
     token_id: String,
@@ -1054,22 +1028,20 @@ pub struct GetRefreshTokenForAuthorizationServerAndClient {
 impl GetRefreshTokenForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetRefreshTokenForAuthorizationServerAndClient",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens/{tokenId}",
             &[&self.auth_server_id, &self.client_id, &self.token_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1080,7 +1052,7 @@ impl GetRefreshTokenForAuthorizationServerAndClient {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeRefreshTokenForAuthorizationServerAndClient {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     client_id: String,
     token_id: String,
@@ -1089,22 +1061,20 @@ pub struct RevokeRefreshTokenForAuthorizationServerAndClient {
 impl RevokeRefreshTokenForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RevokeRefreshTokenForAuthorizationServerAndClient",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/clients/{clientId}/tokens/{tokenId}",
             &[&self.auth_server_id, &self.client_id, &self.token_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1114,29 +1084,27 @@ impl RevokeRefreshTokenForAuthorizationServerAndClient {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerKeys {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl ListAuthorizationServerKeys {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListAuthorizationServerKeys",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/credentials/keys",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1146,29 +1114,27 @@ impl ListAuthorizationServerKeys {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RotateAuthorizationServerKeys {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl RotateAuthorizationServerKeys {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RotateAuthorizationServerKeys",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/credentials/lifecycle/keyRotate",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1178,29 +1144,27 @@ impl RotateAuthorizationServerKeys {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServer {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl ActivateAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateAuthorizationServer",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/lifecycle/activate",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1210,29 +1174,27 @@ impl ActivateAuthorizationServer {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServer {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl DeactivateAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateAuthorizationServer",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/lifecycle/deactivate",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1242,29 +1204,27 @@ impl DeactivateAuthorizationServer {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerPolicies {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl ListAuthorizationServerPolicies {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListAuthorizationServerPolicies",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/policies",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1274,18 +1234,16 @@ impl ListAuthorizationServerPolicies {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServerPolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateAuthorizationServerPolicy",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies",
@@ -1295,13 +1253,13 @@ impl CreateAuthorizationServerPolicy {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1311,7 +1269,7 @@ impl CreateAuthorizationServerPolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServerPolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
 }
@@ -1319,22 +1277,20 @@ pub struct GetAuthorizationServerPolicy {
 impl GetAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetAuthorizationServerPolicy",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}",
             &[&self.auth_server_id, &self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1344,19 +1300,17 @@ impl GetAuthorizationServerPolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceAuthorizationServerPolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceAuthorizationServerPolicy",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}",
@@ -1366,13 +1320,13 @@ impl ReplaceAuthorizationServerPolicy {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1382,7 +1336,7 @@ impl ReplaceAuthorizationServerPolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServerPolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
 }
@@ -1390,22 +1344,20 @@ pub struct DeleteAuthorizationServerPolicy {
 impl DeleteAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteAuthorizationServerPolicy",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}",
             &[&self.auth_server_id, &self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1415,7 +1367,7 @@ impl DeleteAuthorizationServerPolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServerPolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
 }
@@ -1423,22 +1375,20 @@ pub struct ActivateAuthorizationServerPolicy {
 impl ActivateAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateAuthorizationServerPolicy",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/lifecycle/activate",
             &[&self.auth_server_id, &self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1448,7 +1398,7 @@ impl ActivateAuthorizationServerPolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServerPolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
 }
@@ -1456,22 +1406,20 @@ pub struct DeactivateAuthorizationServerPolicy {
 impl DeactivateAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateAuthorizationServerPolicy",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/lifecycle/deactivate",
             &[&self.auth_server_id, &self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1481,7 +1429,7 @@ impl DeactivateAuthorizationServerPolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAuthorizationServerPolicyRules {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
 }
@@ -1489,22 +1437,20 @@ pub struct ListAuthorizationServerPolicyRules {
 impl ListAuthorizationServerPolicyRules {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListAuthorizationServerPolicyRules",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules",
             &[&self.auth_server_id, &self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1514,19 +1460,17 @@ impl ListAuthorizationServerPolicyRules {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateAuthorizationServerPolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateAuthorizationServerPolicyRule",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules",
@@ -1536,13 +1480,13 @@ impl CreateAuthorizationServerPolicyRule {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1552,7 +1496,7 @@ impl CreateAuthorizationServerPolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetAuthorizationServerPolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
     rule_id: String,
@@ -1561,22 +1505,20 @@ pub struct GetAuthorizationServerPolicyRule {
 impl GetAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetAuthorizationServerPolicyRule",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1586,20 +1528,18 @@ impl GetAuthorizationServerPolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceAuthorizationServerPolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
     rule_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceAuthorizationServerPolicyRule",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}",
@@ -1609,13 +1549,13 @@ impl ReplaceAuthorizationServerPolicyRule {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1625,7 +1565,7 @@ impl ReplaceAuthorizationServerPolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteAuthorizationServerPolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
     rule_id: String,
@@ -1634,22 +1574,20 @@ pub struct DeleteAuthorizationServerPolicyRule {
 impl DeleteAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteAuthorizationServerPolicyRule",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1659,7 +1597,7 @@ impl DeleteAuthorizationServerPolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateAuthorizationServerPolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
     rule_id: String,
@@ -1668,22 +1606,20 @@ pub struct ActivateAuthorizationServerPolicyRule {
 impl ActivateAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateAuthorizationServerPolicyRule",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}/lifecycle/activate",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1693,7 +1629,7 @@ impl ActivateAuthorizationServerPolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateAuthorizationServerPolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     policy_id: String,
     rule_id: String,
@@ -1702,22 +1638,20 @@ pub struct DeactivateAuthorizationServerPolicyRule {
 impl DeactivateAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateAuthorizationServerPolicyRule",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate",
             &[&self.auth_server_id, &self.policy_id, &self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1726,29 +1660,27 @@ impl DeactivateAuthorizationServerPolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOAuth2Scopes {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
 }
 
 impl ListOAuth2Scopes {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListOAuth2Scopes",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/scopes",
             &[&self.auth_server_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1757,18 +1689,16 @@ impl ListOAuth2Scopes {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateOAuth2Scope {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateOAuth2Scope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateOAuth2Scope",
             http::Method::POST,
             "/api/v1/authorizationServers/{authServerId}/scopes",
@@ -1778,13 +1708,13 @@ impl CreateOAuth2Scope {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1793,7 +1723,7 @@ impl CreateOAuth2Scope {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOAuth2Scope {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     scope_id: String,
 }
@@ -1801,22 +1731,20 @@ pub struct GetOAuth2Scope {
 impl GetOAuth2Scope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetOAuth2Scope",
             http::Method::GET,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
             &[&self.auth_server_id, &self.scope_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1825,19 +1753,17 @@ impl GetOAuth2Scope {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceOAuth2Scope {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     scope_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceOAuth2Scope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceOAuth2Scope",
             http::Method::PUT,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
@@ -1847,13 +1773,13 @@ impl ReplaceOAuth2Scope {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1862,7 +1788,7 @@ impl ReplaceOAuth2Scope {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteOAuth2Scope {
-    client: crate::Client,
+    client: crate::rt::Client,
     auth_server_id: String,
     scope_id: String,
 }
@@ -1870,22 +1796,20 @@ pub struct DeleteOAuth2Scope {
 impl DeleteOAuth2Scope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteOAuth2Scope",
             http::Method::DELETE,
             "/api/v1/authorizationServers/{authServerId}/scopes/{scopeId}",
             &[&self.auth_server_id, &self.scope_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -4,7 +4,7 @@
 //! Brands of the org: their email templates and email customizations, and their themes (including
 //! the background image, favicon and logo uploads).
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Brand API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "brand")))]
     pub fn brand(&self) -> BrandApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// the background image, favicon and logo uploads).
 #[derive(Clone, Debug)]
 pub struct BrandApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl BrandApi {
@@ -58,7 +58,7 @@ impl BrandApi {
         ReplaceBrand {
             client: self.client.clone(),
             brand_id: brand_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -126,7 +126,7 @@ impl BrandApi {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             template_name: template_name.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -183,7 +183,7 @@ impl BrandApi {
             brand_id: brand_id.into(),
             template_name: template_name.into(),
             customization_id: customization_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -324,7 +324,7 @@ impl BrandApi {
             client: self.client.clone(),
             brand_id: brand_id.into(),
             theme_id: theme_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -433,28 +433,26 @@ impl BrandApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListBrands {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListBrands {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListBrands",
             http::Method::GET,
             "/api/v1/brands",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -463,29 +461,27 @@ impl ListBrands {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetBrand {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
 }
 
 impl GetBrand {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetBrand",
             http::Method::GET,
             "/api/v1/brands/{brandId}",
             &[&self.brand_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -494,18 +490,16 @@ impl GetBrand {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceBrand {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceBrand {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceBrand",
             http::Method::PUT,
             "/api/v1/brands/{brandId}",
@@ -515,13 +509,13 @@ impl ReplaceBrand {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -530,34 +524,34 @@ impl ReplaceBrand {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEmailTemplates {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
 }
 
 impl ListEmailTemplates {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListEmailTemplates",
             http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email",
             &[&self.brand_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
+    pub async fn send(
+        self,
+    ) -> Result<crate::rt::Page<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
+    pub fn into_stream(self) -> crate::rt::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }
@@ -566,7 +560,7 @@ impl ListEmailTemplates {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEmailTemplate {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
 }
@@ -574,22 +568,20 @@ pub struct GetEmailTemplate {
 impl GetEmailTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetEmailTemplate",
             http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}",
             &[&self.brand_id, &self.template_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -599,7 +591,7 @@ impl GetEmailTemplate {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEmailTemplateCustomizations {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
 }
@@ -607,22 +599,20 @@ pub struct ListEmailTemplateCustomizations {
 impl ListEmailTemplateCustomizations {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListEmailTemplateCustomizations",
             http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations",
             &[&self.brand_id, &self.template_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -632,19 +622,17 @@ impl ListEmailTemplateCustomizations {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateEmailTemplateCustomization {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateEmailTemplateCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateEmailTemplateCustomization",
             http::Method::POST,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations",
@@ -654,13 +642,13 @@ impl CreateEmailTemplateCustomization {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -670,7 +658,7 @@ impl CreateEmailTemplateCustomization {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEmailTemplateCustomizations {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
 }
@@ -678,22 +666,20 @@ pub struct DeleteEmailTemplateCustomizations {
 impl DeleteEmailTemplateCustomizations {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteEmailTemplateCustomizations",
             http::Method::DELETE,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations",
             &[&self.brand_id, &self.template_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -702,7 +688,7 @@ impl DeleteEmailTemplateCustomizations {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEmailCustomization {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
     customization_id: String,
@@ -711,22 +697,20 @@ pub struct GetEmailCustomization {
 impl GetEmailCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetEmailCustomization",
             http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}",
             &[&self.brand_id, &self.template_name, &self.customization_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -735,20 +719,18 @@ impl GetEmailCustomization {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceEmailCustomization {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
     customization_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceEmailCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceEmailCustomization",
             http::Method::PUT,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}",
@@ -758,13 +740,13 @@ impl ReplaceEmailCustomization {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -773,7 +755,7 @@ impl ReplaceEmailCustomization {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEmailCustomization {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
     customization_id: String,
@@ -782,22 +764,20 @@ pub struct DeleteEmailCustomization {
 impl DeleteEmailCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteEmailCustomization",
             http::Method::DELETE,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}",
             &[&self.brand_id, &self.template_name, &self.customization_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -807,7 +787,7 @@ impl DeleteEmailCustomization {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPreviewContentOfEmailCustomization {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
     customization_id: String,
@@ -816,22 +796,20 @@ pub struct GetPreviewContentOfEmailCustomization {
 impl GetPreviewContentOfEmailCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetPreviewContentOfEmailCustomization",
             http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/customizations/{customizationId}/preview",
             &[&self.brand_id, &self.template_name, &self.customization_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -841,7 +819,7 @@ impl GetPreviewContentOfEmailCustomization {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultContentOfEmailTemplate {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
 }
@@ -849,22 +827,20 @@ pub struct GetDefaultContentOfEmailTemplate {
 impl GetDefaultContentOfEmailTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetDefaultContentOfEmailTemplate",
             http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/default-content",
             &[&self.brand_id, &self.template_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -874,7 +850,7 @@ impl GetDefaultContentOfEmailTemplate {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPreviewOfEmailTemplateDefaultContent {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
 }
@@ -882,22 +858,20 @@ pub struct GetPreviewOfEmailTemplateDefaultContent {
 impl GetPreviewOfEmailTemplateDefaultContent {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetPreviewOfEmailTemplateDefaultContent",
             http::Method::GET,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/default-content/preview",
             &[&self.brand_id, &self.template_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -906,7 +880,7 @@ impl GetPreviewOfEmailTemplateDefaultContent {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SendTestEmail {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     template_name: String,
 }
@@ -914,22 +888,20 @@ pub struct SendTestEmail {
 impl SendTestEmail {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "SendTestEmail",
             http::Method::POST,
             "/api/v1/brands/{brandId}/templates/email/{templateName}/test",
             &[&self.brand_id, &self.template_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -938,29 +910,27 @@ impl SendTestEmail {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListBrandThemes {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
 }
 
 impl ListBrandThemes {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListBrandThemes",
             http::Method::GET,
             "/api/v1/brands/{brandId}/themes",
             &[&self.brand_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -969,7 +939,7 @@ impl ListBrandThemes {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetBrandTheme {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     theme_id: String,
 }
@@ -977,22 +947,20 @@ pub struct GetBrandTheme {
 impl GetBrandTheme {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetBrandTheme",
             http::Method::GET,
             "/api/v1/brands/{brandId}/themes/{themeId}",
             &[&self.brand_id, &self.theme_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1001,19 +969,17 @@ impl GetBrandTheme {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceBrandTheme {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     theme_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceBrandTheme {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceBrandTheme",
             http::Method::PUT,
             "/api/v1/brands/{brandId}/themes/{themeId}",
@@ -1023,13 +989,13 @@ impl ReplaceBrandTheme {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1039,7 +1005,7 @@ impl ReplaceBrandTheme {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeBackgroundImage {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     theme_id: String,
     body: crate::models::UpdateBrandThemeBackgroundImageRequest,
@@ -1048,10 +1014,8 @@ pub struct UpdateBrandThemeBackgroundImage {
 impl UpdateBrandThemeBackgroundImage {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateBrandThemeBackgroundImage",
             http::Method::POST,
             "/api/v1/brands/{brandId}/themes/{themeId}/background-image",
@@ -1059,15 +1023,15 @@ impl UpdateBrandThemeBackgroundImage {
         );
         {
             let value = self.body;
-            request.multipart(crate::runtime::IntoMultipart::into_multipart(value));
+            request.multipart(crate::rt::IntoMultipart::into_multipart(value));
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1077,7 +1041,7 @@ impl UpdateBrandThemeBackgroundImage {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeBackgroundImage {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     theme_id: String,
 }
@@ -1085,22 +1049,20 @@ pub struct DeleteBrandThemeBackgroundImage {
 impl DeleteBrandThemeBackgroundImage {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteBrandThemeBackgroundImage",
             http::Method::DELETE,
             "/api/v1/brands/{brandId}/themes/{themeId}/background-image",
             &[&self.brand_id, &self.theme_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1109,7 +1071,7 @@ impl DeleteBrandThemeBackgroundImage {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeFavicon {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     theme_id: String,
     body: crate::models::UpdateBrandThemeFaviconRequest,
@@ -1118,10 +1080,8 @@ pub struct UpdateBrandThemeFavicon {
 impl UpdateBrandThemeFavicon {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateBrandThemeFavicon",
             http::Method::POST,
             "/api/v1/brands/{brandId}/themes/{themeId}/favicon",
@@ -1129,15 +1089,15 @@ impl UpdateBrandThemeFavicon {
         );
         {
             let value = self.body;
-            request.multipart(crate::runtime::IntoMultipart::into_multipart(value));
+            request.multipart(crate::rt::IntoMultipart::into_multipart(value));
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1146,7 +1106,7 @@ impl UpdateBrandThemeFavicon {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeFavicon {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     theme_id: String,
 }
@@ -1154,22 +1114,20 @@ pub struct DeleteBrandThemeFavicon {
 impl DeleteBrandThemeFavicon {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteBrandThemeFavicon",
             http::Method::DELETE,
             "/api/v1/brands/{brandId}/themes/{themeId}/favicon",
             &[&self.brand_id, &self.theme_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1178,7 +1136,7 @@ impl DeleteBrandThemeFavicon {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateBrandThemeLogo {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     theme_id: String,
     body: crate::models::UpdateBrandThemeLogoRequest,
@@ -1187,10 +1145,8 @@ pub struct UpdateBrandThemeLogo {
 impl UpdateBrandThemeLogo {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateBrandThemeLogo",
             http::Method::POST,
             "/api/v1/brands/{brandId}/themes/{themeId}/logo",
@@ -1198,15 +1154,15 @@ impl UpdateBrandThemeLogo {
         );
         {
             let value = self.body;
-            request.multipart(crate::runtime::IntoMultipart::into_multipart(value));
+            request.multipart(crate::rt::IntoMultipart::into_multipart(value));
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1215,7 +1171,7 @@ impl UpdateBrandThemeLogo {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteBrandThemeLogo {
-    client: crate::Client,
+    client: crate::rt::Client,
     brand_id: String,
     theme_id: String,
 }
@@ -1223,22 +1179,20 @@ pub struct DeleteBrandThemeLogo {
 impl DeleteBrandThemeLogo {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteBrandThemeLogo",
             http::Method::DELETE,
             "/api/v1/brands/{brandId}/themes/{themeId}/logo",
             &[&self.brand_id, &self.theme_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

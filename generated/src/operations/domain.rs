@@ -3,7 +3,7 @@
 //!
 //! Custom domains of the org: creating, verifying and deleting them, and their certificates.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Domain API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "domain")))]
     pub fn domain(&self) -> DomainApi {
@@ -16,7 +16,7 @@ impl crate::Client {
 /// Custom domains of the org: creating, verifying and deleting them, and their certificates.
 #[derive(Clone, Debug)]
 pub struct DomainApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl DomainApi {
@@ -39,7 +39,7 @@ impl DomainApi {
     pub fn create_domain(&self, body: impl serde::Serialize) -> CreateDomain {
         CreateDomain {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -80,7 +80,7 @@ impl DomainApi {
         CreateDomainCertificate {
             client: self.client.clone(),
             domain_id: domain_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -101,28 +101,26 @@ impl DomainApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListDomains {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListDomains {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListDomains",
             http::Method::GET,
             "/api/v1/domains",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -131,17 +129,15 @@ impl ListDomains {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateDomain {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateDomain {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateDomain",
             http::Method::POST,
             "/api/v1/domains",
@@ -151,13 +147,13 @@ impl CreateDomain {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -166,29 +162,27 @@ impl CreateDomain {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDomain {
-    client: crate::Client,
+    client: crate::rt::Client,
     domain_id: String,
 }
 
 impl GetDomain {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetDomain",
             http::Method::GET,
             "/api/v1/domains/{domainId}",
             &[&self.domain_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -197,29 +191,27 @@ impl GetDomain {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteDomain {
-    client: crate::Client,
+    client: crate::rt::Client,
     domain_id: String,
 }
 
 impl DeleteDomain {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteDomain",
             http::Method::DELETE,
             "/api/v1/domains/{domainId}",
             &[&self.domain_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -228,18 +220,16 @@ impl DeleteDomain {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateDomainCertificate {
-    client: crate::Client,
+    client: crate::rt::Client,
     domain_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateDomainCertificate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateDomainCertificate",
             http::Method::PUT,
             "/api/v1/domains/{domainId}/certificate",
@@ -249,13 +239,13 @@ impl CreateDomainCertificate {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -264,29 +254,27 @@ impl CreateDomainCertificate {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct VerifyDomain {
-    client: crate::Client,
+    client: crate::rt::Client,
     domain_id: String,
 }
 
 impl VerifyDomain {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "VerifyDomain",
             http::Method::POST,
             "/api/v1/domains/{domainId}/verify",
             &[&self.domain_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -4,7 +4,7 @@
 //! Event hooks: outbound calls from Okta to your external service when events you subscribe to
 //! happen in your org.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the EventHook API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "event-hook")))]
     pub fn event_hook(&self) -> EventHookApi {
@@ -20,7 +20,7 @@ impl crate::Client {
 /// happen in your org.
 #[derive(Clone, Debug)]
 pub struct EventHookApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl EventHookApi {
@@ -212,7 +212,7 @@ impl EventHookApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListEventHooks {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListEventHooks {
@@ -220,27 +220,27 @@ impl ListEventHooks {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Paged<crate::models::EventHook>> {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Paged<crate::models::EventHook>> {
+        let request = crate::rt::Request::new(
             "ListEventHooks",
             http::Method::GET,
             "/api/v1/eventHooks",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
     pub async fn send(
         self,
-    ) -> Result<crate::Page<crate::models::EventHook>, crate::Error> {
+    ) -> Result<crate::rt::Page<crate::models::EventHook>, crate::rt::Error> {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<crate::models::EventHook> {
+    pub fn into_stream(self) -> crate::rt::ItemStream<crate::models::EventHook> {
         self.customize().into_stream()
     }
 }
@@ -249,7 +249,7 @@ impl ListEventHooks {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateEventHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     body: crate::models::EventHook,
 }
 
@@ -258,8 +258,8 @@ impl CreateEventHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
-        let mut request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
+        let mut request = crate::rt::Request::new(
             "CreateEventHook",
             http::Method::POST,
             "/api/v1/eventHooks",
@@ -269,13 +269,13 @@ impl CreateEventHook {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::EventHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -284,7 +284,7 @@ impl CreateEventHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetEventHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     event_hook_id: String,
 }
 
@@ -293,20 +293,20 @@ impl GetEventHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
+        let request = crate::rt::Request::new(
             "GetEventHook",
             http::Method::GET,
             "/api/v1/eventHooks/{eventHookId}",
             &[&self.event_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::EventHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -315,7 +315,7 @@ impl GetEventHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceEventHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     event_hook_id: String,
     body: crate::models::EventHook,
 }
@@ -325,8 +325,8 @@ impl ReplaceEventHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
-        let mut request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceEventHook",
             http::Method::PUT,
             "/api/v1/eventHooks/{eventHookId}",
@@ -336,13 +336,13 @@ impl ReplaceEventHook {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::EventHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -351,25 +351,25 @@ impl ReplaceEventHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteEventHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     event_hook_id: String,
 }
 
 impl DeleteEventHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "DeleteEventHook",
             http::Method::DELETE,
             "/api/v1/eventHooks/{eventHookId}",
             &[&self.event_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -378,7 +378,7 @@ impl DeleteEventHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateEventHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     event_hook_id: String,
 }
 
@@ -387,20 +387,20 @@ impl ActivateEventHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
+        let request = crate::rt::Request::new(
             "ActivateEventHook",
             http::Method::POST,
             "/api/v1/eventHooks/{eventHookId}/lifecycle/activate",
             &[&self.event_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::EventHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -409,7 +409,7 @@ impl ActivateEventHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateEventHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     event_hook_id: String,
 }
 
@@ -418,20 +418,20 @@ impl DeactivateEventHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
+        let request = crate::rt::Request::new(
             "DeactivateEventHook",
             http::Method::POST,
             "/api/v1/eventHooks/{eventHookId}/lifecycle/deactivate",
             &[&self.event_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::EventHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -440,7 +440,7 @@ impl DeactivateEventHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct VerifyEventHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     event_hook_id: String,
 }
 
@@ -449,20 +449,20 @@ impl VerifyEventHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::EventHook>> {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
+        let request = crate::rt::Request::new(
             "VerifyEventHook",
             http::Method::POST,
             "/api/v1/eventHooks/{eventHookId}/lifecycle/verify",
             &[&self.event_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::EventHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::EventHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -4,7 +4,7 @@
 //! Okta features: list and inspect the features of your org, their dependencies and dependents, and
 //! change a feature's lifecycle state.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Feature API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "feature")))]
     pub fn feature(&self) -> FeatureApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// change a feature's lifecycle state.
 #[derive(Clone, Debug)]
 pub struct FeatureApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl FeatureApi {
@@ -87,28 +87,26 @@ impl FeatureApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFeatures {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListFeatures {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListFeatures",
             http::Method::GET,
             "/api/v1/features",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -117,29 +115,27 @@ impl ListFeatures {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetFeature {
-    client: crate::Client,
+    client: crate::rt::Client,
     feature_id: String,
 }
 
 impl GetFeature {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetFeature",
             http::Method::GET,
             "/api/v1/features/{featureId}",
             &[&self.feature_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -148,29 +144,27 @@ impl GetFeature {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFeatureDependencies {
-    client: crate::Client,
+    client: crate::rt::Client,
     feature_id: String,
 }
 
 impl ListFeatureDependencies {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListFeatureDependencies",
             http::Method::GET,
             "/api/v1/features/{featureId}/dependencies",
             &[&self.feature_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -179,29 +173,27 @@ impl ListFeatureDependencies {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFeatureDependents {
-    client: crate::Client,
+    client: crate::rt::Client,
     feature_id: String,
 }
 
 impl ListFeatureDependents {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListFeatureDependents",
             http::Method::GET,
             "/api/v1/features/{featureId}/dependents",
             &[&self.feature_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -210,7 +202,7 @@ impl ListFeatureDependents {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateFeatureLifecycle {
-    client: crate::Client,
+    client: crate::rt::Client,
     feature_id: String,
     lifecycle: String,
 }
@@ -218,22 +210,20 @@ pub struct UpdateFeatureLifecycle {
 impl UpdateFeatureLifecycle {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UpdateFeatureLifecycle",
             http::Method::POST,
             "/api/v1/features/{featureId}/{lifecycle}",
             &[&self.feature_id, &self.lifecycle],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -5,7 +5,7 @@
 //! applications assigned to a group, and the administrator roles assigned to a group with their
 //! application and group targets.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Group API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "group")))]
     pub fn group(&self) -> GroupApi {
@@ -20,7 +20,7 @@ impl crate::Client {
 /// application and group targets.
 #[derive(Clone, Debug)]
 pub struct GroupApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GroupApi {
@@ -44,7 +44,7 @@ impl GroupApi {
     pub fn create_group(&self, body: impl serde::Serialize) -> CreateGroup {
         CreateGroup {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -68,7 +68,7 @@ impl GroupApi {
     pub fn create_group_rule(&self, body: impl serde::Serialize) -> CreateGroupRule {
         CreateGroupRule {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -97,7 +97,7 @@ impl GroupApi {
         ReplaceGroupRule {
             client: self.client.clone(),
             rule_id: rule_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -165,7 +165,7 @@ impl GroupApi {
         ReplaceGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -222,7 +222,7 @@ impl GroupApi {
         AssignRoleToGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -449,33 +449,33 @@ impl GroupApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroups {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListGroups {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListGroups",
             http::Method::GET,
             "/api/v1/groups",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
+    pub async fn send(
+        self,
+    ) -> Result<crate::rt::Page<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
+    pub fn into_stream(self) -> crate::rt::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }
@@ -484,17 +484,15 @@ impl ListGroups {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateGroup {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateGroup",
             http::Method::POST,
             "/api/v1/groups",
@@ -504,13 +502,13 @@ impl CreateGroup {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -519,28 +517,26 @@ impl CreateGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupRules {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListGroupRules {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListGroupRules",
             http::Method::GET,
             "/api/v1/groups/rules",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -549,17 +545,15 @@ impl ListGroupRules {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateGroupRule {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateGroupRule",
             http::Method::POST,
             "/api/v1/groups/rules",
@@ -569,13 +563,13 @@ impl CreateGroupRule {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -584,29 +578,27 @@ impl CreateGroupRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetGroupRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     rule_id: String,
 }
 
 impl GetGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetGroupRule",
             http::Method::GET,
             "/api/v1/groups/rules/{ruleId}",
             &[&self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -615,18 +607,16 @@ impl GetGroupRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceGroupRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     rule_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceGroupRule",
             http::Method::PUT,
             "/api/v1/groups/rules/{ruleId}",
@@ -636,13 +626,13 @@ impl ReplaceGroupRule {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -651,29 +641,27 @@ impl ReplaceGroupRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteGroupRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     rule_id: String,
 }
 
 impl DeleteGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteGroupRule",
             http::Method::DELETE,
             "/api/v1/groups/rules/{ruleId}",
             &[&self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -682,29 +670,27 @@ impl DeleteGroupRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateGroupRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     rule_id: String,
 }
 
 impl ActivateGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateGroupRule",
             http::Method::POST,
             "/api/v1/groups/rules/{ruleId}/lifecycle/activate",
             &[&self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -713,29 +699,27 @@ impl ActivateGroupRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateGroupRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     rule_id: String,
 }
 
 impl DeactivateGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateGroupRule",
             http::Method::POST,
             "/api/v1/groups/rules/{ruleId}/lifecycle/deactivate",
             &[&self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -744,29 +728,27 @@ impl DeactivateGroupRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
 }
 
 impl GetGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetGroup",
             http::Method::GET,
             "/api/v1/groups/{groupId}",
             &[&self.group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -775,18 +757,16 @@ impl GetGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}",
@@ -796,13 +776,13 @@ impl ReplaceGroup {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -811,29 +791,27 @@ impl ReplaceGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
 }
 
 impl DeleteGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}",
             &[&self.group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -843,29 +821,27 @@ impl DeleteGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListAssignedApplicationsForGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
 }
 
 impl ListAssignedApplicationsForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListAssignedApplicationsForGroup",
             http::Method::GET,
             "/api/v1/groups/{groupId}/apps",
             &[&self.group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -874,29 +850,27 @@ impl ListAssignedApplicationsForGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupAssignedRoles {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
 }
 
 impl ListGroupAssignedRoles {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListGroupAssignedRoles",
             http::Method::GET,
             "/api/v1/groups/{groupId}/roles",
             &[&self.group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -905,18 +879,16 @@ impl ListGroupAssignedRoles {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignRoleToGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl AssignRoleToGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "AssignRoleToGroup",
             http::Method::POST,
             "/api/v1/groups/{groupId}/roles",
@@ -926,13 +898,13 @@ impl AssignRoleToGroup {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -941,7 +913,7 @@ impl AssignRoleToGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetGroupRole {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
 }
@@ -949,22 +921,20 @@ pub struct GetGroupRole {
 impl GetGroupRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetGroupRole",
             http::Method::GET,
             "/api/v1/groups/{groupId}/roles/{roleId}",
             &[&self.group_id, &self.role_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -973,7 +943,7 @@ impl GetGroupRole {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnassignRoleFromGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
 }
@@ -981,22 +951,20 @@ pub struct UnassignRoleFromGroup {
 impl UnassignRoleFromGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnassignRoleFromGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/roles/{roleId}",
             &[&self.group_id, &self.role_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1006,7 +974,7 @@ impl UnassignRoleFromGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListApplicationTargetsForAppAdminRoleForGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
 }
@@ -1014,22 +982,20 @@ pub struct ListApplicationTargetsForAppAdminRoleForGroup {
 impl ListApplicationTargetsForAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListApplicationTargetsForAppAdminRoleForGroup",
             http::Method::GET,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps",
             &[&self.group_id, &self.role_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1039,7 +1005,7 @@ impl ListApplicationTargetsForAppAdminRoleForGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignApplicationTargetToAdminRoleForGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
     app_name: String,
@@ -1048,22 +1014,20 @@ pub struct AssignApplicationTargetToAdminRoleForGroup {
 impl AssignApplicationTargetToAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "AssignApplicationTargetToAdminRoleForGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}",
             &[&self.group_id, &self.role_id, &self.app_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1073,7 +1037,7 @@ impl AssignApplicationTargetToAdminRoleForGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnassignApplicationTargetFromAppAdminRoleForGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
     app_name: String,
@@ -1082,22 +1046,20 @@ pub struct UnassignApplicationTargetFromAppAdminRoleForGroup {
 impl UnassignApplicationTargetFromAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnassignApplicationTargetFromAppAdminRoleForGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}",
             &[&self.group_id, &self.role_id, &self.app_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1107,7 +1069,7 @@ impl UnassignApplicationTargetFromAppAdminRoleForGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignAppInstanceTargetToAppAdminRoleForGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
     app_name: String,
@@ -1117,22 +1079,20 @@ pub struct AssignAppInstanceTargetToAppAdminRoleForGroup {
 impl AssignAppInstanceTargetToAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "AssignAppInstanceTargetToAppAdminRoleForGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}",
             &[&self.group_id, &self.role_id, &self.app_name, &self.application_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1142,7 +1102,7 @@ impl AssignAppInstanceTargetToAppAdminRoleForGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnassignAppInstanceTargetFromAppAdminRoleForGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
     app_name: String,
@@ -1152,22 +1112,20 @@ pub struct UnassignAppInstanceTargetFromAppAdminRoleForGroup {
 impl UnassignAppInstanceTargetFromAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnassignAppInstanceTargetFromAppAdminRoleForGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/catalog/apps/{appName}/{applicationId}",
             &[&self.group_id, &self.role_id, &self.app_name, &self.application_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1177,7 +1135,7 @@ impl UnassignAppInstanceTargetFromAppAdminRoleForGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupTargetsForGroupRole {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
 }
@@ -1185,22 +1143,20 @@ pub struct ListGroupTargetsForGroupRole {
 impl ListGroupTargetsForGroupRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListGroupTargetsForGroupRole",
             http::Method::GET,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/groups",
             &[&self.group_id, &self.role_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1210,7 +1166,7 @@ impl ListGroupTargetsForGroupRole {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignGroupTargetToGroupAdminRoleForGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
     target_group_id: String,
@@ -1219,22 +1175,20 @@ pub struct AssignGroupTargetToGroupAdminRoleForGroup {
 impl AssignGroupTargetToGroupAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "AssignGroupTargetToGroupAdminRoleForGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/groups/{targetGroupId}",
             &[&self.group_id, &self.role_id, &self.target_group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1244,7 +1198,7 @@ impl AssignGroupTargetToGroupAdminRoleForGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnassignGroupTargetFromGroupAdminRoleForGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     role_id: String,
     target_group_id: String,
@@ -1253,22 +1207,20 @@ pub struct UnassignGroupTargetFromGroupAdminRoleForGroup {
 impl UnassignGroupTargetFromGroupAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnassignGroupTargetFromGroupAdminRoleForGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/roles/{roleId}/targets/groups/{targetGroupId}",
             &[&self.group_id, &self.role_id, &self.target_group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1277,29 +1229,27 @@ impl UnassignGroupTargetFromGroupAdminRoleForGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListGroupMembers {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
 }
 
 impl ListGroupMembers {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListGroupMembers",
             http::Method::GET,
             "/api/v1/groups/{groupId}/users",
             &[&self.group_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1308,7 +1258,7 @@ impl ListGroupMembers {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct AssignUserToGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     user_id: String,
 }
@@ -1316,22 +1266,20 @@ pub struct AssignUserToGroup {
 impl AssignUserToGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "AssignUserToGroup",
             http::Method::PUT,
             "/api/v1/groups/{groupId}/users/{userId}",
             &[&self.group_id, &self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1340,7 +1288,7 @@ impl AssignUserToGroup {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnassignUserFromGroup {
-    client: crate::Client,
+    client: crate::rt::Client,
     group_id: String,
     user_id: String,
 }
@@ -1348,22 +1296,20 @@ pub struct UnassignUserFromGroup {
 impl UnassignUserFromGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnassignUserFromGroup",
             http::Method::DELETE,
             "/api/v1/groups/{groupId}/users/{userId}",
             &[&self.group_id, &self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! The default group schema (the profile properties of Okta groups).
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the GroupSchema API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "group-schema")))]
     pub fn group_schema(&self) -> GroupSchemaApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// The default group schema (the profile properties of Okta groups).
 #[derive(Clone, Debug)]
 pub struct GroupSchemaApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GroupSchemaApi {
@@ -40,7 +40,7 @@ impl GroupSchemaApi {
     ) -> UpdateDefaultGroupSchema {
         UpdateDefaultGroupSchema {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 }
@@ -49,28 +49,26 @@ impl GroupSchemaApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetDefaultGroupSchema {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GetDefaultGroupSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetDefaultGroupSchema",
             http::Method::GET,
             "/api/v1/meta/schemas/group/default",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -79,17 +77,15 @@ impl GetDefaultGroupSchema {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateDefaultGroupSchema {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl UpdateDefaultGroupSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateDefaultGroupSchema",
             http::Method::POST,
             "/api/v1/meta/schemas/group/default",
@@ -99,13 +95,13 @@ impl UpdateDefaultGroupSchema {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -5,7 +5,7 @@
 //! requests and signing key credentials of each IdP, and the links between Okta users and IdP
 //! users.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the IdentityProvider API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "identity-provider")))]
     pub fn identity_provider(&self) -> IdentityProviderApi {
@@ -22,7 +22,7 @@ impl crate::Client {
 /// users.
 #[derive(Clone, Debug)]
 pub struct IdentityProviderApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl IdentityProviderApi {
@@ -49,7 +49,7 @@ impl IdentityProviderApi {
     ) -> CreateIdentityProvider {
         CreateIdentityProvider {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -75,7 +75,7 @@ impl IdentityProviderApi {
     ) -> CreateIdentityProviderX509CertificatePublicKey {
         CreateIdentityProviderX509CertificatePublicKey {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -138,7 +138,7 @@ impl IdentityProviderApi {
         ReplaceIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -185,7 +185,7 @@ impl IdentityProviderApi {
         GenerateCsrForIdentityProvider {
             client: self.client.clone(),
             idp_id: idp_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -239,7 +239,7 @@ impl IdentityProviderApi {
             client: self.client.clone(),
             idp_id: idp_id.into(),
             csr_id: csr_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -386,7 +386,7 @@ impl IdentityProviderApi {
             client: self.client.clone(),
             idp_id: idp_id.into(),
             user_id: user_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -430,33 +430,33 @@ impl IdentityProviderApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdentityProviders {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListIdentityProviders {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListIdentityProviders",
             http::Method::GET,
             "/api/v1/idps",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
+    pub async fn send(
+        self,
+    ) -> Result<crate::rt::Page<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
+    pub fn into_stream(self) -> crate::rt::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }
@@ -465,17 +465,15 @@ impl ListIdentityProviders {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdentityProvider {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateIdentityProvider",
             http::Method::POST,
             "/api/v1/idps",
@@ -485,13 +483,13 @@ impl CreateIdentityProvider {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -500,28 +498,26 @@ impl CreateIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdentityProviderKeys {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListIdentityProviderKeys {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListIdentityProviderKeys",
             http::Method::GET,
             "/api/v1/idps/credentials/keys",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -532,17 +528,15 @@ impl ListIdentityProviderKeys {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdentityProviderX509CertificatePublicKey {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateIdentityProviderX509CertificatePublicKey {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateIdentityProviderX509CertificatePublicKey",
             http::Method::POST,
             "/api/v1/idps/credentials/keys",
@@ -552,13 +546,13 @@ impl CreateIdentityProviderX509CertificatePublicKey {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -567,29 +561,27 @@ impl CreateIdentityProviderX509CertificatePublicKey {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentityProviderKey {
-    client: crate::Client,
+    client: crate::rt::Client,
     key_id: String,
 }
 
 impl GetIdentityProviderKey {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetIdentityProviderKey",
             http::Method::GET,
             "/api/v1/idps/credentials/keys/{keyId}",
             &[&self.key_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -598,29 +590,27 @@ impl GetIdentityProviderKey {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdentityProviderKey {
-    client: crate::Client,
+    client: crate::rt::Client,
     key_id: String,
 }
 
 impl DeleteIdentityProviderKey {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteIdentityProviderKey",
             http::Method::DELETE,
             "/api/v1/idps/credentials/keys/{keyId}",
             &[&self.key_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -629,29 +619,27 @@ impl DeleteIdentityProviderKey {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
 }
 
 impl GetIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetIdentityProvider",
             http::Method::GET,
             "/api/v1/idps/{idpId}",
             &[&self.idp_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -660,18 +648,16 @@ impl GetIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceIdentityProvider",
             http::Method::PUT,
             "/api/v1/idps/{idpId}",
@@ -681,13 +667,13 @@ impl ReplaceIdentityProvider {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -696,29 +682,27 @@ impl ReplaceIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
 }
 
 impl DeleteIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteIdentityProvider",
             http::Method::DELETE,
             "/api/v1/idps/{idpId}",
             &[&self.idp_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -728,29 +712,27 @@ impl DeleteIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListCsrsForIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
 }
 
 impl ListCsrsForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListCsrsForIdentityProvider",
             http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/csrs",
             &[&self.idp_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -760,18 +742,16 @@ impl ListCsrsForIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateCsrForIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl GenerateCsrForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "GenerateCsrForIdentityProvider",
             http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/csrs",
@@ -781,13 +761,13 @@ impl GenerateCsrForIdentityProvider {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -797,7 +777,7 @@ impl GenerateCsrForIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetCsrForIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     csr_id: String,
 }
@@ -805,22 +785,20 @@ pub struct GetCsrForIdentityProvider {
 impl GetCsrForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetCsrForIdentityProvider",
             http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/csrs/{csrId}",
             &[&self.idp_id, &self.csr_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -830,7 +808,7 @@ impl GetCsrForIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeCsrForIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     csr_id: String,
 }
@@ -838,22 +816,20 @@ pub struct RevokeCsrForIdentityProvider {
 impl RevokeCsrForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RevokeCsrForIdentityProvider",
             http::Method::DELETE,
             "/api/v1/idps/{idpId}/credentials/csrs/{csrId}",
             &[&self.idp_id, &self.csr_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -863,19 +839,17 @@ impl RevokeCsrForIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct PublishCsrForIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     csr_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl PublishCsrForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "PublishCsrForIdentityProvider",
             http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/csrs/{csrId}/lifecycle/publish",
@@ -885,13 +859,13 @@ impl PublishCsrForIdentityProvider {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -901,29 +875,27 @@ impl PublishCsrForIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSigningKeyCredentialsForIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
 }
 
 impl ListSigningKeyCredentialsForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListSigningKeyCredentialsForIdentityProvider",
             http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/keys",
             &[&self.idp_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -934,29 +906,27 @@ impl ListSigningKeyCredentialsForIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GenerateNewIdentityProviderSigningKeyCredential {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
 }
 
 impl GenerateNewIdentityProviderSigningKeyCredential {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GenerateNewIdentityProviderSigningKeyCredential",
             http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/keys/generate",
             &[&self.idp_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -966,7 +936,7 @@ impl GenerateNewIdentityProviderSigningKeyCredential {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSigningKeyCredentialForIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     key_id: String,
 }
@@ -974,22 +944,20 @@ pub struct GetSigningKeyCredentialForIdentityProvider {
 impl GetSigningKeyCredentialForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetSigningKeyCredentialForIdentityProvider",
             http::Method::GET,
             "/api/v1/idps/{idpId}/credentials/keys/{keyId}",
             &[&self.idp_id, &self.key_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -999,7 +967,7 @@ impl GetSigningKeyCredentialForIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CloneSigningKeyCredentialForIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     key_id: String,
 }
@@ -1007,22 +975,20 @@ pub struct CloneSigningKeyCredentialForIdentityProvider {
 impl CloneSigningKeyCredentialForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "CloneSigningKeyCredentialForIdentityProvider",
             http::Method::POST,
             "/api/v1/idps/{idpId}/credentials/keys/{keyId}/clone",
             &[&self.idp_id, &self.key_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1032,29 +998,27 @@ impl CloneSigningKeyCredentialForIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
 }
 
 impl ActivateIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateIdentityProvider",
             http::Method::POST,
             "/api/v1/idps/{idpId}/lifecycle/activate",
             &[&self.idp_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1064,29 +1028,27 @@ impl ActivateIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
 }
 
 impl DeactivateIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateIdentityProvider",
             http::Method::POST,
             "/api/v1/idps/{idpId}/lifecycle/deactivate",
             &[&self.idp_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1095,29 +1057,27 @@ impl DeactivateIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct FindIdentityProviderUsers {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
 }
 
 impl FindIdentityProviderUsers {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "FindIdentityProviderUsers",
             http::Method::GET,
             "/api/v1/idps/{idpId}/users",
             &[&self.idp_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1127,7 +1087,7 @@ impl FindIdentityProviderUsers {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentityProviderApplicationUser {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     user_id: String,
 }
@@ -1135,22 +1095,20 @@ pub struct GetIdentityProviderApplicationUser {
 impl GetIdentityProviderApplicationUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetIdentityProviderApplicationUser",
             http::Method::GET,
             "/api/v1/idps/{idpId}/users/{userId}",
             &[&self.idp_id, &self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1160,19 +1118,17 @@ impl GetIdentityProviderApplicationUser {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct LinkUserToIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     user_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl LinkUserToIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "LinkUserToIdentityProvider",
             http::Method::POST,
             "/api/v1/idps/{idpId}/users/{userId}",
@@ -1182,13 +1138,13 @@ impl LinkUserToIdentityProvider {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1198,7 +1154,7 @@ impl LinkUserToIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnlinkUserFromIdentityProvider {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     user_id: String,
 }
@@ -1206,22 +1162,20 @@ pub struct UnlinkUserFromIdentityProvider {
 impl UnlinkUserFromIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnlinkUserFromIdentityProvider",
             http::Method::DELETE,
             "/api/v1/idps/{idpId}/users/{userId}",
             &[&self.idp_id, &self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -1231,7 +1185,7 @@ impl UnlinkUserFromIdentityProvider {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSocialAuthTokens {
-    client: crate::Client,
+    client: crate::rt::Client,
     idp_id: String,
     user_id: String,
 }
@@ -1239,22 +1193,20 @@ pub struct ListSocialAuthTokens {
 impl ListSocialAuthTokens {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListSocialAuthTokens",
             http::Method::GET,
             "/api/v1/idps/{idpId}/users/{userId}/credentials/tokens",
             &[&self.idp_id, &self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -4,7 +4,7 @@
 //! Identity sources: sessions through which an external identity source uploads entities to be
 //! inserted, updated or deleted in Okta, and then starts the import.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the IdentitySource API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "identity-source")))]
     pub fn identity_source(&self) -> IdentitySourceApi {
@@ -20,7 +20,7 @@ impl crate::Client {
 /// inserted, updated or deleted in Okta, and then starts the import.
 #[derive(Clone, Debug)]
 pub struct IdentitySourceApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl IdentitySourceApi {
@@ -193,7 +193,7 @@ impl IdentitySourceApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateIdentitySourceSession {
-    client: crate::Client,
+    client: crate::rt::Client,
     identity_source_id: String,
 }
 
@@ -202,22 +202,23 @@ impl CreateIdentitySourceSession {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<
-        crate::request::Json<crate::models::IdentitySourceSession>,
-    > {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::IdentitySourceSession>> {
+        let request = crate::rt::Request::new(
             "CreateIdentitySourceSession",
             http::Method::POST,
             "/api/v1/identity-sources/{identitySourceId}/sessions",
             &[&self.identity_source_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::IdentitySourceSession>, crate::Error> {
+    ) -> Result<
+        crate::rt::ApiResponse<crate::models::IdentitySourceSession>,
+        crate::rt::Error,
+    > {
         self.customize().send().await
     }
 }
@@ -227,7 +228,7 @@ impl CreateIdentitySourceSession {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteIdentitySourceSession {
-    client: crate::Client,
+    client: crate::rt::Client,
     identity_source_id: String,
     session_id: String,
 }
@@ -235,18 +236,18 @@ pub struct DeleteIdentitySourceSession {
 impl DeleteIdentitySourceSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "DeleteIdentitySourceSession",
             http::Method::DELETE,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}",
             &[&self.identity_source_id, &self.session_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -256,7 +257,7 @@ impl DeleteIdentitySourceSession {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetIdentitySourceSession {
-    client: crate::Client,
+    client: crate::rt::Client,
     identity_source_id: String,
     session_id: String,
 }
@@ -266,22 +267,23 @@ impl GetIdentitySourceSession {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<
-        crate::request::Json<crate::models::IdentitySourceSession>,
-    > {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::IdentitySourceSession>> {
+        let request = crate::rt::Request::new(
             "GetIdentitySourceSession",
             http::Method::GET,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}",
             &[&self.identity_source_id, &self.session_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::IdentitySourceSession>, crate::Error> {
+    ) -> Result<
+        crate::rt::ApiResponse<crate::models::IdentitySourceSession>,
+        crate::rt::Error,
+    > {
         self.customize().send().await
     }
 }
@@ -291,7 +293,7 @@ impl GetIdentitySourceSession {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListIdentitySourceSessions {
-    client: crate::Client,
+    client: crate::rt::Client,
     identity_source_id: String,
 }
 
@@ -300,29 +302,32 @@ impl ListIdentitySourceSessions {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<
-        crate::request::Paged<crate::models::IdentitySourceSession>,
-    > {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Paged<crate::models::IdentitySourceSession>> {
+        let request = crate::rt::Request::new(
             "ListIdentitySourceSessions",
             http::Method::GET,
             "/api/v1/identity-sources/{identitySourceId}/sessions",
             &[&self.identity_source_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
     pub async fn send(
         self,
-    ) -> Result<crate::Page<crate::models::IdentitySourceSession>, crate::Error> {
+    ) -> Result<
+        crate::rt::Page<crate::models::IdentitySourceSession>,
+        crate::rt::Error,
+    > {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<crate::models::IdentitySourceSession> {
+    pub fn into_stream(
+        self,
+    ) -> crate::rt::ItemStream<crate::models::IdentitySourceSession> {
         self.customize().into_stream()
     }
 }
@@ -332,7 +337,7 @@ impl ListIdentitySourceSessions {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct StartImportFromIdentitySource {
-    client: crate::Client,
+    client: crate::rt::Client,
     identity_source_id: String,
     session_id: String,
 }
@@ -342,22 +347,23 @@ impl StartImportFromIdentitySource {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<
-        crate::request::Json<crate::models::IdentitySourceSession>,
-    > {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::IdentitySourceSession>> {
+        let request = crate::rt::Request::new(
             "StartImportFromIdentitySource",
             http::Method::POST,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/start-import",
             &[&self.identity_source_id, &self.session_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::IdentitySourceSession>, crate::Error> {
+    ) -> Result<
+        crate::rt::ApiResponse<crate::models::IdentitySourceSession>,
+        crate::rt::Error,
+    > {
         self.customize().send().await
     }
 }
@@ -367,7 +373,7 @@ impl StartImportFromIdentitySource {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UploadIdentitySourceDataForDelete {
-    client: crate::Client,
+    client: crate::rt::Client,
     identity_source_id: String,
     session_id: String,
     body: Option<crate::models::BulkDeleteRequestBody>,
@@ -385,8 +391,8 @@ impl UploadIdentitySourceDataForDelete {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let mut request = crate::rt::Request::new(
             "UploadIdentitySourceDataForDelete",
             http::Method::POST,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-delete",
@@ -395,11 +401,11 @@ impl UploadIdentitySourceDataForDelete {
         if let Some(value) = self.body {
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -409,7 +415,7 @@ impl UploadIdentitySourceDataForDelete {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UploadIdentitySourceDataForUpsert {
-    client: crate::Client,
+    client: crate::rt::Client,
     identity_source_id: String,
     session_id: String,
     body: Option<crate::models::BulkUpsertRequestBody>,
@@ -427,8 +433,8 @@ impl UploadIdentitySourceDataForUpsert {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let mut request = crate::rt::Request::new(
             "UploadIdentitySourceDataForUpsert",
             http::Method::POST,
             "/api/v1/identity-sources/{identitySourceId}/sessions/{sessionId}/bulk-upsert",
@@ -437,11 +443,11 @@ impl UploadIdentitySourceDataForUpsert {
         if let Some(value) = self.body {
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }

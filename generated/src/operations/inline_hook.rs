@@ -4,7 +4,7 @@
 //! Inline hooks management: a CRUD interface for registering inline hooks, which let Okta call your
 //! external service synchronously during a process flow.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the InlineHook API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "inline-hook")))]
     pub fn inline_hook(&self) -> InlineHookApi {
@@ -20,7 +20,7 @@ impl crate::Client {
 /// external service synchronously during a process flow.
 #[derive(Clone, Debug)]
 pub struct InlineHookApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl InlineHookApi {
@@ -156,7 +156,7 @@ impl InlineHookApi {
         ExecuteInlineHook {
             client: self.client.clone(),
             inline_hook_id: inline_hook_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -201,14 +201,13 @@ impl InlineHookApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListInlineHooks {
-    client: crate::Client,
+    client: crate::rt::Client,
     type_: Option<crate::models::InlineHookType>,
 }
 
 impl ListInlineHooks {
-    /// One of the supported Inline Hook types. The document types this parameter as a string: a
-    /// type not listed in `InlineHookType` is sent as written when given as a string
-    /// (`.type_("…")`).
+    /// One of the supported Inline Hook types; a type not listed in `InlineHookType` is sent as
+    /// written when given as a string (`.type_("…")`).
     ///
     /// Sent as the query parameter `type`.
     pub fn type_(mut self, value: impl Into<crate::models::InlineHookType>) -> Self {
@@ -220,8 +219,8 @@ impl ListInlineHooks {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::List<crate::models::InlineHook>> {
-        let mut request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::List<crate::models::InlineHook>> {
+        let mut request = crate::rt::Request::new(
             "ListInlineHooks",
             http::Method::GET,
             "/api/v1/inlineHooks",
@@ -230,14 +229,17 @@ impl ListInlineHooks {
         if let Some(value) = &self.type_ {
             request.query("type", value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
-    /// Sends the request and decodes the array; items that do not decode are
-    /// kept in [`ApiResponse::undecoded`](crate::ApiResponse::undecoded).
+    /// Sends the request and decodes the array; items that do not decode are kept in
+    /// [`ApiResponse::undecoded`](crate::ApiResponse::undecoded).
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<Vec<crate::models::InlineHook>>, crate::Error> {
+    ) -> Result<
+        crate::rt::ApiResponse<Vec<crate::models::InlineHook>>,
+        crate::rt::Error,
+    > {
         self.customize().send().await
     }
 }
@@ -246,7 +248,7 @@ impl ListInlineHooks {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateInlineHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     body: crate::models::InlineHook,
 }
 
@@ -255,8 +257,8 @@ impl CreateInlineHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
-        let mut request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
+        let mut request = crate::rt::Request::new(
             "CreateInlineHook",
             http::Method::POST,
             "/api/v1/inlineHooks",
@@ -266,13 +268,13 @@ impl CreateInlineHook {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::InlineHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -281,7 +283,7 @@ impl CreateInlineHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetInlineHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     inline_hook_id: String,
 }
 
@@ -290,20 +292,20 @@ impl GetInlineHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
+        let request = crate::rt::Request::new(
             "GetInlineHook",
             http::Method::GET,
             "/api/v1/inlineHooks/{inlineHookId}",
             &[&self.inline_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::InlineHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -312,7 +314,7 @@ impl GetInlineHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceInlineHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     inline_hook_id: String,
     body: crate::models::InlineHook,
 }
@@ -322,8 +324,8 @@ impl ReplaceInlineHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
-        let mut request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceInlineHook",
             http::Method::PUT,
             "/api/v1/inlineHooks/{inlineHookId}",
@@ -333,13 +335,13 @@ impl ReplaceInlineHook {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::InlineHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -348,25 +350,25 @@ impl ReplaceInlineHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteInlineHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     inline_hook_id: String,
 }
 
 impl DeleteInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "DeleteInlineHook",
             http::Method::DELETE,
             "/api/v1/inlineHooks/{inlineHookId}",
             &[&self.inline_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -375,18 +377,16 @@ impl DeleteInlineHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ExecuteInlineHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     inline_hook_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ExecuteInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ExecuteInlineHook",
             http::Method::POST,
             "/api/v1/inlineHooks/{inlineHookId}/execute",
@@ -396,13 +396,13 @@ impl ExecuteInlineHook {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -411,7 +411,7 @@ impl ExecuteInlineHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateInlineHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     inline_hook_id: String,
 }
 
@@ -420,20 +420,20 @@ impl ActivateInlineHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
+        let request = crate::rt::Request::new(
             "ActivateInlineHook",
             http::Method::POST,
             "/api/v1/inlineHooks/{inlineHookId}/lifecycle/activate",
             &[&self.inline_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::InlineHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -442,7 +442,7 @@ impl ActivateInlineHook {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateInlineHook {
-    client: crate::Client,
+    client: crate::rt::Client,
     inline_hook_id: String,
 }
 
@@ -451,20 +451,20 @@ impl DeactivateInlineHook {
     /// [`Customize`](crate::request::Customize).
     pub fn customize(
         self,
-    ) -> crate::request::Customize<crate::request::Json<crate::models::InlineHook>> {
-        let request = crate::runtime::Request::new(
+    ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
+        let request = crate::rt::Request::new(
             "DeactivateInlineHook",
             http::Method::POST,
             "/api/v1/inlineHooks/{inlineHookId}/lifecycle/deactivate",
             &[&self.inline_hook_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<crate::models::InlineHook>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<crate::models::InlineHook>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -4,7 +4,7 @@
 //! Linked Object definitions in the user profile schema: named primary/associated relationships
 //! between users.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the LinkedObject API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "linked-object")))]
     pub fn linked_object(&self) -> LinkedObjectApi {
@@ -20,7 +20,7 @@ impl crate::Client {
 /// between users.
 #[derive(Clone, Debug)]
 pub struct LinkedObjectApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl LinkedObjectApi {
@@ -87,28 +87,26 @@ impl LinkedObjectApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListLinkedObjectDefinitions {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListLinkedObjectDefinitions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListLinkedObjectDefinitions",
             http::Method::GET,
             "/api/v1/meta/schemas/user/linkedObjects",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -118,17 +116,15 @@ impl ListLinkedObjectDefinitions {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateLinkedObjectDefinition {
-    client: crate::Client,
+    client: crate::rt::Client,
     body: crate::models::LinkedObject,
 }
 
 impl CreateLinkedObjectDefinition {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateLinkedObjectDefinition",
             http::Method::POST,
             "/api/v1/meta/schemas/user/linkedObjects",
@@ -138,13 +134,13 @@ impl CreateLinkedObjectDefinition {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -154,29 +150,27 @@ impl CreateLinkedObjectDefinition {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetLinkedObjectDefinition {
-    client: crate::Client,
+    client: crate::rt::Client,
     linked_object_name: String,
 }
 
 impl GetLinkedObjectDefinition {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetLinkedObjectDefinition",
             http::Method::GET,
             "/api/v1/meta/schemas/user/linkedObjects/{linkedObjectName}",
             &[&self.linked_object_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -186,25 +180,25 @@ impl GetLinkedObjectDefinition {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteLinkedObjectDefinition {
-    client: crate::Client,
+    client: crate::rt::Client,
     linked_object_name: String,
 }
 
 impl DeleteLinkedObjectDefinition {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "DeleteLinkedObjectDefinition",
             http::Method::DELETE,
             "/api/v1/meta/schemas/user/linkedObjects/{linkedObjectName}",
             &[&self.linked_object_name],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }

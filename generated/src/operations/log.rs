@@ -3,7 +3,7 @@
 //!
 //! Read access to the org's System Log.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Log API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "log")))]
     pub fn log(&self) -> LogApi {
@@ -16,7 +16,7 @@ impl crate::Client {
 /// Read access to the org's System Log.
 #[derive(Clone, Debug)]
 pub struct LogApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl LogApi {
@@ -47,7 +47,7 @@ impl LogApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSystemLogEvents {
-    client: crate::Client,
+    client: crate::rt::Client,
     since: Option<String>,
     until: Option<String>,
     filter: Option<String>,
@@ -102,10 +102,8 @@ impl ListSystemLogEvents {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ListSystemLogEvents",
             http::Method::GET,
             "/api/v1/logs",
@@ -132,18 +130,20 @@ impl ListSystemLogEvents {
         if let Some(value) = &self.after {
             request.query("after", value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
+    pub async fn send(
+        self,
+    ) -> Result<crate::rt::Page<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
+    pub fn into_stream(self) -> crate::rt::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Network zones (IP, proxy and location based) defined in the org.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the NetworkZone API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "network-zone")))]
     pub fn network_zone(&self) -> NetworkZoneApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// Network zones (IP, proxy and location based) defined in the org.
 #[derive(Clone, Debug)]
 pub struct NetworkZoneApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl NetworkZoneApi {
@@ -149,7 +149,7 @@ impl NetworkZoneApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListNetworkZones {
-    client: crate::Client,
+    client: crate::rt::Client,
     after: Option<String>,
     limit: Option<i64>,
     filter: Option<String>,
@@ -182,10 +182,8 @@ impl ListNetworkZones {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ListNetworkZones",
             http::Method::GET,
             "/api/v1/zones",
@@ -200,18 +198,20 @@ impl ListNetworkZones {
         if let Some(value) = &self.filter {
             request.query("filter", value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
+    pub async fn send(
+        self,
+    ) -> Result<crate::rt::Page<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
+    pub fn into_stream(self) -> crate::rt::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }
@@ -220,17 +220,15 @@ impl ListNetworkZones {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateNetworkZone {
-    client: crate::Client,
+    client: crate::rt::Client,
     body: crate::models::NetworkZone,
 }
 
 impl CreateNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateNetworkZone",
             http::Method::POST,
             "/api/v1/zones",
@@ -240,13 +238,13 @@ impl CreateNetworkZone {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -255,29 +253,27 @@ impl CreateNetworkZone {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetNetworkZone {
-    client: crate::Client,
+    client: crate::rt::Client,
     zone_id: String,
 }
 
 impl GetNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetNetworkZone",
             http::Method::GET,
             "/api/v1/zones/{zoneId}",
             &[&self.zone_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -286,7 +282,7 @@ impl GetNetworkZone {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceNetworkZone {
-    client: crate::Client,
+    client: crate::rt::Client,
     zone_id: String,
     body: crate::models::NetworkZone,
 }
@@ -294,10 +290,8 @@ pub struct ReplaceNetworkZone {
 impl ReplaceNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceNetworkZone",
             http::Method::PUT,
             "/api/v1/zones/{zoneId}",
@@ -307,13 +301,13 @@ impl ReplaceNetworkZone {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -322,29 +316,27 @@ impl ReplaceNetworkZone {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteNetworkZone {
-    client: crate::Client,
+    client: crate::rt::Client,
     zone_id: String,
 }
 
 impl DeleteNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteNetworkZone",
             http::Method::DELETE,
             "/api/v1/zones/{zoneId}",
             &[&self.zone_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -353,29 +345,27 @@ impl DeleteNetworkZone {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateNetworkZone {
-    client: crate::Client,
+    client: crate::rt::Client,
     zone_id: String,
 }
 
 impl ActivateNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateNetworkZone",
             http::Method::POST,
             "/api/v1/zones/{zoneId}/lifecycle/activate",
             &[&self.zone_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -384,29 +374,27 @@ impl ActivateNetworkZone {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateNetworkZone {
-    client: crate::Client,
+    client: crate::rt::Client,
     zone_id: String,
 }
 
 impl DeactivateNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateNetworkZone",
             http::Method::POST,
             "/api/v1/zones/{zoneId}/lifecycle/deactivate",
             &[&self.zone_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

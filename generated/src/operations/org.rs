@@ -4,7 +4,7 @@
 //! Settings of the Okta organization itself: org settings, contacts, logo, end-user preferences,
 //! Okta Communication and Okta Support privacy settings.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Org API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "org")))]
     pub fn org(&self) -> OrgApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// Okta Communication and Okta Support privacy settings.
 #[derive(Clone, Debug)]
 pub struct OrgApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl OrgApi {
@@ -293,28 +293,26 @@ impl OrgApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgSettings {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GetOrgSettings {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetOrgSettings",
             http::Method::GET,
             "/api/v1/org",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -323,17 +321,15 @@ impl GetOrgSettings {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceOrgSetting {
-    client: crate::Client,
+    client: crate::rt::Client,
     body: crate::models::OrgSetting,
 }
 
 impl ReplaceOrgSetting {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceOrgSetting",
             http::Method::PUT,
             "/api/v1/org",
@@ -343,13 +339,13 @@ impl ReplaceOrgSetting {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -358,17 +354,15 @@ impl ReplaceOrgSetting {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOrgSetting {
-    client: crate::Client,
+    client: crate::rt::Client,
     body: crate::models::OrgSetting,
 }
 
 impl UpdateOrgSetting {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateOrgSetting",
             http::Method::POST,
             "/api/v1/org",
@@ -378,13 +372,13 @@ impl UpdateOrgSetting {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -393,28 +387,26 @@ impl UpdateOrgSetting {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListOrgContactTypes {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListOrgContactTypes {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListOrgContactTypes",
             http::Method::GET,
             "/api/v1/org/contacts",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -423,29 +415,27 @@ impl ListOrgContactTypes {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgContactUser {
-    client: crate::Client,
+    client: crate::rt::Client,
     contact_type: String,
 }
 
 impl GetOrgContactUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetOrgContactUser",
             http::Method::GET,
             "/api/v1/org/contacts/{contactType}",
             &[&self.contact_type],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -454,7 +444,7 @@ impl GetOrgContactUser {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceOrgContactUser {
-    client: crate::Client,
+    client: crate::rt::Client,
     contact_type: String,
     body: crate::models::UserIdString,
 }
@@ -462,10 +452,8 @@ pub struct ReplaceOrgContactUser {
 impl ReplaceOrgContactUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceOrgContactUser",
             http::Method::PUT,
             "/api/v1/org/contacts/{contactType}",
@@ -475,13 +463,13 @@ impl ReplaceOrgContactUser {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -490,17 +478,15 @@ impl ReplaceOrgContactUser {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateOrgLogo {
-    client: crate::Client,
+    client: crate::rt::Client,
     body: crate::models::ApplicationUpdateLogoRequest,
 }
 
 impl UpdateOrgLogo {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateOrgLogo",
             http::Method::POST,
             "/api/v1/org/logo",
@@ -508,15 +494,15 @@ impl UpdateOrgLogo {
         );
         {
             let value = self.body;
-            request.multipart(crate::runtime::IntoMultipart::into_multipart(value));
+            request.multipart(crate::rt::IntoMultipart::into_multipart(value));
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -525,28 +511,26 @@ impl UpdateOrgLogo {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOrgPreferences {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GetOrgPreferences {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetOrgPreferences",
             http::Method::GET,
             "/api/v1/org/preferences",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -555,28 +539,26 @@ impl GetOrgPreferences {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct HideOrgEndUserFooter {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl HideOrgEndUserFooter {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "HideOrgEndUserFooter",
             http::Method::POST,
             "/api/v1/org/preferences/hideEndUserFooter",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -585,28 +567,26 @@ impl HideOrgEndUserFooter {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ShowOrgEndUserFooter {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ShowOrgEndUserFooter {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ShowOrgEndUserFooter",
             http::Method::POST,
             "/api/v1/org/preferences/showEndUserFooter",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -615,28 +595,26 @@ impl ShowOrgEndUserFooter {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOktaCommunicationSettings {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GetOktaCommunicationSettings {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetOktaCommunicationSettings",
             http::Method::GET,
             "/api/v1/org/privacy/oktaCommunication",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -646,28 +624,26 @@ impl GetOktaCommunicationSettings {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct OptInUsersToOktaCommunicationEmails {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl OptInUsersToOktaCommunicationEmails {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "OptInUsersToOktaCommunicationEmails",
             http::Method::POST,
             "/api/v1/org/privacy/oktaCommunication/optIn",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -677,28 +653,26 @@ impl OptInUsersToOktaCommunicationEmails {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct OptOutUsersFromOktaCommunicationEmails {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl OptOutUsersFromOktaCommunicationEmails {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "OptOutUsersFromOktaCommunicationEmails",
             http::Method::POST,
             "/api/v1/org/privacy/oktaCommunication/optOut",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -707,28 +681,26 @@ impl OptOutUsersFromOktaCommunicationEmails {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetOktaSupportSettings {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GetOktaSupportSettings {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetOktaSupportSettings",
             http::Method::GET,
             "/api/v1/org/privacy/oktaSupport",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -737,28 +709,26 @@ impl GetOktaSupportSettings {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ExtendOktaSupport {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ExtendOktaSupport {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ExtendOktaSupport",
             http::Method::POST,
             "/api/v1/org/privacy/oktaSupport/extend",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -767,28 +737,26 @@ impl ExtendOktaSupport {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GrantOktaSupport {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GrantOktaSupport {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GrantOktaSupport",
             http::Method::POST,
             "/api/v1/org/privacy/oktaSupport/grant",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -797,28 +765,26 @@ impl GrantOktaSupport {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RevokeOktaSupport {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl RevokeOktaSupport {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RevokeOktaSupport",
             http::Method::POST,
             "/api/v1/org/privacy/oktaSupport/revoke",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

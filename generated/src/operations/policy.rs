@@ -3,7 +3,7 @@
 //!
 //! Org policies (of a given type) and their rules.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Policy API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
     pub fn policy(&self) -> PolicyApi {
@@ -16,7 +16,7 @@ impl crate::Client {
 /// Org policies (of a given type) and their rules.
 #[derive(Clone, Debug)]
 pub struct PolicyApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl PolicyApi {
@@ -276,7 +276,7 @@ impl PolicyApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListPolicies {
-    client: crate::Client,
+    client: crate::rt::Client,
     type_: String,
     status: Option<String>,
     expand: Option<String>,
@@ -297,10 +297,8 @@ impl ListPolicies {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ListPolicies",
             http::Method::GET,
             "/api/v1/policies",
@@ -313,13 +311,13 @@ impl ListPolicies {
         if let Some(value) = &self.expand {
             request.query("expand", value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -328,7 +326,7 @@ impl ListPolicies {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreatePolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     activate: Option<bool>,
     body: crate::models::Policy,
 }
@@ -342,10 +340,8 @@ impl CreatePolicy {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreatePolicy",
             http::Method::POST,
             "/api/v1/policies",
@@ -358,13 +354,13 @@ impl CreatePolicy {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -373,7 +369,7 @@ impl CreatePolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
     expand: Option<String>,
 }
@@ -387,10 +383,8 @@ impl GetPolicy {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "GetPolicy",
             http::Method::GET,
             "/api/v1/policies/{policyId}",
@@ -399,13 +393,13 @@ impl GetPolicy {
         if let Some(value) = &self.expand {
             request.query("expand", value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -414,7 +408,7 @@ impl GetPolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplacePolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
     body: crate::models::Policy,
 }
@@ -422,10 +416,8 @@ pub struct ReplacePolicy {
 impl ReplacePolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplacePolicy",
             http::Method::PUT,
             "/api/v1/policies/{policyId}",
@@ -435,13 +427,13 @@ impl ReplacePolicy {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -450,29 +442,27 @@ impl ReplacePolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeletePolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
 }
 
 impl DeletePolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeletePolicy",
             http::Method::DELETE,
             "/api/v1/policies/{policyId}",
             &[&self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -481,25 +471,25 @@ impl DeletePolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivatePolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
 }
 
 impl ActivatePolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "ActivatePolicy",
             http::Method::POST,
             "/api/v1/policies/{policyId}/lifecycle/activate",
             &[&self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -508,25 +498,25 @@ impl ActivatePolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivatePolicy {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
 }
 
 impl DeactivatePolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "DeactivatePolicy",
             http::Method::POST,
             "/api/v1/policies/{policyId}/lifecycle/deactivate",
             &[&self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -535,29 +525,27 @@ impl DeactivatePolicy {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListPolicyRules {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
 }
 
 impl ListPolicyRules {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListPolicyRules",
             http::Method::GET,
             "/api/v1/policies/{policyId}/rules",
             &[&self.policy_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -566,7 +554,7 @@ impl ListPolicyRules {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreatePolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
     body: crate::models::PolicyRule,
 }
@@ -574,10 +562,8 @@ pub struct CreatePolicyRule {
 impl CreatePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreatePolicyRule",
             http::Method::POST,
             "/api/v1/policies/{policyId}/rules",
@@ -587,13 +573,13 @@ impl CreatePolicyRule {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -602,7 +588,7 @@ impl CreatePolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetPolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
     rule_id: String,
 }
@@ -610,22 +596,20 @@ pub struct GetPolicyRule {
 impl GetPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetPolicyRule",
             http::Method::GET,
             "/api/v1/policies/{policyId}/rules/{ruleId}",
             &[&self.policy_id, &self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -634,7 +618,7 @@ impl GetPolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplacePolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
     rule_id: String,
     body: crate::models::PolicyRule,
@@ -643,10 +627,8 @@ pub struct ReplacePolicyRule {
 impl ReplacePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplacePolicyRule",
             http::Method::PUT,
             "/api/v1/policies/{policyId}/rules/{ruleId}",
@@ -656,13 +638,13 @@ impl ReplacePolicyRule {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -671,7 +653,7 @@ impl ReplacePolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeletePolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
     rule_id: String,
 }
@@ -679,18 +661,18 @@ pub struct DeletePolicyRule {
 impl DeletePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "DeletePolicyRule",
             http::Method::DELETE,
             "/api/v1/policies/{policyId}/rules/{ruleId}",
             &[&self.policy_id, &self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -699,7 +681,7 @@ impl DeletePolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivatePolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
     rule_id: String,
 }
@@ -707,22 +689,20 @@ pub struct ActivatePolicyRule {
 impl ActivatePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivatePolicyRule",
             http::Method::POST,
             "/api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/activate",
             &[&self.policy_id, &self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -731,7 +711,7 @@ impl ActivatePolicyRule {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivatePolicyRule {
-    client: crate::Client,
+    client: crate::rt::Client,
     policy_id: String,
     rule_id: String,
 }
@@ -739,18 +719,18 @@ pub struct DeactivatePolicyRule {
 impl DeactivatePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "DeactivatePolicyRule",
             http::Method::POST,
             "/api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/deactivate",
             &[&self.policy_id, &self.rule_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Profile Mappings between a source and a target (apps, user types) and their Property Mappings.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the ProfileMapping API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "profile-mapping")))]
     pub fn profile_mapping(&self) -> ProfileMappingApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// Profile Mappings between a source and a target (apps, user types) and their Property Mappings.
 #[derive(Clone, Debug)]
 pub struct ProfileMappingApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ProfileMappingApi {
@@ -84,7 +84,7 @@ impl ProfileMappingApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListProfileMappings {
-    client: crate::Client,
+    client: crate::rt::Client,
     after: Option<String>,
     limit: Option<i64>,
     source_id: Option<String>,
@@ -118,10 +118,8 @@ impl ListProfileMappings {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Paged<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ListProfileMappings",
             http::Method::GET,
             "/api/v1/mappings",
@@ -139,18 +137,20 @@ impl ListProfileMappings {
         if let Some(value) = &self.target_id {
             request.query("targetId", value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and returns the first page; follow `Link: rel="next"` with
-    /// [`Page::next_page`](crate::Page::next_page), or use
-    /// [`into_stream`](Self::into_stream) for every item.
-    pub async fn send(self) -> Result<crate::Page<serde_json::Value>, crate::Error> {
+    /// [`Page::next_page`](crate::Page::next_page), or use [`into_stream`](Self::into_stream) for
+    /// every item.
+    pub async fn send(
+        self,
+    ) -> Result<crate::rt::Page<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 
     /// Every item of every page, fetched lazily one page at a time.
-    pub fn into_stream(self) -> crate::ItemStream<serde_json::Value> {
+    pub fn into_stream(self) -> crate::rt::ItemStream<serde_json::Value> {
         self.customize().into_stream()
     }
 }
@@ -159,29 +159,27 @@ impl ListProfileMappings {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetProfileMapping {
-    client: crate::Client,
+    client: crate::rt::Client,
     mapping_id: String,
 }
 
 impl GetProfileMapping {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetProfileMapping",
             http::Method::GET,
             "/api/v1/mappings/{mappingId}",
             &[&self.mapping_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -190,7 +188,7 @@ impl GetProfileMapping {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateProfileMapping {
-    client: crate::Client,
+    client: crate::rt::Client,
     mapping_id: String,
     body: crate::models::ProfileMapping,
 }
@@ -198,10 +196,8 @@ pub struct UpdateProfileMapping {
 impl UpdateProfileMapping {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateProfileMapping",
             http::Method::POST,
             "/api/v1/mappings/{mappingId}",
@@ -211,13 +207,13 @@ impl UpdateProfileMapping {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

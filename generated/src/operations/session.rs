@@ -3,7 +3,7 @@
 //!
 //! Okta sessions of users, created from a session token.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Session API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "session")))]
     pub fn session(&self) -> SessionApi {
@@ -16,7 +16,7 @@ impl crate::Client {
 /// Okta sessions of users, created from a session token.
 #[derive(Clone, Debug)]
 pub struct SessionApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl SessionApi {
@@ -91,17 +91,15 @@ impl SessionApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateSession {
-    client: crate::Client,
+    client: crate::rt::Client,
     body: crate::models::CreateSessionRequest,
 }
 
 impl CreateSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateSession",
             http::Method::POST,
             "/api/v1/sessions",
@@ -111,13 +109,13 @@ impl CreateSession {
             let value = self.body;
             request.json(&value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -126,25 +124,25 @@ impl CreateSession {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteSession {
-    client: crate::Client,
+    client: crate::rt::Client,
     session_id: String,
 }
 
 impl DeleteSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(self) -> crate::request::Customize<crate::request::NoBody> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
+        let request = crate::rt::Request::new(
             "DeleteSession",
             http::Method::DELETE,
             "/api/v1/sessions/{sessionId}",
             &[&self.session_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request; the response has no body.
-    pub async fn send(self) -> Result<crate::ApiResponse<()>, crate::Error> {
+    pub async fn send(self) -> Result<crate::rt::ApiResponse<()>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -153,29 +151,27 @@ impl DeleteSession {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSession {
-    client: crate::Client,
+    client: crate::rt::Client,
     session_id: String,
 }
 
 impl GetSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetSession",
             http::Method::GET,
             "/api/v1/sessions/{sessionId}",
             &[&self.session_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -184,29 +180,27 @@ impl GetSession {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct RefreshSession {
-    client: crate::Client,
+    client: crate::rt::Client,
     session_id: String,
 }
 
 impl RefreshSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "RefreshSession",
             http::Method::POST,
             "/api/v1/sessions/{sessionId}/lifecycle/refresh",
             &[&self.session_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

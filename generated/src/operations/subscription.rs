@@ -4,7 +4,7 @@
 //! Notification subscriptions of roles (standard role types or custom roles) and of the current
 //! user.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the Subscription API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "subscription")))]
     pub fn subscription(&self) -> SubscriptionApi {
@@ -20,7 +20,7 @@ impl crate::Client {
 /// user.
 #[derive(Clone, Debug)]
 pub struct SubscriptionApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl SubscriptionApi {
@@ -148,29 +148,27 @@ impl SubscriptionApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListRoleSubscriptions {
-    client: crate::Client,
+    client: crate::rt::Client,
     role_type_or_role_id: String,
 }
 
 impl ListRoleSubscriptions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListRoleSubscriptions",
             http::Method::GET,
             "/api/v1/roles/{roleTypeOrRoleId}/subscriptions",
             &[&self.role_type_or_role_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -180,7 +178,7 @@ impl ListRoleSubscriptions {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetRoleSubscriptionByNotificationType {
-    client: crate::Client,
+    client: crate::rt::Client,
     role_type_or_role_id: String,
     notification_type: String,
 }
@@ -188,22 +186,20 @@ pub struct GetRoleSubscriptionByNotificationType {
 impl GetRoleSubscriptionByNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetRoleSubscriptionByNotificationType",
             http::Method::GET,
             "/api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}",
             &[&self.role_type_or_role_id, &self.notification_type],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -213,7 +209,7 @@ impl GetRoleSubscriptionByNotificationType {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SubscribeRoleToNotificationType {
-    client: crate::Client,
+    client: crate::rt::Client,
     role_type_or_role_id: String,
     notification_type: String,
 }
@@ -221,22 +217,20 @@ pub struct SubscribeRoleToNotificationType {
 impl SubscribeRoleToNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "SubscribeRoleToNotificationType",
             http::Method::POST,
             "/api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}/subscribe",
             &[&self.role_type_or_role_id, &self.notification_type],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -246,7 +240,7 @@ impl SubscribeRoleToNotificationType {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnsubscribeRoleFromNotificationType {
-    client: crate::Client,
+    client: crate::rt::Client,
     role_type_or_role_id: String,
     notification_type: String,
 }
@@ -254,22 +248,20 @@ pub struct UnsubscribeRoleFromNotificationType {
 impl UnsubscribeRoleFromNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnsubscribeRoleFromNotificationType",
             http::Method::POST,
             "/api/v1/roles/{roleTypeOrRoleId}/subscriptions/{notificationType}/unsubscribe",
             &[&self.role_type_or_role_id, &self.notification_type],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -279,7 +271,7 @@ impl UnsubscribeRoleFromNotificationType {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct SubscribeUserToNotificationType {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
     notification_type: String,
 }
@@ -287,22 +279,20 @@ pub struct SubscribeUserToNotificationType {
 impl SubscribeUserToNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "SubscribeUserToNotificationType",
             http::Method::POST,
             "/api/v1/users/{userId}/subscriptions/{notificationType}/subscribe",
             &[&self.user_id, &self.notification_type],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -312,7 +302,7 @@ impl SubscribeUserToNotificationType {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UnsubscribeUserFromNotificationType {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
     notification_type: String,
 }
@@ -320,22 +310,20 @@ pub struct UnsubscribeUserFromNotificationType {
 impl UnsubscribeUserFromNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "UnsubscribeUserFromNotificationType",
             http::Method::POST,
             "/api/v1/users/{userId}/subscriptions/{notificationType}/unsubscribe",
             &[&self.user_id, &self.notification_type],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

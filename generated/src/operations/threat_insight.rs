@@ -3,7 +3,7 @@
 //!
 //! The org's Okta ThreatInsight configuration (`/api/v1/threats/configuration`).
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the ThreatInsight API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "threat-insight")))]
     pub fn threat_insight(&self) -> ThreatInsightApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// The org's Okta ThreatInsight configuration (`/api/v1/threats/configuration`).
 #[derive(Clone, Debug)]
 pub struct ThreatInsightApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ThreatInsightApi {
@@ -42,7 +42,7 @@ impl ThreatInsightApi {
     ) -> UpdateThreatInsightConfiguration {
         UpdateThreatInsightConfiguration {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 }
@@ -52,28 +52,26 @@ impl ThreatInsightApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetCurrentThreatInsightConfiguration {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl GetCurrentThreatInsightConfiguration {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetCurrentThreatInsightConfiguration",
             http::Method::GET,
             "/api/v1/threats/configuration",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -83,17 +81,15 @@ impl GetCurrentThreatInsightConfiguration {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateThreatInsightConfiguration {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl UpdateThreatInsightConfiguration {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateThreatInsightConfiguration",
             http::Method::POST,
             "/api/v1/threats/configuration",
@@ -103,13 +99,13 @@ impl UpdateThreatInsightConfiguration {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

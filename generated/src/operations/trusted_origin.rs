@@ -3,7 +3,7 @@
 //!
 //! Trusted origins of your organization (`/api/v1/trustedOrigins`) and their lifecycle.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the TrustedOrigin API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "trusted-origin")))]
     pub fn trusted_origin(&self) -> TrustedOriginApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// Trusted origins of your organization (`/api/v1/trustedOrigins`) and their lifecycle.
 #[derive(Clone, Debug)]
 pub struct TrustedOriginApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl TrustedOriginApi {
@@ -40,7 +40,7 @@ impl TrustedOriginApi {
     ) -> CreateTrustedOrigin {
         CreateTrustedOrigin {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -68,7 +68,7 @@ impl TrustedOriginApi {
         ReplaceTrustedOrigin {
             client: self.client.clone(),
             trusted_origin_id: trusted_origin_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -116,28 +116,26 @@ impl TrustedOriginApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListTrustedOrigins {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListTrustedOrigins {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListTrustedOrigins",
             http::Method::GET,
             "/api/v1/trustedOrigins",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -146,17 +144,15 @@ impl ListTrustedOrigins {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateTrustedOrigin {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateTrustedOrigin",
             http::Method::POST,
             "/api/v1/trustedOrigins",
@@ -166,13 +162,13 @@ impl CreateTrustedOrigin {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -181,29 +177,27 @@ impl CreateTrustedOrigin {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetTrustedOrigin {
-    client: crate::Client,
+    client: crate::rt::Client,
     trusted_origin_id: String,
 }
 
 impl GetTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetTrustedOrigin",
             http::Method::GET,
             "/api/v1/trustedOrigins/{trustedOriginId}",
             &[&self.trusted_origin_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -212,18 +206,16 @@ impl GetTrustedOrigin {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceTrustedOrigin {
-    client: crate::Client,
+    client: crate::rt::Client,
     trusted_origin_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceTrustedOrigin",
             http::Method::PUT,
             "/api/v1/trustedOrigins/{trustedOriginId}",
@@ -233,13 +225,13 @@ impl ReplaceTrustedOrigin {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -248,29 +240,27 @@ impl ReplaceTrustedOrigin {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteTrustedOrigin {
-    client: crate::Client,
+    client: crate::rt::Client,
     trusted_origin_id: String,
 }
 
 impl DeleteTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteTrustedOrigin",
             http::Method::DELETE,
             "/api/v1/trustedOrigins/{trustedOriginId}",
             &[&self.trusted_origin_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -279,29 +269,27 @@ impl DeleteTrustedOrigin {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateTrustedOrigin {
-    client: crate::Client,
+    client: crate::rt::Client,
     trusted_origin_id: String,
 }
 
 impl ActivateTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateTrustedOrigin",
             http::Method::POST,
             "/api/v1/trustedOrigins/{trustedOriginId}/lifecycle/activate",
             &[&self.trusted_origin_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -310,29 +298,27 @@ impl ActivateTrustedOrigin {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeactivateTrustedOrigin {
-    client: crate::Client,
+    client: crate::rt::Client,
     trusted_origin_id: String,
 }
 
 impl DeactivateTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeactivateTrustedOrigin",
             http::Method::POST,
             "/api/v1/trustedOrigins/{trustedOriginId}/lifecycle/deactivate",
             &[&self.trusted_origin_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

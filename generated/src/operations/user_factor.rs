@@ -4,7 +4,7 @@
 //! Multifactor authentication factors enrolled for a user (`/api/v1/users/{userId}/factors`):
 //! enrollment, activation, verification and transaction status.
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the UserFactor API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "user-factor")))]
     pub fn user_factor(&self) -> UserFactorApi {
@@ -20,7 +20,7 @@ impl crate::Client {
 /// enrollment, activation, verification and transaction status.
 #[derive(Clone, Debug)]
 pub struct UserFactorApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl UserFactorApi {
@@ -49,7 +49,7 @@ impl UserFactorApi {
         EnrollFactor {
             client: self.client.clone(),
             user_id: user_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -170,7 +170,7 @@ impl UserFactorApi {
             client: self.client.clone(),
             user_id: user_id.into(),
             factor_id: factor_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 }
@@ -179,29 +179,27 @@ impl UserFactorApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListFactors {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
 }
 
 impl ListFactors {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListFactors",
             http::Method::GET,
             "/api/v1/users/{userId}/factors",
             &[&self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -210,18 +208,16 @@ impl ListFactors {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct EnrollFactor {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl EnrollFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "EnrollFactor",
             http::Method::POST,
             "/api/v1/users/{userId}/factors",
@@ -231,13 +227,13 @@ impl EnrollFactor {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -246,29 +242,27 @@ impl EnrollFactor {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSupportedFactors {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
 }
 
 impl ListSupportedFactors {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListSupportedFactors",
             http::Method::GET,
             "/api/v1/users/{userId}/factors/catalog",
             &[&self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -278,29 +272,27 @@ impl ListSupportedFactors {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListSupportedSecurityQuestions {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
 }
 
 impl ListSupportedSecurityQuestions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListSupportedSecurityQuestions",
             http::Method::GET,
             "/api/v1/users/{userId}/factors/questions",
             &[&self.user_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -309,7 +301,7 @@ impl ListSupportedSecurityQuestions {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetFactor {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
     factor_id: String,
 }
@@ -317,22 +309,20 @@ pub struct GetFactor {
 impl GetFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetFactor",
             http::Method::GET,
             "/api/v1/users/{userId}/factors/{factorId}",
             &[&self.user_id, &self.factor_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -341,7 +331,7 @@ impl GetFactor {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteFactor {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
     factor_id: String,
 }
@@ -349,22 +339,20 @@ pub struct DeleteFactor {
 impl DeleteFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteFactor",
             http::Method::DELETE,
             "/api/v1/users/{userId}/factors/{factorId}",
             &[&self.user_id, &self.factor_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -373,7 +361,7 @@ impl DeleteFactor {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ActivateFactor {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
     factor_id: String,
 }
@@ -381,22 +369,20 @@ pub struct ActivateFactor {
 impl ActivateFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ActivateFactor",
             http::Method::POST,
             "/api/v1/users/{userId}/factors/{factorId}/lifecycle/activate",
             &[&self.user_id, &self.factor_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -406,7 +392,7 @@ impl ActivateFactor {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetFactorTransactionStatus {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
     factor_id: String,
     transaction_id: String,
@@ -415,22 +401,20 @@ pub struct GetFactorTransactionStatus {
 impl GetFactorTransactionStatus {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetFactorTransactionStatus",
             http::Method::GET,
             "/api/v1/users/{userId}/factors/{factorId}/transactions/{transactionId}",
             &[&self.user_id, &self.factor_id, &self.transaction_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -439,19 +423,17 @@ impl GetFactorTransactionStatus {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct VerifyMfaFactor {
-    client: crate::Client,
+    client: crate::rt::Client,
     user_id: String,
     factor_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl VerifyMfaFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "VerifyMfaFactor",
             http::Method::POST,
             "/api/v1/users/{userId}/factors/{factorId}/verify",
@@ -461,13 +443,13 @@ impl VerifyMfaFactor {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

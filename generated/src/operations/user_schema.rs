@@ -5,7 +5,7 @@
 //! (`/api/v1/meta/schemas/apps/{appInstanceId}/default`) and the Okta user schema
 //! (`/api/v1/meta/schemas/user/{schemaId}`).
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the UserSchema API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "user-schema")))]
     pub fn user_schema(&self) -> UserSchemaApi {
@@ -22,7 +22,7 @@ impl crate::Client {
 /// (`/api/v1/meta/schemas/user/{schemaId}`).
 #[derive(Clone, Debug)]
 pub struct UserSchemaApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl UserSchemaApi {
@@ -50,7 +50,7 @@ impl UserSchemaApi {
         UpdateApplicationUserProfileSchema {
             client: self.client.clone(),
             app_instance_id: app_instance_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -77,7 +77,7 @@ impl UserSchemaApi {
         UpdateUserProfileSchema {
             client: self.client.clone(),
             schema_id: schema_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 }
@@ -87,29 +87,27 @@ impl UserSchemaApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetApplicationDefaultUserSchema {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_instance_id: String,
 }
 
 impl GetApplicationDefaultUserSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetApplicationDefaultUserSchema",
             http::Method::GET,
             "/api/v1/meta/schemas/apps/{appInstanceId}/default",
             &[&self.app_instance_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -119,18 +117,16 @@ impl GetApplicationDefaultUserSchema {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateApplicationUserProfileSchema {
-    client: crate::Client,
+    client: crate::rt::Client,
     app_instance_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl UpdateApplicationUserProfileSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateApplicationUserProfileSchema",
             http::Method::POST,
             "/api/v1/meta/schemas/apps/{appInstanceId}/default",
@@ -140,13 +136,13 @@ impl UpdateApplicationUserProfileSchema {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -155,29 +151,27 @@ impl UpdateApplicationUserProfileSchema {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetSchemaForUser {
-    client: crate::Client,
+    client: crate::rt::Client,
     schema_id: String,
 }
 
 impl GetSchemaForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetSchemaForUser",
             http::Method::GET,
             "/api/v1/meta/schemas/user/{schemaId}",
             &[&self.schema_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -186,18 +180,16 @@ impl GetSchemaForUser {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateUserProfileSchema {
-    client: crate::Client,
+    client: crate::rt::Client,
     schema_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl UpdateUserProfileSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateUserProfileSchema",
             http::Method::POST,
             "/api/v1/meta/schemas/user/{schemaId}",
@@ -207,13 +199,13 @@ impl UpdateUserProfileSchema {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

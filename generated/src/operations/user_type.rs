@@ -3,7 +3,7 @@
 //!
 //! User Types of your organization (`/api/v1/meta/types/user`).
 
-impl crate::Client {
+impl crate::rt::Client {
     /// Operations of the UserType API group.
     #[cfg_attr(docsrs, doc(cfg(feature = "user-type")))]
     pub fn user_type(&self) -> UserTypeApi {
@@ -18,7 +18,7 @@ impl crate::Client {
 /// User Types of your organization (`/api/v1/meta/types/user`).
 #[derive(Clone, Debug)]
 pub struct UserTypeApi {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl UserTypeApi {
@@ -42,7 +42,7 @@ impl UserTypeApi {
     pub fn create_user_type(&self, body: impl serde::Serialize) -> CreateUserType {
         CreateUserType {
             client: self.client.clone(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -72,7 +72,7 @@ impl UserTypeApi {
         ReplaceUserType {
             client: self.client.clone(),
             type_id: type_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -89,7 +89,7 @@ impl UserTypeApi {
         UpdateUserType {
             client: self.client.clone(),
             type_id: type_id.into(),
-            body: crate::runtime::JsonBody::new(&body),
+            body: crate::rt::JsonBody::new(&body),
         }
     }
 
@@ -111,28 +111,26 @@ impl UserTypeApi {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ListUserTypes {
-    client: crate::Client,
+    client: crate::rt::Client,
 }
 
 impl ListUserTypes {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "ListUserTypes",
             http::Method::GET,
             "/api/v1/meta/types/user",
             &[],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -141,17 +139,15 @@ impl ListUserTypes {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct CreateUserType {
-    client: crate::Client,
-    body: crate::runtime::JsonBody,
+    client: crate::rt::Client,
+    body: crate::rt::JsonBody,
 }
 
 impl CreateUserType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "CreateUserType",
             http::Method::POST,
             "/api/v1/meta/types/user",
@@ -161,13 +157,13 @@ impl CreateUserType {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -176,29 +172,27 @@ impl CreateUserType {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct GetUserType {
-    client: crate::Client,
+    client: crate::rt::Client,
     type_id: String,
 }
 
 impl GetUserType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "GetUserType",
             http::Method::GET,
             "/api/v1/meta/types/user/{typeId}",
             &[&self.type_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -207,18 +201,16 @@ impl GetUserType {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct ReplaceUserType {
-    client: crate::Client,
+    client: crate::rt::Client,
     type_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl ReplaceUserType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "ReplaceUserType",
             http::Method::PUT,
             "/api/v1/meta/types/user/{typeId}",
@@ -228,13 +220,13 @@ impl ReplaceUserType {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -243,18 +235,16 @@ impl ReplaceUserType {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct UpdateUserType {
-    client: crate::Client,
+    client: crate::rt::Client,
     type_id: String,
-    body: crate::runtime::JsonBody,
+    body: crate::rt::JsonBody,
 }
 
 impl UpdateUserType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let mut request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let mut request = crate::rt::Request::new(
             "UpdateUserType",
             http::Method::POST,
             "/api/v1/meta/types/user/{typeId}",
@@ -264,13 +254,13 @@ impl UpdateUserType {
             let value = self.body;
             request.json_body(value);
         }
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }
@@ -279,29 +269,27 @@ impl UpdateUserType {
 #[derive(Clone, Debug)]
 #[must_use = "a request builder does nothing until `.send().await`"]
 pub struct DeleteUserType {
-    client: crate::Client,
+    client: crate::rt::Client,
     type_id: String,
 }
 
 impl DeleteUserType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
-    pub fn customize(
-        self,
-    ) -> crate::request::Customize<crate::request::Json<serde_json::Value>> {
-        let request = crate::runtime::Request::new(
+    pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
+        let request = crate::rt::Request::new(
             "DeleteUserType",
             http::Method::DELETE,
             "/api/v1/meta/types/user/{typeId}",
             &[&self.type_id],
         );
-        crate::request::Customize::new(self.client, request)
+        crate::rt::Customize::new(self.client, request)
     }
 
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
-    ) -> Result<crate::ApiResponse<serde_json::Value>, crate::Error> {
+    ) -> Result<crate::rt::ApiResponse<serde_json::Value>, crate::rt::Error> {
         self.customize().send().await
     }
 }

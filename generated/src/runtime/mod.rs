@@ -1,5 +1,5 @@
 //! The hand-written runtime the generated operations call: HTTP, auth, retries, pagination,
-//! errors. Generated code reaches it as `crate::runtime::…`.
+//! errors. Generated code reaches it only through [`facade`], as `crate::rt::…`.
 
 pub(crate) mod auth;
 pub(crate) mod builder;
@@ -8,6 +8,7 @@ pub(crate) mod client;
 pub(crate) mod customize;
 pub(crate) mod enums;
 pub(crate) mod error;
+pub(crate) mod facade;
 pub(crate) mod field;
 pub(crate) mod governor;
 pub(crate) mod headers;
@@ -32,14 +33,6 @@ pub(crate) mod retry;
 pub(crate) mod secret;
 pub(crate) mod tls;
 
-// Generated code reaches these as `crate::runtime::…`; a catalog without multipart bodies or
-// enums does not use all of them.
+// `string_enum!` (expanded in emitted code) implements this for every enum.
 #[allow(unused_imports)]
-pub(crate) use enums::string_enum;
-#[allow(unused_imports)]
-pub(crate) use field::Field;
-#[cfg(feature = "multipart")]
-#[allow(unused_imports)]
-pub(crate) use multipart::{IntoMultipart, Multipart};
-#[allow(unused_imports)]
-pub(crate) use request::{JsonBody, ParamValue, Request};
+pub(crate) use request::ParamValue;

@@ -71,7 +71,7 @@ impl From<&str> for UserStatus {
     }
 }
 
-crate::runtime::string_enum!(UserStatus);
+crate::runtime::enums::string_enum!(UserStatus);
 
 /// The parts every envelope shares, split from the object as received.
 struct Parts<P> {
