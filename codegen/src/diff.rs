@@ -20,6 +20,39 @@ pub enum Impact {
     Breaking,
 }
 
+impl Impact {
+    /// How a report marks a change of this impact.
+    fn tag(self) -> &'static str {
+        match self {
+            Impact::Breaking => "**breaking**",
+            Impact::Behaviour => "**behaviour-changing**",
+            Impact::Additive => "non-breaking",
+            Impact::Docs => "docs",
+        }
+    }
+}
+
+/// Writes `changes` under a heading per section, in the order of `sections`, leaving out
+/// sections without changes: the body of both change reports (catalog and profile schema).
+pub(crate) fn write_sections(out: &mut String, changes: &[Change], sections: &[&str]) {
+    for section in sections {
+        let mut in_section = changes.iter().filter(|c| c.section == *section).peekable();
+        if in_section.peek().is_none() {
+            continue;
+        }
+        let _ = writeln!(out, "## {section}\n");
+        for c in in_section {
+            let _ = writeln!(out, "- {}: {}", c.impact.tag(), c.text);
+        }
+        out.push('\n');
+    }
+}
+
+/// How many of `changes` have `impact`.
+pub(crate) fn count(changes: &[Change], impact: Impact) -> usize {
+    changes.iter().filter(|c| c.impact == impact).count()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     pub impact: Impact,
@@ -93,47 +126,11 @@ impl Report {
             "Enum values",
             "Documentation",
         ];
-        for section in sections {
-            let in_section: Vec<&Change> = self
-                .changes
-                .iter()
-                .filter(|c| c.section == section)
-                .collect();
-            if in_section.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "## {section}\n");
-            for c in in_section {
-                let tag = match c.impact {
-                    Impact::Breaking => "**breaking**",
-                    Impact::Behaviour => "**behaviour-changing**",
-                    Impact::Additive => "non-breaking",
-                    Impact::Docs => "docs",
-                };
-                let _ = writeln!(out, "- {tag}: {}", c.text);
-            }
-            out.push('\n');
-        }
-        let breaking = self
-            .changes
-            .iter()
-            .filter(|c| c.impact == Impact::Breaking)
-            .count();
-        let behaviour = self
-            .changes
-            .iter()
-            .filter(|c| c.impact == Impact::Behaviour)
-            .count();
-        let additive = self
-            .changes
-            .iter()
-            .filter(|c| c.impact == Impact::Additive)
-            .count();
-        let docs = self
-            .changes
-            .iter()
-            .filter(|c| c.impact == Impact::Docs)
-            .count();
+        write_sections(&mut out, &self.changes, &sections);
+        let breaking = count(&self.changes, Impact::Breaking);
+        let behaviour = count(&self.changes, Impact::Behaviour);
+        let additive = count(&self.changes, Impact::Additive);
+        let docs = count(&self.changes, Impact::Docs);
         let _ = writeln!(out, "## Version\n");
         let _ = writeln!(
             out,

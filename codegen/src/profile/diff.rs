@@ -7,15 +7,10 @@ use std::fmt::Write as _;
 
 use super::ir::{FieldIr, Profile};
 use super::load::{Attribute, Kind, Scalar};
+/// One change; its `section` is `Attributes`, `Enum values`, `Rules` or `Documentation`.
+pub use crate::diff::Change;
 pub use crate::diff::Impact;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
-    pub impact: Impact,
-    /// `Attributes`, `Enum values`, `Rules`, `Documentation`.
-    pub section: &'static str,
-    pub text: String,
-}
+use crate::diff::{count, write_sections};
 
 #[derive(Clone, Debug, Default)]
 pub struct Report {
@@ -46,28 +41,8 @@ impl Report {
             out.push_str("No changes to the profile.\n");
             return out;
         }
-        for section in SECTIONS {
-            let mut in_section = self
-                .changes
-                .iter()
-                .filter(|c| c.section == section)
-                .peekable();
-            if in_section.peek().is_none() {
-                continue;
-            }
-            let _ = writeln!(out, "## {section}\n");
-            for c in in_section {
-                let tag = match c.impact {
-                    Impact::Breaking => "**breaking**",
-                    Impact::Behaviour => "**behaviour-changing**",
-                    Impact::Additive => "non-breaking",
-                    Impact::Docs => "docs",
-                };
-                let _ = writeln!(out, "- {tag}: {}", c.text);
-            }
-            out.push('\n');
-        }
-        let count = |i: Impact| self.changes.iter().filter(|c| c.impact == i).count();
+        write_sections(&mut out, &self.changes, &SECTIONS);
+        let count = |i: Impact| count(&self.changes, i);
         let _ = writeln!(out, "## Summary\n");
         let _ = writeln!(
             out,
