@@ -12,6 +12,31 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// A snapshot name for an emitted file path: `generated/src/models/mod.rs` → `generated__src__models__mod.rs`.
+/// Runs `cargo {args}` (`args[0]` the subcommand) in the scratch workspace `dir` (offline, two jobs, warnings denied) with
+/// the target directory every scratch crate shares, so that okta-client's dependencies are
+/// checked once for all of them; panics with `what` and cargo's output when it fails.
+pub fn cargo_in_scratch(dir: &std::path::Path, args: &[&str], what: &str) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(dir)
+        .args(&args[..1])
+        .args(["-q", "--offline", "-j", "2"])
+        .args(&args[1..])
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target/fixture-crates/target"),
+        )
+        .env("RUSTFLAGS", "-D warnings")
+        .output()
+        .expect("cargo");
+    assert!(
+        out.status.success(),
+        "{what} (in {}):\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn snapshot_name(prefix: &str, path: &str) -> String {
     format!("{prefix}__{}", path.replace('/', "__"))
 }

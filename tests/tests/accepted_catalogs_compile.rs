@@ -636,22 +636,10 @@ fn every_accepted_mutant_of_a_fixture_catalog_compiles() {
     );
     std::fs::write(work.join("Cargo.toml"), workspace).unwrap();
     std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock")).unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(&work)
-        .args(["check", "-q", "--offline", "-j", "2", "--workspace"])
-        .env(
-            "CARGO_TARGET_DIR",
-            root.join("target/fixture-crates/target"),
-        )
-        .env("RUSTFLAGS", "-D warnings")
-        .output()
-        .expect("cargo");
-    assert!(
-        out.status.success(),
-        "an accepted mutant does not compile (catalogs in {}):\n{}",
-        work.display(),
-        String::from_utf8_lossy(&out.stderr)
+    tests::cargo_in_scratch(
+        &work,
+        &["check", "--workspace"],
+        "an accepted mutant does not compile",
     );
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -52,22 +52,10 @@ fn check_fixture(name: &str) {
     )
     .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(summary.written > 0, "{name}: nothing emitted");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(&dir)
-        .args(["check", "-q", "--offline", "-j", "2", "-p", "okta-client"])
-        // One target directory for every fixture, so dependencies are checked once.
-        .env(
-            "CARGO_TARGET_DIR",
-            repo_root().join("target/fixture-crates/target"),
-        )
-        .env("RUSTFLAGS", "-D warnings")
-        .output()
-        .expect("cargo");
-    assert!(
-        out.status.success(),
-        "{name}: the emitted crate does not compile:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    tests::cargo_in_scratch(
+        &dir,
+        &["check", "-p", "okta-client"],
+        &format!("{name}: the emitted crate does not compile"),
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,7 +9,6 @@
 //! `PROFILE_MUTANT_CASES` raises the number of cases; the seed is fixed so that CI repeats.
 
 use std::path::Path;
-use std::process::Command;
 
 use codegen::contract;
 use codegen::profile::{self, Error, Source};
@@ -441,30 +440,9 @@ fn compile(root: &Path, work: &Path, modules: &[usize]) {
     );
     std::fs::write(work.join("Cargo.toml"), manifest).unwrap();
     std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock")).unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(work)
-        .args([
-            "clippy",
-            "-q",
-            "--offline",
-            "-j",
-            "2",
-            "--",
-            "-D",
-            "warnings",
-        ])
-        .env(
-            "CARGO_TARGET_DIR",
-            root.join("target/fixture-crates/target"),
-        )
-        .env("RUSTFLAGS", "-D warnings")
-        .output()
-        .expect("cargo");
-    assert!(
-        out.status.success(),
-        "an accepted schema does not compile (code in {}):\n{}",
-        work.display(),
-        String::from_utf8_lossy(&out.stderr)
+    tests::cargo_in_scratch(
+        work,
+        &["clippy", "--", "-D", "warnings"],
+        "an accepted schema does not compile",
     );
 }
