@@ -147,7 +147,7 @@ impl Call {
             // stale resets cannot spin a call.
             (Verdict::Spent(wait), Some(p)) => retry_left.then(|| {
                 let floor = match self.spent_429s.checked_sub(1) {
-                    Some(n) => backoff(p, n, policy.jitter),
+                    Some(n) => p.concurrency_delay(n, policy.jitter),
                     None => Duration::ZERO,
                 };
                 self.spent_429s = self.spent_429s.saturating_add(1);
@@ -155,7 +155,7 @@ impl Call {
                     .saturating_add((policy.jitter)(p.max_jitter))
             }),
             (Verdict::Concurrency, Some(p)) => retry_left.then(|| {
-                let d = backoff(p, self.concurrency_429s, policy.jitter);
+                let d = p.concurrency_delay(self.concurrency_429s, policy.jitter);
                 self.concurrency_429s = self.concurrency_429s.saturating_add(1);
                 d
             }),
@@ -209,11 +209,6 @@ impl Call {
             other => other,
         }
     }
-}
-
-/// The governor's back-off after the `n`th (0-based) concurrency `429` of one call.
-fn backoff(p: &RateLimitConfig, n: u32, jitter: Jitter) -> Duration {
-    p.concurrency_delay(n, jitter)
 }
 
 #[cfg(test)]

@@ -160,7 +160,7 @@ impl Client {
                     Some(t) => t.finish(status, &headers).await,
                     None => Verdict::Unknown,
                 },
-                hints: Hints::from_headers(&headers),
+                hints: Hints::of(status, &headers),
                 auth: inner.auth.observe(&presented, status, &headers),
             };
             match call.after_answer(&policy, &answer, Instant::now()) {

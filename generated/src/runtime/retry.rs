@@ -31,6 +31,15 @@ pub(crate) struct Hints {
 }
 
 impl Hints {
+    /// The hints of an answer with `status`: none for a success, which is never retried, so
+    /// that the headers are parsed only when a retry may follow.
+    pub(crate) fn of(status: StatusCode, headers: &HeaderMap) -> Hints {
+        if status.is_success() {
+            return Hints::default();
+        }
+        Hints::from_headers(headers)
+    }
+
     pub(crate) fn from_headers(headers: &HeaderMap) -> Hints {
         Hints {
             rate_limit_wait: rate_limit_wait(headers),
