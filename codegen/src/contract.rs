@@ -8,12 +8,13 @@
 //!   (`crate::rt::Nullable`) and, for the public ones, where users find it (`crate::Nullable`,
 //!   for doc links and emitted tests); plus [`ANNOUNCED`], names the runtime is about to gain.
 //! * [`RUNTIME_METHODS`]: every method of those types that emitted code calls
-//!   (`Request::query`, `Field::option`, `Customize::new`, …); [`STD_METHODS`] the std
+//!   (`Request::query`, `WireReader::option`, `Customize::new`, …); [`STD_METHODS`] the std
 //!   trait methods it calls besides.
 //! * the member names the emitted code gives every model ([`MODEL_FIELDS`]), their setters'
 //!   prefix ([`SETTER_PREFIX`]), the enums' catch-all variant ([`UNKNOWN_VARIANT`]), every
 //!   request builder's members ([`BUILDER_MEMBERS`]), the methods `Client` already has beside
-//!   the group accessors the emitted code adds to it ([`CLIENT_METHODS`]), the wire structs'
+//!   the group accessors the emitted code adds to it ([`CLIENT_METHODS`]), the items every
+//!   struct's `WireModel` impl defines ([`WIRE_MODEL_ITEMS`]), the profile wire structs'
 //!   names ([`wire_name`]) and the crates the emitted code names by their own paths
 //!   ([`EXTERNAL_CRATES`]).
 //!
@@ -188,20 +189,55 @@ pub const MISMATCHED_FIELDS_TYPE: RuntimeItem = item(
     "crate::MismatchedFields",
 );
 
-/// `Field`: the wire structs' optional fields (absent, `null`, a value, or a value of another
-/// shape kept raw).
-pub const FIELD: RuntimeItem = internal(
-    "crate::rt::Field",
-    "the wire structs' optional fields, which keep a value of another shape raw",
+/// `WireModel`: the trait every struct implements, from which the runtime's serde reads and
+/// writes it (its items: [`WIRE_MODEL_ITEMS`]).
+pub const WIRE_MODEL: RuntimeItem = internal(
+    "crate::rt::WireModel",
+    "the trait through which the runtime's serde reads and writes every struct",
     true,
 );
 
-/// `WireFields`: what converting between a model and its wire struct carries (the model's
-/// name, `explicit_nulls`, `mismatched_fields`).
-pub const WIRE_FIELDS: RuntimeItem = internal(
-    "crate::rt::WireFields",
-    "the conversions between a model and its wire struct",
+/// `WireReader`: one described field's value, about to be read into its member.
+pub const WIRE_READER: RuntimeItem = internal(
+    "crate::rt::WireReader",
+    "one described field's value, about to be read into its member",
     true,
+);
+
+/// `WireWriter`: writes one member as its JSON field.
+pub const WIRE_WRITER: RuntimeItem = internal(
+    "crate::rt::WireWriter",
+    "writes one member as its JSON field",
+    true,
+);
+
+/// `WireKept`: what decoding keeps besides the described fields (undescribed fields, explicit
+/// nulls, mismatched fields).
+pub const WIRE_KEPT: RuntimeItem = internal(
+    "crate::rt::WireKept",
+    "what decoding keeps besides the described fields",
+    true,
+);
+
+/// `WireRest`: the same, borrowed for encoding.
+pub const WIRE_REST: RuntimeItem = internal(
+    "crate::rt::WireRest",
+    "what encoding writes besides the described fields",
+    true,
+);
+
+/// `placeholder()`: what a required member holds until decoding reads it.
+pub const PLACEHOLDER: RuntimeItem = internal(
+    "crate::rt::placeholder",
+    "what a required member holds until decoding reads it (a function)",
+    false,
+);
+
+/// `wire_serde!`: `Serialize` and `Deserialize` of every struct from its `WireModel` (a macro).
+pub const WIRE_SERDE: RuntimeItem = internal(
+    "crate::rt::wire_serde",
+    "the serde impls of every struct, from its `WireModel` (a macro)",
+    false,
 );
 
 /// `UnknownValue`: the `Unknown` variant of every enum.
@@ -306,9 +342,7 @@ pub const RUNTIME: &[RuntimeItem] = &[
     STRING_ENUM,
     UNKNOWN_VALUE,
     ERROR,
-    FIELD,
     MISMATCHED_FIELDS_TYPE,
-    WIRE_FIELDS,
     FILE_PART,
     INTO_MULTIPART,
     MULTIPART,
@@ -319,6 +353,13 @@ pub const RUNTIME: &[RuntimeItem] = &[
     JSON_BODY,
     REQUEST,
     API_RESPONSE,
+    PLACEHOLDER,
+    WIRE_SERDE,
+    WIRE_KEPT,
+    WIRE_MODEL,
+    WIRE_READER,
+    WIRE_REST,
+    WIRE_WRITER,
 ];
 
 /// `crate::models`: the emitted module of every model, which operations and tests name (it is
@@ -347,7 +388,7 @@ impl RuntimeMethod {
         Ident::new(self.name, Span::call_site())
     }
 
-    /// `Type::method` through the facade (`crate::rt::Field::from_option`), for `quote!`.
+    /// `Type::method` through the facade (`crate::rt::WireReader::option`), for `quote!`.
     pub fn path(&self) -> TokenStream {
         let (on, name) = (self.on.path(), self.ident());
         quote!(#on::#name)
@@ -380,24 +421,22 @@ pub const CUSTOMIZE_SEND: RuntimeMethod = method(CUSTOMIZE, "send");
 pub const CUSTOMIZE_INTO_STREAM: RuntimeMethod = method(CUSTOMIZE, "into_stream");
 /// `JsonBody::new(value)`: an untyped JSON body from a `serde_json::Value`.
 pub const JSON_BODY_NEW: RuntimeMethod = method(JSON_BODY, "new");
-/// `Field::is_absent`: which wire fields `serde` skips.
-pub const FIELD_IS_ABSENT: RuntimeMethod = method(FIELD, "is_absent");
-/// `field.option(name, &mut cx)`: a wire field into an `Option` member.
-pub const FIELD_OPTION: RuntimeMethod = method(FIELD, "option");
-/// `field.nullable(name, &mut cx)`: a wire field into a `Nullable` member.
-pub const FIELD_NULLABLE: RuntimeMethod = method(FIELD, "nullable");
-/// `WireFields::decoding(model)`: what decoding a wire struct collects.
-pub const WIRE_FIELDS_DECODING: RuntimeMethod = method(WIRE_FIELDS, "decoding");
-/// `WireFields::encoding(nulls, mismatched)`: what encoding a model consults.
-pub const WIRE_FIELDS_ENCODING: RuntimeMethod = method(WIRE_FIELDS, "encoding");
-/// `cx.option(value, name)`: an `Option` member into a wire field.
-pub const WIRE_FIELDS_OPTION: RuntimeMethod = method(WIRE_FIELDS, "option");
-/// `cx.nullable(value, name)`: a `Nullable` member into a wire field.
-pub const WIRE_FIELDS_NULLABLE: RuntimeMethod = method(WIRE_FIELDS, "nullable");
-/// `cx.explicit_nulls()`: the decoded model's `explicit_nulls`.
-pub const WIRE_FIELDS_EXPLICIT_NULLS: RuntimeMethod = method(WIRE_FIELDS, "explicit_nulls");
-/// `cx.mismatched_fields()`: the decoded model's `mismatched_fields`.
-pub const WIRE_FIELDS_MISMATCHED_FIELDS: RuntimeMethod = method(WIRE_FIELDS, "mismatched_fields");
+/// `r.slot()`: which described field `WireModel::read` is given.
+pub const WIRE_READER_SLOT: RuntimeMethod = method(WIRE_READER, "slot");
+/// `r.required(&mut member)`: a required member.
+pub const WIRE_READER_REQUIRED: RuntimeMethod = method(WIRE_READER, "required");
+/// `r.option(&mut member)`: an `Option` member (explicit nulls and misfits remembered).
+pub const WIRE_READER_OPTION: RuntimeMethod = method(WIRE_READER, "option");
+/// `r.nullable(&mut member)`: a `Nullable` member (misfits remembered).
+pub const WIRE_READER_NULLABLE: RuntimeMethod = method(WIRE_READER, "nullable");
+/// `r.skip()`: the value of a struct without described fields (never called).
+pub const WIRE_READER_SKIP: RuntimeMethod = method(WIRE_READER, "skip");
+/// `w.required(name, &member)`: a required member.
+pub const WIRE_WRITER_REQUIRED: RuntimeMethod = method(WIRE_WRITER, "required");
+/// `w.option(name, &member)`: an `Option` member (its raw value or `null` while unset).
+pub const WIRE_WRITER_OPTION: RuntimeMethod = method(WIRE_WRITER, "option");
+/// `w.nullable(name, &member)`: a `Nullable` member (its raw value while absent).
+pub const WIRE_WRITER_NULLABLE: RuntimeMethod = method(WIRE_WRITER, "nullable");
 /// `Nullable::Value(value)`: what a `Nullable` member's setter stores (a variant).
 pub const NULLABLE_VALUE: RuntimeMethod = method(NULLABLE, "Value");
 /// `UnknownValue::new(value)`: an enum value the catalog does not list.
@@ -425,15 +464,14 @@ pub const RUNTIME_METHODS: &[RuntimeMethod] = &[
     CUSTOMIZE_SEND,
     CUSTOMIZE_INTO_STREAM,
     JSON_BODY_NEW,
-    FIELD_IS_ABSENT,
-    FIELD_OPTION,
-    FIELD_NULLABLE,
-    WIRE_FIELDS_DECODING,
-    WIRE_FIELDS_ENCODING,
-    WIRE_FIELDS_OPTION,
-    WIRE_FIELDS_NULLABLE,
-    WIRE_FIELDS_EXPLICIT_NULLS,
-    WIRE_FIELDS_MISMATCHED_FIELDS,
+    WIRE_READER_SLOT,
+    WIRE_READER_REQUIRED,
+    WIRE_READER_OPTION,
+    WIRE_READER_NULLABLE,
+    WIRE_READER_SKIP,
+    WIRE_WRITER_REQUIRED,
+    WIRE_WRITER_OPTION,
+    WIRE_WRITER_NULLABLE,
     NULLABLE_VALUE,
     UNKNOWN_VALUE_NEW,
     UNKNOWN_VALUE_AS_STR,
@@ -536,7 +574,50 @@ pub fn is_client_method(name: &str) -> bool {
 /// The variant of every enum that keeps values the catalog does not list.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
 
-/// The suffix of a model's private wire struct (`InlineHook__Wire`). Model names are
+/// The items of [`WIRE_MODEL`] every struct's `impl` defines, in the trait's order: the
+/// model's Rust name, its fields' JSON names, the required ones, the value decoding starts
+/// from, reading one field, writing them all, storing and lending what is kept besides.
+pub const WIRE_MODEL_ITEMS: WireModelItems = WireModelItems {
+    name: "NAME",
+    fields: "FIELDS",
+    required: "REQUIRED",
+    empty: "empty",
+    read: "read",
+    write: "write",
+    keep: "keep",
+    rest: "rest",
+};
+
+/// The names of [`WIRE_MODEL`]'s items.
+#[derive(Clone, Copy, Debug)]
+pub struct WireModelItems {
+    pub name: &'static str,
+    pub fields: &'static str,
+    pub required: &'static str,
+    pub empty: &'static str,
+    pub read: &'static str,
+    pub write: &'static str,
+    pub keep: &'static str,
+    pub rest: &'static str,
+}
+
+impl WireModelItems {
+    /// Every name, in the trait's order.
+    pub fn all(&self) -> [&'static str; 8] {
+        [
+            self.name,
+            self.fields,
+            self.required,
+            self.empty,
+            self.read,
+            self.write,
+            self.keep,
+            self.rest,
+        ]
+    }
+}
+
+/// The suffix of a profile type's private wire struct (`UserProfile__Wire`). Model names are
 /// UpperCamelCase and never hold `__`, so no model can take a wire struct's name.
 pub const WIRE_SUFFIX: &str = "__Wire";
 
@@ -688,8 +769,8 @@ mod tests {
             "[`Nullable::Null`](crate::Nullable::Null)"
         );
         assert_eq!(
-            WIRE_FIELDS_DECODING.path().to_string().replace(' ', ""),
-            "crate::rt::WireFields::decoding"
+            WIRE_READER_OPTION.path().to_string().replace(' ', ""),
+            "crate::rt::WireReader::option"
         );
     }
 
@@ -708,7 +789,7 @@ mod tests {
             "Nullable",
             "ExplicitNulls",
             "MismatchedFields",
-            "Field",
+            "WireModel",
             "Request",
             "Option",
         ] {

@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(param_name("intoStream"), "into_stream_");
         assert_eq!(type_name("ExplicitNulls"), "ExplicitNullsModel");
         assert_eq!(type_name("MismatchedFields"), "MismatchedFieldsModel");
-        assert_eq!(type_name("Field"), "FieldModel");
+        assert_eq!(type_name("WireModel"), "WireModelModel");
         assert_eq!(model_file("Serde"), "serde_");
         assert_eq!(model_file("SerdeJson"), "serde_json_");
     }

@@ -321,19 +321,100 @@ fn every_runtime_name_the_emitted_code_uses_is_in_the_contract_and_back() {
     );
 }
 
+/// The names of a trait's or an impl's items (constants and functions), in order.
+fn item_names<'a>(
+    items: impl Iterator<Item = (Option<&'a syn::Ident>, Option<&'a syn::Ident>)>,
+) -> Vec<String> {
+    items
+        .filter_map(|(c, f)| c.or(f))
+        .map(|i| i.to_string())
+        .collect()
+}
+
+/// The runtime's `WireModel` trait has exactly the items of `WIRE_MODEL_ITEMS`, in order, and
+/// every emitted `impl` of it defines only those, with every item the trait does not provide.
+#[test]
+fn every_struct_implements_the_wire_model_of_the_contract() {
+    let trait_name = contract::WIRE_MODEL.name();
+    let mut found = Vec::new();
+    for (_, file) in runtime_files() {
+        for item in &file.items {
+            let syn::Item::Trait(t) = item else { continue };
+            if t.ident != trait_name {
+                continue;
+            }
+            let declared = item_names(t.items.iter().map(|i| match i {
+                syn::TraitItem::Const(c) => (Some(&c.ident), None),
+                syn::TraitItem::Fn(f) => (None, Some(&f.sig.ident)),
+                _ => (None, None),
+            }));
+            let provided: BTreeSet<String> = t
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    syn::TraitItem::Const(c) if c.default.is_some() => Some(c.ident.to_string()),
+                    syn::TraitItem::Fn(f) if f.default.is_some() => Some(f.sig.ident.to_string()),
+                    _ => None,
+                })
+                .collect();
+            found.push((declared, provided));
+        }
+    }
+    assert_eq!(found.len(), 1, "one `trait {trait_name}` in the runtime");
+    let (declared, provided) = found.remove(0);
+    assert_eq!(declared, contract::WIRE_MODEL_ITEMS.all());
+    let mut impls = 0;
+    for catalog in catalogs() {
+        for f in emitted(&catalog) {
+            if !f.path.starts_with("generated/src/models/") || !f.path.ends_with(".rs") {
+                continue;
+            }
+            let file = syn::parse_file(&f.contents).unwrap();
+            for item in &file.items {
+                let syn::Item::Impl(i) = item else { continue };
+                let Some((_, path, _)) = &i.trait_ else {
+                    continue;
+                };
+                if path.segments.last().is_none_or(|s| s.ident != trait_name) {
+                    continue;
+                }
+                impls += 1;
+                let defined = item_names(i.items.iter().map(|i| match i {
+                    syn::ImplItem::Const(c) => (Some(&c.ident), None),
+                    syn::ImplItem::Fn(f) => (None, Some(&f.sig.ident)),
+                    _ => (None, None),
+                }));
+                let expected: Vec<String> = declared
+                    .iter()
+                    .filter(|n| defined.contains(n) || !provided.contains(*n))
+                    .cloned()
+                    .collect();
+                assert_eq!(defined, expected, "{:?} in {}", self_type(i), f.path);
+            }
+        }
+    }
+    assert!(
+        impls > 60,
+        "only {impls} `impl {trait_name}` in the emitted models"
+    );
+}
+
 #[test]
 fn the_checker_sees_paths_in_code_attributes_and_macros_and_nothing_in_docs() {
     let names = names_in(
         "example.rs",
         r#"
         /// [`a`](crate::request::Customize) is a doc link, not code.
-        #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
+        #[serde(default, skip_serializing_if = "crate::rt::Nullable::is_absent")]
         struct W { x: crate::rt::Nullable<u8> }
         impl W { fn own(&self) { self.x.clone(); crate::rt::string_enum!(W); } }
         "#,
     );
     let paths: Vec<&str> = names.paths.iter().map(String::as_str).collect();
-    assert!(paths.contains(&"crate::rt::Field::is_absent"), "{paths:?}");
+    assert!(
+        paths.contains(&"crate::rt::Nullable::is_absent"),
+        "{paths:?}"
+    );
     assert!(paths.contains(&"crate::rt::Nullable"), "{paths:?}");
     assert!(paths.contains(&"crate::rt::string_enum"), "{paths:?}");
     assert!(!paths.contains(&"crate::request::Customize"), "{paths:?}");
@@ -344,11 +425,11 @@ fn the_checker_sees_paths_in_code_attributes_and_macros_and_nothing_in_docs() {
         Ok(Some(("crate::rt::Nullable", None)))
     );
     assert_eq!(
-        allowed_inside("crate::rt::WireFields::decoding"),
-        Ok(Some(("crate::rt::WireFields", Some("decoding"))))
+        allowed_inside("crate::rt::WireReader::option"),
+        Ok(Some(("crate::rt::WireReader", Some("option"))))
     );
-    assert_eq!(allowed_inside("crate::rt::Field::made_up"), Err(()));
-    assert_eq!(allowed_inside("crate::runtime::Field"), Err(()));
+    assert_eq!(allowed_inside("crate::rt::WireReader::made_up"), Err(()));
+    assert_eq!(allowed_inside("crate::runtime::wire::WireReader"), Err(()));
     assert_eq!(allowed_inside("crate::Nullable"), Err(()));
     assert_eq!(allowed_inside("crate::models::Widget::new"), Ok(None));
 }
@@ -388,7 +469,12 @@ fn catalog_names_never_take_a_contract_name() {
     }
     let api = codegen::load_api(&repo_root().join("tests/fixtures/catalogs/names")).unwrap();
     let names: BTreeSet<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
-    for taken in ["ExplicitNullsModel", "FieldModel", "ErrorModel", "Serde"] {
+    for taken in [
+        "ExplicitNullsModel",
+        "WireModelModel",
+        "ErrorModel",
+        "Serde",
+    ] {
         assert!(names.contains(taken), "{taken} missing from {names:?}");
     }
     assert!(

@@ -133,16 +133,13 @@ fn field_doc(f: &Field) -> TokenStream {
 
 fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> TokenStream {
     // Optional fields the documents do not call nullable are `Option<T>`; an explicit `null`
-    // in them is remembered in `explicit_nulls`, through a private wire struct that serde
-    // sees instead (`Nullable<T>` for those fields).
-    let optional: Vec<&Field> = fields
+    // in them is remembered in `explicit_nulls`.
+    let tracks_nulls = fields
         .iter()
-        .filter(|f| !f.is_required() && !f.is_rust_nullable())
-        .collect();
-    let tracks_nulls = !optional.is_empty();
-    // Every field that may be missing is read through the wire struct too, where a value of
-    // another shape is kept raw instead of failing the whole object (`mismatched_fields`).
-    let has_wire = fields.iter().any(|f| !f.is_plain_required());
+        .any(|f| !f.is_required() && !f.is_rust_nullable());
+    // A value of another shape in a field that may be missing is kept raw instead of failing
+    // the whole object (`mismatched_fields`).
+    let tracks_misfits = fields.iter().any(|f| !f.is_plain_required());
     let (explicit_nulls, mismatched_fields) = (
         ident(contract::EXPLICIT_NULLS),
         ident(contract::MISMATCHED_FIELDS),
@@ -154,40 +151,31 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         let fname = ident(&f.rust_name);
         let ty = field_type(f);
         let fdoc = field_doc(f);
-        if has_wire {
-            return quote!(#fdoc pub #fname: #ty,);
-        }
-        // Without a wire struct every field is plain required: serde reads it directly.
-        let rename = (f.json_name != f.rust_name).then(|| {
-            let j = &f.json_name;
-            quote!(#[serde(rename = #j)])
-        });
-        quote!(#fdoc #rename pub #fname: #ty,)
+        quote!(#fdoc pub #fname: #ty,)
     });
-    let required: Vec<&Field> = fields
-        .iter()
-        .filter(|f| f.is_required() && !f.is_rust_nullable())
-        .collect();
+    let required: Vec<&Field> = fields.iter().filter(|f| f.is_plain_required()).collect();
     let derive_default = required.is_empty().then(|| quote!(Default,));
     let args = required.iter().map(|f| {
         let n = ident(&f.rust_name);
         let t = rust_type(&f.ty);
         quote!(#n: impl Into<#t>)
     });
-    let inits = fields.iter().map(|f| {
-        let n = ident(&f.rust_name);
-        if f.is_required() && !f.is_rust_nullable() {
-            quote!(#n: #n.into())
-        } else {
-            quote!(#n: Default::default())
-        }
-    });
+    let members = Members {
+        additional_properties: &additional_properties,
+        explicit_nulls: tracks_nulls.then_some(&explicit_nulls),
+        mismatched_fields: tracks_misfits.then_some(&mismatched_fields),
+    };
     let new_body = if required.is_empty() {
         quote!(Self::default())
     } else {
-        let nulls = tracks_nulls.then(|| quote!(#explicit_nulls: Default::default(),));
-        let misfits = has_wire.then(|| quote!(#mismatched_fields: Default::default(),));
-        quote!(Self { #(#inits,)* #additional_properties: serde_json::Map::new(), #nulls #misfits })
+        members.literal(fields, |f| {
+            let n = ident(&f.rust_name);
+            if f.boxed {
+                quote!(Box::new(#n.into()))
+            } else {
+                quote!(#n.into())
+            }
+        })
     };
     let new_doc = doc_attrs(&if required.is_empty() {
         format!(
@@ -201,49 +189,41 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         )
     });
     // Chained setters keep construction forward compatible with `#[non_exhaustive]`.
-    let setters = fields
-        .iter()
-        .filter(|f| !f.is_required() || f.is_rust_nullable())
-        .map(|f| {
-            let n = ident(&f.rust_name);
-            let setter = ident(&format!(
-                "{}{}",
-                contract::SETTER_PREFIX,
-                f.rust_name.trim_end_matches('_')
-            ));
-            let t = rust_type(&f.ty);
-            let mut value = quote!(value.into());
-            if f.boxed {
-                value = quote!(Box::new(#value));
+    let setters = fields.iter().filter(|f| !f.is_plain_required()).map(|f| {
+        let n = ident(&f.rust_name);
+        let setter = ident(&format!(
+            "{}{}",
+            contract::SETTER_PREFIX,
+            f.rust_name.trim_end_matches('_')
+        ));
+        let t = rust_type(&f.ty);
+        let mut value = quote!(value.into());
+        if f.boxed {
+            value = quote!(Box::new(#value));
+        }
+        let (wrapped, what) = if f.is_rust_nullable() {
+            (
+                {
+                    let set = contract::NULLABLE_VALUE.path();
+                    quote!(#set(#value))
+                },
+                "to a value (not `null`)",
+            )
+        } else {
+            (quote!(Some(#value)), "")
+        };
+        let d = doc_attrs(
+            &format!("Sets `{}` {what}.", f.json_name)
+                .replace("  ", " ")
+                .replace(" .", "."),
+        );
+        quote! {
+            #d
+            pub fn #setter(mut self, value: impl Into<#t>) -> Self {
+                self.#n = #wrapped;
+                self
             }
-            let (wrapped, what) = if f.is_rust_nullable() {
-                (
-                    {
-                        let set = contract::NULLABLE_VALUE.path();
-                        quote!(#set(#value))
-                    },
-                    "to a value (not `null`)",
-                )
-            } else {
-                (quote!(Some(#value)), "")
-            };
-            let d = doc_attrs(
-                &format!("Sets `{}` {what}.", f.json_name)
-                    .replace("  ", " ")
-                    .replace(" .", "."),
-            );
-            quote! {
-                #d
-                pub fn #setter(mut self, value: impl Into<#t>) -> Self {
-                    self.#n = #wrapped;
-                    self
-                }
-            }
-        });
-    let wire = has_wire.then(|| wire_struct(name, fields, tracks_nulls));
-    let serde_via_wire = has_wire.then(|| {
-        let w = wire_name(name).to_string();
-        quote!(#[serde(from = #w, into = #w)])
+        }
     });
     let nulls_field = tracks_nulls.then(|| {
         let doc = doc_attrs(&format!(
@@ -255,7 +235,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             pub #explicit_nulls: #explicit_nulls_type,
         }
     });
-    let misfits_field = has_wire.then(|| {
+    let misfits_field = tracks_misfits.then(|| {
         let doc = doc_attrs(&format!(
             "The optional fields whose values did not fit their documented types, kept as received; while unset they are written back unchanged (see {}).",
             contract::MISMATCHED_FIELDS_TYPE.doc_link(None)
@@ -265,17 +245,15 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
             pub #mismatched_fields: #mismatched_fields_type,
         }
     });
-    let flatten = (!has_wire).then(|| quote!(#[serde(flatten)]));
+    let wire = wire_model(name, fields, &members);
     quote! {
         #doc
-        #[derive(Clone, Debug, #derive_default PartialEq, serde::Serialize, serde::Deserialize)]
-        #serde_via_wire
+        #[derive(Clone, Debug, #derive_default PartialEq)]
         #[non_exhaustive]
         pub struct #name {
             #(#defs)*
             /// Fields the catalog does not describe, kept as received (in order) and sent back
             /// unchanged.
-            #flatten
             pub #additional_properties: serde_json::Map<String, serde_json::Value>,
             #nulls_field
             #misfits_field
@@ -294,124 +272,174 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     }
 }
 
-/// A path as the text of a serde attribute (`skip_serializing_if = "…"`).
-fn path_text(path: TokenStream) -> String {
-    path.to_string().replace(' ', "")
+/// The members every struct has besides its described fields (`None`: this struct has not).
+struct Members<'a> {
+    additional_properties: &'a proc_macro2::Ident,
+    explicit_nulls: Option<&'a proc_macro2::Ident>,
+    mismatched_fields: Option<&'a proc_macro2::Ident>,
 }
 
-fn wire_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
-    ident(&contract::wire_name(&name.to_string()))
-}
-
-/// The struct serde reads and writes for a model with fields that may be missing: the same
-/// fields, with the runtime's `Field<T>` (absent, `null`, a value, or a raw value of another
-/// shape) where the model has `Option<T>` or `Nullable<T>`, and the conversions both ways.
-fn wire_struct(name: &proc_macro2::Ident, fields: &[Field], tracks_nulls: bool) -> TokenStream {
-    let w = wire_name(name);
-    let model = name.to_string();
-    let field = contract::FIELD.path();
-    let skip = path_text(contract::FIELD_IS_ABSENT.path());
-    let (option, nullable) = (
-        contract::FIELD_OPTION.ident(),
-        contract::FIELD_NULLABLE.ident(),
-    );
-    let (wire_option, wire_nullable) = (
-        contract::WIRE_FIELDS_OPTION.ident(),
-        contract::WIRE_FIELDS_NULLABLE.ident(),
-    );
-    let (decoding, encoding) = (
-        contract::WIRE_FIELDS_DECODING.path(),
-        contract::WIRE_FIELDS_ENCODING.path(),
-    );
-    let (take_nulls, take_mismatched) = (
-        contract::WIRE_FIELDS_EXPLICIT_NULLS.ident(),
-        contract::WIRE_FIELDS_MISMATCHED_FIELDS.ident(),
-    );
-    let additional_properties = ident(contract::ADDITIONAL_PROPERTIES);
-    let (explicit_nulls, mismatched_fields) = (
-        ident(contract::EXPLICIT_NULLS),
-        ident(contract::MISMATCHED_FIELDS),
-    );
-    let defs = fields.iter().map(|f| {
-        let fname = ident(&f.rust_name);
-        let rename = (f.json_name != f.rust_name).then(|| {
-            let j = &f.json_name;
-            quote!(rename = #j,)
+impl Members<'_> {
+    /// `Self { … }` with each plain required field set to `required(field)` and everything
+    /// else empty.
+    fn literal(&self, fields: &[Field], required: impl Fn(&Field) -> TokenStream) -> TokenStream {
+        let inits = fields.iter().map(|f| {
+            let n = ident(&f.rust_name);
+            if f.is_plain_required() {
+                let v = required(f);
+                quote!(#n: #v)
+            } else {
+                quote!(#n: Default::default())
+            }
         });
-        if f.is_plain_required() {
-            let ty = field_type(f);
-            let attr = rename.map(|r| quote!(#[serde(#r)]));
-            quote!(#attr #fname: #ty,)
-        } else {
-            let mut inner = rust_type(&f.ty);
-            if f.boxed {
-                inner = quote!(Box<#inner>);
-            }
-            quote! {
-                #[serde(#rename default, skip_serializing_if = #skip)]
-                #fname: #field<#inner>,
-            }
-        }
-    });
-    let to_model = fields.iter().map(|f| {
-        let n = ident(&f.rust_name);
-        let j = &f.json_name;
-        if f.is_plain_required() {
-            quote!(#n: w.#n,)
-        } else if f.is_rust_nullable() {
-            quote!(#n: w.#n.#nullable(#j, &mut cx),)
-        } else {
-            quote!(#n: w.#n.#option(#j, &mut cx),)
-        }
-    });
-    let to_wire = fields.iter().map(|f| {
-        let n = ident(&f.rust_name);
-        let j = &f.json_name;
-        if f.is_plain_required() {
-            quote!(#n: m.#n,)
-        } else if f.is_rust_nullable() {
-            quote!(#n: cx.#wire_nullable(m.#n, #j),)
-        } else {
-            quote!(#n: cx.#wire_option(m.#n, #j),)
-        }
-    });
-    // The members are filled after every field: the fields' conversions collect them in `cx`.
-    let nulls_member = tracks_nulls.then(|| quote!(#explicit_nulls: cx.#take_nulls(),));
-    let nulls_arg = if tracks_nulls {
-        quote!(m.#explicit_nulls)
+        let a = self.additional_properties;
+        let extra = self
+            .explicit_nulls
+            .iter()
+            .chain(&self.mismatched_fields)
+            .map(|m| quote!(#m: Default::default(),));
+        quote!(Self { #(#inits,)* #a: serde_json::Map::new(), #(#extra)* })
+    }
+}
+
+/// The struct's `WireModel` impl: its fields as data for the runtime's serde, one line per
+/// field each way.
+fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &Members) -> TokenStream {
+    let items = contract::WIRE_MODEL_ITEMS;
+    let [name_item, fields_item, required_item, empty, read, write, keep, rest] =
+        items.all().map(ident);
+    let wire_model = contract::WIRE_MODEL.path();
+    let (reader, writer) = (contract::WIRE_READER.path(), contract::WIRE_WRITER.path());
+    let (kept, rest_type) = (contract::WIRE_KEPT.path(), contract::WIRE_REST.path());
+    let wire_serde = contract::WIRE_SERDE.path();
+    let model = name.to_string();
+    let json_names = fields.iter().map(|f| f.json_name.as_str());
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.is_plain_required())
+        .map(|f| f.json_name.as_str())
+        .collect();
+    let required_const = (!required.is_empty())
+        .then(|| quote!(const #required_item: &'static [&'static str] = &[#(#required),*];));
+    let empty_body = if required.is_empty() {
+        quote!(Self::default())
     } else {
-        quote!(Default::default())
+        let placeholder = contract::PLACEHOLDER.path();
+        members.literal(fields, |_| quote!(#placeholder()))
     };
+    let slot = contract::WIRE_READER_SLOT.ident();
+    // The runtime method for the field's kind: required, `Nullable` or `Option`.
+    let kind = |f: &Field, [required, option, nullable]: [contract::RuntimeMethod; 3]| {
+        if f.is_plain_required() {
+            required.ident()
+        } else if f.is_rust_nullable() {
+            nullable.ident()
+        } else {
+            option.ident()
+        }
+    };
+    let reads: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let n = ident(&f.rust_name);
+            let m = kind(
+                f,
+                [
+                    contract::WIRE_READER_REQUIRED,
+                    contract::WIRE_READER_OPTION,
+                    contract::WIRE_READER_NULLABLE,
+                ],
+            );
+            quote!(r.#m(&mut self.#n))
+        })
+        .collect();
+    // The runtime gives only slots of `FIELDS`: the last field takes the rest.
+    let read_body = match reads.split_last() {
+        None => {
+            let skip = contract::WIRE_READER_SKIP.ident();
+            quote!(r.#skip())
+        }
+        Some((last, [])) => quote!(#last),
+        Some((last, others)) => {
+            let slots = (0..others.len()).map(proc_macro2::Literal::usize_unsuffixed);
+            quote!(match r.#slot() { #(#slots => #others,)* _ => #last, })
+        }
+    };
+    let writes: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let (n, j) = (ident(&f.rust_name), &f.json_name);
+            let m = kind(
+                f,
+                [
+                    contract::WIRE_WRITER_REQUIRED,
+                    contract::WIRE_WRITER_OPTION,
+                    contract::WIRE_WRITER_NULLABLE,
+                ],
+            );
+            quote!(w.#m(#j, &self.#n))
+        })
+        .collect();
+    let write_body = match writes.split_last() {
+        None => quote!(let _ = w; Ok(())),
+        Some((last, others)) => quote!(#(#others?;)* #last),
+    };
+    let additional = members.additional_properties;
+    let pattern = |m: Option<&proc_macro2::Ident>| match m {
+        Some(m) => quote!(#m),
+        None => quote!(_),
+    };
+    let (nulls_pat, misfits_pat) = (
+        pattern(members.explicit_nulls),
+        pattern(members.mismatched_fields),
+    );
+    let assign = [
+        Some(additional),
+        members.explicit_nulls,
+        members.mismatched_fields,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|m| quote!(self.#m = #m;));
+    let lend = |m: Option<&proc_macro2::Ident>| match m {
+        Some(m) => quote!(Some(&self.#m)),
+        None => quote!(None),
+    };
+    let (nulls_ref, misfits_ref) = (
+        lend(members.explicit_nulls),
+        lend(members.mismatched_fields),
+    );
     quote! {
-        #[allow(non_camel_case_types)]
-        #[derive(serde::Serialize, serde::Deserialize)]
-        struct #w {
-            #(#defs)*
-            #[serde(flatten)]
-            #additional_properties: serde_json::Map<String, serde_json::Value>,
-        }
+        impl #wire_model for #name {
+            const #name_item: &'static str = #model;
+            const #fields_item: &'static [&'static str] = &[#(#json_names),*];
+            #required_const
 
-        impl From<#w> for #name {
-            fn from(w: #w) -> Self {
-                let mut cx = #decoding(#model);
-                Self {
-                    #(#to_model)*
-                    #additional_properties: w.#additional_properties,
-                    #nulls_member
-                    #mismatched_fields: cx.#take_mismatched(),
-                }
+            fn #empty() -> Self {
+                #empty_body
+            }
+
+            fn #read<'de, A: serde::de::MapAccess<'de>>(
+                &mut self,
+                r: #reader<'_, 'de, A>,
+            ) -> Result<(), A::Error> {
+                #read_body
+            }
+
+            fn #write<S: serde::ser::SerializeMap>(&self, w: &mut #writer<'_, S>) -> Result<(), S::Error> {
+                #write_body
+            }
+
+            fn #keep(&mut self, (#additional, #nulls_pat, #misfits_pat): #kept) {
+                #(#assign)*
+            }
+
+            fn #rest(&self) -> #rest_type<'_> {
+                (&self.#additional, #nulls_ref, #misfits_ref)
             }
         }
 
-        impl From<#name> for #w {
-            fn from(m: #name) -> Self {
-                let mut cx = #encoding(#nulls_arg, m.#mismatched_fields);
-                Self {
-                    #(#to_wire)*
-                    #additional_properties: m.#additional_properties,
-                }
-            }
-        }
+        #wire_serde!(#name);
     }
 }
 

@@ -2,12 +2,11 @@
 /// The entities to be inserted or updated in Okta. Its fields are not documented; every field is
 /// kept as sent.
 #[cfg_attr(docsrs, doc(cfg(feature = "identity-source")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BulkUpsertRequestBody {
     /// Fields the catalog does not describe, kept as received (in order) and sent back
     /// unchanged.
-    #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -17,3 +16,36 @@ impl BulkUpsertRequestBody {
         Self::default()
     }
 }
+
+impl crate::rt::WireModel for BulkUpsertRequestBody {
+    const NAME: &'static str = "BulkUpsertRequestBody";
+    const FIELDS: &'static [&'static str] = &[];
+    fn empty() -> Self {
+        Self::default()
+    }
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.skip()
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        let _ = w;
+        Ok(())
+    }
+
+    fn keep(&mut self, (additional_properties, _, _): crate::rt::WireKept) {
+        self.additional_properties = additional_properties;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (&self.additional_properties, None, None)
+    }
+}
+
+crate::rt::wire_serde!(BulkUpsertRequestBody);

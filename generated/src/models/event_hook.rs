@@ -3,8 +3,7 @@
 /// and the subscribed `events` and the optional `filter` as untyped JSON. Every other field is kept
 /// as received.
 #[cfg_attr(docsrs, doc(cfg(feature = "event-hook")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "EventHook__Wire", into = "EventHook__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EventHook {
     /// The event hook's id, as used in the `{eventHookId}` path parameter.
@@ -82,52 +81,59 @@ impl EventHook {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct EventHook__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    id: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    status: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    channel: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    events: crate::rt::Field<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    filter: crate::rt::Field<serde_json::Value>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for EventHook {
+    const NAME: &'static str = "EventHook";
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "status",
+        "channel",
+        "events",
+        "filter",
+    ];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<EventHook__Wire> for EventHook {
-    fn from(w: EventHook__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("EventHook");
-        Self {
-            id: w.id.option("id", &mut cx),
-            status: w.status.option("status", &mut cx),
-            channel: w.channel.option("channel", &mut cx),
-            events: w.events.nullable("events", &mut cx),
-            filter: w.filter.nullable("filter", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.id),
+            1 => r.option(&mut self.status),
+            2 => r.option(&mut self.channel),
+            3 => r.nullable(&mut self.events),
+            _ => r.nullable(&mut self.filter),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("id", &self.id)?;
+        w.option("status", &self.status)?;
+        w.option("channel", &self.channel)?;
+        w.nullable("events", &self.events)?;
+        w.nullable("filter", &self.filter)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<EventHook> for EventHook__Wire {
-    fn from(m: EventHook) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            id: cx.option(m.id, "id"),
-            status: cx.option(m.status, "status"),
-            channel: cx.option(m.channel, "channel"),
-            events: cx.nullable(m.events, "events"),
-            filter: cx.nullable(m.filter, "filter"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(EventHook);

@@ -2,8 +2,7 @@
 /// The Channel object: properties of the communications channel used to contact your external
 /// service.
 #[cfg_attr(docsrs, doc(cfg(feature = "inline-hook")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "InlineHookChannel__Wire", into = "InlineHookChannel__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InlineHookChannel {
     /// The channel type. Currently the only supported type is HTTP.
@@ -64,48 +63,49 @@ impl InlineHookChannel {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct InlineHookChannel__Wire {
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<crate::models::InlineHookChannelType>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    version: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    config: crate::rt::Field<crate::models::InlineHookChannelConfig>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for InlineHookChannel {
+    const NAME: &'static str = "InlineHookChannel";
+    const FIELDS: &'static [&'static str] = &["type", "version", "config"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<InlineHookChannel__Wire> for InlineHookChannel {
-    fn from(w: InlineHookChannel__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("InlineHookChannel");
-        Self {
-            type_: w.type_.option("type", &mut cx),
-            version: w.version.option("version", &mut cx),
-            config: w.config.option("config", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.type_),
+            1 => r.option(&mut self.version),
+            _ => r.option(&mut self.config),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("type", &self.type_)?;
+        w.option("version", &self.version)?;
+        w.option("config", &self.config)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<InlineHookChannel> for InlineHookChannel__Wire {
-    fn from(m: InlineHookChannel) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            type_: cx.option(m.type_, "type"),
-            version: cx.option(m.version, "version"),
-            config: cx.option(m.config, "config"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(InlineHookChannel);

@@ -2,11 +2,7 @@
 /// The AuthScheme object. To use Basic Auth, set `type` to HEADER, `key` to Authorization and
 /// `value` to the Base64-encoded string of "username:password".
 #[cfg_attr(docsrs, doc(cfg(feature = "inline-hook")))]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "InlineHookChannelConfigAuthScheme__Wire",
-    into = "InlineHookChannelConfigAuthScheme__Wire"
-)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct InlineHookChannelConfigAuthScheme {
     /// The authentication scheme type. Currently the only supported type is HEADER.
@@ -62,47 +58,57 @@ impl InlineHookChannelConfigAuthScheme {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct InlineHookChannelConfigAuthScheme__Wire {
-    #[serde(rename = "type")]
-    type_: crate::models::InlineHookChannelConfigAuthSchemeType,
-    key: String,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    value: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
-
-impl From<InlineHookChannelConfigAuthScheme__Wire>
-for InlineHookChannelConfigAuthScheme {
-    fn from(w: InlineHookChannelConfigAuthScheme__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding(
-            "InlineHookChannelConfigAuthScheme",
-        );
+impl crate::rt::WireModel for InlineHookChannelConfigAuthScheme {
+    const NAME: &'static str = "InlineHookChannelConfigAuthScheme";
+    const FIELDS: &'static [&'static str] = &["type", "key", "value"];
+    const REQUIRED: &'static [&'static str] = &["type", "key"];
+    fn empty() -> Self {
         Self {
-            type_: w.type_,
-            key: w.key,
-            value: w.value.option("value", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+            type_: crate::rt::placeholder(),
+            key: crate::rt::placeholder(),
+            value: Default::default(),
+            additional_properties: serde_json::Map::new(),
+            explicit_nulls: Default::default(),
+            mismatched_fields: Default::default(),
         }
+    }
+
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.required(&mut self.type_),
+            1 => r.required(&mut self.key),
+            _ => r.option(&mut self.value),
+        }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.required("type", &self.type_)?;
+        w.required("key", &self.key)?;
+        w.option("value", &self.value)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<InlineHookChannelConfigAuthScheme>
-for InlineHookChannelConfigAuthScheme__Wire {
-    fn from(m: InlineHookChannelConfigAuthScheme) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            type_: m.type_,
-            key: m.key,
-            value: cx.option(m.value, "value"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(InlineHookChannelConfigAuthScheme);

@@ -2,8 +2,7 @@
 /// A Linked Object definition: a primary and an associated relationship, each with a name, type,
 /// title and description.
 #[cfg_attr(docsrs, doc(cfg(feature = "linked-object")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "LinkedObject__Wire", into = "LinkedObject__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LinkedObject {
     /// JSON: `_links`.
@@ -57,58 +56,58 @@ impl LinkedObject {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct LinkedObject__Wire {
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    primary: crate::rt::Field<crate::models::LinkedObjectPrimary>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    associated: crate::rt::Field<crate::models::LinkedObjectAssociated>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for LinkedObject {
+    const NAME: &'static str = "LinkedObject";
+    const FIELDS: &'static [&'static str] = &["_links", "primary", "associated"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<LinkedObject__Wire> for LinkedObject {
-    fn from(w: LinkedObject__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("LinkedObject");
-        Self {
-            links: w.links.option("_links", &mut cx),
-            primary: w.primary.option("primary", &mut cx),
-            associated: w.associated.option("associated", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.links),
+            1 => r.option(&mut self.primary),
+            _ => r.option(&mut self.associated),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("_links", &self.links)?;
+        w.option("primary", &self.primary)?;
+        w.option("associated", &self.associated)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<LinkedObject> for LinkedObject__Wire {
-    fn from(m: LinkedObject) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            links: cx.option(m.links, "_links"),
-            primary: cx.option(m.primary, "primary"),
-            associated: cx.option(m.associated, "associated"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(LinkedObject);
 
 /// The type of `LinkedObject.primary`.
 ///
 /// Defined inline in the catalog at `LinkedObject.primary`.
 #[cfg_attr(docsrs, doc(cfg(feature = "linked-object")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "LinkedObjectPrimary__Wire", into = "LinkedObjectPrimary__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LinkedObjectPrimary {
     /// JSON: `name`.
@@ -161,62 +160,60 @@ impl LinkedObjectPrimary {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct LinkedObjectPrimary__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    name: crate::rt::Field<String>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    title: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    description: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for LinkedObjectPrimary {
+    const NAME: &'static str = "LinkedObjectPrimary";
+    const FIELDS: &'static [&'static str] = &["name", "type", "title", "description"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<LinkedObjectPrimary__Wire> for LinkedObjectPrimary {
-    fn from(w: LinkedObjectPrimary__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("LinkedObjectPrimary");
-        Self {
-            name: w.name.option("name", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            title: w.title.option("title", &mut cx),
-            description: w.description.option("description", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.name),
+            1 => r.option(&mut self.type_),
+            2 => r.option(&mut self.title),
+            _ => r.option(&mut self.description),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("name", &self.name)?;
+        w.option("type", &self.type_)?;
+        w.option("title", &self.title)?;
+        w.option("description", &self.description)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<LinkedObjectPrimary> for LinkedObjectPrimary__Wire {
-    fn from(m: LinkedObjectPrimary) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            name: cx.option(m.name, "name"),
-            type_: cx.option(m.type_, "type"),
-            title: cx.option(m.title, "title"),
-            description: cx.option(m.description, "description"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(LinkedObjectPrimary);
 
 /// The type of `LinkedObject.associated`.
 ///
 /// Defined inline in the catalog at `LinkedObject.associated`.
 #[cfg_attr(docsrs, doc(cfg(feature = "linked-object")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "LinkedObjectAssociated__Wire", into = "LinkedObjectAssociated__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct LinkedObjectAssociated {
     /// JSON: `name`.
@@ -269,52 +266,51 @@ impl LinkedObjectAssociated {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct LinkedObjectAssociated__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    name: crate::rt::Field<String>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    title: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    description: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for LinkedObjectAssociated {
+    const NAME: &'static str = "LinkedObjectAssociated";
+    const FIELDS: &'static [&'static str] = &["name", "type", "title", "description"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<LinkedObjectAssociated__Wire> for LinkedObjectAssociated {
-    fn from(w: LinkedObjectAssociated__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("LinkedObjectAssociated");
-        Self {
-            name: w.name.option("name", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            title: w.title.option("title", &mut cx),
-            description: w.description.option("description", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.name),
+            1 => r.option(&mut self.type_),
+            2 => r.option(&mut self.title),
+            _ => r.option(&mut self.description),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("name", &self.name)?;
+        w.option("type", &self.type_)?;
+        w.option("title", &self.title)?;
+        w.option("description", &self.description)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<LinkedObjectAssociated> for LinkedObjectAssociated__Wire {
-    fn from(m: LinkedObjectAssociated) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            name: cx.option(m.name, "name"),
-            type_: cx.option(m.type_, "type"),
-            title: cx.option(m.title, "title"),
-            description: cx.option(m.description, "description"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(LinkedObjectAssociated);

@@ -2,8 +2,7 @@
 /// A network zone. The items of `asns` are not typed by the documentation and are kept as untyped
 /// JSON.
 #[cfg_attr(docsrs, doc(cfg(feature = "network-zone")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "NetworkZone__Wire", into = "NetworkZone__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NetworkZone {
     /// JSON: `id`.
@@ -150,114 +149,95 @@ impl NetworkZone {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct NetworkZone__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    id: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    asns: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    name: crate::rt::Field<String>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    usage: crate::rt::Field<String>,
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    status: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    system: crate::rt::Field<bool>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    created: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    proxies: crate::rt::Field<Vec<crate::models::NetworkZoneProxiesItem>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    gateways: crate::rt::Field<Vec<crate::models::NetworkZoneGatewaysItem>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    locations: crate::rt::Field<Vec<crate::models::NetworkZoneLocationsItem>>,
-    #[serde(
-        rename = "proxyType",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    proxy_type: crate::rt::Field<String>,
-    #[serde(
-        rename = "lastUpdated",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    last_updated: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for NetworkZone {
+    const NAME: &'static str = "NetworkZone";
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "asns",
+        "name",
+        "type",
+        "usage",
+        "_links",
+        "status",
+        "system",
+        "created",
+        "proxies",
+        "gateways",
+        "locations",
+        "proxyType",
+        "lastUpdated",
+    ];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<NetworkZone__Wire> for NetworkZone {
-    fn from(w: NetworkZone__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("NetworkZone");
-        Self {
-            id: w.id.option("id", &mut cx),
-            asns: w.asns.option("asns", &mut cx),
-            name: w.name.option("name", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            usage: w.usage.option("usage", &mut cx),
-            links: w.links.option("_links", &mut cx),
-            status: w.status.option("status", &mut cx),
-            system: w.system.option("system", &mut cx),
-            created: w.created.option("created", &mut cx),
-            proxies: w.proxies.option("proxies", &mut cx),
-            gateways: w.gateways.option("gateways", &mut cx),
-            locations: w.locations.option("locations", &mut cx),
-            proxy_type: w.proxy_type.option("proxyType", &mut cx),
-            last_updated: w.last_updated.option("lastUpdated", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.id),
+            1 => r.option(&mut self.asns),
+            2 => r.option(&mut self.name),
+            3 => r.option(&mut self.type_),
+            4 => r.option(&mut self.usage),
+            5 => r.option(&mut self.links),
+            6 => r.option(&mut self.status),
+            7 => r.option(&mut self.system),
+            8 => r.option(&mut self.created),
+            9 => r.option(&mut self.proxies),
+            10 => r.option(&mut self.gateways),
+            11 => r.option(&mut self.locations),
+            12 => r.option(&mut self.proxy_type),
+            _ => r.option(&mut self.last_updated),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("id", &self.id)?;
+        w.option("asns", &self.asns)?;
+        w.option("name", &self.name)?;
+        w.option("type", &self.type_)?;
+        w.option("usage", &self.usage)?;
+        w.option("_links", &self.links)?;
+        w.option("status", &self.status)?;
+        w.option("system", &self.system)?;
+        w.option("created", &self.created)?;
+        w.option("proxies", &self.proxies)?;
+        w.option("gateways", &self.gateways)?;
+        w.option("locations", &self.locations)?;
+        w.option("proxyType", &self.proxy_type)?;
+        w.option("lastUpdated", &self.last_updated)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<NetworkZone> for NetworkZone__Wire {
-    fn from(m: NetworkZone) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            id: cx.option(m.id, "id"),
-            asns: cx.option(m.asns, "asns"),
-            name: cx.option(m.name, "name"),
-            type_: cx.option(m.type_, "type"),
-            usage: cx.option(m.usage, "usage"),
-            links: cx.option(m.links, "_links"),
-            status: cx.option(m.status, "status"),
-            system: cx.option(m.system, "system"),
-            created: cx.option(m.created, "created"),
-            proxies: cx.option(m.proxies, "proxies"),
-            gateways: cx.option(m.gateways, "gateways"),
-            locations: cx.option(m.locations, "locations"),
-            proxy_type: cx.option(m.proxy_type, "proxyType"),
-            last_updated: cx.option(m.last_updated, "lastUpdated"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(NetworkZone);
 
 /// The type of `NetworkZone.proxies[]`.
 ///
 /// Defined inline in the catalog at `NetworkZone.proxies[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "network-zone")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "NetworkZoneProxiesItem__Wire", into = "NetworkZoneProxiesItem__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NetworkZoneProxiesItem {
     /// JSON: `type`.
@@ -294,54 +274,56 @@ impl NetworkZoneProxiesItem {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct NetworkZoneProxiesItem__Wire {
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    value: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for NetworkZoneProxiesItem {
+    const NAME: &'static str = "NetworkZoneProxiesItem";
+    const FIELDS: &'static [&'static str] = &["type", "value"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<NetworkZoneProxiesItem__Wire> for NetworkZoneProxiesItem {
-    fn from(w: NetworkZoneProxiesItem__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("NetworkZoneProxiesItem");
-        Self {
-            type_: w.type_.option("type", &mut cx),
-            value: w.value.option("value", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.type_),
+            _ => r.option(&mut self.value),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("type", &self.type_)?;
+        w.option("value", &self.value)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<NetworkZoneProxiesItem> for NetworkZoneProxiesItem__Wire {
-    fn from(m: NetworkZoneProxiesItem) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            type_: cx.option(m.type_, "type"),
-            value: cx.option(m.value, "value"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(NetworkZoneProxiesItem);
 
 /// The type of `NetworkZone.gateways[]`.
 ///
 /// Defined inline in the catalog at `NetworkZone.gateways[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "network-zone")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "NetworkZoneGatewaysItem__Wire", into = "NetworkZoneGatewaysItem__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NetworkZoneGatewaysItem {
     /// JSON: `type`.
@@ -378,57 +360,56 @@ impl NetworkZoneGatewaysItem {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct NetworkZoneGatewaysItem__Wire {
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    value: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for NetworkZoneGatewaysItem {
+    const NAME: &'static str = "NetworkZoneGatewaysItem";
+    const FIELDS: &'static [&'static str] = &["type", "value"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<NetworkZoneGatewaysItem__Wire> for NetworkZoneGatewaysItem {
-    fn from(w: NetworkZoneGatewaysItem__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("NetworkZoneGatewaysItem");
-        Self {
-            type_: w.type_.option("type", &mut cx),
-            value: w.value.option("value", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.type_),
+            _ => r.option(&mut self.value),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("type", &self.type_)?;
+        w.option("value", &self.value)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<NetworkZoneGatewaysItem> for NetworkZoneGatewaysItem__Wire {
-    fn from(m: NetworkZoneGatewaysItem) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            type_: cx.option(m.type_, "type"),
-            value: cx.option(m.value, "value"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(NetworkZoneGatewaysItem);
 
 /// The type of `NetworkZone.locations[]`.
 ///
 /// Defined inline in the catalog at `NetworkZone.locations[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "network-zone")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "NetworkZoneLocationsItem__Wire",
-    into = "NetworkZoneLocationsItem__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct NetworkZoneLocationsItem {
     /// JSON: `region`.
@@ -465,40 +446,47 @@ impl NetworkZoneLocationsItem {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct NetworkZoneLocationsItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    region: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    country: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for NetworkZoneLocationsItem {
+    const NAME: &'static str = "NetworkZoneLocationsItem";
+    const FIELDS: &'static [&'static str] = &["region", "country"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<NetworkZoneLocationsItem__Wire> for NetworkZoneLocationsItem {
-    fn from(w: NetworkZoneLocationsItem__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("NetworkZoneLocationsItem");
-        Self {
-            region: w.region.option("region", &mut cx),
-            country: w.country.option("country", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.region),
+            _ => r.option(&mut self.country),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("region", &self.region)?;
+        w.option("country", &self.country)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<NetworkZoneLocationsItem> for NetworkZoneLocationsItem__Wire {
-    fn from(m: NetworkZoneLocationsItem) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            region: cx.option(m.region, "region"),
-            country: cx.option(m.country, "country"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(NetworkZoneLocationsItem);

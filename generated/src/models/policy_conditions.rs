@@ -11,8 +11,7 @@
 /// `identityProvider` is {idpIds, provider}. Arrays whose items are not described have untyped
 /// items; conditions not listed here are kept as unknown fields.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditions__Wire", into = "PolicyConditions__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditions {
     /// JSON: `app`.
@@ -253,154 +252,113 @@ impl PolicyConditions {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditions__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    app: crate::rt::Field<crate::models::PolicyConditionsApp>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    apps: crate::rt::Field<crate::models::PolicyConditionsApps>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    risk: crate::rt::Field<crate::models::PolicyConditionsRisk>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    users: crate::rt::Field<crate::models::PolicyConditionsUsers>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    device: crate::rt::Field<crate::models::PolicyConditionsDevice>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    groups: crate::rt::Field<crate::models::PolicyConditionsGroups>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    people: crate::rt::Field<crate::models::PolicyConditionsPeople>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    scopes: crate::rt::Field<crate::models::PolicyConditionsScopes>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    clients: crate::rt::Field<crate::models::PolicyConditionsClients>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    context: crate::rt::Field<crate::models::PolicyConditionsContext>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    network: crate::rt::Field<crate::models::PolicyConditionsNetwork>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    platform: crate::rt::Field<crate::models::PolicyConditionsPlatform>,
-    #[serde(
-        rename = "riskScore",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    risk_score: crate::rt::Field<crate::models::PolicyConditionsRiskScore>,
-    #[serde(
-        rename = "grantTypes",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    grant_types: crate::rt::Field<crate::models::PolicyConditionsGrantTypes>,
-    #[serde(
-        rename = "userStatus",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    user_status: crate::rt::Field<crate::models::PolicyConditionsUserStatus>,
-    #[serde(
-        rename = "authContext",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    auth_context: crate::rt::Field<crate::models::PolicyConditionsAuthContext>,
-    #[serde(
-        rename = "authProvider",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    auth_provider: crate::rt::Field<crate::models::PolicyConditionsAuthProvider>,
-    #[serde(
-        rename = "mdmEnrollment",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    mdm_enrollment: crate::rt::Field<crate::models::PolicyConditionsMdmEnrollment>,
-    #[serde(
-        rename = "userIdentifier",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    user_identifier: crate::rt::Field<crate::models::PolicyConditionsUserIdentifier>,
-    #[serde(
-        rename = "identityProvider",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    identity_provider: crate::rt::Field<crate::models::PolicyConditionsIdentityProvider>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditions {
+    const NAME: &'static str = "PolicyConditions";
+    const FIELDS: &'static [&'static str] = &[
+        "app",
+        "apps",
+        "risk",
+        "users",
+        "device",
+        "groups",
+        "people",
+        "scopes",
+        "clients",
+        "context",
+        "network",
+        "platform",
+        "riskScore",
+        "grantTypes",
+        "userStatus",
+        "authContext",
+        "authProvider",
+        "mdmEnrollment",
+        "userIdentifier",
+        "identityProvider",
+    ];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditions__Wire> for PolicyConditions {
-    fn from(w: PolicyConditions__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditions");
-        Self {
-            app: w.app.option("app", &mut cx),
-            apps: w.apps.option("apps", &mut cx),
-            risk: w.risk.option("risk", &mut cx),
-            users: w.users.option("users", &mut cx),
-            device: w.device.option("device", &mut cx),
-            groups: w.groups.option("groups", &mut cx),
-            people: w.people.option("people", &mut cx),
-            scopes: w.scopes.option("scopes", &mut cx),
-            clients: w.clients.option("clients", &mut cx),
-            context: w.context.option("context", &mut cx),
-            network: w.network.option("network", &mut cx),
-            platform: w.platform.option("platform", &mut cx),
-            risk_score: w.risk_score.option("riskScore", &mut cx),
-            grant_types: w.grant_types.option("grantTypes", &mut cx),
-            user_status: w.user_status.option("userStatus", &mut cx),
-            auth_context: w.auth_context.option("authContext", &mut cx),
-            auth_provider: w.auth_provider.option("authProvider", &mut cx),
-            mdm_enrollment: w.mdm_enrollment.option("mdmEnrollment", &mut cx),
-            user_identifier: w.user_identifier.option("userIdentifier", &mut cx),
-            identity_provider: w.identity_provider.option("identityProvider", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.app),
+            1 => r.option(&mut self.apps),
+            2 => r.option(&mut self.risk),
+            3 => r.option(&mut self.users),
+            4 => r.option(&mut self.device),
+            5 => r.option(&mut self.groups),
+            6 => r.option(&mut self.people),
+            7 => r.option(&mut self.scopes),
+            8 => r.option(&mut self.clients),
+            9 => r.option(&mut self.context),
+            10 => r.option(&mut self.network),
+            11 => r.option(&mut self.platform),
+            12 => r.option(&mut self.risk_score),
+            13 => r.option(&mut self.grant_types),
+            14 => r.option(&mut self.user_status),
+            15 => r.option(&mut self.auth_context),
+            16 => r.option(&mut self.auth_provider),
+            17 => r.option(&mut self.mdm_enrollment),
+            18 => r.option(&mut self.user_identifier),
+            _ => r.option(&mut self.identity_provider),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("app", &self.app)?;
+        w.option("apps", &self.apps)?;
+        w.option("risk", &self.risk)?;
+        w.option("users", &self.users)?;
+        w.option("device", &self.device)?;
+        w.option("groups", &self.groups)?;
+        w.option("people", &self.people)?;
+        w.option("scopes", &self.scopes)?;
+        w.option("clients", &self.clients)?;
+        w.option("context", &self.context)?;
+        w.option("network", &self.network)?;
+        w.option("platform", &self.platform)?;
+        w.option("riskScore", &self.risk_score)?;
+        w.option("grantTypes", &self.grant_types)?;
+        w.option("userStatus", &self.user_status)?;
+        w.option("authContext", &self.auth_context)?;
+        w.option("authProvider", &self.auth_provider)?;
+        w.option("mdmEnrollment", &self.mdm_enrollment)?;
+        w.option("userIdentifier", &self.user_identifier)?;
+        w.option("identityProvider", &self.identity_provider)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditions> for PolicyConditions__Wire {
-    fn from(m: PolicyConditions) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            app: cx.option(m.app, "app"),
-            apps: cx.option(m.apps, "apps"),
-            risk: cx.option(m.risk, "risk"),
-            users: cx.option(m.users, "users"),
-            device: cx.option(m.device, "device"),
-            groups: cx.option(m.groups, "groups"),
-            people: cx.option(m.people, "people"),
-            scopes: cx.option(m.scopes, "scopes"),
-            clients: cx.option(m.clients, "clients"),
-            context: cx.option(m.context, "context"),
-            network: cx.option(m.network, "network"),
-            platform: cx.option(m.platform, "platform"),
-            risk_score: cx.option(m.risk_score, "riskScore"),
-            grant_types: cx.option(m.grant_types, "grantTypes"),
-            user_status: cx.option(m.user_status, "userStatus"),
-            auth_context: cx.option(m.auth_context, "authContext"),
-            auth_provider: cx.option(m.auth_provider, "authProvider"),
-            mdm_enrollment: cx.option(m.mdm_enrollment, "mdmEnrollment"),
-            user_identifier: cx.option(m.user_identifier, "userIdentifier"),
-            identity_provider: cx.option(m.identity_provider, "identityProvider"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditions);
 
 /// The type of `PolicyConditions.app`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.app`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsApp__Wire", into = "PolicyConditionsApp__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsApp {
     /// JSON: `exclude`.
@@ -443,53 +401,56 @@ impl PolicyConditionsApp {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsApp__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    exclude: crate::rt::Field<Vec<crate::models::PolicyConditionsAppExcludeItem>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<crate::models::PolicyConditionsAppIncludeItem>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsApp {
+    const NAME: &'static str = "PolicyConditionsApp";
+    const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsApp__Wire> for PolicyConditionsApp {
-    fn from(w: PolicyConditionsApp__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsApp");
-        Self {
-            exclude: w.exclude.option("exclude", &mut cx),
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.exclude),
+            _ => r.option(&mut self.include),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("exclude", &self.exclude)?;
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsApp> for PolicyConditionsApp__Wire {
-    fn from(m: PolicyConditionsApp) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            exclude: cx.option(m.exclude, "exclude"),
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsApp);
 
 /// The type of `PolicyConditions.app.exclude[]`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.app.exclude[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsAppExcludeItem__Wire",
-    into = "PolicyConditionsAppExcludeItem__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsAppExcludeItem {
     /// JSON: `id`.
@@ -534,61 +495,58 @@ impl PolicyConditionsAppExcludeItem {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsAppExcludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    id: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    name: crate::rt::Field<String>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsAppExcludeItem {
+    const NAME: &'static str = "PolicyConditionsAppExcludeItem";
+    const FIELDS: &'static [&'static str] = &["id", "name", "type"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsAppExcludeItem__Wire> for PolicyConditionsAppExcludeItem {
-    fn from(w: PolicyConditionsAppExcludeItem__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsAppExcludeItem");
-        Self {
-            id: w.id.option("id", &mut cx),
-            name: w.name.option("name", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.id),
+            1 => r.option(&mut self.name),
+            _ => r.option(&mut self.type_),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("id", &self.id)?;
+        w.option("name", &self.name)?;
+        w.option("type", &self.type_)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsAppExcludeItem> for PolicyConditionsAppExcludeItem__Wire {
-    fn from(m: PolicyConditionsAppExcludeItem) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            id: cx.option(m.id, "id"),
-            name: cx.option(m.name, "name"),
-            type_: cx.option(m.type_, "type"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsAppExcludeItem);
 
 /// The type of `PolicyConditions.app.include[]`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.app.include[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsAppIncludeItem__Wire",
-    into = "PolicyConditionsAppIncludeItem__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsAppIncludeItem {
     /// JSON: `id`.
@@ -633,58 +591,58 @@ impl PolicyConditionsAppIncludeItem {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsAppIncludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    id: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    name: crate::rt::Field<String>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsAppIncludeItem {
+    const NAME: &'static str = "PolicyConditionsAppIncludeItem";
+    const FIELDS: &'static [&'static str] = &["id", "name", "type"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsAppIncludeItem__Wire> for PolicyConditionsAppIncludeItem {
-    fn from(w: PolicyConditionsAppIncludeItem__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsAppIncludeItem");
-        Self {
-            id: w.id.option("id", &mut cx),
-            name: w.name.option("name", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.id),
+            1 => r.option(&mut self.name),
+            _ => r.option(&mut self.type_),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("id", &self.id)?;
+        w.option("name", &self.name)?;
+        w.option("type", &self.type_)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsAppIncludeItem> for PolicyConditionsAppIncludeItem__Wire {
-    fn from(m: PolicyConditionsAppIncludeItem) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            id: cx.option(m.id, "id"),
-            name: cx.option(m.name, "name"),
-            type_: cx.option(m.type_, "type"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsAppIncludeItem);
 
 /// The type of `PolicyConditions.apps`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.apps`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsApps__Wire", into = "PolicyConditionsApps__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsApps {
     /// JSON: `exclude`.
@@ -721,50 +679,56 @@ impl PolicyConditionsApps {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsApps__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    exclude: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsApps {
+    const NAME: &'static str = "PolicyConditionsApps";
+    const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsApps__Wire> for PolicyConditionsApps {
-    fn from(w: PolicyConditionsApps__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsApps");
-        Self {
-            exclude: w.exclude.option("exclude", &mut cx),
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.exclude),
+            _ => r.option(&mut self.include),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("exclude", &self.exclude)?;
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsApps> for PolicyConditionsApps__Wire {
-    fn from(m: PolicyConditionsApps) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            exclude: cx.option(m.exclude, "exclude"),
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsApps);
 
 /// The type of `PolicyConditions.risk`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.risk`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsRisk__Wire", into = "PolicyConditionsRisk__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsRisk {
     /// JSON: `behaviors`.
@@ -793,46 +757,52 @@ impl PolicyConditionsRisk {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsRisk__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    behaviors: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsRisk {
+    const NAME: &'static str = "PolicyConditionsRisk";
+    const FIELDS: &'static [&'static str] = &["behaviors"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsRisk__Wire> for PolicyConditionsRisk {
-    fn from(w: PolicyConditionsRisk__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsRisk");
-        Self {
-            behaviors: w.behaviors.option("behaviors", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
-        }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.option(&mut self.behaviors)
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("behaviors", &self.behaviors)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsRisk> for PolicyConditionsRisk__Wire {
-    fn from(m: PolicyConditionsRisk) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            behaviors: cx.option(m.behaviors, "behaviors"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsRisk);
 
 /// The type of `PolicyConditions.users`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsUsers__Wire", into = "PolicyConditionsUsers__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsUsers {
     /// JSON: `exclude`.
@@ -919,95 +889,71 @@ impl PolicyConditionsUsers {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsUsers__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    exclude: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    inactivity: crate::rt::Field<crate::models::PolicyConditionsUsersInactivity>,
-    #[serde(
-        rename = "passwordExpiration",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    password_expiration: crate::rt::Field<
-        crate::models::PolicyConditionsUsersPasswordExpiration,
-    >,
-    #[serde(
-        rename = "lifecycleExpiration",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    lifecycle_expiration: crate::rt::Field<
-        crate::models::PolicyConditionsUsersLifecycleExpiration,
-    >,
-    #[serde(
-        rename = "userLifecycleAttribute",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    user_lifecycle_attribute: crate::rt::Field<
-        crate::models::PolicyConditionsUsersUserLifecycleAttribute,
-    >,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsUsers {
+    const NAME: &'static str = "PolicyConditionsUsers";
+    const FIELDS: &'static [&'static str] = &[
+        "exclude",
+        "include",
+        "inactivity",
+        "passwordExpiration",
+        "lifecycleExpiration",
+        "userLifecycleAttribute",
+    ];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsUsers__Wire> for PolicyConditionsUsers {
-    fn from(w: PolicyConditionsUsers__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsUsers");
-        Self {
-            exclude: w.exclude.option("exclude", &mut cx),
-            include: w.include.option("include", &mut cx),
-            inactivity: w.inactivity.option("inactivity", &mut cx),
-            password_expiration: w
-                .password_expiration
-                .option("passwordExpiration", &mut cx),
-            lifecycle_expiration: w
-                .lifecycle_expiration
-                .option("lifecycleExpiration", &mut cx),
-            user_lifecycle_attribute: w
-                .user_lifecycle_attribute
-                .option("userLifecycleAttribute", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.exclude),
+            1 => r.option(&mut self.include),
+            2 => r.option(&mut self.inactivity),
+            3 => r.option(&mut self.password_expiration),
+            4 => r.option(&mut self.lifecycle_expiration),
+            _ => r.option(&mut self.user_lifecycle_attribute),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("exclude", &self.exclude)?;
+        w.option("include", &self.include)?;
+        w.option("inactivity", &self.inactivity)?;
+        w.option("passwordExpiration", &self.password_expiration)?;
+        w.option("lifecycleExpiration", &self.lifecycle_expiration)?;
+        w.option("userLifecycleAttribute", &self.user_lifecycle_attribute)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsUsers> for PolicyConditionsUsers__Wire {
-    fn from(m: PolicyConditionsUsers) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            exclude: cx.option(m.exclude, "exclude"),
-            include: cx.option(m.include, "include"),
-            inactivity: cx.option(m.inactivity, "inactivity"),
-            password_expiration: cx.option(m.password_expiration, "passwordExpiration"),
-            lifecycle_expiration: cx
-                .option(m.lifecycle_expiration, "lifecycleExpiration"),
-            user_lifecycle_attribute: cx
-                .option(m.user_lifecycle_attribute, "userLifecycleAttribute"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsUsers);
 
 /// The type of `PolicyConditions.users.inactivity`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.users.inactivity`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsUsersInactivity__Wire",
-    into = "PolicyConditionsUsersInactivity__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsUsersInactivity {
     /// JSON: `unit`.
@@ -1044,53 +990,56 @@ impl PolicyConditionsUsersInactivity {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsUsersInactivity__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    unit: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    number: crate::rt::Field<i64>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsUsersInactivity {
+    const NAME: &'static str = "PolicyConditionsUsersInactivity";
+    const FIELDS: &'static [&'static str] = &["unit", "number"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsUsersInactivity__Wire> for PolicyConditionsUsersInactivity {
-    fn from(w: PolicyConditionsUsersInactivity__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsUsersInactivity");
-        Self {
-            unit: w.unit.option("unit", &mut cx),
-            number: w.number.option("number", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.unit),
+            _ => r.option(&mut self.number),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("unit", &self.unit)?;
+        w.option("number", &self.number)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsUsersInactivity> for PolicyConditionsUsersInactivity__Wire {
-    fn from(m: PolicyConditionsUsersInactivity) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            unit: cx.option(m.unit, "unit"),
-            number: cx.option(m.number, "number"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsUsersInactivity);
 
 /// The type of `PolicyConditions.users.passwordExpiration`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.users.passwordExpiration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsUsersPasswordExpiration__Wire",
-    into = "PolicyConditionsUsersPasswordExpiration__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsUsersPasswordExpiration {
     /// JSON: `unit`.
@@ -1127,57 +1076,56 @@ impl PolicyConditionsUsersPasswordExpiration {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsUsersPasswordExpiration__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    unit: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    number: crate::rt::Field<i64>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsUsersPasswordExpiration {
+    const NAME: &'static str = "PolicyConditionsUsersPasswordExpiration";
+    const FIELDS: &'static [&'static str] = &["unit", "number"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsUsersPasswordExpiration__Wire>
-for PolicyConditionsUsersPasswordExpiration {
-    fn from(w: PolicyConditionsUsersPasswordExpiration__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding(
-            "PolicyConditionsUsersPasswordExpiration",
-        );
-        Self {
-            unit: w.unit.option("unit", &mut cx),
-            number: w.number.option("number", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.unit),
+            _ => r.option(&mut self.number),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("unit", &self.unit)?;
+        w.option("number", &self.number)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsUsersPasswordExpiration>
-for PolicyConditionsUsersPasswordExpiration__Wire {
-    fn from(m: PolicyConditionsUsersPasswordExpiration) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            unit: cx.option(m.unit, "unit"),
-            number: cx.option(m.number, "number"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsUsersPasswordExpiration);
 
 /// The type of `PolicyConditions.users.lifecycleExpiration`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.users.lifecycleExpiration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsUsersLifecycleExpiration__Wire",
-    into = "PolicyConditionsUsersLifecycleExpiration__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsUsersLifecycleExpiration {
     /// JSON: `unit`.
@@ -1222,65 +1170,58 @@ impl PolicyConditionsUsersLifecycleExpiration {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsUsersLifecycleExpiration__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    unit: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    number: crate::rt::Field<i64>,
-    #[serde(
-        rename = "lifecycleStatus",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    lifecycle_status: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsUsersLifecycleExpiration {
+    const NAME: &'static str = "PolicyConditionsUsersLifecycleExpiration";
+    const FIELDS: &'static [&'static str] = &["unit", "number", "lifecycleStatus"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsUsersLifecycleExpiration__Wire>
-for PolicyConditionsUsersLifecycleExpiration {
-    fn from(w: PolicyConditionsUsersLifecycleExpiration__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding(
-            "PolicyConditionsUsersLifecycleExpiration",
-        );
-        Self {
-            unit: w.unit.option("unit", &mut cx),
-            number: w.number.option("number", &mut cx),
-            lifecycle_status: w.lifecycle_status.option("lifecycleStatus", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.unit),
+            1 => r.option(&mut self.number),
+            _ => r.option(&mut self.lifecycle_status),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("unit", &self.unit)?;
+        w.option("number", &self.number)?;
+        w.option("lifecycleStatus", &self.lifecycle_status)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsUsersLifecycleExpiration>
-for PolicyConditionsUsersLifecycleExpiration__Wire {
-    fn from(m: PolicyConditionsUsersLifecycleExpiration) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            unit: cx.option(m.unit, "unit"),
-            number: cx.option(m.number, "number"),
-            lifecycle_status: cx.option(m.lifecycle_status, "lifecycleStatus"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsUsersLifecycleExpiration);
 
 /// The type of `PolicyConditions.users.userLifecycleAttribute`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.users.userLifecycleAttribute`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsUsersUserLifecycleAttribute__Wire",
-    into = "PolicyConditionsUsersUserLifecycleAttribute__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsUsersUserLifecycleAttribute {
     /// JSON: `attributeName`.
@@ -1317,62 +1258,56 @@ impl PolicyConditionsUsersUserLifecycleAttribute {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsUsersUserLifecycleAttribute__Wire {
-    #[serde(
-        rename = "attributeName",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    attribute_name: crate::rt::Field<String>,
-    #[serde(
-        rename = "matchingValue",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    matching_value: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsUsersUserLifecycleAttribute {
+    const NAME: &'static str = "PolicyConditionsUsersUserLifecycleAttribute";
+    const FIELDS: &'static [&'static str] = &["attributeName", "matchingValue"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsUsersUserLifecycleAttribute__Wire>
-for PolicyConditionsUsersUserLifecycleAttribute {
-    fn from(w: PolicyConditionsUsersUserLifecycleAttribute__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding(
-            "PolicyConditionsUsersUserLifecycleAttribute",
-        );
-        Self {
-            attribute_name: w.attribute_name.option("attributeName", &mut cx),
-            matching_value: w.matching_value.option("matchingValue", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.attribute_name),
+            _ => r.option(&mut self.matching_value),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("attributeName", &self.attribute_name)?;
+        w.option("matchingValue", &self.matching_value)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsUsersUserLifecycleAttribute>
-for PolicyConditionsUsersUserLifecycleAttribute__Wire {
-    fn from(m: PolicyConditionsUsersUserLifecycleAttribute) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            attribute_name: cx.option(m.attribute_name, "attributeName"),
-            matching_value: cx.option(m.matching_value, "matchingValue"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsUsersUserLifecycleAttribute);
 
 /// The type of `PolicyConditions.device`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.device`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsDevice__Wire", into = "PolicyConditionsDevice__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsDevice {
     /// JSON: `rooted`.
@@ -1428,65 +1363,65 @@ impl PolicyConditionsDevice {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsDevice__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    rooted: crate::rt::Field<bool>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    migrated: crate::rt::Field<bool>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    platform: crate::rt::Field<crate::models::PolicyConditionsDevicePlatform>,
-    #[serde(
-        rename = "trustLevel",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    trust_level: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsDevice {
+    const NAME: &'static str = "PolicyConditionsDevice";
+    const FIELDS: &'static [&'static str] = &[
+        "rooted",
+        "migrated",
+        "platform",
+        "trustLevel",
+    ];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsDevice__Wire> for PolicyConditionsDevice {
-    fn from(w: PolicyConditionsDevice__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsDevice");
-        Self {
-            rooted: w.rooted.option("rooted", &mut cx),
-            migrated: w.migrated.option("migrated", &mut cx),
-            platform: w.platform.option("platform", &mut cx),
-            trust_level: w.trust_level.option("trustLevel", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.rooted),
+            1 => r.option(&mut self.migrated),
+            2 => r.option(&mut self.platform),
+            _ => r.option(&mut self.trust_level),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("rooted", &self.rooted)?;
+        w.option("migrated", &self.migrated)?;
+        w.option("platform", &self.platform)?;
+        w.option("trustLevel", &self.trust_level)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsDevice> for PolicyConditionsDevice__Wire {
-    fn from(m: PolicyConditionsDevice) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            rooted: cx.option(m.rooted, "rooted"),
-            migrated: cx.option(m.migrated, "migrated"),
-            platform: cx.option(m.platform, "platform"),
-            trust_level: cx.option(m.trust_level, "trustLevel"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsDevice);
 
 /// The type of `PolicyConditions.device.platform`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.device.platform`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsDevicePlatform__Wire",
-    into = "PolicyConditionsDevicePlatform__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsDevicePlatform {
     /// JSON: `types`.
@@ -1526,57 +1461,56 @@ impl PolicyConditionsDevicePlatform {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsDevicePlatform__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    types: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(
-        rename = "supportedMDMFrameworks",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    supported_mdm_frameworks: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsDevicePlatform {
+    const NAME: &'static str = "PolicyConditionsDevicePlatform";
+    const FIELDS: &'static [&'static str] = &["types", "supportedMDMFrameworks"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsDevicePlatform__Wire> for PolicyConditionsDevicePlatform {
-    fn from(w: PolicyConditionsDevicePlatform__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsDevicePlatform");
-        Self {
-            types: w.types.option("types", &mut cx),
-            supported_mdm_frameworks: w
-                .supported_mdm_frameworks
-                .option("supportedMDMFrameworks", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.types),
+            _ => r.option(&mut self.supported_mdm_frameworks),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("types", &self.types)?;
+        w.option("supportedMDMFrameworks", &self.supported_mdm_frameworks)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsDevicePlatform> for PolicyConditionsDevicePlatform__Wire {
-    fn from(m: PolicyConditionsDevicePlatform) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            types: cx.option(m.types, "types"),
-            supported_mdm_frameworks: cx
-                .option(m.supported_mdm_frameworks, "supportedMDMFrameworks"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsDevicePlatform);
 
 /// The type of `PolicyConditions.groups`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.groups`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsGroups__Wire", into = "PolicyConditionsGroups__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsGroups {
     /// JSON: `exclude`.
@@ -1613,50 +1547,56 @@ impl PolicyConditionsGroups {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsGroups__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    exclude: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsGroups {
+    const NAME: &'static str = "PolicyConditionsGroups";
+    const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsGroups__Wire> for PolicyConditionsGroups {
-    fn from(w: PolicyConditionsGroups__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsGroups");
-        Self {
-            exclude: w.exclude.option("exclude", &mut cx),
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.exclude),
+            _ => r.option(&mut self.include),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("exclude", &self.exclude)?;
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsGroups> for PolicyConditionsGroups__Wire {
-    fn from(m: PolicyConditionsGroups) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            exclude: cx.option(m.exclude, "exclude"),
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsGroups);
 
 /// The type of `PolicyConditions.people`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.people`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsPeople__Wire", into = "PolicyConditionsPeople__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsPeople {
     /// JSON: `users`.
@@ -1699,53 +1639,56 @@ impl PolicyConditionsPeople {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsPeople__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    users: crate::rt::Field<crate::models::PolicyConditionsPeopleUsers>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    groups: crate::rt::Field<crate::models::PolicyConditionsPeopleGroups>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsPeople {
+    const NAME: &'static str = "PolicyConditionsPeople";
+    const FIELDS: &'static [&'static str] = &["users", "groups"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsPeople__Wire> for PolicyConditionsPeople {
-    fn from(w: PolicyConditionsPeople__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsPeople");
-        Self {
-            users: w.users.option("users", &mut cx),
-            groups: w.groups.option("groups", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.users),
+            _ => r.option(&mut self.groups),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("users", &self.users)?;
+        w.option("groups", &self.groups)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsPeople> for PolicyConditionsPeople__Wire {
-    fn from(m: PolicyConditionsPeople) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            users: cx.option(m.users, "users"),
-            groups: cx.option(m.groups, "groups"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsPeople);
 
 /// The type of `PolicyConditions.people.users`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.people.users`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsPeopleUsers__Wire",
-    into = "PolicyConditionsPeopleUsers__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsPeopleUsers {
     /// JSON: `exclude`.
@@ -1782,53 +1725,56 @@ impl PolicyConditionsPeopleUsers {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsPeopleUsers__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    exclude: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsPeopleUsers {
+    const NAME: &'static str = "PolicyConditionsPeopleUsers";
+    const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsPeopleUsers__Wire> for PolicyConditionsPeopleUsers {
-    fn from(w: PolicyConditionsPeopleUsers__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsPeopleUsers");
-        Self {
-            exclude: w.exclude.option("exclude", &mut cx),
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.exclude),
+            _ => r.option(&mut self.include),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("exclude", &self.exclude)?;
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsPeopleUsers> for PolicyConditionsPeopleUsers__Wire {
-    fn from(m: PolicyConditionsPeopleUsers) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            exclude: cx.option(m.exclude, "exclude"),
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsPeopleUsers);
 
 /// The type of `PolicyConditions.people.groups`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.people.groups`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsPeopleGroups__Wire",
-    into = "PolicyConditionsPeopleGroups__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsPeopleGroups {
     /// JSON: `exclude`.
@@ -1865,50 +1811,56 @@ impl PolicyConditionsPeopleGroups {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsPeopleGroups__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    exclude: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsPeopleGroups {
+    const NAME: &'static str = "PolicyConditionsPeopleGroups";
+    const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsPeopleGroups__Wire> for PolicyConditionsPeopleGroups {
-    fn from(w: PolicyConditionsPeopleGroups__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsPeopleGroups");
-        Self {
-            exclude: w.exclude.option("exclude", &mut cx),
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.exclude),
+            _ => r.option(&mut self.include),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("exclude", &self.exclude)?;
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsPeopleGroups> for PolicyConditionsPeopleGroups__Wire {
-    fn from(m: PolicyConditionsPeopleGroups) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            exclude: cx.option(m.exclude, "exclude"),
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsPeopleGroups);
 
 /// The type of `PolicyConditions.scopes`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.scopes`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsScopes__Wire", into = "PolicyConditionsScopes__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsScopes {
     /// JSON: `include`.
@@ -1937,46 +1889,52 @@ impl PolicyConditionsScopes {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsScopes__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsScopes {
+    const NAME: &'static str = "PolicyConditionsScopes";
+    const FIELDS: &'static [&'static str] = &["include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsScopes__Wire> for PolicyConditionsScopes {
-    fn from(w: PolicyConditionsScopes__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsScopes");
-        Self {
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
-        }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.option(&mut self.include)
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsScopes> for PolicyConditionsScopes__Wire {
-    fn from(m: PolicyConditionsScopes) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsScopes);
 
 /// The type of `PolicyConditions.clients`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.clients`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsClients__Wire", into = "PolicyConditionsClients__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsClients {
     /// JSON: `include`.
@@ -2005,46 +1963,52 @@ impl PolicyConditionsClients {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsClients__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsClients {
+    const NAME: &'static str = "PolicyConditionsClients";
+    const FIELDS: &'static [&'static str] = &["include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsClients__Wire> for PolicyConditionsClients {
-    fn from(w: PolicyConditionsClients__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsClients");
-        Self {
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
-        }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.option(&mut self.include)
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsClients> for PolicyConditionsClients__Wire {
-    fn from(m: PolicyConditionsClients) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsClients);
 
 /// The type of `PolicyConditions.context`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.context`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsContext__Wire", into = "PolicyConditionsContext__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsContext {
     /// JSON: `expression`.
@@ -2073,46 +2037,52 @@ impl PolicyConditionsContext {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsContext__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    expression: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsContext {
+    const NAME: &'static str = "PolicyConditionsContext";
+    const FIELDS: &'static [&'static str] = &["expression"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsContext__Wire> for PolicyConditionsContext {
-    fn from(w: PolicyConditionsContext__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsContext");
-        Self {
-            expression: w.expression.option("expression", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
-        }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.option(&mut self.expression)
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("expression", &self.expression)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsContext> for PolicyConditionsContext__Wire {
-    fn from(m: PolicyConditionsContext) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            expression: cx.option(m.expression, "expression"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsContext);
 
 /// The type of `PolicyConditions.network`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.network`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "PolicyConditionsNetwork__Wire", into = "PolicyConditionsNetwork__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsNetwork {
     /// JSON: `exclude`.
@@ -2157,57 +2127,58 @@ impl PolicyConditionsNetwork {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsNetwork__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    exclude: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    connection: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsNetwork {
+    const NAME: &'static str = "PolicyConditionsNetwork";
+    const FIELDS: &'static [&'static str] = &["exclude", "include", "connection"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsNetwork__Wire> for PolicyConditionsNetwork {
-    fn from(w: PolicyConditionsNetwork__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsNetwork");
-        Self {
-            exclude: w.exclude.option("exclude", &mut cx),
-            include: w.include.option("include", &mut cx),
-            connection: w.connection.option("connection", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.exclude),
+            1 => r.option(&mut self.include),
+            _ => r.option(&mut self.connection),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("exclude", &self.exclude)?;
+        w.option("include", &self.include)?;
+        w.option("connection", &self.connection)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsNetwork> for PolicyConditionsNetwork__Wire {
-    fn from(m: PolicyConditionsNetwork) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            exclude: cx.option(m.exclude, "exclude"),
-            include: cx.option(m.include, "include"),
-            connection: cx.option(m.connection, "connection"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsNetwork);
 
 /// The type of `PolicyConditions.platform`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.platform`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsPlatform__Wire",
-    into = "PolicyConditionsPlatform__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsPlatform {
     /// JSON: `exclude`.
@@ -2250,53 +2221,56 @@ impl PolicyConditionsPlatform {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsPlatform__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    exclude: crate::rt::Field<Vec<crate::models::PolicyConditionsPlatformExcludeItem>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<crate::models::PolicyConditionsPlatformIncludeItem>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsPlatform {
+    const NAME: &'static str = "PolicyConditionsPlatform";
+    const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsPlatform__Wire> for PolicyConditionsPlatform {
-    fn from(w: PolicyConditionsPlatform__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsPlatform");
-        Self {
-            exclude: w.exclude.option("exclude", &mut cx),
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.exclude),
+            _ => r.option(&mut self.include),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("exclude", &self.exclude)?;
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsPlatform> for PolicyConditionsPlatform__Wire {
-    fn from(m: PolicyConditionsPlatform) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            exclude: cx.option(m.exclude, "exclude"),
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsPlatform);
 
 /// The type of `PolicyConditions.platform.exclude[]`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.platform.exclude[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsPlatformExcludeItem__Wire",
-    into = "PolicyConditionsPlatformExcludeItem__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsPlatformExcludeItem {
     /// JSON: `os`.
@@ -2336,61 +2310,56 @@ impl PolicyConditionsPlatformExcludeItem {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsPlatformExcludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    os: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsPlatformExcludeItem {
+    const NAME: &'static str = "PolicyConditionsPlatformExcludeItem";
+    const FIELDS: &'static [&'static str] = &["os", "type"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsPlatformExcludeItem__Wire>
-for PolicyConditionsPlatformExcludeItem {
-    fn from(w: PolicyConditionsPlatformExcludeItem__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding(
-            "PolicyConditionsPlatformExcludeItem",
-        );
-        Self {
-            os: w.os.option("os", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.os),
+            _ => r.option(&mut self.type_),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("os", &self.os)?;
+        w.option("type", &self.type_)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsPlatformExcludeItem>
-for PolicyConditionsPlatformExcludeItem__Wire {
-    fn from(m: PolicyConditionsPlatformExcludeItem) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            os: cx.option(m.os, "os"),
-            type_: cx.option(m.type_, "type"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsPlatformExcludeItem);
 
 /// The type of `PolicyConditions.platform.include[]`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.platform.include[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsPlatformIncludeItem__Wire",
-    into = "PolicyConditionsPlatformIncludeItem__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsPlatformIncludeItem {
     /// JSON: `os`.
@@ -2430,61 +2399,56 @@ impl PolicyConditionsPlatformIncludeItem {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsPlatformIncludeItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    os: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsPlatformIncludeItem {
+    const NAME: &'static str = "PolicyConditionsPlatformIncludeItem";
+    const FIELDS: &'static [&'static str] = &["os", "type"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsPlatformIncludeItem__Wire>
-for PolicyConditionsPlatformIncludeItem {
-    fn from(w: PolicyConditionsPlatformIncludeItem__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding(
-            "PolicyConditionsPlatformIncludeItem",
-        );
-        Self {
-            os: w.os.option("os", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.os),
+            _ => r.option(&mut self.type_),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("os", &self.os)?;
+        w.option("type", &self.type_)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsPlatformIncludeItem>
-for PolicyConditionsPlatformIncludeItem__Wire {
-    fn from(m: PolicyConditionsPlatformIncludeItem) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            os: cx.option(m.os, "os"),
-            type_: cx.option(m.type_, "type"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsPlatformIncludeItem);
 
 /// The type of `PolicyConditions.riskScore`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.riskScore`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsRiskScore__Wire",
-    into = "PolicyConditionsRiskScore__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsRiskScore {
     /// JSON: `level`.
@@ -2513,49 +2477,52 @@ impl PolicyConditionsRiskScore {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsRiskScore__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    level: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsRiskScore {
+    const NAME: &'static str = "PolicyConditionsRiskScore";
+    const FIELDS: &'static [&'static str] = &["level"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsRiskScore__Wire> for PolicyConditionsRiskScore {
-    fn from(w: PolicyConditionsRiskScore__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsRiskScore");
-        Self {
-            level: w.level.option("level", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
-        }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.option(&mut self.level)
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("level", &self.level)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsRiskScore> for PolicyConditionsRiskScore__Wire {
-    fn from(m: PolicyConditionsRiskScore) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            level: cx.option(m.level, "level"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsRiskScore);
 
 /// The type of `PolicyConditions.grantTypes`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.grantTypes`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsGrantTypes__Wire",
-    into = "PolicyConditionsGrantTypes__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsGrantTypes {
     /// JSON: `include`.
@@ -2584,49 +2551,52 @@ impl PolicyConditionsGrantTypes {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsGrantTypes__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsGrantTypes {
+    const NAME: &'static str = "PolicyConditionsGrantTypes";
+    const FIELDS: &'static [&'static str] = &["include"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsGrantTypes__Wire> for PolicyConditionsGrantTypes {
-    fn from(w: PolicyConditionsGrantTypes__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsGrantTypes");
-        Self {
-            include: w.include.option("include", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
-        }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.option(&mut self.include)
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("include", &self.include)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsGrantTypes> for PolicyConditionsGrantTypes__Wire {
-    fn from(m: PolicyConditionsGrantTypes) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            include: cx.option(m.include, "include"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsGrantTypes);
 
 /// The type of `PolicyConditions.userStatus`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.userStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsUserStatus__Wire",
-    into = "PolicyConditionsUserStatus__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsUserStatus {
     /// JSON: `value`.
@@ -2655,49 +2625,52 @@ impl PolicyConditionsUserStatus {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsUserStatus__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    value: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsUserStatus {
+    const NAME: &'static str = "PolicyConditionsUserStatus";
+    const FIELDS: &'static [&'static str] = &["value"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsUserStatus__Wire> for PolicyConditionsUserStatus {
-    fn from(w: PolicyConditionsUserStatus__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsUserStatus");
-        Self {
-            value: w.value.option("value", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
-        }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.option(&mut self.value)
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("value", &self.value)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsUserStatus> for PolicyConditionsUserStatus__Wire {
-    fn from(m: PolicyConditionsUserStatus) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            value: cx.option(m.value, "value"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsUserStatus);
 
 /// The type of `PolicyConditions.authContext`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.authContext`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsAuthContext__Wire",
-    into = "PolicyConditionsAuthContext__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsAuthContext {
     /// JSON: `authType`.
@@ -2726,53 +2699,52 @@ impl PolicyConditionsAuthContext {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsAuthContext__Wire {
-    #[serde(
-        rename = "authType",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    auth_type: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsAuthContext {
+    const NAME: &'static str = "PolicyConditionsAuthContext";
+    const FIELDS: &'static [&'static str] = &["authType"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsAuthContext__Wire> for PolicyConditionsAuthContext {
-    fn from(w: PolicyConditionsAuthContext__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsAuthContext");
-        Self {
-            auth_type: w.auth_type.option("authType", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
-        }
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        r.option(&mut self.auth_type)
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("authType", &self.auth_type)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsAuthContext> for PolicyConditionsAuthContext__Wire {
-    fn from(m: PolicyConditionsAuthContext) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            auth_type: cx.option(m.auth_type, "authType"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsAuthContext);
 
 /// The type of `PolicyConditions.authProvider`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.authProvider`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsAuthProvider__Wire",
-    into = "PolicyConditionsAuthProvider__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsAuthProvider {
     /// JSON: `include`.
@@ -2809,53 +2781,56 @@ impl PolicyConditionsAuthProvider {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsAuthProvider__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    include: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    provider: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsAuthProvider {
+    const NAME: &'static str = "PolicyConditionsAuthProvider";
+    const FIELDS: &'static [&'static str] = &["include", "provider"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsAuthProvider__Wire> for PolicyConditionsAuthProvider {
-    fn from(w: PolicyConditionsAuthProvider__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsAuthProvider");
-        Self {
-            include: w.include.option("include", &mut cx),
-            provider: w.provider.option("provider", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.include),
+            _ => r.option(&mut self.provider),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("include", &self.include)?;
+        w.option("provider", &self.provider)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsAuthProvider> for PolicyConditionsAuthProvider__Wire {
-    fn from(m: PolicyConditionsAuthProvider) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            include: cx.option(m.include, "include"),
-            provider: cx.option(m.provider, "provider"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsAuthProvider);
 
 /// The type of `PolicyConditions.mdmEnrollment`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.mdmEnrollment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsMdmEnrollment__Wire",
-    into = "PolicyConditionsMdmEnrollment__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsMdmEnrollment {
     /// JSON: `enrollment`.
@@ -2892,60 +2867,56 @@ impl PolicyConditionsMdmEnrollment {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsMdmEnrollment__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    enrollment: crate::rt::Field<String>,
-    #[serde(
-        rename = "blockNonSafeAndroid",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    block_non_safe_android: crate::rt::Field<bool>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsMdmEnrollment {
+    const NAME: &'static str = "PolicyConditionsMdmEnrollment";
+    const FIELDS: &'static [&'static str] = &["enrollment", "blockNonSafeAndroid"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsMdmEnrollment__Wire> for PolicyConditionsMdmEnrollment {
-    fn from(w: PolicyConditionsMdmEnrollment__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsMdmEnrollment");
-        Self {
-            enrollment: w.enrollment.option("enrollment", &mut cx),
-            block_non_safe_android: w
-                .block_non_safe_android
-                .option("blockNonSafeAndroid", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.enrollment),
+            _ => r.option(&mut self.block_non_safe_android),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("enrollment", &self.enrollment)?;
+        w.option("blockNonSafeAndroid", &self.block_non_safe_android)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsMdmEnrollment> for PolicyConditionsMdmEnrollment__Wire {
-    fn from(m: PolicyConditionsMdmEnrollment) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            enrollment: cx.option(m.enrollment, "enrollment"),
-            block_non_safe_android: cx
-                .option(m.block_non_safe_android, "blockNonSafeAndroid"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsMdmEnrollment);
 
 /// The type of `PolicyConditions.userIdentifier`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.userIdentifier`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsUserIdentifier__Wire",
-    into = "PolicyConditionsUserIdentifier__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsUserIdentifier {
     /// JSON: `type`.
@@ -2993,63 +2964,58 @@ impl PolicyConditionsUserIdentifier {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsUserIdentifier__Wire {
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    patterns: crate::rt::Field<
-        Vec<crate::models::PolicyConditionsUserIdentifierPatternsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    attribute: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsUserIdentifier {
+    const NAME: &'static str = "PolicyConditionsUserIdentifier";
+    const FIELDS: &'static [&'static str] = &["type", "patterns", "attribute"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsUserIdentifier__Wire> for PolicyConditionsUserIdentifier {
-    fn from(w: PolicyConditionsUserIdentifier__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsUserIdentifier");
-        Self {
-            type_: w.type_.option("type", &mut cx),
-            patterns: w.patterns.option("patterns", &mut cx),
-            attribute: w.attribute.option("attribute", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.type_),
+            1 => r.option(&mut self.patterns),
+            _ => r.option(&mut self.attribute),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("type", &self.type_)?;
+        w.option("patterns", &self.patterns)?;
+        w.option("attribute", &self.attribute)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsUserIdentifier> for PolicyConditionsUserIdentifier__Wire {
-    fn from(m: PolicyConditionsUserIdentifier) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            type_: cx.option(m.type_, "type"),
-            patterns: cx.option(m.patterns, "patterns"),
-            attribute: cx.option(m.attribute, "attribute"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsUserIdentifier);
 
 /// The type of `PolicyConditions.userIdentifier.patterns[]`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.userIdentifier.patterns[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsUserIdentifierPatternsItem__Wire",
-    into = "PolicyConditionsUserIdentifierPatternsItem__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsUserIdentifierPatternsItem {
     /// JSON: `value`.
@@ -3086,61 +3052,56 @@ impl PolicyConditionsUserIdentifierPatternsItem {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsUserIdentifierPatternsItem__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    value: crate::rt::Field<String>,
-    #[serde(
-        rename = "matchType",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    match_type: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsUserIdentifierPatternsItem {
+    const NAME: &'static str = "PolicyConditionsUserIdentifierPatternsItem";
+    const FIELDS: &'static [&'static str] = &["value", "matchType"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsUserIdentifierPatternsItem__Wire>
-for PolicyConditionsUserIdentifierPatternsItem {
-    fn from(w: PolicyConditionsUserIdentifierPatternsItem__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding(
-            "PolicyConditionsUserIdentifierPatternsItem",
-        );
-        Self {
-            value: w.value.option("value", &mut cx),
-            match_type: w.match_type.option("matchType", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.value),
+            _ => r.option(&mut self.match_type),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("value", &self.value)?;
+        w.option("matchType", &self.match_type)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsUserIdentifierPatternsItem>
-for PolicyConditionsUserIdentifierPatternsItem__Wire {
-    fn from(m: PolicyConditionsUserIdentifierPatternsItem) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            value: cx.option(m.value, "value"),
-            match_type: cx.option(m.match_type, "matchType"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsUserIdentifierPatternsItem);
 
 /// The type of `PolicyConditions.identityProvider`.
 ///
 /// Defined inline in the catalog at `PolicyConditions.identityProvider`.
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    from = "PolicyConditionsIdentityProvider__Wire",
-    into = "PolicyConditionsIdentityProvider__Wire"
-)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PolicyConditionsIdentityProvider {
     /// JSON: `idpIds`.
@@ -3177,44 +3138,47 @@ impl PolicyConditionsIdentityProvider {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PolicyConditionsIdentityProvider__Wire {
-    #[serde(
-        rename = "idpIds",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    idp_ids: crate::rt::Field<Vec<serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    provider: crate::rt::Field<String>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for PolicyConditionsIdentityProvider {
+    const NAME: &'static str = "PolicyConditionsIdentityProvider";
+    const FIELDS: &'static [&'static str] = &["idpIds", "provider"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<PolicyConditionsIdentityProvider__Wire> for PolicyConditionsIdentityProvider {
-    fn from(w: PolicyConditionsIdentityProvider__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("PolicyConditionsIdentityProvider");
-        Self {
-            idp_ids: w.idp_ids.option("idpIds", &mut cx),
-            provider: w.provider.option("provider", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.idp_ids),
+            _ => r.option(&mut self.provider),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("idpIds", &self.idp_ids)?;
+        w.option("provider", &self.provider)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<PolicyConditionsIdentityProvider> for PolicyConditionsIdentityProvider__Wire {
-    fn from(m: PolicyConditionsIdentityProvider) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            idp_ids: cx.option(m.idp_ids, "idpIds"),
-            provider: cx.option(m.provider, "provider"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(PolicyConditionsIdentityProvider);

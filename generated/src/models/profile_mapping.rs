@@ -2,8 +2,7 @@
 /// A Profile Mapping: its source, its target and its Property Mappings (`properties`, an open
 /// object).
 #[cfg_attr(docsrs, doc(cfg(feature = "profile-mapping")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "ProfileMapping__Wire", into = "ProfileMapping__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProfileMapping {
     /// JSON: `id`.
@@ -76,66 +75,68 @@ impl ProfileMapping {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ProfileMapping__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    id: crate::rt::Field<String>,
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    source: crate::rt::Field<crate::models::ProfileMappingSource>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    target: crate::rt::Field<crate::models::ProfileMappingTarget>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    properties: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for ProfileMapping {
+    const NAME: &'static str = "ProfileMapping";
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "_links",
+        "source",
+        "target",
+        "properties",
+    ];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<ProfileMapping__Wire> for ProfileMapping {
-    fn from(w: ProfileMapping__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("ProfileMapping");
-        Self {
-            id: w.id.option("id", &mut cx),
-            links: w.links.option("_links", &mut cx),
-            source: w.source.option("source", &mut cx),
-            target: w.target.option("target", &mut cx),
-            properties: w.properties.option("properties", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.id),
+            1 => r.option(&mut self.links),
+            2 => r.option(&mut self.source),
+            3 => r.option(&mut self.target),
+            _ => r.option(&mut self.properties),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("id", &self.id)?;
+        w.option("_links", &self.links)?;
+        w.option("source", &self.source)?;
+        w.option("target", &self.target)?;
+        w.option("properties", &self.properties)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<ProfileMapping> for ProfileMapping__Wire {
-    fn from(m: ProfileMapping) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            id: cx.option(m.id, "id"),
-            links: cx.option(m.links, "_links"),
-            source: cx.option(m.source, "source"),
-            target: cx.option(m.target, "target"),
-            properties: cx.option(m.properties, "properties"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(ProfileMapping);
 
 /// The type of `ProfileMapping.source`.
 ///
 /// Defined inline in the catalog at `ProfileMapping.source`.
 #[cfg_attr(docsrs, doc(cfg(feature = "profile-mapping")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "ProfileMappingSource__Wire", into = "ProfileMappingSource__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProfileMappingSource {
     /// JSON: `id`.
@@ -191,66 +192,60 @@ impl ProfileMappingSource {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ProfileMappingSource__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    id: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    name: crate::rt::Field<String>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for ProfileMappingSource {
+    const NAME: &'static str = "ProfileMappingSource";
+    const FIELDS: &'static [&'static str] = &["id", "name", "type", "_links"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<ProfileMappingSource__Wire> for ProfileMappingSource {
-    fn from(w: ProfileMappingSource__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("ProfileMappingSource");
-        Self {
-            id: w.id.option("id", &mut cx),
-            name: w.name.option("name", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            links: w.links.option("_links", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.id),
+            1 => r.option(&mut self.name),
+            2 => r.option(&mut self.type_),
+            _ => r.option(&mut self.links),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("id", &self.id)?;
+        w.option("name", &self.name)?;
+        w.option("type", &self.type_)?;
+        w.option("_links", &self.links)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<ProfileMappingSource> for ProfileMappingSource__Wire {
-    fn from(m: ProfileMappingSource) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            id: cx.option(m.id, "id"),
-            name: cx.option(m.name, "name"),
-            type_: cx.option(m.type_, "type"),
-            links: cx.option(m.links, "_links"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(ProfileMappingSource);
 
 /// The type of `ProfileMapping.target`.
 ///
 /// Defined inline in the catalog at `ProfileMapping.target`.
 #[cfg_attr(docsrs, doc(cfg(feature = "profile-mapping")))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "ProfileMappingTarget__Wire", into = "ProfileMappingTarget__Wire")]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProfileMappingTarget {
     /// JSON: `id`.
@@ -306,56 +301,51 @@ impl ProfileMappingTarget {
     }
 }
 
-#[allow(non_camel_case_types)]
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ProfileMappingTarget__Wire {
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    id: crate::rt::Field<String>,
-    #[serde(default, skip_serializing_if = "crate::rt::Field::is_absent")]
-    name: crate::rt::Field<String>,
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    type_: crate::rt::Field<String>,
-    #[serde(
-        rename = "_links",
-        default,
-        skip_serializing_if = "crate::rt::Field::is_absent"
-    )]
-    links: crate::rt::Field<serde_json::Map<String, serde_json::Value>>,
-    #[serde(flatten)]
-    additional_properties: serde_json::Map<String, serde_json::Value>,
-}
+impl crate::rt::WireModel for ProfileMappingTarget {
+    const NAME: &'static str = "ProfileMappingTarget";
+    const FIELDS: &'static [&'static str] = &["id", "name", "type", "_links"];
+    fn empty() -> Self {
+        Self::default()
+    }
 
-impl From<ProfileMappingTarget__Wire> for ProfileMappingTarget {
-    fn from(w: ProfileMappingTarget__Wire) -> Self {
-        let mut cx = crate::rt::WireFields::decoding("ProfileMappingTarget");
-        Self {
-            id: w.id.option("id", &mut cx),
-            name: w.name.option("name", &mut cx),
-            type_: w.type_.option("type", &mut cx),
-            links: w.links.option("_links", &mut cx),
-            additional_properties: w.additional_properties,
-            explicit_nulls: cx.explicit_nulls(),
-            mismatched_fields: cx.mismatched_fields(),
+    fn read<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        r: crate::rt::WireReader<'_, 'de, A>,
+    ) -> Result<(), A::Error> {
+        match r.slot() {
+            0 => r.option(&mut self.id),
+            1 => r.option(&mut self.name),
+            2 => r.option(&mut self.type_),
+            _ => r.option(&mut self.links),
         }
+    }
+
+    fn write<S: serde::ser::SerializeMap>(
+        &self,
+        w: &mut crate::rt::WireWriter<'_, S>,
+    ) -> Result<(), S::Error> {
+        w.option("id", &self.id)?;
+        w.option("name", &self.name)?;
+        w.option("type", &self.type_)?;
+        w.option("_links", &self.links)
+    }
+
+    fn keep(
+        &mut self,
+        (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
+    ) {
+        self.additional_properties = additional_properties;
+        self.explicit_nulls = explicit_nulls;
+        self.mismatched_fields = mismatched_fields;
+    }
+
+    fn rest(&self) -> crate::rt::WireRest<'_> {
+        (
+            &self.additional_properties,
+            Some(&self.explicit_nulls),
+            Some(&self.mismatched_fields),
+        )
     }
 }
 
-impl From<ProfileMappingTarget> for ProfileMappingTarget__Wire {
-    fn from(m: ProfileMappingTarget) -> Self {
-        let mut cx = crate::rt::WireFields::encoding(
-            m.explicit_nulls,
-            m.mismatched_fields,
-        );
-        Self {
-            id: cx.option(m.id, "id"),
-            name: cx.option(m.name, "name"),
-            type_: cx.option(m.type_, "type"),
-            links: cx.option(m.links, "_links"),
-            additional_properties: m.additional_properties,
-        }
-    }
-}
+crate::rt::wire_serde!(ProfileMappingTarget);

@@ -64,6 +64,13 @@ macro_rules! string_enum {
             }
         }
 
+        // Only a struct that fails to decode (its required field missing) ever holds it.
+        impl $crate::runtime::wire::Placeholder for $t {
+            fn placeholder() -> Self {
+                Self::from("")
+            }
+        }
+
         impl $crate::runtime::ParamValue for $t {
             fn each(&self, f: &mut dyn FnMut(String)) {
                 f(self.as_str().to_string())

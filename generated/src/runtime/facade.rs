@@ -6,7 +6,7 @@
 //! path and method call of the emitted code against them.
 //!
 //! It is crate-private on purpose: emitted code lives inside okta-client, so nothing here needs
-//! to be public, and the wire machinery (`Field`, `IntoMultipart`, `string_enum!`) stays out of
+//! to be public, and the wire machinery (`WireModel`, `IntoMultipart`, `string_enum!`) stays out of
 //! the public API and its semver. Public types are re-exported from here under the same names
 //! the crate root and `request` give them.
 
@@ -17,10 +17,13 @@ pub(crate) use super::client::Client;
 pub(crate) use super::customize::{Customize, Json, List, NoBody, Paged, Text};
 pub(crate) use super::enums::{string_enum, UnknownValue};
 pub(crate) use super::error::Error;
-pub(crate) use super::field::{Field, MismatchedFields, WireFields};
+pub(crate) use super::field::MismatchedFields;
 #[cfg(feature = "multipart")]
 pub(crate) use super::multipart::{FilePart, IntoMultipart, Multipart};
 pub(crate) use super::nullable::{ExplicitNulls, Nullable};
 pub(crate) use super::pagination::{ItemStream, Page};
 pub(crate) use super::request::{JsonBody, Request};
 pub(crate) use super::response::ApiResponse;
+pub(crate) use super::wire::{
+    placeholder, wire_serde, WireKept, WireModel, WireReader, WireRest, WireWriter,
+};

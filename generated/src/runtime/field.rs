@@ -2,8 +2,8 @@
 //!
 //! Okta sends shapes its documents do not show (an enhanced dynamic zone's `locations` is an
 //! object, not an array). One such field must not make the whole object — or the whole list it
-//! is in — fail to decode. The generated wire structs read every optional field as a
-//! [`Field`]: a value that does not fit is kept raw, reported in the model's
+//! is in — fail to decode. Every generated struct reads its optional fields as a [`Field`]
+//! ([`super::wire`]): a value that does not fit is kept raw, reported in the model's
 //! `mismatched_fields`, and written back unchanged.
 //!
 //! Lenient decoding buffers each optional field as JSON before decoding it, so the client
@@ -71,38 +71,6 @@ impl<T> Field<T> {
         matches!(self, Field::Absent)
     }
 
-    /// The model's `Option` member `name`: `null` is noted in `cx`'s explicit nulls, a misfit
-    /// in its mismatched fields.
-    // Each method holds its logic itself (no inner generic helper), so that a dev build
-    // instantiates one function per field type and direction.
-    pub fn option(self, name: &'static str, cx: &mut WireFields) -> Option<T> {
-        match self {
-            Field::Value(v) => Some(v),
-            Field::Null => {
-                cx.nulls.push(name);
-                None
-            }
-            Field::Absent => None,
-            Field::Raw(value, message) => {
-                cx.mismatched.note(cx.model, name, value, message);
-                None
-            }
-        }
-    }
-
-    /// The model's `Nullable` member `name`; a misfit is noted in `cx` and reads as absent.
-    pub fn nullable(self, name: &'static str, cx: &mut WireFields) -> Nullable<T> {
-        match self {
-            Field::Value(v) => Nullable::Value(v),
-            Field::Null => Nullable::Null,
-            Field::Absent => Nullable::Absent,
-            Field::Raw(value, message) => {
-                cx.mismatched.note(cx.model, name, value, message);
-                Nullable::Absent
-            }
-        }
-    }
-
     // The profile code generated in users' crates (`okta_client::profile::Field`) converts
     // field by field with these four.
 
@@ -166,77 +134,6 @@ impl<T> Field<T> {
             (Nullable::Absent, Some(raw)) => Field::Raw(raw.value, raw.message),
             (Nullable::Absent, None) => Field::Absent,
         }
-    }
-}
-
-/// What converting between a model and its wire struct carries besides the fields: decoding,
-/// the model's name (for the warning about a misfit) and the `explicit_nulls` and
-/// `mismatched_fields` it collects; encoding, the model's two, which decide how an unset field
-/// is written. One value instead of four arguments per field keeps each emitted conversion to
-/// one short line per field.
-#[allow(dead_code)]
-pub struct WireFields {
-    model: &'static str,
-    nulls: ExplicitNulls,
-    mismatched: MismatchedFields,
-}
-
-// A catalog (or a build with some API groups) may have no `Option` or no `Nullable` field.
-#[allow(dead_code)]
-impl WireFields {
-    /// Decoding a wire struct into the model `model`.
-    pub fn decoding(model: &'static str) -> Self {
-        WireFields {
-            model,
-            nulls: ExplicitNulls::default(),
-            mismatched: MismatchedFields::default(),
-        }
-    }
-
-    /// Encoding a model whose members are `nulls` and `mismatched`.
-    pub fn encoding(nulls: ExplicitNulls, mismatched: MismatchedFields) -> Self {
-        WireFields {
-            model: "",
-            nulls,
-            mismatched,
-        }
-    }
-
-    /// The wire form of the `Option` member `name`: its value; else the raw value it arrived
-    /// as; else `null` when it arrived as one.
-    pub fn option<T>(&mut self, value: Option<T>, name: &str) -> Field<T> {
-        // A set value wins; the raw one it replaces is dropped with `self`.
-        if let Some(v) = value {
-            return Field::Value(v);
-        }
-        match self.mismatched.remove(name) {
-            Some(raw) => Field::Raw(raw.value, raw.message),
-            None if self.nulls.contains(name) => Field::Null,
-            None => Field::Absent,
-        }
-    }
-
-    /// The wire form of the `Nullable` member `name`: an absent one is written as the raw value
-    /// it arrived as, if any.
-    pub fn nullable<T>(&mut self, value: Nullable<T>, name: &str) -> Field<T> {
-        match value {
-            Nullable::Value(v) => Field::Value(v),
-            Nullable::Null => Field::Null,
-            Nullable::Absent => match self.mismatched.remove(name) {
-                Some(raw) => Field::Raw(raw.value, raw.message),
-                None => Field::Absent,
-            },
-        }
-    }
-
-    /// The fields that arrived as `null`, for the model's `explicit_nulls`.
-    pub fn explicit_nulls(&mut self) -> ExplicitNulls {
-        std::mem::take(&mut self.nulls)
-    }
-
-    /// The fields that did not fit, for the model's `mismatched_fields`.
-    pub fn mismatched_fields(&mut self) -> MismatchedFields {
-        std::mem::take(&mut self.mismatched)
     }
 }
 
@@ -344,6 +241,12 @@ impl MismatchedFields {
         self.remove(name)
     }
 
+    // Used by `wire.rs` only, which a build without structs does not use.
+    #[allow(dead_code)]
+    pub(crate) fn from_vec(fields: Vec<MismatchedField>) -> Self {
+        MismatchedFields(fields)
+    }
+
     fn note(&mut self, model: &'static str, name: &'static str, value: Value, message: String) {
         // The value may be anything a server sends; the warning names only its JSON kind.
         tracing::warn!(
@@ -380,7 +283,7 @@ impl fmt::Display for MismatchedField {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -419,43 +322,5 @@ mod tests {
         let r = std::panic::catch_unwind(|| with_mode(Mode::Direct, || panic!("boom")));
         assert!(r.is_err());
         assert_eq!(MODE.with(Cell::get), Mode::Lenient);
-    }
-
-    #[test]
-    fn a_set_value_wins_over_the_raw_one() {
-        let raw = || {
-            let mut m = MismatchedFields::default();
-            m.note("W", "n", Value::from("x"), String::new());
-            m
-        };
-        let mut nulls = ExplicitNulls::default();
-        nulls.push("n");
-        let mut cx = WireFields::encoding(nulls.clone(), raw());
-        assert_eq!(cx.option(Some(1u32), "n"), Field::Value(1));
-        let mut cx = WireFields::encoding(nulls.clone(), raw());
-        assert!(matches!(cx.option::<u32>(None, "n"), Field::Raw(..)));
-        let mut cx = WireFields::encoding(nulls, MismatchedFields::default());
-        assert_eq!(cx.option::<u32>(None, "n"), Field::Null);
-        let mut cx = WireFields::encoding(ExplicitNulls::default(), raw());
-        assert_eq!(cx.nullable(Nullable::<u32>::Null, "n"), Field::Null);
-        assert!(matches!(
-            cx.nullable::<u32>(Nullable::Absent, "n"),
-            Field::Raw(..)
-        ));
-        assert_eq!(cx.nullable::<u32>(Nullable::Absent, "n"), Field::Absent);
-    }
-
-    #[test]
-    fn decoding_collects_nulls_and_misfits_in_order() {
-        let mut cx = WireFields::decoding("W");
-        assert_eq!(Field::<u32>::Null.option("a", &mut cx), None);
-        assert_eq!(Field::<u32>::Value(2).option("b", &mut cx), Some(2));
-        let raw = Field::<u32>::Raw(Value::from("x"), "why".into());
-        assert_eq!(raw.nullable("c", &mut cx), Nullable::Absent);
-        assert_eq!(Field::<u32>::Null.nullable("d", &mut cx), Nullable::Null);
-        assert_eq!(cx.explicit_nulls().names(), ["a"]);
-        let misfits = cx.mismatched_fields();
-        assert_eq!(misfits.len(), 1);
-        assert_eq!(misfits.get("c").map(|m| m.message.as_str()), Some("why"));
     }
 }

@@ -32,6 +32,7 @@ pub(crate) mod response;
 pub(crate) mod retry;
 pub(crate) mod secret;
 pub(crate) mod tls;
+pub(crate) mod wire;
 
 // `string_enum!` (expanded in emitted code) implements this for every enum.
 #[allow(unused_imports)]
