@@ -8,7 +8,7 @@
 # Each CRATE_DIR is a library crate (okta-client's `generated/`, another checkout's, or the
 # crate `cargo progenitor` writes). Each gets a scratch user crate depending on it by path, in
 # its own target directory under $WORK (default /tmp/crate-build-time), built once in full
-# first. Then, ROUNDS times and taking the crates in turn (so that a change in machine load
+# first (timed: the cold build). Then, ROUNDS times and taking the crates in turn (so that a change in machine load
 # falls on all of them alike): `cargo clean -p <crate>` and `cargo build` (the crate alone),
 # then `touch src/main.rs` and `cargo build` (the user's crate alone). Prints every time and
 # the medians. The dev profile is cargo's default: the workspace's profile overrides do not
@@ -18,6 +18,16 @@ rounds="$1"
 shift
 work="${WORK:-/tmp/crate-build-time}"
 mkdir -p "$work"
+secs() { # command... → wall seconds
+  local start end
+  start=$(date +%s.%N)
+  "$@" > "$work/last.log" 2>&1 || { cat "$work/last.log" >&2; return 1; }
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 labels=()
 for spec in "$@"; do
   label="${spec%%=*}"
@@ -39,21 +49,13 @@ TOML
   echo 'fn main() { println!("{}", std::any::type_name::<client::Client>()); }' > "$user/src/main.rs"
   # A checkout's lock file pins the versions its own workspace builds with.
   if [ -f "$(dirname "$dir")/Cargo.lock" ]; then cp "$(dirname "$dir")/Cargo.lock" "$user/Cargo.lock"; fi
-  echo "$label: $name at $dir; first full build" >&2
-  CARGO_TARGET_DIR="$user/target" cargo build -q --manifest-path "$user/Cargo.toml"
+  rm -rf "$user/target"
+  cargo fetch -q --manifest-path "$user/Cargo.toml" # downloads are not build time
+  cold=$(CARGO_TARGET_DIR="$user/target" secs cargo build --manifest-path "$user/Cargo.toml")
+  printf '%-10s %s at %s: cold build (every dependency) %.1f s\n' "$label" "$name" "$dir" "$cold"
   echo "$name" > "$user/.crate"
   labels+=("$label")
 done
-
-secs() { # command... → wall seconds
-  local start end
-  start=$(date +%s.%N)
-  "$@" > /dev/null 2>&1
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for label in "${labels[@]}"; do : > "$work/$label.alone"; : > "$work/$label.main"; done
 for round in $(seq "$rounds"); do

@@ -261,6 +261,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
 
         impl #name {
             #new_doc
+            #[inline]
             pub fn new(#(#args),*) -> Self {
                 #new_body
             }
@@ -415,6 +416,9 @@ fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &Members) ->
             const #fields_item: &'static [&'static str] = &[#(#json_names),*];
             #required_const
 
+            // The non-generic items are `#[inline]`, like the generic ones they are compiled
+            // where a model is decoded or encoded, not for every model of the crate.
+            #[inline]
             fn #empty() -> Self {
                 #empty_body
             }
@@ -430,10 +434,12 @@ fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &Members) ->
                 #write_body
             }
 
+            #[inline]
             fn #keep(&mut self, (#additional, #nulls_pat, #misfits_pat): #kept) {
                 #(#assign)*
             }
 
+            #[inline]
             fn #rest(&self) -> #rest_type<'_> {
                 (&self.#additional, #nulls_ref, #misfits_ref)
             }

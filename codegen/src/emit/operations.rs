@@ -460,6 +460,9 @@ fn builder(g: &GroupPlan, o: &Operation) -> TokenStream {
             #body_setter
 
             #customize_doc
+            // Compiled where it is called (`send` is async, so it is too): an operation the
+            // user's code never sends costs nothing to build.
+            #[inline]
             pub fn #m_customize(self) -> #customize<#kind> {
                 #binding = #request_new(
                     #op_name,

@@ -12,6 +12,7 @@ pub struct BulkUpsertRequestBody {
 
 impl BulkUpsertRequestBody {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -20,6 +21,7 @@ impl BulkUpsertRequestBody {
 impl crate::rt::WireModel for BulkUpsertRequestBody {
     const NAME: &'static str = "BulkUpsertRequestBody";
     const FIELDS: &'static [&'static str] = &[];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -39,10 +41,12 @@ impl crate::rt::WireModel for BulkUpsertRequestBody {
         Ok(())
     }
 
+    #[inline]
     fn keep(&mut self, (additional_properties, _, _): crate::rt::WireKept) {
         self.additional_properties = additional_properties;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (&self.additional_properties, None, None)
     }

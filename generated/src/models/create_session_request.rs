@@ -19,6 +19,7 @@ pub struct CreateSessionRequest {
 
 impl CreateSessionRequest {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -33,6 +34,7 @@ impl CreateSessionRequest {
 impl crate::rt::WireModel for CreateSessionRequest {
     const NAME: &'static str = "CreateSessionRequest";
     const FIELDS: &'static [&'static str] = &["sessionToken"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -51,6 +53,7 @@ impl crate::rt::WireModel for CreateSessionRequest {
         w.option("sessionToken", &self.session_token)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -60,6 +63,7 @@ impl crate::rt::WireModel for CreateSessionRequest {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -43,6 +43,7 @@ pub struct EventHook {
 
 impl EventHook {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -90,6 +91,7 @@ impl crate::rt::WireModel for EventHook {
         "events",
         "filter",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -118,6 +120,7 @@ impl crate::rt::WireModel for EventHook {
         w.nullable("filter", &self.filter)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -127,6 +130,7 @@ impl crate::rt::WireModel for EventHook {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -11,6 +11,7 @@ pub struct IdentitySourceSession {
 
 impl IdentitySourceSession {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -19,6 +20,7 @@ impl IdentitySourceSession {
 impl crate::rt::WireModel for IdentitySourceSession {
     const NAME: &'static str = "IdentitySourceSession";
     const FIELDS: &'static [&'static str] = &[];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -38,10 +40,12 @@ impl crate::rt::WireModel for IdentitySourceSession {
         Ok(())
     }
 
+    #[inline]
     fn keep(&mut self, (additional_properties, _, _): crate::rt::WireKept) {
         self.additional_properties = additional_properties;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (&self.additional_properties, None, None)
     }

@@ -70,6 +70,7 @@ pub struct InlineHook {
 
 impl InlineHook {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -141,6 +142,7 @@ impl crate::rt::WireModel for InlineHook {
         "created",
         "lastUpdated",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -175,6 +177,7 @@ impl crate::rt::WireModel for InlineHook {
         w.nullable("lastUpdated", &self.last_updated)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -184,6 +187,7 @@ impl crate::rt::WireModel for InlineHook {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -34,6 +34,7 @@ pub struct InlineHookChannel {
 
 impl InlineHookChannel {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -66,6 +67,7 @@ impl InlineHookChannel {
 impl crate::rt::WireModel for InlineHookChannel {
     const NAME: &'static str = "InlineHookChannel";
     const FIELDS: &'static [&'static str] = &["type", "version", "config"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -90,6 +92,7 @@ impl crate::rt::WireModel for InlineHookChannel {
         w.option("config", &self.config)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -99,6 +102,7 @@ impl crate::rt::WireModel for InlineHookChannel {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -43,6 +43,7 @@ pub struct InlineHookChannelConfig {
 impl InlineHookChannelConfig {
     /// A value with its required fields set and every other field unset. Set the others with the
     /// `with_…` methods.
+    #[inline]
     pub fn new(uri: impl Into<String>) -> Self {
         Self {
             uri: uri.into(),
@@ -84,6 +85,7 @@ impl crate::rt::WireModel for InlineHookChannelConfig {
     const NAME: &'static str = "InlineHookChannelConfig";
     const FIELDS: &'static [&'static str] = &["uri", "method", "headers", "authScheme"];
     const REQUIRED: &'static [&'static str] = &["uri"];
+    #[inline]
     fn empty() -> Self {
         Self {
             uri: crate::rt::placeholder(),
@@ -118,6 +120,7 @@ impl crate::rt::WireModel for InlineHookChannelConfig {
         w.option("authScheme", &self.auth_scheme)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -127,6 +130,7 @@ impl crate::rt::WireModel for InlineHookChannelConfig {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

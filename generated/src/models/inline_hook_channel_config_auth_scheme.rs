@@ -37,6 +37,7 @@ pub struct InlineHookChannelConfigAuthScheme {
 impl InlineHookChannelConfigAuthScheme {
     /// A value with its required fields set and every other field unset. Set the others with the
     /// `with_…` methods.
+    #[inline]
     pub fn new(
         type_: impl Into<crate::models::InlineHookChannelConfigAuthSchemeType>,
         key: impl Into<String>,
@@ -62,6 +63,7 @@ impl crate::rt::WireModel for InlineHookChannelConfigAuthScheme {
     const NAME: &'static str = "InlineHookChannelConfigAuthScheme";
     const FIELDS: &'static [&'static str] = &["type", "key", "value"];
     const REQUIRED: &'static [&'static str] = &["type", "key"];
+    #[inline]
     fn empty() -> Self {
         Self {
             type_: crate::rt::placeholder(),
@@ -93,6 +95,7 @@ impl crate::rt::WireModel for InlineHookChannelConfigAuthScheme {
         w.option("value", &self.value)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -102,6 +105,7 @@ impl crate::rt::WireModel for InlineHookChannelConfigAuthScheme {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -25,6 +25,7 @@ pub struct InlineHookChannelConfigHeader {
 
 impl InlineHookChannelConfigHeader {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -45,6 +46,7 @@ impl InlineHookChannelConfigHeader {
 impl crate::rt::WireModel for InlineHookChannelConfigHeader {
     const NAME: &'static str = "InlineHookChannelConfigHeader";
     const FIELDS: &'static [&'static str] = &["key", "value"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -67,6 +69,7 @@ impl crate::rt::WireModel for InlineHookChannelConfigHeader {
         w.option("value", &self.value)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -76,6 +79,7 @@ impl crate::rt::WireModel for InlineHookChannelConfigHeader {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -24,6 +24,7 @@ pub struct LinkedObject {
 
 impl LinkedObject {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -59,6 +60,7 @@ impl LinkedObject {
 impl crate::rt::WireModel for LinkedObject {
     const NAME: &'static str = "LinkedObject";
     const FIELDS: &'static [&'static str] = &["_links", "primary", "associated"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -83,6 +85,7 @@ impl crate::rt::WireModel for LinkedObject {
         w.option("associated", &self.associated)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -92,6 +95,7 @@ impl crate::rt::WireModel for LinkedObject {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -131,6 +135,7 @@ pub struct LinkedObjectPrimary {
 
 impl LinkedObjectPrimary {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -163,6 +168,7 @@ impl LinkedObjectPrimary {
 impl crate::rt::WireModel for LinkedObjectPrimary {
     const NAME: &'static str = "LinkedObjectPrimary";
     const FIELDS: &'static [&'static str] = &["name", "type", "title", "description"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -189,6 +195,7 @@ impl crate::rt::WireModel for LinkedObjectPrimary {
         w.option("description", &self.description)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -198,6 +205,7 @@ impl crate::rt::WireModel for LinkedObjectPrimary {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -237,6 +245,7 @@ pub struct LinkedObjectAssociated {
 
 impl LinkedObjectAssociated {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -269,6 +278,7 @@ impl LinkedObjectAssociated {
 impl crate::rt::WireModel for LinkedObjectAssociated {
     const NAME: &'static str = "LinkedObjectAssociated";
     const FIELDS: &'static [&'static str] = &["name", "type", "title", "description"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -295,6 +305,7 @@ impl crate::rt::WireModel for LinkedObjectAssociated {
         w.option("description", &self.description)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -304,6 +315,7 @@ impl crate::rt::WireModel for LinkedObjectAssociated {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

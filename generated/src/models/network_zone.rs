@@ -48,6 +48,7 @@ pub struct NetworkZone {
 
 impl NetworkZone {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -167,6 +168,7 @@ impl crate::rt::WireModel for NetworkZone {
         "proxyType",
         "lastUpdated",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -213,6 +215,7 @@ impl crate::rt::WireModel for NetworkZone {
         w.option("lastUpdated", &self.last_updated)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -222,6 +225,7 @@ impl crate::rt::WireModel for NetworkZone {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -257,6 +261,7 @@ pub struct NetworkZoneProxiesItem {
 
 impl NetworkZoneProxiesItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -277,6 +282,7 @@ impl NetworkZoneProxiesItem {
 impl crate::rt::WireModel for NetworkZoneProxiesItem {
     const NAME: &'static str = "NetworkZoneProxiesItem";
     const FIELDS: &'static [&'static str] = &["type", "value"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -299,6 +305,7 @@ impl crate::rt::WireModel for NetworkZoneProxiesItem {
         w.option("value", &self.value)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -308,6 +315,7 @@ impl crate::rt::WireModel for NetworkZoneProxiesItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -343,6 +351,7 @@ pub struct NetworkZoneGatewaysItem {
 
 impl NetworkZoneGatewaysItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -363,6 +372,7 @@ impl NetworkZoneGatewaysItem {
 impl crate::rt::WireModel for NetworkZoneGatewaysItem {
     const NAME: &'static str = "NetworkZoneGatewaysItem";
     const FIELDS: &'static [&'static str] = &["type", "value"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -385,6 +395,7 @@ impl crate::rt::WireModel for NetworkZoneGatewaysItem {
         w.option("value", &self.value)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -394,6 +405,7 @@ impl crate::rt::WireModel for NetworkZoneGatewaysItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -429,6 +441,7 @@ pub struct NetworkZoneLocationsItem {
 
 impl NetworkZoneLocationsItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -449,6 +462,7 @@ impl NetworkZoneLocationsItem {
 impl crate::rt::WireModel for NetworkZoneLocationsItem {
     const NAME: &'static str = "NetworkZoneLocationsItem";
     const FIELDS: &'static [&'static str] = &["region", "country"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -471,6 +485,7 @@ impl crate::rt::WireModel for NetworkZoneLocationsItem {
         w.option("country", &self.country)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -480,6 +495,7 @@ impl crate::rt::WireModel for NetworkZoneLocationsItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -53,6 +53,7 @@ pub struct OrgSetting {
 
 impl OrgSetting {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -191,6 +192,7 @@ impl crate::rt::WireModel for OrgSetting {
         "supportPhoneNumber",
         "endUserSupportHelpURL",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -245,6 +247,7 @@ impl crate::rt::WireModel for OrgSetting {
         w.option("endUserSupportHelpURL", &self.end_user_support_help_url)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -254,6 +257,7 @@ impl crate::rt::WireModel for OrgSetting {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -41,6 +41,7 @@ pub struct Policy {
 
 impl Policy {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -143,6 +144,7 @@ impl crate::rt::WireModel for Policy {
         "description",
         "lastUpdated",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -185,6 +187,7 @@ impl crate::rt::WireModel for Policy {
         w.option("lastUpdated", &self.last_updated)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -194,6 +197,7 @@ impl crate::rt::WireModel for Policy {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -67,6 +67,7 @@ pub struct PolicyConditions {
 
 impl PolicyConditions {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -276,6 +277,7 @@ impl crate::rt::WireModel for PolicyConditions {
         "userIdentifier",
         "identityProvider",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -334,6 +336,7 @@ impl crate::rt::WireModel for PolicyConditions {
         w.option("identityProvider", &self.identity_provider)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -343,6 +346,7 @@ impl crate::rt::WireModel for PolicyConditions {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -378,6 +382,7 @@ pub struct PolicyConditionsApp {
 
 impl PolicyConditionsApp {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -404,6 +409,7 @@ impl PolicyConditionsApp {
 impl crate::rt::WireModel for PolicyConditionsApp {
     const NAME: &'static str = "PolicyConditionsApp";
     const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -426,6 +432,7 @@ impl crate::rt::WireModel for PolicyConditionsApp {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -435,6 +442,7 @@ impl crate::rt::WireModel for PolicyConditionsApp {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -472,6 +480,7 @@ pub struct PolicyConditionsAppExcludeItem {
 
 impl PolicyConditionsAppExcludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -498,6 +507,7 @@ impl PolicyConditionsAppExcludeItem {
 impl crate::rt::WireModel for PolicyConditionsAppExcludeItem {
     const NAME: &'static str = "PolicyConditionsAppExcludeItem";
     const FIELDS: &'static [&'static str] = &["id", "name", "type"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -522,6 +532,7 @@ impl crate::rt::WireModel for PolicyConditionsAppExcludeItem {
         w.option("type", &self.type_)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -531,6 +542,7 @@ impl crate::rt::WireModel for PolicyConditionsAppExcludeItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -568,6 +580,7 @@ pub struct PolicyConditionsAppIncludeItem {
 
 impl PolicyConditionsAppIncludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -594,6 +607,7 @@ impl PolicyConditionsAppIncludeItem {
 impl crate::rt::WireModel for PolicyConditionsAppIncludeItem {
     const NAME: &'static str = "PolicyConditionsAppIncludeItem";
     const FIELDS: &'static [&'static str] = &["id", "name", "type"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -618,6 +632,7 @@ impl crate::rt::WireModel for PolicyConditionsAppIncludeItem {
         w.option("type", &self.type_)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -627,6 +642,7 @@ impl crate::rt::WireModel for PolicyConditionsAppIncludeItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -662,6 +678,7 @@ pub struct PolicyConditionsApps {
 
 impl PolicyConditionsApps {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -682,6 +699,7 @@ impl PolicyConditionsApps {
 impl crate::rt::WireModel for PolicyConditionsApps {
     const NAME: &'static str = "PolicyConditionsApps";
     const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -704,6 +722,7 @@ impl crate::rt::WireModel for PolicyConditionsApps {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -713,6 +732,7 @@ impl crate::rt::WireModel for PolicyConditionsApps {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -746,6 +766,7 @@ pub struct PolicyConditionsRisk {
 
 impl PolicyConditionsRisk {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -760,6 +781,7 @@ impl PolicyConditionsRisk {
 impl crate::rt::WireModel for PolicyConditionsRisk {
     const NAME: &'static str = "PolicyConditionsRisk";
     const FIELDS: &'static [&'static str] = &["behaviors"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -778,6 +800,7 @@ impl crate::rt::WireModel for PolicyConditionsRisk {
         w.option("behaviors", &self.behaviors)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -787,6 +810,7 @@ impl crate::rt::WireModel for PolicyConditionsRisk {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -836,6 +860,7 @@ pub struct PolicyConditionsUsers {
 
 impl PolicyConditionsUsers {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -899,6 +924,7 @@ impl crate::rt::WireModel for PolicyConditionsUsers {
         "lifecycleExpiration",
         "userLifecycleAttribute",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -929,6 +955,7 @@ impl crate::rt::WireModel for PolicyConditionsUsers {
         w.option("userLifecycleAttribute", &self.user_lifecycle_attribute)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -938,6 +965,7 @@ impl crate::rt::WireModel for PolicyConditionsUsers {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -973,6 +1001,7 @@ pub struct PolicyConditionsUsersInactivity {
 
 impl PolicyConditionsUsersInactivity {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -993,6 +1022,7 @@ impl PolicyConditionsUsersInactivity {
 impl crate::rt::WireModel for PolicyConditionsUsersInactivity {
     const NAME: &'static str = "PolicyConditionsUsersInactivity";
     const FIELDS: &'static [&'static str] = &["unit", "number"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1015,6 +1045,7 @@ impl crate::rt::WireModel for PolicyConditionsUsersInactivity {
         w.option("number", &self.number)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1024,6 +1055,7 @@ impl crate::rt::WireModel for PolicyConditionsUsersInactivity {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1059,6 +1091,7 @@ pub struct PolicyConditionsUsersPasswordExpiration {
 
 impl PolicyConditionsUsersPasswordExpiration {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1079,6 +1112,7 @@ impl PolicyConditionsUsersPasswordExpiration {
 impl crate::rt::WireModel for PolicyConditionsUsersPasswordExpiration {
     const NAME: &'static str = "PolicyConditionsUsersPasswordExpiration";
     const FIELDS: &'static [&'static str] = &["unit", "number"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1101,6 +1135,7 @@ impl crate::rt::WireModel for PolicyConditionsUsersPasswordExpiration {
         w.option("number", &self.number)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1110,6 +1145,7 @@ impl crate::rt::WireModel for PolicyConditionsUsersPasswordExpiration {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1147,6 +1183,7 @@ pub struct PolicyConditionsUsersLifecycleExpiration {
 
 impl PolicyConditionsUsersLifecycleExpiration {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1173,6 +1210,7 @@ impl PolicyConditionsUsersLifecycleExpiration {
 impl crate::rt::WireModel for PolicyConditionsUsersLifecycleExpiration {
     const NAME: &'static str = "PolicyConditionsUsersLifecycleExpiration";
     const FIELDS: &'static [&'static str] = &["unit", "number", "lifecycleStatus"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1197,6 +1235,7 @@ impl crate::rt::WireModel for PolicyConditionsUsersLifecycleExpiration {
         w.option("lifecycleStatus", &self.lifecycle_status)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1206,6 +1245,7 @@ impl crate::rt::WireModel for PolicyConditionsUsersLifecycleExpiration {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1241,6 +1281,7 @@ pub struct PolicyConditionsUsersUserLifecycleAttribute {
 
 impl PolicyConditionsUsersUserLifecycleAttribute {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1261,6 +1302,7 @@ impl PolicyConditionsUsersUserLifecycleAttribute {
 impl crate::rt::WireModel for PolicyConditionsUsersUserLifecycleAttribute {
     const NAME: &'static str = "PolicyConditionsUsersUserLifecycleAttribute";
     const FIELDS: &'static [&'static str] = &["attributeName", "matchingValue"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1283,6 +1325,7 @@ impl crate::rt::WireModel for PolicyConditionsUsersUserLifecycleAttribute {
         w.option("matchingValue", &self.matching_value)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1292,6 +1335,7 @@ impl crate::rt::WireModel for PolicyConditionsUsersUserLifecycleAttribute {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1331,6 +1375,7 @@ pub struct PolicyConditionsDevice {
 
 impl PolicyConditionsDevice {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1371,6 +1416,7 @@ impl crate::rt::WireModel for PolicyConditionsDevice {
         "platform",
         "trustLevel",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1397,6 +1443,7 @@ impl crate::rt::WireModel for PolicyConditionsDevice {
         w.option("trustLevel", &self.trust_level)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1406,6 +1453,7 @@ impl crate::rt::WireModel for PolicyConditionsDevice {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1441,6 +1489,7 @@ pub struct PolicyConditionsDevicePlatform {
 
 impl PolicyConditionsDevicePlatform {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1464,6 +1513,7 @@ impl PolicyConditionsDevicePlatform {
 impl crate::rt::WireModel for PolicyConditionsDevicePlatform {
     const NAME: &'static str = "PolicyConditionsDevicePlatform";
     const FIELDS: &'static [&'static str] = &["types", "supportedMDMFrameworks"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1486,6 +1536,7 @@ impl crate::rt::WireModel for PolicyConditionsDevicePlatform {
         w.option("supportedMDMFrameworks", &self.supported_mdm_frameworks)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1495,6 +1546,7 @@ impl crate::rt::WireModel for PolicyConditionsDevicePlatform {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1530,6 +1582,7 @@ pub struct PolicyConditionsGroups {
 
 impl PolicyConditionsGroups {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1550,6 +1603,7 @@ impl PolicyConditionsGroups {
 impl crate::rt::WireModel for PolicyConditionsGroups {
     const NAME: &'static str = "PolicyConditionsGroups";
     const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1572,6 +1626,7 @@ impl crate::rt::WireModel for PolicyConditionsGroups {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1581,6 +1636,7 @@ impl crate::rt::WireModel for PolicyConditionsGroups {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1616,6 +1672,7 @@ pub struct PolicyConditionsPeople {
 
 impl PolicyConditionsPeople {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1642,6 +1699,7 @@ impl PolicyConditionsPeople {
 impl crate::rt::WireModel for PolicyConditionsPeople {
     const NAME: &'static str = "PolicyConditionsPeople";
     const FIELDS: &'static [&'static str] = &["users", "groups"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1664,6 +1722,7 @@ impl crate::rt::WireModel for PolicyConditionsPeople {
         w.option("groups", &self.groups)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1673,6 +1732,7 @@ impl crate::rt::WireModel for PolicyConditionsPeople {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1708,6 +1768,7 @@ pub struct PolicyConditionsPeopleUsers {
 
 impl PolicyConditionsPeopleUsers {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1728,6 +1789,7 @@ impl PolicyConditionsPeopleUsers {
 impl crate::rt::WireModel for PolicyConditionsPeopleUsers {
     const NAME: &'static str = "PolicyConditionsPeopleUsers";
     const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1750,6 +1812,7 @@ impl crate::rt::WireModel for PolicyConditionsPeopleUsers {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1759,6 +1822,7 @@ impl crate::rt::WireModel for PolicyConditionsPeopleUsers {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1794,6 +1858,7 @@ pub struct PolicyConditionsPeopleGroups {
 
 impl PolicyConditionsPeopleGroups {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1814,6 +1879,7 @@ impl PolicyConditionsPeopleGroups {
 impl crate::rt::WireModel for PolicyConditionsPeopleGroups {
     const NAME: &'static str = "PolicyConditionsPeopleGroups";
     const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1836,6 +1902,7 @@ impl crate::rt::WireModel for PolicyConditionsPeopleGroups {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1845,6 +1912,7 @@ impl crate::rt::WireModel for PolicyConditionsPeopleGroups {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1878,6 +1946,7 @@ pub struct PolicyConditionsScopes {
 
 impl PolicyConditionsScopes {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1892,6 +1961,7 @@ impl PolicyConditionsScopes {
 impl crate::rt::WireModel for PolicyConditionsScopes {
     const NAME: &'static str = "PolicyConditionsScopes";
     const FIELDS: &'static [&'static str] = &["include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1910,6 +1980,7 @@ impl crate::rt::WireModel for PolicyConditionsScopes {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1919,6 +1990,7 @@ impl crate::rt::WireModel for PolicyConditionsScopes {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -1952,6 +2024,7 @@ pub struct PolicyConditionsClients {
 
 impl PolicyConditionsClients {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -1966,6 +2039,7 @@ impl PolicyConditionsClients {
 impl crate::rt::WireModel for PolicyConditionsClients {
     const NAME: &'static str = "PolicyConditionsClients";
     const FIELDS: &'static [&'static str] = &["include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1984,6 +2058,7 @@ impl crate::rt::WireModel for PolicyConditionsClients {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1993,6 +2068,7 @@ impl crate::rt::WireModel for PolicyConditionsClients {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2026,6 +2102,7 @@ pub struct PolicyConditionsContext {
 
 impl PolicyConditionsContext {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2040,6 +2117,7 @@ impl PolicyConditionsContext {
 impl crate::rt::WireModel for PolicyConditionsContext {
     const NAME: &'static str = "PolicyConditionsContext";
     const FIELDS: &'static [&'static str] = &["expression"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2058,6 +2136,7 @@ impl crate::rt::WireModel for PolicyConditionsContext {
         w.option("expression", &self.expression)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2067,6 +2146,7 @@ impl crate::rt::WireModel for PolicyConditionsContext {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2104,6 +2184,7 @@ pub struct PolicyConditionsNetwork {
 
 impl PolicyConditionsNetwork {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2130,6 +2211,7 @@ impl PolicyConditionsNetwork {
 impl crate::rt::WireModel for PolicyConditionsNetwork {
     const NAME: &'static str = "PolicyConditionsNetwork";
     const FIELDS: &'static [&'static str] = &["exclude", "include", "connection"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2154,6 +2236,7 @@ impl crate::rt::WireModel for PolicyConditionsNetwork {
         w.option("connection", &self.connection)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2163,6 +2246,7 @@ impl crate::rt::WireModel for PolicyConditionsNetwork {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2198,6 +2282,7 @@ pub struct PolicyConditionsPlatform {
 
 impl PolicyConditionsPlatform {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2224,6 +2309,7 @@ impl PolicyConditionsPlatform {
 impl crate::rt::WireModel for PolicyConditionsPlatform {
     const NAME: &'static str = "PolicyConditionsPlatform";
     const FIELDS: &'static [&'static str] = &["exclude", "include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2246,6 +2332,7 @@ impl crate::rt::WireModel for PolicyConditionsPlatform {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2255,6 +2342,7 @@ impl crate::rt::WireModel for PolicyConditionsPlatform {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2290,6 +2378,7 @@ pub struct PolicyConditionsPlatformExcludeItem {
 
 impl PolicyConditionsPlatformExcludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2313,6 +2402,7 @@ impl PolicyConditionsPlatformExcludeItem {
 impl crate::rt::WireModel for PolicyConditionsPlatformExcludeItem {
     const NAME: &'static str = "PolicyConditionsPlatformExcludeItem";
     const FIELDS: &'static [&'static str] = &["os", "type"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2335,6 +2425,7 @@ impl crate::rt::WireModel for PolicyConditionsPlatformExcludeItem {
         w.option("type", &self.type_)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2344,6 +2435,7 @@ impl crate::rt::WireModel for PolicyConditionsPlatformExcludeItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2379,6 +2471,7 @@ pub struct PolicyConditionsPlatformIncludeItem {
 
 impl PolicyConditionsPlatformIncludeItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2402,6 +2495,7 @@ impl PolicyConditionsPlatformIncludeItem {
 impl crate::rt::WireModel for PolicyConditionsPlatformIncludeItem {
     const NAME: &'static str = "PolicyConditionsPlatformIncludeItem";
     const FIELDS: &'static [&'static str] = &["os", "type"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2424,6 +2518,7 @@ impl crate::rt::WireModel for PolicyConditionsPlatformIncludeItem {
         w.option("type", &self.type_)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2433,6 +2528,7 @@ impl crate::rt::WireModel for PolicyConditionsPlatformIncludeItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2466,6 +2562,7 @@ pub struct PolicyConditionsRiskScore {
 
 impl PolicyConditionsRiskScore {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2480,6 +2577,7 @@ impl PolicyConditionsRiskScore {
 impl crate::rt::WireModel for PolicyConditionsRiskScore {
     const NAME: &'static str = "PolicyConditionsRiskScore";
     const FIELDS: &'static [&'static str] = &["level"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2498,6 +2596,7 @@ impl crate::rt::WireModel for PolicyConditionsRiskScore {
         w.option("level", &self.level)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2507,6 +2606,7 @@ impl crate::rt::WireModel for PolicyConditionsRiskScore {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2540,6 +2640,7 @@ pub struct PolicyConditionsGrantTypes {
 
 impl PolicyConditionsGrantTypes {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2554,6 +2655,7 @@ impl PolicyConditionsGrantTypes {
 impl crate::rt::WireModel for PolicyConditionsGrantTypes {
     const NAME: &'static str = "PolicyConditionsGrantTypes";
     const FIELDS: &'static [&'static str] = &["include"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2572,6 +2674,7 @@ impl crate::rt::WireModel for PolicyConditionsGrantTypes {
         w.option("include", &self.include)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2581,6 +2684,7 @@ impl crate::rt::WireModel for PolicyConditionsGrantTypes {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2614,6 +2718,7 @@ pub struct PolicyConditionsUserStatus {
 
 impl PolicyConditionsUserStatus {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2628,6 +2733,7 @@ impl PolicyConditionsUserStatus {
 impl crate::rt::WireModel for PolicyConditionsUserStatus {
     const NAME: &'static str = "PolicyConditionsUserStatus";
     const FIELDS: &'static [&'static str] = &["value"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2646,6 +2752,7 @@ impl crate::rt::WireModel for PolicyConditionsUserStatus {
         w.option("value", &self.value)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2655,6 +2762,7 @@ impl crate::rt::WireModel for PolicyConditionsUserStatus {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2688,6 +2796,7 @@ pub struct PolicyConditionsAuthContext {
 
 impl PolicyConditionsAuthContext {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2702,6 +2811,7 @@ impl PolicyConditionsAuthContext {
 impl crate::rt::WireModel for PolicyConditionsAuthContext {
     const NAME: &'static str = "PolicyConditionsAuthContext";
     const FIELDS: &'static [&'static str] = &["authType"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2720,6 +2830,7 @@ impl crate::rt::WireModel for PolicyConditionsAuthContext {
         w.option("authType", &self.auth_type)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2729,6 +2840,7 @@ impl crate::rt::WireModel for PolicyConditionsAuthContext {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2764,6 +2876,7 @@ pub struct PolicyConditionsAuthProvider {
 
 impl PolicyConditionsAuthProvider {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2784,6 +2897,7 @@ impl PolicyConditionsAuthProvider {
 impl crate::rt::WireModel for PolicyConditionsAuthProvider {
     const NAME: &'static str = "PolicyConditionsAuthProvider";
     const FIELDS: &'static [&'static str] = &["include", "provider"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2806,6 +2920,7 @@ impl crate::rt::WireModel for PolicyConditionsAuthProvider {
         w.option("provider", &self.provider)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2815,6 +2930,7 @@ impl crate::rt::WireModel for PolicyConditionsAuthProvider {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2850,6 +2966,7 @@ pub struct PolicyConditionsMdmEnrollment {
 
 impl PolicyConditionsMdmEnrollment {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2870,6 +2987,7 @@ impl PolicyConditionsMdmEnrollment {
 impl crate::rt::WireModel for PolicyConditionsMdmEnrollment {
     const NAME: &'static str = "PolicyConditionsMdmEnrollment";
     const FIELDS: &'static [&'static str] = &["enrollment", "blockNonSafeAndroid"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2892,6 +3010,7 @@ impl crate::rt::WireModel for PolicyConditionsMdmEnrollment {
         w.option("blockNonSafeAndroid", &self.block_non_safe_android)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -2901,6 +3020,7 @@ impl crate::rt::WireModel for PolicyConditionsMdmEnrollment {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -2938,6 +3058,7 @@ pub struct PolicyConditionsUserIdentifier {
 
 impl PolicyConditionsUserIdentifier {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -2967,6 +3088,7 @@ impl PolicyConditionsUserIdentifier {
 impl crate::rt::WireModel for PolicyConditionsUserIdentifier {
     const NAME: &'static str = "PolicyConditionsUserIdentifier";
     const FIELDS: &'static [&'static str] = &["type", "patterns", "attribute"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -2991,6 +3113,7 @@ impl crate::rt::WireModel for PolicyConditionsUserIdentifier {
         w.option("attribute", &self.attribute)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -3000,6 +3123,7 @@ impl crate::rt::WireModel for PolicyConditionsUserIdentifier {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -3035,6 +3159,7 @@ pub struct PolicyConditionsUserIdentifierPatternsItem {
 
 impl PolicyConditionsUserIdentifierPatternsItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -3055,6 +3180,7 @@ impl PolicyConditionsUserIdentifierPatternsItem {
 impl crate::rt::WireModel for PolicyConditionsUserIdentifierPatternsItem {
     const NAME: &'static str = "PolicyConditionsUserIdentifierPatternsItem";
     const FIELDS: &'static [&'static str] = &["value", "matchType"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -3077,6 +3203,7 @@ impl crate::rt::WireModel for PolicyConditionsUserIdentifierPatternsItem {
         w.option("matchType", &self.match_type)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -3086,6 +3213,7 @@ impl crate::rt::WireModel for PolicyConditionsUserIdentifierPatternsItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -3121,6 +3249,7 @@ pub struct PolicyConditionsIdentityProvider {
 
 impl PolicyConditionsIdentityProvider {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -3141,6 +3270,7 @@ impl PolicyConditionsIdentityProvider {
 impl crate::rt::WireModel for PolicyConditionsIdentityProvider {
     const NAME: &'static str = "PolicyConditionsIdentityProvider";
     const FIELDS: &'static [&'static str] = &["idpIds", "provider"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -3163,6 +3293,7 @@ impl crate::rt::WireModel for PolicyConditionsIdentityProvider {
         w.option("provider", &self.provider)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -3172,6 +3303,7 @@ impl crate::rt::WireModel for PolicyConditionsIdentityProvider {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -43,6 +43,7 @@ pub struct PolicyRule {
 
 impl PolicyRule {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -128,6 +129,7 @@ impl crate::rt::WireModel for PolicyRule {
         "conditions",
         "lastUpdated",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -166,6 +168,7 @@ impl crate::rt::WireModel for PolicyRule {
         w.option("lastUpdated", &self.last_updated)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -175,6 +178,7 @@ impl crate::rt::WireModel for PolicyRule {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -223,6 +227,7 @@ pub struct PolicyRuleActions {
 
 impl PolicyRuleActions {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -292,6 +297,7 @@ impl crate::rt::WireModel for PolicyRuleActions {
         "selfServiceUnlock",
         "selfServicePasswordReset",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -322,6 +328,7 @@ impl crate::rt::WireModel for PolicyRuleActions {
         w.option("selfServicePasswordReset", &self.self_service_password_reset)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -331,6 +338,7 @@ impl crate::rt::WireModel for PolicyRuleActions {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -364,6 +372,7 @@ pub struct PolicyRuleActionsIdp {
 
 impl PolicyRuleActionsIdp {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -381,6 +390,7 @@ impl PolicyRuleActionsIdp {
 impl crate::rt::WireModel for PolicyRuleActionsIdp {
     const NAME: &'static str = "PolicyRuleActionsIdp";
     const FIELDS: &'static [&'static str] = &["providers"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -399,6 +409,7 @@ impl crate::rt::WireModel for PolicyRuleActionsIdp {
         w.option("providers", &self.providers)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -408,6 +419,7 @@ impl crate::rt::WireModel for PolicyRuleActionsIdp {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -443,6 +455,7 @@ pub struct PolicyRuleActionsIdpProvidersItem {
 
 impl PolicyRuleActionsIdpProvidersItem {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -463,6 +476,7 @@ impl PolicyRuleActionsIdpProvidersItem {
 impl crate::rt::WireModel for PolicyRuleActionsIdpProvidersItem {
     const NAME: &'static str = "PolicyRuleActionsIdpProvidersItem";
     const FIELDS: &'static [&'static str] = &["id", "type"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -485,6 +499,7 @@ impl crate::rt::WireModel for PolicyRuleActionsIdpProvidersItem {
         w.option("type", &self.type_)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -494,6 +509,7 @@ impl crate::rt::WireModel for PolicyRuleActionsIdpProvidersItem {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -527,6 +543,7 @@ pub struct PolicyRuleActionsEnroll {
 
 impl PolicyRuleActionsEnroll {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -541,6 +558,7 @@ impl PolicyRuleActionsEnroll {
 impl crate::rt::WireModel for PolicyRuleActionsEnroll {
     const NAME: &'static str = "PolicyRuleActionsEnroll";
     const FIELDS: &'static [&'static str] = &["self"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -559,6 +577,7 @@ impl crate::rt::WireModel for PolicyRuleActionsEnroll {
         w.option("self", &self.self_)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -568,6 +587,7 @@ impl crate::rt::WireModel for PolicyRuleActionsEnroll {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -611,6 +631,7 @@ pub struct PolicyRuleActionsSignon {
 
 impl PolicyRuleActionsSignon {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -665,6 +686,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSignon {
         "factorPromptMode",
         "rememberDeviceByDefault",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -695,6 +717,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSignon {
         w.option("rememberDeviceByDefault", &self.remember_device_by_default)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -704,6 +727,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSignon {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -741,6 +765,7 @@ pub struct PolicyRuleActionsSignonSession {
 
 impl PolicyRuleActionsSignonSession {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -771,6 +796,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSignonSession {
         "maxSessionIdleMinutes",
         "maxSessionLifetimeMinutes",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -795,6 +821,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSignonSession {
         w.option("maxSessionLifetimeMinutes", &self.max_session_lifetime_minutes)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -804,6 +831,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSignonSession {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -837,6 +865,7 @@ pub struct PolicyRuleActionsPasswordChange {
 
 impl PolicyRuleActionsPasswordChange {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -851,6 +880,7 @@ impl PolicyRuleActionsPasswordChange {
 impl crate::rt::WireModel for PolicyRuleActionsPasswordChange {
     const NAME: &'static str = "PolicyRuleActionsPasswordChange";
     const FIELDS: &'static [&'static str] = &["access"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -869,6 +899,7 @@ impl crate::rt::WireModel for PolicyRuleActionsPasswordChange {
         w.option("access", &self.access)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -878,6 +909,7 @@ impl crate::rt::WireModel for PolicyRuleActionsPasswordChange {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -911,6 +943,7 @@ pub struct PolicyRuleActionsSelfServiceUnlock {
 
 impl PolicyRuleActionsSelfServiceUnlock {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -925,6 +958,7 @@ impl PolicyRuleActionsSelfServiceUnlock {
 impl crate::rt::WireModel for PolicyRuleActionsSelfServiceUnlock {
     const NAME: &'static str = "PolicyRuleActionsSelfServiceUnlock";
     const FIELDS: &'static [&'static str] = &["access"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -943,6 +977,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSelfServiceUnlock {
         w.option("access", &self.access)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -952,6 +987,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSelfServiceUnlock {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -985,6 +1021,7 @@ pub struct PolicyRuleActionsSelfServicePasswordReset {
 
 impl PolicyRuleActionsSelfServicePasswordReset {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -999,6 +1036,7 @@ impl PolicyRuleActionsSelfServicePasswordReset {
 impl crate::rt::WireModel for PolicyRuleActionsSelfServicePasswordReset {
     const NAME: &'static str = "PolicyRuleActionsSelfServicePasswordReset";
     const FIELDS: &'static [&'static str] = &["access"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -1017,6 +1055,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSelfServicePasswordReset {
         w.option("access", &self.access)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -1026,6 +1065,7 @@ impl crate::rt::WireModel for PolicyRuleActionsSelfServicePasswordReset {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

@@ -28,6 +28,7 @@ pub struct ProfileMapping {
 
 impl ProfileMapping {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -84,6 +85,7 @@ impl crate::rt::WireModel for ProfileMapping {
         "target",
         "properties",
     ];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -112,6 +114,7 @@ impl crate::rt::WireModel for ProfileMapping {
         w.option("properties", &self.properties)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -121,6 +124,7 @@ impl crate::rt::WireModel for ProfileMapping {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -160,6 +164,7 @@ pub struct ProfileMappingSource {
 
 impl ProfileMappingSource {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -195,6 +200,7 @@ impl ProfileMappingSource {
 impl crate::rt::WireModel for ProfileMappingSource {
     const NAME: &'static str = "ProfileMappingSource";
     const FIELDS: &'static [&'static str] = &["id", "name", "type", "_links"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -221,6 +227,7 @@ impl crate::rt::WireModel for ProfileMappingSource {
         w.option("_links", &self.links)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -230,6 +237,7 @@ impl crate::rt::WireModel for ProfileMappingSource {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,
@@ -269,6 +277,7 @@ pub struct ProfileMappingTarget {
 
 impl ProfileMappingTarget {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -304,6 +313,7 @@ impl ProfileMappingTarget {
 impl crate::rt::WireModel for ProfileMappingTarget {
     const NAME: &'static str = "ProfileMappingTarget";
     const FIELDS: &'static [&'static str] = &["id", "name", "type", "_links"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -330,6 +340,7 @@ impl crate::rt::WireModel for ProfileMappingTarget {
         w.option("_links", &self.links)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -339,6 +350,7 @@ impl crate::rt::WireModel for ProfileMappingTarget {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

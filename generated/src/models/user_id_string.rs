@@ -19,6 +19,7 @@ pub struct UserIdString {
 
 impl UserIdString {
     /// An empty value: every field unset. Set fields with the `with_…` methods.
+    #[inline]
     pub fn new() -> Self {
         Self::default()
     }
@@ -33,6 +34,7 @@ impl UserIdString {
 impl crate::rt::WireModel for UserIdString {
     const NAME: &'static str = "UserIdString";
     const FIELDS: &'static [&'static str] = &["userId"];
+    #[inline]
     fn empty() -> Self {
         Self::default()
     }
@@ -51,6 +53,7 @@ impl crate::rt::WireModel for UserIdString {
         w.option("userId", &self.user_id)
     }
 
+    #[inline]
     fn keep(
         &mut self,
         (additional_properties, explicit_nulls, mismatched_fields): crate::rt::WireKept,
@@ -60,6 +63,7 @@ impl crate::rt::WireModel for UserIdString {
         self.mismatched_fields = mismatched_fields;
     }
 
+    #[inline]
     fn rest(&self) -> crate::rt::WireRest<'_> {
         (
             &self.additional_properties,

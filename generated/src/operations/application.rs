@@ -803,6 +803,7 @@ pub struct ListApplications {
 impl ListApplications {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListApplications",
@@ -839,6 +840,7 @@ pub struct CreateApplication {
 impl CreateApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateApplication",
@@ -872,6 +874,7 @@ pub struct GetApplication {
 impl GetApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetApplication",
@@ -902,6 +905,7 @@ pub struct ReplaceApplication {
 impl ReplaceApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceApplication",
@@ -935,6 +939,7 @@ pub struct DeleteApplication {
 impl DeleteApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteApplication",
@@ -965,6 +970,7 @@ pub struct GetDefaultProvisioningConnectionForApplication {
 impl GetDefaultProvisioningConnectionForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetDefaultProvisioningConnectionForApplication",
@@ -996,6 +1002,7 @@ pub struct SetDefaultProvisioningConnectionForApplication {
 impl SetDefaultProvisioningConnectionForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "SetDefaultProvisioningConnectionForApplication",
@@ -1030,6 +1037,7 @@ pub struct ActivateDefaultProvisioningConnection {
 impl ActivateDefaultProvisioningConnection {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateDefaultProvisioningConnection",
@@ -1060,6 +1068,7 @@ pub struct DeactivateDefaultProvisioningConnection {
 impl DeactivateDefaultProvisioningConnection {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateDefaultProvisioningConnection",
@@ -1090,6 +1099,7 @@ pub struct ListCsrsForApplication {
 impl ListCsrsForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListCsrsForApplication",
@@ -1121,6 +1131,7 @@ pub struct GenerateCsrForApplication {
 impl GenerateCsrForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "GenerateCsrForApplication",
@@ -1155,6 +1166,7 @@ pub struct GetCsrForApplication {
 impl GetCsrForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetCsrForApplication",
@@ -1185,6 +1197,7 @@ pub struct RevokeCsrFromApplication {
 impl RevokeCsrFromApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeCsrFromApplication",
@@ -1216,6 +1229,7 @@ pub struct PublishCsrForApplication {
 impl PublishCsrForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "PublishCsrForApplication",
@@ -1250,6 +1264,7 @@ pub struct ListKeyCredentialsForApplication {
 impl ListKeyCredentialsForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListKeyCredentialsForApplication",
@@ -1279,6 +1294,7 @@ pub struct GenerateApplicationKey {
 impl GenerateApplicationKey {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GenerateApplicationKey",
@@ -1310,6 +1326,7 @@ pub struct GetKeyCredentialForApplication {
 impl GetKeyCredentialForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetKeyCredentialForApplication",
@@ -1341,6 +1358,7 @@ pub struct CloneApplicationKeyCredential {
 impl CloneApplicationKeyCredential {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "CloneApplicationKeyCredential",
@@ -1370,6 +1388,7 @@ pub struct ListClientSecretsForApplication {
 impl ListClientSecretsForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListClientSecretsForApplication",
@@ -1401,6 +1420,7 @@ pub struct CreateNewClientSecretForApplication {
 impl CreateNewClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateNewClientSecretForApplication",
@@ -1435,6 +1455,7 @@ pub struct GetClientSecretForApplication {
 impl GetClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetClientSecretForApplication",
@@ -1466,6 +1487,7 @@ pub struct DeleteClientSecretForApplication {
 impl DeleteClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteClientSecretForApplication",
@@ -1497,6 +1519,7 @@ pub struct ActivateClientSecretForApplication {
 impl ActivateClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateClientSecretForApplication",
@@ -1528,6 +1551,7 @@ pub struct DeactivateClientSecretForApplication {
 impl DeactivateClientSecretForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateClientSecretForApplication",
@@ -1558,6 +1582,7 @@ pub struct ListFeaturesForApplication {
 impl ListFeaturesForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListFeaturesForApplication",
@@ -1588,6 +1613,7 @@ pub struct GetFeatureForApplication {
 impl GetFeatureForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetFeatureForApplication",
@@ -1620,6 +1646,7 @@ pub struct ReplaceFeatureForApplication {
 impl ReplaceFeatureForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceFeatureForApplication",
@@ -1653,6 +1680,7 @@ pub struct ListScopeConsentGrants {
 impl ListScopeConsentGrants {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListScopeConsentGrants",
@@ -1683,6 +1711,7 @@ pub struct GrantConsentToScope {
 impl GrantConsentToScope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "GrantConsentToScope",
@@ -1717,6 +1746,7 @@ pub struct GetScopeConsentGrant {
 impl GetScopeConsentGrant {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetScopeConsentGrant",
@@ -1747,6 +1777,7 @@ pub struct RevokeScopeConsentGrant {
 impl RevokeScopeConsentGrant {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeScopeConsentGrant",
@@ -1777,6 +1808,7 @@ pub struct ListGroupsAssignedToApplication {
 impl ListGroupsAssignedToApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListGroupsAssignedToApplication",
@@ -1808,6 +1840,7 @@ pub struct GetAssignedGroupForApplication {
 impl GetAssignedGroupForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetAssignedGroupForApplication",
@@ -1838,6 +1871,7 @@ pub struct AssignGroupToApplication {
 impl AssignGroupToApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignGroupToApplication",
@@ -1869,6 +1903,7 @@ pub struct UnassignGroupFromApplication {
 impl UnassignGroupFromApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignGroupFromApplication",
@@ -1898,6 +1933,7 @@ pub struct ActivateApplication {
 impl ActivateApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateApplication",
@@ -1927,6 +1963,7 @@ pub struct DeactivateApplication {
 impl DeactivateApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateApplication",
@@ -1957,6 +1994,7 @@ pub struct ReplaceApplicationPolicy {
 impl ReplaceApplicationPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ReplaceApplicationPolicy",
@@ -1986,6 +2024,7 @@ pub struct PreviewSamlAppMetadata {
 impl PreviewSamlAppMetadata {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Text> {
         let mut request = crate::rt::Request::new(
             "PreviewSamlAppMetadata",
@@ -2015,6 +2054,7 @@ pub struct ListOAuth2TokensForApplication {
 impl ListOAuth2TokensForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListOAuth2TokensForApplication",
@@ -2045,6 +2085,7 @@ pub struct RevokeOAuth2TokensForApplication {
 impl RevokeOAuth2TokensForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeOAuth2TokensForApplication",
@@ -2076,6 +2117,7 @@ pub struct GetOAuth2TokenForApplication {
 impl GetOAuth2TokenForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetOAuth2TokenForApplication",
@@ -2107,6 +2149,7 @@ pub struct RevokeOAuth2TokenForApplication {
 impl RevokeOAuth2TokenForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeOAuth2TokenForApplication",
@@ -2137,6 +2180,7 @@ pub struct ListUsersAssignedToApplication {
 impl ListUsersAssignedToApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListUsersAssignedToApplication",
@@ -2168,6 +2212,7 @@ pub struct AssignUserToApplicationForSsoProvisioning {
 impl AssignUserToApplicationForSsoProvisioning {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "AssignUserToApplicationForSsoProvisioning",
@@ -2203,6 +2248,7 @@ pub struct GetAssignedUserForApplication {
 impl GetAssignedUserForApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetAssignedUserForApplication",
@@ -2235,6 +2281,7 @@ pub struct UpdateApplicationProfileForAssignedUser {
 impl UpdateApplicationProfileForAssignedUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateApplicationProfileForAssignedUser",
@@ -2270,6 +2317,7 @@ pub struct UnassignUserFromApplication {
 impl UnassignUserFromApplication {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignUserFromApplication",

@@ -115,6 +115,7 @@ pub struct ListAuthenticators {
 impl ListAuthenticators {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListAuthenticators",
@@ -144,6 +145,7 @@ pub struct CreateAuthenticator {
 impl CreateAuthenticator {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateAuthenticator",
@@ -177,6 +179,7 @@ pub struct GetAuthenticator {
 impl GetAuthenticator {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetAuthenticator",
@@ -207,6 +210,7 @@ pub struct ReplaceAuthenticator {
 impl ReplaceAuthenticator {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceAuthenticator",
@@ -240,6 +244,7 @@ pub struct ActivateAuthenticator {
 impl ActivateAuthenticator {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateAuthenticator",
@@ -269,6 +274,7 @@ pub struct DeactivateAuthenticator {
 impl DeactivateAuthenticator {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateAuthenticator",

@@ -614,6 +614,7 @@ pub struct ListAuthorizationServers {
 impl ListAuthorizationServers {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListAuthorizationServers",
@@ -644,6 +645,7 @@ pub struct CreateAuthorizationServer {
 impl CreateAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateAuthorizationServer",
@@ -678,6 +680,7 @@ pub struct GetAuthorizationServer {
 impl GetAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetAuthorizationServer",
@@ -709,6 +712,7 @@ pub struct ReplaceAuthorizationServer {
 impl ReplaceAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceAuthorizationServer",
@@ -743,6 +747,7 @@ pub struct DeleteAuthorizationServer {
 impl DeleteAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteAuthorizationServer",
@@ -772,6 +777,7 @@ pub struct ListOAuth2Claims {
 impl ListOAuth2Claims {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListOAuth2Claims",
@@ -802,6 +808,7 @@ pub struct CreateOAuth2Claim {
 impl CreateOAuth2Claim {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateOAuth2Claim",
@@ -836,6 +843,7 @@ pub struct GetOAuth2Claim {
 impl GetOAuth2Claim {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetOAuth2Claim",
@@ -867,6 +875,7 @@ pub struct ReplaceOAuth2Claim {
 impl ReplaceOAuth2Claim {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceOAuth2Claim",
@@ -901,6 +910,7 @@ pub struct DeleteOAuth2Claim {
 impl DeleteOAuth2Claim {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteOAuth2Claim",
@@ -931,6 +941,7 @@ pub struct ListOAuth2ClientsForAuthorizationServer {
 impl ListOAuth2ClientsForAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListOAuth2ClientsForAuthorizationServer",
@@ -963,6 +974,7 @@ pub struct ListRefreshTokensForAuthorizationServerAndClient {
 impl ListRefreshTokensForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListRefreshTokensForAuthorizationServerAndClient",
@@ -995,6 +1007,7 @@ pub struct RevokeRefreshTokensForAuthorizationServerAndClient {
 impl RevokeRefreshTokensForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeRefreshTokensForAuthorizationServerAndClient",
@@ -1028,6 +1041,7 @@ pub struct GetRefreshTokenForAuthorizationServerAndClient {
 impl GetRefreshTokenForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetRefreshTokenForAuthorizationServerAndClient",
@@ -1061,6 +1075,7 @@ pub struct RevokeRefreshTokenForAuthorizationServerAndClient {
 impl RevokeRefreshTokenForAuthorizationServerAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeRefreshTokenForAuthorizationServerAndClient",
@@ -1091,6 +1106,7 @@ pub struct ListAuthorizationServerKeys {
 impl ListAuthorizationServerKeys {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListAuthorizationServerKeys",
@@ -1121,6 +1137,7 @@ pub struct RotateAuthorizationServerKeys {
 impl RotateAuthorizationServerKeys {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RotateAuthorizationServerKeys",
@@ -1151,6 +1168,7 @@ pub struct ActivateAuthorizationServer {
 impl ActivateAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateAuthorizationServer",
@@ -1181,6 +1199,7 @@ pub struct DeactivateAuthorizationServer {
 impl DeactivateAuthorizationServer {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateAuthorizationServer",
@@ -1211,6 +1230,7 @@ pub struct ListAuthorizationServerPolicies {
 impl ListAuthorizationServerPolicies {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListAuthorizationServerPolicies",
@@ -1242,6 +1262,7 @@ pub struct CreateAuthorizationServerPolicy {
 impl CreateAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateAuthorizationServerPolicy",
@@ -1277,6 +1298,7 @@ pub struct GetAuthorizationServerPolicy {
 impl GetAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetAuthorizationServerPolicy",
@@ -1309,6 +1331,7 @@ pub struct ReplaceAuthorizationServerPolicy {
 impl ReplaceAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceAuthorizationServerPolicy",
@@ -1344,6 +1367,7 @@ pub struct DeleteAuthorizationServerPolicy {
 impl DeleteAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteAuthorizationServerPolicy",
@@ -1375,6 +1399,7 @@ pub struct ActivateAuthorizationServerPolicy {
 impl ActivateAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateAuthorizationServerPolicy",
@@ -1406,6 +1431,7 @@ pub struct DeactivateAuthorizationServerPolicy {
 impl DeactivateAuthorizationServerPolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateAuthorizationServerPolicy",
@@ -1437,6 +1463,7 @@ pub struct ListAuthorizationServerPolicyRules {
 impl ListAuthorizationServerPolicyRules {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListAuthorizationServerPolicyRules",
@@ -1469,6 +1496,7 @@ pub struct CreateAuthorizationServerPolicyRule {
 impl CreateAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateAuthorizationServerPolicyRule",
@@ -1505,6 +1533,7 @@ pub struct GetAuthorizationServerPolicyRule {
 impl GetAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetAuthorizationServerPolicyRule",
@@ -1538,6 +1567,7 @@ pub struct ReplaceAuthorizationServerPolicyRule {
 impl ReplaceAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceAuthorizationServerPolicyRule",
@@ -1574,6 +1604,7 @@ pub struct DeleteAuthorizationServerPolicyRule {
 impl DeleteAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteAuthorizationServerPolicyRule",
@@ -1606,6 +1637,7 @@ pub struct ActivateAuthorizationServerPolicyRule {
 impl ActivateAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateAuthorizationServerPolicyRule",
@@ -1638,6 +1670,7 @@ pub struct DeactivateAuthorizationServerPolicyRule {
 impl DeactivateAuthorizationServerPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateAuthorizationServerPolicyRule",
@@ -1667,6 +1700,7 @@ pub struct ListOAuth2Scopes {
 impl ListOAuth2Scopes {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListOAuth2Scopes",
@@ -1697,6 +1731,7 @@ pub struct CreateOAuth2Scope {
 impl CreateOAuth2Scope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateOAuth2Scope",
@@ -1731,6 +1766,7 @@ pub struct GetOAuth2Scope {
 impl GetOAuth2Scope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetOAuth2Scope",
@@ -1762,6 +1798,7 @@ pub struct ReplaceOAuth2Scope {
 impl ReplaceOAuth2Scope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceOAuth2Scope",
@@ -1796,6 +1833,7 @@ pub struct DeleteOAuth2Scope {
 impl DeleteOAuth2Scope {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteOAuth2Scope",

@@ -439,6 +439,7 @@ pub struct ListBrands {
 impl ListBrands {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListBrands",
@@ -468,6 +469,7 @@ pub struct GetBrand {
 impl GetBrand {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetBrand",
@@ -498,6 +500,7 @@ pub struct ReplaceBrand {
 impl ReplaceBrand {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceBrand",
@@ -531,6 +534,7 @@ pub struct ListEmailTemplates {
 impl ListEmailTemplates {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListEmailTemplates",
@@ -568,6 +572,7 @@ pub struct GetEmailTemplate {
 impl GetEmailTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetEmailTemplate",
@@ -599,6 +604,7 @@ pub struct ListEmailTemplateCustomizations {
 impl ListEmailTemplateCustomizations {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListEmailTemplateCustomizations",
@@ -631,6 +637,7 @@ pub struct CreateEmailTemplateCustomization {
 impl CreateEmailTemplateCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateEmailTemplateCustomization",
@@ -666,6 +673,7 @@ pub struct DeleteEmailTemplateCustomizations {
 impl DeleteEmailTemplateCustomizations {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteEmailTemplateCustomizations",
@@ -697,6 +705,7 @@ pub struct GetEmailCustomization {
 impl GetEmailCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetEmailCustomization",
@@ -729,6 +738,7 @@ pub struct ReplaceEmailCustomization {
 impl ReplaceEmailCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceEmailCustomization",
@@ -764,6 +774,7 @@ pub struct DeleteEmailCustomization {
 impl DeleteEmailCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteEmailCustomization",
@@ -796,6 +807,7 @@ pub struct GetPreviewContentOfEmailCustomization {
 impl GetPreviewContentOfEmailCustomization {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetPreviewContentOfEmailCustomization",
@@ -827,6 +839,7 @@ pub struct GetDefaultContentOfEmailTemplate {
 impl GetDefaultContentOfEmailTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetDefaultContentOfEmailTemplate",
@@ -858,6 +871,7 @@ pub struct GetPreviewOfEmailTemplateDefaultContent {
 impl GetPreviewOfEmailTemplateDefaultContent {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetPreviewOfEmailTemplateDefaultContent",
@@ -888,6 +902,7 @@ pub struct SendTestEmail {
 impl SendTestEmail {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "SendTestEmail",
@@ -917,6 +932,7 @@ pub struct ListBrandThemes {
 impl ListBrandThemes {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListBrandThemes",
@@ -947,6 +963,7 @@ pub struct GetBrandTheme {
 impl GetBrandTheme {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetBrandTheme",
@@ -978,6 +995,7 @@ pub struct ReplaceBrandTheme {
 impl ReplaceBrandTheme {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceBrandTheme",
@@ -1014,6 +1032,7 @@ pub struct UpdateBrandThemeBackgroundImage {
 impl UpdateBrandThemeBackgroundImage {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateBrandThemeBackgroundImage",
@@ -1049,6 +1068,7 @@ pub struct DeleteBrandThemeBackgroundImage {
 impl DeleteBrandThemeBackgroundImage {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteBrandThemeBackgroundImage",
@@ -1080,6 +1100,7 @@ pub struct UpdateBrandThemeFavicon {
 impl UpdateBrandThemeFavicon {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateBrandThemeFavicon",
@@ -1114,6 +1135,7 @@ pub struct DeleteBrandThemeFavicon {
 impl DeleteBrandThemeFavicon {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteBrandThemeFavicon",
@@ -1145,6 +1167,7 @@ pub struct UpdateBrandThemeLogo {
 impl UpdateBrandThemeLogo {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateBrandThemeLogo",
@@ -1179,6 +1202,7 @@ pub struct DeleteBrandThemeLogo {
 impl DeleteBrandThemeLogo {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteBrandThemeLogo",

@@ -107,6 +107,7 @@ pub struct ListDomains {
 impl ListDomains {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListDomains",
@@ -136,6 +137,7 @@ pub struct CreateDomain {
 impl CreateDomain {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateDomain",
@@ -169,6 +171,7 @@ pub struct GetDomain {
 impl GetDomain {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetDomain",
@@ -198,6 +201,7 @@ pub struct DeleteDomain {
 impl DeleteDomain {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteDomain",
@@ -228,6 +232,7 @@ pub struct CreateDomainCertificate {
 impl CreateDomainCertificate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateDomainCertificate",
@@ -261,6 +266,7 @@ pub struct VerifyDomain {
 impl VerifyDomain {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "VerifyDomain",

@@ -218,6 +218,7 @@ pub struct ListEventHooks {
 impl ListEventHooks {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Paged<crate::models::EventHook>> {
@@ -256,6 +257,7 @@ pub struct CreateEventHook {
 impl CreateEventHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
@@ -291,6 +293,7 @@ pub struct GetEventHook {
 impl GetEventHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
@@ -323,6 +326,7 @@ pub struct ReplaceEventHook {
 impl ReplaceEventHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
@@ -358,6 +362,7 @@ pub struct DeleteEventHook {
 impl DeleteEventHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "DeleteEventHook",
@@ -385,6 +390,7 @@ pub struct ActivateEventHook {
 impl ActivateEventHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
@@ -416,6 +422,7 @@ pub struct DeactivateEventHook {
 impl DeactivateEventHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {
@@ -447,6 +454,7 @@ pub struct VerifyEventHook {
 impl VerifyEventHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::EventHook>> {

@@ -93,6 +93,7 @@ pub struct ListFeatures {
 impl ListFeatures {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListFeatures",
@@ -122,6 +123,7 @@ pub struct GetFeature {
 impl GetFeature {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetFeature",
@@ -151,6 +153,7 @@ pub struct ListFeatureDependencies {
 impl ListFeatureDependencies {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListFeatureDependencies",
@@ -180,6 +183,7 @@ pub struct ListFeatureDependents {
 impl ListFeatureDependents {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListFeatureDependents",
@@ -210,6 +214,7 @@ pub struct UpdateFeatureLifecycle {
 impl UpdateFeatureLifecycle {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UpdateFeatureLifecycle",

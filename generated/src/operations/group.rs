@@ -455,6 +455,7 @@ pub struct ListGroups {
 impl ListGroups {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListGroups",
@@ -491,6 +492,7 @@ pub struct CreateGroup {
 impl CreateGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateGroup",
@@ -523,6 +525,7 @@ pub struct ListGroupRules {
 impl ListGroupRules {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListGroupRules",
@@ -552,6 +555,7 @@ pub struct CreateGroupRule {
 impl CreateGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateGroupRule",
@@ -585,6 +589,7 @@ pub struct GetGroupRule {
 impl GetGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetGroupRule",
@@ -615,6 +620,7 @@ pub struct ReplaceGroupRule {
 impl ReplaceGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceGroupRule",
@@ -648,6 +654,7 @@ pub struct DeleteGroupRule {
 impl DeleteGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteGroupRule",
@@ -677,6 +684,7 @@ pub struct ActivateGroupRule {
 impl ActivateGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateGroupRule",
@@ -706,6 +714,7 @@ pub struct DeactivateGroupRule {
 impl DeactivateGroupRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateGroupRule",
@@ -735,6 +744,7 @@ pub struct GetGroup {
 impl GetGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetGroup",
@@ -765,6 +775,7 @@ pub struct ReplaceGroup {
 impl ReplaceGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceGroup",
@@ -798,6 +809,7 @@ pub struct DeleteGroup {
 impl DeleteGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteGroup",
@@ -828,6 +840,7 @@ pub struct ListAssignedApplicationsForGroup {
 impl ListAssignedApplicationsForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListAssignedApplicationsForGroup",
@@ -857,6 +870,7 @@ pub struct ListGroupAssignedRoles {
 impl ListGroupAssignedRoles {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListGroupAssignedRoles",
@@ -887,6 +901,7 @@ pub struct AssignRoleToGroup {
 impl AssignRoleToGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "AssignRoleToGroup",
@@ -921,6 +936,7 @@ pub struct GetGroupRole {
 impl GetGroupRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetGroupRole",
@@ -951,6 +967,7 @@ pub struct UnassignRoleFromGroup {
 impl UnassignRoleFromGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignRoleFromGroup",
@@ -982,6 +999,7 @@ pub struct ListApplicationTargetsForAppAdminRoleForGroup {
 impl ListApplicationTargetsForAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListApplicationTargetsForAppAdminRoleForGroup",
@@ -1014,6 +1032,7 @@ pub struct AssignApplicationTargetToAdminRoleForGroup {
 impl AssignApplicationTargetToAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignApplicationTargetToAdminRoleForGroup",
@@ -1046,6 +1065,7 @@ pub struct UnassignApplicationTargetFromAppAdminRoleForGroup {
 impl UnassignApplicationTargetFromAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignApplicationTargetFromAppAdminRoleForGroup",
@@ -1079,6 +1099,7 @@ pub struct AssignAppInstanceTargetToAppAdminRoleForGroup {
 impl AssignAppInstanceTargetToAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignAppInstanceTargetToAppAdminRoleForGroup",
@@ -1112,6 +1133,7 @@ pub struct UnassignAppInstanceTargetFromAppAdminRoleForGroup {
 impl UnassignAppInstanceTargetFromAppAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignAppInstanceTargetFromAppAdminRoleForGroup",
@@ -1143,6 +1165,7 @@ pub struct ListGroupTargetsForGroupRole {
 impl ListGroupTargetsForGroupRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListGroupTargetsForGroupRole",
@@ -1175,6 +1198,7 @@ pub struct AssignGroupTargetToGroupAdminRoleForGroup {
 impl AssignGroupTargetToGroupAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignGroupTargetToGroupAdminRoleForGroup",
@@ -1207,6 +1231,7 @@ pub struct UnassignGroupTargetFromGroupAdminRoleForGroup {
 impl UnassignGroupTargetFromGroupAdminRoleForGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignGroupTargetFromGroupAdminRoleForGroup",
@@ -1236,6 +1261,7 @@ pub struct ListGroupMembers {
 impl ListGroupMembers {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListGroupMembers",
@@ -1266,6 +1292,7 @@ pub struct AssignUserToGroup {
 impl AssignUserToGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignUserToGroup",
@@ -1296,6 +1323,7 @@ pub struct UnassignUserFromGroup {
 impl UnassignUserFromGroup {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignUserFromGroup",

@@ -55,6 +55,7 @@ pub struct GetDefaultGroupSchema {
 impl GetDefaultGroupSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetDefaultGroupSchema",
@@ -84,6 +85,7 @@ pub struct UpdateDefaultGroupSchema {
 impl UpdateDefaultGroupSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateDefaultGroupSchema",

@@ -436,6 +436,7 @@ pub struct ListIdentityProviders {
 impl ListIdentityProviders {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListIdentityProviders",
@@ -472,6 +473,7 @@ pub struct CreateIdentityProvider {
 impl CreateIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateIdentityProvider",
@@ -504,6 +506,7 @@ pub struct ListIdentityProviderKeys {
 impl ListIdentityProviderKeys {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListIdentityProviderKeys",
@@ -535,6 +538,7 @@ pub struct CreateIdentityProviderX509CertificatePublicKey {
 impl CreateIdentityProviderX509CertificatePublicKey {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateIdentityProviderX509CertificatePublicKey",
@@ -568,6 +572,7 @@ pub struct GetIdentityProviderKey {
 impl GetIdentityProviderKey {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetIdentityProviderKey",
@@ -597,6 +602,7 @@ pub struct DeleteIdentityProviderKey {
 impl DeleteIdentityProviderKey {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteIdentityProviderKey",
@@ -626,6 +632,7 @@ pub struct GetIdentityProvider {
 impl GetIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetIdentityProvider",
@@ -656,6 +663,7 @@ pub struct ReplaceIdentityProvider {
 impl ReplaceIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceIdentityProvider",
@@ -689,6 +697,7 @@ pub struct DeleteIdentityProvider {
 impl DeleteIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteIdentityProvider",
@@ -719,6 +728,7 @@ pub struct ListCsrsForIdentityProvider {
 impl ListCsrsForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListCsrsForIdentityProvider",
@@ -750,6 +760,7 @@ pub struct GenerateCsrForIdentityProvider {
 impl GenerateCsrForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "GenerateCsrForIdentityProvider",
@@ -785,6 +796,7 @@ pub struct GetCsrForIdentityProvider {
 impl GetCsrForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetCsrForIdentityProvider",
@@ -816,6 +828,7 @@ pub struct RevokeCsrForIdentityProvider {
 impl RevokeCsrForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeCsrForIdentityProvider",
@@ -848,6 +861,7 @@ pub struct PublishCsrForIdentityProvider {
 impl PublishCsrForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "PublishCsrForIdentityProvider",
@@ -882,6 +896,7 @@ pub struct ListSigningKeyCredentialsForIdentityProvider {
 impl ListSigningKeyCredentialsForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListSigningKeyCredentialsForIdentityProvider",
@@ -913,6 +928,7 @@ pub struct GenerateNewIdentityProviderSigningKeyCredential {
 impl GenerateNewIdentityProviderSigningKeyCredential {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GenerateNewIdentityProviderSigningKeyCredential",
@@ -944,6 +960,7 @@ pub struct GetSigningKeyCredentialForIdentityProvider {
 impl GetSigningKeyCredentialForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetSigningKeyCredentialForIdentityProvider",
@@ -975,6 +992,7 @@ pub struct CloneSigningKeyCredentialForIdentityProvider {
 impl CloneSigningKeyCredentialForIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "CloneSigningKeyCredentialForIdentityProvider",
@@ -1005,6 +1023,7 @@ pub struct ActivateIdentityProvider {
 impl ActivateIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateIdentityProvider",
@@ -1035,6 +1054,7 @@ pub struct DeactivateIdentityProvider {
 impl DeactivateIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateIdentityProvider",
@@ -1064,6 +1084,7 @@ pub struct FindIdentityProviderUsers {
 impl FindIdentityProviderUsers {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "FindIdentityProviderUsers",
@@ -1095,6 +1116,7 @@ pub struct GetIdentityProviderApplicationUser {
 impl GetIdentityProviderApplicationUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetIdentityProviderApplicationUser",
@@ -1127,6 +1149,7 @@ pub struct LinkUserToIdentityProvider {
 impl LinkUserToIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "LinkUserToIdentityProvider",
@@ -1162,6 +1185,7 @@ pub struct UnlinkUserFromIdentityProvider {
 impl UnlinkUserFromIdentityProvider {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnlinkUserFromIdentityProvider",
@@ -1193,6 +1217,7 @@ pub struct ListSocialAuthTokens {
 impl ListSocialAuthTokens {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListSocialAuthTokens",

@@ -200,6 +200,7 @@ pub struct CreateIdentitySourceSession {
 impl CreateIdentitySourceSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::IdentitySourceSession>> {
@@ -236,6 +237,7 @@ pub struct DeleteIdentitySourceSession {
 impl DeleteIdentitySourceSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "DeleteIdentitySourceSession",
@@ -265,6 +267,7 @@ pub struct GetIdentitySourceSession {
 impl GetIdentitySourceSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::IdentitySourceSession>> {
@@ -300,6 +303,7 @@ pub struct ListIdentitySourceSessions {
 impl ListIdentitySourceSessions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Paged<crate::models::IdentitySourceSession>> {
@@ -345,6 +349,7 @@ pub struct StartImportFromIdentitySource {
 impl StartImportFromIdentitySource {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::IdentitySourceSession>> {
@@ -391,6 +396,7 @@ impl UploadIdentitySourceDataForDelete {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let mut request = crate::rt::Request::new(
             "UploadIdentitySourceDataForDelete",
@@ -433,6 +439,7 @@ impl UploadIdentitySourceDataForUpsert {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let mut request = crate::rt::Request::new(
             "UploadIdentitySourceDataForUpsert",

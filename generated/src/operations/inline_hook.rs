@@ -217,6 +217,7 @@ impl ListInlineHooks {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::List<crate::models::InlineHook>> {
@@ -255,6 +256,7 @@ pub struct CreateInlineHook {
 impl CreateInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
@@ -290,6 +292,7 @@ pub struct GetInlineHook {
 impl GetInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
@@ -322,6 +325,7 @@ pub struct ReplaceInlineHook {
 impl ReplaceInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
@@ -357,6 +361,7 @@ pub struct DeleteInlineHook {
 impl DeleteInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "DeleteInlineHook",
@@ -385,6 +390,7 @@ pub struct ExecuteInlineHook {
 impl ExecuteInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ExecuteInlineHook",
@@ -418,6 +424,7 @@ pub struct ActivateInlineHook {
 impl ActivateInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {
@@ -449,6 +456,7 @@ pub struct DeactivateInlineHook {
 impl DeactivateInlineHook {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(
         self,
     ) -> crate::rt::Customize<crate::rt::Json<crate::models::InlineHook>> {

@@ -93,6 +93,7 @@ pub struct ListLinkedObjectDefinitions {
 impl ListLinkedObjectDefinitions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListLinkedObjectDefinitions",
@@ -123,6 +124,7 @@ pub struct CreateLinkedObjectDefinition {
 impl CreateLinkedObjectDefinition {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateLinkedObjectDefinition",
@@ -157,6 +159,7 @@ pub struct GetLinkedObjectDefinition {
 impl GetLinkedObjectDefinition {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetLinkedObjectDefinition",
@@ -187,6 +190,7 @@ pub struct DeleteLinkedObjectDefinition {
 impl DeleteLinkedObjectDefinition {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "DeleteLinkedObjectDefinition",

@@ -102,6 +102,7 @@ impl ListSystemLogEvents {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ListSystemLogEvents",

@@ -182,6 +182,7 @@ impl ListNetworkZones {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ListNetworkZones",
@@ -227,6 +228,7 @@ pub struct CreateNetworkZone {
 impl CreateNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateNetworkZone",
@@ -260,6 +262,7 @@ pub struct GetNetworkZone {
 impl GetNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetNetworkZone",
@@ -290,6 +293,7 @@ pub struct ReplaceNetworkZone {
 impl ReplaceNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceNetworkZone",
@@ -323,6 +327,7 @@ pub struct DeleteNetworkZone {
 impl DeleteNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteNetworkZone",
@@ -352,6 +357,7 @@ pub struct ActivateNetworkZone {
 impl ActivateNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateNetworkZone",
@@ -381,6 +387,7 @@ pub struct DeactivateNetworkZone {
 impl DeactivateNetworkZone {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateNetworkZone",

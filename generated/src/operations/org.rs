@@ -299,6 +299,7 @@ pub struct GetOrgSettings {
 impl GetOrgSettings {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetOrgSettings",
@@ -328,6 +329,7 @@ pub struct ReplaceOrgSetting {
 impl ReplaceOrgSetting {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceOrgSetting",
@@ -361,6 +363,7 @@ pub struct UpdateOrgSetting {
 impl UpdateOrgSetting {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateOrgSetting",
@@ -393,6 +396,7 @@ pub struct ListOrgContactTypes {
 impl ListOrgContactTypes {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListOrgContactTypes",
@@ -422,6 +426,7 @@ pub struct GetOrgContactUser {
 impl GetOrgContactUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetOrgContactUser",
@@ -452,6 +457,7 @@ pub struct ReplaceOrgContactUser {
 impl ReplaceOrgContactUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceOrgContactUser",
@@ -485,6 +491,7 @@ pub struct UpdateOrgLogo {
 impl UpdateOrgLogo {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateOrgLogo",
@@ -517,6 +524,7 @@ pub struct GetOrgPreferences {
 impl GetOrgPreferences {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetOrgPreferences",
@@ -545,6 +553,7 @@ pub struct HideOrgEndUserFooter {
 impl HideOrgEndUserFooter {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "HideOrgEndUserFooter",
@@ -573,6 +582,7 @@ pub struct ShowOrgEndUserFooter {
 impl ShowOrgEndUserFooter {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ShowOrgEndUserFooter",
@@ -601,6 +611,7 @@ pub struct GetOktaCommunicationSettings {
 impl GetOktaCommunicationSettings {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetOktaCommunicationSettings",
@@ -630,6 +641,7 @@ pub struct OptInUsersToOktaCommunicationEmails {
 impl OptInUsersToOktaCommunicationEmails {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "OptInUsersToOktaCommunicationEmails",
@@ -659,6 +671,7 @@ pub struct OptOutUsersFromOktaCommunicationEmails {
 impl OptOutUsersFromOktaCommunicationEmails {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "OptOutUsersFromOktaCommunicationEmails",
@@ -687,6 +700,7 @@ pub struct GetOktaSupportSettings {
 impl GetOktaSupportSettings {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetOktaSupportSettings",
@@ -715,6 +729,7 @@ pub struct ExtendOktaSupport {
 impl ExtendOktaSupport {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ExtendOktaSupport",
@@ -743,6 +758,7 @@ pub struct GrantOktaSupport {
 impl GrantOktaSupport {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GrantOktaSupport",
@@ -771,6 +787,7 @@ pub struct RevokeOktaSupport {
 impl RevokeOktaSupport {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeOktaSupport",

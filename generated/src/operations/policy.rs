@@ -297,6 +297,7 @@ impl ListPolicies {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ListPolicies",
@@ -340,6 +341,7 @@ impl CreatePolicy {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreatePolicy",
@@ -383,6 +385,7 @@ impl GetPolicy {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "GetPolicy",
@@ -416,6 +419,7 @@ pub struct ReplacePolicy {
 impl ReplacePolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplacePolicy",
@@ -449,6 +453,7 @@ pub struct DeletePolicy {
 impl DeletePolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeletePolicy",
@@ -478,6 +483,7 @@ pub struct ActivatePolicy {
 impl ActivatePolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "ActivatePolicy",
@@ -505,6 +511,7 @@ pub struct DeactivatePolicy {
 impl DeactivatePolicy {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "DeactivatePolicy",
@@ -532,6 +539,7 @@ pub struct ListPolicyRules {
 impl ListPolicyRules {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListPolicyRules",
@@ -562,6 +570,7 @@ pub struct CreatePolicyRule {
 impl CreatePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreatePolicyRule",
@@ -596,6 +605,7 @@ pub struct GetPolicyRule {
 impl GetPolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetPolicyRule",
@@ -627,6 +637,7 @@ pub struct ReplacePolicyRule {
 impl ReplacePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplacePolicyRule",
@@ -661,6 +672,7 @@ pub struct DeletePolicyRule {
 impl DeletePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "DeletePolicyRule",
@@ -689,6 +701,7 @@ pub struct ActivatePolicyRule {
 impl ActivatePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivatePolicyRule",
@@ -719,6 +732,7 @@ pub struct DeactivatePolicyRule {
 impl DeactivatePolicyRule {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "DeactivatePolicyRule",

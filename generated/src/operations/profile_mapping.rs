@@ -118,6 +118,7 @@ impl ListProfileMappings {
 
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ListProfileMappings",
@@ -166,6 +167,7 @@ pub struct GetProfileMapping {
 impl GetProfileMapping {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetProfileMapping",
@@ -196,6 +198,7 @@ pub struct UpdateProfileMapping {
 impl UpdateProfileMapping {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateProfileMapping",

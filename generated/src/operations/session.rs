@@ -98,6 +98,7 @@ pub struct CreateSession {
 impl CreateSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateSession",
@@ -131,6 +132,7 @@ pub struct DeleteSession {
 impl DeleteSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::NoBody> {
         let request = crate::rt::Request::new(
             "DeleteSession",
@@ -158,6 +160,7 @@ pub struct GetSession {
 impl GetSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetSession",
@@ -187,6 +190,7 @@ pub struct RefreshSession {
 impl RefreshSession {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RefreshSession",

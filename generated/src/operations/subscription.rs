@@ -155,6 +155,7 @@ pub struct ListRoleSubscriptions {
 impl ListRoleSubscriptions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListRoleSubscriptions",
@@ -186,6 +187,7 @@ pub struct GetRoleSubscriptionByNotificationType {
 impl GetRoleSubscriptionByNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetRoleSubscriptionByNotificationType",
@@ -217,6 +219,7 @@ pub struct SubscribeRoleToNotificationType {
 impl SubscribeRoleToNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "SubscribeRoleToNotificationType",
@@ -248,6 +251,7 @@ pub struct UnsubscribeRoleFromNotificationType {
 impl UnsubscribeRoleFromNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnsubscribeRoleFromNotificationType",
@@ -279,6 +283,7 @@ pub struct SubscribeUserToNotificationType {
 impl SubscribeUserToNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "SubscribeUserToNotificationType",
@@ -310,6 +315,7 @@ pub struct UnsubscribeUserFromNotificationType {
 impl UnsubscribeUserFromNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnsubscribeUserFromNotificationType",

@@ -118,6 +118,7 @@ pub struct ListSmsTemplates {
 impl ListSmsTemplates {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListSmsTemplates",
@@ -147,6 +148,7 @@ pub struct CreateSmsTemplate {
 impl CreateSmsTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateSmsTemplate",
@@ -180,6 +182,7 @@ pub struct GetSmsTemplate {
 impl GetSmsTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetSmsTemplate",
@@ -210,6 +213,7 @@ pub struct ReplaceSmsTemplate {
 impl ReplaceSmsTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceSmsTemplate",
@@ -244,6 +248,7 @@ pub struct UpdateSmsTemplate {
 impl UpdateSmsTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateSmsTemplate",
@@ -277,6 +282,7 @@ pub struct DeleteSmsTemplate {
 impl DeleteSmsTemplate {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteSmsTemplate",

@@ -58,6 +58,7 @@ pub struct GetCurrentThreatInsightConfiguration {
 impl GetCurrentThreatInsightConfiguration {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetCurrentThreatInsightConfiguration",
@@ -88,6 +89,7 @@ pub struct UpdateThreatInsightConfiguration {
 impl UpdateThreatInsightConfiguration {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateThreatInsightConfiguration",

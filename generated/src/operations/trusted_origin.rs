@@ -122,6 +122,7 @@ pub struct ListTrustedOrigins {
 impl ListTrustedOrigins {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListTrustedOrigins",
@@ -151,6 +152,7 @@ pub struct CreateTrustedOrigin {
 impl CreateTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateTrustedOrigin",
@@ -184,6 +186,7 @@ pub struct GetTrustedOrigin {
 impl GetTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetTrustedOrigin",
@@ -214,6 +217,7 @@ pub struct ReplaceTrustedOrigin {
 impl ReplaceTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceTrustedOrigin",
@@ -247,6 +251,7 @@ pub struct DeleteTrustedOrigin {
 impl DeleteTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteTrustedOrigin",
@@ -276,6 +281,7 @@ pub struct ActivateTrustedOrigin {
 impl ActivateTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateTrustedOrigin",
@@ -305,6 +311,7 @@ pub struct DeactivateTrustedOrigin {
 impl DeactivateTrustedOrigin {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateTrustedOrigin",

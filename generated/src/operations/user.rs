@@ -831,6 +831,7 @@ pub struct ListUsers {
 impl ListUsers {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Paged<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListUsers",
@@ -867,6 +868,7 @@ pub struct CreateUser {
 impl CreateUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "CreateUser",
@@ -902,6 +904,7 @@ pub struct SetLinkedObjectForUser {
 impl SetLinkedObjectForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "SetLinkedObjectForUser",
@@ -935,6 +938,7 @@ pub struct GetUser {
 impl GetUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetUser",
@@ -965,6 +969,7 @@ pub struct ReplaceUser {
 impl ReplaceUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ReplaceUser",
@@ -999,6 +1004,7 @@ pub struct UpdateUser {
 impl UpdateUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateUser",
@@ -1032,6 +1038,7 @@ pub struct DeleteUser {
 impl DeleteUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteUser",
@@ -1061,6 +1068,7 @@ pub struct ListUserAppLinks {
 impl ListUserAppLinks {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListUserAppLinks",
@@ -1090,6 +1098,7 @@ pub struct ListUserClients {
 impl ListUserClients {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListUserClients",
@@ -1121,6 +1130,7 @@ pub struct ListGrantsForUserAndClient {
 impl ListGrantsForUserAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListGrantsForUserAndClient",
@@ -1152,6 +1162,7 @@ pub struct RevokeGrantsForUserAndClient {
 impl RevokeGrantsForUserAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeGrantsForUserAndClient",
@@ -1183,6 +1194,7 @@ pub struct ListRefreshTokensForUserAndClient {
 impl ListRefreshTokensForUserAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListRefreshTokensForUserAndClient",
@@ -1214,6 +1226,7 @@ pub struct RevokeTokensForUserAndClient {
 impl RevokeTokensForUserAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeTokensForUserAndClient",
@@ -1246,6 +1259,7 @@ pub struct GetRefreshTokenForUserAndClient {
 impl GetRefreshTokenForUserAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetRefreshTokenForUserAndClient",
@@ -1278,6 +1292,7 @@ pub struct RevokeTokenForUserAndClient {
 impl RevokeTokenForUserAndClient {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeTokenForUserAndClient",
@@ -1308,6 +1323,7 @@ pub struct ChangePassword {
 impl ChangePassword {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ChangePassword",
@@ -1342,6 +1358,7 @@ pub struct ChangeRecoveryQuestion {
 impl ChangeRecoveryQuestion {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "ChangeRecoveryQuestion",
@@ -1375,6 +1392,7 @@ pub struct ForgotPassword {
 impl ForgotPassword {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ForgotPassword",
@@ -1404,6 +1422,7 @@ pub struct ListUserGrants {
 impl ListUserGrants {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListUserGrants",
@@ -1433,6 +1452,7 @@ pub struct RevokeUserGrants {
 impl RevokeUserGrants {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeUserGrants",
@@ -1463,6 +1483,7 @@ pub struct GetUserGrant {
 impl GetUserGrant {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetUserGrant",
@@ -1493,6 +1514,7 @@ pub struct RevokeUserGrant {
 impl RevokeUserGrant {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "RevokeUserGrant",
@@ -1522,6 +1544,7 @@ pub struct ListMemberGroups {
 impl ListMemberGroups {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListMemberGroups",
@@ -1551,6 +1574,7 @@ pub struct ListIdentityProvidersForUser {
 impl ListIdentityProvidersForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListIdentityProvidersForUser",
@@ -1580,6 +1604,7 @@ pub struct ActivateUser {
 impl ActivateUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateUser",
@@ -1609,6 +1634,7 @@ pub struct DeactivateUser {
 impl DeactivateUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeactivateUser",
@@ -1638,6 +1664,7 @@ pub struct ExpirePassword {
 impl ExpirePassword {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ExpirePassword",
@@ -1667,6 +1694,7 @@ pub struct ReactivateUser {
 impl ReactivateUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ReactivateUser",
@@ -1696,6 +1724,7 @@ pub struct ResetFactors {
 impl ResetFactors {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ResetFactors",
@@ -1725,6 +1754,7 @@ pub struct ResetPassword {
 impl ResetPassword {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ResetPassword",
@@ -1754,6 +1784,7 @@ pub struct SuspendUser {
 impl SuspendUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "SuspendUser",
@@ -1783,6 +1814,7 @@ pub struct UnlockUser {
 impl UnlockUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnlockUser",
@@ -1812,6 +1844,7 @@ pub struct UnsuspendUser {
 impl UnsuspendUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnsuspendUser",
@@ -1842,6 +1875,7 @@ pub struct ListLinkedObjectsForUser {
 impl ListLinkedObjectsForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListLinkedObjectsForUser",
@@ -1872,6 +1906,7 @@ pub struct DeleteLinkedObjectForUser {
 impl DeleteLinkedObjectForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteLinkedObjectForUser",
@@ -1901,6 +1936,7 @@ pub struct ListAssignedRolesForUser {
 impl ListAssignedRolesForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListAssignedRolesForUser",
@@ -1931,6 +1967,7 @@ pub struct AssignRoleToUser {
 impl AssignRoleToUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "AssignRoleToUser",
@@ -1965,6 +2002,7 @@ pub struct GetUserRole {
 impl GetUserRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetUserRole",
@@ -1995,6 +2033,7 @@ pub struct UnassignRoleFromUser {
 impl UnassignRoleFromUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignRoleFromUser",
@@ -2026,6 +2065,7 @@ pub struct ListApplicationTargetsForAppAdminRoleForUser {
 impl ListApplicationTargetsForAppAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListApplicationTargetsForAppAdminRoleForUser",
@@ -2057,6 +2097,7 @@ pub struct AssignAllAppsAsTargetToUserRole {
 impl AssignAllAppsAsTargetToUserRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignAllAppsAsTargetToUserRole",
@@ -2089,6 +2130,7 @@ pub struct AssignApplicationTargetToAdminRoleForUser {
 impl AssignApplicationTargetToAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignApplicationTargetToAdminRoleForUser",
@@ -2121,6 +2163,7 @@ pub struct UnassignApplicationTargetFromAppAdminRoleForUser {
 impl UnassignApplicationTargetFromAppAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignApplicationTargetFromAppAdminRoleForUser",
@@ -2154,6 +2197,7 @@ pub struct AssignAppInstanceTargetToAppAdminRoleForUser {
 impl AssignAppInstanceTargetToAppAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignAppInstanceTargetToAppAdminRoleForUser",
@@ -2187,6 +2231,7 @@ pub struct UnassignAppInstanceTargetFromAppAdminRoleForUser {
 impl UnassignAppInstanceTargetFromAppAdminRoleForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignAppInstanceTargetFromAppAdminRoleForUser",
@@ -2218,6 +2263,7 @@ pub struct ListGroupTargetsForUserRole {
 impl ListGroupTargetsForUserRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListGroupTargetsForUserRole",
@@ -2249,6 +2295,7 @@ pub struct AssignGroupTargetToUserRole {
 impl AssignGroupTargetToUserRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "AssignGroupTargetToUserRole",
@@ -2281,6 +2328,7 @@ pub struct UnassignGroupTargetFromUserRole {
 impl UnassignGroupTargetFromUserRole {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "UnassignGroupTargetFromUserRole",
@@ -2310,6 +2358,7 @@ pub struct ClearUserSessions {
 impl ClearUserSessions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ClearUserSessions",
@@ -2339,6 +2388,7 @@ pub struct ListUserSubscriptions {
 impl ListUserSubscriptions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListUserSubscriptions",
@@ -2370,6 +2420,7 @@ pub struct GetUserSubscriptionByNotificationType {
 impl GetUserSubscriptionByNotificationType {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetUserSubscriptionByNotificationType",

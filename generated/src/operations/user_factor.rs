@@ -186,6 +186,7 @@ pub struct ListFactors {
 impl ListFactors {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListFactors",
@@ -216,6 +217,7 @@ pub struct EnrollFactor {
 impl EnrollFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "EnrollFactor",
@@ -249,6 +251,7 @@ pub struct ListSupportedFactors {
 impl ListSupportedFactors {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListSupportedFactors",
@@ -279,6 +282,7 @@ pub struct ListSupportedSecurityQuestions {
 impl ListSupportedSecurityQuestions {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ListSupportedSecurityQuestions",
@@ -309,6 +313,7 @@ pub struct GetFactor {
 impl GetFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetFactor",
@@ -339,6 +344,7 @@ pub struct DeleteFactor {
 impl DeleteFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "DeleteFactor",
@@ -369,6 +375,7 @@ pub struct ActivateFactor {
 impl ActivateFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "ActivateFactor",
@@ -401,6 +408,7 @@ pub struct GetFactorTransactionStatus {
 impl GetFactorTransactionStatus {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetFactorTransactionStatus",
@@ -432,6 +440,7 @@ pub struct VerifyMfaFactor {
 impl VerifyMfaFactor {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "VerifyMfaFactor",

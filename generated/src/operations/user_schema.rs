@@ -94,6 +94,7 @@ pub struct GetApplicationDefaultUserSchema {
 impl GetApplicationDefaultUserSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetApplicationDefaultUserSchema",
@@ -125,6 +126,7 @@ pub struct UpdateApplicationUserProfileSchema {
 impl UpdateApplicationUserProfileSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateApplicationUserProfileSchema",
@@ -158,6 +160,7 @@ pub struct GetSchemaForUser {
 impl GetSchemaForUser {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let request = crate::rt::Request::new(
             "GetSchemaForUser",
@@ -188,6 +191,7 @@ pub struct UpdateUserProfileSchema {
 impl UpdateUserProfileSchema {
     /// Opens the request to what the catalog does not know: see
     /// [`Customize`](crate::request::Customize).
+    #[inline]
     pub fn customize(self) -> crate::rt::Customize<crate::rt::Json<serde_json::Value>> {
         let mut request = crate::rt::Request::new(
             "UpdateUserProfileSchema",

@@ -133,17 +133,23 @@ pub fn deserialize<'de, M: WireModel, D: Deserializer<'de>>(d: D) -> Result<M, D
 
 /// Encodes a model as a JSON object: its described fields in order, then the undescribed ones.
 pub fn serialize<M: WireModel, S: Serializer>(m: &M, s: S) -> Result<S::Ok, S::Error> {
-    let (additional, nulls, mismatched) = m.rest();
-    let mut w = WireWriter {
+    // Only `write` depends on the model: the rest is compiled once per serializer.
+    let mut w = start(s, m.rest())?;
+    m.write(&mut w)?;
+    w.end()
+}
+
+fn start<S: Serializer>(
+    s: S,
+    rest: WireRest<'_>,
+) -> Result<WireWriter<'_, S::SerializeMap>, S::Error> {
+    let (additional, nulls, mismatched) = rest;
+    Ok(WireWriter {
         map: s.serialize_map(None)?,
+        additional,
         nulls,
         mismatched,
-    };
-    m.write(&mut w)?;
-    for (k, v) in additional {
-        w.map.serialize_entry(k, v)?;
-    }
-    w.map.end()
+    })
 }
 
 /// One described field's value, about to be read; see [`WireModel::read`].
@@ -171,7 +177,7 @@ impl<'de, A: MapAccess<'de>> WireReader<'_, 'de, A> {
     pub fn option<T: DeserializeOwned>(self, into: &mut Option<T>) -> Result<(), A::Error> {
         match self.map.next_value::<Field<T>>()? {
             Field::Value(v) => *into = Some(v),
-            Field::Null => self.cx.nulls.push((self.slot, self.cx.names[self.slot])),
+            Field::Null => self.cx.null(self.slot),
             Field::Absent => {}
             Field::Raw(value, message) => self.cx.misfit(self.slot, value, message),
         }
@@ -208,7 +214,14 @@ struct Collected {
     mismatched: Vec<(usize, MismatchedField)>,
 }
 
+// Each list is kept in slot order as it grows (they are short: usually empty), so that no
+// sort is compiled in.
 impl Collected {
+    fn null(&mut self, slot: usize) {
+        let at = self.nulls.partition_point(|(s, _)| *s < slot);
+        self.nulls.insert(at, (slot, self.names[slot]));
+    }
+
     fn misfit(&mut self, slot: usize, value: Value, message: String) {
         let name = self.names[slot];
         // The value may be anything a server sends; the warning names only its JSON kind.
@@ -218,19 +231,16 @@ impl Collected {
             found = super::field::kind(&value),
             "a field does not fit its documented type; kept as received"
         );
-        self.mismatched.push((
-            slot,
-            MismatchedField {
-                name,
-                value,
-                message,
-            },
-        ));
+        let at = self.mismatched.partition_point(|(s, _)| *s < slot);
+        let field = MismatchedField {
+            name,
+            value,
+            message,
+        };
+        self.mismatched.insert(at, (slot, field));
     }
 
-    fn finish(mut self) -> (ExplicitNulls, MismatchedFields) {
-        self.nulls.sort_by_key(|(slot, _)| *slot);
-        self.mismatched.sort_by_key(|(slot, _)| *slot);
+    fn finish(self) -> (ExplicitNulls, MismatchedFields) {
         let mut nulls = ExplicitNulls::default();
         for (_, name) in self.nulls {
             nulls.push(name);
@@ -244,6 +254,7 @@ impl Collected {
 /// Writes one described field; see [`WireModel::write`].
 pub struct WireWriter<'a, S> {
     map: S,
+    additional: &'a Map<String, Value>,
     nulls: Option<&'a ExplicitNulls>,
     mismatched: Option<&'a MismatchedFields>,
 }
@@ -257,16 +268,10 @@ impl<S: SerializeMap> WireWriter<'_, S> {
     /// An `Option` field: its value; else, while unset, the raw value it arrived as; else
     /// `null` if it arrived as one; else nothing.
     pub fn option<T: Serialize>(&mut self, name: &str, value: &Option<T>) -> Result<(), S::Error> {
-        if let Some(v) = value {
-            return self.map.serialize_entry(name, v);
+        match value {
+            Some(v) => self.map.serialize_entry(name, v),
+            None => self.unset(name, true),
         }
-        if let Some(raw) = self.mismatched.and_then(|m| m.get(name)) {
-            return self.map.serialize_entry(name, &raw.value);
-        }
-        if self.nulls.is_some_and(|n| n.contains(name)) {
-            return self.map.serialize_entry(name, &());
-        }
-        Ok(())
     }
 
     /// A `Nullable` field: its value or `null`; an absent one is written as the raw value it
@@ -279,11 +284,29 @@ impl<S: SerializeMap> WireWriter<'_, S> {
         match value {
             Nullable::Value(v) => self.map.serialize_entry(name, v),
             Nullable::Null => self.map.serialize_entry(name, &()),
-            Nullable::Absent => match self.mismatched.and_then(|m| m.get(name)) {
-                Some(raw) => self.map.serialize_entry(name, &raw.value),
-                None => Ok(()),
-            },
+            Nullable::Absent => self.unset(name, false),
         }
+    }
+
+    /// An unset field: the raw value it arrived as, else `null` if `null_if_noted` and it
+    /// arrived as one, else nothing. Kept apart from the field's type, so that it is compiled
+    /// once, not once per field type.
+    #[inline(never)]
+    fn unset(&mut self, name: &str, null_if_noted: bool) -> Result<(), S::Error> {
+        if let Some(raw) = self.mismatched.and_then(|m| m.get(name)) {
+            return self.map.serialize_entry(name, &raw.value);
+        }
+        if null_if_noted && self.nulls.is_some_and(|n| n.contains(name)) {
+            return self.map.serialize_entry(name, &());
+        }
+        Ok(())
+    }
+
+    fn end(mut self) -> Result<S::Ok, S::Error> {
+        for (k, v) in self.additional {
+            self.map.serialize_entry(k, v)?;
+        }
+        self.map.end()
     }
 }
 
