@@ -2,8 +2,14 @@
 # How long a client crate takes to build by itself once its dependencies are built, and a
 # user's crate after its `main.rs` is touched, for several crates side by side (BENCHMARKS §2):
 #
-#   scripts/crate-build-time.sh ROUNDS LABEL=CRATE_DIR [LABEL=CRATE_DIR ...]
-#   scripts/crate-build-time.sh 5 now=generated before=/tmp/before/generated prog=/tmp/prog
+#   scripts/crate-build-time.sh ROUNDS LABEL=CRATE_DIR[@PKG,...] [LABEL=CRATE_DIR ...]
+#   scripts/crate-build-time.sh 5 now=generated before=/tmp/before/generated prog=/tmp/prog \
+#     progrt=/tmp/prog@progenitor-client
+#
+# `@PKG,...` also cleans those packages each round (progenitor's runtime crate, which
+# okta-client has inside). MAIN_RS=file gives the user crates that `main.rs` instead of one
+# that only names `client::Client` (the dependency is called `client`); `scripts/user-main.rs`
+# sends eight operations of okta-client.
 #
 # Each CRATE_DIR is a library crate (okta-client's `generated/`, another checkout's, or the
 # crate `cargo progenitor` writes). Each gets a scratch user crate depending on it by path, in
@@ -31,7 +37,10 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 labels=()
 for spec in "$@"; do
   label="${spec%%=*}"
-  dir="$(cd "${spec#*=}" && pwd)"
+  target="${spec#*=}"
+  extra=""
+  if [[ "$target" == *@* ]]; then extra="${target#*@}"; target="${target%%@*}"; fi
+  dir="$(cd "$target" && pwd)"
   name=$(sed -n 's/^name = "\(.*\)"/\1/p' "$dir/Cargo.toml" | head -n 1)
   user="$work/$label"
   mkdir -p "$user/src"
@@ -46,14 +55,23 @@ client = { package = "$name", path = "$dir" }
 
 [workspace]
 TOML
-  echo 'fn main() { println!("{}", std::any::type_name::<client::Client>()); }' > "$user/src/main.rs"
+  if [ -n "${MAIN_RS:-}" ]; then
+    cp "$MAIN_RS" "$user/src/main.rs"
+  else
+    echo 'fn main() { println!("{}", std::any::type_name::<client::Client>()); }' > "$user/src/main.rs"
+  fi
   # A checkout's lock file pins the versions its own workspace builds with.
   if [ -f "$(dirname "$dir")/Cargo.lock" ]; then cp "$(dirname "$dir")/Cargo.lock" "$user/Cargo.lock"; fi
-  rm -rf "$user/target"
   cargo fetch -q --manifest-path "$user/Cargo.toml" # downloads are not build time
-  cold=$(CARGO_TARGET_DIR="$user/target" secs cargo build --manifest-path "$user/Cargo.toml")
-  printf '%-10s %s at %s: cold build (every dependency) %.1f s\n' "$label" "$name" "$dir" "$cold"
-  echo "$name" > "$user/.crate"
+  if [ -n "${REUSE:-}" ] && [ -d "$user/target" ]; then
+    # REUSE=1: keep an earlier run's target directory (no cold figure).
+    CARGO_TARGET_DIR="$user/target" secs cargo build --manifest-path "$user/Cargo.toml" > /dev/null
+  else
+    rm -rf "$user/target"
+    cold=$(CARGO_TARGET_DIR="$user/target" secs cargo build --manifest-path "$user/Cargo.toml")
+    printf '%-10s %s at %s: cold build (every dependency) %.1f s\n' "$label" "$name" "$dir" "$cold"
+  fi
+  echo "$name${extra:+,$extra}" > "$user/.crate"
   labels+=("$label")
 done
 
@@ -62,7 +80,9 @@ for round in $(seq "$rounds"); do
   for label in "${labels[@]}"; do
     user="$work/$label"
     export CARGO_TARGET_DIR="$user/target"
-    cargo clean -q -p "$(cat "$user/.crate")" --manifest-path "$user/Cargo.toml"
+    for pkg in $(tr , ' ' < "$user/.crate"); do
+      cargo clean -q -p "$pkg" --manifest-path "$user/Cargo.toml"
+    done
     alone=$(secs cargo build --manifest-path "$user/Cargo.toml")
     touch "$user/src/main.rs"
     main=$(secs cargo build --manifest-path "$user/Cargo.toml")

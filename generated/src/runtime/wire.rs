@@ -118,6 +118,8 @@ macro_rules! wire_serde {
         }
 
         impl $crate::runtime::wire::Placeholder for $t {
+            // Compiled only where a model holding this one is decoded (see `empty`).
+            #[inline]
             fn placeholder() -> Self {
                 <Self as $crate::runtime::wire::WireModel>::empty()
             }
