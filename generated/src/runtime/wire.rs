@@ -331,9 +331,16 @@ impl<'de, M: WireModel> Visitor<'de> for ModelVisitor<M> {
             nulls: Vec::new(),
             mismatched: Vec::new(),
         };
-        while let Some(key) = map.next_key_seed(KeySeed(M::FIELDS))? {
+        // Servers write an object's members in a stable order, usually the documented one
+        // that `FIELDS` follows: the search for a key starts after the previous key's slot.
+        let mut next = 0;
+        while let Some(key) = map.next_key_seed(KeySeed {
+            fields: M::FIELDS,
+            from: next,
+        })? {
             match key {
                 Key::Field(slot) => {
+                    next = slot + 1;
                     if !seen.insert(slot) {
                         return Err(de::Error::duplicate_field(M::FIELDS[slot]));
                     }
@@ -403,7 +410,21 @@ enum Key {
 }
 
 /// Reads a key as a described field's slot, without allocating, or as an undescribed name.
-struct KeySeed(&'static [&'static str]);
+struct KeySeed {
+    fields: &'static [&'static str],
+    /// The slot tried first: the one after the previous key's.
+    from: usize,
+}
+
+impl KeySeed {
+    #[inline]
+    fn slot(&self, name: &str) -> Option<usize> {
+        if self.fields.get(self.from).is_some_and(|f| *f == name) {
+            return Some(self.from);
+        }
+        self.fields.iter().position(|f| *f == name)
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Key;
@@ -421,14 +442,14 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(match self.0.iter().position(|f| *f == v) {
+        Ok(match self.slot(v) {
             Some(slot) => Key::Field(slot),
             None => Key::Other(v.to_owned()),
         })
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
-        Ok(match self.0.iter().position(|f| *f == v) {
+        Ok(match self.slot(&v) {
             Some(slot) => Key::Field(slot),
             None => Key::Other(v),
         })
@@ -587,6 +608,24 @@ mod tests {
         let w: W = serde_json::from_value(value.clone()).unwrap();
         assert_eq!(w.n, Some(4));
         assert_eq!(serde_json::to_value(&w).unwrap(), value);
+    }
+
+    #[test]
+    fn a_key_is_found_from_any_starting_slot() {
+        let fields = &["a", "b", "c"];
+        for from in 0..=4 {
+            let seed = KeySeed { fields, from };
+            let slots: Vec<_> = ["a", "b", "c", "d"].map(|k| seed.slot(k)).into();
+            assert_eq!(slots, [Some(0), Some(1), Some(2), None], "from {from}");
+        }
+        // Keys out of the struct's order land in their own slots; unknown ones are kept.
+        let w = decode(r#"{"v":[1],"s":"t","id":"a","n":2,"x":0}"#).unwrap();
+        assert_eq!(
+            (w.id.as_str(), w.n, w.s.as_deref()),
+            ("a", Some(2), Some("t"))
+        );
+        assert_eq!(w.v, Nullable::Value(vec![1]));
+        assert!(w.additional_properties.contains_key("x"));
     }
 
     #[test]
