@@ -14,9 +14,9 @@
 //!   prefix ([`SETTER_PREFIX`]), the enums' catch-all variant ([`UNKNOWN_VARIANT`]), every
 //!   request builder's members ([`BUILDER_MEMBERS`]), the methods `Client` already has beside
 //!   the group accessors the emitted code adds to it ([`CLIENT_METHODS`]), the items every
-//!   struct's `WireModel` impl defines ([`WIRE_MODEL_ITEMS`]), the profile wire structs'
-//!   names ([`wire_name`]) and the crates the emitted code names by their own paths
-//!   ([`EXTERNAL_CRATES`]).
+//!   struct's `WireModel` impl defines ([`WIRE_MODEL_ITEMS`]), which the models and the
+//!   profiles generated into a user's crate share, and the crates the emitted code names by
+//!   their own paths ([`EXTERNAL_CRATES`]).
 //!
 //! The emitters take every one of these names from here ([`RuntimeItem::path`],
 //! [`RuntimeMethod::ident`], the `&str` constants); none is spelled a second time in the
@@ -617,15 +617,6 @@ impl WireModelItems {
     }
 }
 
-/// The suffix of a profile type's private wire struct (`UserProfile__Wire`). Model names are
-/// UpperCamelCase and never hold `__`, so no model can take a wire struct's name.
-pub const WIRE_SUFFIX: &str = "__Wire";
-
-/// The name of `model`'s private wire struct.
-pub fn wire_name(model: &str) -> String {
-    format!("{model}{WIRE_SUFFIX}")
-}
-
 /// The last segment of a path: the name it brings into scope.
 pub fn last_segment(path: &str) -> &str {
     path.rsplit("::").next().unwrap_or(path)
@@ -668,12 +659,54 @@ pub fn profile_root() -> TokenStream {
     quote!(::okta_client)
 }
 
-/// `crate::profile::Field`: the wire structs' attributes (absent, `null`, a value, or a value
-/// of another JSON kind kept raw).
-pub const PROFILE_FIELD: RuntimeItem = public(
-    "crate::profile::Field",
-    "the profile wire structs' attributes, which keep a value of another kind raw",
+/// `crate::profile::WireModel`: the trait through which okta-client's serde reads and writes a
+/// generated profile (the same one as its models', [`WIRE_MODEL`]).
+pub const PROFILE_WIRE_MODEL: RuntimeItem = public(
+    "crate::profile::WireModel",
+    "the trait through which okta-client's serde reads and writes a profile",
     true,
+);
+
+/// `crate::profile::WireReader`: one attribute's value, about to be read ([`WIRE_READER`]).
+pub const PROFILE_WIRE_READER: RuntimeItem = public(
+    "crate::profile::WireReader",
+    "one attribute's value, about to be read into its member",
+    true,
+);
+
+/// `crate::profile::WireWriter`: writes one member as its attribute ([`WIRE_WRITER`]).
+pub const PROFILE_WIRE_WRITER: RuntimeItem = public(
+    "crate::profile::WireWriter",
+    "writes one member as its attribute",
+    true,
+);
+
+/// `crate::profile::WireKept`: what decoding keeps besides the described attributes.
+pub const PROFILE_WIRE_KEPT: RuntimeItem = public(
+    "crate::profile::WireKept",
+    "what decoding keeps besides the described attributes",
+    true,
+);
+
+/// `crate::profile::WireRest`: the same, borrowed for encoding.
+pub const PROFILE_WIRE_REST: RuntimeItem = public(
+    "crate::profile::WireRest",
+    "what encoding writes besides the described attributes",
+    true,
+);
+
+/// `crate::profile::wire_serialize`: a profile's `Serialize`, from its `WireModel`.
+pub const PROFILE_WIRE_SERIALIZE: RuntimeItem = public(
+    "crate::profile::wire_serialize",
+    "a profile's `Serialize`, driven by its `WireModel`",
+    false,
+);
+
+/// `crate::profile::wire_deserialize`: a profile's `Deserialize`, from its `WireModel`.
+pub const PROFILE_WIRE_DESERIALIZE: RuntimeItem = public(
+    "crate::profile::wire_deserialize",
+    "a profile's `Deserialize`, driven by its `WireModel`",
+    false,
 );
 
 /// `crate::profile::Profile`: the trait every generated profile implements.
@@ -725,7 +758,13 @@ pub const PROFILE_ENUM_FROM_JSON: RuntimeItem = RuntimeItem {
 /// Every okta-client item emitted profile code names (besides these, it names
 /// [`EXPLICIT_NULLS_TYPE`], [`MISMATCHED_FIELDS_TYPE`] and [`UNKNOWN_VALUE`], listed here too).
 pub const PROFILE_RUNTIME: &[RuntimeItem] = &[
-    PROFILE_FIELD,
+    PROFILE_WIRE_MODEL,
+    PROFILE_WIRE_READER,
+    PROFILE_WIRE_WRITER,
+    PROFILE_WIRE_KEPT,
+    PROFILE_WIRE_REST,
+    PROFILE_WIRE_SERIALIZE,
+    PROFILE_WIRE_DESERIALIZE,
     PROFILE_TRAIT,
     PROFILE_VIOLATIONS,
     PROFILE_SERDE,
@@ -799,11 +838,5 @@ mod tests {
         assert!(!is_reserved_type("models"));
         assert!(!is_reserved_type("string_enum"));
         assert!(!is_reserved_type("Widget"));
-    }
-
-    #[test]
-    fn wire_names_cannot_be_model_names() {
-        assert_eq!(wire_name("InlineHook"), "InlineHook__Wire");
-        assert!(WIRE_SUFFIX.contains("__"));
     }
 }

@@ -12,6 +12,7 @@ pub mod plan;
 mod samples;
 mod tests;
 mod types;
+pub(crate) mod wire;
 
 use proc_macro2::TokenStream;
 

@@ -8,6 +8,7 @@ use quote::quote;
 use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
 use super::plan;
 use super::types::{field_type, ident, rust_type};
+use super::wire;
 use crate::contract;
 use crate::ir::{Field, Model, ModelKind, TypeRef, Variant};
 
@@ -303,147 +304,45 @@ impl Members<'_> {
     }
 }
 
-/// The struct's `WireModel` impl: its fields as data for the runtime's serde, one line per
-/// field each way.
+/// The struct's `WireModel` impl and the serde impls it drives.
 fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &Members) -> TokenStream {
-    let items = contract::WIRE_MODEL_ITEMS;
-    let [name_item, fields_item, required_item, empty, read, write, keep, rest] =
-        items.all().map(ident);
-    let wire_model = contract::WIRE_MODEL.path();
-    let (reader, writer) = (contract::WIRE_READER.path(), contract::WIRE_WRITER.path());
-    let (kept, rest_type) = (contract::WIRE_KEPT.path(), contract::WIRE_REST.path());
-    let wire_serde = contract::WIRE_SERDE.path();
-    let model = name.to_string();
-    let json_names = fields.iter().map(|f| f.json_name.as_str());
-    let required: Vec<&str> = fields
+    let described: Vec<wire::Member> = fields
         .iter()
-        .filter(|f| f.is_plain_required())
-        .map(|f| f.json_name.as_str())
+        .map(|f| wire::Member {
+            rust_name: &f.rust_name,
+            json_name: &f.json_name,
+            kind: if f.is_plain_required() {
+                wire::Kind::Required
+            } else if f.is_rust_nullable() {
+                wire::Kind::Nullable
+            } else {
+                wire::Kind::Option
+            },
+        })
         .collect();
-    let required_const = (!required.is_empty())
-        .then(|| quote!(const #required_item: &'static [&'static str] = &[#(#required),*];));
-    let empty_body = if required.is_empty() {
-        quote!(Self::default())
-    } else {
+    let empty = if fields.iter().any(Field::is_plain_required) {
         let placeholder = contract::PLACEHOLDER.path();
         members.literal(fields, |_| quote!(#placeholder()))
+    } else {
+        quote!(Self::default())
     };
-    let slot = contract::WIRE_READER_SLOT.ident();
-    // The runtime method for the field's kind: required, `Nullable` or `Option`.
-    let kind = |f: &Field, [required, option, nullable]: [contract::RuntimeMethod; 3]| {
-        if f.is_plain_required() {
-            required.ident()
-        } else if f.is_rust_nullable() {
-            nullable.ident()
-        } else {
-            option.ident()
-        }
+    let rest = wire::Rest {
+        additional_properties: members.additional_properties,
+        explicit_nulls: members.explicit_nulls,
+        mismatched_fields: members.mismatched_fields,
     };
-    let reads: Vec<TokenStream> = fields
-        .iter()
-        .map(|f| {
-            let n = ident(&f.rust_name);
-            let m = kind(
-                f,
-                [
-                    contract::WIRE_READER_REQUIRED,
-                    contract::WIRE_READER_OPTION,
-                    contract::WIRE_READER_NULLABLE,
-                ],
-            );
-            quote!(r.#m(&mut self.#n))
-        })
-        .collect();
-    // The runtime gives only slots of `FIELDS`: the last field takes the rest.
-    let read_body = match reads.split_last() {
-        None => {
-            let skip = contract::WIRE_READER_SKIP.ident();
-            quote!(r.#skip())
-        }
-        Some((last, [])) => quote!(#last),
-        Some((last, others)) => {
-            let slots = (0..others.len()).map(proc_macro2::Literal::usize_unsuffixed);
-            quote!(match r.#slot() { #(#slots => #others,)* _ => #last, })
-        }
+    let paths = wire::Paths {
+        wire_model: contract::WIRE_MODEL.path(),
+        reader: contract::WIRE_READER.path(),
+        writer: contract::WIRE_WRITER.path(),
+        kept: contract::WIRE_KEPT.path(),
+        rest: contract::WIRE_REST.path(),
+        serde: quote!(serde),
     };
-    let writes: Vec<TokenStream> = fields
-        .iter()
-        .map(|f| {
-            let (n, j) = (ident(&f.rust_name), &f.json_name);
-            let m = kind(
-                f,
-                [
-                    contract::WIRE_WRITER_REQUIRED,
-                    contract::WIRE_WRITER_OPTION,
-                    contract::WIRE_WRITER_NULLABLE,
-                ],
-            );
-            quote!(w.#m(#j, &self.#n))
-        })
-        .collect();
-    let write_body = match writes.split_last() {
-        None => quote!(let _ = w; Ok(())),
-        Some((last, others)) => quote!(#(#others?;)* #last),
-    };
-    let additional = members.additional_properties;
-    let pattern = |m: Option<&proc_macro2::Ident>| match m {
-        Some(m) => quote!(#m),
-        None => quote!(_),
-    };
-    let (nulls_pat, misfits_pat) = (
-        pattern(members.explicit_nulls),
-        pattern(members.mismatched_fields),
-    );
-    let assign = [
-        Some(additional),
-        members.explicit_nulls,
-        members.mismatched_fields,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|m| quote!(self.#m = #m;));
-    let lend = |m: Option<&proc_macro2::Ident>| match m {
-        Some(m) => quote!(Some(&self.#m)),
-        None => quote!(None),
-    };
-    let (nulls_ref, misfits_ref) = (
-        lend(members.explicit_nulls),
-        lend(members.mismatched_fields),
-    );
+    let wire_impl = wire::impl_wire_model(name, &described, &rest, &paths, empty);
+    let wire_serde = contract::WIRE_SERDE.path();
     quote! {
-        impl #wire_model for #name {
-            const #name_item: &'static str = #model;
-            const #fields_item: &'static [&'static str] = &[#(#json_names),*];
-            #required_const
-
-            // The non-generic items are `#[inline]`, like the generic ones they are compiled
-            // where a model is decoded or encoded, not for every model of the crate.
-            #[inline]
-            fn #empty() -> Self {
-                #empty_body
-            }
-
-            fn #read<'de, A: serde::de::MapAccess<'de>>(
-                &mut self,
-                r: #reader<'_, 'de, A>,
-            ) -> Result<(), A::Error> {
-                #read_body
-            }
-
-            fn #write<S: serde::ser::SerializeMap>(&self, w: &mut #writer<'_, S>) -> Result<(), S::Error> {
-                #write_body
-            }
-
-            #[inline]
-            fn #keep(&mut self, (#additional, #nulls_pat, #misfits_pat): #kept) {
-                #(#assign)*
-            }
-
-            #[inline]
-            fn #rest(&self) -> #rest_type<'_> {
-                (&self.#additional, #nulls_ref, #misfits_ref)
-            }
-        }
+        #wire_impl
 
         #wire_serde!(#name);
     }

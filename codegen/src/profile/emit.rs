@@ -10,6 +10,7 @@ use super::load::{Attribute, Kind, Scalar};
 use crate::contract::{self, RuntimeItem};
 use crate::emit::docs::{clean, doc_attrs, paragraphs};
 use crate::emit::format;
+use crate::emit::wire;
 
 fn ident(s: &str) -> proc_macro2::Ident {
     proc_macro2::Ident::new(s, proc_macro2::Span::call_site())
@@ -60,12 +61,8 @@ fn rust_type(t: &RustType) -> TokenStream {
 
 fn profile(p: &Profile) -> TokenStream {
     let name = ident(&p.type_name);
-    let wire = ident(&contract::wire_name(&p.type_name));
     let serde = path(contract::PROFILE_SERDE);
-    let serde_crate = serde.to_string().replace(' ', "");
     let json = path(contract::PROFILE_SERDE_JSON);
-    let field = path(contract::PROFILE_FIELD);
-    let is_absent = format!("{}::is_absent", field.to_string().replace(' ', ""));
     let (nulls_t, misfits_t) = (
         path(contract::EXPLICIT_NULLS_TYPE),
         path(contract::MISMATCHED_FIELDS_TYPE),
@@ -74,6 +71,7 @@ fn profile(p: &Profile) -> TokenStream {
         ident(contract::EXPLICIT_NULLS),
         ident(contract::MISMATCHED_FIELDS),
     );
+    let additional = ident(contract::ADDITIONAL_PROPERTIES);
     let doc = doc_attrs(&struct_doc(p));
     let defs = p.fields.iter().map(|f| {
         let (n, t, d) = (
@@ -83,33 +81,38 @@ fn profile(p: &Profile) -> TokenStream {
         );
         quote!(#d pub #n: Option<#t>,)
     });
-    let wire_defs = p.fields.iter().map(|f| {
-        let (n, t, j) = (ident(&f.rust_name), rust_type(&f.ty), &f.attribute.name);
-        quote! {
-            #[serde(rename = #j, default, skip_serializing_if = #is_absent)]
-            #n: #field<#t>,
-        }
-    });
-    let model = &p.type_name;
-    let to_model = p.fields.iter().map(|f| {
-        let (n, j) = (ident(&f.rust_name), &f.attribute.name);
-        quote!(#n: w.#n.into_option(#model, #j, &mut #nulls, &mut #misfits),)
-    });
-    let to_wire = p.fields.iter().map(|f| {
-        let (n, j) = (ident(&f.rust_name), &f.attribute.name);
-        quote!(#n: #field::from_option(m.#n, m.#nulls.contains(#j), misfits.take(#j)),)
-    });
-    let (from_wire_locals, from_model_locals) = if p.fields.is_empty() {
-        (
-            quote!(let (#nulls, #misfits) = (#nulls_t::default(), #misfits_t::default());),
-            quote!(let _ = (m.#nulls, m.#misfits);),
-        )
-    } else {
-        (
-            quote!(let mut #nulls = #nulls_t::default(); let mut #misfits = #misfits_t::default();),
-            quote!(let mut misfits = m.#misfits;),
-        )
-    };
+    // Every attribute is an `Option`: Okta leaves attributes without a value out.
+    let members: Vec<wire::Member> = p
+        .fields
+        .iter()
+        .map(|f| wire::Member {
+            rust_name: &f.rust_name,
+            json_name: &f.attribute.name,
+            kind: wire::Kind::Option,
+        })
+        .collect();
+    let wire_model = wire::impl_wire_model(
+        &name,
+        &members,
+        &wire::Rest {
+            additional_properties: &additional,
+            explicit_nulls: Some(&nulls),
+            mismatched_fields: Some(&misfits),
+        },
+        &wire::Paths {
+            wire_model: path(contract::PROFILE_WIRE_MODEL),
+            reader: path(contract::PROFILE_WIRE_READER),
+            writer: path(contract::PROFILE_WIRE_WRITER),
+            kept: path(contract::PROFILE_WIRE_KEPT),
+            rest: path(contract::PROFILE_WIRE_REST),
+            serde: serde.clone(),
+        },
+        quote!(Self::default()),
+    );
+    let (serialize, deserialize) = (
+        path(contract::PROFILE_WIRE_SERIALIZE),
+        path(contract::PROFILE_WIRE_DESERIALIZE),
+    );
     let required: Vec<&FieldIr> = p.fields.iter().filter(|f| f.attribute.required).collect();
     let args = required.iter().map(|f| {
         let (n, t) = (ident(&f.rust_name), rust_type(&f.ty));
@@ -159,20 +162,18 @@ fn profile(p: &Profile) -> TokenStream {
         .filter(|f| f.attribute.read_only())
         .map(|f| &f.attribute.name);
     let trait_path = path(contract::PROFILE_TRAIT);
-    let wire_name = wire.to_string();
     let enums = p
         .fields
         .iter()
         .filter_map(|f| enum_of(&f.ty).map(|e| enumeration(e, p, f)));
     quote! {
         #doc
-        #[derive(Clone, Debug, Default, PartialEq, #serde::Serialize, #serde::Deserialize)]
-        #[serde(crate = #serde_crate, from = #wire_name, into = #wire_name)]
+        #[derive(Clone, Debug, Default, PartialEq)]
         pub struct #name {
             #(#defs)*
             /// Attributes the schema did not describe when this code was generated (added to
             /// the org since), kept as received, in order, and sent back unchanged.
-            pub additional_properties: #json::Map<String, #json::Value>,
+            pub #additional: #json::Map<String, #json::Value>,
             /// The attributes that arrived as an explicit `null`; while unset they are written
             /// back as `null`, so absent and `null` stay apart.
             pub #nulls: #nulls_t,
@@ -206,34 +207,17 @@ fn profile(p: &Profile) -> TokenStream {
             }
         }
 
-        #[allow(non_camel_case_types)]
-        #[derive(#serde::Serialize, #serde::Deserialize)]
-        #[serde(crate = #serde_crate)]
-        struct #wire {
-            #(#wire_defs)*
-            #[serde(flatten)]
-            additional_properties: #json::Map<String, #json::Value>,
-        }
+        #wire_model
 
-        impl From<#wire> for #name {
-            fn from(w: #wire) -> Self {
-                #from_wire_locals
-                Self {
-                    #(#to_model)*
-                    additional_properties: w.additional_properties,
-                    #nulls,
-                    #misfits,
-                }
+        impl #serde::Serialize for #name {
+            fn serialize<S: #serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                #serialize(self, s)
             }
         }
 
-        impl From<#name> for #wire {
-            fn from(m: #name) -> Self {
-                #from_model_locals
-                Self {
-                    #(#to_wire)*
-                    additional_properties: m.additional_properties,
-                }
+        impl<'de> #serde::Deserialize<'de> for #name {
+            fn deserialize<D: #serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                #deserialize(d)
             }
         }
 

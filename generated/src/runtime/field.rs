@@ -18,8 +18,6 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::nullable::{ExplicitNulls, Nullable};
-
 /// How optional fields decode on this thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -61,80 +59,6 @@ pub enum Field<T> {
     Value(T),
     /// A value of another shape, as received, with why it does not fit.
     Raw(Value, String),
-}
-
-// A catalog (or a build with some API groups) may have no `Option` or no `Nullable` field.
-#[allow(dead_code)]
-impl<T> Field<T> {
-    /// Whether the field is left out when encoding.
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Field::Absent)
-    }
-
-    // The profile code generated in users' crates (`okta_client::profile::Field`) converts
-    // field by field with these four.
-
-    /// The model's `Option` field: `null` is noted in `nulls`, a misfit in `mismatched`.
-    pub fn into_option(
-        self,
-        model: &'static str,
-        name: &'static str,
-        nulls: &mut ExplicitNulls,
-        mismatched: &mut MismatchedFields,
-    ) -> Option<T> {
-        match self {
-            Field::Value(v) => Some(v),
-            Field::Null => {
-                nulls.push(name);
-                None
-            }
-            Field::Absent => None,
-            Field::Raw(value, message) => {
-                mismatched.note(model, name, value, message);
-                None
-            }
-        }
-    }
-
-    /// The model's `Nullable` field; a misfit is noted in `mismatched` and reads as absent.
-    pub fn into_nullable(
-        self,
-        model: &'static str,
-        name: &'static str,
-        mismatched: &mut MismatchedFields,
-    ) -> Nullable<T> {
-        match self {
-            Field::Value(v) => Nullable::Value(v),
-            Field::Null => Nullable::Null,
-            Field::Absent => Nullable::Absent,
-            Field::Raw(value, message) => {
-                mismatched.note(model, name, value, message);
-                Nullable::Absent
-            }
-        }
-    }
-
-    /// The wire form of an `Option` field: its value; else the raw value it arrived as; else
-    /// `null` when it arrived as one.
-    pub fn from_option(value: Option<T>, was_null: bool, raw: Option<MismatchedField>) -> Self {
-        match (value, raw) {
-            (Some(v), _) => Field::Value(v),
-            (None, Some(raw)) => Field::Raw(raw.value, raw.message),
-            (None, None) if was_null => Field::Null,
-            (None, None) => Field::Absent,
-        }
-    }
-
-    /// The wire form of a `Nullable` field: an absent one is written as the raw value it
-    /// arrived as, if any.
-    pub fn from_nullable(value: Nullable<T>, raw: Option<MismatchedField>) -> Self {
-        match (value, raw) {
-            (Nullable::Value(v), _) => Field::Value(v),
-            (Nullable::Null, _) => Field::Null,
-            (Nullable::Absent, Some(raw)) => Field::Raw(raw.value, raw.message),
-            (Nullable::Absent, None) => Field::Absent,
-        }
-    }
 }
 
 impl<T: Serialize> Serialize for Field<T> {
@@ -235,31 +159,10 @@ impl MismatchedFields {
         self.0.clear();
     }
 
-    /// Takes the raw value of `name` for encoding. Used by the generated profile code only.
-    #[doc(hidden)]
-    pub fn take(&mut self, name: &str) -> Option<MismatchedField> {
-        self.remove(name)
-    }
-
     // Used by `wire.rs` only, which a build without structs does not use.
     #[allow(dead_code)]
     pub(crate) fn from_vec(fields: Vec<MismatchedField>) -> Self {
         MismatchedFields(fields)
-    }
-
-    fn note(&mut self, model: &'static str, name: &'static str, value: Value, message: String) {
-        // The value may be anything a server sends; the warning names only its JSON kind.
-        tracing::warn!(
-            model,
-            field = name,
-            found = kind(&value),
-            "a field does not fit its documented type; kept as received"
-        );
-        self.0.push(MismatchedField {
-            name,
-            value,
-            message,
-        });
     }
 }
 

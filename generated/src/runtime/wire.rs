@@ -36,8 +36,9 @@ pub type WireRest<'a> = (
     Option<&'a MismatchedFields>,
 );
 
-/// A generated struct as the runtime's serde sees it. Implemented by emitted code only;
-/// [`wire_serde!`] turns it into `Serialize` and `Deserialize`.
+/// A generated struct as the runtime's serde sees it. Implemented by emitted code only: the
+/// models of this crate (whose serde impls the `wire_serde!` macro writes) and the profiles
+/// generated into a user's crate (whose impls call [`serialize`] and [`deserialize`]).
 pub trait WireModel: Sized {
     /// The Rust name, for messages.
     const NAME: &'static str;
@@ -48,7 +49,7 @@ pub trait WireModel: Sized {
     const REQUIRED: &'static [&'static str] = &[];
 
     /// The value decoding starts from: every optional field unset, every required one holding
-    /// a [`Placeholder`] that decoding overwrites (or fails, naming the missing field).
+    /// a placeholder (the `Placeholder` trait) that decoding overwrites (or fails, naming the missing field).
     fn empty() -> Self;
 
     /// Reads the value of the field in `r`'s slot into the struct.

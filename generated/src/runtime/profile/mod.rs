@@ -34,12 +34,16 @@ pub trait Profile:
     fn validate(&self) -> Result<(), Violations>;
 }
 
-/// The wire form of an optional attribute, used by the generated wire structs (absent,
-/// `null`, a value, or a value of another JSON kind kept raw).
+/// The serde of the generated profiles, the same as okta-client's models': each profile
+/// describes its attributes as data ([`WireModel`]) and the runtime does the rest (undescribed
+/// attributes kept in order, explicit `null`s and values of another JSON kind written back).
 #[doc(hidden)]
-pub use crate::runtime::field::Field;
+pub use crate::runtime::wire::{
+    deserialize as wire_deserialize, serialize as wire_serialize, WireKept, WireModel, WireReader,
+    WireRest, WireWriter,
+};
 
-/// serde, re-exported for the generated code (`#[serde(crate = "okta_client::profile::serde")]`).
+/// serde, re-exported for the generated code (its `Serialize` and `Deserialize` impls).
 #[doc(hidden)]
 pub use serde;
 
@@ -54,7 +58,7 @@ pub fn unknown_value(value: &str) -> crate::UnknownValue {
 }
 
 /// Decodes a generated open enum from a JSON string: any string is a value (unlisted ones
-/// become `Unknown`), anything else fails the attribute, which the wire struct keeps raw.
+/// become `Unknown`), anything else fails the attribute, which the runtime keeps raw in `mismatched_fields`.
 #[doc(hidden)]
 pub fn enum_from_json<'de, D, E>(d: D) -> Result<E, D::Error>
 where
