@@ -103,10 +103,13 @@ fn facade_names() -> Vec<String> {
     out
 }
 
-/// Every `.rs` file of the hand-written runtime, parsed.
+/// Every `.rs` file of the hand-written runtime (okta-client's and the core crate's), parsed.
 fn runtime_files() -> Vec<(String, syn::File)> {
     let mut out = Vec::new();
-    let mut dirs = vec![repo_root().join("generated/src/runtime")];
+    let mut dirs = vec![
+        repo_root().join("generated/src/runtime"),
+        repo_root().join("generated/core/src"),
+    ];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();

@@ -235,6 +235,20 @@ impl ClientBuilder {
     /// while Redis is unreachable each client falls back to its local budget at
     /// [`SharedBudget::fallback_share`](crate::SharedBudget::fallback_share). Ignored when the
     /// governor is [disabled](RateLimitConfig::disabled).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), okta_client::Error> {
+    /// use okta_client::{Client, SharedBudget};
+    ///
+    /// let budget = SharedBudget::new("redis://redis.internal:6379/0", "okta")
+    ///     .fallback_share(0.05) // 20 workers: each uses 1/20 of a bucket while Redis is down
+    ///     .timeout(std::time::Duration::from_millis(50));
+    /// let client = Client::builder("https://example.okta.com")
+    ///     .api_token("00abc…")
+    ///     .shared_budget(budget)
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
     #[cfg(feature = "redis")]
     pub fn shared_budget(mut self, budget: super::governor::SharedBudget) -> Self {
         self.shared_budget = Some(budget);

@@ -273,3 +273,18 @@ async fn pause(cause: &(dyn fmt::Display + Sync), delay: Duration) {
     );
     tokio::time::sleep(delay).await;
 }
+
+impl crate::Client {
+    /// Every rate-limit bucket the client has learned: route, limit, remaining, reset, units
+    /// in flight, tasks waiting, and whether the budget is this client's own, shared through
+    /// Redis, or the fallback used during a Redis outage. Empty when the governor is off.
+    ///
+    /// Shared buckets are read from Redis (one round trip per route, each under the shared
+    /// budget's timeout); a shared bucket Redis does not answer for is left out.
+    pub async fn rate_limit_snapshot(&self) -> Vec<super::governor::BucketSnapshot> {
+        match &self.inner.governor {
+            Some(g) => g.snapshot().await,
+            None => Vec::new(),
+        }
+    }
+}

@@ -1,39 +1,25 @@
-//! The hand-written runtime the generated operations call: HTTP, auth, retries, pagination,
-//! errors. Generated code reaches it only through [`facade`], as `crate::rt::…`.
+//! The hand-written runtime the generated operations call: the client, its builder, sending
+//! and pagination, the System Log tailer and typed profiles here; errors, requests, auth,
+//! retries, the governor and the wire serde in the `okta-client-core` crate, whose modules are
+//! mounted below under their old names. Generated code reaches both only through [`facade`],
+//! as `crate::rt::…`.
 
-pub(crate) mod auth;
+#[cfg(feature = "multipart")]
+pub(crate) use okta_client_core::multipart;
+pub(crate) use okta_client_core::{
+    auth, call, enums, error, field, governor, headers, nullable, prepare, request, response,
+    retry, secret, tls, wire,
+};
+#[cfg(feature = "oauth")]
+pub(crate) use okta_client_core::{keys, oauth};
+
 pub(crate) mod builder;
-pub(crate) mod call;
 pub(crate) mod client;
 pub(crate) mod customize;
-pub(crate) mod enums;
-pub(crate) mod error;
 pub(crate) mod facade;
-pub(crate) mod field;
-pub(crate) mod governor;
-pub(crate) mod headers;
-#[cfg(feature = "oauth")]
-pub(crate) mod keys;
 #[cfg(all(feature = "log", feature = "redis"))]
 pub(crate) mod log_lease;
 #[cfg(feature = "log")]
 pub(crate) mod log_tail;
-pub(crate) mod metrics;
-#[cfg(feature = "multipart")]
-pub(crate) mod multipart;
-pub(crate) mod nullable;
-#[cfg(feature = "oauth")]
-pub(crate) mod oauth;
 pub(crate) mod pagination;
-pub(crate) mod prepare;
 pub(crate) mod profile;
-pub(crate) mod request;
-pub(crate) mod response;
-pub(crate) mod retry;
-pub(crate) mod secret;
-pub(crate) mod tls;
-pub(crate) mod wire;
-
-// `string_enum!` (expanded in emitted code) implements this for every enum.
-#[allow(unused_imports)]
-pub(crate) use request::ParamValue;

@@ -9,7 +9,7 @@ const KEYS: [&str; 5] = ["t:{o}:b", "t:{o}:l", "t:{o}:c", "t:{o}:k", "t:{o}:p"];
 
 fn script() -> Script {
     Script::new(include_str!(
-        "../../../generated/src/runtime/governor/budget.lua"
+        "../../../generated/core/src/governor/budget.lua"
     ))
 }
 

@@ -16,16 +16,16 @@ use super::error::Error;
 
 /// The trust roots: the built-in Mozilla roots, the platform's and the caller's.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Tls {
-    pub(crate) extra_roots_pem: Vec<Vec<u8>>,
-    pub(crate) builtin_roots: Option<bool>,
-    pub(crate) platform_roots: Option<bool>,
+pub struct Tls {
+    pub extra_roots_pem: Vec<Vec<u8>>,
+    pub builtin_roots: Option<bool>,
+    pub platform_roots: Option<bool>,
 }
 
 impl Tls {
     /// The rustls configuration reqwest is given: checked here, so a bad certificate is an
     /// `Error::Config` at `build()`, never a failed handshake later.
-    pub(crate) fn client_config(&self) -> Result<rustls::ClientConfig, Error> {
+    pub fn client_config(&self) -> Result<rustls::ClientConfig, Error> {
         let mut roots = RootCertStore::empty();
         if self.builtin_roots.unwrap_or(true) {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

@@ -9,7 +9,7 @@ mod on {
 
     /// An answer to one attempt: `okta_requests_total{route, status}` (status class: `2xx`,
     /// `4xx`, `429`, `5xx`, or `error` for no answer).
-    pub(crate) fn request(route: &dyn std::fmt::Display, status: Option<u16>) {
+    pub fn request(route: &dyn std::fmt::Display, status: Option<u16>) {
         let class = match status {
             None => "error",
             Some(429) => "429",
@@ -23,32 +23,32 @@ mod on {
     }
 
     /// A `429`: `okta_rate_limit_429_total{route, kind}` (`spent`, `concurrency`, `unknown`).
-    pub(crate) fn rate_limited(route: &dyn std::fmt::Display, kind: &'static str) {
+    pub fn rate_limited(route: &dyn std::fmt::Display, kind: &'static str) {
         metrics::counter!("okta_rate_limit_429_total", "route" => route.to_string(), "kind" => kind)
             .increment(1);
     }
 
     /// Time an attempt waited for the governor: `okta_rate_limit_wait_seconds{route}`.
-    pub(crate) fn waited(route: &dyn std::fmt::Display, wait: Duration) {
+    pub fn waited(route: &dyn std::fmt::Display, wait: Duration) {
         metrics::histogram!("okta_rate_limit_wait_seconds", "route" => route.to_string())
             .record(wait.as_secs_f64());
     }
 
     /// A bucket's remaining count from Okta's headers: `okta_rate_limit_remaining{route}`.
-    pub(crate) fn remaining(route: &dyn std::fmt::Display, remaining: u64) {
+    pub fn remaining(route: &dyn std::fmt::Display, remaining: u64) {
         metrics::gauge!("okta_rate_limit_remaining", "route" => route.to_string())
             .set(remaining as f64);
     }
 
     /// The start of a Redis outage: `okta_redis_fallback_total`, and
     /// `okta_rate_limit_shared` set to 0 (1 again when Redis is back).
-    pub(crate) fn redis_fallback() {
+    pub fn redis_fallback() {
         metrics::counter!("okta_redis_fallback_total").increment(1);
         metrics::gauge!("okta_rate_limit_shared").set(0.0);
     }
 
     /// The shared budget in use: `okta_rate_limit_shared` 1.
-    pub(crate) fn redis_back() {
+    pub fn redis_back() {
         metrics::gauge!("okta_rate_limit_shared").set(1.0);
     }
 }
@@ -58,13 +58,13 @@ mod on {
 mod on {
     use std::time::Duration;
 
-    pub(crate) fn request(_: &dyn std::fmt::Display, _: Option<u16>) {}
-    pub(crate) fn rate_limited(_: &dyn std::fmt::Display, _: &'static str) {}
-    pub(crate) fn waited(_: &dyn std::fmt::Display, _: Duration) {}
-    pub(crate) fn remaining(_: &dyn std::fmt::Display, _: u64) {}
-    pub(crate) fn redis_fallback() {}
-    pub(crate) fn redis_back() {}
+    pub fn request(_: &dyn std::fmt::Display, _: Option<u16>) {}
+    pub fn rate_limited(_: &dyn std::fmt::Display, _: &'static str) {}
+    pub fn waited(_: &dyn std::fmt::Display, _: Duration) {}
+    pub fn remaining(_: &dyn std::fmt::Display, _: u64) {}
+    pub fn redis_fallback() {}
+    pub fn redis_back() {}
 }
 
 #[allow(unused_imports)]
-pub(crate) use on::*;
+pub use on::*;

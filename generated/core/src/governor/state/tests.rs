@@ -344,7 +344,7 @@ fn concurrency_backoff_doubles_with_jitter_and_saturates() {
         let full = Duration::from_millis(250)
             .saturating_mul(1 << n)
             .min(Duration::from_secs(8));
-        let d = c.concurrency_delay(n, crate::runtime::retry::jitter);
+        let d = c.concurrency_delay(n, crate::retry::jitter);
         assert!(d >= full / 2 && d <= full, "{n}: {d:?}");
     }
     let huge = RateLimitConfig {
@@ -352,7 +352,7 @@ fn concurrency_backoff_doubles_with_jitter_and_saturates() {
         max_concurrency_backoff: Duration::MAX,
         ..c
     };
-    let _ = huge.concurrency_delay(u32::MAX, crate::runtime::retry::jitter);
+    let _ = huge.concurrency_delay(u32::MAX, crate::retry::jitter);
 }
 
 #[test]

@@ -6,20 +6,20 @@ use std::time::{Duration, Instant};
 
 /// The shared budget's health.
 #[derive(Debug, Default)]
-pub(crate) struct Health {
+pub struct Health {
     /// Since when Redis has failed; `None` while the shared budget is in use.
     down_since: Option<Instant>,
 }
 
 impl Health {
     /// Whether requests should go to the shared budget.
-    pub(crate) fn is_up(&self) -> bool {
+    pub fn is_up(&self) -> bool {
         self.down_since.is_none()
     }
 
     /// Records a failed Redis operation; `true` when this failure starts an outage (warn,
     /// count, start probing), `false` when one is already under way.
-    pub(crate) fn failed(&mut self, now: Instant) -> bool {
+    pub fn failed(&mut self, now: Instant) -> bool {
         if self.down_since.is_some() {
             return false;
         }
@@ -28,7 +28,7 @@ impl Health {
     }
 
     /// Records a successful probe; the outage's length when one just ended.
-    pub(crate) fn recovered(&mut self, now: Instant) -> Option<Duration> {
+    pub fn recovered(&mut self, now: Instant) -> Option<Duration> {
         self.down_since
             .take()
             .map(|since| now.saturating_duration_since(since))

@@ -10,7 +10,7 @@ pub struct UnknownValue(Box<str>);
 impl UnknownValue {
     // Generated enums only; a catalog may have none.
     #[allow(dead_code)]
-    pub(crate) fn new(value: &str) -> Self {
+    pub fn new(value: &str) -> Self {
         UnknownValue(value.into())
     }
 
@@ -29,7 +29,8 @@ impl std::fmt::Display for UnknownValue {
 /// Display, FromStr, serde and parameter support for a generated string enum that has
 /// `as_str()` and `From<&str>`.
 // The selected API groups may reach no enum.
-#[allow(unused_macros)]
+#[macro_export]
+#[doc(hidden)]
 macro_rules! string_enum {
     ($t:ident) => {
         impl ::std::fmt::Display for $t {
@@ -65,17 +66,18 @@ macro_rules! string_enum {
         }
 
         // Only a struct that fails to decode (its required field missing) ever holds it.
-        impl $crate::runtime::wire::Placeholder for $t {
+        impl $crate::wire::Placeholder for $t {
             fn placeholder() -> Self {
                 Self::from("")
             }
         }
 
-        impl $crate::runtime::ParamValue for $t {
+        impl $crate::ParamValue for $t {
             fn each(&self, f: &mut dyn FnMut(String)) {
                 f(self.as_str().to_string())
             }
         }
     };
 }
-pub(crate) use string_enum;
+#[doc(hidden)]
+pub use crate::string_enum;

@@ -15,35 +15,35 @@ use super::multipart::Multipart;
 /// One request: which operation, where, and with what.
 #[derive(Clone, Debug)]
 pub struct Request {
-    pub(crate) operation: &'static str,
-    pub(crate) method: Method,
+    pub operation: &'static str,
+    pub method: Method,
     /// Which route of the API this is: the catalog's path template, or a generic request.
-    pub(crate) route: Route,
+    pub route: Route,
     /// The percent-encoded path below the org URL, or why it could not be built.
-    pub(crate) path: Result<String, String>,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Body,
+    pub path: Result<String, String>,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
     /// A complete URL to use instead of path + query (the next page of a list).
-    pub(crate) url: Option<Url>,
+    pub url: Option<Url>,
     /// Per-request settings that override the client's.
-    pub(crate) options: Options,
+    pub options: Options,
 }
 
 /// The route a request belongs to, for its rate-limit bucket and its traces (neither may hold
 /// ids).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Route {
+pub enum Route {
     /// A typed operation: the catalog's path template (`/api/v1/users/{id}`).
     Template(&'static str),
-    /// A request made with [`Client::request`](crate::Client::request): no catalog route; its
+    /// A request made with `Client::request`: no catalog route; its
     /// bucket is drawn from the path.
     Generic,
 }
 
 /// What a caller may change about one request beyond what the catalog describes.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Options {
+pub struct Options {
     /// The deadline of the whole call, every attempt and wait included.
     pub timeout: Option<Duration>,
     /// The limit for one attempt.
@@ -55,7 +55,7 @@ pub(crate) struct Options {
 }
 
 #[derive(Clone, Debug)]
-pub(crate) enum Body {
+pub enum Body {
     None,
     Json(JsonBody),
     Raw {
@@ -69,7 +69,7 @@ pub(crate) enum Body {
 /// A JSON body, serialised when it was given so that the builder needs no type parameter.
 /// Its `Debug` shows the length only: request bodies may carry passwords.
 #[derive(Clone)]
-pub struct JsonBody(pub(crate) Result<Bytes, String>);
+pub struct JsonBody(pub Result<Bytes, String>);
 
 impl JsonBody {
     /// Serialises `value`; a failure is reported when the request is sent.
@@ -113,9 +113,9 @@ impl Request {
         }
     }
 
-    /// A request outside the catalog ([`Client::request`](crate::Client::request)); the caller
+    /// A request outside the catalog (`Client::request`); the caller
     /// sets its path.
-    pub(crate) fn generic(method: Method) -> Request {
+    pub fn generic(method: Method) -> Request {
         Request {
             operation: "GenericRequest",
             method,
@@ -169,7 +169,7 @@ impl Request {
     }
 
     /// The full URL on `base` (the org URL, whose path is a prefix of every API path).
-    pub(crate) fn url(&self, base: &Url) -> Result<Url, Error> {
+    pub fn url(&self, base: &Url) -> Result<Url, Error> {
         if let Some(u) = &self.url {
             return Ok(u.clone());
         }
@@ -185,7 +185,7 @@ impl Request {
     }
 
     /// Whether sending this request twice has the same effect as sending it once.
-    pub(crate) fn is_idempotent(&self) -> bool {
+    pub fn is_idempotent(&self) -> bool {
         matches!(
             self.method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
@@ -197,7 +197,7 @@ impl Request {
 /// bucket and traces: for `/api/…` paths the first three segments (`/api/v1/users`), otherwise
 /// the first one (`/oauth2`), followed by `/*` when the path goes deeper. Okta's buckets are
 /// drawn along these lines (`/api/v1/users` and `/api/v1/users/{id}` apart).
-pub(crate) fn generic_route(path: &str) -> String {
+pub fn generic_route(path: &str) -> String {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let keep = if segments.first() == Some(&"api") {
         3
@@ -221,7 +221,7 @@ pub(crate) fn generic_route(path: &str) -> String {
 /// `path` (absolute, already encoded) below the org URL. A gateway prefix in the org URL
 /// (`https://gw.example.com/okta`) is kept: typed operations, generic requests and the OAuth
 /// token endpoint all go through here so that they agree.
-pub(crate) fn org_path(base: &Url, path: &str) -> Url {
+pub fn org_path(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
     let prefix = base.path().trim_end_matches('/');
     url.set_path(&format!("{prefix}{path}"));

@@ -1,4 +1,4 @@
-//! The budget in view: [`Client::rate_limit_snapshot`](crate::Client::rate_limit_snapshot).
+//! The budget in view: `Client::rate_limit_snapshot`.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -18,7 +18,7 @@ pub enum BudgetSource {
 }
 
 /// One rate-limit bucket as the client sees it; from
-/// [`Client::rate_limit_snapshot`](crate::Client::rate_limit_snapshot).
+/// `Client::rate_limit_snapshot`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BucketSnapshot {
@@ -41,7 +41,7 @@ pub struct BucketSnapshot {
 }
 
 impl BucketSnapshot {
-    pub(crate) fn local(b: BucketFigures, waiters: &HashMap<Key, u64>, shared: bool) -> Self {
+    pub fn local(b: BucketFigures, waiters: &HashMap<Key, u64>, shared: bool) -> Self {
         BucketSnapshot {
             route: b.key.to_string(),
             limit: b.limit,
@@ -58,11 +58,7 @@ impl BucketSnapshot {
     }
 
     #[cfg(feature = "redis")]
-    pub(crate) fn shared(
-        key: &Key,
-        f: super::shared::SharedFigures,
-        waiters: &HashMap<Key, u64>,
-    ) -> Self {
+    pub fn shared(key: &Key, f: super::shared::SharedFigures, waiters: &HashMap<Key, u64>) -> Self {
         BucketSnapshot {
             route: key.to_string(),
             limit: f.limit,
@@ -71,21 +67,6 @@ impl BucketSnapshot {
             in_flight: f.in_flight,
             waiters: waiters.get(key).copied().unwrap_or(0),
             source: BudgetSource::Shared,
-        }
-    }
-}
-
-impl crate::Client {
-    /// Every rate-limit bucket the client has learned: route, limit, remaining, reset, units
-    /// in flight, tasks waiting, and whether the budget is this client's own, shared through
-    /// Redis, or the fallback used during a Redis outage. Empty when the governor is off.
-    ///
-    /// Shared buckets are read from Redis (one round trip per route, each under the shared
-    /// budget's timeout); a shared bucket Redis does not answer for is left out.
-    pub async fn rate_limit_snapshot(&self) -> Vec<BucketSnapshot> {
-        match &self.inner.governor {
-            Some(g) => g.snapshot().await,
-            None => Vec::new(),
         }
     }
 }

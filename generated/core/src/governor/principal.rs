@@ -3,16 +3,16 @@
 
 use ring::hmac;
 
-use crate::runtime::auth::Auth;
+use crate::auth::Auth;
 
 /// The fixed key of the hash that names an API-token or access-token principal. It is public
 /// (documented in the README): the hash hides the token because the token is long and random,
 /// not because this key is secret; it only separates okta-client's ids from other hashes.
-pub(crate) const PRINCIPAL_HASH_KEY: &[u8] = b"okta-client shared budget principal v1";
+pub const PRINCIPAL_HASH_KEY: &[u8] = b"okta-client shared budget principal v1";
 
 /// The principal's id: `client:{client id}` for an OAuth service app (public already), or
 /// `token:{hash}` with the first 16 bytes (32 hex digits) of HMAC-SHA256 over the token.
-pub(crate) fn principal_id(auth: &Auth) -> String {
+pub fn principal_id(auth: &Auth) -> String {
     match auth {
         Auth::ApiToken(t) | Auth::AccessToken(t) => {
             let key = hmac::Key::new(hmac::HMAC_SHA256, PRINCIPAL_HASH_KEY);
@@ -31,7 +31,7 @@ pub(crate) fn principal_id(auth: &Auth) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::secret::Secret;
+    use crate::secret::Secret;
 
     #[test]
     fn a_token_is_named_by_a_keyed_hash_that_does_not_contain_it() {

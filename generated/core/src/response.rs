@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 /// A response as received, before decoding.
 #[derive(Debug)]
-pub(crate) struct RawResponse {
+pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -24,10 +24,7 @@ pub(crate) struct RawResponse {
 
 /// Decodes `bytes` the fast way, then (unless `strict`) the lenient way; on failure, the serde
 /// path of the failing field and what was wrong there.
-pub(crate) fn decode_json<T: DeserializeOwned>(
-    bytes: &[u8],
-    strict: bool,
-) -> Result<T, (String, String)> {
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8], strict: bool) -> Result<T, (String, String)> {
     let first = match with_mode(Mode::Direct, || serde_json::from_slice::<T>(bytes)) {
         Ok(v) => return Ok(v),
         Err(e) => e,
@@ -209,7 +206,7 @@ impl<T> ApiResponse<T> {
 
 /// Reads the body, failing before reading past `limit` bytes (a declared length over the
 /// limit fails before reading anything).
-pub(crate) async fn read_body(
+pub async fn read_body(
     mut response: reqwest::Response,
     limit: u64,
     started: Instant,

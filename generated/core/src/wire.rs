@@ -103,31 +103,33 @@ pub fn placeholder<T: Placeholder>() -> T {
 /// `Serialize`, `Deserialize` and [`Placeholder`] for a generated struct that implements
 /// [`WireModel`].
 // The selected API groups may reach no struct.
-#[allow(unused_macros)]
+#[macro_export]
+#[doc(hidden)]
 macro_rules! wire_serde {
     ($t:ident) => {
         impl ::serde::Serialize for $t {
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                $crate::runtime::wire::serialize(self, s)
+                $crate::wire::serialize(self, s)
             }
         }
 
         impl<'de> ::serde::Deserialize<'de> for $t {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                $crate::runtime::wire::deserialize(d)
+                $crate::wire::deserialize(d)
             }
         }
 
-        impl $crate::runtime::wire::Placeholder for $t {
+        impl $crate::wire::Placeholder for $t {
             // Compiled only where a model holding this one is decoded (see `empty`).
             #[inline]
             fn placeholder() -> Self {
-                <Self as $crate::runtime::wire::WireModel>::empty()
+                <Self as $crate::wire::WireModel>::empty()
             }
         }
     };
 }
-pub(crate) use wire_serde;
+#[doc(hidden)]
+pub use crate::wire_serde;
 
 /// Decodes a model from a JSON object.
 pub fn deserialize<'de, M: WireModel, D: Deserializer<'de>>(d: D) -> Result<M, D::Error> {
@@ -459,8 +461,8 @@ impl<'de> Visitor<'de> for KeySeed {
 
 #[cfg(test)]
 mod tests {
-    use super::super::field::{with_mode, Mode};
     use super::*;
+    use crate::field::{with_mode, Mode};
 
     /// What the emitter writes for a struct with a required, an `Option` and a `Nullable`
     /// field.

@@ -7,23 +7,23 @@ use http::{HeaderMap, StatusCode};
 use super::headers::{rate_limit_wait, retry_after};
 
 /// The statuses besides `429` that [`RetryConfig::default`] retries (on idempotent methods)
-/// and that [`Error::is_retryable`](crate::Error::is_retryable) counts as worth another try:
+/// and that [`Error::is_retryable`](crate::error::Error::is_retryable) counts as worth another try:
 /// one rule for both. 502 is not among them: Okta's edge answers it for errors that repeat.
 pub const DEFAULT_RETRY_STATUSES: [StatusCode; 2] =
     [StatusCode::SERVICE_UNAVAILABLE, StatusCode::GATEWAY_TIMEOUT];
 
 /// Whether an answer with `status` may succeed when sent again, by the default rule: `429` and
 /// [`DEFAULT_RETRY_STATUSES`].
-pub(crate) fn is_transient_status(status: StatusCode) -> bool {
+pub fn is_transient_status(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || DEFAULT_RETRY_STATUSES.contains(&status)
 }
 
 /// A source of random delays in `0..=max`: [`jitter`] in the client, fixed ones in tests.
-pub(crate) type Jitter = fn(Duration) -> Duration;
+pub type Jitter = fn(Duration) -> Duration;
 
 /// What a response says about when to try again, read from its headers once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Hints {
+pub struct Hints {
     /// Until `X-Rate-Limit-Reset` by the response's `Date`, plus a second.
     pub rate_limit_wait: Option<Duration>,
     /// `Retry-After`.
@@ -33,14 +33,14 @@ pub(crate) struct Hints {
 impl Hints {
     /// The hints of an answer with `status`: none for a success, which is never retried, so
     /// that the headers are parsed only when a retry may follow.
-    pub(crate) fn of(status: StatusCode, headers: &HeaderMap) -> Hints {
+    pub fn of(status: StatusCode, headers: &HeaderMap) -> Hints {
         if status.is_success() {
             return Hints::default();
         }
         Hints::from_headers(headers)
     }
 
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Hints {
+    pub fn from_headers(headers: &HeaderMap) -> Hints {
         Hints {
             rate_limit_wait: rate_limit_wait(headers),
             retry_after: retry_after(headers),
@@ -71,7 +71,7 @@ pub struct RetryConfig {
     pub max_backoff: Duration,
     /// Statuses besides 429 that are retried on idempotent methods (default
     /// [`DEFAULT_RETRY_STATUSES`]: 503 and 504, the statuses
-    /// [`Error::is_retryable`](crate::Error::is_retryable) counts). Empty retries none of them.
+    /// [`Error::is_retryable`](crate::error::Error::is_retryable) counts). Empty retries none of them.
     pub retry_statuses: Vec<StatusCode>,
     /// Whether a connection that failed or broke, or an attempt that timed out, is retried on
     /// idempotent methods (default `true`). A POST is never sent twice because of these:
@@ -114,7 +114,7 @@ impl RetryConfig {
 
     /// How long to wait before retry number `retry` (0-based) of a response with `status`, or
     /// `None` when it must not be retried.
-    pub(crate) fn delay(
+    pub fn delay(
         &self,
         status: StatusCode,
         hints: Hints,
@@ -139,7 +139,7 @@ impl RetryConfig {
 
     /// How long to wait before retry number `retry` after a transport failure or timeout, or
     /// `None` when it must not be retried.
-    pub(crate) fn transport_delay(&self, idempotent: bool, retry: u32) -> Option<Duration> {
+    pub fn transport_delay(&self, idempotent: bool, retry: u32) -> Option<Duration> {
         (retry < self.max_retries && idempotent && self.retry_transport_errors)
             .then(|| self.backoff(retry))
     }
@@ -147,7 +147,7 @@ impl RetryConfig {
 
 /// A random duration in `0..=max`, so that clients sharing one rate-limit window do not all
 /// retry in the same millisecond. Not cryptographic; std's random hasher keys suffice.
-pub(crate) fn jitter(max: Duration) -> Duration {
+pub fn jitter(max: Duration) -> Duration {
     use std::hash::BuildHasher;
     let max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
     if max_ms == 0 {

@@ -1,4 +1,4 @@
-//! Pacing requests under Okta's rate limits, shared by every clone of a [`Client`](crate::Client).
+//! Pacing requests under Okta's rate limits, shared by every clone of a `Client`.
 //!
 //! Okta counts requests per endpoint family in per-minute windows and reports the count on every
 //! response (`X-Rate-Limit-Limit`, `-Remaining`, `-Reset`). The governor learns one bucket per
@@ -7,7 +7,7 @@
 //! window resets instead of being sent to collect a `429`. A semaphore caps the requests in
 //! flight across all clones, below Okta's org-wide concurrency limit.
 //!
-//! The bookkeeping ([`State`]) is plain data driven by explicit instants, so that it is tested
+//! The bookkeeping (`State`, in `state.rs`) is plain data driven by explicit instants, so that it is tested
 //! without a runtime or a clock; [`Governor`] wraps it with the waiting.
 
 use std::collections::HashMap;
@@ -26,17 +26,17 @@ mod health;
 #[cfg(feature = "redis")]
 mod principal;
 #[cfg(feature = "redis")]
-pub(crate) mod shared;
+pub mod shared;
 mod snapshot;
 mod state;
 
 #[cfg(feature = "redis")]
-pub(crate) use principal::principal_id;
+pub use principal::principal_id;
 #[cfg(feature = "redis")]
 pub use shared::{SharedBudget, DEFAULT_FALLBACK_SHARE, DEFAULT_REDIS_TIMEOUT};
 pub use snapshot::{BucketSnapshot, BudgetSource};
 use state::{Decision, Report, Reserved, State};
-pub(crate) use state::{Key, Verdict};
+pub use state::{Key, Verdict};
 
 /// The default cap on requests in flight: [`RateLimitConfig::max_concurrency`].
 pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
@@ -60,12 +60,12 @@ const ANSWER_POLL: Duration = Duration::from_millis(250);
 const PROBE_PATIENCE: Duration = Duration::from_secs(1);
 
 /// How the client paces itself under Okta's rate limits; see
-/// [`ClientBuilder::rate_limit`](crate::ClientBuilder::rate_limit).
+/// `ClientBuilder::rate_limit`.
 ///
 /// The default is on: a bucket per route learned from `X-Rate-Limit-*`, at most
 /// [`DEFAULT_MAX_CONCURRENCY`] requests in flight, the whole of each bucket's limit usable,
 /// and up to 100 ms of jitter on waits for a reset. [`RateLimitConfig::disabled`] turns all of
-/// it off; then only [`RetryConfig`](crate::RetryConfig) reacts to `429`s, as before.
+/// it off; then only [`RetryConfig`](crate::retry::RetryConfig) reacts to `429`s, as before.
 #[derive(Clone, Debug)]
 pub struct RateLimitConfig {
     /// Whether the governor runs at all (`false`: requests are sent at once and `429`s are only
@@ -112,7 +112,7 @@ impl Default for RateLimitConfig {
 
 impl RateLimitConfig {
     /// No pacing and no concurrency cap: requests are sent at once and `429`s are retried by
-    /// [`RetryConfig`](crate::RetryConfig) alone (the behaviour before the governor existed).
+    /// [`RetryConfig`](crate::retry::RetryConfig) alone (the behaviour before the governor existed).
     pub fn disabled() -> Self {
         RateLimitConfig {
             enabled: false,
@@ -120,8 +120,8 @@ impl RateLimitConfig {
         }
     }
 
-    /// Checks the settings; `build()` reports a failure as [`Error::Config`](crate::Error::Config).
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    /// Checks the settings; `build()` reports a failure as [`Error::Config`](crate::error::Error::Config).
+    pub fn validate(&self) -> Result<(), String> {
         if !self.enabled {
             return Ok(());
         }
@@ -142,7 +142,7 @@ impl RateLimitConfig {
 
     /// The jittered back-off after the `n`th (0-based) concurrency `429` of one call: between
     /// half and all of `concurrency_backoff × 2ⁿ`, capped at `max_concurrency_backoff`.
-    pub(crate) fn concurrency_delay(&self, n: u32, jitter: Jitter) -> Duration {
+    pub fn concurrency_delay(&self, n: u32, jitter: Jitter) -> Duration {
         let factor = 1u32.checked_shl(n).unwrap_or(u32::MAX);
         let full = self
             .concurrency_backoff
@@ -154,8 +154,8 @@ impl RateLimitConfig {
 }
 
 /// The rate-limit governor of one client and its clones.
-pub(crate) struct Governor {
-    pub(crate) config: RateLimitConfig,
+pub struct Governor {
+    pub config: RateLimitConfig,
     /// The local budget; with a shared budget, the one used while Redis is unreachable (at the
     /// fallback share).
     state: Mutex<State>,
@@ -165,7 +165,7 @@ pub(crate) struct Governor {
     /// Tasks waiting per bucket, for the snapshot.
     waiters: Mutex<HashMap<Key, u64>>,
     #[cfg(feature = "redis")]
-    pub(crate) shared: Option<shared::Shared>,
+    pub shared: Option<shared::Shared>,
 }
 
 impl fmt::Debug for Governor {
@@ -176,7 +176,7 @@ impl fmt::Debug for Governor {
 
 /// A reserved unit of a bucket and a concurrency slot, for one attempt. Dropped without
 /// [`finish`](Ticket::finish), it gives both back.
-pub(crate) struct Ticket<'g> {
+pub struct Ticket<'g> {
     governor: &'g Governor,
     key: &'g Key,
     held: Held,
@@ -224,7 +224,7 @@ impl Governor {
         }
     }
 
-    pub(crate) fn new(config: RateLimitConfig) -> Governor {
+    pub fn new(config: RateLimitConfig) -> Governor {
         let state = State::new(config.budget_share, config.max_buckets);
         let slots = config.max_concurrency;
         Governor::with(config, state, slots)
@@ -234,7 +234,7 @@ impl Governor {
     /// the fallback share of each bucket itself, and of the requests in flight: the workers
     /// cannot see each other's reservations then, so each keeps to its part.
     #[cfg(feature = "redis")]
-    pub(crate) fn shared(config: RateLimitConfig, shared: shared::Shared) -> Governor {
+    pub fn shared(config: RateLimitConfig, shared: shared::Shared) -> Governor {
         let f = shared.fallback_share;
         let state = State::new(config.budget_share, config.max_buckets)
             .with_own_share(config.budget_share * f);
@@ -255,7 +255,7 @@ impl Governor {
 
     /// Waits until `key` has budget and a concurrency slot is free, and reserves both: in the
     /// shared budget while Redis answers, else in the local one.
-    pub(crate) async fn acquire<'g>(&'g self, key: &'g Key) -> Ticket<'g> {
+    pub async fn acquire<'g>(&'g self, key: &'g Key) -> Ticket<'g> {
         let started = Instant::now();
         {
             let mut waiters = self.waiters();
@@ -326,7 +326,7 @@ impl Governor {
     }
 
     /// Every bucket this governor knows: its figures, waiting tasks, and which budget holds it.
-    pub(crate) async fn snapshot(&self) -> Vec<BucketSnapshot> {
+    pub async fn snapshot(&self) -> Vec<BucketSnapshot> {
         let local = self.state().snapshot(Instant::now(), SystemTime::now());
         let waiters = self.waiters().clone();
         #[allow(unused_mut)]
@@ -358,7 +358,7 @@ impl Governor {
 
 impl Ticket<'_> {
     /// Records the answer to this attempt and gives the slot back.
-    pub(crate) async fn finish(mut self, status: StatusCode, headers: &HeaderMap) -> Verdict {
+    pub async fn finish(mut self, status: StatusCode, headers: &HeaderMap) -> Verdict {
         let report = Report::from_headers(headers);
         let governor = self.governor;
         metrics::request(self.key, Some(status.as_u16()));

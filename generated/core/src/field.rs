@@ -20,7 +20,7 @@ use serde_json::Value;
 
 /// How optional fields decode on this thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
+pub enum Mode {
     /// A value that does not fit is kept raw (the default outside the client).
     Lenient,
     /// A value that does not fit fails the decode: the client's fast first attempt, and
@@ -34,7 +34,7 @@ thread_local! {
 
 /// Runs `f` (a synchronous decode) with optional fields decoding in `mode`; the previous mode
 /// comes back afterwards, also if `f` panics.
-pub(crate) fn with_mode<R>(mode: Mode, f: impl FnOnce() -> R) -> R {
+pub fn with_mode<R>(mode: Mode, f: impl FnOnce() -> R) -> R {
     struct Restore(Mode);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -105,8 +105,8 @@ fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Field
 /// raw value is written back unchanged (a GET → change → PUT sends what was read). Setting the
 /// field replaces the raw value; [`remove`](Self::remove) or [`clear`](Self::clear) drops it.
 /// Each one is also reported as a `tracing` warning when decoded. Strict decoding
-/// ([`ClientBuilder::strict_decoding`](crate::ClientBuilder::strict_decoding)) turns a misfit
-/// into [`Error::Decode`](crate::Error::Decode) instead.
+/// (`ClientBuilder::strict_decoding`) turns a misfit
+/// into [`Error::Decode`](crate::error::Error::Decode) instead.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MismatchedFields(Vec<MismatchedField>);
 
@@ -161,7 +161,7 @@ impl MismatchedFields {
 
     // Used by `wire.rs` only, which a build without structs does not use.
     #[allow(dead_code)]
-    pub(crate) fn from_vec(fields: Vec<MismatchedField>) -> Self {
+    pub fn from_vec(fields: Vec<MismatchedField>) -> Self {
         MismatchedFields(fields)
     }
 }
@@ -186,7 +186,7 @@ impl fmt::Display for MismatchedField {
     }
 }
 
-pub(crate) fn kind(v: &Value) -> &'static str {
+pub fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

@@ -6,14 +6,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use http::HeaderMap;
 
 /// `X-Okta-Request-Id`, to quote to Okta support.
-pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<&str> {
+pub fn request_id_of(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("x-okta-request-id")
         .and_then(|v| v.to_str().ok())
 }
 
 /// The `Content-Type` without parameters.
-pub(crate) fn content_type_of(headers: &HeaderMap) -> Option<&str> {
+pub fn content_type_of(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
     Some(v.split(';').next().unwrap_or(v).trim())
 }
@@ -42,7 +42,7 @@ impl RateLimit {
 }
 
 /// The header's value as a number, only when it appears exactly once.
-pub(crate) fn single_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+pub fn single_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     single(headers, name)?.trim().parse().ok()
 }
 
@@ -71,7 +71,7 @@ fn server_date(headers: &HeaderMap) -> Option<SystemTime> {
 }
 
 /// The response's `Date` in Unix seconds; `None` when absent, repeated or unparsable.
-pub(crate) fn date_secs(headers: &HeaderMap) -> Option<u64> {
+pub fn date_secs(headers: &HeaderMap) -> Option<u64> {
     server_date(headers).map(unix_secs)
 }
 
@@ -85,7 +85,7 @@ fn unix_secs(t: SystemTime) -> u64 {
 /// than the local clock so that clock skew does not matter. Saturates: a reset in the past
 /// waits one second, one in the far future waits `u64::MAX` seconds (which no retry budget
 /// accepts, so the caller gives up at once).
-pub(crate) fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
+pub fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
     let reset = single_u64(headers, "x-rate-limit-reset")?;
     let now = unix_secs(server_now(headers)?);
     Some(Duration::from_secs(
@@ -94,7 +94,7 @@ pub(crate) fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// `Retry-After` (RFC 9110): a number of seconds or an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = single(headers, "retry-after")?.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -109,7 +109,7 @@ mod tests {
     use super::*;
     use http::HeaderValue;
 
-    pub(crate) fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    pub fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
             h.append(*k, HeaderValue::from_str(v).unwrap());

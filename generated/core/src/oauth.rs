@@ -91,7 +91,7 @@ impl PrivateKeyAuth {
         self
     }
 
-    pub(crate) fn validate(&self) -> Result<(), Error> {
+    pub fn validate(&self) -> Result<(), Error> {
         if self.client_id.trim().is_empty() {
             return Err(Error::Config(
                 "the PrivateKey mode needs a client id".into(),
@@ -105,11 +105,7 @@ impl PrivateKeyAuth {
         Ok(())
     }
 
-    pub(crate) fn into_provider(
-        self,
-        http: reqwest::Client,
-        base: &Url,
-    ) -> Result<TokenProvider, Error> {
+    pub fn into_provider(self, http: reqwest::Client, base: &Url) -> Result<TokenProvider, Error> {
         // Beside the API, below any gateway prefix of the org URL.
         let token_url = super::request::org_path(base, "/oauth2/v1/token");
         let dpop = if self.dpop {
@@ -135,7 +131,7 @@ impl PrivateKeyAuth {
 
 /// An access token and how to present it.
 #[derive(Clone)]
-pub(crate) struct Token {
+pub struct Token {
     value: Secret,
     /// `Bearer …` or `DPoP …`, checked when the token arrived.
     header: reqwest::header::HeaderValue,
@@ -144,7 +140,7 @@ pub(crate) struct Token {
 }
 
 impl Token {
-    pub(crate) fn authorization(&self) -> reqwest::header::HeaderValue {
+    pub fn authorization(&self) -> reqwest::header::HeaderValue {
         self.header.clone()
     }
 
@@ -169,7 +165,7 @@ fn renewal_point(now: Instant, lifetime: Duration, margin: Duration) -> Instant 
 }
 
 /// Fetches, caches and renews access tokens for one client.
-pub(crate) struct TokenProvider {
+pub struct TokenProvider {
     http: reqwest::Client,
     token_url: Url,
     client_id: String,
@@ -253,14 +249,14 @@ impl KindName for jsonwebtoken::errors::Error {
 impl TokenProvider {
     /// The service app's client id (public; it names the app's share of the rate limits).
     #[cfg(feature = "redis")]
-    pub(crate) fn client_id(&self) -> &str {
+    pub fn client_id(&self) -> &str {
         &self.client_id
     }
 
     /// A valid access token: the cached one, or a new one (one request however many calls
     /// wait). Waiting for another call's token request and making one both end after
     /// `timeout`, the limit of the call that needs the token.
-    pub(crate) async fn token(&self, timeout: Duration) -> Result<Token, Error> {
+    pub async fn token(&self, timeout: Duration) -> Result<Token, Error> {
         let started = Instant::now();
         let get = async {
             let mut cached = self.cache.lock().await;
@@ -284,7 +280,7 @@ impl TokenProvider {
     }
 
     /// Forgets `used` after the API rejected it, unless another call already replaced it.
-    pub(crate) async fn invalidate(&self, used: &Token) {
+    pub async fn invalidate(&self, used: &Token) {
         let mut cached = self.cache.lock().await;
         if cached
             .as_ref()
@@ -402,7 +398,7 @@ impl TokenProvider {
     }
 
     /// The `DPoP` header for an API request with `token`, if DPoP is on.
-    pub(crate) fn api_proof(
+    pub fn api_proof(
         &self,
         method: &Method,
         url: &Url,
@@ -424,7 +420,7 @@ impl TokenProvider {
     }
 
     /// Records the API's `DPoP-Nonce`; returns whether the response asked to retry with it.
-    pub(crate) fn api_nonce_challenge(&self, status: StatusCode, headers: &HeaderMap) -> bool {
+    pub fn api_nonce_challenge(&self, status: StatusCode, headers: &HeaderMap) -> bool {
         if self.dpop.is_none() {
             return false;
         }

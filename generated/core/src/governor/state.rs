@@ -9,33 +9,30 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, Method, StatusCode};
 
 use super::{LONGEST_WINDOW, MAX_SKEW_SECS, PROBE_PATIENCE, SKEW_EPOCH};
-use crate::runtime::headers::{date_secs, RateLimit};
+use crate::headers::{date_secs, RateLimit};
 
 /// The bucket a request counts against: its method and an id-free route.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Key {
+pub struct Key {
     method: Method,
     route: Cow<'static, str>,
 }
 
 impl Key {
     /// The bucket of `method` on an id-free `route` (a catalog path template, or a generic
-    /// request's path prefix: see [`Prepared`](crate::runtime::prepare::Prepared)).
-    pub(crate) fn new(method: Method, route: Cow<'static, str>) -> Key {
+    /// request's path prefix: see [`Prepared`](crate::prepare::Prepared)).
+    pub fn new(method: Method, route: Cow<'static, str>) -> Key {
         Key { method, route }
     }
 
     #[cfg(test)]
-    pub(crate) fn template(method: Method, template: &'static str) -> Key {
+    pub fn template(method: Method, template: &'static str) -> Key {
         Key::new(method, Cow::Borrowed(template))
     }
 
     #[cfg(test)]
-    pub(crate) fn generic(method: Method, path: &str) -> Key {
-        Key::new(
-            method,
-            Cow::Owned(crate::runtime::request::generic_route(path)),
-        )
+    pub fn generic(method: Method, path: &str) -> Key {
+        Key::new(method, Cow::Owned(crate::request::generic_route(path)))
     }
 }
 
@@ -47,7 +44,7 @@ impl fmt::Display for Key {
 
 /// What Okta said about a bucket in one response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Report {
+pub struct Report {
     pub limit: u64,
     pub remaining: u64,
     pub reset: u64,
@@ -57,7 +54,7 @@ pub(crate) struct Report {
 
 impl Report {
     /// The three `X-Rate-Limit-*` headers, or `None` when any is missing or malformed.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Report> {
+    pub fn from_headers(headers: &HeaderMap) -> Option<Report> {
         let rl = RateLimit::from_headers(headers);
         Some(Report {
             limit: rl.limit?,
@@ -70,7 +67,7 @@ impl Report {
 
 /// What to do about a `429`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub enum Verdict {
     /// Not a `429`: nothing to do.
     Answered,
     /// The bucket is spent: wait this long (until its reset, by the server's clock) and retry.
@@ -85,14 +82,14 @@ pub(crate) enum Verdict {
 /// A unit reserved in a bucket: the bucket's generation (telling it from an evicted bucket of
 /// the same key) and whether this attempt is the one learning the bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Reserved {
+pub struct Reserved {
     generation: u64,
     probe: bool,
 }
 
 /// The governor's decision for one attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Decision {
+pub enum Decision {
     /// Send.
     Go(Reserved),
     /// No budget until the window resets at this instant.
@@ -203,7 +200,7 @@ impl Skew {
 
 /// A bucket as one governor sees it, for [`State::snapshot`].
 #[derive(Clone, Debug)]
-pub(crate) struct BucketFigures {
+pub struct BucketFigures {
     pub key: Key,
     pub limit: Option<u64>,
     pub remaining: Option<u64>,
@@ -239,7 +236,7 @@ fn local_unix(now: SystemTime) -> f64 {
 
 /// The governor's bookkeeping: every bucket, the clock skew, and a use counter for eviction.
 #[derive(Debug)]
-pub(crate) struct State {
+pub struct State {
     buckets: HashMap<Key, Bucket>,
     tick: u64,
     skew: Skew,
@@ -251,7 +248,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(share: f64, max_buckets: usize) -> State {
+    pub fn new(share: f64, max_buckets: usize) -> State {
         State {
             buckets: HashMap::new(),
             tick: 0,
@@ -264,7 +261,7 @@ impl State {
 
     /// Also holds this client to `share` of each bucket counting only its own answers.
     #[cfg(any(feature = "redis", test))]
-    pub(crate) fn with_own_share(mut self, share: f64) -> State {
+    pub fn with_own_share(mut self, share: f64) -> State {
         self.own_share = Some(share);
         self
     }
@@ -298,7 +295,7 @@ impl State {
     }
 
     /// Whether an attempt on `key` may be sent now, reserving a unit if so.
-    pub(crate) fn reserve(&mut self, key: &Key, now: Instant) -> Decision {
+    pub fn reserve(&mut self, key: &Key, now: Instant) -> Decision {
         let (share, own_share) = (self.share, self.own_share);
         let bucket = self.bucket(key);
         if let Some(w) = &mut bucket.window {
@@ -344,7 +341,7 @@ impl State {
 
     /// Gives back a reservation whose attempt got no answer (a transport error, a cancelled
     /// call). Returns whether waiting tasks should look again.
-    pub(crate) fn release(&mut self, key: &Key, held: Reserved) -> bool {
+    pub fn release(&mut self, key: &Key, held: Reserved) -> bool {
         match self.buckets.get_mut(key) {
             Some(b) if b.generation == held.generation => {
                 b.in_flight = b.in_flight.saturating_sub(1);
@@ -359,7 +356,7 @@ impl State {
 
     /// Records the answer to a reserved attempt and says what to do about it. The `bool` is
     /// whether waiting tasks should look again (budget may have been freed).
-    pub(crate) fn record(
+    pub fn record(
         &mut self,
         key: &Key,
         held: Reserved,
@@ -462,7 +459,7 @@ impl State {
     /// Judges an answer that no bucket of this state reserved (the shared budget's, when
     /// Redis did not take its record), learning the server's clock from it.
     #[cfg(feature = "redis")]
-    pub(crate) fn judge(
+    pub fn judge(
         &mut self,
         status: StatusCode,
         report: Option<Report>,
@@ -476,7 +473,7 @@ impl State {
     }
 
     /// Every bucket: its key, limit, remaining, reset (on the wall clock) and units in flight.
-    pub(crate) fn snapshot(&self, now: Instant, wall: SystemTime) -> Vec<BucketFigures> {
+    pub fn snapshot(&self, now: Instant, wall: SystemTime) -> Vec<BucketFigures> {
         let mut out: Vec<BucketFigures> = self
             .buckets
             .iter()

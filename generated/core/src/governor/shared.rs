@@ -15,10 +15,10 @@ use redis::aio::ConnectionManager;
 use super::health::Health;
 use super::state::{Key, Report, Verdict};
 use super::RateLimitConfig;
-use crate::runtime::error::Error;
-use crate::runtime::metrics;
-use crate::runtime::retry::jitter;
-use crate::runtime::secret::Secret;
+use crate::error::Error;
+use crate::metrics;
+use crate::retry::jitter;
+use crate::secret::Secret;
 
 /// The default limit on one Redis operation: [`SharedBudget::timeout`].
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(100);
@@ -41,27 +41,15 @@ static SCRIPT: LazyLock<redis::Script> =
     LazyLock::new(|| redis::Script::new(include_str!("budget.lua")));
 
 /// Where the shared budget lives: a Redis server and a namespace; see
-/// [`ClientBuilder::shared_budget`](crate::ClientBuilder::shared_budget).
+/// `ClientBuilder::shared_budget`.
 ///
 /// Every client configured with the same Redis, namespace and org URL shares the buckets it
 /// learns and the cap on requests in flight
-/// ([`RateLimitConfig::max_concurrency`](crate::RateLimitConfig::max_concurrency), then counted
+/// ([`RateLimitConfig::max_concurrency`](crate::governor::RateLimitConfig::max_concurrency), then counted
 /// across all of them). Buckets are kept per principal (the API token, access token or OAuth
 /// client); nothing secret is written to Redis.
 ///
-/// ```no_run
-/// # fn main() -> Result<(), okta_client::Error> {
-/// use okta_client::{Client, SharedBudget};
-///
-/// let budget = SharedBudget::new("redis://redis.internal:6379/0", "okta")
-///     .fallback_share(0.05) // 20 workers: each uses 1/20 of a bucket while Redis is down
-///     .timeout(std::time::Duration::from_millis(50));
-/// let client = Client::builder("https://example.okta.com")
-///     .api_token("00abc…")
-///     .shared_budget(budget)
-///     .build()?;
-/// # let _ = client; Ok(()) }
-/// ```
+/// An example is under `ClientBuilder::shared_budget`.
 #[derive(Clone)]
 #[must_use]
 pub struct SharedBudget {
@@ -125,7 +113,7 @@ impl SharedBudget {
         self
     }
 
-    /// The share of each bucket (and of [`max_concurrency`](crate::RateLimitConfig::max_concurrency))
+    /// The share of each bucket (and of [`max_concurrency`](crate::governor::RateLimitConfig::max_concurrency))
     /// this client uses on its own while Redis is unreachable, in `(0, 1]` (default
     /// [`DEFAULT_FALLBACK_SHARE`], 0.25). Set it to about 1 / the number of workers, so that
     /// the workers together stay within the org's limits while they cannot coordinate.
@@ -143,14 +131,14 @@ impl SharedBudget {
 
     /// How long a reserved unit and a concurrency slot are held in Redis without an answer
     /// (default 35 s, above the default request timeout of 30 s). A worker that dies frees
-    /// them after this; set it above your longest [`timeout`](crate::ClientBuilder::timeout).
+    /// them after this; set it above your longest `timeout`.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
     }
 
     /// Checks the settings and opens the client (no connection yet: that happens on first use).
-    pub(crate) fn open(
+    pub fn open(
         self,
         org: &url::Url,
         principal: String,
@@ -199,7 +187,7 @@ impl SharedBudget {
 
 /// The prefix of every key of `org` in `namespace`: `{namespace}:{host[:port][/path]}`. The org
 /// in braces is a Redis Cluster hash tag, so that one script's keys share a slot.
-pub(crate) fn org_prefix(namespace: &str, org: &url::Url) -> String {
+pub fn org_prefix(namespace: &str, org: &url::Url) -> String {
     let mut name = org.host_str().unwrap_or("").to_string();
     if let Some(port) = org.port() {
         name.push_str(&format!(":{port}"));
@@ -209,7 +197,7 @@ pub(crate) fn org_prefix(namespace: &str, org: &url::Url) -> String {
 }
 
 /// Checks a name that becomes part of Redis keys: letters, digits, `-`, `_` and `.`.
-pub(crate) fn check_name(setting: &str, what: &str, name: &str) -> Result<(), Error> {
+pub fn check_name(setting: &str, what: &str, name: &str) -> Result<(), Error> {
     if name.is_empty()
         || !name
             .bytes()
@@ -223,9 +211,9 @@ pub(crate) fn check_name(setting: &str, what: &str, name: &str) -> Result<(), Er
 }
 
 /// The shared budget of one client and its clones.
-pub(crate) struct Shared {
+pub struct Shared {
     link: Arc<Link>,
-    pub(crate) fallback_share: f64,
+    pub fallback_share: f64,
     /// The routes this client used, for the snapshot (bounded by `max_buckets`).
     routes: Mutex<HashSet<Key>>,
     max_routes: usize,
@@ -248,7 +236,7 @@ struct Link {
 
 /// Why a Redis operation did not answer; the shared budget is left for the local one.
 #[derive(Debug)]
-pub(crate) struct Failure(String);
+pub struct Failure(String);
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -314,7 +302,7 @@ impl Link {
 
 /// A unit of a shared bucket and an org-wide concurrency slot, held in Redis as a lease. Dropped
 /// without [`finish`](Lease::finish), it is given back in the background (or expires).
-pub(crate) struct Lease {
+pub struct Lease {
     link: Arc<Link>,
     keys: Keys,
     id: String,
@@ -324,18 +312,18 @@ pub(crate) struct Lease {
 
 impl Shared {
     /// Whether requests go to Redis now (no outage under way).
-    pub(crate) fn is_up(&self) -> bool {
+    pub fn is_up(&self) -> bool {
         self.link.health().is_up()
     }
 
     /// The routes this client used through the shared budget.
-    pub(crate) fn routes(&self) -> Vec<Key> {
+    pub fn routes(&self) -> Vec<Key> {
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         routes.iter().cloned().collect()
     }
 
     /// Waits for a unit of `key` and an org-wide slot, and leases both.
-    pub(crate) async fn acquire(&self, key: &Key) -> Result<Lease, Failure> {
+    pub async fn acquire(&self, key: &Key) -> Result<Lease, Failure> {
         {
             let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
             if routes.len() < self.max_routes {
@@ -392,7 +380,7 @@ impl Shared {
     }
 
     /// Records a failed operation; on the first of an outage, warns, counts and starts probing.
-    pub(crate) fn failed(&self, failure: &Failure) {
+    pub fn failed(&self, failure: &Failure) {
         if !self.link.health().failed(Instant::now()) {
             return;
         }
@@ -407,7 +395,7 @@ impl Shared {
     }
 
     /// The shared figures of `keys`: limit, remaining, reset, units in flight.
-    pub(crate) async fn snapshot(&self, key: &Key) -> Option<SharedFigures> {
+    pub async fn snapshot(&self, key: &Key) -> Option<SharedFigures> {
         if !self.is_up() {
             return None;
         }
@@ -435,7 +423,7 @@ impl Shared {
 }
 
 /// A bucket as Redis holds it.
-pub(crate) struct SharedFigures {
+pub struct SharedFigures {
     pub limit: Option<u64>,
     pub remaining: Option<u64>,
     pub reset: Option<SystemTime>,
@@ -478,7 +466,7 @@ async fn probe(link: Weak<Link>) {
 impl Lease {
     /// Records the answer in the shared bucket and frees the slot; `None` when Redis did not
     /// answer (the caller then judges the answer locally; the lease expires by itself).
-    pub(crate) async fn finish(
+    pub async fn finish(
         mut self,
         status: StatusCode,
         report: Option<Report>,
@@ -555,7 +543,7 @@ impl Drop for Lease {
 }
 
 /// A lease id unique across processes: random bits and a per-process counter.
-pub(crate) fn lease_id() -> String {
+pub fn lease_id() -> String {
     use std::hash::BuildHasher;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -20,9 +20,9 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// The call did not complete in time: its deadline (the client's
-    /// [`timeout`](crate::ClientBuilder::timeout) or a per-request one, covering every attempt
+    /// `timeout` or a per-request one, covering every attempt
     /// and wait) passed, or its last attempt ran past the
-    /// [`attempt_timeout`](crate::ClientBuilder::attempt_timeout) with no retry left.
+    /// `attempt_timeout` with no retry left.
     #[error(
         "the call timed out after {:.1} s ({attempts} attempt{})",
         elapsed.as_secs_f64(),
@@ -57,7 +57,7 @@ pub enum Error {
     #[error("unexpected response: {0}")]
     UnexpectedResponse(String),
     /// The response body is larger than the limit
-    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size)); it was
+    /// (`ClientBuilder::max_response_size`); it was
     /// not read past the limit.
     #[error("the {status} response is larger than the limit of {limit} bytes")]
     ResponseTooLarge {
@@ -101,7 +101,7 @@ impl std::error::Error for TransportError {
 }
 
 /// Maps an HTTP library failure; the URL (which may hold ids) is dropped.
-pub(crate) fn transport(e: reqwest::Error, started: Instant) -> Error {
+pub fn transport(e: reqwest::Error, started: Instant) -> Error {
     let timeout = e.is_timeout();
     let source = TransportError {
         inner: e.without_url(),
@@ -119,9 +119,9 @@ pub(crate) fn transport(e: reqwest::Error, started: Instant) -> Error {
 
 impl Error {
     /// Whether sending the same request again may succeed: `429` and
-    /// [`DEFAULT_RETRY_STATUSES`](crate::DEFAULT_RETRY_STATUSES) (503, 504), timeouts, failed
+    /// [`DEFAULT_RETRY_STATUSES`](crate::retry::DEFAULT_RETRY_STATUSES) (503, 504), timeouts, failed
     /// or broken connections, and a token endpoint that is temporarily unavailable. This is the
-    /// rule the default [`RetryConfig`](crate::RetryConfig) retries by (statuses and transport
+    /// rule the default [`RetryConfig`](crate::retry::RetryConfig) retries by (statuses and transport
     /// failures on idempotent methods only, `429` on every method), so an error the client gave
     /// up on after its retries still says `true` here.
     pub fn is_retryable(&self) -> bool {
@@ -218,7 +218,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: &[u8], retries: u32) -> Self {
+    pub fn new(status: StatusCode, headers: HeaderMap, body: &[u8], retries: u32) -> Self {
         let parsed = serde_json::from_slice::<OktaErrorBody>(body)
             .ok()
             .filter(|b| b.error_code.is_some() || b.error_summary.is_some());
@@ -378,7 +378,7 @@ impl fmt::Display for DecodeError {
 }
 
 /// At most 200 characters of a body, on a character boundary.
-pub(crate) fn excerpt(body: &[u8]) -> String {
+pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut end = text.len().min(200);
     while !text.is_char_boundary(end) {

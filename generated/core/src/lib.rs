@@ -1,0 +1,39 @@
+//! The part of okta-client's runtime that does not depend on the catalog: errors, requests and
+//! responses, authentication (API tokens, OAuth 2.0 and DPoP), retries and the per-call
+//! decisions, the rate-limit governor (local and shared through Redis), and the serde every
+//! generated struct and enum is driven by.
+//!
+//! **Use `okta-client`, not this crate.** It is a separate crate so that it is compiled once,
+//! not again whenever the code generated from the catalog changes; `okta-client` re-exports
+//! everything meant for users under its own paths, and only those paths are its public API.
+//! Items here that are public only so that `okta-client` can reach them are hidden from the
+//! docs and may change in any release.
+
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod call;
+pub mod enums;
+pub mod error;
+pub mod field;
+pub mod governor;
+pub mod headers;
+#[cfg(feature = "oauth")]
+pub mod keys;
+pub mod metrics;
+#[cfg(feature = "multipart")]
+pub mod multipart;
+pub mod nullable;
+#[cfg(feature = "oauth")]
+pub mod oauth;
+pub mod prepare;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod secret;
+pub mod tls;
+pub mod wire;
+
+// `string_enum!` (expanded in okta-client's emitted code) implements this for every enum.
+#[doc(hidden)]
+pub use request::ParamValue;
