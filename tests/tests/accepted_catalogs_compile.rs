@@ -609,7 +609,11 @@ fn every_accepted_mutant_of_a_fixture_catalog_compiles() {
                         &format!("name = \"mutant-{case}\""),
                         1,
                     )
-                    .replacen("path = \"core\"", "path = \"../../generated/core\"", 1),
+                    .replacen(
+                        "path = \"core\"",
+                        "path = \"../../generated/core\"",
+                        1,
+                    ),
                 )
                 .unwrap();
                 members.push(format!("m{case}/generated"));

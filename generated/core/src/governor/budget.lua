@@ -1,4 +1,4 @@
--- The shared rate-limit budget of okta-client (runtime/governor/shared.rs): one script, two
+-- The shared rate-limit budget of okta-client (generated/core/src/governor/shared.rs): one script, two
 -- operations, run atomically by Redis so that every process of an org takes the same decision.
 --
 -- KEYS[1] bucket hash  {limit, remaining, reset_s (Okta's X-Rate-Limit-Reset), reset (ms,
