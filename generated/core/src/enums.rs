@@ -8,8 +8,6 @@
 pub struct UnknownValue(Box<str>);
 
 impl UnknownValue {
-    // Generated enums only; a catalog may have none.
-    #[allow(dead_code)]
     pub fn new(value: &str) -> Self {
         UnknownValue(value.into())
     }

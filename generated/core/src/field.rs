@@ -45,9 +45,7 @@ pub fn with_mode<R>(mode: Mode, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// The wire form of an optional field. Used by the generated code only (a catalog, or a
-/// build with some API groups, may have no optional field).
-#[allow(dead_code)]
+/// The wire form of an optional field, read by the runtime's serde ([`crate::wire`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Field<T> {
     /// Not in the JSON object.
@@ -159,8 +157,6 @@ impl MismatchedFields {
         self.0.clear();
     }
 
-    // Used by `wire.rs` only, which a build without structs does not use.
-    #[allow(dead_code)]
     pub fn from_vec(fields: Vec<MismatchedField>) -> Self {
         MismatchedFields(fields)
     }

@@ -98,8 +98,7 @@ impl Multipart {
     }
 }
 
-/// A generated multipart body model (a catalog may have none).
-#[allow(dead_code)]
+/// A generated multipart body model.
 pub trait IntoMultipart {
     fn into_multipart(self) -> Multipart;
 }

@@ -129,41 +129,33 @@ impl Request {
         }
     }
 
-    /// Adds a query parameter (arrays add one pair per item); the selected groups may have
-    /// no documented query parameter.
-    #[allow(dead_code)]
+    /// Adds a query parameter (arrays add one pair per item).
     pub fn query<T: ParamValue + ?Sized>(&mut self, name: &str, value: &T) {
         value.each(&mut |v| self.query.push((name.to_string(), v)));
     }
 
-    /// Adds a header parameter (the real catalog has none; fixture catalogs do).
-    #[allow(dead_code)]
+    /// Adds a header parameter.
     pub fn header<T: ParamValue + ?Sized>(&mut self, name: &str, value: &T) {
         value.each(&mut |v| self.headers.push((name.to_string(), v)));
     }
 
-    /// Sets a JSON body (the selected groups may have no typed JSON body).
-    #[allow(dead_code)]
+    /// Sets a JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
         self.body = Body::Json(JsonBody::new(body));
     }
 
-    /// The media type to ask for, when the catalog says the answer is not JSON (a catalog may
-    /// have none).
-    #[allow(dead_code)]
+    /// The media type to ask for, when the catalog says the answer is not JSON.
     pub fn accept(&mut self, media_type: &str) {
         self.options.accept = Some(media_type.to_string());
     }
 
-    /// Sets a JSON body serialised earlier (an untyped body; a catalog may have none).
-    #[allow(dead_code)]
+    /// Sets a JSON body serialised earlier (an untyped body).
     pub fn json_body(&mut self, body: JsonBody) {
         self.body = Body::Json(body);
     }
 
-    /// Sets a multipart/form-data body (a catalog may have none).
+    /// Sets a multipart/form-data body.
     #[cfg(feature = "multipart")]
-    #[allow(dead_code)]
     pub fn multipart(&mut self, form: Multipart) {
         self.body = Body::Multipart(form);
     }
