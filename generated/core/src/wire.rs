@@ -381,6 +381,9 @@ struct Seen {
 
 impl Seen {
     /// Marks `slot`; false if it was already marked.
+    // `#[inline]`: called once per key from the decode loop, which is compiled in the crate
+    // that decodes (okta-client or a user's), not in this one.
+    #[inline]
     fn insert(&mut self, slot: usize) -> bool {
         if slot < 128 {
             let bit = 1u128 << slot;
@@ -395,6 +398,7 @@ impl Seen {
         }
     }
 
+    #[inline]
     fn contains(&self, slot: usize) -> bool {
         if slot < 128 {
             self.low & (1u128 << slot) != 0
