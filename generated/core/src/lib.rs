@@ -11,7 +11,9 @@
 
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
 pub mod auth;
+#[doc(hidden)]
 pub mod call;
 pub mod enums;
 pub mod error;
@@ -20,18 +22,22 @@ pub mod governor;
 pub mod headers;
 #[cfg(feature = "oauth")]
 pub mod keys;
+#[doc(hidden)]
 pub mod metrics;
 #[cfg(feature = "multipart")]
 pub mod multipart;
 pub mod nullable;
 #[cfg(feature = "oauth")]
 pub mod oauth;
+#[doc(hidden)]
 pub mod prepare;
 pub mod request;
 pub mod response;
 pub mod retry;
 pub mod secret;
+#[doc(hidden)]
 pub mod tls;
+#[doc(hidden)]
 pub mod wire;
 
 // `string_enum!` (expanded in okta-client's emitted code) implements this for every enum.
