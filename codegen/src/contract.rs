@@ -747,12 +747,13 @@ pub const PROFILE_UNKNOWN_VALUE: RuntimeItem = RuntimeItem {
     public: Some("crate::profile::unknown_value"),
 };
 
-/// `crate::profile::enum_from_json`: the `Deserialize` of an open profile enum.
-pub const PROFILE_ENUM_FROM_JSON: RuntimeItem = RuntimeItem {
-    path: "crate::profile::enum_from_json",
-    role: "the `Deserialize` of an open profile enum",
+/// `crate::profile::string_enum`: `Display`, `FromStr`, `From<String>` and serde of a
+/// profile enum, the macro okta-client's own enums use ([`STRING_ENUM`]).
+pub const PROFILE_STRING_ENUM: RuntimeItem = RuntimeItem {
+    path: "crate::profile::string_enum",
+    role: "`Display`, `FromStr`, `From<String>` and serde of a profile enum (a macro)",
     type_name: false,
-    public: Some("crate::profile::enum_from_json"),
+    public: Some("crate::profile::string_enum"),
 };
 
 /// Every okta-client item emitted profile code names (besides these, it names
@@ -770,7 +771,7 @@ pub const PROFILE_RUNTIME: &[RuntimeItem] = &[
     PROFILE_SERDE,
     PROFILE_SERDE_JSON,
     PROFILE_UNKNOWN_VALUE,
-    PROFILE_ENUM_FROM_JSON,
+    PROFILE_STRING_ENUM,
     EXPLICIT_NULLS_TYPE,
     MISMATCHED_FIELDS_TYPE,
     UNKNOWN_VALUE,

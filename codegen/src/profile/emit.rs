@@ -322,8 +322,8 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
     let name = ident(&e.name);
     let unknown = path(contract::UNKNOWN_VALUE);
     let make_unknown = path(contract::PROFILE_UNKNOWN_VALUE);
-    let from_json = path(contract::PROFILE_ENUM_FROM_JSON);
-    let serde = path(contract::PROFILE_SERDE);
+    // Display, FromStr, From<String> and serde: okta-client's macro for its own enums.
+    let string_enum = path(contract::PROFILE_STRING_ENUM);
     let listing: Vec<String> = e
         .variants
         .iter()
@@ -408,37 +408,7 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
             }
         }
 
-        impl From<String> for #name {
-            fn from(value: String) -> Self {
-                Self::from(value.as_str())
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for #name {
-            type Err = std::convert::Infallible;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(s))
-            }
-        }
-
-        impl #serde::Serialize for #name {
-            fn serialize<S: #serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> #serde::Deserialize<'de> for #name {
-            fn deserialize<D: #serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                #from_json(d)
-            }
-        }
+        #string_enum!(#name);
     }
 }
 

@@ -39,27 +39,33 @@ macro_rules! string_enum {
 
         impl ::std::str::FromStr for $t {
             type Err = ::std::convert::Infallible;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(s))
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(Self::from(s))
             }
         }
 
-        impl From<String> for $t {
-            fn from(s: String) -> Self {
+        impl ::std::convert::From<::std::string::String> for $t {
+            fn from(s: ::std::string::String) -> Self {
                 Self::from(s.as_str())
             }
         }
 
-        impl ::serde::Serialize for $t {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__serde::Serialize for $t {
+            fn serialize<S: $crate::__serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> ::serde::Deserialize<'de> for $t {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                Ok(Self::from(s.as_ref()))
+        impl<'de> $crate::__serde::Deserialize<'de> for $t {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let s =
+                    <::std::borrow::Cow<'de, str> as $crate::__serde::Deserialize>::deserialize(d)?;
+                ::std::result::Result::Ok(Self::from(s.as_ref()))
             }
         }
 
@@ -71,8 +77,8 @@ macro_rules! string_enum {
         }
 
         impl $crate::ParamValue for $t {
-            fn each(&self, f: &mut dyn FnMut(String)) {
-                f(self.as_str().to_string())
+            fn each(&self, f: &mut dyn FnMut(::std::string::String)) {
+                f(::std::string::ToString::to_string(self.as_str()))
             }
         }
     };

@@ -57,14 +57,9 @@ pub fn unknown_value(value: &str) -> crate::UnknownValue {
     crate::UnknownValue::new(value)
 }
 
-/// Decodes a generated open enum from a JSON string: any string is a value (unlisted ones
-/// become `Unknown`), anything else fails the attribute, which the runtime keeps raw in `mismatched_fields`.
+/// `Display`, `FromStr`, `From<String>` and serde for a generated profile enum (which has
+/// `as_str()` and `From<&str>`): the macro okta-client's own enums use. Any JSON string is a
+/// value (unlisted ones become `Unknown`); anything else fails the attribute, which the runtime
+/// keeps raw in `mismatched_fields`.
 #[doc(hidden)]
-pub fn enum_from_json<'de, D, E>(d: D) -> Result<E, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    E: for<'a> From<&'a str>,
-{
-    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-    Ok(E::from(s.as_ref()))
-}
+pub use crate::runtime::enums::string_enum;
