@@ -494,31 +494,157 @@ pub mod redis_server {
 
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
+    use std::path::PathBuf;
     use std::process::{Child, Command, Stdio};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};
 
     /// A running (or stopped) `redis-server`.
     pub struct RedisServer {
         child: Option<Child>,
         port: u16,
+        tls: Option<Certs>,
+    }
+
+    /// A test CA and a server certificate it signed for 127.0.0.1, made with the `openssl`
+    /// command line tool, in their own temporary directory.
+    struct Certs {
+        dir: PathBuf,
+        ca_pem: Vec<u8>,
+    }
+
+    impl Certs {
+        fn make() -> Certs {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "okta-redis-tls-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::SeqCst)
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("san.ext"),
+                "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+            )
+            .unwrap();
+            let openssl = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .current_dir(&dir)
+                    .args(args)
+                    .output()
+                    .unwrap_or_else(|e| {
+                        panic!("cannot run openssl ({e}); the Redis TLS tests make their certificates with it")
+                    });
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            let rsa = ["-newkey", "rsa:2048", "-nodes"];
+            openssl(
+                &[
+                    &["req", "-x509"][..],
+                    &rsa,
+                    &["-keyout", "ca.key", "-out", "ca.crt"],
+                    &["-days", "2", "-subj", "/CN=okta-client test CA"],
+                ]
+                .concat(),
+            );
+            openssl(
+                &[
+                    &["req"][..],
+                    &rsa,
+                    &["-keyout", "server.key", "-out", "server.csr"],
+                    &["-subj", "/CN=localhost"],
+                ]
+                .concat(),
+            );
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.crt",
+                "-days",
+                "2",
+                "-extfile",
+                "san.ext",
+            ]);
+            let ca_pem = std::fs::read(dir.join("ca.crt")).unwrap();
+            Certs { dir, ca_pem }
+        }
+    }
+
+    impl Drop for Certs {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 
     impl RedisServer {
         /// Starts a server on a free port and waits until it answers `PING`.
         pub fn start() -> RedisServer {
+            RedisServer::start_with(None)
+        }
+
+        /// Starts a server that speaks only TLS (`rediss://`), with a certificate for
+        /// 127.0.0.1 signed by a test CA ([`RedisServer::ca_pem`]), and waits until it accepts
+        /// connections. Clients need not present a certificate.
+        pub fn start_tls() -> RedisServer {
+            RedisServer::start_with(Some(Certs::make()))
+        }
+
+        fn start_with(tls: Option<Certs>) -> RedisServer {
             // redis-server has no `--port 0`: take a free port from the OS and hand it over.
             let port = TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .expect("a free local port")
                 .port();
-            let mut server = RedisServer { child: None, port };
+            let mut server = RedisServer {
+                child: None,
+                port,
+                tls,
+            };
             server.restart();
             server
         }
 
-        /// The URL clients connect to.
+        /// The URL clients connect to (`rediss://` for a TLS server).
         pub fn url(&self) -> String {
-            format!("redis://127.0.0.1:{}/", self.port)
+            let scheme = if self.tls.is_some() {
+                "rediss"
+            } else {
+                "redis"
+            };
+            format!("{scheme}://127.0.0.1:{}/", self.port)
+        }
+
+        /// The test CA's certificate (PEM) of a TLS server.
+        pub fn ca_pem(&self) -> Option<&[u8]> {
+            self.tls.as_ref().map(|c| c.ca_pem.as_slice())
+        }
+
+        /// A client of this server; for a TLS server, one that trusts the test CA.
+        pub fn client(&self) -> redis::Client {
+            match self.ca_pem() {
+                None => redis::Client::open(self.url()).unwrap(),
+                Some(ca) => redis::Client::build_with_tls(
+                    self.url(),
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(ca.to_vec()),
+                    },
+                )
+                .unwrap(),
+            }
         }
 
         pub fn port(&self) -> u16 {
@@ -537,8 +663,28 @@ pub mod redis_server {
         pub fn restart(&mut self) {
             self.stop();
             let dir = std::env::temp_dir();
-            let child = Command::new("redis-server")
-                .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            let port = self.port.to_string();
+            let mut command = Command::new("redis-server");
+            match &self.tls {
+                None => command.args(["--port", &port]),
+                Some(c) => command
+                    .args([
+                        "--port",
+                        "0",
+                        "--tls-port",
+                        &port,
+                        "--tls-auth-clients",
+                        "no",
+                    ])
+                    .arg("--tls-cert-file")
+                    .arg(c.dir.join("server.crt"))
+                    .arg("--tls-key-file")
+                    .arg(c.dir.join("server.key"))
+                    .arg("--tls-ca-cert-file")
+                    .arg(c.dir.join("ca.crt")),
+            };
+            let child = command
+                .args(["--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no"])
                 .arg("--dir")
                 .arg(&dir)
@@ -566,11 +712,15 @@ pub mod redis_server {
             );
         }
 
-        /// Whether the server answers `PING` now.
+        /// Whether the server answers `PING` now (a TLS server: whether it accepts
+        /// connections; the test connects through TLS afterwards).
         pub fn ping(&self) -> bool {
             let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
                 return false;
             };
+            if self.tls.is_some() {
+                return true;
+            }
             let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
             let mut buf = [0u8; 7];
             s.write_all(b"PING\r\n").is_ok()
@@ -578,10 +728,10 @@ pub mod redis_server {
                 && &buf == b"+PONG\r\n"
         }
 
-        /// A plain connection, to read back what clients wrote (or to FLUSHALL it).
+        /// A connection, to read back what clients wrote (or to FLUSHALL it).
         pub fn connection(&self) -> redis::Connection {
-            redis::Client::open(self.url())
-                .and_then(|c| c.get_connection())
+            self.client()
+                .get_connection()
                 .expect("a connection to the test's redis-server")
         }
 

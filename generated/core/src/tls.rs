@@ -4,7 +4,8 @@
 //! reqwest 0.13 is built with `rustls-no-provider`, so it takes its crypto provider from the
 //! process-wide default and panics without one. Handing it a finished `rustls::ClientConfig`
 //! keeps okta-client's choice (ring, shared with JWT signing) local: nothing process-wide is
-//! installed, and an application's own provider choice is left alone.
+//! installed for HTTP, and an application's own provider choice is left alone. Redis over TLS
+//! is the one exception (`redis_crypto_provider`, the `redis-tls` feature).
 
 use std::sync::Arc;
 
@@ -88,4 +89,18 @@ fn add_platform_roots(roots: &mut RootCertStore) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// Redis over TLS (`rediss://`, the `redis-tls` feature). The redis crate builds its rustls
+/// configuration from the process-wide crypto provider and fails (or, with two providers
+/// compiled in and none chosen, panics) without one. So before a Redis client is used, ring is
+/// installed as that default **if the application has not installed one**: the only
+/// process-wide effect okta-client has, and only with this feature. An application that
+/// installs its own provider first keeps it.
+#[cfg(feature = "redis-tls")]
+pub fn redis_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may have installed one in between; either is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
 }

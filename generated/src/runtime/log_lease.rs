@@ -39,7 +39,8 @@ pub struct TailLease {
 #[derive(Clone)]
 enum Source {
     Url(Secret),
-    Client(redis::Client),
+    // Boxed: with TLS support a `redis::Client` is large.
+    Client(Box<redis::Client>),
 }
 
 impl fmt::Debug for TailLease {
@@ -71,7 +72,11 @@ impl TailLease {
         namespace: impl Into<String>,
         name: impl Into<String>,
     ) -> TailLease {
-        TailLease::with(Source::Client(client), namespace.into(), name.into())
+        TailLease::with(
+            Source::Client(Box::new(client)),
+            namespace.into(),
+            name.into(),
+        )
     }
 
     fn with(source: Source, namespace: String, name: String) -> TailLease {
@@ -192,8 +197,10 @@ impl SystemLogTail {
                 "tail lease: the ttl must be at least 1 s".into(),
             ));
         }
+        #[cfg(feature = "redis-tls")]
+        super::tls::redis_crypto_provider();
         let client = match lease.source {
-            Source::Client(c) => c,
+            Source::Client(c) => *c,
             Source::Url(url) => redis::Client::open(url.expose()).map_err(|e| {
                 Error::Config(format!("tail lease: bad Redis URL ({:?})", e.kind()))
             })?,

@@ -309,3 +309,48 @@ async fn the_local_snapshot_lists_learned_buckets() {
     assert!(b.remaining.is_some_and(|r| r <= 37), "{b:?}");
     assert_eq!((b.in_flight, b.waiters), (0, 0));
 }
+
+/// `rediss://` (the `redis-tls` feature): a budget shared through a Redis that speaks only TLS,
+/// with a certificate the client is told to trust.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_budget_is_shared_through_redis_over_tls() {
+    let redis = RedisServer::start_tls();
+    assert!(redis.url().starts_with("rediss://"));
+    let (base, stats) = okta_sim::start(rules(40, 1_000)).await;
+    let clients: Vec<Client> = (0..2)
+        .map(|_| shared_client(&base, SharedBudget::from_client(redis.client(), "tls"), 4))
+        .collect();
+    assert_eq!(run_calls(&clients, 0, 40, 8).await, 40);
+    exactly_once(&stats, 40);
+    let snapshot = clients[1].rate_limit_snapshot().await;
+    let users = snapshot
+        .iter()
+        .find(|b| b.route == "GET /api/v1/users")
+        .expect("the users bucket in the snapshot");
+    assert_eq!(users.source, BudgetSource::Shared, "{snapshot:?}");
+    // Read back through TLS: the buckets are in this Redis.
+    let dump = redis.dump();
+    assert!(dump.iter().any(|(k, _)| k.starts_with("tls:")), "{dump:?}");
+}
+
+/// A `rediss://` URL whose certificate the system does not trust (the test CA is not among
+/// its roots) is a Redis that cannot be reached: every call still goes exactly once, under the
+/// fallback budget, and nothing panics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_redis_certificate_falls_back_to_the_local_budget() {
+    let redis = RedisServer::start_tls();
+    let (base, stats) = okta_sim::start(rules(40, 1_000)).await;
+    let budget = SharedBudget::new(redis.url(), "tls")
+        .timeout(Duration::from_millis(200))
+        .probe_interval(Duration::from_millis(100));
+    let client = shared_client(&base, budget, 4);
+    assert_eq!(run_calls(std::slice::from_ref(&client), 0, 20, 4).await, 20);
+    exactly_once(&stats, 20);
+    let snapshot = client.rate_limit_snapshot().await;
+    assert!(
+        !snapshot.is_empty() && snapshot.iter().all(|b| b.source == BudgetSource::Fallback),
+        "{snapshot:?}"
+    );
+    // The client wrote nothing: the server never completed a handshake with it.
+    assert!(redis.dump().is_empty());
+}

@@ -65,7 +65,8 @@ pub struct SharedBudget {
 enum Source {
     /// A URL, which may carry a password: never printed.
     Url(Secret),
-    Client(redis::Client),
+    // Boxed: with TLS support a `redis::Client` is large.
+    Client(Box<redis::Client>),
 }
 
 impl fmt::Debug for SharedBudget {
@@ -91,7 +92,7 @@ impl SharedBudget {
 
     /// A `redis::Client` you built (TLS, credentials, RESP3 settings), and a namespace.
     pub fn from_client(client: redis::Client, namespace: impl Into<String>) -> SharedBudget {
-        SharedBudget::with(Source::Client(client), namespace.into())
+        SharedBudget::with(Source::Client(Box::new(client)), namespace.into())
     }
 
     fn with(source: Source, namespace: String) -> SharedBudget {
@@ -156,8 +157,10 @@ impl SharedBudget {
                 "shared_budget: the timeout must be above zero and the lease at least 1 s".into(),
             ));
         }
+        #[cfg(feature = "redis-tls")]
+        crate::tls::redis_crypto_provider();
         let client = match self.source {
-            Source::Client(c) => c,
+            Source::Client(c) => *c,
             // The URL may carry a password: the error names the problem, not the URL.
             Source::Url(url) => redis::Client::open(url.expose()).map_err(|e| {
                 Error::Config(format!("shared_budget: bad Redis URL ({:?})", e.kind()))
