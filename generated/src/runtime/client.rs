@@ -16,7 +16,7 @@ use url::Url;
 use super::auth::Auth;
 use super::call::{Answer, Call, Next, Policy};
 use super::error::{transport, ApiError, Error};
-use super::governor::{Governor, Key, Ticket, Verdict};
+use super::governor::{self, Governor, Key, Ticket, Verdict};
 use super::headers::request_id_of;
 use super::prepare::Prepared;
 use super::request::{Body, Request};
@@ -108,7 +108,10 @@ impl Client {
                 .attempt_timeout
                 .unwrap_or(inner.attempt_timeout),
         );
-        let key = inner.governor.as_ref().map(|_| prepared.bucket(request));
+        // The route's bucket: the governor's key, and the metrics' `route` label (recorded
+        // also with the governor off).
+        let key = (inner.governor.is_some() || cfg!(feature = "metrics"))
+            .then(|| prepared.bucket(request));
         let mut retry_for: Option<String> = None;
         loop {
             // Pace: a unit of the route's budget and a concurrency slot, given back when the
@@ -134,7 +137,11 @@ impl Client {
             let (status, headers, bytes) = match self.send_attempt(rb, request).await {
                 Ok(answer) => answer,
                 Err(e @ (Error::Transport(_) | Error::Timeout { .. })) => {
-                    drop(ticket);
+                    match (ticket, &key) {
+                        (Some(t), _) => drop(t),
+                        (None, Some(k)) => governor::record_unpaced(k, None),
+                        (None, None) => {}
+                    }
                     match call.after_failure(&policy, Instant::now()) {
                         Next::Retry(delay) => {
                             pause(&e, delay).await;
@@ -156,9 +163,13 @@ impl Client {
             let answer = Answer {
                 status,
                 // issue 26: recording may ask the shared budget in Redis (bounded by its timeout).
-                verdict: match ticket {
-                    Some(t) => t.finish(status, &headers).await,
-                    None => Verdict::Unknown,
+                verdict: match (ticket, &key) {
+                    (Some(t), _) => t.finish(status, &headers).await,
+                    (None, Some(k)) => {
+                        governor::record_unpaced(k, Some((status, &headers)));
+                        Verdict::Unknown
+                    }
+                    (None, None) => Verdict::Unknown,
                 },
                 hints: Hints::of(status, &headers),
                 auth: inner.auth.observe(&presented, status, &headers),

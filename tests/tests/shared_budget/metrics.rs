@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-use okta_client::{Client, Method, RetryConfig, SharedBudget};
+use okta_client::{Client, Method, RateLimitConfig, RetryConfig, SharedBudget};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -178,4 +178,66 @@ async fn requests_429s_waits_remaining_and_fallbacks_are_recorded() {
             "{key}"
         );
     }
+}
+
+/// With the governor switched off, requests, `429`s and the remaining count are still
+/// recorded (the `429` as `kind = "unknown"`: only the governor can tell what was spent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_are_recorded_with_the_governor_off() {
+    let metrics = captured();
+    let server = MockServer::start().await;
+    let reset = (SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1)
+    .to_string();
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("X-Rate-Limit-Limit", "10")
+                .insert_header("X-Rate-Limit-Remaining", "0")
+                .insert_header("X-Rate-Limit-Reset", reset.as_str())
+                .insert_header("Retry-After", "0"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-Rate-Limit-Limit", "10")
+                .insert_header("X-Rate-Limit-Remaining", "7")
+                .insert_header("X-Rate-Limit-Reset", reset.as_str())
+                .set_body_string("[]"),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .api_token("00metrics")
+        .rate_limit(RateLimitConfig::disabled())
+        .build()
+        .unwrap();
+    client
+        .request(Method::GET, "/api/v1/unpaced")
+        .send()
+        .await
+        .unwrap();
+    let route = "route=GET /api/v1/unpaced";
+    for (name, value) in [
+        (format!("okta_requests_total{{{route},status=429}}"), 1),
+        (format!("okta_requests_total{{{route},status=2xx}}"), 1),
+        (
+            format!("okta_rate_limit_429_total{{kind=unknown,{route}}}"),
+            1,
+        ),
+        (format!("okta_rate_limit_remaining{{{route}}}"), 7),
+    ] {
+        assert_eq!(metrics.get(&name), Some(value), "{name}");
+    }
+    // Nothing waited for a governor that is off.
+    assert_eq!(
+        metrics.get(&format!("okta_rate_limit_wait_seconds{{{route}}}")),
+        None
+    );
 }

@@ -356,6 +356,24 @@ impl Governor {
     }
 }
 
+/// The metrics of an attempt the governor did not pace (it is switched off): the same
+/// `okta_requests_total` and `okta_rate_limit_remaining` as a paced one, and a `429` as
+/// `kind = "unknown"` (only the governor's state can tell a spent bucket from the concurrency
+/// limit). `None`: the attempt got no answer.
+pub fn record_unpaced(key: &Key, answer: Option<(StatusCode, &HeaderMap)>) {
+    let Some((status, headers)) = answer else {
+        metrics::request(key, None);
+        return;
+    };
+    metrics::request(key, Some(status.as_u16()));
+    if let Some(r) = Report::from_headers(headers) {
+        metrics::remaining(key, r.remaining);
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        metrics::rate_limited(key, "unknown");
+    }
+}
+
 impl Ticket<'_> {
     /// Records the answer to this attempt and gives the slot back.
     pub async fn finish(mut self, status: StatusCode, headers: &HeaderMap) -> Verdict {
