@@ -161,7 +161,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
         let t = rust_type(&f.ty);
         quote!(#n: impl Into<#t>)
     });
-    let members = Members {
+    let members = wire::Rest {
         additional_properties: &additional_properties,
         explicit_nulls: tracks_nulls.then_some(&explicit_nulls),
         mismatched_fields: tracks_misfits.then_some(&mismatched_fields),
@@ -169,7 +169,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     let new_body = if required.is_empty() {
         quote!(Self::default())
     } else {
-        members.literal(fields, |f| {
+        literal(&members, fields, |f| {
             let n = ident(&f.rust_name);
             if f.boxed {
                 quote!(Box::new(#n.into()))
@@ -274,38 +274,33 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     }
 }
 
-/// The members every struct has besides its described fields (`None`: this struct has not).
-struct Members<'a> {
-    additional_properties: &'a proc_macro2::Ident,
-    explicit_nulls: Option<&'a proc_macro2::Ident>,
-    mismatched_fields: Option<&'a proc_macro2::Ident>,
-}
-
-impl Members<'_> {
-    /// `Self { … }` with each plain required field set to `required(field)` and everything
-    /// else empty.
-    fn literal(&self, fields: &[Field], required: impl Fn(&Field) -> TokenStream) -> TokenStream {
-        let inits = fields.iter().map(|f| {
-            let n = ident(&f.rust_name);
-            if f.is_plain_required() {
-                let v = required(f);
-                quote!(#n: #v)
-            } else {
-                quote!(#n: Default::default())
-            }
-        });
-        let a = self.additional_properties;
-        let extra = self
-            .explicit_nulls
-            .iter()
-            .chain(&self.mismatched_fields)
-            .map(|m| quote!(#m: Default::default(),));
-        quote!(Self { #(#inits,)* #a: serde_json::Map::new(), #(#extra)* })
-    }
+/// `Self { … }` with each plain required field set to `required(field)` and everything else
+/// empty (`members`: the struct's members besides its described fields).
+fn literal(
+    members: &wire::Rest,
+    fields: &[Field],
+    required: impl Fn(&Field) -> TokenStream,
+) -> TokenStream {
+    let inits = fields.iter().map(|f| {
+        let n = ident(&f.rust_name);
+        if f.is_plain_required() {
+            let v = required(f);
+            quote!(#n: #v)
+        } else {
+            quote!(#n: Default::default())
+        }
+    });
+    let a = members.additional_properties;
+    let extra = members
+        .explicit_nulls
+        .iter()
+        .chain(&members.mismatched_fields)
+        .map(|m| quote!(#m: Default::default(),));
+    quote!(Self { #(#inits,)* #a: serde_json::Map::new(), #(#extra)* })
 }
 
 /// The struct's `WireModel` impl and the serde impls it drives.
-fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &Members) -> TokenStream {
+fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &wire::Rest) -> TokenStream {
     let described: Vec<wire::Member> = fields
         .iter()
         .map(|f| wire::Member {
@@ -322,14 +317,9 @@ fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &Members) ->
         .collect();
     let empty = if fields.iter().any(Field::is_plain_required) {
         let placeholder = contract::PLACEHOLDER.path();
-        members.literal(fields, |_| quote!(#placeholder()))
+        literal(members, fields, |_| quote!(#placeholder()))
     } else {
         quote!(Self::default())
-    };
-    let rest = wire::Rest {
-        additional_properties: members.additional_properties,
-        explicit_nulls: members.explicit_nulls,
-        mismatched_fields: members.mismatched_fields,
     };
     let paths = wire::Paths {
         wire_model: contract::WIRE_MODEL.path(),
@@ -339,7 +329,7 @@ fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &Members) ->
         rest: contract::WIRE_REST.path(),
         serde: quote!(serde),
     };
-    let wire_impl = wire::impl_wire_model(name, &described, &rest, &paths, empty);
+    let wire_impl = wire::impl_wire_model(name, &described, members, &paths, empty);
     let wire_serde = contract::WIRE_SERDE.path();
     quote! {
         #wire_impl

@@ -1,5 +1,5 @@
 //! A struct's `WireModel` impl: its JSON field names as data and one line per field each way,
-//! which the runtime's one `Serialize`/`Deserialize` (`runtime/wire.rs`) is driven by.
+//! which the runtime's one `Serialize`/`Deserialize` (`generated/core/src/wire.rs`) is driven by.
 //!
 //! Shared by the models of okta-client, which name the runtime through its facade
 //! (`crate::rt::…`), and the profiles generated into a user's crate, which name its public

@@ -76,7 +76,7 @@ macro_rules! string_enum {
             }
         }
 
-        impl $crate::ParamValue for $t {
+        impl $crate::request::ParamValue for $t {
             fn each(&self, f: &mut dyn FnMut(::std::string::String)) {
                 f(::std::string::ToString::to_string(self.as_str()))
             }

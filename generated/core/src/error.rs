@@ -19,10 +19,9 @@ pub enum Error {
     /// serialise, a path outside the org). Nothing was sent.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// The call did not complete in time: its deadline (the client's
-    /// `timeout` or a per-request one, covering every attempt
-    /// and wait) passed, or its last attempt ran past the
-    /// `attempt_timeout` with no retry left.
+    /// The call did not complete in time: its deadline (the client's `ClientBuilder::timeout`
+    /// or a per-request one, covering every attempt and wait) passed, or its last attempt ran
+    /// past the `ClientBuilder::attempt_timeout` with no retry left.
     #[error(
         "the call timed out after {:.1} s ({attempts} attempt{})",
         elapsed.as_secs_f64(),
@@ -56,8 +55,7 @@ pub enum Error {
     /// pagination cycle (a next link to a page already fetched), more pages than the limit.
     #[error("unexpected response: {0}")]
     UnexpectedResponse(String),
-    /// The response body is larger than the limit
-    /// (`ClientBuilder::max_response_size`); it was
+    /// The response body is larger than the limit (`ClientBuilder::max_response_size`); it was
     /// not read past the limit.
     #[error("the {status} response is larger than the limit of {limit} bytes")]
     ResponseTooLarge {
@@ -119,11 +117,11 @@ pub fn transport(e: reqwest::Error, started: Instant) -> Error {
 
 impl Error {
     /// Whether sending the same request again may succeed: `429` and
-    /// [`DEFAULT_RETRY_STATUSES`](crate::retry::DEFAULT_RETRY_STATUSES) (503, 504), timeouts, failed
-    /// or broken connections, and a token endpoint that is temporarily unavailable. This is the
-    /// rule the default [`RetryConfig`](crate::retry::RetryConfig) retries by (statuses and transport
-    /// failures on idempotent methods only, `429` on every method), so an error the client gave
-    /// up on after its retries still says `true` here.
+    /// [`DEFAULT_RETRY_STATUSES`](crate::retry::DEFAULT_RETRY_STATUSES) (503, 504), timeouts,
+    /// failed or broken connections, and a token endpoint that is temporarily unavailable. This
+    /// is the rule the default [`RetryConfig`](crate::retry::RetryConfig) retries by (statuses
+    /// and transport failures on idempotent methods only, `429` on every method), so an error
+    /// the client gave up on after its retries still says `true` here.
     pub fn is_retryable(&self) -> bool {
         match self {
             // The rule the default RetryConfig retries by, so the two never disagree.

@@ -103,8 +103,8 @@ fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Field
 /// raw value is written back unchanged (a GET → change → PUT sends what was read). Setting the
 /// field replaces the raw value; [`remove`](Self::remove) or [`clear`](Self::clear) drops it.
 /// Each one is also reported as a `tracing` warning when decoded. Strict decoding
-/// (`ClientBuilder::strict_decoding`) turns a misfit
-/// into [`Error::Decode`](crate::error::Error::Decode) instead.
+/// (`ClientBuilder::strict_decoding`) turns a misfit into
+/// [`Error::Decode`](crate::error::Error::Decode) instead.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MismatchedFields(Vec<MismatchedField>);
 

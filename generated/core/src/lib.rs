@@ -40,10 +40,6 @@ pub mod tls;
 #[doc(hidden)]
 pub mod wire;
 
-// `string_enum!` (expanded in okta-client's emitted code) implements this for every enum.
-#[doc(hidden)]
-pub use request::ParamValue;
-
 // serde, for the macros above: they expand in okta-client and in users' crates (generated
 // profiles), which need not name serde themselves.
 #[doc(hidden)]

@@ -7,8 +7,9 @@ use http::{HeaderMap, StatusCode};
 use super::headers::{rate_limit_wait, retry_after};
 
 /// The statuses besides `429` that [`RetryConfig::default`] retries (on idempotent methods)
-/// and that [`Error::is_retryable`](crate::error::Error::is_retryable) counts as worth another try:
-/// one rule for both. 502 is not among them: Okta's edge answers it for errors that repeat.
+/// and that [`Error::is_retryable`](crate::error::Error::is_retryable) counts as worth
+/// another try: one rule for both. 502 is not among them: Okta's edge answers it for errors
+/// that repeat.
 pub const DEFAULT_RETRY_STATUSES: [StatusCode; 2] =
     [StatusCode::SERVICE_UNAVAILABLE, StatusCode::GATEWAY_TIMEOUT];
 
@@ -71,7 +72,8 @@ pub struct RetryConfig {
     pub max_backoff: Duration,
     /// Statuses besides 429 that are retried on idempotent methods (default
     /// [`DEFAULT_RETRY_STATUSES`]: 503 and 504, the statuses
-    /// [`Error::is_retryable`](crate::error::Error::is_retryable) counts). Empty retries none of them.
+    /// [`Error::is_retryable`](crate::error::Error::is_retryable) counts). Empty retries none
+    /// of them.
     pub retry_statuses: Vec<StatusCode>,
     /// Whether a connection that failed or broke, or an attempt that timed out, is retried on
     /// idempotent methods (default `true`). A POST is never sent twice because of these:

@@ -46,7 +46,8 @@ pub trait WireModel: Sized {
     const REQUIRED: &'static [&'static str] = &[];
 
     /// The value decoding starts from: every optional field unset, every required one holding
-    /// a placeholder (the `Placeholder` trait) that decoding overwrites (or fails, naming the missing field).
+    /// a placeholder (the `Placeholder` trait) that decoding overwrites (or fails, naming the
+    /// missing field).
     fn empty() -> Self;
 
     /// Reads the value of the field in `r`'s slot into the struct.

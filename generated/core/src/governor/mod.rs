@@ -7,8 +7,8 @@
 //! window resets instead of being sent to collect a `429`. A semaphore caps the requests in
 //! flight across all clones, below Okta's org-wide concurrency limit.
 //!
-//! The bookkeeping (`State`, in `state.rs`) is plain data driven by explicit instants, so that it is tested
-//! without a runtime or a clock; [`Governor`] wraps it with the waiting.
+//! The bookkeeping (`State`, in `state.rs`) is plain data driven by explicit instants, so that
+//! it is tested without a runtime or a clock; [`Governor`] wraps it with the waiting.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -112,7 +112,8 @@ impl Default for RateLimitConfig {
 
 impl RateLimitConfig {
     /// No pacing and no concurrency cap: requests are sent at once and `429`s are retried by
-    /// [`RetryConfig`](crate::retry::RetryConfig) alone (the behaviour before the governor existed).
+    /// [`RetryConfig`](crate::retry::RetryConfig) alone (the behaviour before the governor
+    /// existed).
     pub fn disabled() -> Self {
         RateLimitConfig {
             enabled: false,
@@ -120,7 +121,8 @@ impl RateLimitConfig {
         }
     }
 
-    /// Checks the settings; `build()` reports a failure as [`Error::Config`](crate::error::Error::Config).
+    /// Checks the settings; `build()` reports a failure as
+    /// [`Error::Config`](crate::error::Error::Config).
     pub fn validate(&self) -> Result<(), String> {
         if !self.enabled {
             return Ok(());
@@ -365,12 +367,17 @@ pub fn record_unpaced(key: &Key, answer: Option<(StatusCode, &HeaderMap)>) {
         metrics::request(key, None);
         return;
     };
-    metrics::request(key, Some(status.as_u16()));
-    if let Some(r) = Report::from_headers(headers) {
-        metrics::remaining(key, r.remaining);
-    }
+    record_answer(key, status, Report::from_headers(headers).as_ref());
     if status == StatusCode::TOO_MANY_REQUESTS {
         metrics::rate_limited(key, "unknown");
+    }
+}
+
+/// `okta_requests_total` and `okta_rate_limit_remaining` of one answer, paced or not.
+fn record_answer(key: &Key, status: StatusCode, report: Option<&Report>) {
+    metrics::request(key, Some(status.as_u16()));
+    if let Some(r) = report {
+        metrics::remaining(key, r.remaining);
     }
 }
 
@@ -379,10 +386,7 @@ impl Ticket<'_> {
     pub async fn finish(mut self, status: StatusCode, headers: &HeaderMap) -> Verdict {
         let report = Report::from_headers(headers);
         let governor = self.governor;
-        metrics::request(self.key, Some(status.as_u16()));
-        if let Some(r) = &report {
-            metrics::remaining(self.key, r.remaining);
-        }
+        record_answer(self.key, status, report.as_ref());
         let verdict = match std::mem::replace(&mut self.held, Held::Done) {
             Held::Local(held) => {
                 let (verdict, wake) = governor.state().record(

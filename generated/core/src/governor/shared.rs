@@ -45,9 +45,9 @@ static SCRIPT: LazyLock<redis::Script> =
 ///
 /// Every client configured with the same Redis, namespace and org URL shares the buckets it
 /// learns and the cap on requests in flight
-/// ([`RateLimitConfig::max_concurrency`](crate::governor::RateLimitConfig::max_concurrency), then counted
-/// across all of them). Buckets are kept per principal (the API token, access token or OAuth
-/// client); nothing secret is written to Redis.
+/// ([`RateLimitConfig::max_concurrency`](super::RateLimitConfig::max_concurrency), then
+/// counted across all of them). Buckets are kept per principal (the API token, access token
+/// or OAuth client); nothing secret is written to Redis.
 ///
 /// An example is under `ClientBuilder::shared_budget`.
 #[derive(Clone)]
@@ -114,10 +114,11 @@ impl SharedBudget {
         self
     }
 
-    /// The share of each bucket (and of [`max_concurrency`](crate::governor::RateLimitConfig::max_concurrency))
-    /// this client uses on its own while Redis is unreachable, in `(0, 1]` (default
-    /// [`DEFAULT_FALLBACK_SHARE`], 0.25). Set it to about 1 / the number of workers, so that
-    /// the workers together stay within the org's limits while they cannot coordinate.
+    /// The share of each bucket (and of
+    /// [`max_concurrency`](super::RateLimitConfig::max_concurrency)) this client uses on its
+    /// own while Redis is unreachable, in `(0, 1]` (default [`DEFAULT_FALLBACK_SHARE`], 0.25).
+    /// Set it to about 1 / the number of workers, so that the workers together stay within the
+    /// org's limits while they cannot coordinate.
     pub fn fallback_share(mut self, share: f64) -> Self {
         self.fallback_share = share;
         self
@@ -132,7 +133,7 @@ impl SharedBudget {
 
     /// How long a reserved unit and a concurrency slot are held in Redis without an answer
     /// (default 35 s, above the default request timeout of 30 s). A worker that dies frees
-    /// them after this; set it above your longest `timeout`.
+    /// them after this; set it above your longest `ClientBuilder::timeout`.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
