@@ -14,7 +14,7 @@ use redis::aio::ConnectionManager;
 use serde_json::Value;
 
 use super::error::Error;
-use super::governor::shared::{check_name, lease_id, org_prefix};
+use super::governor::shared::{check_name, lease_id, org_prefix, RedisSource};
 use super::log_tail::{LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW};
 use super::secret::Secret;
 
@@ -29,18 +29,11 @@ pub const DEFAULT_TAIL_LEASE: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 #[must_use]
 pub struct TailLease {
-    source: Source,
+    source: RedisSource,
     namespace: String,
     name: String,
     ttl: Duration,
     recent: usize,
-}
-
-#[derive(Clone)]
-enum Source {
-    Url(Secret),
-    // Boxed: with TLS support a `redis::Client` is large.
-    Client(Box<redis::Client>),
 }
 
 impl fmt::Debug for TailLease {
@@ -63,7 +56,11 @@ impl TailLease {
         namespace: impl Into<String>,
         name: impl Into<String>,
     ) -> TailLease {
-        TailLease::with(Source::Url(Secret::new(url)), namespace.into(), name.into())
+        TailLease::with(
+            RedisSource::Url(Secret::new(url)),
+            namespace.into(),
+            name.into(),
+        )
     }
 
     /// A `redis::Client` you built, a namespace and the tailer's name.
@@ -73,13 +70,13 @@ impl TailLease {
         name: impl Into<String>,
     ) -> TailLease {
         TailLease::with(
-            Source::Client(Box::new(client)),
+            RedisSource::Client(Box::new(client)),
             namespace.into(),
             name.into(),
         )
     }
 
-    fn with(source: Source, namespace: String, name: String) -> TailLease {
+    fn with(source: RedisSource, namespace: String, name: String) -> TailLease {
         TailLease {
             source,
             namespace,
@@ -197,14 +194,7 @@ impl SystemLogTail {
                 "tail lease: the ttl must be at least 1 s".into(),
             ));
         }
-        #[cfg(feature = "redis-tls")]
-        super::tls::redis_crypto_provider();
-        let client = match lease.source {
-            Source::Client(c) => *c,
-            Source::Url(url) => redis::Client::open(url.expose()).map_err(|e| {
-                Error::Config(format!("tail lease: bad Redis URL ({:?})", e.kind()))
-            })?,
-        };
+        let client = lease.source.open("tail lease")?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(lease.ttl / 3))
             .set_response_timeout(Some(lease.ttl / 3))

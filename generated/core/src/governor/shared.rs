@@ -53,7 +53,7 @@ static SCRIPT: LazyLock<redis::Script> =
 #[derive(Clone)]
 #[must_use]
 pub struct SharedBudget {
-    source: Source,
+    source: RedisSource,
     namespace: String,
     timeout: Duration,
     fallback_share: f64,
@@ -61,12 +61,28 @@ pub struct SharedBudget {
     lease: Duration,
 }
 
+/// Where a Redis client comes from, for the shared budget and the tailer's lease.
+#[doc(hidden)]
 #[derive(Clone)]
-enum Source {
+pub enum RedisSource {
     /// A URL, which may carry a password: never printed.
     Url(Secret),
-    // Boxed: with TLS support a `redis::Client` is large.
+    /// A client the application built. Boxed: with TLS support a `redis::Client` is large.
     Client(Box<redis::Client>),
+}
+
+impl RedisSource {
+    /// The client; `what` names the setting in the error for a bad URL, which never shows the
+    /// URL (it may carry a password).
+    pub fn open(self, what: &str) -> Result<redis::Client, Error> {
+        #[cfg(feature = "redis-tls")]
+        crate::tls::redis_crypto_provider();
+        match self {
+            RedisSource::Client(c) => Ok(*c),
+            RedisSource::Url(url) => redis::Client::open(url.expose())
+                .map_err(|e| Error::Config(format!("{what}: bad Redis URL ({:?})", e.kind()))),
+        }
+    }
 }
 
 impl fmt::Debug for SharedBudget {
@@ -87,15 +103,15 @@ impl SharedBudget {
     /// TLS when the `redis` crate's TLS support is enabled) and a `namespace` that prefixes
     /// every key (letters, digits, `-`, `_`, `.`; such as `okta` or `okta-prod`).
     pub fn new(url: impl Into<String>, namespace: impl Into<String>) -> SharedBudget {
-        SharedBudget::with(Source::Url(Secret::new(url)), namespace.into())
+        SharedBudget::with(RedisSource::Url(Secret::new(url)), namespace.into())
     }
 
     /// A `redis::Client` you built (TLS, credentials, RESP3 settings), and a namespace.
     pub fn from_client(client: redis::Client, namespace: impl Into<String>) -> SharedBudget {
-        SharedBudget::with(Source::Client(Box::new(client)), namespace.into())
+        SharedBudget::with(RedisSource::Client(Box::new(client)), namespace.into())
     }
 
-    fn with(source: Source, namespace: String) -> SharedBudget {
+    fn with(source: RedisSource, namespace: String) -> SharedBudget {
         SharedBudget {
             source,
             namespace,
@@ -158,15 +174,7 @@ impl SharedBudget {
                 "shared_budget: the timeout must be above zero and the lease at least 1 s".into(),
             ));
         }
-        #[cfg(feature = "redis-tls")]
-        crate::tls::redis_crypto_provider();
-        let client = match self.source {
-            Source::Client(c) => *c,
-            // The URL may carry a password: the error names the problem, not the URL.
-            Source::Url(url) => redis::Client::open(url.expose()).map_err(|e| {
-                Error::Config(format!("shared_budget: bad Redis URL ({:?})", e.kind()))
-            })?,
-        };
+        let client = self.source.open("shared_budget")?;
         let lease_ms = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
         Ok(Shared {
             link: Arc::new(Link {
