@@ -1,5 +1,5 @@
 //! Generation speed on the real catalog: each stage, and the whole pipeline
-//! (load → validate → IR → emit → format). `cargo bench -p codegen --bench pipeline`.
+//! (load → validate → IR → emit → format). `cargo bench -p okta-codegen --bench pipeline`.
 
 use std::path::{Path, PathBuf};
 
@@ -11,25 +11,25 @@ fn spec() -> PathBuf {
 
 fn stages(c: &mut Criterion) {
     let spec = spec();
-    let files = codegen::load::load_dir(&spec).expect("valid catalog");
-    let api = codegen::ir::resolve(&files).expect("resolves");
+    let files = okta_codegen::load::load_dir(&spec).expect("valid catalog");
+    let api = okta_codegen::ir::resolve(&files).expect("resolves");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let layout = codegen::Layout::repository();
+    let layout = okta_codegen::Layout::repository();
     let template = std::fs::read_to_string(root.join("generated/Cargo.toml.in")).expect("template");
     let mut g = c.benchmark_group("generate");
     g.sample_size(30);
     g.bench_function("load", |b| {
-        b.iter(|| codegen::load::load_dir(&spec).unwrap())
+        b.iter(|| okta_codegen::load::load_dir(&spec).unwrap())
     });
     g.bench_function("validate", |b| {
-        b.iter(|| codegen::validate::validate(&files).unwrap())
+        b.iter(|| okta_codegen::validate::validate(&files).unwrap())
     });
-    g.bench_function("resolve", |b| b.iter(|| codegen::ir::resolve(&files)));
+    g.bench_function("resolve", |b| b.iter(|| okta_codegen::ir::resolve(&files)));
     g.bench_function("emit+format", |b| {
-        b.iter(|| codegen::emit::emit(&api, &template, &layout).unwrap())
+        b.iter(|| okta_codegen::emit::emit(&api, &template, &layout).unwrap())
     });
     g.bench_function("full pipeline", |b| {
-        b.iter(|| codegen::generate(&spec, &root, &layout).unwrap())
+        b.iter(|| okta_codegen::generate(&spec, &root, &layout).unwrap())
     });
     g.finish();
 }

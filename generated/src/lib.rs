@@ -349,7 +349,7 @@ pub mod json {
 }
 
 /// Typed org profiles: the runtime of the structs `okta-codegen` generates from an org's own
-/// profile schemas into your crate (`codegen::profile`, `cargo xtask profile generate`).
+/// profile schemas into your crate (`okta_codegen::profile`, `cargo xtask profile generate`).
 ///
 /// A generated struct (say `UserProfile`, from `GET /api/v1/meta/schemas/user/default`) has a
 /// field per base and custom attribute and implements [`Profile`](profile::Profile).

@@ -2,7 +2,7 @@
 
 fn main() {
     let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/profile");
-    codegen::profile::Builder::new()
+    okta_codegen::profile::Builder::new()
         .schema(format!("{schemas}/user.json"))
         .schema(format!("{schemas}/group.json"))
         .schema_as(format!("{schemas}/app_user.json"), "ExampleAppUser")

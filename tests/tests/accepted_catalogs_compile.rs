@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::LazyLock;
 
-use codegen::contract;
+use okta_codegen::contract;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -592,10 +592,10 @@ fn every_accepted_mutant_of_a_fixture_catalog_compiles() {
         std::fs::create_dir_all(&spec).unwrap();
         std::fs::write(spec.join("widgets.yaml"), &text).unwrap();
         handwritten_client(&dir);
-        match codegen::write::sync(
+        match okta_codegen::write::sync(
             &dir,
             &spec,
-            &codegen::Layout::client_only("generated"),
+            &okta_codegen::Layout::client_only("generated"),
             false,
         ) {
             Ok(_) => {
@@ -618,10 +618,10 @@ fn every_accepted_mutant_of_a_fixture_catalog_compiles() {
                 .unwrap();
                 members.push(format!("m{case}/generated"));
             }
-            Err(codegen::Error::Catalog(d)) if case == 0 => {
+            Err(okta_codegen::Error::Catalog(d)) if case == 0 => {
                 panic!("the catalog using every contract name was refused:\n{d}\n{text}")
             }
-            Err(codegen::Error::Catalog(d)) => {
+            Err(okta_codegen::Error::Catalog(d)) => {
                 refused += 1;
                 for diag in &d.0 {
                     assert!(

@@ -4,12 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use codegen::contract::{self, RUNTIME, RUNTIME_METHODS};
+use okta_codegen::contract::{self, RUNTIME, RUNTIME_METHODS};
 use syn::visit::{self, Visit};
 use tests::repo_root;
 
-fn emitted(catalog: &Path) -> Vec<codegen::EmittedFile> {
-    codegen::generate(catalog, &repo_root(), &codegen::Layout::repository())
+fn emitted(catalog: &Path) -> Vec<okta_codegen::EmittedFile> {
+    okta_codegen::generate(catalog, &repo_root(), &okta_codegen::Layout::repository())
         .unwrap_or_else(|e| panic!("{}: {e}", catalog.display()))
         .files
 }
@@ -470,7 +470,7 @@ fn catalog_names_never_take_a_contract_name() {
     ] {
         assert!(error.contains(&format!("pub {field}:")), "{field}: {error}");
     }
-    let api = codegen::load_api(&repo_root().join("tests/fixtures/catalogs/names")).unwrap();
+    let api = okta_codegen::load_api(&repo_root().join("tests/fixtures/catalogs/names")).unwrap();
     let names: BTreeSet<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
     for taken in [
         "ExplicitNullsModel",
@@ -494,7 +494,7 @@ fn catalog_names_never_take_a_contract_name() {
 /// them in: `GetCsrForApp` declares `csrId` before `appId`.
 #[test]
 fn path_parameters_fill_the_template_in_its_order() {
-    let api = codegen::load_api(&repo_root().join("tests/fixtures/catalogs/names")).unwrap();
+    let api = okta_codegen::load_api(&repo_root().join("tests/fixtures/catalogs/names")).unwrap();
     let (_, op) = api
         .operations()
         .find(|(_, o)| o.name == "GetCsrForApp")

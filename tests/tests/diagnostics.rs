@@ -21,9 +21,9 @@ fn each_bad_catalog_gives_one_pinned_diagnostic() {
     let mut pinned = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let diags = match codegen::generate(&dir, &repo_root(), &codegen::Layout::repository()) {
+        let diags = match okta_codegen::generate(&dir, &repo_root(), &okta_codegen::Layout::repository()) {
             Ok(_) => panic!("{name}: the bad catalog was accepted"),
-            Err(codegen::Error::Catalog(d)) => d,
+            Err(okta_codegen::Error::Catalog(d)) => d,
             Err(e) => panic!("{name}: not a catalog diagnostic: {e}"),
         };
         let text = diags.to_string();
@@ -64,7 +64,7 @@ schemas:
       tags: {type: array}
 ";
     let diags =
-        codegen::load::load_str(std::path::Path::new("widget.yaml"), text).expect_err("refused");
+        okta_codegen::load::load_str(std::path::Path::new("widget.yaml"), text).expect_err("refused");
     let found: Vec<(usize, &str)> = diags
         .0
         .iter()
@@ -89,17 +89,17 @@ schemas:
 /// `openapi.json` only), while `openapi.json` still carries them as `x-notes`.
 #[test]
 fn emitted_rust_names_no_seed_document() {
-    let out = codegen::generate(
+    let out = okta_codegen::generate(
         &repo_root().join("spec"),
         &repo_root(),
-        &codegen::Layout::repository(),
+        &okta_codegen::Layout::repository(),
     )
     .expect("the real catalog");
     let mut rust = 0;
     for f in &out.files {
         if f.path.ends_with(".rs") {
             rust += 1;
-            if let Some(seed) = codegen::validate::seed_name_in(&f.contents) {
+            if let Some(seed) = okta_codegen::validate::seed_name_in(&f.contents) {
                 panic!("{} names the seed document {seed}", f.path);
             }
         }

@@ -44,10 +44,10 @@ fn scratch_workspace(name: &str) -> PathBuf {
 fn check_fixture(name: &str) {
     let dir = scratch_workspace(name);
     let spec = repo_root().join("tests/fixtures/catalogs").join(name);
-    let summary = codegen::write::sync(
+    let summary = okta_codegen::write::sync(
         &dir,
         &spec,
-        &codegen::Layout::client_only("generated"),
+        &okta_codegen::Layout::client_only("generated"),
         false,
     )
     .unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -5,20 +5,20 @@
 
 use std::path::Path;
 
-use codegen::contract;
+use okta_codegen::contract;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tests::repo_root;
 
 /// The whole pipeline on one file's text; errors are fine, panics are not.
 fn pipeline(text: &str) {
-    let Ok(file) = codegen::load::load_str(Path::new("fuzz.yaml"), text) else {
+    let Ok(file) = okta_codegen::load::load_str(Path::new("fuzz.yaml"), text) else {
         return;
     };
     let files = vec![file];
-    if codegen::validate::validate(&files).is_ok() {
-        let api = codegen::ir::resolve(&files).expect("a validated catalog always resolves");
-        codegen::emit::emit(&api, &template(), &codegen::Layout::repository())
+    if okta_codegen::validate::validate(&files).is_ok() {
+        let api = okta_codegen::ir::resolve(&files).expect("a validated catalog always resolves");
+        okta_codegen::emit::emit(&api, &template(), &okta_codegen::Layout::repository())
             .expect("a valid catalog always emits parsable Rust");
     }
 }
@@ -304,7 +304,7 @@ fn deeply_nested_yaml_is_refused_with_a_position() {
             "[".repeat(depth),
             "]".repeat(depth)
         );
-        let diags = codegen::load::load_str(Path::new("deep.yaml"), &text).expect_err("refused");
+        let diags = okta_codegen::load::load_str(Path::new("deep.yaml"), &text).expect_err("refused");
         let shown = diags.to_string();
         assert!(shown.contains("deep.yaml:2:"), "{shown}");
         assert!(shown.contains("nest"), "{shown}");
@@ -329,15 +329,15 @@ fn named_schemas_and_hoisted_inline_objects_never_share_a_name() {
             schema(order[0]),
             schema(order[1])
         );
-        let file = codegen::load::load_str(Path::new("thing.yaml"), &text).expect("loads");
+        let file = okta_codegen::load::load_str(Path::new("thing.yaml"), &text).expect("loads");
         let files = vec![file];
-        codegen::validate::validate(&files).expect("valid");
-        let api = codegen::ir::resolve(&files).expect("resolves");
+        okta_codegen::validate::validate(&files).expect("valid");
+        let api = okta_codegen::ir::resolve(&files).expect("resolves");
         let mut names: Vec<&str> = api.models.iter().map(|m| m.name.as_str()).collect();
         names.sort();
         assert_eq!(names, ["A", "AChannel", "AChannel2"], "{order:?}");
         let named = api.models.iter().find(|m| m.name == "AChannel").unwrap();
         assert!(named.named, "the catalog's own AChannel keeps its name");
-        codegen::emit::emit(&api, &template(), &codegen::Layout::repository()).expect("emits");
+        okta_codegen::emit::emit(&api, &template(), &okta_codegen::Layout::repository()).expect("emits");
     }
 }

@@ -10,8 +10,8 @@
 
 use std::path::Path;
 
-use codegen::contract;
-use codegen::profile::{self, Error, Source};
+use okta_codegen::contract;
+use okta_codegen::profile::{self, Error, Source};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;

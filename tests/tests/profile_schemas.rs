@@ -1,12 +1,12 @@
-//! The profile generator (`codegen::profile`) on bad input, between two versions of a schema,
+//! The profile generator (`okta_codegen::profile`) on bad input, between two versions of a schema,
 //! from the command line, and against the contract. The emitted code of the fixture schemas
 //! is pinned in `snapshots.rs`; `tests/profile_crate` compiles and uses it;
 //! `profile_fuzz.rs` mutates schemas.
 
 use std::collections::BTreeSet;
 
-use codegen::contract;
-use codegen::profile::{self, diff::Impact, Error, Source};
+use okta_codegen::contract;
+use okta_codegen::profile::{self, diff::Impact, Error, Source};
 use tests::{repo_root, snapshot_name};
 
 fn source(rel: &str) -> Source {

@@ -8,7 +8,7 @@ use std::path::Path;
 use tests::{repo_root, snapshot_name};
 
 fn snapshot_catalog(prefix: &str, spec: &Path) {
-    let files = codegen::generate(spec, &repo_root(), &codegen::Layout::repository())
+    let files = okta_codegen::generate(spec, &repo_root(), &okta_codegen::Layout::repository())
         .unwrap_or_else(|d| panic!("{prefix}: catalog is invalid:\n{d}"))
         .files;
     // Every file is compared before the test fails, so a change to four files is four diffs
@@ -41,7 +41,7 @@ fn fixture_names() {
 #[test]
 fn profile_fixtures() {
     let dir = repo_root().join("tests/fixtures/profile");
-    let code = codegen::profile::Builder::new()
+    let code = okta_codegen::profile::Builder::new()
         .schema(dir.join("user.json"))
         .schema(dir.join("group.json"))
         .schema_as(dir.join("app_user.json"), "ExampleAppUser")
@@ -54,10 +54,10 @@ fn profile_fixtures() {
 #[test]
 fn output_is_deterministic() {
     let spec = repo_root().join("spec");
-    let a = codegen::generate(&spec, &repo_root(), &codegen::Layout::repository())
+    let a = okta_codegen::generate(&spec, &repo_root(), &okta_codegen::Layout::repository())
         .expect("valid catalog")
         .files;
-    let b = codegen::generate(&spec, &repo_root(), &codegen::Layout::repository())
+    let b = okta_codegen::generate(&spec, &repo_root(), &okta_codegen::Layout::repository())
         .expect("valid catalog")
         .files;
     assert_eq!(a, b);
@@ -68,10 +68,10 @@ fn output_is_deterministic() {
 #[test]
 fn committed_output_is_current() {
     let root = repo_root();
-    let files = codegen::generate(
+    let files = okta_codegen::generate(
         &root.join("spec"),
         &repo_root(),
-        &codegen::Layout::repository(),
+        &okta_codegen::Layout::repository(),
     )
     .expect("valid catalog")
     .files;
@@ -92,7 +92,7 @@ fn committed_output_is_current() {
 /// hook model, and the inline hook models are not compiled for it.
 #[test]
 fn model_files_are_gated_by_the_groups_that_reach_them() {
-    let api = codegen::load_api(&repo_root().join("spec")).expect("valid catalog");
+    let api = okta_codegen::load_api(&repo_root().join("spec")).expect("valid catalog");
     let groups_of = |model: &str| {
         api.model(model)
             .unwrap_or_else(|| panic!("{model}"))
@@ -121,7 +121,7 @@ fn model_files_are_gated_by_the_groups_that_reach_them() {
         assert!(
             manifest.contains(&format!(
                 "\n{} = [",
-                codegen::emit::plan::GroupPlan::of(g).feature
+                okta_codegen::emit::plan::GroupPlan::of(g).feature
             )),
             "no feature for {}",
             g.name
@@ -133,9 +133,9 @@ fn model_files_are_gated_by_the_groups_that_reach_them() {
 #[test]
 fn optional_cycles_are_boxed_and_reported() {
     let api =
-        codegen::load_api(&repo_root().join("tests/fixtures/catalogs/features")).expect("valid");
+        okta_codegen::load_api(&repo_root().join("tests/fixtures/catalogs/features")).expect("valid");
     assert_eq!(api.boxed_fields(), ["TreeNode.parent"]);
-    let real = codegen::load_api(&repo_root().join("spec")).expect("valid");
+    let real = okta_codegen::load_api(&repo_root().join("spec")).expect("valid");
     assert!(real.boxed_fields().is_empty());
 }
 

@@ -1,11 +1,11 @@
-//! The maintainers' tools: `cargo xtask generate` (through `codegen::write::sync`, the function
+//! The maintainers' tools: `cargo xtask generate` (through `okta_codegen::write::sync`, the function
 //! it runs) and the API change report of `cargo xtask diff`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use codegen::write::sync;
-use codegen::Error;
+use okta_codegen::write::sync;
+use okta_codegen::Error;
 use tests::repo_root;
 
 /// A scratch copy of the repository's catalog and emitted files in a fresh temporary directory.
@@ -13,10 +13,10 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("okta-codegen-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     let root = repo_root();
-    let files = codegen::generate(
+    let files = okta_codegen::generate(
         &root.join("spec"),
         &repo_root(),
-        &codegen::Layout::repository(),
+        &okta_codegen::Layout::repository(),
     )
     .expect("valid catalog")
     .files;
@@ -77,7 +77,7 @@ fn an_invalid_catalog_leaves_every_file_byte_for_byte_unchanged() {
     fs::write(&events, text).unwrap();
 
     let before = snapshot_tree(&dir);
-    match sync(&dir, &spec, &codegen::Layout::repository(), false) {
+    match sync(&dir, &spec, &okta_codegen::Layout::repository(), false) {
         Err(Error::Catalog(d)) => assert!(d.to_string().contains("FETCH"), "{d}"),
         other => panic!("expected catalog diagnostics, got {other:?}"),
     }
@@ -93,7 +93,7 @@ fn an_invalid_catalog_leaves_every_file_byte_for_byte_unchanged() {
 fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
     let dir = scratch("stale");
     let spec = dir.join("spec");
-    let s = sync(&dir, &spec, &codegen::Layout::repository(), true)
+    let s = sync(&dir, &spec, &okta_codegen::Layout::repository(), true)
         .expect("the committed output is current");
     assert_eq!(s.written, 0);
     assert_eq!(s.operations, 346);
@@ -117,7 +117,7 @@ fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
     .unwrap();
     fs::remove_file(dir.join("generated/src/models/inline_hook.rs")).unwrap();
 
-    let err = sync(&dir, &spec, &codegen::Layout::repository(), true).unwrap_err();
+    let err = sync(&dir, &spec, &okta_codegen::Layout::repository(), true).unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("stale:   generated/src/operations/inline_hook.rs"),
@@ -134,7 +134,7 @@ fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
     );
     assert!(!text.contains("notes.txt"), "{text}");
 
-    let s = sync(&dir, &spec, &codegen::Layout::repository(), false).expect("generate");
+    let s = sync(&dir, &spec, &okta_codegen::Layout::repository(), false).expect("generate");
     assert_eq!((s.written, s.removed), (3, 1), "{s}");
     assert!(!dir.join("generated/src/models/obsolete.rs").exists());
     assert!(
@@ -143,7 +143,7 @@ fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
     );
     // A second run changes nothing.
     let before = snapshot_tree(&dir);
-    let s = sync(&dir, &spec, &codegen::Layout::repository(), false).expect("generate again");
+    let s = sync(&dir, &spec, &okta_codegen::Layout::repository(), false).expect("generate again");
     assert_eq!((s.written, s.removed), (0, 0));
     assert_eq!(snapshot_tree(&dir), before);
     fs::remove_dir_all(&dir).unwrap();
@@ -151,9 +151,9 @@ fn generate_writes_only_what_changed_and_check_names_the_stale_files() {
 
 fn report(case: &str) -> String {
     let base = repo_root().join("tests/fixtures/diff").join(case);
-    let old = codegen::load_older_api(&base.join("old")).expect("old catalog");
-    let new = codegen::load_api(&base.join("new")).expect("new catalog");
-    codegen::diff::diff(&old, &new).to_markdown()
+    let old = okta_codegen::load_older_api(&base.join("old")).expect("old catalog");
+    let new = okta_codegen::load_api(&base.join("new")).expect("new catalog");
+    okta_codegen::diff::diff(&old, &new).to_markdown()
 }
 
 #[test]

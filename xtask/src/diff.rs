@@ -6,11 +6,11 @@ use std::process::Command;
 /// Prints the report, or with `changelog` writes it into `CHANGELOG.md` under "Unreleased".
 pub fn run(root: &Path, base: &str, changelog: bool) -> Result<(), String> {
     let old_dir = resolve_base(root, base)?;
-    let old = codegen::load_older_api(&old_dir)
+    let old = okta_codegen::load_older_api(&old_dir)
         .map_err(|d| format!("the catalog at {base} is invalid:\n{d}"))?;
-    let new = codegen::load_api(&root.join("spec"))
+    let new = okta_codegen::load_api(&root.join("spec"))
         .map_err(|d| format!("the catalog in spec/ is invalid:\n{d}"))?;
-    let report = codegen::diff::diff(&old, &new).to_markdown();
+    let report = okta_codegen::diff::diff(&old, &new).to_markdown();
     if !changelog {
         print!("{report}");
         return Ok(());
@@ -21,7 +21,7 @@ pub fn run(root: &Path, base: &str, changelog: bool) -> Result<(), String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let updated = codegen::changelog::with_report(&current, &report, base);
+    let updated = okta_codegen::changelog::with_report(&current, &report, base);
     std::fs::write(&path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("CHANGELOG.md: the API changes since `{base}` are under \"Unreleased\"");
     Ok(())
@@ -82,7 +82,7 @@ mod tests {
     fn a_git_ref_or_a_directory_gives_a_catalog() {
         let root = crate::project_root();
         let from_git = resolve_base(&root, "HEAD").expect("HEAD has a spec/ folder");
-        let old = codegen::load_older_api(&from_git).expect("the committed catalog is valid");
+        let old = okta_codegen::load_older_api(&from_git).expect("the committed catalog is valid");
         assert!(old.operations().count() > 300);
         let spec = root.join("spec");
         assert_eq!(resolve_base(&root, spec.to_str().unwrap()).unwrap(), spec);

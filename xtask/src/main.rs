@@ -2,15 +2,15 @@
 //! the catalog in `spec/`; `cargo xtask diff <git-ref or directory> [--changelog]` reports how
 //! the catalog's API changed, on standard output or in `CHANGELOG.md`; `cargo xtask profile
 //! generate|diff …` generates typed profile structs from an org's saved profile schemas, or
-//! reports what changed between two versions of one (`codegen::profile::cli`).
+//! reports what changed between two versions of one (`okta_codegen::profile::cli`).
 
 mod diff;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use codegen::write::sync;
-use codegen::Error;
+use okta_codegen::write::sync;
+use okta_codegen::Error;
 
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         }
         ["profile", rest @ ..] => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-            codegen::profile::cli::run("cargo xtask profile", &rest).map(|out| print!("{out}"))
+            okta_codegen::profile::cli::run("cargo xtask profile", &rest).map(|out| print!("{out}"))
         }
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
@@ -73,7 +73,7 @@ fn generate(root: &Path, check: bool) -> Result<(), String> {
     match sync(
         Path::new("."),
         Path::new("spec"),
-        &codegen::Layout::repository(),
+        &okta_codegen::Layout::repository(),
         check,
     ) {
         Ok(s) if check => {

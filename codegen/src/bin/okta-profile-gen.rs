@@ -1,6 +1,6 @@
 //! `okta-profile-gen`: Rust structs from an Okta org's saved profile schemas, for a one-off
 //! file (`cargo install --path codegen`, then `okta-profile-gen generate user.json -o src/okta_profiles.rs`).
-//! The same commands as `cargo xtask profile …`; see `codegen::profile::cli`.
+//! The same commands as `cargo xtask profile …`; see `okta_codegen::profile::cli`.
 
 use std::process::ExitCode;
 
@@ -10,10 +10,10 @@ fn main() -> ExitCode {
         args.first().map(String::as_str),
         Some("help" | "--help" | "-h")
     ) {
-        print!("{}", codegen::profile::cli::usage("okta-profile-gen"));
+        print!("{}", okta_codegen::profile::cli::usage("okta-profile-gen"));
         return ExitCode::SUCCESS;
     }
-    match codegen::profile::cli::run("okta-profile-gen", &args) {
+    match okta_codegen::profile::cli::run("okta-profile-gen", &args) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS

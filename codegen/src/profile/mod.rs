@@ -9,7 +9,7 @@
 //! In a `build.rs`:
 //!
 //! ```no_run
-//! codegen::profile::Builder::new()
+//! okta_codegen::profile::Builder::new()
 //!     .schema("schemas/user.json")
 //!     .generate_to_out_dir()
 //!     .unwrap_or_else(|e| panic!("{e}"));
