@@ -180,3 +180,80 @@ fn one_run_reports_every_changed_snapshot() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The rustdoc JSON format the `public-api` crate (pinned in tests/Cargo.toml) reads is the one
+/// this nightly writes; the two move together. `.ci/run` installs it, and so does the test when
+/// it is missing.
+const PUBLIC_API_NIGHTLY: &str = "nightly-2026-05-20";
+
+/// Every public item of one crate for one feature set, one per line, as the `public-api` crate
+/// lists it from rustdoc's JSON (`cargo +nightly rustdoc … --output-format json`).
+fn public_api(package: &str, features: &[&str]) -> String {
+    let root = repo_root();
+    let toolchain_ok = || {
+        std::process::Command::new("rustup")
+            .args(["run", PUBLIC_API_NIGHTLY, "rustdoc", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !toolchain_ok() {
+        let installed = std::process::Command::new("rustup")
+            .args(["toolchain", "install", PUBLIC_API_NIGHTLY, "--profile", "minimal"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            installed && toolchain_ok(),
+            "the public-API snapshot needs `rustup toolchain install {PUBLIC_API_NIGHTLY} --profile minimal`"
+        );
+    }
+    // A target directory of its own: nightly artefacts never mix with the stable build's.
+    let target = root.join("target/public-api");
+    let mut cmd = std::process::Command::new("rustup");
+    cmd.args(["run", PUBLIC_API_NIGHTLY, "cargo", "rustdoc", "-q", "--lib", "-p", package])
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(&root);
+    // The test runs under the stable cargo, whose settings must not leak into the nightly build.
+    for var in ["RUSTC", "RUSTDOC", "RUSTC_WRAPPER", "RUSTFLAGS", "RUSTDOCFLAGS", "CARGO"] {
+        cmd.env_remove(var);
+    }
+    if features == ["all"] {
+        cmd.arg("--all-features");
+    } else if !features.is_empty() {
+        cmd.arg("--no-default-features").arg("--features").arg(features.join(","));
+    }
+    cmd.args(["--", "-Z", "unstable-options", "--output-format", "json"]);
+    let out = cmd.output().expect("run cargo rustdoc");
+    assert!(
+        out.status.success(),
+        "cargo rustdoc -p {package} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = target.join(format!("doc/{}.json", package.replace('-', "_")));
+    // Blanket impls (`impl<T> From<T> for T`, a dependency's extension traits) are not this
+    // crate's API and change with the dependencies; auto traits (Send, Sync) are, and stay.
+    let api = public_api::Builder::from_rustdoc_json(&json)
+        .omit_blanket_impls(true)
+        .omit_auto_derived_impls(true)
+        .build()
+        .unwrap_or_else(|e| panic!("{}: {e}", json.display()));
+    let mut text = String::new();
+    for item in api.items() {
+        text.push_str(&item.to_string());
+        text.push('\n');
+    }
+    text
+}
+
+/// The public API of okta-client with its default features and with all of them, and of
+/// okta-client-core with all of its own, pinned like the emitted files: a change to what users
+/// can name shows up as a diff in this review loop.
+#[test]
+fn public_api_surface() {
+    tests::assert_snapshots!([
+        ("public_api__okta_client__default.txt", public_api("okta-client", &[])),
+        ("public_api__okta_client__all_features.txt", public_api("okta-client", &["all"])),
+        ("public_api__okta_client_core__all_features.txt", public_api("okta-client-core", &["all"])),
+    ]
+    .map(|(name, text)| (name.to_string(), text)));
+}
