@@ -132,8 +132,8 @@ fn model_files_are_gated_by_the_groups_that_reach_them() {
 /// Reference cycles through optional fields are broken by boxing, and reported.
 #[test]
 fn optional_cycles_are_boxed_and_reported() {
-    let api =
-        okta_codegen::load_api(&repo_root().join("tests/fixtures/catalogs/features")).expect("valid");
+    let api = okta_codegen::load_api(&repo_root().join("tests/fixtures/catalogs/features"))
+        .expect("valid");
     assert_eq!(api.boxed_fields(), ["TreeNode.parent"]);
     let real = okta_codegen::load_api(&repo_root().join("spec")).expect("valid");
     assert!(real.boxed_fields().is_empty());
@@ -198,7 +198,13 @@ fn public_api(package: &str, features: &[&str]) -> String {
     };
     if !toolchain_ok() {
         let installed = std::process::Command::new("rustup")
-            .args(["toolchain", "install", PUBLIC_API_NIGHTLY, "--profile", "minimal"])
+            .args([
+                "toolchain",
+                "install",
+                PUBLIC_API_NIGHTLY,
+                "--profile",
+                "minimal",
+            ])
             .status()
             .is_ok_and(|s| s.success());
         assert!(
@@ -209,18 +215,36 @@ fn public_api(package: &str, features: &[&str]) -> String {
     // A target directory of its own: nightly artefacts never mix with the stable build's.
     let target = root.join("target/public-api");
     let mut cmd = std::process::Command::new("rustup");
-    cmd.args(["run", PUBLIC_API_NIGHTLY, "cargo", "rustdoc", "-q", "--lib", "-p", package])
-        .arg("--target-dir")
-        .arg(&target)
-        .current_dir(&root);
+    cmd.args([
+        "run",
+        PUBLIC_API_NIGHTLY,
+        "cargo",
+        "rustdoc",
+        "-q",
+        "--lib",
+        "-p",
+        package,
+    ])
+    .arg("--target-dir")
+    .arg(&target)
+    .current_dir(&root);
     // The test runs under the stable cargo, whose settings must not leak into the nightly build.
-    for var in ["RUSTC", "RUSTDOC", "RUSTC_WRAPPER", "RUSTFLAGS", "RUSTDOCFLAGS", "CARGO"] {
+    for var in [
+        "RUSTC",
+        "RUSTDOC",
+        "RUSTC_WRAPPER",
+        "RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "CARGO",
+    ] {
         cmd.env_remove(var);
     }
     if features == ["all"] {
         cmd.arg("--all-features");
     } else if !features.is_empty() {
-        cmd.arg("--no-default-features").arg("--features").arg(features.join(","));
+        cmd.arg("--no-default-features")
+            .arg("--features")
+            .arg(features.join(","));
     }
     cmd.args(["--", "-Z", "unstable-options", "--output-format", "json"]);
     let out = cmd.output().expect("run cargo rustdoc");
@@ -251,9 +275,18 @@ fn public_api(package: &str, features: &[&str]) -> String {
 #[test]
 fn public_api_surface() {
     tests::assert_snapshots!([
-        ("public_api__okta_client__default.txt", public_api("okta-client", &[])),
-        ("public_api__okta_client__all_features.txt", public_api("okta-client", &["all"])),
-        ("public_api__okta_client_core__all_features.txt", public_api("okta-client-core", &["all"])),
+        (
+            "public_api__okta_client__default.txt",
+            public_api("okta-client", &[])
+        ),
+        (
+            "public_api__okta_client__all_features.txt",
+            public_api("okta-client", &["all"])
+        ),
+        (
+            "public_api__okta_client_core__all_features.txt",
+            public_api("okta-client-core", &["all"])
+        ),
     ]
     .map(|(name, text)| (name.to_string(), text)));
 }

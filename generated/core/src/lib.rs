@@ -11,10 +11,9 @@
 
 #![forbid(unsafe_code)]
 
-#[doc(hidden)]
-pub mod auth;
-#[doc(hidden)]
-pub mod call;
+mod auth;
+mod call;
+mod engine;
 pub mod enums;
 pub mod error;
 pub mod field;
@@ -29,16 +28,24 @@ pub mod multipart;
 pub mod nullable;
 #[cfg(feature = "oauth")]
 pub mod oauth;
-#[doc(hidden)]
-pub mod prepare;
+mod prepare;
 pub mod request;
 pub mod response;
 pub mod retry;
 pub mod secret;
-#[doc(hidden)]
-pub mod tls;
+mod tls;
 #[doc(hidden)]
 pub mod wire;
+
+/// Only for okta-client: what its hand-written runtime needs from this crate and users never
+/// name. Not API; anything here may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::engine::{
+        Engine, Settings, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES,
+        DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
+    };
+}
 
 // serde, for the macros above: they expand in okta-client and in users' crates (generated
 // profiles), which need not name serde themselves.

@@ -1,57 +1,28 @@
 //! Configuring a [`Client`]: the org, credentials, timeouts, limits, retries, rate-limit pacing
 //! and TLS.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use http::HeaderValue;
-use url::Url;
-
-use super::auth::Auth;
-use super::client::{Client, Inner};
+use super::client::{handle, Client};
+use super::engine::{Engine, Settings};
 use super::error::Error;
-use super::governor::{Governor, RateLimitConfig};
+use super::governor::RateLimitConfig;
 #[cfg(feature = "oauth")]
 use super::keys::PrivateKeyMaterial;
 #[cfg(feature = "oauth")]
 use super::oauth::PrivateKeyAuth;
 use super::retry::RetryConfig;
-use super::secret::Secret;
-use super::tls::Tls;
 
-/// The default deadline of a whole call (every attempt, retry and rate-limit wait included):
-/// room for one full rate-limit window (a minute) of pacing plus an attempt.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
-/// The default limit for one attempt, response body included.
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default limit for establishing a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default limit on the size of one response body: 32 MiB, far above any Okta page.
-pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 32 * 1024 * 1024;
-/// The default limit on the number of pages one listing follows.
-pub const DEFAULT_MAX_PAGES: u32 = 100_000;
+pub use super::engine::{
+    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
+};
 
 /// Builds a [`Client`].
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ClientBuilder {
-    org_url: String,
-    auth: Option<Auth>,
-    #[cfg(feature = "oauth")]
-    private_key: Option<PrivateKeyAuth>,
-    user_agent_extension: Option<String>,
-    timeout: Duration,
-    attempt_timeout: Duration,
-    connect_timeout: Duration,
-    retry: RetryConfig,
-    rate_limit: RateLimitConfig,
-    #[cfg(feature = "redis")]
-    shared_budget: Option<super::governor::SharedBudget>,
-    max_response_bytes: u64,
-    max_pages: u32,
-    strict: bool,
-    http: Option<reqwest::Client>,
-    tls: Tls,
+    settings: Settings,
 }
 
 impl Client {
@@ -59,23 +30,7 @@ impl Client {
     /// gateway URL with a path prefix such as `https://gw.example.com/okta`).
     pub fn builder(org_url: impl Into<String>) -> ClientBuilder {
         ClientBuilder {
-            org_url: org_url.into(),
-            auth: None,
-            #[cfg(feature = "oauth")]
-            private_key: None,
-            user_agent_extension: None,
-            timeout: DEFAULT_TIMEOUT,
-            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            retry: RetryConfig::default(),
-            rate_limit: RateLimitConfig::default(),
-            #[cfg(feature = "redis")]
-            shared_budget: None,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_SIZE,
-            max_pages: DEFAULT_MAX_PAGES,
-            strict: false,
-            http: None,
-            tls: Tls::default(),
+            settings: Settings::new(org_url.into()),
         }
     }
 
@@ -134,21 +89,13 @@ impl Client {
 impl ClientBuilder {
     /// Authenticate with an Okta API token (`Authorization: SSWS …`).
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
-        self.auth = Some(Auth::ApiToken(Secret::new(token)));
-        #[cfg(feature = "oauth")]
-        {
-            self.private_key = None;
-        }
+        self.settings.api_token(token.into());
         self
     }
 
     /// Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`).
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
-        self.auth = Some(Auth::AccessToken(Secret::new(token)));
-        #[cfg(feature = "oauth")]
-        {
-            self.private_key = None;
-        }
+        self.settings.access_token(token.into());
         self
     }
 
@@ -157,14 +104,13 @@ impl ClientBuilder {
     /// `oauth` feature (on by default).
     #[cfg(feature = "oauth")]
     pub fn private_key(mut self, auth: PrivateKeyAuth) -> Self {
-        self.private_key = Some(auth);
-        self.auth = None;
+        self.settings.private_key(auth);
         self
     }
 
     /// Appended to the `User-Agent` (`okta-client-rust/0.1.0 {extension}`).
     pub fn user_agent_extension(mut self, extension: impl Into<String>) -> Self {
-        self.user_agent_extension = Some(extension.into());
+        self.settings.user_agent_extension(extension.into());
         self
     }
 
@@ -174,7 +120,7 @@ impl ClientBuilder {
     /// its own with [`Customize::timeout`](crate::request::Customize::timeout). See the crate
     /// docs, "Deadlines".
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout(timeout);
         self
     }
 
@@ -184,20 +130,20 @@ impl ClientBuilder {
     /// the deadline allow. One request can set its own with
     /// [`Customize::attempt_timeout`](crate::request::Customize::attempt_timeout).
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = timeout;
+        self.settings.attempt_timeout(timeout);
         self
     }
 
     /// The limit for establishing a connection (default 10 s; not applied to a client given
     /// with [`http_client`](Self::http_client), which keeps its own).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.settings.connect_timeout(timeout);
         self
     }
 
     /// How rate limits and 503/504 are retried; see [`RetryConfig`].
     pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
+        self.settings.retry(retry);
         self
     }
 
@@ -223,7 +169,7 @@ impl ClientBuilder {
     /// # let _ = client; Ok(()) }
     /// ```
     pub fn rate_limit(mut self, config: RateLimitConfig) -> Self {
-        self.rate_limit = config;
+        self.settings.rate_limit(config);
         self
     }
 
@@ -251,7 +197,7 @@ impl ClientBuilder {
     /// ```
     #[cfg(feature = "redis")]
     pub fn shared_budget(mut self, budget: super::governor::SharedBudget) -> Self {
-        self.shared_budget = Some(budget);
+        self.settings.shared_budget(budget);
         self
     }
 
@@ -259,14 +205,14 @@ impl ClientBuilder {
     /// [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB). A larger one fails with
     /// [`Error::ResponseTooLarge`] before it is read past the limit.
     pub fn max_response_size(mut self, bytes: u64) -> Self {
-        self.max_response_bytes = bytes;
+        self.settings.max_response_size(bytes);
         self
     }
 
     /// The most pages one listing follows (default [`DEFAULT_MAX_PAGES`]); one more fails with
     /// [`Error::UnexpectedResponse`]. Cycles of next links are detected whatever the limit.
     pub fn max_pages(mut self, pages: u32) -> Self {
-        self.max_pages = pages;
+        self.settings.max_pages(pages);
         self
     }
 
@@ -281,7 +227,7 @@ impl ClientBuilder {
     /// [`Error::Decode`] instead, for tests that pin the API's shapes. One request can choose
     /// with [`Customize::strict_decoding`](crate::request::Customize::strict_decoding).
     pub fn strict_decoding(mut self, strict: bool) -> Self {
-        self.strict = strict;
+        self.settings.strict_decoding(strict);
         self
     }
 
@@ -314,7 +260,7 @@ impl ClientBuilder {
     /// This is the one place where `reqwest` appears in this crate's API: its type is
     /// reqwest 0.13's, so a new reqwest major version is a new major version of this crate.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.settings.http_client(client);
         self
     }
 
@@ -325,24 +271,13 @@ impl ClientBuilder {
     ///
     /// Fails with [`Error::Config`] on a bad root certificate or user agent extension.
     pub fn http_client_builder(&self) -> Result<reqwest::ClientBuilder, Error> {
-        let mut ua = format!("okta-client-rust/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(ext) = &self.user_agent_extension {
-            ua.push(' ');
-            ua.push_str(ext);
-        }
-        let ua = HeaderValue::from_str(&ua)
-            .map_err(|e| Error::Config(format!("invalid user agent extension: {e}")))?;
-        Ok(reqwest::Client::builder()
-            .tls_backend_preconfigured(self.tls.client_config()?)
-            .user_agent(ua)
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none()))
+        self.settings.http_client_builder()
     }
 
     /// Trusts the certificate authorities in `pem` (one or more PEM certificates) in addition
     /// to the built-in roots: for a TLS-inspecting proxy or a private gateway.
     pub fn add_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.tls.extra_roots_pem.push(pem.into());
+        self.settings.add_root_certificates_pem(pem.into());
         self
     }
 
@@ -350,7 +285,7 @@ impl ClientBuilder {
     /// off to trust only [`add_root_certificates_pem`](Self::add_root_certificates_pem) and, if
     /// asked, the [platform's](Self::platform_roots). With no root left, `build()` fails.
     pub fn builtin_roots(mut self, enabled: bool) -> Self {
-        self.tls.builtin_roots = Some(enabled);
+        self.settings.builtin_roots(enabled);
         self
     }
 
@@ -358,7 +293,7 @@ impl ClientBuilder {
     /// `build()` (on Linux from the OpenSSL locations, `SSL_CERT_FILE` and `SSL_CERT_DIR`); a
     /// store with no usable certificate fails with [`Error::Config`].
     pub fn platform_roots(mut self, enabled: bool) -> Self {
-        self.tls.platform_roots = Some(enabled);
+        self.settings.platform_roots(enabled);
         self
     }
 
@@ -366,74 +301,7 @@ impl ClientBuilder {
     /// only on loopback), without query, fragment or credentials, and exactly one way to
     /// authenticate must be set.
     pub fn build(self) -> Result<Client, Error> {
-        let base = org_url(&self.org_url)?;
-        self.rate_limit.validate().map_err(Error::Config)?;
-        #[cfg(feature = "oauth")]
-        if let Some(pk) = &self.private_key {
-            pk.validate()?;
-        }
-        match &self.auth {
-            Some(auth) if !auth.is_valid() => {
-                return Err(Error::Config(format!(
-                    "the {} token is empty or has characters a header cannot carry",
-                    auth.scheme()
-                )))
-            }
-            Some(_) => {}
-            #[cfg(feature = "oauth")]
-            None if self.private_key.is_some() => {}
-            None => {
-                return Err(Error::Config(
-                    "no credentials: call api_token(), access_token() or private_key()".into(),
-                ))
-            }
-        }
-        let http = match self.http {
-            Some(http) => http,
-            None => self
-                .http_client_builder()?
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
-        };
-        #[cfg(feature = "oauth")]
-        let auth = match (self.private_key, self.auth) {
-            (Some(pk), _) => Auth::PrivateKey(Arc::new(pk.into_provider(http.clone(), &base)?)),
-            (None, Some(auth)) => auth,
-            (None, None) => return Err(Error::Config("no credentials".into())),
-        };
-        #[cfg(not(feature = "oauth"))]
-        let auth = self
-            .auth
-            .ok_or_else(|| Error::Config("no credentials".into()))?;
-        #[cfg(feature = "redis")]
-        let governor = match (self.rate_limit.enabled, self.shared_budget) {
-            (false, _) => None,
-            (true, Some(budget)) => {
-                let principal = super::governor::principal_id(&auth);
-                let shared = budget.open(&base, principal, &self.rate_limit)?;
-                Some(Governor::shared(self.rate_limit, shared))
-            }
-            (true, None) => Some(Governor::new(self.rate_limit)),
-        };
-        #[cfg(not(feature = "redis"))]
-        let governor = self
-            .rate_limit
-            .enabled
-            .then(|| Governor::new(self.rate_limit));
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base,
-                auth,
-                retry: self.retry,
-                governor,
-                timeout: self.timeout,
-                attempt_timeout: self.attempt_timeout,
-                max_response_bytes: self.max_response_bytes,
-                max_pages: self.max_pages,
-                strict: self.strict,
-            }),
-        })
+        Engine::assemble(self.settings).map(handle)
     }
 }
 
@@ -447,39 +315,4 @@ fn switch(name: &str, value: &str) -> Result<bool, Error> {
             "{name}={value:?} is not a yes/no value; use true or false"
         ))),
     }
-}
-
-/// Parses and checks the org URL. A path is a prefix (a gateway) that every request keeps.
-fn org_url(text: &str) -> Result<Url, Error> {
-    let mut base = Url::parse(text.trim())
-        .map_err(|e| Error::Config(format!("invalid org URL {text:?}: {e}")))?;
-    let loopback = match base.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
-    };
-    match base.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => return Err(Error::Config(format!("the org URL must use https: {base}"))),
-        other => {
-            return Err(Error::Config(format!(
-                "unsupported URL scheme {other:?} in {base}"
-            )))
-        }
-    }
-    if base.query().is_some()
-        || base.fragment().is_some()
-        || !base.username().is_empty()
-        || base.password().is_some()
-    {
-        return Err(Error::Config(
-            "the org URL must not carry a query, fragment or credentials".into(),
-        ));
-    }
-    // One spelling of the prefix, without a trailing slash, so that joining never doubles it.
-    let path = base.path().trim_end_matches('/').to_string();
-    base.set_path(&path);
-    Ok(base)
 }

@@ -1,15 +1,17 @@
-//! The hand-written runtime the generated operations call: the client, its builder, sending
-//! and pagination, the System Log tailer and typed profiles here; errors, requests, auth,
-//! retries, the governor and the wire serde in the `okta-client-core` crate, whose modules are
-//! mounted below under their old names. Generated code reaches both only through [`facade`],
-//! as `crate::rt::…`.
+//! The hand-written runtime the generated operations call: the client handle, its builder,
+//! pagination, the System Log tailer and typed profiles here; the engine that assembles and
+//! sends, errors, requests, auth, retries, the governor and the wire serde in the
+//! `okta-client-core` crate, whose modules are mounted below under the names the crate root and
+//! the facade use. Generated code reaches both only through [`facade`], as `crate::rt::…`.
 
 #[cfg(feature = "multipart")]
 pub(crate) use okta_client_core::multipart;
 pub(crate) use okta_client_core::{
-    auth, call, enums, error, field, governor, headers, nullable, prepare, request, response,
-    retry, secret, tls, wire,
+    enums, error, field, governor, headers, nullable, request, response, retry, secret, wire,
 };
+// The core's engine (sending, and assembling a client from its settings), through the core's
+// one door for this crate.
+pub(crate) use okta_client_core::__private as engine;
 #[cfg(feature = "oauth")]
 pub(crate) use okta_client_core::{keys, oauth};
 
