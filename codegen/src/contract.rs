@@ -247,6 +247,14 @@ pub const UNKNOWN_VALUE: RuntimeItem = item(
     "crate::UnknownValue",
 );
 
+/// `unknown_value(value)`: the `Unknown` payload of an enum for a value the catalog does not
+/// list (a function: `UnknownValue` has no public constructor).
+pub const UNKNOWN_VALUE_FN: RuntimeItem = internal(
+    "crate::rt::unknown_value",
+    "makes the `Unknown` payload of an enum (a function)",
+    false,
+);
+
 /// `Customize`: what `customize` returns.
 pub const CUSTOMIZE: RuntimeItem = item(
     "crate::rt::Customize",
@@ -340,6 +348,7 @@ pub const RUNTIME: &[RuntimeItem] = &[
     PAGED,
     TEXT,
     STRING_ENUM,
+    UNKNOWN_VALUE_FN,
     UNKNOWN_VALUE,
     ERROR,
     MISMATCHED_FIELDS_TYPE,
@@ -439,8 +448,6 @@ pub const WIRE_WRITER_OPTION: RuntimeMethod = method(WIRE_WRITER, "option");
 pub const WIRE_WRITER_NULLABLE: RuntimeMethod = method(WIRE_WRITER, "nullable");
 /// `Nullable::Value(value)`: what a `Nullable` member's setter stores (a variant).
 pub const NULLABLE_VALUE: RuntimeMethod = method(NULLABLE, "Value");
-/// `UnknownValue::new(value)`: an enum value the catalog does not list.
-pub const UNKNOWN_VALUE_NEW: RuntimeMethod = method(UNKNOWN_VALUE, "new");
 /// `unknown.as_str()`: its text.
 pub const UNKNOWN_VALUE_AS_STR: RuntimeMethod = method(UNKNOWN_VALUE, "as_str");
 /// `IntoMultipart::into_multipart`: a multipart model into its form.
@@ -473,7 +480,6 @@ pub const RUNTIME_METHODS: &[RuntimeMethod] = &[
     WIRE_WRITER_OPTION,
     WIRE_WRITER_NULLABLE,
     NULLABLE_VALUE,
-    UNKNOWN_VALUE_NEW,
     UNKNOWN_VALUE_AS_STR,
     INTO_MULTIPART_CALL,
     MULTIPART_TEXT,

@@ -429,7 +429,7 @@ fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]
     let values = variants.iter().map(|v| &v.value);
     let unknown = ident(contract::UNKNOWN_VARIANT);
     let unknown_value = contract::UNKNOWN_VALUE.path();
-    let unknown_new = contract::UNKNOWN_VALUE_NEW.path();
+    let unknown_new = contract::UNKNOWN_VALUE_FN.path();
     let as_str = contract::UNKNOWN_VALUE_AS_STR.ident();
     let string_enum = contract::STRING_ENUM.path();
     quote! {

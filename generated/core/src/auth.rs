@@ -9,7 +9,7 @@ use super::secret::Secret;
 
 /// How requests authenticate.
 #[derive(Clone, Debug)]
-pub enum Auth {
+pub(crate) enum Auth {
     /// An Okta API token: `Authorization: SSWS {token}`.
     ApiToken(Secret),
     /// An OAuth 2.0 access token: `Authorization: Bearer {token}`.
@@ -20,7 +20,7 @@ pub enum Auth {
 }
 
 /// What one attempt presented, so that its answer can be judged.
-pub struct Presented {
+pub(crate) struct Presented {
     #[cfg(feature = "oauth")]
     token: Option<super::oauth::Token>,
 }
@@ -29,7 +29,7 @@ pub struct Presented {
 // Without the `oauth` feature only static tokens exist, which never ask for recovery.
 #[cfg_attr(not(feature = "oauth"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthSignal {
+pub(crate) enum AuthSignal {
     /// Nothing to recover from.
     Accepted,
     /// A DPoP nonce challenge: the same request, with a proof carrying the new nonce, may pass.
@@ -42,7 +42,7 @@ pub enum AuthSignal {
 /// How to recover before sending the same request again; decided by
 /// [`Call`](super::call::Call), which allows each once per call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthAction {
+pub(crate) enum AuthAction {
     /// Nothing to do: the next proof carries the nonce the challenge gave.
     AnswerNonce,
     /// Forget the rejected access token, so that the next attempt fetches a new one.
@@ -51,7 +51,7 @@ pub enum AuthAction {
 
 impl Auth {
     /// The headers that authenticate one attempt: `Authorization`, and `DPoP` when bound.
-    pub async fn present(
+    pub(crate) async fn present(
         &self,
         method: &Method,
         url: &Url,
@@ -89,7 +89,7 @@ impl Auth {
 
     /// Reads what an answer says about the credentials `presented` (remembering a DPoP nonce
     /// it carries); the decision to resend is the call's.
-    pub fn observe(
+    pub(crate) fn observe(
         &self,
         presented: &Presented,
         status: StatusCode,
@@ -109,7 +109,7 @@ impl Auth {
     }
 
     /// Carries out `action` before the same request is sent again.
-    pub async fn recover(&self, presented: &Presented, action: AuthAction) {
+    pub(crate) async fn recover(&self, presented: &Presented, action: AuthAction) {
         #[cfg(feature = "oauth")]
         if let (AuthAction::RenewToken, Auth::PrivateKey(provider), Some(token)) =
             (action, self, &presented.token)
@@ -119,7 +119,7 @@ impl Auth {
         let _ = (presented, action);
     }
 
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         let t = match self {
             Auth::ApiToken(t) | Auth::AccessToken(t) => t.expose(),
             #[cfg(feature = "oauth")]
@@ -128,7 +128,7 @@ impl Auth {
         !t.is_empty() && t.bytes().all(|b| (0x21..0x7f).contains(&b))
     }
 
-    pub fn scheme(&self) -> &'static str {
+    pub(crate) fn scheme(&self) -> &'static str {
         match self {
             Auth::ApiToken(_) => "SSWS",
             Auth::AccessToken(_) => "Bearer",

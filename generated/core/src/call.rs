@@ -14,7 +14,7 @@ use super::retry::{Hints, Jitter, RetryConfig};
 
 /// The settings one call is decided by.
 #[derive(Clone, Copy)]
-pub struct Policy<'a> {
+pub(crate) struct Policy<'a> {
     pub retry: &'a RetryConfig,
     /// The governor's settings, when it runs: its verdicts on `429`s replace the retry rule's.
     pub pacing: Option<&'a RateLimitConfig>,
@@ -26,7 +26,7 @@ pub struct Policy<'a> {
 
 /// An answer to one attempt, as far as the decision needs it.
 #[derive(Clone, Copy, Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: StatusCode,
     /// The governor's verdict ([`Verdict::Unknown`] without a governor).
     pub verdict: Verdict,
@@ -36,7 +36,7 @@ pub struct Answer {
 
 /// What to do after an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Next {
+pub(crate) enum Next {
     /// The answer is the call's result (a success).
     Accept,
     /// Recover as said and send again at once (not a retry: no wait, no retry count).
@@ -49,7 +49,7 @@ pub enum Next {
 
 /// The state of one call: when it started, its deadline, what it has done so far.
 #[derive(Debug)]
-pub struct Call {
+pub(crate) struct Call {
     started: Instant,
     /// `None` when the deadline is too far away to represent: no deadline.
     deadline: Option<Instant>,
@@ -66,7 +66,7 @@ pub struct Call {
 impl Call {
     /// A call starting at `now` that must end within `timeout`, each attempt within
     /// `attempt_timeout`.
-    pub fn new(now: Instant, timeout: Duration, attempt_timeout: Duration) -> Call {
+    pub(crate) fn new(now: Instant, timeout: Duration, attempt_timeout: Duration) -> Call {
         Call {
             started: now,
             deadline: now.checked_add(timeout),
@@ -82,7 +82,7 @@ impl Call {
     }
 
     /// Time left until the deadline (`Duration::MAX` without one).
-    pub fn remaining(&self, now: Instant) -> Duration {
+    pub(crate) fn remaining(&self, now: Instant) -> Duration {
         match self.deadline {
             Some(d) => d.saturating_duration_since(now),
             None => Duration::MAX,
@@ -91,7 +91,7 @@ impl Call {
 
     /// Starts an attempt at `now` and says how long it may run: the attempt limit, cut short by
     /// the deadline. `None` when the deadline has passed (the call has timed out).
-    pub fn begin_attempt(&mut self, now: Instant) -> Option<Duration> {
+    pub(crate) fn begin_attempt(&mut self, now: Instant) -> Option<Duration> {
         let left = self.remaining(now);
         if left.is_zero() {
             return None;
@@ -101,17 +101,17 @@ impl Call {
     }
 
     /// The attempts begun so far.
-    pub fn attempts(&self) -> u32 {
+    pub(crate) fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// The retries made so far (resends for authentication are not retries).
-    pub fn retries(&self) -> u32 {
+    pub(crate) fn retries(&self) -> u32 {
         self.retries
     }
 
     /// After an attempt that got no answer (a broken connection, a timed-out attempt).
-    pub fn after_failure(&mut self, policy: &Policy<'_>, now: Instant) -> Next {
+    pub(crate) fn after_failure(&mut self, policy: &Policy<'_>, now: Instant) -> Next {
         let delay = policy
             .retry
             .transport_delay(policy.idempotent, self.retries);
@@ -119,7 +119,12 @@ impl Call {
     }
 
     /// After an attempt that got an answer.
-    pub fn after_answer(&mut self, policy: &Policy<'_>, answer: &Answer, now: Instant) -> Next {
+    pub(crate) fn after_answer(
+        &mut self,
+        policy: &Policy<'_>,
+        answer: &Answer,
+        now: Instant,
+    ) -> Next {
         match answer.auth {
             AuthSignal::NonceChallenge if !self.nonce_answered => {
                 self.nonce_answered = true;
@@ -188,7 +193,7 @@ impl Call {
     }
 
     /// The call's timeout error at `now`: the whole elapsed time and the attempts made.
-    pub fn timed_out(&self, now: Instant, source: Option<TransportError>) -> Error {
+    pub(crate) fn timed_out(&self, now: Instant, source: Option<TransportError>) -> Error {
         Error::Timeout {
             elapsed: now.saturating_duration_since(self.started),
             attempts: self.attempts,
@@ -198,7 +203,7 @@ impl Call {
 
     /// `error` as the call's result: a timeout (of an attempt, or of a token request made for
     /// one) reports the whole call, not the part that timed out.
-    pub fn finish(&self, error: Error, now: Instant) -> Error {
+    pub(crate) fn finish(&self, error: Error, now: Instant) -> Error {
         match error {
             Error::Timeout { source, .. } => self.timed_out(now, source),
             other => other,

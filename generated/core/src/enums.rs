@@ -7,11 +7,14 @@
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnknownValue(Box<str>);
 
-impl UnknownValue {
-    pub fn new(value: &str) -> Self {
-        UnknownValue(value.into())
-    }
+/// The `Unknown` payload of a generated enum for `value`: what a generated `From<&str>` calls
+/// for a value its enum does not list. A function rather than a constructor, so that the public
+/// type stays impossible to build by hand.
+pub fn unknown_value(value: &str) -> UnknownValue {
+    UnknownValue(value.into())
+}
 
+impl UnknownValue {
     /// The value as received.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -70,13 +73,13 @@ macro_rules! string_enum {
         }
 
         // Only a struct that fails to decode (its required field missing) ever holds it.
-        impl $crate::wire::Placeholder for $t {
+        impl $crate::__private::wire::Placeholder for $t {
             fn placeholder() -> Self {
                 Self::from("")
             }
         }
 
-        impl $crate::request::ParamValue for $t {
+        impl $crate::__private::request::ParamValue for $t {
             fn each(&self, f: &mut dyn FnMut(::std::string::String)) {
                 f(::std::string::ToString::to_string(self.as_str()))
             }

@@ -215,8 +215,14 @@ pub struct ApiError {
     pub retries: u32,
 }
 
+/// The error of a final answer `status` with `body`, after `retries` retries: what the engine
+/// returns, and what a caller of the runtime that judges answers itself builds.
+pub fn api_error(status: StatusCode, headers: HeaderMap, body: &[u8], retries: u32) -> ApiError {
+    ApiError::new(status, headers, body, retries)
+}
+
 impl ApiError {
-    pub fn new(status: StatusCode, headers: HeaderMap, body: &[u8], retries: u32) -> Self {
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: &[u8], retries: u32) -> Self {
         let parsed = serde_json::from_slice::<OktaErrorBody>(body)
             .ok()
             .filter(|b| b.error_code.is_some() || b.error_summary.is_some());

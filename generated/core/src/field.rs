@@ -157,7 +157,7 @@ impl MismatchedFields {
         self.0.clear();
     }
 
-    pub fn from_vec(fields: Vec<MismatchedField>) -> Self {
+    pub(crate) fn from_vec(fields: Vec<MismatchedField>) -> Self {
         MismatchedFields(fields)
     }
 }
@@ -182,6 +182,7 @@ impl fmt::Display for MismatchedField {
     }
 }
 
+/// The JSON kind of `v` (`"string"`, `"number"`, …), for messages about a misfit value.
 pub fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

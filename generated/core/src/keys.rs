@@ -13,10 +13,10 @@ use super::error::Error;
 /// A private key to sign client assertions with. Its `Debug` never shows the key.
 #[derive(Clone)]
 pub struct PrivateKeyMaterial {
-    pub key: EncodingKey,
-    pub algorithm: Algorithm,
+    pub(crate) key: EncodingKey,
+    pub(crate) algorithm: Algorithm,
     /// The `kid` a JWK carried, if any.
-    pub jwk_key_id: Option<String>,
+    pub(crate) jwk_key_id: Option<String>,
 }
 
 impl fmt::Debug for PrivateKeyMaterial {

@@ -58,11 +58,17 @@ mod on {
 mod on {
     use std::time::Duration;
 
+    /// Records nothing: the `metrics` feature is off.
     pub fn request(_: &dyn std::fmt::Display, _: Option<u16>) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn rate_limited(_: &dyn std::fmt::Display, _: &'static str) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn waited(_: &dyn std::fmt::Display, _: Duration) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn remaining(_: &dyn std::fmt::Display, _: u64) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn redis_fallback() {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn redis_back() {}
 }
 

@@ -7,9 +7,9 @@ use super::error::Error;
 /// A file to upload in a multipart body.
 #[derive(Clone)]
 pub struct FilePart {
-    pub bytes: Bytes,
-    pub file_name: Option<String>,
-    pub content_type: Option<String>,
+    pub(crate) bytes: Bytes,
+    pub(crate) file_name: Option<String>,
+    pub(crate) content_type: Option<String>,
 }
 
 impl FilePart {
@@ -74,7 +74,7 @@ impl Multipart {
         self.parts.push((name.to_string(), Part::File(file)));
     }
 
-    pub fn to_form(&self) -> Result<reqwest::multipart::Form, Error> {
+    pub(crate) fn to_form(&self) -> Result<reqwest::multipart::Form, Error> {
         let mut form = reqwest::multipart::Form::new();
         for (name, part) in &self.parts {
             form = match part {
@@ -100,5 +100,6 @@ impl Multipart {
 
 /// A generated multipart body model.
 pub trait IntoMultipart {
+    /// The form: one part per set member.
     fn into_multipart(self) -> Multipart;
 }

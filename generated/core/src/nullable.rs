@@ -109,7 +109,7 @@ impl ExplicitNulls {
         self.0.clear();
     }
 
-    pub fn push(&mut self, name: &'static str) {
+    pub(crate) fn push(&mut self, name: &'static str) {
         self.0.push(name);
     }
 }

@@ -91,7 +91,7 @@ impl PrivateKeyAuth {
         self
     }
 
-    pub fn validate(&self) -> Result<(), Error> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.client_id.trim().is_empty() {
             return Err(Error::Config(
                 "the PrivateKey mode needs a client id".into(),
@@ -105,7 +105,11 @@ impl PrivateKeyAuth {
         Ok(())
     }
 
-    pub fn into_provider(self, http: reqwest::Client, base: &Url) -> Result<TokenProvider, Error> {
+    pub(crate) fn into_provider(
+        self,
+        http: reqwest::Client,
+        base: &Url,
+    ) -> Result<TokenProvider, Error> {
         // Beside the API, below any gateway prefix of the org URL.
         let token_url = super::request::org_path(base, "/oauth2/v1/token");
         let dpop = if self.dpop {
@@ -140,6 +144,7 @@ pub struct Token {
 }
 
 impl Token {
+    /// The `Authorization` header value that presents the token.
     pub fn authorization(&self) -> reqwest::header::HeaderValue {
         self.header.clone()
     }

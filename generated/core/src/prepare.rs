@@ -24,7 +24,7 @@ const RESERVED_HEADERS: &[&str] = &[
 ];
 
 /// A request checked and encoded for sending; nothing in it changes between attempts.
-pub struct Prepared {
+pub(crate) struct Prepared {
     pub url: Url,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub accept: HeaderValue,
@@ -37,7 +37,7 @@ pub struct Prepared {
 impl Prepared {
     /// Checks `request` against the org at `base`; every failure is
     /// [`Error::InvalidRequest`], and nothing has been sent.
-    pub fn new(request: &Request, base: &Url) -> Result<Prepared, Error> {
+    pub(crate) fn new(request: &Request, base: &Url) -> Result<Prepared, Error> {
         let url = request.url(base)?;
         if url.origin() != base.origin() {
             return Err(Error::InvalidRequest(format!(
@@ -59,7 +59,7 @@ impl Prepared {
     }
 
     /// The rate-limit bucket the request counts against.
-    pub fn bucket(&self, request: &Request) -> Key {
+    pub(crate) fn bucket(&self, request: &Request) -> Key {
         Key::new(request.method.clone(), self.route.clone())
     }
 }

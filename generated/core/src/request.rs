@@ -15,14 +15,19 @@ use super::multipart::Multipart;
 /// One request: which operation, where, and with what.
 #[derive(Clone, Debug)]
 pub struct Request {
+    /// The operation's name (`ListUsers`, or `request` for a generic one), for traces.
     pub operation: &'static str,
+    /// The HTTP method.
     pub method: Method,
     /// Which route of the API this is: the catalog's path template, or a generic request.
     pub route: Route,
     /// The percent-encoded path below the org URL, or why it could not be built.
     pub path: Result<String, String>,
+    /// Query parameters, already rendered, in order.
     pub query: Vec<(String, String)>,
+    /// Extra headers, in order.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: Body,
     /// A complete URL to use instead of path + query (the next page of a list).
     pub url: Option<Url>,
@@ -48,20 +53,31 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// The limit for one attempt.
     pub attempt_timeout: Option<Duration>,
+    /// The `Accept` header, when not the operation's own.
     pub accept: Option<String>,
+    /// The limit on the response body.
     pub max_response_bytes: Option<u64>,
+    /// The limit on the pages of a listing.
     pub max_pages: Option<u32>,
+    /// Whether a value that does not fit its documented type fails the decode.
     pub strict: Option<bool>,
 }
 
+/// What a request carries.
 #[derive(Clone, Debug)]
 pub enum Body {
+    /// Nothing.
     None,
+    /// JSON, serialised already.
     Json(JsonBody),
+    /// Bytes of the caller's content type.
     Raw {
+        /// The body.
         bytes: Bytes,
+        /// Its `Content-Type`.
         content_type: String,
     },
+    /// A multipart form.
     #[cfg(feature = "multipart")]
     Multipart(Multipart),
 }

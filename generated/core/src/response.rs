@@ -14,9 +14,13 @@ use serde_json::value::RawValue;
 /// A response as received, before decoding.
 #[derive(Debug)]
 pub struct RawResponse {
+    /// The final status.
     pub status: StatusCode,
+    /// The final answer's headers.
     pub headers: HeaderMap,
+    /// The body as received.
     pub body: Bytes,
+    /// How many times the request was retried.
     pub retries: u32,
     /// Whether a value that does not fit its documented type fails the decode.
     pub strict: bool,
@@ -152,6 +156,7 @@ impl RawResponse {
         }
     }
 
+    /// The response around its decoded `body`.
     pub fn into_response<T>(self, body: T) -> ApiResponse<T> {
         ApiResponse {
             status: self.status,

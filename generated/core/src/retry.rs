@@ -41,6 +41,7 @@ impl Hints {
         Hints::from_headers(headers)
     }
 
+    /// The hints the headers give, whatever the status.
     pub fn from_headers(headers: &HeaderMap) -> Hints {
         Hints {
             rate_limit_wait: rate_limit_wait(headers),
@@ -116,7 +117,7 @@ impl RetryConfig {
 
     /// How long to wait before retry number `retry` (0-based) of a response with `status`, or
     /// `None` when it must not be retried.
-    pub fn delay(
+    pub(crate) fn delay(
         &self,
         status: StatusCode,
         hints: Hints,
@@ -141,7 +142,7 @@ impl RetryConfig {
 
     /// How long to wait before retry number `retry` after a transport failure or timeout, or
     /// `None` when it must not be retried.
-    pub fn transport_delay(&self, idempotent: bool, retry: u32) -> Option<Duration> {
+    pub(crate) fn transport_delay(&self, idempotent: bool, retry: u32) -> Option<Duration> {
         (retry < self.max_retries && idempotent && self.retry_transport_errors)
             .then(|| self.backoff(retry))
     }

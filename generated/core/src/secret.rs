@@ -14,7 +14,7 @@ impl Secret {
     }
 
     /// The secret itself; only for building the `Authorization` header.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }

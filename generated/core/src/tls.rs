@@ -17,7 +17,7 @@ use super::error::Error;
 
 /// The trust roots: the built-in Mozilla roots, the platform's and the caller's.
 #[derive(Clone, Debug, Default)]
-pub struct Tls {
+pub(crate) struct Tls {
     pub extra_roots_pem: Vec<Vec<u8>>,
     pub builtin_roots: Option<bool>,
     pub platform_roots: Option<bool>,
@@ -26,7 +26,7 @@ pub struct Tls {
 impl Tls {
     /// The rustls configuration reqwest is given: checked here, so a bad certificate is an
     /// `Error::Config` at `build()`, never a failed handshake later.
-    pub fn client_config(&self) -> Result<rustls::ClientConfig, Error> {
+    pub(crate) fn client_config(&self) -> Result<rustls::ClientConfig, Error> {
         let mut roots = RootCertStore::empty();
         if self.builtin_roots.unwrap_or(true) {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -98,7 +98,7 @@ fn add_platform_roots(roots: &mut RootCertStore) -> Result<(), Error> {
 /// process-wide effect okta-client has, and only with this feature. An application that
 /// installs its own provider first keeps it.
 #[cfg(feature = "redis-tls")]
-pub fn redis_crypto_provider() {
+pub(crate) fn redis_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Another thread may have installed one in between; either is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();

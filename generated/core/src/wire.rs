@@ -110,7 +110,7 @@ macro_rules! wire_serde {
                 &self,
                 s: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
-                $crate::wire::serialize(self, s)
+                $crate::__private::wire::serialize(self, s)
             }
         }
 
@@ -118,15 +118,15 @@ macro_rules! wire_serde {
             fn deserialize<D: $crate::__serde::Deserializer<'de>>(
                 d: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                $crate::wire::deserialize(d)
+                $crate::__private::wire::deserialize(d)
             }
         }
 
-        impl $crate::wire::Placeholder for $t {
+        impl $crate::__private::wire::Placeholder for $t {
             // Compiled only where a model holding this one is decoded (see `empty`).
             #[inline]
             fn placeholder() -> Self {
-                <Self as $crate::wire::WireModel>::empty()
+                <Self as $crate::__private::wire::WireModel>::empty()
             }
         }
     };

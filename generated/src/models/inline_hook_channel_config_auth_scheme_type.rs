@@ -30,7 +30,7 @@ impl From<&str> for InlineHookChannelConfigAuthSchemeType {
     fn from(value: &str) -> Self {
         match value {
             "HEADER" => Self::Header,
-            other => Self::Unknown(crate::rt::UnknownValue::new(other)),
+            other => Self::Unknown(crate::rt::unknown_value(other)),
         }
     }
 }

@@ -30,7 +30,7 @@ impl From<&str> for InlineHookChannelType {
     fn from(value: &str) -> Self {
         match value {
             "HTTP" => Self::Http,
-            other => Self::Unknown(crate::rt::UnknownValue::new(other)),
+            other => Self::Unknown(crate::rt::unknown_value(other)),
         }
     }
 }

@@ -34,7 +34,7 @@ impl From<&str> for InlineHookStatus {
         match value {
             "ACTIVE" => Self::Active,
             "INACTIVE" => Self::Inactive,
-            other => Self::Unknown(crate::rt::UnknownValue::new(other)),
+            other => Self::Unknown(crate::rt::unknown_value(other)),
         }
     }
 }

@@ -66,7 +66,7 @@ impl From<&str> for InlineHookType {
             "com.okta.user.credential.password.import" => {
                 Self::ComOktaUserCredentialPasswordImport
             }
-            other => Self::Unknown(crate::rt::UnknownValue::new(other)),
+            other => Self::Unknown(crate::rt::unknown_value(other)),
         }
     }
 }

@@ -15,7 +15,7 @@
 
 pub(crate) use super::client::Client;
 pub(crate) use super::customize::{Customize, Json, List, NoBody, Paged, Text};
-pub(crate) use super::enums::{string_enum, UnknownValue};
+pub(crate) use super::enums::{string_enum, unknown_value, UnknownValue};
 pub(crate) use super::error::Error;
 pub(crate) use super::field::MismatchedFields;
 #[cfg(feature = "multipart")]

@@ -452,7 +452,7 @@ mod tests {
     #[test]
     fn only_client_errors_and_local_failures_are_permanent() {
         let api = |status: u16| {
-            Error::Api(Box::new(crate::error::ApiError::new(
+            Error::Api(Box::new(crate::runtime::error::api_error(
                 http::StatusCode::from_u16(status).unwrap(),
                 http::HeaderMap::new(),
                 b"{}",

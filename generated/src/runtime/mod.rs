@@ -4,16 +4,22 @@
 //! `okta-client-core` crate, whose modules are mounted below under the names the crate root and
 //! the facade use. Generated code reaches both only through [`facade`], as `crate::rt::…`.
 
+// Everything below comes through the core's one door for this crate, `__private`.
 #[cfg(feature = "multipart")]
-pub(crate) use okta_client_core::multipart;
-pub(crate) use okta_client_core::{
+pub(crate) use okta_client_core::__private::multipart;
+pub(crate) use okta_client_core::__private::{
     enums, error, field, governor, headers, nullable, request, response, retry, secret, wire,
 };
-// The core's engine (sending, and assembling a client from its settings), through the core's
-// one door for this crate.
-pub(crate) use okta_client_core::__private as engine;
 #[cfg(feature = "oauth")]
-pub(crate) use okta_client_core::{keys, oauth};
+pub(crate) use okta_client_core::__private::{keys, oauth};
+/// The core's engine: sending, and assembling a client from its settings.
+pub(crate) mod engine {
+    pub(crate) use okta_client_core::__private::{Engine, Settings};
+    pub use okta_client_core::{
+        DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES,
+        DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
+    };
+}
 
 pub(crate) mod builder;
 pub(crate) mod client;

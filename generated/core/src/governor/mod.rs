@@ -31,7 +31,7 @@ mod snapshot;
 mod state;
 
 #[cfg(feature = "redis")]
-pub use principal::principal_id;
+pub(crate) use principal::principal_id;
 #[cfg(feature = "redis")]
 pub use shared::{SharedBudget, DEFAULT_FALLBACK_SHARE, DEFAULT_REDIS_TIMEOUT};
 pub use snapshot::{BucketSnapshot, BudgetSource};

@@ -66,7 +66,7 @@ impl From<&str> for UserStatus {
             "LOCKED_OUT" => Self::LockedOut,
             "SUSPENDED" => Self::Suspended,
             "DEPROVISIONED" => Self::Deprovisioned,
-            other => Self::Unknown(crate::UnknownValue::new(other)),
+            other => Self::Unknown(crate::runtime::enums::unknown_value(other)),
         }
     }
 }

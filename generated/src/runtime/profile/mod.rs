@@ -54,7 +54,7 @@ pub use serde_json;
 /// An enum value the schema does not list, for the generated `From<&str>` of an open enum.
 #[doc(hidden)]
 pub fn unknown_value(value: &str) -> crate::UnknownValue {
-    crate::UnknownValue::new(value)
+    crate::runtime::enums::unknown_value(value)
 }
 
 /// `Display`, `FromStr`, `From<String>` and serde for a generated profile enum (which has
