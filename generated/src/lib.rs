@@ -277,7 +277,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
 // Emitted by `cargo xtask generate`; formatted by the generator, not by rustfmt.
 #[rustfmt::skip]
