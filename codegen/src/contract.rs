@@ -555,6 +555,7 @@ pub const CLIENT_METHODS: &[&str] = &[
     "from_vars",
     "org_url",
     "max_pages",
+    "engine",
     "execute",
     "request",
     "send_page",

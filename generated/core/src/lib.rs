@@ -70,6 +70,7 @@ pub use secret::Secret;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::engine::{Engine, Settings};
+    pub use crate::prepare::Prepared;
 
     pub mod enums {
         pub use crate::enums::*;

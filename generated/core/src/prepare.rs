@@ -1,11 +1,15 @@
-//! What a request is on the wire, worked out once before its first attempt: the URL (which
-//! must stay on the org), the caller's headers, `Accept`, the body as sent on every attempt,
-//! and the route its rate-limit bucket and traces are named by.
+//! What a request is on the wire, worked out once before its first attempt: the method, the
+//! URL (which must stay on the org), the caller's headers, `Accept`, the body as sent on every
+//! attempt, the route its rate-limit bucket and traces are named by, whether it may be sent
+//! twice, and its limits resolved against the client's defaults. Every attempt, and the
+//! pagination that follows a page, reads them from here; none is worked out a second time.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
+use http::Method;
 use url::Url;
 
 use super::error::Error;
@@ -23,21 +27,67 @@ const RESERVED_HEADERS: &[&str] = &[
     "x-okta-retry-count",
 ];
 
+/// The limits of one call: the request's own where it set them, else the client's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// The deadline of the whole call.
+    pub(crate) timeout: Duration,
+    /// The limit of one attempt.
+    pub(crate) attempt_timeout: Duration,
+    /// The limit on the response body.
+    pub(crate) max_response_bytes: u64,
+    /// The limit on the pages of a listing.
+    pub(crate) max_pages: u32,
+    /// Whether a value that does not fit its documented type fails the decode.
+    pub(crate) strict: bool,
+}
+
+impl Limits {
+    /// `defaults`, overridden by what `request` sets.
+    pub(crate) fn resolve(request: &Request, defaults: &Limits) -> Limits {
+        let o = &request.options;
+        Limits {
+            timeout: o.timeout.unwrap_or(defaults.timeout),
+            attempt_timeout: o.attempt_timeout.unwrap_or(defaults.attempt_timeout),
+            max_response_bytes: o.max_response_bytes.unwrap_or(defaults.max_response_bytes),
+            max_pages: o.max_pages.unwrap_or(defaults.max_pages),
+            strict: o.strict.unwrap_or(defaults.strict),
+        }
+    }
+}
+
 /// A request checked and encoded for sending; nothing in it changes between attempts.
-pub(crate) struct Prepared {
-    pub url: Url,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub accept: HeaderValue,
+pub struct Prepared {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) accept: HeaderValue,
     /// The content type and bytes of the body (a multipart form is built per attempt).
-    pub payload: Option<(HeaderValue, Bytes)>,
-    /// The id-free route: the catalog's template, or a generic request's path prefix.
-    pub route: Cow<'static, str>,
+    pub(crate) payload: Option<(HeaderValue, Bytes)>,
+    /// The id-free route: the catalog's template, or a generic request's path prefix; it names
+    /// the request in traces and its rate-limit bucket.
+    pub(crate) route: Cow<'static, str>,
+    /// The rate-limit bucket.
+    pub(crate) key: Key,
+    /// Whether sending it twice has the same effect as sending it once.
+    pub(crate) idempotent: bool,
+    pub(crate) limits: Limits,
 }
 
 impl Prepared {
-    /// Checks `request` against the org at `base`; every failure is
-    /// [`Error::InvalidRequest`], and nothing has been sent.
-    pub(crate) fn new(request: &Request, base: &Url) -> Result<Prepared, Error> {
+    /// The URL every attempt is sent to.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The page limit of the listing it belongs to.
+    pub fn max_pages(&self) -> u32 {
+        self.limits.max_pages
+    }
+
+    /// Checks `request` against the org at `base` and resolves its limits against `defaults`;
+    /// every failure is [`Error::InvalidRequest`], and nothing has been sent.
+    pub(crate) fn new(request: &Request, base: &Url, defaults: &Limits) -> Result<Prepared, Error> {
         let url = request.url(base)?;
         if url.origin() != base.origin() {
             return Err(Error::InvalidRequest(format!(
@@ -49,18 +99,18 @@ impl Prepared {
                 .map_err(|e| Error::InvalidRequest(format!("bad Accept value {a:?}: {e}")))?,
             None => HeaderValue::from_static("application/json"),
         };
+        let route = route(request.route, &url, base);
         Ok(Prepared {
+            method: request.method.clone(),
             headers: extra_headers(request)?,
             accept,
             payload: payload(&request.body)?,
-            route: route(request.route, &url, base),
+            route: route.clone(),
+            key: Key::new(request.method.clone(), route),
+            idempotent: request.is_idempotent(),
+            limits: Limits::resolve(request, defaults),
             url,
         })
-    }
-
-    /// The rate-limit bucket the request counts against.
-    pub(crate) fn bucket(&self, request: &Request) -> Key {
-        Key::new(request.method.clone(), self.route.clone())
     }
 }
 

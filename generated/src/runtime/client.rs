@@ -40,6 +40,11 @@ impl Client {
         self.engine.org_url()
     }
 
+    /// The engine, for the runtime's senders that prepare a request themselves (pagination).
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     pub(crate) fn max_pages(&self, request: &Request) -> u32 {
         self.engine.max_pages(request)
     }

@@ -235,11 +235,12 @@ impl Client {
         trail: Trail,
         decode: impl FnOnce(&RawResponse) -> Result<I, Error>,
     ) -> Result<(I, Page<T>), Error> {
-        let url = request.url(self.org_url())?;
-        trail.visit(&url, self.max_pages(&request))?;
-        let raw = self.execute(&request).await?;
+        // Prepared once: the URL the trail checks, the page limit and what every attempt sends.
+        let prepared = self.engine().prepare(&request)?;
+        trail.visit(prepared.url(), prepared.max_pages())?;
+        let raw = self.engine().send(&request, &prepared).await?;
         let decoded = decode(&raw)?;
-        let next = next_url(&url, &raw.headers, self.org_url())?;
+        let next = next_url(prepared.url(), &raw.headers, self.org_url())?;
         let page = Page {
             items: Vec::new(),
             undecoded: Vec::new(),

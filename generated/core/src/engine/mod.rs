@@ -23,7 +23,7 @@ use crate::call::{Answer, Call, Next, Policy};
 use crate::error::{transport, ApiError, Error};
 use crate::governor::{self, BucketSnapshot, Governor, Key, Ticket, Verdict};
 use crate::headers::request_id_of;
-use crate::prepare::Prepared;
+use crate::prepare::{Limits, Prepared};
 use crate::request::{Body, Request};
 use crate::response::{read_body, RawResponse};
 use crate::retry::{jitter, Hints, RetryConfig};
@@ -42,14 +42,8 @@ pub struct Engine {
     retry: RetryConfig,
     /// Pacing under the rate limits, shared by all clones; `None` when switched off.
     governor: Option<Governor>,
-    /// The deadline of a whole call.
-    timeout: Duration,
-    /// The limit of one attempt.
-    attempt_timeout: Duration,
-    max_response_bytes: u64,
-    max_pages: u32,
-    /// Whether a value that does not fit its documented type fails the decode.
-    strict: bool,
+    /// The client's limits, which a request may override.
+    defaults: Limits,
 }
 
 impl fmt::Debug for Engine {
@@ -59,11 +53,11 @@ impl fmt::Debug for Engine {
             .field("auth", &self.auth)
             .field("retry", &self.retry)
             .field("rate_limit", &self.governor)
-            .field("timeout", &self.timeout)
-            .field("attempt_timeout", &self.attempt_timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("max_pages", &self.max_pages)
-            .field("strict_decoding", &self.strict)
+            .field("timeout", &self.defaults.timeout)
+            .field("attempt_timeout", &self.defaults.attempt_timeout)
+            .field("max_response_bytes", &self.defaults.max_response_bytes)
+            .field("max_pages", &self.defaults.max_pages)
+            .field("strict_decoding", &self.defaults.strict)
             .finish()
     }
 }
@@ -76,7 +70,13 @@ impl Engine {
 
     /// The page limit of one listing: the request's own, else the client's.
     pub fn max_pages(&self, request: &Request) -> u32 {
-        request.options.max_pages.unwrap_or(self.max_pages)
+        request.options.max_pages.unwrap_or(self.defaults.max_pages)
+    }
+
+    /// Checks and encodes `request` for sending, with its limits resolved against the
+    /// client's; every failure is [`Error::InvalidRequest`], and nothing has been sent.
+    pub fn prepare(&self, request: &Request) -> Result<Prepared, Error> {
+        Prepared::new(request, &self.base, &self.defaults)
     }
 
     /// Every rate-limit bucket the governor has learned; empty when it is off.
@@ -89,53 +89,62 @@ impl Engine {
 
     /// Sends `request` with authentication, pacing and retries, within the call's deadline.
     pub async fn execute(&self, request: &Request) -> Result<RawResponse, Error> {
-        let prepared = Prepared::new(request, &self.base);
+        match self.prepare(request) {
+            Ok(prepared) => self.send(request, &prepared).await,
+            Err(e) => {
+                // A request refused before sending still has its span, as one that was sent.
+                let _span = tracing::info_span!(
+                    "okta.request",
+                    operation = request.operation,
+                    method = %request.method,
+                    path = "",
+                )
+                .entered();
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends `request`, prepared by [`prepare`](Self::prepare), with authentication, pacing and
+    /// retries, within the call's deadline.
+    pub async fn send(&self, request: &Request, prepared: &Prepared) -> Result<RawResponse, Error> {
         let span = tracing::info_span!(
             "okta.request",
             operation = request.operation,
-            method = %request.method,
-            path = prepared.as_ref().map_or("", |p| &*p.route),
+            method = %prepared.method,
+            path = &*prepared.route,
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
             retries = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        async move { self.run_call(request, &prepared?).await }
-            .instrument(span)
-            .await
+        self.run_call(request, prepared).instrument(span).await
     }
 
     async fn run_call(&self, request: &Request, prepared: &Prepared) -> Result<RawResponse, Error> {
+        let limits = &prepared.limits;
         let policy = Policy {
             retry: &self.retry,
             pacing: self.governor.as_ref().map(|g| &g.config),
-            idempotent: request.is_idempotent(),
+            idempotent: prepared.idempotent,
             jitter,
         };
-        let mut call = Call::new(
-            Instant::now(),
-            request.options.timeout.unwrap_or(self.timeout),
-            request
-                .options
-                .attempt_timeout
-                .unwrap_or(self.attempt_timeout),
-        );
+        let mut call = Call::new(Instant::now(), limits.timeout, limits.attempt_timeout);
         // The route's bucket: the governor's key, and the metrics' `route` label (recorded
         // also with the governor off).
-        let key = (self.governor.is_some() || cfg!(feature = "metrics"))
-            .then(|| prepared.bucket(request));
+        let key = (self.governor.is_some() || cfg!(feature = "metrics")).then_some(&prepared.key);
         let mut retry_for: Option<String> = None;
         loop {
             // Pace: a unit of the route's budget and a concurrency slot, given back when the
             // answer is recorded (or, on any early return, when the ticket is dropped).
-            let ticket = self.pace_attempt(key.as_ref(), &call).await?;
+            let ticket = self.pace_attempt(key, &call).await?;
             let Some(budget) = call.begin_attempt(Instant::now()) else {
                 return Err(call.timed_out(Instant::now(), None));
             };
             // Sign: a token request made for this attempt is bounded by the attempt's time.
             let (auth_headers, presented) = self
                 .auth
-                .present(&request.method, &prepared.url, budget)
+                .present(&prepared.method, &prepared.url, budget)
                 .await
                 .map_err(|e| call.finish(e, Instant::now()))?;
             // Send.
@@ -146,7 +155,7 @@ impl Engine {
                 }
                 rb = rb.header("X-Okta-Retry-Count", call.retries().to_string());
             }
-            let (status, headers, bytes) = match self.send_attempt(rb, request).await {
+            let (status, headers, bytes) = match self.send_attempt(rb, limits).await {
                 Ok(answer) => answer,
                 Err(e @ (Error::Transport(_) | Error::Timeout { .. })) => {
                     match (ticket, &key) {
@@ -193,7 +202,7 @@ impl Engine {
                         headers,
                         body: bytes,
                         retries: call.retries(),
-                        strict: request.options.strict.unwrap_or(self.strict),
+                        strict: limits.strict,
                     })
                 }
                 Next::Resend(action) => self.auth.recover(&presented, action).await,
@@ -239,7 +248,7 @@ impl Engine {
     ) -> Result<reqwest::RequestBuilder, Error> {
         let mut rb = self
             .http
-            .request(request.method.clone(), prepared.url.clone())
+            .request(prepared.method.clone(), prepared.url.clone())
             .timeout(budget);
         for (name, value) in auth_headers {
             rb = rb.header(name, value);
@@ -264,12 +273,9 @@ impl Engine {
     async fn send_attempt(
         &self,
         rb: reqwest::RequestBuilder,
-        request: &Request,
+        limits: &Limits,
     ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
-        let limit = request
-            .options
-            .max_response_bytes
-            .unwrap_or(self.max_response_bytes);
+        let limit = limits.max_response_bytes;
         let started = Instant::now();
         let response = rb.send().await.map_err(|e| transport(e, started))?;
         // A prepared reqwest client may follow redirects; its answers from elsewhere are not

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::governor::{Governor, RateLimitConfig};
 #[cfg(feature = "oauth")]
 use crate::oauth::PrivateKeyAuth;
+use crate::prepare::Limits;
 use crate::retry::RetryConfig;
 use crate::secret::Secret;
 use crate::tls::Tls;
@@ -255,11 +256,13 @@ impl Engine {
             auth,
             retry: settings.retry,
             governor,
-            timeout: settings.timeout,
-            attempt_timeout: settings.attempt_timeout,
-            max_response_bytes: settings.max_response_bytes,
-            max_pages: settings.max_pages,
-            strict: settings.strict,
+            defaults: Limits {
+                timeout: settings.timeout,
+                attempt_timeout: settings.attempt_timeout,
+                max_response_bytes: settings.max_response_bytes,
+                max_pages: settings.max_pages,
+                strict: settings.strict,
+            },
         })
     }
 }
