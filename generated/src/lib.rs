@@ -172,7 +172,7 @@
 //!   shows what other apps spent and the default stops exactly where Okta would; a smaller
 //!   share leaves the rest of each window to the others.
 //! * **Off.** [`RateLimitConfig::disabled`] sends every request at once and leaves `429`s to the
-//!   retries, as before the governor existed.
+//!   retries alone.
 //! * **Many processes, one org** (the `redis` feature). `ClientBuilder::shared_budget` with a
 //!   `SharedBudget` shares the buckets and the cap on requests in flight through Redis with
 //!   every client of the org, in every process; while Redis is unreachable each client falls

@@ -6,8 +6,10 @@
 //! path and method call of the emitted code against them.
 //!
 //! It is crate-private on purpose: emitted code lives inside okta-client, so nothing here needs
-//! to be public, and the wire machinery (`WireModel`, `IntoMultipart`, `string_enum!`) stays out of
-//! the public API and its semver. Public types are re-exported from here under the same names
+//! to be public. The wire machinery (`WireModel`, `Placeholder`, `ParamValue`, `IntoMultipart`)
+//! is implemented by public models, so those impls show in rustdoc and in the public-API
+//! snapshot; the traits themselves are reachable only through okta-client-core's hidden door,
+//! `__private`, and are not API. Public types are re-exported from here under the same names
 //! the crate root and `request` give them.
 
 // A build with some API groups (or a catalog) may not use every item.
