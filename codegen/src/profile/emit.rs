@@ -276,15 +276,24 @@ fn checks(f: &FieldIr) -> Vec<TokenStream> {
                 one.push(quote!(v.listed(#j, x.map(|e| e.as_str()), #t::VALUES);));
             }
         }
-        Some(Scalar::Integer | Scalar::Number) => {
-            let as_f64 = if a.kind.scalar() == Some(Scalar::Integer) {
-                quote!(x.map(|n| *n as f64))
-            } else {
-                quote!(x.copied())
-            };
+        Some(Scalar::Integer) => {
             if r.minimum.is_some() || r.maximum.is_some() {
                 let (lo, hi) = (bound_f64(r.minimum), bound_f64(r.maximum));
-                one.push(quote!(v.range(#j, #as_f64, #lo, #hi);));
+                one.push(quote!(v.range_integer(#j, x.copied(), #lo, #hi);));
+            }
+            if !a.choices.is_empty() {
+                let allowed = a
+                    .choices
+                    .iter()
+                    .filter_map(|c| c.value.as_i64())
+                    .map(Literal::i64_suffixed);
+                one.push(quote!(v.listed_integer(#j, x.copied(), &[#(#allowed),*]);));
+            }
+        }
+        Some(Scalar::Number) => {
+            if r.minimum.is_some() || r.maximum.is_some() {
+                let (lo, hi) = (bound_f64(r.minimum), bound_f64(r.maximum));
+                one.push(quote!(v.range(#j, x.copied(), #lo, #hi);));
             }
             if !a.choices.is_empty() {
                 let allowed = a
@@ -292,7 +301,7 @@ fn checks(f: &FieldIr) -> Vec<TokenStream> {
                     .iter()
                     .filter_map(|c| c.value.as_f64())
                     .map(Literal::f64_suffixed);
-                one.push(quote!(v.listed_number(#j, #as_f64, &[#(#allowed),*]);));
+                one.push(quote!(v.listed_number(#j, x.copied(), &[#(#allowed),*]);));
             }
         }
         _ => {}
