@@ -277,3 +277,51 @@ fn regenerating_reports_what_changed_since_the_last_run() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The profile is what `properties.profile.allOf` references, as Okta composes it: a
+/// definition no entry references contributes nothing, and a schema without `allOf` (written
+/// by hand) is its `base` and `custom`.
+#[test]
+fn the_profile_is_what_all_of_references() {
+    let schema = |all_of: &str| Source {
+        file: "user.json".into(),
+        text: format!(
+            r#"{{"definitions": {{
+                "base": {{"properties": {{"login": {{"type": "string"}}}}}},
+                "custom": {{"properties": {{"costCenter": {{"type": "string"}}}}}},
+                "extra": {{"properties": {{"badge": {{"type": "string"}}}}}}
+            }}{all_of}}}"#
+        ),
+        type_name: None,
+    };
+    let fields = |all_of: &str| -> Vec<String> {
+        let profiles = profile::resolve(&[schema(all_of)]).unwrap();
+        profiles[0]
+            .fields
+            .iter()
+            .map(|f| f.attribute.name.clone())
+            .collect()
+    };
+    let refs = |names: &[&str]| {
+        let entries: Vec<String> = names
+            .iter()
+            .map(|n| format!(r##"{{"$ref": "#/definitions/{n}"}}"##))
+            .collect();
+        format!(
+            r#", "properties": {{"profile": {{"allOf": [{}]}}}}"#,
+            entries.join(", ")
+        )
+    };
+    assert_eq!(fields(&refs(&["custom", "base"])), ["login", "costCenter"]);
+    assert_eq!(fields(&refs(&["base"])), ["login"]);
+    assert_eq!(fields(&refs(&["extra", "base"])), ["login", "badge"]);
+    assert_eq!(fields(""), ["login", "costCenter"]);
+    let Err(Error::Schema(p)) = profile::resolve(&[schema(&refs(&["base", "cusotm"]))]) else {
+        panic!("a reference to nothing was accepted")
+    };
+    assert_eq!(p.0.len(), 1, "{p}");
+    assert_eq!(p.0[0].path, "$.properties.profile.allOf[1].$ref");
+    assert!(p.0[0]
+        .message
+        .contains("`#/definitions/cusotm` resolves to nothing"));
+}
