@@ -220,18 +220,64 @@ fn emitted_profile_code_names_exactly_the_contract_paths() {
     }
 }
 
-/// Schemas whose names collide (two files called `user.json`, an attribute whose enum would
-/// take the other struct's name) still get distinct names, deterministically.
+/// Two structs never share a name, and none is renamed to make it unique: a name given for
+/// one schema (`contractor.json=UserProfile`) or taken from its file name that another schema
+/// also has is an error naming both sources. An enum named after a struct and attribute that
+/// would take another struct's name gives way instead (its name is not one the user chose).
 #[test]
-fn names_stay_unique_across_schemas() {
+fn colliding_struct_names_are_errors_naming_both_sources() {
+    let mut contractor = source("group.json");
+    contractor.file = "contractor.json".into();
+    contractor.type_name = Some("UserProfile".into());
+    let Err(Error::Schema(p)) = profile::generate(&[source("user.json"), contractor.clone()])
+    else {
+        panic!("a chosen name that collides was accepted")
+    };
+    assert_eq!(p.0.len(), 1, "{p}");
+    assert_eq!(p.0[0].file, "contractor.json");
+    assert_eq!(
+        p.0[0].message,
+        "two structs would be called `UserProfile`: user.json's (from its file name) and \
+         contractor.json's (the name given for it); give one of them another name \
+         (`.schema_as(path, \"Name\")` in a build script, `path=Name` on the command line)"
+    );
+    // Two files called user.json (from two folders): the same, both names from the files.
     let mut second = source("group.json");
     second.file = "user.json".into();
-    let sources = [source("user.json"), second];
-    let code = profile::generate(&sources).unwrap();
+    let Err(Error::Schema(p)) = profile::generate(&[source("user.json"), second.clone()]) else {
+        panic!("two structs of one name were accepted")
+    };
+    assert!(
+        p.to_string()
+            .contains("user.json's (from its file name) and user.json's (from its file name)"),
+        "{p}"
+    );
+    // From the command line too, and nothing is written.
+    let dir = std::env::temp_dir().join(format!("okta-profile-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixtures = repo_root().join("tests/fixtures/profile");
+    let out = dir.join("never.rs");
+    let args = vec![
+        "generate".to_string(),
+        fixtures.join("user.json").to_string_lossy().into_owned(),
+        format!("{}=UserProfile", fixtures.join("group.json").display()),
+        "-o".into(),
+        out.to_string_lossy().into_owned(),
+    ];
+    let err = profile::cli::run("okta-profile-gen", &args).unwrap_err();
+    assert!(
+        err.contains("two structs would be called `UserProfile`"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+    // Another name for one of them resolves it; an enum that would take a struct's name
+    // (`UserProfile` + `badgeColor` → `UserProfileBadgeColor`) gives way.
+    second.type_name = Some("UserProfileBadgeColor".into());
+    let code = profile::generate(&[source("user.json"), second]).unwrap();
     assert!(code.contains("pub struct UserProfile {"));
-    assert!(code.contains("pub struct UserProfile2 {"));
-    assert!(code.contains("pub enum UserProfile2Tier {"));
-    assert_eq!(code, profile::generate(&sources).unwrap());
+    assert!(code.contains("pub struct UserProfileBadgeColor {"));
+    assert!(code.contains("pub enum UserProfileBadgeColor2 {"));
     let bad = Source {
         type_name: Some("user profile".into()),
         ..source("user.json")

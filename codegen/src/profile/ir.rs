@@ -47,10 +47,10 @@ pub struct EnumIr {
 }
 
 /// Every schema of one output file, with names unique across all of them. `names[i]` is the
-/// type name chosen for `schemas[i]`, or `None` for one from its file name.
+/// type name chosen for `schemas[i]`, or `None` for one from its file name; the struct names
+/// are unique already ([`super::resolve`] refuses two of one name), and the enums named after
+/// them give way (`…2`) when they would take a struct's name.
 pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
-    // Structs first, unique among themselves; then the enums named after them, which give way
-    // when they would take a struct's name.
     let mut type_names: Vec<String> = schemas
         .iter()
         .map(|(s, name)| match name {
@@ -58,7 +58,6 @@ pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
             None => default_type_name(&s.file),
         })
         .collect();
-    naming::dedupe_camel(&mut type_names);
     let struct_count = type_names.len();
     let mut enum_owner: Vec<(usize, usize)> = Vec::new();
     for (si, (s, _)) in schemas.iter().enumerate() {

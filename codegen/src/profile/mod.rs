@@ -130,10 +130,42 @@ pub fn resolve(sources: &[Source]) -> Result<Vec<ir::Profile>, Error> {
             Err(p) => problems.extend(p.0),
         }
     }
+    if problems.is_empty() {
+        problems = name_collisions(sources);
+    }
     if !problems.is_empty() {
         return Err(Error::Schema(Problems(problems)));
     }
     Ok(ir::resolve(schemas))
+}
+
+/// Two schemas whose structs would have the same name, whether given or from the file name:
+/// a problem naming both sources. A name is never changed to make it unique, since code that
+/// names the struct would silently get another one.
+fn name_collisions(sources: &[Source]) -> Vec<Problem> {
+    let named = |s: &Source| match &s.type_name {
+        Some(n) => (n.clone(), "the name given for it"),
+        None => (ir::default_type_name(&s.file), "from its file name"),
+    };
+    let mut problems = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        let (name, why) = named(s);
+        let Some(first) = sources[..i].iter().find(|f| named(f).0 == name) else {
+            continue;
+        };
+        let first_why = named(first).1;
+        problems.push(Problem {
+            file: s.file.clone(),
+            path: "$".into(),
+            message: format!(
+                "two structs would be called `{name}`: {}'s ({first_why}) and {}'s ({why}); \
+                 give one of them another name (`.schema_as(path, \"Name\")` in a build script, \
+                 `path=Name` on the command line)",
+                first.file, s.file
+            ),
+        });
+    }
+    problems
 }
 
 /// The Rust file for `sources`, nothing written: the pipeline of every entry point.
