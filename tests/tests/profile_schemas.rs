@@ -315,7 +315,18 @@ fn regenerating_reports_what_changed_since_the_last_run() {
         .changes
         .iter()
         .any(|c| c.text.contains("`legacyCode` removed")));
+    let report = dir.join("okta_profiles.changes.md");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("`legacyCode` removed"), "{text}");
     assert!(run("diff/new.json").is_empty(), "nothing changed since");
+    // The report of the run before is gone: a report never describes an earlier run.
+    assert!(!report.exists(), "a stale report stayed in place");
+    // A later change replaces it with its own.
+    assert_eq!(run("diff/old.json").len(), 1);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("`legacyCode` added"), "{text}");
+    assert!(!text.contains("`legacyCode` removed"), "{text}");
+    assert_eq!(run("diff/new.json").len(), 1);
     let code = std::fs::read_to_string(dir.join(profile::OUT_FILE)).unwrap();
     assert!(
         code.contains("pub badge_id: Option<String>"),

@@ -30,6 +30,9 @@ use std::path::{Path, PathBuf};
 /// The file [`Builder::generate_to_out_dir`] writes in `OUT_DIR`.
 pub const OUT_FILE: &str = "okta_profiles.rs";
 
+/// The report of what the latest run into a folder found changed, beside [`OUT_FILE`].
+const CHANGES_FILE: &str = "okta_profiles.changes.md";
+
 /// One problem of a schema, located by file and JSON path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -251,20 +254,46 @@ impl Builder {
 
     /// Writes `dir/okta_profiles.rs` (only when it changed) and returns what changed in each
     /// schema since the previous run into `dir` ([`history`]: a copy of each schema is kept in
-    /// `dir/okta_profiles.schemas/`). Nothing is written on any error.
+    /// `dir/okta_profiles.schemas/`). The report of this run is `dir/okta_profiles.changes.md`,
+    /// rewritten by every run and removed by one that found no change, so it never describes
+    /// an earlier run. Nothing is written on any error.
     pub fn generate_to_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<diff::Report>, Error> {
         let dir = dir.as_ref();
         let sources = self.checked_sources()?;
         let profiles = resolve(&sources)?;
         let code = emit::emit(&profiles).map_err(Error::Internal)?;
         write_if_changed(&dir.join(OUT_FILE), &code)?;
-        history::compare_and_keep(dir, &sources, &profiles)
+        let reports = history::compare_and_keep(dir, &sources, &profiles)?;
+        let path = dir.join(CHANGES_FILE);
+        let io = |what: String| move |e| Error::Io { what, source: e };
+        if reports.is_empty() {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io(format!("cannot remove {}", path.display()))(e))
+                }
+                _ => {}
+            }
+        } else {
+            let text: Vec<String> = reports.iter().map(diff::Report::to_markdown).collect();
+            std::fs::write(&path, text.join("\n"))
+                .map_err(io(format!("cannot write {}", path.display())))?;
+        }
+        Ok(reports)
     }
 
     /// For `build.rs`: writes `$OUT_DIR/okta_profiles.rs`, tells cargo to run the build
     /// script again when a schema changes, and, when one did, shows what changed: a
     /// `cargo:warning` per breaking or behaviour-changing change, and the whole report in
-    /// `$OUT_DIR/okta_profiles.changes.md`. Returns the path of the code.
+    /// `$OUT_DIR/okta_profiles.changes.md` ([`generate_to_dir`](Self::generate_to_dir)).
+    /// Returns the path of the code.
+    ///
+    /// When a change is reported: by the first run of the build script into an `OUT_DIR`
+    /// after a schema file changed, compared with the copy that `OUT_DIR` kept from its
+    /// previous run. Each `OUT_DIR` keeps its own copies: `cargo doc`, another profile
+    /// (`--release`) or another target each report the same change again on their first run
+    /// after it, and a new `OUT_DIR` (after `cargo clean`) has nothing to compare with and
+    /// reports nothing. The next run (a schema saved again) replaces the report, or removes it
+    /// when nothing changed.
     pub fn generate_to_out_dir(&self) -> Result<PathBuf, Error> {
         for (p, _) in &self.schemas {
             println!("cargo:rerun-if-changed={}", p.display());
@@ -291,14 +320,6 @@ impl Builder {
                     r.type_name, c.text
                 );
             }
-        }
-        if !reports.is_empty() {
-            let text: Vec<String> = reports.iter().map(diff::Report::to_markdown).collect();
-            let path = dir.join("okta_profiles.changes.md");
-            std::fs::write(&path, text.join("\n")).map_err(|e| Error::Io {
-                what: format!("cannot write {}", path.display()),
-                source: e,
-            })?;
         }
         Ok(dir.join(OUT_FILE))
     }
