@@ -15,7 +15,8 @@
 //!     .unwrap_or_else(|e| panic!("{e}"));
 //! ```
 //!
-//! and in the crate: `include!(concat!(env!("OUT_DIR"), "/okta_profiles.rs"));`.
+//! and in the crate a module that includes it: `mod okta_profiles;` in `main.rs` or `lib.rs`,
+//! and `include!(concat!(env!("OUT_DIR"), "/okta_profiles.rs"));` in `src/okta_profiles.rs`.
 
 pub mod cli;
 pub mod diff;
