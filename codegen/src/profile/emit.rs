@@ -337,8 +337,8 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
         .variants
         .iter()
         .map(|(_, v, t)| match t {
-            Some(t) => format!("- `{v}`: {}", clean(t)),
-            None => format!("- `{v}`"),
+            Some(t) => format!("- {}: {}", shown(v), clean(t)),
+            None => format!("- {}", shown(v)),
         })
         .collect();
     let doc = doc_attrs(&paragraphs([
@@ -353,9 +353,16 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
         ),
     ]));
     let defs = e.variants.iter().map(|(n, v, t)| {
+        let listed_unknown = n.starts_with(contract::UNKNOWN_VARIANT).then(|| {
+            format!(
+                "A value the schema lists, not the catch-all [`{0}`](Self::{0}).",
+                contract::UNKNOWN_VARIANT
+            )
+        });
         let d = doc_attrs(&paragraphs([
             t.as_deref().map(clean),
-            Some(format!("JSON: `{v}`.")),
+            Some(format!("JSON: {}.", shown(v))),
+            listed_unknown,
         ]));
         let n = ident(n);
         quote!(#d #n,)
@@ -418,6 +425,16 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
         }
 
         #string_enum!(#name);
+    }
+}
+
+/// An enum value in the docs: in backticks, and the empty string as `""` (the empty string),
+/// since empty backticks render as nothing.
+fn shown(value: &str) -> String {
+    if value.is_empty() {
+        "`\"\"` (the empty string)".into()
+    } else {
+        format!("`{}`", value.replace('`', "'"))
     }
 }
 

@@ -64,7 +64,7 @@ pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
         for (ai, a) in s.attributes.iter().enumerate() {
             if is_string_enum(a) {
                 let owner = &type_names[si];
-                type_names.push(naming::type_name(&format!("{owner} {}", a.name)));
+                type_names.push(naming::profile_enum_name(owner, &a.name));
                 enum_owner.push((si, ai));
             }
         }
@@ -154,7 +154,10 @@ fn enum_ir(name: String, choices: &[Choice]) -> EnumIr {
         .iter()
         .map(|c| c.value.as_str().unwrap_or_default().to_string())
         .collect();
-    let mut variants: Vec<String> = values.iter().map(|v| naming::variant_name(v)).collect();
+    let mut variants: Vec<String> = values
+        .iter()
+        .map(|v| naming::profile_variant_name(v))
+        .collect();
     naming::dedupe_camel(&mut variants);
     EnumIr {
         name,
