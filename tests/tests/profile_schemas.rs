@@ -382,3 +382,32 @@ fn the_profile_is_what_all_of_references() {
         .message
         .contains("`#/definitions/cusotm` resolves to nothing"));
 }
+
+/// Read-only attributes are set by Okta: no `with_…` setter, not an argument of `new()`, not
+/// required by `validate()`; every attribute's `validate()` reports a value of another kind.
+#[test]
+fn read_only_attributes_have_no_setter() {
+    let text = r#"{"definitions": {"base": {"properties": {
+        "login": {"type": "string", "required": true},
+        "employeeNumber": {"type": "string", "mutability": "READ_ONLY", "required": true},
+        "level": {"type": "integer"}
+    }}}}"#;
+    let code = profile::generate(&[Source {
+        file: "user.json".into(),
+        text: text.into(),
+        type_name: None,
+    }])
+    .unwrap();
+    assert!(code.contains("pub fn with_login("), "{code}");
+    assert!(code.contains("pub fn with_level("), "{code}");
+    assert!(!code.contains("fn with_employee_number"), "{code}");
+    assert!(
+        code.contains("pub fn new(login: impl Into<String>) -> Self"),
+        "{code}"
+    );
+    assert!(!code.contains("v.required(\"employeeNumber\""), "{code}");
+    assert!(
+        code.contains("(\"level\", \"an integer\", self.level.is_none()),"),
+        "{code}"
+    );
+}

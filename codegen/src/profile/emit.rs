@@ -113,7 +113,12 @@ fn profile(p: &Profile) -> TokenStream {
         path(contract::PROFILE_WIRE_SERIALIZE),
         path(contract::PROFILE_WIRE_DESERIALIZE),
     );
-    let required: Vec<&FieldIr> = p.fields.iter().filter(|f| f.attribute.required).collect();
+    // Okta sets read-only attributes: `new()` does not ask for them, and they have no setter.
+    let required: Vec<&FieldIr> = p
+        .fields
+        .iter()
+        .filter(|f| f.attribute.required && !f.attribute.read_only())
+        .collect();
     let args = required.iter().map(|f| {
         let (n, t) = (ident(&f.rust_name), rust_type(&f.ty));
         quote!(#n: impl Into<#t>)
@@ -133,18 +138,35 @@ fn profile(p: &Profile) -> TokenStream {
     } else {
         "A profile with the schema's required attributes set and every other attribute unset. Set the others with the `with_…` methods."
     });
-    let setters = p.fields.iter().map(|f| {
-        let (n, s, t) = (ident(&f.rust_name), ident(&f.setter), rust_type(&f.ty));
-        let d = doc_attrs(&format!("Sets `{}`.", f.attribute.name));
-        quote! {
-            #d
-            pub fn #s(mut self, value: impl Into<#t>) -> Self {
-                self.#n = Some(value.into());
-                self
+    let setters = p
+        .fields
+        .iter()
+        .filter(|f| !f.attribute.read_only())
+        .map(|f| {
+            let (n, s, t) = (ident(&f.rust_name), ident(&f.setter), rust_type(&f.ty));
+            let d = doc_attrs(&format!("Sets `{}`.", f.attribute.name));
+            quote! {
+                #d
+                pub fn #s(mut self, value: impl Into<#t>) -> Self {
+                    self.#n = Some(value.into());
+                    self
+                }
             }
-        }
+        });
+    // A value of another JSON kind is a violation of its own, first, one table for the struct.
+    let kinds = p.fields.iter().map(|f| {
+        let (n, j, expected) = (
+            ident(&f.rust_name),
+            &f.attribute.name,
+            expected_kind(f.attribute.kind),
+        );
+        quote!((#j, #expected, self.#n.is_none()),)
     });
-    let checks: Vec<TokenStream> = p.fields.iter().flat_map(checks).collect();
+    let kinds = (!p.fields.is_empty()).then(|| quote!(v.kinds(&self.#misfits, &[#(#kinds)*]);));
+    let checks: Vec<TokenStream> = kinds
+        .into_iter()
+        .chain(p.fields.iter().flat_map(checks))
+        .collect();
     let violations = path(contract::PROFILE_VIOLATIONS);
     let validate_body = if checks.is_empty() {
         quote!(Ok(()))
@@ -253,13 +275,24 @@ fn bound_f64(v: Option<f64>) -> TokenStream {
     }
 }
 
+/// What the schema says an attribute's JSON is, for a message: `an integer`, `an array of
+/// strings`, `an object`.
+fn expected_kind(kind: Kind) -> String {
+    match kind {
+        Kind::Scalar(s) => s.with_article().to_string(),
+        Kind::Array(s) => format!("an array of {}s", s.as_str()),
+        Kind::Object => "an object".to_string(),
+    }
+}
+
 /// The `validate()` statements of one attribute.
 fn checks(f: &FieldIr) -> Vec<TokenStream> {
     let a = &f.attribute;
     let (n, j) = (ident(&f.rust_name), &a.name);
+    let misfits = ident(contract::MISMATCHED_FIELDS);
     let mut out = Vec::new();
-    if a.required {
-        out.push(quote!(v.required(#j, self.#n.is_some());));
+    if a.required && !a.read_only() {
+        out.push(quote!(v.required(#j, self.#n.is_some() || self.#misfits.contains(#j));));
     }
     let each = matches!(a.kind, Kind::Array(_));
     // Each check is written for one value `x: Option<&T>` (or a number as f64).
@@ -465,7 +498,7 @@ fn field_doc(f: &FieldIr) -> String {
         notes.push("Required.".into());
     }
     if a.read_only() {
-        notes.push("Read-only (`mutability: READ_ONLY`): decoded, but never sent in an update, a replace or a create.".into());
+        notes.push("Read-only (`mutability: READ_ONLY`): set by Okta, decoded, never sent as edited (a replace sends back the value received); so it has no `with_…` setter and is not an argument of `new()`.".into());
     } else if let Some(m) = &a.mutability {
         notes.push(format!("Mutability: `{m}`."));
     }

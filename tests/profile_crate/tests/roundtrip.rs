@@ -139,6 +139,29 @@ async fn a_user_decodes_typed_and_keeps_everything_else() {
         p.mismatched_fields.get("yearsOfService").map(|m| &m.value),
         Some(&json!("seven"))
     );
+    // validate() reports the value of another kind, and what it is, until the field is set.
+    let v = p.validate().unwrap_err();
+    let kinds: Vec<String> = v
+        .iter()
+        .filter(|x| x.attribute == "yearsOfService")
+        .map(|x| x.message.clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "arrived as a string, not an integer as the schema says (kept in `mismatched_fields`: \
+          set the field, or remove it there)"
+        ],
+        "{v}"
+    );
+    let mut fixed = p.clone();
+    fixed.years_of_service = Some(7);
+    assert!(
+        !fixed
+            .validate()
+            .is_err_and(|v| v.contains("yearsOfService")),
+        "a value set replaces the one of another kind"
+    );
     // Everything around the profile, as received.
     assert_eq!(user.rest["created"], "2024-02-01T08:00:00.000Z");
     assert_eq!(
@@ -308,8 +331,7 @@ async fn a_new_user_is_created_without_read_only_attributes() {
         "B-0001",
     )
     .with_cost_center("CC-1")
-    .with_badge_color(UserProfileBadgeColor::Blue)
-    .with_employee_number("ignored");
+    .with_badge_color(UserProfileBadgeColor::Blue);
     assert_eq!(profile.validate(), Ok(()));
     Mock::given(method("POST"))
         .and(path("/api/v1/users"))

@@ -56,6 +56,41 @@ impl Violations {
         }
     }
 
+    /// Every unset attribute whose value arrived as another JSON kind than the schema says
+    /// (kept in `mismatched_fields`, and sent back unchanged in a full replace while it is
+    /// there): `attributes` lists (JSON name, the kind the schema says, whether the field is
+    /// unset), in attribute order.
+    #[doc(hidden)]
+    pub fn kinds(
+        &mut self,
+        mismatched: &crate::MismatchedFields,
+        attributes: &[(&'static str, &str, bool)],
+    ) {
+        if mismatched.is_empty() {
+            return;
+        }
+        for (attribute, expected, unset) in attributes {
+            let Some(m) = mismatched.get(attribute).filter(|_| *unset) else {
+                continue;
+            };
+            let found = match &m.value {
+                serde_json::Value::Null => "null",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Array(_) => "an array",
+                serde_json::Value::Object(_) => "an object",
+            };
+            self.push(
+                attribute,
+                format!(
+                    "arrived as {found}, not {expected} as the schema says (kept in \
+                     `mismatched_fields`: set the field, or remove it there)"
+                ),
+            );
+        }
+    }
+
     /// A string's length in characters (as Okta counts it) within `min..=max`.
     #[doc(hidden)]
     pub fn length(
