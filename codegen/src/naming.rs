@@ -29,14 +29,71 @@ pub fn has_words(raw: &str) -> bool {
 }
 
 /// Strips what cannot start or appear in an identifier: `_links` → `links`, `x-rate` → `x rate`.
+/// A non-ASCII letter or digit is never dropped: a Latin letter becomes its usual ASCII
+/// spelling (`Übername` → `Uebername`, `straße` → `strasse`, `é` → `e`), any other one its
+/// code point as a word of its own (`日本` → `u65e5 u672c`).
 fn words(raw: &str) -> String {
     // `OAuth2` is one word, not `O` + `Auth2`: `ListOAuth2Scopes` → `list_oauth2_scopes`.
     let raw = raw.replace("OAuth", "Oauth");
-    let cleaned: String = raw
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
+    let chars: Vec<char> = raw.chars().collect();
+    let mut cleaned = String::with_capacity(raw.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            cleaned.push(c);
+        } else if let Some(latin) = latin_letter(c) {
+            // `ÜBER` → `UEBER` (one word), `Über` → `Ueber`.
+            let next_upper = chars.get(i + 1).is_some_and(|n| n.is_uppercase());
+            if c.is_uppercase() && next_upper {
+                cleaned.push_str(&latin.to_ascii_uppercase());
+            } else if c.is_uppercase() {
+                let mut letters = latin.chars();
+                if let Some(first) = letters.next() {
+                    cleaned.push(first.to_ascii_uppercase());
+                    cleaned.extend(letters);
+                }
+            } else {
+                cleaned.push_str(latin);
+            }
+        } else if c.is_alphanumeric() {
+            cleaned.push_str(&format!(" u{:x} ", u32::from(c)));
+        } else {
+            cleaned.push(' ');
+        }
+    }
     cleaned.trim().to_string()
+}
+
+/// The ASCII spelling (lower case) of a Latin letter with a diacritic or a ligature, as
+/// German, French, Nordic and Central European names are usually written without them.
+fn latin_letter(c: char) -> Option<&'static str> {
+    let lower = c.to_lowercase().next()?;
+    Some(match lower {
+        'à' | 'á' | 'â' | 'ã' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'ä' | 'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'ö' | 'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
+        'ù' | 'ú' | 'û' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ü' => "ue",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        'þ' => "th",
+        _ => return None,
+    })
 }
 
 /// A snake_case identifier that is never a keyword and never starts with a digit.
@@ -102,6 +159,120 @@ pub fn variant_name(value: &str) -> String {
         s.push_str("Value");
     }
     s
+}
+
+/// The names of the Rust prelude (types, traits, variants): a profile enum variant of one of
+/// these names would shadow it wherever the enum's variants are imported with a glob.
+const PRELUDE: &[&str] = &[
+    "AsMut",
+    "AsRef",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "Err",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+];
+
+/// The variant of a value a profile schema lists, by rules a reader can predict:
+///
+/// - the value's words in UpperCamelCase ([`variant_name`]: `ON_LEAVE` → `OnLeave`, `1` →
+///   `V1`), non-ASCII letters spelt in ASCII (`Ä` → `Ae`) or by code point (`日` → `U65e5`);
+/// - `""` is `Empty`; a value of symbols only is spelt by code point (`-` → `U2d`);
+/// - a name of the prelude (`None`, `Some`, `Ok`, `Err`, `String`, …), `Self` or the
+///   catch-all `Unknown` gets the suffix `Value` (`NoneValue`, `UnknownValue`), so that no
+///   variant shadows a prelude name under a glob import or reads as the catch-all.
+///
+/// Values whose names still collide are told apart by [`dedupe_camel`], in the schema's order.
+pub fn profile_variant_name(value: &str) -> String {
+    if value.is_empty() {
+        return "Empty".into();
+    }
+    if !has_words(value) {
+        return value
+            .chars()
+            .map(|c| format!("U{:x}", u32::from(c)))
+            .collect();
+    }
+    let mut s = variant_name(value);
+    if PRELUDE.contains(&s.as_str()) {
+        s.push_str("Value");
+    }
+    s
+}
+
+/// The name of the enum of a profile attribute: the struct's name and the attribute's, the
+/// words they share said once (`UserProfile` + `userProfileType` → `UserProfileType`,
+/// `UserProfile` + `profileType` → `UserProfileType`, `UserProfile` + `userProfile` →
+/// `UserProfileValue`, never `UserProfileUserProfile`).
+pub fn profile_enum_name(owner: &str, attribute: &str) -> String {
+    let attr = type_name(attribute);
+    if attr == owner {
+        return format!("{owner}Value");
+    }
+    if attr.starts_with(owner) && attr[owner.len()..].starts_with(|c: char| c.is_ascii_uppercase())
+    {
+        return attr;
+    }
+    let (o, a) = (camel_words(owner), camel_words(&attr));
+    let overlap = (1..=o.len().min(a.len()))
+        .rev()
+        .find(|n| o[o.len() - n..] == a[..*n])
+        .unwrap_or(0);
+    let mut name = owner.to_string();
+    for w in &a[overlap..] {
+        name.push_str(w);
+    }
+    if name == owner {
+        name.push_str("Value");
+    }
+    name
+}
+
+/// `UserProfileV2` → `User`, `Profile`, `V2`: the words of an UpperCamelCase name.
+fn camel_words(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in s.char_indices().skip(1) {
+        if c.is_ascii_uppercase() {
+            out.push(&s[start..i]);
+            start = i;
+        }
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
 }
 
 pub fn module_name(group: &str) -> String {
@@ -208,6 +379,59 @@ mod tests {
         assert_eq!(type_name("WireModel"), "WireModelModel");
         assert_eq!(model_file("Serde"), "serde_");
         assert_eq!(model_file("SerdeJson"), "serde_json_");
+    }
+
+    #[test]
+    fn non_ascii_letters_are_spelt_in_ascii_never_dropped() {
+        assert_eq!(field_name("Übername"), "uebername");
+        assert_eq!(type_name("Übername"), "Uebername");
+        assert_eq!(field_name("ÜBERNAME"), "uebername");
+        assert_eq!(field_name("straße"), "strasse");
+        assert_eq!(field_name("prénom"), "prenom");
+        assert_eq!(field_name("Łódź"), "lodz");
+        assert_eq!(field_name("日本"), "u65e5_u672c");
+        assert_eq!(variant_name("Ä"), "Ae");
+        assert_eq!(variant_name("日本"), "U65e5U672c");
+    }
+
+    #[test]
+    fn profile_variants_avoid_the_prelude_and_the_catch_all() {
+        for (value, variant) in [
+            ("None", "NoneValue"),
+            ("NONE", "NoneValue"),
+            ("Some", "SomeValue"),
+            ("ok", "OkValue"),
+            ("ERR", "ErrValue"),
+            ("string", "StringValue"),
+            ("Unknown", "UnknownValue"),
+            ("self", "SelfValue"),
+            ("", "Empty"),
+            ("-", "U2d"),
+            ("+-", "U2bU2d"),
+            ("Ä", "Ae"),
+            ("ON_LEAVE", "OnLeave"),
+            ("1", "V1"),
+            ("Nonetheless", "Nonetheless"),
+        ] {
+            assert_eq!(profile_variant_name(value), variant, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn profile_enum_names_do_not_stutter() {
+        let e = |a| profile_enum_name("UserProfile", a);
+        assert_eq!(e("badgeColor"), "UserProfileBadgeColor");
+        assert_eq!(e("userProfile"), "UserProfileValue");
+        assert_eq!(e("userProfileType"), "UserProfileType");
+        assert_eq!(e("profileType"), "UserProfileType");
+        assert_eq!(e("profile"), "UserProfileValue");
+        assert_eq!(e("userName"), "UserProfileUserName");
+        assert_eq!(e("user_profiles"), "UserProfileUserProfiles");
+        assert_eq!(e("1st"), "UserProfileV1st");
+        assert_eq!(
+            profile_enum_name("GroupProfile", "tier"),
+            "GroupProfileTier"
+        );
     }
 
     #[test]

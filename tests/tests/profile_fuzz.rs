@@ -172,7 +172,8 @@ fn values() -> Vec<Value> {
 fn templates() -> Vec<Value> {
     vec![
         json!({"type": "string", "title": "A string", "minLength": 1, "maxLength": 20}),
-        json!({"type": "string", "enum": ["A", "a", "Unknown", "", "1", "self", "a-b", "A_B"],
+        json!({"type": "string", "enum": ["A", "a", "Unknown", "", "1", "self", "a-b", "A_B",
+               "None", "Some", "Ok", "Err", "String", "Ä", "Übername", "日本", "-", "+", "UnknownValue"],
                "oneOf": [{"const": "A", "title": "Upper"}, {"const": "a", "title": "*/ lower"}]}),
         json!({"type": "integer", "minimum": -5, "maximum": 1e20}),
         json!({"type": "number", "minimum": 0.5}),
@@ -445,4 +446,122 @@ fn compile(root: &Path, work: &Path, modules: &[usize]) {
         &["clippy", "--", "-D", "warnings"],
         "an accepted schema does not compile",
     );
+}
+
+/// Text an org could use as an attribute name or an enum value: anything printable, and the
+/// names that are traps (keywords, prelude names, the members every profile has, non-ASCII).
+fn any_text() -> impl Strategy<Value = String> {
+    let fixed: Vec<String> = FIXED_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            [
+                "Ok",
+                "Err",
+                "Box",
+                "Ä",
+                "Ö",
+                "ß",
+                "日本",
+                "+",
+                "userProfile",
+                "UserProfile",
+            ]
+            .map(String::from),
+        )
+        .collect();
+    prop_oneof![
+        2 => prop::sample::select(fixed),
+        2 => "\\PC{0,10}",
+        1 => "[a-zA-Z_ -]{0,8}",
+    ]
+}
+
+/// Names that would shadow a prelude name under a glob import of an enum's variants.
+const PRELUDE: &[&str] = &[
+    "None", "Some", "Ok", "Err", "Option", "Result", "String", "Vec", "Box",
+];
+
+fn is_ident(s: &str) -> bool {
+    syn::parse_str::<syn::Ident>(s).is_ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Whatever an org names its attributes and enum values, every generated name is a valid
+    /// identifier, unique where it must be, never a prelude name or the catch-all `Unknown`,
+    /// and predictable: the same input gives the same names, a variant is the value's
+    /// `profile_variant_name` (a number appended only to tell equal names apart), and a value
+    /// of plain ASCII words is those words in UpperCamelCase.
+    #[test]
+    fn generated_names_are_valid_unique_and_predictable(
+        attrs in prop::collection::vec((any_text(), prop::collection::vec(any_text(), 1..6)), 1..8)
+    ) {
+        let mut props = Map::new();
+        for (name, values) in &attrs {
+            let mut unique: Vec<&String> = Vec::new();
+            for v in values {
+                if !unique.contains(&v) {
+                    unique.push(v);
+                }
+            }
+            props.insert(name.clone(), json!({"type": "string", "enum": unique}));
+        }
+        let doc = json!({
+            "definitions": {"custom": {"properties": props}},
+            "properties": {"profile": {"allOf": [{"$ref": "#/definitions/custom"}]}}
+        });
+        let source = Source { file: "user.json".into(), text: doc.to_string(), type_name: None };
+        let profiles = profile::resolve(std::slice::from_ref(&source)).unwrap();
+        let again = profile::resolve(std::slice::from_ref(&source)).unwrap();
+        let p = &profiles[0];
+        let mut types = vec![p.type_name.clone()];
+        let (mut fields, mut setters) = (Vec::new(), Vec::new());
+        for (i, f) in p.fields.iter().enumerate() {
+            prop_assert!(is_ident(&f.rust_name), "field {:?}", f.rust_name);
+            prop_assert!(is_ident(&f.setter), "setter {:?}", f.setter);
+            prop_assert!(!contract::MODEL_FIELDS.contains(&f.rust_name.as_str()), "{}", f.rust_name);
+            prop_assert_eq!(&f.rust_name, &again[0].fields[i].rust_name);
+            fields.push(f.rust_name.clone());
+            setters.push(f.setter.clone());
+            let profile::ir::RustType::Enum(e) = &f.ty else {
+                panic!("{} is not an enum", f.attribute.name)
+            };
+            prop_assert!(is_ident(&e.name), "enum {:?}", e.name);
+            prop_assert!(!e.name.contains(&format!("{0}{0}", p.type_name)), "stutter {}", e.name);
+            types.push(e.name.clone());
+            let mut variants = Vec::new();
+            for (variant, value, _) in &e.variants {
+                prop_assert!(is_ident(variant), "variant {:?} of {:?}", variant, value);
+                prop_assert!(variant != "Unknown" && !PRELUDE.contains(&variant.as_str()), "{}", variant);
+                let rule = okta_codegen::naming::profile_variant_name(value);
+                let suffix = variant.strip_prefix(rule.as_str());
+                prop_assert!(
+                    suffix.is_some_and(|n| n.is_empty() || n.parse::<u32>().is_ok_and(|n| n >= 2)),
+                    "{:?} → {} (the rule says {})", value, variant, rule
+                );
+                let plain = !value.is_empty()
+                    && value.chars().all(|c| c.is_ascii_lowercase())
+                    && !PRELUDE.iter().any(|p| p.eq_ignore_ascii_case(value))
+                    && value != "unknown";
+                if plain && variant.len() == value.len() {
+                    let mut expected = value[..1].to_ascii_uppercase();
+                    expected.push_str(&value[1..]);
+                    prop_assert_eq!(variant, &expected);
+                }
+                variants.push(variant.clone());
+            }
+            let n = variants.len();
+            variants.sort();
+            variants.dedup();
+            prop_assert_eq!(variants.len(), n, "variants of {} repeat", e.name);
+        }
+        for names in [&mut fields, &mut setters, &mut types] {
+            let n = names.len();
+            names.sort();
+            names.dedup();
+            prop_assert_eq!(names.len(), n, "a name repeats: {:?}", names);
+        }
+    }
 }

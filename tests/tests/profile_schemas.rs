@@ -220,18 +220,64 @@ fn emitted_profile_code_names_exactly_the_contract_paths() {
     }
 }
 
-/// Schemas whose names collide (two files called `user.json`, an attribute whose enum would
-/// take the other struct's name) still get distinct names, deterministically.
+/// Two structs never share a name, and none is renamed to make it unique: a name given for
+/// one schema (`contractor.json=UserProfile`) or taken from its file name that another schema
+/// also has is an error naming both sources. An enum named after a struct and attribute that
+/// would take another struct's name gives way instead (its name is not one the user chose).
 #[test]
-fn names_stay_unique_across_schemas() {
+fn colliding_struct_names_are_errors_naming_both_sources() {
+    let mut contractor = source("group.json");
+    contractor.file = "contractor.json".into();
+    contractor.type_name = Some("UserProfile".into());
+    let Err(Error::Schema(p)) = profile::generate(&[source("user.json"), contractor.clone()])
+    else {
+        panic!("a chosen name that collides was accepted")
+    };
+    assert_eq!(p.0.len(), 1, "{p}");
+    assert_eq!(p.0[0].file, "contractor.json");
+    assert_eq!(
+        p.0[0].message,
+        "two structs would be called `UserProfile`: user.json's (from its file name) and \
+         contractor.json's (the name given for it); give one of them another name \
+         (`.schema_as(path, \"Name\")` in a build script, `path=Name` on the command line)"
+    );
+    // Two files called user.json (from two folders): the same, both names from the files.
     let mut second = source("group.json");
     second.file = "user.json".into();
-    let sources = [source("user.json"), second];
-    let code = profile::generate(&sources).unwrap();
+    let Err(Error::Schema(p)) = profile::generate(&[source("user.json"), second.clone()]) else {
+        panic!("two structs of one name were accepted")
+    };
+    assert!(
+        p.to_string()
+            .contains("user.json's (from its file name) and user.json's (from its file name)"),
+        "{p}"
+    );
+    // From the command line too, and nothing is written.
+    let dir = std::env::temp_dir().join(format!("okta-profile-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixtures = repo_root().join("tests/fixtures/profile");
+    let out = dir.join("never.rs");
+    let args = vec![
+        "generate".to_string(),
+        fixtures.join("user.json").to_string_lossy().into_owned(),
+        format!("{}=UserProfile", fixtures.join("group.json").display()),
+        "-o".into(),
+        out.to_string_lossy().into_owned(),
+    ];
+    let err = profile::cli::run("okta-profile-gen", &args).unwrap_err();
+    assert!(
+        err.contains("two structs would be called `UserProfile`"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+    // Another name for one of them resolves it; an enum that would take a struct's name
+    // (`UserProfile` + `badgeColor` → `UserProfileBadgeColor`) gives way.
+    second.type_name = Some("UserProfileBadgeColor".into());
+    let code = profile::generate(&[source("user.json"), second]).unwrap();
     assert!(code.contains("pub struct UserProfile {"));
-    assert!(code.contains("pub struct UserProfile2 {"));
-    assert!(code.contains("pub enum UserProfile2Tier {"));
-    assert_eq!(code, profile::generate(&sources).unwrap());
+    assert!(code.contains("pub struct UserProfileBadgeColor {"));
+    assert!(code.contains("pub enum UserProfileBadgeColor2 {"));
     let bad = Source {
         type_name: Some("user profile".into()),
         ..source("user.json")
@@ -269,11 +315,99 @@ fn regenerating_reports_what_changed_since_the_last_run() {
         .changes
         .iter()
         .any(|c| c.text.contains("`legacyCode` removed")));
+    let report = dir.join("okta_profiles.changes.md");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("`legacyCode` removed"), "{text}");
     assert!(run("diff/new.json").is_empty(), "nothing changed since");
+    // The report of the run before is gone: a report never describes an earlier run.
+    assert!(!report.exists(), "a stale report stayed in place");
+    // A later change replaces it with its own.
+    assert_eq!(run("diff/old.json").len(), 1);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("`legacyCode` added"), "{text}");
+    assert!(!text.contains("`legacyCode` removed"), "{text}");
+    assert_eq!(run("diff/new.json").len(), 1);
     let code = std::fs::read_to_string(dir.join(profile::OUT_FILE)).unwrap();
     assert!(
         code.contains("pub badge_id: Option<String>"),
         "the code is the new schema's"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The profile is what `properties.profile.allOf` references, as Okta composes it: a
+/// definition no entry references contributes nothing, and a schema without `allOf` (written
+/// by hand) is its `base` and `custom`.
+#[test]
+fn the_profile_is_what_all_of_references() {
+    let schema = |all_of: &str| Source {
+        file: "user.json".into(),
+        text: format!(
+            r#"{{"definitions": {{
+                "base": {{"properties": {{"login": {{"type": "string"}}}}}},
+                "custom": {{"properties": {{"costCenter": {{"type": "string"}}}}}},
+                "extra": {{"properties": {{"badge": {{"type": "string"}}}}}}
+            }}{all_of}}}"#
+        ),
+        type_name: None,
+    };
+    let fields = |all_of: &str| -> Vec<String> {
+        let profiles = profile::resolve(&[schema(all_of)]).unwrap();
+        profiles[0]
+            .fields
+            .iter()
+            .map(|f| f.attribute.name.clone())
+            .collect()
+    };
+    let refs = |names: &[&str]| {
+        let entries: Vec<String> = names
+            .iter()
+            .map(|n| format!(r##"{{"$ref": "#/definitions/{n}"}}"##))
+            .collect();
+        format!(
+            r#", "properties": {{"profile": {{"allOf": [{}]}}}}"#,
+            entries.join(", ")
+        )
+    };
+    assert_eq!(fields(&refs(&["custom", "base"])), ["login", "costCenter"]);
+    assert_eq!(fields(&refs(&["base"])), ["login"]);
+    assert_eq!(fields(&refs(&["extra", "base"])), ["login", "badge"]);
+    assert_eq!(fields(""), ["login", "costCenter"]);
+    let Err(Error::Schema(p)) = profile::resolve(&[schema(&refs(&["base", "cusotm"]))]) else {
+        panic!("a reference to nothing was accepted")
+    };
+    assert_eq!(p.0.len(), 1, "{p}");
+    assert_eq!(p.0[0].path, "$.properties.profile.allOf[1].$ref");
+    assert!(p.0[0]
+        .message
+        .contains("`#/definitions/cusotm` resolves to nothing"));
+}
+
+/// Read-only attributes are set by Okta: no `with_…` setter, not an argument of `new()`, not
+/// required by `validate()`; every attribute's `validate()` reports a value of another kind.
+#[test]
+fn read_only_attributes_have_no_setter() {
+    let text = r#"{"definitions": {"base": {"properties": {
+        "login": {"type": "string", "required": true},
+        "employeeNumber": {"type": "string", "mutability": "READ_ONLY", "required": true},
+        "level": {"type": "integer"}
+    }}}}"#;
+    let code = profile::generate(&[Source {
+        file: "user.json".into(),
+        text: text.into(),
+        type_name: None,
+    }])
+    .unwrap();
+    assert!(code.contains("pub fn with_login("), "{code}");
+    assert!(code.contains("pub fn with_level("), "{code}");
+    assert!(!code.contains("fn with_employee_number"), "{code}");
+    assert!(
+        code.contains("pub fn new(login: impl Into<String>) -> Self"),
+        "{code}"
+    );
+    assert!(!code.contains("v.required(\"employeeNumber\""), "{code}");
+    assert!(
+        code.contains("(\"level\", \"an integer\", self.level.is_none()),"),
+        "{code}"
+    );
 }

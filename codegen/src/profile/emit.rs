@@ -113,7 +113,12 @@ fn profile(p: &Profile) -> TokenStream {
         path(contract::PROFILE_WIRE_SERIALIZE),
         path(contract::PROFILE_WIRE_DESERIALIZE),
     );
-    let required: Vec<&FieldIr> = p.fields.iter().filter(|f| f.attribute.required).collect();
+    // Okta sets read-only attributes: `new()` does not ask for them, and they have no setter.
+    let required: Vec<&FieldIr> = p
+        .fields
+        .iter()
+        .filter(|f| f.attribute.required && !f.attribute.read_only())
+        .collect();
     let args = required.iter().map(|f| {
         let (n, t) = (ident(&f.rust_name), rust_type(&f.ty));
         quote!(#n: impl Into<#t>)
@@ -133,18 +138,35 @@ fn profile(p: &Profile) -> TokenStream {
     } else {
         "A profile with the schema's required attributes set and every other attribute unset. Set the others with the `with_…` methods."
     });
-    let setters = p.fields.iter().map(|f| {
-        let (n, s, t) = (ident(&f.rust_name), ident(&f.setter), rust_type(&f.ty));
-        let d = doc_attrs(&format!("Sets `{}`.", f.attribute.name));
-        quote! {
-            #d
-            pub fn #s(mut self, value: impl Into<#t>) -> Self {
-                self.#n = Some(value.into());
-                self
+    let setters = p
+        .fields
+        .iter()
+        .filter(|f| !f.attribute.read_only())
+        .map(|f| {
+            let (n, s, t) = (ident(&f.rust_name), ident(&f.setter), rust_type(&f.ty));
+            let d = doc_attrs(&format!("Sets `{}`.", f.attribute.name));
+            quote! {
+                #d
+                pub fn #s(mut self, value: impl Into<#t>) -> Self {
+                    self.#n = Some(value.into());
+                    self
+                }
             }
-        }
+        });
+    // A value of another JSON kind is a violation of its own, first, one table for the struct.
+    let kinds = p.fields.iter().map(|f| {
+        let (n, j, expected) = (
+            ident(&f.rust_name),
+            &f.attribute.name,
+            expected_kind(f.attribute.kind),
+        );
+        quote!((#j, #expected, self.#n.is_none()),)
     });
-    let checks: Vec<TokenStream> = p.fields.iter().flat_map(checks).collect();
+    let kinds = (!p.fields.is_empty()).then(|| quote!(v.kinds(&self.#misfits, &[#(#kinds)*]);));
+    let checks: Vec<TokenStream> = kinds
+        .into_iter()
+        .chain(p.fields.iter().flat_map(checks))
+        .collect();
     let violations = path(contract::PROFILE_VIOLATIONS);
     let validate_body = if checks.is_empty() {
         quote!(Ok(()))
@@ -253,13 +275,24 @@ fn bound_f64(v: Option<f64>) -> TokenStream {
     }
 }
 
+/// What the schema says an attribute's JSON is, for a message: `an integer`, `an array of
+/// strings`, `an object`.
+fn expected_kind(kind: Kind) -> String {
+    match kind {
+        Kind::Scalar(s) => s.with_article().to_string(),
+        Kind::Array(s) => format!("an array of {}s", s.as_str()),
+        Kind::Object => "an object".to_string(),
+    }
+}
+
 /// The `validate()` statements of one attribute.
 fn checks(f: &FieldIr) -> Vec<TokenStream> {
     let a = &f.attribute;
     let (n, j) = (ident(&f.rust_name), &a.name);
+    let misfits = ident(contract::MISMATCHED_FIELDS);
     let mut out = Vec::new();
-    if a.required {
-        out.push(quote!(v.required(#j, self.#n.is_some());));
+    if a.required && !a.read_only() {
+        out.push(quote!(v.required(#j, self.#n.is_some() || self.#misfits.contains(#j));));
     }
     let each = matches!(a.kind, Kind::Array(_));
     // Each check is written for one value `x: Option<&T>` (or a number as f64).
@@ -276,15 +309,24 @@ fn checks(f: &FieldIr) -> Vec<TokenStream> {
                 one.push(quote!(v.listed(#j, x.map(|e| e.as_str()), #t::VALUES);));
             }
         }
-        Some(Scalar::Integer | Scalar::Number) => {
-            let as_f64 = if a.kind.scalar() == Some(Scalar::Integer) {
-                quote!(x.map(|n| *n as f64))
-            } else {
-                quote!(x.copied())
-            };
+        Some(Scalar::Integer) => {
             if r.minimum.is_some() || r.maximum.is_some() {
                 let (lo, hi) = (bound_f64(r.minimum), bound_f64(r.maximum));
-                one.push(quote!(v.range(#j, #as_f64, #lo, #hi);));
+                one.push(quote!(v.range_integer(#j, x.copied(), #lo, #hi);));
+            }
+            if !a.choices.is_empty() {
+                let allowed = a
+                    .choices
+                    .iter()
+                    .filter_map(|c| c.value.as_i64())
+                    .map(Literal::i64_suffixed);
+                one.push(quote!(v.listed_integer(#j, x.copied(), &[#(#allowed),*]);));
+            }
+        }
+        Some(Scalar::Number) => {
+            if r.minimum.is_some() || r.maximum.is_some() {
+                let (lo, hi) = (bound_f64(r.minimum), bound_f64(r.maximum));
+                one.push(quote!(v.range(#j, x.copied(), #lo, #hi);));
             }
             if !a.choices.is_empty() {
                 let allowed = a
@@ -292,7 +334,7 @@ fn checks(f: &FieldIr) -> Vec<TokenStream> {
                     .iter()
                     .filter_map(|c| c.value.as_f64())
                     .map(Literal::f64_suffixed);
-                one.push(quote!(v.listed_number(#j, #as_f64, &[#(#allowed),*]);));
+                one.push(quote!(v.listed_number(#j, x.copied(), &[#(#allowed),*]);));
             }
         }
         _ => {}
@@ -328,8 +370,8 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
         .variants
         .iter()
         .map(|(_, v, t)| match t {
-            Some(t) => format!("- `{v}`: {}", clean(t)),
-            None => format!("- `{v}`"),
+            Some(t) => format!("- {}: {}", shown(v), clean(t)),
+            None => format!("- {}", shown(v)),
         })
         .collect();
     let doc = doc_attrs(&paragraphs([
@@ -344,9 +386,16 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
         ),
     ]));
     let defs = e.variants.iter().map(|(n, v, t)| {
+        let listed_unknown = n.starts_with(contract::UNKNOWN_VARIANT).then(|| {
+            format!(
+                "A value the schema lists, not the catch-all [`{0}`](Self::{0}).",
+                contract::UNKNOWN_VARIANT
+            )
+        });
         let d = doc_attrs(&paragraphs([
             t.as_deref().map(clean),
-            Some(format!("JSON: `{v}`.")),
+            Some(format!("JSON: {}.", shown(v))),
+            listed_unknown,
         ]));
         let n = ident(n);
         quote!(#d #n,)
@@ -412,6 +461,16 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
     }
 }
 
+/// An enum value in the docs: in backticks, and the empty string as `""` (the empty string),
+/// since empty backticks render as nothing.
+fn shown(value: &str) -> String {
+    if value.is_empty() {
+        "`\"\"` (the empty string)".into()
+    } else {
+        format!("`{}`", value.replace('`', "'"))
+    }
+}
+
 fn struct_doc(p: &Profile) -> String {
     let s = &p.schema;
     let count =
@@ -439,7 +498,7 @@ fn field_doc(f: &FieldIr) -> String {
         notes.push("Required.".into());
     }
     if a.read_only() {
-        notes.push("Read-only (`mutability: READ_ONLY`): decoded, but never sent in an update, a replace or a create.".into());
+        notes.push("Read-only (`mutability: READ_ONLY`): set by Okta, decoded, never sent as edited (a replace sends back the value received); so it has no `with_…` setter and is not an argument of `new()`.".into());
     } else if let Some(m) = &a.mutability {
         notes.push(format!("Mutability: `{m}`."));
     }

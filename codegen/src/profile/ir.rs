@@ -47,10 +47,10 @@ pub struct EnumIr {
 }
 
 /// Every schema of one output file, with names unique across all of them. `names[i]` is the
-/// type name chosen for `schemas[i]`, or `None` for one from its file name.
+/// type name chosen for `schemas[i]`, or `None` for one from its file name; the struct names
+/// are unique already ([`super::resolve`] refuses two of one name), and the enums named after
+/// them give way (`…2`) when they would take a struct's name.
 pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
-    // Structs first, unique among themselves; then the enums named after them, which give way
-    // when they would take a struct's name.
     let mut type_names: Vec<String> = schemas
         .iter()
         .map(|(s, name)| match name {
@@ -58,14 +58,13 @@ pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
             None => default_type_name(&s.file),
         })
         .collect();
-    naming::dedupe_camel(&mut type_names);
     let struct_count = type_names.len();
     let mut enum_owner: Vec<(usize, usize)> = Vec::new();
     for (si, (s, _)) in schemas.iter().enumerate() {
         for (ai, a) in s.attributes.iter().enumerate() {
             if is_string_enum(a) {
                 let owner = &type_names[si];
-                type_names.push(naming::type_name(&format!("{owner} {}", a.name)));
+                type_names.push(naming::profile_enum_name(owner, &a.name));
                 enum_owner.push((si, ai));
             }
         }
@@ -155,7 +154,10 @@ fn enum_ir(name: String, choices: &[Choice]) -> EnumIr {
         .iter()
         .map(|c| c.value.as_str().unwrap_or_default().to_string())
         .collect();
-    let mut variants: Vec<String> = values.iter().map(|v| naming::variant_name(v)).collect();
+    let mut variants: Vec<String> = values
+        .iter()
+        .map(|v| naming::profile_variant_name(v))
+        .collect();
     naming::dedupe_camel(&mut variants);
     EnumIr {
         name,

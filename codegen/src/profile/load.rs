@@ -323,13 +323,13 @@ fn schema(r: &mut Reader, root: &Value) -> Option<Schema> {
         return None;
     };
     let mut attributes: Vec<Attribute> = Vec::new();
-    let mut found_any = false;
-    for origin in [Origin::Base, Origin::Custom] {
-        let path = key_path("$.definitions", origin.as_str());
-        let Some(def) = r.object(defs, origin.as_str(), "$.definitions") else {
-            continue;
+    let parts = profile_parts(r, root, defs)?;
+    for (name, def, path) in parts {
+        let origin = if name == "base" {
+            Origin::Base
+        } else {
+            Origin::Custom
         };
-        found_any = true;
         for a in definition(r, def, origin, &path) {
             if let Some(first) = attributes.iter().find(|x| x.name == a.name) {
                 let other = first.origin.as_str();
@@ -342,15 +342,125 @@ fn schema(r: &mut Reader, root: &Value) -> Option<Schema> {
             attributes.push(a);
         }
     }
-    if !found_any && r.problems.is_empty() {
-        r.problem("$.definitions", "neither `base` nor `custom` is defined");
-    }
     Some(Schema {
         file: r.file.to_string(),
         title,
         description,
         attributes,
     })
+}
+
+/// A definition of the profile: its name, its object, the JSON path of the object.
+type Part<'v> = (String, &'v Map<String, Value>, String);
+
+/// The definitions the profile is made of, `base` first, each with the JSON path of its
+/// definition: those `properties.profile.allOf` references (`{"$ref": "#/definitions/custom"}`),
+/// as Okta composes a profile; for a schema without `properties.profile.allOf` (written by
+/// hand, or by an older tool), `definitions.base` and `definitions.custom`. A reference that
+/// resolves to nothing is a problem located at the reference; `None` when there is none to
+/// load.
+fn profile_parts<'v>(
+    r: &mut Reader,
+    root: &'v Map<String, Value>,
+    defs: &'v Map<String, Value>,
+) -> Option<Vec<Part<'v>>> {
+    let all_of = r
+        .object(root, "properties", "$")
+        .and_then(|p| r.object(p, "profile", "$.properties"))
+        .and_then(|p| r.array(p, "allOf", "$.properties.profile"));
+    let mut names: Vec<String> = Vec::new();
+    match all_of {
+        None => {
+            for name in ["base", "custom"] {
+                if r.get(defs, name).is_some() {
+                    names.push(name.to_string());
+                }
+            }
+            if names.is_empty() && r.problems.is_empty() {
+                r.problem("$.definitions", "neither `base` nor `custom` is defined");
+                return None;
+            }
+        }
+        Some(list) => {
+            let list_path = "$.properties.profile.allOf";
+            if list.is_empty() {
+                r.problem(
+                    list_path,
+                    "`allOf` references no definition: the profile has no attributes",
+                );
+                return None;
+            }
+            let available: Vec<String> = defs.keys().map(|k| format!("`{k}`")).collect();
+            for (i, entry) in list.iter().enumerate() {
+                let at = format!("{list_path}[{i}]");
+                let reference = match entry {
+                    Value::Object(m) => r.string(m, "$ref", &at),
+                    _ => None,
+                };
+                let Some(reference) = reference else {
+                    if entry.get("$ref").is_none() {
+                        r.problem(
+                            &at,
+                            format!(
+                                "an `allOf` entry is {{\"$ref\": \"#/definitions/…\"}}, not {}",
+                                if entry.is_object() {
+                                    "an object without `$ref`"
+                                } else {
+                                    kind_of(entry)
+                                }
+                            ),
+                        );
+                    }
+                    continue;
+                };
+                let ref_path = key_path(&at, "$ref");
+                let Some(name) = definition_name(&reference) else {
+                    r.problem(
+                        &ref_path,
+                        format!("`{reference}` is not a reference into this file's `definitions` (`#/definitions/<name>`)"),
+                    );
+                    continue;
+                };
+                if names.contains(&name) {
+                    r.problem(&ref_path, format!("`{reference}` is referenced twice"));
+                    continue;
+                }
+                match r.get(defs, &name) {
+                    Some(_) => names.push(name),
+                    None => {
+                        let has = if available.is_empty() {
+                            "`definitions` is empty".to_string()
+                        } else {
+                            format!("`definitions` has {}", available.join(", "))
+                        };
+                        r.problem(
+                            &ref_path,
+                            format!("`{reference}` resolves to nothing: {has}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Base attributes first, then the others in the order referenced.
+    names.sort_by_key(|n| n != "base");
+    let mut out = Vec::new();
+    for name in names {
+        let path = key_path("$.definitions", &name);
+        if let Some(def) = r.object(defs, &name, "$.definitions") {
+            out.push((name, def, path));
+        }
+    }
+    Some(out)
+}
+
+/// `#/definitions/custom` → `custom` (a JSON pointer of two tokens, `~1` and `~0` unescaped).
+fn definition_name(reference: &str) -> Option<String> {
+    let name = reference.strip_prefix("#/definitions/")?;
+    if name.is_empty() || name.contains('/') {
+        return None;
+    }
+    Some(name.replace("~1", "/").replace("~0", "~"))
 }
 
 fn definition(

@@ -15,7 +15,8 @@
 //!     .unwrap_or_else(|e| panic!("{e}"));
 //! ```
 //!
-//! and in the crate: `include!(concat!(env!("OUT_DIR"), "/okta_profiles.rs"));`.
+//! and in the crate a module that includes it: `mod okta_profiles;` in `main.rs` or `lib.rs`,
+//! and `include!(concat!(env!("OUT_DIR"), "/okta_profiles.rs"));` in `src/okta_profiles.rs`.
 
 pub mod cli;
 pub mod diff;
@@ -29,6 +30,9 @@ use std::path::{Path, PathBuf};
 
 /// The file [`Builder::generate_to_out_dir`] writes in `OUT_DIR`.
 pub const OUT_FILE: &str = "okta_profiles.rs";
+
+/// The report of what the latest run into a folder found changed, beside [`OUT_FILE`].
+const CHANGES_FILE: &str = "okta_profiles.changes.md";
 
 /// One problem of a schema, located by file and JSON path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,10 +134,42 @@ pub fn resolve(sources: &[Source]) -> Result<Vec<ir::Profile>, Error> {
             Err(p) => problems.extend(p.0),
         }
     }
+    if problems.is_empty() {
+        problems = name_collisions(sources);
+    }
     if !problems.is_empty() {
         return Err(Error::Schema(Problems(problems)));
     }
     Ok(ir::resolve(schemas))
+}
+
+/// Two schemas whose structs would have the same name, whether given or from the file name:
+/// a problem naming both sources. A name is never changed to make it unique, since code that
+/// names the struct would silently get another one.
+fn name_collisions(sources: &[Source]) -> Vec<Problem> {
+    let named = |s: &Source| match &s.type_name {
+        Some(n) => (n.clone(), "the name given for it"),
+        None => (ir::default_type_name(&s.file), "from its file name"),
+    };
+    let mut problems = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        let (name, why) = named(s);
+        let Some(first) = sources[..i].iter().find(|f| named(f).0 == name) else {
+            continue;
+        };
+        let first_why = named(first).1;
+        problems.push(Problem {
+            file: s.file.clone(),
+            path: "$".into(),
+            message: format!(
+                "two structs would be called `{name}`: {}'s ({first_why}) and {}'s ({why}); \
+                 give one of them another name (`.schema_as(path, \"Name\")` in a build script, \
+                 `path=Name` on the command line)",
+                first.file, s.file
+            ),
+        });
+    }
+    problems
 }
 
 /// The Rust file for `sources`, nothing written: the pipeline of every entry point.
@@ -219,20 +255,46 @@ impl Builder {
 
     /// Writes `dir/okta_profiles.rs` (only when it changed) and returns what changed in each
     /// schema since the previous run into `dir` ([`history`]: a copy of each schema is kept in
-    /// `dir/okta_profiles.schemas/`). Nothing is written on any error.
+    /// `dir/okta_profiles.schemas/`). The report of this run is `dir/okta_profiles.changes.md`,
+    /// rewritten by every run and removed by one that found no change, so it never describes
+    /// an earlier run. Nothing is written on any error.
     pub fn generate_to_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<diff::Report>, Error> {
         let dir = dir.as_ref();
         let sources = self.checked_sources()?;
         let profiles = resolve(&sources)?;
         let code = emit::emit(&profiles).map_err(Error::Internal)?;
         write_if_changed(&dir.join(OUT_FILE), &code)?;
-        history::compare_and_keep(dir, &sources, &profiles)
+        let reports = history::compare_and_keep(dir, &sources, &profiles)?;
+        let path = dir.join(CHANGES_FILE);
+        let io = |what: String| move |e| Error::Io { what, source: e };
+        if reports.is_empty() {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io(format!("cannot remove {}", path.display()))(e))
+                }
+                _ => {}
+            }
+        } else {
+            let text: Vec<String> = reports.iter().map(diff::Report::to_markdown).collect();
+            std::fs::write(&path, text.join("\n"))
+                .map_err(io(format!("cannot write {}", path.display())))?;
+        }
+        Ok(reports)
     }
 
     /// For `build.rs`: writes `$OUT_DIR/okta_profiles.rs`, tells cargo to run the build
     /// script again when a schema changes, and, when one did, shows what changed: a
     /// `cargo:warning` per breaking or behaviour-changing change, and the whole report in
-    /// `$OUT_DIR/okta_profiles.changes.md`. Returns the path of the code.
+    /// `$OUT_DIR/okta_profiles.changes.md` ([`generate_to_dir`](Self::generate_to_dir)).
+    /// Returns the path of the code.
+    ///
+    /// When a change is reported: by the first run of the build script into an `OUT_DIR`
+    /// after a schema file changed, compared with the copy that `OUT_DIR` kept from its
+    /// previous run. Each `OUT_DIR` keeps its own copies: `cargo doc`, another profile
+    /// (`--release`) or another target each report the same change again on their first run
+    /// after it, and a new `OUT_DIR` (after `cargo clean`) has nothing to compare with and
+    /// reports nothing. The next run (a schema saved again) replaces the report, or removes it
+    /// when nothing changed.
     pub fn generate_to_out_dir(&self) -> Result<PathBuf, Error> {
         for (p, _) in &self.schemas {
             println!("cargo:rerun-if-changed={}", p.display());
@@ -259,14 +321,6 @@ impl Builder {
                     r.type_name, c.text
                 );
             }
-        }
-        if !reports.is_empty() {
-            let text: Vec<String> = reports.iter().map(diff::Report::to_markdown).collect();
-            let path = dir.join("okta_profiles.changes.md");
-            std::fs::write(&path, text.join("\n")).map_err(|e| Error::Io {
-                what: format!("cannot write {}", path.display()),
-                source: e,
-            })?;
         }
         Ok(dir.join(OUT_FILE))
     }

@@ -10,7 +10,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::changes::{changes, writable};
+use super::changes::{changes, replacement};
 use super::Profile;
 
 /// A user's lifecycle status (`status`). Open: a value this crate does not list is kept in
@@ -156,13 +156,32 @@ fn write<S: Serializer, P: Serialize>(
     m.end()
 }
 
+/// The profile as received, decoded into `P` and encoded again: what the struct held before
+/// any edit. Edits are measured against it rather than against the JSON as received, so that
+/// what decoding itself changes (an integer too large for an `f64` attribute) is no edit.
+fn decoded<P: Profile>(received: &Map<String, Value>) -> Map<String, Value> {
+    if received.is_empty() {
+        return Map::new();
+    }
+    match P::deserialize(&Value::Object(received.clone())) {
+        Ok(p) => profile_json(&p),
+        Err(_) => received.clone(),
+    }
+}
+
 macro_rules! envelope_methods {
     () => {
         /// The profile attributes the edit changed since the object was received, as the
         /// `profile` of a partial update sends them (attributes cleared since are `null`,
-        /// read-only ones never appear). See [`changes`](crate::profile::changes).
+        /// read-only ones never appear). Values compare exactly
+        /// ([`same_json`](crate::profile::same_json)): a change to a 64-bit integer is a
+        /// change however close the values are. See [`changes`](crate::profile::changes).
         pub fn changes(&self) -> Map<String, Value> {
-            changes(&self.received, &profile_json(&self.profile), P::READ_ONLY)
+            changes(
+                &decoded::<P>(&self.received),
+                &profile_json(&self.profile),
+                P::READ_ONLY,
+            )
         }
 
         /// Whether the profile differs from what was received.
@@ -175,9 +194,17 @@ macro_rules! envelope_methods {
             &self.received
         }
 
-        /// The whole profile without its read-only attributes: what a full replace sends.
+        /// What a full replace sends: the whole profile, every attribute the edit left alone
+        /// exactly as received (a `number` that arrived as `1` stays `1`), read-only
+        /// attributes as received and never as edited (left out when there is no received
+        /// value, as in a profile built in code).
         pub fn writable_profile(&self) -> Map<String, Value> {
-            writable(profile_json(&self.profile), P::READ_ONLY)
+            replacement(
+                profile_json(&self.profile),
+                &decoded::<P>(&self.received),
+                &self.received,
+                P::READ_ONLY,
+            )
         }
     };
 }

@@ -25,7 +25,14 @@ use crate::runtime::request::Request;
 /// profile as decoded (attributes the struct does not know included, from
 /// `additional_properties`), so a replace of an object read just before loses nothing; a
 /// replace of a profile built in code clears every attribute left unset. Groups have only the
-/// full replace. Read-only attributes are never sent.
+/// full replace.
+///
+/// **Read-only attributes** (`mutability: READ_ONLY`) are never sent as edited. A partial
+/// update and a create leave them out. A full replace writes them back with the value
+/// received: the documents this crate is built from say only that a `PUT` has
+/// "strict-update semantics", not whether Okta keeps or clears a read-only attribute the body
+/// leaves out, so the replace asks for no change to them either way. A profile built in code
+/// has no received value, and its replace leaves them out.
 #[derive(Clone, Debug)]
 pub struct Profiles {
     client: Client,
@@ -95,8 +102,9 @@ impl Profiles {
         self.json(request)
     }
 
-    /// `PUT /api/v1/users/{id}`, a full replace: sends the whole of `user.profile` (read-only
-    /// attributes left out), and **Okta sets every attribute not sent to `null`**. Prefer
+    /// `PUT /api/v1/users/{id}`, a full replace: sends the whole of `user.profile`
+    /// ([`User::writable_profile`]: what the edit left alone exactly as received, read-only
+    /// attributes as received), and **Okta sets every attribute not sent to `null`**. Prefer
     /// [`update_user`](Self::update_user).
     pub fn replace_user<P: Profile>(&self, user: &User<P>) -> Customize<Json<User<P>>> {
         let mut request = Request::new(
@@ -134,7 +142,7 @@ impl Profiles {
     }
 
     /// `PUT /api/v1/groups/{id}`, Okta's only group update, a full replace: sends the whole
-    /// of `group.profile` (read-only attributes left out); **every attribute not sent becomes
+    /// of `group.profile` ([`Group::writable_profile`]); **every attribute not sent becomes
     /// `null`**. Edit a group read just before, never one built in code.
     pub fn replace_group<P: Profile>(&self, group: &Group<P>) -> Customize<Json<Group<P>>> {
         let mut request = Request::new(

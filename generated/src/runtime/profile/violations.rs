@@ -56,6 +56,41 @@ impl Violations {
         }
     }
 
+    /// Every unset attribute whose value arrived as another JSON kind than the schema says
+    /// (kept in `mismatched_fields`, and sent back unchanged in a full replace while it is
+    /// there): `attributes` lists (JSON name, the kind the schema says, whether the field is
+    /// unset), in attribute order.
+    #[doc(hidden)]
+    pub fn kinds(
+        &mut self,
+        mismatched: &crate::MismatchedFields,
+        attributes: &[(&'static str, &str, bool)],
+    ) {
+        if mismatched.is_empty() {
+            return;
+        }
+        for (attribute, expected, unset) in attributes {
+            let Some(m) = mismatched.get(attribute).filter(|_| *unset) else {
+                continue;
+            };
+            let found = match &m.value {
+                serde_json::Value::Null => "null",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Array(_) => "an array",
+                serde_json::Value::Object(_) => "an object",
+            };
+            self.push(
+                attribute,
+                format!(
+                    "arrived as {found}, not {expected} as the schema says (kept in \
+                     `mismatched_fields`: set the field, or remove it there)"
+                ),
+            );
+        }
+    }
+
     /// A string's length in characters (as Okta counts it) within `min..=max`.
     #[doc(hidden)]
     pub fn length(
@@ -75,7 +110,38 @@ impl Violations {
         }
     }
 
-    /// A number within `min..=max` (integers compare as `f64`, exact up to 2^53).
+    /// An integer within `min..=max`, compared exactly (never rounded to `f64`).
+    #[doc(hidden)]
+    pub fn range_integer(
+        &mut self,
+        attribute: &'static str,
+        value: Option<i64>,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) {
+        use std::cmp::Ordering::{Greater, Less};
+        let Some(value) = value else { return };
+        let exact = |bound: f64| super::changes::cmp_integer_decimal(i128::from(value), bound);
+        if let Some(min) = min.filter(|m| exact(*m) == Some(Less)) {
+            self.push(attribute, format!("{value} is less than the minimum {min}"));
+        }
+        if let Some(max) = max.filter(|m| exact(*m) == Some(Greater)) {
+            self.push(attribute, format!("{value} is more than the maximum {max}"));
+        }
+    }
+
+    /// An integer the schema's `enum` does not list.
+    #[doc(hidden)]
+    pub fn listed_integer(&mut self, attribute: &'static str, value: Option<i64>, allowed: &[i64]) {
+        if let Some(value) = value.filter(|v| !allowed.contains(v)) {
+            self.push(
+                attribute,
+                format!("{value} is not one of the values the schema lists"),
+            );
+        }
+    }
+
+    /// A number within `min..=max`.
     #[doc(hidden)]
     pub fn range(
         &mut self,
@@ -165,8 +231,19 @@ mod tests {
         v.listed("dept", Some("ENG"), &["ENG"]);
         v.listed("dept", Some("HR"), &["ENG"]);
         v.listed_number("level", Some(4.0), &[1.0, 2.0]);
+        // Integers against bounds and listed values exactly, beyond 2^53 too.
+        let big = 1_i64 << 53;
+        v.range_integer("n", Some(big + 1), None, Some(9007199254740992.0));
+        v.range_integer("n", Some(big), None, Some(9007199254740992.0));
+        v.range_integer("n", Some(i64::MIN), Some(-9223372036854775808.0), None);
+        v.range_integer("m", Some(0), Some(0.5), None);
+        v.listed_integer("k", Some(big + 1), &[big]);
+        v.listed_integer("k", Some(big), &[big]);
         let names: Vec<&str> = v.iter().map(|x| x.attribute).collect();
-        assert_eq!(names, ["login", "city", "age", "age", "dept", "level"]);
+        assert_eq!(
+            names,
+            ["login", "city", "age", "age", "dept", "level", "n", "m", "k"]
+        );
         assert_eq!(
             v.iter().next().map(|x| x.to_string()).as_deref(),
             Some("`login`: required, but not set")
