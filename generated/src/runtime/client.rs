@@ -45,6 +45,8 @@ impl Client {
         &self.engine
     }
 
+    /// The page limit of `request`'s listing (the System Log tailer's).
+    #[cfg(feature = "log")]
     pub(crate) fn max_pages(&self, request: &Request) -> u32 {
         self.engine.max_pages(request)
     }
