@@ -21,11 +21,12 @@ fn each_bad_catalog_gives_one_pinned_diagnostic() {
     let mut pinned = Vec::new();
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let diags = match okta_codegen::generate(&dir, &repo_root(), &okta_codegen::Layout::repository()) {
-            Ok(_) => panic!("{name}: the bad catalog was accepted"),
-            Err(okta_codegen::Error::Catalog(d)) => d,
-            Err(e) => panic!("{name}: not a catalog diagnostic: {e}"),
-        };
+        let diags =
+            match okta_codegen::generate(&dir, &repo_root(), &okta_codegen::Layout::repository()) {
+                Ok(_) => panic!("{name}: the bad catalog was accepted"),
+                Err(okta_codegen::Error::Catalog(d)) => d,
+                Err(e) => panic!("{name}: not a catalog diagnostic: {e}"),
+            };
         let text = diags.to_string();
         assert_eq!(
             diags.len(),
@@ -63,8 +64,8 @@ schemas:
     properties:
       tags: {type: array}
 ";
-    let diags =
-        okta_codegen::load::load_str(std::path::Path::new("widget.yaml"), text).expect_err("refused");
+    let diags = okta_codegen::load::load_str(std::path::Path::new("widget.yaml"), text)
+        .expect_err("refused");
     let found: Vec<(usize, &str)> = diags
         .0
         .iter()

@@ -304,7 +304,8 @@ fn deeply_nested_yaml_is_refused_with_a_position() {
             "[".repeat(depth),
             "]".repeat(depth)
         );
-        let diags = okta_codegen::load::load_str(Path::new("deep.yaml"), &text).expect_err("refused");
+        let diags =
+            okta_codegen::load::load_str(Path::new("deep.yaml"), &text).expect_err("refused");
         let shown = diags.to_string();
         assert!(shown.contains("deep.yaml:2:"), "{shown}");
         assert!(shown.contains("nest"), "{shown}");
@@ -338,6 +339,7 @@ fn named_schemas_and_hoisted_inline_objects_never_share_a_name() {
         assert_eq!(names, ["A", "AChannel", "AChannel2"], "{order:?}");
         let named = api.models.iter().find(|m| m.name == "AChannel").unwrap();
         assert!(named.named, "the catalog's own AChannel keeps its name");
-        okta_codegen::emit::emit(&api, &template(), &okta_codegen::Layout::repository()).expect("emits");
+        okta_codegen::emit::emit(&api, &template(), &okta_codegen::Layout::repository())
+            .expect("emits");
     }
 }

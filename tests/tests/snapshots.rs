@@ -132,8 +132,8 @@ fn model_files_are_gated_by_the_groups_that_reach_them() {
 /// Reference cycles through optional fields are broken by boxing, and reported.
 #[test]
 fn optional_cycles_are_boxed_and_reported() {
-    let api =
-        okta_codegen::load_api(&repo_root().join("tests/fixtures/catalogs/features")).expect("valid");
+    let api = okta_codegen::load_api(&repo_root().join("tests/fixtures/catalogs/features"))
+        .expect("valid");
     assert_eq!(api.boxed_fields(), ["TreeNode.parent"]);
     let real = okta_codegen::load_api(&repo_root().join("spec")).expect("valid");
     assert!(real.boxed_fields().is_empty());

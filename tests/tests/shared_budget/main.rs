@@ -3,6 +3,7 @@
 //! explicit instants in `script`, clients sharing one budget, Redis failing under them, what is
 //! written to Redis, the snapshot and the metrics here and in `metrics`.
 
+mod faults;
 mod log_lease;
 mod metrics;
 mod script;
@@ -109,9 +110,8 @@ async fn clients_sharing_redis_share_one_budget_and_one_concurrency_cap() {
     let snapshot = clients[0].rate_limit_snapshot().await;
     let users = snapshot
         .iter()
-        .find(|b| b.route == "GET /api/v1/users")
-        .expect("the users bucket in the snapshot");
-    assert_eq!(users.source, BudgetSource::Shared);
+        .find(|b| b.route == "GET /api/v1/users" && b.source == BudgetSource::Shared)
+        .expect("the shared users bucket in the snapshot");
     assert_eq!(users.limit, Some(40));
     assert!(
         users.remaining.is_some() && users.reset.is_some(),
@@ -245,7 +245,12 @@ async fn redis_stopped_restarted_and_flushed_loses_and_duplicates_no_call() {
             "call {i}"
         );
     }
-    assert_eq!(stats.bucket_429s.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        stats.bucket_429s.load(Ordering::SeqCst),
+        0,
+        "{:?}",
+        stats.bucket_429s_by_window.lock().unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -323,11 +328,13 @@ async fn the_budget_is_shared_through_redis_over_tls() {
     assert_eq!(run_calls(&clients, 0, 40, 8).await, 40);
     exactly_once(&stats, 40);
     let snapshot = clients[1].rate_limit_snapshot().await;
-    let users = snapshot
-        .iter()
-        .find(|b| b.route == "GET /api/v1/users")
-        .expect("the users bucket in the snapshot");
-    assert_eq!(users.source, BudgetSource::Shared, "{snapshot:?}");
+    // (A call that met a slow answer lists the local bucket too, as the fallback's.)
+    assert!(
+        snapshot
+            .iter()
+            .any(|b| b.route == "GET /api/v1/users" && b.source == BudgetSource::Shared),
+        "{snapshot:?}"
+    );
     // Read back through TLS: the buckets are in this Redis.
     let dump = redis.dump();
     assert!(dump.iter().any(|(k, _)| k.starts_with("tls:")), "{dump:?}");
