@@ -334,3 +334,78 @@ fn every_call_counts_its_client_among_the_orgs_workers_for_a_while() {
     assert_eq!(ping(&mut con, "c", T0 + 11_001), 2);
     assert_eq!(ping(&mut con, "c", T0 + 12_001), 1);
 }
+
+/// The table of cases shared with the local state machine's tests
+/// (`generated/core/src/governor/cases.json`), run against the script: one Redis, a fresh
+/// bucket per case, Redis's clock at Okta's (`Date` = now).
+#[test]
+fn the_shared_table_of_cases_holds_for_the_script() {
+    let table: Value = serde_json::from_str(include_str!(
+        "../../../generated/core/src/governor/cases.json"
+    ))
+    .unwrap();
+    let cases = table["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    const T0: u64 = 1_700_000_000;
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    let figures = |v: &Value| {
+        let n = |f: &str| v[f].as_u64().unwrap();
+        (n("limit"), n("remaining"), n("reset_in_s"))
+    };
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap();
+        let now0 = T0 * 1000;
+        if !case["prior"].is_null() {
+            let (limit, remaining, reset_in) = figures(&case["prior"]);
+            assert_eq!(acquire(&mut con, "prior", now0, false).0, "go");
+            let r = Some((limit, remaining, T0 + reset_in, T0));
+            record(&mut con, "prior", now0, 200, r);
+        }
+        let after = case["after_ms"].as_u64().unwrap_or(0);
+        let t = now0 + after;
+        let date = T0 + after / 1000;
+        let (outcome, wait) = match &case["step"] {
+            Value::String(step) => {
+                if step == "acquire_twice" {
+                    assert_eq!(acquire(&mut con, "first", t, false).0, "go", "{name}");
+                }
+                let a = call(
+                    &mut con,
+                    json!({
+                        "op": "acquire", "lease": "x", "now": t, "share": 1.0,
+                        "lease_ms": 10_000, "max_in_flight": 4, "held": false, "burst": 0.1,
+                        "poll_ms": 20,
+                    }),
+                );
+                let outcome = match (a["outcome"].as_str().unwrap(), &a["probe"], &a["learning"]) {
+                    ("go", Value::Bool(true), _) => "probe",
+                    ("wait", _, Value::Bool(true)) => "wait_for_answer",
+                    (other, _, _) => other,
+                }
+                .to_string();
+                (outcome, a["wait_ms"].as_u64())
+            }
+            step => {
+                let r = &step["record"];
+                let report = (!r["report"].is_null()).then(|| {
+                    let (limit, remaining, reset_in) = figures(&r["report"]);
+                    (limit, remaining, T0 + reset_in, date)
+                });
+                // Held now or scheduled for later (the script spreads a window's units):
+                // either way a lease whose answer is recorded.
+                let held = acquire(&mut con, "x", t, false).0;
+                assert!(held == "go" || held == "scheduled", "{name}: {held}");
+                let status = r["status"].as_u64().unwrap() as u16;
+                let (verdict, wait) = record(&mut con, "x", t, status, report);
+                (verdict, (wait > 0).then_some(wait))
+            }
+        };
+        let expect = &case["expect"];
+        assert_eq!(outcome, expect["outcome"].as_str().unwrap(), "{name}");
+        if let Some(ms) = expect["wait_ms"].as_u64() {
+            assert_eq!(wait, Some(ms), "{name}");
+        }
+    }
+}

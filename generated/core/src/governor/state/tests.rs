@@ -499,3 +499,67 @@ fn workers_in_an_outage_together_spend_no_more_than_was_left() {
     s.forget();
     assert!(go(s.reserve(&k, now)).probe);
 }
+
+/// The table of cases shared with the script's tests (`cases.json`): each case's prior state,
+/// step and expected decision, run against this state machine.
+#[test]
+fn the_shared_table_of_cases_holds_for_the_local_state_machine() {
+    let table: serde_json::Value =
+        serde_json::from_str(include_str!("../cases.json")).expect("cases.json");
+    let cases = table["cases"].as_array().expect("a list of cases");
+    assert!(cases.len() >= 10);
+    let figures = |v: &serde_json::Value| {
+        let n = |f: &str| v[f].as_u64().unwrap_or_else(|| panic!("{f} in {v}"));
+        (n("limit"), n("remaining"), n("reset_in_s"))
+    };
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let mut s = State::new(1.0, 16);
+        let k = key("/api/v1/users");
+        let t0 = Instant::now();
+        if !case["prior"].is_null() {
+            let (limit, remaining, reset_in) = figures(&case["prior"]);
+            let probe = go(s.reserve(&k, t0));
+            let r = report(limit, remaining, T0 + reset_in, T0);
+            s.record(&k, probe, StatusCode::OK, r, t0, wall(T0 as f64));
+        }
+        let after = case["after_ms"].as_u64().unwrap_or(0);
+        let t = t0 + Duration::from_millis(after);
+        let date = T0 + after / 1000;
+        let (outcome, wait) = match &case["step"] {
+            serde_json::Value::String(step) => {
+                if step == "acquire_twice" {
+                    go(s.reserve(&k, t));
+                }
+                match s.reserve(&k, t) {
+                    Decision::Go(held) if held.probe => ("probe", None),
+                    Decision::Go(_) => ("go", None),
+                    Decision::WaitUntil(at) => ("wait", Some(at - t)),
+                    Decision::WaitForAnswer => ("wait_for_answer", None),
+                }
+            }
+            step => {
+                let record = &step["record"];
+                let status =
+                    StatusCode::from_u16(record["status"].as_u64().unwrap() as u16).unwrap();
+                let r = (!record["report"].is_null()).then(|| {
+                    let (limit, remaining, reset_in) = figures(&record["report"]);
+                    report(limit, remaining, T0 + reset_in, date).unwrap()
+                });
+                let held = go(s.reserve(&k, t));
+                let (verdict, _) = s.record(&k, held, status, r, t, wall(date as f64));
+                match verdict {
+                    Verdict::Answered => ("answered", None),
+                    Verdict::Spent(d) => ("spent", Some(d)),
+                    Verdict::Concurrency => ("concurrency", None),
+                    Verdict::Unknown => ("unknown", None),
+                }
+            }
+        };
+        let expect = &case["expect"];
+        assert_eq!(outcome, expect["outcome"].as_str().unwrap(), "{name}");
+        if let Some(ms) = expect["wait_ms"].as_u64() {
+            assert_eq!(wait, Some(Duration::from_millis(ms)), "{name}");
+        }
+    }
+}
