@@ -109,7 +109,7 @@ if req.op == 'acquire' then
       if used + in_flight >= allowed then
         -- Spent: nothing until the reset (a window never lasts longer than Okta's minute).
         return answer({ outcome = 'wait', wait_ms = math.min(reset - now, L.longest_window_ms),
-          workers = workers })
+          spent = true, workers = workers })
       end
       -- Smooth spending: a burst fraction at the window's start, the rest released evenly
       -- over the window, so that waiting workers do not all send at the reset. Each reserved
@@ -122,7 +122,7 @@ if req.op == 'acquire' then
       end
       if start_at >= reset then
         return answer({ outcome = 'wait', wait_ms = math.min(reset - now, L.longest_window_ms),
-          workers = workers })
+          spent = true, workers = workers })
       end
     end
     redis.call('ZADD', K.leases, start_at + req.lease_ms, lease)

@@ -4,9 +4,9 @@
 //! one JSON request with the limits the script uses, typed answers), calls it under a short
 //! timeout, and tells the governor when Redis fails so that the local budget stands in.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -37,6 +37,10 @@ const POLL: Duration = Duration::from_millis(20);
 const BUCKET_TTL: Duration = Duration::from_secs(600);
 /// The least a client's first call waits for the connection and the script's loading.
 const STARTUP: Duration = Duration::from_secs(1);
+/// How many tasks of one client may ask the script at once for a bucket it last found spent:
+/// the others wait their turn and, once one learns the window is spent again, sleep without
+/// asking (a thousand waiters do not all call Redis at each reset).
+const CONTESTED_CALLERS: usize = 4;
 /// How long a client counts among the org's workers after its last call to the script.
 const PRESENCE: Duration = Duration::from_secs(10);
 
@@ -234,8 +238,10 @@ impl SharedBudget {
                 max_jitter: config.max_jitter,
             }),
             fallback_share: self.fallback_share,
-            learning: AtomicBool::new(false),
+            learning: Mutex::new(None),
             learned: tokio::sync::Notify::new(),
+            spent: Mutex::new(HashMap::new()),
+            callers: tokio::sync::Semaphore::new(CONTESTED_CALLERS),
             routes: Mutex::new(HashSet::new()),
             max_routes: config.max_buckets,
         })
@@ -271,10 +277,16 @@ pub fn check_name(setting: &str, what: &str, name: &str) -> Result<(), Error> {
 pub struct Shared {
     link: Arc<Link>,
     fallback_share: f64,
-    /// Whether a task of this client is polling for a bucket another request is learning; the
-    /// others wait for [`Shared::learned`] instead of each polling Redis.
-    learning: AtomicBool,
+    /// The bucket another request is learning while a task of this client polls Redis for its
+    /// answer; this client's other tasks for that bucket wait for [`Shared::learned`] instead
+    /// of each polling (and each asking once first).
+    learning: Mutex<Option<Key>>,
     learned: tokio::sync::Notify,
+    /// Buckets the script last found spent, and their reset (on the monotonic clock): tasks of
+    /// this client sleep until then without asking Redis.
+    spent: Mutex<HashMap<Key, Instant>>,
+    /// Turns for asking about a bucket found spent: see [`CONTESTED_CALLERS`].
+    callers: tokio::sync::Semaphore,
     /// The routes this client used, for the snapshot (bounded by `max_buckets`).
     routes: Mutex<HashSet<Key>>,
     max_routes: usize,
@@ -536,11 +548,13 @@ enum Acquired {
         probe: bool,
     },
     /// Nothing held: call again after the wait (`learning`: another request is learning the
-    /// bucket).
+    /// bucket; `spent`: the bucket is spent until the wait's end).
     Wait {
         wait_ms: u64,
         #[serde(default)]
         learning: bool,
+        #[serde(default)]
+        spent: bool,
     },
     /// The request arrived after its deadline: nothing held.
     Expired,
@@ -715,9 +729,36 @@ impl Shared {
             open: false,
         };
         let mut held = false;
-        let mut polling = false;
+        // Set while this task polls for the bucket's first answer for the whole client; its
+        // drop (also when the call is dropped) lets the others go.
+        let mut poller: Option<Poller<'_>> = None;
         let mut expired = 0u32;
+        // Whether this task has found the bucket spent: it then asks in turn.
+        let mut contested = false;
         loop {
+            if !held && poller.is_none() && self.await_learner(key).await {
+                contested = true;
+                continue;
+            }
+            if !held {
+                if let Some(until) = self.spent_until(key) {
+                    // Wake-ups spread over the jitter, so that the tasks of all the clients
+                    // do not ask in the same millisecond of the reset.
+                    let at = until + jitter(link.max_jitter);
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+                    contested = true;
+                    continue;
+                }
+            }
+            let turn = if contested && !held {
+                self.callers.acquire().await.ok()
+            } else {
+                None
+            };
+            if turn.is_some() && self.spent_until(key).is_some() {
+                // Another task learned meanwhile that the new window is spent too.
+                continue;
+            }
             let op = Op::Acquire(Acquire {
                 share: link.share,
                 lease_ms: link.lease_ms,
@@ -735,12 +776,10 @@ impl Shared {
                 }
                 Err(f) => Err(f),
             };
+            drop(turn);
             let answer = match answer {
                 Ok(a) => a,
                 Err(f) => {
-                    if polling {
-                        self.stop_polling();
-                    }
                     // A request that was sent may still run in Redis: give back whatever it
                     // takes.
                     lease.open |= matches!(f.cause, Cause::Timeout | Cause::Connection);
@@ -748,9 +787,8 @@ impl Shared {
                 }
             };
             let learning = matches!(answer, Acquired::Wait { learning: true, .. });
-            if polling && !learning {
-                self.stop_polling();
-                polling = false;
+            if !learning {
+                poller = None;
             }
             match answer {
                 Acquired::Go { probe } => {
@@ -768,20 +806,39 @@ impl Shared {
                 Acquired::Wait {
                     wait_ms,
                     learning: true,
+                    ..
                 } => {
                     // Another request is learning the bucket: one task of this client polls,
-                    // the others wait for it (or, should it vanish, for the patience).
+                    // the others wait for it (or, should it vanish, for the patience), and
+                    // then ask in turn, as for a bucket found spent.
+                    contested = true;
                     let wait = Duration::from_millis(wait_ms.clamp(1, 60_000));
-                    if self.learning.swap(true, Ordering::AcqRel) {
-                        let mut notified = std::pin::pin!(self.learned.notified());
-                        notified.as_mut().enable();
-                        if self.learning.load(Ordering::Acquire) {
-                            let _ = tokio::time::timeout(PROBE_PATIENCE, notified).await;
+                    if poller.is_none() {
+                        let mut learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
+                        if learning.is_none() {
+                            *learning = Some(key.clone());
+                            poller = Some(Poller(self));
                         }
-                    } else {
-                        polling = true;
+                    }
+                    // This task polls (for the client, or for another bucket than the one
+                    // polled for), or waits for the task that does.
+                    if poller.is_some() || !self.await_learner(key).await {
                         tokio::time::sleep(wait).await;
                     }
+                }
+                Acquired::Wait {
+                    wait_ms,
+                    spent: true,
+                    ..
+                } => {
+                    tracing::debug!(
+                        bucket = %key,
+                        wait_ms,
+                        "rate limit: the shared bucket is spent until its reset"
+                    );
+                    let wait = Duration::from_millis(wait_ms.min(60_000));
+                    self.mark_spent(key, Instant::now() + wait);
+                    contested = true;
                 }
                 Acquired::Wait { wait_ms, .. } => {
                     tracing::debug!(
@@ -798,8 +855,43 @@ impl Shared {
         }
     }
 
+    /// When a bucket this client found spent resets, if that is still ahead.
+    fn spent_until(&self, key: &Key) -> Option<Instant> {
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        let until = *spent.get(key)?;
+        if until > Instant::now() {
+            return Some(until);
+        }
+        spent.remove(key);
+        None
+    }
+
+    fn mark_spent(&self, key: &Key, until: Instant) {
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        spent.retain(|_, at| *at > now);
+        if spent.len() < self.max_routes || spent.contains_key(key) {
+            spent.insert(key.clone(), until);
+        }
+    }
+
+    /// Waits while another task of this client polls for `key`'s first answer (at most the
+    /// patience); `false` when none does.
+    async fn await_learner(&self, key: &Key) -> bool {
+        let mut notified = std::pin::pin!(self.learned.notified());
+        notified.as_mut().enable();
+        let learner = {
+            let learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
+            learning.as_ref() == Some(key)
+        };
+        if learner {
+            let _ = tokio::time::timeout(PROBE_PATIENCE, notified).await;
+        }
+        learner
+    }
+
     fn stop_polling(&self) {
-        self.learning.store(false, Ordering::Release);
+        *self.learning.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.learned.notify_waiters();
     }
 
@@ -853,6 +945,16 @@ impl Shared {
                 .and_then(|ms| UNIX_EPOCH.checked_add(Duration::from_millis(ms))),
             in_flight,
         })
+    }
+}
+
+/// The task polling for a bucket's first answer on behalf of its client; see
+/// [`Shared::learning`].
+struct Poller<'a>(&'a Shared);
+
+impl Drop for Poller<'_> {
+    fn drop(&mut self) {
+        self.0.stop_polling();
     }
 }
 
@@ -1003,7 +1105,8 @@ mod tests {
             a,
             Acquired::Wait {
                 wait_ms: 20,
-                learning: false
+                learning: false,
+                spent: false
             }
         );
         let r: Recorded = serde_json::from_str(r#"{"verdict":"spent","wait_ms":800}"#).unwrap();
