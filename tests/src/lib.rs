@@ -659,6 +659,31 @@ pub mod redis_server {
             }
         }
 
+        /// Pauses the server with `SIGSTOP` (what a long fork, a VM pause or a stuck host
+        /// does): connections stay open, nothing is answered until [`RedisServer::resume`].
+        pub fn pause(&self) {
+            self.signal("-STOP");
+        }
+
+        /// Continues a paused server with `SIGCONT`; it then runs what it received meanwhile.
+        pub fn resume(&self) {
+            self.signal("-CONT");
+        }
+
+        fn signal(&self, signal: &str) {
+            let pid = self
+                .child
+                .as_ref()
+                .expect("a running redis-server to signal")
+                .id();
+            let status = Command::new("kill")
+                .arg(signal)
+                .arg(pid.to_string())
+                .status()
+                .expect("kill");
+            assert!(status.success(), "kill {signal} {pid}");
+        }
+
         /// Starts the server again on the same port, empty, and waits for `PING`.
         pub fn restart(&mut self) {
             self.stop();
@@ -772,6 +797,11 @@ pub mod redis_server {
 
     impl Drop for RedisServer {
         fn drop(&mut self) {
+            // Continued first, so that a test failing while Redis is paused leaves nothing
+            // stopped behind.
+            if self.child.is_some() {
+                self.resume();
+            }
             self.stop();
         }
     }

@@ -40,11 +40,17 @@ mod on {
             .set(remaining as f64);
     }
 
-    /// The start of a Redis outage: `okta_redis_fallback_total`, and
+    /// The start of a Redis outage: `okta_redis_fallback_total{cause}`, and
     /// `okta_rate_limit_shared` set to 0 (1 again when Redis is back).
-    pub fn redis_fallback() {
-        metrics::counter!("okta_redis_fallback_total").increment(1);
+    pub fn redis_fallback(cause: &'static str) {
+        metrics::counter!("okta_redis_fallback_total", "cause" => cause).increment(1);
         metrics::gauge!("okta_rate_limit_shared").set(0.0);
+    }
+
+    /// A failed Redis operation, outage or not: `okta_redis_failures_total{cause}` (`timeout`,
+    /// `refused`, `unresolved`, `auth`, `script`, `connection`, `other`).
+    pub fn redis_failure(cause: &'static str) {
+        metrics::counter!("okta_redis_failures_total", "cause" => cause).increment(1);
     }
 
     /// The shared budget in use: `okta_rate_limit_shared` 1.
@@ -67,7 +73,9 @@ mod on {
     /// Records nothing: the `metrics` feature is off.
     pub fn remaining(_: &dyn std::fmt::Display, _: u64) {}
     /// Records nothing: the `metrics` feature is off.
-    pub fn redis_fallback() {}
+    pub fn redis_fallback(_: &'static str) {}
+    /// Records nothing: the `metrics` feature is off.
+    pub fn redis_failure(_: &'static str) {}
     /// Records nothing: the `metrics` feature is off.
     pub fn redis_back() {}
 }

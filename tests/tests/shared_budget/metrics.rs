@@ -151,7 +151,8 @@ async fn requests_429s_waits_remaining_and_fallbacks_are_recorded() {
         Some(2)
     );
 
-    // A shared budget whose Redis is not there: one fallback counted.
+    // A shared budget whose Redis is not there: each failure counted with its cause, and
+    // one fallback once they repeat.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -162,13 +163,18 @@ async fn requests_429s_waits_remaining_and_fallbacks_are_recorded() {
         .shared_budget(SharedBudget::new(format!("redis://127.0.0.1:{port}/"), "m"))
         .build()
         .unwrap();
-    client
-        .request(Method::GET, "/api/v1/apps")
-        .send()
-        .await
-        .unwrap();
+    for _ in 0..3 {
+        client
+            .request(Method::GET, "/api/v1/apps")
+            .send()
+            .await
+            .unwrap();
+    }
     assert!(metrics
-        .get("okta_redis_fallback_total{}")
+        .get("okta_redis_failures_total{cause=refused}")
+        .is_some_and(|n| n >= 3));
+    assert!(metrics
+        .get("okta_redis_fallback_total{cause=refused}")
         .is_some_and(|n| n >= 1));
     assert_eq!(metrics.get("okta_rate_limit_shared{}"), Some(0));
     // No label anywhere holds an id, a token or a principal.

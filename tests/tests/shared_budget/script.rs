@@ -1,11 +1,16 @@
 //! The shared budget's decisions, `budget.lua` run by a real Redis with explicit instants
-//! (the script takes `now` from its third argument when one is given, else Redis's `TIME`).
+//! (the script takes `now` from its request when one is given, else Redis's `TIME`). Requests
+//! and answers are the JSON objects of the protocol in `generated/core/src/governor/shared.rs`.
 
 use redis::{Connection, Script};
+use serde_json::{json, Value};
 
 use tests::redis_server::RedisServer;
 
-const KEYS: [&str; 5] = ["t:{o}:b", "t:{o}:l", "t:{o}:c", "t:{o}:k", "t:{o}:p"];
+/// bucket, leases, in_flight, clock, probe, workers.
+const KEYS: [&str; 6] = [
+    "t:{o}:b", "t:{o}:l", "t:{o}:c", "t:{o}:k", "t:{o}:p", "t:{o}:w",
+];
 
 fn script() -> Script {
     Script::new(include_str!(
@@ -13,9 +18,36 @@ fn script() -> Script {
     ))
 }
 
-/// `acquire` at `now`: (code, wait ms, probe). Share 1, 10 s leases, 4 in flight, 1 s patience,
-/// a burst of a tenth, 20 ms polls.
-fn acquire(con: &mut Connection, lease: &str, now: u64, held: bool) -> (u8, u64, u8) {
+/// The limits the client passes (`LIMITS` in shared.rs).
+fn limits() -> Value {
+    json!({
+        "longest_window_ms": 60_000,
+        "max_skew_ms": 86_400_000,
+        "skew_epoch": 256,
+        "probe_patience_ms": 1_000,
+        "presence_ms": 10_000,
+    })
+}
+
+/// Runs the script with `request` (the limits and a worker id added); the answer.
+pub fn call(con: &mut Connection, mut request: Value) -> Value {
+    request["limits"] = limits();
+    if request.get("worker").is_none() {
+        request["worker"] = json!("w");
+    }
+    let s = script();
+    let mut inv = s.prepare_invoke();
+    for k in KEYS {
+        inv.key(k);
+    }
+    inv.arg(request.to_string());
+    let text: String = inv.invoke(con).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// `acquire` at `now`: (outcome, wait ms, probe). Share 1, 10 s leases, 4 in flight, a burst
+/// of a tenth, 20 ms polls.
+fn acquire(con: &mut Connection, lease: &str, now: u64, held: bool) -> (String, u64, bool) {
     acquire_with(con, lease, now, held, 4)
 }
 
@@ -25,50 +57,46 @@ fn acquire_with(
     now: u64,
     held: bool,
     max_in_flight: u64,
-) -> (u8, u64, u8) {
-    let s = script();
-    let mut inv = s.prepare_invoke();
-    for k in KEYS {
-        inv.key(k);
-    }
-    inv.arg("acquire").arg(lease).arg(now).arg(1.0).arg(10_000);
-    inv.arg(max_in_flight)
-        .arg(u8::from(held))
-        .arg(1_000)
-        .arg(0.1)
-        .arg(20);
-    inv.invoke(con).unwrap()
+) -> (String, u64, bool) {
+    let a = call(
+        con,
+        json!({
+            "op": "acquire", "lease": lease, "now": now, "share": 1.0, "lease_ms": 10_000,
+            "max_in_flight": max_in_flight, "held": held, "burst": 0.1, "poll_ms": 20,
+        }),
+    );
+    (
+        a["outcome"].as_str().unwrap().to_string(),
+        a["wait_ms"].as_u64().unwrap_or(0),
+        a["probe"].as_bool().unwrap_or(false),
+    )
 }
 
-/// `record` at `now` of an answer with `status` and, if given, (limit, remaining, reset, date).
+/// `record` at `now` of an answer with `status` and, if given, (limit, remaining, reset, date):
+/// (verdict, wait ms).
 fn record(
     con: &mut Connection,
     lease: &str,
     now: u64,
     status: u16,
     report: Option<(u64, u64, u64, u64)>,
-) -> (u8, u64) {
-    let s = script();
-    let mut inv = s.prepare_invoke();
-    for k in KEYS {
-        inv.key(k);
+) -> (String, u64) {
+    let mut request = json!({
+        "op": "record", "lease": lease, "now": now, "status": status, "secs_left": 0,
+        "probe": true, "bucket_ttl_ms": 600_000,
+    });
+    if let Some((limit, remaining, reset, date)) = report {
+        request["report"] =
+            json!({"limit": limit, "remaining": remaining, "reset": reset, "date": date});
     }
-    let (has, (limit, remaining, reset, date)) = match report {
-        Some(r) => (1, r),
-        None => (0, (0, 0, 0, 0)),
-    };
-    inv.arg("record").arg(lease).arg(now).arg(status).arg(has);
-    inv.arg(limit)
-        .arg(remaining)
-        .arg(reset)
-        .arg(date)
-        .arg(0)
-        .arg(1)
-        .arg(600_000);
-    inv.invoke(con).unwrap()
+    let a = call(con, request);
+    (
+        a["verdict"].as_str().unwrap().to_string(),
+        a["wait_ms"].as_u64().unwrap_or(0),
+    )
 }
 
-fn field(con: &mut Connection, name: &str) -> Option<String> {
+pub fn field(con: &mut Connection, name: &str) -> Option<String> {
     redis::cmd("HGET")
         .arg(KEYS[0])
         .arg(name)
@@ -86,13 +114,14 @@ fn one_request_learns_a_new_bucket_and_the_reset_comes_into_redis_time_through_d
     let mut con = redis.connection();
     assert_eq!(
         acquire(&mut con, "a", T0, false),
-        (0, 0, 1),
+        ("go".into(), 0, true),
         "the first goes, as the probe"
     );
+    let (outcome, wait, _) = acquire(&mut con, "b", T0, false);
     assert_eq!(
-        acquire(&mut con, "b", T0, false),
-        (2, 20, 0),
-        "the others wait for its answer"
+        (outcome.as_str(), wait),
+        ("wait", 100),
+        "the others wait for its answer (at most five polls at a time)"
     );
     // Okta: 10 a window, 9 left, reset at Unix 1,000,001, Date 1,000,000.
     let answer = record(
@@ -102,7 +131,7 @@ fn one_request_learns_a_new_bucket_and_the_reset_comes_into_redis_time_through_d
         200,
         Some((10, 9, 1_000_001, 1_000_000)),
     );
-    assert_eq!(answer, (0, 0));
+    assert_eq!(answer, ("answered".into(), 0));
     assert_eq!(field(&mut con, "limit").as_deref(), Some("10"));
     assert_eq!(field(&mut con, "remaining").as_deref(), Some("9"));
     // Date − now = 2,490 ms is the clock offset estimate: the reset is 1,000,001,000 − 2,490
@@ -123,18 +152,18 @@ fn spending_is_spread_over_the_window_and_stops_at_the_limit() {
     let window = reset - T0;
     // One unit (the burst, a tenth) goes at once; each next one is scheduled a ninth of the
     // remaining 90 % of the window later: held, with a wait, not sent into a burst.
-    assert_eq!(acquire(&mut con, "u1", T0, false).0, 0);
+    assert_eq!(acquire(&mut con, "u1", T0, false).0, "go");
     let mut last = 0;
     for i in 2..=4 {
         let (code, wait, _) = acquire(&mut con, &format!("u{i}"), T0, false);
-        assert_eq!(code, 1, "unit {i} is reserved for later");
+        assert_eq!(code, "scheduled", "unit {i} is reserved for later");
         assert!(wait > last && wait < window, "unit {i} waits {wait} ms");
         last = wait;
     }
     // Four in flight and scheduled; the same caller comes back when its time has come, with
     // the unit held, and gets its concurrency slot.
     let (code, _, _) = acquire(&mut con, "u2", T0 + last, true);
-    assert_eq!(code, 0);
+    assert_eq!(code, "go");
     // Answers say the window is spent: later callers wait for the reset.
     for i in 1..=4 {
         record(
@@ -146,11 +175,11 @@ fn spending_is_spread_over_the_window_and_stops_at_the_limit() {
         );
     }
     let (code, wait, _) = acquire(&mut con, "late", T0 + last, false);
-    assert_eq!((code, wait), (2, reset - (T0 + last)));
+    assert_eq!((code.as_str(), wait), ("wait", reset - (T0 + last)));
     // After the reset the whole limit is assumed for the next window (same length), and again
     // only its burst goes at once.
-    assert_eq!(acquire(&mut con, "next", reset, false).0, 0);
-    assert_eq!(acquire(&mut con, "next2", reset, false).0, 1);
+    assert_eq!(acquire(&mut con, "next", reset, false).0, "go");
+    assert_eq!(acquire(&mut con, "next2", reset, false).0, "scheduled");
     assert_eq!(field(&mut con, "predicted").as_deref(), Some("1"));
 }
 
@@ -162,13 +191,13 @@ fn leases_of_a_dead_worker_expire_and_free_their_slots() {
     acquire_with(&mut con, "probe", T0, false, 2);
     record(&mut con, "probe", T0, 200, None);
     assert_eq!(field(&mut con, "unlimited").as_deref(), Some("1"));
-    assert_eq!(acquire_with(&mut con, "w1", T0, false, 2).0, 0);
-    assert_eq!(acquire_with(&mut con, "w2", T0, false, 2).0, 0);
+    assert_eq!(acquire_with(&mut con, "w1", T0, false, 2).0, "go");
+    assert_eq!(acquire_with(&mut con, "w2", T0, false, 2).0, "go");
     // The worker holding them dies: nobody records their answers.
     let (code, wait, _) = acquire_with(&mut con, "w3", T0 + 100, false, 2);
-    assert_eq!((code, wait), (2, 20), "the cap holds");
+    assert_eq!((code.as_str(), wait), ("wait", 20), "the cap holds");
     // Ten seconds later (the lease) the slots are free again.
-    assert_eq!(acquire_with(&mut con, "w3", T0 + 10_001, false, 2).0, 0);
+    assert_eq!(acquire_with(&mut con, "w3", T0 + 10_001, false, 2).0, "go");
     let in_flight: u64 = redis::cmd("ZCARD").arg(KEYS[2]).query(&mut con).unwrap();
     assert_eq!(in_flight, 1);
 }
@@ -183,12 +212,12 @@ fn a_429_is_judged_against_the_shared_bucket() {
     acquire(&mut con, "c", T0, false);
     assert_eq!(
         record(&mut con, "c", T0, 429, Some((10, 3, 1_000_001, 1_000_000))).0,
-        2
+        "concurrency"
     );
     acquire(&mut con, "f", T0, false);
     assert_eq!(
         record(&mut con, "f", T0, 429, Some((75, 0, 1_000_060, 1_000_000))).0,
-        2
+        "concurrency"
     );
     // Spent: wait until the reset, by Redis's clock.
     acquire(&mut con, "s", T0, false);
@@ -199,7 +228,7 @@ fn a_429_is_judged_against_the_shared_bucket() {
         429,
         Some((10, 0, 1_000_001, 1_000_000)),
     );
-    assert_eq!(verdict, 1);
+    assert_eq!(verdict, "spent");
     assert_eq!(
         wait,
         1_000 - 200,
@@ -208,7 +237,7 @@ fn a_429_is_judged_against_the_shared_bucket() {
     assert_eq!(field(&mut con, "remaining").as_deref(), Some("0"));
     // Without headers: unknown, left to the retry settings.
     acquire(&mut con, "u", T0, false);
-    assert_eq!(record(&mut con, "u", T0, 429, None).0, 3);
+    assert_eq!(record(&mut con, "u", T0, 429, None).0, "unknown");
 }
 
 #[test]
@@ -241,4 +270,142 @@ fn answers_from_an_older_window_or_out_of_order_do_not_raise_the_count() {
         Some("9"),
         "a newer window replaces it"
     );
+}
+
+#[test]
+fn an_acquire_that_arrives_after_its_deadline_holds_nothing() {
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    // An unpaced route, so that every acquire would go.
+    acquire(&mut con, "probe", T0, false);
+    record(&mut con, "probe", T0, 200, None);
+    let late = call(
+        &mut con,
+        json!({
+            "op": "acquire", "lease": "late", "now": T0 + 101, "share": 1.0,
+            "lease_ms": 10_000, "max_in_flight": 4, "held": false, "burst": 0.1,
+            "poll_ms": 20, "deadline": T0 + 100,
+        }),
+    );
+    assert_eq!(late["outcome"], "expired");
+    let in_flight: u64 = redis::cmd("ZCARD").arg(KEYS[2]).query(&mut con).unwrap();
+    assert_eq!(in_flight, 0, "no slot for a caller that has gone");
+    // In time, the same request goes.
+    let on_time = call(
+        &mut con,
+        json!({
+            "op": "acquire", "lease": "on-time", "now": T0 + 100, "share": 1.0,
+            "lease_ms": 10_000, "max_in_flight": 4, "held": false, "burst": 0.1,
+            "poll_ms": 20, "deadline": T0 + 100,
+        }),
+    );
+    assert_eq!(on_time["outcome"], "go");
+    assert_eq!(
+        on_time["now"],
+        T0 + 100,
+        "every answer carries Redis's clock"
+    );
+    // A release frees what an abandoned request took.
+    call(
+        &mut con,
+        json!({"op": "release", "lease": "on-time", "now": T0 + 150}),
+    );
+    let in_flight: u64 = redis::cmd("ZCARD").arg(KEYS[2]).query(&mut con).unwrap();
+    assert_eq!(in_flight, 0);
+}
+
+#[test]
+fn every_call_counts_its_client_among_the_orgs_workers_for_a_while() {
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    let ping = |con: &mut Connection, worker: &str, now: u64| {
+        call(
+            con,
+            json!({"op": "ping", "lease": "", "worker": worker, "now": now}),
+        )["workers"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(ping(&mut con, "a", T0), 1);
+    assert_eq!(ping(&mut con, "b", T0 + 1_000), 2);
+    assert_eq!(ping(&mut con, "a", T0 + 2_000), 2, "counted once");
+    assert_eq!(ping(&mut con, "c", T0 + 9_999), 3);
+    // Ten seconds after its last call, a client no longer counts.
+    assert_eq!(ping(&mut con, "c", T0 + 11_001), 2);
+    assert_eq!(ping(&mut con, "c", T0 + 12_001), 1);
+}
+
+/// The table of cases shared with the local state machine's tests
+/// (`generated/core/src/governor/cases.json`), run against the script: one Redis, a fresh
+/// bucket per case, Redis's clock at Okta's (`Date` = now).
+#[test]
+fn the_shared_table_of_cases_holds_for_the_script() {
+    let table: Value = serde_json::from_str(include_str!(
+        "../../../generated/core/src/governor/cases.json"
+    ))
+    .unwrap();
+    let cases = table["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    const T0: u64 = 1_700_000_000;
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    let figures = |v: &Value| {
+        let n = |f: &str| v[f].as_u64().unwrap();
+        (n("limit"), n("remaining"), n("reset_in_s"))
+    };
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap();
+        let now0 = T0 * 1000;
+        if !case["prior"].is_null() {
+            let (limit, remaining, reset_in) = figures(&case["prior"]);
+            assert_eq!(acquire(&mut con, "prior", now0, false).0, "go");
+            let r = Some((limit, remaining, T0 + reset_in, T0));
+            record(&mut con, "prior", now0, 200, r);
+        }
+        let after = case["after_ms"].as_u64().unwrap_or(0);
+        let t = now0 + after;
+        let date = T0 + after / 1000;
+        let (outcome, wait) = match &case["step"] {
+            Value::String(step) => {
+                if step == "acquire_twice" {
+                    assert_eq!(acquire(&mut con, "first", t, false).0, "go", "{name}");
+                }
+                let a = call(
+                    &mut con,
+                    json!({
+                        "op": "acquire", "lease": "x", "now": t, "share": 1.0,
+                        "lease_ms": 10_000, "max_in_flight": 4, "held": false, "burst": 0.1,
+                        "poll_ms": 20,
+                    }),
+                );
+                let outcome = match (a["outcome"].as_str().unwrap(), &a["probe"], &a["learning"]) {
+                    ("go", Value::Bool(true), _) => "probe",
+                    ("wait", _, Value::Bool(true)) => "wait_for_answer",
+                    (other, _, _) => other,
+                }
+                .to_string();
+                (outcome, a["wait_ms"].as_u64())
+            }
+            step => {
+                let r = &step["record"];
+                let report = (!r["report"].is_null()).then(|| {
+                    let (limit, remaining, reset_in) = figures(&r["report"]);
+                    (limit, remaining, T0 + reset_in, date)
+                });
+                // Held now or scheduled for later (the script spreads a window's units):
+                // either way a lease whose answer is recorded.
+                let held = acquire(&mut con, "x", t, false).0;
+                assert!(held == "go" || held == "scheduled", "{name}: {held}");
+                let status = r["status"].as_u64().unwrap() as u16;
+                let (verdict, wait) = record(&mut con, "x", t, status, report);
+                (verdict, (wait > 0).then_some(wait))
+            }
+        };
+        let expect = &case["expect"];
+        assert_eq!(outcome, expect["outcome"].as_str().unwrap(), "{name}");
+        if let Some(ms) = expect["wait_ms"].as_u64() {
+            assert_eq!(wait, Some(ms), "{name}");
+        }
+    }
 }

@@ -164,6 +164,10 @@ pub struct Governor {
     /// Woken when an answer may have freed budget.
     changed: tokio::sync::Notify,
     slots: Semaphore,
+    /// The permits `slots` is meant to have now (with a shared budget, the fallback's share of
+    /// `max_concurrency`, which follows the number of workers).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    slot_target: Mutex<usize>,
     /// Tasks waiting per bucket, for the snapshot.
     waiters: Mutex<HashMap<Key, u64>>,
     #[cfg(feature = "redis")]
@@ -219,6 +223,7 @@ impl Governor {
             state: Mutex::new(state),
             changed: tokio::sync::Notify::new(),
             slots: Semaphore::new(slots.clamp(1, Semaphore::MAX_PERMITS)),
+            slot_target: Mutex::new(slots.clamp(1, Semaphore::MAX_PERMITS)),
             waiters: Mutex::new(HashMap::new()),
             #[cfg(feature = "redis")]
             shared: None,
@@ -233,11 +238,11 @@ impl Governor {
     }
 
     /// A governor on a shared budget, whose local budget (for outages) lets this client spend
-    /// the fallback share of each bucket itself, and of the requests in flight: the workers
+    /// its fallback share of each bucket itself, and of the requests in flight: the workers
     /// cannot see each other's reservations then, so each keeps to its part.
     #[cfg(feature = "redis")]
     pub fn shared(config: RateLimitConfig, shared: shared::Shared) -> Governor {
-        let f = shared.fallback_share;
+        let f = shared.fallback_fraction();
         let state = State::new(config.budget_share, config.max_buckets)
             .with_own_share(config.budget_share * f);
         // `as` saturates; at least one request in flight.
@@ -269,23 +274,33 @@ impl Governor {
             governor: self,
             key,
         };
-        #[cfg(feature = "redis")]
-        if let Some(shared) = self.shared.as_ref().filter(|s| s.is_up()) {
-            match shared.acquire(key).await {
-                Ok(lease) => {
-                    drop(waiting);
-                    metrics::waited(key, started.elapsed());
-                    return Ticket {
-                        governor: self,
-                        key,
-                        held: Held::Shared(lease),
-                        _slot: None,
-                    };
+        let held = loop {
+            #[cfg(feature = "redis")]
+            if let Some(shared) = self.shared.as_ref().filter(|s| s.is_up()) {
+                match shared.acquire(key).await {
+                    Ok(lease) => {
+                        shared.succeeded();
+                        drop(waiting);
+                        metrics::waited(key, started.elapsed());
+                        return Ticket {
+                            governor: self,
+                            key,
+                            held: Held::Shared(lease),
+                            _slot: None,
+                        };
+                    }
+                    Err(failure) => self.shared_failed(shared, &failure),
                 }
-                Err(failure) => shared.failed(&failure),
             }
-        }
-        let held = self.acquire_local(key).await;
+            #[cfg(feature = "redis")]
+            if let Some(shared) = &self.shared {
+                self.follow_workers(shared);
+            }
+            // `None`: the shared budget can be used again; the call goes back to it.
+            if let Some(held) = self.acquire_local(key).await {
+                break held;
+            }
+        };
         let mut ticket = Ticket {
             governor: self,
             key,
@@ -299,14 +314,32 @@ impl Governor {
         ticket
     }
 
-    async fn acquire_local(&self, key: &Key) -> Reserved {
+    /// Reserves a unit of the local budget; `None` when the shared budget can be used again
+    /// (Redis answers): the call then goes back to it instead of waiting here, once the wait
+    /// it is in is over (a bucket the local budget knows to be spent stays spent until its
+    /// reset, whatever Redis, perhaps restarted empty, knows of it).
+    async fn acquire_local(&self, key: &Key) -> Option<Reserved> {
+        #[cfg(feature = "redis")]
+        let shared_up = || self.shared.as_ref().is_some_and(|s| s.is_up());
+        #[cfg(not(feature = "redis"))]
+        let shared_up = || false;
+        let mut first = true;
         loop {
+            // The first look is for a call whose Redis operation just failed (one failure is
+            // not an outage): it goes now if the local budget allows.
+            if !first && shared_up() {
+                return None;
+            }
             let mut notified = std::pin::pin!(self.changed.notified());
             // Registered before looking, so that an answer in between is not missed.
             notified.as_mut().enable();
             let decision = self.state().reserve(key, Instant::now());
+            if first && !matches!(decision, Decision::Go(_)) && shared_up() {
+                return None;
+            }
+            first = false;
             match decision {
-                Decision::Go(held) => return held,
+                Decision::Go(held) => return Some(held),
                 Decision::WaitUntil(at) => {
                     // A relative sleep: tokio bounds it, so no setting can overflow an instant.
                     let wait = at
@@ -324,6 +357,35 @@ impl Governor {
                     let _ = tokio::time::timeout(ANSWER_POLL, notified.as_mut()).await;
                 }
             }
+        }
+    }
+
+    /// A failed Redis operation; at the start of an outage, the local budget forgets what it
+    /// knew (the shared budget has spent since) and takes this client's share.
+    #[cfg(feature = "redis")]
+    fn shared_failed(&self, shared: &shared::Shared, failure: &shared::Failure) {
+        if shared.failed(failure) == health::Trip::Tripped {
+            self.state().forget();
+            self.follow_workers(shared);
+        }
+    }
+
+    /// Sets the local budget's own share, and the slots, to this client's part of the org as
+    /// Redis last counted the workers.
+    #[cfg(feature = "redis")]
+    fn follow_workers(&self, shared: &shared::Shared) {
+        let f = shared.fallback_fraction();
+        self.state().set_own_share(self.config.budget_share * f);
+        // `as` saturates; at least one request in flight.
+        let target = (((self.config.max_concurrency as f64) * f).ceil() as usize)
+            .clamp(1, Semaphore::MAX_PERMITS);
+        let mut current = self.slot_target.lock().unwrap_or_else(|p| p.into_inner());
+        if target > *current {
+            self.slots.add_permits(target - *current);
+            *current = target;
+        } else if target < *current {
+            // Only free permits can go; the rest go at a later call, once given back.
+            *current -= self.slots.forget_permits(*current - target);
         }
     }
 
@@ -407,7 +469,7 @@ impl Ticket<'_> {
                 Ok(verdict) => verdict,
                 Err(failure) => {
                     if let Some(shared) = &governor.shared {
-                        shared.failed(&failure);
+                        governor.shared_failed(shared, &failure);
                     }
                     governor.state().judge(status, report, SystemTime::now())
                 }

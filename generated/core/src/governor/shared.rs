@@ -1,9 +1,10 @@
 //! The rate-limit budget shared through Redis by every client of an org, in every process (the
 //! `redis` feature). The decisions are one Lua script (`budget.lua`), run atomically by Redis
-//! on Redis's clock; this file configures it, calls it under a short timeout, and tells the
-//! governor when Redis fails so that the local budget stands in.
+//! on Redis's clock; this file configures it, defines the protocol between the two (named keys,
+//! one JSON request with the limits the script uses, typed answers), calls it under a short
+//! timeout, and tells the governor when Redis fails so that the local budget stands in.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, Weak};
@@ -11,10 +12,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::StatusCode;
 use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
 
-use super::health::Health;
+use super::health::{Health, Trip};
 use super::state::{Key, Report, Verdict};
-use super::RateLimitConfig;
+use super::{RateLimitConfig, LONGEST_WINDOW, MAX_SKEW_SECS, PROBE_PATIENCE, SKEW_EPOCH};
 use crate::error::Error;
 use crate::metrics;
 use crate::retry::jitter;
@@ -22,20 +24,48 @@ use crate::secret::Secret;
 
 /// The default limit on one Redis operation: [`SharedBudget::timeout`].
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(100);
-/// The default share of each bucket used while Redis is unreachable:
-/// [`SharedBudget::fallback_share`].
+/// The share of each bucket used while Redis is unreachable by a client that has not yet
+/// learned from Redis how many clients share the org: [`SharedBudget::fallback_share`].
 pub const DEFAULT_FALLBACK_SHARE: f64 = 0.25;
 
 /// The part of each window released at once when it opens; the rest is released evenly over
 /// the window, so that workers waiting for the reset do not all send in its first millisecond.
 const BURST: f64 = 0.1;
-/// How long a task polls when another request is learning a bucket or the org's requests in
-/// flight are at the cap.
+/// How long a task polls when the org's requests in flight are at the cap.
 const POLL: Duration = Duration::from_millis(20);
-/// How long the first request of an unknown route holds the others back.
-const PROBE_PATIENCE: Duration = Duration::from_secs(1);
 /// How long Redis keeps a bucket nobody has used.
 const BUCKET_TTL: Duration = Duration::from_secs(600);
+/// The least a client's first call waits for the connection and the script's loading.
+const STARTUP: Duration = Duration::from_secs(1);
+/// How many tasks of one client may ask the script at once for a bucket it last found spent:
+/// the others wait their turn and, once one learns the window is spent again, sleep without
+/// asking (a thousand waiters do not all call Redis at each reset).
+const CONTESTED_CALLERS: usize = 4;
+/// How long a client counts among the org's workers after its last call to the script.
+const PRESENCE: Duration = Duration::from_secs(10);
+
+/// The limits the script works with, passed in every request so that they are written only
+/// here.
+#[derive(Debug, Serialize)]
+pub(crate) struct Limits {
+    longest_window_ms: u64,
+    max_skew_ms: u64,
+    skew_epoch: u32,
+    probe_patience_ms: u64,
+    presence_ms: u64,
+}
+
+const fn ms(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+const LIMITS: Limits = Limits {
+    longest_window_ms: ms(LONGEST_WINDOW),
+    max_skew_ms: (MAX_SKEW_SECS * 1000.0) as u64,
+    skew_epoch: SKEW_EPOCH,
+    probe_patience_ms: ms(PROBE_PATIENCE),
+    presence_ms: ms(PRESENCE),
+};
 
 static SCRIPT: LazyLock<redis::Script> =
     LazyLock::new(|| redis::Script::new(include_str!("budget.lua")));
@@ -123,25 +153,38 @@ impl SharedBudget {
     }
 
     /// The longest one Redis operation may take (default [`DEFAULT_REDIS_TIMEOUT`], 100 ms).
-    /// A call never waits longer than this for Redis: past it, the call goes on under the
-    /// local budget.
+    /// A call never waits longer than this for one answer from Redis: past it, the call goes
+    /// on under the local budget. (A client's first call waits up to this long, and at least
+    /// 1 s, for the connection and the script's loading, so that a TLS handshake does not send
+    /// a starting fleet to its fallback.) A reservation that reaches Redis after its caller gave up on it
+    /// is refused by the script, so a paused Redis that resumes holds nothing for calls that
+    /// have long gone out.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// The share of each bucket (and of
-    /// [`max_concurrency`](super::RateLimitConfig::max_concurrency)) this client uses on its
-    /// own while Redis is unreachable, in `(0, 1]` (default [`DEFAULT_FALLBACK_SHARE`], 0.25).
-    /// Set it to about 1 / the number of workers, so that the workers together stay within the
-    /// org's limits while they cannot coordinate.
+    /// [`max_concurrency`](super::RateLimitConfig::max_concurrency)) a client uses on its own
+    /// while Redis is unreachable *before it has ever learned from Redis how many clients
+    /// share the org* (a client started during an outage), in `(0, 1]` (default
+    /// [`DEFAULT_FALLBACK_SHARE`], 0.25). Set it to about 1 / the number of workers.
+    ///
+    /// Every call to Redis also registers the client as present for 10 s and tells it how
+    /// many clients N were present; during an outage each client then keeps to 1/N of what
+    /// was left of each window when it first saw it, and to 1/N of each later window's limit
+    /// and of `max_concurrency`, counting its own answers. The workers together then stay
+    /// within the org's remaining budget, as long as N is current: a worker that joins during
+    /// the outage, or one that was idle for over 10 s before it, is not counted by the others.
     pub fn fallback_share(mut self, share: f64) -> Self {
         self.fallback_share = share;
         self
     }
 
-    /// How often Redis is probed during an outage (default 1 s); the first successful probe
-    /// returns the client to the shared budget.
+    /// How often Redis is probed during an outage (default 1 s), with the script the budget
+    /// runs (so a Redis that answers `PING` but refuses scripts stays an outage); the first
+    /// successful probe returns the client to the shared budget, within about one interval
+    /// of Redis's return.
     pub fn probe_interval(mut self, interval: Duration) -> Self {
         self.probe_interval = interval;
         self
@@ -180,7 +223,11 @@ impl SharedBudget {
             link: Arc::new(Link {
                 client,
                 manager: OnceLock::new(),
+                ready: tokio::sync::OnceCell::new(),
                 health: Mutex::new(Health::default()),
+                anchor: Mutex::new(None),
+                workers: AtomicU64::new(0),
+                worker: lease_id(),
                 org_prefix: org_prefix(&self.namespace, org),
                 principal,
                 timeout: self.timeout,
@@ -191,6 +238,10 @@ impl SharedBudget {
                 max_jitter: config.max_jitter,
             }),
             fallback_share: self.fallback_share,
+            learning: Mutex::new(None),
+            learned: tokio::sync::Notify::new(),
+            spent: Mutex::new(HashMap::new()),
+            callers: tokio::sync::Semaphore::new(CONTESTED_CALLERS),
             routes: Mutex::new(HashSet::new()),
             max_routes: config.max_buckets,
         })
@@ -225,7 +276,17 @@ pub fn check_name(setting: &str, what: &str, name: &str) -> Result<(), Error> {
 /// The shared budget of one client and its clones.
 pub struct Shared {
     link: Arc<Link>,
-    pub fallback_share: f64,
+    fallback_share: f64,
+    /// The bucket another request is learning while a task of this client polls Redis for its
+    /// answer; this client's other tasks for that bucket wait for [`Shared::learned`] instead
+    /// of each polling (and each asking once first).
+    learning: Mutex<Option<Key>>,
+    learned: tokio::sync::Notify,
+    /// Buckets the script last found spent, and their reset (on the monotonic clock): tasks of
+    /// this client sleep until then without asking Redis.
+    spent: Mutex<HashMap<Key, Instant>>,
+    /// Turns for asking about a bucket found spent: see [`CONTESTED_CALLERS`].
+    callers: tokio::sync::Semaphore,
     /// The routes this client used, for the snapshot (bounded by `max_buckets`).
     routes: Mutex<HashSet<Key>>,
     max_routes: usize,
@@ -235,7 +296,15 @@ struct Link {
     client: redis::Client,
     /// Made on first use, inside the runtime (it spawns its reconnection task).
     manager: OnceLock<ConnectionManager>,
+    /// Set once the script is loaded and Redis's clock read, before the first call.
+    ready: tokio::sync::OnceCell<()>,
     health: Mutex<Health>,
+    /// Redis's clock as last seen, for the deadlines of reservations.
+    anchor: Mutex<Option<Anchor>>,
+    /// How many clients of the org were present at the last answer (0: not known yet).
+    workers: AtomicU64,
+    /// This client's id among the org's workers.
+    worker: String,
     org_prefix: String,
     principal: String,
     timeout: Duration,
@@ -246,18 +315,260 @@ struct Link {
     max_jitter: Duration,
 }
 
-/// Why a Redis operation did not answer; the shared budget is left for the local one.
-#[derive(Debug)]
-pub struct Failure(String);
+/// Redis's clock, read in an answer received at `at` (on the monotonic clock). The answer was
+/// computed before it arrived, so `redis_ms` is at most Redis's time at `at`: a deadline
+/// derived from it is never later than meant.
+#[derive(Clone, Copy, Debug)]
+struct Anchor {
+    at: Instant,
+    redis_ms: u64,
+}
 
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl Anchor {
+    /// `deadline` (a local instant) in Redis milliseconds.
+    fn to_redis(self, deadline: Instant) -> u64 {
+        let ahead = u64::try_from(deadline.saturating_duration_since(self.at).as_millis())
+            .unwrap_or(u64::MAX);
+        self.redis_ms.saturating_add(ahead)
     }
 }
 
-/// The Redis keys of one route (see the README's "keys written").
-struct Keys([String; 5]);
+/// Why a Redis operation failed, as a word fit for a metrics label and a log line (never the
+/// server's message, which could quote an argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// No answer within the timeout (a paused, overloaded or unreachable server).
+    Timeout,
+    /// The connection was refused (nothing listens on the port).
+    Refused,
+    /// The host name did not resolve.
+    Unresolved,
+    /// The password or the ACL refused this client or one of the commands it needs
+    /// (`WRONGPASS`, `NOAUTH`, `NOPERM`).
+    Refusal,
+    /// The server refused or failed the script (scripting disabled, an error in it, a
+    /// read-only replica).
+    Script,
+    /// The connection broke (reset, closed, a TLS handshake that failed).
+    Connection,
+    /// Anything else.
+    Other,
+}
+
+impl Cause {
+    /// The label: `timeout`, `refused`, `unresolved`, `auth`, `script`, `connection`, `other`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cause::Timeout => "timeout",
+            Cause::Refused => "refused",
+            Cause::Unresolved => "unresolved",
+            Cause::Refusal => "auth",
+            Cause::Script => "script",
+            Cause::Connection => "connection",
+            Cause::Other => "other",
+        }
+    }
+
+    /// The cause of a `redis` error.
+    fn of(e: &redis::RedisError) -> Cause {
+        use redis::{ErrorKind, ServerErrorKind};
+        match e.kind() {
+            ErrorKind::AuthenticationFailed | ErrorKind::Server(ServerErrorKind::NoPerm) => {
+                return Cause::Refusal;
+            }
+            ErrorKind::Server(
+                ServerErrorKind::NoScript
+                | ServerErrorKind::ResponseError
+                | ServerErrorKind::ExecAbort
+                | ServerErrorKind::ReadOnly
+                | ServerErrorKind::BusyLoading,
+            ) => return Cause::Script,
+            _ => {}
+        }
+        match e.code() {
+            Some("NOAUTH" | "WRONGPASS" | "NOPERM") => return Cause::Refusal,
+            Some(_) => return Cause::Script,
+            None => {}
+        }
+        if e.is_connection_refusal() {
+            return Cause::Refused;
+        }
+        if e.is_timeout() {
+            return Cause::Timeout;
+        }
+        // The resolver's error has no kind of its own; its text is the resolver's, not the
+        // server's, and is only matched, never shown.
+        let text = e.to_string();
+        if ["lookup address", "not known", "resolve", "No address"]
+            .iter()
+            .any(|t| text.contains(t))
+        {
+            return Cause::Unresolved;
+        }
+        if e.is_io_error() || e.is_connection_dropped() {
+            return Cause::Connection;
+        }
+        Cause::Other
+    }
+}
+
+/// Why a Redis operation did not answer; the shared budget is left for the local one.
+#[derive(Debug, Clone, Copy)]
+pub struct Failure {
+    pub cause: Cause,
+    timeout: Duration,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.cause {
+            Cause::Timeout => write!(
+                f,
+                "no answer from Redis within {} ms",
+                self.timeout.as_millis()
+            ),
+            Cause::Refused => f.write_str("Redis refused the connection"),
+            Cause::Unresolved => f.write_str("the Redis host name did not resolve"),
+            Cause::Refusal => f.write_str(
+                "Redis refused the credentials, or its ACL refused a command the budget needs",
+            ),
+            Cause::Script => f.write_str("Redis refused or failed the budget's script"),
+            Cause::Connection => f.write_str("the connection to Redis broke"),
+            Cause::Other => f.write_str("Redis failed"),
+        }
+    }
+}
+
+/// The Redis keys of one route (see the README's "keys written"), passed to the script in the
+/// order of [`Keys::all`], where it names them again.
+pub(crate) struct Keys {
+    bucket: String,
+    leases: String,
+    in_flight: String,
+    clock: String,
+    probe: String,
+    workers: String,
+}
+
+impl Keys {
+    fn all(&self) -> [&str; 6] {
+        [
+            &self.bucket,
+            &self.leases,
+            &self.in_flight,
+            &self.clock,
+            &self.probe,
+            &self.workers,
+        ]
+    }
+}
+
+/// One call to the script: the operation with its arguments, the lease and client ids, and
+/// the limits the script works with.
+#[derive(Serialize)]
+struct Request<'a> {
+    #[serde(flatten)]
+    op: Op,
+    lease: &'a str,
+    worker: &'a str,
+    /// Redis milliseconds to decide at (tests); absent: Redis's own `TIME`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    now: Option<u64>,
+    limits: &'static Limits,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Op {
+    /// Registers the client as present; answers with Redis's clock and the workers.
+    Ping,
+    /// Reserves a unit of the bucket and an org-wide slot.
+    Acquire(Acquire),
+    /// Records an answer and frees the lease.
+    Record(Record),
+    /// Frees a lease whose call was abandoned.
+    Release,
+}
+
+#[derive(Serialize)]
+struct Acquire {
+    share: f64,
+    lease_ms: u64,
+    max_in_flight: usize,
+    /// The unit is already held (an earlier answer scheduled it); only the slot is wanted.
+    held: bool,
+    burst: f64,
+    poll_ms: u64,
+    /// Past this Redis time, the caller has given up on the answer: hold nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deadline: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Record {
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<WireReport>,
+    /// Without a `Date`: the local clock's idea of the seconds to the reset.
+    secs_left: u64,
+    probe: bool,
+    bucket_ttl_ms: u64,
+}
+
+#[derive(Serialize)]
+struct WireReport {
+    limit: u64,
+    remaining: u64,
+    reset: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<u64>,
+}
+
+/// What every answer carries: Redis's clock and, when the client was counted, the workers.
+#[derive(Deserialize)]
+struct Stamp {
+    now: u64,
+    #[serde(default)]
+    workers: u64,
+}
+
+/// The answer to an acquire.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum Acquired {
+    /// The unit and a slot are held: send.
+    Go {
+        #[serde(default)]
+        probe: bool,
+    },
+    /// The unit is held; call again with `held` after the wait for the slot.
+    Scheduled {
+        wait_ms: u64,
+        #[serde(default)]
+        probe: bool,
+    },
+    /// Nothing held: call again after the wait (`learning`: another request is learning the
+    /// bucket; `spent`: the bucket is spent until the wait's end).
+    Wait {
+        wait_ms: u64,
+        #[serde(default)]
+        learning: bool,
+        #[serde(default)]
+        spent: bool,
+    },
+    /// The request arrived after its deadline: nothing held.
+    Expired,
+}
+
+/// The answer to a record.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+enum Recorded {
+    Answered,
+    Spent { wait_ms: u64 },
+    Concurrency,
+    Unknown,
+}
 
 impl Link {
     fn manager(&self) -> ConnectionManager {
@@ -267,7 +578,7 @@ impl Link {
                     .set_connection_timeout(Some(self.timeout))
                     .set_response_timeout(Some(self.timeout))
                     .set_number_of_retries(1)
-                    .set_max_delay(Duration::from_secs(1));
+                    .set_max_delay(Duration::from_millis(200));
                 // Only fails on settings this crate does not use (a push sender).
                 ConnectionManager::new_lazy_with_config(self.client.clone(), config)
                     .expect("a connection manager without push settings")
@@ -277,38 +588,92 @@ impl Link {
 
     fn keys(&self, key: &Key) -> Keys {
         let route = format!("{}:p:{}:{key}", self.org_prefix, self.principal);
-        Keys([
-            format!("{route}:bucket"),
-            format!("{route}:leases"),
-            format!("{}:in-flight", self.org_prefix),
-            format!("{}:clock", self.org_prefix),
-            format!("{route}:probe"),
-        ])
+        Keys {
+            bucket: format!("{route}:bucket"),
+            leases: format!("{route}:leases"),
+            in_flight: format!("{}:in-flight", self.org_prefix),
+            clock: format!("{}:clock", self.org_prefix),
+            probe: format!("{route}:probe"),
+            workers: format!("{}:workers", self.org_prefix),
+        }
     }
 
-    /// Runs the script under the timeout.
-    async fn run<T: redis::FromRedisValue>(
-        &self,
-        keys: &Keys,
-        args: &[String],
-    ) -> Result<T, Failure> {
+    fn failure(&self, cause: Cause) -> Failure {
+        Failure {
+            cause,
+            timeout: self.timeout,
+        }
+    }
+
+    /// Loads the script and reads Redis's clock before the first call, once per client (a
+    /// failure is tried again by the next call).
+    async fn ready(&self) -> Result<(), Failure> {
+        self.ready
+            .get_or_try_init(|| async {
+                let mut con = self.manager();
+                let load = SCRIPT.load_async(&mut con);
+                // A first connection (a TLS handshake, a cold DNS cache) may take longer than
+                // one operation, so the start-up has a patience of its own.
+                match tokio::time::timeout(self.timeout.max(STARTUP), load).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => return Err(self.failure(Cause::of(&e))),
+                    Err(_) => return Err(self.failure(Cause::Timeout)),
+                }
+                self.ping().await
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// Registers this client as present and reads Redis's clock, with the budget's script.
+    async fn ping(&self) -> Result<(), Failure> {
+        let keys = self.keys(&Key::new(http::Method::GET, "/".into()));
+        self.run(&keys, Op::Ping, "").await.map(drop)
+    }
+
+    /// Runs the script under the timeout; the answer's text.
+    async fn run(&self, keys: &Keys, op: Op, lease: &str) -> Result<String, Failure> {
+        let request = Request {
+            op,
+            lease,
+            worker: &self.worker,
+            now: None,
+            limits: &LIMITS,
+        };
+        // Serialising plain numbers and strings cannot fail.
+        let json = serde_json::to_string(&request).unwrap_or_default();
         let mut invocation = SCRIPT.prepare_invoke();
-        for k in &keys.0 {
+        for k in keys.all() {
             invocation.key(k);
         }
-        for a in args {
-            invocation.arg(a);
-        }
+        invocation.arg(json);
         let mut con = self.manager();
-        match tokio::time::timeout(self.timeout, invocation.invoke_async(&mut con)).await {
-            Ok(Ok(v)) => Ok(v),
-            // The kind only: a server's message could quote an argument.
-            Ok(Err(e)) => Err(Failure(format!("Redis error ({:?})", e.kind()))),
-            Err(_) => Err(Failure(format!(
-                "no answer from Redis within {} ms",
-                self.timeout.as_millis()
-            ))),
+        let text: String =
+            match tokio::time::timeout(self.timeout, invocation.invoke_async(&mut con)).await {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => return Err(self.failure(Cause::of(&e))),
+                Err(_) => return Err(self.failure(Cause::Timeout)),
+            };
+        let received = Instant::now();
+        let stamp: Stamp = serde_json::from_str(&text).map_err(|_| self.failure(Cause::Script))?;
+        *self.anchor.lock().unwrap_or_else(|p| p.into_inner()) = Some(Anchor {
+            at: received,
+            redis_ms: stamp.now,
+        });
+        if stamp.workers > 0 {
+            self.workers.store(stamp.workers, Ordering::Relaxed);
         }
+        Ok(text)
+    }
+
+    /// The Redis time after which a request sent now has been given up.
+    fn deadline(&self) -> Option<u64> {
+        let anchor = *self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+        anchor.map(|a| a.to_redis(Instant::now() + self.timeout))
+    }
+
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.health.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -319,6 +684,7 @@ pub struct Lease {
     keys: Keys,
     id: String,
     probe: bool,
+    /// Something may be held in Redis under this id: give it back when dropped.
     open: bool,
 }
 
@@ -326,6 +692,17 @@ impl Shared {
     /// Whether requests go to Redis now (no outage under way).
     pub fn is_up(&self) -> bool {
         self.link.health().is_up()
+    }
+
+    /// The share of each bucket and of the concurrency cap this client takes on its own while
+    /// Redis cannot coordinate the workers: 1/N of the N clients Redis last counted, or the
+    /// configured fallback share before any count.
+    pub fn fallback_fraction(&self) -> f64 {
+        match self.link.workers.load(Ordering::Relaxed) {
+            0 => self.fallback_share,
+            // `as` saturates; at most 1.
+            n => 1.0 / n as f64,
+        }
     }
 
     /// The routes this client used through the shared budget.
@@ -343,6 +720,7 @@ impl Shared {
             }
         }
         let link = &self.link;
+        link.ready().await?;
         let mut lease = Lease {
             link: link.clone(),
             keys: link.keys(key),
@@ -351,59 +729,195 @@ impl Shared {
             open: false,
         };
         let mut held = false;
+        // Set while this task polls for the bucket's first answer for the whole client; its
+        // drop (also when the call is dropped) lets the others go.
+        let mut poller: Option<Poller<'_>> = None;
+        let mut expired = 0u32;
+        // Whether this task has found the bucket spent: it then asks in turn.
+        let mut contested = false;
         loop {
-            let args = [
-                "acquire".to_string(),
-                lease.id.clone(),
-                String::new(),
-                link.share.to_string(),
-                link.lease_ms.to_string(),
-                link.max_in_flight.to_string(),
-                u8::from(held).to_string(),
-                PROBE_PATIENCE.as_millis().to_string(),
-                BURST.to_string(),
-                POLL.as_millis().to_string(),
-            ];
-            let (code, wait_ms, probe): (u8, u64, u8) = link.run(&lease.keys, &args).await?;
-            lease.probe |= probe == 1;
-            let wait = Duration::from_millis(wait_ms.min(60_000));
-            match code {
-                0 => {
+            if !held && poller.is_none() && self.await_learner(key).await {
+                contested = true;
+                continue;
+            }
+            if !held {
+                if let Some(until) = self.spent_until(key) {
+                    // Wake-ups spread over the jitter, so that the tasks of all the clients
+                    // do not ask in the same millisecond of the reset.
+                    let at = until + jitter(link.max_jitter);
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+                    contested = true;
+                    continue;
+                }
+            }
+            let turn = if contested && !held {
+                self.callers.acquire().await.ok()
+            } else {
+                None
+            };
+            if turn.is_some() && self.spent_until(key).is_some() {
+                // Another task learned meanwhile that the new window is spent too.
+                continue;
+            }
+            let op = Op::Acquire(Acquire {
+                share: link.share,
+                lease_ms: link.lease_ms,
+                max_in_flight: link.max_in_flight,
+                held,
+                burst: BURST,
+                poll_ms: ms(POLL),
+                // Twice refused as late, the clock estimate is off (a Redis clock that
+                // jumped): this call goes without a deadline.
+                deadline: (expired < 2).then(|| link.deadline()).flatten(),
+            });
+            let answer = match link.run(&lease.keys, op, &lease.id).await {
+                Ok(text) => {
+                    serde_json::from_str::<Acquired>(&text).map_err(|_| link.failure(Cause::Script))
+                }
+                Err(f) => Err(f),
+            };
+            drop(turn);
+            let answer = match answer {
+                Ok(a) => a,
+                Err(f) => {
+                    // A request that was sent may still run in Redis: give back whatever it
+                    // takes.
+                    lease.open |= matches!(f.cause, Cause::Timeout | Cause::Connection);
+                    return Err(f);
+                }
+            };
+            let learning = matches!(answer, Acquired::Wait { learning: true, .. });
+            if !learning {
+                poller = None;
+            }
+            match answer {
+                Acquired::Go { probe } => {
+                    lease.probe |= probe;
                     lease.open = true;
                     return Ok(lease);
                 }
                 // The unit is ours from now on (given back if this call is dropped).
-                1 => {
+                Acquired::Scheduled { wait_ms, probe } => {
+                    lease.probe |= probe;
                     held = true;
                     lease.open = true;
-                    tokio::time::sleep(wait).await;
+                    tokio::time::sleep(Duration::from_millis(wait_ms.min(60_000))).await;
                 }
-                _ => {
+                Acquired::Wait {
+                    wait_ms,
+                    learning: true,
+                    ..
+                } => {
+                    // Another request is learning the bucket: one task of this client polls,
+                    // the others wait for it (or, should it vanish, for the patience), and
+                    // then ask in turn, as for a bucket found spent.
+                    contested = true;
+                    let wait = Duration::from_millis(wait_ms.clamp(1, 60_000));
+                    if poller.is_none() {
+                        let mut learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
+                        if learning.is_none() {
+                            *learning = Some(key.clone());
+                            poller = Some(Poller(self));
+                        }
+                    }
+                    // This task polls (for the client, or for another bucket than the one
+                    // polled for), or waits for the task that does.
+                    if poller.is_some() || !self.await_learner(key).await {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                Acquired::Wait {
+                    wait_ms,
+                    spent: true,
+                    ..
+                } => {
+                    tracing::debug!(
+                        bucket = %key,
+                        wait_ms,
+                        "rate limit: the shared bucket is spent until its reset"
+                    );
+                    let wait = Duration::from_millis(wait_ms.min(60_000));
+                    self.mark_spent(key, Instant::now() + wait);
+                    contested = true;
+                }
+                Acquired::Wait { wait_ms, .. } => {
                     tracing::debug!(
                         bucket = %key,
                         wait_ms,
                         "rate limit: waiting for the shared bucket"
                     );
+                    let wait = Duration::from_millis(wait_ms.min(60_000));
                     let spread = jitter(link.max_jitter.min(wait.max(POLL)));
                     tokio::time::sleep(wait.saturating_add(spread)).await;
                 }
+                Acquired::Expired => expired += 1,
             }
         }
     }
 
-    /// Records a failed operation; on the first of an outage, warns, counts and starts probing.
-    pub fn failed(&self, failure: &Failure) {
-        if !self.link.health().failed(Instant::now()) {
-            return;
+    /// When a bucket this client found spent resets, if that is still ahead.
+    fn spent_until(&self, key: &Key) -> Option<Instant> {
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        let until = *spent.get(key)?;
+        if until > Instant::now() {
+            return Some(until);
+        }
+        spent.remove(key);
+        None
+    }
+
+    fn mark_spent(&self, key: &Key, until: Instant) {
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        spent.retain(|_, at| *at > now);
+        if spent.len() < self.max_routes || spent.contains_key(key) {
+            spent.insert(key.clone(), until);
+        }
+    }
+
+    /// Waits while another task of this client polls for `key`'s first answer (at most the
+    /// patience); `false` when none does.
+    async fn await_learner(&self, key: &Key) -> bool {
+        let mut notified = std::pin::pin!(self.learned.notified());
+        notified.as_mut().enable();
+        let learner = {
+            let learning = self.learning.lock().unwrap_or_else(|p| p.into_inner());
+            learning.as_ref() == Some(key)
+        };
+        if learner {
+            let _ = tokio::time::timeout(PROBE_PATIENCE, notified).await;
+        }
+        learner
+    }
+
+    fn stop_polling(&self) {
+        *self.learning.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.learned.notify_waiters();
+    }
+
+    /// Records a failed operation, and on the failure that trips the client into an outage
+    /// warns, counts and starts probing. Returns what the failure did.
+    pub fn failed(&self, failure: &Failure) -> Trip {
+        metrics::redis_failure(failure.cause.label());
+        let trip = self.link.health().failed(Instant::now());
+        if trip != Trip::Tripped {
+            return trip;
         }
         tracing::warn!(
             error = %failure,
+            cause = failure.cause.label(),
             "rate limit: the shared budget in Redis is unreachable; using the local budget \
              at the fallback share until it is back"
         );
-        metrics::redis_fallback();
+        metrics::redis_fallback(failure.cause.label());
         let weak = Arc::downgrade(&self.link);
         tokio::spawn(probe(weak));
+        trip
+    }
+
+    /// Records a successful operation (failures are counted afresh).
+    pub fn succeeded(&self) {
+        self.link.health().succeeded();
     }
 
     /// The shared figures of `keys`: limit, remaining, reset, units in flight.
@@ -413,8 +927,8 @@ impl Shared {
         }
         let keys = self.link.keys(key);
         let mut pipe = redis::pipe();
-        pipe.hmget(&keys.0[0], &["limit", "remaining", "reset"])
-            .zcard(&keys.0[1]);
+        pipe.hmget(&keys.bucket, &["limit", "remaining", "reset"])
+            .zcard(&keys.leases);
         let mut con = self.link.manager();
         let query = pipe.query_async::<(Vec<Option<u64>>, u64)>(&mut con);
         let (fields, in_flight) = tokio::time::timeout(self.link.timeout, query)
@@ -434,6 +948,16 @@ impl Shared {
     }
 }
 
+/// The task polling for a bucket's first answer on behalf of its client; see
+/// [`Shared::learning`].
+struct Poller<'a>(&'a Shared);
+
+impl Drop for Poller<'_> {
+    fn drop(&mut self) {
+        self.0.stop_polling();
+    }
+}
+
 /// A bucket as Redis holds it.
 pub struct SharedFigures {
     pub limit: Option<u64>,
@@ -442,14 +966,8 @@ pub struct SharedFigures {
     pub in_flight: u64,
 }
 
-impl Link {
-    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
-        self.health.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// Pings Redis every probe interval until it answers (or the client is gone), then returns
-/// the client to the shared budget.
+/// Runs the budget's script every probe interval until it answers (or the client is gone),
+/// then returns the client to the shared budget.
 async fn probe(link: Weak<Link>) {
     loop {
         let Some(interval) = link.upgrade().map(|l| l.probe_interval) else {
@@ -459,10 +977,7 @@ async fn probe(link: Weak<Link>) {
         let Some(l) = link.upgrade() else {
             return;
         };
-        let mut con = l.manager();
-        let cmd = redis::cmd("PING");
-        let ping = cmd.query_async::<String>(&mut con);
-        if let Ok(Ok(_)) = tokio::time::timeout(l.timeout, ping).await {
+        if l.ping().await.is_ok() {
             metrics::redis_back();
             if let Some(outage) = l.health().recovered(Instant::now()) {
                 tracing::info!(
@@ -477,51 +992,42 @@ async fn probe(link: Weak<Link>) {
 
 impl Lease {
     /// Records the answer in the shared bucket and frees the slot; `None` when Redis did not
-    /// answer (the caller then judges the answer locally; the lease expires by itself).
+    /// answer (the caller then judges the answer locally; the lease is given back in the
+    /// background, or expires).
     pub async fn finish(
         mut self,
         status: StatusCode,
         report: Option<Report>,
     ) -> Result<Verdict, Failure> {
-        self.open = false;
         let local_unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let (has, limit, remaining, reset, date) = match report {
-            Some(r) => (
-                "1",
-                r.limit.to_string(),
-                r.remaining.to_string(),
-                r.reset.to_string(),
-                r.date.map(|d| d.to_string()).unwrap_or_default(),
-            ),
-            None => ("0", "0".into(), "0".into(), "0".into(), String::new()),
-        };
-        // Only used without a Date: the local clock's idea of the seconds left.
-        let secs_left = report
-            .map(|r| r.reset.saturating_sub(local_unix).min(60))
-            .unwrap_or(0);
-        let args = [
-            "record".to_string(),
-            self.id.clone(),
-            String::new(),
-            status.as_u16().to_string(),
-            has.to_string(),
-            limit,
-            remaining,
-            reset,
-            date,
-            secs_left.to_string(),
-            u8::from(self.probe).to_string(),
-            BUCKET_TTL.as_millis().to_string(),
-        ];
-        let (code, wait_ms): (u8, u64) = self.link.run(&self.keys, &args).await?;
-        Ok(match code {
-            0 => Verdict::Answered,
-            1 => Verdict::Spent(Duration::from_millis(wait_ms.min(60_000))),
-            2 => Verdict::Concurrency,
-            _ => Verdict::Unknown,
+        let op = Op::Record(Record {
+            status: status.as_u16(),
+            report: report.map(|r| WireReport {
+                limit: r.limit,
+                remaining: r.remaining,
+                reset: r.reset,
+                date: r.date,
+            }),
+            secs_left: report
+                .map(|r| r.reset.saturating_sub(local_unix).min(60))
+                .unwrap_or(0),
+            probe: self.probe,
+            bucket_ttl_ms: ms(BUCKET_TTL),
+        });
+        let text = self.link.run(&self.keys, op, &self.id).await?;
+        let recorded = serde_json::from_str::<Recorded>(&text)
+            .map_err(|_| self.link.failure(Cause::Script))?;
+        self.open = false;
+        Ok(match recorded {
+            Recorded::Answered => Verdict::Answered,
+            Recorded::Spent { wait_ms } => {
+                Verdict::Spent(Duration::from_millis(wait_ms.min(60_000)))
+            }
+            Recorded::Concurrency => Verdict::Concurrency,
+            Recorded::Unknown => Verdict::Unknown,
         })
     }
 }
@@ -531,25 +1037,31 @@ impl Drop for Lease {
         if !self.open {
             return;
         }
-        // Given back in the background; if that fails too, the lease expires by itself.
+        // Given back in the background, tried again while Redis does not answer (a paused
+        // Redis runs the abandoned request when it resumes; the release, sent after it on the
+        // same connection, then frees what it took); if that fails for a whole lease, the
+        // lease has expired by itself.
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
         let link = self.link.clone();
-        let (leases, in_flight, probe) = (
-            self.keys.0[1].clone(),
-            self.keys.0[2].clone(),
-            self.keys.0[4].clone(),
+        let keys = std::mem::replace(
+            &mut self.keys,
+            Keys {
+                bucket: String::new(),
+                leases: String::new(),
+                in_flight: String::new(),
+                clock: String::new(),
+                probe: String::new(),
+                workers: String::new(),
+            },
         );
-        let (id, was_probe) = (std::mem::take(&mut self.id), self.probe);
+        let id = std::mem::take(&mut self.id);
         handle.spawn(async move {
-            let mut pipe = redis::pipe();
-            pipe.zrem(&leases, &id).zrem(&in_flight, &id);
-            if was_probe {
-                pipe.del(&probe);
+            let until = Instant::now() + Duration::from_millis(link.lease_ms);
+            while link.run(&keys, Op::Release, &id).await.is_err() && Instant::now() < until {
+                tokio::time::sleep(link.probe_interval.min(Duration::from_millis(250))).await;
             }
-            let mut con = link.manager();
-            let _ = tokio::time::timeout(link.timeout, pipe.query_async::<()>(&mut con)).await;
         });
     }
 }
@@ -565,4 +1077,65 @@ pub fn lease_id() -> String {
         Instant::now(),
     ));
     format!("{r:016x}{n:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_in_redis_time_is_never_later_than_meant() {
+        let t0 = Instant::now();
+        let a = Anchor {
+            at: t0,
+            redis_ms: 1_000_000,
+        };
+        assert_eq!(a.to_redis(t0 + Duration::from_millis(100)), 1_000_100);
+        // A deadline before the anchor (cannot happen) saturates at the anchor.
+        assert_eq!(a.to_redis(t0), 1_000_000);
+    }
+
+    #[test]
+    fn answers_parse_into_their_outcomes() {
+        let a: Acquired = serde_json::from_str(r#"{"outcome":"go","probe":true,"now":5}"#).unwrap();
+        assert_eq!(a, Acquired::Go { probe: true });
+        let a: Acquired =
+            serde_json::from_str(r#"{"outcome":"wait","wait_ms":20,"now":5,"workers":3}"#).unwrap();
+        assert_eq!(
+            a,
+            Acquired::Wait {
+                wait_ms: 20,
+                learning: false,
+                spent: false
+            }
+        );
+        let r: Recorded = serde_json::from_str(r#"{"verdict":"spent","wait_ms":800}"#).unwrap();
+        assert_eq!(r, Recorded::Spent { wait_ms: 800 });
+        assert!(serde_json::from_str::<Acquired>(r#"{"outcome":"maybe"}"#).is_err());
+    }
+
+    #[test]
+    fn a_request_names_every_argument_and_passes_the_limits() {
+        let json = serde_json::to_value(Request {
+            op: Op::Acquire(Acquire {
+                share: 0.5,
+                lease_ms: 35_000,
+                max_in_flight: 16,
+                held: false,
+                burst: BURST,
+                poll_ms: 20,
+                deadline: Some(7),
+            }),
+            lease: "l",
+            worker: "w",
+            now: None,
+            limits: &LIMITS,
+        })
+        .unwrap();
+        assert_eq!(json["op"], "acquire");
+        assert_eq!(json["deadline"], 7);
+        assert_eq!(json["limits"]["longest_window_ms"], 60_000);
+        assert_eq!(json["limits"]["max_skew_ms"], 86_400_000);
+        assert!(json.get("now").is_none(), "absent: Redis's own clock");
+    }
 }

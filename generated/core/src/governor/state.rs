@@ -123,8 +123,10 @@ struct Bucket {
     probing: Option<Instant>,
     in_flight: u64,
     last_used: u64,
-    /// This client's answers in the window with this `X-Rate-Limit-Reset`, for `own_share`.
-    own: (u64, u64),
+    /// For `own_share`: the window (its `X-Rate-Limit-Reset`) of this client's latest answer,
+    /// its answers in that window, and the units it may spend itself in it (its share of
+    /// what was left of the window when it first saw it).
+    own: Own,
 }
 
 impl Bucket {
@@ -142,18 +144,26 @@ impl Bucket {
                 let Some(own_share) = own_share else {
                     return all;
                 };
-                // Our own answers in the live window (none yet once it has reset).
-                let mine = match w.reset_at {
-                    Some(_) if self.own.0 == w.reset => self.own.1,
-                    _ => 0,
+                // Our own answers and quota in the live window; a window that has reset
+                // unseen is new to everyone: our share of its limit.
+                let (mine, quota) = match w.reset_at {
+                    Some(_) if self.own.reset == w.reset => (self.own.answers, self.own.quota),
+                    _ => (0, allowed(w.limit, own_share)),
                 };
-                let own = allowed(w.limit, own_share)
-                    .saturating_sub(mine)
-                    .saturating_sub(self.in_flight);
+                let own = quota.saturating_sub(mine).saturating_sub(self.in_flight);
                 all.min(own)
             }
         }
     }
+}
+
+/// This client's own spending in one window, for a fallback that must not spend the others'
+/// part: see [`Bucket::own`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Own {
+    reset: u64,
+    answers: u64,
+    quota: u64,
 }
 
 /// `limit × share`, at least one so that a tiny share never stalls a bucket for good.
@@ -266,6 +276,19 @@ impl State {
         self
     }
 
+    /// Changes the share of [`State::with_own_share`] (for windows first seen from now on).
+    #[cfg(feature = "redis")]
+    pub fn set_own_share(&mut self, share: f64) {
+        self.own_share = Some(share);
+    }
+
+    /// Forgets every bucket (the shared budget spent since this state last saw them); their
+    /// reservations then find no bucket of their generation.
+    #[cfg(any(feature = "redis", test))]
+    pub fn forget(&mut self) {
+        self.buckets.clear();
+    }
+
     fn bucket(&mut self, key: &Key) -> &mut Bucket {
         self.tick = self.tick.saturating_add(1);
         let tick = self.tick;
@@ -288,7 +311,7 @@ impl State {
             probing: None,
             in_flight: 0,
             last_used: tick,
-            own: (0, 0),
+            own: Own::default(),
         });
         bucket.last_used = tick;
         bucket
@@ -418,12 +441,23 @@ impl State {
             match report {
                 Some(r) => {
                     bucket.unlimited = false;
-                    // An answer Okta counted, in the window it names.
-                    if r.reset > bucket.own.0 {
-                        bucket.own = (r.reset, 0);
+                    // An answer Okta counted, in the window it names. The first of a window
+                    // sets this client's quota in it: its share of what was left (this answer
+                    // included), and never more than its share of the limit.
+                    if r.reset > bucket.own.reset {
+                        let left = own_share.map_or(0, |f| {
+                            // `as` saturates for floats.
+                            let part = (r.remaining.saturating_add(1) as f64 * f).floor() as u64;
+                            part.min(allowed(r.limit, f))
+                        });
+                        bucket.own = Own {
+                            reset: r.reset,
+                            answers: 0,
+                            quota: left,
+                        };
                     }
-                    if r.reset == bucket.own.0 {
-                        bucket.own.1 = bucket.own.1.saturating_add(1);
+                    if r.reset == bucket.own.reset {
+                        bucket.own.answers = bucket.own.answers.saturating_add(1);
                     }
                     match &mut bucket.window {
                         Some(w) if r.reset == w.reset && w.reset_at.is_some() => {

@@ -406,8 +406,9 @@ proptest::proptest! {
 
 #[test]
 fn an_own_share_counts_only_this_clients_answers() {
-    // The fallback of a shared budget: 1/4 of a bucket of 100 spent by this client itself,
-    // while the others' spending (seen in Remaining) leaves plenty.
+    // The fallback of a shared budget: this client's quarter of what was left of the window
+    // when it first saw it (60 left after its own first answer: 61 × 1/4 = 15), spent by this
+    // client itself, though Okta reports more left.
     let mut s = State::new(1.0, 16).with_own_share(0.25);
     let k = key("/api/v1/users");
     let now = Instant::now();
@@ -421,16 +422,20 @@ fn an_own_share_counts_only_this_clients_answers() {
         now,
         at,
     );
-    // One answer of ours so far: 24 more, though Okta reports 60 left.
-    let held: Vec<Reserved> = (0..24).map(|_| go(s.reserve(&k, now))).collect();
+    // One answer of ours so far: 14 more, though Okta reports 60 left.
+    let held: Vec<Reserved> = (0..14).map(|_| go(s.reserve(&k, now))).collect();
     assert!(matches!(s.reserve(&k, now), Decision::WaitUntil(_)));
     for h in held {
         s.record(&k, h, StatusCode::OK, report(100, 50, T0 + 1, T0), now, at);
     }
     assert!(matches!(s.reserve(&k, now), Decision::WaitUntil(_)));
-    // A new window: our count starts again.
+    // A new window: our count starts again, at our quarter of its limit (25).
     let later = now + Duration::from_secs(2);
-    assert!(!go(s.reserve(&k, later)).probe);
+    for _ in 0..25 {
+        assert!(!go(s.reserve(&k, later)).probe);
+    }
+    // The 26th waits (for an answer describing the new window).
+    assert_eq!(s.reserve(&k, later), Decision::WaitForAnswer);
     // Without an own share the same figures allow 50.
     let mut plain = State::new(1.0, 16);
     let probe = go(plain.reserve(&k, now));
@@ -446,4 +451,115 @@ fn an_own_share_counts_only_this_clients_answers() {
         go(plain.reserve(&k, now));
     }
     assert!(matches!(plain.reserve(&k, now), Decision::WaitUntil(_)));
+}
+
+#[test]
+fn workers_in_an_outage_together_spend_no_more_than_was_left() {
+    // Four workers fall back in the middle of a window of 100 of which 12 are left. Each
+    // learns the bucket with one request (the four probes are counted by Okta in turn), then
+    // spends only its quarter of what it saw left.
+    let k = key("/api/v1/users");
+    let now = Instant::now();
+    let at = wall(T0 as f64);
+    let mut left = 12u64;
+    let mut sent = 0u64;
+    let mut workers: Vec<State> = (0..4)
+        .map(|_| State::new(1.0, 16).with_own_share(0.25))
+        .collect();
+    for s in &mut workers {
+        let probe = go(s.reserve(&k, now));
+        left -= 1;
+        sent += 1;
+        s.record(
+            &k,
+            probe,
+            StatusCode::OK,
+            report(100, left, T0 + 1, T0),
+            now,
+            at,
+        );
+    }
+    for s in &mut workers {
+        while let Decision::Go(h) = s.reserve(&k, now) {
+            sent += 1;
+            left = left.saturating_sub(1);
+            s.record(
+                &k,
+                h,
+                StatusCode::OK,
+                report(100, left, T0 + 1, T0),
+                now,
+                at,
+            );
+        }
+    }
+    assert!(sent <= 12, "{sent} sent into a window with 12 left");
+    // The forgotten state learns the bucket again, with one request.
+    let s = &mut workers[0];
+    s.forget();
+    assert!(go(s.reserve(&k, now)).probe);
+}
+
+/// The table of cases shared with the script's tests (`cases.json`): each case's prior state,
+/// step and expected decision, run against this state machine.
+#[test]
+fn the_shared_table_of_cases_holds_for_the_local_state_machine() {
+    let table: serde_json::Value =
+        serde_json::from_str(include_str!("../cases.json")).expect("cases.json");
+    let cases = table["cases"].as_array().expect("a list of cases");
+    assert!(cases.len() >= 10);
+    let figures = |v: &serde_json::Value| {
+        let n = |f: &str| v[f].as_u64().unwrap_or_else(|| panic!("{f} in {v}"));
+        (n("limit"), n("remaining"), n("reset_in_s"))
+    };
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let mut s = State::new(1.0, 16);
+        let k = key("/api/v1/users");
+        let t0 = Instant::now();
+        if !case["prior"].is_null() {
+            let (limit, remaining, reset_in) = figures(&case["prior"]);
+            let probe = go(s.reserve(&k, t0));
+            let r = report(limit, remaining, T0 + reset_in, T0);
+            s.record(&k, probe, StatusCode::OK, r, t0, wall(T0 as f64));
+        }
+        let after = case["after_ms"].as_u64().unwrap_or(0);
+        let t = t0 + Duration::from_millis(after);
+        let date = T0 + after / 1000;
+        let (outcome, wait) = match &case["step"] {
+            serde_json::Value::String(step) => {
+                if step == "acquire_twice" {
+                    go(s.reserve(&k, t));
+                }
+                match s.reserve(&k, t) {
+                    Decision::Go(held) if held.probe => ("probe", None),
+                    Decision::Go(_) => ("go", None),
+                    Decision::WaitUntil(at) => ("wait", Some(at - t)),
+                    Decision::WaitForAnswer => ("wait_for_answer", None),
+                }
+            }
+            step => {
+                let record = &step["record"];
+                let status =
+                    StatusCode::from_u16(record["status"].as_u64().unwrap() as u16).unwrap();
+                let r = (!record["report"].is_null()).then(|| {
+                    let (limit, remaining, reset_in) = figures(&record["report"]);
+                    report(limit, remaining, T0 + reset_in, date).unwrap()
+                });
+                let held = go(s.reserve(&k, t));
+                let (verdict, _) = s.record(&k, held, status, r, t, wall(date as f64));
+                match verdict {
+                    Verdict::Answered => ("answered", None),
+                    Verdict::Spent(d) => ("spent", Some(d)),
+                    Verdict::Concurrency => ("concurrency", None),
+                    Verdict::Unknown => ("unknown", None),
+                }
+            }
+        };
+        let expect = &case["expect"];
+        assert_eq!(outcome, expect["outcome"].as_str().unwrap(), "{name}");
+        if let Some(ms) = expect["wait_ms"].as_u64() {
+            assert_eq!(wait, Some(Duration::from_millis(ms)), "{name}");
+        }
+    }
 }
