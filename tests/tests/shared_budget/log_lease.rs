@@ -194,6 +194,142 @@ async fn the_fencing_token_grows_with_every_holder_and_refuses_a_stale_one() {
     assert!(three.fencing_token() > second);
 }
 
+/// The examples' checkpoint stores, used here as a user would.
+#[allow(dead_code)]
+#[path = "../../../generated/examples/tail_checkpoint_file.rs"]
+mod file_checkpoint;
+#[allow(dead_code)]
+#[path = "../../../generated/examples/tail_sink_transaction.rs"]
+mod sink_transaction;
+
+/// A fresh directory for a test's files.
+fn scratch(what: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "okta-lease-{what}-{}-{:?}",
+        std::process::id(),
+        Instant::now()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Nothing more comes within 300 ms (the mock log has caught up).
+async fn caught_up(stream: &mut LeasedLogStream) {
+    let more = tokio::time::timeout(Duration::from_millis(300), stream.next()).await;
+    assert!(more.is_err(), "{more:?}");
+}
+
+/// Redis restarted empty (here flushed) under a holder whose checkpoint is in a file: the next
+/// holder resumes from the file and repeats no acknowledged event, and the old holder, now
+/// stale, can no longer write the checkpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flushed_redis_repeats_nothing_with_the_checkpoint_in_a_file() {
+    let redis = RedisServer::start();
+    let server = system_log().await;
+    let client = client(&server);
+    let dir = scratch("file");
+    let store = file_checkpoint::FileCheckpoint::new(dir.join("checkpoint.json"));
+    let tail = || client.log_tailer().poll_interval(Duration::from_millis(20));
+    let leased = || lease(&redis).checkpoint_store(store.clone());
+    let mut one = tail().lease(leased()).await.unwrap();
+    assert_eq!(take(&mut one).await, "a");
+    assert_eq!(take(&mut one).await, "b");
+    assert_eq!(one.ack().await, Checkpoint::Saved);
+    assert_eq!(take(&mut one).await, "c");
+    assert_eq!(one.ack().await, Checkpoint::Saved);
+    // d is delivered, not acknowledged; then Redis loses everything.
+    assert_eq!(take(&mut one).await, "d");
+    redis::cmd("FLUSHALL")
+        .query::<()>(&mut redis.connection())
+        .unwrap();
+    let mut two = tail().lease(leased()).await.unwrap();
+    assert!(two.fencing_token() > one.fencing_token());
+    // The page of c and d again, c dropped as acknowledged; d delivered again (it was not).
+    assert_eq!(take(&mut two).await, "d");
+    assert_eq!(two.ack().await, Checkpoint::Saved);
+    caught_up(&mut two).await;
+    // The old holder can no longer write the checkpoint: Redis does not know its token, and
+    // the file holds a larger one.
+    assert_eq!(one.ack().await, Checkpoint::LeaseLost);
+    assert!(one.next().await.is_none());
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("checkpoint.json")).unwrap()).unwrap();
+    assert_eq!(file["token"], two.fencing_token());
+    assert_eq!(
+        file["checkpoint"]["acknowledged"],
+        json!(["a", "b", "c", "d"])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What a flushed Redis costs with the checkpoint in Redis itself: it is gone, and the next
+/// holder starts again as configured (here at the beginning of the log).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flushed_redis_loses_a_checkpoint_kept_in_redis() {
+    let redis = RedisServer::start();
+    let server = system_log().await;
+    let client = client(&server);
+    let mut one = client.log_tailer().lease(lease(&redis)).await.unwrap();
+    assert_eq!(take(&mut one).await, "a");
+    assert_eq!(one.ack().await, Checkpoint::Saved);
+    redis::cmd("FLUSHALL")
+        .query::<()>(&mut redis.connection())
+        .unwrap();
+    let mut two = client.log_tailer().lease(lease(&redis)).await.unwrap();
+    assert_eq!(take(&mut two).await, "a", "delivered again");
+}
+
+/// The sink that writes the events and the checkpoint in one transaction: across a holder
+/// lost to a flushed Redis, every event is in the sink exactly once, and a stale holder's
+/// staged event is not written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sink_writing_the_checkpoint_with_the_events_holds_each_event_once() {
+    let redis = RedisServer::start();
+    let server = system_log().await;
+    let client = client(&server);
+    let dir = scratch("sink");
+    let sink = sink_transaction::Shipped::new(dir.join("shipped.json"));
+    let tail = || client.log_tailer().poll_interval(Duration::from_millis(20));
+    // Each replica has its own handle on the sink, as separate processes would.
+    let replica = || sink_transaction::Shipped::new(dir.join("shipped.json"));
+    let (sink_one, sink_two) = (replica(), replica());
+    let mut one = tail()
+        .lease(lease(&redis).checkpoint_store(sink_one.clone()))
+        .await
+        .unwrap();
+    for expected in ["a", "b", "c"] {
+        let event = one.next().await.unwrap().unwrap();
+        assert_eq!(event["uuid"], expected);
+        sink_one.stage(event);
+        assert_eq!(one.ack().await, Checkpoint::Saved);
+    }
+    let d = one.next().await.unwrap().unwrap();
+    sink_one.stage(d);
+    redis::cmd("FLUSHALL")
+        .query::<()>(&mut redis.connection())
+        .unwrap();
+    let mut two = tail()
+        .lease(lease(&redis).checkpoint_store(sink_two.clone()))
+        .await
+        .unwrap();
+    let d = two.next().await.unwrap().unwrap();
+    assert_eq!(d["uuid"], "d");
+    sink_two.stage(d);
+    assert_eq!(two.ack().await, Checkpoint::Saved);
+    caught_up(&mut two).await;
+    // The old holder tries to write its staged d: refused.
+    assert_eq!(one.ack().await, Checkpoint::LeaseLost);
+    let contents = sink.contents().unwrap();
+    let shipped: Vec<&str> = contents
+        .events
+        .iter()
+        .map(|e| e["uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(shipped, ["a", "b", "c", "d"]);
+    assert_eq!(contents.token, two.fencing_token());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Sends `signal` (`STOP`, `CONT`, `KILL`) to process `pid`.
 fn signal(pid: u32, signal: &str) {
     let status = std::process::Command::new("kill")
