@@ -4,9 +4,13 @@
 //! token, and checkpoints kept outside Redis.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use okta_client::system_log::{Checkpoint, LeasedLogStream, TailLease};
+use okta_client::system_log::{
+    Checkpoint, CheckpointStore, LeasedLogStream, StoreError, StoreFuture, TailCheckpoint,
+    TailLease,
+};
 use okta_client::Client;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -328,6 +332,81 @@ async fn a_sink_writing_the_checkpoint_with_the_events_holds_each_event_once() {
     assert_eq!(shipped, ["a", "b", "c", "d"]);
     assert_eq!(contents.token, two.fencing_token());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A checkpoint store in memory that can be made to fail, or to hold a token from the future.
+#[derive(Clone, Default)]
+struct Flaky(Arc<Mutex<FlakyState>>);
+
+#[derive(Default)]
+struct FlakyState {
+    token: u64,
+    checkpoint: Option<TailCheckpoint>,
+    failing: bool,
+}
+
+impl CheckpointStore for Flaky {
+    fn claim(&self, token: u64) -> StoreFuture<'_, Option<TailCheckpoint>> {
+        Box::pin(async move {
+            let mut s = self.0.lock().unwrap();
+            if s.failing || s.token > token {
+                return Err(StoreError::from("refused"));
+            }
+            s.token = token;
+            Ok(s.checkpoint.clone())
+        })
+    }
+
+    fn save<'a>(&'a self, token: u64, checkpoint: &'a TailCheckpoint) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let mut s = self.0.lock().unwrap();
+            if s.failing {
+                return Err(StoreError::from("the disk is full"));
+            }
+            if s.token > token {
+                return Ok(false);
+            }
+            s.checkpoint = Some(checkpoint.clone());
+            Ok(true)
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_checkpoint_store_records_nothing_until_it_works_again() {
+    let redis = RedisServer::start();
+    let server = system_log().await;
+    let client = client(&server);
+    let store = Flaky::default();
+    let mut one = client
+        .log_tailer()
+        .lease(lease(&redis).checkpoint_store(store.clone()))
+        .await
+        .unwrap();
+    assert_eq!(take(&mut one).await, "a");
+    store.0.lock().unwrap().failing = true;
+    assert_eq!(one.ack().await, Checkpoint::StoreUnavailable);
+    assert_eq!(store.0.lock().unwrap().checkpoint, None);
+    // Still the holder: it goes on, and the next acknowledgement takes both events.
+    assert_eq!(take(&mut one).await, "b");
+    store.0.lock().unwrap().failing = false;
+    assert_eq!(one.ack().await, Checkpoint::Saved);
+    let saved = store.0.lock().unwrap().checkpoint.clone().unwrap();
+    assert_eq!(saved.acknowledged, ["a", "b"]);
+    assert!(saved.cursor.unwrap().as_str().contains("after=b"));
+    drop(one);
+    // A store that has seen a larger token (a newer holder) refuses the claim: the replica
+    // gives the lease back and stands by instead of tailing.
+    store.0.lock().unwrap().token = u64::MAX;
+    let standby = client
+        .log_tailer()
+        .lease(lease(&redis).checkpoint_store(store.clone()));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(1_500), standby)
+            .await
+            .is_err(),
+        "tailed without the store's consent"
+    );
 }
 
 /// Sends `signal` (`STOP`, `CONT`, `KILL`) to process `pid`.
