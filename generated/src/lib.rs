@@ -394,7 +394,8 @@ pub mod auth {
 pub mod system_log {
     #[cfg(feature = "redis")]
     pub use crate::runtime::log_lease::{
-        Checkpoint, LeasedLogStream, TailLease, DEFAULT_TAIL_LEASE,
+        Checkpoint, CheckpointStore, LeasedLogStream, StoreError, StoreFuture, TailCheckpoint,
+        TailLease, DEFAULT_TAIL_LEASE,
     };
     pub use crate::runtime::log_tail::{
         LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW, DEFAULT_POLL_INTERVAL,

@@ -486,6 +486,8 @@ pub mod okta_sim {
     }
 }
 
+pub mod tail_fault;
+
 pub mod redis_server {
     //! A real `redis-server` on a free port of 127.0.0.1 for the tests and benchmarks of the
     //! shared budget: no persistence, stopped (killed) when dropped. A test that needs Redis
