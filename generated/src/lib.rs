@@ -344,7 +344,7 @@ pub mod json {
     pub fn from_slice_strict<T: serde::de::DeserializeOwned>(
         json: &[u8],
     ) -> Result<T, serde_json::Error> {
-        with_mode(Mode::Direct, || serde_json::from_slice(json))
+        with_mode(Mode::Strict, || serde_json::from_slice(json))
     }
 }
 
@@ -383,7 +383,7 @@ pub mod profile {
 /// Credentials: secrets that never print, and OAuth 2.0 service-app keys.
 pub mod auth {
     #[cfg(feature = "oauth")]
-    pub use crate::runtime::keys::PrivateKeyMaterial;
+    pub use crate::runtime::key_material::PrivateKeyMaterial;
     #[cfg(feature = "oauth")]
     pub use crate::runtime::oauth::PrivateKeyAuth;
     pub use crate::runtime::secret::Secret;

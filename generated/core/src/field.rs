@@ -23,9 +23,9 @@ use serde_json::Value;
 pub enum Mode {
     /// A value that does not fit is kept raw (the default outside the client).
     Lenient,
-    /// A value that does not fit fails the decode: the client's fast first attempt, and
-    /// strict decoding.
-    Direct,
+    /// A value that does not fit fails the decode: strict decoding, which the client also
+    /// tries first because it is the fast way.
+    Strict,
 }
 
 thread_local! {
@@ -73,7 +73,7 @@ impl<T: Serialize> Serialize for Field<T> {
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
     #[inline]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if MODE.with(Cell::get) == Mode::Direct {
+        if MODE.with(Cell::get) == Mode::Strict {
             return Ok(match Option::<T>::deserialize(d)? {
                 Some(v) => Field::Value(v),
                 None => Field::Null,
@@ -208,18 +208,18 @@ mod tests {
     fn lenient_keeps_a_misfit_and_direct_fails() {
         let w: Wire = serde_json::from_str(r#"{"n": {"a": 1}}"#).unwrap();
         assert!(matches!(w.n, Field::Raw(Value::Object(_), _)), "{w:?}");
-        let direct = with_mode(Mode::Direct, || {
+        let direct = with_mode(Mode::Strict, || {
             serde_json::from_str::<Wire>(r#"{"n": "x"}"#)
         });
         assert!(direct.is_err());
-        let fits = with_mode(Mode::Direct, || serde_json::from_str::<Wire>(r#"{"n": 3}"#));
+        let fits = with_mode(Mode::Strict, || serde_json::from_str::<Wire>(r#"{"n": 3}"#));
         assert_eq!(fits.unwrap().n, Field::Value(3));
         assert_eq!(MODE.with(Cell::get), Mode::Lenient);
     }
 
     #[test]
     fn the_mode_comes_back_after_a_panic() {
-        let r = std::panic::catch_unwind(|| with_mode(Mode::Direct, || panic!("boom")));
+        let r = std::panic::catch_unwind(|| with_mode(Mode::Strict, || panic!("boom")));
         assert!(r.is_err());
         assert_eq!(MODE.with(Cell::get), Mode::Lenient);
     }

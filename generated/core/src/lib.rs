@@ -25,7 +25,7 @@ mod field;
 mod governor;
 mod headers;
 #[cfg(feature = "oauth")]
-mod keys;
+mod key_material;
 mod metrics;
 #[cfg(feature = "multipart")]
 mod multipart;
@@ -54,7 +54,7 @@ pub use governor::{BucketSnapshot, BudgetSource, RateLimitConfig, DEFAULT_MAX_CO
 pub use governor::{SharedBudget, DEFAULT_FALLBACK_SHARE, DEFAULT_REDIS_TIMEOUT};
 pub use headers::RateLimit;
 #[cfg(feature = "oauth")]
-pub use keys::PrivateKeyMaterial;
+pub use key_material::PrivateKeyMaterial;
 #[cfg(feature = "multipart")]
 pub use multipart::{FilePart, Multipart};
 pub use nullable::{ExplicitNulls, Nullable};
@@ -88,8 +88,8 @@ pub mod __private {
         pub use crate::headers::*;
     }
     #[cfg(feature = "oauth")]
-    pub mod keys {
-        pub use crate::keys::*;
+    pub mod key_material {
+        pub use crate::key_material::*;
     }
     pub mod metrics {
         pub use crate::metrics::*;

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::error::{AuthError, Error};
-use super::keys::PrivateKeyMaterial;
+use super::key_material::PrivateKeyMaterial;
 use super::secret::Secret;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

@@ -29,11 +29,11 @@ pub struct RawResponse {
 /// Decodes `bytes` the fast way, then (unless `strict`) the lenient way; on failure, the serde
 /// path of the failing field and what was wrong there.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8], strict: bool) -> Result<T, (String, String)> {
-    let first = match with_mode(Mode::Direct, || serde_json::from_slice::<T>(bytes)) {
+    let first = match with_mode(Mode::Strict, || serde_json::from_slice::<T>(bytes)) {
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
-    let mode = if strict { Mode::Direct } else { Mode::Lenient };
+    let mode = if strict { Mode::Strict } else { Mode::Lenient };
     if !strict {
         if let Ok(v) = with_mode(mode, || serde_json::from_slice::<T>(bytes)) {
             return Ok(v);
@@ -92,7 +92,7 @@ impl RawResponse {
         operation: &str,
     ) -> Result<Vec<Result<T, Box<DecodeError>>>, Error> {
         let bytes = self.json();
-        if let Ok(items) = with_mode(Mode::Direct, || serde_json::from_slice::<Vec<T>>(bytes)) {
+        if let Ok(items) = with_mode(Mode::Strict, || serde_json::from_slice::<Vec<T>>(bytes)) {
             return Ok(items.into_iter().map(Ok).collect());
         }
         let raw = match serde_json::from_slice::<Vec<&RawValue>>(bytes) {

@@ -602,9 +602,9 @@ mod tests {
     #[test]
     fn direct_decoding_fails_on_a_misfit_and_names_the_field_path() {
         let text = r#"{"id":"a","n":"x"}"#;
-        assert!(with_mode(Mode::Direct, || serde_json::from_str::<W>(text)).is_err());
+        assert!(with_mode(Mode::Strict, || serde_json::from_str::<W>(text)).is_err());
         let mut de = serde_json::Deserializer::from_str(text);
-        let err = with_mode(Mode::Direct, || {
+        let err = with_mode(Mode::Strict, || {
             serde_path_to_error::deserialize::<_, W>(&mut de)
         })
         .unwrap_err();

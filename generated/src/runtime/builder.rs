@@ -8,7 +8,7 @@ use super::engine::{Engine, Settings};
 use super::error::Error;
 use super::governor::RateLimitConfig;
 #[cfg(feature = "oauth")]
-use super::keys::PrivateKeyMaterial;
+use super::key_material::PrivateKeyMaterial;
 #[cfg(feature = "oauth")]
 use super::oauth::PrivateKeyAuth;
 use super::retry::RetryConfig;

@@ -11,7 +11,7 @@ pub(crate) use okta_client_core::__private::{
     enums, error, field, governor, headers, nullable, request, response, retry, secret, wire,
 };
 #[cfg(feature = "oauth")]
-pub(crate) use okta_client_core::__private::{keys, oauth};
+pub(crate) use okta_client_core::__private::{key_material, oauth};
 /// The core's engine: sending, and assembling a client from its settings.
 pub(crate) mod engine {
     pub(crate) use okta_client_core::__private::{Engine, Settings};
