@@ -130,14 +130,11 @@ impl Engine {
             jitter,
         };
         let mut call = Call::new(Instant::now(), limits.timeout, limits.attempt_timeout);
-        // The route's bucket: the governor's key, and the metrics' `route` label (recorded
-        // also with the governor off).
-        let key = (self.governor.is_some() || cfg!(feature = "metrics")).then_some(&prepared.key);
         let mut retry_for: Option<String> = None;
         loop {
             // Pace: a unit of the route's budget and a concurrency slot, given back when the
             // answer is recorded (or, on any early return, when the ticket is dropped).
-            let ticket = self.pace_attempt(key, &call).await?;
+            let pacing = self.pace_attempt(&prepared.key, &call).await?;
             let Some(budget) = call.begin_attempt(Instant::now()) else {
                 return Err(call.timed_out(Instant::now(), None));
             };
@@ -158,11 +155,7 @@ impl Engine {
             let (status, headers, bytes) = match self.send_attempt(rb, limits).await {
                 Ok(answer) => answer,
                 Err(e @ (Error::Transport(_) | Error::Timeout { .. })) => {
-                    match (ticket, &key) {
-                        (Some(t), _) => drop(t),
-                        (None, Some(k)) => governor::record_unpaced(k, None),
-                        (None, None) => {}
-                    }
+                    pacing.unanswered();
                     match call.after_failure(&policy, Instant::now()) {
                         Next::Retry(delay) => {
                             pause(&e, delay).await;
@@ -184,14 +177,7 @@ impl Engine {
             let answer = Answer {
                 status,
                 // Recording may ask the shared budget in Redis (bounded by its timeout).
-                verdict: match (ticket, &key) {
-                    (Some(t), _) => t.finish(status, &headers).await,
-                    (None, Some(k)) => {
-                        governor::record_unpaced(k, Some((status, &headers)));
-                        Verdict::Unknown
-                    }
-                    (None, None) => Verdict::Unknown,
-                },
+                verdict: pacing.answered(status, &headers).await,
                 hints: Hints::of(status, &headers),
                 auth: self.auth.observe(&presented, status, &headers),
             };
@@ -223,17 +209,17 @@ impl Engine {
     }
 
     /// Waits for the governor's permission to send, within the call's deadline.
-    async fn pace_attempt<'g>(
-        &'g self,
-        key: Option<&'g Key>,
-        call: &Call,
-    ) -> Result<Option<Ticket<'g>>, Error> {
-        let (Some(governor), Some(key)) = (&self.governor, key) else {
-            return Ok(None);
+    async fn pace_attempt<'g>(&'g self, key: &'g Key, call: &Call) -> Result<Pacing<'g>, Error> {
+        let Some(governor) = &self.governor else {
+            return Ok(if cfg!(feature = "metrics") {
+                Pacing::Unpaced(key)
+            } else {
+                Pacing::Off
+            });
         };
         // tokio bounds the timer, so no deadline can overflow it.
         match tokio::time::timeout(call.remaining(Instant::now()), governor.acquire(key)).await {
-            Ok(ticket) => Ok(Some(ticket)),
+            Ok(ticket) => Ok(Pacing::Paced(ticket)),
             Err(_) => Err(call.timed_out(Instant::now(), None)),
         }
     }
@@ -289,6 +275,41 @@ impl Engine {
         let headers = response.headers().clone();
         let body = read_body(response, limit, started).await?;
         Ok((status, headers, body))
+    }
+}
+
+/// How one attempt was let through, and so how its answer is recorded: paced by the governor
+/// (a unit and a slot, given back with the answer or when dropped), unpaced with the governor
+/// off (the answer still counted in the metrics under its route), or not at all.
+// One lives on the stack per attempt; boxing the ticket would allocate on every attempt.
+#[allow(clippy::large_enum_variant)]
+enum Pacing<'g> {
+    Paced(Ticket<'g>),
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    Unpaced(&'g Key),
+    Off,
+}
+
+impl Pacing<'_> {
+    /// Records the answer `status` and what its headers say of the budget.
+    async fn answered(self, status: StatusCode, headers: &HeaderMap) -> Verdict {
+        match self {
+            Pacing::Paced(ticket) => ticket.finish(status, headers).await,
+            Pacing::Unpaced(key) => {
+                governor::record_unpaced(key, Some((status, headers)));
+                Verdict::Unknown
+            }
+            Pacing::Off => Verdict::Unknown,
+        }
+    }
+
+    /// Records an attempt that brought no answer (a transport failure or timeout).
+    fn unanswered(self) {
+        match self {
+            Pacing::Paced(ticket) => drop(ticket),
+            Pacing::Unpaced(key) => governor::record_unpaced(key, None),
+            Pacing::Off => {}
+        }
     }
 }
 
