@@ -401,6 +401,43 @@ pub mod system_log {
     };
 }
 
+/// The System Log event, typed: [`SystemLogEvent`](log_event::SystemLogEvent) and its parts,
+/// and [`LogEvent`](log_event::LogEvent), the typed event with its JSON as received (the
+/// `hooks` feature, or the `log` group).
+///
+/// This is the one model written by hand rather than taken from the catalog, whose documents
+/// give System Log events no schema; its fields are those of Okta's System Log reference. It is
+/// lossless like the generated models: unknown fields are kept in `additional_properties`, a
+/// value of another kind in `mismatched_fields`, explicit `null`s in `explicit_nulls`, and
+/// encoding writes them back as they arrived.
+#[cfg(any(feature = "hooks", feature = "log"))]
+pub mod log_event {
+    pub use crate::runtime::log_event::{
+        LogActor, LogAuthenticationContext, LogClient, LogDebugContext, LogEvent,
+        LogGeographicalContext, LogGeolocation, LogIpAddress, LogIssuer, LogOutcome, LogRequest,
+        LogSecurityContext, LogTarget, LogTransaction, LogUserAgent, SystemLogEvent,
+    };
+}
+
+/// Receiving Okta event hooks (the `hooks` feature): see [`EventHookReceiver`](hooks::EventHookReceiver)
+/// and the crate docs' "Event hooks".
+#[cfg(feature = "hooks")]
+pub mod hooks {
+    #[cfg(feature = "log")]
+    pub use crate::runtime::hooks::reconcile::{
+        CheckpointFuture, CheckpointStore, MemoryCheckpoint, Reconciler, DEFAULT_RECONCILIATION_LAG,
+    };
+    #[cfg(feature = "event-hook")]
+    pub use crate::runtime::hooks::register::{HookChange, HookRegistration, Registered};
+    #[cfg(feature = "redis")]
+    pub use crate::runtime::hooks::SharedDedup;
+    pub use crate::runtime::hooks::{
+        Batch, EventHookReceiver, EventQueue, EventSink, ReceiverBuilder, SinkError, SinkFuture,
+        Source, DEFAULT_BODY_TIMEOUT, DEFAULT_CLAIM_TTL, DEFAULT_DEDUP_CAPACITY,
+        DEFAULT_DEDUP_WINDOW, DEFAULT_MAX_BODY_SIZE, DEFAULT_SINK_TIMEOUT, VERIFICATION_HEADER,
+    };
+}
+
 /// Requests beyond the catalog ([`Customize`](request::Customize),
 /// [`GenericRequest`](request::GenericRequest)) and multipart uploads.
 pub mod request {
