@@ -196,6 +196,20 @@
 //! [`SystemLogStream::cursor`](system_log::SystemLogStream::cursor) is a
 //! [`LogCursor`](system_log::LogCursor) to resume from later. See [`system_log`].
 //!
+//! # Event hooks
+//!
+//! `hooks::EventHookReceiver` (the `hooks` feature) receives an Okta event hook: it answers
+//! the verification `GET`, refuses requests without the registered secret header (compared in
+//! constant time, before the body is read), bounded and checked bodies, and acknowledges a
+//! delivery once its new events are handed to a bounded `hooks::EventQueue` or your
+//! `hooks::EventSink`. Events are `log_event::LogEvent`s: the typed
+//! `log_event::SystemLogEvent` (the one model written by hand, not taken from the catalog)
+//! with the JSON as received. Each `uuid` is handed over once within a window, across replicas
+//! through Redis with `SharedDedup` (the `redis` feature); `Reconciler` (the `log` group) goes
+//! back to the System Log for what the hook never brought, and `HookRegistration` (the
+//! `event-hook` group) registers the hook in one idempotent call. The README's "Receiving event
+//! hooks" states the promise, its window, and what to alert on.
+//!
 //! # Limits: nothing a server sends grows without bound
 //!
 //! * **Response size.** A body larger than [`ClientBuilder::max_response_size`] (default
@@ -249,6 +263,8 @@
 //!   bodies (`request::Customize::multipart`, `request::FilePart`).
 //! * `log` (one of the API groups): besides the Log API's operation, the System Log tailer
 //!   ([`Client::log_tailer`], [`system_log`]).
+//! * `hooks`: the event hook receiver (`hooks`, `log_event`); `axum` adds its axum
+//!   `Router`.
 //! * `test-util` (off by default): `okta_client::test_util`, a client for a mock server, for
 //!   your tests.
 //!
@@ -419,8 +435,8 @@ pub mod log_event {
     };
 }
 
-/// Receiving Okta event hooks (the `hooks` feature): see [`EventHookReceiver`](hooks::EventHookReceiver)
-/// and the crate docs' "Event hooks".
+/// Receiving Okta event hooks (the `hooks` feature): see
+/// [`EventHookReceiver`](hooks::EventHookReceiver) and the crate docs' "Event hooks".
 #[cfg(feature = "hooks")]
 pub mod hooks {
     #[cfg(feature = "log")]

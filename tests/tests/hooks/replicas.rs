@@ -119,3 +119,80 @@ async fn while_redis_does_not_answer_deliveries_get_503_and_nothing_is_delivered
     assert_eq!(got.len(), 18, "{got:?}");
     assert!(counts(&got).values().all(|n| *n == 1));
 }
+
+#[tokio::test]
+async fn a_replica_that_dies_mid_hand_over_is_covered_by_another_replicas_reconciliation() {
+    use okta_client::hooks::Source;
+    use tests::okta_hooks::{iso, FakeOrg};
+
+    let redis = RedisServer::start();
+    let org = FakeOrg::start().await;
+    let client = okta_client::Client::builder(org.url())
+        .api_token("00api-token")
+        .build()
+        .unwrap();
+    let shared = || {
+        SharedDedup::new(redis.url(), "okta-test", "provisioning")
+            .timeout(Duration::from_millis(300))
+    };
+    let since = iso(std::time::SystemTime::now() - Duration::from_secs(1));
+    // Replica A takes a delivery into its queue and dies before acknowledging it.
+    let (a, mut queue_a) = EventHookReceiver::builder(HEADER, SECRET)
+        .shared_dedup(shared())
+        .claim_ttl(Duration::from_millis(400))
+        .queue(4)
+        .unwrap();
+    let served_a = Served::start(&a).await;
+    let lost = events("lost", 4, "user.lifecycle.create");
+    org.log_only(&lost);
+    let body = delivery(&lost).to_string();
+    assert_eq!(
+        post(&served_a.addr, PATH, &[&auth()], body.as_bytes()).await,
+        Some(200)
+    );
+    std::mem::forget(queue_a.recv().await.unwrap());
+    drop(served_a);
+    drop(queue_a);
+    drop(a);
+    // Replica B: Okta's retry reaches it while A's claim holds, and is left to A.
+    let sink = Recorder::default();
+    let b = EventHookReceiver::builder(HEADER, SECRET)
+        .shared_dedup(shared())
+        .claim_ttl(Duration::from_millis(400))
+        .sink(sink.clone())
+        .unwrap();
+    let served_b = Served::start(&b).await;
+    assert_eq!(
+        post(&served_b.addr, PATH, &[&auth()], body.as_bytes()).await,
+        Some(200)
+    );
+    assert!(sink.uuids().is_empty());
+    // Two reconcilers (on B, and on a third replica sharing the marks): A's claims lapse, and the
+    // events arrive once, from the System Log.
+    let c = EventHookReceiver::builder(HEADER, SECRET)
+        .shared_dedup(shared())
+        .sink(sink.clone())
+        .unwrap();
+    let runs: Vec<_> = [&b, &c]
+        .into_iter()
+        .map(|r| {
+            tokio::spawn(
+                r.reconciler(&client, ["user.lifecycle.create"])
+                    .lag(Duration::from_millis(600))
+                    .poll_interval(Duration::from_millis(20))
+                    .since(since.clone())
+                    .run(),
+            )
+        })
+        .collect();
+    sink.wait_for(4, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for r in runs {
+        r.abort();
+    }
+    let got = sink.uuids();
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(counts(&got).values().all(|n| *n == 1));
+    assert_eq!(sink.from(Source::Reconciliation).len(), 4);
+    drop(served_b);
+}
