@@ -196,6 +196,20 @@
 //! [`SystemLogStream::cursor`](system_log::SystemLogStream::cursor) is a
 //! [`LogCursor`](system_log::LogCursor) to resume from later. See [`system_log`].
 //!
+//! # Event hooks
+//!
+//! `hooks::EventHookReceiver` (the `hooks` feature) receives an Okta event hook: it answers
+//! the verification `GET`, refuses requests without the registered secret header (compared in
+//! constant time, before the body is read), bounded and checked bodies, and acknowledges a
+//! delivery once its new events are handed to a bounded `hooks::EventQueue` or your
+//! `hooks::EventSink`. Events are `log_event::LogEvent`s: the typed
+//! `log_event::SystemLogEvent` (the one model written by hand, not taken from the catalog)
+//! with the JSON as received. Each `uuid` is handed over once within a window, across replicas
+//! through Redis with `SharedDedup` (the `redis` feature); `Reconciler` (the `log` group) goes
+//! back to the System Log for what the hook never brought, and `HookRegistration` (the
+//! `event-hook` group) registers the hook in one idempotent call. The README's "Receiving event
+//! hooks" states the promise, its window, and what to alert on.
+//!
 //! # Limits: nothing a server sends grows without bound
 //!
 //! * **Response size.** A body larger than [`ClientBuilder::max_response_size`] (default
@@ -249,6 +263,8 @@
 //!   bodies (`request::Customize::multipart`, `request::FilePart`).
 //! * `log` (one of the API groups): besides the Log API's operation, the System Log tailer
 //!   ([`Client::log_tailer`], [`system_log`]).
+//! * `hooks`: the event hook receiver (`hooks`, `log_event`); `axum` adds its axum
+//!   `Router`.
 //! * `test-util` (off by default): `okta_client::test_util`, a client for a mock server, for
 //!   your tests.
 //!
@@ -399,6 +415,43 @@ pub mod system_log {
     };
     pub use crate::runtime::log_tail::{
         LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW, DEFAULT_POLL_INTERVAL,
+    };
+}
+
+/// The System Log event, typed: [`SystemLogEvent`](log_event::SystemLogEvent) and its parts,
+/// and [`LogEvent`](log_event::LogEvent), the typed event with its JSON as received (the
+/// `hooks` feature, or the `log` group).
+///
+/// This is the one model written by hand rather than taken from the catalog, whose documents
+/// give System Log events no schema; its fields are those of Okta's System Log reference. It is
+/// lossless like the generated models: unknown fields are kept in `additional_properties`, a
+/// value of another kind in `mismatched_fields`, explicit `null`s in `explicit_nulls`, and
+/// encoding writes them back as they arrived.
+#[cfg(any(feature = "hooks", feature = "log"))]
+pub mod log_event {
+    pub use crate::runtime::log_event::{
+        LogActor, LogAuthenticationContext, LogClient, LogDebugContext, LogEvent,
+        LogGeographicalContext, LogGeolocation, LogIpAddress, LogIssuer, LogOutcome, LogRequest,
+        LogSecurityContext, LogTarget, LogTransaction, LogUserAgent, SystemLogEvent,
+    };
+}
+
+/// Receiving Okta event hooks (the `hooks` feature): see
+/// [`EventHookReceiver`](hooks::EventHookReceiver) and the crate docs' "Event hooks".
+#[cfg(feature = "hooks")]
+pub mod hooks {
+    #[cfg(feature = "log")]
+    pub use crate::runtime::hooks::reconcile::{
+        CheckpointFuture, CheckpointStore, MemoryCheckpoint, Reconciler, DEFAULT_RECONCILIATION_LAG,
+    };
+    #[cfg(feature = "event-hook")]
+    pub use crate::runtime::hooks::register::{HookChange, HookRegistration, Registered};
+    #[cfg(feature = "redis")]
+    pub use crate::runtime::hooks::SharedDedup;
+    pub use crate::runtime::hooks::{
+        Batch, EventHookReceiver, EventQueue, EventSink, ReceiverBuilder, SinkError, SinkFuture,
+        Source, DEFAULT_BODY_TIMEOUT, DEFAULT_CLAIM_TTL, DEFAULT_DEDUP_CAPACITY,
+        DEFAULT_DEDUP_WINDOW, DEFAULT_MAX_BODY_SIZE, DEFAULT_SINK_TIMEOUT, VERIFICATION_HEADER,
     };
 }
 

@@ -246,6 +246,8 @@ pub fn bench_hook(i: usize) -> serde_json::Value {
     })
 }
 
+pub mod okta_hooks;
+
 pub mod okta_sim {
     //! An HTTP/1.1 server on 127.0.0.1 that enforces Okta-style rate limits, for the rate-limit
     //! benchmark and tests: per-route buckets in windows aligned on the Unix clock (scaled down

@@ -57,6 +57,37 @@ mod on {
     pub fn redis_back() {
         metrics::gauge!("okta_rate_limit_shared").set(1.0);
     }
+    /// One request to the event hook receiver: `okta_hook_requests_total{outcome}` (`accepted`,
+    /// `verification`, `refused_unauthorized`, `refused_too_large`, `refused_slow`,
+    /// `refused_malformed`, `refused_method`, `unavailable`).
+    pub fn hook_request(outcome: &'static str) {
+        metrics::counter!("okta_hook_requests_total", "outcome" => outcome).increment(1);
+    }
+
+    /// Events handed over: `okta_hook_events_total{source}` (`hook`, `reconciliation`).
+    pub fn hook_events(source: &'static str, n: u64) {
+        metrics::counter!("okta_hook_events_total", "source" => source).increment(n);
+    }
+
+    /// Repeated events dropped: `okta_hook_duplicates_total{source}`.
+    pub fn hook_duplicates(source: &'static str, n: u64) {
+        metrics::counter!("okta_hook_duplicates_total", "source" => source).increment(n);
+    }
+
+    /// Batches waiting in the receiver's queue: `okta_hook_queue_depth`.
+    pub fn hook_queue_depth(depth: usize) {
+        metrics::gauge!("okta_hook_queue_depth").set(depth as f64);
+    }
+
+    /// From a delivery's arrival to its acknowledgement: `okta_hook_ack_seconds`.
+    pub fn hook_ack(latency: Duration) {
+        metrics::histogram!("okta_hook_ack_seconds").record(latency.as_secs_f64());
+    }
+
+    /// How far reconciliation is behind the present: `okta_hook_reconciliation_lag_seconds`.
+    pub fn hook_reconciliation_lag(lag: Duration) {
+        metrics::gauge!("okta_hook_reconciliation_lag_seconds").set(lag.as_secs_f64());
+    }
 }
 
 #[cfg(not(feature = "metrics"))]
@@ -78,6 +109,12 @@ mod on {
     pub fn redis_failure(_: &'static str) {}
     /// Records nothing: the `metrics` feature is off.
     pub fn redis_back() {}
+    pub fn hook_request(_: &'static str) {}
+    pub fn hook_events(_: &'static str, _: u64) {}
+    pub fn hook_duplicates(_: &'static str, _: u64) {}
+    pub fn hook_queue_depth(_: usize) {}
+    pub fn hook_ack(_: Duration) {}
+    pub fn hook_reconciliation_lag(_: Duration) {}
 }
 
 #[allow(unused_imports)]

@@ -19,6 +19,13 @@ impl Secret {
     }
 }
 
+/// The secret itself, for okta-client's runtime (an event hook's header, checked and
+/// registered): a function of the hidden door rather than a method, so that the public type
+/// offers no way to print it.
+pub fn expose(secret: &Secret) -> &str {
+    secret.expose()
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
