@@ -1037,10 +1037,10 @@ impl Drop for Lease {
         if !self.open {
             return;
         }
-        // Given back in the background, tried again while Redis does not answer (a paused
-        // Redis runs the abandoned request when it resumes; the release, sent after it on the
-        // same connection, then frees what it took); if that fails for a whole lease, the
-        // lease has expired by itself.
+        // Given back in the background (a paused Redis runs the abandoned request when it
+        // resumes; the release, sent after it on the same connection, then frees what it
+        // took); if that cannot be delivered for a whole lease, the lease has expired by
+        // itself.
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
@@ -1059,8 +1059,20 @@ impl Drop for Lease {
         let id = std::mem::take(&mut self.id);
         handle.spawn(async move {
             let until = Instant::now() + Duration::from_millis(link.lease_ms);
-            while link.run(&keys, Op::Release, &id).await.is_err() && Instant::now() < until {
-                tokio::time::sleep(link.probe_interval.min(Duration::from_millis(250))).await;
+            loop {
+                match link.run(&keys, Op::Release, &id).await {
+                    // A release that timed out is on its way, behind the request it undoes:
+                    // a paused Redis runs both when it resumes. Sending it again would only
+                    // queue more.
+                    Ok(_) => return,
+                    Err(f) if f.cause == Cause::Timeout => return,
+                    // Not delivered (the connection is down): again, until the lease is over.
+                    Err(_) if Instant::now() >= until => return,
+                    Err(_) => {
+                        tokio::time::sleep(link.probe_interval.min(Duration::from_millis(250)))
+                            .await
+                    }
+                }
             }
         });
     }
