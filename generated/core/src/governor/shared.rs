@@ -336,7 +336,7 @@ impl Anchor {
 /// Why a Redis operation failed, as a word fit for a metrics label and a log line (never the
 /// server's message, which could quote an argument).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cause {
+pub(crate) enum Cause {
     /// No answer within the timeout (a paused, overloaded or unreachable server).
     Timeout,
     /// The connection was refused (nothing listens on the port).
@@ -357,7 +357,7 @@ pub enum Cause {
 
 impl Cause {
     /// The label: `timeout`, `refused`, `unresolved`, `auth`, `script`, `connection`, `other`.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Cause::Timeout => "timeout",
             Cause::Refused => "refused",
@@ -415,7 +415,7 @@ impl Cause {
 /// Why a Redis operation did not answer; the shared budget is left for the local one.
 #[derive(Debug, Clone, Copy)]
 pub struct Failure {
-    pub cause: Cause,
+    pub(crate) cause: Cause,
     timeout: Duration,
 }
 
