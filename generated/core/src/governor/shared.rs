@@ -705,6 +705,12 @@ impl Shared {
         }
     }
 
+    /// Sets the count of workers, as an answer from Redis would.
+    #[cfg(test)]
+    pub(crate) fn set_workers(&self, n: u64) {
+        self.link.workers.store(n, Ordering::Relaxed);
+    }
+
     /// The routes this client used through the shared budget.
     pub fn routes(&self) -> Vec<Key> {
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
