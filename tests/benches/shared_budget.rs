@@ -40,6 +40,21 @@ fn workers() -> usize {
 fn tasks() -> usize {
     setting("SHARED_BUDGET_TASKS", 16)
 }
+
+/// `SHARED_BUDGET_ONE_BUCKET=1`: every call lists users, one saturated bucket (the minimum is
+/// then 20 s).
+fn one_bucket() -> bool {
+    setting("SHARED_BUDGET_ONE_BUCKET", 0) == 1
+}
+
+/// Calls on the users bucket, the slower one: the minimum is these at 100 a second.
+fn user_calls() -> usize {
+    if one_bucket() {
+        CALLS
+    } else {
+        CALLS / 2
+    }
+}
 /// The org's buckets per one-second window; each principal may use half (Okta's default
 /// share), so the workers' one API token gets 100 and 200.
 const USERS_LIMIT: u64 = 200;
@@ -84,7 +99,7 @@ fn client(base: &str, redis: Option<&str>) -> Client {
 }
 
 async fn call(client: &Client, i: usize) -> Result<(), okta_client::Error> {
-    if i.is_multiple_of(2) {
+    if i.is_multiple_of(2) || one_bucket() {
         let users = client.user().list_users().customize().query("call", i);
         users.send().await.map(drop)
     } else {
@@ -226,7 +241,7 @@ fn run(
     let exe = std::env::current_exe().unwrap();
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
     let to_first_boundary = Duration::from_secs(since_epoch.as_secs() + 1) - since_epoch;
-    let windows_needed = (CALLS / 2).div_ceil(100) as u32;
+    let windows_needed = user_calls().div_ceil(100) as u32;
     let aligned_minimum =
         to_first_boundary + Duration::from_secs(1) * windows_needed.saturating_sub(2);
     let started = Instant::now();
@@ -290,8 +305,8 @@ fn run(
         ok,
         failed,
         bucket_429s: stats.bucket_429s.load(Ordering::SeqCst),
-        // Two buckets, each with a window per second of the run.
-        windows: 2 * elapsed.as_secs_f64().ceil() as u64,
+        // Each bucket used has a window per second of the run.
+        windows: if one_bucket() { 1 } else { 2 } * elapsed.as_secs_f64().ceil() as u64,
         worst_window: by_window.values().copied().max().unwrap_or(0),
         concurrency_429s: stats.concurrency_429s.load(Ordering::SeqCst),
         exactly_once: completions.len() == CALLS && completions.values().all(|n| *n == 1),
@@ -410,7 +425,7 @@ fn main() {
         .collect();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut redis = RedisServer::start();
-    let minimum = Duration::from_secs_f64((CALLS / 2) as f64 / 100.0);
+    let minimum = Duration::from_secs_f64(user_calls() as f64 / 100.0);
     println!(
         "{CALLS} calls from {} processes × {} tasks; buckets of {USERS_LIMIT} and \
          {GROUP_LIMIT} per 1 s window, {PRINCIPAL_SHARE} per principal; {CONCURRENCY} in flight \

@@ -187,6 +187,49 @@ async fn the_warning_names_the_real_cause_of_a_redis_failure() {
     let (text, _) = calls_through(url, &base, Duration::ZERO).await;
     assert!(text.contains("refused the credentials"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
+
+    // A read-only replica takes the connection and loads the script, but refuses its writes.
+    let primary = RedisServer::start();
+    let replica = RedisServer::start();
+    redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(primary.port())
+        .query::<()>(&mut replica.connection())
+        .unwrap();
+    let (text, _) = calls_through(replica.url(), &base, Duration::ZERO).await;
+    assert!(
+        text.contains("refused or failed the budget's script"),
+        "{text}"
+    );
+    assert!(text.contains("cause=\"script\""), "{text}");
+}
+
+/// One slow answer is not an outage: Redis paused for about one timeout, then resumed, sends
+/// only the calls that met it to the local budget; no warning, and the next calls use the
+/// shared budget.
+#[tokio::test]
+async fn one_slow_answer_does_not_switch_the_client_to_its_fallback() {
+    let redis = RedisServer::start();
+    let (base, stats) = okta_sim::start(rules(1_000, 1_000)).await;
+    let client = shared_client(&base, budget(&redis), 4);
+    let (captured, _guard) = tests::traces::capture();
+    assert_eq!(run_calls(std::slice::from_ref(&client), 0, 5, 1).await, 5);
+    redis.pause();
+    // One call meets the pause (its acquire times out after 100 ms) and goes on locally.
+    assert_eq!(run_calls(std::slice::from_ref(&client), 5, 1, 1).await, 1);
+    redis.resume();
+    assert_eq!(run_calls(std::slice::from_ref(&client), 6, 10, 1).await, 10);
+    exactly_once(&stats, 16);
+    let text = captured.text();
+    assert!(
+        !text.contains("the shared budget in Redis is unreachable"),
+        "{text}"
+    );
+    let snapshot = client.rate_limit_snapshot().await;
+    assert!(
+        snapshot.iter().any(|b| b.source == BudgetSource::Shared),
+        "{snapshot:?}"
+    );
 }
 
 /// A Redis whose ACL lets the client in and answer `PING` but refuses scripts: an outage that

@@ -504,3 +504,46 @@ impl Drop for Ticket<'_> {
         }
     }
 }
+
+#[cfg(all(test, feature = "redis"))]
+mod tests {
+    use super::*;
+
+    /// The fallback's share follows the workers Redis counted: the configured share before
+    /// any count, then 1/N of `max_concurrency` (at least one slot), up and down.
+    #[tokio::test]
+    async fn the_fallback_takes_its_share_of_the_slots_from_the_workers_counted() {
+        let config = RateLimitConfig {
+            max_concurrency: 16,
+            ..RateLimitConfig::default()
+        };
+        let org = url::Url::parse("https://example.okta.com").unwrap();
+        // Opening connects to nothing: no Redis is needed here.
+        let shared = SharedBudget::new("redis://127.0.0.1:1/", "t")
+            .fallback_share(0.5)
+            .open(&org, "token:x".into(), &config)
+            .unwrap();
+        let g = Governor::shared(config, shared);
+        let shared = g.shared.as_ref().unwrap();
+        assert_eq!(g.slots.available_permits(), 8, "the configured half");
+        shared.set_workers(4);
+        g.follow_workers(shared);
+        assert_eq!(g.slots.available_permits(), 4);
+        shared.set_workers(1);
+        g.follow_workers(shared);
+        assert_eq!(g.slots.available_permits(), 16);
+        // Permits in use are given up once they come back (at a later look).
+        let held = g.slots.acquire_many(2).await.unwrap();
+        shared.set_workers(64);
+        g.follow_workers(shared);
+        assert_eq!(
+            g.slots.available_permits(),
+            0,
+            "only free permits go at once"
+        );
+        drop(held);
+        assert_eq!(g.slots.available_permits(), 2);
+        g.follow_workers(shared);
+        assert_eq!(g.slots.available_permits(), 1, "at least one slot");
+    }
+}

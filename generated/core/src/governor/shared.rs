@@ -336,7 +336,7 @@ impl Anchor {
 /// Why a Redis operation failed, as a word fit for a metrics label and a log line (never the
 /// server's message, which could quote an argument).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cause {
+pub(crate) enum Cause {
     /// No answer within the timeout (a paused, overloaded or unreachable server).
     Timeout,
     /// The connection was refused (nothing listens on the port).
@@ -357,7 +357,7 @@ pub enum Cause {
 
 impl Cause {
     /// The label: `timeout`, `refused`, `unresolved`, `auth`, `script`, `connection`, `other`.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Cause::Timeout => "timeout",
             Cause::Refused => "refused",
@@ -415,7 +415,7 @@ impl Cause {
 /// Why a Redis operation did not answer; the shared budget is left for the local one.
 #[derive(Debug, Clone, Copy)]
 pub struct Failure {
-    pub cause: Cause,
+    pub(crate) cause: Cause,
     timeout: Duration,
 }
 
@@ -703,6 +703,12 @@ impl Shared {
             // `as` saturates; at most 1.
             n => 1.0 / n as f64,
         }
+    }
+
+    /// Sets the count of workers, as an answer from Redis would.
+    #[cfg(test)]
+    pub(crate) fn set_workers(&self, n: u64) {
+        self.link.workers.store(n, Ordering::Relaxed);
     }
 
     /// The routes this client used through the shared budget.
@@ -1037,10 +1043,10 @@ impl Drop for Lease {
         if !self.open {
             return;
         }
-        // Given back in the background, tried again while Redis does not answer (a paused
-        // Redis runs the abandoned request when it resumes; the release, sent after it on the
-        // same connection, then frees what it took); if that fails for a whole lease, the
-        // lease has expired by itself.
+        // Given back in the background (a paused Redis runs the abandoned request when it
+        // resumes; the release, sent after it on the same connection, then frees what it
+        // took); if that cannot be delivered for a whole lease, the lease has expired by
+        // itself.
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
@@ -1059,8 +1065,20 @@ impl Drop for Lease {
         let id = std::mem::take(&mut self.id);
         handle.spawn(async move {
             let until = Instant::now() + Duration::from_millis(link.lease_ms);
-            while link.run(&keys, Op::Release, &id).await.is_err() && Instant::now() < until {
-                tokio::time::sleep(link.probe_interval.min(Duration::from_millis(250))).await;
+            loop {
+                match link.run(&keys, Op::Release, &id).await {
+                    // A release that timed out is on its way, behind the request it undoes:
+                    // a paused Redis runs both when it resumes. Sending it again would only
+                    // queue more.
+                    Ok(_) => return,
+                    Err(f) if f.cause == Cause::Timeout => return,
+                    // Not delivered (the connection is down): again, until the lease is over.
+                    Err(_) if Instant::now() >= until => return,
+                    Err(_) => {
+                        tokio::time::sleep(link.probe_interval.min(Duration::from_millis(250)))
+                            .await
+                    }
+                }
             }
         });
     }

@@ -442,13 +442,18 @@ impl State {
                 Some(r) => {
                     bucket.unlimited = false;
                     // An answer Okta counted, in the window it names. The first of a window
-                    // sets this client's quota in it: its share of what was left (this answer
-                    // included), and never more than its share of the limit.
+                    // sets this client's quota in it: its part (`own_share / share`) of what
+                    // was left within `share` of the limit (this answer included), and never
+                    // more than its share of the limit.
                     if r.reset > bucket.own.reset {
                         let left = own_share.map_or(0, |f| {
+                            let spent_before =
+                                r.limit.saturating_sub(r.remaining.saturating_add(1));
+                            let usable = allowed(r.limit, share).saturating_sub(spent_before);
+                            let part = if share > 0.0 { f / share } else { f };
                             // `as` saturates for floats.
-                            let part = (r.remaining.saturating_add(1) as f64 * f).floor() as u64;
-                            part.min(allowed(r.limit, f))
+                            let mine = (usable as f64 * part).floor() as u64;
+                            mine.min(allowed(r.limit, f))
                         });
                         bucket.own = Own {
                             reset: r.reset,

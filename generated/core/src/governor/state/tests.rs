@@ -563,3 +563,35 @@ fn the_shared_table_of_cases_holds_for_the_local_state_machine() {
         }
     }
 }
+
+#[test]
+fn an_own_share_is_a_part_of_what_the_budget_share_leaves() {
+    // A budget share of a half, and half of that for this client (two workers): 100 a window,
+    // 80 left when first seen, of which 30 are within the half; this client's part is 15.
+    let mut s = State::new(0.5, 16).with_own_share(0.25);
+    let k = key("/api/v1/users");
+    let now = Instant::now();
+    let at = wall(T0 as f64);
+    let probe = go(s.reserve(&k, now));
+    s.record(
+        &k,
+        probe,
+        StatusCode::OK,
+        report(100, 79, T0 + 1, T0),
+        now,
+        at,
+    );
+    let mut sent = 1;
+    while let Decision::Go(h) = s.reserve(&k, now) {
+        sent += 1;
+        s.record(
+            &k,
+            h,
+            StatusCode::OK,
+            report(100, 79 - sent, T0 + 1, T0),
+            now,
+            at,
+        );
+    }
+    assert_eq!(sent, 15);
+}
