@@ -15,6 +15,7 @@
 //! or through `__private`, okta-client's door.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod auth;
 mod call;

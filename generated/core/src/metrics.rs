@@ -109,11 +109,17 @@ mod on {
     pub fn redis_failure(_: &'static str) {}
     /// Records nothing: the `metrics` feature is off.
     pub fn redis_back() {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn hook_request(_: &'static str) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn hook_events(_: &'static str, _: u64) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn hook_duplicates(_: &'static str, _: u64) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn hook_queue_depth(_: usize) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn hook_ack(_: Duration) {}
+    /// Records nothing: the `metrics` feature is off.
     pub fn hook_reconciliation_lag(_: Duration) {}
 }
 

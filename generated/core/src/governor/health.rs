@@ -6,9 +6,9 @@
 use std::time::{Duration, Instant};
 
 /// Failures within [`TRIP_WINDOW`] that start an outage.
-pub const TRIP_FAILURES: u32 = 3;
+pub(super) const TRIP_FAILURES: u32 = 3;
 /// The window in which [`TRIP_FAILURES`] failures start an outage.
-pub const TRIP_WINDOW: Duration = Duration::from_secs(2);
+pub(super) const TRIP_WINDOW: Duration = Duration::from_secs(2);
 
 /// What one failure did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub enum Trip {
 
 /// The shared budget's health.
 #[derive(Debug, Default)]
-pub struct Health {
+pub(super) struct Health {
     /// Since when Redis has failed; `None` while the shared budget is in use.
     down_since: Option<Instant>,
     /// Failures since the last success, and when the first of them happened.
@@ -34,12 +34,12 @@ pub struct Health {
 
 impl Health {
     /// Whether requests should go to the shared budget.
-    pub fn is_up(&self) -> bool {
+    pub(super) fn is_up(&self) -> bool {
         self.down_since.is_none()
     }
 
     /// Records a failed Redis operation.
-    pub fn failed(&mut self, now: Instant) -> Trip {
+    pub(super) fn failed(&mut self, now: Instant) -> Trip {
         if self.down_since.is_some() {
             return Trip::Down;
         }
@@ -62,7 +62,7 @@ impl Health {
 
     /// Records a successful operation while the shared budget is in use: earlier failures no
     /// longer count towards an outage.
-    pub fn succeeded(&mut self) {
+    pub(super) fn succeeded(&mut self) {
         if self.down_since.is_none() {
             self.failures = 0;
             self.first_failure = None;
@@ -70,7 +70,7 @@ impl Health {
     }
 
     /// Records a successful probe; the outage's length when one just ended.
-    pub fn recovered(&mut self, now: Instant) -> Option<Duration> {
+    pub(super) fn recovered(&mut self, now: Instant) -> Option<Duration> {
         self.down_since
             .take()
             .map(|since| now.saturating_duration_since(since))

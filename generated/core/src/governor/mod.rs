@@ -123,7 +123,7 @@ impl RateLimitConfig {
 
     /// Checks the settings; `build()` reports a failure as
     /// [`Error::Config`](crate::error::Error::Config).
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if !self.enabled {
             return Ok(());
         }
@@ -144,7 +144,7 @@ impl RateLimitConfig {
 
     /// The jittered back-off after the `n`th (0-based) concurrency `429` of one call: between
     /// half and all of `concurrency_backoff × 2ⁿ`, capped at `max_concurrency_backoff`.
-    pub fn concurrency_delay(&self, n: u32, jitter: Jitter) -> Duration {
+    pub(crate) fn concurrency_delay(&self, n: u32, jitter: Jitter) -> Duration {
         let factor = 1u32.checked_shl(n).unwrap_or(u32::MAX);
         let full = self
             .concurrency_backoff
@@ -157,6 +157,7 @@ impl RateLimitConfig {
 
 /// The rate-limit governor of one client and its clones.
 pub struct Governor {
+    /// The configuration it paces by.
     pub config: RateLimitConfig,
     /// The local budget; with a shared budget, the one used while Redis is unreachable (at the
     /// fallback share).
@@ -170,6 +171,7 @@ pub struct Governor {
     slot_target: Mutex<usize>,
     /// Tasks waiting per bucket, for the snapshot.
     waiters: Mutex<HashMap<Key, u64>>,
+    /// The budget shared through Redis, when the client has one.
     #[cfg(feature = "redis")]
     pub shared: Option<shared::Shared>,
 }
@@ -231,6 +233,7 @@ impl Governor {
         }
     }
 
+    /// A governor with a local budget only.
     pub fn new(config: RateLimitConfig) -> Governor {
         let state = State::new(config.budget_share, config.max_buckets);
         let slots = config.max_concurrency;

@@ -8,11 +8,11 @@ use crate::auth::Auth;
 /// The fixed key of the hash that names an API-token or access-token principal. It is public
 /// (documented in the README): the hash hides the token because the token is long and random,
 /// not because this key is secret; it only separates okta-client's ids from other hashes.
-pub const PRINCIPAL_HASH_KEY: &[u8] = b"okta-client shared budget principal v1";
+pub(super) const PRINCIPAL_HASH_KEY: &[u8] = b"okta-client shared budget principal v1";
 
 /// The principal's id: `client:{client id}` for an OAuth service app (public already), or
 /// `token:{hash}` with the first 16 bytes (32 hex digits) of HMAC-SHA256 over the token.
-pub fn principal_id(auth: &Auth) -> String {
+pub(crate) fn principal_id(auth: &Auth) -> String {
     match auth {
         Auth::ApiToken(t) | Auth::AccessToken(t) => {
             let key = hmac::Key::new(hmac::HMAC_SHA256, PRINCIPAL_HASH_KEY);

@@ -199,7 +199,7 @@ impl SharedBudget {
     }
 
     /// Checks the settings and opens the client (no connection yet: that happens on first use).
-    pub fn open(
+    pub(crate) fn open(
         self,
         org: &url::Url,
         principal: String,
@@ -966,9 +966,13 @@ impl Drop for Poller<'_> {
 
 /// A bucket as Redis holds it.
 pub struct SharedFigures {
+    /// The window's limit, once an answer told it.
     pub limit: Option<u64>,
+    /// What is left of the window.
     pub remaining: Option<u64>,
+    /// When the window resets.
     pub reset: Option<SystemTime>,
+    /// Units reserved and not yet recorded.
     pub in_flight: u64,
 }
 
@@ -1000,7 +1004,7 @@ impl Lease {
     /// Records the answer in the shared bucket and frees the slot; `None` when Redis did not
     /// answer (the caller then judges the answer locally; the lease is given back in the
     /// background, or expires).
-    pub async fn finish(
+    pub(crate) async fn finish(
         mut self,
         status: StatusCode,
         report: Option<Report>,

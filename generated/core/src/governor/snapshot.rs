@@ -41,7 +41,7 @@ pub struct BucketSnapshot {
 }
 
 impl BucketSnapshot {
-    pub fn local(b: BucketFigures, waiters: &HashMap<Key, u64>, shared: bool) -> Self {
+    pub(crate) fn local(b: BucketFigures, waiters: &HashMap<Key, u64>, shared: bool) -> Self {
         BucketSnapshot {
             route: b.key.to_string(),
             limit: b.limit,
@@ -58,7 +58,11 @@ impl BucketSnapshot {
     }
 
     #[cfg(feature = "redis")]
-    pub fn shared(key: &Key, f: super::shared::SharedFigures, waiters: &HashMap<Key, u64>) -> Self {
+    pub(crate) fn shared(
+        key: &Key,
+        f: super::shared::SharedFigures,
+        waiters: &HashMap<Key, u64>,
+    ) -> Self {
         BucketSnapshot {
             route: key.to_string(),
             limit: f.limit,

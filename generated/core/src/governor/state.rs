@@ -26,12 +26,12 @@ impl Key {
     }
 
     #[cfg(test)]
-    pub fn template(method: Method, template: &'static str) -> Key {
+    pub(crate) fn template(method: Method, template: &'static str) -> Key {
         Key::new(method, Cow::Borrowed(template))
     }
 
     #[cfg(test)]
-    pub fn generic(method: Method, path: &str) -> Key {
+    pub(crate) fn generic(method: Method, path: &str) -> Key {
         Key::new(method, Cow::Owned(crate::request::generic_route(path)))
     }
 }
@@ -44,7 +44,7 @@ impl fmt::Display for Key {
 
 /// What Okta said about a bucket in one response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     pub limit: u64,
     pub remaining: u64,
     pub reset: u64,
@@ -54,7 +54,7 @@ pub struct Report {
 
 impl Report {
     /// The three `X-Rate-Limit-*` headers, or `None` when any is missing or malformed.
-    pub fn from_headers(headers: &HeaderMap) -> Option<Report> {
+    pub(super) fn from_headers(headers: &HeaderMap) -> Option<Report> {
         let rl = RateLimit::from_headers(headers);
         Some(Report {
             limit: rl.limit?,
@@ -82,14 +82,14 @@ pub enum Verdict {
 /// A unit reserved in a bucket: the bucket's generation (telling it from an evicted bucket of
 /// the same key) and whether this attempt is the one learning the bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reserved {
+pub(super) struct Reserved {
     generation: u64,
     probe: bool,
 }
 
 /// The governor's decision for one attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub(super) enum Decision {
     /// Send.
     Go(Reserved),
     /// No budget until the window resets at this instant.
@@ -210,7 +210,7 @@ impl Skew {
 
 /// A bucket as one governor sees it, for [`State::snapshot`].
 #[derive(Clone, Debug)]
-pub struct BucketFigures {
+pub(crate) struct BucketFigures {
     pub key: Key,
     pub limit: Option<u64>,
     pub remaining: Option<u64>,
@@ -246,7 +246,7 @@ fn local_unix(now: SystemTime) -> f64 {
 
 /// The governor's bookkeeping: every bucket, the clock skew, and a use counter for eviction.
 #[derive(Debug)]
-pub struct State {
+pub(super) struct State {
     buckets: HashMap<Key, Bucket>,
     tick: u64,
     skew: Skew,
@@ -258,7 +258,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(share: f64, max_buckets: usize) -> State {
+    pub(super) fn new(share: f64, max_buckets: usize) -> State {
         State {
             buckets: HashMap::new(),
             tick: 0,
@@ -271,21 +271,21 @@ impl State {
 
     /// Also holds this client to `share` of each bucket counting only its own answers.
     #[cfg(any(feature = "redis", test))]
-    pub fn with_own_share(mut self, share: f64) -> State {
+    pub(super) fn with_own_share(mut self, share: f64) -> State {
         self.own_share = Some(share);
         self
     }
 
     /// Changes the share of [`State::with_own_share`] (for windows first seen from now on).
     #[cfg(feature = "redis")]
-    pub fn set_own_share(&mut self, share: f64) {
+    pub(super) fn set_own_share(&mut self, share: f64) {
         self.own_share = Some(share);
     }
 
     /// Forgets every bucket (the shared budget spent since this state last saw them); their
     /// reservations then find no bucket of their generation.
     #[cfg(any(feature = "redis", test))]
-    pub fn forget(&mut self) {
+    pub(super) fn forget(&mut self) {
         self.buckets.clear();
     }
 
@@ -318,7 +318,7 @@ impl State {
     }
 
     /// Whether an attempt on `key` may be sent now, reserving a unit if so.
-    pub fn reserve(&mut self, key: &Key, now: Instant) -> Decision {
+    pub(super) fn reserve(&mut self, key: &Key, now: Instant) -> Decision {
         let (share, own_share) = (self.share, self.own_share);
         let bucket = self.bucket(key);
         if let Some(w) = &mut bucket.window {
@@ -364,7 +364,7 @@ impl State {
 
     /// Gives back a reservation whose attempt got no answer (a transport error, a cancelled
     /// call). Returns whether waiting tasks should look again.
-    pub fn release(&mut self, key: &Key, held: Reserved) -> bool {
+    pub(super) fn release(&mut self, key: &Key, held: Reserved) -> bool {
         match self.buckets.get_mut(key) {
             Some(b) if b.generation == held.generation => {
                 b.in_flight = b.in_flight.saturating_sub(1);
@@ -379,7 +379,7 @@ impl State {
 
     /// Records the answer to a reserved attempt and says what to do about it. The `bool` is
     /// whether waiting tasks should look again (budget may have been freed).
-    pub fn record(
+    pub(super) fn record(
         &mut self,
         key: &Key,
         held: Reserved,
@@ -498,7 +498,7 @@ impl State {
     /// Judges an answer that no bucket of this state reserved (the shared budget's, when
     /// Redis did not take its record), learning the server's clock from it.
     #[cfg(feature = "redis")]
-    pub fn judge(
+    pub(super) fn judge(
         &mut self,
         status: StatusCode,
         report: Option<Report>,
@@ -512,7 +512,7 @@ impl State {
     }
 
     /// Every bucket: its key, limit, remaining, reset (on the wall clock) and units in flight.
-    pub fn snapshot(&self, now: Instant, wall: SystemTime) -> Vec<BucketFigures> {
+    pub(super) fn snapshot(&self, now: Instant, wall: SystemTime) -> Vec<BucketFigures> {
         let mut out: Vec<BucketFigures> = self
             .buckets
             .iter()
