@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use redis::aio::ConnectionManager;
-use serde_json::Value;
 
 use super::error::Error;
 use super::governor::shared::{check_name, lease_id, org_prefix, RedisSource};
+use super::log_event::LogEvent;
 use super::log_tail::{LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW};
 use super::secret::Secret;
 
@@ -292,7 +292,7 @@ impl LeasedLogStream {
     /// The next event not acknowledged before; `None` when the stream ends (a bounded query's
     /// end, or the lease lost: see [`holds_lease`](Self::holds_lease)). Errors are yielded as
     /// by [`SystemLogStream`].
-    pub async fn next(&mut self) -> Option<Result<Value, Error>> {
+    pub async fn next(&mut self) -> Option<Result<LogEvent, Error>> {
         loop {
             if !self.holds_lease() {
                 return None;
@@ -303,7 +303,7 @@ impl LeasedLogStream {
                 return None;
             }
             if let Ok(event) = &item {
-                if let Some(uuid) = event.get("uuid").and_then(Value::as_str) {
+                if let Some(uuid) = event.uuid() {
                     if self.seen.contains(uuid) {
                         continue;
                     }

@@ -56,7 +56,7 @@ fn client(server: &MockServer) -> Client {
 
 async fn take(stream: &mut LeasedLogStream) -> String {
     let event = stream.next().await.expect("an event").expect("no error");
-    event["uuid"].as_str().unwrap().to_string()
+    event.uuid().unwrap().to_string()
 }
 
 fn lease(redis: &RedisServer) -> TailLease {
