@@ -55,6 +55,11 @@ fn env(name: &str) -> Result<String, okta_client::Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), okta_client::Error> {
+    run().await
+}
+
+/// The program (also run by the receiver's tests, against an org on 127.0.0.1).
+pub async fn run() -> Result<(), okta_client::Error> {
     let client = Client::from_env()?;
     let hook_url = env("HOOK_URL")?;
     let secret = env("HOOK_SECRET")?;

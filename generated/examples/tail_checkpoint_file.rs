@@ -140,8 +140,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             match event {
                 Ok(event) => println!(
                     "{} {}",
-                    event["published"].as_str().unwrap_or("?"),
-                    event["eventType"].as_str().unwrap_or("?")
+                    event.event().published.as_deref().unwrap_or("?"),
+                    event.event().event_type.as_deref().unwrap_or("?")
                 ),
                 // A tailing stream yields errors and asks again.
                 Err(e) => eprintln!("{e}"),

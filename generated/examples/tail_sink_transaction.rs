@@ -38,6 +38,7 @@ use std::sync::{Arc, Mutex};
 use okta_client::system_log::{
     Checkpoint, CheckpointStore, StoreError, StoreFuture, TailCheckpoint, TailLease,
 };
+use okta_client::log_event::LogEvent;
 use okta_client::Client;
 use serde_json::Value;
 
@@ -69,8 +70,10 @@ impl Shipped {
     }
 
     /// Ships `event` with the next acknowledgement.
-    pub fn stage(&self, event: Value) {
-        self.staged.lock().unwrap().push(event);
+    pub fn stage(&self, event: &LogEvent) {
+        // The event exactly as the System Log wrote it (valid JSON: it was decoded from it).
+        let raw = serde_json::from_str(event.raw().get()).unwrap_or(Value::Null);
+        self.staged.lock().unwrap().push(raw);
     }
 
     /// What the sink holds now.
@@ -182,7 +185,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut events = client.log_tailer().lease(lease.clone()).await?;
         while let Some(event) = events.next().await {
             match event {
-                Ok(event) => sink.stage(event),
+                Ok(event) => sink.stage(&event),
                 Err(e) => eprintln!("{e}"),
             }
             // Every 100 events in a real shipper; here every event.

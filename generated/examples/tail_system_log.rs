@@ -32,9 +32,9 @@ async fn main() -> Result<(), okta_client::Error> {
     while let Some(event) = events.try_next().await? {
         println!(
             "{} {} {}",
-            event["published"].as_str().unwrap_or("?"),
-            event["eventType"].as_str().unwrap_or("?"),
-            event["displayMessage"].as_str().unwrap_or("")
+            event.published.as_deref().unwrap_or("?"),
+            event.event_type.as_deref().unwrap_or("?"),
+            event.display_message.as_deref().unwrap_or("")
         );
         if let Some(cursor) = events.cursor() {
             if let Err(e) = std::fs::write(CURSOR_FILE, cursor.as_str()) {

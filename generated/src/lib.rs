@@ -191,8 +191,9 @@
 //! `ListSystemLogEvents` operation: ascending from `since`, along the next links, polling the
 //! same link every poll interval once a page comes back empty; with `until` it ends after the
 //! last page, or after a permanent error (see
-//! [`SystemLogTail::into_stream`](system_log::SystemLogTail::into_stream)). Events are `serde_json::Value`s (the
-//! catalog's type), repeated `uuid`s are dropped, and
+//! [`SystemLogTail::into_stream`](system_log::SystemLogTail::into_stream)). Events are
+//! [`LogEvent`](log_event::LogEvent)s (the typed System Log event with its JSON as received),
+//! repeated `uuid`s are dropped, and
 //! [`SystemLogStream::cursor`](system_log::SystemLogStream::cursor) is a
 //! [`LogCursor`](system_log::LogCursor) to resume from later. See [`system_log`].
 //!

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use redis::aio::ConnectionManager;
-use serde_json::Value;
 
 use super::error::Error;
 use super::governor::shared::{check_name, lease_id, org_prefix, RedisSource};
+use super::log_event::LogEvent;
 use super::log_tail::{LogCursor, SystemLogStream, SystemLogTail, DEFAULT_DEDUP_WINDOW};
 use super::secret::Secret;
 
@@ -576,14 +576,14 @@ impl LeasedLogStream {
     /// end, or the lease lost: see [`holds_lease`](Self::holds_lease)). Errors are yielded as
     /// by [`SystemLogStream`]. Before returning an event it makes sure the lease is still this
     /// replica's (see [`SystemLogTail::lease`]).
-    pub async fn next(&mut self) -> Option<Result<Value, Error>> {
+    pub async fn next(&mut self) -> Option<Result<LogEvent, Error>> {
         loop {
             if !self.holds_lease() {
                 return None;
             }
             let item = self.stream.next().await?;
             let uuid = match &item {
-                Ok(event) => event.get("uuid").and_then(Value::as_str),
+                Ok(event) => event.uuid(),
                 Err(_) => None,
             };
             if uuid.is_some_and(|u| self.seen.contains(u)) {

@@ -16,6 +16,7 @@ use url::Url;
 
 use super::client::Client;
 use super::error::Error;
+use super::log_event::LogEvent;
 use super::pagination::{keep_query, next_url};
 use super::request::Request;
 use crate::operations::log::ListSystemLogEvents;
@@ -94,7 +95,7 @@ impl<'de> serde::Deserialize<'de> for LogCursor {
 ///     .poll_interval(std::time::Duration::from_secs(15))
 ///     .into_stream();
 /// while let Some(event) = events.try_next().await? {
-///     println!("{}", event["uuid"]);
+///     println!("{:?} {}", event.uuid(), event.raw());
 ///     // Store this to continue later with `log_tailer().resume(cursor)`.
 ///     let cursor: Option<LogCursor> = events.cursor();
 /// #   let _ = cursor;
@@ -245,8 +246,10 @@ impl SystemLogTail {
     }
 }
 
-/// The events of a [`SystemLogTail`]: a `Stream` of `Result<serde_json::Value, Error>` (the
-/// catalog's type for System Log events), with its [`cursor`](Self::cursor).
+/// The events of a [`SystemLogTail`]: a `Stream` of `Result<LogEvent, Error>` (the typed
+/// [`SystemLogEvent`](crate::log_event::SystemLogEvent) with its JSON as received, through
+/// [`LogEvent::raw`]), with its [`cursor`](Self::cursor). An item of a page that is not a JSON
+/// object is yielded as [`Error::UnexpectedResponse`] in its place.
 #[must_use = "streams do nothing unless polled"]
 pub struct SystemLogStream {
     inner: Pin<Box<dyn Stream<Item = Result<Value, Error>> + Send>>,
@@ -273,10 +276,20 @@ impl fmt::Debug for SystemLogStream {
 }
 
 impl Stream for SystemLogStream {
-    type Item = Result<Value, Error>;
+    type Item = Result<LogEvent, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        self.inner.as_mut().poll_next(cx).map(|item| {
+            item.map(|event| {
+                event.and_then(|value| {
+                    LogEvent::from_value(&value).map_err(|e| {
+                        Error::UnexpectedResponse(format!(
+                            "a System Log event does not decode: {e}"
+                        ))
+                    })
+                })
+            })
+        })
     }
 }
 

@@ -73,7 +73,7 @@ fn main() {
                     break;
                 };
                 let Ok(event) = event else { continue };
-                let uuid = event["uuid"].as_str().expect("a uuid").to_string();
+                let uuid = event.uuid().expect("a uuid").to_string();
                 note(format!("D {pid} {uuid}"));
                 unacknowledged.push(uuid);
                 tokio::time::sleep(work).await;

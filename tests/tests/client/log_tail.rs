@@ -27,7 +27,10 @@ fn uuids(events: &[Value]) -> Vec<&str> {
 async fn take(stream: &mut okta_client::system_log::SystemLogStream, n: usize) -> Vec<Value> {
     let mut out = Vec::new();
     while out.len() < n {
-        out.push(stream.next().await.expect("more events").expect("no error"));
+        let event = stream.next().await.expect("more events").expect("no error");
+        // The typed event and its JSON as received.
+        assert_eq!(event.uuid(), event.to_value()["uuid"].as_str());
+        out.push(event.to_value());
     }
     out
 }
@@ -181,7 +184,11 @@ async fn a_bounded_query_ends_after_the_last_page() {
         .await;
     let client = client(&server);
     let mut events = tailer(&client).until("2026-12-01T12:00:00Z").into_stream();
-    let got: Vec<Value> = (&mut events).try_collect().await.unwrap();
+    let got: Vec<Value> = (&mut events)
+        .map_ok(|e| e.to_value())
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(uuids(&got), ["a", "b", "c"]);
     assert_eq!(events.cursor(), None);
 }
@@ -257,7 +264,11 @@ async fn failed_fetches_do_not_count_toward_max_pages() {
     let mut events = tailer(&client).until("2026-12-01T12:00:00Z").into_stream();
     let e = events.next().await.unwrap().unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
-    let rest: Vec<Value> = (&mut events).try_collect().await.unwrap();
+    let rest: Vec<Value> = (&mut events)
+        .map_ok(|e| e.to_value())
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(uuids(&rest), ["a"]);
 }
 
@@ -304,4 +315,26 @@ async fn the_tailer_sends_the_list_system_log_events_operation() {
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].url, got[1].url);
     assert!(got[0].url.as_str().contains("limit=250"), "{}", got[0].url);
+}
+
+#[tokio::test]
+async fn events_come_typed_with_their_json_and_a_non_object_is_an_error_in_its_place() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([event("a"), 42, event("b")])))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut events = tailer(&client).until("2026-12-01T12:00:00Z").into_stream();
+    let a = events.next().await.unwrap().unwrap();
+    assert_eq!(a.event_type.as_deref(), Some("user.session.start"));
+    assert_eq!(a.raw().get(), event("a").to_string());
+    let e = events.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(e, okta_client::Error::UnexpectedResponse(_)),
+        "{e}"
+    );
+    assert_eq!(events.next().await.unwrap().unwrap().uuid(), Some("b"));
+    assert!(events.next().await.is_none());
 }

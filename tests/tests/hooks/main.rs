@@ -3,6 +3,11 @@
 //! System Log and the Event Hooks API), the receiver served by axum, and a real `redis-server`
 //! for replicas. The typed System Log event is in `model`.
 
+mod example;
+// The example program itself, run by `example` against an org on 127.0.0.1.
+#[path = "../../../generated/examples/event_hook_receiver.rs"]
+#[allow(dead_code)] // its `main` is the example's, not the test's
+mod example_program;
 mod model;
 mod receiver;
 mod reconcile;

@@ -65,7 +65,7 @@ fn client(server: &MockServer) -> Client {
 
 async fn take(stream: &mut LeasedLogStream) -> String {
     let event = stream.next().await.expect("an event").expect("no error");
-    event["uuid"].as_str().unwrap().to_string()
+    event.uuid().unwrap().to_string()
 }
 
 fn lease(redis: &RedisServer) -> TailLease {
@@ -303,12 +303,12 @@ async fn a_sink_writing_the_checkpoint_with_the_events_holds_each_event_once() {
         .unwrap();
     for expected in ["a", "b", "c"] {
         let event = one.next().await.unwrap().unwrap();
-        assert_eq!(event["uuid"], expected);
-        sink_one.stage(event);
+        assert_eq!(event.uuid(), Some(expected));
+        sink_one.stage(&event);
         assert_eq!(one.ack().await, Checkpoint::Saved);
     }
     let d = one.next().await.unwrap().unwrap();
-    sink_one.stage(d);
+    sink_one.stage(&d);
     redis::cmd("FLUSHALL")
         .query::<()>(&mut redis.connection())
         .unwrap();
@@ -317,8 +317,8 @@ async fn a_sink_writing_the_checkpoint_with_the_events_holds_each_event_once() {
         .await
         .unwrap();
     let d = two.next().await.unwrap().unwrap();
-    assert_eq!(d["uuid"], "d");
-    sink_two.stage(d);
+    assert_eq!(d.uuid(), Some("d"));
+    sink_two.stage(&d);
     assert_eq!(two.ack().await, Checkpoint::Saved);
     caught_up(&mut two).await;
     // The old holder tries to write its staged d: refused.

@@ -769,6 +769,12 @@ impl EventHookReceiver {
                     acked: false,
                     done,
                 };
+                // Counted before it is sent, so that the consumer never takes it first.
+                let depth = self
+                    .inner
+                    .depth
+                    .fetch_add(1, Ordering::SeqCst)
+                    .saturating_add(1);
                 let sent = match source {
                     // A delivery must be answered within Okta's timeout: a full queue is a 503.
                     Source::Hook => tx.try_send(batch).map_err(|e| match e {
@@ -779,12 +785,12 @@ impl EventHookReceiver {
                 };
                 match sent {
                     Ok(()) => {
-                        let depth = self.inner.depth.fetch_add(1, Ordering::SeqCst) + 1;
                         metrics::hook_queue_depth(depth);
                         metrics::hook_events(source.label(), received as u64 - duplicates as u64);
                         Ok(handed)
                     }
                     Err(mut batch) => {
+                        self.inner.depth.fetch_sub(1, Ordering::SeqCst);
                         batch.acked = true;
                         let events = std::mem::take(&mut batch.events);
                         if let Some(done) = batch.done.take() {
@@ -928,7 +934,10 @@ impl EventQueue {
         let depth = self
             .inner
             .depth
-            .fetch_sub(1, Ordering::SeqCst)
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| {
+                Some(d.saturating_sub(1))
+            })
+            .unwrap_or(0)
             .saturating_sub(1);
         metrics::hook_queue_depth(depth);
         Some(batch)

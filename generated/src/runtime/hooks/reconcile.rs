@@ -204,17 +204,10 @@ impl Reconciler {
             let mut saved = start;
             let mut stream = tail.into_stream();
             while let Some(item) = stream.next().await {
-                let value = match item {
-                    Ok(value) => value,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "reconciliation: the System Log failed; retrying");
-                        continue;
-                    }
-                };
-                let event = match LogEvent::from_value(&value) {
+                let event = match item {
                     Ok(event) => event,
                     Err(e) => {
-                        tracing::warn!(error = %e, "reconciliation: an event that is not an object; skipped");
+                        tracing::warn!(error = %e, "reconciliation: the System Log failed; retrying");
                         continue;
                     }
                 };
