@@ -15,9 +15,7 @@
 
 use std::time::Duration;
 
-use okta_client::hooks::{
-    CheckpointFuture, CheckpointStore, EventHookReceiver, HookRegistration, Source,
-};
+use okta_client::hooks::{CursorFuture, CursorStore, EventHookReceiver, HookRegistration, Source};
 use okta_client::system_log::LogCursor;
 use okta_client::Client;
 
@@ -29,10 +27,10 @@ const EVENT_TYPES: [&str; 3] = [
 const CURSOR_FILE: &str = "event-hook.cursor";
 
 /// The reconciliation's position in a file.
-struct FileCheckpoint;
+struct FileCursor;
 
-impl CheckpointStore for FileCheckpoint {
-    fn load(&self) -> CheckpointFuture<'_, Option<LogCursor>> {
+impl CursorStore for FileCursor {
+    fn load(&self) -> CursorFuture<'_, Option<LogCursor>> {
         Box::pin(async {
             match std::fs::read_to_string(CURSOR_FILE) {
                 Ok(text) => Ok(Some(text.trim().parse()?)),
@@ -41,7 +39,7 @@ impl CheckpointStore for FileCheckpoint {
         })
     }
 
-    fn save<'a>(&'a self, cursor: &'a LogCursor) -> CheckpointFuture<'a, ()> {
+    fn save<'a>(&'a self, cursor: &'a LogCursor) -> CursorFuture<'a, ()> {
         Box::pin(async move {
             std::fs::write(CURSOR_FILE, cursor.as_str())
                 .map_err(|e| okta_client::Error::Config(format!("{CURSOR_FILE}: {e}")))
@@ -94,7 +92,7 @@ pub async fn run() -> Result<(), okta_client::Error> {
     let reconciler = receiver
         .reconciler(&client, EVENT_TYPES)
         .lag(Duration::from_secs(600))
-        .checkpoint(FileCheckpoint);
+        .cursor_store(FileCursor);
     tokio::spawn(async move {
         if let Err(e) = reconciler.run().await {
             eprintln!("reconciliation stopped: {e}");

@@ -35,10 +35,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use okta_client::log_event::LogEvent;
 use okta_client::system_log::{
     Checkpoint, CheckpointStore, StoreError, StoreFuture, TailCheckpoint, TailLease,
 };
-use okta_client::log_event::LogEvent;
 use okta_client::Client;
 use serde_json::Value;
 

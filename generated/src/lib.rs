@@ -443,7 +443,7 @@ pub mod log_event {
 pub mod hooks {
     #[cfg(feature = "log")]
     pub use crate::runtime::hooks::reconcile::{
-        CheckpointFuture, CheckpointStore, MemoryCheckpoint, Reconciler, DEFAULT_RECONCILIATION_LAG,
+        CursorFuture, CursorStore, MemoryCursor, Reconciler, DEFAULT_RECONCILIATION_LAG,
     };
     #[cfg(feature = "event-hook")]
     pub use crate::runtime::hooks::register::{HookChange, HookRegistration, Registered};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use okta_client::hooks::{HookRegistration, MemoryCheckpoint, Source};
+use okta_client::hooks::{HookRegistration, MemoryCursor, Source};
 use okta_client::Client;
 use tests::okta_hooks::{iso, FakeOrg};
 
@@ -51,14 +51,14 @@ async fn sends_while_the_receiver_is_down_are_reconciled_nothing_lost_nothing_tw
     assert_eq!(sink.uuids().len(), 9);
 
     // Reconciliation, from a checkpoint that survives its restarts.
-    let checkpoint = MemoryCheckpoint::new();
+    let checkpoint = MemoryCursor::new();
     let reconciler = || {
         receiver
             .reconciler(&client, TYPES)
             .lag(Duration::from_millis(300))
             .poll_interval(Duration::from_millis(20))
             .since(started.clone())
-            .checkpoint(checkpoint.clone())
+            .cursor_store(checkpoint.clone())
     };
     let run = tokio::spawn(reconciler().run());
     sink.wait_for(16, Duration::from_secs(10)).await;

@@ -23,27 +23,29 @@ pub const DEFAULT_RECONCILIATION_LAG: Duration = Duration::from_secs(600);
 /// How long reconciliation waits before trying an event again that it could not hand over.
 const RETRY: Duration = Duration::from_millis(500);
 
-/// The future a [`CheckpointStore`] returns.
-pub type CheckpointFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+/// The future a [`CursorStore`] returns.
+pub type CursorFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// Where reconciliation keeps its position in the System Log (a [`LogCursor`]), to resume from
-/// after a restart.
-pub trait CheckpointStore: Send + Sync + 'static {
+/// after a restart. Unlike the leased tailer's fenced `system_log::CheckpointStore` (the `redis`
+/// feature), it holds a cursor only: every replica may reconcile, and the receiver's
+/// de-duplication makes their overlap harmless.
+pub trait CursorStore: Send + Sync + 'static {
     /// The stored cursor, if any.
-    fn load(&self) -> CheckpointFuture<'_, Option<LogCursor>>;
+    fn load(&self) -> CursorFuture<'_, Option<LogCursor>>;
     /// Stores `cursor`, replacing the previous one.
-    fn save<'a>(&'a self, cursor: &'a LogCursor) -> CheckpointFuture<'a, ()>;
+    fn save<'a>(&'a self, cursor: &'a LogCursor) -> CursorFuture<'a, ()>;
 }
 
-/// A checkpoint in this process's memory: for tests, and for a reconciler that may start over
+/// A cursor store in this process's memory: for tests, and for a reconciler that may start over
 /// from its `since` after a restart. Clones share the cursor.
 #[derive(Clone, Debug, Default)]
-pub struct MemoryCheckpoint(Arc<Mutex<Option<LogCursor>>>);
+pub struct MemoryCursor(Arc<Mutex<Option<LogCursor>>>);
 
-impl MemoryCheckpoint {
-    /// An empty checkpoint.
-    pub fn new() -> MemoryCheckpoint {
-        MemoryCheckpoint::default()
+impl MemoryCursor {
+    /// An empty store.
+    pub fn new() -> MemoryCursor {
+        MemoryCursor::default()
     }
 
     /// The cursor stored last.
@@ -52,13 +54,13 @@ impl MemoryCheckpoint {
     }
 }
 
-impl CheckpointStore for MemoryCheckpoint {
-    fn load(&self) -> CheckpointFuture<'_, Option<LogCursor>> {
+impl CursorStore for MemoryCursor {
+    fn load(&self) -> CursorFuture<'_, Option<LogCursor>> {
         let cursor = self.get();
         Box::pin(async move { Ok(cursor) })
     }
 
-    fn save<'a>(&'a self, cursor: &'a LogCursor) -> CheckpointFuture<'a, ()> {
+    fn save<'a>(&'a self, cursor: &'a LogCursor) -> CursorFuture<'a, ()> {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(cursor.clone());
         Box::pin(async { Ok(()) })
     }
@@ -71,7 +73,7 @@ impl CheckpointStore for MemoryCheckpoint {
 /// [`lag`](Self::lag) behind the present: an event is looked at once it is that old, by when
 /// its hook delivery (and Okta's retry) has long arrived. Each event the receiver has not
 /// handed over within its de-duplication window is handed over through the same queue or sink,
-/// with [`Source::Reconciliation`]; its position is stored in the [`CheckpointStore`] as it
+/// with [`Source::Reconciliation`]; its position is stored in the [`CursorStore`] as it
 /// goes, so that a restart resumes there.
 #[must_use]
 pub struct Reconciler {
@@ -81,7 +83,7 @@ pub struct Reconciler {
     lag: Duration,
     poll_interval: Duration,
     since: Option<String>,
-    checkpoint: Arc<dyn CheckpointStore>,
+    checkpoint: Arc<dyn CursorStore>,
 }
 
 impl fmt::Debug for Reconciler {
@@ -110,7 +112,7 @@ impl EventHookReceiver {
             lag: DEFAULT_RECONCILIATION_LAG,
             poll_interval: DEFAULT_POLL_INTERVAL,
             since: None,
-            checkpoint: Arc::new(MemoryCheckpoint::new()),
+            checkpoint: Arc::new(MemoryCursor::new()),
         }
     }
 }
@@ -172,8 +174,8 @@ impl Reconciler {
         self
     }
 
-    /// Where the position is kept (default: a [`MemoryCheckpoint`], lost on restart).
-    pub fn checkpoint(mut self, store: impl CheckpointStore) -> Self {
+    /// Where the position is kept (default: a [`MemoryCursor`], lost on restart).
+    pub fn cursor_store(mut self, store: impl CursorStore) -> Self {
         self.checkpoint = Arc::new(store);
         self
     }
