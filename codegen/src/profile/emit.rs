@@ -77,7 +77,7 @@ fn profile(p: &Profile) -> TokenStream {
         let (n, t, d) = (
             ident(&f.rust_name),
             rust_type(&f.ty),
-            doc_attrs(&field_doc(f)),
+            doc_attrs(&field_doc(&p.type_name, f)),
         );
         quote!(#d pub #n: Option<#t>,)
     });
@@ -163,6 +163,26 @@ fn profile(p: &Profile) -> TokenStream {
         quote!((#j, #expected, self.#n.is_none()),)
     });
     let kinds = (!p.fields.is_empty()).then(|| quote!(v.kinds(&self.#misfits, &[#(#kinds)*]);));
+    let constants = p.fields.iter().flat_map(|f| {
+        let integer = f.attribute.kind.scalar() == Some(Scalar::Integer);
+        f.constants.iter().filter_map(move |(n, c)| {
+            let (ty, literal) = if integer {
+                (quote!(i64), Literal::i64_suffixed(c.value.as_i64()?))
+            } else {
+                let v = c.value.as_f64().filter(|v| v.is_finite())?;
+                (quote!(f64), Literal::f64_suffixed(v))
+            };
+            let title = c.title.as_deref().map(|t| format!(": {}", clean(t)));
+            let d = doc_attrs(&format!(
+                "`{}` = `{}`{}",
+                f.attribute.name,
+                c.value,
+                title.unwrap_or_default()
+            ));
+            let n = ident(n);
+            Some(quote!(#d pub const #n: #ty = #literal;))
+        })
+    });
     let checks: Vec<TokenStream> = kinds
         .into_iter()
         .chain(p.fields.iter().flat_map(checks))
@@ -205,6 +225,8 @@ fn profile(p: &Profile) -> TokenStream {
         }
 
         impl #name {
+            #(#constants)*
+
             #new_doc
             #many_args
             pub fn new(#(#args),*) -> Self {
@@ -487,7 +509,12 @@ fn struct_doc(p: &Profile) -> String {
     ])
 }
 
-fn field_doc(f: &FieldIr) -> String {
+/// Text inside backticks in the docs: a backtick in it would end the code span.
+fn tick(s: &str) -> String {
+    s.replace('`', "'")
+}
+
+fn field_doc(owner: &str, f: &FieldIr) -> String {
     let a: &Attribute = &f.attribute;
     let mut notes = vec![format!(
         "JSON: `{}` ({} attribute).",
@@ -540,6 +567,29 @@ fn field_doc(f: &FieldIr) -> String {
             .collect();
         notes.push(format!("Values: {}.", values.join(", ")));
     }
+    if !f.constants.is_empty() {
+        let names: Vec<String> = f
+            .constants
+            .iter()
+            .map(|(n, _)| format!("[`{owner}::{n}`]"))
+            .collect();
+        notes.push(format!("Named constants: {}.", names.join(", ")));
+    }
+    if let Some(d) = &a.default {
+        let d = match d {
+            serde_json::Value::String(s) => shown(s),
+            other => format!("`{}`", tick(&other.to_string())),
+        };
+        notes.push(format!("Default: {d} (Okta's, when no value is set)."));
+    }
+    if let Some(u) = &a.union {
+        let meaning = match u.as_str() {
+            "ENABLE" => " (the values of every source are merged)",
+            "DISABLE" => " (the value of one source is kept)",
+            _ => "",
+        };
+        notes.push(format!("Union: `{}`{meaning}.", tick(u)));
+    }
     if let Some(u) = &a.unique {
         notes.push(format!("Unique: `{u}`."));
     }
@@ -563,7 +613,23 @@ fn field_doc(f: &FieldIr) -> String {
         access.push(format!("Scope: `{s}`."));
     }
     if let Some(m) = &a.master {
-        access.push(format!("Master: `{m}`."));
+        let priority: Vec<String> = a
+            .master_priority
+            .iter()
+            .map(|(t, v)| match v {
+                Some(v) => format!("`{}` `{}`", tick(t), tick(v)),
+                None => format!("`{}`", tick(t)),
+            })
+            .collect();
+        if priority.is_empty() {
+            access.push(format!("Master: `{}`.", tick(m)));
+        } else {
+            access.push(format!(
+                "Master: `{}`, by priority: {}.",
+                tick(m),
+                priority.join(", then ")
+            ));
+        }
     }
     if let Some(x) = &a.external_name {
         match &a.external_namespace {

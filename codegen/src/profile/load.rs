@@ -135,6 +135,13 @@ pub struct Attribute {
     pub scope: Option<String>,
     /// `master.type`: `PROFILE_MASTER`, `OKTA`, `OVERRIDE`.
     pub master: Option<String>,
+    /// `master.priority` of an `OVERRIDE` master: (`type`, `value`) in order, such as
+    /// (`APP`, `0oa1…`) then (`OKTA`, none).
+    pub master_priority: Vec<(String, Option<String>)>,
+    /// `default`: the value Okta gives the attribute when none is set.
+    pub default: Option<Value>,
+    /// `union` (arrays): `ENABLE` merges the values of every source, `DISABLE` keeps one.
+    pub union: Option<String>,
     pub unique: Option<String>,
     pub external_name: Option<String>,
     pub external_namespace: Option<String>,
@@ -563,9 +570,34 @@ fn attribute(
         }
     }
     let permissions = permissions(r, obj, path);
-    let master = match r.object(obj, "master", path) {
-        Some(m) => r.string(m, "type", &key_path(path, "master")),
-        None => None,
+    let (master, master_priority) = match r.object(obj, "master", path) {
+        Some(m) => {
+            let at = key_path(path, "master");
+            let kind = r.string(m, "type", &at);
+            let mut priority = Vec::new();
+            if let Some(list) = r.array(m, "priority", &at) {
+                let list_at = key_path(&at, "priority");
+                for (i, p) in list.iter().enumerate() {
+                    let p_at = format!("{list_at}[{i}]");
+                    let Value::Object(p) = p else {
+                        r.problem(
+                            &p_at,
+                            format!(
+                                "a master priority is an object with `type` and `value`, not {}",
+                                kind_of(p)
+                            ),
+                        );
+                        continue;
+                    };
+                    if let Some(t) = r.string(p, "type", &p_at) {
+                        let value = r.string(p, "value", &p_at);
+                        priority.push((t, value));
+                    }
+                }
+            }
+            (kind, priority)
+        }
+        None => (None, Vec::new()),
     };
     let unique = match r.get(obj, "unique") {
         None => None,
@@ -594,6 +626,9 @@ fn attribute(
         mutability: r.string(obj, "mutability", path),
         scope: r.string(obj, "scope", path),
         master,
+        master_priority,
+        default: r.get(obj, "default").cloned(),
+        union: r.string(obj, "union", path),
         unique,
         external_name: r.string(obj, "externalName", path),
         external_namespace: r.string(obj, "externalNamespace", path),

@@ -119,6 +119,22 @@ async fn a_user_decodes_typed_and_keeps_everything_else() {
         Some("Green badge")
     );
     assert_eq!(p.clearance_level, Some(2));
+    // Number enums: named constants for the listed values, named by their display names.
+    assert_eq!(
+        p.clearance_level,
+        Some(UserProfile::CLEARANCE_LEVEL_INTERNAL)
+    );
+    assert_eq!(
+        [
+            UserProfile::CLEARANCE_LEVEL_PUBLIC,
+            UserProfile::CLEARANCE_LEVEL_SECRET
+        ],
+        [1, 3]
+    );
+    assert_eq!(
+        [UserProfile::SALARY_BAND_1_5, UserProfile::SALARY_BAND_2_5],
+        [1.5, 2.5]
+    );
     assert_eq!(
         p.shirt_sizes.as_deref(),
         Some(&[UserProfileShirtSizes::M, UserProfileShirtSizes::from("XXL")][..])
