@@ -589,9 +589,13 @@ fn attribute(
                         );
                         continue;
                     };
-                    if let Some(t) = r.string(p, "type", &p_at) {
-                        let value = r.string(p, "value", &p_at);
-                        priority.push((t, value));
+                    let value = r.string(p, "value", &p_at);
+                    match r.string(p, "type", &p_at) {
+                        Some(t) => priority.push((t, value)),
+                        None if r.get(p, "type").is_none() => {
+                            r.problem(&p_at, "a master priority needs a `type` (`APP`, `OKTA`)")
+                        }
+                        None => {}
                     }
                 }
             }
