@@ -106,7 +106,10 @@ fn the_command_line_generates_and_diffs() {
     let args = vec![
         "generate".to_string(),
         arg("group.json"),
-        format!("{}=OrgUser", arg("user.json")),
+        format!("{}=Employee", arg("user.json")),
+        arg("contractor.json"),
+        "--user-types".into(),
+        arg("user_types.json"),
         "-o".into(),
         out.to_string_lossy().into_owned(),
     ];
@@ -114,8 +117,10 @@ fn the_command_line_generates_and_diffs() {
     let code = std::fs::read_to_string(&out).unwrap();
     assert!(code.starts_with("// @generated"), "{code}");
     assert!(code.contains("pub struct GroupProfile {"));
-    assert!(code.contains("pub struct OrgUser {"));
-    assert!(code.contains("pub enum OrgUserBadgeColor {"));
+    assert!(code.contains("pub struct Employee {"));
+    assert!(code.contains("pub enum EmployeeBadgeColor {"));
+    assert!(code.contains("pub enum OrgUser {"));
+    assert!(code.contains("Employee(::okta_client::profile::User<Employee>),"));
 
     let bad = vec![
         "generate".to_string(),
@@ -183,11 +188,15 @@ fn the_diff_marks_breaking_changes() {
 /// `contract::PROFILE_RUNTIME`, and every entry is named by it.
 #[test]
 fn emitted_profile_code_names_exactly_the_contract_paths() {
-    let code = profile::generate(&[
-        source("user.json"),
-        source("group.json"),
-        source("app_user.json"),
-    ])
+    let code = profile::generate_with_user_types(
+        &[
+            source("user.json"),
+            source("group.json"),
+            source("app_user.json"),
+            source("contractor.json"),
+        ],
+        Some(&source("user_types.json")),
+    )
     .unwrap();
     let mut used = BTreeSet::new();
     for (i, _) in code.match_indices("::okta_client::") {
@@ -409,5 +418,76 @@ fn read_only_attributes_have_no_setter() {
     assert!(
         code.contains("(\"level\", \"an integer\", self.level.is_none()),"),
         "{code}"
+    );
+}
+
+/// The user-type list: each type's schema found by its `_links.schema.href` (the default type
+/// also by the schema saved from `/user/default`); a type whose schema is not given, a
+/// malformed list, or a schema named like the enum is a located error.
+#[test]
+fn user_types_need_their_schemas() {
+    let types = source("user_types.json");
+    let schemas = [source("user.json"), source("contractor.json")];
+    let (_, ir) = profile::resolve_with_user_types(&schemas, Some(&types)).unwrap();
+    let ir = ir.unwrap();
+    let names: Vec<(usize, Vec<&str>)> = ir
+        .variants
+        .iter()
+        .map(|(i, l)| (*i, l.iter().map(|t| t.id.as_str()).collect()))
+        .collect();
+    assert_eq!(
+        names,
+        [(0, vec!["oty1default"]), (1, vec!["oty2contractor"])]
+    );
+
+    let Err(Error::Schema(p)) = profile::resolve_with_user_types(&schemas[..1], Some(&types))
+    else {
+        panic!("a user type without its schema was accepted")
+    };
+    assert_eq!(p.0.len(), 1, "{p}");
+    assert_eq!(p.0[0].file, "user_types.json");
+    assert_eq!(p.0[0].path, "$[1]._links.schema.href");
+    assert!(
+        p.0[0]
+            .message
+            .contains("the user type `contractor` (`oty2contractor`)")
+            && p.0[0]
+                .message
+                .contains("https://example.okta.com/api/v1/meta/schemas/user/osc2contractor"),
+        "{p}"
+    );
+    let list = |text: &str| Source {
+        file: "types.json".into(),
+        text: text.into(),
+        type_name: None,
+    };
+    for (text, path) in [
+        ("{}", "$"),
+        ("[]", "$"),
+        ("[7]", "$[0]"),
+        (r#"[{"id": "oty1"}]"#, "$[0]"),
+        (
+            r#"[{"id": 1, "_links": {"schema": {"href": "h"}}}]"#,
+            "$[0].id",
+        ),
+        ("[", "line 1, column 1"),
+    ] {
+        let Err(Error::Schema(p)) = profile::resolve_with_user_types(&schemas, Some(&list(text)))
+        else {
+            panic!("{text} was accepted")
+        };
+        assert_eq!(p.0[0].path, path, "{text}: {p}");
+    }
+    let mut named = source("contractor.json");
+    named.type_name = Some("OrgUser".into());
+    let Err(Error::Schema(p)) =
+        profile::resolve_with_user_types(&[source("user.json"), named], Some(&types))
+    else {
+        panic!("a struct named like the enum was accepted")
+    };
+    assert!(
+        p.to_string()
+            .contains("the name of the enum over the user types"),
+        "{p}"
     );
 }

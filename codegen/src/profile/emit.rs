@@ -7,6 +7,7 @@ use quote::quote;
 
 use super::ir::{EnumIr, FieldIr, Profile, RustType};
 use super::load::{Attribute, Kind, Scalar};
+use super::types::{UserType, UserTypesIr};
 use crate::contract::{self, RuntimeItem};
 use crate::emit::docs::{clean, doc_attrs, paragraphs};
 use crate::emit::format;
@@ -29,13 +30,104 @@ pub fn preamble(files: &[&str]) -> String {
 }
 
 /// The whole file; `Err` only if the generator produced tokens that do not parse (a bug).
-pub fn emit(profiles: &[Profile]) -> Result<String, String> {
+pub fn emit(profiles: &[Profile], user_types: Option<&UserTypesIr>) -> Result<String, String> {
     let items = profiles.iter().map(profile);
-    let tokens = quote!(#(#items)*);
+    let types = user_types.map(|t| user_type_enum(t, profiles));
+    let tokens = quote!(#(#items)* #types);
     let file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("internal error: the emitted profile code does not parse: {e}"))?;
-    let files: Vec<&str> = profiles.iter().map(|p| p.schema.file.as_str()).collect();
+    let mut files: Vec<&str> = profiles.iter().map(|p| p.schema.file.as_str()).collect();
+    files.extend(user_types.map(|t| t.file.as_str()));
     Ok(format!("{}\n{}", preamble(&files), format::format(&file)))
+}
+
+/// The enum over the org's user types: a variant per struct some type uses, decoded by the
+/// user's `type.id`; any other type kept whole as `Other`.
+fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
+    let name = ident(&t.name);
+    let serde = path(contract::PROFILE_SERDE);
+    let json = path(contract::PROFILE_SERDE_JSON);
+    let user = path(contract::PROFILE_USER);
+    let trait_path = path(contract::PROFILE_USER_TYPES);
+    let type_of = path(contract::PROFILE_USER_TYPE_OF);
+    let decode = path(contract::PROFILE_DECODE_USER);
+    let describe = |u: &UserType| {
+        let label = match (&u.display_name, &u.name) {
+            (Some(d), Some(n)) => format!("{} (`{}`, `{}`)", clean(d), tick(n), tick(&u.id)),
+            (None, Some(n)) => format!("`{}` (`{}`)", tick(n), tick(&u.id)),
+            (_, None) => format!("`{}`", tick(&u.id)),
+        };
+        if u.default {
+            format!("{label}, the default type")
+        } else {
+            label
+        }
+    };
+    let defs = t.variants.iter().map(|(pi, list)| {
+        let p = &profiles[*pi];
+        let v = ident(&p.type_name);
+        let kinds: Vec<String> = list.iter().map(describe).collect();
+        let d = doc_attrs(&format!(
+            "A user of the type {}, with [`{}`] (`{}`).",
+            kinds.join(" or "),
+            p.type_name,
+            p.schema.file
+        ));
+        quote!(#d #v(#user<#v>),)
+    });
+    let arms = t.variants.iter().map(|(pi, list)| {
+        let v = ident(&profiles[*pi].type_name);
+        let ids = list.iter().map(|u| &u.id);
+        quote!(Some(#(#ids)|*) => Self::#v(#decode::<#v, D::Error>(user)?),)
+    });
+    let writes = t.variants.iter().map(|(pi, _)| {
+        let v = ident(&profiles[*pi].type_name);
+        quote!(Self::#v(u) => u.serialize(s),)
+    });
+    let ids = t
+        .variants
+        .iter()
+        .flat_map(|(_, list)| list.iter().map(|u| &u.id));
+    let doc = doc_attrs(&format!(
+        "A user of any of the org's user types (from `{}`), decoded with the struct of its type (`type.id`): read them with `client.profiles().get_typed_user::<{1}>(…)` or `list_typed_users::<{1}>()`, and update one through the [`User`]({2}) of its variant.",
+        t.file, t.name, "okta_client::profile::User"
+    ));
+    quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        // The variants are users of different structs; a box would only add an indirection to
+        // every match.
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#defs)*
+            /// A user whose `type.id` is none of the types above (a type added to the org
+            /// since, or none), kept whole as received and written back unchanged.
+            Other(#json::Map<String, #json::Value>),
+        }
+
+        impl #trait_path for #name {
+            const TYPE_IDS: &'static [&'static str] = &[#(#ids),*];
+        }
+
+        impl<'de> #serde::Deserialize<'de> for #name {
+            fn deserialize<D: #serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let (type_id, user) = #type_of(d)?;
+                Ok(match type_id.as_deref() {
+                    #(#arms)*
+                    _ => Self::Other(user),
+                })
+            }
+        }
+
+        impl #serde::Serialize for #name {
+            fn serialize<S: #serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#writes)*
+                    Self::Other(m) => m.serialize(s),
+                }
+            }
+        }
+    }
 }
 
 fn rust_type(t: &RustType) -> TokenStream {

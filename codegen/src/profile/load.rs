@@ -14,6 +14,9 @@ use super::{Problem, Problems};
 pub struct Schema {
     /// The file name the problems and docs name (`user.json`).
     pub file: String,
+    /// The schema's own `id` (`https://{org}/meta/schemas/user/osc1…`), which a user type's
+    /// `_links.schema.href` names.
+    pub id: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
     /// Base attributes first, then custom ones, each in the schema's order.
@@ -175,7 +178,7 @@ pub fn key_path(path: &str, key: &str) -> String {
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -187,13 +190,13 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 /// Collects the problems of one file.
-struct Reader<'a> {
-    file: &'a str,
-    problems: Vec<Problem>,
+pub(crate) struct Reader<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl Reader<'_> {
-    fn problem(&mut self, path: &str, message: impl Into<String>) {
+    pub(crate) fn problem(&mut self, path: &str, message: impl Into<String>) {
         self.problems.push(Problem {
             file: self.file.to_string(),
             path: path.to_string(),
@@ -202,11 +205,16 @@ impl Reader<'_> {
     }
 
     /// `obj[key]`, `None` when absent or `null`.
-    fn get<'v>(&self, obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    pub(crate) fn get<'v>(&self, obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
         obj.get(key).filter(|v| !v.is_null())
     }
 
-    fn string(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
+    pub(crate) fn string(
+        &mut self,
+        obj: &Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<String> {
         match self.get(obj, key)? {
             Value::String(s) => Some(s.clone()),
             other => {
@@ -220,7 +228,7 @@ impl Reader<'_> {
         }
     }
 
-    fn object<'v>(
+    pub(crate) fn object<'v>(
         &mut self,
         obj: &'v Map<String, Value>,
         key: &str,
@@ -239,7 +247,7 @@ impl Reader<'_> {
         }
     }
 
-    fn array<'v>(
+    pub(crate) fn array<'v>(
         &mut self,
         obj: &'v Map<String, Value>,
         key: &str,
@@ -321,6 +329,7 @@ fn schema(r: &mut Reader, root: &Value) -> Option<Schema> {
         );
         return None;
     };
+    let id = r.string(root, "id", "$");
     let title = r.string(root, "title", "$");
     let description = r.string(root, "description", "$");
     let Some(defs) = r.object(root, "definitions", "$") else {
@@ -351,6 +360,7 @@ fn schema(r: &mut Reader, root: &Value) -> Option<Schema> {
     }
     Some(Schema {
         file: r.file.to_string(),
+        id,
         title,
         description,
         attributes,

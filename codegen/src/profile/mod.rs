@@ -24,6 +24,7 @@ pub mod emit;
 pub mod history;
 pub mod ir;
 pub mod load;
+pub mod types;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -114,6 +115,25 @@ pub struct Source {
 
 /// Loads every source and resolves them together (names unique across all of them).
 pub fn resolve(sources: &[Source]) -> Result<Vec<ir::Profile>, Error> {
+    Ok(resolve_with_user_types(sources, None)?.0)
+}
+
+/// [`resolve`], and the enum over the org's user types when their saved list is given
+/// (`user_types`: the JSON of `GET /api/v1/meta/types/user`, [`types`]).
+pub fn resolve_with_user_types(
+    sources: &[Source],
+    user_types: Option<&Source>,
+) -> Result<(Vec<ir::Profile>, Option<types::UserTypesIr>), Error> {
+    let profiles = resolve_schemas(sources, user_types.is_some())?;
+    let Some(t) = user_types else {
+        return Ok((profiles, None));
+    };
+    let list = types::load(&t.file, &t.text).map_err(Error::Schema)?;
+    let ir = types::resolve(&t.file, list, &profiles).map_err(Error::Schema)?;
+    Ok((profiles, Some(ir)))
+}
+
+fn resolve_schemas(sources: &[Source], with_user_types: bool) -> Result<Vec<ir::Profile>, Error> {
     let mut problems = Vec::new();
     let mut schemas = Vec::new();
     for s in sources {
@@ -136,6 +156,23 @@ pub fn resolve(sources: &[Source]) -> Result<Vec<ir::Profile>, Error> {
     }
     if problems.is_empty() {
         problems = name_collisions(sources);
+    }
+    if with_user_types {
+        for s in sources {
+            let name = s
+                .type_name
+                .clone()
+                .unwrap_or_else(|| ir::default_type_name(&s.file));
+            if name == types::ENUM_NAME {
+                problems.push(Problem {
+                    file: s.file.clone(),
+                    path: "$".into(),
+                    message: format!(
+                        "`{name}` is the name of the enum over the user types: give this schema another name"
+                    ),
+                });
+            }
+        }
     }
     if !problems.is_empty() {
         return Err(Error::Schema(Problems(problems)));
@@ -174,8 +211,16 @@ fn name_collisions(sources: &[Source]) -> Vec<Problem> {
 
 /// The Rust file for `sources`, nothing written: the pipeline of every entry point.
 pub fn generate(sources: &[Source]) -> Result<String, Error> {
-    let profiles = resolve(sources)?;
-    emit::emit(&profiles).map_err(Error::Internal)
+    generate_with_user_types(sources, None)
+}
+
+/// [`generate`], with the enum over the org's user types when their saved list is given.
+pub fn generate_with_user_types(
+    sources: &[Source],
+    user_types: Option<&Source>,
+) -> Result<String, Error> {
+    let (profiles, types) = resolve_with_user_types(sources, user_types)?;
+    emit::emit(&profiles, types.as_ref()).map_err(Error::Internal)
 }
 
 /// Generates profile structs from saved schema files: for a `build.rs`
@@ -184,6 +229,7 @@ pub fn generate(sources: &[Source]) -> Result<String, Error> {
 #[derive(Clone, Debug, Default)]
 pub struct Builder {
     schemas: Vec<(PathBuf, Option<String>)>,
+    user_types: Option<PathBuf>,
 }
 
 impl Builder {
@@ -204,29 +250,31 @@ impl Builder {
         self
     }
 
+    /// Adds the org's user types, saved from `GET /api/v1/meta/types/user`: the code then has
+    /// the enum `OrgUser`, a variant per user type with the struct of its schema (each type's
+    /// schema, saved from its `_links.schema.href`, added with [`schema`](Self::schema)), for
+    /// `client.profiles().list_typed_users::<OrgUser>()`.
+    pub fn user_types(mut self, path: impl AsRef<Path>) -> Self {
+        self.user_types = Some(path.as_ref().to_path_buf());
+        self
+    }
+
     /// The schema files given, in order.
     pub fn schema_paths(&self) -> impl Iterator<Item = &Path> {
         self.schemas.iter().map(|(p, _)| p.as_path())
     }
 
+    fn user_types_source(&self) -> Result<Option<Source>, Error> {
+        self.user_types
+            .as_ref()
+            .map(|path| read_source(path, None))
+            .transpose()
+    }
+
     fn sources(&self) -> Result<Vec<Source>, Error> {
         self.schemas
             .iter()
-            .map(|(path, type_name)| {
-                let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-                    what: format!("cannot read {}", path.display()),
-                    source: e,
-                })?;
-                let file = path
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| path.display().to_string());
-                Ok(Source {
-                    file,
-                    text,
-                    type_name: type_name.clone(),
-                })
-            })
+            .map(|(path, type_name)| read_source(path, type_name.clone()))
             .collect()
     }
 
@@ -243,7 +291,7 @@ impl Builder {
 
     /// The generated Rust code; nothing is written.
     pub fn generate(&self) -> Result<String, Error> {
-        generate(&self.checked_sources()?)
+        generate_with_user_types(&self.checked_sources()?, self.user_types_source()?.as_ref())
     }
 
     /// Writes the code to `path`, only when it changed (through a temporary file renamed into
@@ -261,8 +309,9 @@ impl Builder {
     pub fn generate_to_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<diff::Report>, Error> {
         let dir = dir.as_ref();
         let sources = self.checked_sources()?;
-        let profiles = resolve(&sources)?;
-        let code = emit::emit(&profiles).map_err(Error::Internal)?;
+        let user_types = self.user_types_source()?;
+        let (profiles, types) = resolve_with_user_types(&sources, user_types.as_ref())?;
+        let code = emit::emit(&profiles, types.as_ref()).map_err(Error::Internal)?;
         write_if_changed(&dir.join(OUT_FILE), &code)?;
         let reports = history::compare_and_keep(dir, &sources, &profiles)?;
         let path = dir.join(CHANGES_FILE);
@@ -296,7 +345,7 @@ impl Builder {
     /// reports nothing. The next run (a schema saved again) replaces the report, or removes it
     /// when nothing changed.
     pub fn generate_to_out_dir(&self) -> Result<PathBuf, Error> {
-        for (p, _) in &self.schemas {
+        for p in self.schema_paths().chain(self.user_types.as_deref()) {
             println!("cargo:rerun-if-changed={}", p.display());
         }
         let out = std::env::var_os("OUT_DIR").ok_or_else(|| Error::Io {
@@ -324,6 +373,22 @@ impl Builder {
         }
         Ok(dir.join(OUT_FILE))
     }
+}
+
+fn read_source(path: &Path, type_name: Option<String>) -> Result<Source, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        what: format!("cannot read {}", path.display()),
+        source: e,
+    })?;
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(Source {
+        file,
+        text,
+        type_name,
+    })
 }
 
 fn write_if_changed(path: &Path, code: &str) -> Result<(), Error> {
