@@ -530,6 +530,9 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
         }
     });
     let values = e.variants.iter().map(|(_, v, _)| v);
+    // The catch-all and the method that reads it: the contract's names, as in the models.
+    let catch_all = ident(contract::UNKNOWN_VARIANT);
+    let unknown_as_str = contract::UNKNOWN_VALUE_AS_STR.ident();
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -538,7 +541,7 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
             /// A value the schema did not list when this code was generated, kept exactly as
             /// received and written back unchanged. Opaque on purpose: after regenerating it may
             /// be a variant of its own. Read it with [`as_str`](Self::as_str).
-            Unknown(#unknown),
+            #catch_all(#unknown),
         }
 
         impl #name {
@@ -549,7 +552,7 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#to_str)*
-                    Self::Unknown(other) => other.as_str(),
+                    Self::#catch_all(other) => other.#unknown_as_str(),
                 }
             }
 
@@ -557,7 +560,7 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
             pub fn title(&self) -> Option<&'static str> {
                 match self {
                     #(#titles)*
-                    Self::Unknown(_) => None,
+                    Self::#catch_all(_) => None,
                 }
             }
         }
@@ -566,7 +569,7 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
-                    other => Self::Unknown(#make_unknown(other)),
+                    other => Self::#catch_all(#make_unknown(other)),
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! (or string array) with an `enum`.
 
 use super::load::{Attribute, Choice, Kind, Scalar, Schema};
-use crate::naming;
+use crate::{contract, naming};
 
 /// One generated struct.
 #[derive(Clone, Debug)]
@@ -83,7 +83,7 @@ pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
         naming::dedupe(&mut rust_names);
         let mut setters: Vec<String> = rust_names
             .iter()
-            .map(|n| format!("with_{}", n.trim_end_matches('_')))
+            .map(|n| format!("{}{}", contract::SETTER_PREFIX, n.trim_end_matches('_')))
             .collect();
         naming::dedupe(&mut setters);
         // Number enums: one constant per listed value, unique within the struct.
