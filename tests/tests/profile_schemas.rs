@@ -41,11 +41,14 @@ fn bad_schemas_are_refused_with_located_problems() {
         };
         assert!(!problems.0.is_empty(), "{name}");
         for p in &problems.0 {
+            // One diagnostic type: located by JSON path, or by line and column in text that is
+            // not JSON.
+            let l = &p.location;
             assert!(
-                p.path.starts_with('$') || p.path.starts_with("line "),
+                l.json_path.as_deref().is_some_and(|x| x.starts_with('$')) || l.line > 0,
                 "{name}: {p}"
             );
-            assert_eq!(p.file, name);
+            assert_eq!(l.file, std::path::Path::new(&name));
         }
         let stem = name.trim_end_matches(".json");
         outputs.push((snapshot_name("profile_bad", stem), problems.to_string()));
@@ -243,7 +246,7 @@ fn colliding_struct_names_are_errors_naming_both_sources() {
         panic!("a chosen name that collides was accepted")
     };
     assert_eq!(p.0.len(), 1, "{p}");
-    assert_eq!(p.0[0].file, "contractor.json");
+    assert_eq!(p.0[0].location.to_string(), "contractor.json at $");
     assert_eq!(
         p.0[0].message,
         "two structs would be called `UserProfile`: user.json's (from its file name) and \
@@ -386,7 +389,10 @@ fn the_profile_is_what_all_of_references() {
         panic!("a reference to nothing was accepted")
     };
     assert_eq!(p.0.len(), 1, "{p}");
-    assert_eq!(p.0[0].path, "$.properties.profile.allOf[1].$ref");
+    assert_eq!(
+        p.0[0].location.json_path.as_deref(),
+        Some("$.properties.profile.allOf[1].$ref")
+    );
     assert!(p.0[0]
         .message
         .contains("`#/definitions/cusotm` resolves to nothing"));
@@ -445,8 +451,10 @@ fn user_types_need_their_schemas() {
         panic!("a user type without its schema was accepted")
     };
     assert_eq!(p.0.len(), 1, "{p}");
-    assert_eq!(p.0[0].file, "user_types.json");
-    assert_eq!(p.0[0].path, "$[1]._links.schema.href");
+    assert_eq!(
+        p.0[0].location.to_string(),
+        "user_types.json at $[1]._links.schema.href"
+    );
     assert!(
         p.0[0]
             .message
@@ -462,21 +470,21 @@ fn user_types_need_their_schemas() {
         type_name: None,
     };
     for (text, path) in [
-        ("{}", "$"),
-        ("[]", "$"),
-        ("[7]", "$[0]"),
-        (r#"[{"id": "oty1"}]"#, "$[0]"),
+        ("{}", "types.json at $"),
+        ("[]", "types.json at $"),
+        ("[7]", "types.json at $[0]"),
+        (r#"[{"id": "oty1"}]"#, "types.json at $[0]"),
         (
             r#"[{"id": 1, "_links": {"schema": {"href": "h"}}}]"#,
-            "$[0].id",
+            "types.json at $[0].id",
         ),
-        ("[", "line 1, column 1"),
+        ("[", "types.json:1:1"),
     ] {
         let Err(Error::Schema(p)) = profile::resolve_with_user_types(&schemas, Some(&list(text)))
         else {
             panic!("{text} was accepted")
         };
-        assert_eq!(p.0[0].path, path, "{text}: {p}");
+        assert_eq!(p.0[0].location.to_string(), path, "{text}: {p}");
     }
     let mut named = source("contractor.json");
     named.type_name = Some("OrgUser".into());

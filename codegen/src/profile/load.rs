@@ -7,7 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{Problem, Problems};
+use super::{problem, Problems};
+use crate::diagnostics::{Diagnostic, Location};
 
 /// One schema file.
 #[derive(Clone, Debug, PartialEq)]
@@ -192,16 +193,20 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
 /// Collects the problems of one file.
 pub(crate) struct Reader<'a> {
     pub(crate) file: &'a str,
-    pub(crate) problems: Vec<Problem>,
+    pub(crate) problems: Vec<Diagnostic>,
 }
 
 impl Reader<'_> {
     pub(crate) fn problem(&mut self, path: &str, message: impl Into<String>) {
-        self.problems.push(Problem {
-            file: self.file.to_string(),
-            path: path.to_string(),
-            message: message.into(),
-        });
+        self.problems.push(problem(self.file, path, message));
+    }
+
+    /// Text that does not parse as JSON, located by line and column.
+    pub(crate) fn not_json(&mut self, e: &serde_json::Error) {
+        self.problems.push(Diagnostic::new(
+            Location::new(std::path::Path::new(self.file), e.line(), e.column().max(1)),
+            format!("not JSON: {e}"),
+        ));
     }
 
     /// `obj[key]`, `None` when absent or `null`.
@@ -306,10 +311,7 @@ pub fn load(file: &str, text: &str) -> Result<Schema, Problems> {
     let root: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            r.problem(
-                &format!("line {}, column {}", e.line(), e.column()),
-                format!("not JSON: {e}"),
-            );
+            r.not_json(&e);
             return Err(Problems(r.problems));
         }
     };

@@ -35,29 +35,18 @@ pub const OUT_FILE: &str = "okta_profiles.rs";
 /// The report of what the latest run into a folder found changed, beside [`OUT_FILE`].
 const CHANGES_FILE: &str = "okta_profiles.changes.md";
 
-/// One problem of a schema, located by file and JSON path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub file: String,
-    /// `$.definitions.custom.properties.costCenter.type` (or `line 3, column 7` for JSON that
-    /// does not parse).
-    pub path: String,
-    pub message: String,
+use crate::diagnostics::{Diagnostic, Location};
+
+/// A problem of a schema at the JSON path of the value at fault
+/// (`$.definitions.custom.properties.costCenter.type`).
+pub(crate) fn problem(file: &str, json_path: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(Location::json(file, json_path), message)
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "error: {}\n  --> {} at {}",
-            self.message, self.file, self.path
-        )
-    }
-}
-
-/// Every problem found, never empty when returned as an error.
+/// Every problem found (the generator's [`Diagnostic`], located by JSON path, or by line and
+/// column for text that is not JSON), never empty when returned as an error.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Problems(pub Vec<Problem>);
+pub struct Problems(pub Vec<Diagnostic>);
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -139,14 +128,14 @@ fn resolve_schemas(sources: &[Source], with_user_types: bool) -> Result<Vec<ir::
     for s in sources {
         if let Some(name) = &s.type_name {
             if crate::naming::type_name(name) != *name {
-                problems.push(Problem {
-                    file: s.file.clone(),
-                    path: "$".into(),
-                    message: format!(
+                problems.push(problem(
+                    &s.file,
+                    "$",
+                    format!(
                         "`{name}` cannot be the type name: use an UpperCamelCase name that is not reserved, such as `{}`",
                         crate::naming::type_name(name)
                     ),
-                });
+                ));
             }
         }
         match load::load(&s.file, &s.text) {
@@ -164,13 +153,13 @@ fn resolve_schemas(sources: &[Source], with_user_types: bool) -> Result<Vec<ir::
                 .clone()
                 .unwrap_or_else(|| ir::default_type_name(&s.file));
             if name == types::ENUM_NAME {
-                problems.push(Problem {
-                    file: s.file.clone(),
-                    path: "$".into(),
-                    message: format!(
+                problems.push(problem(
+                    &s.file,
+                    "$",
+                    format!(
                         "`{name}` is the name of the enum over the user types: give this schema another name"
                     ),
-                });
+                ));
             }
         }
     }
@@ -183,7 +172,7 @@ fn resolve_schemas(sources: &[Source], with_user_types: bool) -> Result<Vec<ir::
 /// Two schemas whose structs would have the same name, whether given or from the file name:
 /// a problem naming both sources. A name is never changed to make it unique, since code that
 /// names the struct would silently get another one.
-fn name_collisions(sources: &[Source]) -> Vec<Problem> {
+fn name_collisions(sources: &[Source]) -> Vec<Diagnostic> {
     let named = |s: &Source| match &s.type_name {
         Some(n) => (n.clone(), "the name given for it"),
         None => (ir::default_type_name(&s.file), "from its file name"),
@@ -195,16 +184,16 @@ fn name_collisions(sources: &[Source]) -> Vec<Problem> {
             continue;
         };
         let first_why = named(first).1;
-        problems.push(Problem {
-            file: s.file.clone(),
-            path: "$".into(),
-            message: format!(
+        problems.push(problem(
+            &s.file,
+            "$",
+            format!(
                 "two structs would be called `{name}`: {}'s ({first_why}) and {}'s ({why}); \
                  give one of them another name (`.schema_as(path, \"Name\")` in a build script, \
                  `path=Name` on the command line)",
                 first.file, s.file
             ),
-        });
+        ));
     }
     problems
 }
@@ -280,11 +269,11 @@ impl Builder {
 
     fn checked_sources(&self) -> Result<Vec<Source>, Error> {
         if self.schemas.is_empty() {
-            return Err(Error::Schema(Problems(vec![Problem {
-                file: "(none)".into(),
-                path: "$".into(),
-                message: "no schema given: add one with `.schema(\"schemas/user.json\")`".into(),
-            }])));
+            return Err(Error::Schema(Problems(vec![problem(
+                "(none)",
+                "$",
+                "no schema given: add one with `.schema(\"schemas/user.json\")`",
+            )])));
         }
         self.sources()
     }

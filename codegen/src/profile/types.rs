@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::ir::Profile;
 use super::load::{key_path, kind_of, Reader};
-use super::{Problem, Problems};
+use super::{problem, Problems};
 
 /// The name of the generated enum over the user types.
 pub const ENUM_NAME: &str = "OrgUser";
@@ -52,10 +52,7 @@ pub fn load(file: &str, text: &str) -> Result<Vec<UserType>, Problems> {
     let root: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            r.problem(
-                &format!("line {}, column {}", e.line(), e.column()),
-                format!("not JSON: {e}"),
-            );
+            r.not_json(&e);
             return Err(Problems(r.problems));
         }
     };
@@ -158,16 +155,16 @@ pub fn resolve(
                     .flatten()
             });
         let Some(pi) = found else {
-            problems.push(Problem {
-                file: file.to_string(),
-                path: t.href_path.clone(),
-                message: format!(
+            problems.push(problem(
+                file,
+                &t.href_path,
+                format!(
                     "no schema given is the one of the user type `{}` (`{}`): save `{}` and add it (a schema's `id` names it)",
                     t.name.as_deref().unwrap_or(&t.id),
                     t.id,
                     t.schema_href
                 ),
-            });
+            ));
             continue;
         };
         match variants.iter_mut().find(|(i, _)| *i == pi) {
@@ -218,7 +215,10 @@ mod tests {
             r#"[{"id": "oty1"}, 3, {"id": "oty1", "_links": {"schema": {"href": "h"}}}]"#,
         )
         .unwrap_err();
-        let paths: Vec<&str> = p.0.iter().map(|x| x.path.as_str()).collect();
+        let paths: Vec<&str> =
+            p.0.iter()
+                .filter_map(|x| x.location.json_path.as_deref())
+                .collect();
         assert_eq!(paths, ["$[0]", "$[1]"], "{p}");
     }
 }
