@@ -32,7 +32,8 @@ pub trait Profile:
     const ATTRIBUTES: &'static [&'static str];
 
     /// The attributes Okta does not let the API change (`"mutability": "READ_ONLY"`): they are
-    /// decoded like the others but never sent, neither in a change set nor in a full replace.
+    /// decoded like the others but never sent as edited: a change set and a create leave them
+    /// out, a full replace sends them back with the value received.
     const READ_ONLY: &'static [&'static str];
 
     /// Checks the schema's rules (required attributes set, lengths, ranges, listed enum
