@@ -3,6 +3,7 @@
 //! comments wrapped near 100 columns); `openapi.json` is rendered with serde_json.
 
 pub(crate) mod docs;
+pub(crate) mod enums;
 pub(crate) mod format;
 mod manifest;
 mod models;

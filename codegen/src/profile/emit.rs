@@ -10,6 +10,7 @@ use super::load::{Attribute, Kind, Scalar};
 use super::types::{UserType, UserTypesIr};
 use crate::contract::{self, RuntimeItem};
 use crate::emit::docs::{clean, doc_attrs, paragraphs};
+use crate::emit::enums;
 use crate::emit::format;
 use crate::emit::wire;
 
@@ -499,29 +500,25 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
                 .into(),
         ),
     ]));
-    let defs = e.variants.iter().map(|(n, v, t)| {
-        let listed_unknown = n.starts_with(contract::UNKNOWN_VARIANT).then(|| {
-            format!(
-                "A value the schema lists, not the catch-all [`{0}`](Self::{0}).",
-                contract::UNKNOWN_VARIANT
-            )
-        });
-        let d = doc_attrs(&paragraphs([
-            t.as_deref().map(clean),
-            Some(format!("JSON: {}.", shown(v))),
-            listed_unknown,
-        ]));
-        let n = ident(n);
-        quote!(#d #n,)
-    });
-    let to_str = e.variants.iter().map(|(n, v, _)| {
-        let n = ident(n);
-        quote!(Self::#n => #v,)
-    });
-    let from_str = e.variants.iter().map(|(n, v, _)| {
-        let n = ident(n);
-        quote!(#v => Self::#n,)
-    });
+    let variants = e
+        .variants
+        .iter()
+        .map(|(n, v, t)| {
+            let listed_unknown = n.starts_with(contract::UNKNOWN_VARIANT).then(|| {
+                format!(
+                    "A value the schema lists, not the catch-all [`{0}`](Self::{0}).",
+                    contract::UNKNOWN_VARIANT
+                )
+            });
+            let d = doc_attrs(&paragraphs([
+                t.as_deref().map(clean),
+                Some(format!("JSON: {}.", shown(v))),
+                listed_unknown,
+            ]));
+            (ident(n), v.as_str(), d)
+        })
+        .collect();
+    let catch_all = ident(contract::UNKNOWN_VARIANT);
     let titles = e.variants.iter().map(|(n, _, t)| {
         let n = ident(n);
         match t {
@@ -529,33 +526,23 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
             None => quote!(Self::#n => None,),
         }
     });
-    let values = e.variants.iter().map(|(_, v, _)| v);
-    // The catch-all and the method that reads it: the contract's names, as in the models.
-    let catch_all = ident(contract::UNKNOWN_VARIANT);
-    let unknown_as_str = contract::UNKNOWN_VALUE_AS_STR.ident();
-    quote! {
-        #doc
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum #name {
-            #(#defs)*
+    enums::open_enum(enums::OpenEnum {
+        name: &name,
+        doc,
+        non_exhaustive: false,
+        variants,
+        catch_all_doc: quote! {
             /// A value the schema did not list when this code was generated, kept exactly as
             /// received and written back unchanged. Opaque on purpose: after regenerating it may
             /// be a variant of its own. Read it with [`as_str`](Self::as_str).
-            #catch_all(#unknown),
-        }
-
-        impl #name {
+        },
+        values_doc: quote! {
             /// Every value the schema lists, in its order.
-            pub const VALUES: &'static [&'static str] = &[#(#values),*];
-
-            /// The value as it appears in JSON.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    Self::#catch_all(other) => other.#unknown_as_str(),
-                }
-            }
-
+        },
+        unknown_value: unknown,
+        unknown_new: make_unknown,
+        string_enum,
+        methods: quote! {
             /// The display name the schema gives the value (`oneOf` … `title`), if any.
             pub fn title(&self) -> Option<&'static str> {
                 match self {
@@ -563,19 +550,8 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
                     Self::#catch_all(_) => None,
                 }
             }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => Self::#catch_all(#make_unknown(other)),
-                }
-            }
-        }
-
-        #string_enum!(#name);
-    }
+        },
+    })
 }
 
 /// An enum value in the docs: in backticks, and the empty string as `""` (the empty string),
