@@ -145,6 +145,11 @@ pub fn param_name(wire_name: &str) -> String {
     s
 }
 
+/// The chained setter of a field: `cost_center` → `with_cost_center`, `type_` → `with_type`.
+pub fn setter_name(field: &str) -> String {
+    format!("{}{}", contract::SETTER_PREFIX, field.trim_end_matches('_'))
+}
+
 /// The enum variant for a documented value: `com.okta.import.transform` → `ComOktaImportTransform`.
 pub fn variant_name(value: &str) -> String {
     let mut s = words(value).to_upper_camel_case();
@@ -381,6 +386,8 @@ mod tests {
             "end_user_support_help_url"
         );
         assert_eq!(param_name("send"), "send_");
+        assert_eq!(setter_name("type_"), "with_type");
+        assert_eq!(setter_name("cost_center"), "with_cost_center");
         assert_eq!(type_name("Error"), "ErrorModel");
         assert_eq!(
             variant_name("com.okta.user.pre-registration"),

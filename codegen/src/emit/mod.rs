@@ -6,6 +6,7 @@ pub(crate) mod docs;
 pub(crate) mod enums;
 pub(crate) mod format;
 mod manifest;
+pub(crate) mod members;
 mod models;
 mod openapi;
 mod operations;

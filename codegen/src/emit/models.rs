@@ -8,7 +8,7 @@ use quote::quote;
 use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
 use super::plan;
 use super::types::{field_type, ident, rust_type};
-use super::{enums, wire};
+use super::{enums, members, wire};
 use crate::contract;
 use crate::ir::{Field, Model, ModelKind, TypeRef, Variant};
 
@@ -192,11 +192,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     // Chained setters keep construction forward compatible with `#[non_exhaustive]`.
     let setters = fields.iter().filter(|f| !f.is_plain_required()).map(|f| {
         let n = ident(&f.rust_name);
-        let setter = ident(&format!(
-            "{}{}",
-            contract::SETTER_PREFIX,
-            f.rust_name.trim_end_matches('_')
-        ));
+        let setter = ident(&crate::naming::setter_name(&f.rust_name));
         let t = rust_type(&f.ty);
         let mut value = quote!(value.into());
         if f.boxed {
@@ -218,13 +214,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
                 .replace("  ", " ")
                 .replace(" .", "."),
         );
-        quote! {
-            #d
-            pub fn #setter(mut self, value: impl Into<#t>) -> Self {
-                self.#n = #wrapped;
-                self
-            }
-        }
+        members::setter(d, &setter, &n, &t, wrapped)
     });
     let nulls_field = tracks_nulls.then(|| {
         let doc = doc_attrs(&format!(

@@ -10,9 +10,9 @@ use super::load::{Attribute, Kind, Scalar};
 use super::types::{UserType, UserTypesIr};
 use crate::contract::{self, RuntimeItem};
 use crate::emit::docs::{clean, doc_attrs, paragraphs};
-use crate::emit::enums;
 use crate::emit::format;
 use crate::emit::wire;
+use crate::emit::{enums, members};
 
 fn ident(s: &str) -> proc_macro2::Ident {
     proc_macro2::Ident::new(s, proc_macro2::Span::call_site())
@@ -238,13 +238,7 @@ fn profile(p: &Profile) -> TokenStream {
         .map(|f| {
             let (n, s, t) = (ident(&f.rust_name), ident(&f.setter), rust_type(&f.ty));
             let d = doc_attrs(&format!("Sets `{}`.", f.attribute.name));
-            quote! {
-                #d
-                pub fn #s(mut self, value: impl Into<#t>) -> Self {
-                    self.#n = Some(value.into());
-                    self
-                }
-            }
+            members::setter(d, &s, &n, &t, quote!(Some(value.into())))
         });
     // A value of another JSON kind is a violation of its own, first, one table for the struct.
     let kinds = p.fields.iter().map(|f| {

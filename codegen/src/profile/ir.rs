@@ -3,7 +3,7 @@
 //! (or string array) with an `enum`.
 
 use super::load::{Attribute, Choice, Kind, Scalar, Schema};
-use crate::{contract, naming};
+use crate::naming;
 
 /// One generated struct.
 #[derive(Clone, Debug)]
@@ -81,10 +81,7 @@ pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
             .map(|a| naming::field_name(&a.name))
             .collect();
         naming::dedupe(&mut rust_names);
-        let mut setters: Vec<String> = rust_names
-            .iter()
-            .map(|n| format!("{}{}", contract::SETTER_PREFIX, n.trim_end_matches('_')))
-            .collect();
+        let mut setters: Vec<String> = rust_names.iter().map(|n| naming::setter_name(n)).collect();
         naming::dedupe(&mut setters);
         // Number enums: one constant per listed value, unique within the struct.
         let mut constant_names: Vec<String> = Vec::new();
