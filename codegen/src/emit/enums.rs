@@ -7,6 +7,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
+use super::types::ident;
 use crate::contract;
 
 /// One open enum, as an emitter describes it.
@@ -50,8 +51,7 @@ pub(crate) fn open_enum(e: OpenEnum) -> TokenStream {
     let from_str = variants.iter().map(|(n, s, _)| quote!(#s => Self::#n,));
     let values = variants.iter().map(|(_, s, _)| s);
     let non_exhaustive = non_exhaustive.then(|| quote!(#[non_exhaustive]));
-    let unknown =
-        proc_macro2::Ident::new(contract::UNKNOWN_VARIANT, proc_macro2::Span::call_site());
+    let unknown = ident(contract::UNKNOWN_VARIANT);
     let as_str = contract::UNKNOWN_VALUE_AS_STR.ident();
     quote! {
         #doc

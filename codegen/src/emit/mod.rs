@@ -13,7 +13,7 @@ mod operations;
 pub mod plan;
 mod samples;
 mod tests;
-mod types;
+pub(crate) mod types;
 pub(crate) mod wire;
 
 use proc_macro2::TokenStream;

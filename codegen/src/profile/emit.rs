@@ -11,12 +11,9 @@ use super::types::{UserType, UserTypesIr};
 use crate::contract::{self, RuntimeItem};
 use crate::emit::docs::{clean, doc_attrs, paragraphs};
 use crate::emit::format;
+use crate::emit::types::ident;
 use crate::emit::wire;
 use crate::emit::{enums, members};
-
-fn ident(s: &str) -> proc_macro2::Ident {
-    proc_macro2::Ident::new(s, proc_macro2::Span::call_site())
-}
 
 fn path(item: RuntimeItem) -> TokenStream {
     item.path_from(&contract::profile_root())
