@@ -759,6 +759,37 @@ pub const PROFILE_STRING_ENUM: RuntimeItem = RuntimeItem {
     public: Some("crate::profile::string_enum"),
 };
 
+/// `crate::profile::User`: a user with a generated profile, the payload of each variant of the
+/// enum over the org's user types.
+pub const PROFILE_USER: RuntimeItem = public(
+    "crate::profile::User",
+    "a user with a generated profile (each variant of the user-type enum)",
+    true,
+);
+
+/// `crate::profile::UserTypes`: the trait the enum over the org's user types implements.
+pub const PROFILE_USER_TYPES: RuntimeItem = public(
+    "crate::profile::UserTypes",
+    "the trait the enum over the org's user types implements",
+    true,
+);
+
+/// `crate::profile::user_type_of`: splits a user object into its `type.id` and the object.
+pub const PROFILE_USER_TYPE_OF: RuntimeItem = RuntimeItem {
+    path: "crate::profile::user_type_of",
+    role: "reads a user's `type.id` for the user-type enum",
+    type_name: false,
+    public: Some("crate::profile::user_type_of"),
+};
+
+/// `crate::profile::decode_user`: a user object as the `User` of one profile struct.
+pub const PROFILE_DECODE_USER: RuntimeItem = RuntimeItem {
+    path: "crate::profile::decode_user",
+    role: "decodes a user with the struct of its type",
+    type_name: false,
+    public: Some("crate::profile::decode_user"),
+};
+
 /// Every okta-client item emitted profile code names (besides these, it names
 /// [`EXPLICIT_NULLS_TYPE`], [`MISMATCHED_FIELDS_TYPE`] and [`UNKNOWN_VALUE`], listed here too).
 pub const PROFILE_RUNTIME: &[RuntimeItem] = &[
@@ -775,6 +806,10 @@ pub const PROFILE_RUNTIME: &[RuntimeItem] = &[
     PROFILE_SERDE_JSON,
     PROFILE_UNKNOWN_VALUE,
     PROFILE_STRING_ENUM,
+    PROFILE_USER,
+    PROFILE_USER_TYPES,
+    PROFILE_USER_TYPE_OF,
+    PROFILE_DECODE_USER,
     EXPLICIT_NULLS_TYPE,
     MISMATCHED_FIELDS_TYPE,
     UNKNOWN_VALUE,

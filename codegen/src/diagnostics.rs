@@ -3,12 +3,15 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A position in a catalog file (1-based line and column).
+/// Where a problem is: a position in a file (1-based line and column), or, in a JSON document
+/// such as a profile schema, the JSON path of the value at fault (`$.definitions.custom…`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Location {
     pub file: PathBuf,
     pub line: usize,
     pub column: usize,
+    /// The JSON path of the value at fault; the line and column are 0 then.
+    pub json_path: Option<String>,
 }
 
 impl Location {
@@ -17,17 +20,31 @@ impl Location {
             file: file.to_path_buf(),
             line,
             column,
+            json_path: None,
+        }
+    }
+
+    /// The value at `json_path` (`$.a.b`, `$.a["b c"]`, `$[0]`) in `file`.
+    pub fn json(file: &str, json_path: impl Into<String>) -> Self {
+        Location {
+            file: PathBuf::from(file),
+            line: 0,
+            column: 0,
+            json_path: Some(json_path.into()),
         }
     }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        match &self.json_path {
+            Some(path) => write!(f, "{} at {path}", self.file.display()),
+            None => write!(f, "{}:{}:{}", self.file.display(), self.line, self.column),
+        }
     }
 }
 
-/// One problem in the catalog.
+/// One problem in a catalog or a profile schema: the generator's one diagnostic type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub location: Location,

@@ -1,7 +1,7 @@
 //! Every Rust name the generator emits comes from here: case conversion (heck), Rust keywords,
 //! the names the generated code already uses (all from [`crate::contract`]), and collisions.
 
-use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
+use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 use crate::contract;
 
@@ -145,6 +145,11 @@ pub fn param_name(wire_name: &str) -> String {
     s
 }
 
+/// The chained setter of a field: `cost_center` → `with_cost_center`, `type_` → `with_type`.
+pub fn setter_name(field: &str) -> String {
+    format!("{}{}", contract::SETTER_PREFIX, field.trim_end_matches('_'))
+}
+
 /// The enum variant for a documented value: `com.okta.import.transform` → `ComOktaImportTransform`.
 pub fn variant_name(value: &str) -> String {
     let mut s = words(value).to_upper_camel_case();
@@ -259,6 +264,36 @@ pub fn profile_enum_name(owner: &str, attribute: &str) -> String {
     name
 }
 
+/// The named constant of a value a number (or integer) enum of a profile lists: the
+/// attribute's words, then the value's display name if it has one, else the value
+/// (`clearanceLevel` + `Public` → `CLEARANCE_LEVEL_PUBLIC`, `fte` + `0.5` → `FTE_0_5`,
+/// `delta` + `-1` → `DELTA_MINUS_1`).
+pub fn constant_name(attribute: &str, title: Option<&str>, value: &serde_json::Value) -> String {
+    let mut attr = words(attribute).to_shouty_snake_case();
+    if attr.is_empty() {
+        attr = "VALUE".into();
+    }
+    if attr.starts_with(|c: char| c.is_ascii_digit()) {
+        attr = format!("N{attr}");
+    }
+    let text = value.to_string();
+    let named = title
+        .map(|t| words(t).to_shouty_snake_case())
+        .filter(|t| !t.is_empty());
+    let tail = match named {
+        Some(t) => t,
+        None => {
+            let digits = words(&text).to_shouty_snake_case();
+            if text.starts_with('-') {
+                format!("MINUS_{digits}")
+            } else {
+                digits
+            }
+        }
+    };
+    format!("{attr}_{tail}")
+}
+
 /// `UserProfileV2` → `User`, `Profile`, `V2`: the words of an UpperCamelCase name.
 fn camel_words(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
@@ -351,6 +386,8 @@ mod tests {
             "end_user_support_help_url"
         );
         assert_eq!(param_name("send"), "send_");
+        assert_eq!(setter_name("type_"), "with_type");
+        assert_eq!(setter_name("cost_center"), "with_cost_center");
         assert_eq!(type_name("Error"), "ErrorModel");
         assert_eq!(
             variant_name("com.okta.user.pre-registration"),
@@ -431,6 +468,23 @@ mod tests {
         assert_eq!(
             profile_enum_name("GroupProfile", "tier"),
             "GroupProfileTier"
+        );
+    }
+
+    #[test]
+    fn number_enum_constants() {
+        use serde_json::json;
+        assert_eq!(
+            constant_name("clearanceLevel", Some("Public"), &json!(1)),
+            "CLEARANCE_LEVEL_PUBLIC"
+        );
+        assert_eq!(constant_name("fte", None, &json!(0.5)), "FTE_0_5");
+        assert_eq!(constant_name("delta", None, &json!(-1)), "DELTA_MINUS_1");
+        assert_eq!(constant_name("level", Some("-"), &json!(2)), "LEVEL_2");
+        assert_eq!(constant_name("1st", None, &json!(3)), "N1ST_3");
+        assert_eq!(
+            constant_name("Übergröße", Some("Groß"), &json!(3)),
+            "UEBERGROESSE_GROSS"
         );
     }
 

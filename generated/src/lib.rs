@@ -392,7 +392,7 @@ pub mod json {
 ///
 /// Partial updates (`POST`) are the default; a full replace (`PUT`) sets every attribute it
 /// does not send to `null` (see [`Profiles`](profile::Profiles)). Attributes Okta marks
-/// `"mutability": "READ_ONLY"` are decoded but never sent.
+/// `"mutability": "READ_ONLY"` are decoded but never sent as edited.
 pub mod profile {
     pub use crate::runtime::profile::*;
 }

@@ -6,6 +6,8 @@ fn main() {
         .schema(format!("{schemas}/user.json"))
         .schema(format!("{schemas}/group.json"))
         .schema_as(format!("{schemas}/app_user.json"), "ExampleAppUser")
+        .schema(format!("{schemas}/contractor.json"))
+        .user_types(format!("{schemas}/user_types.json"))
         .generate_to_out_dir()
         .unwrap_or_else(|e| panic!("{e}"));
 }

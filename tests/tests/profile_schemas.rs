@@ -41,11 +41,14 @@ fn bad_schemas_are_refused_with_located_problems() {
         };
         assert!(!problems.0.is_empty(), "{name}");
         for p in &problems.0 {
+            // One diagnostic type: located by JSON path, or by line and column in text that is
+            // not JSON.
+            let l = &p.location;
             assert!(
-                p.path.starts_with('$') || p.path.starts_with("line "),
+                l.json_path.as_deref().is_some_and(|x| x.starts_with('$')) || l.line > 0,
                 "{name}: {p}"
             );
-            assert_eq!(p.file, name);
+            assert_eq!(l.file, std::path::Path::new(&name));
         }
         let stem = name.trim_end_matches(".json");
         outputs.push((snapshot_name("profile_bad", stem), problems.to_string()));
@@ -106,7 +109,10 @@ fn the_command_line_generates_and_diffs() {
     let args = vec![
         "generate".to_string(),
         arg("group.json"),
-        format!("{}=OrgUser", arg("user.json")),
+        format!("{}=Employee", arg("user.json")),
+        arg("contractor.json"),
+        "--user-types".into(),
+        arg("user_types.json"),
         "-o".into(),
         out.to_string_lossy().into_owned(),
     ];
@@ -114,8 +120,10 @@ fn the_command_line_generates_and_diffs() {
     let code = std::fs::read_to_string(&out).unwrap();
     assert!(code.starts_with("// @generated"), "{code}");
     assert!(code.contains("pub struct GroupProfile {"));
-    assert!(code.contains("pub struct OrgUser {"));
-    assert!(code.contains("pub enum OrgUserBadgeColor {"));
+    assert!(code.contains("pub struct Employee {"));
+    assert!(code.contains("pub enum EmployeeBadgeColor {"));
+    assert!(code.contains("pub enum OrgUser {"));
+    assert!(code.contains("Employee(::okta_client::profile::User<Employee>),"));
 
     let bad = vec![
         "generate".to_string(),
@@ -183,11 +191,15 @@ fn the_diff_marks_breaking_changes() {
 /// `contract::PROFILE_RUNTIME`, and every entry is named by it.
 #[test]
 fn emitted_profile_code_names_exactly_the_contract_paths() {
-    let code = profile::generate(&[
-        source("user.json"),
-        source("group.json"),
-        source("app_user.json"),
-    ])
+    let code = profile::generate_with_user_types(
+        &[
+            source("user.json"),
+            source("group.json"),
+            source("app_user.json"),
+            source("contractor.json"),
+        ],
+        Some(&source("user_types.json")),
+    )
     .unwrap();
     let mut used = BTreeSet::new();
     for (i, _) in code.match_indices("::okta_client::") {
@@ -234,7 +246,7 @@ fn colliding_struct_names_are_errors_naming_both_sources() {
         panic!("a chosen name that collides was accepted")
     };
     assert_eq!(p.0.len(), 1, "{p}");
-    assert_eq!(p.0[0].file, "contractor.json");
+    assert_eq!(p.0[0].location.to_string(), "contractor.json at $");
     assert_eq!(
         p.0[0].message,
         "two structs would be called `UserProfile`: user.json's (from its file name) and \
@@ -377,7 +389,10 @@ fn the_profile_is_what_all_of_references() {
         panic!("a reference to nothing was accepted")
     };
     assert_eq!(p.0.len(), 1, "{p}");
-    assert_eq!(p.0[0].path, "$.properties.profile.allOf[1].$ref");
+    assert_eq!(
+        p.0[0].location.json_path.as_deref(),
+        Some("$.properties.profile.allOf[1].$ref")
+    );
     assert!(p.0[0]
         .message
         .contains("`#/definitions/cusotm` resolves to nothing"));
@@ -409,5 +424,78 @@ fn read_only_attributes_have_no_setter() {
     assert!(
         code.contains("(\"level\", \"an integer\", self.level.is_none()),"),
         "{code}"
+    );
+}
+
+/// The user-type list: each type's schema found by its `_links.schema.href` (the default type
+/// also by the schema saved from `/user/default`); a type whose schema is not given, a
+/// malformed list, or a schema named like the enum is a located error.
+#[test]
+fn user_types_need_their_schemas() {
+    let types = source("user_types.json");
+    let schemas = [source("user.json"), source("contractor.json")];
+    let (_, ir) = profile::resolve_with_user_types(&schemas, Some(&types)).unwrap();
+    let ir = ir.unwrap();
+    let names: Vec<(usize, Vec<&str>)> = ir
+        .variants
+        .iter()
+        .map(|(i, l)| (*i, l.iter().map(|t| t.id.as_str()).collect()))
+        .collect();
+    assert_eq!(
+        names,
+        [(0, vec!["oty1default"]), (1, vec!["oty2contractor"])]
+    );
+
+    let Err(Error::Schema(p)) = profile::resolve_with_user_types(&schemas[..1], Some(&types))
+    else {
+        panic!("a user type without its schema was accepted")
+    };
+    assert_eq!(p.0.len(), 1, "{p}");
+    assert_eq!(
+        p.0[0].location.to_string(),
+        "user_types.json at $[1]._links.schema.href"
+    );
+    assert!(
+        p.0[0]
+            .message
+            .contains("the user type `contractor` (`oty2contractor`)")
+            && p.0[0]
+                .message
+                .contains("https://example.okta.com/api/v1/meta/schemas/user/osc2contractor"),
+        "{p}"
+    );
+    let list = |text: &str| Source {
+        file: "types.json".into(),
+        text: text.into(),
+        type_name: None,
+    };
+    for (text, path) in [
+        ("{}", "types.json at $"),
+        ("[]", "types.json at $"),
+        ("[7]", "types.json at $[0]"),
+        (r#"[{"id": "oty1"}]"#, "types.json at $[0]"),
+        (
+            r#"[{"id": 1, "_links": {"schema": {"href": "h"}}}]"#,
+            "types.json at $[0].id",
+        ),
+        ("[", "types.json:1:1"),
+    ] {
+        let Err(Error::Schema(p)) = profile::resolve_with_user_types(&schemas, Some(&list(text)))
+        else {
+            panic!("{text} was accepted")
+        };
+        assert_eq!(p.0[0].location.to_string(), path, "{text}: {p}");
+    }
+    let mut named = source("contractor.json");
+    named.type_name = Some("OrgUser".into());
+    let Err(Error::Schema(p)) =
+        profile::resolve_with_user_types(&[source("user.json"), named], Some(&types))
+    else {
+        panic!("a struct named like the enum was accepted")
+    };
+    assert!(
+        p.to_string()
+            .contains("the name of the enum over the user types"),
+        "{p}"
     );
 }

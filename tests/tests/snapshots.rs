@@ -45,6 +45,8 @@ fn profile_fixtures() {
         .schema(dir.join("user.json"))
         .schema(dir.join("group.json"))
         .schema_as(dir.join("app_user.json"), "ExampleAppUser")
+        .schema(dir.join("contractor.json"))
+        .user_types(dir.join("user_types.json"))
         .generate()
         .unwrap_or_else(|e| panic!("the fixture schemas are refused:\n{e}"));
     tests::assert_snapshots!([("profile__okta_profiles.rs".to_string(), code)]);

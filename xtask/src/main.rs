@@ -26,7 +26,7 @@ commands:
   diff <ref-or-dir> --changelog
                        write that report into CHANGELOG.md under Unreleased (replacing the
                        report a previous run wrote there)
-  profile generate <schema.json>[=TypeName]... [-o <file.rs>]
+  profile generate <schema.json>[=TypeName]... [--user-types <types.json>] [-o <file.rs>]
                        Rust structs from an org's saved profile schemas (see the README section on
                        typed profiles); nothing is written on any error
   profile diff <old.json> <new.json>

@@ -3,15 +3,17 @@
 //! comments wrapped near 100 columns); `openapi.json` is rendered with serde_json.
 
 pub(crate) mod docs;
+pub(crate) mod enums;
 pub(crate) mod format;
 mod manifest;
+pub(crate) mod members;
 mod models;
 mod openapi;
 mod operations;
 pub mod plan;
 mod samples;
 mod tests;
-mod types;
+pub(crate) mod types;
 pub(crate) mod wire;
 
 use proc_macro2::TokenStream;

@@ -8,7 +8,7 @@ use quote::quote;
 use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
 use super::plan;
 use super::types::{field_type, ident, rust_type};
-use super::wire;
+use super::{enums, members, wire};
 use crate::contract;
 use crate::ir::{Field, Model, ModelKind, TypeRef, Variant};
 
@@ -192,11 +192,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
     // Chained setters keep construction forward compatible with `#[non_exhaustive]`.
     let setters = fields.iter().filter(|f| !f.is_plain_required()).map(|f| {
         let n = ident(&f.rust_name);
-        let setter = ident(&format!(
-            "{}{}",
-            contract::SETTER_PREFIX,
-            f.rust_name.trim_end_matches('_')
-        ));
+        let setter = ident(&crate::naming::setter_name(&f.rust_name));
         let t = rust_type(&f.ty);
         let mut value = quote!(value.into());
         if f.boxed {
@@ -218,13 +214,7 @@ fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
                 .replace("  ", " ")
                 .replace(" .", "."),
         );
-        quote! {
-            #d
-            pub fn #setter(mut self, value: impl Into<#t>) -> Self {
-                self.#n = #wrapped;
-                self
-            }
-        }
+        members::setter(d, &setter, &n, &t, wrapped)
     });
     let nulls_field = tracks_nulls.then(|| {
         let doc = doc_attrs(&format!(
@@ -405,68 +395,35 @@ fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> T
 }
 
 fn enumeration(name: &proc_macro2::Ident, doc: TokenStream, variants: &[Variant]) -> TokenStream {
-    let defs = variants.iter().map(|v| {
-        let n = ident(&v.rust_name);
-        let wire = if v.value.is_empty() {
-            "JSON: the empty string.".to_string()
-        } else {
-            format!("JSON: `{}`.", v.value)
-        };
-        let text = paragraphs([v.description.as_deref().map(clean), Some(wire)]);
-        let d = doc_attrs(&text);
-        quote!(#d #n,)
-    });
-    let to_str = variants.iter().map(|v| {
-        let n = ident(&v.rust_name);
-        let s = &v.value;
-        quote!(Self::#n => #s,)
-    });
-    let from_str = variants.iter().map(|v| {
-        let n = ident(&v.rust_name);
-        let s = &v.value;
-        quote!(#s => Self::#n,)
-    });
-    let values = variants.iter().map(|v| &v.value);
-    let unknown = ident(contract::UNKNOWN_VARIANT);
-    let unknown_value = contract::UNKNOWN_VALUE.path();
-    let unknown_new = contract::UNKNOWN_VALUE_FN.path();
-    let as_str = contract::UNKNOWN_VALUE_AS_STR.ident();
-    let string_enum = contract::STRING_ENUM.path();
-    quote! {
-        #doc
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum #name {
-            #(#defs)*
+    let variants = variants
+        .iter()
+        .map(|v| {
+            let wire = if v.value.is_empty() {
+                "JSON: the empty string.".to_string()
+            } else {
+                format!("JSON: `{}`.", v.value)
+            };
+            let text = paragraphs([v.description.as_deref().map(clean), Some(wire)]);
+            (ident(&v.rust_name), v.value.as_str(), doc_attrs(&text))
+        })
+        .collect();
+    enums::open_enum(enums::OpenEnum {
+        name,
+        doc,
+        non_exhaustive: true,
+        variants,
+        catch_all_doc: quote! {
             /// A value this version of the crate does not know, kept exactly as received. Its
             /// contents are opaque on purpose: a later version may make the value a variant of its
             /// own, and a `match` on the raw string would then silently stop matching. Read it
             /// with [`as_str`](Self::as_str).
-            #unknown(#unknown_value),
-        }
-
-        impl #name {
+        },
+        values_doc: quote! {
             /// Every value the catalog documents, in its order.
-            pub const VALUES: &'static [&'static str] = &[#(#values),*];
-
-            /// The value as it appears in JSON.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    Self::#unknown(other) => other.#as_str(),
-                }
-            }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => Self::#unknown(#unknown_new(other)),
-                }
-            }
-        }
-
-        #string_enum!(#name);
-    }
+        },
+        unknown_value: contract::UNKNOWN_VALUE.path(),
+        unknown_new: contract::UNKNOWN_VALUE_FN.path(),
+        string_enum: contract::STRING_ENUM.path(),
+        methods: TokenStream::new(),
+    })
 }

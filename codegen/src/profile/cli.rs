@@ -2,7 +2,7 @@
 //! `okta-profile-gen` binary:
 //!
 //! ```text
-//! generate <schema.json>[=TypeName]... [-o <file.rs>]
+//! generate <schema.json>[=TypeName]... [--user-types <types.json>] [-o <file.rs>]
 //! diff <old.json> <new.json>
 //! ```
 
@@ -14,13 +14,15 @@ use super::{diff, resolve, Builder, Source};
 pub fn usage(prog: &str) -> String {
     format!(
         "\
-usage: {prog} generate <schema.json>[=TypeName]... [-o <file.rs>]
+usage: {prog} generate <schema.json>[=TypeName]... [--user-types <types.json>] [-o <file.rs>]
        {prog} diff <old.json> <new.json>
 
 generate  Rust structs from saved Okta profile schemas (save one with
           curl -H \"Authorization: SSWS $TOKEN\" $ORG/api/v1/meta/schemas/user/default > user.json);
           the struct is named after the file (user.json → UserProfile) unless =TypeName is given;
-          without -o the code goes to standard output; nothing is written on any error
+          with --user-types (saved from $ORG/api/v1/meta/types/user, each type's schema given too)
+          also the enum OrgUser, a variant per user type; without -o the code goes to standard
+          output; nothing is written on any error
 diff      a Markdown report of what changed between two versions of one schema, breaking
           changes marked
 "
@@ -47,6 +49,10 @@ fn generate(prog: &str, args: &[String]) -> Result<String, String> {
         match a.as_str() {
             "-o" | "--output" => match it.next() {
                 Some(path) => out = Some(path),
+                None => return Err(usage(prog)),
+            },
+            "--user-types" => match it.next() {
+                Some(path) => builder = builder.user_types(path),
                 None => return Err(usage(prog)),
             },
             s if s.starts_with('-') => return Err(usage(prog)),

@@ -231,11 +231,19 @@ fn attribute(r: &mut Report, o: &FieldIr, n: &FieldIr) {
         || oa.mutability != na.mutability
         || oa.scope != na.scope
         || oa.master != na.master
+        || oa.master_priority != na.master_priority
     {
         r.push(
             Impact::Docs,
             "Documentation",
             format!("`{name}`: permissions, mutability, scope or master changed"),
+        );
+    }
+    if oa.default != na.default || oa.union != na.union {
+        r.push(
+            Impact::Docs,
+            "Documentation",
+            format!("`{name}`: default or union changed"),
         );
     }
     if oa.title != na.title || oa.description != na.description {

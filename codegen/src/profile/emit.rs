@@ -7,14 +7,13 @@ use quote::quote;
 
 use super::ir::{EnumIr, FieldIr, Profile, RustType};
 use super::load::{Attribute, Kind, Scalar};
+use super::types::{UserType, UserTypesIr};
 use crate::contract::{self, RuntimeItem};
 use crate::emit::docs::{clean, doc_attrs, paragraphs};
 use crate::emit::format;
+use crate::emit::types::ident;
 use crate::emit::wire;
-
-fn ident(s: &str) -> proc_macro2::Ident {
-    proc_macro2::Ident::new(s, proc_macro2::Span::call_site())
-}
+use crate::emit::{enums, members};
 
 fn path(item: RuntimeItem) -> TokenStream {
     item.path_from(&contract::profile_root())
@@ -29,13 +28,104 @@ pub fn preamble(files: &[&str]) -> String {
 }
 
 /// The whole file; `Err` only if the generator produced tokens that do not parse (a bug).
-pub fn emit(profiles: &[Profile]) -> Result<String, String> {
+pub fn emit(profiles: &[Profile], user_types: Option<&UserTypesIr>) -> Result<String, String> {
     let items = profiles.iter().map(profile);
-    let tokens = quote!(#(#items)*);
+    let types = user_types.map(|t| user_type_enum(t, profiles));
+    let tokens = quote!(#(#items)* #types);
     let file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("internal error: the emitted profile code does not parse: {e}"))?;
-    let files: Vec<&str> = profiles.iter().map(|p| p.schema.file.as_str()).collect();
+    let mut files: Vec<&str> = profiles.iter().map(|p| p.schema.file.as_str()).collect();
+    files.extend(user_types.map(|t| t.file.as_str()));
     Ok(format!("{}\n{}", preamble(&files), format::format(&file)))
+}
+
+/// The enum over the org's user types: a variant per struct some type uses, decoded by the
+/// user's `type.id`; any other type kept whole as `Other`.
+fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
+    let name = ident(&t.name);
+    let serde = path(contract::PROFILE_SERDE);
+    let json = path(contract::PROFILE_SERDE_JSON);
+    let user = path(contract::PROFILE_USER);
+    let trait_path = path(contract::PROFILE_USER_TYPES);
+    let type_of = path(contract::PROFILE_USER_TYPE_OF);
+    let decode = path(contract::PROFILE_DECODE_USER);
+    let describe = |u: &UserType| {
+        let label = match (&u.display_name, &u.name) {
+            (Some(d), Some(n)) => format!("{} (`{}`, `{}`)", clean(d), tick(n), tick(&u.id)),
+            (None, Some(n)) => format!("`{}` (`{}`)", tick(n), tick(&u.id)),
+            (_, None) => format!("`{}`", tick(&u.id)),
+        };
+        if u.default {
+            format!("{label}, the default type")
+        } else {
+            label
+        }
+    };
+    let defs = t.variants.iter().map(|(pi, list)| {
+        let p = &profiles[*pi];
+        let v = ident(&p.type_name);
+        let kinds: Vec<String> = list.iter().map(describe).collect();
+        let d = doc_attrs(&format!(
+            "A user of the type {}, with [`{}`] (`{}`).",
+            kinds.join(" or "),
+            p.type_name,
+            p.schema.file
+        ));
+        quote!(#d #v(#user<#v>),)
+    });
+    let arms = t.variants.iter().map(|(pi, list)| {
+        let v = ident(&profiles[*pi].type_name);
+        let ids = list.iter().map(|u| &u.id);
+        quote!(Some(#(#ids)|*) => Self::#v(#decode::<#v, D::Error>(user)?),)
+    });
+    let writes = t.variants.iter().map(|(pi, _)| {
+        let v = ident(&profiles[*pi].type_name);
+        quote!(Self::#v(u) => u.serialize(s),)
+    });
+    let ids = t
+        .variants
+        .iter()
+        .flat_map(|(_, list)| list.iter().map(|u| &u.id));
+    let doc = doc_attrs(&format!(
+        "A user of any of the org's user types (from `{}`), decoded with the struct of its type (`type.id`): read them with `client.profiles().get_typed_user::<{1}>(…)` or `list_typed_users::<{1}>()`, and update one through the [`User`]({2}) of its variant.",
+        t.file, t.name, "okta_client::profile::User"
+    ));
+    quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        // The variants are users of different structs; a box would only add an indirection to
+        // every match.
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name {
+            #(#defs)*
+            /// A user whose `type.id` is none of the types above (a type added to the org
+            /// since, or none), kept whole as received and written back unchanged.
+            Other(#json::Map<String, #json::Value>),
+        }
+
+        impl #trait_path for #name {
+            const TYPE_IDS: &'static [&'static str] = &[#(#ids),*];
+        }
+
+        impl<'de> #serde::Deserialize<'de> for #name {
+            fn deserialize<D: #serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let (type_id, user) = #type_of(d)?;
+                Ok(match type_id.as_deref() {
+                    #(#arms)*
+                    _ => Self::Other(user),
+                })
+            }
+        }
+
+        impl #serde::Serialize for #name {
+            fn serialize<S: #serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#writes)*
+                    Self::Other(m) => m.serialize(s),
+                }
+            }
+        }
+    }
 }
 
 fn rust_type(t: &RustType) -> TokenStream {
@@ -77,7 +167,7 @@ fn profile(p: &Profile) -> TokenStream {
         let (n, t, d) = (
             ident(&f.rust_name),
             rust_type(&f.ty),
-            doc_attrs(&field_doc(f)),
+            doc_attrs(&field_doc(&p.type_name, f)),
         );
         quote!(#d pub #n: Option<#t>,)
     });
@@ -145,13 +235,7 @@ fn profile(p: &Profile) -> TokenStream {
         .map(|f| {
             let (n, s, t) = (ident(&f.rust_name), ident(&f.setter), rust_type(&f.ty));
             let d = doc_attrs(&format!("Sets `{}`.", f.attribute.name));
-            quote! {
-                #d
-                pub fn #s(mut self, value: impl Into<#t>) -> Self {
-                    self.#n = Some(value.into());
-                    self
-                }
-            }
+            members::setter(d, &s, &n, &t, quote!(Some(value.into())))
         });
     // A value of another JSON kind is a violation of its own, first, one table for the struct.
     let kinds = p.fields.iter().map(|f| {
@@ -163,6 +247,26 @@ fn profile(p: &Profile) -> TokenStream {
         quote!((#j, #expected, self.#n.is_none()),)
     });
     let kinds = (!p.fields.is_empty()).then(|| quote!(v.kinds(&self.#misfits, &[#(#kinds)*]);));
+    let constants = p.fields.iter().flat_map(|f| {
+        let integer = f.attribute.kind.scalar() == Some(Scalar::Integer);
+        f.constants.iter().filter_map(move |(n, c)| {
+            let (ty, literal) = if integer {
+                (quote!(i64), Literal::i64_suffixed(c.value.as_i64()?))
+            } else {
+                let v = c.value.as_f64().filter(|v| v.is_finite())?;
+                (quote!(f64), Literal::f64_suffixed(v))
+            };
+            let title = c.title.as_deref().map(|t| format!(": {}", clean(t)));
+            let d = doc_attrs(&format!(
+                "`{}` = `{}`{}",
+                f.attribute.name,
+                c.value,
+                title.unwrap_or_default()
+            ));
+            let n = ident(n);
+            Some(quote!(#d pub const #n: #ty = #literal;))
+        })
+    });
     let checks: Vec<TokenStream> = kinds
         .into_iter()
         .chain(p.fields.iter().flat_map(checks))
@@ -205,6 +309,8 @@ fn profile(p: &Profile) -> TokenStream {
         }
 
         impl #name {
+            #(#constants)*
+
             #new_doc
             #many_args
             pub fn new(#(#args),*) -> Self {
@@ -385,29 +491,25 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
                 .into(),
         ),
     ]));
-    let defs = e.variants.iter().map(|(n, v, t)| {
-        let listed_unknown = n.starts_with(contract::UNKNOWN_VARIANT).then(|| {
-            format!(
-                "A value the schema lists, not the catch-all [`{0}`](Self::{0}).",
-                contract::UNKNOWN_VARIANT
-            )
-        });
-        let d = doc_attrs(&paragraphs([
-            t.as_deref().map(clean),
-            Some(format!("JSON: {}.", shown(v))),
-            listed_unknown,
-        ]));
-        let n = ident(n);
-        quote!(#d #n,)
-    });
-    let to_str = e.variants.iter().map(|(n, v, _)| {
-        let n = ident(n);
-        quote!(Self::#n => #v,)
-    });
-    let from_str = e.variants.iter().map(|(n, v, _)| {
-        let n = ident(n);
-        quote!(#v => Self::#n,)
-    });
+    let variants = e
+        .variants
+        .iter()
+        .map(|(n, v, t)| {
+            let listed_unknown = n.starts_with(contract::UNKNOWN_VARIANT).then(|| {
+                format!(
+                    "A value the schema lists, not the catch-all [`{0}`](Self::{0}).",
+                    contract::UNKNOWN_VARIANT
+                )
+            });
+            let d = doc_attrs(&paragraphs([
+                t.as_deref().map(clean),
+                Some(format!("JSON: {}.", shown(v))),
+                listed_unknown,
+            ]));
+            (ident(n), v.as_str(), d)
+        })
+        .collect();
+    let catch_all = ident(contract::UNKNOWN_VARIANT);
     let titles = e.variants.iter().map(|(n, _, t)| {
         let n = ident(n);
         match t {
@@ -415,50 +517,32 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
             None => quote!(Self::#n => None,),
         }
     });
-    let values = e.variants.iter().map(|(_, v, _)| v);
-    quote! {
-        #doc
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum #name {
-            #(#defs)*
+    enums::open_enum(enums::OpenEnum {
+        name: &name,
+        doc,
+        non_exhaustive: false,
+        variants,
+        catch_all_doc: quote! {
             /// A value the schema did not list when this code was generated, kept exactly as
             /// received and written back unchanged. Opaque on purpose: after regenerating it may
             /// be a variant of its own. Read it with [`as_str`](Self::as_str).
-            Unknown(#unknown),
-        }
-
-        impl #name {
+        },
+        values_doc: quote! {
             /// Every value the schema lists, in its order.
-            pub const VALUES: &'static [&'static str] = &[#(#values),*];
-
-            /// The value as it appears in JSON.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    Self::Unknown(other) => other.as_str(),
-                }
-            }
-
+        },
+        unknown_value: unknown,
+        unknown_new: make_unknown,
+        string_enum,
+        methods: quote! {
             /// The display name the schema gives the value (`oneOf` … `title`), if any.
             pub fn title(&self) -> Option<&'static str> {
                 match self {
                     #(#titles)*
-                    Self::Unknown(_) => None,
+                    Self::#catch_all(_) => None,
                 }
             }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => Self::Unknown(#make_unknown(other)),
-                }
-            }
-        }
-
-        #string_enum!(#name);
-    }
+        },
+    })
 }
 
 /// An enum value in the docs: in backticks, and the empty string as `""` (the empty string),
@@ -487,7 +571,12 @@ fn struct_doc(p: &Profile) -> String {
     ])
 }
 
-fn field_doc(f: &FieldIr) -> String {
+/// Text inside backticks in the docs: a backtick in it would end the code span.
+fn tick(s: &str) -> String {
+    s.replace('`', "'")
+}
+
+fn field_doc(owner: &str, f: &FieldIr) -> String {
     let a: &Attribute = &f.attribute;
     let mut notes = vec![format!(
         "JSON: `{}` ({} attribute).",
@@ -540,6 +629,29 @@ fn field_doc(f: &FieldIr) -> String {
             .collect();
         notes.push(format!("Values: {}.", values.join(", ")));
     }
+    if !f.constants.is_empty() {
+        let names: Vec<String> = f
+            .constants
+            .iter()
+            .map(|(n, _)| format!("[`{owner}::{n}`]"))
+            .collect();
+        notes.push(format!("Named constants: {}.", names.join(", ")));
+    }
+    if let Some(d) = &a.default {
+        let d = match d {
+            serde_json::Value::String(s) => shown(s),
+            other => format!("`{}`", tick(&other.to_string())),
+        };
+        notes.push(format!("Default: {d} (Okta's, when no value is set)."));
+    }
+    if let Some(u) = &a.union {
+        let meaning = match u.as_str() {
+            "ENABLE" => " (the values of every source are merged)",
+            "DISABLE" => " (the value of one source is kept)",
+            _ => "",
+        };
+        notes.push(format!("Union: `{}`{meaning}.", tick(u)));
+    }
     if let Some(u) = &a.unique {
         notes.push(format!("Unique: `{u}`."));
     }
@@ -563,7 +675,23 @@ fn field_doc(f: &FieldIr) -> String {
         access.push(format!("Scope: `{s}`."));
     }
     if let Some(m) = &a.master {
-        access.push(format!("Master: `{m}`."));
+        let priority: Vec<String> = a
+            .master_priority
+            .iter()
+            .map(|(t, v)| match v {
+                Some(v) => format!("`{}` `{}`", tick(t), tick(v)),
+                None => format!("`{}`", tick(t)),
+            })
+            .collect();
+        if priority.is_empty() {
+            access.push(format!("Master: `{}`.", tick(m)));
+        } else {
+            access.push(format!(
+                "Master: `{}`, by priority: {}.",
+                tick(m),
+                priority.join(", then ")
+            ));
+        }
     }
     if let Some(x) = &a.external_name {
         match &a.external_namespace {

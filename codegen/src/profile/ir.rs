@@ -22,6 +22,9 @@ pub struct FieldIr {
     /// `with_…`.
     pub setter: String,
     pub ty: RustType,
+    /// The struct's named constants for the values a number (or integer) enum lists:
+    /// (`CLEARANCE_LEVEL_PUBLIC`, the value), in the schema's order; empty for other attributes.
+    pub constants: Vec<(String, Choice)>,
 }
 
 /// The Rust type inside a field's `Option`.
@@ -78,11 +81,32 @@ pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
             .map(|a| naming::field_name(&a.name))
             .collect();
         naming::dedupe(&mut rust_names);
-        let mut setters: Vec<String> = rust_names
-            .iter()
-            .map(|n| format!("with_{}", n.trim_end_matches('_')))
-            .collect();
+        let mut setters: Vec<String> = rust_names.iter().map(|n| naming::setter_name(n)).collect();
         naming::dedupe(&mut setters);
+        // Number enums: one constant per listed value, unique within the struct.
+        let mut constant_names: Vec<String> = Vec::new();
+        let mut constant_owner: Vec<usize> = Vec::new();
+        for (ai, a) in schema.attributes.iter().enumerate() {
+            if is_number_enum(a) {
+                for c in &a.choices {
+                    constant_names.push(naming::constant_name(
+                        &a.name,
+                        c.title.as_deref(),
+                        &c.value,
+                    ));
+                    constant_owner.push(ai);
+                }
+            }
+        }
+        naming::dedupe(&mut constant_names);
+        let mut constants_of: Vec<Vec<(String, Choice)>> =
+            vec![Vec::new(); schema.attributes.len()];
+        let mut next_choice: Vec<usize> = vec![0; schema.attributes.len()];
+        for (name, ai) in constant_names.into_iter().zip(constant_owner) {
+            let choice = schema.attributes[ai].choices[next_choice[ai]].clone();
+            next_choice[ai] += 1;
+            constants_of[ai].push((name, choice));
+        }
         let fields = schema
             .attributes
             .iter()
@@ -98,6 +122,7 @@ pub fn resolve(schemas: Vec<(Schema, Option<String>)>) -> Vec<Profile> {
                     rust_name,
                     setter,
                     ty: rust_type(a, enum_name),
+                    constants: std::mem::take(&mut constants_of[ai]),
                 }
             })
             .collect();
@@ -122,6 +147,10 @@ pub fn default_type_name(file: &str) -> String {
     } else {
         naming::type_name(&format!("{stem} profile"))
     }
+}
+
+fn is_number_enum(a: &Attribute) -> bool {
+    !a.choices.is_empty() && matches!(a.kind.scalar(), Some(Scalar::Integer | Scalar::Number))
 }
 
 fn is_string_enum(a: &Attribute) -> bool {

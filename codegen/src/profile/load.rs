@@ -7,13 +7,17 @@
 
 use serde_json::{Map, Value};
 
-use super::{Problem, Problems};
+use super::{problem, Problems};
+use crate::diagnostics::{Diagnostic, Location};
 
 /// One schema file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Schema {
     /// The file name the problems and docs name (`user.json`).
     pub file: String,
+    /// The schema's own `id` (`https://{org}/meta/schemas/user/osc1…`), which a user type's
+    /// `_links.schema.href` names.
+    pub id: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
     /// Base attributes first, then custom ones, each in the schema's order.
@@ -135,6 +139,13 @@ pub struct Attribute {
     pub scope: Option<String>,
     /// `master.type`: `PROFILE_MASTER`, `OKTA`, `OVERRIDE`.
     pub master: Option<String>,
+    /// `master.priority` of an `OVERRIDE` master: (`type`, `value`) in order, such as
+    /// (`APP`, `0oa1…`) then (`OKTA`, none).
+    pub master_priority: Vec<(String, Option<String>)>,
+    /// `default`: the value Okta gives the attribute when none is set.
+    pub default: Option<Value>,
+    /// `union` (arrays): `ENABLE` merges the values of every source, `DISABLE` keeps one.
+    pub union: Option<String>,
     pub unique: Option<String>,
     pub external_name: Option<String>,
     pub external_namespace: Option<String>,
@@ -168,7 +179,7 @@ pub fn key_path(path: &str, key: &str) -> String {
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -180,26 +191,35 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 /// Collects the problems of one file.
-struct Reader<'a> {
-    file: &'a str,
-    problems: Vec<Problem>,
+pub(crate) struct Reader<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) problems: Vec<Diagnostic>,
 }
 
 impl Reader<'_> {
-    fn problem(&mut self, path: &str, message: impl Into<String>) {
-        self.problems.push(Problem {
-            file: self.file.to_string(),
-            path: path.to_string(),
-            message: message.into(),
-        });
+    pub(crate) fn problem(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(problem(self.file, path, message));
+    }
+
+    /// Text that does not parse as JSON, located by line and column.
+    pub(crate) fn not_json(&mut self, e: &serde_json::Error) {
+        self.problems.push(Diagnostic::new(
+            Location::new(std::path::Path::new(self.file), e.line(), e.column().max(1)),
+            format!("not JSON: {e}"),
+        ));
     }
 
     /// `obj[key]`, `None` when absent or `null`.
-    fn get<'v>(&self, obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    pub(crate) fn get<'v>(&self, obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
         obj.get(key).filter(|v| !v.is_null())
     }
 
-    fn string(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
+    pub(crate) fn string(
+        &mut self,
+        obj: &Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<String> {
         match self.get(obj, key)? {
             Value::String(s) => Some(s.clone()),
             other => {
@@ -213,7 +233,7 @@ impl Reader<'_> {
         }
     }
 
-    fn object<'v>(
+    pub(crate) fn object<'v>(
         &mut self,
         obj: &'v Map<String, Value>,
         key: &str,
@@ -232,7 +252,7 @@ impl Reader<'_> {
         }
     }
 
-    fn array<'v>(
+    pub(crate) fn array<'v>(
         &mut self,
         obj: &'v Map<String, Value>,
         key: &str,
@@ -291,10 +311,7 @@ pub fn load(file: &str, text: &str) -> Result<Schema, Problems> {
     let root: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            r.problem(
-                &format!("line {}, column {}", e.line(), e.column()),
-                format!("not JSON: {e}"),
-            );
+            r.not_json(&e);
             return Err(Problems(r.problems));
         }
     };
@@ -314,6 +331,7 @@ fn schema(r: &mut Reader, root: &Value) -> Option<Schema> {
         );
         return None;
     };
+    let id = r.string(root, "id", "$");
     let title = r.string(root, "title", "$");
     let description = r.string(root, "description", "$");
     let Some(defs) = r.object(root, "definitions", "$") else {
@@ -344,6 +362,7 @@ fn schema(r: &mut Reader, root: &Value) -> Option<Schema> {
     }
     Some(Schema {
         file: r.file.to_string(),
+        id,
         title,
         description,
         attributes,
@@ -563,9 +582,38 @@ fn attribute(
         }
     }
     let permissions = permissions(r, obj, path);
-    let master = match r.object(obj, "master", path) {
-        Some(m) => r.string(m, "type", &key_path(path, "master")),
-        None => None,
+    let (master, master_priority) = match r.object(obj, "master", path) {
+        Some(m) => {
+            let at = key_path(path, "master");
+            let kind = r.string(m, "type", &at);
+            let mut priority = Vec::new();
+            if let Some(list) = r.array(m, "priority", &at) {
+                let list_at = key_path(&at, "priority");
+                for (i, p) in list.iter().enumerate() {
+                    let p_at = format!("{list_at}[{i}]");
+                    let Value::Object(p) = p else {
+                        r.problem(
+                            &p_at,
+                            format!(
+                                "a master priority is an object with `type` and `value`, not {}",
+                                kind_of(p)
+                            ),
+                        );
+                        continue;
+                    };
+                    let value = r.string(p, "value", &p_at);
+                    match r.string(p, "type", &p_at) {
+                        Some(t) => priority.push((t, value)),
+                        None if r.get(p, "type").is_none() => {
+                            r.problem(&p_at, "a master priority needs a `type` (`APP`, `OKTA`)")
+                        }
+                        None => {}
+                    }
+                }
+            }
+            (kind, priority)
+        }
+        None => (None, Vec::new()),
     };
     let unique = match r.get(obj, "unique") {
         None => None,
@@ -594,6 +642,9 @@ fn attribute(
         mutability: r.string(obj, "mutability", path),
         scope: r.string(obj, "scope", path),
         master,
+        master_priority,
+        default: r.get(obj, "default").cloned(),
+        union: r.string(obj, "union", path),
         unique,
         external_name: r.string(obj, "externalName", path),
         external_namespace: r.string(obj, "externalNamespace", path),

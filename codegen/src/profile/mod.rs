@@ -24,6 +24,7 @@ pub mod emit;
 pub mod history;
 pub mod ir;
 pub mod load;
+pub mod types;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -34,29 +35,18 @@ pub const OUT_FILE: &str = "okta_profiles.rs";
 /// The report of what the latest run into a folder found changed, beside [`OUT_FILE`].
 const CHANGES_FILE: &str = "okta_profiles.changes.md";
 
-/// One problem of a schema, located by file and JSON path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub file: String,
-    /// `$.definitions.custom.properties.costCenter.type` (or `line 3, column 7` for JSON that
-    /// does not parse).
-    pub path: String,
-    pub message: String,
+use crate::diagnostics::{Diagnostic, Location};
+
+/// A problem of a schema at the JSON path of the value at fault
+/// (`$.definitions.custom.properties.costCenter.type`).
+pub(crate) fn problem(file: &str, json_path: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(Location::json(file, json_path), message)
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "error: {}\n  --> {} at {}",
-            self.message, self.file, self.path
-        )
-    }
-}
-
-/// Every problem found, never empty when returned as an error.
+/// Every problem found (the generator's [`Diagnostic`], located by JSON path, or by line and
+/// column for text that is not JSON), never empty when returned as an error.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Problems(pub Vec<Problem>);
+pub struct Problems(pub Vec<Diagnostic>);
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -114,19 +104,38 @@ pub struct Source {
 
 /// Loads every source and resolves them together (names unique across all of them).
 pub fn resolve(sources: &[Source]) -> Result<Vec<ir::Profile>, Error> {
+    Ok(resolve_with_user_types(sources, None)?.0)
+}
+
+/// [`resolve`], and the enum over the org's user types when their saved list is given
+/// (`user_types`: the JSON of `GET /api/v1/meta/types/user`, [`types`]).
+pub fn resolve_with_user_types(
+    sources: &[Source],
+    user_types: Option<&Source>,
+) -> Result<(Vec<ir::Profile>, Option<types::UserTypesIr>), Error> {
+    let profiles = resolve_schemas(sources, user_types.is_some())?;
+    let Some(t) = user_types else {
+        return Ok((profiles, None));
+    };
+    let list = types::load(&t.file, &t.text).map_err(Error::Schema)?;
+    let ir = types::resolve(&t.file, list, &profiles).map_err(Error::Schema)?;
+    Ok((profiles, Some(ir)))
+}
+
+fn resolve_schemas(sources: &[Source], with_user_types: bool) -> Result<Vec<ir::Profile>, Error> {
     let mut problems = Vec::new();
     let mut schemas = Vec::new();
     for s in sources {
         if let Some(name) = &s.type_name {
             if crate::naming::type_name(name) != *name {
-                problems.push(Problem {
-                    file: s.file.clone(),
-                    path: "$".into(),
-                    message: format!(
+                problems.push(problem(
+                    &s.file,
+                    "$",
+                    format!(
                         "`{name}` cannot be the type name: use an UpperCamelCase name that is not reserved, such as `{}`",
                         crate::naming::type_name(name)
                     ),
-                });
+                ));
             }
         }
         match load::load(&s.file, &s.text) {
@@ -137,6 +146,23 @@ pub fn resolve(sources: &[Source]) -> Result<Vec<ir::Profile>, Error> {
     if problems.is_empty() {
         problems = name_collisions(sources);
     }
+    if with_user_types {
+        for s in sources {
+            let name = s
+                .type_name
+                .clone()
+                .unwrap_or_else(|| ir::default_type_name(&s.file));
+            if name == types::ENUM_NAME {
+                problems.push(problem(
+                    &s.file,
+                    "$",
+                    format!(
+                        "`{name}` is the name of the enum over the user types: give this schema another name"
+                    ),
+                ));
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::Schema(Problems(problems)));
     }
@@ -146,7 +172,7 @@ pub fn resolve(sources: &[Source]) -> Result<Vec<ir::Profile>, Error> {
 /// Two schemas whose structs would have the same name, whether given or from the file name:
 /// a problem naming both sources. A name is never changed to make it unique, since code that
 /// names the struct would silently get another one.
-fn name_collisions(sources: &[Source]) -> Vec<Problem> {
+fn name_collisions(sources: &[Source]) -> Vec<Diagnostic> {
     let named = |s: &Source| match &s.type_name {
         Some(n) => (n.clone(), "the name given for it"),
         None => (ir::default_type_name(&s.file), "from its file name"),
@@ -158,24 +184,32 @@ fn name_collisions(sources: &[Source]) -> Vec<Problem> {
             continue;
         };
         let first_why = named(first).1;
-        problems.push(Problem {
-            file: s.file.clone(),
-            path: "$".into(),
-            message: format!(
+        problems.push(problem(
+            &s.file,
+            "$",
+            format!(
                 "two structs would be called `{name}`: {}'s ({first_why}) and {}'s ({why}); \
                  give one of them another name (`.schema_as(path, \"Name\")` in a build script, \
                  `path=Name` on the command line)",
                 first.file, s.file
             ),
-        });
+        ));
     }
     problems
 }
 
 /// The Rust file for `sources`, nothing written: the pipeline of every entry point.
 pub fn generate(sources: &[Source]) -> Result<String, Error> {
-    let profiles = resolve(sources)?;
-    emit::emit(&profiles).map_err(Error::Internal)
+    generate_with_user_types(sources, None)
+}
+
+/// [`generate`], with the enum over the org's user types when their saved list is given.
+pub fn generate_with_user_types(
+    sources: &[Source],
+    user_types: Option<&Source>,
+) -> Result<String, Error> {
+    let (profiles, types) = resolve_with_user_types(sources, user_types)?;
+    emit::emit(&profiles, types.as_ref()).map_err(Error::Internal)
 }
 
 /// Generates profile structs from saved schema files: for a `build.rs`
@@ -184,6 +218,7 @@ pub fn generate(sources: &[Source]) -> Result<String, Error> {
 #[derive(Clone, Debug, Default)]
 pub struct Builder {
     schemas: Vec<(PathBuf, Option<String>)>,
+    user_types: Option<PathBuf>,
 }
 
 impl Builder {
@@ -204,46 +239,48 @@ impl Builder {
         self
     }
 
+    /// Adds the org's user types, saved from `GET /api/v1/meta/types/user`: the code then has
+    /// the enum `OrgUser`, a variant per user type with the struct of its schema (each type's
+    /// schema, saved from its `_links.schema.href`, added with [`schema`](Self::schema)), for
+    /// `client.profiles().list_typed_users::<OrgUser>()`.
+    pub fn user_types(mut self, path: impl AsRef<Path>) -> Self {
+        self.user_types = Some(path.as_ref().to_path_buf());
+        self
+    }
+
     /// The schema files given, in order.
     pub fn schema_paths(&self) -> impl Iterator<Item = &Path> {
         self.schemas.iter().map(|(p, _)| p.as_path())
     }
 
+    fn user_types_source(&self) -> Result<Option<Source>, Error> {
+        self.user_types
+            .as_ref()
+            .map(|path| read_source(path, None))
+            .transpose()
+    }
+
     fn sources(&self) -> Result<Vec<Source>, Error> {
         self.schemas
             .iter()
-            .map(|(path, type_name)| {
-                let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-                    what: format!("cannot read {}", path.display()),
-                    source: e,
-                })?;
-                let file = path
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| path.display().to_string());
-                Ok(Source {
-                    file,
-                    text,
-                    type_name: type_name.clone(),
-                })
-            })
+            .map(|(path, type_name)| read_source(path, type_name.clone()))
             .collect()
     }
 
     fn checked_sources(&self) -> Result<Vec<Source>, Error> {
         if self.schemas.is_empty() {
-            return Err(Error::Schema(Problems(vec![Problem {
-                file: "(none)".into(),
-                path: "$".into(),
-                message: "no schema given: add one with `.schema(\"schemas/user.json\")`".into(),
-            }])));
+            return Err(Error::Schema(Problems(vec![problem(
+                "(none)",
+                "$",
+                "no schema given: add one with `.schema(\"schemas/user.json\")`",
+            )])));
         }
         self.sources()
     }
 
     /// The generated Rust code; nothing is written.
     pub fn generate(&self) -> Result<String, Error> {
-        generate(&self.checked_sources()?)
+        generate_with_user_types(&self.checked_sources()?, self.user_types_source()?.as_ref())
     }
 
     /// Writes the code to `path`, only when it changed (through a temporary file renamed into
@@ -261,8 +298,9 @@ impl Builder {
     pub fn generate_to_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<diff::Report>, Error> {
         let dir = dir.as_ref();
         let sources = self.checked_sources()?;
-        let profiles = resolve(&sources)?;
-        let code = emit::emit(&profiles).map_err(Error::Internal)?;
+        let user_types = self.user_types_source()?;
+        let (profiles, types) = resolve_with_user_types(&sources, user_types.as_ref())?;
+        let code = emit::emit(&profiles, types.as_ref()).map_err(Error::Internal)?;
         write_if_changed(&dir.join(OUT_FILE), &code)?;
         let reports = history::compare_and_keep(dir, &sources, &profiles)?;
         let path = dir.join(CHANGES_FILE);
@@ -296,7 +334,7 @@ impl Builder {
     /// reports nothing. The next run (a schema saved again) replaces the report, or removes it
     /// when nothing changed.
     pub fn generate_to_out_dir(&self) -> Result<PathBuf, Error> {
-        for (p, _) in &self.schemas {
+        for p in self.schema_paths().chain(self.user_types.as_deref()) {
             println!("cargo:rerun-if-changed={}", p.display());
         }
         let out = std::env::var_os("OUT_DIR").ok_or_else(|| Error::Io {
@@ -324,6 +362,22 @@ impl Builder {
         }
         Ok(dir.join(OUT_FILE))
     }
+}
+
+fn read_source(path: &Path, type_name: Option<String>) -> Result<Source, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        what: format!("cannot read {}", path.display()),
+        source: e,
+    })?;
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(Source {
+        file,
+        text,
+        type_name,
+    })
 }
 
 fn write_if_changed(path: &Path, code: &str) -> Result<(), Error> {

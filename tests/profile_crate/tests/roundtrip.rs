@@ -3,11 +3,11 @@
 //! untouched, and an edit goes out as exactly the change (POST) or the whole profile (PUT).
 
 use futures::TryStreamExt;
-use okta_client::profile::{Profile, UserStatus};
+use okta_client::profile::{Profile, UserStatus, UserTypes};
 use okta_client::test_util::mock_client;
 use profile_crate::{
-    ExampleAppUser, GroupProfile, UserProfile, UserProfileBadgeColor, UserProfileShirtSizes,
-    UserProfileWorkStatus,
+    ContractorProfile, ExampleAppUser, GroupProfile, OrgUser, UserProfile, UserProfileBadgeColor,
+    UserProfileShirtSizes, UserProfileWorkStatus,
 };
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
@@ -119,6 +119,22 @@ async fn a_user_decodes_typed_and_keeps_everything_else() {
         Some("Green badge")
     );
     assert_eq!(p.clearance_level, Some(2));
+    // Number enums: named constants for the listed values, named by their display names.
+    assert_eq!(
+        p.clearance_level,
+        Some(UserProfile::CLEARANCE_LEVEL_INTERNAL)
+    );
+    assert_eq!(
+        [
+            UserProfile::CLEARANCE_LEVEL_PUBLIC,
+            UserProfile::CLEARANCE_LEVEL_SECRET
+        ],
+        [1, 3]
+    );
+    assert_eq!(
+        [UserProfile::SALARY_BAND_1_5, UserProfile::SALARY_BAND_2_5],
+        [1.5, 2.5]
+    );
     assert_eq!(
         p.shirt_sizes.as_deref(),
         Some(&[UserProfileShirtSizes::M, UserProfileShirtSizes::from("XXL")][..])
@@ -171,11 +187,11 @@ async fn a_user_decodes_typed_and_keeps_everything_else() {
     assert!(user.rest["activated"].is_null());
     // Nothing changed, nothing lost: the user writes back as received.
     assert!(!user.has_changes(), "{:?}", user.changes());
-    let back = serde_json::to_value(&user).unwrap();
-    assert!(
-        okta_client::profile::same_json(&back, &user_json()),
-        "{back}"
-    );
+    // Exactly: `fte` arrived as `1` and is written as `1`, not `1.0`.
+    let back = serde_json::to_string(&user).unwrap();
+    let parsed: Value = serde_json::from_str(&back).unwrap();
+    assert_eq!(parsed, user_json(), "{back}");
+    assert!(back.contains(r#""fte":1,"#), "{back}");
 }
 
 #[tokio::test]
@@ -502,4 +518,82 @@ fn every_attribute_is_listed_and_read_only_ones_are_marked() {
         assert!(!matches!(e, UserProfileWorkStatus::Unknown(_)), "{v}");
     }
     assert_eq!(all[4].title(), Some("Empty"));
+}
+
+/// An org with two user types: one listing yields each user with the struct of its type
+/// (`type.id`), a user of a type the code does not know is kept whole, and a contractor is
+/// updated through the `User` of its variant with only what changed.
+#[tokio::test]
+async fn one_listing_yields_each_user_with_the_struct_of_its_type() {
+    let server = MockServer::start().await;
+    let mut employee = user_json();
+    employee["type"]["id"] = json!("oty1default");
+    let contractor = json!({
+        "id": "00u2", "status": "ACTIVE", "type": {"id": "oty2contractor"},
+        "profile": {"login": "kim@agency.example", "firstName": "Kim", "lastName": "Lee",
+                    "email": "kim@agency.example", "agency": "Acme Staffing", "hourlyRate": 80}
+    });
+    let stranger = json!({
+        "id": "00u3", "status": "STAGED", "type": {"id": "oty9new"},
+        "profile": {"login": "x@example.com", "shoeSize": 44}
+    });
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            employee.clone(),
+            contractor.clone(),
+            stranger.clone()
+        ])))
+        .mount(&server)
+        .await;
+    let mut after = contractor.clone();
+    after["profile"]["agency"] = json!("Beta Staffing");
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/00u2"))
+        .and(body_json(json!({"profile": {"agency": "Beta Staffing"}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(after))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = mock_client(&server.uri()).unwrap();
+    let users: Vec<OrgUser> = client
+        .profiles()
+        .list_typed_users::<OrgUser>()
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 3);
+    let OrgUser::UserProfile(isaac) = &users[0] else {
+        panic!("{:?}", users[0])
+    };
+    assert_eq!(isaac.profile.cost_center.as_deref(), Some("CC-10"));
+    let OrgUser::ContractorProfile(kim) = &users[1] else {
+        panic!("{:?}", users[1])
+    };
+    assert_eq!(kim.profile.agency.as_deref(), Some("Acme Staffing"));
+    assert_eq!(kim.profile.hourly_rate, Some(80.0));
+    assert!(kim.profile.additional_properties.is_empty());
+    assert!(kim.profile.mismatched_fields.is_empty());
+    let OrgUser::Other(raw) = &users[2] else {
+        panic!("{:?}", users[2])
+    };
+    assert_eq!(Value::Object(raw.clone()), stranger);
+    // Written back exactly as received, whichever the variant (`fte: 1` stays `1`).
+    for (u, expected) in users.iter().zip([employee, contractor, stranger]) {
+        assert_eq!(serde_json::to_value(u).unwrap(), expected);
+    }
+    assert_eq!(OrgUser::TYPE_IDS, ["oty1default", "oty2contractor"]);
+
+    let mut kim = kim.clone();
+    kim.profile.agency = Some("Beta Staffing".into());
+    let updated = client
+        .profiles()
+        .update_user(&kim)
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(updated.profile.agency.as_deref(), Some("Beta Staffing"));
+    let _: &ContractorProfile = &updated.profile;
 }

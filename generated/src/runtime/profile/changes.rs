@@ -124,19 +124,12 @@ pub(crate) fn replacement(
     read_only: &[&str],
 ) -> Map<String, Value> {
     let mut out = Map::new();
-    for (name, value) in now {
-        let as_received = received.get(&name);
-        if read_only.contains(&name.as_str()) {
-            if let Some(r) = as_received {
-                out.insert(name, r.clone());
-            }
-            continue;
+    for (name, value) in as_received(now, decoded, received) {
+        if !read_only.contains(&name.as_str()) {
+            out.insert(name, value);
+        } else if let Some(r) = received.get(&name) {
+            out.insert(name, r.clone());
         }
-        let unchanged = decoded.get(&name).is_some_and(|d| same_json(d, &value));
-        match as_received {
-            Some(r) if unchanged => out.insert(name, r.clone()),
-            _ => out.insert(name, value),
-        };
     }
     for name in read_only {
         if let (false, Some(r)) = (out.contains_key(*name), received.get(*name)) {
@@ -144,6 +137,25 @@ pub(crate) fn replacement(
         }
     }
     out
+}
+
+/// `now` with every attribute whose value is the same as in `decoded` (the profile as
+/// received, decoded into the struct and encoded again) written as `received` has it: the
+/// profile of an envelope written out, lossless for what the edit left alone.
+pub(crate) fn as_received(
+    now: Map<String, Value>,
+    decoded: &Map<String, Value>,
+    received: &Map<String, Value>,
+) -> Map<String, Value> {
+    now.into_iter()
+        .map(|(name, value)| {
+            let unchanged = decoded.get(&name).is_some_and(|d| same_json(d, &value));
+            match received.get(&name) {
+                Some(r) if unchanged => (name, r.clone()),
+                _ => (name, value),
+            }
+        })
+        .collect()
 }
 
 /// `value` without the attributes in `read_only`: the `profile` of a create.

@@ -10,7 +10,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::changes::{changes, replacement};
+use super::changes::{as_received, changes, replacement};
 use super::Profile;
 
 /// A user's lifecycle status (`status`). Open: a value this crate does not list is kept in
@@ -133,13 +133,15 @@ fn profile_json<P: Profile>(profile: &P) -> Map<String, Value> {
 }
 
 /// Writes `id`, the typed members, `profile`, then `rest` in order.
-fn write<S: Serializer, P: Serialize>(
+fn write<S: Serializer, P: Profile>(
     s: S,
     id: &str,
     typed: &[(&str, Option<&str>)],
-    profile: &P,
+    (profile, received): (&P, &Map<String, Value>),
     rest: &Map<String, Value>,
 ) -> Result<S::Ok, S::Error> {
+    // What the edit left alone is written as received (a `number` that arrived as `1` stays `1`).
+    let profile = as_received(profile_json(profile), &decoded::<P>(received), received);
     let mut m = s.serialize_map(None)?;
     m.serialize_entry("id", id)?;
     for (name, value) in typed {
@@ -147,7 +149,7 @@ fn write<S: Serializer, P: Serialize>(
             m.serialize_entry(name, v)?;
         }
     }
-    m.serialize_entry("profile", profile)?;
+    m.serialize_entry("profile", &profile)?;
     for (k, v) in rest {
         if k != "id" && k != "profile" && !typed.iter().any(|(n, _)| n == k) {
             m.serialize_entry(k, v)?;
@@ -252,14 +254,14 @@ impl<'de, P: Profile> Deserialize<'de> for User<P> {
     }
 }
 
-impl<P: Serialize> Serialize for User<P> {
+impl<P: Profile> Serialize for User<P> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let status = self.status.as_ref().map(UserStatus::as_str);
         write(
             s,
             &self.id,
             &[("status", status)],
-            &self.profile,
+            (&self.profile, &self.received),
             &self.rest,
         )
     }
@@ -295,9 +297,15 @@ impl<'de, P: Profile> Deserialize<'de> for Group<P> {
     }
 }
 
-impl<P: Serialize> Serialize for Group<P> {
+impl<P: Profile> Serialize for Group<P> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        write(s, &self.id, &[], &self.profile, &self.rest)
+        write(
+            s,
+            &self.id,
+            &[],
+            (&self.profile, &self.received),
+            &self.rest,
+        )
     }
 }
 
@@ -330,8 +338,14 @@ impl<'de, P: Profile> Deserialize<'de> for AppUser<P> {
     }
 }
 
-impl<P: Serialize> Serialize for AppUser<P> {
+impl<P: Profile> Serialize for AppUser<P> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        write(s, &self.id, &[], &self.profile, &self.rest)
+        write(
+            s,
+            &self.id,
+            &[],
+            (&self.profile, &self.received),
+            &self.rest,
+        )
     }
 }

@@ -5,16 +5,22 @@
 //! serde_json (so that the user's crate needs no dependency of its own), the wire form of an
 //! optional attribute ([`Field`]), the [`Profile`] trait, [`Violations`] for `validate()`, and
 //! the enum helpers. [`User`], [`Group`] and [`AppUser`] wrap a generated profile in the rest
-//! of the object Okta sends, and [`Profiles`] (`client.profiles()`) reads and writes them.
+//! of the object Okta sends, and [`Profiles`] (`client.profiles()`) reads and writes them. For
+//! an org with several user types, the generated enum over them ([`UserTypes`]) decodes each
+//! user with the struct of its type.
 
 mod changes;
 mod envelope;
 mod requests;
+mod types;
 mod violations;
 
 pub use changes::{changes, same_json};
 pub use envelope::{AppUser, Group, User, UserStatus};
 pub use requests::Profiles;
+pub use types::UserTypes;
+#[doc(hidden)]
+pub use types::{decode_user, user_type_of};
 pub use violations::{Violation, Violations};
 
 /// A struct generated from an org's profile schema. The generator implements it; code that
@@ -26,7 +32,8 @@ pub trait Profile:
     const ATTRIBUTES: &'static [&'static str];
 
     /// The attributes Okta does not let the API change (`"mutability": "READ_ONLY"`): they are
-    /// decoded like the others but never sent, neither in a change set nor in a full replace.
+    /// decoded like the others but never sent as edited: a change set and a create leave them
+    /// out, a full replace sends them back with the value received.
     const READ_ONLY: &'static [&'static str];
 
     /// Checks the schema's rules (required attributes set, lengths, ranges, listed enum

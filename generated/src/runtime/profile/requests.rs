@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::changes::writable;
 use super::envelope::{AppUser, Group, User};
-use super::Profile;
+use super::{Profile, UserTypes};
 use crate::request::{Customize, Json, Paged};
 use crate::runtime::client::Client;
 use crate::runtime::request::Request;
@@ -73,6 +73,25 @@ impl Profiles {
     /// `GET /api/v1/users`, paginated; add `search`, `filter` or `limit` with
     /// [`query`](Customize::query).
     pub fn list_users<P: Profile>(&self) -> Customize<Paged<User<P>>> {
+        let request = Request::new("ListUsers", Method::GET, "/api/v1/users", &[]);
+        Customize::new(self.client.clone(), request)
+    }
+
+    /// `GET /api/v1/users/{id}` into the generated enum over the org's user types: the user
+    /// decodes with the struct of its `type.id` ([`UserTypes`]).
+    pub fn get_typed_user<U: UserTypes>(&self, id: &str) -> Customize<Json<U>> {
+        self.json(Request::new(
+            "GetUser",
+            Method::GET,
+            "/api/v1/users/{userId}",
+            &[id],
+        ))
+    }
+
+    /// `GET /api/v1/users`, paginated, into the generated enum over the org's user types: each
+    /// user decodes with the struct of its `type.id` ([`UserTypes`]), so one listing yields
+    /// employees and contractors each with their own struct.
+    pub fn list_typed_users<U: UserTypes>(&self) -> Customize<Paged<U>> {
         let request = Request::new("ListUsers", Method::GET, "/api/v1/users", &[]);
         Customize::new(self.client.clone(), request)
     }
