@@ -143,6 +143,8 @@
 //!
 //! # Rate limits: the governor
 //!
+//! This section is the one description of the pacing; the README and the changelog point here.
+//!
 //! A client paces itself so that `429`s are rare rather than retried ([`RateLimitConfig`], set
 //! with [`ClientBuilder::rate_limit`]; on by default). All clones of a client share one
 //! governor:
@@ -181,9 +183,9 @@
 //!   to alert on.
 //! * **In view.** [`Client::rate_limit_snapshot`] lists every bucket ([`BucketSnapshot`]); the
 //!   `metrics` feature records requests, `429`s by kind, waits, remaining budget and Redis
-//!   fallbacks through the `metrics` facade (`okta_requests_total`,
+//!   failures and fallbacks through the `metrics` facade (`okta_requests_total`,
 //!   `okta_rate_limit_429_total`, `okta_rate_limit_wait_seconds`, `okta_rate_limit_remaining`,
-//!   `okta_redis_fallback_total`, `okta_rate_limit_shared`).
+//!   `okta_redis_failures_total`, `okta_redis_fallback_total`, `okta_rate_limit_shared`).
 //!
 //! # The System Log as a stream
 //!
@@ -231,13 +233,30 @@
 //!   hashes) and one page; a bounded query is held to [`ClientBuilder::max_pages`]. Polling the
 //!   same link again is what tailing does, so it is not a pagination cycle there.
 //!
-//! # HTTP types and semver
+//! # Other crates' types in the API, and semver
 //!
 //! Statuses, headers and methods are the [`http`] 1.x crate's types ([`StatusCode`],
 //! [`HeaderMap`], [`Method`], re-exported here). The HTTP client underneath (reqwest) does not
 //! appear in the API except in [`ClientBuilder::http_client`] and
 //! [`ClientBuilder::http_client_builder`]; transport failures are [`error::TransportError`],
-//! whose [`source`](std::error::Error::source) is reqwest's error.
+//! whose [`source`](std::error::Error::source) is reqwest's error. Every other crate whose
+//! types appear, each on purpose (a new major version of one is a new major version of this
+//! crate), is listed here; the public-API snapshot in the repository fails when another
+//! appears:
+//!
+//! * `serde` and `serde_json` 1.x: models implement `Serialize`/`Deserialize`, and keep
+//!   undescribed fields as `serde_json::Value` and `Map`;
+//! * `url` 2.x: [`Client::org_url`];
+//! * `bytes` 1.x: the contents of a file part (`request::FilePart::new`, the `multipart`
+//!   feature);
+//! * `futures-core`'s `Stream`: what [`ItemStream`] and the System Log tailer implement;
+//! * `redis` 1.x, with the `redis` feature: `SharedBudget::from_client` and
+//!   `TailLease::from_client` take a `redis::Client` you configured;
+//! * `http-body` 1.x, with the `hooks` feature: the body an event hook handler accepts; and
+//!   `axum` 0.8 with the `axum` feature: the `Router` it serves.
+//!
+//! No OAuth crate appears: private keys are read into `auth::PrivateKeyMaterial` (the `oauth`
+//! feature), whose contents stay private.
 //!
 //! # TLS
 //!

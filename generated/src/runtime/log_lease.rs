@@ -707,7 +707,7 @@ impl LeasedLogStream {
     /// let mut events = client.log_tailer().lease(lease).await?;
     /// while let Some(event) = events.next().await {
     ///     let event = event?;
-    ///     if let Err(refused) = sink.write(events.fencing_token(), event.to_string()) {
+    ///     if let Err(refused) = sink.write(events.fencing_token(), event.raw().get().to_string()) {
     ///         eprintln!("{refused}: another replica tails now");
     ///         break;
     ///     }

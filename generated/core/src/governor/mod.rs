@@ -1,11 +1,6 @@
-//! Pacing requests under Okta's rate limits, shared by every clone of a `Client`.
-//!
-//! Okta counts requests per endpoint family in per-minute windows and reports the count on every
-//! response (`X-Rate-Limit-Limit`, `-Remaining`, `-Reset`). The governor learns one bucket per
-//! route from those headers and, before each attempt, reserves one unit of the bucket's remaining
-//! budget (requests in flight count as spent). With no unit left, the attempt waits until the
-//! window resets instead of being sent to collect a `429`. A semaphore caps the requests in
-//! flight across all clones, below Okta's org-wide concurrency limit.
+//! Pacing requests under Okta's rate limits, shared by every clone of a `Client`. What it does
+//! for users is described once, in okta-client's crate docs ("Rate limits: the governor"); this
+//! module is how.
 //!
 //! The bookkeeping (`State`, in `state.rs`) is plain data driven by explicit instants, so that
 //! it is tested without a runtime or a clock; [`Governor`] wraps it with the waiting.

@@ -191,8 +191,10 @@ impl SharedBudget {
     }
 
     /// How long a reserved unit and a concurrency slot are held in Redis without an answer
-    /// (default 35 s, above the default request timeout of 30 s). A worker that dies frees
-    /// them after this; set it above your longest `ClientBuilder::timeout`.
+    /// (default 35 s). A reservation covers one attempt, so keep it above your longest
+    /// `ClientBuilder::attempt_timeout` (default 30 s; the whole call's `timeout`, 90 s by
+    /// default, spans several attempts, each with a reservation of its own). A worker that dies
+    /// frees what it held after this.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
