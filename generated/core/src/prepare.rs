@@ -13,7 +13,7 @@ use http::Method;
 use url::Url;
 
 use super::error::Error;
-use super::governor::Key;
+use super::governor::BucketId;
 use super::request::{generic_route, Body, Request, Route};
 
 /// Headers the client sets itself; a caller may not replace them on one request.
@@ -68,7 +68,7 @@ pub struct Prepared {
     /// the request in traces and its rate-limit bucket.
     pub(crate) route: Cow<'static, str>,
     /// The rate-limit bucket.
-    pub(crate) key: Key,
+    pub(crate) key: BucketId,
     /// Whether sending it twice has the same effect as sending it once.
     pub(crate) idempotent: bool,
     pub(crate) limits: Limits,
@@ -106,7 +106,7 @@ impl Prepared {
             accept,
             payload: payload(&request.body)?,
             route: route.clone(),
-            key: Key::new(request.method.clone(), route),
+            key: BucketId::new(request.method.clone(), route),
             idempotent: request.is_idempotent(),
             limits: Limits::resolve(request, defaults),
             url,

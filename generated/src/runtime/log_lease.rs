@@ -300,7 +300,7 @@ enum Confirmed {
 }
 
 /// The lease this replica took: its token, what it knows of its tenure, and the store.
-struct Link {
+struct Holding {
     conn: Conn,
     token: u64,
     tenure: Mutex<Tenure>,
@@ -308,7 +308,7 @@ struct Link {
     store: Option<Arc<dyn CheckpointStore>>,
 }
 
-impl Link {
+impl Holding {
     fn tenure(&self) -> Tenure {
         *self.tenure.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -390,7 +390,7 @@ impl Link {
 /// [`SystemLogTail::lease`].
 pub struct LeasedLogStream {
     stream: SystemLogStream,
-    link: Arc<Link>,
+    link: Arc<Holding>,
     /// `uuid`s acknowledged by earlier holders (bounded by `recent_events`).
     seen: HashSet<String>,
     /// `uuid`s delivered since the last acknowledgement.
@@ -482,7 +482,7 @@ impl SystemLogTail {
             }
             tokio::time::sleep(lease.ttl / 3).await;
         };
-        let link = Arc::new(Link {
+        let link = Arc::new(Holding {
             conn,
             token,
             tenure: Mutex::new(Tenure::new(lease.ttl, sent)),
@@ -547,7 +547,7 @@ async fn took(
 
 /// Renews the lease a third of the ttl after each confirmation; gives up (the stream ends)
 /// when another replica holds it, or when Redis has not confirmed it for a whole lease.
-async fn renew(link: std::sync::Weak<Link>) {
+async fn renew(link: std::sync::Weak<Holding>) {
     loop {
         let Some(at) = link.upgrade().map(|l| l.tenure().renew_at()) else {
             return;

@@ -289,7 +289,7 @@ async fn bad_shared_budget_settings_are_config_errors() {
         SharedBudget::new(url, "ns").fallback_share(0.0),
         SharedBudget::new(url, "ns").fallback_share(1.5),
         SharedBudget::new(url, "ns").timeout(Duration::ZERO),
-        SharedBudget::new(url, "ns").lease(Duration::from_millis(10)),
+        SharedBudget::new(url, "ns").reservation_ttl(Duration::from_millis(10)),
     ] {
         let e = build(bad.clone()).unwrap_err();
         assert!(matches!(e, okta_client::Error::Config(_)), "{bad:?}: {e}");
@@ -299,7 +299,13 @@ async fn bad_shared_budget_settings_are_config_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_local_snapshot_lists_learned_buckets() {
-    let (base, _stats) = okta_sim::start(rules(40, 1_000)).await;
+    // A window far longer than the test, so that it cannot reset between the calls and the
+    // snapshot on a loaded machine (a reset shows the bucket full again).
+    let (base, _stats) = okta_sim::start(okta_sim::Rules {
+        window_secs: 600,
+        ..rules(40, 1_000)
+    })
+    .await;
     let client = Client::builder(&base).api_token(TOKEN).build().unwrap();
     assert!(client.rate_limit_snapshot().await.is_empty());
     run_calls(std::slice::from_ref(&client), 0, 3, 1).await;

@@ -131,7 +131,7 @@ fn one_request_learns_a_new_bucket_and_the_reset_comes_into_redis_time_through_d
         200,
         Some((10, 9, 1_000_001, 1_000_000)),
     );
-    assert_eq!(answer, ("answered".into(), 0));
+    assert_eq!(answer, ("not_limited".into(), 0));
     assert_eq!(field(&mut con, "limit").as_deref(), Some("10"));
     assert_eq!(field(&mut con, "remaining").as_deref(), Some("9"));
     // Date − now = 2,490 ms is the clock offset estimate: the reset is 1,000,001,000 − 2,490

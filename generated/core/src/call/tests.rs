@@ -258,7 +258,7 @@ proptest::proptest! {
         let p = Policy { retry: &retry, pacing: Some(&pacing), idempotent, jitter: full_jitter };
         let mut a = answer(status);
         a.hints.rate_limit_wait = wait_ms.map(Duration::from_millis);
-        a.verdict = match status { 429 => Verdict::Spent(Duration::from_millis(wait_ms.unwrap_or(0))), _ => Verdict::Answered };
+        a.verdict = match status { 429 => Verdict::Spent(Duration::from_millis(wait_ms.unwrap_or(0))), _ => Verdict::NotLimited };
         for i in 0..steps {
             let _ = call.begin_attempt(now);
             let next = if i % 2 == 0 { call.after_answer(&p, &a, now) } else { call.after_failure(&p, now) };

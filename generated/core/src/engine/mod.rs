@@ -21,7 +21,7 @@ use url::Url;
 use crate::auth::Auth;
 use crate::call::{Answer, Call, Next, Policy};
 use crate::error::{transport, ApiError, Error};
-use crate::governor::{self, BucketSnapshot, Governor, Key, Ticket, Verdict};
+use crate::governor::{self, BucketId, BucketSnapshot, Governor, Ticket, Verdict};
 use crate::headers::request_id_of;
 use crate::prepare::{Limits, Prepared};
 use crate::request::{Body, Request};
@@ -209,7 +209,11 @@ impl Engine {
     }
 
     /// Waits for the governor's permission to send, within the call's deadline.
-    async fn pace_attempt<'g>(&'g self, key: &'g Key, call: &Call) -> Result<Pacing<'g>, Error> {
+    async fn pace_attempt<'g>(
+        &'g self,
+        key: &'g BucketId,
+        call: &Call,
+    ) -> Result<Pacing<'g>, Error> {
         let Some(governor) = &self.governor else {
             return Ok(if cfg!(feature = "metrics") {
                 Pacing::Unpaced(key)
@@ -286,7 +290,7 @@ impl Engine {
 enum Pacing<'g> {
     Paced(Ticket<'g>),
     #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
-    Unpaced(&'g Key),
+    Unpaced(&'g BucketId),
     Off,
 }
 

@@ -179,7 +179,7 @@ if req.op == 'record' then
       redis.call('HSET', K.bucket, 'unlimited', 1)
       redis.call('PEXPIRE', K.bucket, ttl)
     end
-    return answer({ verdict = 'answered' })
+    return answer({ verdict = 'not_limited' })
   end
   local limit, remaining, reset_s = r.limit, r.remaining, r.reset
   -- Okta's reset in Redis time. Each `Date − now` sample is at most the true offset between the
@@ -212,7 +212,7 @@ if req.op == 'record' then
   local b = redis.call('HMGET', K.bucket, 'limit', 'remaining', 'reset_s', 'window', 'predicted')
   local cur_limit, cur_remaining, cur_reset_s = num(b[1]), num(b[2]), num(b[3])
   local window = math.min(L.longest_window_ms, math.max(num(b[4]) or 0, reset - now))
-  local verdict, wait = 'answered', 0
+  local verdict, wait = 'not_limited', 0
   if req.status == 429 then
     local known = cur_limit ~= nil and b[5] ~= '1'
     if (known and cur_limit ~= limit) or remaining > 0 then

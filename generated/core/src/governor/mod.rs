@@ -30,8 +30,8 @@ pub(crate) use principal::principal_id;
 #[cfg(feature = "redis")]
 pub use shared::{SharedBudget, DEFAULT_FALLBACK_SHARE, DEFAULT_REDIS_TIMEOUT};
 pub use snapshot::{BucketSnapshot, BudgetSource};
+pub use state::{BucketId, Verdict};
 use state::{Decision, Report, Reserved, State};
-pub use state::{Key, Verdict};
 
 /// The default cap on requests in flight: [`RateLimitConfig::max_concurrency`].
 pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
@@ -165,10 +165,10 @@ pub struct Governor {
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     slot_target: Mutex<usize>,
     /// Tasks waiting per bucket, for the snapshot.
-    waiters: Mutex<HashMap<Key, u64>>,
+    waiters: Mutex<HashMap<BucketId, u64>>,
     /// The budget shared through Redis, when the client has one.
     #[cfg(feature = "redis")]
-    pub shared: Option<shared::Shared>,
+    pub shared: Option<shared::RedisBudget>,
 }
 
 impl fmt::Debug for Governor {
@@ -181,7 +181,7 @@ impl fmt::Debug for Governor {
 /// [`finish`](Ticket::finish), it gives both back.
 pub struct Ticket<'g> {
     governor: &'g Governor,
-    key: &'g Key,
+    key: &'g BucketId,
     held: Held,
     _slot: Option<SemaphorePermit<'g>>,
 }
@@ -190,7 +190,7 @@ pub struct Ticket<'g> {
 enum Held {
     Local(Reserved),
     #[cfg(feature = "redis")]
-    Shared(shared::Lease),
+    RedisBudget(shared::Reservation),
     /// Finished.
     Done,
 }
@@ -198,7 +198,7 @@ enum Held {
 /// Counts a task as waiting on a bucket while it lives.
 struct Waiting<'g> {
     governor: &'g Governor,
-    key: &'g Key,
+    key: &'g BucketId,
 }
 
 impl Drop for Waiting<'_> {
@@ -239,7 +239,7 @@ impl Governor {
     /// its fallback share of each bucket itself, and of the requests in flight: the workers
     /// cannot see each other's reservations then, so each keeps to its part.
     #[cfg(feature = "redis")]
-    pub fn shared(config: RateLimitConfig, shared: shared::Shared) -> Governor {
+    pub fn shared(config: RateLimitConfig, shared: shared::RedisBudget) -> Governor {
         let f = shared.fallback_fraction();
         let state = State::new(config.budget_share, config.max_buckets)
             .with_own_share(config.budget_share * f);
@@ -254,13 +254,13 @@ impl Governor {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn waiters(&self) -> std::sync::MutexGuard<'_, HashMap<Key, u64>> {
+    fn waiters(&self) -> std::sync::MutexGuard<'_, HashMap<BucketId, u64>> {
         self.waiters.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits until `key` has budget and a concurrency slot is free, and reserves both: in the
     /// shared budget while Redis answers, else in the local one.
-    pub async fn acquire<'g>(&'g self, key: &'g Key) -> Ticket<'g> {
+    pub async fn acquire<'g>(&'g self, key: &'g BucketId) -> Ticket<'g> {
         let started = Instant::now();
         {
             let mut waiters = self.waiters();
@@ -283,7 +283,7 @@ impl Governor {
                         return Ticket {
                             governor: self,
                             key,
-                            held: Held::Shared(lease),
+                            held: Held::RedisBudget(lease),
                             _slot: None,
                         };
                     }
@@ -316,7 +316,7 @@ impl Governor {
     /// (Redis answers): the call then goes back to it instead of waiting here, once the wait
     /// it is in is over (a bucket the local budget knows to be spent stays spent until its
     /// reset, whatever Redis, perhaps restarted empty, knows of it).
-    async fn acquire_local(&self, key: &Key) -> Option<Reserved> {
+    async fn acquire_local(&self, key: &BucketId) -> Option<Reserved> {
         #[cfg(feature = "redis")]
         let shared_up = || self.shared.as_ref().is_some_and(|s| s.is_up());
         #[cfg(not(feature = "redis"))]
@@ -361,7 +361,7 @@ impl Governor {
     /// A failed Redis operation; at the start of an outage, the local budget forgets what it
     /// knew (the shared budget has spent since) and takes this client's share.
     #[cfg(feature = "redis")]
-    fn shared_failed(&self, shared: &shared::Shared, failure: &shared::Failure) {
+    fn shared_failed(&self, shared: &shared::RedisBudget, failure: &shared::Failure) {
         if shared.failed(failure) == health::Trip::Tripped {
             self.state().forget();
             self.follow_workers(shared);
@@ -371,7 +371,7 @@ impl Governor {
     /// Sets the local budget's own share, and the slots, to this client's part of the org as
     /// Redis last counted the workers.
     #[cfg(feature = "redis")]
-    fn follow_workers(&self, shared: &shared::Shared) {
+    fn follow_workers(&self, shared: &shared::RedisBudget) {
         let f = shared.fallback_fraction();
         self.state().set_own_share(self.config.budget_share * f);
         // `as` saturates; at least one request in flight.
@@ -398,7 +398,7 @@ impl Governor {
             .collect();
         #[cfg(feature = "redis")]
         if let Some(shared) = &self.shared {
-            let mut keys: Vec<Key> = shared.routes();
+            let mut keys: Vec<BucketId> = shared.routes();
             keys.sort_by_key(|k| k.to_string());
             for key in keys {
                 if let Some(f) = shared.snapshot(&key).await {
@@ -422,7 +422,7 @@ impl Governor {
 /// `okta_requests_total` and `okta_rate_limit_remaining` as a paced one, and a `429` as
 /// `kind = "unknown"` (only the governor's state can tell a spent bucket from the concurrency
 /// limit). `None`: the attempt got no answer.
-pub fn record_unpaced(key: &Key, answer: Option<(StatusCode, &HeaderMap)>) {
+pub fn record_unpaced(key: &BucketId, answer: Option<(StatusCode, &HeaderMap)>) {
     let Some((status, headers)) = answer else {
         metrics::request(key, None);
         return;
@@ -434,7 +434,7 @@ pub fn record_unpaced(key: &Key, answer: Option<(StatusCode, &HeaderMap)>) {
 }
 
 /// `okta_requests_total` and `okta_rate_limit_remaining` of one answer, paced or not.
-fn record_answer(key: &Key, status: StatusCode, report: Option<&Report>) {
+fn record_answer(key: &BucketId, status: StatusCode, report: Option<&Report>) {
     metrics::request(key, Some(status.as_u16()));
     if let Some(r) = report {
         metrics::remaining(key, r.remaining);
@@ -463,7 +463,7 @@ impl Ticket<'_> {
                 verdict
             }
             #[cfg(feature = "redis")]
-            Held::Shared(lease) => match lease.finish(status, report).await {
+            Held::RedisBudget(lease) => match lease.finish(status, report).await {
                 Ok(verdict) => verdict,
                 Err(failure) => {
                     if let Some(shared) = &governor.shared {
@@ -472,7 +472,7 @@ impl Ticket<'_> {
                     governor.state().judge(status, report, SystemTime::now())
                 }
             },
-            Held::Done => Verdict::Answered,
+            Held::Done => Verdict::NotLimited,
         };
         match verdict {
             Verdict::Spent(_) => metrics::rate_limited(self.key, "spent"),
@@ -497,7 +497,7 @@ impl Drop for Ticket<'_> {
             }
             // Dropping the lease gives it back.
             #[cfg(feature = "redis")]
-            Held::Shared(_) => metrics::request(self.key, None),
+            Held::RedisBudget(_) => metrics::request(self.key, None),
             Held::Done => {}
         }
     }

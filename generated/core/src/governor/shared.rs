@@ -15,7 +15,7 @@ use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
 use super::health::{Health, Trip};
-use super::state::{Key, Report, Verdict};
+use super::state::{BucketId, Report, Verdict};
 use super::{RateLimitConfig, LONGEST_WINDOW, MAX_SKEW_SECS, PROBE_PATIENCE, SKEW_EPOCH};
 use crate::error::Error;
 use crate::metrics;
@@ -195,8 +195,8 @@ impl SharedBudget {
     /// `ClientBuilder::attempt_timeout` (default 30 s; the whole call's `timeout`, 90 s by
     /// default, spans several attempts, each with a reservation of its own). A worker that dies
     /// frees what it held after this.
-    pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
+    pub fn reservation_ttl(mut self, ttl: Duration) -> Self {
+        self.lease = ttl;
         self
     }
 
@@ -206,7 +206,7 @@ impl SharedBudget {
         org: &url::Url,
         principal: String,
         config: &RateLimitConfig,
-    ) -> Result<Shared, Error> {
+    ) -> Result<RedisBudget, Error> {
         check_name("shared_budget", "namespace", &self.namespace)?;
         if !(self.fallback_share > 0.0 && self.fallback_share <= 1.0) {
             return Err(Error::Config(format!(
@@ -216,13 +216,13 @@ impl SharedBudget {
         }
         if self.timeout.is_zero() || self.lease < Duration::from_secs(1) {
             return Err(Error::Config(
-                "shared_budget: the timeout must be above zero and the lease at least 1 s".into(),
+                "shared_budget: the timeout must be above zero and the reservation ttl at least 1 s".into(),
             ));
         }
         let client = self.source.open("shared_budget")?;
         let lease_ms = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
-        Ok(Shared {
-            link: Arc::new(Link {
+        Ok(RedisBudget {
+            link: Arc::new(RedisLink {
                 client,
                 manager: OnceLock::new(),
                 ready: tokio::sync::OnceCell::new(),
@@ -276,25 +276,25 @@ pub fn check_name(setting: &str, what: &str, name: &str) -> Result<(), Error> {
 }
 
 /// The shared budget of one client and its clones.
-pub struct Shared {
-    link: Arc<Link>,
+pub struct RedisBudget {
+    link: Arc<RedisLink>,
     fallback_share: f64,
     /// The bucket another request is learning while a task of this client polls Redis for its
-    /// answer; this client's other tasks for that bucket wait for [`Shared::learned`] instead
+    /// answer; this client's other tasks for that bucket wait for [`RedisBudget::learned`] instead
     /// of each polling (and each asking once first).
-    learning: Mutex<Option<Key>>,
+    learning: Mutex<Option<BucketId>>,
     learned: tokio::sync::Notify,
     /// Buckets the script last found spent, and their reset (on the monotonic clock): tasks of
     /// this client sleep until then without asking Redis.
-    spent: Mutex<HashMap<Key, Instant>>,
+    spent: Mutex<HashMap<BucketId, Instant>>,
     /// Turns for asking about a bucket found spent: see [`CONTESTED_CALLERS`].
     callers: tokio::sync::Semaphore,
     /// The routes this client used, for the snapshot (bounded by `max_buckets`).
-    routes: Mutex<HashSet<Key>>,
+    routes: Mutex<HashSet<BucketId>>,
     max_routes: usize,
 }
 
-struct Link {
+struct RedisLink {
     client: redis::Client,
     /// Made on first use, inside the runtime (it spawns its reconnection task).
     manager: OnceLock<ConnectionManager>,
@@ -442,8 +442,8 @@ impl fmt::Display for Failure {
 }
 
 /// The Redis keys of one route (see the README's "keys written"), passed to the script in the
-/// order of [`Keys::all`], where it names them again.
-pub(crate) struct Keys {
+/// order of [`RedisKeys::all`], where it names them again.
+pub(crate) struct RedisKeys {
     bucket: String,
     leases: String,
     in_flight: String,
@@ -452,7 +452,7 @@ pub(crate) struct Keys {
     workers: String,
 }
 
-impl Keys {
+impl RedisKeys {
     fn all(&self) -> [&str; 6] {
         [
             &self.bucket,
@@ -566,13 +566,13 @@ enum Acquired {
 #[derive(Debug, Deserialize, PartialEq, Eq)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 enum Recorded {
-    Answered,
+    NotLimited,
     Spent { wait_ms: u64 },
     Concurrency,
     Unknown,
 }
 
-impl Link {
+impl RedisLink {
     fn manager(&self) -> ConnectionManager {
         self.manager
             .get_or_init(|| {
@@ -588,9 +588,9 @@ impl Link {
             .clone()
     }
 
-    fn keys(&self, key: &Key) -> Keys {
+    fn keys(&self, key: &BucketId) -> RedisKeys {
         let route = format!("{}:p:{}:{key}", self.org_prefix, self.principal);
-        Keys {
+        RedisKeys {
             bucket: format!("{route}:bucket"),
             leases: format!("{route}:leases"),
             in_flight: format!("{}:in-flight", self.org_prefix),
@@ -629,12 +629,12 @@ impl Link {
 
     /// Registers this client as present and reads Redis's clock, with the budget's script.
     async fn ping(&self) -> Result<(), Failure> {
-        let keys = self.keys(&Key::new(http::Method::GET, "/".into()));
+        let keys = self.keys(&BucketId::new(http::Method::GET, "/".into()));
         self.run(&keys, Op::Ping, "").await.map(drop)
     }
 
     /// Runs the script under the timeout; the answer's text.
-    async fn run(&self, keys: &Keys, op: Op, lease: &str) -> Result<String, Failure> {
+    async fn run(&self, keys: &RedisKeys, op: Op, lease: &str) -> Result<String, Failure> {
         let request = Request {
             op,
             lease,
@@ -680,17 +680,17 @@ impl Link {
 }
 
 /// A unit of a shared bucket and an org-wide concurrency slot, held in Redis as a lease. Dropped
-/// without [`finish`](Lease::finish), it is given back in the background (or expires).
-pub struct Lease {
-    link: Arc<Link>,
-    keys: Keys,
+/// without [`finish`](Reservation::finish), it is given back in the background (or expires).
+pub struct Reservation {
+    link: Arc<RedisLink>,
+    keys: RedisKeys,
     id: String,
     probe: bool,
     /// Something may be held in Redis under this id: give it back when dropped.
     open: bool,
 }
 
-impl Shared {
+impl RedisBudget {
     /// Whether requests go to Redis now (no outage under way).
     pub fn is_up(&self) -> bool {
         self.link.health().is_up()
@@ -714,13 +714,13 @@ impl Shared {
     }
 
     /// The routes this client used through the shared budget.
-    pub fn routes(&self) -> Vec<Key> {
+    pub fn routes(&self) -> Vec<BucketId> {
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         routes.iter().cloned().collect()
     }
 
     /// Waits for a unit of `key` and an org-wide slot, and leases both.
-    pub async fn acquire(&self, key: &Key) -> Result<Lease, Failure> {
+    pub async fn acquire(&self, key: &BucketId) -> Result<Reservation, Failure> {
         {
             let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
             if routes.len() < self.max_routes {
@@ -729,7 +729,7 @@ impl Shared {
         }
         let link = &self.link;
         link.ready().await?;
-        let mut lease = Lease {
+        let mut lease = Reservation {
             link: link.clone(),
             keys: link.keys(key),
             id: lease_id(),
@@ -864,7 +864,7 @@ impl Shared {
     }
 
     /// When a bucket this client found spent resets, if that is still ahead.
-    fn spent_until(&self, key: &Key) -> Option<Instant> {
+    fn spent_until(&self, key: &BucketId) -> Option<Instant> {
         let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
         let until = *spent.get(key)?;
         if until > Instant::now() {
@@ -874,7 +874,7 @@ impl Shared {
         None
     }
 
-    fn mark_spent(&self, key: &Key, until: Instant) {
+    fn mark_spent(&self, key: &BucketId, until: Instant) {
         let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         spent.retain(|_, at| *at > now);
@@ -885,7 +885,7 @@ impl Shared {
 
     /// Waits while another task of this client polls for `key`'s first answer (at most the
     /// patience); `false` when none does.
-    async fn await_learner(&self, key: &Key) -> bool {
+    async fn await_learner(&self, key: &BucketId) -> bool {
         let mut notified = std::pin::pin!(self.learned.notified());
         notified.as_mut().enable();
         let learner = {
@@ -929,7 +929,7 @@ impl Shared {
     }
 
     /// The shared figures of `keys`: limit, remaining, reset, units in flight.
-    pub async fn snapshot(&self, key: &Key) -> Option<SharedFigures> {
+    pub async fn snapshot(&self, key: &BucketId) -> Option<RedisFigures> {
         if !self.is_up() {
             return None;
         }
@@ -943,7 +943,7 @@ impl Shared {
             .await
             .ok()?
             .ok()?;
-        Some(SharedFigures {
+        Some(RedisFigures {
             limit: fields.first().copied().flatten(),
             remaining: fields.get(1).copied().flatten(),
             reset: fields
@@ -957,8 +957,8 @@ impl Shared {
 }
 
 /// The task polling for a bucket's first answer on behalf of its client; see
-/// [`Shared::learning`].
-struct Poller<'a>(&'a Shared);
+/// [`RedisBudget::learning`].
+struct Poller<'a>(&'a RedisBudget);
 
 impl Drop for Poller<'_> {
     fn drop(&mut self) {
@@ -967,7 +967,7 @@ impl Drop for Poller<'_> {
 }
 
 /// A bucket as Redis holds it.
-pub struct SharedFigures {
+pub struct RedisFigures {
     /// The window's limit, once an answer told it.
     pub limit: Option<u64>,
     /// What is left of the window.
@@ -980,7 +980,7 @@ pub struct SharedFigures {
 
 /// Runs the budget's script every probe interval until it answers (or the client is gone),
 /// then returns the client to the shared budget.
-async fn probe(link: Weak<Link>) {
+async fn probe(link: Weak<RedisLink>) {
     loop {
         let Some(interval) = link.upgrade().map(|l| l.probe_interval) else {
             return;
@@ -1002,7 +1002,7 @@ async fn probe(link: Weak<Link>) {
     }
 }
 
-impl Lease {
+impl Reservation {
     /// Records the answer in the shared bucket and frees the slot; `None` when Redis did not
     /// answer (the caller then judges the answer locally; the lease is given back in the
     /// background, or expires).
@@ -1034,7 +1034,7 @@ impl Lease {
             .map_err(|_| self.link.failure(Cause::Script))?;
         self.open = false;
         Ok(match recorded {
-            Recorded::Answered => Verdict::Answered,
+            Recorded::NotLimited => Verdict::NotLimited,
             Recorded::Spent { wait_ms } => {
                 Verdict::Spent(Duration::from_millis(wait_ms.min(60_000)))
             }
@@ -1044,7 +1044,7 @@ impl Lease {
     }
 }
 
-impl Drop for Lease {
+impl Drop for Reservation {
     fn drop(&mut self) {
         if !self.open {
             return;
@@ -1059,7 +1059,7 @@ impl Drop for Lease {
         let link = self.link.clone();
         let keys = std::mem::replace(
             &mut self.keys,
-            Keys {
+            RedisKeys {
                 bucket: String::new(),
                 leases: String::new(),
                 in_flight: String::new(),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use super::state::{BucketFigures, Key};
+use super::state::{BucketFigures, BucketId};
 
 /// Which budget a [`BucketSnapshot`] describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct BucketSnapshot {
 }
 
 impl BucketSnapshot {
-    pub(crate) fn local(b: BucketFigures, waiters: &HashMap<Key, u64>, shared: bool) -> Self {
+    pub(crate) fn local(b: BucketFigures, waiters: &HashMap<BucketId, u64>, shared: bool) -> Self {
         BucketSnapshot {
             route: b.key.to_string(),
             limit: b.limit,
@@ -59,9 +59,9 @@ impl BucketSnapshot {
 
     #[cfg(feature = "redis")]
     pub(crate) fn shared(
-        key: &Key,
-        f: super::shared::SharedFigures,
-        waiters: &HashMap<Key, u64>,
+        key: &BucketId,
+        f: super::shared::RedisFigures,
+        waiters: &HashMap<BucketId, u64>,
     ) -> Self {
         BucketSnapshot {
             route: key.to_string(),

@@ -13,30 +13,30 @@ use crate::headers::{date_secs, RateLimit};
 
 /// The bucket a request counts against: its method and an id-free route.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Key {
+pub struct BucketId {
     method: Method,
     route: Cow<'static, str>,
 }
 
-impl Key {
+impl BucketId {
     /// The bucket of `method` on an id-free `route` (a catalog path template, or a generic
     /// request's path prefix: see [`Prepared`](crate::prepare::Prepared)).
-    pub fn new(method: Method, route: Cow<'static, str>) -> Key {
-        Key { method, route }
+    pub fn new(method: Method, route: Cow<'static, str>) -> BucketId {
+        BucketId { method, route }
     }
 
     #[cfg(test)]
-    pub(crate) fn template(method: Method, template: &'static str) -> Key {
-        Key::new(method, Cow::Borrowed(template))
+    pub(crate) fn template(method: Method, template: &'static str) -> BucketId {
+        BucketId::new(method, Cow::Borrowed(template))
     }
 
     #[cfg(test)]
-    pub(crate) fn generic(method: Method, path: &str) -> Key {
-        Key::new(method, Cow::Owned(crate::request::generic_route(path)))
+    pub(crate) fn generic(method: Method, path: &str) -> BucketId {
+        BucketId::new(method, Cow::Owned(crate::request::generic_route(path)))
     }
 }
 
-impl fmt::Display for Key {
+impl fmt::Display for BucketId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.method, self.route)
     }
@@ -69,7 +69,7 @@ impl Report {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Not a `429`: nothing to do.
-    Answered,
+    NotLimited,
     /// The bucket is spent: wait this long (until its reset, by the server's clock) and retry.
     Spent(Duration),
     /// The headers do not describe this bucket (or say it still has budget): a concurrency
@@ -211,7 +211,7 @@ impl Skew {
 /// A bucket as one governor sees it, for [`State::snapshot`].
 #[derive(Clone, Debug)]
 pub(crate) struct BucketFigures {
-    pub key: Key,
+    pub key: BucketId,
     pub limit: Option<u64>,
     pub remaining: Option<u64>,
     pub reset: Option<SystemTime>,
@@ -224,7 +224,7 @@ fn classify(status: StatusCode, report: Option<Report>, local: f64, skew: f64) -
         (429, Some(r)) if r.remaining == 0 => Verdict::Spent(until_reset(r.reset, local, skew)),
         (429, Some(_)) => Verdict::Concurrency,
         (429, None) => Verdict::Unknown,
-        _ => Verdict::Answered,
+        _ => Verdict::NotLimited,
     }
 }
 
@@ -247,7 +247,7 @@ fn local_unix(now: SystemTime) -> f64 {
 /// The governor's bookkeeping: every bucket, the clock skew, and a use counter for eviction.
 #[derive(Debug)]
 pub(super) struct State {
-    buckets: HashMap<Key, Bucket>,
+    buckets: HashMap<BucketId, Bucket>,
     tick: u64,
     skew: Skew,
     share: f64,
@@ -289,7 +289,7 @@ impl State {
         self.buckets.clear();
     }
 
-    fn bucket(&mut self, key: &Key) -> &mut Bucket {
+    fn bucket(&mut self, key: &BucketId) -> &mut Bucket {
         self.tick = self.tick.saturating_add(1);
         let tick = self.tick;
         if self.buckets.len() >= self.max_buckets && !self.buckets.contains_key(key) {
@@ -318,7 +318,7 @@ impl State {
     }
 
     /// Whether an attempt on `key` may be sent now, reserving a unit if so.
-    pub(super) fn reserve(&mut self, key: &Key, now: Instant) -> Decision {
+    pub(super) fn reserve(&mut self, key: &BucketId, now: Instant) -> Decision {
         let (share, own_share) = (self.share, self.own_share);
         let bucket = self.bucket(key);
         if let Some(w) = &mut bucket.window {
@@ -364,7 +364,7 @@ impl State {
 
     /// Gives back a reservation whose attempt got no answer (a transport error, a cancelled
     /// call). Returns whether waiting tasks should look again.
-    pub(super) fn release(&mut self, key: &Key, held: Reserved) -> bool {
+    pub(super) fn release(&mut self, key: &BucketId, held: Reserved) -> bool {
         match self.buckets.get_mut(key) {
             Some(b) if b.generation == held.generation => {
                 b.in_flight = b.in_flight.saturating_sub(1);
@@ -381,7 +381,7 @@ impl State {
     /// whether waiting tasks should look again (budget may have been freed).
     pub(super) fn record(
         &mut self,
-        key: &Key,
+        key: &BucketId,
         held: Reserved,
         status: StatusCode,
         report: Option<Report>,
@@ -489,7 +489,7 @@ impl State {
                     }
                 }
             }
-            Verdict::Answered
+            Verdict::NotLimited
         };
         let after = bucket.available(share, own_share);
         (verdict, held.probe || after > before)

@@ -1,8 +1,8 @@
 use super::super::*;
 use super::*;
 
-fn key(route: &'static str) -> Key {
-    Key::template(Method::GET, route)
+fn key(route: &'static str) -> BucketId {
+    BucketId::template(Method::GET, route)
 }
 
 const T0: u64 = 1_700_000_000;
@@ -47,7 +47,7 @@ fn a_first_request_learns_the_bucket_while_the_others_wait() {
         now,
         wall(T0 as f64),
     );
-    assert_eq!(v, Verdict::Answered);
+    assert_eq!(v, Verdict::NotLimited);
     assert!(wake);
     // Nine left: nine reservations, then a wait for the reset.
     for _ in 0..9 {
@@ -290,11 +290,11 @@ fn far_resets_are_capped_for_pacing_but_not_for_the_retry_budget() {
 fn buckets_are_bounded_and_stale_reservations_are_harmless() {
     let mut s = State::new(1.0, 4);
     let now = Instant::now();
-    let first = Key::generic(Method::GET, "/api/v1/x0");
+    let first = BucketId::generic(Method::GET, "/api/v1/x0");
     let g0 = go(s.reserve(&first, now));
     s.release(&first, g0);
     for i in 1..100 {
-        let k = Key::generic(Method::GET, &format!("/api/v1/x{i}"));
+        let k = BucketId::generic(Method::GET, &format!("/api/v1/x{i}"));
         go(s.reserve(&k, now));
         assert!(s.len() <= 4);
     }
@@ -326,7 +326,7 @@ fn a_released_probe_lets_another_request_learn() {
 
 #[test]
 fn generic_routes_hold_no_ids() {
-    let r = |p: &str| Key::generic(Method::GET, p).to_string();
+    let r = |p: &str| BucketId::generic(Method::GET, p).to_string();
     assert_eq!(r("/api/v1/users"), "GET /api/v1/users");
     assert_eq!(
         r("/api/v1/users/00u1abc/lifecycle/activate"),
@@ -549,7 +549,7 @@ fn the_shared_table_of_cases_holds_for_the_local_state_machine() {
                 let held = go(s.reserve(&k, t));
                 let (verdict, _) = s.record(&k, held, status, r, t, wall(date as f64));
                 match verdict {
-                    Verdict::Answered => ("answered", None),
+                    Verdict::NotLimited => ("not_limited", None),
                     Verdict::Spent(d) => ("spent", Some(d)),
                     Verdict::Concurrency => ("concurrency", None),
                     Verdict::Unknown => ("unknown", None),
