@@ -45,7 +45,7 @@ pub fn with_mode<R>(mode: Mode, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// The wire form of an optional field, read by the runtime's serde ([`crate::wire`]).
+/// The wire form of an optional field, read by the runtime's serde (the `wire` module).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Field<T> {
     /// Not in the JSON object.

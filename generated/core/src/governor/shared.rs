@@ -680,7 +680,7 @@ impl RedisLink {
 }
 
 /// A unit of a shared bucket and an org-wide concurrency slot, held in Redis as a lease. Dropped
-/// without [`finish`](Reservation::finish), it is given back in the background (or expires).
+/// without `finish`, it is given back in the background (or expires).
 pub struct Reservation {
     link: Arc<RedisLink>,
     keys: RedisKeys,
