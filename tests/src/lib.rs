@@ -246,6 +246,7 @@ pub fn bench_hook(i: usize) -> serde_json::Value {
     })
 }
 
+pub mod captured_metrics;
 pub mod okta_hooks;
 
 pub mod okta_sim {

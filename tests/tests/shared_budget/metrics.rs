@@ -1,94 +1,12 @@
 //! The `metrics` feature: what the client records through the facade, read back by a small
 //! recorder installed for this test binary.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
 use okta_client::{Client, Method, RateLimitConfig, RetryConfig, SharedBudget};
+use tests::captured_metrics::captured;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// Every metric recorded, by name and sorted labels: counters and gauges as their value,
-/// histograms as their number of samples.
-#[derive(Default)]
-struct Captured(Mutex<HashMap<String, Arc<Cell>>>);
-
-#[derive(Default)]
-struct Cell(AtomicU64);
-
-impl metrics::CounterFn for Cell {
-    fn increment(&self, n: u64) {
-        self.0.fetch_add(n, Ordering::SeqCst);
-    }
-    fn absolute(&self, n: u64) {
-        self.0.store(n, Ordering::SeqCst);
-    }
-}
-
-impl metrics::GaugeFn for Cell {
-    fn increment(&self, _: f64) {}
-    fn decrement(&self, _: f64) {}
-    fn set(&self, v: f64) {
-        self.0.store(v as u64, Ordering::SeqCst);
-    }
-}
-
-impl metrics::HistogramFn for Cell {
-    fn record(&self, _: f64) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn name(key: &Key) -> String {
-    let mut labels: Vec<String> = key
-        .labels()
-        .map(|l| format!("{}={}", l.key(), l.value()))
-        .collect();
-    labels.sort();
-    format!("{}{{{}}}", key.name(), labels.join(","))
-}
-
-impl Captured {
-    fn cell(&self, key: &Key) -> Arc<Cell> {
-        self.0.lock().unwrap().entry(name(key)).or_default().clone()
-    }
-    fn get(&self, name: &str) -> Option<u64> {
-        self.0
-            .lock()
-            .unwrap()
-            .get(name)
-            .map(|c| c.0.load(Ordering::SeqCst))
-    }
-}
-
-struct Shared(&'static Captured);
-
-impl Recorder for Shared {
-    fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-    fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
-        Counter::from_arc(self.0.cell(key))
-    }
-    fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
-        Gauge::from_arc(self.0.cell(key))
-    }
-    fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
-        Histogram::from_arc(self.0.cell(key))
-    }
-}
-
-fn captured() -> &'static Captured {
-    static CAPTURED: OnceLock<&'static Captured> = OnceLock::new();
-    CAPTURED.get_or_init(|| {
-        let c: &'static Captured = Box::leak(Box::default());
-        metrics::set_global_recorder(Shared(c)).expect("the only recorder of this binary");
-        c
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_429s_waits_remaining_and_fallbacks_are_recorded() {
@@ -178,7 +96,7 @@ async fn requests_429s_waits_remaining_and_fallbacks_are_recorded() {
         .is_some_and(|n| n >= 1));
     assert_eq!(metrics.get("okta_rate_limit_shared{}"), Some(0));
     // No label anywhere holds an id, a token or a principal.
-    for key in metrics.0.lock().unwrap().keys() {
+    for key in metrics.names() {
         assert!(
             !key.contains("00metrics") && !key.contains("token:"),
             "{key}"
