@@ -460,6 +460,8 @@ pub mod log_event {
 /// [`EventHookReceiver`](hooks::EventHookReceiver) and the crate docs' "Event hooks".
 #[cfg(feature = "hooks")]
 pub mod hooks {
+    #[cfg(all(feature = "log", feature = "redis"))]
+    pub use crate::runtime::hooks::reconcile::RedisCursorStore;
     #[cfg(feature = "log")]
     pub use crate::runtime::hooks::reconcile::{
         CursorFuture, CursorStore, MemoryCursor, Reconciler, DEFAULT_RECONCILIATION_LAG,

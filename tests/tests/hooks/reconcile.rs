@@ -150,3 +150,73 @@ async fn receiver_post(receiver: &EventHookReceiver, events: &[Value]) {
     let answer = receiver.handle(request).await;
     assert_eq!(answer.status(), 200);
 }
+
+/// Reconciliation's position kept in Redis outlives the process: a reconciler started again,
+/// with a receiver that remembers nothing (a new process), resumes where the last one saved
+/// and delivers only what came after.
+#[tokio::test]
+async fn the_position_kept_in_redis_survives_a_restart() {
+    use okta_client::hooks::{CursorStore, RedisCursorStore};
+    let redis = tests::redis_server::RedisServer::start();
+    let org = FakeOrg::start().await;
+    let client = Client::builder(org.url())
+        .api_token("00api-token")
+        .build()
+        .unwrap();
+    let started = iso(std::time::SystemTime::now() - Duration::from_secs(1));
+    let store = || RedisCursorStore::new(redis.url(), "t", "provisioning").unwrap();
+    assert!(store().load().await.unwrap().is_none(), "nothing saved yet");
+    let reconcile = |receiver: &EventHookReceiver| {
+        receiver
+            .reconciler(&client, TYPES)
+            .lag(Duration::from_millis(200))
+            .poll_interval(Duration::from_millis(20))
+            .since(started.clone())
+            .cursor_store(store())
+    };
+    // The hooks never deliver: every event comes from the System Log.
+    let first = events("first", 4, TYPES[0]);
+    org.log_only(&first);
+    let sink = Recorder::default();
+    let receiver = EventHookReceiver::builder(HEADER, SECRET)
+        .sink(sink.clone())
+        .unwrap();
+    let run = tokio::spawn(reconcile(&receiver).run());
+    sink.wait_for(4, Duration::from_secs(10)).await;
+    run.abort();
+    let _ = run.await;
+    assert!(
+        store().load().await.unwrap().is_some(),
+        "the position is in Redis"
+    );
+
+    let second = events("second", 3, TYPES[1]);
+    org.log_only(&second);
+    let sink = Recorder::default();
+    let receiver = EventHookReceiver::builder(HEADER, SECRET)
+        .sink(sink.clone())
+        .unwrap();
+    let run = tokio::spawn(reconcile(&receiver).run());
+    sink.wait_for(3, Duration::from_secs(10)).await;
+    // Time for anything older to arrive, were it to be delivered again.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    run.abort();
+    let mut got = sink.uuids();
+    got.sort();
+    let mut expected: Vec<String> = second
+        .iter()
+        .map(|e| e["uuid"].as_str().unwrap().to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(got, expected, "resumed where the first process stopped");
+
+    // A Redis that cannot be reached fails the load with an error that shows no URL.
+    let unreachable = RedisCursorStore::new("redis://:hunter2@127.0.0.1:1/0", "t", "x")
+        .unwrap()
+        .timeout(Duration::from_millis(300));
+    let err = unreachable.load().await.unwrap_err().to_string();
+    assert!(
+        !err.contains("hunter2") && !err.contains("127.0.0.1"),
+        "{err}"
+    );
+}

@@ -258,6 +258,147 @@ impl Reconciler {
     }
 }
 
+/// The reconciler's position kept in Redis (the `redis` feature), where the leased tailer keeps
+/// its checkpoint by default: one string under `{namespace}:hooks:{name}:cursor`, read once
+/// when [`Reconciler::run`] starts and written after each event handed over. Every replica of a
+/// hook may share it (each then resumes from the furthest position any of them saved last,
+/// which the receiver's de-duplication makes safe).
+///
+/// Like the tailer's default store, it lives only as long as Redis keeps its data: a Redis
+/// restarted empty sends reconciliation back to its `since` (default: the lag before it
+/// starts), and events older than that which neither the hooks nor reconciliation delivered
+/// are not looked at again. Implement [`CursorStore`] over your own database to outlast that.
+#[cfg(feature = "redis")]
+pub struct RedisCursorStore {
+    client: redis::Client,
+    /// Made on first use and kept; a failed attempt is made again by the next operation.
+    connection: tokio::sync::OnceCell<redis::aio::MultiplexedConnection>,
+    key: String,
+    timeout: Duration,
+}
+
+#[cfg(feature = "redis")]
+impl fmt::Debug for RedisCursorStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The Redis URL or client may hold a password, so neither is shown.
+        f.debug_struct("RedisCursorStore")
+            .field("key", &self.key)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "redis")]
+impl RedisCursorStore {
+    /// The Redis server at `url`, a `namespace` prefixing the key and the hook's `name` (both
+    /// letters, digits, `-`, `_`, `.`); fails with [`Error::Config`] on a bad name or URL
+    /// (the error never shows the URL).
+    pub fn new(
+        url: impl Into<String>,
+        namespace: &str,
+        name: &str,
+    ) -> Result<RedisCursorStore, Error> {
+        let source = crate::runtime::governor::shared::RedisSource::Url(
+            crate::runtime::secret::Secret::new(url),
+        );
+        RedisCursorStore::with(source, namespace, name)
+    }
+
+    /// A `redis::Client` you built, a namespace and the hook's name.
+    pub fn from_client(
+        client: redis::Client,
+        namespace: &str,
+        name: &str,
+    ) -> Result<RedisCursorStore, Error> {
+        let source = crate::runtime::governor::shared::RedisSource::Client(Box::new(client));
+        RedisCursorStore::with(source, namespace, name)
+    }
+
+    fn with(
+        source: crate::runtime::governor::shared::RedisSource,
+        namespace: &str,
+        name: &str,
+    ) -> Result<RedisCursorStore, Error> {
+        use crate::runtime::governor::shared::check_name;
+        check_name("RedisCursorStore", "namespace", namespace)?;
+        check_name("RedisCursorStore", "name", name)?;
+        Ok(RedisCursorStore {
+            client: source.open("RedisCursorStore")?,
+            connection: tokio::sync::OnceCell::new(),
+            key: format!("{namespace}:hooks:{name}:cursor"),
+            timeout: Duration::from_secs(1),
+        })
+    }
+
+    /// The longest one Redis operation may take (default 1 s); a slower one fails (a load
+    /// fails [`Reconciler::run`], a save is logged and tried again with the next event).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    async fn connection(&self) -> Result<redis::aio::MultiplexedConnection, Error> {
+        let connect = async {
+            self.client
+                .get_multiplexed_async_connection()
+                .await
+                .map_err(|e| redis_error("connection", &e))
+        };
+        self.connection.get_or_try_init(|| connect).await.cloned()
+    }
+
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        op: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        tokio::time::timeout(self.timeout, op)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::UnexpectedResponse(format!(
+                    "reconciliation cursor: Redis did not answer the {what} within {:?}",
+                    self.timeout
+                )))
+            })
+    }
+}
+
+/// A Redis failure, by kind only: its text may repeat the URL, which may hold a password.
+#[cfg(feature = "redis")]
+fn redis_error(what: &str, e: &redis::RedisError) -> Error {
+    Error::UnexpectedResponse(format!(
+        "reconciliation cursor: Redis refused the {what} ({:?})",
+        e.kind()
+    ))
+}
+
+#[cfg(feature = "redis")]
+impl CursorStore for RedisCursorStore {
+    fn load(&self) -> CursorFuture<'_, Option<LogCursor>> {
+        Box::pin(self.bounded("read", async {
+            let mut conn = self.connection().await?;
+            let text: Option<String> = redis::cmd("GET")
+                .arg(&self.key)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| redis_error("read", &e))?;
+            text.map(|t| t.parse()).transpose()
+        }))
+    }
+
+    fn save<'a>(&'a self, cursor: &'a LogCursor) -> CursorFuture<'a, ()> {
+        Box::pin(self.bounded("write", async move {
+            let mut conn = self.connection().await?;
+            redis::cmd("SET")
+                .arg(&self.key)
+                .arg(cursor.as_str())
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(|e| redis_error("write", &e))
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
