@@ -41,6 +41,48 @@ impl RateLimit {
     }
 }
 
+/// What one answer's headers say about its rate limit, parsed once: the engine reads them after
+/// every attempt and hands them to the governor (what is left of the bucket) and to the retry
+/// decision (how long until the reset), so neither reads the headers again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LimitHeaders {
+    /// `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`.
+    pub rate_limit: RateLimit,
+    /// The response's `Date`, in Unix seconds.
+    pub date: Option<u64>,
+    /// The server's time of the answer, in Unix seconds: its `Date`, or this host's clock when
+    /// it sent none (`None` when a `Date` it sent is unreadable).
+    now: Option<u64>,
+}
+
+impl LimitHeaders {
+    /// Reads the rate-limit headers and the `Date` of a response.
+    pub fn parse(headers: &HeaderMap) -> LimitHeaders {
+        let date = date_secs(headers);
+        LimitHeaders {
+            rate_limit: RateLimit::from_headers(headers),
+            date,
+            now: if headers.contains_key(http::header::DATE) {
+                date
+            } else {
+                Some(unix_secs(SystemTime::now()))
+            },
+        }
+    }
+
+    /// `X-Rate-Limit-Reset − Date + 1 s`, as Okta documents. The server's `Date` is used rather
+    /// than the local clock so that clock skew does not matter. Saturates: a reset in the past
+    /// waits one second, one in the far future waits `u64::MAX` seconds (which no retry budget
+    /// accepts, so the caller gives up at once).
+    pub fn wait(&self) -> Option<Duration> {
+        let reset = self.rate_limit.reset?;
+        let now = self.now?;
+        Some(Duration::from_secs(
+            reset.saturating_sub(now).saturating_add(1),
+        ))
+    }
+}
+
 /// The header's value as a number, only when it appears exactly once.
 pub fn single_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     single(headers, name)?.trim().parse().ok()
@@ -81,16 +123,10 @@ fn unix_secs(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// `X-Rate-Limit-Reset − Date + 1 s`, as Okta documents. The server's `Date` is used rather
-/// than the local clock so that clock skew does not matter. Saturates: a reset in the past
-/// waits one second, one in the far future waits `u64::MAX` seconds (which no retry budget
-/// accepts, so the caller gives up at once).
-pub fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
-    let reset = single_u64(headers, "x-rate-limit-reset")?;
-    let now = unix_secs(server_now(headers)?);
-    Some(Duration::from_secs(
-        reset.saturating_sub(now).saturating_add(1),
-    ))
+/// [`LimitHeaders::wait`] of a response's headers.
+#[cfg(test)]
+fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
+    LimitHeaders::parse(headers).wait()
 }
 
 /// `Retry-After` (RFC 9110): a number of seconds or an HTTP date.

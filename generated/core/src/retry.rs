@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use super::headers::{rate_limit_wait, retry_after};
+use super::headers::{retry_after, LimitHeaders};
 
 /// The statuses besides `429` that [`RetryConfig::default`] retries (on idempotent methods)
 /// and that [`Error::is_retryable`](crate::error::Error::is_retryable) counts as worth
@@ -34,17 +34,18 @@ pub struct Hints {
 impl Hints {
     /// The hints of an answer with `status`: none for a success, which is never retried, so
     /// that the headers are parsed only when a retry may follow.
-    pub fn of(status: StatusCode, headers: &HeaderMap) -> Hints {
+    /// The reset wait comes from `limits`, the answer's rate-limit headers as already parsed.
+    pub fn of(status: StatusCode, headers: &HeaderMap, limits: &LimitHeaders) -> Hints {
         if status.is_success() {
             return Hints::default();
         }
-        Hints::from_headers(headers)
+        Hints::from_headers(headers, limits)
     }
 
     /// The hints the headers give, whatever the status.
-    pub fn from_headers(headers: &HeaderMap) -> Hints {
+    pub fn from_headers(headers: &HeaderMap, limits: &LimitHeaders) -> Hints {
         Hints {
-            rate_limit_wait: rate_limit_wait(headers),
+            rate_limit_wait: limits.wait(),
             retry_after: retry_after(headers),
         }
     }
@@ -175,7 +176,7 @@ mod tests {
         ) -> Option<Duration> {
             self.delay(
                 status,
-                Hints::from_headers(headers),
+                Hints::from_headers(headers, &LimitHeaders::parse(headers)),
                 idempotent,
                 retry,
                 jitter,

@@ -22,7 +22,7 @@ use crate::auth::Auth;
 use crate::call::{Answer, Call, Next, Policy};
 use crate::error::{transport, ApiError, Error};
 use crate::governor::{self, BucketId, BucketSnapshot, Governor, Ticket, Verdict};
-use crate::headers::request_id_of;
+use crate::headers::{request_id_of, LimitHeaders};
 use crate::prepare::{Limits, Prepared};
 use crate::request::{Body, Request};
 use crate::response::{read_body, RawResponse};
@@ -173,12 +173,18 @@ impl Engine {
             if let Some(id) = request_id_of(&headers) {
                 span.record("request_id", id);
             }
-            // Decide.
+            // Decide, from the answer's rate-limit headers read once (and not at all when
+            // neither the governor, the metrics nor a retry needs them).
+            let rate = if pacing.records() || !status.is_success() {
+                LimitHeaders::parse(&headers)
+            } else {
+                LimitHeaders::default()
+            };
             let answer = Answer {
                 status,
                 // Recording may ask the shared budget in Redis (bounded by its timeout).
-                verdict: pacing.answered(status, &headers).await,
-                hints: Hints::of(status, &headers),
+                verdict: pacing.answered(status, &rate).await,
+                hints: Hints::of(status, &headers, &rate),
                 auth: self.auth.observe(&presented, status, &headers),
             };
             match call.after_answer(&policy, &answer, Instant::now()) {
@@ -295,12 +301,17 @@ enum Pacing<'g> {
 }
 
 impl Pacing<'_> {
+    /// Whether the answer is recorded (by the governor or the metrics).
+    fn records(&self) -> bool {
+        !matches!(self, Pacing::Off)
+    }
+
     /// Records the answer `status` and what its headers say of the budget.
-    async fn answered(self, status: StatusCode, headers: &HeaderMap) -> Verdict {
+    async fn answered(self, status: StatusCode, limits: &LimitHeaders) -> Verdict {
         match self {
-            Pacing::Paced(ticket) => ticket.finish(status, headers).await,
+            Pacing::Paced(ticket) => ticket.finish(status, limits).await,
             Pacing::Unpaced(key) => {
-                governor::record_unpaced(key, Some((status, headers)));
+                governor::record_unpaced(key, Some((status, limits)));
                 Verdict::Unknown
             }
             Pacing::Off => Verdict::Unknown,

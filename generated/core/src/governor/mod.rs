@@ -10,9 +10,10 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::headers::LimitHeaders;
 use super::metrics;
 use super::retry::{jitter, Jitter};
 
@@ -422,12 +423,12 @@ impl Governor {
 /// `okta_requests_total` and `okta_rate_limit_remaining` as a paced one, and a `429` as
 /// `kind = "unknown"` (only the governor's state can tell a spent bucket from the concurrency
 /// limit). `None`: the attempt got no answer.
-pub fn record_unpaced(key: &BucketId, answer: Option<(StatusCode, &HeaderMap)>) {
-    let Some((status, headers)) = answer else {
+pub fn record_unpaced(key: &BucketId, answer: Option<(StatusCode, &LimitHeaders)>) {
+    let Some((status, limits)) = answer else {
         metrics::request(key, None);
         return;
     };
-    record_answer(key, status, Report::from_headers(headers).as_ref());
+    record_answer(key, status, Report::of(limits).as_ref());
     if status == StatusCode::TOO_MANY_REQUESTS {
         metrics::rate_limited(key, "unknown");
     }
@@ -443,8 +444,8 @@ fn record_answer(key: &BucketId, status: StatusCode, report: Option<&Report>) {
 
 impl Ticket<'_> {
     /// Records the answer to this attempt and gives the slot back.
-    pub async fn finish(mut self, status: StatusCode, headers: &HeaderMap) -> Verdict {
-        let report = Report::from_headers(headers);
+    pub async fn finish(mut self, status: StatusCode, limits: &LimitHeaders) -> Verdict {
+        let report = Report::of(limits);
         let governor = self.governor;
         record_answer(self.key, status, report.as_ref());
         let verdict = match std::mem::replace(&mut self.held, Held::Done) {

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, Method, StatusCode};
+use http::{Method, StatusCode};
 
 use super::{LONGEST_WINDOW, MAX_SKEW_SECS, PROBE_PATIENCE, SKEW_EPOCH};
-use crate::headers::{date_secs, RateLimit};
+use crate::headers::LimitHeaders;
 
 /// The bucket a request counts against: its method and an id-free route.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -54,13 +54,13 @@ pub(crate) struct Report {
 
 impl Report {
     /// The three `X-Rate-Limit-*` headers, or `None` when any is missing or malformed.
-    pub(super) fn from_headers(headers: &HeaderMap) -> Option<Report> {
-        let rl = RateLimit::from_headers(headers);
+    pub(crate) fn of(limits: &LimitHeaders) -> Option<Report> {
+        let rl = &limits.rate_limit;
         Some(Report {
             limit: rl.limit?,
             remaining: rl.remaining?,
             reset: rl.reset?,
-            date: date_secs(headers),
+            date: limits.date,
         })
     }
 }
