@@ -451,15 +451,22 @@ impl Drop for Replicas {
     }
 }
 
-/// The replica that took the lease last, once it has acknowledged `acks` events since.
+/// The replica that took the lease last, once it has acknowledged `acks` events since. The
+/// last take is the one with the largest token, not the last one written: a replica paused
+/// between taking the lease and writing it down writes its (stale) take late.
 fn holder_after(journal: &Path, acks: usize) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let entries = read_journal(journal);
-        if let Some(i) = entries
+        let newest = entries
             .iter()
-            .rposition(|e| matches!(e, Entry::Took { .. }))
-        {
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Entry::Took { token, .. } => Some((*token, i)),
+                _ => None,
+            })
+            .max();
+        if let Some((_, i)) = newest {
             let pid = entries[i].pid();
             let since = entries[i..]
                 .iter()
@@ -526,14 +533,14 @@ fn a_paused_holder_never_delivers_what_another_replica_acknowledged() {
     );
     let _ = std::fs::remove_file(&journal);
     // The fault was exercised: the long pauses alone hand the lease over three times (after
-    // the first take), and
-    // every new holder's token is larger than the last.
+    // the first take), and every take has a token of its own. (They are written in the order
+    // the replicas wrote them down, which a pause between a take and its note can swap, so
+    // their growth is checked by the script's test, not here.)
     assert!(found.tokens.len() > cycles / 3, "{:?}", found.tokens);
-    assert!(
-        found.tokens.windows(2).all(|w| w[0] < w[1]),
-        "{:?}",
-        found.tokens
-    );
+    let mut distinct = found.tokens.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), found.tokens.len(), "{:?}", found.tokens);
     assert!(found.acknowledged > 100, "{found:?}");
 }
 
