@@ -59,11 +59,11 @@ async fn run(governor: RateLimitConfig) -> Outcome {
     // Retries enough for every call to finish in both modes; the defaults otherwise.
     let client = Client::builder(&base)
         .api_token("bench-token")
-        .retry(RetryConfig {
-            max_retries: 1_000,
-            max_total_wait: Duration::from_secs(600),
-            ..RetryConfig::default()
-        })
+        .retry(
+            RetryConfig::default()
+                .max_retries(1_000)
+                .max_total_wait(Duration::from_secs(600)),
+        )
         .rate_limit(governor)
         .build()
         .unwrap();

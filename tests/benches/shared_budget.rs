@@ -83,15 +83,12 @@ fn rules() -> okta_sim::Rules {
 fn client(base: &str, redis: Option<&str>) -> Client {
     let mut b = Client::builder(base)
         .api_token(TOKEN)
-        .retry(RetryConfig {
-            max_retries: 1_000,
-            max_total_wait: Duration::from_secs(600),
-            ..RetryConfig::default()
-        })
-        .rate_limit(RateLimitConfig {
-            max_concurrency: MAX_CONCURRENCY,
-            ..RateLimitConfig::default()
-        });
+        .retry(
+            RetryConfig::default()
+                .max_retries(1_000)
+                .max_total_wait(Duration::from_secs(600)),
+        )
+        .rate_limit(RateLimitConfig::default().max_concurrency(MAX_CONCURRENCY));
     if let Some(url) = redis {
         b = b.shared_budget(SharedBudget::new(url, "bench").fallback_share(1.0 / workers() as f64));
     }

@@ -221,11 +221,11 @@ async fn a_reset_in_the_far_future_gives_up_at_once_with_the_429() {
         .await;
     let c = Client::builder(server.uri())
         .api_token("00limits")
-        .retry(RetryConfig {
-            max_retries: u32::MAX,
-            max_total_wait: Duration::MAX,
-            ..RetryConfig::default()
-        })
+        .retry(
+            RetryConfig::default()
+                .max_retries(u32::MAX)
+                .max_total_wait(Duration::MAX),
+        )
         .timeout(Duration::MAX)
         .build()
         .unwrap();

@@ -64,26 +64,79 @@ impl Hints {
 #[derive(Clone, Debug)]
 pub struct RetryConfig {
     /// Retries after the first attempt; `0` switches retries off.
-    pub max_retries: u32,
+    pub(crate) max_retries: u32,
     /// The most time spent waiting across all retries of one call; a wait that would exceed it
     /// is not started and the last error is returned instead.
-    pub max_total_wait: Duration,
+    pub(crate) max_total_wait: Duration,
     /// First backoff when the rate-limit headers are missing or unusable, doubled per retry.
-    pub initial_backoff: Duration,
+    pub(crate) initial_backoff: Duration,
     /// The longest single backoff.
-    pub max_backoff: Duration,
+    pub(crate) max_backoff: Duration,
     /// Statuses besides 429 that are retried on idempotent methods (default
     /// [`DEFAULT_RETRY_STATUSES`]: 503 and 504, the statuses
     /// [`Error::is_retryable`](crate::error::Error::is_retryable) counts). Empty retries none
     /// of them.
-    pub retry_statuses: Vec<StatusCode>,
+    pub(crate) retry_statuses: Vec<StatusCode>,
     /// Whether a connection that failed or broke, or an attempt that timed out, is retried on
     /// idempotent methods (default `true`). A POST is never sent twice because of these:
     /// Okta may have acted on it.
-    pub retry_transport_errors: bool,
+    pub(crate) retry_transport_errors: bool,
     /// The most random delay added to a wait for `X-Rate-Limit-Reset`, which every client of
     /// the org shares.
-    pub max_jitter: Duration,
+    pub(crate) max_jitter: Duration,
+}
+
+/// Each setting has a chained setter of its name (the fields are private, so that a setting can be
+/// added without breaking a caller).
+impl RetryConfig {
+    /// Retries after the first attempt; `0` switches retries off.
+    pub fn max_retries(mut self, value: u32) -> Self {
+        self.max_retries = value;
+        self
+    }
+
+    /// The most time spent waiting across all retries of one call; a wait that would exceed it
+    /// is not started and the last error is returned instead.
+    pub fn max_total_wait(mut self, value: Duration) -> Self {
+        self.max_total_wait = value;
+        self
+    }
+
+    /// First backoff when the rate-limit headers are missing or unusable, doubled per retry.
+    pub fn initial_backoff(mut self, value: Duration) -> Self {
+        self.initial_backoff = value;
+        self
+    }
+
+    /// The longest single backoff.
+    pub fn max_backoff(mut self, value: Duration) -> Self {
+        self.max_backoff = value;
+        self
+    }
+
+    /// Statuses besides 429 that are retried on idempotent methods (default
+    /// [`DEFAULT_RETRY_STATUSES`]: 503 and 504, the statuses
+    /// [`Error::is_retryable`](crate::error::Error::is_retryable) counts). Empty retries none
+    /// of them.
+    pub fn retry_statuses(mut self, value: Vec<StatusCode>) -> Self {
+        self.retry_statuses = value;
+        self
+    }
+
+    /// Whether a connection that failed or broke, or an attempt that timed out, is retried on
+    /// idempotent methods (default `true`). A POST is never sent twice because of these:
+    /// Okta may have acted on it.
+    pub fn retry_transport_errors(mut self, value: bool) -> Self {
+        self.retry_transport_errors = value;
+        self
+    }
+
+    /// The most random delay added to a wait for `X-Rate-Limit-Reset`, which every client of
+    /// the org shares.
+    pub fn max_jitter(mut self, value: Duration) -> Self {
+        self.max_jitter = value;
+        self
+    }
 }
 
 impl Default for RetryConfig {

@@ -160,11 +160,7 @@ impl ClientBuilder {
     /// // Leave half of every bucket and most concurrent requests to the org's other apps.
     /// let client = Client::builder("https://example.okta.com")
     ///     .api_token("00a…")
-    ///     .rate_limit(RateLimitConfig {
-    ///         budget_share: 0.5,
-    ///         max_concurrency: 8,
-    ///         ..RateLimitConfig::default()
-    ///     })
+    ///     .rate_limit(RateLimitConfig::default().budget_share(0.5).max_concurrency(8))
     ///     .build()?;
     /// # let _ = client; Ok(()) }
     /// ```

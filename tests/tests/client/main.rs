@@ -21,11 +21,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const TOKEN: &str = "00TOPSECRETtoken";
 
 fn fast_retries() -> RetryConfig {
-    RetryConfig {
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(40),
-        ..RetryConfig::default()
-    }
+    RetryConfig::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(40))
 }
 
 /// `response` with `X-Rate-Limit-Reset` `secs` from now and the server's `Date`.

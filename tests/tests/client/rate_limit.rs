@@ -78,23 +78,18 @@ async fn bucket_server(limit: u64) -> (MockServer, Arc<Bucket>) {
 }
 
 fn patient_retries() -> RetryConfig {
-    RetryConfig {
-        max_retries: 20,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(40),
-        max_jitter: Duration::from_millis(20),
-        ..RetryConfig::default()
-    }
+    RetryConfig::default()
+        .max_retries(20)
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(40))
+        .max_jitter(Duration::from_millis(20))
 }
 
 fn governed(server: &MockServer) -> Client {
     Client::builder(server.uri())
         .api_token(TOKEN)
         .retry(patient_retries())
-        .rate_limit(RateLimitConfig {
-            max_jitter: Duration::from_millis(20),
-            ..RateLimitConfig::default()
-        })
+        .rate_limit(RateLimitConfig::default().max_jitter(Duration::from_millis(20)))
         .build()
         .unwrap()
 }
@@ -204,14 +199,8 @@ async fn a_concurrency_429_backs_off_instead_of_waiting_for_its_reset() {
         .await;
     let client = Client::builder(server.uri())
         .api_token(TOKEN)
-        .retry(RetryConfig {
-            max_total_wait: Duration::from_secs(5),
-            ..RetryConfig::default()
-        })
-        .rate_limit(RateLimitConfig {
-            concurrency_backoff: Duration::from_millis(10),
-            ..RateLimitConfig::default()
-        })
+        .retry(RetryConfig::default().max_total_wait(Duration::from_secs(5)))
+        .rate_limit(RateLimitConfig::default().concurrency_backoff(Duration::from_millis(10)))
         .build()
         .unwrap();
     client
@@ -265,10 +254,7 @@ async fn the_concurrency_cap_holds_across_clones() {
     .await;
     let client = Client::builder(&base)
         .api_token(TOKEN)
-        .rate_limit(RateLimitConfig {
-            max_concurrency: 3,
-            ..RateLimitConfig::default()
-        })
+        .rate_limit(RateLimitConfig::default().max_concurrency(3))
         .build()
         .unwrap();
     let tasks: Vec<_> = (0..24)
@@ -305,18 +291,18 @@ async fn a_bucket_still_spent_after_its_reset_backs_off_instead_of_spinning() {
         .await;
     let client = Client::builder(server.uri())
         .api_token(TOKEN)
-        .retry(RetryConfig {
-            max_retries: 3,
-            // The first retry goes at once, the second after 125 to 250 ms, and the third would
-            // need 250 to 500 ms more: past the budget.
-            max_total_wait: Duration::from_millis(350),
-            ..RetryConfig::default()
-        })
-        .rate_limit(RateLimitConfig {
-            concurrency_backoff: Duration::from_millis(250),
-            max_jitter: Duration::ZERO,
-            ..RateLimitConfig::default()
-        })
+        .retry(
+            RetryConfig::default()
+                .max_retries(3)
+                // The first retry goes at once, the second after 125 to 250 ms, and the third
+                // would need 250 to 500 ms more: past the budget.
+                .max_total_wait(Duration::from_millis(350)),
+        )
+        .rate_limit(
+            RateLimitConfig::default()
+                .concurrency_backoff(Duration::from_millis(250))
+                .max_jitter(Duration::ZERO),
+        )
         .build()
         .unwrap();
     let e = client
@@ -398,32 +384,20 @@ fn bad_rate_limit_settings_are_configuration_errors() {
             .build()
     };
     for share in [0.0, 1.01, f64::NAN, -0.5] {
-        let e = build(RateLimitConfig {
-            budget_share: share,
-            ..RateLimitConfig::default()
-        })
-        .unwrap_err();
+        let e = build(RateLimitConfig::default().budget_share(share)).unwrap_err();
         assert!(matches!(e, Error::Config(_)), "{share}: {e:?}");
     }
-    assert!(build(RateLimitConfig {
-        max_concurrency: 0,
-        ..RateLimitConfig::default()
-    })
-    .is_err());
+    assert!(build(RateLimitConfig::default().max_concurrency(0)).is_err());
     // Switched off, the other settings do not matter; huge ones are accepted and bounded.
-    assert!(build(RateLimitConfig {
-        max_concurrency: 0,
-        ..RateLimitConfig::disabled()
-    })
-    .is_ok());
-    assert!(build(RateLimitConfig {
-        max_concurrency: usize::MAX,
-        max_buckets: usize::MAX,
-        max_jitter: Duration::MAX,
-        concurrency_backoff: Duration::MAX,
-        max_concurrency_backoff: Duration::MAX,
-        ..RateLimitConfig::default()
-    })
+    assert!(build(RateLimitConfig::disabled().max_concurrency(0)).is_ok());
+    assert!(build(
+        RateLimitConfig::default()
+            .max_concurrency(usize::MAX)
+            .max_buckets(usize::MAX)
+            .max_jitter(Duration::MAX)
+            .concurrency_backoff(Duration::MAX)
+            .max_concurrency_backoff(Duration::MAX)
+    )
     .is_ok());
 }
 

@@ -257,10 +257,7 @@ async fn timeouts_are_retried_on_idempotent_calls_only() {
         .expect(1)
         .mount(&server)
         .await;
-    let off = build(RetryConfig {
-        retry_transport_errors: false,
-        ..fast_retries()
-    });
+    let off = build(fast_retries().retry_transport_errors(false));
     let e = off
         .event_hook()
         .get_event_hook("h2")
@@ -295,10 +292,7 @@ async fn retried_statuses_are_configurable() {
             .build()
             .unwrap()
     };
-    let with_500 = build(RetryConfig {
-        retry_statuses: vec![StatusCode::INTERNAL_SERVER_ERROR],
-        ..fast_retries()
-    });
+    let with_500 = build(fast_retries().retry_statuses(vec![StatusCode::INTERNAL_SERVER_ERROR]));
     let got = with_500
         .event_hook()
         .get_event_hook("h500")
@@ -306,10 +300,7 @@ async fn retried_statuses_are_configurable() {
         .await
         .unwrap();
     assert_eq!(got.retries, 1);
-    let none = build(RetryConfig {
-        retry_statuses: Vec::new(),
-        ..fast_retries()
-    });
+    let none = build(fast_retries().retry_statuses(Vec::new()));
     let e = none
         .event_hook()
         .get_event_hook("h503")
@@ -455,12 +446,12 @@ async fn is_retryable_agrees_with_the_default_retry_policy() {
     }
     let client = Client::builder(server.uri())
         .api_token(TOKEN)
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(1),
-            max_jitter: Duration::ZERO,
-            ..RetryConfig::default()
-        })
+        .retry(
+            RetryConfig::default()
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(1))
+                .max_jitter(Duration::ZERO),
+        )
         .rate_limit(okta_client::RateLimitConfig::disabled())
         .build()
         .unwrap();

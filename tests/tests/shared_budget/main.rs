@@ -33,15 +33,12 @@ fn rules(users_limit: u64, concurrency: u64) -> okta_sim::Rules {
 fn shared_client(base: &str, budget: SharedBudget, max_concurrency: usize) -> Client {
     Client::builder(base)
         .api_token(TOKEN)
-        .retry(RetryConfig {
-            max_retries: 100,
-            max_total_wait: Duration::from_secs(120),
-            ..RetryConfig::default()
-        })
-        .rate_limit(RateLimitConfig {
-            max_concurrency,
-            ..RateLimitConfig::default()
-        })
+        .retry(
+            RetryConfig::default()
+                .max_retries(100)
+                .max_total_wait(Duration::from_secs(120)),
+        )
+        .rate_limit(RateLimitConfig::default().max_concurrency(max_concurrency))
         .shared_budget(budget)
         .build()
         .unwrap()

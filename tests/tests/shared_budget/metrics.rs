@@ -36,10 +36,7 @@ async fn requests_429s_waits_remaining_and_fallbacks_are_recorded() {
         .await;
     let client = Client::builder(server.uri())
         .api_token("00metrics")
-        .retry(RetryConfig {
-            max_total_wait: Duration::from_secs(10),
-            ..RetryConfig::default()
-        })
+        .retry(RetryConfig::default().max_total_wait(Duration::from_secs(10)))
         .build()
         .unwrap();
     client

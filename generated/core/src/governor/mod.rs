@@ -66,30 +66,88 @@ const PROBE_PATIENCE: Duration = Duration::from_secs(1);
 pub struct RateLimitConfig {
     /// Whether the governor runs at all (`false`: requests are sent at once and `429`s are only
     /// retried).
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// The most requests in flight across all clones of the client (default
     /// [`DEFAULT_MAX_CONCURRENCY`], 16). Okta's org-wide concurrency limit is 75 by default
     /// and is shared by every application of the org, so the default leaves most of it to
     /// them; at Okta's usual latencies 16 requests in flight already exceed every per-minute
     /// bucket. At least 1.
-    pub max_concurrency: usize,
+    pub(crate) max_concurrency: usize,
     /// The fraction of each bucket's limit this client may use, in `(0, 1]` (default `1.0`).
     /// Okta's counts are org-wide: `X-Rate-Limit-Remaining` already reflects what other
     /// applications spent, so the default only stops where Okta would. A smaller share stops
     /// earlier, leaving `limit × (1 − share)` requests of each window to the others (for
     /// example an integration that must never be starved by a bulk job).
-    pub budget_share: f64,
+    pub(crate) budget_share: f64,
     /// The most random delay added to a wait for a window's reset, so that clients of the
     /// same org do not all send in the same millisecond (default 100 ms).
-    pub max_jitter: Duration,
+    pub(crate) max_jitter: Duration,
     /// The first back-off after a `429` that signals a concurrency violation rather than a
     /// spent bucket (default 250 ms), doubled per such `429`, with random jitter.
-    pub concurrency_backoff: Duration,
+    pub(crate) concurrency_backoff: Duration,
     /// The longest back-off after a concurrency `429` (default 8 s).
-    pub max_concurrency_backoff: Duration,
+    pub(crate) max_concurrency_backoff: Duration,
     /// The most buckets remembered (default 512); the least recently used is forgotten first.
     /// At least 1.
-    pub max_buckets: usize,
+    pub(crate) max_buckets: usize,
+}
+
+/// Each setting has a chained setter of its name (the fields are private, so that a setting can be
+/// added without breaking a caller).
+impl RateLimitConfig {
+    /// Whether the governor runs at all (`false`: requests are sent at once and `429`s are only
+    /// retried).
+    pub fn enabled(mut self, value: bool) -> Self {
+        self.enabled = value;
+        self
+    }
+
+    /// The most requests in flight across all clones of the client (default
+    /// [`DEFAULT_MAX_CONCURRENCY`], 16). Okta's org-wide concurrency limit is 75 by default
+    /// and is shared by every application of the org, so the default leaves most of it to
+    /// them; at Okta's usual latencies 16 requests in flight already exceed every per-minute
+    /// bucket. At least 1.
+    pub fn max_concurrency(mut self, value: usize) -> Self {
+        self.max_concurrency = value;
+        self
+    }
+
+    /// The fraction of each bucket's limit this client may use, in `(0, 1]` (default `1.0`).
+    /// Okta's counts are org-wide: `X-Rate-Limit-Remaining` already reflects what other
+    /// applications spent, so the default only stops where Okta would. A smaller share stops
+    /// earlier, leaving `limit × (1 − share)` requests of each window to the others (for
+    /// example an integration that must never be starved by a bulk job).
+    pub fn budget_share(mut self, value: f64) -> Self {
+        self.budget_share = value;
+        self
+    }
+
+    /// The most random delay added to a wait for a window's reset, so that clients of the
+    /// same org do not all send in the same millisecond (default 100 ms).
+    pub fn max_jitter(mut self, value: Duration) -> Self {
+        self.max_jitter = value;
+        self
+    }
+
+    /// The first back-off after a `429` that signals a concurrency violation rather than a
+    /// spent bucket (default 250 ms), doubled per such `429`, with random jitter.
+    pub fn concurrency_backoff(mut self, value: Duration) -> Self {
+        self.concurrency_backoff = value;
+        self
+    }
+
+    /// The longest back-off after a concurrency `429` (default 8 s).
+    pub fn max_concurrency_backoff(mut self, value: Duration) -> Self {
+        self.max_concurrency_backoff = value;
+        self
+    }
+
+    /// The most buckets remembered (default 512); the least recently used is forgotten first.
+    /// At least 1.
+    pub fn max_buckets(mut self, value: usize) -> Self {
+        self.max_buckets = value;
+        self
+    }
 }
 
 impl Default for RateLimitConfig {
