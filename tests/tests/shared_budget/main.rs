@@ -242,10 +242,13 @@ async fn redis_stopped_restarted_and_flushed_loses_and_duplicates_no_call() {
             "call {i}"
         );
     }
-    assert_eq!(
-        stats.bucket_429s.load(Ordering::SeqCst),
-        0,
-        "{:?}",
+    // A flush forgets the units reserved by calls then in flight (at most the 4 tasks'), so
+    // the window of the flush may go over by that many (README: "A flushed Redis"); every
+    // such 429 is retried, and no call is lost or sent twice (checked above).
+    let over = stats.bucket_429s.load(Ordering::SeqCst);
+    assert!(
+        over <= 4,
+        "{over}: {:?}",
         stats.bucket_429s_by_window.lock().unwrap()
     );
 }
