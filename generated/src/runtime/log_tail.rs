@@ -187,7 +187,7 @@ impl SystemLogTail {
         self
     }
 
-    /// The org this stream reads (issue 26: it names the tailer's lease in Redis).
+    /// The org this stream reads (it names the tailer's lease in Redis).
     #[cfg(feature = "redis")]
     pub(crate) fn org_url(&self) -> &Url {
         self.client.org_url()

@@ -61,7 +61,7 @@ const PROBE_PATIENCE: Duration = Duration::from_secs(1);
 /// The default is on: a bucket per route learned from `X-Rate-Limit-*`, at most
 /// [`DEFAULT_MAX_CONCURRENCY`] requests in flight, the whole of each bucket's limit usable,
 /// and up to 100 ms of jitter on waits for a reset. [`RateLimitConfig::disabled`] turns all of
-/// it off; then only [`RetryConfig`](crate::retry::RetryConfig) reacts to `429`s, as before.
+/// it off; then only [`RetryConfig`](crate::retry::RetryConfig) reacts to `429`s.
 #[derive(Clone, Debug)]
 pub struct RateLimitConfig {
     /// Whether the governor runs at all (`false`: requests are sent at once and `429`s are only
