@@ -554,7 +554,6 @@ pub const CLIENT_METHODS: &[&str] = &[
     "from_env",
     "from_vars",
     "org_url",
-    "max_pages",
     "engine",
     "execute",
     "request",

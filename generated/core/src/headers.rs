@@ -123,12 +123,6 @@ fn unix_secs(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// [`LimitHeaders::wait`] of a response's headers.
-#[cfg(test)]
-fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
-    LimitHeaders::parse(headers).wait()
-}
-
 /// `Retry-After` (RFC 9110): a number of seconds or an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = single(headers, "retry-after")?.trim();
@@ -160,7 +154,10 @@ mod tests {
             ("date", "Tue, 14 Nov 2023 22:13:20 GMT"),
         ]);
         // 22:13:20 GMT is 1700000000.
-        assert_eq!(rate_limit_wait(&h), Some(Duration::from_secs(11)));
+        assert_eq!(
+            LimitHeaders::parse(&h).wait(),
+            Some(Duration::from_secs(11))
+        );
     }
 
     #[test]
@@ -169,12 +166,18 @@ mod tests {
             ("x-rate-limit-reset", &u64::MAX.to_string()),
             ("date", "Thu, 01 Jan 1970 00:00:00 GMT"),
         ]);
-        assert_eq!(rate_limit_wait(&h), Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(
+            LimitHeaders::parse(&h).wait(),
+            Some(Duration::from_secs(u64::MAX))
+        );
         let past = headers(&[
             ("x-rate-limit-reset", "0"),
             ("date", "Tue, 14 Nov 2023 22:13:20 GMT"),
         ]);
-        assert_eq!(rate_limit_wait(&past), Some(Duration::from_secs(1)));
+        assert_eq!(
+            LimitHeaders::parse(&past).wait(),
+            Some(Duration::from_secs(1))
+        );
     }
 
     #[test]

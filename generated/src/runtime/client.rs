@@ -40,15 +40,10 @@ impl Client {
         self.engine.org_url()
     }
 
-    /// The engine, for the runtime's senders that prepare a request themselves (pagination).
+    /// The engine, for the runtime's senders that prepare a request themselves (pagination, the
+    /// System Log tailer).
     pub(crate) fn engine(&self) -> &Engine {
         &self.engine
-    }
-
-    /// The page limit of `request`'s listing (the System Log tailer's).
-    #[cfg(feature = "log")]
-    pub(crate) fn max_pages(&self, request: &Request) -> u32 {
-        self.engine.max_pages(request)
     }
 
     /// Sends `request` with authentication, pacing and retries, within the call's deadline.

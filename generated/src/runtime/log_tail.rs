@@ -399,8 +399,12 @@ impl Tail {
     }
 
     async fn fetch_page(&mut self, link: &Url) -> Result<(), Error> {
+        let mut request = self.request.clone();
+        request.url = Some(keep_query(&self.request, link.clone()));
+        // Prepared once: its page limit, resolved against the client's, and what is sent.
+        let prepared = self.client.engine().prepare(&request)?;
         if self.bounded {
-            let max = self.client.max_pages(&self.request);
+            let max = prepared.max_pages();
             if self.pages >= max {
                 self.next = None;
                 self.publish(None);
@@ -409,9 +413,7 @@ impl Tail {
                 )));
             }
         }
-        let mut request = self.request.clone();
-        request.url = Some(keep_query(&self.request, link.clone()));
-        let raw = self.client.execute(&request).await?;
+        let raw = self.client.engine().send(&request, &prepared).await?;
         let items: Vec<Value> = raw.decode()?;
         let following = next_url(link, &raw.headers, self.client.org_url())?;
         // Only a page that arrived counts toward max_pages.

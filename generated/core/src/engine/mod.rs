@@ -68,11 +68,6 @@ impl Engine {
         &self.base
     }
 
-    /// The page limit of one listing: the request's own, else the client's.
-    pub fn max_pages(&self, request: &Request) -> u32 {
-        request.options.max_pages.unwrap_or(self.defaults.max_pages)
-    }
-
     /// Checks and encodes `request` for sending, with its limits resolved against the
     /// client's; every failure is [`Error::InvalidRequest`], and nothing has been sent.
     pub fn prepare(&self, request: &Request) -> Result<Prepared, Error> {
