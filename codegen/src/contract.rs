@@ -402,6 +402,13 @@ impl RuntimeMethod {
         let (on, name) = (self.on.path(), self.ident());
         quote!(#on::#name)
     }
+
+    /// `Type::method` by the type's public path from a crate that names okta-client `root`
+    /// (`::okta_client::profile::Attribute::Set`), for profile code.
+    pub fn path_from(&self, root: &TokenStream) -> TokenStream {
+        let (on, name) = (self.on.path_from(root), self.ident());
+        quote!(#on::#name)
+    }
 }
 
 const fn method(on: RuntimeItem, name: &'static str) -> RuntimeMethod {
@@ -576,6 +583,12 @@ pub fn is_client_method(name: &str) -> bool {
 /// The variant of every enum that keeps values the catalog does not list.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
 
+/// The method of every emitted enum that gives its JSON value.
+pub const ENUM_AS_STR: &str = "as_str";
+
+/// The constant of every emitted enum that lists the values it documents.
+pub const ENUM_VALUES: &str = "VALUES";
+
 /// The items of [`WIRE_MODEL`] every struct's `impl` defines, in the trait's order: the
 /// model's Rust name, its fields' JSON names, the required ones, the value decoding starts
 /// from, reading one field, writing them all, storing and lending what is kept besides.
@@ -697,19 +710,34 @@ pub const PROFILE_WIRE_REST: RuntimeItem = public(
     true,
 );
 
-/// `crate::profile::wire_serialize`: a profile's `Serialize`, from its `WireModel`.
-pub const PROFILE_WIRE_SERIALIZE: RuntimeItem = public(
-    "crate::profile::wire_serialize",
-    "a profile's `Serialize`, driven by its `WireModel`",
+/// `crate::profile::wire_serde`: a profile's `Serialize` and `Deserialize`, from its
+/// `WireModel` (the macro okta-client's models use, [`WIRE_SERDE`]).
+pub const PROFILE_WIRE_SERDE: RuntimeItem = public(
+    "crate::profile::wire_serde",
+    "a profile's serde impls, driven by its `WireModel` (a macro)",
     false,
 );
 
-/// `crate::profile::wire_deserialize`: a profile's `Deserialize`, from its `WireModel`.
-pub const PROFILE_WIRE_DESERIALIZE: RuntimeItem = public(
-    "crate::profile::wire_deserialize",
-    "a profile's `Deserialize`, driven by its `WireModel`",
-    false,
+/// `crate::profile::Attribute`: the type of every profile attribute (unset, set, or a value
+/// of another JSON kind kept as received).
+pub const PROFILE_ATTRIBUTE: RuntimeItem = public(
+    "crate::profile::Attribute",
+    "the type of every profile attribute",
+    true,
 );
+
+/// `Attribute::Set(value)`: what a profile's setters and `new()` store (a variant).
+pub const PROFILE_ATTRIBUTE_SET: RuntimeMethod = method(PROFILE_ATTRIBUTE, "Set");
+/// `attribute.get()`: the value of the schema's type, for `validate()`.
+pub const PROFILE_ATTRIBUTE_GET: RuntimeMethod = method(PROFILE_ATTRIBUTE, "get");
+/// `attribute.is_unset()`: whether a required attribute is missing, for `validate()`.
+pub const PROFILE_ATTRIBUTE_IS_UNSET: RuntimeMethod = method(PROFILE_ATTRIBUTE, "is_unset");
+/// `attribute.mismatched()`: a value of another JSON kind, for `validate()`.
+pub const PROFILE_ATTRIBUTE_MISMATCHED: RuntimeMethod = method(PROFILE_ATTRIBUTE, "mismatched");
+/// `r.attribute(&mut member)`: an `Attribute` member (its misfit kept in it).
+pub const PROFILE_READER_ATTRIBUTE: RuntimeMethod = method(PROFILE_WIRE_READER, "attribute");
+/// `w.attribute(name, &member)`: an `Attribute` member (its raw value while mismatched).
+pub const PROFILE_WRITER_ATTRIBUTE: RuntimeMethod = method(PROFILE_WIRE_WRITER, "attribute");
 
 /// `crate::profile::Profile`: the trait every generated profile implements.
 pub const PROFILE_TRAIT: RuntimeItem = public(
@@ -790,15 +818,15 @@ pub const PROFILE_DECODE_USER: RuntimeItem = RuntimeItem {
 };
 
 /// Every okta-client item emitted profile code names (besides these, it names
-/// [`EXPLICIT_NULLS_TYPE`], [`MISMATCHED_FIELDS_TYPE`] and [`UNKNOWN_VALUE`], listed here too).
+/// [`EXPLICIT_NULLS_TYPE`] and [`UNKNOWN_VALUE`], listed here too).
 pub const PROFILE_RUNTIME: &[RuntimeItem] = &[
     PROFILE_WIRE_MODEL,
     PROFILE_WIRE_READER,
     PROFILE_WIRE_WRITER,
     PROFILE_WIRE_KEPT,
     PROFILE_WIRE_REST,
-    PROFILE_WIRE_SERIALIZE,
-    PROFILE_WIRE_DESERIALIZE,
+    PROFILE_WIRE_SERDE,
+    PROFILE_ATTRIBUTE,
     PROFILE_TRAIT,
     PROFILE_VIOLATIONS,
     PROFILE_SERDE,
@@ -810,7 +838,6 @@ pub const PROFILE_RUNTIME: &[RuntimeItem] = &[
     PROFILE_USER_TYPE_OF,
     PROFILE_DECODE_USER,
     EXPLICIT_NULLS_TYPE,
-    MISMATCHED_FIELDS_TYPE,
     UNKNOWN_VALUE,
 ];
 

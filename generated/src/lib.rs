@@ -395,7 +395,7 @@ pub mod json {
 ///
 /// ```no_run
 /// # #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-/// # struct UserProfile { #[serde(rename = "costCenter")] cost_center: Option<String> }
+/// # struct UserProfile { #[serde(skip)] cost_center: okta_client::profile::Attribute<String> }
 /// # impl okta_client::profile::Profile for UserProfile {
 /// #     const ATTRIBUTES: &'static [&'static str] = &["costCenter"];
 /// #     const READ_ONLY: &'static [&'static str] = &[];
@@ -403,7 +403,7 @@ pub mod json {
 /// # }
 /// # async fn run(client: okta_client::Client) -> Result<(), okta_client::Error> {
 /// let mut user = client.profiles().get_user::<UserProfile>("00u1").send().await?.body;
-/// user.profile.cost_center = Some("CC-42".into());
+/// user.profile.cost_center.set("CC-42");
 /// // POST /api/v1/users/00u1 with {"profile": {"costCenter": "CC-42"}}: only what changed.
 /// let user = client.profiles().update_user(&user).send().await?.body;
 /// # let _ = user; Ok(()) }

@@ -53,6 +53,7 @@ pub(crate) fn open_enum(e: OpenEnum) -> TokenStream {
     let non_exhaustive = non_exhaustive.then(|| quote!(#[non_exhaustive]));
     let unknown = ident(contract::UNKNOWN_VARIANT);
     let as_str = contract::UNKNOWN_VALUE_AS_STR.ident();
+    let (own_as_str, values_const) = (ident(contract::ENUM_AS_STR), ident(contract::ENUM_VALUES));
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,10 +66,10 @@ pub(crate) fn open_enum(e: OpenEnum) -> TokenStream {
 
         impl #name {
             #values_doc
-            pub const VALUES: &'static [&'static str] = &[#(#values),*];
+            pub const #values_const: &'static [&'static str] = &[#(#values),*];
 
             /// The value as it appears in JSON.
-            pub fn as_str(&self) -> &str {
+            pub fn #own_as_str(&self) -> &str {
                 match self {
                     #(#to_str)*
                     Self::#unknown(other) => other.#as_str(),

@@ -12,6 +12,7 @@ mod openapi;
 mod operations;
 pub mod plan;
 mod samples;
+pub(crate) mod shape;
 mod tests;
 pub(crate) mod types;
 pub(crate) mod wire;

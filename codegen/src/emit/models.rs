@@ -6,9 +6,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{clean, doc_attrs, doc_cfg, inner_doc_attrs, paragraphs};
+use super::enums;
 use super::plan;
+use super::shape::{self, FieldShape, MemberDocs, Repr, Runtime, StructShape};
 use super::types::{field_type, ident, rust_type};
-use super::{enums, members, wire};
 use crate::contract;
 use crate::ir::{Field, Model, ModelKind, TypeRef, Variant};
 
@@ -133,199 +134,79 @@ fn field_doc(f: &Field) -> TokenStream {
 }
 
 fn structure(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> TokenStream {
-    // Optional fields the documents do not call nullable are `Option<T>`; an explicit `null`
-    // in them is remembered in `explicit_nulls`.
-    let tracks_nulls = fields
+    let fields = fields
         .iter()
-        .any(|f| !f.is_required() && !f.is_rust_nullable());
-    // A value of another shape in a field that may be missing is kept raw instead of failing
-    // the whole object (`mismatched_fields`).
-    let tracks_misfits = fields.iter().any(|f| !f.is_plain_required());
-    let (explicit_nulls, mismatched_fields) = (
-        ident(contract::EXPLICIT_NULLS),
-        ident(contract::MISMATCHED_FIELDS),
-    );
-    let explicit_nulls_type = contract::EXPLICIT_NULLS_TYPE.path();
-    let mismatched_fields_type = contract::MISMATCHED_FIELDS_TYPE.path();
-    let additional_properties = ident(contract::ADDITIONAL_PROPERTIES);
-    let defs = fields.iter().map(|f| {
-        let fname = ident(&f.rust_name);
-        let ty = field_type(f);
-        let fdoc = field_doc(f);
-        quote!(#fdoc pub #fname: #ty,)
-    });
-    let required: Vec<&Field> = fields.iter().filter(|f| f.is_plain_required()).collect();
-    let derive_default = required.is_empty().then(|| quote!(Default,));
-    let args = required.iter().map(|f| {
-        let n = ident(&f.rust_name);
-        let t = rust_type(&f.ty);
-        quote!(#n: impl Into<#t>)
-    });
-    let members = wire::Rest {
-        additional_properties: &additional_properties,
-        explicit_nulls: tracks_nulls.then_some(&explicit_nulls),
-        mismatched_fields: tracks_misfits.then_some(&mismatched_fields),
-    };
-    let new_body = if required.is_empty() {
-        quote!(Self::default())
-    } else {
-        literal(&members, fields, |f| {
-            let n = ident(&f.rust_name);
-            if f.boxed {
-                quote!(Box::new(#n.into()))
+        .map(|f| {
+            let repr = if f.is_plain_required() {
+                Repr::Required
+            } else if f.is_rust_nullable() {
+                Repr::Nullable
             } else {
-                quote!(#n.into())
+                Repr::Option
+            };
+            let setter = (repr != Repr::Required).then(|| {
+                let what = if repr == Repr::Nullable {
+                    "to a value (not `null`)"
+                } else {
+                    ""
+                };
+                let doc = doc_attrs(
+                    &format!("Sets `{}` {what}.", f.json_name)
+                        .replace("  ", " ")
+                        .replace(" .", "."),
+                );
+                (ident(&crate::naming::setter_name(&f.rust_name)), doc)
+            });
+            FieldShape {
+                rust_name: &f.rust_name,
+                json_name: &f.json_name,
+                ty: rust_type(&f.ty),
+                boxed: f.boxed,
+                repr,
+                doc: field_doc(f),
+                in_new: repr == Repr::Required,
+                setter,
             }
         })
-    };
-    let new_doc = doc_attrs(&if required.is_empty() {
-        format!(
-            "An empty value: every field unset. Set fields with the `{}…` methods.",
-            contract::SETTER_PREFIX
-        )
-    } else {
+        .collect::<Vec<_>>();
+    let new = doc_attrs(&if fields.iter().any(|f| f.in_new) {
         format!(
             "A value with its required fields set and every other field unset. Set the others with the `{}…` methods.",
             contract::SETTER_PREFIX
         )
+    } else {
+        format!(
+            "An empty value: every field unset. Set fields with the `{}…` methods.",
+            contract::SETTER_PREFIX
+        )
     });
-    // Chained setters keep construction forward compatible with `#[non_exhaustive]`.
-    let setters = fields.iter().filter(|f| !f.is_plain_required()).map(|f| {
-        let n = ident(&f.rust_name);
-        let setter = ident(&crate::naming::setter_name(&f.rust_name));
-        let t = rust_type(&f.ty);
-        let mut value = quote!(value.into());
-        if f.boxed {
-            value = quote!(Box::new(#value));
-        }
-        let (wrapped, what) = if f.is_rust_nullable() {
-            (
-                {
-                    let set = contract::NULLABLE_VALUE.path();
-                    quote!(#set(#value))
-                },
-                "to a value (not `null`)",
-            )
-        } else {
-            (quote!(Some(#value)), "")
-        };
-        let d = doc_attrs(
-            &format!("Sets `{}` {what}.", f.json_name)
-                .replace("  ", " ")
-                .replace(" .", "."),
-        );
-        members::setter(d, &setter, &n, &t, wrapped)
-    });
-    let nulls_field = tracks_nulls.then(|| {
-        let doc = doc_attrs(&format!(
-            "The optional fields that arrived as an explicit `null`; while unset they are written back as `null` (see {}).",
-            contract::EXPLICIT_NULLS_TYPE.doc_link(None)
-        ));
-        quote! {
-            #doc
-            pub #explicit_nulls: #explicit_nulls_type,
-        }
-    });
-    let misfits_field = tracks_misfits.then(|| {
-        let doc = doc_attrs(&format!(
-            "The optional fields whose values did not fit their documented types, kept as received; while unset they are written back unchanged (see {}).",
-            contract::MISMATCHED_FIELDS_TYPE.doc_link(None)
-        ));
-        quote! {
-            #doc
-            pub #mismatched_fields: #mismatched_fields_type,
-        }
-    });
-    let wire = wire_model(name, fields, &members);
-    quote! {
-        #doc
-        #[derive(Clone, Debug, #derive_default PartialEq)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#defs)*
+    let docs = MemberDocs {
+        additional_properties: quote! {
             /// Fields the catalog does not describe, kept as received (in order) and sent back
             /// unchanged.
-            pub #additional_properties: serde_json::Map<String, serde_json::Value>,
-            #nulls_field
-            #misfits_field
-        }
-
-        impl #name {
-            #new_doc
-            #[inline]
-            pub fn new(#(#args),*) -> Self {
-                #new_body
-            }
-
-            #(#setters)*
-        }
-
-        #wire
-    }
-}
-
-/// `Self { … }` with each plain required field set to `required(field)` and everything else
-/// empty (`members`: the struct's members besides its described fields).
-fn literal(
-    members: &wire::Rest,
-    fields: &[Field],
-    required: impl Fn(&Field) -> TokenStream,
-) -> TokenStream {
-    let inits = fields.iter().map(|f| {
-        let n = ident(&f.rust_name);
-        if f.is_plain_required() {
-            let v = required(f);
-            quote!(#n: #v)
-        } else {
-            quote!(#n: Default::default())
-        }
-    });
-    let a = members.additional_properties;
-    let extra = members
-        .explicit_nulls
-        .iter()
-        .chain(&members.mismatched_fields)
-        .map(|m| quote!(#m: Default::default(),));
-    quote!(Self { #(#inits,)* #a: serde_json::Map::new(), #(#extra)* })
-}
-
-/// The struct's `WireModel` impl and the serde impls it drives.
-fn wire_model(name: &proc_macro2::Ident, fields: &[Field], members: &wire::Rest) -> TokenStream {
-    let described: Vec<wire::Member> = fields
-        .iter()
-        .map(|f| wire::Member {
-            rust_name: &f.rust_name,
-            json_name: &f.json_name,
-            kind: if f.is_plain_required() {
-                wire::Kind::Required
-            } else if f.is_rust_nullable() {
-                wire::Kind::Nullable
-            } else {
-                wire::Kind::Option
-            },
-        })
-        .collect();
-    let empty = if fields.iter().any(Field::is_plain_required) {
-        let placeholder = contract::PLACEHOLDER.path();
-        literal(members, fields, |_| quote!(#placeholder()))
-    } else {
-        quote!(Self::default())
+        },
+        explicit_nulls: doc_attrs(&format!(
+            "The optional fields that arrived as an explicit `null`; while unset they are written back as `null` (see {}).",
+            contract::EXPLICIT_NULLS_TYPE.doc_link(None)
+        )),
+        mismatched_fields: doc_attrs(&format!(
+            "The optional fields whose values did not fit their documented types, kept as received; while unset they are written back unchanged (see {}).",
+            contract::MISMATCHED_FIELDS_TYPE.doc_link(None)
+        )),
+        new,
     };
-    let paths = wire::Paths {
-        wire_model: contract::WIRE_MODEL.path(),
-        reader: contract::WIRE_READER.path(),
-        writer: contract::WIRE_WRITER.path(),
-        kept: contract::WIRE_KEPT.path(),
-        rest: contract::WIRE_REST.path(),
-        serde: quote!(serde),
-    };
-    let wire_impl = wire::impl_wire_model(name, &described, members, &paths, empty);
-    let wire_serde = contract::WIRE_SERDE.path();
-    quote! {
-        #wire_impl
-
-        #wire_serde!(#name);
-    }
+    shape::render(
+        &StructShape {
+            name,
+            doc,
+            non_exhaustive: true,
+            fields,
+            docs,
+            consts: TokenStream::new(),
+            methods: TokenStream::new(),
+        },
+        &Runtime::client(),
+    )
 }
 
 fn multipart(name: &proc_macro2::Ident, doc: TokenStream, fields: &[Field]) -> TokenStream {

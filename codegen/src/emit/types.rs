@@ -10,21 +10,45 @@ pub fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
 }
 
+/// Where emitted code stands, which decides how it names runtime types and models.
+#[derive(Clone, Copy)]
+enum Space<'a> {
+    /// Inside okta-client: runtime types through the facade.
+    Client,
+    /// In another crate whose path to okta-client is the root given: runtime types by their
+    /// public paths.
+    Outside(&'a TokenStream),
+    /// Profile code in a user's crate: its own types (the profile enums) by their bare names,
+    /// serde_json through okta-client's re-export.
+    Profile,
+}
+
 /// The type as emitted code inside okta-client names it: runtime types through the facade.
 pub fn rust_type(t: &TypeRef) -> TokenStream {
-    render(t, None)
+    render(t, Space::Client)
 }
 
 /// [`rust_type`] as named from another crate whose path to okta-client is `root`: runtime types
 /// by their public paths.
 pub fn rust_type_at(t: &TypeRef, root: &TokenStream) -> TokenStream {
-    render(t, Some(root))
+    render(t, Space::Outside(root))
 }
 
-fn render(t: &TypeRef, outside: Option<&TokenStream>) -> TokenStream {
-    let named = |item: contract::RuntimeItem| match outside {
-        Some(root) => item.path_from(root),
-        None => item.path(),
+/// [`rust_type`] as profile code in a user's crate names it: a [`TypeRef::Model`] is one of
+/// the file's own types.
+pub(crate) fn profile_type(t: &TypeRef) -> TokenStream {
+    render(t, Space::Profile)
+}
+
+fn render(t: &TypeRef, space: Space) -> TokenStream {
+    let named = |item: contract::RuntimeItem| match space {
+        Space::Client => item.path(),
+        Space::Outside(root) => item.path_from(root),
+        Space::Profile => item.path_from(&contract::profile_root()),
+    };
+    let json = match space {
+        Space::Profile => named(contract::PROFILE_SERDE_JSON),
+        Space::Client | Space::Outside(_) => quote!(serde_json),
     };
     match t {
         TypeRef::String => quote!(String),
@@ -32,17 +56,22 @@ fn render(t: &TypeRef, outside: Option<&TokenStream>) -> TokenStream {
         TypeRef::Integer(IntSize::I64) => quote!(i64),
         TypeRef::Number => quote!(f64),
         TypeRef::Boolean => quote!(bool),
-        TypeRef::Any => quote!(serde_json::Value),
-        TypeRef::Object => quote!(serde_json::Map<String, serde_json::Value>),
+        TypeRef::Any => quote!(#json::Value),
+        TypeRef::Object => quote!(#json::Map<String, #json::Value>),
         TypeRef::Binary => named(contract::FILE_PART),
         TypeRef::Array(inner) => {
-            let inner = render(inner, outside);
+            let inner = render(inner, space);
             quote!(Vec<#inner>)
         }
         TypeRef::Model(name) => {
-            let models = named(contract::MODELS);
             let name = ident(name);
-            quote!(#models::#name)
+            match space {
+                Space::Profile => quote!(#name),
+                Space::Client | Space::Outside(_) => {
+                    let models = named(contract::MODELS);
+                    quote!(#models::#name)
+                }
+            }
         }
     }
 }

@@ -20,6 +20,9 @@ pub enum Kind {
     Option,
     /// A `Nullable`: absent, `null` or a value; values of another kind are remembered.
     Nullable,
+    /// An `Attribute` (profiles): explicit `null`s remembered, values of another kind kept in
+    /// the member.
+    Attribute,
 }
 
 /// One described field.
@@ -78,11 +81,13 @@ pub fn impl_wire_model(
         .then(|| quote!(const #required_item: &'static [&'static str] = &[#(#required),*];));
     let slot = contract::WIRE_READER_SLOT.ident();
     // The runtime method for the member's kind.
-    let method = |m: &Member, [required, option, nullable]: [RuntimeMethod; 3]| match m.kind {
-        Kind::Required => required.ident(),
-        Kind::Option => option.ident(),
-        Kind::Nullable => nullable.ident(),
-    };
+    let method =
+        |m: &Member, [required, option, nullable, attribute]: [RuntimeMethod; 4]| match m.kind {
+            Kind::Required => required.ident(),
+            Kind::Option => option.ident(),
+            Kind::Nullable => nullable.ident(),
+            Kind::Attribute => attribute.ident(),
+        };
     let reads: Vec<TokenStream> = members
         .iter()
         .map(|m| {
@@ -93,6 +98,7 @@ pub fn impl_wire_model(
                     contract::WIRE_READER_REQUIRED,
                     contract::WIRE_READER_OPTION,
                     contract::WIRE_READER_NULLABLE,
+                    contract::PROFILE_READER_ATTRIBUTE,
                 ],
             );
             quote!(r.#call(&mut self.#n))
@@ -120,6 +126,7 @@ pub fn impl_wire_model(
                     contract::WIRE_WRITER_REQUIRED,
                     contract::WIRE_WRITER_OPTION,
                     contract::WIRE_WRITER_NULLABLE,
+                    contract::PROFILE_WRITER_ATTRIBUTE,
                 ],
             );
             quote!(w.#call(#j, &self.#n))

@@ -2,7 +2,7 @@
 //! formatting step (`emit/format.rs`). The file holds items only (no inner attributes
 //! or `//!` docs), so that `include!` accepts it, and names okta-client as `::okta_client`.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::ir::{EnumIr, FieldIr, Profile, RustType};
@@ -10,10 +10,10 @@ use super::load::{Attribute, Kind, Scalar};
 use super::types::{UserType, UserTypesIr};
 use crate::contract::{self, RuntimeItem};
 use crate::emit::docs::{clean, doc_attrs, paragraphs};
+use crate::emit::enums;
 use crate::emit::format;
-use crate::emit::types::ident;
-use crate::emit::wire;
-use crate::emit::{enums, members};
+use crate::emit::shape::{self, FieldShape, MemberDocs, Repr, Runtime, StructShape};
+use crate::emit::types::{self, ident};
 
 fn path(item: RuntimeItem) -> TokenStream {
     item.path_from(&contract::profile_root())
@@ -129,114 +129,59 @@ fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
 }
 
 fn rust_type(t: &RustType) -> TokenStream {
-    match t {
-        RustType::String => quote!(String),
-        RustType::Bool => quote!(bool),
-        RustType::I64 => quote!(i64),
-        RustType::F64 => quote!(f64),
-        RustType::Map => {
-            let j = path(contract::PROFILE_SERDE_JSON);
-            quote!(#j::Map<String, #j::Value>)
-        }
-        RustType::Enum(e) => {
-            let n = ident(&e.name);
-            quote!(#n)
-        }
-        RustType::Vec(inner) => {
-            let inner = rust_type(inner);
-            quote!(Vec<#inner>)
-        }
-    }
+    types::profile_type(&t.type_ref())
 }
 
 fn profile(p: &Profile) -> TokenStream {
     let name = ident(&p.type_name);
-    let serde = path(contract::PROFILE_SERDE);
-    let json = path(contract::PROFILE_SERDE_JSON);
-    let (nulls_t, misfits_t) = (
-        path(contract::EXPLICIT_NULLS_TYPE),
-        path(contract::MISMATCHED_FIELDS_TYPE),
-    );
-    let (nulls, misfits) = (
-        ident(contract::EXPLICIT_NULLS),
-        ident(contract::MISMATCHED_FIELDS),
-    );
-    let additional = ident(contract::ADDITIONAL_PROPERTIES);
-    let doc = doc_attrs(&struct_doc(p));
-    let defs = p.fields.iter().map(|f| {
-        let (n, t, d) = (
-            ident(&f.rust_name),
-            rust_type(&f.ty),
-            doc_attrs(&field_doc(&p.type_name, f)),
-        );
-        quote!(#d pub #n: Option<#t>,)
-    });
-    // Every attribute is an `Option`: Okta leaves attributes without a value out.
-    let members: Vec<wire::Member> = p
+    let prefix = contract::SETTER_PREFIX;
+    // Every attribute is an `Attribute`: Okta leaves attributes without a value out. Okta sets
+    // read-only ones: `new()` does not ask for them, and they have no setter.
+    let fields: Vec<FieldShape> = p
         .fields
         .iter()
-        .map(|f| wire::Member {
-            rust_name: &f.rust_name,
-            json_name: &f.attribute.name,
-            kind: wire::Kind::Option,
+        .map(|f| {
+            let read_only = f.attribute.read_only();
+            let setter = (!read_only).then(|| {
+                let doc = doc_attrs(&format!("Sets `{}`.", f.attribute.name));
+                (ident(&f.setter), doc)
+            });
+            FieldShape {
+                rust_name: &f.rust_name,
+                json_name: &f.attribute.name,
+                ty: rust_type(&f.ty),
+                boxed: false,
+                repr: Repr::Attribute,
+                doc: doc_attrs(&field_doc(&p.type_name, f)),
+                in_new: f.attribute.required && !read_only,
+                setter,
+            }
         })
         .collect();
-    let wire_model = wire::impl_wire_model(
-        &name,
-        &members,
-        &wire::Rest {
-            additional_properties: &additional,
-            explicit_nulls: Some(&nulls),
-            mismatched_fields: Some(&misfits),
-        },
-        &wire::Paths {
-            wire_model: path(contract::PROFILE_WIRE_MODEL),
-            reader: path(contract::PROFILE_WIRE_READER),
-            writer: path(contract::PROFILE_WIRE_WRITER),
-            kept: path(contract::PROFILE_WIRE_KEPT),
-            rest: path(contract::PROFILE_WIRE_REST),
-            serde: serde.clone(),
-        },
-        quote!(Self::default()),
-    );
-    let (serialize, deserialize) = (
-        path(contract::PROFILE_WIRE_SERIALIZE),
-        path(contract::PROFILE_WIRE_DESERIALIZE),
-    );
-    // Okta sets read-only attributes: `new()` does not ask for them, and they have no setter.
-    let required: Vec<&FieldIr> = p
-        .fields
-        .iter()
-        .filter(|f| f.attribute.required && !f.attribute.read_only())
-        .collect();
-    let args = required.iter().map(|f| {
-        let (n, t) = (ident(&f.rust_name), rust_type(&f.ty));
-        quote!(#n: impl Into<#t>)
-    });
-    let inits = required.iter().map(|f| {
-        let n = ident(&f.rust_name);
-        quote!(#n: Some(#n.into()),)
-    });
-    let new_body = if required.is_empty() {
-        quote!(Self::default())
+    let new = doc_attrs(&if fields.iter().any(|f| f.in_new) {
+        format!("A profile with the schema's required attributes set and every other attribute unset. Set the others with the `{prefix}…` methods.")
     } else {
-        quote!(Self { #(#inits)* ..Self::default() })
+        format!(
+            "An empty profile: every attribute unset. Set attributes with the `{prefix}…` methods."
+        )
+    });
+    let docs = MemberDocs {
+        additional_properties: quote! {
+            /// Attributes the schema did not describe when this code was generated (added to
+            /// the org since), kept as received, in order, and sent back unchanged.
+        },
+        explicit_nulls: quote! {
+            /// The attributes that arrived as an explicit `null`; while unset they are written
+            /// back as `null`, so absent and `null` stay apart.
+        },
+        mismatched_fields: TokenStream::new(),
+        new,
     };
-    let many_args = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    let new_doc = doc_attrs(if required.is_empty() {
-        "An empty profile: every attribute unset. Set attributes with the `with_…` methods."
-    } else {
-        "A profile with the schema's required attributes set and every other attribute unset. Set the others with the `with_…` methods."
-    });
-    let setters = p
-        .fields
-        .iter()
-        .filter(|f| !f.attribute.read_only())
-        .map(|f| {
-            let (n, s, t) = (ident(&f.rust_name), ident(&f.setter), rust_type(&f.ty));
-            let d = doc_attrs(&format!("Sets `{}`.", f.attribute.name));
-            members::setter(d, &s, &n, &t, quote!(Some(value.into())))
-        });
+    let (get, is_unset, mismatched) = (
+        contract::PROFILE_ATTRIBUTE_GET.ident(),
+        contract::PROFILE_ATTRIBUTE_IS_UNSET.ident(),
+        contract::PROFILE_ATTRIBUTE_MISMATCHED.ident(),
+    );
     // A value of another JSON kind is a violation of its own, first, one table for the struct.
     let kinds = p.fields.iter().map(|f| {
         let (n, j, expected) = (
@@ -244,9 +189,9 @@ fn profile(p: &Profile) -> TokenStream {
             &f.attribute.name,
             expected_kind(f.attribute.kind),
         );
-        quote!((#j, #expected, self.#n.is_none()),)
+        quote!((#j, #expected, self.#n.#mismatched()),)
     });
-    let kinds = (!p.fields.is_empty()).then(|| quote!(v.kinds(&self.#misfits, &[#(#kinds)*]);));
+    let kinds = (!p.fields.is_empty()).then(|| quote!(v.kinds(&[#(#kinds)*]);));
     let constants = p.fields.iter().flat_map(|f| {
         let integer = f.attribute.kind.scalar() == Some(Scalar::Integer);
         f.constants.iter().filter_map(move |(n, c)| {
@@ -269,7 +214,7 @@ fn profile(p: &Profile) -> TokenStream {
     });
     let checks: Vec<TokenStream> = kinds
         .into_iter()
-        .chain(p.fields.iter().flat_map(checks))
+        .chain(p.fields.iter().flat_map(|f| checks(f, &get, &is_unset)))
         .collect();
     let violations = path(contract::PROFILE_VIOLATIONS);
     let validate_body = if checks.is_empty() {
@@ -292,39 +237,27 @@ fn profile(p: &Profile) -> TokenStream {
         .fields
         .iter()
         .filter_map(|f| enum_of(&f.ty).map(|e| enumeration(e, p, f)));
+    let structure = shape::render(
+        &StructShape {
+            name: &name,
+            doc: doc_attrs(&struct_doc(p)),
+            non_exhaustive: false,
+            fields,
+            docs,
+            consts: quote!(#(#constants)*),
+            methods: quote! {
+                /// Checks the schema's rules: required attributes set, lengths and ranges, values
+                /// the schema lists, values of the kind the schema says. Every violation is
+                /// reported, in attribute order.
+                pub fn validate(&self) -> Result<(), #violations> {
+                    #validate_body
+                }
+            },
+        },
+        &Runtime::profile(),
+    );
     quote! {
-        #doc
-        #[derive(Clone, Debug, Default, PartialEq)]
-        pub struct #name {
-            #(#defs)*
-            /// Attributes the schema did not describe when this code was generated (added to
-            /// the org since), kept as received, in order, and sent back unchanged.
-            pub #additional: #json::Map<String, #json::Value>,
-            /// The attributes that arrived as an explicit `null`; while unset they are written
-            /// back as `null`, so absent and `null` stay apart.
-            pub #nulls: #nulls_t,
-            /// The attributes whose values were of another JSON kind than the schema says, kept
-            /// raw; while unset they are written back unchanged.
-            pub #misfits: #misfits_t,
-        }
-
-        impl #name {
-            #(#constants)*
-
-            #new_doc
-            #many_args
-            pub fn new(#(#args),*) -> Self {
-                #new_body
-            }
-
-            /// Checks the schema's rules: required attributes set, lengths and ranges, values
-            /// the schema lists. Every violation is reported, in attribute order.
-            pub fn validate(&self) -> Result<(), #violations> {
-                #validate_body
-            }
-
-            #(#setters)*
-        }
+        #structure
 
         impl #trait_path for #name {
             const ATTRIBUTES: &'static [&'static str] = &[#(#attributes),*];
@@ -332,20 +265,6 @@ fn profile(p: &Profile) -> TokenStream {
 
             fn validate(&self) -> Result<(), #violations> {
                 #name::validate(self)
-            }
-        }
-
-        #wire_model
-
-        impl #serde::Serialize for #name {
-            fn serialize<S: #serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                #serialize(self, s)
-            }
-        }
-
-        impl<'de> #serde::Deserialize<'de> for #name {
-            fn deserialize<D: #serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                #deserialize(d)
             }
         }
 
@@ -391,14 +310,15 @@ fn expected_kind(kind: Kind) -> String {
     }
 }
 
-/// The `validate()` statements of one attribute.
-fn checks(f: &FieldIr) -> Vec<TokenStream> {
+/// The `validate()` statements of one attribute (`get`, `is_unset`: the `Attribute` methods
+/// they read it with).
+fn checks(f: &FieldIr, get: &Ident, is_unset: &Ident) -> Vec<TokenStream> {
     let a = &f.attribute;
     let (n, j) = (ident(&f.rust_name), &a.name);
-    let misfits = ident(contract::MISMATCHED_FIELDS);
     let mut out = Vec::new();
+    // A value of another kind counts as set: it is reported once, as that.
     if a.required && !a.read_only() {
-        out.push(quote!(v.required(#j, self.#n.is_some() || self.#misfits.contains(#j));));
+        out.push(quote!(v.required(#j, !self.#n.#is_unset());));
     }
     let each = matches!(a.kind, Kind::Array(_));
     // Each check is written for one value `x: Option<&T>` (or a number as f64).
@@ -411,8 +331,12 @@ fn checks(f: &FieldIr) -> Vec<TokenStream> {
                 one.push(quote!(v.length(#j, x.map(|s| s.as_str()), #lo, #hi);));
             }
             if let Some(e) = enum_of(&f.ty) {
-                let t = ident(&e.name);
-                one.push(quote!(v.listed(#j, x.map(|e| e.as_str()), #t::VALUES);));
+                let (t, as_str, values) = (
+                    ident(&e.name),
+                    ident(contract::ENUM_AS_STR),
+                    ident(contract::ENUM_VALUES),
+                );
+                one.push(quote!(v.listed(#j, x.map(|e| e.#as_str()), #t::#values);));
             }
         }
         Some(Scalar::Integer) => {
@@ -450,7 +374,7 @@ fn checks(f: &FieldIr) -> Vec<TokenStream> {
     }
     if each {
         out.push(quote! {
-            for item in self.#n.iter().flatten() {
+            for item in self.#n.#get().into_iter().flatten() {
                 let x = Some(item);
                 #(#one)*
             }
@@ -458,7 +382,7 @@ fn checks(f: &FieldIr) -> Vec<TokenStream> {
     } else {
         out.push(quote! {
             {
-                let x = self.#n.as_ref();
+                let x = self.#n.#get();
                 #(#one)*
             }
         });
@@ -486,10 +410,10 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
             p.type_name, f.rust_name, f.attribute.name
         )),
         Some(listing.join("\n")),
-        Some(
-            "Open: a value the org adds later decodes as `Unknown` and is written back unchanged."
-                .into(),
-        ),
+        Some(format!(
+            "Open: a value the org adds later decodes as `{}` and is written back unchanged.",
+            contract::UNKNOWN_VARIANT
+        )),
     ]));
     let variants = e
         .variants
@@ -563,10 +487,11 @@ fn struct_doc(p: &Profile) -> String {
         s.title.as_deref().map(clean),
         s.description.as_deref().map(clean),
         Some(format!(
-            "Generated from the profile schema `{}`: {} base and {} custom attributes. Every attribute is an `Option`, because Okta leaves attributes without a value out of its answers; the required ones are the arguments of [`new`](Self::new) and are checked by [`validate`](Self::validate).",
+            "Generated from the profile schema `{}`: {} base and {} custom attributes. Every attribute is an [`Attribute`]({}) (unset, set, or a value of another JSON kind kept as received), because Okta leaves attributes without a value out of its answers; the required ones are the arguments of [`new`](Self::new) and are checked by [`validate`](Self::validate).",
             s.file,
             count(super::load::Origin::Base),
             count(super::load::Origin::Custom),
+            contract::PROFILE_ATTRIBUTE.public_path().replacen("crate", "okta_client", 1),
         )),
     ])
 }
@@ -587,7 +512,7 @@ fn field_doc(owner: &str, f: &FieldIr) -> String {
         notes.push("Required.".into());
     }
     if a.read_only() {
-        notes.push("Read-only (`mutability: READ_ONLY`): set by Okta, decoded, never sent as edited (a replace sends back the value received); so it has no `with_…` setter and is not an argument of `new()`.".into());
+        notes.push(format!("Read-only (`mutability: READ_ONLY`): set by Okta, decoded, never sent as edited (a replace sends back the value received); so it has no `{}…` setter and is not an argument of `new()`.", contract::SETTER_PREFIX));
     } else if let Some(m) = &a.mutability {
         notes.push(format!("Mutability: `{m}`."));
     }

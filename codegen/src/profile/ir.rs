@@ -41,6 +41,23 @@ pub enum RustType {
     Vec(Box<RustType>),
 }
 
+impl RustType {
+    /// The type in the generator's one type vocabulary ([`crate::ir::TypeRef`]), rendered by
+    /// the same code as the models' (an enum is a model of the profile file's own).
+    pub fn type_ref(&self) -> crate::ir::TypeRef {
+        use crate::ir::{IntSize, TypeRef};
+        match self {
+            RustType::String => TypeRef::String,
+            RustType::Bool => TypeRef::Boolean,
+            RustType::I64 => TypeRef::Integer(IntSize::I64),
+            RustType::F64 => TypeRef::Number,
+            RustType::Map => TypeRef::Object,
+            RustType::Enum(e) => TypeRef::Model(e.name.clone()),
+            RustType::Vec(inner) => TypeRef::Array(Box::new(inner.type_ref())),
+        }
+    }
+}
+
 /// An open string enum.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnumIr {

@@ -162,6 +162,126 @@ impl MismatchedFields {
     }
 }
 
+/// One attribute of a struct generated from an org's profile schema (`okta-codegen`'s
+/// typed profiles): unset, set to a value of the schema's type, or holding a value of another
+/// JSON kind exactly as it arrived.
+///
+/// Three states rather than an `Option`, so that every way of changing the attribute does what
+/// it says: a value Okta sent in another kind than the schema gives (an attribute whose type
+/// changed since it was stored) is kept here and written back unchanged while the attribute is
+/// left alone, and [`clear`](Self::clear) (or assigning `None.into()`) really clears it: a
+/// partial update then sends `null`, a full replace leaves it out.
+///
+/// Read it with [`get`](Self::get) (`Option<&T>`); change it with [`set`](Self::set),
+/// [`clear`](Self::clear) or by assigning an `Option` (`profile.cost_center = Some(v).into()`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Attribute<T> {
+    /// No value: absent from what Okta sent (or `null`: the struct's `explicit_nulls` tells
+    /// which), or cleared.
+    #[default]
+    Unset,
+    /// A value of the type the schema gives.
+    Set(T),
+    /// A value of another JSON kind than the schema says, as received (with why it does not
+    /// fit); written back unchanged until the attribute is set or cleared, and reported by the
+    /// profile's `validate()`.
+    Mismatched(MismatchedField),
+}
+
+impl<T> Attribute<T> {
+    /// The value, if the attribute holds one of the schema's type.
+    pub fn get(&self) -> Option<&T> {
+        match self {
+            Attribute::Set(v) => Some(v),
+            Attribute::Unset | Attribute::Mismatched(_) => None,
+        }
+    }
+
+    /// The value, mutably, if the attribute holds one of the schema's type.
+    pub fn get_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Attribute::Set(v) => Some(v),
+            Attribute::Unset | Attribute::Mismatched(_) => None,
+        }
+    }
+
+    /// The value through `Deref` (`&str` for a `String`, a slice for a `Vec`), if the
+    /// attribute holds one of the schema's type.
+    pub fn as_deref(&self) -> Option<&T::Target>
+    where
+        T: std::ops::Deref,
+    {
+        self.get().map(|v| &**v)
+    }
+
+    /// Sets the value (replacing a mismatched one).
+    pub fn set(&mut self, value: impl Into<T>) {
+        *self = Attribute::Set(value.into());
+    }
+
+    /// Clears the attribute (also a mismatched value): a partial update sends `null` for it
+    /// if it had a value, a full replace leaves it out.
+    pub fn clear(&mut self) {
+        *self = Attribute::Unset;
+    }
+
+    /// Takes the value out, leaving the attribute unset; `None` (and the attribute unchanged)
+    /// unless it holds a value of the schema's type.
+    pub fn take(&mut self) -> Option<T> {
+        match std::mem::take(self) {
+            Attribute::Set(v) => Some(v),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+
+    /// The value, if the attribute holds one of the schema's type.
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Attribute::Set(v) => Some(v),
+            Attribute::Unset | Attribute::Mismatched(_) => None,
+        }
+    }
+
+    /// Whether the attribute holds a value of the schema's type.
+    pub fn is_set(&self) -> bool {
+        matches!(self, Attribute::Set(_))
+    }
+
+    /// Whether the attribute holds nothing at all (neither a value nor a mismatched one).
+    pub fn is_unset(&self) -> bool {
+        matches!(self, Attribute::Unset)
+    }
+
+    /// The value of another JSON kind it arrived with, while it is kept.
+    pub fn mismatched(&self) -> Option<&MismatchedField> {
+        match self {
+            Attribute::Mismatched(m) => Some(m),
+            Attribute::Unset | Attribute::Set(_) => None,
+        }
+    }
+}
+
+impl<T> From<Option<T>> for Attribute<T> {
+    /// `Some(v)` sets the attribute; `None` clears it.
+    fn from(value: Option<T>) -> Self {
+        match value {
+            Some(v) => Attribute::Set(v),
+            None => Attribute::Unset,
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq<Option<T>> for Attribute<T> {
+    /// Equal to `Some(v)` when set to `v`, to `None` when it holds no value of the schema's
+    /// type (unset or mismatched).
+    fn eq(&self, other: &Option<T>) -> bool {
+        self.get() == other.as_ref()
+    }
+}
+
 impl<'a> IntoIterator for &'a MismatchedFields {
     type Item = &'a MismatchedField;
     type IntoIter = std::slice::Iter<'a, MismatchedField>;

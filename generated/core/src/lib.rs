@@ -49,7 +49,7 @@ pub use enums::UnknownValue;
 pub use error::{
     ApiError, AuthError, DecodeError, Error, ErrorCause, OktaErrorBody, TransportError,
 };
-pub use field::{MismatchedField, MismatchedFields};
+pub use field::{Attribute, MismatchedField, MismatchedFields};
 pub use governor::{BucketSnapshot, BudgetSource, RateLimitConfig, DEFAULT_MAX_CONCURRENCY};
 #[cfg(feature = "redis")]
 pub use governor::{SharedBudget, DEFAULT_FALLBACK_SHARE, DEFAULT_REDIS_TIMEOUT};

@@ -18,7 +18,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use super::field::{Field, MismatchedField, MismatchedFields};
+use super::field::{Attribute, Field, MismatchedField, MismatchedFields};
 use super::nullable::{ExplicitNulls, Nullable};
 
 /// What a decoded model keeps besides its described fields: the undescribed ones, the
@@ -206,6 +206,23 @@ impl<'de, A: MapAccess<'de>> WireReader<'_, 'de, A> {
         Ok(())
     }
 
+    /// An [`Attribute`] member (a generated profile's): `null` is remembered in the struct's
+    /// explicit nulls; a value of another shape is kept in the member itself.
+    pub fn attribute<T: DeserializeOwned>(self, into: &mut Attribute<T>) -> Result<(), A::Error> {
+        *into = match self.map.next_value::<Field<T>>()? {
+            Field::Value(v) => Attribute::Set(v),
+            Field::Null => {
+                self.cx.null(self.slot);
+                Attribute::Unset
+            }
+            Field::Absent => Attribute::Unset,
+            Field::Raw(value, message) => {
+                Attribute::Mismatched(self.cx.misfit_field(self.slot, value, message))
+            }
+        };
+        Ok(())
+    }
+
     /// Skips the value (a struct without described fields never has a slot to read).
     pub fn skip(self) -> Result<(), A::Error> {
         self.map.next_value::<IgnoredAny>().map(|_| ())
@@ -230,6 +247,13 @@ impl Collected {
     }
 
     fn misfit(&mut self, slot: usize, value: Value, message: String) {
+        let field = self.misfit_field(slot, value, message);
+        let at = self.mismatched.partition_point(|(s, _)| *s < slot);
+        self.mismatched.insert(at, (slot, field));
+    }
+
+    /// The misfit in `slot`, reported; kept by the caller.
+    fn misfit_field(&self, slot: usize, value: Value, message: String) -> MismatchedField {
         let name = self.names[slot];
         // The value may be anything a server sends; the warning names only its JSON kind.
         tracing::warn!(
@@ -238,13 +262,11 @@ impl Collected {
             found = super::field::kind(&value),
             "a field does not fit its documented type; kept as received"
         );
-        let at = self.mismatched.partition_point(|(s, _)| *s < slot);
-        let field = MismatchedField {
+        MismatchedField {
             name,
             value,
             message,
-        };
-        self.mismatched.insert(at, (slot, field));
+        }
     }
 
     fn finish(self) -> (ExplicitNulls, MismatchedFields) {
@@ -292,6 +314,20 @@ impl<S: SerializeMap> WireWriter<'_, S> {
             Nullable::Value(v) => self.map.serialize_entry(name, v),
             Nullable::Null => self.map.serialize_entry(name, &()),
             Nullable::Absent => self.unset(name, false),
+        }
+    }
+
+    /// An [`Attribute`] member: its value, or the raw value it holds; unset, `null` if it
+    /// arrived as one, else nothing.
+    pub fn attribute<T: Serialize>(
+        &mut self,
+        name: &str,
+        value: &Attribute<T>,
+    ) -> Result<(), S::Error> {
+        match value {
+            Attribute::Set(v) => self.map.serialize_entry(name, v),
+            Attribute::Mismatched(m) => self.map.serialize_entry(name, &m.value),
+            Attribute::Unset => self.unset(name, true),
         }
     }
 
@@ -579,6 +615,80 @@ mod tests {
         assert_eq!(encode(&w), r#"{"id":"a"}"#);
         w.v = Nullable::Null;
         assert_eq!(encode(&w), r#"{"id":"a","v":null}"#);
+    }
+
+    /// What the emitter writes for a profile: `Attribute` members only, no
+    /// `mismatched_fields`.
+    #[derive(Debug, Default, PartialEq)]
+    struct P {
+        n: Attribute<i64>,
+        s: Attribute<String>,
+        additional_properties: Map<String, Value>,
+        explicit_nulls: ExplicitNulls,
+    }
+
+    impl WireModel for P {
+        const NAME: &'static str = "P";
+        const FIELDS: &'static [&'static str] = &["n", "s"];
+
+        fn empty() -> Self {
+            P::default()
+        }
+
+        fn read<'de, A: MapAccess<'de>>(
+            &mut self,
+            r: WireReader<'_, 'de, A>,
+        ) -> Result<(), A::Error> {
+            match r.slot() {
+                0 => r.attribute(&mut self.n),
+                _ => r.attribute(&mut self.s),
+            }
+        }
+
+        fn write<S: SerializeMap>(&self, w: &mut WireWriter<'_, S>) -> Result<(), S::Error> {
+            w.attribute("n", &self.n)?;
+            w.attribute("s", &self.s)
+        }
+
+        fn keep(&mut self, (a, n, _): WireKept) {
+            self.additional_properties = a;
+            self.explicit_nulls = n;
+        }
+
+        fn rest(&self) -> WireRest<'_> {
+            (
+                &self.additional_properties,
+                Some(&self.explicit_nulls),
+                None,
+            )
+        }
+    }
+    wire_serde!(P);
+
+    #[test]
+    fn an_attribute_keeps_its_misfit_until_it_is_set_or_cleared() {
+        let text = r#"{"n":"seven","s":null,"x":1}"#;
+        let mut p: P = serde_json::from_str(text).unwrap();
+        let kept = p.n.mismatched().expect("kept in the attribute");
+        assert_eq!((kept.name, &kept.value), ("n", &Value::from("seven")));
+        assert_eq!(p.n, None);
+        assert!(p.s.is_unset() && p.explicit_nulls.contains("s"));
+        // Left alone: written back as received.
+        assert_eq!(serde_json::to_string(&p).unwrap(), text);
+        // Cleared (by assigning `None`): gone; set: the value.
+        p.n = None.into();
+        assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"s":null,"x":1}"#);
+        p.n.set(7);
+        p.s = Some("t".to_string()).into();
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"n":7,"s":"t","x":1}"#
+        );
+        assert_eq!((p.n.take(), p.n.is_unset()), (Some(7), true));
+        assert_eq!(p.s.as_deref(), Some("t"));
+        // Strict decoding refuses the misfit instead.
+        let strict = with_mode(Mode::Strict, || serde_json::from_str::<P>(text));
+        assert!(strict.is_err());
     }
 
     #[test]

@@ -115,7 +115,7 @@ async fn a_user_decodes_typed_and_keeps_everything_else() {
     );
     assert_eq!(p.badge_color, Some(UserProfileBadgeColor::Green));
     assert_eq!(
-        p.badge_color.as_ref().and_then(|c| c.title()),
+        p.badge_color.get().and_then(|c| c.title()),
         Some("Green badge")
     );
     assert_eq!(p.clearance_level, Some(2));
@@ -142,20 +142,21 @@ async fn a_user_decodes_typed_and_keeps_everything_else() {
     assert_eq!(p.desk_numbers, Some(vec![12, 14]));
     assert_eq!(p.fte, Some(1.0));
     assert_eq!(p.is_contractor, Some(false));
-    assert_eq!(p.meta.as_ref().map(|m| m["rev"].clone()), Some(json!(3)));
+    assert_eq!(p.meta.get().map(|m| m["rev"].clone()), Some(json!(3)));
     // An unlisted enum value is kept, opaque, and validate() names it.
-    let work = p.work_status.as_ref().unwrap();
+    let work = p.work_status.get().unwrap();
     assert!(matches!(work, UserProfileWorkStatus::Unknown(_)));
     assert_eq!(work.as_str(), "SABBATICAL");
     // Unknown attribute, explicit null, and a value of another kind: kept, not failed.
     assert_eq!(p.additional_properties["favoriteColor"], "teal");
-    assert!(p.middle_name.is_none() && p.explicit_nulls.contains("middleName"));
-    assert!(p.years_of_service.is_none());
+    assert!(p.middle_name.is_unset() && p.explicit_nulls.contains("middleName"));
+    assert_eq!(p.years_of_service, None);
     assert_eq!(
-        p.mismatched_fields.get("yearsOfService").map(|m| &m.value),
+        p.years_of_service.mismatched().map(|m| &m.value),
         Some(&json!("seven"))
     );
-    // validate() reports the value of another kind, and what it is, until the field is set.
+    // validate() reports the value of another kind, and what it is, until the attribute is set
+    // or cleared.
     let v = p.validate().unwrap_err();
     let kinds: Vec<String> = v
         .iter()
@@ -165,18 +166,36 @@ async fn a_user_decodes_typed_and_keeps_everything_else() {
     assert_eq!(
         kinds,
         [
-            "arrived as a string, not an integer as the schema says (kept in `mismatched_fields`: \
-          set the field, or remove it there)"
+            "arrived as a string, not an integer as the schema says (kept as received and sent \
+             back unchanged: set the attribute, or clear it)"
         ],
         "{v}"
     );
     let mut fixed = p.clone();
-    fixed.years_of_service = Some(7);
+    fixed.years_of_service.set(7);
     assert!(
         !fixed
             .validate()
             .is_err_and(|v| v.contains("yearsOfService")),
         "a value set replaces the one of another kind"
+    );
+    // Edited in place, and read out as an `Option`.
+    assert!(fixed.cost_center.is_set() && !p.years_of_service.is_set());
+    if let Some(c) = fixed.cost_center.get_mut() {
+        c.push_str("-X");
+    }
+    assert_eq!(
+        fixed.cost_center.clone().into_option().as_deref(),
+        Some("CC-10-X")
+    );
+    let mut cleared = p.clone();
+    cleared.years_of_service = None.into();
+    assert!(cleared.years_of_service.is_unset());
+    assert!(
+        !cleared
+            .validate()
+            .is_err_and(|v| v.contains("yearsOfService")),
+        "assigning None clears the value of another kind"
     );
     // Everything around the profile, as received.
     assert_eq!(user.rest["created"], "2024-02-01T08:00:00.000Z");
@@ -240,12 +259,12 @@ async fn an_edit_sends_only_what_changed_with_a_partial_update() {
         .unwrap()
         .body;
 
-    user.profile.cost_center = Some("CC-42".into());
-    user.profile.fte = Some(0.5);
-    user.profile.mobile_phone = None;
+    user.profile.cost_center.set("CC-42");
+    user.profile.fte.set(0.5);
+    user.profile.mobile_phone.clear();
     // Read-only: decoded, but an edit is never sent.
-    user.profile.employee_number = Some("E-999".into());
-    user.profile.risk_score = Some(0.99);
+    user.profile.employee_number.set("E-999");
+    user.profile.risk_score.set(0.99);
     let updated = client
         .profiles()
         .update_user(&user)
@@ -280,9 +299,57 @@ async fn a_full_replace_sends_the_whole_profile_as_read() {
         .await
         .unwrap()
         .body;
-    user.profile.cost_center = Some("CC-42".into());
-    user.profile.employee_number = Some("E-999".into());
+    user.profile.cost_center.set("CC-42");
+    user.profile.employee_number.set("E-999");
     client.profiles().replace_user(&user).send().await.unwrap();
+}
+
+/// A value of another kind is sent back unchanged while it is left alone, and clearing the
+/// attribute (assigning `None`, or `clear()`) really clears it: a partial update sends `null`,
+/// a full replace leaves it out.
+#[tokio::test]
+async fn clearing_a_value_of_another_kind_sends_null_or_leaves_it_out() {
+    let server = MockServer::start().await;
+    serve(&server, "GET", "/api/v1/users/00u1", user_json()).await;
+    let mut replaced = user_json()["profile"].clone();
+    replaced.as_object_mut().unwrap().remove("yearsOfService");
+    Mock::given(method("PUT"))
+        .and(path("/api/v1/users/00u1ero7vZFVEIYLWPBN"))
+        .and(body_json(json!({ "profile": replaced })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user_json()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/00u1ero7vZFVEIYLWPBN"))
+        .and(body_json(json!({"profile": {"yearsOfService": null}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user_json()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = mock_client(&server.uri()).unwrap();
+    let mut user = client
+        .profiles()
+        .get_user::<UserProfile>("00u1")
+        .send()
+        .await
+        .unwrap()
+        .body;
+    // Left alone: no change, and written back as received.
+    assert!(!user.has_changes(), "{:?}", user.changes());
+    assert_eq!(
+        serde_json::to_value(&user.profile).unwrap()["yearsOfService"],
+        "seven"
+    );
+    user.profile.years_of_service = None.into();
+    assert_eq!(
+        user.changes(),
+        *json!({"yearsOfService": null}).as_object().unwrap()
+    );
+    client.profiles().update_user(&user).send().await.unwrap();
+    let mut again = user.clone();
+    again.profile.years_of_service.clear();
+    client.profiles().replace_user(&again).send().await.unwrap();
 }
 
 /// Okta's integers are 64-bit: an edit between two values an `f64` cannot tell apart goes out,
@@ -323,10 +390,10 @@ async fn integer_edits_beyond_2_pow_53_are_sent_exactly() {
         .body;
     assert_eq!(got.profile.years_of_service, Some(9007199254740993));
     assert!(!got.has_changes(), "{:?}", got.changes());
-    got.profile.years_of_service = Some(9007199254740992);
+    got.profile.years_of_service.set(9_007_199_254_740_992_i64);
     for extreme in [i64::MIN, i64::MAX] {
         let mut edited = got.clone();
-        edited.profile.years_of_service = Some(extreme);
+        edited.profile.years_of_service.set(extreme);
         assert_eq!(
             Value::Object(edited.changes()),
             json!({ "yearsOfService": extreme })
@@ -406,12 +473,9 @@ async fn groups_are_read_and_replaced_whole() {
         .await
         .unwrap()
         .body;
-    assert_eq!(
-        g.profile.tier.as_ref().map(|t| t.title()),
-        Some(Some("Gold"))
-    );
+    assert_eq!(g.profile.tier.get().map(|t| t.title()), Some(Some("Gold")));
     assert_eq!(g.rest["type"], "OKTA_GROUP");
-    g.profile.cost_center = Some("CC-8".into());
+    g.profile.cost_center.set("CC-8");
     assert_eq!(
         serde_json::Value::Object(g.changes()),
         json!({"costCenter": "CC-8"})
@@ -456,11 +520,11 @@ async fn app_users_stream_every_page() {
         .collect();
     assert_eq!(names, ["a", "b", "c"]);
     assert_eq!(
-        users[0].profile.role.as_ref().and_then(|r| r.title()),
+        users[0].profile.role.get().and_then(|r| r.title()),
         Some("Administrator")
     );
     assert_eq!(
-        users[2].profile.role.as_ref().map(|r| r.as_str()),
+        users[2].profile.role.get().map(|r| r.as_str()),
         Some("owner")
     );
     assert_eq!(users[1].rest["scope"], "GROUP");
@@ -475,8 +539,8 @@ fn validate_reports_every_rule_at_once() {
         .with_desk_numbers(vec![0, 5])
         .with_work_status("SABBATICAL")
         .with_shirt_sizes(vec![UserProfileShirtSizes::S, "XXL".into()]);
-    p.clearance_level = Some(7);
-    p.salary_band = Some(2.5);
+    p.clearance_level.set(7);
+    p.salary_band.set(2.5);
     let v = p.validate().unwrap_err();
     let names: Vec<&str> = v.iter().map(|x| x.attribute).collect();
     assert_eq!(
@@ -574,7 +638,6 @@ async fn one_listing_yields_each_user_with_the_struct_of_its_type() {
     assert_eq!(kim.profile.agency.as_deref(), Some("Acme Staffing"));
     assert_eq!(kim.profile.hourly_rate, Some(80.0));
     assert!(kim.profile.additional_properties.is_empty());
-    assert!(kim.profile.mismatched_fields.is_empty());
     let OrgUser::Other(raw) = &users[2] else {
         panic!("{:?}", users[2])
     };
@@ -586,7 +649,7 @@ async fn one_listing_yields_each_user_with_the_struct_of_its_type() {
     assert_eq!(OrgUser::TYPE_IDS, ["oty1default", "oty2contractor"]);
 
     let mut kim = kim.clone();
-    kim.profile.agency = Some("Beta Staffing".into());
+    kim.profile.agency.set("Beta Staffing");
     let updated = client
         .profiles()
         .update_user(&kim)

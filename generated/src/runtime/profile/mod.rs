@@ -3,7 +3,7 @@
 //!
 //! The generated structs name what they need from here by `okta_client::profile::…`: serde and
 //! serde_json (so that the user's crate needs no dependency of its own), the wire form of an
-//! optional attribute ([`Field`]), the [`Profile`] trait, [`Violations`] for `validate()`, and
+//! attribute ([`Attribute`]), the [`Profile`] trait, [`Violations`] for `validate()`, and
 //! the enum helpers. [`User`], [`Group`] and [`AppUser`] wrap a generated profile in the rest
 //! of the object Okta sends, and [`Profiles`] (`client.profiles()`) reads and writes them. For
 //! an org with several user types, the generated enum over them ([`UserTypes`]) decodes each
@@ -45,10 +45,11 @@ pub trait Profile:
 /// describes its attributes as data ([`WireModel`]) and the runtime does the rest (undescribed
 /// attributes kept in order, explicit `null`s and values of another JSON kind written back).
 #[doc(hidden)]
-pub use crate::runtime::wire::{
-    deserialize as wire_deserialize, serialize as wire_serialize, WireKept, WireModel, WireReader,
-    WireRest, WireWriter,
-};
+pub use crate::runtime::wire::{wire_serde, WireKept, WireModel, WireReader, WireRest, WireWriter};
+
+/// One attribute of a generated profile: unset, set, or a value of another JSON kind kept as
+/// received (see the type's docs).
+pub use crate::runtime::field::Attribute;
 
 /// serde, re-exported for the generated code (its `Serialize` and `Deserialize` impls).
 #[doc(hidden)]
@@ -67,6 +68,6 @@ pub fn unknown_value(value: &str) -> crate::UnknownValue {
 /// `Display`, `FromStr`, `From<String>` and serde for a generated profile enum (which has
 /// `as_str()` and `From<&str>`): the macro okta-client's own enums use. Any JSON string is a
 /// value (unlisted ones become `Unknown`); anything else fails the attribute, which the runtime
-/// keeps raw in `mismatched_fields`.
+/// keeps raw in it ([`Attribute::Mismatched`]).
 #[doc(hidden)]
 pub use crate::runtime::enums::string_enum;

@@ -56,23 +56,14 @@ impl Violations {
         }
     }
 
-    /// Every unset attribute whose value arrived as another JSON kind than the schema says
-    /// (kept in `mismatched_fields`, and sent back unchanged in a full replace while it is
-    /// there): `attributes` lists (JSON name, the kind the schema says, whether the field is
-    /// unset), in attribute order.
+    /// Every attribute that holds a value of another JSON kind than the schema says
+    /// ([`Attribute::Mismatched`](crate::profile::Attribute::Mismatched), sent back unchanged
+    /// while it is there): `attributes` lists (JSON name, the kind the schema says, the value
+    /// kept), in attribute order.
     #[doc(hidden)]
-    pub fn kinds(
-        &mut self,
-        mismatched: &crate::MismatchedFields,
-        attributes: &[(&'static str, &str, bool)],
-    ) {
-        if mismatched.is_empty() {
-            return;
-        }
-        for (attribute, expected, unset) in attributes {
-            let Some(m) = mismatched.get(attribute).filter(|_| *unset) else {
-                continue;
-            };
+    pub fn kinds(&mut self, attributes: &[(&'static str, &str, Option<&crate::MismatchedField>)]) {
+        for (attribute, expected, kept) in attributes {
+            let Some(m) = kept else { continue };
             let found = match &m.value {
                 serde_json::Value::Null => "null",
                 serde_json::Value::Bool(_) => "a boolean",
@@ -84,8 +75,8 @@ impl Violations {
             self.push(
                 attribute,
                 format!(
-                    "arrived as {found}, not {expected} as the schema says (kept in \
-                     `mismatched_fields`: set the field, or remove it there)"
+                    "arrived as {found}, not {expected} as the schema says (kept as received \
+                     and sent back unchanged: set the attribute, or clear it)"
                 ),
             );
         }
