@@ -583,6 +583,10 @@ pub fn is_client_method(name: &str) -> bool {
 /// The variant of every enum that keeps values the catalog does not list.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
 
+/// The variant of the generated enum over an org's user types that keeps a user of a type the
+/// code does not know, whole.
+pub const USER_TYPES_OTHER: &str = "Other";
+
 /// The method of every emitted enum that gives its JSON value.
 pub const ENUM_AS_STR: &str = "as_str";
 

@@ -498,4 +498,17 @@ fn user_types_need_their_schemas() {
             .contains("the name of the enum over the user types"),
         "{p}"
     );
+    let mut other = source("contractor.json");
+    other.type_name = Some("Other".into());
+    let Err(Error::Schema(p)) =
+        profile::resolve_with_user_types(&[source("user.json"), other], Some(&types))
+    else {
+        panic!("a struct named like the enum's catch-all variant was accepted")
+    };
+    assert!(
+        p.to_string().contains(
+            "the variant of the enum over the user types that keeps users of other types"
+        ),
+        "{p}"
+    );
 }

@@ -43,6 +43,7 @@ pub fn emit(profiles: &[Profile], user_types: Option<&UserTypesIr>) -> Result<St
 /// user's `type.id`; any other type kept whole as `Other`.
 fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
     let name = ident(&t.name);
+    let other = ident(contract::USER_TYPES_OTHER);
     let serde = path(contract::PROFILE_SERDE);
     let json = path(contract::PROFILE_SERDE_JSON);
     let user = path(contract::PROFILE_USER);
@@ -100,7 +101,7 @@ fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
             #(#defs)*
             /// A user whose `type.id` is none of the types above (a type added to the org
             /// since, or none), kept whole as received and written back unchanged.
-            Other(#json::Map<String, #json::Value>),
+            #other(#json::Map<String, #json::Value>),
         }
 
         impl #trait_path for #name {
@@ -112,7 +113,7 @@ fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
                 let (type_id, user) = #type_of(d)?;
                 Ok(match type_id.as_deref() {
                     #(#arms)*
-                    _ => Self::Other(user),
+                    _ => Self::#other(user),
                 })
             }
         }
@@ -121,7 +122,7 @@ fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
             fn serialize<S: #serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 match self {
                     #(#writes)*
-                    Self::Other(m) => m.serialize(s),
+                    Self::#other(m) => m.serialize(s),
                 }
             }
         }

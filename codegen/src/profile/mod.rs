@@ -161,6 +161,15 @@ fn resolve_schemas(sources: &[Source], with_user_types: bool) -> Result<Vec<ir::
                     ),
                 ));
             }
+            if name == crate::contract::USER_TYPES_OTHER {
+                problems.push(problem(
+                    &s.file,
+                    "$",
+                    format!(
+                        "`{name}` is the variant of the enum over the user types that keeps users of other types: give this schema another name"
+                    ),
+                ));
+            }
         }
     }
     if !problems.is_empty() {
