@@ -821,6 +821,16 @@ pub const PROFILE_DECODE_USER: RuntimeItem = RuntimeItem {
     public: Some("crate::profile::decode_user"),
 };
 
+/// The items of [`PROFILE_TRAIT`] every profile's `impl` defines: the attributes' JSON names,
+/// the read-only ones, and the check of the schema's rules (also an inherent method).
+pub const PROFILE_TRAIT_ITEMS: [&str; 3] = ["ATTRIBUTES", "READ_ONLY", "validate"];
+
+/// The item of [`PROFILE_USER_TYPES`] the user-type enum's `impl` defines: the type ids.
+pub const PROFILE_USER_TYPES_IDS: &str = "TYPE_IDS";
+
+/// The method of a profile enum that gives a value's display name.
+pub const PROFILE_ENUM_TITLE: &str = "title";
+
 /// Every okta-client item emitted profile code names (besides these, it names
 /// [`EXPLICIT_NULLS_TYPE`] and [`UNKNOWN_VALUE`], listed here too).
 pub const PROFILE_RUNTIME: &[RuntimeItem] = &[

@@ -44,6 +44,7 @@ pub fn emit(profiles: &[Profile], user_types: Option<&UserTypesIr>) -> Result<St
 fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
     let name = ident(&t.name);
     let other = ident(contract::USER_TYPES_OTHER);
+    let type_ids = ident(contract::PROFILE_USER_TYPES_IDS);
     let serde = path(contract::PROFILE_SERDE);
     let json = path(contract::PROFILE_SERDE_JSON);
     let user = path(contract::PROFILE_USER);
@@ -105,7 +106,7 @@ fn user_type_enum(t: &UserTypesIr, profiles: &[Profile]) -> TokenStream {
         }
 
         impl #trait_path for #name {
-            const TYPE_IDS: &'static [&'static str] = &[#(#ids),*];
+            const #type_ids: &'static [&'static str] = &[#(#ids),*];
         }
 
         impl<'de> #serde::Deserialize<'de> for #name {
@@ -234,6 +235,7 @@ fn profile(p: &Profile) -> TokenStream {
         .filter(|f| f.attribute.read_only())
         .map(|f| &f.attribute.name);
     let trait_path = path(contract::PROFILE_TRAIT);
+    let [attributes_item, read_only_item, validate] = contract::PROFILE_TRAIT_ITEMS.map(ident);
     let enums = p
         .fields
         .iter()
@@ -250,7 +252,7 @@ fn profile(p: &Profile) -> TokenStream {
                 /// Checks the schema's rules: required attributes set, lengths and ranges, values
                 /// the schema lists, values of the kind the schema says. Every violation is
                 /// reported, in attribute order.
-                pub fn validate(&self) -> Result<(), #violations> {
+                pub fn #validate(&self) -> Result<(), #violations> {
                     #validate_body
                 }
             },
@@ -261,11 +263,11 @@ fn profile(p: &Profile) -> TokenStream {
         #structure
 
         impl #trait_path for #name {
-            const ATTRIBUTES: &'static [&'static str] = &[#(#attributes),*];
-            const READ_ONLY: &'static [&'static str] = &[#(#read_only),*];
+            const #attributes_item: &'static [&'static str] = &[#(#attributes),*];
+            const #read_only_item: &'static [&'static str] = &[#(#read_only),*];
 
-            fn validate(&self) -> Result<(), #violations> {
-                #name::validate(self)
+            fn #validate(&self) -> Result<(), #violations> {
+                #name::#validate(self)
             }
         }
 
@@ -393,6 +395,7 @@ fn checks(f: &FieldIr, get: &Ident, is_unset: &Ident) -> Vec<TokenStream> {
 
 fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
     let name = ident(&e.name);
+    let title = ident(contract::PROFILE_ENUM_TITLE);
     let unknown = path(contract::UNKNOWN_VALUE);
     let make_unknown = path(contract::PROFILE_UNKNOWN_VALUE);
     // Display, FromStr, From<String> and serde: okta-client's macro for its own enums.
@@ -460,7 +463,7 @@ fn enumeration(e: &EnumIr, p: &Profile, f: &FieldIr) -> TokenStream {
         string_enum,
         methods: quote! {
             /// The display name the schema gives the value (`oneOf` … `title`), if any.
-            pub fn title(&self) -> Option<&'static str> {
+            pub fn #title(&self) -> Option<&'static str> {
                 match self {
                     #(#titles)*
                     Self::#catch_all(_) => None,
