@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -68,27 +68,9 @@ pub fn delivery(events: &[Value]) -> Value {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// The time `ms` milliseconds after the Unix epoch, as the System Log writes it.
+/// `at` as the System Log writes times (RFC 3339, UTC, milliseconds).
 pub fn iso(at: SystemTime) -> String {
-    let ms = at.duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
-    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    humantime::format_rfc3339_millis(at).to_string()
 }
 
 /// One raw HTTP/1.1 request: `head` (request line and headers, without the blank line) then
