@@ -499,3 +499,43 @@ fn user_types_need_their_schemas() {
         "{p}"
     );
 }
+
+/// `minimum` and `maximum` reach `validate()` and the docs as the schema writes them: an
+/// integer bound of an integer attribute as an `i64` (2^53 + 1 is not 2^53), a decimal one by
+/// its exact value, a number's integer bound beyond 2^53 as the integer; the docs print `1` and
+/// `1.0` apart. A maximum beyond `i64` on an integer attribute is clamped (every value is within
+/// it) but documented as written.
+#[test]
+fn bounds_are_emitted_and_documented_as_written() {
+    let text = r#"{"definitions": {"custom": {"properties": {
+        "serial": {"type": "integer", "maximum": 9007199254740993},
+        "hours": {"type": "integer", "minimum": 1, "maximum": 37.5},
+        "ratio": {"type": "number", "minimum": 1, "maximum": 1.0},
+        "mass": {"type": "number", "minimum": 9007199254740993},
+        "ceiling": {"type": "integer", "maximum": 18446744073709551615},
+        "counts": {"type": "array", "items": {"type": "integer", "minimum": -9223372036854775808}}
+    }}}}"#;
+    let code = profile::generate(&[Source {
+        file: "user.json".into(),
+        text: text.into(),
+        type_name: None,
+    }])
+    .unwrap();
+    for expected in [
+        r#"v.range_integer("serial", x.copied(), None, Some(9007199254740993i64));"#,
+        "Range: at most 9007199254740993.",
+        r#"v.range_integer("hours", x.copied(), Some(1i64), None);"#,
+        r#"v.range_integer_decimal("hours", x.copied(), None, Some(37.5f64));"#,
+        "Range: from 1 to 37.5.",
+        r#"v.range("ratio", x.copied(), Some(1f64), Some(1f64));"#,
+        "Range: from 1 to 1.0.",
+        r#"v.range_number_integer("mass", x.copied(), Some(9007199254740993i128), None);"#,
+        "Range: at least 9007199254740993.",
+        r#"v.range_integer("ceiling", x.copied(), None, Some(9223372036854775807i64));"#,
+        "Range: at most 18446744073709551615.",
+        r#"v.range_integer("counts", x.copied(), Some(-9223372036854775808i64), None);"#,
+        "Each item: at least -9223372036854775808.",
+    ] {
+        assert!(code.contains(expected), "no {expected}:\n{code}");
+    }
+}
