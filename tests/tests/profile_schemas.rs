@@ -512,3 +512,195 @@ fn user_types_need_their_schemas() {
         "{p}"
     );
 }
+
+/// `minimum` and `maximum` reach `validate()` and the docs as the schema writes them: an
+/// integer bound of an integer attribute as an `i64` (2^53 + 1 is not 2^53), a decimal one by
+/// its exact value, a number's integer bound beyond 2^53 as the integer; the docs print `1` and
+/// `1.0` apart. A maximum beyond `i64` on an integer attribute is clamped (every value is within
+/// it) but documented as written.
+#[test]
+fn bounds_are_emitted_and_documented_as_written() {
+    let text = r#"{"definitions": {"custom": {"properties": {
+        "serial": {"type": "integer", "maximum": 9007199254740993},
+        "hours": {"type": "integer", "minimum": 1, "maximum": 37.5},
+        "ratio": {"type": "number", "minimum": 1, "maximum": 1.0},
+        "mass": {"type": "number", "minimum": 9007199254740993},
+        "ceiling": {"type": "integer", "maximum": 18446744073709551615},
+        "counts": {"type": "array", "items": {"type": "integer", "minimum": -9223372036854775808}}
+    }}}}"#;
+    let code = profile::generate(&[Source {
+        file: "user.json".into(),
+        text: text.into(),
+        type_name: None,
+    }])
+    .unwrap();
+    for expected in [
+        r#"v.range_integer("serial", x.copied(), None, Some(9007199254740993i64));"#,
+        "Range: at most 9007199254740993.",
+        r#"v.range_integer("hours", x.copied(), Some(1i64), None);"#,
+        r#"v.range_integer_decimal("hours", x.copied(), None, Some(37.5f64));"#,
+        "Range: from 1 to 37.5.",
+        r#"v.range("ratio", x.copied(), Some(1f64), Some(1f64));"#,
+        "Range: from 1 to 1.0.",
+        r#"v.range_number_integer("mass", x.copied(), Some(9007199254740993i128), None);"#,
+        "Range: at least 9007199254740993.",
+        r#"v.range_integer("ceiling", x.copied(), None, Some(9223372036854775807i64));"#,
+        "Range: at most 18446744073709551615.",
+        r#"v.range_integer("counts", x.copied(), Some(-9223372036854775808i64), None);"#,
+        "Each item: at least -9223372036854775808.",
+    ] {
+        assert!(code.contains(expected), "no {expected}:\n{code}");
+    }
+}
+
+/// The user schema as saved by the link of a type other than the default one
+/// (`…/user/osc1default`), which the types of `diff/user_types_*.json` name.
+fn user_schema_by_link() -> Source {
+    let mut s = source("user.json");
+    s.text = s.text.replace(
+        "/meta/schemas/user/default\"",
+        "/meta/schemas/user/osc1default\"",
+    );
+    s
+}
+
+/// The change report between two versions of the user types, with the structs they decode
+/// into (`contractor.json` generated as `Contractor` the second time): variants, types added,
+/// removed and moved to another struct, names and the default type, each marked; and the same
+/// pair from the command line, compared by the types' links since it has no schemas.
+#[test]
+fn the_user_type_diff_marks_breaking_changes() {
+    use profile::diff::TypeEntry;
+    let resolve = |types: &str, contractor_name: Option<&str>| {
+        let mut contractor = source("contractor.json");
+        contractor.type_name = contractor_name.map(Into::into);
+        let (profiles, ir) = profile::resolve_with_user_types(
+            &[user_schema_by_link(), contractor],
+            Some(&source(types)),
+        )
+        .unwrap();
+        TypeEntry::of(&ir.unwrap(), &profiles)
+    };
+    let old = resolve("diff/user_types_old.json", None);
+    let new = resolve("diff/user_types_new.json", Some("Contractor"));
+    let report = profile::diff::diff_user_types(&old, &new);
+    let find = |needle: &str| {
+        report
+            .changes
+            .iter()
+            .find(|c| c.text.contains(needle))
+            .unwrap_or_else(|| panic!("no change mentions {needle}:\n{}", report.to_markdown()))
+            .impact
+    };
+    assert_eq!(
+        find("`OrgUser::ContractorProfile` removed"),
+        Impact::Breaking
+    );
+    assert_eq!(find("`OrgUser::Contractor` added"), Impact::Breaking);
+    assert_eq!(find("`temp` (`oty4temp`) removed"), Impact::Behaviour);
+    assert_eq!(find("`intern` (`oty5intern`) added"), Impact::Behaviour);
+    assert_eq!(
+        find(
+            "the users of the type `partner` (`oty3partner`) now decode as `OrgUser::UserProfile`"
+        ),
+        Impact::Behaviour
+    );
+    assert_eq!(find("now named `contractors`"), Impact::Docs);
+    assert_eq!(find("display name `Employee` (was `User`)"), Impact::Docs);
+    assert_eq!(
+        find("the default user type is now `contractors`"),
+        Impact::Docs
+    );
+    assert!(profile::diff::diff_user_types(&old, &old)
+        .changes
+        .is_empty());
+    tests::assert_snapshots!([(
+        "profile_diff__user_types.md".to_string(),
+        report.to_markdown()
+    )]);
+
+    let fixtures = repo_root().join("tests/fixtures/profile");
+    let arg = |p: &str| fixtures.join(p).to_string_lossy().into_owned();
+    let cli = profile::cli::run(
+        "okta-profile-gen",
+        &[
+            "diff".into(),
+            arg("diff/user_types_old.json"),
+            arg("diff/user_types_new.json"),
+        ],
+    )
+    .unwrap();
+    assert!(cli.starts_with("# User type changes: `OrgUser`"), "{cli}");
+    assert!(
+        cli.contains(
+            "the users of the type `partner` (`oty3partner`) now decode as the struct of the \
+             schema `https://example.okta.com/api/v1/meta/schemas/user/osc1default`"
+        ),
+        "{cli}"
+    );
+    assert!(cli.contains("`intern` (`oty5intern`) added"), "{cli}");
+    let mixed = profile::cli::run(
+        "okta-profile-gen",
+        &["diff".into(), arg("user.json"), arg("user_types.json")],
+    )
+    .unwrap_err();
+    assert!(mixed.contains("two lists of user types"), "{mixed}");
+}
+
+/// Regenerating into the same folder reports what changed in the user types since the previous
+/// run, beside the schemas' changes: in the returned reports and `okta_profiles.changes.md`;
+/// an unchanged list reports nothing, and a run without the user types after one with them
+/// reports the enum removed, once.
+#[test]
+fn regenerating_reports_user_type_changes() {
+    let dir = std::env::temp_dir().join(format!("okta-profile-types-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let user = dir.join("user.json");
+    std::fs::write(&user, user_schema_by_link().text).unwrap();
+    let fixtures = repo_root().join("tests/fixtures/profile");
+    let run = |types: Option<&str>| {
+        let mut b = profile::Builder::new()
+            .schema(&user)
+            .schema(fixtures.join("contractor.json"));
+        if let Some(t) = types {
+            b = b.user_types(fixtures.join(t));
+        }
+        b.generate_to_dir(&out).unwrap()
+    };
+    assert!(run(Some("diff/user_types_old.json")).is_empty());
+    let reports = run(Some("diff/user_types_new.json"));
+    assert_eq!(reports.len(), 1, "only the user types changed");
+    assert_eq!(reports[0].type_name, "OrgUser");
+    assert_eq!(reports[0].subject, profile::diff::Subject::UserTypes);
+    assert_eq!(reports[0].impact(), Some(Impact::Behaviour));
+    let text = std::fs::read_to_string(out.join("okta_profiles.changes.md")).unwrap();
+    assert!(text.starts_with("# User type changes: `OrgUser`"), "{text}");
+    assert!(text.contains("`intern` (`oty5intern`) added"), "{text}");
+    assert!(run(Some("diff/user_types_new.json")).is_empty());
+    // A schema's struct renamed moves the types that decode with it to another variant, though
+    // the list did not change.
+    let reports = profile::Builder::new()
+        .schema(&user)
+        .schema_as(fixtures.join("contractor.json"), "Contractor")
+        .user_types(fixtures.join("diff/user_types_new.json"))
+        .generate_to_dir(&out)
+        .unwrap();
+    let texts: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.changes.iter().map(|c| c.text.as_str()))
+        .collect();
+    assert!(
+        texts.contains(&"`OrgUser::Contractor` added (the users of `contractors` (`oty2contractor`)): a `match` without a wildcard arm must handle it"),
+        "{texts:?}"
+    );
+    let reports = run(None);
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        reports[0].changes[0].text,
+        "`OrgUser` removed: the user types are no longer given"
+    );
+    assert!(run(None).is_empty(), "reported once");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -31,7 +31,7 @@ commands:
                        typed profiles); nothing is written on any error
   profile diff <old.json> <new.json>
                        a Markdown report of what changed between two versions of a schema,
-                       breaking changes marked
+                       or of the saved list of user types, breaking changes marked
 ";
 
 fn main() -> ExitCode {

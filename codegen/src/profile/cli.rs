@@ -5,6 +5,8 @@
 //! generate <schema.json>[=TypeName]... [--user-types <types.json>] [-o <file.rs>]
 //! diff <old.json> <new.json>
 //! ```
+//!
+//! `diff` compares two versions of one schema, or of the saved list of user types.
 
 use std::path::Path;
 
@@ -23,8 +25,9 @@ generate  Rust structs from saved Okta profile schemas (save one with
           with --user-types (saved from $ORG/api/v1/meta/types/user, each type's schema given too)
           also the enum OrgUser, a variant per user type; without -o the code goes to standard
           output; nothing is written on any error
-diff      a Markdown report of what changed between two versions of one schema, breaking
-          changes marked
+diff      a Markdown report of what changed between two versions of one schema, or of the
+          saved list of user types (types added, removed or renamed, the schema each links,
+          the default type), breaking changes marked
 "
     )
 }
@@ -93,9 +96,31 @@ fn source(path: &str) -> Result<Source, String> {
 
 fn diff_files(old: &str, new: &str) -> Result<String, String> {
     let (mut o, n) = (source(old)?, source(new)?);
+    // A list of user types is a JSON array, a schema an object.
+    let is_list = |s: &Source| s.text.trim_start().starts_with('[');
+    match (is_list(&o), is_list(&n)) {
+        (true, true) => return diff_user_type_files(&o, &n),
+        (false, false) => {}
+        _ => {
+            return Err(format!(
+                "{old} and {new}: compare two versions of one schema, or two lists of user types"
+            ))
+        }
+    }
     // The new file's name names both structs, so that a renamed file is not a renamed type.
     o.type_name = Some(super::ir::default_type_name(&n.file));
     let old = resolve(&[o]).map_err(|e| e.to_string())?;
     let new = resolve(&[n]).map_err(|e| e.to_string())?;
     Ok(diff::diff(&old[0], &new[0]).to_markdown())
+}
+
+/// Two saved lists of user types, without their schemas: a type whose link changed is reported
+/// by its link, not by the struct it decodes into.
+fn diff_user_type_files(old: &Source, new: &Source) -> Result<String, String> {
+    let load = |s: &Source| {
+        super::types::load(&s.file, &s.text)
+            .map(diff::TypeEntry::unresolved)
+            .map_err(|e| e.to_string())
+    };
+    Ok(diff::diff_user_types(&load(old)?, &load(new)?).to_markdown())
 }

@@ -6,7 +6,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::ir::{EnumIr, FieldIr, Profile, RustType};
-use super::load::{Attribute, Kind, Scalar};
+use super::load::{Attribute, Bound, Kind, Scalar};
 use super::types::{UserType, UserTypesIr};
 use crate::contract::{self, RuntimeItem};
 use crate::emit::docs::{clean, doc_attrs, paragraphs};
@@ -303,6 +303,89 @@ fn bound_f64(v: Option<f64>) -> TokenStream {
     }
 }
 
+/// An integer attribute's integer bound, as the `i64` its field is. A bound beyond the `i64`
+/// range is clamped to it, which changes no outcome: every `i64` is within a `maximum` above
+/// `i64::MAX` (an integer bound is never below `i64::MIN`: serde_json reads one as a decimal),
+/// and the loader refuses a `minimum` above it, which no `i64` meets ([`super::load`]).
+fn bound_i64(v: Option<i128>) -> TokenStream {
+    match v {
+        Some(n) => {
+            let n = n.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
+            let l = Literal::i64_suffixed(n);
+            quote!(Some(#l))
+        }
+        None => quote!(None),
+    }
+}
+
+fn bound_i128(v: Option<i128>) -> TokenStream {
+    match v {
+        Some(n) => {
+            let l = Literal::i128_suffixed(n);
+            quote!(Some(#l))
+        }
+        None => quote!(None),
+    }
+}
+
+/// The `validate()` range checks of one value `x` of an integer or number attribute (or of its
+/// items), every bound compared exactly: one call per kind of bound the attribute has. An
+/// integer is compared with an integer bound as an `i64` (`range_integer`), with a decimal
+/// bound by the decimal's exact value (`range_integer_decimal`). A number (an `f64`) is compared
+/// as an `f64` with a decimal bound and with an integer bound an `f64` holds exactly (`range`),
+/// and with a larger integer bound by the integer's exact value (`range_number_integer`).
+fn range_checks(
+    j: &str,
+    scalar: Scalar,
+    min: Option<Bound>,
+    max: Option<Bound>,
+) -> Vec<TokenStream> {
+    let integer = |b: Option<Bound>| match b {
+        Some(Bound::Integer(i)) => Some(i),
+        _ => None,
+    };
+    let decimal = |b: Option<Bound>| match b {
+        Some(Bound::Decimal(d)) => Some(d),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    match scalar {
+        Scalar::Integer => {
+            let (lo, hi) = (integer(min), integer(max));
+            if lo.is_some() || hi.is_some() {
+                let (lo, hi) = (bound_i64(lo), bound_i64(hi));
+                out.push(quote!(v.range_integer(#j, x.copied(), #lo, #hi);));
+            }
+            let (lo, hi) = (decimal(min), decimal(max));
+            if lo.is_some() || hi.is_some() {
+                let (lo, hi) = (bound_f64(lo), bound_f64(hi));
+                out.push(quote!(v.range_integer_decimal(#j, x.copied(), #lo, #hi);));
+            }
+        }
+        Scalar::Number => {
+            // `as f64` then `as i128` gives the integer back exactly when an f64 holds it.
+            let held = |i: i128| (i as f64) as i128 == i;
+            let as_f64 = |b: Option<Bound>| match b {
+                Some(Bound::Integer(i)) if held(i) => Some(i as f64),
+                other => decimal(other),
+            };
+            let large = |b: Option<Bound>| integer(b).filter(|i| !held(*i));
+            let (lo, hi) = (as_f64(min), as_f64(max));
+            if lo.is_some() || hi.is_some() {
+                let (lo, hi) = (bound_f64(lo), bound_f64(hi));
+                out.push(quote!(v.range(#j, x.copied(), #lo, #hi);));
+            }
+            let (lo, hi) = (large(min), large(max));
+            if lo.is_some() || hi.is_some() {
+                let (lo, hi) = (bound_i128(lo), bound_i128(hi));
+                out.push(quote!(v.range_number_integer(#j, x.copied(), #lo, #hi);));
+            }
+        }
+        Scalar::String | Scalar::Boolean => {}
+    }
+    out
+}
+
 /// What the schema says an attribute's JSON is, for a message: `an integer`, `an array of
 /// strings`, `an object`.
 fn expected_kind(kind: Kind) -> String {
@@ -343,10 +426,7 @@ fn checks(f: &FieldIr, get: &Ident, is_unset: &Ident) -> Vec<TokenStream> {
             }
         }
         Some(Scalar::Integer) => {
-            if r.minimum.is_some() || r.maximum.is_some() {
-                let (lo, hi) = (bound_f64(r.minimum), bound_f64(r.maximum));
-                one.push(quote!(v.range_integer(#j, x.copied(), #lo, #hi);));
-            }
+            one.extend(range_checks(j, Scalar::Integer, r.minimum, r.maximum));
             if !a.choices.is_empty() {
                 let allowed = a
                     .choices
@@ -357,10 +437,7 @@ fn checks(f: &FieldIr, get: &Ident, is_unset: &Ident) -> Vec<TokenStream> {
             }
         }
         Some(Scalar::Number) => {
-            if r.minimum.is_some() || r.maximum.is_some() {
-                let (lo, hi) = (bound_f64(r.minimum), bound_f64(r.maximum));
-                one.push(quote!(v.range(#j, x.copied(), #lo, #hi);));
-            }
+            one.extend(range_checks(j, Scalar::Number, r.minimum, r.maximum));
             if !a.choices.is_empty() {
                 let allowed = a
                     .choices

@@ -5,7 +5,10 @@
 //! any input. Keys this loader does not know are ignored (Okta adds some now and then), and a
 //! `null` where an optional keyword stands reads as its absence.
 
-use serde_json::{Map, Value};
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde_json::{Map, Number, Value};
 
 use super::{problem, Problems};
 use crate::diagnostics::{Diagnostic, Location};
@@ -106,13 +109,86 @@ pub struct Choice {
     pub title: Option<String>,
 }
 
-/// One attribute (a property of `definitions.base` or `definitions.custom`).
+/// A `minimum` or `maximum` as the schema writes it, never rounded. The workspace's serde_json
+/// has no `arbitrary_precision`: it reads every integer of the `i64` and `u64` ranges exactly,
+/// and anything else (a fraction, an exponent, an integer beyond `u64`) as the nearest `f64`.
+/// So `9007199254740993` stays that integer, and `1` stays apart from `1.0`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bound {
+    /// Written as an integer that serde_json holds exactly (any `i64` or `u64`).
+    Integer(i128),
+    /// Written with a fraction or an exponent (`1.5`, `1.0`, `1e3`), or an integer beyond
+    /// `u64`: the nearest `f64`, always finite.
+    Decimal(f64),
+}
+
+impl Bound {
+    fn from_number(n: &Number) -> Option<Bound> {
+        if let Some(i) = n.as_i64() {
+            Some(Bound::Integer(i128::from(i)))
+        } else if let Some(u) = n.as_u64() {
+            Some(Bound::Integer(i128::from(u)))
+        } else {
+            n.as_f64().filter(|d| d.is_finite()).map(Bound::Decimal)
+        }
+    }
+
+    /// `self` against `other` exactly: integers as integers, an integer against a decimal by
+    /// the decimal's exact value (`2^53 + 1` is more than `9007199254740992.0`, `1` equals
+    /// `1.0`). `None` only for NaN, which JSON cannot write.
+    pub fn cmp_exact(self, other: Bound) -> Option<Ordering> {
+        match (self, other) {
+            (Bound::Integer(a), Bound::Integer(b)) => Some(a.cmp(&b)),
+            (Bound::Decimal(a), Bound::Decimal(b)) => a.partial_cmp(&b),
+            (Bound::Integer(i), Bound::Decimal(d)) => cmp_integer_decimal(i, d),
+            (Bound::Decimal(d), Bound::Integer(i)) => {
+                cmp_integer_decimal(i, d).map(Ordering::reverse)
+            }
+        }
+    }
+}
+
+/// As written: an integer's digits (`9007199254740993`), a decimal as the shortest text that
+/// reads back as the same `f64`, with a fraction or an exponent (`1.0`, `1.5`, `-1e19`).
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::Integer(i) => write!(f, "{i}"),
+            // `{:?}` of an f64 is its shortest round-trip text, never without `.` or `e`.
+            Bound::Decimal(d) => write!(f, "{d:?}"),
+        }
+    }
+}
+
+/// `i` against `d`, exactly: no rounding of `i` to `f64`; `None` for NaN. The same comparison
+/// as okta-client's `changes::cmp_integer_decimal`, which the emitted `validate()` uses.
+fn cmp_integer_decimal(i: i128, d: f64) -> Option<Ordering> {
+    // 2^100 is far outside every integer a `Bound` holds, and exact as an f64.
+    const FAR: f64 = 1_267_650_600_228_229_401_496_703_205_376.0;
+    if d.is_nan() {
+        return None;
+    }
+    if d >= FAR {
+        return Some(Ordering::Less);
+    }
+    if d <= -FAR {
+        return Some(Ordering::Greater);
+    }
+    // `whole` is an integer below 2^100 in size, so `as i128` is exact; `d - whole` is exact too.
+    let whole = d.trunc();
+    match i.cmp(&(whole as i128)) {
+        Ordering::Equal => (0.0).partial_cmp(&(d - whole)),
+        other => Some(other),
+    }
+}
+
+/// Length, range, pattern and format of an attribute (or of an array's items).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Rules {
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
-    pub minimum: Option<f64>,
-    pub maximum: Option<f64>,
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
     pub pattern: Option<String>,
     pub format: Option<String>,
 }
@@ -286,10 +362,14 @@ impl Reader<'_> {
         }
     }
 
-    fn number(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<f64> {
+    fn bound(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<Bound> {
         let v = self.get(obj, key)?;
-        match v.as_f64().filter(|n| n.is_finite()) {
-            Some(n) => Some(n),
+        let bound = match v {
+            Value::Number(n) => Bound::from_number(n),
+            _ => None,
+        };
+        match bound {
+            Some(b) => Some(b),
             None => {
                 let found = kind_of(v);
                 self.problem(
@@ -720,8 +800,8 @@ fn rules(r: &mut Reader, obj: &Map<String, Value>, path: &str, kind: Option<Kind
     let rules = Rules {
         min_length: r.count(obj, "minLength", path),
         max_length: r.count(obj, "maxLength", path),
-        minimum: r.number(obj, "minimum", path),
-        maximum: r.number(obj, "maximum", path),
+        minimum: r.bound(obj, "minimum", path),
+        maximum: r.bound(obj, "maximum", path),
         pattern: r.string(obj, "pattern", path),
         format: r.string(obj, "format", path),
     };
@@ -753,14 +833,40 @@ fn rules(r: &mut Reader, obj: &Map<String, Value>, path: &str, kind: Option<Kind
         }
     }
     if let (Some(a), Some(b)) = (rules.minimum, rules.maximum) {
-        if a > b {
+        if a.cmp_exact(b) == Some(Ordering::Greater) {
             r.problem(
                 &key_path(path, "minimum"),
                 format!("`minimum` {a} is more than `maximum` {b}"),
             );
         }
     }
+    if scalar == Scalar::Integer {
+        integer_bounds(r, &rules, path);
+    }
     rules
+}
+
+/// An integer attribute's field is an `i64`. A bound beyond the `i64` range that every value
+/// is within (a `maximum` above it, a `minimum` below it) checks nothing, and the emitted check
+/// clamps it to the range; one that no `i64` meets (a `minimum` above it, a `maximum` below it)
+/// would make `validate()` refuse every value the field can hold, so it is a problem here.
+fn integer_bounds(r: &mut Reader, rules: &Rules, path: &str) {
+    let (lo, hi) = (i64::MIN, i64::MAX);
+    let beyond = |b: Option<Bound>, edge: i64, side: Ordering| {
+        b.filter(|b| b.cmp_exact(Bound::Integer(edge.into())) == Some(side))
+    };
+    if let Some(b) = beyond(rules.minimum, hi, Ordering::Greater) {
+        r.problem(
+            &key_path(path, "minimum"),
+            format!("`minimum` {b} is more than any value of an integer attribute, whose field is an `i64` (at most {hi}): no value could be valid"),
+        );
+    }
+    if let Some(b) = beyond(rules.maximum, lo, Ordering::Less) {
+        r.problem(
+            &key_path(path, "maximum"),
+            format!("`maximum` {b} is less than any value of an integer attribute, whose field is an `i64` (at least {lo}): no value could be valid"),
+        );
+    }
 }
 
 fn fits(v: &Value, scalar: Scalar) -> bool {
@@ -922,5 +1028,121 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].title.as_deref(), Some("A"));
         assert_eq!(c[1].title, None);
+    }
+
+    fn bounds(attribute: &str) -> Result<(Option<Bound>, Option<Bound>), Problems> {
+        let text =
+            format!(r#"{{"definitions": {{"custom": {{"properties": {{"a": {attribute}}}}}}}}}"#);
+        let s = load("u.json", &text)?;
+        let r = &s.attributes[0].rules;
+        Ok((r.minimum, r.maximum))
+    }
+
+    /// `minimum` and `maximum` are kept as written: integers of the `i64` and `u64` ranges
+    /// exactly (2^53 ± 1, the ends of both), `1` apart from `1.0`.
+    #[test]
+    fn bounds_are_read_exactly() {
+        let p: i128 = 1 << 53;
+        for (text, bound) in [
+            ("9007199254740993", Bound::Integer(p + 1)),
+            ("9007199254740991", Bound::Integer(p - 1)),
+            ("-9007199254740993", Bound::Integer(-p - 1)),
+            ("-9223372036854775808", Bound::Integer(i64::MIN.into())),
+            ("9223372036854775807", Bound::Integer(i64::MAX.into())),
+            ("18446744073709551615", Bound::Integer(u64::MAX.into())),
+            ("1", Bound::Integer(1)),
+            ("1.0", Bound::Decimal(1.0)),
+            ("1.5", Bound::Decimal(1.5)),
+            ("1e3", Bound::Decimal(1000.0)),
+        ] {
+            let (min, _) = bounds(&format!(r#"{{"type": "number", "minimum": {text}}}"#)).unwrap();
+            assert_eq!(min, Some(bound), "{text}");
+            // Docs print it as written (a decimal as the shortest text of its f64).
+            let shown = if text == "1e3" { "1000.0" } else { text };
+            assert_eq!(bound.to_string(), shown);
+        }
+        let (min, max) =
+            bounds(r#"{"type": "integer", "minimum": 1, "maximum": 9007199254740993}"#).unwrap();
+        assert_eq!(
+            (min, max),
+            (Some(Bound::Integer(1)), Some(Bound::Integer(p + 1)))
+        );
+    }
+
+    #[test]
+    fn bounds_compare_exactly() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let p: i128 = 1 << 53;
+        let (i, d) = (Bound::Integer, Bound::Decimal);
+        assert_eq!(i(p + 1).cmp_exact(d(9007199254740992.0)), Some(Greater));
+        assert_eq!(d(9007199254740992.0).cmp_exact(i(p + 1)), Some(Less));
+        assert_eq!(i(p + 1).cmp_exact(i(p)), Some(Greater));
+        assert_eq!(i(1).cmp_exact(d(1.0)), Some(Equal));
+        assert_eq!(i(1).cmp_exact(d(1.5)), Some(Less));
+        assert_eq!(d(1.5).cmp_exact(i(1)), Some(Greater));
+        assert_eq!(
+            i(i64::MAX.into()).cmp_exact(d(9223372036854775808.0)),
+            Some(Less)
+        );
+        assert_eq!(
+            i(i64::MIN.into()).cmp_exact(d(-9223372036854775808.0)),
+            Some(Equal)
+        );
+        assert_eq!(i(u64::MAX.into()).cmp_exact(d(1e300)), Some(Less));
+    }
+
+    /// `minimum` above `maximum` is found exactly: 2^53 + 1 against 2^53, which an `f64` cannot
+    /// tell apart; equal bounds, and `1` against `1.0`, are not a problem.
+    #[test]
+    fn minimum_above_maximum_is_found_exactly() {
+        let p = bounds(
+            r#"{"type": "integer", "minimum": 9007199254740993, "maximum": 9007199254740992}"#,
+        )
+        .unwrap_err();
+        assert_eq!(p.0.len(), 1, "{p}");
+        assert_eq!(
+            p.0[0].message,
+            "`minimum` 9007199254740993 is more than `maximum` 9007199254740992"
+        );
+        let p = bounds(r#"{"type": "integer", "minimum": 2, "maximum": 1.5}"#).unwrap_err();
+        assert_eq!(p.0[0].message, "`minimum` 2 is more than `maximum` 1.5");
+        for ok in [
+            r#"{"type": "integer", "minimum": 9007199254740993, "maximum": 9007199254740993}"#,
+            r#"{"type": "number", "minimum": 1, "maximum": 1.0}"#,
+            r#"{"type": "number", "minimum": 1.0, "maximum": 1}"#,
+        ] {
+            bounds(ok).unwrap_or_else(|p| panic!("{ok}: {p}"));
+        }
+    }
+
+    /// An integer attribute is an `i64`: a bound beyond that range that no value meets is a
+    /// problem at the bound; one that every value meets is accepted.
+    #[test]
+    fn integer_bounds_no_i64_meets_are_problems() {
+        for (attribute, path, message) in [
+            (
+                r#"{"type": "integer", "minimum": 9223372036854775808}"#,
+                "$.definitions.custom.properties.a.minimum",
+                "`minimum` 9223372036854775808 is more than any value of an integer attribute, whose field is an `i64` (at most 9223372036854775807): no value could be valid",
+            ),
+            (
+                r#"{"type": "array", "items": {"type": "integer", "maximum": -1e19}}"#,
+                "$.definitions.custom.properties.a.items.maximum",
+                "`maximum` -1e19 is less than any value of an integer attribute, whose field is an `i64` (at least -9223372036854775808): no value could be valid",
+            ),
+        ] {
+            let p = bounds(attribute).unwrap_err();
+            assert_eq!(p.0.len(), 1, "{p}");
+            assert_eq!(p.0[0].location.json_path.as_deref(), Some(path));
+            assert_eq!(p.0[0].message, message);
+        }
+        for ok in [
+            r#"{"type": "integer", "minimum": 9223372036854775807, "maximum": 18446744073709551615}"#,
+            r#"{"type": "integer", "minimum": -1e19, "maximum": 1e19}"#,
+            r#"{"type": "integer", "minimum": -9223372036854775808}"#,
+            r#"{"type": "number", "minimum": 18446744073709551615}"#,
+        ] {
+            bounds(ok).unwrap_or_else(|p| panic!("{ok}: {p}"));
+        }
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! Stages, as for the catalog: [`load`] (JSON → typed AST, every problem at once, located by
 //! JSON path) → [`ir`] (names from [`crate::naming`], types) → [`emit`] (`quote!` → the one
-//! formatting step); [`diff`] reports what changed between two versions of a schema.
+//! formatting step); [`diff`] reports what changed between two versions of a schema, or of the
+//! user types.
 //!
 //! In a `build.rs`:
 //!
@@ -300,10 +301,10 @@ impl Builder {
     }
 
     /// Writes `dir/okta_profiles.rs` (only when it changed) and returns what changed in each
-    /// schema since the previous run into `dir` ([`history`]: a copy of each schema is kept in
-    /// `dir/okta_profiles.schemas/`). The report of this run is `dir/okta_profiles.changes.md`,
-    /// rewritten by every run and removed by one that found no change, so it never describes
-    /// an earlier run. Nothing is written on any error.
+    /// schema, and in the user types, since the previous run into `dir` ([`history`]: a copy of
+    /// each is kept in `dir/okta_profiles.schemas/`). The report of this run is
+    /// `dir/okta_profiles.changes.md`, rewritten by every run and removed by one that found no
+    /// change, so it never describes an earlier run. Nothing is written on any error.
     pub fn generate_to_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<diff::Report>, Error> {
         let dir = dir.as_ref();
         let sources = self.checked_sources()?;
@@ -311,7 +312,12 @@ impl Builder {
         let (profiles, types) = resolve_with_user_types(&sources, user_types.as_ref())?;
         let code = emit::emit(&profiles, types.as_ref()).map_err(Error::Internal)?;
         write_if_changed(&dir.join(OUT_FILE), &code)?;
-        let reports = history::compare_and_keep(dir, &sources, &profiles)?;
+        let mut reports = history::compare_and_keep(dir, &sources, &profiles)?;
+        reports.extend(history::compare_and_keep_user_types(
+            dir,
+            types.as_ref(),
+            &profiles,
+        )?);
         let path = dir.join(CHANGES_FILE);
         let io = |what: String| move |e| Error::Io { what, source: e };
         if reports.is_empty() {
@@ -330,9 +336,9 @@ impl Builder {
     }
 
     /// For `build.rs`: writes `$OUT_DIR/okta_profiles.rs`, tells cargo to run the build
-    /// script again when a schema changes, and, when one did, shows what changed: a
-    /// `cargo:warning` per breaking or behaviour-changing change, and the whole report in
-    /// `$OUT_DIR/okta_profiles.changes.md` ([`generate_to_dir`](Self::generate_to_dir)).
+    /// script again when a schema or the user types change, and, when one did, shows what
+    /// changed: a `cargo:warning` per breaking or behaviour-changing change, and the whole
+    /// report in `$OUT_DIR/okta_profiles.changes.md` ([`generate_to_dir`](Self::generate_to_dir)).
     /// Returns the path of the code.
     ///
     /// When a change is reported: by the first run of the build script into an `OUT_DIR`
@@ -363,8 +369,12 @@ impl Builder {
                 } else {
                     "behaviour-changing"
                 };
+                let what = match r.subject {
+                    diff::Subject::Schema => "profile",
+                    diff::Subject::UserTypes => "user types",
+                };
                 println!(
-                    "cargo:warning=profile `{}` changed ({tag}): {}",
+                    "cargo:warning={what} `{}` changed ({tag}): {}",
                     r.type_name, c.text
                 );
             }

@@ -564,6 +564,37 @@ fn validate_reports_every_rule_at_once() {
         .contains("email"));
 }
 
+/// Bounds are checked as the schema writes them: `badgeSerial`'s maximum is 2^53 + 1, which an
+/// `f64` rounds to 2^53, so 2^53 + 1 is within it and 2^53 + 2 is reported against the maximum
+/// as written; `hoursPerWeek`'s maximum is the decimal 37.5, so 37 is within it and 38 is not.
+#[test]
+fn validate_checks_bounds_exactly() {
+    let top = (1_i64 << 53) + 1;
+    let contractor = |serial: i64, hours: i64| {
+        ContractorProfile::new(
+            "kim@agency.example",
+            "Kim",
+            "Lee",
+            "kim@agency.example",
+            "Acme",
+        )
+        .with_badge_serial(serial)
+        .with_hours_per_week(hours)
+    };
+    assert_eq!(contractor(top, 37).validate(), Ok(()));
+    let v = contractor(top + 1, 38).validate().unwrap_err();
+    assert_eq!(
+        v.to_string(),
+        "`badgeSerial`: 9007199254740994 is more than the maximum 9007199254740993; \
+         `hoursPerWeek`: 38 is more than the maximum 37.5"
+    );
+    let v = contractor(0, -1).validate().unwrap_err();
+    assert_eq!(
+        v.to_string(),
+        "`badgeSerial`: 0 is less than the minimum 1; `hoursPerWeek`: -1 is less than the minimum 0"
+    );
+}
+
 #[test]
 fn every_attribute_is_listed_and_read_only_ones_are_marked() {
     assert_eq!(UserProfile::ATTRIBUTES.len(), 22 + 28);

@@ -101,9 +101,30 @@ impl Violations {
         }
     }
 
-    /// An integer within `min..=max`, compared exactly (never rounded to `f64`).
+    /// An integer within the integer bounds `min..=max` (the schema's `minimum` and `maximum`
+    /// as written), compared as integers.
     #[doc(hidden)]
     pub fn range_integer(
+        &mut self,
+        attribute: &'static str,
+        value: Option<i64>,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) {
+        let Some(value) = value else { return };
+        if let Some(min) = min.filter(|m| value < *m) {
+            self.push(attribute, format!("{value} is less than the minimum {min}"));
+        }
+        if let Some(max) = max.filter(|m| value > *m) {
+            self.push(attribute, format!("{value} is more than the maximum {max}"));
+        }
+    }
+
+    /// An integer within the decimal bounds `min..=max` (a `minimum` or `maximum` written with a
+    /// fraction or an exponent), compared exactly: by the decimal's exact value, never by
+    /// rounding the integer to an `f64`.
+    #[doc(hidden)]
+    pub fn range_integer_decimal(
         &mut self,
         attribute: &'static str,
         value: Option<i64>,
@@ -146,6 +167,38 @@ impl Violations {
             self.push(attribute, format!("{value} is less than the minimum {min}"));
         }
         if let Some(max) = max.filter(|m| value > *m) {
+            self.push(attribute, format!("{value} is more than the maximum {max}"));
+        }
+    }
+
+    /// A number within integer bounds `min..=max` that an `f64` does not hold exactly (beyond
+    /// 2^53), compared exactly: by the number's exact value, never by rounding the bound.
+    #[doc(hidden)]
+    pub fn range_number_integer(
+        &mut self,
+        attribute: &'static str,
+        value: Option<f64>,
+        min: Option<i128>,
+        max: Option<i128>,
+    ) {
+        use std::cmp::Ordering::{Greater, Less};
+        let Some(value) = value else { return };
+        // The bound against the value; `None` for NaN, which is within no bound and outside none.
+        let bound_vs_value = |bound: i128| super::changes::cmp_integer_decimal(bound, value);
+        // The value's exact digits: `{}` of 2^64 as an f64 reads `18446744073709552000`.
+        let shown = || {
+            if value.fract() == 0.0 && value.abs() < 1e38 {
+                (value as i128).to_string()
+            } else {
+                value.to_string()
+            }
+        };
+        if let Some(min) = min.filter(|m| bound_vs_value(*m) == Some(Greater)) {
+            let value = shown();
+            self.push(attribute, format!("{value} is less than the minimum {min}"));
+        }
+        if let Some(max) = max.filter(|m| bound_vs_value(*m) == Some(Less)) {
+            let value = shown();
             self.push(attribute, format!("{value} is more than the maximum {max}"));
         }
     }
@@ -224,10 +277,10 @@ mod tests {
         v.listed_number("level", Some(4.0), &[1.0, 2.0]);
         // Integers against bounds and listed values exactly, beyond 2^53 too.
         let big = 1_i64 << 53;
-        v.range_integer("n", Some(big + 1), None, Some(9007199254740992.0));
-        v.range_integer("n", Some(big), None, Some(9007199254740992.0));
-        v.range_integer("n", Some(i64::MIN), Some(-9223372036854775808.0), None);
-        v.range_integer("m", Some(0), Some(0.5), None);
+        v.range_integer("n", Some(big + 1), None, Some(big));
+        v.range_integer("n", Some(big), None, Some(big));
+        v.range_integer("n", Some(i64::MIN), Some(i64::MIN), None);
+        v.range_integer_decimal("m", Some(0), Some(0.5), None);
         v.listed_integer("k", Some(big + 1), &[big]);
         v.listed_integer("k", Some(big), &[big]);
         let names: Vec<&str> = v.iter().map(|x| x.attribute).collect();
@@ -242,5 +295,109 @@ mod tests {
         assert!(v.contains("dept") && !v.contains("email"));
         assert!(v.into_result().is_err());
         assert_eq!(Violations::default().into_result(), Ok(()));
+    }
+
+    fn messages(v: &Violations) -> Vec<String> {
+        v.iter().map(|x| x.message.clone()).collect()
+    }
+
+    /// Integer bounds compare as integers at every edge an `f64` would blur: ±2^53 ± 1 and the
+    /// ends of `i64`.
+    #[test]
+    fn integer_bounds_are_exact_at_the_edges() {
+        let p = 1_i64 << 53;
+        for b in [-p - 1, -p, -p + 1, p - 1, p, p + 1, i64::MIN, i64::MAX] {
+            let mut v = Violations::default();
+            v.range_integer("n", Some(b), Some(b), Some(b));
+            assert!(v.is_empty(), "{b}: {v}");
+            if let Some(below) = b.checked_sub(1) {
+                v.range_integer("n", Some(below), Some(b), Some(b));
+                assert_eq!(
+                    messages(&v),
+                    [format!("{below} is less than the minimum {b}")]
+                );
+            }
+            let mut v = Violations::default();
+            if let Some(above) = b.checked_add(1) {
+                v.range_integer("n", Some(above), Some(b), Some(b));
+                assert_eq!(
+                    messages(&v),
+                    [format!("{above} is more than the maximum {b}")]
+                );
+            }
+        }
+        let mut v = Violations::default();
+        v.range_integer("n", Some(p + 1), None, Some(p));
+        assert_eq!(
+            v.to_string(),
+            "`n`: 9007199254740993 is more than the maximum 9007199254740992"
+        );
+    }
+
+    /// A decimal bound on an integer attribute compares by the decimal's exact value: `1.5`
+    /// lies between 1 and 2, `1.0` is `1`, and `2^63` as a decimal is above `i64::MAX`.
+    #[test]
+    fn decimal_bounds_of_integers_are_exact() {
+        let mut v = Violations::default();
+        v.range_integer_decimal("n", Some(1), Some(1.5), None);
+        v.range_integer_decimal("n", Some(2), Some(1.5), None);
+        v.range_integer_decimal("n", Some(2), None, Some(1.5));
+        v.range_integer_decimal("n", Some(1), None, Some(1.5));
+        assert_eq!(
+            messages(&v),
+            [
+                "1 is less than the minimum 1.5",
+                "2 is more than the maximum 1.5"
+            ]
+        );
+        // `1.0` and `1` bound alike.
+        let mut v = Violations::default();
+        v.range_integer_decimal("n", Some(1), Some(1.0), Some(1.0));
+        v.range_integer("n", Some(1), Some(1), Some(1));
+        assert!(v.is_empty(), "{v}");
+        v.range_integer_decimal("n", Some(0), Some(1.0), None);
+        v.range_integer("n", Some(0), Some(1), None);
+        assert_eq!(
+            messages(&v),
+            [
+                "0 is less than the minimum 1",
+                "0 is less than the minimum 1"
+            ]
+        );
+        let mut v = Violations::default();
+        let p = 1_i64 << 53;
+        v.range_integer_decimal("n", Some(p + 1), None, Some(9007199254740992.0));
+        v.range_integer_decimal("n", Some(i64::MAX), None, Some(9223372036854775808.0));
+        v.range_integer_decimal("n", Some(i64::MIN), Some(-9223372036854775808.0), None);
+        assert_eq!(
+            messages(&v),
+            ["9007199254740993 is more than the maximum 9007199254740992"]
+        );
+    }
+
+    /// A number against an integer bound an `f64` does not hold compares by the number's
+    /// exact value: 2^53 is below a minimum of 2^53 + 1, which an `f64` would round to 2^53.
+    #[test]
+    fn large_integer_bounds_of_numbers_are_exact() {
+        let p = 1_i128 << 53;
+        let mut v = Violations::default();
+        v.range_number_integer("x", Some(9007199254740992.0), Some(p + 1), None);
+        v.range_number_integer("x", Some(9007199254740994.0), Some(p + 1), Some(p + 1));
+        v.range_number_integer("x", Some(9007199254740994.0), Some(p + 1), Some(p + 3));
+        v.range_number_integer("x", Some(f64::NAN), Some(p + 1), Some(p + 1));
+        v.range_number_integer(
+            "x",
+            Some(18446744073709551616.0),
+            None,
+            Some(u64::MAX.into()),
+        );
+        assert_eq!(
+            messages(&v),
+            [
+                "9007199254740992 is less than the minimum 9007199254740993",
+                "9007199254740994 is more than the maximum 9007199254740993",
+                "18446744073709551616 is more than the maximum 18446744073709551615"
+            ]
+        );
     }
 }
