@@ -26,6 +26,7 @@ fn limits() -> Value {
         "skew_epoch": 256,
         "probe_patience_ms": 1_000,
         "presence_ms": 10_000,
+        "bucket_ttl_ms": 600_000,
     })
 }
 
@@ -338,6 +339,81 @@ fn every_call_counts_its_client_among_the_orgs_workers_for_a_while() {
 /// The table of cases shared with the local state machine's tests
 /// (`generated/core/src/governor/cases.json`), run against the script: one Redis, a fresh
 /// bucket per case, Redis's clock at Okta's (`Date` = now).
+fn card(con: &mut Connection, key: &str) -> u64 {
+    redis::cmd("ZCARD").arg(key).query(con).unwrap()
+}
+
+/// A flushed Redis forgets the leases of calls in flight. The bucket's epoch, handed out with
+/// every lease, tells a client that holds leases that they were lost: its next acquire is
+/// answered `reclaim`, and the leases it puts back count again (expired ones stay gone).
+#[test]
+fn leases_lost_in_a_flush_are_put_back_before_anything_else_is_decided() {
+    let redis = RedisServer::start();
+    let mut con = redis.connection();
+    let go = |con: &mut Connection, lease: &str, now: u64, epoch: Option<&str>| {
+        let mut r = json!({
+            "op": "acquire", "lease": lease, "now": now, "share": 1.0, "lease_ms": 10_000,
+            "max_in_flight": 4, "held": false, "burst": 1.0, "poll_ms": 20,
+        });
+        if let Some(e) = epoch {
+            r["epoch"] = json!(e);
+        }
+        call(con, r)
+    };
+    let a = go(&mut con, "a", T0, None);
+    assert_eq!(
+        (a["outcome"].as_str(), a["epoch"].as_str()),
+        (Some("go"), Some("a"))
+    );
+    record(
+        &mut con,
+        "a",
+        T0 + 10,
+        200,
+        Some((10, 9, 1_000_001, 1_000_000)),
+    );
+    let b = go(&mut con, "b", T0 + 20, Some("a"));
+    assert_eq!(
+        (b["outcome"].as_str(), b["epoch"].as_str()),
+        (Some("go"), Some("a"))
+    );
+    assert_eq!((card(&mut con, KEYS[1]), card(&mut con, KEYS[2])), (1, 1));
+
+    redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap();
+    // `b` is in flight and forgotten: the client's next acquire, sent with `b`'s epoch, is
+    // told to put it back, and holds nothing.
+    let c = go(&mut con, "c", T0 + 30, Some("a"));
+    assert_eq!(c["outcome"], "reclaim", "{c}");
+    assert_eq!(card(&mut con, KEYS[1]), 0);
+    let back = call(
+        &mut con,
+        json!({"op": "reclaim", "lease": "c", "now": T0 + 31, "leases": [
+            {"id": "b", "expires": T0 + 20 + 10_000, "sent": true},
+            {"id": "old", "expires": T0 + 31, "sent": true},
+        ]}),
+    );
+    assert_eq!(back["outcome"], "reclaimed", "{back}");
+    let epoch = back["epoch"].as_str().unwrap().to_string();
+    assert_ne!(epoch, "a", "a new epoch for the new bucket");
+    // `b` counts again, in the bucket and among the org's calls in flight; the expired lease
+    // does not.
+    assert_eq!((card(&mut con, KEYS[1]), card(&mut con, KEYS[2])), (1, 1));
+    let ttl: i64 = redis::cmd("PTTL").arg(KEYS[1]).query(&mut con).unwrap();
+    assert!(ttl > 0, "the lease set expires: {ttl}");
+    // With the new epoch the acquire is decided: the bucket is unknown, so it learns it.
+    let c = go(&mut con, "c", T0 + 32, Some(&epoch));
+    assert_eq!(
+        (c["outcome"].as_str(), c["probe"].as_bool()),
+        (Some("go"), Some(true)),
+        "{c}"
+    );
+    assert_eq!(c["epoch"].as_str(), Some(epoch.as_str()));
+    assert_eq!(card(&mut con, KEYS[1]), 2);
+    // A client that holds no lease sends no epoch and is never asked.
+    let d = go(&mut con, "d", T0 + 40, None);
+    assert_ne!(d["outcome"], "reclaim", "{d}");
+}
+
 #[test]
 fn the_shared_table_of_cases_holds_for_the_script() {
     let table: Value = serde_json::from_str(include_str!(

@@ -1,12 +1,12 @@
--- The shared rate-limit budget of okta-client (generated/core/src/governor/shared.rs): one script,
--- three operations, run atomically by Redis so that every process of an org takes the same
--- decision. The protocol is written once, in shared.rs (`Keys`, `Request`, the answers): this
+-- The shared rate-limit budget of okta-client (generated/core/src/governor/shared.rs): one script
+-- whose operations (ping, acquire, reclaim, release, record) run atomically in Redis, so that
+-- every process of an org takes the same decision. The protocol is written once, in shared.rs (`Keys`, `Request`, the answers): this
 -- script reads its keys by name and one JSON request, and answers one JSON object.
 --
 -- Keys, in the order of `Keys::all`:
 --   bucket     hash {limit, remaining, reset_s (Okta's X-Rate-Limit-Reset), reset (ms, Redis
 --              time), window (ms), predicted (1 once the window has rolled over unseen),
---              unlimited (1: the route sends no rate-limit headers)}
+--              unlimited (1: the route sends no rate-limit headers), epoch (see `epoch`)}
 --   leases     sorted set of the bucket's lease ids (units reserved, in flight or scheduled),
 --              scored by expiry in Redis ms
 --   in_flight  the org's concurrency leases: sorted set of lease ids scored by expiry
@@ -59,6 +59,28 @@ local function answer(t)
   return cjson.encode(t)
 end
 
+-- The bucket's epoch: an id that changes whenever Redis loses the bucket's leases with it (a
+-- flush, a restart without persistence, an expired key). A client that holds leases taken
+-- under another epoch puts them back (`reclaim`) before anything else is decided, so that the
+-- calls it has in flight keep counting against the window. Created with the first lease.
+local function epoch(current)
+  if current then
+    return current
+  end
+  redis.call('HSET', K.bucket, 'epoch', req.lease)
+  if redis.call('PTTL', K.bucket) < 0 then
+    redis.call('PEXPIRE', K.bucket, L.bucket_ttl_ms)
+  end
+  return req.lease
+end
+
+-- Extends `key`'s expiry to at least `ms` from now (never shortens it).
+local function keep_for(key, ms)
+  if redis.call('PTTL', key) < ms then
+    redis.call('PEXPIRE', key, ms)
+  end
+end
+
 if req.op == 'ping' then
   return answer({ outcome = 'pong', workers = present() })
 end
@@ -71,6 +93,11 @@ if req.op == 'acquire' then
     return answer({ outcome = 'expired', workers = 0 })
   end
   local workers = present()
+  local current = redis.call('HGET', K.bucket, 'epoch')
+  if type(req.epoch) == 'string' and req.epoch ~= current then
+    -- Redis lost this client's leases: it puts them back first.
+    return answer({ outcome = 'reclaim', workers = workers })
+  end
   local lease = req.lease
   redis.call('ZREMRANGEBYSCORE', K.leases, '-inf', now)
   redis.call('ZREMRANGEBYSCORE', K.in_flight, '-inf', now)
@@ -130,7 +157,7 @@ if req.op == 'acquire' then
   end
   if start_at > now then
     return answer({ outcome = 'scheduled', wait_ms = start_at - now, probe = probe,
-      workers = workers })
+      epoch = epoch(current), workers = workers })
   end
   -- The org-wide cap on requests in flight.
   if redis.call('ZCARD', K.in_flight) >= req.max_in_flight then
@@ -140,7 +167,8 @@ if req.op == 'acquire' then
       wait = math.max(1, math.min(req.poll_ms, tonumber(first[2]) - now))
     end
     if req.held then
-      return answer({ outcome = 'scheduled', wait_ms = wait, probe = probe, workers = workers })
+      return answer({ outcome = 'scheduled', wait_ms = wait, probe = probe,
+        epoch = epoch(current), workers = workers })
     end
     -- Give the unit back rather than hold it while waiting for a slot.
     redis.call('ZREM', K.leases, lease)
@@ -151,7 +179,30 @@ if req.op == 'acquire' then
   end
   redis.call('ZADD', K.in_flight, now + req.lease_ms, lease)
   redis.call('PEXPIRE', K.in_flight, req.lease_ms * 2)
-  return answer({ outcome = 'go', probe = probe, workers = workers })
+  return answer({ outcome = 'go', probe = probe, epoch = epoch(current), workers = workers })
+end
+
+if req.op == 'reclaim' then
+  -- The leases this client holds for the bucket (`leases`: id, expiry in Redis ms, whether the
+  -- call was sent), put back under the bucket's current epoch; expired ones stay gone.
+  local workers = present()
+  local longest = 0
+  for _, l in ipairs(req.leases) do
+    local left = l.expires - now
+    if left > 0 then
+      redis.call('ZADD', K.leases, 'NX', l.expires, l.id)
+      if l.sent then
+        redis.call('ZADD', K.in_flight, 'NX', l.expires, l.id)
+        keep_for(K.in_flight, left)
+      end
+      longest = math.max(longest, left)
+    end
+  end
+  if longest > 0 then
+    keep_for(K.leases, longest)
+  end
+  local current = redis.call('HGET', K.bucket, 'epoch')
+  return answer({ outcome = 'reclaimed', epoch = epoch(current), workers = workers })
 end
 
 if req.op == 'release' then

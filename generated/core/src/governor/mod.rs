@@ -20,6 +20,8 @@ use super::retry::{jitter, Jitter};
 #[cfg(feature = "redis")]
 mod health;
 #[cfg(feature = "redis")]
+mod held;
+#[cfg(feature = "redis")]
 mod principal;
 #[cfg(feature = "redis")]
 pub mod shared;

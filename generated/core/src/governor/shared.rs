@@ -15,6 +15,7 @@ use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
 use super::health::{Health, Trip};
+use super::held::{Held, HeldLease};
 use super::state::{BucketId, Report, Verdict};
 use super::{RateLimitConfig, LONGEST_WINDOW, MAX_SKEW_SECS, PROBE_PATIENCE, SKEW_EPOCH};
 use crate::error::Error;
@@ -41,6 +42,8 @@ const STARTUP: Duration = Duration::from_secs(1);
 /// the others wait their turn and, once one learns the window is spent again, sleep without
 /// asking (a thousand waiters do not all call Redis at each reset).
 const CONTESTED_CALLERS: usize = 4;
+/// How many times one acquire puts back leases Redis lost before it stops asking.
+const MAX_RECLAIMS: u32 = 3;
 /// How long a client counts among the org's workers after its last call to the script.
 const PRESENCE: Duration = Duration::from_secs(10);
 
@@ -53,6 +56,8 @@ pub(crate) struct Limits {
     skew_epoch: u32,
     probe_patience_ms: u64,
     presence_ms: u64,
+    /// How long a bucket first written by an acquire (its epoch) lives without an answer.
+    bucket_ttl_ms: u64,
 }
 
 const fn ms(d: Duration) -> u64 {
@@ -65,6 +70,7 @@ const LIMITS: Limits = Limits {
     skew_epoch: SKEW_EPOCH,
     probe_patience_ms: ms(PROBE_PATIENCE),
     presence_ms: ms(PRESENCE),
+    bucket_ttl_ms: ms(BUCKET_TTL),
 };
 
 static SCRIPT: LazyLock<redis::Script> =
@@ -229,6 +235,7 @@ impl SharedBudget {
                 health: Mutex::new(Health::default()),
                 anchor: Mutex::new(None),
                 workers: AtomicU64::new(0),
+                held: Mutex::new(Held::default()),
                 worker: lease_id(),
                 org_prefix: org_prefix(&self.namespace, org),
                 principal,
@@ -305,6 +312,8 @@ struct RedisLink {
     anchor: Mutex<Option<Anchor>>,
     /// How many clients of the org were present at the last answer (0: not known yet).
     workers: AtomicU64,
+    /// The leases this client holds, to put back when Redis loses them.
+    held: Mutex<Held>,
     /// This client's id among the org's workers.
     worker: String,
     org_prefix: String,
@@ -490,6 +499,8 @@ enum Op {
     Record(Record),
     /// Frees a lease whose call was abandoned.
     Release,
+    /// Puts back the leases of the bucket that Redis lost.
+    Reclaim(Reclaim),
 }
 
 #[derive(Serialize)]
@@ -504,6 +515,15 @@ struct Acquire {
     /// Past this Redis time, the caller has given up on the answer: hold nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     deadline: Option<u64>,
+    /// The epoch this client's leases of the bucket were taken under, if it holds any: when it
+    /// is not the bucket's, the answer is `reclaim`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epoch: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Reclaim {
+    leases: Vec<HeldLease>,
 }
 
 #[derive(Serialize)]
@@ -542,13 +562,24 @@ enum Acquired {
     Go {
         #[serde(default)]
         probe: bool,
+        /// The bucket's epoch, which the lease is held under.
+        #[serde(default)]
+        epoch: String,
+        /// Redis's clock at the decision.
+        now: u64,
     },
     /// The unit is held; call again with `held` after the wait for the slot.
     Scheduled {
         wait_ms: u64,
         #[serde(default)]
         probe: bool,
+        #[serde(default)]
+        epoch: String,
+        now: u64,
     },
+    /// Nothing held: Redis lost this client's leases of the bucket (another epoch); put them
+    /// back, then call again.
+    Reclaim { now: u64 },
     /// Nothing held: call again after the wait (`learning`: another request is learning the
     /// bucket; `spent`: the bucket is spent until the wait's end).
     Wait {
@@ -560,6 +591,13 @@ enum Acquired {
     },
     /// The request arrived after its deadline: nothing held.
     Expired,
+}
+
+/// The answer to a reclaim.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum Reclaimed {
+    Reclaimed { epoch: String },
 }
 
 /// The answer to a record.
@@ -674,6 +712,29 @@ impl RedisLink {
         anchor.map(|a| a.to_redis(Instant::now() + self.timeout))
     }
 
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Puts back this client's leases of the bucket of `keys`, which Redis lost (their epoch
+    /// is no longer the bucket's), as of Redis time `now`.
+    async fn reclaim(&self, keys: &RedisKeys, lease: &str, now: u64) -> Result<(), Failure> {
+        let leases = self.held().reclaimable(&keys.leases, now);
+        let count = leases.len();
+        let text = self
+            .run(keys, Op::Reclaim(Reclaim { leases }), lease)
+            .await?;
+        let Reclaimed::Reclaimed { epoch } =
+            serde_json::from_str(&text).map_err(|_| self.failure(Cause::Script))?;
+        self.held().reclaimed(&keys.leases, &epoch);
+        tracing::info!(
+            leases = count,
+            "rate limit: Redis lost the shared bucket's reservations (flushed or restarted); \
+             put back this client's"
+        );
+        Ok(())
+    }
+
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
         self.health.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -741,6 +802,9 @@ impl RedisBudget {
         // drop (also when the call is dropped) lets the others go.
         let mut poller: Option<Poller<'_>> = None;
         let mut expired = 0u32;
+        // Reclaims asked for by this call: after a few (Redis flushed again and again), it
+        // stops sending its epoch rather than loop.
+        let mut reclaims = 0u32;
         // Whether this task has found the bucket spent: it then asks in turn.
         let mut contested = false;
         loop {
@@ -777,6 +841,9 @@ impl RedisBudget {
                 // Twice refused as late, the clock estimate is off (a Redis clock that
                 // jumped): this call goes without a deadline.
                 deadline: (expired < 2).then(|| link.deadline()).flatten(),
+                epoch: (reclaims < MAX_RECLAIMS)
+                    .then(|| link.held().epoch(&lease.keys.leases).map(str::to_owned))
+                    .flatten(),
             });
             let answer = match link.run(&lease.keys, op, &lease.id).await {
                 Ok(text) => {
@@ -799,17 +866,35 @@ impl RedisBudget {
                 poller = None;
             }
             match answer {
-                Acquired::Go { probe } => {
+                Acquired::Go { probe, epoch, now } => {
                     lease.probe |= probe;
                     lease.open = true;
+                    let expires = now.saturating_add(link.lease_ms);
+                    link.held()
+                        .hold(&lease.keys.leases, &epoch, &lease.id, expires, true);
                     return Ok(lease);
                 }
                 // The unit is ours from now on (given back if this call is dropped).
-                Acquired::Scheduled { wait_ms, probe } => {
+                Acquired::Scheduled {
+                    wait_ms,
+                    probe,
+                    epoch,
+                    now,
+                } => {
                     lease.probe |= probe;
                     held = true;
                     lease.open = true;
+                    let expires = now.saturating_add(wait_ms).saturating_add(link.lease_ms);
+                    link.held()
+                        .hold(&lease.keys.leases, &epoch, &lease.id, expires, false);
                     tokio::time::sleep(Duration::from_millis(wait_ms.min(60_000))).await;
+                }
+                Acquired::Reclaim { now } => {
+                    reclaims += 1;
+                    if let Err(f) = link.reclaim(&lease.keys, &lease.id, now).await {
+                        lease.open |= held;
+                        return Err(f);
+                    }
                 }
                 Acquired::Wait {
                     wait_ms,
@@ -1029,6 +1114,9 @@ impl Reservation {
             probe: self.probe,
             bucket_ttl_ms: ms(BUCKET_TTL),
         });
+        // Forgotten before the record is sent: a reclaim sent after it on the same connection
+        // must not put the lease back.
+        self.link.held().drop_lease(&self.keys.leases, &self.id);
         let text = self.link.run(&self.keys, op, &self.id).await?;
         let recorded = serde_json::from_str::<Recorded>(&text)
             .map_err(|_| self.link.failure(Cause::Script))?;
@@ -1046,6 +1134,7 @@ impl Reservation {
 
 impl Drop for Reservation {
     fn drop(&mut self) {
+        self.link.held().drop_lease(&self.keys.leases, &self.id);
         if !self.open {
             return;
         }
@@ -1121,8 +1210,18 @@ mod tests {
 
     #[test]
     fn answers_parse_into_their_outcomes() {
-        let a: Acquired = serde_json::from_str(r#"{"outcome":"go","probe":true,"now":5}"#).unwrap();
-        assert_eq!(a, Acquired::Go { probe: true });
+        let a: Acquired =
+            serde_json::from_str(r#"{"outcome":"go","probe":true,"epoch":"e","now":5}"#).unwrap();
+        assert_eq!(
+            a,
+            Acquired::Go {
+                probe: true,
+                epoch: "e".into(),
+                now: 5
+            }
+        );
+        let a: Acquired = serde_json::from_str(r#"{"outcome":"reclaim","now":5}"#).unwrap();
+        assert_eq!(a, Acquired::Reclaim { now: 5 });
         let a: Acquired =
             serde_json::from_str(r#"{"outcome":"wait","wait_ms":20,"now":5,"workers":3}"#).unwrap();
         assert_eq!(
@@ -1149,6 +1248,7 @@ mod tests {
                 burst: BURST,
                 poll_ms: 20,
                 deadline: Some(7),
+                epoch: None,
             }),
             lease: "l",
             worker: "w",
