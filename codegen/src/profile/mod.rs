@@ -3,9 +3,10 @@
 //! structs in the user's crate, which use `okta_client::profile` at run time.
 //!
 //! Stages, as for the catalog: [`load`] (JSON → typed AST, every problem at once, located by
-//! JSON path) → [`ir`] (names from [`crate::naming`], types) → [`emit`] (`quote!` → the one
-//! formatting step); [`diff`] reports what changed between two versions of a schema, or of the
-//! user types.
+//! JSON path) → [`ir`] (names from [`crate::naming`], types) → [`emit`] (each struct lowered to
+//! the shape description the client's models use, `crate::emit::shape`, with its `validate()`
+//! statements from `checks` and its docs from `docs`; `quote!` → the one formatting step);
+//! [`diff`] reports what changed between two versions of a schema, or of the user types.
 //!
 //! In a `build.rs`:
 //!
@@ -19,8 +20,10 @@
 //! and in the crate a module that includes it: `mod okta_profiles;` in `main.rs` or `lib.rs`,
 //! and `include!(concat!(env!("OUT_DIR"), "/okta_profiles.rs"));` in `src/okta_profiles.rs`.
 
+mod checks;
 pub mod cli;
 pub mod diff;
+mod docs;
 pub mod emit;
 pub mod history;
 pub mod ir;
