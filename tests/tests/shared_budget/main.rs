@@ -332,6 +332,68 @@ async fn a_flush_forgets_no_call_in_flight() {
     assert_eq!(zcard(&mut con, &leases).map(|(_, n)| n).unwrap_or(0), 0);
 }
 
+/// The same when the client sends no new call: the answer of a call that finishes after the
+/// flush tells it Redis lost the bucket, and it puts back the leases of its other calls still
+/// in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flush_is_noticed_by_the_next_answer_too() {
+    let redis = RedisServer::start();
+    let mut sim = rules(1_000, 1_000);
+    sim.service = Duration::from_millis(2_000);
+    let (base, stats) = okta_sim::start(sim).await;
+    let budget = SharedBudget::new(redis.url(), "okta-test")
+        .timeout(Duration::from_millis(500))
+        .probe_interval(Duration::from_millis(100));
+    let client = shared_client(&base, budget, 16);
+    assert_eq!(run_calls(std::slice::from_ref(&client), 0, 1, 1).await, 1);
+    let mut con = redis.connection();
+    let leases = |con: &mut redis::Connection| -> Option<(String, u64)> {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg("okta-test*:leases")
+            .query(con)
+            .unwrap();
+        let key = keys.into_iter().next()?;
+        let n: u64 = redis::cmd("ZCARD").arg(&key).query(con).unwrap();
+        Some((key, n))
+    };
+    let wait_for = |con: &mut redis::Connection, n: u64| {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while leases(con).map(|(_, c)| c) != Some(n) {
+            assert!(
+                Instant::now() < deadline,
+                "never {n} leases: {:?}",
+                leases(con)
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    // Two calls, then two more a second later: the first two finish a second before the others.
+    let first = {
+        let c = client.clone();
+        tokio::spawn(async move { run_calls(std::slice::from_ref(&c), 1, 2, 2).await })
+    };
+    wait_for(&mut con, 2);
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let second = {
+        let c = client.clone();
+        tokio::spawn(async move { run_calls(std::slice::from_ref(&c), 3, 2, 2).await })
+    };
+    wait_for(&mut con, 4);
+    let later_done = Instant::now() + Duration::from_millis(2_000);
+    redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap();
+    assert_eq!(first.await.unwrap(), 2);
+    // The first two are recorded: their answers put back the two still in flight, which no
+    // acquire has asked for.
+    let back = leases(&mut con).map(|(_, n)| n);
+    assert!(
+        Instant::now() < later_done,
+        "the later calls finished before this could look"
+    );
+    assert_eq!(back, Some(2), "the calls still in flight were forgotten");
+    assert_eq!(second.await.unwrap(), 2);
+    exactly_once(&stats, 5);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_that_never_answers_does_not_hold_calls() {
     // A port nothing listens on.

@@ -412,6 +412,21 @@ fn leases_lost_in_a_flush_are_put_back_before_anything_else_is_decided() {
     // A client that holds no lease sends no epoch and is never asked.
     let d = go(&mut con, "d", T0 + 40, None);
     assert_ne!(d["outcome"], "reclaim", "{d}");
+    // A record names the epoch too, and none once Redis has lost the bucket: a client whose
+    // other calls are in flight puts them back without waiting for its next acquire.
+    let r = call(
+        &mut con,
+        json!({"op": "record", "lease": "d", "now": T0 + 50, "status": 200, "secs_left": 0,
+               "probe": false, "bucket_ttl_ms": 600_000}),
+    );
+    assert_eq!(r["epoch"].as_str(), Some(epoch.as_str()), "{r}");
+    redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap();
+    let r = call(
+        &mut con,
+        json!({"op": "record", "lease": "c", "now": T0 + 60, "status": 200, "secs_left": 0,
+               "probe": false, "bucket_ttl_ms": 600_000}),
+    );
+    assert!(r.get("epoch").is_none(), "{r}");
 }
 
 #[test]

@@ -215,6 +215,14 @@ if req.op == 'release' then
 end
 
 if req.op == 'record' then
+  -- Every answer names the bucket's epoch (none while Redis has lost it), so that a client
+  -- whose other calls are still in flight puts their leases back without waiting for its next
+  -- acquire.
+  local current = redis.call('HGET', K.bucket, 'epoch')
+  local function recorded(t)
+    t.epoch = current or nil
+    return answer(t)
+  end
   local ttl = req.bucket_ttl_ms
   redis.call('ZREM', K.leases, req.lease)
   redis.call('ZREM', K.in_flight, req.lease)
@@ -224,13 +232,13 @@ if req.op == 'record' then
   local r = req.report
   if type(r) ~= 'table' then
     if req.status == 429 then
-      return answer({ verdict = 'unknown' })
+      return recorded({ verdict = 'unknown' })
     end
     if redis.call('HEXISTS', K.bucket, 'limit') == 0 then
       redis.call('HSET', K.bucket, 'unlimited', 1)
       redis.call('PEXPIRE', K.bucket, ttl)
     end
-    return answer({ verdict = 'not_limited' })
+    return recorded({ verdict = 'not_limited' })
   end
   local limit, remaining, reset_s = r.limit, r.remaining, r.reset
   -- Okta's reset in Redis time. Each `Date − now` sample is at most the true offset between the
@@ -268,11 +276,11 @@ if req.op == 'record' then
     local known = cur_limit ~= nil and b[5] ~= '1'
     if (known and cur_limit ~= limit) or remaining > 0 then
       -- Headers of another limit, or a bucket with budget: a concurrency violation.
-      return answer({ verdict = 'concurrency' })
+      return recorded({ verdict = 'concurrency' })
     end
     verdict, wait = 'spent', reset - now
     if cur_reset_s ~= nil and cur_reset_s > reset_s then
-      return answer({ verdict = verdict, wait_ms = wait })
+      return recorded({ verdict = verdict, wait_ms = wait })
     end
     redis.call('HSET', K.bucket, 'limit', limit, 'remaining', 0, 'reset_s', reset_s, 'reset',
       reset, 'window', window, 'predicted', 0)
@@ -288,9 +296,9 @@ if req.op == 'record' then
   redis.call('HDEL', K.bucket, 'unlimited')
   redis.call('PEXPIRE', K.bucket, ttl)
   if verdict == 'spent' then
-    return answer({ verdict = verdict, wait_ms = wait })
+    return recorded({ verdict = verdict, wait_ms = wait })
   end
-  return answer({ verdict = verdict })
+  return recorded({ verdict = verdict })
 end
 
 return redis.error_reply('okta-client budget script: unknown operation ' .. tostring(req.op))

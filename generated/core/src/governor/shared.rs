@@ -600,6 +600,15 @@ enum Reclaimed {
     Reclaimed { epoch: String },
 }
 
+/// What every answer to a record carries besides its verdict: Redis's clock and the bucket's
+/// epoch (absent while Redis has lost the bucket).
+#[derive(Deserialize)]
+struct RecordedEpoch {
+    now: u64,
+    #[serde(default)]
+    epoch: Option<String>,
+}
+
 /// The answer to a record.
 #[derive(Debug, Deserialize, PartialEq, Eq)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
@@ -1121,6 +1130,15 @@ impl Reservation {
         let recorded = serde_json::from_str::<Recorded>(&text)
             .map_err(|_| self.link.failure(Cause::Script))?;
         self.open = false;
+        // Redis lost the bucket while other calls of this client were in flight: put their
+        // leases back now rather than at the next acquire, which may not come soon. The verdict
+        // stands whatever this does (a failure leaves it to the next acquire).
+        if let Ok(RecordedEpoch { now, epoch }) = serde_json::from_str(&text) {
+            let mine = self.link.held().epoch(&self.keys.leases).map(str::to_owned);
+            if mine.is_some() && mine != epoch {
+                let _ = self.link.reclaim(&self.keys, &self.id, now).await;
+            }
+        }
         Ok(match recorded {
             Recorded::NotLimited => Verdict::NotLimited,
             Recorded::Spent { wait_ms } => {
