@@ -177,6 +177,17 @@ fn templates() -> Vec<Value> {
                "oneOf": [{"const": "A", "title": "Upper"}, {"const": "a", "title": "*/ lower"}]}),
         json!({"type": "integer", "minimum": -5, "maximum": 1e20}),
         json!({"type": "number", "minimum": 0.5}),
+        // Bounds kept exactly: beyond 2^53, at i64's edge, a decimal on an integer, an integer
+        // beyond f64's precision on a number.
+        serde_json::from_str(
+            r#"{"type": "integer", "minimum": 9007199254740993, "maximum": 9223372036854775807}"#,
+        )
+        .unwrap(),
+        json!({"type": "integer", "minimum": -9_223_372_036_854_775_808_i64, "maximum": 37.5}),
+        serde_json::from_str(
+            r#"{"type": "number", "minimum": 9007199254740993, "maximum": 1e300}"#,
+        )
+        .unwrap(),
         json!({"type": "boolean", "mutability": "READ_ONLY"}),
         json!({"type": "array", "items": {"type": "string"}, "maxLength": 3}),
         json!({"type": "array", "items": {"type": "string", "enum": ["x", "X", "y"]}}),
