@@ -1,6 +1,7 @@
 //! The shared budget's decisions, `budget.lua` run by a real Redis with explicit instants
 //! (the script takes `now` from its request when one is given, else Redis's `TIME`). Requests
-//! and answers are the JSON objects of the protocol in `generated/core/src/governor/shared.rs`.
+//! and answers are the JSON objects of the protocol in
+//! `generated/core/src/governor/shared/protocol.rs`.
 
 use redis::{Connection, Script};
 use serde_json::{json, Value};
@@ -18,7 +19,7 @@ fn script() -> Script {
     ))
 }
 
-/// The limits the client passes (`LIMITS` in shared.rs).
+/// The limits the client passes (`LIMITS` in shared/protocol.rs).
 fn limits() -> Value {
     json!({
         "longest_window_ms": 60_000,

@@ -1,7 +1,8 @@
--- The shared rate-limit budget of okta-client (generated/core/src/governor/shared.rs): one script
+-- The shared rate-limit budget of okta-client (generated/core/src/governor/shared/): one script
 -- whose operations (ping, acquire, reclaim, release, record) run atomically in Redis, so that
--- every process of an org takes the same decision. The protocol is written once, in shared.rs (`Keys`, `Request`, the answers): this
--- script reads its keys by name and one JSON request, and answers one JSON object.
+-- every process of an org takes the same decision. The protocol is written once, in
+-- shared/protocol.rs (`RedisKeys`, `Request`, the answers): this script reads its keys by name
+-- and one JSON request, and answers one JSON object.
 --
 -- Keys, in the order of `Keys::all`:
 --   bucket     hash {limit, remaining, reset_s (Okta's X-Rate-Limit-Reset), reset (ms, Redis
@@ -14,7 +15,7 @@
 --   probe      the lease id of the one request learning an unknown bucket
 --   workers    the org's sorted set of live clients, scored by when their presence expires
 --
--- ARGV[1]: the request (`Request` in shared.rs), with the limits (`Limits`) the client passes
+-- ARGV[1]: the request (`Request` in shared/protocol.rs), with the limits (`Limits`) the client passes
 -- so that no constant is written twice.
 
 local K = {

@@ -1,8 +1,9 @@
 //! The rate-limit budget shared through Redis by every client of an org, in every process (the
 //! `redis` feature). The decisions are one Lua script (`budget.lua`), run atomically by Redis
-//! on Redis's clock; this file configures it, defines the protocol between the two (named keys,
-//! one JSON request with the limits the script uses, typed answers), calls it under a short
-//! timeout, and tells the governor when Redis fails so that the local budget stands in.
+//! on Redis's clock; this module configures it, calls it under a short timeout (the protocol
+//! between the two, named keys, one JSON request with the limits the script uses and typed
+//! answers, is `protocol.rs`), and tells the governor when Redis fails so that the local budget
+//! stands in.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -12,16 +13,22 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::StatusCode;
 use redis::aio::ConnectionManager;
-use serde::{Deserialize, Serialize};
 
 use super::health::{Health, Trip};
-use super::held::{Held, HeldLease};
+use super::held::Held;
 use super::state::{BucketId, Report, Verdict};
-use super::{RateLimitConfig, LONGEST_WINDOW, MAX_SKEW_SECS, PROBE_PATIENCE, SKEW_EPOCH};
+use super::{RateLimitConfig, PROBE_PATIENCE};
 use crate::error::Error;
 use crate::metrics;
 use crate::retry::jitter;
 use crate::secret::Secret;
+
+mod protocol;
+
+use protocol::{
+    ms, Acquire, Acquired, Op, Reclaim, Reclaimed, Record, Recorded, RecordedEpoch, RedisKeys,
+    Request, Stamp, WireReport, LIMITS,
+};
 
 /// The default limit on one Redis operation: [`SharedBudget::timeout`].
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(100);
@@ -47,34 +54,8 @@ const MAX_RECLAIMS: u32 = 3;
 /// How long a client counts among the org's workers after its last call to the script.
 const PRESENCE: Duration = Duration::from_secs(10);
 
-/// The limits the script works with, passed in every request so that they are written only
-/// here.
-#[derive(Debug, Serialize)]
-pub(crate) struct Limits {
-    longest_window_ms: u64,
-    max_skew_ms: u64,
-    skew_epoch: u32,
-    probe_patience_ms: u64,
-    presence_ms: u64,
-    /// How long a bucket first written by an acquire (its epoch) lives without an answer.
-    bucket_ttl_ms: u64,
-}
-
-const fn ms(d: Duration) -> u64 {
-    d.as_millis() as u64
-}
-
-const LIMITS: Limits = Limits {
-    longest_window_ms: ms(LONGEST_WINDOW),
-    max_skew_ms: (MAX_SKEW_SECS * 1000.0) as u64,
-    skew_epoch: SKEW_EPOCH,
-    probe_patience_ms: ms(PROBE_PATIENCE),
-    presence_ms: ms(PRESENCE),
-    bucket_ttl_ms: ms(BUCKET_TTL),
-};
-
 static SCRIPT: LazyLock<redis::Script> =
-    LazyLock::new(|| redis::Script::new(include_str!("budget.lua")));
+    LazyLock::new(|| redis::Script::new(include_str!("../budget.lua")));
 
 /// Where the shared budget lives: a Redis server and a namespace; see
 /// `ClientBuilder::shared_budget`.
@@ -448,175 +429,6 @@ impl fmt::Display for Failure {
             Cause::Other => f.write_str("Redis failed"),
         }
     }
-}
-
-/// The Redis keys of one route (see the README's "keys written"), passed to the script in the
-/// order of [`RedisKeys::all`], where it names them again.
-pub(crate) struct RedisKeys {
-    bucket: String,
-    leases: String,
-    in_flight: String,
-    clock: String,
-    probe: String,
-    workers: String,
-}
-
-impl RedisKeys {
-    fn all(&self) -> [&str; 6] {
-        [
-            &self.bucket,
-            &self.leases,
-            &self.in_flight,
-            &self.clock,
-            &self.probe,
-            &self.workers,
-        ]
-    }
-}
-
-/// One call to the script: the operation with its arguments, the lease and client ids, and
-/// the limits the script works with.
-#[derive(Serialize)]
-struct Request<'a> {
-    #[serde(flatten)]
-    op: Op,
-    lease: &'a str,
-    worker: &'a str,
-    /// Redis milliseconds to decide at (tests); absent: Redis's own `TIME`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    now: Option<u64>,
-    limits: &'static Limits,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum Op {
-    /// Registers the client as present; answers with Redis's clock and the workers.
-    Ping,
-    /// Reserves a unit of the bucket and an org-wide slot.
-    Acquire(Acquire),
-    /// Records an answer and frees the lease.
-    Record(Record),
-    /// Frees a lease whose call was abandoned.
-    Release,
-    /// Puts back the leases of the bucket that Redis lost.
-    Reclaim(Reclaim),
-}
-
-#[derive(Serialize)]
-struct Acquire {
-    share: f64,
-    lease_ms: u64,
-    max_in_flight: usize,
-    /// The unit is already held (an earlier answer scheduled it); only the slot is wanted.
-    held: bool,
-    burst: f64,
-    poll_ms: u64,
-    /// Past this Redis time, the caller has given up on the answer: hold nothing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deadline: Option<u64>,
-    /// The epoch this client's leases of the bucket were taken under, if it holds any: when it
-    /// is not the bucket's, the answer is `reclaim`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    epoch: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Reclaim {
-    leases: Vec<HeldLease>,
-}
-
-#[derive(Serialize)]
-struct Record {
-    status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    report: Option<WireReport>,
-    /// Without a `Date`: the local clock's idea of the seconds to the reset.
-    secs_left: u64,
-    probe: bool,
-    bucket_ttl_ms: u64,
-}
-
-#[derive(Serialize)]
-struct WireReport {
-    limit: u64,
-    remaining: u64,
-    reset: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    date: Option<u64>,
-}
-
-/// What every answer carries: Redis's clock and, when the client was counted, the workers.
-#[derive(Deserialize)]
-struct Stamp {
-    now: u64,
-    #[serde(default)]
-    workers: u64,
-}
-
-/// The answer to an acquire.
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-enum Acquired {
-    /// The unit and a slot are held: send.
-    Go {
-        #[serde(default)]
-        probe: bool,
-        /// The bucket's epoch, which the lease is held under.
-        #[serde(default)]
-        epoch: String,
-        /// Redis's clock at the decision.
-        now: u64,
-    },
-    /// The unit is held; call again with `held` after the wait for the slot.
-    Scheduled {
-        wait_ms: u64,
-        #[serde(default)]
-        probe: bool,
-        #[serde(default)]
-        epoch: String,
-        now: u64,
-    },
-    /// Nothing held: Redis lost this client's leases of the bucket (another epoch); put them
-    /// back, then call again.
-    Reclaim { now: u64 },
-    /// Nothing held: call again after the wait (`learning`: another request is learning the
-    /// bucket; `spent`: the bucket is spent until the wait's end).
-    Wait {
-        wait_ms: u64,
-        #[serde(default)]
-        learning: bool,
-        #[serde(default)]
-        spent: bool,
-    },
-    /// The request arrived after its deadline: nothing held.
-    Expired,
-}
-
-/// The answer to a reclaim.
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-enum Reclaimed {
-    Reclaimed { epoch: String },
-}
-
-/// What every answer to a record carries besides its verdict: Redis's clock and the bucket's
-/// epoch (absent while Redis has lost the bucket).
-#[derive(Deserialize)]
-struct RecordedEpoch {
-    now: u64,
-    #[serde(default)]
-    epoch: Option<String>,
-}
-
-/// The answer to a record.
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-enum Recorded {
-    NotLimited,
-    Spent { wait_ms: u64 },
-    Concurrency,
-    Unknown,
 }
 
 impl RedisLink {
@@ -1224,60 +1036,5 @@ mod tests {
         assert_eq!(a.to_redis(t0 + Duration::from_millis(100)), 1_000_100);
         // A deadline before the anchor (cannot happen) saturates at the anchor.
         assert_eq!(a.to_redis(t0), 1_000_000);
-    }
-
-    #[test]
-    fn answers_parse_into_their_outcomes() {
-        let a: Acquired =
-            serde_json::from_str(r#"{"outcome":"go","probe":true,"epoch":"e","now":5}"#).unwrap();
-        assert_eq!(
-            a,
-            Acquired::Go {
-                probe: true,
-                epoch: "e".into(),
-                now: 5
-            }
-        );
-        let a: Acquired = serde_json::from_str(r#"{"outcome":"reclaim","now":5}"#).unwrap();
-        assert_eq!(a, Acquired::Reclaim { now: 5 });
-        let a: Acquired =
-            serde_json::from_str(r#"{"outcome":"wait","wait_ms":20,"now":5,"workers":3}"#).unwrap();
-        assert_eq!(
-            a,
-            Acquired::Wait {
-                wait_ms: 20,
-                learning: false,
-                spent: false
-            }
-        );
-        let r: Recorded = serde_json::from_str(r#"{"verdict":"spent","wait_ms":800}"#).unwrap();
-        assert_eq!(r, Recorded::Spent { wait_ms: 800 });
-        assert!(serde_json::from_str::<Acquired>(r#"{"outcome":"maybe"}"#).is_err());
-    }
-
-    #[test]
-    fn a_request_names_every_argument_and_passes_the_limits() {
-        let json = serde_json::to_value(Request {
-            op: Op::Acquire(Acquire {
-                share: 0.5,
-                lease_ms: 35_000,
-                max_in_flight: 16,
-                held: false,
-                burst: BURST,
-                poll_ms: 20,
-                deadline: Some(7),
-                epoch: None,
-            }),
-            lease: "l",
-            worker: "w",
-            now: None,
-            limits: &LIMITS,
-        })
-        .unwrap();
-        assert_eq!(json["op"], "acquire");
-        assert_eq!(json["deadline"], 7);
-        assert_eq!(json["limits"]["longest_window_ms"], 60_000);
-        assert_eq!(json["limits"]["max_skew_ms"], 86_400_000);
-        assert!(json.get("now").is_none(), "absent: Redis's own clock");
     }
 }
