@@ -282,7 +282,12 @@ async fn a_flush_forgets_no_call_in_flight() {
     let zcard = |con: &mut redis::Connection, pattern: &str| -> Option<(String, u64)> {
         let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query(con).unwrap();
         let key = keys.into_iter().next()?;
-        let n: u64 = redis::cmd("ZCARD").arg(&key).query(con).unwrap();
+        let n: u64 = redis::cmd("ZCOUNT")
+            .arg(&key)
+            .arg("-inf")
+            .arg("(+inf")
+            .query(con)
+            .unwrap();
         Some((key, n))
     };
     let in_flight = {
@@ -353,7 +358,12 @@ async fn a_flush_is_noticed_by_the_next_answer_too() {
             .query(con)
             .unwrap();
         let key = keys.into_iter().next()?;
-        let n: u64 = redis::cmd("ZCARD").arg(&key).query(con).unwrap();
+        let n: u64 = redis::cmd("ZCOUNT")
+            .arg(&key)
+            .arg("-inf")
+            .arg("(+inf")
+            .query(con)
+            .unwrap();
         Some((key, n))
     };
     let wait_for = |con: &mut redis::Connection, n: u64| {

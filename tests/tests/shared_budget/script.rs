@@ -27,7 +27,6 @@ fn limits() -> Value {
         "skew_epoch": 256,
         "probe_patience_ms": 1_000,
         "presence_ms": 10_000,
-        "bucket_ttl_ms": 600_000,
     })
 }
 
@@ -340,8 +339,14 @@ fn every_call_counts_its_client_among_the_orgs_workers_for_a_while() {
 /// The table of cases shared with the local state machine's tests
 /// (`generated/core/src/governor/cases.json`), run against the script: one Redis, a fresh
 /// bucket per case, Redis's clock at Okta's (`Date` = now).
+/// How many leases (units or slots) `key` holds: the leases set without its epoch.
 fn card(con: &mut Connection, key: &str) -> u64 {
-    redis::cmd("ZCARD").arg(key).query(con).unwrap()
+    redis::cmd("ZCOUNT")
+        .arg(key)
+        .arg("-inf")
+        .arg("(+inf")
+        .query(con)
+        .unwrap()
 }
 
 /// A flushed Redis forgets the leases of calls in flight. The bucket's epoch, handed out with
@@ -364,7 +369,7 @@ fn leases_lost_in_a_flush_are_put_back_before_anything_else_is_decided() {
     let a = go(&mut con, "a", T0, None);
     assert_eq!(
         (a["outcome"].as_str(), a["epoch"].as_str()),
-        (Some("go"), Some("a"))
+        (Some("go"), Some("epoch:a"))
     );
     record(
         &mut con,
@@ -373,17 +378,17 @@ fn leases_lost_in_a_flush_are_put_back_before_anything_else_is_decided() {
         200,
         Some((10, 9, 1_000_001, 1_000_000)),
     );
-    let b = go(&mut con, "b", T0 + 20, Some("a"));
+    let b = go(&mut con, "b", T0 + 20, Some("epoch:a"));
     assert_eq!(
         (b["outcome"].as_str(), b["epoch"].as_str()),
-        (Some("go"), Some("a"))
+        (Some("go"), Some("epoch:a"))
     );
     assert_eq!((card(&mut con, KEYS[1]), card(&mut con, KEYS[2])), (1, 1));
 
     redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap();
     // `b` is in flight and forgotten: the client's next acquire, sent with `b`'s epoch, is
     // told to put it back, and holds nothing.
-    let c = go(&mut con, "c", T0 + 30, Some("a"));
+    let c = go(&mut con, "c", T0 + 30, Some("epoch:a"));
     assert_eq!(c["outcome"], "reclaim", "{c}");
     assert_eq!(card(&mut con, KEYS[1]), 0);
     let back = call(
@@ -395,7 +400,7 @@ fn leases_lost_in_a_flush_are_put_back_before_anything_else_is_decided() {
     );
     assert_eq!(back["outcome"], "reclaimed", "{back}");
     let epoch = back["epoch"].as_str().unwrap().to_string();
-    assert_ne!(epoch, "a", "a new epoch for the new bucket");
+    assert_ne!(epoch, "epoch:a", "a new epoch for the new bucket");
     // `b` counts again, in the bucket and among the org's calls in flight; the expired lease
     // does not.
     assert_eq!((card(&mut con, KEYS[1]), card(&mut con, KEYS[2])), (1, 1));
@@ -421,6 +426,30 @@ fn leases_lost_in_a_flush_are_put_back_before_anything_else_is_decided() {
                "probe": false, "bucket_ttl_ms": 600_000}),
     );
     assert_eq!(r["epoch"].as_str(), Some(epoch.as_str()), "{r}");
+    // The epoch lives in the leases set: a leases set evicted alone (a Redis out of memory
+    // under a `volatile-*` policy) while the bucket stays loses the epoch with the leases.
+    assert_eq!(field(&mut con, "limit"), None, "learning, not learned");
+    record(
+        &mut con,
+        "c",
+        T0 + 55,
+        200,
+        Some((10, 9, 1_000_001, 1_000_000)),
+    );
+    assert_eq!(field(&mut con, "limit").as_deref(), Some("10"));
+    let e = go(&mut con, "e", T0 + 56, Some(&epoch));
+    assert_eq!(e["outcome"], "go", "{e}");
+    redis::cmd("DEL")
+        .arg(KEYS[1])
+        .query::<()>(&mut con)
+        .unwrap();
+    let f = go(&mut con, "f", T0 + 57, Some(&epoch));
+    assert_eq!(f["outcome"], "reclaim", "{f}");
+    assert_eq!(
+        field(&mut con, "limit").as_deref(),
+        Some("10"),
+        "the bucket stayed"
+    );
     redis::cmd("FLUSHALL").query::<()>(&mut con).unwrap();
     let r = call(
         &mut con,

@@ -7,9 +7,9 @@
 -- Keys, in the order of `Keys::all`:
 --   bucket     hash {limit, remaining, reset_s (Okta's X-Rate-Limit-Reset), reset (ms, Redis
 --              time), window (ms), predicted (1 once the window has rolled over unseen),
---              unlimited (1: the route sends no rate-limit headers), epoch (see `epoch`)}
+--              unlimited (1: the route sends no rate-limit headers)}
 --   leases     sorted set of the bucket's lease ids (units reserved, in flight or scheduled),
---              scored by expiry in Redis ms
+--              scored by expiry in Redis ms, and the bucket's epoch (see `epoch`), scored +inf
 --   in_flight  the org's concurrency leases: sorted set of lease ids scored by expiry
 --   clock      the org's hash {cur, prev, n}: how far Okta's clock is ahead of Redis's, in ms
 --   probe      the lease id of the one request learning an unknown bucket
@@ -60,19 +60,19 @@ local function answer(t)
   return cjson.encode(t)
 end
 
--- The bucket's epoch: an id that changes whenever Redis loses the bucket's leases with it (a
--- flush, a restart without persistence, an expired key). A client that holds leases taken
--- under another epoch puts them back (`reclaim`) before anything else is decided, so that the
--- calls it has in flight keep counting against the window. Created with the first lease.
-local function epoch(current)
-  if current then
-    return current
-  end
-  redis.call('HSET', K.bucket, 'epoch', req.lease)
-  if redis.call('PTTL', K.bucket) < 0 then
-    redis.call('PEXPIRE', K.bucket, L.bucket_ttl_ms)
-  end
-  return req.lease
+-- The bucket's epoch: an id that changes whenever Redis loses the bucket's leases (a flush, a
+-- restart without persistence, an evicted or expired key). It is a member of the leases set
+-- itself, scored +inf (never expired by score, never counted as a unit), so that it is lost
+-- exactly when the leases are. A client that holds leases taken under another epoch puts them
+-- back (`reclaim`) before anything else is decided, so that its calls in flight keep counting
+-- against the window. Created with the first lease.
+local function current_epoch()
+  return redis.call('ZRANGEBYSCORE', K.leases, '+inf', '+inf', 'LIMIT', 0, 1)[1]
+end
+
+-- The units reserved: the leases set without its epoch.
+local function reserved()
+  return redis.call('ZCOUNT', K.leases, '-inf', '(+inf')
 end
 
 -- Extends `key`'s expiry to at least `ms` from now (never shortens it).
@@ -80,6 +80,18 @@ local function keep_for(key, ms)
   if redis.call('PTTL', key) < ms then
     redis.call('PEXPIRE', key, ms)
   end
+end
+
+-- The epoch, created (`epoch:` and this request's lease id, which never holds a `:`) if the
+-- leases set has none; the set then lives at least `keep_ms`.
+local function epoch(current, keep_ms)
+  if current then
+    return current
+  end
+  local e = 'epoch:' .. req.lease
+  redis.call('ZADD', K.leases, '+inf', e)
+  keep_for(K.leases, keep_ms)
+  return e
 end
 
 if req.op == 'ping' then
@@ -94,7 +106,7 @@ if req.op == 'acquire' then
     return answer({ outcome = 'expired', workers = 0 })
   end
   local workers = present()
-  local current = redis.call('HGET', K.bucket, 'epoch')
+  local current = current_epoch()
   if type(req.epoch) == 'string' and req.epoch ~= current then
     -- Redis lost this client's leases: it puts them back first.
     return answer({ outcome = 'reclaim', workers = workers })
@@ -131,7 +143,7 @@ if req.op == 'acquire' then
         remaining = limit
         redis.call('HSET', K.bucket, 'remaining', limit, 'reset', reset, 'predicted', 1)
       end
-      local in_flight = redis.call('ZCARD', K.leases)
+      local in_flight = reserved()
       local allowed = math.max(1, math.min(limit, math.floor(limit * req.share)))
       local used = math.max(0, limit - remaining)
       if used + in_flight >= allowed then
@@ -158,7 +170,7 @@ if req.op == 'acquire' then
   end
   if start_at > now then
     return answer({ outcome = 'scheduled', wait_ms = start_at - now, probe = probe,
-      epoch = epoch(current), workers = workers })
+      epoch = epoch(current, req.lease_ms), workers = workers })
   end
   -- The org-wide cap on requests in flight.
   if redis.call('ZCARD', K.in_flight) >= req.max_in_flight then
@@ -169,7 +181,7 @@ if req.op == 'acquire' then
     end
     if req.held then
       return answer({ outcome = 'scheduled', wait_ms = wait, probe = probe,
-        epoch = epoch(current), workers = workers })
+        epoch = epoch(current, req.lease_ms), workers = workers })
     end
     -- Give the unit back rather than hold it while waiting for a slot.
     redis.call('ZREM', K.leases, lease)
@@ -180,7 +192,8 @@ if req.op == 'acquire' then
   end
   redis.call('ZADD', K.in_flight, now + req.lease_ms, lease)
   redis.call('PEXPIRE', K.in_flight, req.lease_ms * 2)
-  return answer({ outcome = 'go', probe = probe, epoch = epoch(current), workers = workers })
+  return answer({ outcome = 'go', probe = probe, epoch = epoch(current, req.lease_ms),
+    workers = workers })
 end
 
 if req.op == 'reclaim' then
@@ -202,8 +215,8 @@ if req.op == 'reclaim' then
   if longest > 0 then
     keep_for(K.leases, longest)
   end
-  local current = redis.call('HGET', K.bucket, 'epoch')
-  return answer({ outcome = 'reclaimed', epoch = epoch(current), workers = workers })
+  return answer({ outcome = 'reclaimed', epoch = epoch(current_epoch(), math.max(longest, 1000)),
+    workers = workers })
 end
 
 if req.op == 'release' then
@@ -219,7 +232,7 @@ if req.op == 'record' then
   -- Every answer names the bucket's epoch (none while Redis has lost it), so that a client
   -- whose other calls are still in flight puts their leases back without waiting for its next
   -- acquire.
-  local current = redis.call('HGET', K.bucket, 'epoch')
+  local current = current_epoch()
   local function recorded(t)
     t.epoch = current or nil
     return answer(t)

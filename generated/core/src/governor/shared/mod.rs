@@ -841,8 +841,9 @@ impl RedisBudget {
         }
         let keys = self.link.keys(key);
         let mut pipe = redis::pipe();
+        // The units reserved: the leases set without its epoch (scored +inf).
         pipe.hmget(&keys.bucket, &["limit", "remaining", "reset"])
-            .zcard(&keys.leases);
+            .zcount(&keys.leases, "-inf", "(+inf");
         let mut con = self.link.manager();
         let query = pipe.query_async::<(Vec<Option<u64>>, u64)>(&mut con);
         let (fields, in_flight) = tokio::time::timeout(self.link.timeout, query)

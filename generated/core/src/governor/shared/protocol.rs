@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::held::HeldLease;
 use super::super::{LONGEST_WINDOW, MAX_SKEW_SECS, PROBE_PATIENCE, SKEW_EPOCH};
-use super::{BUCKET_TTL, PRESENCE};
+use super::PRESENCE;
 
 /// The limits the script works with, passed in every request so that they are written only
 /// here.
@@ -20,8 +20,6 @@ pub(crate) struct Limits {
     pub(super) skew_epoch: u32,
     pub(super) probe_patience_ms: u64,
     pub(super) presence_ms: u64,
-    /// How long a bucket first written by an acquire (its epoch) lives without an answer.
-    pub(super) bucket_ttl_ms: u64,
 }
 
 pub(super) const fn ms(d: Duration) -> u64 {
@@ -34,7 +32,6 @@ pub(super) const LIMITS: Limits = Limits {
     skew_epoch: SKEW_EPOCH,
     probe_patience_ms: ms(PROBE_PATIENCE),
     presence_ms: ms(PRESENCE),
-    bucket_ttl_ms: ms(BUCKET_TTL),
 };
 
 /// The Redis keys of one route (see the README's "keys written"), passed to the script in the
