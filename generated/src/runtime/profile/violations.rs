@@ -1,6 +1,9 @@
 //! What a generated profile's `validate()` reports: every broken schema rule at once.
 
+use std::cmp::Ordering;
 use std::fmt;
+
+use super::changes::cmp_integer_decimal;
 
 /// One attribute that breaks a rule of the org's schema.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +104,26 @@ impl Violations {
         }
     }
 
+    /// One violation per bound `value` is outside of, in the words every range check uses;
+    /// `value_vs` orders the value against a bound (`None`: not comparable, such as NaN, which
+    /// is outside no bound), `shown` writes the value.
+    fn range_by<B: fmt::Display>(
+        &mut self,
+        attribute: &'static str,
+        shown: impl Fn() -> String,
+        (min, max): (Option<B>, Option<B>),
+        value_vs: impl Fn(&B) -> Option<Ordering>,
+    ) {
+        if let Some(min) = min.filter(|m| value_vs(m) == Some(Ordering::Less)) {
+            let value = shown();
+            self.push(attribute, format!("{value} is less than the minimum {min}"));
+        }
+        if let Some(max) = max.filter(|m| value_vs(m) == Some(Ordering::Greater)) {
+            let value = shown();
+            self.push(attribute, format!("{value} is more than the maximum {max}"));
+        }
+    }
+
     /// An integer within the integer bounds `min..=max` (the schema's `minimum` and `maximum`
     /// as written), compared as integers.
     #[doc(hidden)]
@@ -112,12 +135,12 @@ impl Violations {
         max: Option<i64>,
     ) {
         let Some(value) = value else { return };
-        if let Some(min) = min.filter(|m| value < *m) {
-            self.push(attribute, format!("{value} is less than the minimum {min}"));
-        }
-        if let Some(max) = max.filter(|m| value > *m) {
-            self.push(attribute, format!("{value} is more than the maximum {max}"));
-        }
+        self.range_by(
+            attribute,
+            || value.to_string(),
+            (min, max),
+            |m| Some(value.cmp(m)),
+        );
     }
 
     /// An integer within the decimal bounds `min..=max` (a `minimum` or `maximum` written with a
@@ -131,15 +154,13 @@ impl Violations {
         min: Option<f64>,
         max: Option<f64>,
     ) {
-        use std::cmp::Ordering::{Greater, Less};
         let Some(value) = value else { return };
-        let exact = |bound: f64| super::changes::cmp_integer_decimal(i128::from(value), bound);
-        if let Some(min) = min.filter(|m| exact(*m) == Some(Less)) {
-            self.push(attribute, format!("{value} is less than the minimum {min}"));
-        }
-        if let Some(max) = max.filter(|m| exact(*m) == Some(Greater)) {
-            self.push(attribute, format!("{value} is more than the maximum {max}"));
-        }
+        self.range_by(
+            attribute,
+            || value.to_string(),
+            (min, max),
+            |m| cmp_integer_decimal(i128::from(value), *m),
+        );
     }
 
     /// An integer the schema's `enum` does not list.
@@ -163,12 +184,12 @@ impl Violations {
         max: Option<f64>,
     ) {
         let Some(value) = value else { return };
-        if let Some(min) = min.filter(|m| value < *m) {
-            self.push(attribute, format!("{value} is less than the minimum {min}"));
-        }
-        if let Some(max) = max.filter(|m| value > *m) {
-            self.push(attribute, format!("{value} is more than the maximum {max}"));
-        }
+        self.range_by(
+            attribute,
+            || value.to_string(),
+            (min, max),
+            |m| value.partial_cmp(m),
+        );
     }
 
     /// A number within integer bounds `min..=max` that an `f64` does not hold exactly (beyond
@@ -181,10 +202,7 @@ impl Violations {
         min: Option<i128>,
         max: Option<i128>,
     ) {
-        use std::cmp::Ordering::{Greater, Less};
         let Some(value) = value else { return };
-        // The bound against the value; `None` for NaN, which is within no bound and outside none.
-        let bound_vs_value = |bound: i128| super::changes::cmp_integer_decimal(bound, value);
         // The value's exact digits: `{}` of 2^64 as an f64 reads `18446744073709552000`.
         let shown = || {
             if value.fract() == 0.0 && value.abs() < 1e38 {
@@ -193,14 +211,9 @@ impl Violations {
                 value.to_string()
             }
         };
-        if let Some(min) = min.filter(|m| bound_vs_value(*m) == Some(Greater)) {
-            let value = shown();
-            self.push(attribute, format!("{value} is less than the minimum {min}"));
-        }
-        if let Some(max) = max.filter(|m| bound_vs_value(*m) == Some(Less)) {
-            let value = shown();
-            self.push(attribute, format!("{value} is more than the maximum {max}"));
-        }
+        self.range_by(attribute, shown, (min, max), |m| {
+            cmp_integer_decimal(*m, value).map(Ordering::reverse)
+        });
     }
 
     /// A value of an open enum that the schema does not list (decoded as `Unknown`).
