@@ -263,33 +263,41 @@ async fn redis_stopped_restarted_and_flushed_loses_and_duplicates_no_call() {
     );
 }
 
-/// The leases of the calls in flight when Redis is flushed are put back by the client's next
-/// acquire, before it is decided: the bucket and the org's calls in flight count them again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flush_forgets_no_call_in_flight() {
-    let redis = RedisServer::start();
+/// A client whose calls answer after `service` (so that they are still in flight when Redis
+/// is flushed) and that has learned the bucket and holds no lease.
+async fn slow_client(redis: &RedisServer, service: Duration) -> (Client, Arc<Stats>) {
     let mut sim = rules(1_000, 1_000);
-    // Slow answers: the calls are still in flight when Redis is flushed.
-    sim.service = Duration::from_millis(1_500);
+    sim.service = service;
     let (base, stats) = okta_sim::start(sim).await;
     let budget = SharedBudget::new(redis.url(), "okta-test")
         .timeout(Duration::from_millis(500))
         .probe_interval(Duration::from_millis(100));
     let client = shared_client(&base, budget, 16);
-    // Learned: the bucket is known, and the client holds no lease.
     assert_eq!(run_calls(std::slice::from_ref(&client), 0, 1, 1).await, 1);
+    (client, stats)
+}
+
+/// The first key matching `pattern` and the leases (or slots) it holds: its members without a
+/// bucket's epoch (scored `+inf`).
+fn zcard(con: &mut redis::Connection, pattern: &str) -> Option<(String, u64)> {
+    let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query(con).unwrap();
+    let key = keys.into_iter().next()?;
+    let n: u64 = redis::cmd("ZCOUNT")
+        .arg(&key)
+        .arg("-inf")
+        .arg("(+inf")
+        .query(con)
+        .unwrap();
+    Some((key, n))
+}
+
+/// The leases of the calls in flight when Redis is flushed are put back by the client's next
+/// acquire, before it is decided: the bucket and the org's calls in flight count them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flush_forgets_no_call_in_flight() {
+    let redis = RedisServer::start();
+    let (client, stats) = slow_client(&redis, Duration::from_millis(1_500)).await;
     let mut con = redis.connection();
-    let zcard = |con: &mut redis::Connection, pattern: &str| -> Option<(String, u64)> {
-        let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query(con).unwrap();
-        let key = keys.into_iter().next()?;
-        let n: u64 = redis::cmd("ZCOUNT")
-            .arg(&key)
-            .arg("-inf")
-            .arg("(+inf")
-            .query(con)
-            .unwrap();
-        Some((key, n))
-    };
     let in_flight = {
         let c = client.clone();
         tokio::spawn(async move { run_calls(std::slice::from_ref(&c), 1, 4, 4).await })
@@ -343,29 +351,9 @@ async fn a_flush_forgets_no_call_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flush_is_noticed_by_the_next_answer_too() {
     let redis = RedisServer::start();
-    let mut sim = rules(1_000, 1_000);
-    sim.service = Duration::from_millis(2_000);
-    let (base, stats) = okta_sim::start(sim).await;
-    let budget = SharedBudget::new(redis.url(), "okta-test")
-        .timeout(Duration::from_millis(500))
-        .probe_interval(Duration::from_millis(100));
-    let client = shared_client(&base, budget, 16);
-    assert_eq!(run_calls(std::slice::from_ref(&client), 0, 1, 1).await, 1);
+    let (client, stats) = slow_client(&redis, Duration::from_millis(2_000)).await;
     let mut con = redis.connection();
-    let leases = |con: &mut redis::Connection| -> Option<(String, u64)> {
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg("okta-test*:leases")
-            .query(con)
-            .unwrap();
-        let key = keys.into_iter().next()?;
-        let n: u64 = redis::cmd("ZCOUNT")
-            .arg(&key)
-            .arg("-inf")
-            .arg("(+inf")
-            .query(con)
-            .unwrap();
-        Some((key, n))
-    };
+    let leases = |con: &mut redis::Connection| zcard(con, "okta-test*:leases");
     let wait_for = |con: &mut redis::Connection, n: u64| {
         let deadline = Instant::now() + Duration::from_secs(3);
         while leases(con).map(|(_, c)| c) != Some(n) {
