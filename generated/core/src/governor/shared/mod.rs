@@ -965,10 +965,11 @@ impl Reservation {
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        self.link.held().drop_lease(&self.keys.leases, &self.id);
+        // Only an open lease can be among the client's held ones (`finish` forgot it already).
         if !self.open {
             return;
         }
+        self.link.held().drop_lease(&self.keys.leases, &self.id);
         // Given back in the background (a paused Redis runs the abandoned request when it
         // resumes; the release, sent after it on the same connection, then frees what it
         // took); if that cannot be delivered for a whole lease, the lease has expired by
