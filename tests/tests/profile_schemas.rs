@@ -486,31 +486,23 @@ fn user_types_need_their_schemas() {
         };
         assert_eq!(p.0[0].location.to_string(), path, "{text}: {p}");
     }
-    let mut named = source("contractor.json");
-    named.type_name = Some("OrgUser".into());
-    let Err(Error::Schema(p)) =
-        profile::resolve_with_user_types(&[source("user.json"), named], Some(&types))
-    else {
-        panic!("a struct named like the enum was accepted")
-    };
-    assert!(
-        p.to_string()
-            .contains("the name of the enum over the user types"),
-        "{p}"
-    );
-    let mut other = source("contractor.json");
-    other.type_name = Some("Other".into());
-    let Err(Error::Schema(p)) =
-        profile::resolve_with_user_types(&[source("user.json"), other], Some(&types))
-    else {
-        panic!("a struct named like the enum's catch-all variant was accepted")
-    };
-    assert!(
-        p.to_string().contains(
-            "the variant of the enum over the user types that keeps users of other types"
+    // A struct may take neither the enum's name nor its catch-all variant's.
+    for (name, why) in [
+        ("OrgUser", "the name of the enum over the user types"),
+        (
+            "Other",
+            "the variant of the enum over the user types that keeps users of other types",
         ),
-        "{p}"
-    );
+    ] {
+        let mut named = source("contractor.json");
+        named.type_name = Some(name.into());
+        let Err(Error::Schema(p)) =
+            profile::resolve_with_user_types(&[source("user.json"), named], Some(&types))
+        else {
+            panic!("a struct named `{name}` was accepted")
+        };
+        assert!(p.to_string().contains(why), "{p}");
+    }
 }
 
 /// `minimum` and `maximum` reach `validate()` and the docs as the schema writes them: an

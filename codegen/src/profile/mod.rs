@@ -156,22 +156,19 @@ fn resolve_schemas(sources: &[Source], with_user_types: bool) -> Result<Vec<ir::
                 .type_name
                 .clone()
                 .unwrap_or_else(|| ir::default_type_name(&s.file));
-            if name == types::ENUM_NAME {
+            // The enum over the user types, and its catch-all variant, would clash with it.
+            let taken = [
+                (types::ENUM_NAME, "the name of the enum over the user types"),
+                (
+                    crate::contract::USER_TYPES_OTHER,
+                    "the variant of the enum over the user types that keeps users of other types",
+                ),
+            ];
+            for (_, what) in taken.iter().filter(|(n, _)| *n == name) {
                 problems.push(problem(
                     &s.file,
                     "$",
-                    format!(
-                        "`{name}` is the name of the enum over the user types: give this schema another name"
-                    ),
-                ));
-            }
-            if name == crate::contract::USER_TYPES_OTHER {
-                problems.push(problem(
-                    &s.file,
-                    "$",
-                    format!(
-                        "`{name}` is the variant of the enum over the user types that keeps users of other types: give this schema another name"
-                    ),
+                    format!("`{name}` is {what}: give this schema another name"),
                 ));
             }
         }
